@@ -1,0 +1,5 @@
+import sys
+
+from retrostudy.cli import main
+
+sys.exit(main())
