@@ -1,0 +1,85 @@
+"""Input checks shared by the statistics functions.
+
+Each check raises ``ValueError`` naming the argument and the problem, so that a user never
+sees a numpy traceback or a silent NaN. Engines (the ``_fit`` functions) assume clean arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_1d_float(name: str, values, *, n: int | None = None) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} values but time has {n}; lengths must match")
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric, got values of type {arr.dtype}") from None
+    return arr.astype(float, copy=False)
+
+
+def check_time(time) -> np.ndarray:
+    """Survival times: finite, non-negative, at least one."""
+    t = as_1d_float("time", time)
+    if t.size == 0:
+        raise ValueError("time is empty; at least one observation is needed")
+    bad = ~np.isfinite(t)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"time has {int(bad.sum())} missing or infinite value(s) (first at position {i}: "
+            f"{t[i]}); remove or impute them before the analysis"
+        )
+    if (t < 0).any():
+        i = int(np.flatnonzero(t < 0)[0])
+        raise ValueError(f"time must be >= 0; position {i} is {t[i]}")
+    return t
+
+
+def check_event(event, n: int) -> np.ndarray:
+    """Event indicator: 0 (censored) or 1 (event); booleans accepted."""
+    e = as_1d_float("event", event, n=n)
+    if np.isnan(e).any():
+        raise ValueError(f"event has missing values at positions {np.flatnonzero(np.isnan(e))[:5].tolist()}")
+    ok = (e == 0) | (e == 1)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise ValueError(f"event must be 0 (censored) or 1 (event); position {i} is {e[i]}")
+    return e.astype(np.int8)
+
+
+def check_weights(weights, n: int) -> np.ndarray | None:
+    """Case weights: finite and > 0 (R drops zero weights; we ask the user to drop them)."""
+    if weights is None:
+        return None
+    w = as_1d_float("weights", weights, n=n)
+    bad = ~np.isfinite(w) | (w <= 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"weights must be finite and > 0; position {i} is {w[i]} (remove rows with zero weight)"
+        )
+    return w
+
+
+def check_conf_level(conf_level: float) -> float:
+    if not (0 < float(conf_level) < 1):
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
+    return float(conf_level)
+
+
+def check_labels(name: str, values, n: int) -> np.ndarray:
+    """Group or strata labels: any hashable values, no missing ones."""
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"{name} must be one-dimensional with {n} values, got shape {arr.shape}")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError(f"{name} has missing values at positions {np.flatnonzero(np.isnan(arr))[:5].tolist()}")
+    if arr.dtype.kind == "O" and any(v is None for v in arr):
+        raise ValueError(f"{name} has missing (None) values")
+    return arr
