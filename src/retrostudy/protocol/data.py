@@ -1,7 +1,111 @@
-"""Protocol block(s) for the data layer (fields to be written by that layer)."""
+"""The ``[data]`` block: where the records are and how to read them.
 
-from retrostudy.protocol.base import OpenBlock
+With no configuration, ``path`` is a folder of canonically named files (``patients.csv``,
+``drug_administrations.parquet``, ...), or one Excel workbook with a sheet per table, or a
+DuckDB database with a table per canonical name. Per-table settings map the user's headers
+to canonical columns, declare date formats and encodings; ``policy`` decides per problem
+class whether a bad row stops loading (``error``) or goes to the ``rejects`` table
+(``quarantine``). See docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from retrostudy.protocol.base import Block
+
+TableName = Literal[
+    "patients",
+    "diagnoses",
+    "biomarkers",
+    "drug_administrations",
+    "tumor_assessments",
+    "observations",
+]
+Policy = Literal["error", "quarantine"]
+Response = Literal["CR", "PR", "SD", "NON_CR_NON_PD", "PD", "NE"]
+
+# Row-level problem classes a protocol may set a policy for, with their defaults.
+# File- and column-level problems (missing file or column, empty file, wrong encoding,
+# ambiguous date column) always stop loading: no row can be trusted.
+DEFAULT_POLICY: dict[str, Policy] = {
+    "missing_value": "error",
+    "invalid_date": "error",
+    "invalid_value": "error",
+    "unknown_drug": "error",
+    "duplicate_row": "quarantine",
+    "duplicate_key": "error",
+    "unknown_patient": "quarantine",
+    "death_before_birth": "error",
+    "before_birth": "error",
+    "after_death": "error",
+    "end_before_start": "error",
+}
 
 
-class DataBlock(OpenBlock):
-    pass
+class TableConfig(Block):
+    """How to read one canonical table."""
+
+    file: str | None = None
+    """File name relative to ``path`` (default: ``<table>.csv|.parquet|.xlsx``)."""
+    sheet: str | None = None
+    """Excel sheet (default: the sheet named like the table, else the only sheet)."""
+    columns: dict[str, str] = Field(default_factory=dict)
+    """Canonical column name = the header in the user's file."""
+    date_format: str | list[str] | None = None
+    """strftime format(s) of the date columns; detected over the whole column when absent."""
+    encoding: Literal["auto", "utf-8", "cp932", "shift_jis"] = "auto"
+    """Text encoding of a CSV file; ``auto`` tries UTF-8 (with or without BOM), then CP932."""
+
+    @field_validator("date_format")
+    @classmethod
+    def _formats_have_fields(cls, value):
+        formats = [value] if isinstance(value, str) else value or []
+        for fmt in formats:
+            if "%" not in fmt:
+                raise ValueError(f"date format {fmt!r} has no % field, e.g. '%Y/%m/%d'")
+        return value
+
+
+class DrugSpelling(Block):
+    """A site-specific drug spelling: ``{ name = "Hercep", ingredient = "trastuzumab" }``."""
+
+    name: str = Field(min_length=1)
+    ingredient: str = Field(min_length=1)
+    drug_class: str | None = Field(default=None, alias="class")
+
+
+class DataBlock(Block):
+    """Where the records are and how to read them."""
+
+    path: str = "data"
+    """A folder, an ``.xlsx`` workbook or a DuckDB database file, relative to the protocol."""
+    engine: Literal["duckdb"] = "duckdb"
+    database: str | None = None
+    """Write the loaded tables into this DuckDB file instead of memory."""
+    tables: dict[TableName, TableConfig] = Field(default_factory=dict)
+    policy: dict[str, Policy] = Field(default_factory=dict)
+    drugs: list[DrugSpelling] = Field(default_factory=list)
+    responses: dict[str, Response] = Field(default_factory=dict)
+    """Extra spellings of tumour responses, e.g. ``{ "Partial remission" = "PR" }``."""
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy_classes(cls, value):
+        unknown = sorted(set(value) - set(DEFAULT_POLICY))
+        if unknown:
+            raise ValueError(
+                f"unknown problem class(es) {unknown}; a policy can be set for "
+                f"{sorted(DEFAULT_POLICY)}"
+            )
+        return value
+
+    def table(self, name: str) -> TableConfig:
+        """The configuration of table ``name`` (defaults when not given)."""
+        return self.tables.get(name) or TableConfig()
+
+    def policy_for(self, code: str) -> Policy:
+        """The policy of a row-level problem class (protocol override, else default)."""
+        return self.policy.get(code, DEFAULT_POLICY.get(code, "error"))

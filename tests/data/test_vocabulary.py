@@ -1,0 +1,129 @@
+"""The drug vocabulary: spellings, brands, codes and noise map to one ingredient."""
+
+import csv
+from importlib import resources
+
+import pytest
+
+from retrostudy.data.vocabulary import CLASSES, DrugEntry, load_vocabulary
+from retrostudy.errors import DataError
+
+VOCAB = load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("text", "ingredient"),
+    [
+        ("Herceptin 440mg IV", "trastuzumab"),
+        ("ハーセプチン注射用150", "trastuzumab"),
+        ("トラスツズマブ点滴静注用150mg", "trastuzumab"),
+        ("Tmab", "trastuzumab"),
+        ("L01XC03", "trastuzumab"),
+        ("PERJETA", "pertuzumab"),
+        ("パージェタ", "pertuzumab"),
+        ("T-DM1", "trastuzumab emtansine"),
+        ("tdm1", "trastuzumab emtansine"),
+        ("Kadcyla 160 mg", "trastuzumab emtansine"),
+        ("trastuzumab emtansine (Kadcyla)", "trastuzumab emtansine"),
+        ("ado-trastuzumab emtansine", "trastuzumab emtansine"),
+        ("カドサイラ", "trastuzumab emtansine"),
+        ("ｶﾄﾞｻｲﾗ", "trastuzumab emtansine"),
+        ("トラスツズマブ\u3000エムタンシン", "trastuzumab emtansine"),
+        ("L01FD03", "trastuzumab emtansine"),
+        ("1371041", "trastuzumab emtansine"),
+        ("43525787", "trastuzumab emtansine"),
+        ("T-DXd", "trastuzumab deruxtecan"),
+        ("Enhertu 5.4mg/kg", "trastuzumab deruxtecan"),
+        ("エンハーツ", "trastuzumab deruxtecan"),
+        ("DTX 75mg/m2", "docetaxel"),
+        ("ワンタキソテール", "docetaxel"),
+        ("PTX", "paclitaxel"),
+        ("nab-PTX", "nab-paclitaxel"),
+        ("Abraxane", "nab-paclitaxel"),
+        ("CAPE", "capecitabine"),
+        ("Xeloda 300mg tab PO", "capecitabine"),
+        ("VNR", "vinorelbine"),
+        ("Lapa", "lapatinib"),
+        ("L01XE07", "lapatinib"),
+        ("5-FU", "fluorouracil"),
+        ("S-1", "tegafur/gimeracil/oteracil"),
+        ("ランマーク", "denosumab"),
+    ],
+)
+def test_normalise(text, ingredient):
+    assert VOCAB.normalise(text) == ingredient
+
+
+@pytest.mark.parametrize("text", ["", "  ", None, "herceptn", "trastuzumab duocarmazine"])
+def test_unknown_or_empty_is_none(text):
+    # Never a substring match: an unknown trastuzumab conjugate must not become trastuzumab.
+    assert VOCAB.normalise(text) is None
+
+
+def test_suggest_nearest_spellings():
+    assert VOCAB.suggest("herceptn")[0] == "Herceptin"
+    assert VOCAB.suggest("Kadsyla 160mg")[0] == "Kadcyla"
+    assert VOCAB.suggest("zzzzzz") == ()
+
+
+def test_classes():
+    assert VOCAB.drug_class("trastuzumab emtansine") == "adc"
+    assert VOCAB.drug_class("trastuzumab") == "her2_targeted"
+    assert VOCAB.drug_class("letrozole") == "endocrine"
+    assert VOCAB.drug_class("zoledronic acid") == "supportive"
+    assert VOCAB.ingredients_in_class("adc") == (
+        "sacituzumab govitecan",
+        "trastuzumab deruxtecan",
+        "trastuzumab emtansine",
+    )
+    with pytest.raises(KeyError, match="unknown ingredient 'aspirin'"):
+        VOCAB.drug_class("aspirin")
+    assert VOCAB.components("pertuzumab+trastuzumab") == ("pertuzumab", "trastuzumab")
+
+
+def test_shipped_table_is_consistent():
+    text = resources.files("retrostudy.data").joinpath("drugs.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines()))
+    by_ingredient = {}
+    codes = {}
+    for row in rows:
+        assert row["class"] in CLASSES, row
+        assert by_ingredient.setdefault(row["ingredient"], row["class"]) == row["class"], row
+        if row["code_system"]:
+            assert row["source"] in {"V", "M"}, row
+            code = (row["code_system"], row["code"])
+            assert codes.setdefault(code, row["ingredient"]) == row["ingredient"], row
+    # ADCs are never trastuzumab, whatever the spelling or code (DOMAIN.md §4.1).
+    for row in rows:
+        if row["ingredient"] in {"trastuzumab emtansine", "trastuzumab deruxtecan"}:
+            spelling = row["synonym"] or row["code"]
+            assert VOCAB.normalise(spelling) == row["ingredient"], spelling
+
+
+def test_extensions_add_spellings_and_ingredients():
+    vocab = load_vocabulary(
+        [
+            DrugEntry(name="HCP", ingredient="Herceptin"),
+            {"name": "Foo-mab", "ingredient": "foomab", "class": "her2_targeted"},
+        ]
+    )
+    assert vocab.normalise("hcp") == "trastuzumab"
+    assert vocab.normalise("FOO MAB") == "foomab"
+    assert vocab.drug_class("foomab") == "her2_targeted"
+    assert VOCAB.normalise("HCP") is None  # the shipped vocabulary is untouched
+
+
+def test_extension_cannot_fold_tdm1_into_trastuzumab():
+    with pytest.raises(DataError) as info:
+        load_vocabulary([{"name": "Kadcyla", "ingredient": "trastuzumab"}])
+    (problem,) = info.value.problems
+    assert problem.code == "drug_vocabulary_conflict"
+    assert problem.column == "data.drugs[0].name"
+    assert "already mapped to 'trastuzumab emtansine'" in problem.message
+
+
+def test_vocabulary_is_frozen():
+    with pytest.raises(Exception):
+        VOCAB.names["x"] = "y"
+    with pytest.raises(Exception):
+        VOCAB.classes = {}
