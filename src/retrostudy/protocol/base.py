@@ -1,12 +1,25 @@
-"""Shared base for protocol blocks: frozen, strict (unknown keys are errors), JSON round-trip."""
+"""Shared base for protocol blocks: frozen, strict (unknown keys are errors), JSON round-trip.
+
+Also the small value types several blocks share: a :data:`Window` of days relative to the
+index date and a list-or-single :data:`Names` value.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+import datetime as dt
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 
 class Block(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    """A strict protocol block: frozen, unknown keys rejected, aliases used when dumping."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True
+    )
 
 
 class OpenBlock(BaseModel):
@@ -16,3 +29,97 @@ class OpenBlock(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+
+
+_WINDOW_HELP = (
+    'a window is [start, end]: whole days relative to the index date (index day = 0, ends '
+    'inclusive), "-inf" for an open start and "inf" for an open end, start <= end; '
+    'e.g. ["-inf", -1] = strictly before the index day'
+)
+
+
+def _bound(value: Any, *, open_text: str) -> float:
+    if isinstance(value, str) and value.strip().lower() == open_text:
+        return -math.inf if open_text == "-inf" else math.inf
+    if isinstance(value, float) and math.isinf(value) and str(value) == open_text:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("window", _WINDOW_HELP)
+
+
+def _parse_window(value: Any) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise PydanticCustomError("window", _WINDOW_HELP)
+    start = _bound(value[0], open_text="-inf")
+    end = _bound(value[1], open_text="inf")
+    if start > end:
+        raise PydanticCustomError("window", _WINDOW_HELP)
+    return (start, end)
+
+
+def _dump_bound(value: float) -> int | str:
+    if math.isinf(value):
+        return "-inf" if value < 0 else "inf"
+    return int(value)
+
+
+Window = Annotated[
+    tuple[float, float],
+    BeforeValidator(_parse_window),
+    PlainSerializer(lambda w: [_dump_bound(w[0]), _dump_bound(w[1])], return_type=list),
+]
+"""Days relative to the index date, ``(start, end)``, both ends inclusive.
+
+Open ends are ``-inf``/``inf`` (written ``"-inf"``/``"inf"`` in TOML and JSON). Finite
+bounds are whole days; ``[-inf, -1]`` means strictly before the index day and ``[0, 0]`` the
+index day itself.
+"""
+
+
+def _parse_names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if (
+        not isinstance(value, (list, tuple))
+        or not value
+        or not all(isinstance(v, str) and v.strip() for v in value)
+    ):
+        raise PydanticCustomError(
+            "names", "expected a name or a non-empty list of names (strings)"
+        )
+    return tuple(v.strip() for v in value)
+
+
+def _dump_names(value: tuple[str, ...]) -> str | list[str]:
+    return value[0] if len(value) == 1 else list(value)
+
+
+Names = Annotated[
+    tuple[str, ...],
+    BeforeValidator(_parse_names),
+    PlainSerializer(_dump_names),
+]
+"""One name or a list of names; stored as a tuple, written back as given (str when one)."""
+
+
+def _parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "date", "expected a calendar date written YYYY-MM-DD (e.g. 2014-04-01), without a time"
+    )
+
+
+Date = Annotated[dt.date, BeforeValidator(_parse_date)]
+"""A calendar date: a TOML date (``2014-04-01``) or an ISO string (``"2014-04-01"``)."""
+
+
+def window_label(window: tuple[float, float]) -> str:
+    """Readable ``[start, end]`` for messages and reports."""
+    return f"[{_dump_bound(window[0])}, {_dump_bound(window[1])}]"

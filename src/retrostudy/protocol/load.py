@@ -1,12 +1,19 @@
-"""Read a protocol TOML file into a :class:`~retrostudy.protocol.model.Protocol`."""
+"""Read a protocol TOML file into a :class:`~retrostudy.protocol.model.Protocol`.
+
+Validation errors become :class:`~retrostudy.errors.Problem` s, all at once, each naming the
+key path (``criteria.1.when.drug.window``) and saying what is allowed.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
+import types
+import typing
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from retrostudy.errors import Problem, ProtocolError
 from retrostudy.protocol.model import Protocol
@@ -27,22 +34,104 @@ def load_protocol(path: str | Path) -> Protocol:
 
 
 def parse_protocol(raw: dict, *, base_dir: Path = Path("."), source: str = "protocol") -> Protocol:
+    """Validate an already-parsed protocol mapping (e.g. from TOML or JSON)."""
     try:
         return Protocol.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        problems = [
-            Problem(
-                message=err["msg"],
-                file=source,
-                column=".".join(str(p) for p in err["loc"]),
-                value=None if err.get("input") is None else repr(err["input"])[:80],
-                code=err["type"],
-            )
-            for err in exc.errors()
-        ]
-        raise ProtocolError(problems) from None
+        raise ProtocolError([_problem(err, source) for err in exc.errors()]) from None
 
 
 def protocol_hash(path: str | Path) -> str:
     """SHA-256 of the protocol file's bytes (for provenance)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _problem(err: dict, source: str) -> Problem:
+    loc = tuple(err["loc"])
+    message, hint = _explain(err, loc)
+    value = err.get("input")
+    show_value = value is not None and err["type"] not in ("missing", "missing_block")
+    return Problem(
+        message=message,
+        file=source,
+        column=_path(loc) or None,
+        value=repr(value)[:80] if show_value and not isinstance(value, dict) else None,
+        hint=hint,
+        code=err["type"],
+    )
+
+
+def _path(loc: tuple) -> str:
+    """Dotted key path; a union tag repeated by its field (``all.all``) is shown once."""
+    parts = [p for i, p in enumerate(loc) if i == 0 or p != loc[i - 1]]
+    return ".".join(str(p) for p in parts)
+
+
+def _explain(err: dict, loc: tuple) -> tuple[str, str | None]:
+    kind = err["type"]
+    key = str(loc[-1]) if loc else ""
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        hint = f"allowed keys here: {', '.join(allowed)}" if allowed else None
+        return f"unknown key {key!r}", hint
+    if kind == "missing":
+        if len(loc) == 1:
+            return f"missing required block [{key}]", None
+        return f"missing required key {key!r}", None
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return "expected a calendar date written YYYY-MM-DD (e.g. 2014-04-01)", None
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{key!r} must be one of {expected}", None
+    return err["msg"], None
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """The keys a strict block at ``loc`` accepts (walking the model's annotations)."""
+    target: Any = Protocol
+    for part in loc:
+        target = _step(target, part)
+        if target is None:
+            return []
+    model = _model_of(target)
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items() if not f.exclude]
+
+
+def _step(target: Any, part: Any) -> Any:
+    model = _model_of(target)
+    if model is not None:
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return field.annotation
+        return None
+    target = _strip(target)
+    args = typing.get_args(target)
+    if isinstance(part, int) and typing.get_origin(target) in (list, tuple):
+        return args[0] if args else None
+    for arg in args:  # tagged unions: the location carries the tag
+        tags = [m for m in getattr(arg, "__metadata__", ()) if hasattr(m, "tag")]
+        if any(t.tag == part for t in tags):
+            return arg
+        if typing.get_origin(_strip(arg)) in (typing.Union, types.UnionType):
+            found = _step(arg, part)  # an optional tagged union, e.g. ``Condition | None``
+            if found is not None:
+                return found
+    return None
+
+
+def _strip(target: Any) -> Any:
+    while typing.get_origin(target) is typing.Annotated:
+        target = typing.get_args(target)[0]
+    return target
+
+
+def _model_of(target: Any) -> type[BaseModel] | None:
+    target = _strip(target)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return target
+    if typing.get_origin(target) in (typing.Union, types.UnionType):
+        models = [m for m in map(_model_of, typing.get_args(target)) if m is not None]
+        return models[0] if len(models) == 1 else None
+    return None

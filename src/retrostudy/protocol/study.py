@@ -1,7 +1,19 @@
-"""Protocol block(s) for the cohort/protocol owner (fields to be written by that layer)."""
+"""The ``[study]`` block: what the study is, in the investigators' words."""
 
-from retrostudy.protocol.base import OpenBlock
+from __future__ import annotations
+
+from pydantic import Field
+
+from retrostudy.protocol.base import Block
 
 
-class StudyBlock(OpenBlock):
-    pass
+class StudyBlock(Block):
+    """Title and free text shown in the report; ``synthetic`` marks demonstration data."""
+
+    title: str = Field(min_length=1)
+    short_title: str | None = None
+    design: str | None = None
+    investigators: str | None = None
+    institution: str | None = None
+    description: str | None = None
+    synthetic: bool = False
