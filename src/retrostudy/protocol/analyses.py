@@ -1,7 +1,135 @@
-"""Protocol block(s) for the analysis/report layer (fields to be written by that layer)."""
+"""The ``[analyses]`` block: which statistics the study runs, with which conventions.
 
-from retrostudy.protocol.base import OpenBlock
+Every key has a default that reproduces R's defaults (``profile = "r"``), so a minimal
+protocol needs only the endpoints to analyse. Names follow the shared vocabulary
+(``conf_level``, ``conf_type``, ``ties``). docs/protocol.md documents each key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from retrostudy.protocol.base import Block
+
+Test = Literal["auto", "wilcoxon", "kruskal", "chisq", "chisq_yates", "fisher", "none"]
+Summary = Literal["median_range", "median_iqr", "mean_sd"]
 
 
-class AnalysesBlock(OpenBlock):
-    pass
+class Level(Block):
+    """One category of a categorical Table-1 variable: stored ``value`` shown as ``label``."""
+
+    value: str | int | float | bool
+    label: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.label if self.label is not None else str(self.value)
+
+
+class Table1Variable(Block):
+    """One row block of Table 1."""
+
+    name: str  # column of the analysis dataset
+    label: str | None = None
+    kind: Literal["continuous", "categorical", "binary"] = "categorical"
+    summary: Summary = "median_range"
+    levels: list[Level] = Field(default_factory=list)  # categorical: order and labels
+    test: Test = "auto"
+    # Divide the stored value by this before display, e.g. 30.4375 for days -> months.
+    scale: float = 1.0
+    unit: str | None = None
+    # Summarise only patients for whom this (boolean) column is true, e.g. exposure duration
+    # among the exposed. Shown indented under the previous row.
+    among: str | None = None
+    digits: int = 1
+
+    @property
+    def text(self) -> str:
+        base = self.label or self.name
+        return f"{base} ({self.unit})" if self.unit else base
+
+
+class SurvivalAnalysis(Block):
+    """Kaplan–Meier per group, log-rank and Cox models for one time-to-event endpoint."""
+
+    endpoint: str  # the analysis dataset holds <endpoint>_days and <endpoint>_event
+    label: str | None = None
+    landmarks: list[float] = Field(default_factory=lambda: [6.0, 12.0])  # months
+    # Covariates of the adjusted Cox model (the group is always in it).
+    adjust: list[str] = Field(default_factory=list)
+    # Reference level per adjustment covariate (the group's reference is [groups].reference).
+    reference: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    univariable: bool = True  # also fit each adjustment covariate alone
+
+    @property
+    def text(self) -> str:
+        return self.label or self.endpoint.upper()
+
+
+class Rate(Block):
+    """A response-type proportion (e.g. tumour response rate) from a boolean column."""
+
+    name: str
+    label: str | None = None
+    test: Test = "auto"
+
+    @property
+    def text(self) -> str:
+        return self.label or self.name
+
+
+class ResponseAnalysis(Block):
+    """Best overall response distribution and rates with exact CIs and between-group tests."""
+
+    column: str = "bor"
+    categories: list[Level] = Field(
+        default_factory=lambda: [Level(value=v) for v in ("CR", "PR", "SD", "PD", "NE")]
+    )
+    rates: list[Rate] = Field(
+        default_factory=lambda: [
+            Rate(name="response", label="Tumour response rate"),
+            Rate(name="disease_control", label="Disease control rate"),
+        ]
+    )
+    ci_method: Literal["exact", "wilson"] = "exact"  # exact = Clopper–Pearson
+    footnote: str | None = None
+
+
+class FollowUp(Block):
+    """Follow-up summary: median (range) of observed time, and reverse Kaplan–Meier."""
+
+    endpoint: str
+
+
+class Discontinuation(Block):
+    """Counts of treatment-discontinuation reasons from one column of the analysis dataset."""
+
+    column: str
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class AnalysesBlock(Block):
+    profile: Literal["r", "sas", "ezr"] = "r"
+    conf_level: float = Field(default=0.95, gt=0, lt=1)
+    # Overrides of the profile's conventions; None keeps the profile's choice.
+    conf_type: Literal["log", "log-log", "plain"] | None = None
+    ties: Literal["efron", "breslow", "exact"] | None = None
+    days_per_month: float = 30.4375
+    epv_min: float = 10.0  # warn when events per Cox term fall below this
+    smd: bool = False  # standardised mean differences column in Table 1
+    overall: bool = False  # an "Overall" column in Table 1
+    table1: list[Table1Variable] = Field(default_factory=list)
+    survival: list[SurvivalAnalysis] = Field(default_factory=list)
+    response: ResponseAnalysis | None = None
+    followup: FollowUp | None = None
+    discontinuation: Discontinuation | None = None
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> AnalysesBlock:
+        seen = [v.name for v in self.table1 if v.among is None]
+        dup = sorted({n for n in seen if seen.count(n) > 1})
+        if dup:
+            raise ValueError(f"table1 lists variable(s) {dup} more than once")
+        return self

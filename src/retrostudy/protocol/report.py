@@ -1,7 +1,49 @@
-"""Protocol block(s) for the analysis/report layer (fields to be written by that layer)."""
+"""The ``[report]`` block: what the report contains and how it is written.
 
-from retrostudy.protocol.base import OpenBlock
+Defaults give the full report (HTML, Word, CSV, results.json and the figures as PNG,
+SVG and PDF). docs/protocol.md documents each key.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from retrostudy.protocol.base import Block
+
+Output = Literal["html", "docx", "csv", "json", "figures"]
+FigureFormat = Literal["png", "svg", "pdf"]
 
 
-class ReportBlock(OpenBlock):
-    pass
+class Suppression(Block):
+    """Small-cell suppression for outputs meant for sharing.
+
+    Counts from 1 to ``threshold - 1`` are masked; further cells are masked (secondary
+    suppression) so masked values cannot be recovered from the totals shown.
+    """
+
+    threshold: int = Field(default=0, ge=0)  # 0 = off
+    mask: str = "<{threshold}"
+
+
+class KMFigure(Block):
+    ci_bands: bool = False
+    median_lines: bool = True
+    risk_table: bool = True
+    break_months: float = Field(default=6.0, gt=0)  # spacing of ticks and at-risk counts
+    max_months: float | None = None  # None: the longest observed time
+
+
+class ReportBlock(Block):
+    title: str | None = None  # None: [study].title
+    subtitle: str | None = None
+    outputs: list[Output] = Field(default_factory=lambda: ["html", "docx", "csv", "json", "figures"])
+    figure_formats: list[FigureFormat] = Field(default_factory=lambda: ["png", "svg", "pdf"])
+    p_digits: int = Field(default=4, ge=1, le=6)  # the seed prints 4 decimals
+    km: KMFigure = Field(default_factory=KMFigure)
+    swimmer: bool = True
+    suppression: Suppression = Field(default_factory=Suppression)
+    # Source text of the flow diagram's first box (e.g. "Pharmacy records: T-DM1 dispensed").
+    flow_source: str | None = None
+    seed: int = 0  # recorded in provenance; no step of the report is random
