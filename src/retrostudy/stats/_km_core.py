@@ -1,0 +1,172 @@
+"""Counting engine shared by :mod:`retrostudy.stats.km` and :mod:`retrostudy.stats.logrank`.
+
+Everything the Kaplan–Meier estimator and the log-rank test need is a table of
+(weighted) counts by distinct time, cell (group x stratum) and status (censored/event).
+This module builds that table in one pass over the data:
+
+* integer-valued times (integer days) whose maximum is not much larger than ``n`` are
+  counted with a single :func:`numpy.bincount` on the key ``(time * k + cell) * 2 + event``;
+  no comparison sort is needed;
+* other times are sorted once (:func:`numpy.argsort`) and the same key is counted per
+  run of equal times.
+
+The front ends validate their input (:mod:`retrostudy.stats._checks`); the engine here
+assumes clean arrays, as R's ``survdiff`` / ``survdiff.fit`` split does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrostudy.stats._checks import check_event, check_labels, check_time, check_weights
+
+# Counting by bincount needs an array of length max(time) + 1 per cell and status; allow it
+# while that stays within a small multiple of n (or a few MB).
+_BINCOUNT_SLACK = 4
+_BINCOUNT_MIN = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class CountTable:
+    """Weighted counts by distinct time (rows) and cell (columns).
+
+    ``censored[j, c]`` and ``events[j, c]`` hold the (weighted) number of records with
+    time ``time[j]`` in cell ``c``; ``*_w2`` hold the sums of squared weights (only filled
+    when asked for, for the robust variance).
+    """
+
+    time: np.ndarray
+    censored: np.ndarray
+    events: np.ndarray
+    censored_w2: np.ndarray | None = None
+    events_w2: np.ndarray | None = None
+
+    def at_risk(self) -> np.ndarray:
+        """Number at risk at each distinct time: records with time >= t, per cell."""
+        total = self.censored + self.events
+        return np.cumsum(total[::-1], axis=0)[::-1]
+
+
+def validate_time_event(time, event) -> tuple[np.ndarray, np.ndarray]:
+    """Validate ``time`` and ``event``; integer inputs that cannot fail skip the copies.
+
+    Returns ``time`` (an integer array when the input was integer, else float) and ``event``
+    (int8 or bool). Anything unusual goes through the shared checks, so the messages are
+    the shared ones.
+    """
+    t = np.asarray(time)
+    if not (t.ndim == 1 and t.size and t.dtype.kind in "iu" and t.min() >= 0):
+        t = check_time(time)
+    e = np.asarray(event)
+    fast = e.ndim == 1 and e.shape[0] == t.shape[0] and e.dtype.kind in "biu"
+    if not (fast and (e.dtype.kind == "b" or (e.min() >= 0 and e.max() <= 1))):
+        e = check_event(event, t.shape[0])
+    return t, e
+
+
+def validate_weights(weights, n: int) -> np.ndarray | None:
+    return check_weights(weights, n)
+
+
+def factorize(name: str, values, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct levels and the integer code of each row (R's factor order for numbers).
+
+    Small non-negative integer labels are coded with :func:`numpy.bincount` (no sort).
+    """
+    arr = check_labels(name, values, n)
+    if arr.dtype.kind == "b":
+        arr = arr.astype(np.int8)
+    if arr.dtype.kind in "iu" and n and arr.min() >= 0 and arr.max() <= 4 * n + 1024:
+        present = np.bincount(arr) > 0
+        levels = np.flatnonzero(present)
+        lookup = np.cumsum(present) - 1
+        return levels.astype(arr.dtype), lookup[arr].astype(np.intp)
+    levels, codes = np.unique(arr, return_inverse=True)
+    return levels, codes.reshape(-1).astype(np.intp)
+
+
+def _bincount_ok(t: np.ndarray) -> np.ndarray | None:
+    """Integer view of ``t`` when every time is an integer and max(t) is not huge."""
+    n = t.shape[0]
+    limit = max(_BINCOUNT_SLACK * n, _BINCOUNT_MIN)
+    if t.dtype.kind in "iu":
+        return t if int(t.max()) <= limit else None
+    tmax = float(t.max())
+    if tmax > limit:
+        return None
+    ti = t.astype(np.int64)
+    return ti if np.array_equal(ti, t) else None
+
+
+def count_table(
+    t: np.ndarray,
+    e: np.ndarray,
+    *,
+    w: np.ndarray | None = None,
+    cell: np.ndarray | None = None,
+    k: int = 1,
+    squares: bool = False,
+) -> CountTable:
+    """Counts by (distinct time, cell, status); see the module docstring for the two paths."""
+    ti = _bincount_ok(t)
+    if ti is not None:
+        return _count_bincount(ti, e, w, cell, k, squares)
+    return _count_sorted(t, e, w, cell, k, squares)
+
+
+def _status_key(base: np.ndarray, e: np.ndarray, cell: np.ndarray | None, k: int) -> np.ndarray:
+    """``(base * k + cell) * 2 + event`` as intp, built in place to spare memory."""
+    key = base.astype(np.intp, copy=True)
+    if cell is not None:
+        key *= k
+        key += cell
+    key <<= 1
+    key += e
+    return key
+
+
+def _tabulate(key: np.ndarray, w, squares: bool, length: int, k: int):
+    shape = (-1, k, 2)
+    counts = np.bincount(key, weights=w, minlength=length).reshape(shape)
+    sq = None
+    if squares:
+        w2 = None if w is None else w * w
+        sq = np.bincount(key, weights=w2, minlength=length).reshape(shape)
+    return counts, sq
+
+
+def _build(time, counts, sq, rows) -> CountTable:
+    counts = counts[rows]
+    sq = None if sq is None else sq[rows]
+    return CountTable(
+        time=time,
+        censored=counts[:, :, 0],
+        events=counts[:, :, 1],
+        censored_w2=None if sq is None else sq[:, :, 0],
+        events_w2=None if sq is None else sq[:, :, 1],
+    )
+
+
+def _count_bincount(ti, e, w, cell, k, squares) -> CountTable:
+    key = _status_key(ti, e, cell, k)
+    length = (int(ti.max()) + 1) * 2 * k
+    counts, sq = _tabulate(key, w, squares, length, k)
+    rows = np.flatnonzero(counts.reshape(counts.shape[0], -1).any(axis=1))
+    return _build(rows.astype(float), counts, sq, rows)
+
+
+def _count_sorted(t, e, w, cell, k, squares) -> CountTable:
+    order = np.argsort(t)
+    ts = t[order]
+    new = np.empty(ts.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    run = np.cumsum(new) - 1  # index of the distinct time of each sorted row
+    cs = None if cell is None else cell[order]
+    key = _status_key(run, e[order], cs, k)
+    ws = None if w is None else w[order]
+    m = int(run[-1]) + 1
+    counts, sq = _tabulate(key, ws, squares, m * 2 * k, k)
+    return _build(ts[new].astype(float), counts, sq, slice(None))

@@ -1,0 +1,250 @@
+"""Kaplan–Meier estimator, numerically identical to R's ``survfit(Surv(time, event) ~ 1)``.
+
+R equivalent: ``survival::survfit`` (survival 3.5), its ``summary(fit, times=)``,
+``quantile(fit)`` and ``print(fit, rmean=tau)``. Default CI transform ``"log"`` as in R;
+SAS and EZR use ``"log-log"`` (see :mod:`retrostudy.stats.profiles`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrostudy.stats._checks import check_conf_level
+from retrostudy.stats._km_ci import check_conf_type, conf_band
+from retrostudy.stats._km_core import count_table, validate_time_event, validate_weights
+from retrostudy.stats._km_quantile import check_p, find_quantile
+from retrostudy.stats._km_variance import greenwood, infinitesimal_jackknife
+
+__all__ = ["KaplanMeier", "Quantile", "RestrictedMean", "SurvivalAt", "kaplan_meier"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quantile:
+    """A quantile of the survival distribution: the time by which a fraction ``p`` had the event."""
+
+    estimate: float
+    conf_low: float
+    conf_high: float
+    p: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurvivalAt:
+    """The curve read at given times, as R's ``summary(fit, times=, extend=TRUE)``."""
+
+    time: np.ndarray
+    survival: np.ndarray
+    std_err: np.ndarray
+    conf_low: np.ndarray
+    conf_high: np.ndarray
+    n_at_risk: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RestrictedMean:
+    """Restricted mean survival time up to ``tau`` (area under S on [0, tau])."""
+
+    estimate: float
+    std_err: float
+    tau: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KaplanMeier:
+    """A Kaplan–Meier curve, one row per distinct time (events and censorings).
+
+    ``std_err`` is the standard error of S(t) on the survival scale, as R's ``summary()``
+    prints it (R's ``fit$std.err`` is on the log scale for Greenwood). ``variance`` names
+    the estimator: ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife).
+    """
+
+    time: np.ndarray
+    n_at_risk: np.ndarray
+    n_events: np.ndarray
+    n_censored: np.ndarray
+    survival: np.ndarray
+    std_err: np.ndarray
+    conf_low: np.ndarray
+    conf_high: np.ndarray
+    conf_type: str
+    conf_level: float
+    variance: str
+
+    def quantile(self, p: float = 0.5) -> Quantile:
+        """Time by which a fraction ``p`` had the event, with R's tolerance and midpoint rule.
+
+        As R's ``quantile(fit, probs=p)``: the limits are where the pointwise bands cross
+        ``1 - p``, NaN where a band never does (or when ``conf_type="none"``).
+        """
+        p = check_p(p)
+        return Quantile(
+            estimate=find_quantile(self.time, 1.0 - self.survival, p),
+            conf_low=find_quantile(self.time, 1.0 - self.conf_low, p),
+            conf_high=find_quantile(self.time, 1.0 - self.conf_high, p),
+            p=p,
+        )
+
+    def median(self) -> Quantile:
+        """Median survival time, ``quantile(0.5)``."""
+        return self.quantile(0.5)
+
+    def at(self, times) -> SurvivalAt:
+        """Survival, its standard error, CI and number at risk at the given times.
+
+        Before the first time: S = 1, SE = 0, CI (1, 1), everyone at risk. Between times the
+        curve is read from the last time <= t, the number at risk is the number with time
+        >= t. After the last time the last values are carried and nobody is at risk, as
+        R's ``summary(fit, times=, extend=TRUE)``.
+        """
+        q = np.atleast_1d(np.asarray(times, dtype=float))
+        if q.ndim != 1 or not np.all(np.isfinite(q)) or (q < 0).any():
+            raise ValueError("times must be finite and >= 0")
+        row = np.searchsorted(self.time, q, side="right") - 1  # last time <= t
+        nxt = np.searchsorted(self.time, q, side="left")  # first time >= t
+        before = row < 0
+        r = np.maximum(row, 0)
+        risk = np.append(self.n_at_risk, 0)[nxt]
+
+        def pick(values, fill):
+            return np.where(before, fill, values[r])
+
+        return SurvivalAt(
+            time=q,
+            survival=pick(self.survival, 1.0),
+            std_err=pick(self.std_err, 0.0),
+            conf_low=pick(self.conf_low, 1.0 if self.conf_type != "none" else np.nan),
+            conf_high=pick(self.conf_high, 1.0 if self.conf_type != "none" else np.nan),
+            n_at_risk=risk,
+        )
+
+    def rmst(self, tau: float) -> RestrictedMean:
+        """Restricted mean survival time on [0, tau] and its standard error.
+
+        As R's ``print(fit, rmean=tau)`` (``survmean``): the area under the step curve; the
+        variance is ``sum_j A_j^2 d_j / (Y_j (Y_j - d_j))`` over times t_j <= tau, with
+        ``A_j`` the area from t_j to tau (Greenwood type, also for robust curves, as R).
+        """
+        tau = float(tau)
+        if not (np.isfinite(tau) and tau > 0):
+            raise ValueError(f"tau must be finite and > 0, got {tau}")
+        keep = self.time <= tau
+        t = np.append(self.time[keep], tau)
+        s = np.append(self.survival[keep], self.survival[keep][-1] if keep.any() else 1.0)
+        y, d = self.n_at_risk[keep], self.n_events[keep]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hh = np.where(y - d == 0, 0.0, d / (y * (y - d)))
+        rect = np.diff(np.concatenate(([0.0], t))) * np.concatenate(([1.0], s[:-1]))
+        after = np.cumsum(rect[1:][::-1])[::-1]  # area from t_j to tau
+        return RestrictedMean(
+            estimate=float(rect.sum()),
+            std_err=float(np.sqrt(np.sum(after**2 * hh))),
+            tau=tau,
+        )
+
+
+def _use_robust(robust, w: np.ndarray | None) -> bool:
+    if robust is not None:
+        return bool(robust)
+    # R (survfitKM): non-integer case weights switch to the robust variance by default.
+    return w is not None and not np.array_equal(w, np.floor(w))
+
+
+def kaplan_meier(
+    time,
+    event,
+    *,
+    weights=None,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    robust: bool | None = None,
+) -> KaplanMeier:
+    r"""Kaplan–Meier estimate of the survival function with pointwise confidence limits.
+
+    Parameters
+    ----------
+    time : array_like
+        Follow-up times, finite and >= 0 (integer days are counted without sorting).
+    event : array_like
+        1 (or True) for an event, 0 for a censored time.
+    weights : array_like, optional
+        Case weights > 0. Integer frequency weights reproduce the expanded data.
+    conf_type : {"log", "log-log", "plain", "none"}
+        Transform for the pointwise CI; ``"log"`` is R's default.
+    conf_level : float
+        Confidence level of the pointwise limits.
+    robust : bool, optional
+        Use the infinitesimal-jackknife variance. Default (None): as R, robust when any
+        weight is not an integer, Greenwood otherwise.
+
+    Returns
+    -------
+    KaplanMeier
+
+    Notes
+    -----
+    With :math:`Y_j` at risk and :math:`d_j` events at the distinct time :math:`t_j`
+    (weighted sums when weighted),
+
+    .. math:: \hat S(t) = \prod_{t_j \le t} (1 - d_j / Y_j),\qquad
+              \widehat{\mathrm{Var}}\{\log \hat S(t)\} = \sum_{t_j \le t}
+              \frac{d_j}{Y_j (Y_j - d_j)} \quad\text{(Greenwood)}.
+
+    The robust variance is :math:`\sum_i w_i^2 U_i(t)^2` where :math:`U_i(t)` is the
+    derivative of :math:`\hat S(t)` with respect to the weight of record i (infinitesimal
+    jackknife). Bands with :math:`z = \Phi^{-1}(1 - \alpha/2)` and
+    :math:`\sigma = \mathrm{se}\{\log \hat S\}`: log
+    :math:`\hat S e^{\pm z\sigma}`; log-log
+    :math:`\hat S^{\exp(\pm z\sigma/\log \hat S)}`; plain :math:`\hat S (1 \pm z\sigma)`.
+    Conventions at the boundaries follow R: log limits undefined at S = 0, log-log limits
+    undefined at S = 0 and S = 1, plain limits clipped to [0, 1], upper log limit capped at 1.
+
+    R equivalent: ``survfit(Surv(time, event) ~ 1, weights=, conf.type=, conf.int=, robust=)``.
+    R's ``fit$std.err`` is ``std_err / survival`` for Greenwood curves.
+
+    References
+    ----------
+    Kaplan EL, Meier P. JASA 1958;53:457-481. Greenwood M. Reports on Public Health and
+    Medical Subjects 1926;33. Therneau TM, Grambsch PM. Modeling Survival Data, Springer 2000.
+
+    Examples
+    --------
+    >>> km = kaplan_meier([6, 6, 6, 7, 10, 13], [1, 1, 0, 1, 0, 1])
+    >>> km.survival.round(4).tolist()
+    [0.6667, 0.5, 0.5, 0.0]
+    >>> km.median().estimate
+    8.5
+    """
+    t, e = validate_time_event(time, event)
+    w = validate_weights(weights, t.shape[0])
+    conf_type = check_conf_type(conf_type)
+    conf_level = check_conf_level(conf_level)
+    use_robust = _use_robust(robust, w)
+    table = count_table(t, e, w=w, squares=use_robust)
+    y = table.at_risk()[:, 0]
+    d, c = table.events[:, 0], table.censored[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - d / y)
+    if use_robust:
+        std_err = infinitesimal_jackknife(table, y, surv)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            se_log = np.where(std_err == 0, 0.0, std_err / surv)
+    else:
+        se_log = greenwood(y, d)
+        with np.errstate(invalid="ignore"):
+            std_err = se_log * surv
+    low, high = conf_band(surv, se_log, conf_type, conf_level)
+    return KaplanMeier(
+        time=table.time,
+        n_at_risk=y,
+        n_events=d,
+        n_censored=c,
+        survival=surv,
+        std_err=std_err,
+        conf_low=low,
+        conf_high=high,
+        conf_type=conf_type,
+        conf_level=conf_level,
+        variance="robust" if use_robust else "greenwood",
+    )
