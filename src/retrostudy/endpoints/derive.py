@@ -1,0 +1,194 @@
+"""Entry point: every endpoint of the protocol, one row per patient, plus how it was derived.
+
+``derive_endpoints(block, store, cohort_patients, lines)`` reads the records of the cohort's
+patients from ``store`` (the engine does the joins and filters), applies each named endpoint's
+rules with vectorised numpy/pandas code, and returns a frozen :class:`Endpoints`. Column names
+are documented in docs/endpoints.md ("Analysis dataset columns").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from retrostudy.data.store import Store
+from retrostudy.endpoints import bor as bor_
+from retrostudy.endpoints import followup as fu_
+from retrostudy.endpoints import os_, pfs, rates, treatment
+from retrostudy.endpoints.records import CODES, Records, load_records
+from retrostudy.endpoints.tte import NONE
+from retrostudy.errors import Problem, ProtocolError
+from retrostudy.protocol.endpoints import EndpointsBlock
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoints:
+    """Derived endpoints.
+
+    ``data``: one row per cohort patient (cohort order): ``patient_id``, ``index_date``,
+    ``group`` (when the cohort has it) and the endpoint columns. ``counts``: one row per
+    bad-input rule that fired (``rule``, ``scope``, ``n_records``, ``n_patients``,
+    ``action``), also as ``issues``. ``definitions``: endpoint name -> the rule in words.
+    ``rates``, ``followup``, ``discontinuation``: per-group summaries.
+    """
+
+    data: pd.DataFrame
+    counts: pd.DataFrame
+    issues: tuple[Problem, ...]
+    definitions: Mapping[str, str]
+    rates: tuple[rates.Rate, ...]
+    followup: tuple[fu_.FollowUp, ...]
+    discontinuation: pd.DataFrame
+    days_per_month: float
+
+
+def _cohort_engine_table(rec: Records) -> ibis.Table:
+    return ibis.memtable(pd.DataFrame({
+        "pid": np.arange(rec.n, dtype=np.int64),
+        "patient_id": pd.array(rec.patient_id, dtype="string"),
+        "index_date": rec.index_date.astype("datetime64[s]"),
+        "death_day": rec.death_day,
+    }))
+
+
+def _bor_frame(name: str, best: bor_.BestResponse, rec: Records) -> pd.DataFrame:
+    ok = best.day != NONE
+    days = pd.array(np.where(ok, best.day, 0), dtype="Int64")
+    days[~ok] = pd.NA
+    date = pd.Series((rec.index_date + np.where(ok, best.day, 0).astype("timedelta64[D]"))
+                     .astype("datetime64[s]"))
+    date[~ok] = pd.NaT
+    return pd.DataFrame({name: pd.array(CODES[best.code], dtype="string"),
+                         f"{name}_date": date, f"{name}_days": days,
+                         f"{name}_n_assessments": best.n_assessments.astype(np.int64)})
+
+
+def _check_needs(block: EndpointsBlock, lines: pd.DataFrame | None) -> None:
+    needs = [n for n, s in block.items.items()
+             if s.kind == "ttnt" or getattr(s, "censor_at_new_therapy", False)]
+    if needs and lines is None:
+        raise ProtocolError(Problem(
+            message=f"endpoint(s) {needs} need the lines-of-therapy table, none was given",
+            column="endpoints", hint="pass the cohort's lines, or drop new-therapy rules"))
+
+
+def derive_endpoints(
+    endpoints_block: EndpointsBlock,
+    store: Store,
+    cohort_patients: pd.DataFrame,
+    lines: pd.DataFrame | None = None,
+) -> Endpoints:
+    """Derive every endpoint of ``endpoints_block`` for the patients of ``cohort_patients``.
+
+    ``cohort_patients`` needs ``patient_id`` and ``index_date`` (and ``group`` for the per-group
+    summaries); ``lines`` (``patient_id``, ``start``) gives new-therapy dates (the first line
+    starting after the index date) for TTNT and new-therapy rules.
+    """
+    block = endpoints_block
+    _check_needs(block, lines)
+    rec = load_records(store, cohort_patients, lines)
+    cohort = _cohort_engine_table(rec)
+    counts = [rec.counts]
+    frames = [pd.DataFrame({"patient_id": pd.array(rec.patient_id, dtype="string"),
+                            "index_date": rec.index_date.astype("datetime64[s]")})]
+    if "group" in cohort_patients:
+        frames.append(pd.DataFrame({"group": cohort_patients["group"].astype("string")
+                                    .to_numpy()}))
+    defs: dict[str, str] = {}
+    alive, more = os_.last_alive(store, cohort, rec, _alive_sources(block))
+    counts.append(pd.DataFrame(more, columns=rec.counts.columns))
+    best: dict[str, bor_.BestResponse] = {}
+    for name, spec in block.of_kind("bor").items():
+        best[name] = bor_.best_response(spec, rec)
+        frames.append(_bor_frame(name, best[name], rec))
+        defs[name] = bor_.describe_bor(name, spec)
+    for name, spec in block.items.items():
+        if spec.kind == "pfs":
+            frames.append(pfs.derive_pfs(spec, rec).to_frame(name, rec.index_date))
+            defs[name] = pfs.describe_pfs(name, spec)
+        elif spec.kind == "dor":
+            out = pfs.derive_pfs(spec, rec, origin=best[spec.response_from].response_day)
+            frames.append(out.to_frame(name, rec.index_date))
+            defs[name] = pfs.describe_pfs(name, spec, "the first response (responders only)")
+        elif spec.kind == "os":
+            frames.append(os_.derive_os(spec, rec, alive).to_frame(name, rec.index_date))
+            defs[name] = os_.describe_os(name, spec)
+        elif spec.kind == "ttnt":
+            frames.append(treatment.derive_ttnt(spec, rec, alive).to_frame(name, rec.index_date))
+            defs[name] = treatment.describe_ttnt(name, spec)
+        elif spec.kind == "ttd":
+            last, recorded, more = treatment.ttd_inputs(store, cohort, rec, spec.drug)
+            counts.append(pd.DataFrame(more, columns=rec.counts.columns))
+            out, why = treatment.derive_ttd(spec, rec, alive, last, recorded)
+            frames.append(out.to_frame(name, rec.index_date).assign(
+                **{f"{name}_discontinuation_reason": pd.array(why, dtype="string")}))
+            defs[name] = treatment.describe_ttd(name, spec)
+        elif spec.kind == "rates":
+            frames.append(rates.patient_rates(name, spec, best[spec.response_from]))
+            defs[name] = rates.describe_rates(name, spec)
+    data = pd.concat(frames, axis=1)
+    summaries = _summaries(block, data, defs)
+    all_counts = pd.concat([c for c in counts if not c.empty] or [rec.counts],
+                           ignore_index=True)
+    return Endpoints(
+        data=data,
+        counts=all_counts,
+        issues=tuple(Problem(message=f"{r.rule}: {r.n_records} record(s), {r.n_patients} "
+                             f"patient(s); {r.action}", column=r.scope, code=r.rule)
+                     for r in all_counts.itertuples()),
+        definitions=MappingProxyType(defs),
+        days_per_month=block.days_per_month,
+        **summaries,
+    )
+
+
+def _alive_sources(block: EndpointsBlock) -> tuple[str, ...]:
+    os_specs = list(block.of_kind("os").values())
+    return os_specs[0].last_alive_from if os_specs else (
+        "last_contact", "tumor_assessments", "drug_administrations", "observations")
+
+
+def _summaries(block: EndpointsBlock, data: pd.DataFrame, defs: dict[str, str]) -> dict:
+    out = {"rates": (), "followup": (), "discontinuation": _empty_discontinuation()}
+    for name, spec in block.items.items():
+        if spec.kind == "rates":
+            out["rates"] += rates.group_rates(name, spec, data)
+        elif spec.kind == "followup":
+            has_os = spec.reverse_km_of in block.items
+            os_name = next(iter(block.of_kind("os")), None)
+            col = fu_.observation_column(spec, os_name)
+            out["followup"] += fu_.group_followup(spec, data, col, has_os)
+            defs[name] = fu_.describe_followup(name, spec, has_os)
+        elif spec.kind == "discontinuation":
+            out["discontinuation"] = discontinuation_table(data, spec.ttd_from, spec.denominator)
+            defs[name] = (f"{spec.label or name}: discontinuation reasons of {spec.ttd_from}, "
+                          f"% of {'patients who discontinued' if spec.denominator == 'discontinued' else 'all patients'}.")
+    return out
+
+
+def _empty_discontinuation() -> pd.DataFrame:
+    return pd.DataFrame(columns=["group", "reason", "n", "denominator", "percent"])
+
+
+def discontinuation_table(data: pd.DataFrame, ttd: str = "ttd",
+                          denominator: str = "discontinued") -> pd.DataFrame:
+    """Counts and % by discontinuation reason per group (``ongoing`` counted, never a %
+    of the discontinued). ``denominator``: ``"discontinued"`` (the seed: 38/40 = 95%) or
+    ``"all"`` patients of the group."""
+    reason = data[f"{ttd}_discontinuation_reason"].astype("string").fillna("ongoing")
+    group = data["group"].astype("string") if "group" in data else pd.Series(
+        "all", index=data.index, dtype="string")
+    n = pd.crosstab(group, reason).stack().rename("n").reset_index()
+    n.columns = ["group", "reason", "n"]
+    stopped = (reason != "ongoing").groupby(group).sum()
+    size = group.value_counts()
+    denom = (stopped if denominator == "discontinued" else size).reindex(n["group"]).to_numpy()
+    denom = np.where(n["reason"].to_numpy() == "ongoing", size.reindex(n["group"]).to_numpy(),
+                     denom)
+    return n.assign(denominator=denom,
+                    percent=np.where(denom > 0, 100 * n["n"] / np.maximum(denom, 1), np.nan))

@@ -1,0 +1,196 @@
+"""Read what the endpoints need from the store, as integer days since each patient's index.
+
+Relational work (joins to the cohort, day arithmetic, filtering, counting bad records) runs
+in the engine through Ibis; only the rows the endpoint rules use come back to pandas.
+
+Bad-input rules (docs/endpoints.md, "Bad input"); each is counted, never silent:
+
+- assessments dated before the index date are pre-treatment (baseline) and ignored;
+  assessments on the index date are the baseline scan and ignored;
+- records dated after the patient's death are ignored;
+- a response code outside RECIST's CR/PR/SD/NON_CR_NON_PD/PD/NE (the data layer should
+  already reject it) is read as NE;
+- a death dated before the index date is an error (the cohort cannot contain the patient).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from retrostudy.data.schema import RESPONSE
+from retrostudy.data.store import Store
+from retrostudy.endpoints.tte import NONE
+from retrostudy.errors import DataError, Problem
+
+RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "NE": 5}
+"""RECIST preference order CR > PR > SD > NON_CR_NON_PD > PD > NE (admiralonco
+``derive_param_bor``; DOMAIN.md §1.4). Lower is better."""
+CR, PR, SD, NON_CR_NON_PD, PD, NE = range(6)
+CODES = np.array(list(RANK))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Records:
+    """Per-patient days (arrays aligned with the cohort rows) and post-baseline assessments.
+
+    ``assessments`` holds ``pid`` (cohort row), ``day`` (> 0), ``code`` (see :data:`RANK`)
+    and ``clinical`` (method 'clinical', i.e. not radiological), sorted by ``pid``, ``day``.
+    """
+
+    patient_id: np.ndarray
+    index_date: np.ndarray  # datetime64[D]
+    death_day: np.ndarray  # NONE when alive
+    last_contact_day: np.ndarray  # NONE when unknown
+    next_therapy_day: np.ndarray  # NONE when no later line (or no lines table)
+    has_lines: bool
+    assessments: pd.DataFrame
+    counts: pd.DataFrame  # rule, scope, n_records, n_patients, action
+    issues: tuple[Problem, ...]
+
+    @property
+    def n(self) -> int:
+        return len(self.patient_id)
+
+
+def cohort_table(cohort_patients: pd.DataFrame) -> tuple[pd.DataFrame, ibis.Table]:
+    """The cohort as a frame with ``pid`` (row number) and as an Ibis memtable."""
+    missing = {"patient_id", "index_date"} - set(cohort_patients.columns)
+    if missing:
+        raise DataError(f"cohort patients frame lacks column(s) {sorted(missing)}")
+    frame = pd.DataFrame(
+        {
+            "pid": np.arange(len(cohort_patients), dtype=np.int64),
+            "patient_id": cohort_patients["patient_id"].astype("string").to_numpy(),
+            "index_date": pd.to_datetime(cohort_patients["index_date"]).astype("datetime64[s]"),
+        }
+    )
+    if frame["index_date"].isna().any() or frame["patient_id"].duplicated().any():
+        raise DataError("cohort patients need one row per patient_id and an index_date each")
+    return frame, ibis.memtable(frame)
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return values.astype("Float64").fillna(float(NONE)).to_numpy(dtype=np.int64)
+
+
+def count_row(rule: str, scope: str, n_records: int, n_patients: int, action: str) -> dict:
+    return dict(rule=rule, scope=scope, n_records=int(n_records), n_patients=int(n_patients),
+                action=action)
+
+
+def _patients(store: Store, cohort: ibis.Table, n: int) -> tuple[np.ndarray, np.ndarray, list]:
+    p = store.table("patients")
+    j = cohort.left_join(p, cohort.patient_id == p.patient_id)
+    q = j.select(
+        "pid",
+        death=j.death_date.cast("date").delta(j.index_date.cast("date"), unit="day"),
+        contact=j.last_contact_date.cast("date").delta(j.index_date.cast("date"), unit="day"),
+        known=j.patient_id_right.notnull(),
+    )
+    df = q.to_pandas().sort_values("pid")
+    death = _days(df["death"])
+    contact = _days(df["contact"])
+    rows = []
+    unknown = int((~df["known"].astype(bool)).sum())
+    if unknown:
+        rows.append(count_row("patient_not_in_patients_table", "patients", unknown, unknown,
+                              "no death or last-contact date; OS censored at last record"))
+    late = (contact != NONE) & (death != NONE) & (contact > death)
+    if late.any():
+        rows.append(count_row("last_contact_after_death", "patients", late.sum(), late.sum(),
+                              "last-contact date ignored (death date kept)"))
+        contact = np.where(late, death, contact)
+    early = death < 0
+    if early.any():
+        ids = df.loc[early, "pid"].to_numpy()[:10]
+        raise DataError(Problem(message=f"{early.sum()} patient(s) died before their index date "
+                                f"(cohort rows {ids.tolist()})", code="death_before_index",
+                                hint="fix the death date or the index date"))
+    return death, contact, rows
+
+
+def _assessments(store: Store, cohort: ibis.Table, death: np.ndarray) -> tuple[pd.DataFrame, list]:
+    t = store.table("tumor_assessments")
+    j = t.inner_join(cohort, t.patient_id == cohort.patient_id)
+    q = j.select(
+        "pid",
+        day=j.date.cast("date").delta(j.index_date.cast("date"), unit="day"),
+        response=j.response,
+        clinical=(j.method == "clinical").fill_null(False),
+    )
+    df = q.to_pandas()
+    day = df["day"].to_numpy(dtype=np.int64)
+    pid = df["pid"].to_numpy(dtype=np.int64)
+    rows = []
+
+    def note(mask: np.ndarray, rule: str, action: str) -> None:
+        if mask.any():
+            rows.append(count_row(rule, "tumor_assessments", mask.sum(),
+                                  np.unique(pid[mask]).size, action))
+
+    note(day < 0, "assessment_before_index", "ignored (pre-treatment, baseline)")
+    note(day == 0, "assessment_on_index", "ignored (baseline scan)")
+    after_death = day > death[pid]
+    note(after_death & (day > 0), "assessment_after_death", "ignored")
+    unknown = ~df["response"].isin(RESPONSE).to_numpy()
+    keep = (day > 0) & ~after_death
+    note(unknown & keep, "unknown_response_code", "read as NE")
+    kept = df.loc[keep].assign(
+        code=df.loc[keep, "response"].map(RANK).fillna(NE).astype(np.int8)
+    )
+    kept = kept[["pid", "day", "code", "clinical"]].astype(
+        {"pid": np.int64, "day": np.int64, "clinical": bool}
+    )
+    return kept.sort_values(["pid", "day", "code"], kind="stable").reset_index(drop=True), rows
+
+
+def _next_therapy(lines: pd.DataFrame | None, frame: pd.DataFrame) -> np.ndarray:
+    """Day of the first line of therapy starting strictly after the index date."""
+    out = np.full(len(frame), NONE, dtype=np.int64)
+    if lines is None or lines.empty:
+        return out
+    m = lines[["patient_id", "start"]].astype({"patient_id": "string"}).merge(
+        frame[["pid", "patient_id", "index_date"]], on="patient_id"
+    )
+    start = pd.to_datetime(m["start"]).to_numpy(dtype="datetime64[D]")
+    day = (start - m["index_date"].to_numpy(dtype="datetime64[D]")).astype(np.int64)
+    later = day > 0
+    best = pd.Series(day[later]).groupby(m["pid"].to_numpy()[later]).min()
+    out[best.index.to_numpy()] = best.to_numpy()
+    return out
+
+
+def load_records(
+    store: Store, cohort_patients: pd.DataFrame, lines: pd.DataFrame | None = None
+) -> Records:
+    """Everything the endpoint rules read, for the patients of ``cohort_patients``."""
+    frame, cohort = cohort_table(cohort_patients)
+    death, contact, rows = _patients(store, cohort, len(frame))
+    assessments, more = _assessments(store, cohort, death)
+    rows += more
+    has = np.zeros(len(frame), dtype=bool)
+    has[assessments["pid"].to_numpy()] = True
+    if (~has).any():
+        rows.append(count_row("no_post_baseline_assessment", "patients", 0, (~has).sum(),
+                              "PFS censored at index; BOR NE"))
+    counts = pd.DataFrame(rows, columns=["rule", "scope", "n_records", "n_patients", "action"])
+    issues = tuple(
+        Problem(message=f"{r.rule}: {r.n_records} record(s), {r.n_patients} patient(s); {r.action}",
+                column=r.scope, code=r.rule)
+        for r in counts.itertuples()
+    )
+    return Records(
+        patient_id=frame["patient_id"].to_numpy(),
+        index_date=frame["index_date"].to_numpy(dtype="datetime64[D]"),
+        death_day=death,
+        last_contact_day=contact,
+        next_therapy_day=_next_therapy(lines, frame),
+        has_lines=lines is not None,
+        assessments=assessments,
+        counts=counts,
+        issues=issues,
+    )
