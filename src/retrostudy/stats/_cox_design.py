@@ -1,0 +1,152 @@
+"""Design matrix for the Cox model from a mapping of columns (treatment contrasts).
+
+A column is categorical when it is named in ``levels`` or holds strings or booleans.
+Its first level is the reference (R's ``contr.treatment``); without ``levels`` the levels
+are sorted as R's ``factor()`` sorts them, and booleans are ``[False, True]`` as R's
+logical covariates. Each non-reference level becomes one 0/1 column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    x: np.ndarray  # (n, p) float
+    variables: tuple[str, ...]  # per column: covariate name
+    levels: tuple[object, ...]  # per column: level (None for numeric)
+    terms: tuple[tuple[str, tuple[int, ...]], ...]  # covariate -> its columns
+
+
+def column(data, name, argument: str) -> np.ndarray:
+    """``data[name]`` as an array, or a ValueError naming the argument and the column."""
+    if not isinstance(name, str):
+        raise ValueError(f"{argument} must be a column name (str), got {name!r}")
+    try:
+        values = data[name]
+    except (KeyError, IndexError, TypeError):
+        known = ", ".join(repr(k) for k in list(_keys(data))[:20])
+        raise ValueError(f"{argument}: unknown column {name!r}; data has {known}") from None
+    return np.asarray(values)
+
+
+def _keys(data):
+    keys = getattr(data, "columns", None)
+    return keys if keys is not None else data.keys()
+
+
+def _is_categorical(values: np.ndarray) -> bool:
+    return values.dtype.kind in "OUSb"
+
+
+def _missing(values: np.ndarray) -> np.ndarray:
+    if values.dtype.kind == "f":
+        return np.isnan(values)
+    if values.dtype.kind == "O":
+        return np.array([v is None or (isinstance(v, float) and v != v) for v in values], bool)
+    return np.zeros(values.shape[0], bool)
+
+
+def _categorical(name: str, values: np.ndarray, given) -> tuple[np.ndarray, list]:
+    if given is not None:
+        lv = list(given)
+        if len(set(map(repr, lv))) != len(lv):
+            raise ValueError(f"levels[{name!r}] has duplicated levels: {lv}")
+    elif values.dtype.kind == "b":
+        lv = [False, True]
+    else:
+        lv = sorted(set(values.tolist()), key=lambda v: (str(type(v)), v))
+    lookup = {v: i for i, v in enumerate(lv)}
+    try:
+        codes = np.array([lookup[v] for v in values.tolist()], dtype=np.int64)
+    except KeyError as exc:
+        raise ValueError(f"covariate {name!r} has value {exc.args[0]!r} that is not among "
+                         f"its levels {lv}") from None
+    counts = np.bincount(codes, minlength=len(lv))
+    if (counts == 0).any():
+        empty = [lv[i] for i in np.flatnonzero(counts == 0)]
+        raise ValueError(f"covariate {name!r}: level(s) {empty} have no rows; drop them from "
+                         f"levels or the data")
+    return codes, lv
+
+
+def build_design(data, covariates, levels, n: int) -> Design:
+    """Columns for each covariate: numeric as is, categorical as treatment contrasts."""
+    if isinstance(covariates, str) or not len(covariates):
+        raise ValueError("covariates must be a non-empty list of column names")
+    levels = dict(levels or {})
+    unknown = set(levels) - set(covariates)
+    if unknown:
+        raise ValueError(f"levels names {sorted(unknown)} which are not in covariates")
+    if len(set(covariates)) != len(covariates):
+        raise ValueError(f"covariates lists a column twice: {list(covariates)}")
+    cols, variables, lvls, terms = [], [], [], []
+    for name in covariates:
+        values = column(data, name, "covariates")
+        if values.ndim != 1 or values.shape[0] != n:
+            raise ValueError(f"covariate {name!r} has shape {values.shape}; expected ({n},)")
+        miss = _missing(values)
+        if miss.any():
+            raise ValueError(f"covariate {name!r} has {int(miss.sum())} missing value(s) "
+                             f"(first at position {int(np.flatnonzero(miss)[0])}); remove or "
+                             f"impute them before the analysis")
+        start = len(cols)
+        if name in levels or _is_categorical(values):
+            codes, lv = _categorical(name, values, levels.get(name))
+            if len(lv) < 2:
+                raise ValueError(f"covariate {name!r} is constant (single level {lv[0]!r})")
+            for j in range(1, len(lv)):
+                cols.append((codes == j).astype(float))
+                variables.append(name)
+                lvls.append(lv[j])
+        else:
+            try:
+                cols.append(values.astype(float))
+            except (TypeError, ValueError):
+                raise ValueError(f"covariate {name!r} must be numeric or categorical") from None
+            if not np.isfinite(cols[-1]).all():
+                raise ValueError(f"covariate {name!r} has infinite values")
+            variables.append(name)
+            lvls.append(None)
+        terms.append((name, tuple(range(start, len(cols)))))
+    x = np.column_stack(cols)
+    return Design(x, tuple(variables), tuple(lvls), tuple(terms))
+
+
+def label(variable: str, level) -> str:
+    return variable if level is None else f"{variable}={level}"
+
+
+def check_rank(design: Design, w: np.ndarray) -> None:
+    """Reject constant columns and name the columns that are linear combinations of others.
+
+    Works on the p-by-p weighted Gram matrix of the centred columns (cheap at any n): a column
+    is collinear when its residual variance after the previous columns is below 1e-10 of its
+    own variance (a pivoted Cholesky without pivoting, in column order as R reports NA coefs).
+    """
+    x = design.x
+    means = w @ x / w.sum()
+    gram = (x - means).T @ ((x - means) * w[:, None])
+    var = np.diag(gram).copy()
+    names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
+    for j in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, (w @ x**2) / w.sum())):
+        raise ValueError(f"covariate {names[j]!r} is constant; it cannot be estimated")
+    scale = 1.0 / np.sqrt(var)
+    corr = gram * scale[:, None] * scale[None, :]
+    kept: list[int] = []
+    for j in range(corr.shape[0]):
+        if kept:
+            sub = corr[np.ix_(kept, kept)]
+            c = corr[kept, j]
+            coefs = np.linalg.solve(sub, c)
+            resid = corr[j, j] - c @ coefs
+        else:
+            coefs, resid = np.zeros(0), corr[j, j]
+        if resid < 1e-10:
+            others = [names[k] for k, b in zip(kept, coefs, strict=True) if abs(b) > 1e-6]
+            raise ValueError(f"covariates: singular design; {names[j]!r} is a linear combination "
+                             f"of {others} (collinear columns); drop one of them")
+        kept.append(j)

@@ -1,0 +1,295 @@
+"""Cox proportional hazards model, numerically identical to R's ``survival::coxph``.
+
+Front end: validates the input, builds the design matrix (treatment contrasts), fits with
+the engine in :mod:`._cox_fit` (Efron, Breslow) or :mod:`._cox_exact`, and returns a frozen
+:class:`CoxPH` that records every convention used.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats as sps
+
+from . import _checks
+from ._concordance import Concordance, concordance
+from ._cox_design import Design, build_design, check_rank, column, label
+from ._cox_exact import evaluate_exact
+from ._cox_fit import Fit, Sorted, evaluate, newton, prepare
+from ._cox_resid import robust_score, robust_variance
+
+TIES = ("efron", "breslow", "exact")
+_EPS, _TOLER_INF = 1e-9, 1e-9**0.5  # R's coxph.control(eps, toler.inf)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Test:
+    """A chi-square test: ``statistic`` on ``df`` degrees of freedom."""
+
+    statistic: float
+    df: int
+    p_value: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoxCoefficient:
+    """One model column: a numeric covariate, or one non-reference level of a factor.
+
+    ``std_err`` is the model-based SE (R's ``se(coef)``); ``robust_std_err`` the sandwich SE
+    (``robust se``) or None. ``z``, ``p_value`` and the Wald CI use the robust SE when the
+    model's variance is robust, as ``summary(coxph)`` does. With ``firth=True`` the CI and
+    p-value are the profile penalised-likelihood ones (as R's ``coxphf``).
+    """
+
+    variable: str
+    level: object | None
+    coef: float
+    std_err: float
+    robust_std_err: float | None
+    hazard_ratio: float
+    conf_low: float
+    conf_high: float
+    z: float
+    p_value: float
+
+    @property
+    def name(self) -> str:
+        """R-style label: ``variable`` or ``variable=level``."""
+        return label(self.variable, self.level)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoxPH:
+    """Fitted Cox model (R: ``summary(coxph(Surv(time, event) ~ ..., ties=...))``).
+
+    Conventions: ``ties`` (Efron by default, as R), ``variance`` "model" or "robust" (R
+    switches to robust for ``cluster``, ``robust=True`` or non-integer weights; then the Wald
+    test uses it and ``robust_score_test`` is R's "Robust" line), ``conf_level`` of the Wald
+    interval on exp(coef). ``score_test`` is the model-based score (log-rank) test at beta=0.
+    ``monotone`` is True when the likelihood is monotone (an infinite estimate); the reasons
+    are in ``warnings``. ``concordance`` is Harrell's C with the infinitesimal-jackknife SE.
+    """
+
+    coefficients: tuple[CoxCoefficient, ...]
+    coef: np.ndarray
+    var: np.ndarray
+    loglik_null: float
+    loglik: float
+    lr_test: Test
+    wald_test: Test
+    score_test: Test
+    robust_score_test: Test | None
+    concordance: Concordance
+    n: int
+    n_events: int
+    iterations: int
+    converged: bool
+    ties: str
+    variance: str
+    conf_level: float
+    firth: bool
+    monotone: bool
+    warnings: tuple[str, ...]
+    _state: object = field(default=None, repr=False, compare=False)
+
+    def zph(self, transform: str = "km"):
+        """Test of proportional hazards (R's ``cox.zph``); see :func:`.cox_zph.cox_zph`."""
+        from .cox_zph import cox_zph
+
+        return cox_zph(self, transform=transform)
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    sd: Sorted
+    time: np.ndarray  # sorted times
+    design: Design
+    strata: np.ndarray  # sorted stratum codes
+
+
+def _codes(name, values, n):
+    arr = _checks.check_labels(name, values, n)
+    return np.unique(arr, return_inverse=True)[1].astype(np.int64)
+
+
+def _inputs(data, time, event, strata, weights, cluster):
+    t = _checks.check_time(column(data, time, "time"))
+    n = t.shape[0]
+    e = _checks.check_event(column(data, event, "event"), n)
+    w = None if weights is None else _checks.check_weights(column(data, weights, "weights"), n)
+    s = np.zeros(n, np.int64) if strata is None else _codes("strata", column(data, strata, "strata"), n)
+    c = None if cluster is None else _codes("cluster", column(data, cluster, "cluster"), n)
+    return t, e, w, s, c
+
+
+def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=None,
+           robust=None, cluster=None, levels=None, conf_level=0.95, firth=False) -> CoxPH:
+    """Fit a Cox proportional hazards model by maximum partial likelihood.
+
+    Parameters
+    ----------
+    data : mapping
+        Column name -> 1-d array (a dict, or a pandas DataFrame).
+    time, event : str
+        Columns with follow-up times (>= 0) and event indicators (0/1 or bool).
+    covariates : list of str
+        Model terms. Strings, booleans and columns named in ``levels`` are categorical with
+        treatment contrasts (first level is the reference).
+    ties : {"efron", "breslow", "exact"}
+        Handling of tied event times; "exact" is the discrete (conditional logistic)
+        likelihood. R's default is "efron"; SAS PHREG and EZR use "breslow".
+    strata, weights, cluster : str, optional
+        Stratum (separate baseline hazards), case-weight and cluster columns.
+    robust : bool, optional
+        Sandwich variance. Default as R: on with ``cluster`` or non-integer weights.
+    levels : dict, optional
+        Column -> ordered list of levels, the first being the reference.
+    conf_level : float
+        Level of the Wald confidence intervals of the hazard ratios.
+    firth : bool
+        Fit Firth's penalised partial likelihood (Heinze & Schemper 2001) with profile
+        penalised-likelihood CIs and p-values, as R's ``coxphf`` (Breslow ties).
+
+    Returns
+    -------
+    CoxPH
+
+    Notes
+    -----
+    Maximises ``l(b) = sum_deaths w_i eta_i - sum_terms (W/d) log(den)`` (Efron terms, see
+    :mod:`._cox_fit`) by Newton-Raphson from 0 with R's step halving and convergence rule
+    ``|1 - l_old / l_new| <= 1e-9``. Wald CI ``exp(b +- z se)``; LR ``2 (l(b) - l(0))``;
+    score ``U(0)' I(0)^-1 U(0)``; Wald ``b' V^-1 b``. Equivalent R call:
+    ``summary(coxph(Surv(time, event) ~ ..., ties=ties))``.
+
+    References
+    ----------
+    Therneau & Grambsch (2000), *Modeling Survival Data*, Springer, ch. 3.
+    Efron (1977), JASA 72:557. Lin & Wei (1989), JASA 84:1074.
+    Heinze & Schemper (2001), Biometrics 57:114.
+    """
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+    conf_level = _checks.check_conf_level(conf_level)
+    t, e, w, s, c = _inputs(data, time, event, strata, weights, cluster)
+    n = t.shape[0]
+    design = build_design(data, covariates, levels, n)
+    wts = np.ones(n) if w is None else w
+    check_rank(design, wts)
+    if not e.any():
+        raise ValueError("event has no events (all rows censored); a Cox model needs events")
+    non_integer = w is not None and bool((w != np.floor(w)).any())
+    if robust is None:
+        robust = cluster is not None or non_integer
+    if cluster is not None and not robust:
+        raise ValueError("cluster needs the robust variance; remove robust=False or cluster")
+    if firth:
+        ties = "breslow"
+    if ties == "exact" and w is not None:
+        raise ValueError("weights are not supported with ties='exact'")
+    if ties == "exact" and robust:
+        raise ValueError("robust variance is not available with ties='exact' (as in R: no "
+                         "score residuals for the exact method)")
+    sd = prepare(t, e, design.x, wts, s, efron=ties == "efron")
+    order = sd.order
+    c_sorted = None if c is None else c[order]
+    state = _State(sd, t[order], design, s[order])
+    if firth:
+        from ._firth import firth_fit
+
+        return firth_fit(state, conf_level=conf_level, n_events=int(e.sum()), robust=robust,
+                         cluster=c_sorted)
+    evaluate_at = _evaluator(sd, ties)
+    fit = newton(evaluate_at, design.x.shape[1], eps=_EPS)
+    notes = monotone_reasons(fit, design, sd)
+    var, rscore = fit.var, None
+    if robust:
+        var = robust_variance(evaluate(fit.beta, sd), sd, fit.var, c_sorted)
+        rscore = robust_score(evaluate(np.zeros_like(fit.beta), sd), sd, c_sorted)
+    return assemble(state, fit, var, rscore, ties=ties, conf_level=conf_level, robust=robust,
+                    cluster=c_sorted, notes=notes, n_events=int(e.sum()))
+
+
+def _evaluator(sd: Sorted, ties: str):
+    if ties == "exact":
+        return lambda beta: evaluate_exact(beta, sd)
+    return lambda beta: evaluate(beta, sd)
+
+
+def chi2_test(stat: float, df: int) -> Test:
+    return Test(statistic=float(stat), df=int(df), p_value=float(sps.chi2.sf(stat, df)))
+
+
+def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
+    """Why the partial likelihood looks monotone (an infinite coefficient), if it does.
+
+    Three signs: R's ``coxph.fit`` check ``|U V| > eps`` and ``> toler.inf |b|`` after
+    convergence (the likelihood converged while a coefficient still moves), no convergence
+    with a huge linear predictor, and from the data a 0/1 column whose 1-rows (or 0-rows)
+    contain no event while at risk at some event time.
+    """
+    names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
+    flagged: dict[int, str] = {}
+    step = np.abs(fit.u @ fit.var)
+    if fit.converged:
+        bad = ~np.isfinite(fit.u) | ((step > _EPS) & (step > _TOLER_INF * np.abs(fit.beta)))
+        for j in np.flatnonzero(bad):
+            flagged[j] = "the log-likelihood converged while the coefficient was still moving"
+    elif np.abs(sd.x @ fit.beta).max() > 500 or not np.isfinite(step).all():
+        for j in np.flatnonzero(np.abs(fit.beta) > 10):
+            flagged[j] = "no convergence with a diverging coefficient"
+    for j in range(sd.x.shape[1]):
+        col = sd.x[:, j]
+        values = np.unique(col)
+        if values.size != 2:
+            continue
+        for v in values:
+            rows = col == v
+            if not sd.event[rows].any():
+                flagged.setdefault(j, f"no events in the rows where {names[j]} is "
+                                      f"{'1' if v == values.max() else '0'}")
+    return [f"monotone likelihood: coefficient of {names[j]!r} may be infinite ({why}); "
+            f"the hazard ratio is not estimable, consider firth=True"
+            for j, why in sorted(flagged.items())]
+
+
+def coefficient_rows(design, beta, naive_var, var, robust, conf_level, low=None, high=None,
+                     pvals=None) -> tuple[CoxCoefficient, ...]:
+    z_crit = sps.norm.isf((1 - conf_level) / 2)
+    se = np.sqrt(np.diag(naive_var))
+    se_used = np.sqrt(np.diag(var))
+    rows = []
+    for j, (v, lv) in enumerate(zip(design.variables, design.levels, strict=True)):
+        z = beta[j] / se_used[j]
+        rows.append(CoxCoefficient(
+            variable=v, level=lv, coef=float(beta[j]), std_err=float(se[j]),
+            robust_std_err=float(se_used[j]) if robust else None,
+            hazard_ratio=float(np.exp(beta[j])),
+            conf_low=float(np.exp(beta[j] - z_crit * se_used[j]) if low is None else low[j]),
+            conf_high=float(np.exp(beta[j] + z_crit * se_used[j]) if high is None else high[j]),
+            z=float(z), p_value=float(2 * sps.norm.sf(abs(z)) if pvals is None else pvals[j])))
+    return tuple(rows)
+
+
+def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, cluster, notes,
+             n_events, firth=False, low=None, high=None, pvals=None) -> CoxPH:
+    """Build the frozen result (shared by the ML and Firth fits)."""
+    sd, design = state.sd, state.design
+    p = fit.beta.size
+    for note in notes:
+        warnings.warn(note, RuntimeWarning, stacklevel=3)
+    rows = coefficient_rows(design, fit.beta, fit.var, var, robust, conf_level, low, high, pvals)
+    wald = float(fit.beta @ np.linalg.solve(var, fit.beta)) if np.isfinite(var).all() else np.nan
+    lp = sd.x @ fit.beta
+    conc = concordance(state.time, sd.event, lp, sd.w, state.strata, cluster)
+    return CoxPH(
+        coefficients=rows, coef=fit.beta.copy(), var=var, loglik_null=fit.loglik_null,
+        loglik=fit.loglik, lr_test=chi2_test(2 * (fit.loglik - fit.loglik_null), p),
+        wald_test=chi2_test(wald, p), score_test=chi2_test(fit.score_test, p),
+        robust_score_test=None if rscore is None else chi2_test(rscore, p),
+        concordance=conc, n=int(sd.x.shape[0]), n_events=n_events,
+        iterations=fit.iterations, converged=fit.converged, ties=ties,
+        variance="robust" if robust else "model", conf_level=conf_level, firth=firth,
+        monotone=bool(notes), warnings=tuple(notes), _state=state)
