@@ -1,0 +1,191 @@
+"""Build the cohort: index event, criteria in protocol order, groups, lines, covariates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from retrostudy.cohort.conditions import matching
+from retrostudy.cohort.covariates import (
+    ecog_at_index,
+    fetch,
+    metastatic_sites,
+    patient_dates,
+    receptor_status,
+)
+from retrostudy.cohort.drugs import DrugLookup, drug_lookup
+from retrostudy.cohort.index import base_table, index_events
+from retrostudy.cohort.lines import derive_lines
+from retrostudy.cohort.prior import prior_exposure, prior_regimens
+from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step
+from retrostudy.data.store import Store
+from retrostudy.errors import CohortError, Problem
+from retrostudy.protocol.cohort import GroupsBlock
+from retrostudy.protocol.model import Protocol
+
+UNASSIGNED_LABEL = "Matched no group"
+OVERLAP_LABEL = "Matched several groups"
+
+
+def build_cohort(protocol: Protocol, store: Store | None = None, *, vocabulary: Any = None) -> Cohort:
+    """Build the analysed cohort of ``protocol`` from the records in ``store``.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        The study protocol. With an ``[analysis_table]`` block the cohort is read from that
+        table instead (``store`` is then not needed).
+    store : Store
+        The canonical tables in their engine; every query runs there.
+    vocabulary : retrostudy.data.vocabulary.Vocabulary, optional
+        Drug classes and combination products (default: the shipped vocabulary).
+
+    Returns
+    -------
+    Cohort
+        Attrition, one row per analysed patient with covariates, exclusions, lines of therapy.
+
+    Raises
+    ------
+    CohortError
+        Overlapping groups (``on_overlap = "error"``, the default) or unassigned patients
+        (``on_unassigned = "error"``), naming the patients.
+    """
+    if protocol.analysis_table is not None:
+        from retrostudy.cohort.table import cohort_from_table
+
+        return cohort_from_table(protocol)
+    if store is None:
+        raise CohortError("build_cohort needs a Store with the records (or an [analysis_table])")
+    drugs = drug_lookup(vocabulary)
+    events = index_events(protocol.index, store, drugs)
+    identified = events.identified
+    base = base_table(identified)
+    steps, excluded, remaining = _apply_criteria(protocol, base, store, drugs, identified)
+    groups, group_steps, group_excluded = _assign_groups(protocol.groups, base, store, drugs, remaining)
+    steps += group_steps
+    excluded += group_excluded
+    analysed = identified.loc[identified["patient_id"].isin(groups.index)]
+    analysed = analysed.assign(group=analysed["patient_id"].map(groups).astype("string"))
+    lines, patients = _derive(protocol, store, drugs, analysed)
+    counts = tuple(
+        GroupCount(name=g.name, label=g.label, n=int((groups == g.name).sum()))
+        for g in protocol.groups.group
+    )
+    attrition = Attrition(
+        identified_label=protocol.index.label,
+        identified=len(identified),
+        steps=tuple(steps),
+        groups=counts,
+        analysed=len(patients),
+        unassigned=_ids_of(excluded, UNASSIGNED_LABEL),
+        overlap=_ids_of(excluded, OVERLAP_LABEL),
+    )
+    return Cohort(
+        attrition=attrition,
+        patients=patients,
+        excluded=pd.DataFrame(excluded, columns=["patient_id", "step"]).astype("string"),
+        lines=lines,
+        first_ever_before_window=events.first_ever_before_window,
+    )
+
+
+def _ids_of(excluded: list[tuple[str, str]], label: str) -> tuple[str, ...]:
+    return tuple(pid for pid, step in excluded if step == label)
+
+
+def _matched(condition, base: ibis.Table, store: Store, drugs: DrugLookup) -> set[str]:
+    frame = store.backend.execute(matching(condition, base, store, drugs))
+    return set(frame["patient_id"].astype(str))
+
+
+def _apply_criteria(protocol, base, store, drugs, identified):
+    remaining = identified["patient_id"].astype(str)
+    steps: list[Step] = []
+    excluded: list[tuple[str, str]] = []
+    for criterion in protocol.criteria:
+        hit = remaining.isin(_matched(criterion.when, base, store, drugs))
+        drop = hit if criterion.action == "exclude" else ~hit
+        excluded += [(pid, criterion.label) for pid in remaining[drop]]
+        steps.append(Step(label=criterion.label, kind=criterion.action, n_in=len(remaining),
+                          n_excluded=int(drop.sum()), n_remaining=int((~drop).sum())))
+        remaining = remaining[~drop]
+    return steps, excluded, remaining
+
+
+def _assign_groups(block: GroupsBlock, base, store, drugs, remaining: pd.Series):
+    """Group of each remaining patient (a Series indexed by patient_id) and extra steps."""
+    ids = pd.Index(remaining, name="patient_id")
+    if not block.group:
+        return pd.Series(pd.NA, index=ids, dtype="string"), [], []
+    member = pd.DataFrame(
+        {g.name: ids.isin(_matched(g.when, base, store, drugs)) for g in block.group}, index=ids
+    )
+    n = member.sum(axis=1)
+    check_group_policy(block, member, n)
+    steps, excluded, keep = [], [], n == 1
+    for label, kind, mask in ((UNASSIGNED_LABEL, "unassigned", n == 0), (OVERLAP_LABEL, "overlap", n > 1)):
+        if mask.any():
+            n_in = int(len(ids) - sum(s.n_excluded for s in steps))
+            steps.append(Step(label=label, kind=kind, n_in=n_in, n_excluded=int(mask.sum()),
+                              n_remaining=n_in - int(mask.sum())))
+            excluded += [(pid, label) for pid in ids[mask.to_numpy()]]
+    kept = member.loc[keep.to_numpy()]
+    return kept.idxmax(axis=1).astype("string"), steps, excluded
+
+
+def check_group_policy(block: GroupsBlock, member: pd.DataFrame, n: pd.Series) -> None:
+    problems = []
+    if block.on_overlap == "error":
+        for pid in n.index[(n > 1).to_numpy()]:
+            names = [g for g in member.columns if member.at[pid, g]]
+            problems.append(Problem(
+                message=f"patient {pid} matches several groups: {', '.join(names)}",
+                hint="make the group conditions mutually exclusive, or set "
+                'groups.on_overlap = "report" to exclude such patients as a flow-chart step',
+                code="group_overlap", value=pid,
+            ))
+    if block.on_unassigned == "error":
+        for pid in n.index[(n == 0).to_numpy()]:
+            problems.append(Problem(
+                message=f"patient {pid} matches no group",
+                hint='add a criterion that excludes them, or set groups.on_unassigned = "report"',
+                code="group_unassigned", value=pid,
+            ))
+    if problems:
+        raise CohortError(problems)
+
+
+def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.DataFrame):
+    """Lines of therapy and covariates of the analysed patients."""
+    index = analysed[["patient_id", "index_date"]].reset_index(drop=True)
+    base = base_table(analysed)
+    dates = patient_dates(store, base, protocol.lines)
+    adm_cols = ["patient_id", "drug", "date", "end_date", "setting"]
+    adm = store.backend.execute(fetch(store, "drug_administrations", base).select(*adm_cols))
+    lines = derive_lines(adm, dates.merge(index, on="patient_id"), protocol.lines, drugs,
+                         drugs.stored_names(protocol.index.drug))
+    cov = protocol.covariates
+    parts = [
+        ecog_at_index(store, base, cov),
+        receptor_status(store, base, cov),
+        metastatic_sites(store, base, cov),
+        dates[["patient_id", "metastatic_date", "de_novo"]],
+        prior_regimens(lines, index, cov, drugs),
+        prior_exposure(adm, index, cov, drugs),
+    ]
+    patients = analysed[["patient_id", "group", "index_date", "age", "sex"]].reset_index(drop=True)
+    for part in parts:
+        patients = patients.merge(part.astype({"patient_id": "string"}), on="patient_id", how="left")
+    return lines, _typed(patients)
+
+
+def _typed(patients: pd.DataFrame) -> pd.DataFrame:
+    patients = patients.astype({"patient_id": "string", "age": "Int64", "sex": "string"})
+    patients["ecog"] = patients["ecog"].astype("Int64")
+    patients["n_metastatic_sites"] = patients["n_metastatic_sites"].astype("Int64")
+    patients["visceral"] = patients["visceral"].astype("boolean")
+    patients["index_date"] = patients["index_date"].astype("datetime64[s]")
+    return patients.sort_values("patient_id", kind="stable").reset_index(drop=True)

@@ -1,0 +1,97 @@
+"""Prior therapy at index: exposures (ever, duration) and regimen counts from the lines.
+
+Columns:
+
+- ``ever_<drug>`` (bool) and ``duration_<drug>_days`` (int, 0 when unexposed) for each of
+  ``exposure_drugs``, and ``duration_<class>_days`` for each of ``exposure_classes``,
+  from records in ``exposure_window`` (default: strictly before the index day), as drug eras
+  capped at the day before index (:mod:`retrostudy.cohort.eras`). ``<drug>`` is the
+  ingredient with spaces and punctuation as underscores (``trastuzumab_emtansine``).
+- ``prior_regimens``: metastatic lines starting before the index day whose drugs include a
+  class in ``prior_regimen_classes``; missing when a prior line's setting is unknown.
+- ``prior_lines_neoadjuvant``, ``prior_lines_adjuvant``, ``prior_lines_metastatic``: all
+  prior lines by setting; ``prior_settings``: the settings of the prior lines in order,
+  joined by ``", "``; ``early_relapse``: an early-setting line flagged by the lines rules;
+  ``index_line``: the metastatic line number of the index treatment.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from retrostudy.cohort.drugs import DrugLookup
+from retrostudy.cohort.eras import drug_eras, total_days
+from retrostudy.protocol.cohort import CovariatesBlock
+
+
+def column_name(name: str) -> str:
+    """A plain column name for a drug or class (``"nab-paclitaxel"`` -> ``"nab_paclitaxel"``)."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
+def prior_exposure(
+    adm: pd.DataFrame, index: pd.DataFrame, block: CovariatesBlock, drugs: DrugLookup
+) -> pd.DataFrame:
+    """``ever_*`` and ``duration_*_days`` per patient of ``index`` (patient_id, index_date)."""
+    frame = adm.merge(index[["patient_id", "index_date"]], on="patient_id")
+    frame["drug"] = frame["drug"].map(drugs.components)
+    frame = frame.explode("drug")
+    day = (frame["date"] - frame["index_date"]).dt.days
+    start, end = block.exposure_window
+    frame = frame.loc[(day >= start) & (day <= end)]
+    frame["drug_class"] = frame["drug"].map(drugs.drug_class)
+    cap = index.set_index("patient_id")["index_date"] - pd.Timedelta(days=1)
+    options = {"exposure_days": block.exposure_days,
+               "persistence_gap_days": block.persistence_gap_days, "cap": cap}
+    by_drug = total_days(_eras(frame, "drug", options), "drug")
+    by_class = total_days(_eras(frame, "drug_class", options), "drug_class")
+    out = index[["patient_id"]].set_index("patient_id")
+    for name in block.exposure_drugs:
+        days = _column(by_drug, name, out.index)
+        out[f"ever_{column_name(name)}"] = (days > 0).to_numpy()
+        out[f"duration_{column_name(name)}_days"] = days.to_numpy()
+    for name in block.exposure_classes:
+        out[f"duration_{column_name(name)}_days"] = _column(by_class, name, out.index).to_numpy()
+    return out.reset_index()
+
+
+def _eras(frame: pd.DataFrame, key: str, options: dict) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame(columns=["patient_id", key, "days"])
+    return drug_eras(frame, key=key, **options)
+
+
+def _column(table: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:
+    if name not in table.columns:
+        return pd.Series(0, index=index, dtype="int64")
+    return table[name].reindex(index, fill_value=0).astype("int64")
+
+
+def prior_regimens(
+    lines: pd.DataFrame, index: pd.DataFrame, block: CovariatesBlock, drugs: DrugLookup
+) -> pd.DataFrame:
+    """Regimen counts and settings before index, from the lines-of-therapy table."""
+    merged = lines.merge(index[["patient_id", "index_date"]], on="patient_id")
+    prior = merged.loc[merged["start"] < merged["index_date"]].copy()
+    classes = set(block.prior_regimen_classes)
+    prior["counts"] = prior["drugs"].str.split(" + ", regex=False).map(
+        lambda ds: any(drugs.drug_class(d) in classes for d in ds)
+    )
+    by = prior.groupby("patient_id")
+    is_met = prior["setting"] == "metastatic"
+    out = pd.DataFrame(index=pd.Index(index["patient_id"], name="patient_id"))
+    out["prior_regimens"] = (is_met & prior["counts"]).groupby(prior["patient_id"]).sum()
+    unknown = prior["setting"].isna().groupby(prior["patient_id"]).any()
+    out["prior_regimens"] = out["prior_regimens"].fillna(0).astype("Int64")
+    out.loc[unknown[unknown].index, "prior_regimens"] = pd.NA
+    for setting in ("neoadjuvant", "adjuvant", "metastatic"):
+        n = (prior["setting"] == setting).groupby(prior["patient_id"]).sum()
+        out[f"prior_lines_{setting}"] = n.reindex(out.index, fill_value=0).astype("int64")
+    settings = by["setting"].agg(lambda s: ", ".join(s.fillna("unknown")))
+    out["prior_settings"] = settings.reindex(out.index).fillna("").astype("string")
+    out["early_relapse"] = by["early_relapse"].any().reindex(out.index).fillna(False).astype("boolean")
+    index_line = lines.loc[lines["index_line"]].groupby("patient_id")["metastatic_line"].first()
+    out["index_line"] = index_line.reindex(out.index).astype("Int64")
+    return out.reset_index()

@@ -1,0 +1,121 @@
+"""What :func:`~retrostudy.cohort.build_cohort` returns: the cohort and its attrition, as values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from retrostudy.errors import CohortError, Problem
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One flow-chart step: ``n_in`` patients entered, ``n_excluded`` left, ``n_remaining`` stayed.
+
+    ``kind`` is ``"include"``/``"exclude"`` (protocol criteria), ``"unassigned"`` (matched no
+    group) or ``"overlap"`` (matched several groups, when the protocol reports overlaps).
+    """
+
+    label: str
+    kind: str
+    n_in: int
+    n_excluded: int
+    n_remaining: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupCount:
+    name: str
+    label: str
+    n: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attrition:
+    """The flow chart as data. Invariant: identified = sum of excluded + analysed.
+
+    Raises
+    ------
+    CohortError
+        When the counts do not add up (a bug, never a user error; checked on construction).
+    """
+
+    identified_label: str
+    identified: int
+    steps: tuple[Step, ...]
+    groups: tuple[GroupCount, ...]
+    analysed: int
+    unassigned: tuple[str, ...] = ()
+    overlap: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        excluded = sum(s.n_excluded for s in self.steps)
+        problems = []
+        if self.identified != excluded + self.analysed:
+            problems.append(
+                f"identified ({self.identified}) != excluded ({excluded}) + analysed ({self.analysed})"
+            )
+        if self.groups and self.analysed != sum(g.n for g in self.groups):
+            problems.append(f"analysed ({self.analysed}) != sum of group sizes")
+        n = self.identified
+        for step in self.steps:
+            if step.n_in != n or step.n_remaining != n - step.n_excluded:
+                problems.append(f"step {step.label!r} does not follow from the previous one")
+            n = step.n_remaining
+        if n != self.analysed:
+            problems.append(f"last step leaves {n} patients, but {self.analysed} are analysed")
+        if problems:
+            raise CohortError([Problem(message=f"attrition invariant violated: {p}") for p in problems])
+
+    def rows(self) -> list[dict]:
+        """The flow chart as rows (identified, each step, each group), for tables and JSON."""
+        rows = [
+            {"kind": "identified", "label": self.identified_label, "n_in": None,
+             "n_excluded": None, "n_remaining": self.identified}
+        ]
+        rows += [
+            {"kind": s.kind, "label": s.label, "n_in": s.n_in, "n_excluded": s.n_excluded,
+             "n_remaining": s.n_remaining}
+            for s in self.steps
+        ]
+        rows.append({"kind": "analysed", "label": "Analysed", "n_in": None, "n_excluded": None,
+                     "n_remaining": self.analysed})
+        rows += [
+            {"kind": "group", "label": g.label or g.name, "group": g.name, "n_in": None,
+             "n_excluded": None, "n_remaining": g.n}
+            for g in self.groups
+        ]
+        return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`rows` as a DataFrame."""
+        frame = pd.DataFrame(self.rows())
+        return frame.astype({c: "Int64" for c in ("n_in", "n_excluded", "n_remaining")})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Cohort:
+    """The analysed cohort.
+
+    Attributes
+    ----------
+    attrition : Attrition
+        The flow chart.
+    patients : pandas.DataFrame
+        One row per analysed patient: ``patient_id``, ``group``, ``index_date`` and the
+        covariates at index (docs/protocol.md lists every column).
+    excluded : pandas.DataFrame
+        ``patient_id``, ``step`` (the label of the step that removed the patient).
+    lines : pandas.DataFrame
+        Lines of therapy of the analysed patients (see :func:`~retrostudy.cohort.lines.derive_lines`).
+    first_ever_before_window : pandas.DataFrame
+        ``patient_id``, ``first_ever_date``, ``first_in_window_date``: patients with an
+        index-drug dose in the window whose first-ever dose came before it.
+    """
+
+    attrition: Attrition
+    patients: pd.DataFrame
+    excluded: pd.DataFrame
+    lines: pd.DataFrame
+    first_ever_before_window: pd.DataFrame
