@@ -257,6 +257,12 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
 
 def coefficient_rows(design, beta, naive_var, var, robust, conf_level, low=None, high=None,
                      pvals=None) -> tuple[CoxCoefficient, ...]:
+    with np.errstate(over="ignore"):  # an infinite limit is the honest answer (monotone case)
+        return _coefficient_rows(design, beta, naive_var, var, robust, conf_level, low, high,
+                                 pvals)
+
+
+def _coefficient_rows(design, beta, naive_var, var, robust, conf_level, low, high, pvals):
     z_crit = sps.norm.isf((1 - conf_level) / 2)
     se = np.sqrt(np.diag(naive_var))
     se_used = np.sqrt(np.diag(var))
@@ -274,11 +280,11 @@ def coefficient_rows(design, beta, naive_var, var, robust, conf_level, low=None,
 
 
 def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, cluster, notes,
-             n_events, firth=False, low=None, high=None, pvals=None) -> CoxPH:
+             n_events, firth=False, low=None, high=None, pvals=None, warn=True) -> CoxPH:
     """Build the frozen result (shared by the ML and Firth fits)."""
     sd, design = state.sd, state.design
     p = fit.beta.size
-    for note in notes:
+    for note in notes if warn else ():
         warnings.warn(note, RuntimeWarning, stacklevel=3)
     rows = coefficient_rows(design, fit.beta, fit.var, var, robust, conf_level, low, high, pvals)
     wald = float(fit.beta @ np.linalg.solve(var, fit.beta)) if np.isfinite(var).all() else np.nan
