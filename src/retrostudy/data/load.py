@@ -1,0 +1,233 @@
+"""Load a hospital extract into the engine as the canonical tables, losing nothing silently.
+
+:func:`check_records` reads every table, types and validates it in DuckDB, and returns a
+:class:`LoadResult` with all problems (never stopping at the first). :func:`load_records`
+does the same and raises :class:`~retrostudy.errors.DataError` when any problem has the
+``error`` policy. Rows with a ``quarantine`` problem go to the ``rejects`` table in the
+engine. For every table, rows read = rows loaded + rows rejected (checked here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+import ibis
+
+from retrostudy.data import checks
+from retrostudy.data.readers import run, DATABASE_EXTENSIONS, RawTable, literal, locate, read_table
+from retrostudy.data.schema import TABLES
+from retrostudy.data.store import Store, duckdb_backend, ibis_schema
+from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
+from retrostudy.errors import DataError, Problem
+from retrostudy.protocol.data import DataBlock
+
+Severity = Literal["error", "quarantine"]
+MAX_EXAMPLES = 20
+_HINTS = {
+    "missing_value": "fill the value or remove the row",
+    "ambiguous_date": "declare date_format in [data.tables.{table}]",
+    "invalid_date": "fix the date or declare date_format in [data.tables.{table}]",
+    "duplicate_row": "remove the extra copy (quarantined by default)",
+    "duplicate_key": "keep one of the conflicting rows",
+    "unknown_patient": "add the patient to patients or fix patient_id",
+    "death_before_birth": "check birth_date and death_date",
+    "before_birth": "check the date and the patient's birth_date",
+    "after_death": "check the date and the patient's death_date",
+    "end_before_start": "check date and end_date",
+}
+ALWAYS_ERROR = ("ambiguous_date",)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """A problem with the table it belongs to, its severity and how often it occurred.
+
+    ``count`` is the number of occurrences of this problem class in this table (the
+    same on every example of the class); ``severity`` is the policy applied.
+    """
+
+    problem: Problem
+    severity: Severity
+    table: str | None = None
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TableCount:
+    read: int
+    loaded: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceFile:
+    table: str
+    path: str
+    sha256: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LoadResult:
+    """What loading did. ``problems`` holds file/column problems and up to
+    ``MAX_EXAMPLES`` examples per (table, problem class); ``rejects`` in the engine has all."""
+
+    store: Store
+    counts: Mapping[str, TableCount]
+    problems: tuple[Finding, ...]
+    files: tuple[SourceFile, ...]
+    date_formats: Mapping[str, tuple[str, ...]]  # "table.column" -> formats used
+
+    @property
+    def ok(self) -> bool:
+        """True when no problem has the ``error`` severity."""
+        return not any(f.severity == "error" for f in self.problems)
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(f.problem for f in self.problems if f.severity == "error")
+
+
+def load_records(data_block: DataBlock, base_dir: str | Path = ".",
+                 backend: ibis.BaseBackend | None = None) -> LoadResult:
+    """Load and validate the records; raise :class:`DataError` listing every error."""
+    result = check_records(data_block, base_dir, backend)
+    if not result.ok:
+        raise DataError(_with_more(result))
+    return result
+
+
+def _with_more(result: LoadResult) -> list[Problem]:
+    """The error examples, plus one line per class with more occurrences than examples."""
+    out, seen = [], set()
+    for finding in result.problems:
+        if finding.severity != "error":
+            continue
+        out.append(finding.problem)
+        group = (finding.table, finding.problem.code)
+        if finding.count > MAX_EXAMPLES and group not in seen:
+            seen.add(group)
+            out.append(Problem(message=f"... and {finding.count - MAX_EXAMPLES} more "
+                               f"{finding.problem.code} problems in {finding.table}",
+                               file=finding.problem.file, code=finding.problem.code))
+    return out
+
+
+def check_records(data_block: DataBlock, base_dir: str | Path = ".",
+                  backend: ibis.BaseBackend | None = None) -> LoadResult:
+    """Read, type and validate every table; never raises for problems in the data."""
+    base_dir = Path(base_dir)
+    if backend is None:
+        database = data_block.database and str((base_dir / data_block.database).resolve())
+        backend = duckdb_backend(database)
+    con = backend.con
+    vocabulary = load_vocabulary(
+        DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
+        for d in data_block.drugs
+    )
+    run(con, "DROP TABLE IF EXISTS _problems")
+    run(con, checks.PROBLEMS_DDL)
+    findings, files, counts, formats = [], [], {}, {}
+    patients_ok = True
+    for name in TABLES:  # patients first: later tables are checked against it
+        raw = _read(con, data_block, base_dir, name)
+        if raw is None:
+            _empty(backend, name)
+            counts[name] = TableCount(read=0, loaded=0, rejected=0)
+            if name == "patients":
+                patients_ok = False
+                findings.append(Finding(table=name, severity="error", problem=Problem(
+                    message="no patients table found", file=str(base_dir / data_block.path),
+                    hint="add patients.csv (or .parquet/.xlsx, or a sheet/table 'patients')",
+                    code="missing_table")))
+            continue
+        files.append(SourceFile(table=name, path=raw.file, sha256=raw.sha256))
+        findings += [Finding(problem=p, severity="error", table=name) for p in raw.problems]
+        if not raw.ok:
+            patients_ok = patients_ok and name != "patients"
+            _empty(backend, name)
+            counts[name] = TableCount(read=raw.rows, loaded=0, rejected=0)
+            continue
+        config = data_block.table(name)
+        declared = tuple([config.date_format] if isinstance(config.date_format, str)
+                         else config.date_format or ())
+        plans = checks.typed_view(con, name, raw.columns, declared, vocabulary,
+                                  data_block.responses)
+        formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
+        checks.value_problems(con, name, raw.file, raw.columns, plans)
+        checks.materialise(con, name)
+        checks.structure_problems(con, name, raw.file, patients_ok)
+        counts[name] = _count(con, name, raw.rows)
+        run(con, f'ALTER TABLE "{name}" DROP COLUMN _row')
+    _write_rejects(con, data_block)
+    findings += _row_findings(con, data_block)
+    return LoadResult(store=Store(backend), counts=MappingProxyType(counts),
+                      problems=tuple(findings), files=tuple(files),
+                      date_formats=MappingProxyType(formats))
+
+
+def _read(con, block: DataBlock, base_dir: Path, name: str) -> RawTable | None:
+    path, sheet = locate(block, base_dir, name)
+    if path is None:
+        return None
+    root = (base_dir / block.path).resolve()
+    try:
+        shown = str(path.relative_to(root.parent if root.is_file() else root))
+    except ValueError:
+        shown = str(path)
+    if path.suffix.lower() in DATABASE_EXTENSIONS + (".xlsx",):
+        shown += f"[{sheet or name}]"
+    return read_table(con, name, path, sheet, block.table(name), shown)
+
+
+def _empty(backend, name: str) -> None:
+    backend.create_table(name, schema=ibis_schema(TABLES[name]), overwrite=True)
+
+
+def _count(con, name: str, read: int) -> TableCount:
+    loaded = con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+    rejected = con.execute("SELECT count(DISTINCT row) FROM _problems WHERE tbl = ?",
+                           [name]).fetchall()[0][0]
+    if read != loaded + rejected:  # the invariant: nothing is dropped without being counted
+        raise AssertionError(f"{name}: read {read} != loaded {loaded} + rejected {rejected}")
+    return TableCount(read=read, loaded=loaded, rejected=rejected)
+
+
+def _write_rejects(con, block: DataBlock) -> None:
+    hint = " ".join(f"WHEN {literal(code)} THEN {literal(text)}" for code, text in _HINTS.items())
+    policy = " ".join(
+        f"WHEN {literal(code)} THEN {literal('error' if code in ALWAYS_ERROR else block.policy_for(code))}"
+        for code in {*_HINTS, "unknown_drug", "invalid_value"}
+    )
+    have_map = run(con, "SELECT count(*) FROM duckdb_tables() "
+                        "WHERE table_name = '_drugs_drug_administrations'")[0][0]
+    drug_hints = ("SELECT 'drug_administrations' AS tbl, _src, _hint "
+                  "FROM _drugs_drug_administrations") if have_map else (
+                  "SELECT NULL AS tbl, NULL AS _src, NULL AS _hint WHERE FALSE")
+    run(con, 
+        "CREATE OR REPLACE TABLE rejects AS SELECT p.tbl AS \"table\", p.file, p.row, "
+        "p.col AS \"column\", p.value, p.code, p.message, "
+        f"replace(COALESCE(d._hint, CASE p.code {hint} ELSE NULL END, CASE WHEN p.code = "
+        f"'invalid_value' THEN CASE {checks.allowed_hints_sql()} END END), '{{table}}', p.tbl) "
+        f"AS hint, CASE p.code {policy} ELSE 'error' END AS policy "
+        f"FROM _problems p LEFT JOIN ({drug_hints}) d ON p.code = 'unknown_drug' "
+        "AND d.tbl = p.tbl AND d._src = p.value ORDER BY p.tbl, p.row, p.col"
+    )
+
+
+def _row_findings(con, block: DataBlock) -> list[Finding]:
+    rows = con.execute(
+        'SELECT "table", file, row, "column", value, code, message, hint, policy, '
+        'count(*) OVER (PARTITION BY "table", code) AS n FROM rejects '
+        f'QUALIFY row_number() OVER (PARTITION BY "table", code ORDER BY row) <= {MAX_EXAMPLES} '
+        'ORDER BY "table", code, row'
+    ).fetchall()
+    findings = []
+    for table, file, row, column, value, code, message, hint, policy, n in rows:
+        problem = Problem(message=message, file=file, row=row, column=column, value=value,
+                          hint=hint, code=code)
+        findings.append(Finding(problem=problem, severity=policy, table=table, count=n))
+    return findings

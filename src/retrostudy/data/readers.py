@@ -1,0 +1,302 @@
+"""Readers: find each canonical table's file and copy it, untyped, into the engine.
+
+Every reader produces one temporary DuckDB table ``_raw_<table>`` holding ``_row`` (the
+row number the user sees: header = row 1 in CSV and Excel, so the first record is row 2;
+the record number in Parquet and DuckDB sources) and one column per canonical column
+found in the file, still as read. Typing and validation happen afterwards, in SQL
+(:mod:`retrostudy.data.checks`).
+
+CSV and Parquet are parsed by DuckDB itself. CSV must be UTF-8 (a BOM is fine) or
+Shift_JIS/CP932; CP932 files are transcoded to a temporary UTF-8 copy first, because
+DuckDB's own CSV reader decodes only UTF-8/UTF-16/Latin-1 without an extension (and
+extensions would need the network). Excel goes through pandas/openpyxl.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from retrostudy.data.schema import TABLES
+from retrostudy.errors import Problem
+from retrostudy.protocol.data import DataBlock, TableConfig
+
+EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx")
+DATABASE_EXTENSIONS = (".duckdb", ".db", ".ddb")
+_SEPARATORS = re.compile(r"[\s_\-.]+")
+
+
+def run(con, sql: str, params=None) -> list:
+    """Execute ``sql`` and consume its result (DuckDB 2 refuses new work until then)."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def quote(identifier: str) -> str:
+    """An SQL identifier, double-quoted (user headers may hold anything)."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A SQL string literal for configuration text (formats, paths), never for data values."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RawTable:
+    """What a reader put into the engine for one canonical table."""
+
+    table: str
+    file: str  # as shown to the user
+    sha256: str | None
+    rows: int
+    columns: tuple[str, ...]  # canonical columns found in the file
+    problems: tuple[Problem, ...] = field(default=())  # file- and column-level, all errors
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def locate(block: DataBlock, base_dir: Path, name: str) -> tuple[Path | None, str | None]:
+    """The file (and sheet) holding table ``name``, or (None, None) when there is none."""
+    root = (Path(base_dir) / block.path).resolve()
+    config = block.table(name)
+    if root.is_file():
+        if config.file:
+            return root.parent / config.file, config.sheet
+        return root, config.sheet or (name if root.suffix == ".xlsx" else None)
+    if config.file:
+        return root / config.file, config.sheet
+    for ext in EXTENSIONS:
+        if (root / f"{name}{ext}").is_file():
+            return root / f"{name}{ext}", config.sheet
+    return None, None
+
+
+def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str | None,
+               config: TableConfig, shown: str) -> RawTable:
+    """Copy ``path`` into ``_raw_<name>``; file-level problems are returned, not raised."""
+    if not path.exists():
+        return _failed(name, shown, None, "file not found", "file_not_found",
+                       "check [data] path and [data.tables.%s] file" % name)
+    digest = sha256(path)
+    if path.stat().st_size == 0:
+        return _failed(name, shown, digest, "file is empty", "empty_file",
+                       "export the table again with a header row")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in DATABASE_EXTENSIONS:
+            source, header_rows = _duckdb_source(con, path, name), 0
+        elif suffix == ".parquet":
+            source, header_rows = _parquet_source(con, path), 0
+        elif suffix == ".xlsx":
+            source, header_rows = _excel_source(con, path, name, sheet), 1
+        else:
+            source, header_rows, problem = _csv_source(con, path, config, shown)
+            if problem is not None:
+                return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
+                                problems=(problem,))
+    except _ReadError as error:
+        return _failed(name, shown, digest, str(error), error.code, error.hint)
+    return _select_columns(con, name, source, header_rows, config, shown, digest)
+
+
+class _ReadError(Exception):
+    def __init__(self, message: str, code: str, hint: str | None = None):
+        super().__init__(message)
+        self.code, self.hint = code, hint
+
+
+def _failed(name, shown, digest, message, code, hint=None) -> RawTable:
+    problem = Problem(message=message, file=shown, hint=hint, code=code)
+    return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
+                    problems=(problem,))
+
+
+def _duckdb_source(con, path: Path, name: str) -> str:
+    alias = "_src_" + hashlib.sha1(str(path).encode()).hexdigest()[:8]
+    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    if alias not in attached:
+        run(con, f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+        [alias, name],
+    ).fetchall()[0][0]
+    if not found:
+        raise _ReadError(f"database has no table {name!r}", "missing_table",
+                         "name the tables like the canonical tables (docs/data-model.md)")
+    run(con, f"CREATE OR REPLACE TEMP VIEW _src AS SELECT rowid + 1 AS _row, * "
+                f"FROM {alias}.main.{quote(name)}")
+    return "_src"
+
+
+def _parquet_source(con, path: Path) -> str:
+    try:
+        rel = con.read_parquet(str(path), file_row_number=True)
+    except duckdb.Error as error:
+        raise _ReadError(f"not a readable Parquet file: {error}".split("\n")[0],
+                         "unreadable_file") from None
+    con.register("_src_rel", rel)
+    run(con, "CREATE OR REPLACE TEMP VIEW _src AS SELECT * EXCLUDE (file_row_number), "
+                "file_row_number + 1 AS _row FROM _src_rel")
+    return "_src"
+
+
+def _excel_source(con, path: Path, name: str, sheet: str | None) -> str:
+    try:
+        sheets = pd.ExcelFile(path, engine="openpyxl")
+    except Exception as error:  # openpyxl raises many types for a broken workbook
+        raise _ReadError(f"not a readable .xlsx workbook: {error}", "unreadable_file") from None
+    with sheets:
+        names = sheets.sheet_names
+        chosen = sheet or (name if name in names else (names[0] if len(names) == 1 else None))
+        if chosen not in names:
+            raise _ReadError(
+                f"workbook has no sheet {chosen or name!r} (sheets: {', '.join(names)})",
+                "missing_sheet",
+                f"name the sheet {name!r} or set sheet in [data.tables.{name}]",
+            )
+        frame = sheets.parse(chosen, dtype=str)
+    frame.columns = [str(c) for c in frame.columns]
+    frame.insert(0, "_row", range(2, len(frame) + 2))
+    con.register("_src_frame", frame)
+    run(con, "CREATE OR REPLACE TEMP VIEW _src AS SELECT * FROM _src_frame")
+    return "_src"
+
+
+def _csv_source(con, path: Path, config: TableConfig, shown: str):
+    utf8_path, problem = _as_utf8(path, config.encoding, shown)
+    if problem is not None:
+        return None, 1, problem
+    with utf8_path.open("r", encoding="utf-8-sig", newline="") as handle:
+        first = handle.readline()
+    delimiter = max(("\t", ";", ","), key=first.count) if first.strip() else ","
+    try:
+        rel = con.read_csv(str(utf8_path), header=True, all_varchar=True, sep=delimiter,
+                           quotechar='"', escapechar='"')
+        con.register("_src_csv_rel", rel)
+        run(con, "CREATE OR REPLACE TEMP TABLE _src_csv AS SELECT * FROM _src_csv_rel")
+    except duckdb.Error as error:
+        line = re.search(r"Line: (\d+)", str(error))
+        reason = str(error).split("\n")[0].removeprefix("Invalid Input Error: ")
+        return None, 1, Problem(
+            message=f"malformed CSV: {reason}", file=shown,
+            row=int(line.group(1)) if line else None,
+            hint="every row needs as many fields as the header; quote fields holding commas",
+            code="malformed_file",
+        )
+    finally:
+        if utf8_path != path:
+            utf8_path.unlink(missing_ok=True)
+    run(con, "CREATE OR REPLACE TEMP VIEW _src AS SELECT rowid + 2 AS _row, * FROM _src_csv")
+    return "_src", 1, None
+
+
+_CHUNK = 1 << 24
+
+
+def _check_decodes(path: Path, encoding: str) -> int | None:
+    """None when ``path`` decodes as ``encoding``, else the line of the first bad byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return lines + chunk.count(b"\n", 0, error.start) + 1
+            lines += chunk.count(b"\n")
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return lines + 1
+    return None
+
+
+def _as_utf8(path: Path, encoding: str, shown: str) -> tuple[Path, Problem | None]:
+    """``path`` itself when it is UTF-8, else a transcoded temporary copy (or a problem)."""
+    if encoding in ("auto", "utf-8"):
+        bad_line = _check_decodes(path, "utf-8")
+        if bad_line is None:
+            return path, None
+        if encoding == "utf-8":
+            hint = ('the file decodes as Shift_JIS/CP932: set encoding = "cp932" in '
+                    "[data.tables.<table>]") if _check_decodes(path, "cp932") is None else (
+                    "save the file as UTF-8")
+            return path, Problem(message="file is not valid UTF-8", file=shown, row=bad_line,
+                                 hint=hint, code="wrong_encoding")
+    bad_line = _check_decodes(path, "cp932")
+    if bad_line is not None:
+        what = "neither UTF-8 nor Shift_JIS/CP932" if encoding == "auto" else "not valid CP932"
+        return path, Problem(message=f"file is {what}", file=shown, row=bad_line,
+                             hint="save the file as UTF-8", code="wrong_encoding")
+    handle = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
+    with handle, path.open("rb") as source:
+        decoder = codecs.getincrementaldecoder("cp932")()
+        for chunk in iter(lambda: source.read(_CHUNK), b""):
+            handle.write(decoder.decode(chunk).encode("utf-8"))
+        handle.write(decoder.decode(b"", final=True).encode("utf-8"))
+    return Path(handle.name), None
+
+
+def header_key(text: str) -> str:
+    return _SEPARATORS.sub("", text.casefold())
+
+
+def _select_columns(con, name, source, header_rows, config, shown, digest) -> RawTable:
+    """Rename the user's headers to canonical names into ``_raw_<name>``."""
+    table = TABLES[name]
+    headers = [r[0] for r in con.execute(f"DESCRIBE {source}").fetchall() if r[0] != "_row"]
+    by_key = {header_key(h): h for h in headers}
+    problems, picked = [], {}
+    for canonical in sorted(set(config.columns) - set(table.column_names)):
+        problems.append(Problem(
+            message=f"[data.tables.{name}.columns] names {canonical!r}, which is not a column "
+                    f"of {name}", file=shown, column=canonical, code="unknown_column",
+            hint=f"canonical columns: {', '.join(table.column_names)}"))
+    for column in table.columns:
+        wanted = config.columns.get(column.name)
+        header = (wanted if wanted in headers else None) if wanted else by_key.get(
+            header_key(column.name))
+        if header is not None:
+            picked[column.name] = header
+        elif column.required or wanted:
+            problems.append(_missing_column(name, column.name, wanted, headers, shown))
+    rows = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+    if rows == 0 and table.patient_level:
+        problems.append(Problem(message="file has no data rows", file=shown,
+                                hint="the patients table needs one row per patient",
+                                code="empty_file"))
+    select = ", ".join(f"{quote(h)} AS {quote(c)}" for c, h in picked.items())
+    run(con, f"CREATE OR REPLACE TEMP TABLE {quote('_raw_' + name)} AS "
+                f"SELECT _row{', ' + select if select else ''} FROM {source}")
+    return RawTable(table=name, file=shown, sha256=digest, rows=rows,
+                    columns=tuple(picked), problems=tuple(problems))
+
+
+def _missing_column(name, canonical, wanted, headers, shown) -> Problem:
+    target = wanted or canonical
+    near = difflib.get_close_matches(target, headers, n=3, cutoff=0.5) or difflib.get_close_matches(
+        header_key(target), [header_key(h) for h in headers], n=3, cutoff=0.5)
+    hint = (f"nearest headers: {', '.join(repr(h) for h in near)}; " if near else "") + (
+        f"map it with columns = {{ {canonical} = \"<your header>\" }} in [data.tables.{name}]")
+    return Problem(message=f"required column {canonical!r} not found"
+                   + (f" (declared header {wanted!r})" if wanted else ""),
+                   file=shown, row=1, column=canonical, value=", ".join(headers)[:200],
+                   hint=hint, code="missing_column")
