@@ -42,7 +42,7 @@ def _codes(time, event, group, strata):
     levels, g = factorize("group", group, n)
     if levels.shape[0] < 2:
         raise ValueError(
-            f"group has a single level ({levels[0]!r}); the log-rank test needs at least two groups"
+            f"group has a single level ({levels.tolist()[0]!r}); the log-rank test needs at least two groups"
         )
     if strata is None:
         return t, e, levels, g, 1
@@ -82,7 +82,15 @@ def _chisq(observed, expected, variance) -> tuple[float, int]:
     keep = used[1:]
     diff = (observed - expected)[keep]
     v = variance[np.ix_(keep, keep)]
-    return float(diff @ np.linalg.solve(v, diff)), int(df)
+    try:
+        solved = np.linalg.solve(v, diff)
+    except np.linalg.LinAlgError:
+        # R's survdiff stops here too ("system is exactly singular").
+        raise ValueError(
+            "the log-rank variance matrix is singular (no event time with more than one "
+            "record at risk in two groups); the groups cannot be compared"
+        ) from None
+    return float(diff @ solved), int(df)
 
 
 def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRank:
