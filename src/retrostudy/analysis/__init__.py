@@ -1,0 +1,101 @@
+"""The analysis layer: runs the statistics of ``[analyses]`` on the analysis dataset.
+
+Input: the analysis dataset (one row per patient, a ``group`` column, covariates and the
+endpoint columns ``<ep>_days``/``<ep>_event``) and the protocol. Output: a frozen
+:class:`Analyses` holding every number (``to_json``) and every table (``tables``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from retrostudy.analysis._stats import Conventions, conventions
+from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
+from retrostudy.analysis.extra import discontinuation_table, followup_table
+from retrostudy.analysis.response import response_table
+from retrostudy.analysis.survival import FollowUpSummary, follow_up
+from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.analysis.table1 import table1
+
+__all__ = ["Analyses", "Cell", "Row", "Table", "run_analyses", "group_order"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Analyses:
+    conventions: Conventions
+    groups: tuple[str, ...]
+    group_labels: dict[str, str]
+    reference: str
+    n: dict[str, int]
+    table1: list[dict]
+    endpoints: tuple[EndpointResult, ...]
+    response: dict
+    followup: tuple[FollowUpSummary, ...]
+    discontinuation: dict
+    tables: dict[str, Table]
+    level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        c = self.conventions
+        return {
+            "conventions": {"profile": c.profile, "conf_type": c.conf_type, "ties": c.ties,
+                            "conf_level": c.conf_level, "days_per_month": c.days_per_month},
+            "groups": [{"name": g, "label": self.group_labels.get(g, g), "n": self.n[g]} for g in self.groups],
+            "reference_group": self.reference,
+            "table1": self.table1,
+            "endpoints": {e.endpoint: e.to_json() for e in self.endpoints},
+            "response": self.response,
+            "followup": {f.group: f.to_json() for f in self.followup},
+            "discontinuation": self.discontinuation,
+            "warnings": list(self.warnings),
+        }
+
+
+def group_order(protocol, data: pd.DataFrame) -> list[str]:
+    """Groups in protocol order, then any others found in the data (sorted)."""
+    named = [g.name for g in protocol.groups.group]
+    found = sorted({str(g) for g in data["group"].dropna()} - set(named))
+    return [g for g in named if (data["group"] == g).any()] + found
+
+
+def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
+    """Every analysis of ``protocol.analyses`` on ``data``; pure, deterministic."""
+    block = protocol.analyses
+    conv = conventions(block)
+    p_digits = protocol.report.p_digits
+    groups = group_order(protocol, data)
+    labels = {g.name: g.name for g in protocol.groups.group}
+    reference = protocol.groups.reference or (groups[-1] if groups else "")
+    n = {g: int((data["group"] == g).sum()) for g in groups}
+    header = [f"{labels.get(g, g)} (n = {n[g]})" for g in groups]
+    var_labels = {v.name: v.text for v in block.table1 if v.among is None} | {"group": "Group"}
+    level_labels = {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels}
+    tables: dict[str, Table] = {}
+    t1, t1_numbers = table1(data, groups, block, header=header, p_digits=p_digits,
+                            yates=conv.chisq_correct)
+    if block.table1:
+        tables["table1"] = t1
+    endpoints = tuple(analyse_endpoint(data, groups, s, reference, conv, block.epv_min) for s in block.survival)
+    for res in endpoints:
+        tables[f"survival_{res.endpoint}"] = survival_table(res, labels, conv, p_digits)
+        tables[f"cox_{res.endpoint}"] = cox_table(res, labels, var_labels, conv, p_digits, level_labels)
+    response = {}
+    if block.response is not None:
+        t2, response = response_table(data, groups, block.response, header=header,
+                                      conf_level=block.conf_level, p_digits=p_digits,
+                                      yates=conv.chisq_correct)
+        tables["table2_response"] = t2
+    fu = tuple(follow_up(data, groups, block.followup.endpoint, conv)) if block.followup else ()
+    if fu:
+        tables["followup"] = followup_table(fu, labels)
+    disc = {}
+    if block.discontinuation is not None and block.discontinuation.column in data.columns:
+        tables["discontinuation"], disc = discontinuation_table(data, groups, block.discontinuation, header)
+    warnings = tuple(w for e in endpoints for w in e.warnings)
+    return Analyses(conventions=conv, groups=tuple(groups), group_labels=labels, reference=reference, n=n,
+                    table1=t1_numbers, endpoints=endpoints, response=response, followup=fu,
+                    discontinuation=disc, tables=tables, warnings=warnings,
+                    level_labels=level_labels)

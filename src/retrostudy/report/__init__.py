@@ -1,0 +1,143 @@
+"""The report layer: figures, HTML, Word, CSV and results.json from the analyses.
+
+:func:`make_report` builds everything in memory (a :class:`Report`); :func:`write_report`
+writes it to a folder. Nothing here computes a statistic: the numbers come from
+:mod:`retrostudy.analysis`, the flow from the cohort's attrition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from retrostudy.analysis import Analyses
+from retrostudy.analysis.table import Table
+from retrostudy.report.flow import Flow, flow_from_attrition
+
+__all__ = ["Report", "ReportContext", "make_report", "write_report", "flow_from_attrition", "Flow"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReportContext:
+    """Everything the report shows, gathered by the pipeline."""
+
+    protocol: object
+    analyses: Analyses
+    dataset: pd.DataFrame
+    flow: Flow | None
+    tables: dict[str, Table]  # analysis tables plus published/comparator tables
+    provenance: dict
+    published: object = None  # what compare_published returned (for results.json)
+    comparator_rows: list = field(default_factory=list)  # (label, median, low, high, own)
+
+    @property
+    def var_labels(self) -> dict[str, str]:
+        return {v.name: v.text for v in self.protocol.analyses.table1 if v.among is None} | {"group": "Group"}
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.analyses.warnings
+
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        c = self.analyses.conventions
+        prov = self.provenance
+        pk = prov.get("packages", {})
+        return [
+            ("Conventions profile", c.profile),
+            ("Kaplan\u2013Meier CI transform", c.conf_type),
+            ("Cox ties", c.ties),
+            ("Confidence level", f"{c.conf_level:g}"),
+            ("Months", f"days / {c.days_per_month:g}"),
+            ("Protocol SHA-256", str(prov.get("protocol_sha256"))),
+            ("Input files", ", ".join(f"{f['file']} ({f['sha256'][:12]})" for f in prov.get("inputs", [])) or "none"),
+            ("Software", ", ".join(f"{k} {v}" for k, v in sorted(pk.items()))),
+            ("Engine", str(prov.get("engine"))),
+        ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    tables: dict[str, Table]
+    figures: dict
+    results: dict
+    html: str
+    docx: bytes
+    rendered: dict
+
+
+def make_report(ctx: ReportContext) -> Report:
+    from retrostudy.report import results_json
+    from retrostudy.report.build import build
+    from retrostudy.report.docx import render_docx
+    from retrostudy.report.html import render_html
+
+    built = build(ctx)
+    supp = ctx.protocol.report.suppression
+    sharing = supp.threshold > 0
+    results = results_json.build(
+        study={"title": built.document.title, "synthetic": built.document.synthetic},
+        flow=None if ctx.flow is None else _flow_json(ctx.flow, built.flow_hidden, supp),
+        analyses=None if sharing else ctx.analyses.to_json(),
+        tables={k: t.to_json() for k, t in built.tables.items()},
+        figures=[{"key": k, "title": f.title, "caption": f.caption} for k, f in sorted(built.figures.items())],
+        published=None if sharing else ctx.published,
+        provenance=ctx.provenance,
+        suppression={"threshold": supp.threshold, "cells_masked": built.cells_masked},
+        warnings=list(ctx.warnings),
+    )
+    outputs = set(ctx.protocol.report.outputs)
+    return Report(tables=built.tables, figures=built.figures, results=results,
+                  html=render_html(built.document) if "html" in outputs else "",
+                  docx=render_docx(built.document) if "docx" in outputs else b"",
+                  rendered=built.rendered)
+
+
+def _flow_json(flow: Flow, hidden, supp) -> dict:
+    data = flow.to_json()
+    if not hidden:
+        return data
+    text = supp.mask.format(threshold=supp.threshold)
+    if "identified" in hidden:
+        data["n_identified"] = text
+    if "analysed" in hidden:
+        data["n_analysed"] = text
+    for i, step in enumerate(data["exclusions"]):
+        step.update({k: text for k, key in (("n_excluded", f"step:{i}"), ("n_remaining", f"remaining:{i}"))
+                     if key in hidden})
+    for i, g in enumerate(data["groups"]):
+        if f"group:{i}" in hidden:
+            g["n"] = text
+    return data
+
+
+def write_report(report: Report, out: str | Path, *, outputs, figure_formats) -> list[Path]:
+    """Write the report files into ``out`` (created); returns the paths written."""
+    from retrostudy.report.results_json import dumps
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "json" in outputs:
+        written.append(_write(out / "results.json", dumps(report.results).encode("utf-8")))
+    if "html" in outputs:
+        written.append(_write(out / "report.html", report.html.encode("utf-8")))
+    if "docx" in outputs:
+        written.append(_write(out / "report.docx", report.docx))
+    if "csv" in outputs:
+        (out / "tables").mkdir(exist_ok=True)
+        for key, table in sorted(report.tables.items()):
+            written.append(_write(out / "tables" / f"{key}.csv", table.to_csv().encode("utf-8")))
+    if "figures" in outputs:
+        (out / "figures").mkdir(exist_ok=True)
+        for key, data in sorted(report.rendered.items()):
+            for fmt in figure_formats:
+                written.append(_write(out / "figures" / f"{key}.{fmt}", data[fmt]))
+    return written
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -1,0 +1,153 @@
+"""The one place the analysis layer calls :mod:`retrostudy.stats`.
+
+Everything else in ``analysis`` works with the small frozen records below, so a change in
+a stats signature is absorbed here. All times passed to stats are integer days.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conventions:
+    profile: str
+    conf_type: str
+    ties: str
+    conf_level: float
+    days_per_month: float
+    chisq_correct: bool = False  # Yates in the default 2x2 chi-square (EZR)
+
+
+def conventions(block) -> Conventions:
+    """The profile's choices (retrostudy.stats.profiles), with the protocol's overrides."""
+    from retrostudy.stats import get_profile
+
+    prof = get_profile(block.profile)
+    return Conventions(
+        profile=prof.name,
+        conf_type=block.conf_type or prof.conf_type,
+        ties=block.ties or prof.ties,
+        conf_level=block.conf_level,
+        days_per_month=block.days_per_month,
+        chisq_correct=prof.chisq_correct,
+    )
+
+
+def _f(x) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+def kaplan_meier(time, event, conv: Conventions):
+    from retrostudy.stats import kaplan_meier as km
+
+    return km(
+        np.asarray(time, float),
+        np.asarray(event, int),
+        conf_type=conv.conf_type,
+        conf_level=conv.conf_level,
+    )
+
+
+def km_median(fit) -> tuple[float, float, float]:
+    q = fit.median()
+    est = getattr(q, "estimate", getattr(q, "time", q))
+    return _f(est), _f(getattr(q, "conf_low", math.nan)), _f(getattr(q, "conf_high", math.nan))
+
+
+def km_at(fit, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Survival and its CI at ``times`` (days), R's ``summary(fit, times=)``."""
+    res = fit.at(np.asarray(times, float))
+    return (
+        np.asarray(res.survival, float),
+        np.asarray(res.conf_low, float),
+        np.asarray(res.conf_high, float),
+    )
+
+
+def logrank(time, event, group):
+    from retrostudy.stats import logrank_test
+
+    return logrank_test(np.asarray(time, float), np.asarray(event, int), np.asarray(group, object))
+
+
+def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions):
+    from retrostudy.stats import cox_ph
+
+    return cox_ph(
+        data,
+        time="time",
+        event="event",
+        covariates=covariates,
+        ties=conv.ties,
+        levels=levels,
+        conf_level=conv.conf_level,
+    )
+
+
+def coefficient_records(fit) -> list[dict]:
+    out = []
+    for rec in fit.coefficients:
+        get = rec.get if isinstance(rec, dict) else (lambda k, r=rec: getattr(r, k, None))
+        out.append(
+            {
+                "variable": get("variable"),
+                "level": get("level"),
+                "hazard_ratio": _f(get("hazard_ratio")),
+                "conf_low": _f(get("conf_low")),
+                "conf_high": _f(get("conf_high")),
+                "p_value": _f(get("p_value")),
+            }
+        )
+    return out
+
+
+def p_of(result) -> float:
+    return _f(getattr(result, "p_value", result))
+
+
+def chisq(table, correct: bool) -> float:
+    from retrostudy.stats.contingency import chisq_test
+
+    return p_of(chisq_test(np.asarray(table, float), correct=correct))
+
+
+def fisher(table) -> float:
+    from retrostudy.stats.contingency import fisher_test
+
+    return p_of(fisher_test(np.asarray(table, int)))
+
+
+def wilcoxon(x, y) -> float:
+    from retrostudy.stats import wilcoxon_test
+
+    return p_of(wilcoxon_test(np.asarray(x, float), np.asarray(y, float)))
+
+
+def kruskal(samples) -> float:
+    from retrostudy.stats import kruskal_test
+
+    return p_of(kruskal_test(*[np.asarray(s, float) for s in samples]))
+
+
+def binom_ci(x: int, n: int, method: str, conf_level: float) -> tuple[float, float]:
+    from retrostudy.stats import binom_ci as ci
+
+    res = ci(x, n, method=method, conf_level=conf_level)
+    if isinstance(res, tuple):
+        return _f(res[0]), _f(res[1])
+    return _f(res.conf_low), _f(res.conf_high)
+
+
+def smd(a, b, categorical: bool) -> float:
+    from retrostudy.stats import smd as _smd
+
+    res = _smd(a, b) if not categorical else _smd(a, b, categorical=True)
+    return _f(getattr(res, "estimate", res))

@@ -1,0 +1,102 @@
+"""Cox models for one endpoint: the group alone, each covariate alone, and the adjusted model.
+
+The group's reference is ``[groups].reference``; categorical covariates use the reference
+named in ``[analyses.survival].reference`` (else their first level in sorted order, as R
+does for factors). Rows with a missing covariate are left out of the models that use it
+(complete cases; the n used is reported). Fewer than ``epv_min`` events per model term
+adds a warning to the results, never a Python warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from retrostudy.analysis import _stats
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoxModel:
+    name: str  # "unadjusted" | "adjusted" | "univariable:<covariate>"
+    covariates: tuple[str, ...]
+    n: int
+    n_events: int
+    coefficients: tuple[dict, ...]
+    epv: float
+    tests: dict
+    levels: dict  # categorical covariate -> its levels, reference first
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "covariates": list(self.covariates), "n": self.n,
+                "n_events": self.n_events, "events_per_term": self.epv,
+                "coefficients": list(self.coefficients), "tests": self.tests,
+                "reference_levels": {k: v[0] for k, v in self.levels.items()}}
+
+
+def _is_categorical(series: pd.Series) -> bool:
+    return not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)
+
+
+def _levels(data: pd.DataFrame, covariates, spec, reference_group: str) -> dict:
+    levels = {}
+    for cov in covariates:
+        if cov == "group":
+            others = sorted(set(data["group"]) - {reference_group})
+            levels["group"] = [reference_group, *others]
+        elif _is_categorical(data[cov]):
+            values = sorted({v for v in data[cov].dropna()}, key=str)
+            ref = spec.reference.get(cov, values[0] if values else None)
+            levels[cov] = [ref, *[v for v in values if v != ref]]
+    return levels
+
+
+def _column(series: pd.Series) -> np.ndarray:
+    if _is_categorical(series):
+        return series.astype(object).to_numpy()
+    return series.to_numpy(float)
+
+
+def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
+    ep = spec.endpoint
+    cols = [f"{ep}_days", f"{ep}_event", *covariates]
+    d = data.dropna(subset=cols)
+    frame = {"time": d[f"{ep}_days"].to_numpy(float), "event": d[f"{ep}_event"].to_numpy(int)}
+    for cov in covariates:
+        frame[cov] = _column(d[cov])
+    levels = _levels(d, covariates, spec, reference_group)
+    fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
+    coefs = _stats.coefficient_records(fit)
+    n_events = int(frame["event"].sum())
+    tests = {}
+    for test in ("lr", "wald", "score"):
+        res = getattr(fit, f"{test}_test", None) or getattr(fit, test, None)
+        if res is not None:
+            tests[test] = {"statistic": _stats._f(getattr(res, "statistic", np.nan)),
+                           "df": _stats._f(getattr(res, "df", np.nan)), "p_value": _stats.p_of(res)}
+    conc = getattr(fit, "concordance", None)
+    if conc is not None:
+        tests["concordance"] = _stats._f(getattr(conc, "estimate", conc))
+    return CoxModel(name=name, covariates=tuple(covariates), n=len(d), n_events=n_events,
+                    coefficients=tuple(coefs), epv=n_events / max(len(coefs), 1), tests=tests,
+                    levels=levels)
+
+
+def cox_models(data: pd.DataFrame, spec, reference_group: str, conv) -> list[CoxModel]:
+    models = [fit_model(data, "unadjusted", ["group"], spec, reference_group, conv)]
+    if spec.univariable:
+        for cov in spec.adjust:
+            models.append(fit_model(data, f"univariable:{cov}", [cov], spec, reference_group, conv))
+    if spec.adjust:
+        models.append(fit_model(data, "adjusted", ["group", *spec.adjust], spec, reference_group, conv))
+    return models
+
+
+def epv_warnings(models: list[CoxModel], endpoint: str, epv_min: float) -> list[str]:
+    return [
+        f"{endpoint}: the {m.name} Cox model has {m.n_events} events for {len(m.coefficients)} "
+        f"term(s) ({m.epv:.1f} events per term, below {epv_min:g}); its estimates may be unstable."
+        for m in models
+        if m.epv < epv_min and not m.name.startswith("univariable")
+    ]

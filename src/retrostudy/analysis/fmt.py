@@ -1,0 +1,48 @@
+"""Number formatting for the report: one place, so every table rounds the same way.
+
+Rounding is half-to-even on the decimal value Python prints (``format(x, ".1f")``); the
+same float always gives the same text. Missing values print as ``NE`` (not estimable) in
+estimates and as an empty string in summaries.
+"""
+
+from __future__ import annotations
+
+import math
+
+DASH = "\u2013"  # en dash for ranges, as journals print them
+
+
+def isnum(x) -> bool:
+    return x is not None and not (isinstance(x, float) and math.isnan(x))
+
+
+def num(x, digits: int = 1, missing: str = "NE") -> str:
+    if not isnum(x):
+        return missing
+    if math.isinf(x):
+        return missing
+    return f"{x:.{digits}f}"
+
+
+def interval(low, high, digits: int = 1) -> str:
+    return f"{num(low, digits)}{DASH}{num(high, digits)}"
+
+
+def estimate_ci(est, low, high, digits: int = 1) -> str:
+    """``2.8 (1.7–4.8)``; a missing limit prints as NE (R prints NA)."""
+    return f"{num(est, digits)} ({interval(low, high, digits)})"
+
+
+def p_value(p, digits: int = 4) -> str:
+    if not isnum(p):
+        return ""
+    floor = 10.0**-digits
+    if p < floor:
+        return f"<{floor:.{digits}f}"
+    return f"{p:.{digits}f}"
+
+
+def count_pct(n: int, denom: int, digits: int = 1) -> str:
+    if denom == 0:
+        return f"{n} (NE)"
+    return f"{n} ({100.0 * n / denom:.{digits}f})"

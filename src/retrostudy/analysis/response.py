@@ -1,0 +1,90 @@
+"""Table 2: best overall response by group, response-type rates with exact CIs and tests.
+
+Rates use every patient of the group as denominator (intention-to-treat, as the seed does);
+their CI is Clopper–Pearson ("exact") unless the protocol asks for Wilson. Tests follow the
+Table-1 rule unless a rate names its own (the seed used chi-square for both rates).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from retrostudy.analysis import _stats, fmt
+from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
+
+
+def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[list[Row], dict]:
+    frames = [data[data["group"] == g] for g in groups]
+    xs = [int(f[rate.name].fillna(False).astype(bool).sum()) for f in frames]
+    ns = [len(f) for f in frames]
+    table = np.array([[x, n - x] for x, n in zip(xs, ns, strict=True)]).T
+    ok = (table.sum(1) > 0).all() and len(groups) > 1
+    test = choose_test(rate, len(groups), table, yates) if ok else "none"
+    p = run_test(test, table=table) if test != "none" else float("nan")
+    cis = [_stats.binom_ci(x, n, spec.ci_method, conf_level) if n else (np.nan, np.nan) for x, n in zip(xs, ns, strict=True)]
+    p_text = fmt.p_value(p, p_digits) if test != "none" else ""
+    rows = [
+        Row(label=f"{rate.text}, n (%)", cells=(*[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)], Cell(text=p_text))),
+        Row(label=f"{int(round(conf_level * 100))}% CI, %", indent=1,
+            cells=(*[Cell(text=fmt.interval(100 * lo, 100 * hi)) for lo, hi in cis], Cell(text=""))),
+    ]
+    numbers = {"name": rate.name, "label": rate.text, "test": test, "p_value": p,
+               "groups": {g: {"x": x, "n": n, "proportion": x / n if n else None, "conf_low": lo, "conf_high": hi}
+                          for g, x, n, (lo, hi) in zip(groups, xs, ns, cis, strict=True)}}
+    return rows, numbers
+
+
+def response_table(data: pd.DataFrame, groups: list[str], spec, *, header, conf_level: float,
+                   p_digits: int = 4, yates: bool = False) -> tuple[Table, dict]:
+    rows: list[Row] = []
+    rates = []
+    for rate in spec.rates:
+        if rate.name not in data.columns:
+            continue
+        r, num = _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates)
+        rows += r
+        rates.append(num)
+    bor_rows, counts = _bor_rows(data, groups, spec)
+    rows += bor_rows
+    tests = sorted({r["test"] for r in rates if r["test"] != "none"})
+    footnotes = [spec.footnote] if spec.footnote else []
+    footnotes.append(f"Percentages of all patients in the group. CI: {'Clopper' + chr(0x2013) + 'Pearson exact' if spec.ci_method == 'exact' else 'Wilson score'}.")
+    if tests:
+        footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
+    table = Table(key="table2_response", title="Table 2. Best response", columns=(*header, "p value"),
+                  rows=tuple(rows), footnotes=tuple(footnotes), stub="")
+    return table, {"rates": rates, "best_response": counts}
+
+
+def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
+    frames = [data[data["group"] == g] for g in groups]
+    ns = [len(f) for f in frames]
+    col = spec.column
+    if col not in data.columns:
+        return [], {}
+    cats = [(c.value, c.text) for c in spec.categories]
+    listed = {v for v, _ in cats}
+    extra = sorted({v for v in data[col].dropna().unique() if v not in listed}, key=str)
+    cats += [(v, str(v)) for v in extra]
+    rows, counts = [], {}
+    for value, label in cats:
+        xs = [int((f[col] == value).sum()) for f in frames]
+        counts[str(value)] = dict(zip(groups, xs, strict=True))
+        rows.append(Row(label=f"{_long(label)}, n (%)", block="bor",
+                        cells=(*[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)], Cell(text=""))))
+    miss = [int(f[col].isna().sum()) for f in frames]
+    if sum(miss):
+        counts["missing"] = dict(zip(groups, miss, strict=True))
+        rows.append(Row(label="Not assessed, n (%)", block="bor",
+                        cells=(*[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(miss, ns, strict=True)], Cell(text=""))))
+    return rows, counts
+
+
+_LONG = {"CR": "Complete response", "PR": "Partial response", "SD": "Stable disease",
+         "PD": "Progressive disease", "NE": "Not evaluable", "NON_CR_NON_PD": "Non-CR/non-PD"}
+
+
+def _long(label: str) -> str:
+    return _LONG.get(label, label)

@@ -1,0 +1,108 @@
+"""Kaplan–Meier per group, landmark survival, log-rank and numbers at risk.
+
+Times are integer days throughout; months (days / days_per_month) are for display only.
+Numbers at risk follow R's ``summary(survfit, times = t)``: the patients whose observed
+time is >= t, i.e. at risk at the *start* of each interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from retrostudy.analysis import _stats
+
+
+def numbers_at_risk(time, breaks) -> list[int]:
+    """Patients still under observation at each break (time >= t), as R counts them."""
+    t = np.sort(np.asarray(time, float))
+    b = np.asarray(breaks, float)
+    return (t.size - np.searchsorted(t, b, side="left")).astype(int).tolist()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupSurvival:
+    group: str
+    n: int
+    n_events: int
+    median: tuple[float, float, float]  # months: estimate, conf_low, conf_high (NaN = NE)
+    landmarks: dict[float, tuple[float, float, float]]  # month -> survival, low, high
+    curve: dict  # step function for the figure: time (months), survival, CI, censor times
+    time_days: np.ndarray
+    event: np.ndarray
+    days_per_month: float
+
+    @property
+    def time_months(self) -> np.ndarray:
+        return self.time_days / self.days_per_month
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n,
+            "n_events": self.n_events,
+            "median_months": dict(zip(("estimate", "conf_low", "conf_high"), self.median, strict=True)),
+            "landmarks": [
+                {"months": m, "survival": s, "conf_low": lo, "conf_high": hi}
+                for m, (s, lo, hi) in sorted(self.landmarks.items())
+            ],
+        }
+
+
+def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
+    days = np.asarray(days, float)
+    event = np.asarray(event, int)
+    fit = _stats.kaplan_meier(days, event, conv)
+    per = conv.days_per_month
+    med = tuple(v / per for v in _stats.km_median(fit))
+    lm_days = [m * per for m in landmarks]
+    s, lo, hi = _stats.km_at(fit, lm_days) if landmarks else ([], [], [])
+    lms = {float(m): (float(a), float(b), float(c)) for m, a, b, c in zip(landmarks, s, lo, hi, strict=True)}
+    censored = np.unique(days[event == 0]) / per
+    curve = {
+        "time": np.asarray(fit.time, float) / per,
+        "survival": np.asarray(fit.survival, float),
+        "conf_low": np.asarray(fit.conf_low, float),
+        "conf_high": np.asarray(fit.conf_high, float),
+        "censor_times": censored,
+        "censor_survival": _step_at(np.asarray(fit.time, float) / per, np.asarray(fit.survival, float), censored),
+    }
+    return GroupSurvival(group=group, n=int(days.size), n_events=int(event.sum()), median=med,
+                         landmarks=lms, curve=curve, time_days=days, event=event,
+                         days_per_month=per)
+
+
+def _step_at(times: np.ndarray, surv: np.ndarray, at: np.ndarray) -> np.ndarray:
+    idx = np.searchsorted(times, at, side="right") - 1
+    return np.where(idx >= 0, surv[np.clip(idx, 0, None)], 1.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpSummary:
+    group: str
+    median: float  # months of observed time (events and censored)
+    low: float
+    high: float
+    reverse_km: tuple[float, float, float]  # median potential follow-up (reverse KM), months
+
+    def to_json(self) -> dict:
+        return {"observed_median_months": self.median, "observed_min_months": self.low,
+                "observed_max_months": self.high,
+                "reverse_km_median_months": dict(zip(("estimate", "conf_low", "conf_high"), self.reverse_km, strict=True))}
+
+
+def follow_up(data: pd.DataFrame, groups: list[str], endpoint: str, conv) -> list[FollowUpSummary]:
+    out = []
+    for g in groups:
+        d = data[data["group"] == g].dropna(subset=[f"{endpoint}_days", f"{endpoint}_event"])
+        days = d[f"{endpoint}_days"].to_numpy(float)
+        if days.size == 0:
+            continue
+        ev = d[f"{endpoint}_event"].to_numpy(int)
+        rev = _stats.kaplan_meier(days, 1 - ev, conv) if (ev == 0).any() else None
+        rk = tuple(v / conv.days_per_month for v in _stats.km_median(rev)) if rev else (np.nan,) * 3
+        m = days / conv.days_per_month
+        out.append(FollowUpSummary(group=g, median=float(np.median(m)), low=float(m.min()),
+                                   high=float(m.max()), reverse_km=rk))
+    return out

@@ -1,0 +1,168 @@
+"""``run_study``: protocol -> records -> cohort -> endpoints -> analyses -> report.
+
+A thin orchestration over the layers; each receives what it needs explicitly (the engine
+included). Returns a frozen :class:`StudyResult` with the attrition, the analysis dataset,
+every table and figure, and results.json's content; writes the report files when ``out``
+is given.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from retrostudy.protocol import load_protocol, protocol_hash
+from retrostudy.protocol.model import Protocol
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StudyResult:
+    protocol: Protocol
+    attrition: object  # retrostudy.cohort.Attrition
+    dataset: pd.DataFrame  # the analysis dataset: one row per analysed patient
+    analyses: object  # retrostudy.analysis.Analyses
+    tables: dict  # key -> retrostudy.analysis.Table (as shown, after any suppression)
+    figures: dict  # key -> ReportFigure (matplotlib figure in .figure)
+    results: dict  # the content of results.json
+    files: tuple[Path, ...] = field(default=())
+    endpoints: object = None  # retrostudy.endpoints.Endpoints (record-level runs)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        head = (f"<h3>{html.escape(str(self.results['study']['title']))}</h3>"
+                f"<p>{len(self.dataset)} patients analysed; tables: "
+                f"{html.escape(', '.join(self.tables))}; figures: {html.escape(', '.join(self.figures))}</p>")
+        return head + "".join(t._repr_html_() for t in self.tables.values())
+
+
+def _protocol(protocol_or_path) -> tuple[Protocol, str | None]:
+    if isinstance(protocol_or_path, Protocol):
+        return protocol_or_path, None
+    return load_protocol(protocol_or_path), protocol_hash(protocol_or_path)
+
+
+def _with_profile(protocol: Protocol, profile: str | None) -> Protocol:
+    if profile is None:
+        return protocol
+    analyses = protocol.analyses.model_copy(update={"profile": profile})
+    return protocol.model_copy(update={"analyses": analyses})
+
+
+def _engine(engine):
+    from retrostudy.data import duckdb_backend
+
+    if engine is None or engine == "duckdb":
+        return duckdb_backend()
+    if isinstance(engine, str):
+        from retrostudy.errors import RetroStudyError
+
+        raise RetroStudyError(f"unknown engine {engine!r}; available: duckdb (or pass an Ibis backend)")
+    return engine
+
+
+def _records_to_dataset(protocol: Protocol, engine, step: Progress):
+    """Record-level path: load, build the cohort, derive endpoints, join them."""
+    from retrostudy.cohort import build_cohort
+    from retrostudy.data import load_records
+    from retrostudy.endpoints import derive_endpoints
+
+    step("Loading records")
+    loaded = load_records(protocol.data, protocol.base_dir, _engine(engine))
+    step("Building the cohort")
+    cohort = build_cohort(protocol, loaded.store)
+    step("Deriving endpoints")
+    eps = derive_endpoints(protocol.endpoints, loaded.store, cohort.patients, cohort.lines)
+    extra = [c for c in eps.data.columns if c not in cohort.patients.columns or c == "patient_id"]
+    dataset = cohort.patients.merge(eps.data[extra], on="patient_id", how="left", validate="one_to_one")
+    inputs = [Path(f.path) for f in loaded.files]
+    return cohort, eps, dataset, inputs
+
+
+def _table_to_dataset(protocol: Protocol, step: Progress):
+    from retrostudy.cohort import build_cohort
+
+    step("Reading the analysis table")
+    cohort = build_cohort(protocol)
+    return cohort, None, cohort.patients, [protocol.base_dir / protocol.analysis_table.file]
+
+
+def run_study(protocol_or_path, engine=None, out: str | Path | None = None, *, profile: str | None = None,
+              progress: Progress | None = None) -> StudyResult:
+    """Run the whole study of a protocol (a path to study.toml, or a parsed Protocol).
+
+    Parameters
+    ----------
+    engine : None, "duckdb" or an Ibis backend
+        Where the records are loaded and queried (a new in-memory DuckDB by default).
+    out : folder, optional
+        Write report.html, report.docx, results.json, tables/*.csv and figures/* there.
+    profile : {"r", "sas", "ezr"}, optional
+        Override the protocol's conventions profile.
+    progress : callable, optional
+        Called with a short description before each step.
+    """
+    step = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    protocol, sha = _protocol(protocol_or_path)
+    protocol = _with_profile(protocol, profile)
+    if protocol.analysis_table is not None:
+        cohort, eps, dataset, inputs = _table_to_dataset(protocol, step)
+    else:
+        cohort, eps, dataset, inputs = _records_to_dataset(protocol, engine, step)
+    step("Running the analyses")
+    from retrostudy.analysis import run_analyses
+
+    analyses = run_analyses(protocol, dataset)
+    step("Drawing figures and writing the report")
+    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine)
+    files: tuple[Path, ...] = ()
+    if out is not None:
+        files = _write(report, protocol, Path(out), started)
+    return StudyResult(protocol=protocol, attrition=cohort.attrition, dataset=dataset, analyses=analyses,
+                       tables=report.tables, figures=report.figures, results=report.results, files=files,
+                       endpoints=eps)
+
+
+def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
+    from retrostudy.report import ReportContext, flow_from_attrition, make_report
+    from retrostudy.report.published import published_parts
+    from retrostudy.report.results_json import provenance
+
+    flow = flow_from_attrition(cohort.attrition, source=protocol.report.flow_source)
+    c = analyses.conventions
+    prov = provenance(protocol_sha256=sha, inputs=inputs, base_dir=protocol.base_dir,
+                      conventions={"profile": c.profile, "conf_type": c.conf_type, "ties": c.ties,
+                                   "conf_level": c.conf_level, "days_per_month": c.days_per_month},
+                      seed=protocol.report.seed, engine=_engine_name(engine))
+    tables = dict(analyses.tables)
+    published, extra_tables, comparator_rows = published_parts(protocol, analyses)
+    tables.update(extra_tables)
+    ctx = ReportContext(protocol=protocol, analyses=analyses, dataset=dataset, flow=flow, tables=tables,
+                        provenance=prov, published=published, comparator_rows=comparator_rows)
+    return make_report(ctx), ctx
+
+
+def _engine_name(engine) -> str:
+    if engine is None or isinstance(engine, str):
+        return engine or "duckdb"
+    return type(engine).__module__.split(".")[-2] if "." in type(engine).__module__ else type(engine).__name__
+
+
+def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
+    from retrostudy.report import write_report
+
+    rep = protocol.report
+    files = write_report(report, out, outputs=rep.outputs, figure_formats=rep.figure_formats)
+    info = {"wall_seconds": round(time.perf_counter() - started, 3),
+            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "note": "Not part of results.json on purpose: this file changes on every run."}
+    (out / "run-info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return (*files, out / "run-info.json")

@@ -1,0 +1,92 @@
+"""Assemble the report: tables (suppressed when asked), figures and the document's sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrostudy.analysis.table import Table
+from retrostudy.report.document import Document, FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.suppression import mask_count, suppress_flow, suppress_table
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Built:
+    tables: dict[str, Table]
+    figures: dict  # key -> ReportFigure
+    rendered: dict  # key -> {"svg": bytes, "png": bytes}
+    document: Document
+    cells_masked: int
+    flow_hidden: frozenset[str]
+
+
+def _suppressed(tables: dict[str, Table], supp) -> tuple[dict[str, Table], int]:
+    out, total = {}, 0
+    for key, table in tables.items():
+        out[key], n = suppress_table(table, supp.threshold, supp.mask)
+        total += n
+    return out, total
+
+
+def _figures_for(ctx, tables, hidden) -> dict:
+    from retrostudy.report.figures.flow import draw_flow
+    from retrostudy.report.figures.forest import draw_comparators, draw_forest
+    from retrostudy.report.figures.km import draw_km
+    from retrostudy.report.figures.swimmer import draw_swimmer
+
+    rep, an, supp = ctx.protocol.report, ctx.analyses, ctx.protocol.report.suppression
+    mask = supp.mask.format(threshold=supp.threshold)
+    figs = {}
+    number = 1
+    if ctx.flow is not None:
+        f = draw_flow(ctx.flow, hidden=hidden, mask=mask)
+        figs[f.key] = f
+        number += 1
+    labels, var_labels = an.group_labels, ctx.var_labels
+    for res in an.endpoints:
+        f = draw_km(res, labels, rep.km, p_digits=rep.p_digits, number=str(number),
+                    mask=lambda n: mask_count(n, supp.threshold, supp.mask))
+        figs[f.key] = f
+        number += 1
+        f = draw_forest(res, labels, var_labels, an.level_labels, number=str(number))
+        figs[f.key] = f
+        number += 1
+    if rep.swimmer and an.endpoints:
+        f = draw_swimmer(ctx.dataset, list(an.groups), an.endpoints[0].endpoint,
+                         an.conventions.days_per_month, number=str(number))
+        figs[f.key] = f
+        number += 1
+    if ctx.comparator_rows:
+        f = draw_comparators(ctx.comparator_rows, number=str(number))
+        figs[f.key] = f
+    return figs
+
+
+def _render(figs, formats, outputs) -> dict:
+    need = (set(formats) if "figures" in outputs else set()) | {"svg", "png"}
+    return {k: {fmt: f.render(fmt) for fmt in sorted(need)} for k, f in figs.items()}
+
+
+def build(ctx) -> Built:
+    supp = ctx.protocol.report.suppression
+    tables, masked = _suppressed(dict(ctx.tables), supp)
+    hidden = frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
+    figs = _figures_for(ctx, tables, hidden)
+    rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs)
+    from retrostudy.report.sections import sections
+
+    secs = sections(ctx, tables, figs, rendered)
+    study = ctx.protocol.study
+    doc = Document(title=ctx.protocol.report.title or study.title,
+                   subtitle=ctx.protocol.report.subtitle or study.design,
+                   synthetic=bool(study.synthetic), sections=tuple(secs), facts=tuple(ctx.facts))
+    return Built(tables=tables, figures=figs, rendered=rendered, document=doc, cells_masked=masked + len(hidden),
+                 flow_hidden=hidden)
+
+
+def figure_item(figs, rendered, key) -> FigureItem | None:
+    if key not in figs:
+        return None
+    return FigureItem(figs[key], rendered[key]["svg"], rendered[key]["png"])
+
+
+__all__ = ["Built", "build", "figure_item", "Paragraph", "Section", "TableItem"]

@@ -1,0 +1,84 @@
+"""Forest plots: hazard ratios of the Cox models, and literature comparators' medians."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from retrostudy.analysis import fmt
+from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
+
+
+def _rows_from_models(res, labels, var_labels, level_labels):
+    rows = []
+    for model, color in (("unadjusted", PALETTE[0]), ("adjusted", PALETTE[1])):
+        m = res.model(model)
+        if m is None:
+            continue
+        for c in m.coefficients:
+            name = level_labels.get((c["variable"], str(c["level"])), labels.get(c["level"], c["level"]))
+            level = "" if c["level"] is None else f": {name}"
+            rows.append((f"{var_labels.get(c['variable'], c['variable'])}{level} ({model})",
+                         c["hazard_ratio"], c["conf_low"], c["conf_high"], color))
+    return rows
+
+
+def _log_axis(ax, rows) -> None:
+    """Log scale with plain tick labels at 1/8 ... 8 (matplotlib's default is 10^k notation)."""
+    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+    values = [v for r in rows for v in r[1:4] if fmt.isnum(v) and v > 0 and not math.isinf(v)] or [1.0]
+    lo, hi = min(min(values), 0.9), max(max(values), 1.1)
+    ax.set_xscale("log")
+    ax.set_xlim(lo / 1.15, hi * 1.15)
+    ticks = [t for t in (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64) if lo / 1.15 <= t <= hi * 1.15]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    formatter = ScalarFormatter()
+    formatter.set_scientific(False)
+    ax.xaxis.set_major_formatter(formatter)
+
+
+def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float = 0.42):
+    n = max(len(rows), 1)
+    fig = new_figure(7.0, 1.0 + 0.32 * n)
+    ax = fig.add_axes((title_width, 0.8 / (1.0 + 0.32 * n), 0.56 - 0.18, 1 - 1.1 / (1.0 + 0.32 * n)))
+    ys = np.arange(n)[::-1]
+    for y, (label, est, lo, hi, color) in zip(ys, rows, strict=True):
+        ok = all(fmt.isnum(v) and not math.isinf(v) for v in (lo, hi))
+        if ok:
+            ax.plot([lo, hi], [y, y], color=color, lw=1.3)
+        if fmt.isnum(est):
+            ax.plot([est], [y], marker="s", color=color, ms=5)
+        ax.text(-0.02, y, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=8,
+                family=FONT)
+        ax.text(1.02, y, fmt.estimate_ci(est, lo, hi, 2), transform=ax.get_yaxis_transform(), ha="left",
+                va="center", fontsize=8, family=FONT)
+    if log:
+        _log_axis(ax, rows)
+    if ref is not None:
+        ax.axvline(ref, color="grey", lw=0.8, ls="--")
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_yticks([])
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.set_xlabel(xlabel, fontsize=9, family=FONT)
+    return fig
+
+
+def draw_forest(res, labels, var_labels, level_labels=None, *, number: str = "3") -> ReportFigure:
+    rows = _rows_from_models(res, labels, var_labels, level_labels or {})
+    fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0)
+    caption = (f"Cox model hazard ratios for {res.label} with 95% CIs; unadjusted (blue) and adjusted (red). "
+               f"Reference group: {labels.get(res.reference, res.reference)}.")
+    return ReportFigure(key=f"figure{number}_forest_{res.endpoint}", title=f"Fig. {number}. Hazard ratios",
+                        caption=caption, figure=fig)
+
+
+def draw_comparators(rows: list[tuple[str, float, float, float, bool]], *, number: str) -> ReportFigure:
+    """Median (CI) in months for each study; ``own`` rows (this cohort) drawn in red."""
+    styled = [(label, est, lo, hi, PALETTE[1] if own else PALETTE[0]) for label, est, lo, hi, own in rows]
+    fig = _draw(styled, xlabel="Median, months", log=False, ref=None, title_width=0.45)
+    caption = "Median survival in this cohort (red) beside published studies (blue), with 95% CIs where reported."
+    return ReportFigure(key=f"figure{number}_comparators", title=f"Fig. {number}. Literature comparators",
+                        caption=caption, figure=fig)

@@ -1,0 +1,98 @@
+"""Fig. 2: Kaplan–Meier curves with censor marks, numbers at risk, medians, HR and log-rank p.
+
+The numbers-at-risk table is drawn in an axes that shares the curve's x axis, so each
+count sits exactly under its tick. Counts are those at risk at the *start* of each
+interval (observed time >= t), as R's ``summary(fit, times = t)`` gives them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from retrostudy.analysis import fmt
+from retrostudy.analysis.survival import numbers_at_risk
+from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
+
+
+def risk_breaks(max_months: float, step: float) -> np.ndarray:
+    return np.arange(0.0, math.floor(max_months / step) * step + step / 2, step)
+
+
+def _curve(ax, g, color, label, opts):
+    c = g.curve
+    t = np.concatenate([[0.0], c["time"]])
+    s = np.concatenate([[1.0], c["survival"]])
+    ax.step(t, s, where="post", color=color, lw=1.6, label=label)
+    if opts.ci_bands:
+        lo = np.concatenate([[1.0], c["conf_low"]])
+        hi = np.concatenate([[1.0], c["conf_high"]])
+        ax.fill_between(t, np.nan_to_num(lo), np.nan_to_num(hi, nan=1.0), step="post", color=color, alpha=0.15, lw=0)
+    ax.plot(c["censor_times"], c["censor_survival"], ls="none", marker="|", ms=7, mew=1.2, color=color)
+    med = g.median[0]
+    if opts.median_lines and fmt.isnum(med) and not math.isinf(med):
+        ax.plot([0, med], [0.5, 0.5], ls=":", lw=0.9, color="grey")
+        ax.plot([med, med], [0, 0.5], ls=":", lw=0.9, color=color)
+
+
+def _annotation(res, labels, p_digits) -> str:
+    lines = []
+    hr = res.group_hr("unadjusted")
+    if hr:
+        lines.append(f"HR {labels.get(hr['level'], hr['level'])} vs {labels.get(res.reference, res.reference)}: "
+                     f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}")
+    lines.append(f"Log-rank p = {fmt.p_value(res.logrank['p_value'], p_digits)}")
+    for g in res.groups:
+        lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
+    return "\n".join(lines)
+
+
+def _risk_table(ax, res, labels, breaks, mask, days_per_month):
+    ax.set_ylim(-0.5, len(res.groups) - 0.5)
+    ax.invert_yaxis()
+    for i, (g, color) in enumerate(zip(res.groups, PALETTE, strict=False)):
+        counts = numbers_at_risk(g.time_days, breaks * days_per_month)
+        for x, n in zip(breaks, counts, strict=True):
+            ax.text(x, i, mask(n), ha="center", va="center", fontsize=8, family=FONT, color=color)
+        ax.text(-0.02, i, labels.get(g.group, g.group), transform=ax.get_yaxis_transform(), ha="right",
+                va="center", fontsize=8, family=FONT, color=color)
+    ax.set_yticks([])
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(axis="x", length=0, labelbottom=False)
+    ax.set_title("Number at risk", loc="left", fontsize=8, family=FONT, x=-0.0)
+
+
+def _days_per_month(res) -> float:
+    g = res.groups[0]
+    return float(g.days_per_month)
+
+
+def draw_km(res, labels: dict[str, str], opts, *, p_digits: int = 4, mask=str, key: str | None = None,
+            number: str = "2") -> ReportFigure:
+    """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression)."""
+    max_t = opts.max_months or max((float(g.time_months.max()) for g in res.groups), default=1.0)
+    breaks = risk_breaks(max_t, opts.break_months)
+    n_rows = len(res.groups) if opts.risk_table else 0
+    fig = new_figure(7.0, 4.6 + 0.25 * n_rows)
+    top = 0.12 + 0.06 * n_rows if n_rows else 0.12
+    ax = fig.add_axes((0.14, top + 0.02, 0.82, 0.93 - top))
+    for g, color in zip(res.groups, PALETTE, strict=False):
+        _curve(ax, g, color, f"{labels.get(g.group, g.group)} (n = {g.n})", opts)
+    ax.set_xlim(-max_t * 0.02, max_t * 1.02)
+    ax.set_ylim(0, 1.03)
+    ax.set_xticks(breaks)
+    ax.set_xlabel("Months since index date", fontsize=9, family=FONT)
+    ax.set_ylabel(f"{res.label} probability", fontsize=9, family=FONT)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    ax.text(0.98, 0.70, _annotation(res, labels, p_digits), transform=ax.transAxes, ha="right", va="top",
+            fontsize=7.5, family=FONT)
+    if n_rows:
+        rax = fig.add_axes((0.14, 0.02, 0.82, 0.055 * n_rows), sharex=ax)
+        _risk_table(rax, res, labels, breaks, mask, _days_per_month(res))
+    caption = (f"{res.label}: Kaplan\u2013Meier estimates by group; tick marks are censored observations; "
+               "dotted lines mark the medians. Numbers at risk at the start of each interval.")
+    return ReportFigure(key=key or f"figure{number}_km_{res.endpoint}", title=f"Fig. {number}. {res.label}",
+                        caption=caption, figure=fig)

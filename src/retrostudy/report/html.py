@@ -1,0 +1,55 @@
+"""The self-contained HTML report: one file, figures inline, no external requests.
+
+Autoescaping is on for every value: titles, labels and notes come from the user's
+protocol and data and are never trusted as markup. Figures are SVG data URIs inside
+``<img>`` (an SVG in an image cannot run scripts), and a Content-Security-Policy forbids
+any network access from the page.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from importlib import resources
+
+from retrostudy.report.document import Document, FigureItem, Paragraph, TableItem
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    kind_: str
+    text: str = ""
+    css: str = ""
+    table: object = None
+    figure: object = None
+    uri: str = ""
+
+
+def _view(item) -> _View:
+    if isinstance(item, Paragraph):
+        return _View("paragraph", text=item.text, css=item.kind)
+    if isinstance(item, TableItem):
+        return _View("table", table=item.table)
+    if isinstance(item, FigureItem):
+        uri = "data:image/svg+xml;base64," + base64.b64encode(item.svg).decode("ascii")
+        return _View("figure", figure=item.figure, uri=uri)
+    raise TypeError(f"unknown report item {type(item).__name__}")
+
+
+def _environment():
+    from jinja2 import Environment, select_autoescape
+
+    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True), keep_trailing_newline=True)
+    return env
+
+
+def render_html(doc: Document) -> str:
+    source = resources.files("retrostudy.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    template = _environment().from_string(source)
+    sections = [
+        type("S", (), {"title": s.title, "anchor": s.anchor, "items": [_view(i) for i in s.items]})
+        for s in doc.sections
+    ]
+    view = type("D", (), {"title": doc.title, "subtitle": doc.subtitle, "synthetic": doc.synthetic,
+                          "sections": sections, "facts": doc.facts})
+    return template.render(doc=view)
