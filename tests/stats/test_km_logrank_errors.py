@@ -16,15 +16,24 @@ E = [1, 0, 1, 1]
     ("kwargs", "message"),
     [
         ({"time": [1, -2, 3, 4]}, "time must be >= 0; position 1 is -2.0"),
-        ({"time": [1, np.nan, 3, 4]}, "time has 1 missing or infinite value(s) (first at position 1: nan)"),
-        ({"time": [1, 2, np.inf, 4]}, "time has 1 missing or infinite value(s) (first at position 2: inf)"),
+        (
+            {"time": [1, np.nan, 3, 4]},
+            "time has 1 missing or infinite value(s) (first at position 1: nan)",
+        ),
+        (
+            {"time": [1, 2, np.inf, 4]},
+            "time has 1 missing or infinite value(s) (first at position 2: inf)",
+        ),
         ({"time": [], "event": []}, "time is empty; at least one observation is needed"),
         ({"event": [1, 2, 0, 1]}, "event must be 0 (censored) or 1 (event); position 1 is 2.0"),
         ({"event": [1, 0, 1]}, "event has 3 values but time has 4; lengths must match"),
         ({"weights": [1, 0, 1, 1]}, "weights must be finite and > 0; position 1 is 0.0"),
         ({"weights": [1, 1, -1, 1]}, "weights must be finite and > 0; position 2 is -1.0"),
         ({"weights": [1, 1]}, "weights has 2 values but time has 4; lengths must match"),
-        ({"conf_type": "logit"}, "conf_type must be one of 'log', 'log-log', 'plain', 'none'; got 'logit'"),
+        (
+            {"conf_type": "logit"},
+            "conf_type must be one of 'log', 'log-log', 'plain', 'none'; got 'logit'",
+        ),
         ({"conf_level": 95}, "conf_level must be between 0 and 1, got 95"),
         ({"conf_level": 0}, "conf_level must be between 0 and 1, got 0"),
         ({"time": [[1, 2], [3, 4]]}, "time must be one-dimensional, got shape (2, 2)"),
@@ -40,7 +49,8 @@ def test_kaplan_meier_rejects(kwargs, message):
 @pytest.mark.parametrize("p", [0, 1, -0.1, 1.5])
 def test_quantile_p_outside_unit_interval(p):
     km = kaplan_meier(T, E)
-    with pytest.raises(ValueError, match=re.escape(f"p must be strictly between 0 and 1, got {float(p)}")):
+    message = f"p must be strictly between 0 and 1, got {float(p)}"
+    with pytest.raises(ValueError, match=re.escape(message)):
         km.quantile(p)
 
 
@@ -55,10 +65,16 @@ def test_at_and_rmst_reject_bad_times():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"group": [1, 1, 1, 1]}, "group has a single level (1); the log-rank test needs at least two groups"),
+        (
+            {"group": [1, 1, 1, 1]},
+            "group has a single level (1); the log-rank test needs at least two groups",
+        ),
         ({"group": [1, 2, 1]}, "group must be one-dimensional with 4 values, got shape (3,)"),
         ({"group": [1.0, np.nan, 2.0, 1.0]}, "group has missing values at positions [1]"),
-        ({"event": [0, 0, 0, 0]}, "event has no events (all censored); the log-rank test needs at least one"),
+        (
+            {"event": [0, 0, 0, 0]},
+            "event has no events (all censored); the log-rank test needs at least one",
+        ),
         ({"strata": ["a", None, "b", "a"]}, "strata has missing (None) values"),
         ({"rho": -1}, "rho must be finite and >= 0, got -1.0"),
         ({"time": [1, 2, -3, 4]}, "time must be >= 0; position 2 is -3.0"),
@@ -79,7 +95,8 @@ def test_logrank_singular_variance():
 
 def test_unknown_profile_lists_known_ones():
     with pytest.raises(
-        ValueError, match=re.escape("unknown profile 'stata'; known profiles: 'r', 'sas', 'ezr', 'lifelines'")
+        ValueError,
+        match=re.escape("unknown profile 'stata'; known profiles: 'r', 'sas', 'ezr', 'lifelines'"),
     ):
         get_profile("stata")
 

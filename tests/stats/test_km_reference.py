@@ -69,8 +69,10 @@ def test_quantiles_match_quantile_survfit(case):
     ref = case["quantile"]
     for i, p in enumerate(ref["p"]):
         q = km.quantile(p)
-        close([q.estimate, q.conf_low, q.conf_high],
-              [ref["estimate"][i], ref["conf_low"][i], ref["conf_high"][i]])
+        close(
+            [q.estimate, q.conf_low, q.conf_high],
+            [ref["estimate"][i], ref["conf_low"][i], ref["conf_high"][i]],
+        )
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -42,7 +42,8 @@ def _codes(time, event, group, strata):
     levels, g = factorize("group", group, n)
     if levels.shape[0] < 2:
         raise ValueError(
-            f"group has a single level ({levels.tolist()[0]!r}); the log-rank test needs at least two groups"
+            f"group has a single level ({levels.tolist()[0]!r}); "
+            "the log-rank test needs at least two groups"
         )
     if strata is None:
         return t, e, levels, g, 1
