@@ -118,8 +118,9 @@ def run_study(protocol_or_path, engine=None, out: str | Path | None = None, *, p
     else:
         cohort, eps, dataset, inputs = _records_to_dataset(protocol, engine, step)
     step("Running the analyses")
-    from retrostudy.analysis import run_analyses
+    from retrostudy.analysis import prepare_dataset, run_analyses
 
+    dataset = prepare_dataset(protocol.analyses, dataset)
     analyses = run_analyses(protocol, dataset)
     step("Drawing figures and writing the report")
     report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine)

@@ -19,7 +19,7 @@ from retrostudy.analysis.survival import FollowUpSummary, follow_up
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import table1
 
-__all__ = ["Analyses", "Cell", "Row", "Table", "run_analyses", "group_order"]
+__all__ = ["Analyses", "Cell", "Row", "Table", "group_order", "prepare_dataset", "run_analyses"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,9 +61,21 @@ def group_order(protocol, data: pd.DataFrame) -> list[str]:
     return [g for g in named if (data["group"] == g).any()] + found
 
 
+def prepare_dataset(block, data: pd.DataFrame) -> pd.DataFrame:
+    """The dataset with the ``[[analyses.derived]]`` columns added (idempotent)."""
+    new = {}
+    for d in block.derived:
+        if d.name in data.columns:
+            continue
+        values = pd.to_numeric(data[d.column], errors="coerce").astype("Float64")
+        new[d.name] = (values >= d.at_least).astype("boolean")
+    return data.assign(**new) if new else data
+
+
 def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
     """Every analysis of ``protocol.analyses`` on ``data``; pure, deterministic."""
     block = protocol.analyses
+    data = prepare_dataset(block, data)
     conv = conventions(block)
     p_digits = protocol.report.p_digits
     groups = group_order(protocol, data)
@@ -71,8 +83,10 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
     reference = protocol.groups.reference or (groups[-1] if groups else "")
     n = {g: int((data["group"] == g).sum()) for g in groups}
     header = [f"{labels.get(g, g)} (n = {n[g]})" for g in groups]
-    var_labels = {v.name: v.text for v in block.table1 if v.among is None} | {"group": "Group"}
-    level_labels = {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels}
+    var_labels = ({d.name: d.label or d.name for d in block.derived}
+                  | {v.name: v.text for v in block.table1 if v.among is None} | {"group": "Group"})
+    level_labels = ({(d.name, str(v)): t for d in block.derived for v, t in ((True, "Yes"), (False, "No"))}
+                    | {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels})
     tables: dict[str, Table] = {}
     t1, t1_numbers = table1(data, groups, block, header=header, p_digits=p_digits,
                             yates=conv.chisq_correct)

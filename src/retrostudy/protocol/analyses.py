@@ -110,6 +110,19 @@ class Discontinuation(Block):
     labels: dict[str, str] = Field(default_factory=dict)
 
 
+class Derived(Block):
+    """A yes/no analysis variable cut from a numeric column: ``column >= at_least``.
+
+    E.g. ECOG PS 1 or more (``name = "ecog_1plus", column = "ecog", at_least = 1``), the
+    coding the seed's adjusted model needs. Missing stays missing.
+    """
+
+    name: str
+    column: str
+    at_least: float
+    label: str | None = None
+
+
 class AnalysesBlock(Block):
     profile: Literal["r", "sas", "ezr"] = "r"
     conf_level: float = Field(default=0.95, gt=0, lt=1)
@@ -119,6 +132,7 @@ class AnalysesBlock(Block):
     days_per_month: float = 30.4375
     epv_min: float = 10.0  # warn when events per Cox term fall below this
     smd: bool = False  # standardised mean differences column in Table 1
+    derived: list[Derived] = Field(default_factory=list)
     overall: bool = False  # an "Overall" column in Table 1
     table1: list[Table1Variable] = Field(default_factory=list)
     survival: list[SurvivalAnalysis] = Field(default_factory=list)

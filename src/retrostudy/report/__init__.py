@@ -34,7 +34,9 @@ class ReportContext:
 
     @property
     def var_labels(self) -> dict[str, str]:
-        return {v.name: v.text for v in self.protocol.analyses.table1 if v.among is None} | {"group": "Group"}
+        block = self.protocol.analyses
+        return ({d.name: d.label or d.name for d in block.derived}
+                | {v.name: v.text for v in block.table1 if v.among is None} | {"group": "Group"})
 
     @property
     def warnings(self) -> tuple[str, ...]:
