@@ -100,8 +100,10 @@ def derive_endpoints(
         frames.append(pd.DataFrame({"group": cohort_patients["group"].astype("string")
                                     .to_numpy()}))
     defs: dict[str, str] = {}
-    alive, more = os_.last_alive(store, cohort, rec, _alive_sources(block))
-    counts.append(pd.DataFrame(more, columns=rec.counts.columns))
+    alive = np.zeros(rec.n, dtype=np.int64)
+    if any(s.kind in ("os", "ttd", "ttnt") for s in block.items.values()):
+        alive, more = os_.last_alive(store, cohort, rec, _alive_sources(block))
+        counts.append(pd.DataFrame(more, columns=rec.counts.columns))
     best: dict[str, bor_.BestResponse] = {}
     for name, spec in block.of_kind("bor").items():
         best[name] = bor_.best_response(spec, rec)

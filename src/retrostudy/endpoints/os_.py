@@ -41,20 +41,24 @@ def last_alive(
     best = np.zeros(rec.n, dtype=np.int64)  # index date: the patient was alive on it
     if "last_contact" in sources:
         best = np.maximum(best, np.where(rec.last_contact_day == NONE, 0, rec.last_contact_day))
+    tables = [s for s in _SOURCES if s in sources]
+    if not tables:
+        return best, []
+    q = ibis.union(*(_record_days(store, cohort, t).mutate(source=ibis.literal(t))
+                     for t in tables))
+    late = q.day > q.death_day
+    df = q.group_by(["pid", "source"]).aggregate(
+        day=late.ifelse(ibis.null("int64"), q.day).max(), n_late=late.cast("int64").sum()
+    ).to_pandas()
+    pid = df["pid"].to_numpy(dtype=np.int64)
+    day = df["day"].astype("Float64").fillna(0).to_numpy(dtype=np.int64)
+    np.maximum.at(best, pid, day)
     rows = []
-    for table in (s for s in _SOURCES if s in sources):
-        q = _record_days(store, cohort, table)
-        late = q.day > q.death_day
-        df = q.group_by("pid").aggregate(
-            day=late.ifelse(ibis.null("int64"), q.day).max(), n_late=late.cast("int64").sum()
-        ).to_pandas()
-        pid = df["pid"].to_numpy(dtype=np.int64)
-        day = df["day"].astype("Float64").fillna(0).to_numpy(dtype=np.int64)
-        n_late = df["n_late"].to_numpy(dtype=np.int64)
+    for table, g in df.groupby("source"):
+        n_late = g["n_late"].to_numpy(dtype=np.int64)
         if n_late.any() and table != "tumor_assessments":  # assessments: counted in records.py
             rows.append(count_row(f"{table}_after_death", table, n_late.sum(),
                                   (n_late > 0).sum(), "ignored for the last date known alive"))
-        best[pid] = np.maximum(best[pid], day)
     return best, rows
 
 

@@ -16,8 +16,8 @@ death"; rwTTD data steps per PMC10955397 table 1; DOMAIN.md §3, [V]):
   ``unknown``.
 
 TTNT ([M]; DOMAIN.md §3): from the index date to the start of the first line of therapy
-starting after it (``next_treatment``), or death if listed in ``events``; otherwise censored at
-the last date known alive.
+starting after it (``next_treatment``), or death if listed in ``events`` (else censored at
+death, ``censored_death``); otherwise censored at the last date known alive.
 """
 
 from __future__ import annotations
@@ -104,10 +104,11 @@ def derive_ttd(spec: TtdEndpoint, rec: Records, alive_day: np.ndarray, last: np.
 def derive_ttnt(spec: TtntEndpoint, rec: Records, alive_day: np.ndarray) -> TimeToEvent:
     n = rec.n
     nt = rec.next_therapy_day
-    death = rec.death_day if "death" in spec.events else np.full(n, NONE)
+    death = rec.death_day
+    flag = 1 if "death" in spec.events else 0
     day, event, reason = tte.decide(n, [
         ((nt != NONE) & (nt <= death), nt, 1, tte.NEXT_TREATMENT),
-        (death != NONE, death, 1, tte.DEATH),
+        (death != NONE, death, flag, tte.DEATH if flag else tte.CENSORED_DEATH),
         (np.ones(n, dtype=bool), np.maximum(alive_day, 0), 0, tte.CENSORED_LAST_CONTACT),
     ])
     return TimeToEvent(origin_day=np.zeros(n, dtype=np.int64), day=day, event=event,
@@ -124,6 +125,6 @@ def describe_ttd(name: str, spec: TtdEndpoint) -> str:
 
 
 def describe_ttnt(name: str, spec: TtntEndpoint) -> str:
-    ev = " or death" if "death" in spec.events else ""
+    ev = " or death" if "death" in spec.events else " (censored at death)"
     return (f"{spec.label or name}: time from the index date to the start of the next line of "
-            f"therapy{ev}; censored at the last date known alive.")
+            f"therapy{ev}; otherwise censored at the last date known alive.")

@@ -25,12 +25,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_serializer, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from retrostudy.protocol.base import Block
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_GLOBAL_KEYS = ("days_per_month",)
 
 Progression = Literal["radiological", "any"]
 
@@ -170,42 +169,37 @@ _REFERENCES = {
 
 
 class EndpointsBlock(Block):
-    """All endpoints of a study, by name, plus display settings."""
+    """All endpoints of a study, by name (every other key of ``[endpoints]``), plus display
+    settings. Named endpoints are validated as pydantic extras typed :data:`EndpointSpec`,
+    so an error names its key as ``endpoints.<name>.<field>``."""
+
+    model_config = ConfigDict(frozen=True, extra="allow", populate_by_name=True)
+    __pydantic_extra__: dict[str, EndpointSpec] = Field(init=False)
 
     days_per_month: float = Field(default=30.4375, gt=0)
-    items: dict[str, EndpointSpec] = Field(default_factory=dict)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _collect_named(cls, raw: Any) -> Any:
-        if not isinstance(raw, dict) or "items" in raw:
-            return raw
-        out: dict[str, Any] = {k: raw[k] for k in _GLOBAL_KEYS if k in raw}
-        out["items"] = {k: v for k, v in raw.items() if k not in _GLOBAL_KEYS}
-        return out
+    @property
+    def items(self) -> dict[str, Any]:
+        """Endpoint name -> definition, in protocol order."""
+        return dict(self.__pydantic_extra__ or {})
 
     @model_validator(mode="after")
     def _check(self) -> EndpointsBlock:
-        problems = [f"endpoint name {n!r} must match [a-z][a-z0-9_]*" for n in self.items
+        items = self.items
+        problems = [f"endpoint name {n!r} must match [a-z][a-z0-9_]*" for n in items
                     if not _NAME.match(n)]
-        for name, spec in self.items.items():
+        for name, spec in items.items():
             ref = _REFERENCES.get(spec.kind)
             if ref is None:
                 continue
             target = getattr(spec, ref[0])
-            if spec.kind == "followup" and target not in self.items:
+            if spec.kind == "followup" and target not in items:
                 continue  # reverse KM is skipped (and said so) when no OS endpoint exists
-            if self.items.get(target) is None or self.items[target].kind != ref[1]:
+            if items.get(target) is None or items[target].kind != ref[1]:
                 problems.append(f"{name}.{ref[0]} = {target!r} is not a {ref[1]!r} endpoint")
         if problems:
             raise ValueError("; ".join(problems))
         return self
-
-    @model_serializer(mode="wrap")
-    def _flatten(self, handler: Any) -> dict[str, Any]:
-        data = handler(self)
-        items = data.pop("items", {})
-        return {**data, **items}
 
     def of_kind(self, kind: str) -> dict[str, Any]:
         """The endpoints of one ``kind``, by name, in protocol order."""

@@ -1,0 +1,98 @@
+"""Response and disease-control rates (with the seed's SD-duration rule) and follow-up."""
+
+import numpy as np
+import pytest
+from conftest import rows, run
+from scipy.stats import beta
+
+RATES = {"bor": {"kind": "bor"}, "rates": {"kind": "rates"}}
+
+
+@pytest.mark.parametrize(("seq", "control"), [
+    ([(42, "SD"), (183, "PD")], True),   # SD lasting 183 days (to the first PD)
+    ([(42, "SD"), (182, "PD")], False),
+    ([(42, "SD"), (183, "SD")], True),   # no PD: to the last assessment still showing SD
+    ([(42, "SD"), (182, "SD"), (200, "NE")], False),  # NE does not extend it
+    ([(42, "PR"), (60, "PD")], True),    # responders are in control whatever the duration
+])
+def test_seed_disease_control_sd_duration(seq, control):
+    d = rows(RATES, {"p": seq})
+    assert bool(d.loc["p", "disease_control"]) is control
+    assert bool(d.loc["p", "disease_control_conventional"]) is True
+
+
+def test_sd_duration_to_last_non_pd():
+    block = {"bor": {"kind": "bor"}, "cb": {"kind": "rates", "sd_duration_to": "last_non_pd"}}
+    d = rows(block, {"p": [(42, "SD"), (100, "SD"), (200, "PD")]})
+    assert d.loc["p", "cb_sd_duration_days"] == 100
+    assert not d.loc["p", "cb_disease_control"]
+    assert rows(RATES, {"p": [(42, "SD"), (100, "SD"), (200, "PD")]}).loc[
+        "p", "disease_control"]
+
+
+def _seed_cohort():
+    pr = [(42, "PR"), (84, "PD")]
+    sd_long, sd_short, pd_ = [(42, "SD"), (190, "PD")], [(42, "SD"), (120, "PD")], [(42, "PD")]
+    pmab = [pr] * 2 + [sd_long] + [sd_short] * 5 + [pd_] * 10
+    tmab = [pr] * 6 + [sd_long] * 9 + [sd_short] * 6 + [pd_] * 3
+    seqs = {f"p{i:02d}": s for i, s in enumerate(pmab + tmab)}
+    return seqs, ["Tmab/Pmab"] * 18 + ["Tmab"] * 24
+
+
+def test_seed_table_2_counts_and_exact_ci():
+    seqs, groups = _seed_cohort()
+    e = run(RATES, seqs, groups=groups)
+    got = {(r.group, r.measure): (r.x, r.n) for r in e.rates}
+    assert got[("Tmab/Pmab", "response")] == (2, 18)
+    assert got[("Tmab", "response")] == (6, 24)
+    assert got[("Tmab/Pmab", "disease_control")] == (3, 18)
+    assert got[("Tmab", "disease_control")] == (15, 24)
+    assert got[("Tmab/Pmab", "disease_control_conventional")] == (8, 18)
+    r = next(r for r in e.rates if (r.group, r.measure) == ("Tmab/Pmab", "response"))
+    # Clopper-Pearson from beta quantiles (an independent formula)
+    assert r.conf_low == pytest.approx(beta.ppf(0.025, 2, 17), rel=1e-9)
+    assert r.conf_high == pytest.approx(beta.ppf(0.975, 3, 16), rel=1e-9)
+    assert (r.ci_method, r.denominator, r.conf_level) == ("clopper-pearson", "analysed", 0.95)
+    assert e.data["bor"].value_counts().to_dict() == {"SD": 21, "PD": 13, "PR": 8}
+
+
+def test_denominator_evaluable():
+    block = {"bor": {"kind": "bor"}, "rates": {"kind": "rates", "denominator": "evaluable"}}
+    e = run(block, {"a": [(42, "PR")], "b": [(42, "PD")], "c": [], "d": [(20, "SD")]})
+    r = next(r for r in e.rates if r.measure == "response")
+    assert (r.x, r.n, r.denominator) == (1, 2, "evaluable")
+    assert e.data["evaluable"].tolist() == [True, True, False, False]
+    analysed = next(r for r in run(RATES, {"a": [(42, "PR")], "c": []}).rates)
+    assert (analysed.x, analysed.n) == (1, 2)
+
+
+def test_rates_need_a_bor_endpoint():
+    with pytest.raises(ValueError, match="rates.response_from = 'bor' is not a 'bor' endpoint"):
+        run({"rates": {"kind": "rates"}}, {"p": []})
+
+
+def test_followup_median_range_and_reverse_km():
+    block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "os": {"kind": "os"},
+             "followup": {"kind": "followup", "observation": "pfs", "reverse_km_of": "os"}}
+    seqs = {"a": [(30, "PD")], "b": [(60, "SD"), (90, "PD")], "c": [(42, "SD")], "d": []}
+    e = run(block, seqs, groups=["g", "g", "g", "h"], deaths={"a": 100},
+            contacts={"b": 200, "c": 300, "d": 50})
+    g = next(f for f in e.followup if f.group == "g")
+    assert (g.n, g.median_days, g.min_days, g.max_days) == (3, 42.0, 30.0, 90.0)
+    # reverse KM on OS (100 death, 200, 300 censored -> events of the flipped indicator):
+    # S = 1 at 100, 1/2 after 200, 0 after 300 -> median 250 (R: midpoint of a flat 0.5)
+    assert g.reverse_km_median_days == 250.0
+    assert g.observation == "pfs" and g.reverse_km_of == "os"
+    assert "Reverse Kaplan" in e.definitions["followup"]
+
+
+def test_followup_to_last_contact_without_os_fails_clearly():
+    block = {"pfs": {"kind": "pfs"}, "followup": {"kind": "followup",
+                                                  "observation": "last_contact"}}
+    with pytest.raises(ValueError, match="needs an 'os' endpoint"):
+        run(block, {"a": []})
+
+
+def test_months_only_for_display():
+    from retrostudy.endpoints.tte import to_months
+    np.testing.assert_allclose(to_months([30.4375, 365.25]), [1.0, 12.0])
