@@ -32,7 +32,7 @@ from scipy import special
 
 _LOG_REL_ERR = math.log1p(1e-7)
 _MERGE_SCALE = 1e9  # past log-weights are merged on a 1e-9 grid
-_MAX_PAIRS = 30_000_000  # guard against tables far beyond Table-1 size
+_MAX_PAIRS = 12_000_000  # ~0.6 GB of working arrays; R needs a larger workspace here too
 
 
 def table_log_probability(obs: np.ndarray) -> float:
@@ -82,30 +82,35 @@ class _Network:
         self.lf, self.threshold, self.log_const, self.n = lf, threshold, log_const, n
 
     def advance(self, nodes, node_of, past, mult, cols, s):
-        """Fill column ``s`` for every (node, past) pair; settle the pairs that can be."""
+        """Fill column ``s``; settle what the bounds settle, return the pairs left.
+
+        For one fill of a node, the pairs of that node that lead to settled outcomes form
+        the two ends of its past weights in sorted order, so the "all completions count"
+        mass is a prefix sum found by binary search; only the pairs in between are
+        materialised, which is what keeps the network small.
+        """
         f_node, x = _column_fills(nodes, int(cols[s]))
-        children = np.sort(nodes[f_node] - x, axis=1)
-        child_nodes, child_of_fill = _unique_rows(children, self.n)
+        child_nodes, child = _unique_rows(np.sort(nodes[f_node] - x, axis=1), self.n)
         fill_lw = -self.lf[x].sum(axis=1)
-        # Cross every pair with every fill of its node.
-        counts = np.bincount(f_node, minlength=nodes.shape[0])
-        starts = np.cumsum(counts) - counts
-        pair, fill = _expand(starts[node_of], counts[node_of])
-        if pair.size > _MAX_PAIRS:
+        if s + 3 == cols.size:
+            tot, hi, lo = self._two_column_extremes(child_nodes, int(cols[s + 1]))
+        else:
+            tot, hi, lo = self._bounds(child_nodes, cols[s + 1 :])
+        order = np.lexsort((past, node_of))
+        node_of, past, mult = node_of[order], past[order], mult[order]
+        seg = _Segments(node_of, past, mult, nodes.shape[0])
+        pos_in = seg.search(f_node, self.threshold - fill_lw - hi[child])
+        pos_keep = seg.search(f_node, self.threshold - fill_lw - lo[child])
+        log_mass = self.log_const + seg.log_total[f_node] + fill_lw + tot[child]
+        done = float(np.sum(seg.share(f_node, pos_in) * np.exp(log_mass)))
+        n_kept = int((pos_keep - pos_in).sum())
+        if n_kept > _MAX_PAIRS:
             raise ValueError(
                 "table is too large for the exact Fisher test "
-                f"({pair.size} partial tables at column {s + 1}); use chisq_test instead"
+                f"({n_kept} partial tables at column {s + 1}); use chisq_test instead"
             )
-        node = child_of_fill[fill]
-        new_past = past[pair] + fill_lw[fill]
-        new_mult = mult[pair]
-        tot, hi, lo = self._bounds(child_nodes, cols[s + 1 :])
-        all_in = new_past + hi[node] <= self.threshold
-        done = float(
-            np.sum(new_mult[all_in] * np.exp(self.log_const + new_past[all_in] + tot[node[all_in]]))
-        )
-        keep = ~all_in & (new_past + lo[node] <= self.threshold)
-        node, new_past, new_mult = _merge(node[keep], new_past[keep], new_mult[keep])
+        fill, idx = _expand(pos_in, pos_keep - pos_in)
+        node, new_past, new_mult = _merge(child[fill], past[idx] + fill_lw[fill], mult[idx])
         used, node = np.unique(node, return_inverse=True)
         return child_nodes[used], node, new_past, new_mult, done
 
@@ -126,6 +131,16 @@ class _Network:
         lo = -np.minimum(row_lf, col_lf)
         return tot, hi, lo
 
+    def _two_column_extremes(self, rho: np.ndarray, kappa: int):
+        """Log total, largest and smallest weight of the two-column completions, exactly."""
+        lf = self.lf
+        f_node, x = _column_fills(rho, kappa)
+        lw = -(lf[x].sum(axis=1) + lf[rho[f_node] - x].sum(axis=1))
+        starts = np.flatnonzero(np.r_[True, f_node[1:] != f_node[:-1]])
+        m = rho.sum(axis=1)
+        tot = lf[m] - lf[rho].sum(axis=1) - lf[kappa] - lf[m - kappa]
+        return tot, np.maximum.reduceat(lw, starts), np.minimum.reduceat(lw, starts)
+
     def finish(self, nodes, node_of, past, mult, kappa: int) -> float:
         """Two columns left: enumerate each node's completions and sum, per pair, those
         whose weight keeps the table at most as probable as the observed one."""
@@ -133,25 +148,39 @@ class _Network:
         f_node, x = _column_fills(nodes, kappa)
         lw = -(lf[x].sum(axis=1) + lf[nodes[f_node] - x].sum(axis=1))
         order = np.lexsort((lw, f_node))
-        f_node, lw = f_node[order], lw[order]
-        u = nodes.shape[0]
-        counts = np.bincount(f_node, minlength=u)
-        starts = np.cumsum(counts) - counts
-        # Normalise each node's weights to total 1 so that one global cumulative sum loses
-        # at most ~eps * (number of nodes) when a node's start is subtracted.
-        shift = np.full(u, -np.inf)
-        np.maximum.at(shift, f_node, lw)
-        w = np.exp(lw - shift[f_node])
-        node_total = np.bincount(f_node, weights=w, minlength=u)
-        w /= node_total[f_node]
-        cum = np.concatenate(([0.0], np.cumsum(w)))
-        # Rank of each pair's limit inside its node's sorted weights, via one global search
-        # on (node, value) keys.
-        limit = self.threshold - past
-        pos = _segment_search(f_node, lw, node_of, limit, starts, counts)
-        share = np.clip(cum[pos] - cum[starts[node_of]], 0.0, 1.0)
-        log_mass = self.log_const + past + shift[node_of] + np.log(node_total[node_of])
-        return float(np.sum(mult * share * np.exp(log_mass)))
+        seg = _Segments(f_node[order], lw[order], np.ones(lw.size), nodes.shape[0])
+        pos = seg.search(node_of, self.threshold - past)
+        log_mass = self.log_const + past + seg.log_total[node_of]
+        return float(np.sum(mult * seg.share(node_of, pos) * np.exp(log_mass)))
+
+
+class _Segments:
+    """Values sorted within contiguous segments, with weights w * exp(value).
+
+    ``share(q_seg, pos)`` is the fraction of a segment's weight before global position
+    ``pos``; each segment's weights are normalised to total 1 so that one global
+    cumulative sum loses at most ~eps * (number of segments) when a start is subtracted.
+    """
+
+    __slots__ = ("seg", "values", "starts", "counts", "cum", "log_total")
+
+    def __init__(self, seg, values, weights, n_seg: int):
+        self.seg, self.values = seg, values
+        self.counts = np.bincount(seg, minlength=n_seg)
+        self.starts = np.cumsum(self.counts) - self.counts
+        shift = np.full(n_seg, -np.inf)
+        np.maximum.at(shift, seg, values)
+        w = weights * np.exp(values - shift[seg])
+        total = np.bincount(seg, weights=w, minlength=n_seg)
+        with np.errstate(divide="ignore"):
+            self.log_total = shift + np.log(total)
+        self.cum = np.concatenate(([0.0], np.cumsum(w / total[seg])))
+
+    def search(self, q_seg, q_values):
+        return _segment_search(self.seg, self.values, q_seg, q_values, self.starts, self.counts)
+
+    def share(self, q_seg, pos):
+        return np.clip(self.cum[pos] - self.cum[self.starts[q_seg]], 0.0, 1.0)
 
 
 def _segment_search(seg, values, q_seg, q_values, starts, counts):
@@ -184,7 +213,13 @@ def _column_fills(nodes: np.ndarray, kappa: int):
         room_after = after[node, i + 1]
         lo = np.maximum(0, kappa - placed - room_after)
         hi = np.minimum(nodes[node, i], kappa - placed)
-        rep, off = _expand(np.zeros(node.size, np.int64), np.maximum(hi - lo + 1, 0))
+        counts = np.maximum(hi - lo + 1, 0)
+        if counts.sum() > _MAX_PAIRS:
+            raise ValueError(
+                "table is too large for the exact Fisher test "
+                f"({int(counts.sum())} partial columns); use chisq_test instead"
+            )
+        rep, off = _expand(np.zeros(node.size, np.int64), counts)
         xi = lo[rep] + off
         cols = [c[rep] for c in cols] + [xi]
         node, placed = node[rep], placed[rep] + xi
@@ -215,10 +250,14 @@ def _merge(node: np.ndarray, past: np.ndarray, mult: np.ndarray):
     """Merge pairs at the same node whose past log-weights agree to 1e-9 (counts add)."""
     if node.size == 0:
         return node, past, mult
-    key = np.round(past * _MERGE_SCALE).astype(np.int64)
-    order = np.lexsort((key, node))
-    node, key, past, mult = node[order], key[order], past[order], mult[order]
+    grid = np.round((past - past.min()) * _MERGE_SCALE).astype(np.int64)
+    span = int(grid.max()) + 1
+    if (int(node.max()) + 1) * span < 2**62:  # one int64 key sorts much faster than lexsort
+        order = np.argsort(node * span + grid)
+    else:
+        order = np.lexsort((grid, node))
+    node, grid, past, mult = node[order], grid[order], past[order], mult[order]
     new = np.ones(node.size, dtype=bool)
-    new[1:] = (node[1:] != node[:-1]) | (key[1:] != key[:-1])
+    new[1:] = (node[1:] != node[:-1]) | (grid[1:] != grid[:-1])
     idx = np.flatnonzero(new)
     return node[idx], past[idx], np.add.reduceat(mult, idx)
