@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -57,9 +58,38 @@ def build_cohort(protocol: Protocol, store: Store | None = None, *, vocabulary: 
         from retrostudy.cohort.table import cohort_from_table
 
         return cohort_from_table(protocol)
+    drugs = drug_lookup(vocabulary)
+    selection = select_patients(protocol, store, drugs=drugs)
+    lines, patients = _derive(protocol, store, drugs, selection.patients)
+    return Cohort(
+        attrition=selection.attrition,
+        patients=patients,
+        excluded=selection.excluded,
+        lines=lines,
+        first_ever_before_window=selection.first_ever_before_window,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Selection:
+    """Who is analysed, before any derivation: the relational half of :func:`build_cohort`.
+
+    ``patients`` holds ``patient_id, index_date, first_ever_date, birth_date, sex, age, group``.
+    """
+
+    attrition: Attrition
+    patients: pd.DataFrame
+    excluded: pd.DataFrame
+    first_ever_before_window: pd.DataFrame
+
+
+def select_patients(
+    protocol: Protocol, store: Store | None, *, drugs: DrugLookup | None = None
+) -> Selection:
+    """Index event, criteria in protocol order and groups, with the attrition (no covariates)."""
     if store is None:
         raise CohortError("build_cohort needs a Store with the records (or an [analysis_table])")
-    drugs = drug_lookup(vocabulary)
+    drugs = drugs if drugs is not None else drug_lookup()
     events = index_events(protocol.index, store, drugs)
     identified = events.identified
     base = base_table(identified)
@@ -69,7 +99,6 @@ def build_cohort(protocol: Protocol, store: Store | None = None, *, vocabulary: 
     excluded += group_excluded
     analysed = identified.loc[identified["patient_id"].isin(groups.index)]
     analysed = analysed.assign(group=analysed["patient_id"].map(groups).astype("string"))
-    lines, patients = _derive(protocol, store, drugs, analysed)
     counts = tuple(
         GroupCount(name=g.name, label=g.label, n=int((groups == g.name).sum()))
         for g in protocol.groups.group
@@ -79,15 +108,14 @@ def build_cohort(protocol: Protocol, store: Store | None = None, *, vocabulary: 
         identified=len(identified),
         steps=tuple(steps),
         groups=counts,
-        analysed=len(patients),
+        analysed=len(analysed),
         unassigned=_ids_of(excluded, UNASSIGNED_LABEL),
         overlap=_ids_of(excluded, OVERLAP_LABEL),
     )
-    return Cohort(
+    return Selection(
         attrition=attrition,
-        patients=patients,
+        patients=analysed.reset_index(drop=True),
         excluded=pd.DataFrame(excluded, columns=["patient_id", "step"]).astype("string"),
-        lines=lines,
         first_ever_before_window=events.first_ever_before_window,
     )
 

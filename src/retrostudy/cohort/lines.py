@@ -4,7 +4,8 @@ Rules (all parameters in the protocol's ``[lines]`` block):
 
 1. The drugs started within ``regimen_window_days`` (28) of a line's first drug form its
    regimen.
-2. After the window, a drug not yet in the line advances to a new line, except a listed
+2. After the window, a drug not yet in the line advances to a new line (the drugs of the
+   old line given within the regimen window before it carry on into the new line), except a listed
    substitution of a drug in the line (paclitaxel <-> docetaxel <-> nab-paclitaxel,
    capecitabine <-> fluorouracil), a ``maintenance_drugs`` drug (trastuzumab, pertuzumab) or
    a drug of a ``maintenance_add_classes`` class (endocrine) added while a maintenance drug
@@ -47,6 +48,7 @@ class _Line:
     setting: str | None
     keys: set[str] = field(default_factory=set)
     drugs: set[str] = field(default_factory=set)
+    last: dict[str, np.datetime64] = field(default_factory=dict)  # key -> last dose
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +64,20 @@ class _Rules:
     def key(self, drug: str) -> str:
         return self.substitute.get(drug, drug)
 
-    def joins(self, line: _Line, drug: str, date: np.datetime64) -> bool:
-        """Whether a record of ``drug`` on ``date`` continues ``line`` (rules 1-4)."""
+    def advance(self, line: _Line, drug: str, date: np.datetime64) -> str | None:
+        """Why a record of ``drug`` on ``date`` starts a new line after ``line`` (rules 1-4):
+        ``"always_new"``, ``"gap"``, ``"added_drug"``, or None when it continues the line."""
         key = self.key(drug)
         if drug in self.always_new and key not in line.keys:
-            return False
+            return "always_new"
         if date - line.end > self.gap:
-            return False
+            return "gap"
         if date - line.start <= self.window or key in line.keys or drug in self.maintenance:
-            return True
-        return self.drugs.drug_class(drug) in self.maintenance_add and bool(
-            line.keys & self.maintenance
-        )
+            return None
+        in_maintenance = bool(line.keys & self.maintenance)
+        if in_maintenance and self.drugs.drug_class(drug) in self.maintenance_add:
+            return None
+        return "added_drug"
 
 
 def _rules(block: LinesBlock, drugs: DrugLookup, index_drugs: tuple[str, ...]) -> _Rules:
@@ -110,12 +114,18 @@ def _patient_lines(records: pd.DataFrame, rules: _Rules, from_records: bool) -> 
     dates = records["date"].to_numpy()
     ends = records["end"].to_numpy()
     for drug, date, end, setting in zip(records["drug"], dates, ends, records["setting"]):
-        if not lines or not rules.joins(lines[-1], drug, date):
+        reason = rules.advance(lines[-1], drug, date) if lines else "first"
+        if reason is not None:
             recorded = setting if from_records and isinstance(setting, str) else None
-            lines.append(_Line(start=date, end=end, setting=recorded))
+            line = _Line(start=date, end=end, setting=recorded)
+            if reason == "added_drug":  # drugs still given when the new drug came continue
+                line.keys = {k for k, t in lines[-1].last.items() if date - t <= rules.window}
+            lines.append(line)
         line = lines[-1]
-        line.keys.add(rules.key(drug))
+        key = rules.key(drug)
+        line.keys.add(key)
         line.drugs.add(drug)
+        line.last[key] = date
         line.end = max(line.end, end)
     return lines
 

@@ -13,6 +13,8 @@ Columns:
   prior lines by setting; ``prior_settings``: the settings of the prior lines in order,
   joined by ``", "``; ``early_relapse``: an early-setting line flagged by the lines rules;
   ``index_line``: the metastatic line number of the index treatment.
+- one boolean column per ``combinations`` entry (e.g. ``docetaxel_trastuzumab_pertuzumab``):
+  some line before index held all of its drugs.
 """
 
 from __future__ import annotations
@@ -84,14 +86,20 @@ def prior_regimens(
     out = pd.DataFrame(index=pd.Index(index["patient_id"], name="patient_id"))
     out["prior_regimens"] = (is_met & prior["counts"]).groupby(prior["patient_id"]).sum()
     unknown = prior["setting"].isna().groupby(prior["patient_id"]).any()
-    out["prior_regimens"] = out["prior_regimens"].fillna(0).astype("Int64")
+    out["prior_regimens"] = out["prior_regimens"].astype("Int64").fillna(0)
     out.loc[unknown[unknown].index, "prior_regimens"] = pd.NA
     for setting in ("neoadjuvant", "adjuvant", "metastatic"):
         n = (prior["setting"] == setting).groupby(prior["patient_id"]).sum()
         out[f"prior_lines_{setting}"] = n.reindex(out.index, fill_value=0).astype("int64")
-    settings = by["setting"].agg(lambda s: ", ".join(s.fillna("unknown")))
-    out["prior_settings"] = settings.reindex(out.index).fillna("").astype("string")
-    out["early_relapse"] = by["early_relapse"].any().reindex(out.index).fillna(False).astype("boolean")
+    settings = by["setting"].agg(lambda s: ", ".join(s.astype("string").fillna("unknown")))
+    out["prior_settings"] = settings.reindex(out.index).astype("string").fillna("")
+    early = prior["early_relapse"].astype("boolean").fillna(False)
+    out["early_relapse"] = early.groupby(prior["patient_id"]).any().reindex(out.index)
+    out["early_relapse"] = out["early_relapse"].astype("boolean").fillna(False)
+    for name, combo in block.combinations.items():
+        has = prior["drugs"].str.split(" + ", regex=False).map(lambda ds, c=combo: set(c) <= set(ds))
+        out[column_name(name)] = has.groupby(prior["patient_id"]).any().reindex(out.index)
+        out[column_name(name)] = out[column_name(name)].astype("boolean").fillna(False)
     index_line = lines.loc[lines["index_line"]].groupby("patient_id")["metastatic_line"].first()
     out["index_line"] = index_line.reindex(out.index).astype("Int64")
     return out.reset_index()

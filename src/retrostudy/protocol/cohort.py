@@ -97,6 +97,11 @@ class CovariatesBlock(Block):
         "capecitabine", "vinorelbine", "trastuzumab emtansine",
     )
     exposure_classes: Names = ("her2_targeted",)
+    combinations: dict[str, Names] = Field(
+        default_factory=lambda: {
+            "docetaxel_trastuzumab_pertuzumab": ("docetaxel", "trastuzumab", "pertuzumab")
+        }
+    )
     exposure_window: Window = (-math.inf, -1)
     persistence_gap_days: NonNegativeInt = 30
     exposure_days: NonNegativeInt = 21
