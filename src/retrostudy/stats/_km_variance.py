@@ -28,8 +28,8 @@ from retrostudy.stats._km_core import CountTable
 
 def greenwood(y: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Standard error of log S(t) (R's ``fit$std.err``); infinite once S reaches 0."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        term = np.where(d > 0, d / (y * (y - d)), 0.0)
+    with np.errstate(divide="ignore"):
+        term = d / (y * (y - d))  # y > 0 always; y == d > 0 gives inf, as R
     return np.sqrt(np.cumsum(term))
 
 
