@@ -5,3 +5,12 @@ from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.profiles import Profile, get_profile
 from retrostudy.stats.cox import CoxCoefficient, CoxPH, Test, cox_ph
 from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph
+from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
+from retrostudy.stats.ranks import KruskalResult, WilcoxonResult, kruskal_test, wilcoxon_test
+from retrostudy.stats.proportions import (
+    ProportionCI,
+    StandardisedDifference,
+    binom_ci,
+    smd,
+    smd_table,
+)
