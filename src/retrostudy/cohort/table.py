@@ -43,7 +43,7 @@ def cohort_from_table(protocol: Protocol) -> Cohort:
     frame = _mapped(read_table(path, block.sheet), block.columns, str(path))
     steps, excluded = [], []
     for criterion in block.criteria:
-        hit = _test(frame, criterion.when, str(path))
+        hit = _test(frame, criterion.when, str(path), block.columns)
         drop = hit if criterion.action == "exclude" else ~hit
         excluded += [(pid, criterion.label) for pid in frame.loc[drop, "patient_id"]]
         steps.append(Step(label=criterion.label, kind=criterion.action, n_in=len(frame),
@@ -93,11 +93,13 @@ def _mapped(frame: pd.DataFrame, columns: dict[str, str], source: str) -> pd.Dat
     return frame[[*REQUIRED, *[c for c in frame.columns if c not in REQUIRED]]]
 
 
-def _test(frame: pd.DataFrame, when: ColumnCondition, source: str) -> pd.Series:
-    if when.column not in frame.columns:
+def _test(frame: pd.DataFrame, when: ColumnCondition, source: str, columns: dict) -> pd.Series:
+    """Rows meeting every test of ``when``; its column may be named as in the file or mapped."""
+    name = {theirs: ours for ours, theirs in columns.items()}.get(when.column, when.column)
+    if name not in frame.columns:
         raise CohortError(Problem(message=f"criterion column {when.column!r} not in the table",
-                                  file=source))
-    values = frame[when.column]
+                                  file=source, hint=f"columns: {list(frame.columns)}"))
+    values = frame[name]
     hit = pd.Series(True, index=frame.index)
     if when.equals is not None:
         hit &= (values == when.equals).fillna(False)
