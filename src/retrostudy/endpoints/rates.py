@@ -11,7 +11,8 @@ Per patient (DOMAIN.md §1.6 and §0):
   CR/PR/SD/NON_CR_NON_PD assessment before any PD (admiralonco ``derive_param_clinbenefit``);
 - ``disease_control_conventional``: BOR CR, PR, SD or NON_CR_NON_PD (DCR without duration).
 
-Per group: x / n with the Clopper–Pearson ("exact") interval. The denominator is stated in
+Per group: x / n with the Clopper–Pearson ("exact") interval (``ci_method``; Wilson variants
+available). The denominator is stated in
 the result: ``"analysed"`` = every patient of the group (the seed's choice);
 ``"evaluable"`` = patients whose BOR is not NE.
 """
@@ -22,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from retrostudy.endpoints.bor import BestResponse
 from retrostudy.endpoints.records import CR, NE, NON_CR_NON_PD, PR, SD
 from retrostudy.endpoints.tte import NONE
 from retrostudy.protocol.endpoints import RatesEndpoint
+from retrostudy.stats import binom_ci
 
 MEASURES = ("response", "disease_control", "disease_control_conventional")
 
@@ -78,12 +79,13 @@ class Rate:
     denominator: str
 
 
-def exact_ci(x: int, n: int, conf_level: float) -> tuple[float, float]:
-    """Clopper–Pearson interval, as R ``binom.test(x, n)$conf.int``; NaN when ``n = 0``."""
+def proportion_ci(x: int, n: int, conf_level: float, method: str) -> tuple[float, float]:
+    """CI of x / n by ``retrostudy.stats.binom_ci`` (Clopper–Pearson = R ``binom.test``);
+    NaN when ``n = 0``."""
     if n == 0:
         return float("nan"), float("nan")
-    ci = binomtest(x, n).proportion_ci(confidence_level=conf_level, method="exact")
-    return float(ci.low), float(ci.high)
+    ci = binom_ci(x, n, conf_level=conf_level, method=method)
+    return float(ci.conf_low), float(ci.conf_high)
 
 
 def group_rates(name: str, spec: RatesEndpoint, data: pd.DataFrame) -> tuple[Rate, ...]:
@@ -98,7 +100,7 @@ def group_rates(name: str, spec: RatesEndpoint, data: pd.DataFrame) -> tuple[Rat
             d = d[d[col["evaluable"]].to_numpy(dtype=bool)]
         for m in MEASURES:
             x, n = int(d[col[m]].sum()), len(d)
-            low, high = exact_ci(x, n, spec.conf_level)
+            low, high = proportion_ci(x, n, spec.conf_level, spec.ci_method)
             out.append(Rate(measure=m, group=str(g), x=x, n=n,
                             proportion=x / n if n else float("nan"), conf_low=low,
                             conf_high=high, conf_level=spec.conf_level,
@@ -115,4 +117,8 @@ def describe_rates(name: str, spec: RatesEndpoint) -> str:
     return (f"{spec.label or name}: tumour response rate = CR + PR; disease control rate = CR + "
             f"PR + SD lasting at least {spec.sd_duration_days} days from the index date ({to}); "
             f"conventional disease control rate = CR + PR + SD (any duration). Denominator: "
-            f"{denom}. {int(round(spec.conf_level * 100))}% CI: Clopper–Pearson (exact).")
+            f"{denom}. {int(round(spec.conf_level * 100))}% CI: {_CI_NAMES[spec.ci_method]}.")
+
+
+_CI_NAMES = {"clopper-pearson": "Clopper–Pearson (exact)", "wilson": "Wilson score",
+             "wilson-cc": "Wilson score with continuity correction"}

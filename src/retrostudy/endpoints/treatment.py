@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ibis
 import numpy as np
+import pandas as pd
 
 from retrostudy.data.store import Store
 from retrostudy.endpoints import tte
@@ -76,7 +77,7 @@ def derive_ttd(spec: TtdEndpoint, rec: Records, alive_day: np.ndarray, last: np.
                recorded: np.ndarray) -> tuple[TimeToEvent, np.ndarray]:
     """TTD outcome, and the discontinuation reason per patient (None while ongoing)."""
     n = rec.n
-    given = np.array([r is not None for r in recorded], dtype=bool)
+    given = pd.notna(recorded)
     death, nt = rec.death_day, rec.next_therapy_day
     none = last == NONE
     dead = death != NONE

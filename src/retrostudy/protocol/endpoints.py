@@ -127,7 +127,7 @@ class RatesEndpoint(_Endpoint):
         "first_pd_or_last_response"
     )
     denominator: Literal["analysed", "evaluable"] = "analysed"
-    ci_method: Literal["clopper-pearson"] = "clopper-pearson"
+    ci_method: Literal["clopper-pearson", "wilson", "wilson-cc"] = "clopper-pearson"
     conf_level: float = Field(default=0.95, gt=0, lt=1)
 
 
