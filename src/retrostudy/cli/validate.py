@@ -1,12 +1,110 @@
-"""`retrostudy validate` (placeholder until its layer lands)."""
+"""``retrostudy validate DATA [--protocol study.toml] [--json]``: check records before a study.
+
+Reads the records exactly as ``retrostudy run`` would (same readers, same checks, an
+in-memory engine) and prints one table of rows read/loaded/rejected per file and the
+first examples of each problem class. Exit code 0 when nothing has the ``error`` policy,
+2 otherwise (quarantined rows alone do not fail).
+"""
 
 from __future__ import annotations
 
+import json
+from collections import defaultdict
+from pathlib import Path
+
+EXAMPLES = 3
+
 
 def register(sub) -> None:
-    p = sub.add_parser("validate", help="(not available yet)")
+    p = sub.add_parser(
+        "validate",
+        help="check hospital records (CSV, Excel, Parquet, DuckDB) and report every problem",
+        description="Load the records into an in-memory engine, report every problem with "
+        "file, row, column and value, and count rows read, loaded and rejected per table.",
+    )
+    p.add_argument("data", nargs="?", help="folder, .xlsx workbook or DuckDB file "
+                   "(default: [data] path of the protocol)")
+    p.add_argument("--protocol", help="study.toml whose [data] block says how to read DATA")
+    p.add_argument("--json", action="store_true", help="machine-readable output on stdout")
     p.set_defaults(func=_run)
 
 
+def _block_and_base(args):
+    from retrostudy.protocol.data import DataBlock
+
+    if args.protocol:
+        from retrostudy.protocol import load_protocol
+
+        protocol = load_protocol(args.protocol)
+        block, base = protocol.data, protocol.base_dir
+        if args.data:
+            block = block.model_copy(update={"path": str(Path(args.data).resolve())})
+        return block, base
+    if not args.data:
+        raise SystemExit("retrostudy validate: give DATA or --protocol")
+    return DataBlock(path=str(Path(args.data).resolve())), Path(".")
+
+
 def _run(args) -> int:
-    raise SystemExit("retrostudy validate: not available yet")
+    from retrostudy.data import check_records, duckdb_backend
+
+    block, base = _block_and_base(args)
+    result = check_records(block, base, duckdb_backend())
+    if args.json:
+        print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
+    else:
+        _print(result)
+    return 0 if result.ok else 2
+
+
+def as_json(result) -> dict:
+    """The result as plain JSON types (the ``--json`` output)."""
+    return {
+        "ok": result.ok,
+        "counts": {t: {"read": c.read, "loaded": c.loaded, "rejected": c.rejected}
+                   for t, c in result.counts.items()},
+        "files": [{"table": f.table, "path": f.path, "sha256": f.sha256} for f in result.files],
+        "date_formats": {k: list(v) for k, v in result.date_formats.items()},
+        "problems": [
+            {"table": f.table, "severity": f.severity, "count": f.count, "file": f.problem.file,
+             "row": f.problem.row, "column": f.problem.column, "value": f.problem.value,
+             "code": f.problem.code, "message": f.problem.message, "hint": f.problem.hint}
+            for f in result.problems
+        ],
+    }
+
+
+def _print(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    files = {f.table: f.path for f in result.files}
+    table = Table(title="Records", title_justify="left")
+    for header in ("table", "file", "read", "loaded", "rejected"):
+        table.add_column(header, justify="right" if header in ("read", "loaded", "rejected")
+                         else "left")
+    for name, count in result.counts.items():
+        table.add_row(name, files.get(name, "(none)"), f"{count.read:,}", f"{count.loaded:,}",
+                      f"{count.rejected:,}")
+    console.print(table)
+    detected = {k: v for k, v in result.date_formats.items() if v}
+    if detected:
+        console.print("Date formats: " + "; ".join(f"{k} {' | '.join(v)}"
+                                                   for k, v in detected.items()), markup=False)
+    groups = defaultdict(list)
+    for finding in result.problems:
+        groups[(finding.table, finding.problem.code, finding.severity)].append(finding)
+    for (name, code, severity), findings in groups.items():
+        colour = "red" if severity == "error" else "yellow"
+        console.print(f"[bold {colour}]{severity}[/] {name}: {code} "
+                      f"({findings[0].count:,} row{'s' if findings[0].count != 1 else ''})")
+        for finding in findings[:EXAMPLES]:
+            console.print(f"  - {finding.problem}", markup=False)
+    if result.ok:
+        console.print("[bold green]ok[/]: records can be loaded"
+                      + (" (rejected rows are in the rejects table)" if result.problems else ""))
+    else:
+        n = sum(1 for f in result.problems if f.severity == "error")
+        console.print(f"[bold red]error[/]: fix the problems above ({n} example"
+                      f"{'s' if n != 1 else ''} shown), or set a policy in \\[data.policy]")

@@ -59,7 +59,8 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
         selects.append(f"{_text(c)} AS {src(c)}")
         if column.type == "date":
             plans[c] = plan = plan_date(con, raw, c, date_formats)
-            selects.append(f"{plan.value('r.' + quote(c), _text(c))} AS {quote(c)}")
+            value = plan.value("r." + quote(c), _text(c))
+            selects.append(f"CASE WHEN {in_range_sql(value)} THEN {value} END AS {quote(c)}")
         elif c == "drug":
             _drug_map(con, name, vocabulary)
             joins.append(f"LEFT JOIN _drugs_{name} dm ON dm._src = {_text(c)}")
@@ -119,8 +120,8 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
             ambiguous = plans[c].ambiguous(src(c))
             checks.append((f"{src(c)} IS NOT NULL AND ({ambiguous})", c, "ambiguous_date",
                            "date reads differently day-first and month-first"))
-            checks.append((f"{src(c)} IS NOT NULL AND NOT ({ambiguous}) AND ({quote(c)} IS NULL "
-                           f"OR NOT {in_range_sql(quote(c))})", c, "invalid_date",
+            checks.append((f"{src(c)} IS NOT NULL AND NOT ({ambiguous}) AND {quote(c)} IS NULL",
+                           c, "invalid_date",
                            "cannot read this as a date between 1900 and 2100"))
         elif c == "drug":
             checks.append((f"{src(c)} IS NOT NULL AND {quote(c)} IS NULL", c, "unknown_drug",
@@ -143,19 +144,19 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
 
 
 def materialise(con, name: str) -> None:
-    """The rows of ``_typed_<name>`` without problems become table ``name`` (with ``_row``)."""
+    """``_typed_<name>`` becomes table ``name`` (with ``_row``); rows with problems leave it
+    after :func:`structure_problems`, so those checks still see every parsed value."""
     columns = ", ".join(quote(c) for c in TABLES[name].column_names)
-    run(con, 
-        f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT _row, {columns} FROM "
-        f"{quote('_typed_' + name)} t WHERE NOT EXISTS (SELECT 1 FROM _problems p "
-        f"WHERE p.tbl = {literal(name)} AND p.row = t._row)"
-    )
+    run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT _row, {columns} "
+             f"FROM {quote('_typed_' + name)} ORDER BY _row")
 
 
 def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
     """Duplicates, unknown patients and impossible order; offending rows leave ``name``."""
     table = TABLES[name]
     t = quote(name)
+    clean = (f"(SELECT * FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM _problems p WHERE "
+             f"p.tbl = {literal(name)} AND p.row = x._row))")
     compared = [c for c in table.column_names if c != "drug_source"]
     same = ", ".join(quote(c) for c in compared)
     keys = ", ".join(quote(c) for c in table.key)
@@ -163,14 +164,14 @@ def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
     run(con, 
         f"{insert} _row, {literal(table.key[-1])}, CAST({quote(table.key[-1])} AS VARCHAR), "
         f"'duplicate_row', 'exact duplicate of row ' || first_row, NULL FROM (SELECT *, "
-        f"min(_row) OVER (PARTITION BY {same}) AS first_row FROM {t}) WHERE _row <> first_row"
+        f"min(_row) OVER (PARTITION BY {same}) AS first_row FROM {clean}) WHERE _row <> first_row"
     )
     if set(table.key) != set(compared):
         run(con, 
             f"{insert} _row, {literal(table.key[-1])}, CAST({quote(table.key[-1])} AS VARCHAR), "
             f"'duplicate_key', 'same {'/'.join(table.key)} as row ' || first_row || "
             f"' with different values', NULL FROM (SELECT *, min(_row) OVER (PARTITION BY "
-            f"{keys}) AS first_row, min(_row) OVER (PARTITION BY {same}) AS copy_of FROM {t}) "
+            f"{keys}) AS first_row, min(_row) OVER (PARTITION BY {same}) AS copy_of FROM {clean}) "
             f"WHERE _row <> first_row AND _row = copy_of"
         )
     if table.patient_level:
@@ -185,7 +186,8 @@ def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
             run(con, 
                 f"{insert} _row, 'patient_id', patient_id, 'unknown_patient', "
                 f"'no such patient in patients', NULL FROM {t} x "
-                f"WHERE NOT EXISTS (SELECT 1 FROM patients p WHERE p.patient_id = x.patient_id)"
+                f"WHERE x.patient_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM patients p "
+                f"WHERE p.patient_id = x.patient_id)"
             )
             join = " JOIN patients p USING (patient_id)"
             _order(con, insert, t, "date", "p.birth_date", "before_birth",

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+import duckdb
 import ibis
 
 from retrostudy.data import checks
@@ -102,7 +103,7 @@ def load_records(data_block: DataBlock, base_dir: str | Path = ".",
 
 def _with_more(result: LoadResult) -> list[Problem]:
     """The error examples, plus one line per class with more occurrences than examples."""
-    out, seen = [], set()
+    out, more, seen = [], [], set()
     for finding in result.problems:
         if finding.severity != "error":
             continue
@@ -110,10 +111,10 @@ def _with_more(result: LoadResult) -> list[Problem]:
         group = (finding.table, finding.problem.code)
         if finding.count > MAX_EXAMPLES and group not in seen:
             seen.add(group)
-            out.append(Problem(message=f"... and {finding.count - MAX_EXAMPLES} more "
+            more.append(Problem(message=f"... and {finding.count - MAX_EXAMPLES} more "
                                f"{finding.problem.code} problems in {finding.table}",
                                file=finding.problem.file, code=finding.problem.code))
-    return out
+    return out + more
 
 
 def check_records(data_block: DataBlock, base_dir: str | Path = ".",
@@ -149,7 +150,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         if not raw.ok:
             patients_ok = patients_ok and name != "patients"
             _empty(backend, name)
-            counts[name] = TableCount(read=raw.rows, loaded=0, rejected=0)
+            # an unusable file: every row it holds is rejected (none is in rejects)
+            counts[name] = TableCount(read=raw.rows, loaded=0, rejected=raw.rows)
             continue
         config = data_block.table(name)
         declared = tuple([config.date_format] if isinstance(config.date_format, str)
@@ -164,9 +166,27 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         run(con, f'ALTER TABLE "{name}" DROP COLUMN _row')
     _write_rejects(con, data_block)
     findings += _row_findings(con, data_block)
+    _cleanup(con)
     return LoadResult(store=Store(backend), counts=MappingProxyType(counts),
                       problems=tuple(findings), files=tuple(files),
                       date_formats=MappingProxyType(formats))
+
+
+def _cleanup(con) -> None:
+    """Drop the working objects (temporary tables, views, registrations, attachments)."""
+    for name in ("_src_frame", "_src_rel", "_src_csv_rel"):
+        try:
+            con.unregister(name)
+        except duckdb.Error:  # not registered in this run
+            pass
+    for name in ("_src", *(f"_typed_{t}" for t in TABLES)):
+        run(con, f'DROP VIEW IF EXISTS "{name}"')
+    for (name,) in run(con, "SELECT table_name FROM duckdb_tables() WHERE temporary "
+                            "AND starts_with(table_name, '_')"):
+        run(con, f'DROP TABLE IF EXISTS "{name}"')
+    for (name,) in run(con, "SELECT database_name FROM duckdb_databases() "
+                            "WHERE starts_with(database_name, '_src_')"):
+        run(con, f'DETACH "{name}"')
 
 
 def _read(con, block: DataBlock, base_dir: Path, name: str) -> RawTable | None:

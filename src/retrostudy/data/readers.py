@@ -15,6 +15,7 @@ extensions would need the network). Excel goes through pandas/openpyxl.
 from __future__ import annotations
 
 import codecs
+import csv
 import difflib
 import hashlib
 import re
@@ -80,7 +81,7 @@ def locate(block: DataBlock, base_dir: Path, name: str) -> tuple[Path | None, st
     if root.is_file():
         if config.file:
             return root.parent / config.file, config.sheet
-        return root, config.sheet or (name if root.suffix == ".xlsx" else None)
+        return root, config.sheet
     if config.file:
         return root / config.file, config.sheet
     for ext in EXTENSIONS:
@@ -90,8 +91,10 @@ def locate(block: DataBlock, base_dir: Path, name: str) -> tuple[Path | None, st
 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str | None,
-               config: TableConfig, shown: str) -> RawTable:
-    """Copy ``path`` into ``_raw_<name>``; file-level problems are returned, not raised."""
+               config: TableConfig, shown: str) -> RawTable | None:
+    """Copy ``path`` into ``_raw_<name>``; file-level problems are returned, not raised.
+
+    None when ``path`` is a database without table ``name`` (the table is absent)."""
     if not path.exists():
         return _failed(name, shown, None, "file not found", "file_not_found",
                        "check [data] path and [data.tables.%s] file" % name)
@@ -106,7 +109,10 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
         elif suffix == ".parquet":
             source, header_rows = _parquet_source(con, path), 0
         elif suffix == ".xlsx":
-            source, header_rows = _excel_source(con, path, name, sheet), 1
+            per_table = config.file is not None or path.stem == name
+            source, header_rows = _excel_source(con, path, name, sheet, per_table), 1
+            if source is None:
+                return None
         else:
             source, header_rows, problem = _csv_source(con, path, config, shown)
             if problem is not None:
@@ -114,7 +120,13 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
                                 problems=(problem,))
     except _ReadError as error:
         return _failed(name, shown, digest, str(error), error.code, error.hint)
+    except _Absent:
+        return None
     return _select_columns(con, name, source, header_rows, config, shown, digest)
+
+
+class _Absent(Exception):
+    """The source (a database) has no such table: like a folder without the file."""
 
 
 class _ReadError(Exception):
@@ -139,8 +151,7 @@ def _duckdb_source(con, path: Path, name: str) -> str:
         [alias, name],
     ).fetchall()[0][0]
     if not found:
-        raise _ReadError(f"database has no table {name!r}", "missing_table",
-                         "name the tables like the canonical tables (docs/data-model.md)")
+        raise _Absent
     run(con, f"CREATE OR REPLACE TEMP VIEW _src AS SELECT rowid + 1 AS _row, * "
                 f"FROM {alias}.main.{quote(name)}")
     return "_src"
@@ -158,14 +169,19 @@ def _parquet_source(con, path: Path) -> str:
     return "_src"
 
 
-def _excel_source(con, path: Path, name: str, sheet: str | None) -> str:
+def _excel_source(con, path: Path, name: str, sheet: str | None,
+                  per_table: bool) -> str | None:
     try:
         sheets = pd.ExcelFile(path, engine="openpyxl")
     except Exception as error:  # openpyxl raises many types for a broken workbook
         raise _ReadError(f"not a readable .xlsx workbook: {error}", "unreadable_file") from None
     with sheets:
         names = sheets.sheet_names
-        chosen = sheet or (name if name in names else (names[0] if len(names) == 1 else None))
+        # A sheet named like the table; the only sheet of a per-table workbook (<table>.xlsx).
+        single = names[0] if len(names) == 1 and per_table else None
+        chosen = sheet or (name if name in names else single)
+        if chosen is None:
+            return None  # a workbook of several tables without this one: table absent
         if chosen not in names:
             raise _ReadError(
                 f"workbook has no sheet {chosen or name!r} (sheets: {', '.join(names)})",
@@ -187,14 +203,21 @@ def _csv_source(con, path: Path, config: TableConfig, shown: str):
     with utf8_path.open("r", encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
     delimiter = max(("\t", ";", ","), key=first.count) if first.strip() else ","
+    headers = _unique(next(csv.reader([first], delimiter=delimiter), []))
     try:
-        rel = con.read_csv(str(utf8_path), header=True, all_varchar=True, sep=delimiter,
-                           quotechar='"', escapechar='"')
+        # The header is parsed here and the sniffer is off: DuckDB then reports a row with
+        # the wrong number of fields instead of guessing another dialect.
+        rel = con.read_csv(str(utf8_path), header=False, skiprows=1, sep=delimiter,
+                           quotechar='"', escapechar='"', auto_detect=False,
+                           columns={h: "VARCHAR" for h in headers})
         con.register("_src_csv_rel", rel)
         run(con, "CREATE OR REPLACE TEMP TABLE _src_csv AS SELECT * FROM _src_csv_rel")
     except duckdb.Error as error:
-        line = re.search(r"Line: (\d+)", str(error))
-        reason = str(error).split("\n")[0].removeprefix("Invalid Input Error: ")
+        text = str(error)
+        line = re.search(r"Line: (\d+)", text)
+        fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+        reason = (f"expected {fields.group(1)} fields like the header, found {fields.group(2)}"
+                  if fields else text.split("\n")[0].removeprefix("Invalid Input Error: "))
         return None, 1, Problem(
             message=f"malformed CSV: {reason}", file=shown,
             row=int(line.group(1)) if line else None,
@@ -209,6 +232,16 @@ def _csv_source(con, path: Path, config: TableConfig, shown: str):
 
 
 _CHUNK = 1 << 24
+
+
+def _unique(headers: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, header in enumerate(headers):
+        name = header.strip() or f"column{i + 1}"
+        while name in out:
+            name += "_"
+        out.append(name)
+    return out
 
 
 def _check_decodes(path: Path, encoding: str) -> int | None:
