@@ -113,6 +113,8 @@ def wilcoxon_test(
     ranks = stats.rankdata(np.concatenate((x, y)))
     w = float(ranks[:nx].sum() - nx * (nx + 1) / 2)
     _, tie_sizes = np.unique(ranks, return_counts=True)
+    if tie_sizes.size == 1:  # R returns NaN here (zero variance)
+        raise ValueError("all observations are equal, so the Wilcoxon test is undefined")
     ties = bool((tie_sizes > 1).any())
     use_exact = (nx < 50 and ny < 50) if exact is None else bool(exact)
     if use_exact and ties:
