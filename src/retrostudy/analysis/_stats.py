@@ -114,13 +114,13 @@ def p_of(result) -> float:
 
 
 def chisq(table, correct: bool) -> float:
-    from retrostudy.stats.contingency import chisq_test
+    from retrostudy.stats import chisq_test
 
     return p_of(chisq_test(np.asarray(table, float), correct=correct))
 
 
 def fisher(table) -> float:
-    from retrostudy.stats.contingency import fisher_test
+    from retrostudy.stats import fisher_test
 
     return p_of(fisher_test(np.asarray(table, int)))
 
@@ -140,14 +140,18 @@ def kruskal(samples) -> float:
 def binom_ci(x: int, n: int, method: str, conf_level: float) -> tuple[float, float]:
     from retrostudy.stats import binom_ci as ci
 
-    res = ci(x, n, method=method, conf_level=conf_level)
-    if isinstance(res, tuple):
-        return _f(res[0]), _f(res[1])
+    res = ci(x, n, conf_level=conf_level, method=method)
     return _f(res.conf_low), _f(res.conf_high)
 
 
-def smd(a, b, categorical: bool) -> float:
-    from retrostudy.stats import smd as _smd
+def smd_continuous(x, y) -> float:
+    from retrostudy.stats import smd
 
-    res = _smd(a, b) if not categorical else _smd(a, b, categorical=True)
-    return _f(getattr(res, "estimate", res))
+    return abs(_f(smd(np.asarray(x, float), np.asarray(y, float)).estimate))
+
+
+def smd_categorical(counts) -> float:
+    """``counts``: groups x levels."""
+    from retrostudy.stats import smd_table
+
+    return _f(smd_table(np.asarray(counts, int)).estimate)

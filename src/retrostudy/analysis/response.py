@@ -1,7 +1,7 @@
 """Table 2: best overall response by group, response-type rates with exact CIs and tests.
 
 Rates use every patient of the group as denominator (intention-to-treat, as the seed does);
-their CI is Clopper–Pearson ("exact") unless the protocol asks for Wilson. Tests follow the
+their CI is Clopper–Pearson (exact) unless the protocol asks for Wilson. Tests follow the
 Table-1 rule unless a rate names its own (the seed used chi-square for both rates).
 """
 
@@ -50,7 +50,7 @@ def response_table(data: pd.DataFrame, groups: list[str], spec, *, header, conf_
     rows += bor_rows
     tests = sorted({r["test"] for r in rates if r["test"] != "none"})
     footnotes = [spec.footnote] if spec.footnote else []
-    footnotes.append(f"Percentages of all patients in the group. CI: {'Clopper' + chr(0x2013) + 'Pearson exact' if spec.ci_method == 'exact' else 'Wilson score'}.")
+    footnotes.append(f"Percentages of all patients in the group. CI: {_CI_NAMES[spec.ci_method]}.")
     if tests:
         footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
     table = Table(key="table2_response", title="Table 2. Best response", columns=(*header, "p value"),
@@ -82,6 +82,8 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
     return rows, counts
 
 
+_CI_NAMES = {"clopper-pearson": "Clopper\u2013Pearson exact", "wilson": "Wilson score",
+             "wilson-cc": "Wilson score with continuity correction"}
 _LONG = {"CR": "Complete response", "PR": "Partial response", "SD": "Stable disease",
          "PD": "Progressive disease", "NE": "Not evaluable", "NON_CR_NON_PD": "Non-CR/non-PD"}
 

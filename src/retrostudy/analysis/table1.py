@@ -115,7 +115,7 @@ class _Builder:
         p = run_test(test, samples=usable) if test != "none" else float("nan")
         smd = ""
         if self.block.smd and len(samples) == 2 and all(s.size > 1 for s in samples):
-            smd = fmt.num(_stats.smd(samples[0], samples[1], categorical=False), 2)
+            smd = fmt.num(_stats.smd_continuous(samples[0], samples[1]), 2)
         cells = [Cell(text=_summary(s, var.summary, var.digits)) for s in samples]
         if self.block.overall:
             cells.append(Cell(text=_summary(np.concatenate(samples), var.summary, var.digits)))
@@ -133,10 +133,14 @@ class _Builder:
         test = choose_test(var, len(self.groups), tested, self.yates) if ok else "none"
         p = run_test(test, table=tested) if ok else float("nan")
         denoms = counts.sum(0)
+        smd = ""
+        if self.block.smd and len(self.groups) == 2 and (denoms > 0).all() and counts.shape[0] > 1:
+            smd = fmt.num(_stats.smd_categorical(counts.T), 2)
         if var.kind == "binary":
-            self._binary_row(var, counts, denoms, test, p)
+            self._binary_row(var, counts, denoms, test, p, smd)
         else:
-            self.rows.append(Row(label=var.text, cells=self.pad([Cell(text="")] * len(self.groups) + [Cell(text="")] * int(self.block.overall), self.p_cell(test, p)), heading=True))
+            empty = [Cell(text="")] * (len(self.groups) + int(self.block.overall))
+            self.rows.append(Row(label=var.text, cells=self.pad(empty, self.p_cell(test, p), smd), heading=True))
             for (_, label), row in zip(levels, counts, strict=True):
                 self.rows.append(Row(label=label, cells=self.pad(self._count_cells(row, denoms, var)), indent=1, block=var.name))
         self.missing_row(var, frames, 1)
@@ -150,9 +154,9 @@ class _Builder:
             cells.append(Cell(text=fmt.count_pct(int(row.sum()), int(denoms.sum()), 0), count=int(row.sum())))
         return cells
 
-    def _binary_row(self, var, counts, denoms, test, p) -> None:
+    def _binary_row(self, var, counts, denoms, test, p, smd) -> None:
         cells = self._count_cells(counts[0], denoms, var)  # level 0 of a binary variable is "Yes"
-        self.rows.append(Row(label=var.text, cells=self.pad(cells, self.p_cell(test, p))))
+        self.rows.append(Row(label=var.text, cells=self.pad(cells, self.p_cell(test, p), smd)))
 
 
 def _superscript(mark: str) -> str:

@@ -93,7 +93,7 @@ class ResponseAnalysis(Block):
             Rate(name="disease_control", label="Disease control rate"),
         ]
     )
-    ci_method: Literal["exact", "wilson"] = "exact"  # exact = Clopper–Pearson
+    ci_method: Literal["clopper-pearson", "wilson", "wilson-cc"] = "clopper-pearson"  # exact
     footnote: str | None = None
 
 

@@ -1,0 +1,52 @@
+"""`retrostudy run` / `retrostudy demo`: exit codes, readable errors, help a clinician can follow."""
+
+import json
+
+import pytest
+
+from retrostudy.cli import main
+
+
+def test_run_writes_the_report_and_exits_0(study_path, tmp_path, capsys):
+    assert main(["run", str(study_path), "--out", str(tmp_path), "--profile", "sas"]) == 0
+    data = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert data["provenance"]["conventions"]["conf_type"] == "log-log"  # --profile sas
+    err = capsys.readouterr().err
+    assert "42 patients analysed" in err and "report.html" in err
+
+
+def test_missing_protocol_is_a_readable_error_with_exit_code_2(tmp_path, capsys):
+    code = main(["run", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "out")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "protocol file not found" in err and "Traceback" not in err
+
+
+def test_bad_protocol_key_is_reported_with_its_path(tmp_path, capsys):
+    bad = tmp_path / "study.toml"
+    bad.write_text('[study]\ntitle = "x"\n[analysis_table]\nfile = "t.csv"\n[analyses]\nprofil = "r"\n')
+    assert main(["run", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert "profil" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["run", "demo"])
+def test_help_explains_outputs_and_profiles(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--out DIR" in out and "--profile" in out
+
+
+def test_run_help_lists_the_files_written(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    for name in ("report.html", "report.docx", "results.json", "tables/*.csv", "Exit codes"):
+        assert name in out
+
+
+def test_demo_finds_the_shipped_example():
+    from retrostudy.cli.demo import example_dir
+
+    assert (example_dir() / "study.toml").is_file()

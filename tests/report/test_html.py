@@ -1,0 +1,55 @@
+"""The HTML report: self-contained, escaped, and rendered by a real browser without errors."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
+                             shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
+
+
+def test_user_text_is_escaped(report_dir):
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    # the test protocol's title is: Test study <script>alert('x')</script> & co
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co" in html
+    assert "<script" not in html.lower()
+
+
+def test_self_contained_no_external_requests(report_dir):
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", html)
+    assert "@import" not in html and "url(" not in html
+    srcs = re.findall(r'<img src="([^"]{0,30})', html)
+    assert srcs and all(s.startswith("data:image/svg+xml;base64,") for s in srcs)
+
+
+def test_report_has_everything_the_paper_shows(report_dir):
+    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    for text in ("Fig. 1. Patient flow", "Table 1. Patient characteristics", "Fig. 2. Progression-free survival",
+                 "Table 2. Best response", "Unadjusted HR", "Adjusted HR", "Follow-up",
+                 "Treatment discontinuation", "Conventions profile", "days / 30.4375", "efron"):
+        assert text in html, text
+
+
+@pytest.mark.browser
+def test_renders_in_headless_chromium_without_console_errors(report_dir):
+    if CHROMIUM is None:
+        pytest.skip("Chromium not found (/usr/bin/chromium); install it with: apt-get install -y chromium")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    shot.unlink(missing_ok=True)
+    url = (report_dir / "report.html").resolve().as_uri()
+    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+            "--hide-scrollbars", "--no-first-run", "--disable-extensions"]
+    proc = subprocess.run([*base, "--window-size=1200,2400", f"--screenshot={shot}", url],
+                          capture_output=True, text=True, timeout=120)
+    assert shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
+    console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == [], console
+    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120)
+    assert "Table 1. Patient characteristics" in dom.stdout
+    assert not [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]

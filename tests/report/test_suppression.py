@@ -1,0 +1,94 @@
+"""Small-cell suppression: primary masking and secondary masking so nothing is recoverable."""
+
+import json
+
+import pytest
+
+from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.report.flow import Flow, FlowStep
+from retrostudy.report.suppression import suppress_cells, suppress_flow, suppress_table
+
+
+def _recoverable(counts, constraints, masked):
+    """Cells a reader can compute: the only masked cell of a constraint whose total is shown."""
+    return {k for c in constraints for k in c if k in masked and sum(x in masked for x in c) == 1}
+
+
+def test_single_small_cell_gets_a_complement():
+    counts = {"a": 3, "b": 20, "c": 12, "total": 35}
+    constraints = [["a", "b", "c", "total"]]
+    masked = suppress_cells(counts, constraints, threshold=5)
+    assert masked == {"a", "c"}  # c: the smallest other cell
+    assert not _recoverable(counts, constraints, masked)
+
+
+def test_zero_is_not_masked_and_is_the_last_choice_as_complement():
+    masked = suppress_cells({"a": 2, "b": 0, "c": 9}, [["a", "b", "c"]], threshold=5)
+    assert masked == {"a", "c"}
+
+
+def test_two_dimensional_constraints_iterate_until_safe():
+    # rows r1, r2 (levels) x columns g1, g2, plus the overall column: both directions add up
+    counts = {("r1", "g1"): 2, ("r1", "g2"): 30, ("r1", "all"): 32,
+              ("r2", "g1"): 16, ("r2", "g2"): 8, ("r2", "all"): 24}
+    constraints = [[("r1", "g1"), ("r2", "g1")], [("r1", "g2"), ("r2", "g2")], [("r1", "all"), ("r2", "all")],
+                   [("r1", "g1"), ("r1", "g2"), ("r1", "all")], [("r2", "g1"), ("r2", "g2"), ("r2", "all")]]
+    masked = suppress_cells(counts, constraints, threshold=5)
+    assert ("r1", "g1") in masked
+    assert not _recoverable(counts, constraints, masked)
+
+
+def _table():
+    def cells(*counts):
+        return tuple(Cell(text=f"{n} (x)", count=n) for n in counts) + (Cell(text="0.5"),)
+
+    rows = (Row(label="Level A", cells=cells(3, 10), block="v", indent=1),
+            Row(label="Level B", cells=cells(15, 14), block="v", indent=1))
+    return Table(key="t", title="T", columns=("G1", "G2", "p"), rows=rows)
+
+
+def test_table_masks_small_cell_and_its_complement_in_the_column():
+    table, n = suppress_table(_table(), threshold=5, mask="<{threshold}")
+    body = table.body()
+    assert body[0][1] == "<5" and body[1][1] == "<5"  # 3 masked, 15 masked to protect it
+    assert body[0][2] == "10 (x)" and body[1][2] == "14 (x)"
+    assert body[0][3] == "0.5"  # p values are not counts
+    assert n == 2
+    assert "Counts below 5 are masked" in table.footnotes[-1]
+
+
+def test_threshold_zero_is_off():
+    table, n = suppress_table(_table(), threshold=0, mask="<{threshold}")
+    assert n == 0 and table == _table()
+
+
+def test_flow_exclusion_counts_are_protected():
+    flow = Flow(source="s", n_identified=49, steps=(FlowStep(label="a", n_excluded=2, n_remaining=47),
+                                                     FlowStep(label="b", n_excluded=5, n_remaining=42)),
+                n_analysed=42, groups=(("A", 18), ("B", 24)))
+    hidden = suppress_flow(flow, threshold=5)
+    assert "step:0" in hidden and len({"identified", "step:0", "remaining:0"} & hidden) >= 2
+
+
+@pytest.fixture(scope="module")
+def suppressed_run(study_path, tmp_path_factory):
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import load_protocol
+
+    protocol = load_protocol(study_path)
+    report = protocol.report.model_copy(update={"suppression": protocol.report.suppression.model_copy(
+        update={"threshold": 5})})
+    out = tmp_path_factory.mktemp("suppressed")
+    return run_study(protocol.model_copy(update={"report": report}), out=out), out
+
+
+def test_shared_outputs_carry_no_small_counts(suppressed_run):
+    result, out = suppressed_run
+    body = result.tables["table1"].body()
+    ecog = [r for r in body if r[0].strip() in ("0", "1", "2")]
+    assert ecog[1][1] == "5 (28)"  # 5 is not below the threshold
+    assert ecog[2][2] == "<5" and ecog[1][2] == "<5"  # Tmab: 1 masked, and 10 so 1 = 24 - 13 - 10 fails
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert data["analyses"] is None and data["suppression"]["threshold"] == 5
+    assert data["suppression"]["cells_masked"] > 0
+    assert "1 (4)" not in (out / "tables" / "table1.csv").read_text(encoding="utf-8")
