@@ -34,7 +34,7 @@ def tables_with_margins(rows, cols):
             yield from fill(j + 1, left - v, cols_left, acc + [v])
 
     for row in fill(0, first, cols, []):
-        remaining = [c - v for c, v in zip(cols, row)]
+        remaining = [c - v for c, v in zip(cols, row, strict=True)]
         for sub in tables_with_margins(rest, remaining):
             yield [row] + sub
 

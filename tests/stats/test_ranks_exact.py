@@ -1,4 +1,4 @@
-"""wilcoxon_test and kruskal_test: hand-derived values, brute force and properties (tiers 1, 3, 4)."""
+"""wilcoxon_test and kruskal_test: by hand, brute-force null counts, properties (tiers 1, 3, 4)."""
 
 import math
 from itertools import combinations
