@@ -22,7 +22,14 @@ ova_d <- data.frame(time = ovarian$futime, event = ovarian$fustat, rx = ovarian$
 tiny_d <- data.frame(time = c(9, 3, 1, 6, 6, 2, 9, 4, 6, 11, 1, 3),
                      event = c(1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 0, 1),
                      grp = c(1, 2, 1, 2, 1, 2, 1, 2, 2, 1, 2, 1))
-datasets <- list(lung = lung_d, veteran = vet_d, ovarian = ova_d, tiny = tiny_d)
+# floating-point times that ought to tie: survfit/survdiff merge them (timefix, aeqSurv)
+set.seed(20261124)
+base <- c(0.1 + 0.2, 0.3, 5, 5 * (1 + 1e-9), 7, 7 + 1e-8, 7 + 2e-8, 7 + 3e-8, 10, 12)
+near_d <- data.frame(time = c(base, round(rexp(30, 1 / 8), 2)),
+                     event = c(1, 1, 1, 0, 1, 1, 0, 1, 1, 0, rbinom(30, 1, 0.7)),
+                     grp = c(rep(1:2, 5), rep(1:2, 15)))
+datasets <- list(lung = lung_d, veteran = vet_d, ovarian = ova_d, tiny = tiny_d,
+                 neartie = near_d)
 
 km_case <- function(name, data, filter = NULL, weights = NULL, conf_type = "log",
                     robust = NULL, conf_level = 0.95) {
@@ -84,6 +91,7 @@ km_cases[[length(km_cases) + 1]] <- km_case("lung w_int robust", "lung", weights
                                             robust = TRUE)
 km_cases[[length(km_cases) + 1]] <- km_case("veteran conf 0.9", "veteran", conf_level = 0.9)
 km_cases[[length(km_cases) + 1]] <- km_case("tiny none", "tiny", conf_type = "none")
+km_cases[[length(km_cases) + 1]] <- km_case("near ties timefix", "neartie")
 
 lr_case <- function(name, data, group, strata = NULL, rho = 0) {
   d <- datasets[[data]]
@@ -115,7 +123,8 @@ lr_cases <- list(
   lr_case("ovarian rx strata resid", "ovarian", "rx", strata = "resid"),
   lr_case("ovarian ecog rho 1", "ovarian", "ecog", rho = 1),
   lr_case("tiny grp", "tiny", "grp"),
-  lr_case("tiny grp rho 1", "tiny", "grp", rho = 1)
+  lr_case("tiny grp rho 1", "tiny", "grp", rho = 1),
+  lr_case("near ties timefix", "neartie", "grp")
 )
 
 out <- list(generated_by = "tests/reference/km_logrank.R",

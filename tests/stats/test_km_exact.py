@@ -92,3 +92,12 @@ def test_peto_peto_by_hand():
     np.testing.assert_allclose(r.expected[1], float(F(11, 12)), rtol=1e-15)
     assert r.variance[1, 1] == pytest.approx(float(F(61, 144)), rel=1e-14)
     assert r.statistic == pytest.approx(121 / 61, rel=1e-14)
+
+
+def test_timefix_merges_floating_point_ties_as_r():
+    # 0.1 + 0.2 != 0.3 in binary floating point; R's aeqSurv treats them as one time.
+    km = kaplan_meier([0.1 + 0.2, 0.3, 1.0], [1, 1, 0])
+    assert km.time.tolist() == [0.3, 1.0] and km.n_events.tolist() == [2, 0]
+    assert km.timefix
+    raw = kaplan_meier([0.1 + 0.2, 0.3, 1.0], [1, 1, 0], timefix=False)
+    assert raw.time.tolist() == [0.3, 0.1 + 0.2, 1.0] and not raw.timefix

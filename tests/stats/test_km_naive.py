@@ -87,7 +87,7 @@ def test_paths_agree_on_large_integer_times():
     time = np.floor(rng.exponential(200, 500))
     event = rng.integers(0, 2, 500)
     small = kaplan_meier(time, event)
-    shifted = kaplan_meier(time + 10**9, event)  # max time far above 4 n: sorted path
+    shifted = kaplan_meier(time + 10**7, event)  # max time far above 4 n: sorted path
     np.testing.assert_allclose(shifted.survival, small.survival, rtol=1e-15)
     np.testing.assert_allclose(shifted.std_err, small.std_err, rtol=1e-15)
-    np.testing.assert_array_equal(shifted.time - 10**9, small.time)
+    np.testing.assert_array_equal(shifted.time - 10**7, small.time)

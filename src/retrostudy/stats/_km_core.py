@@ -31,6 +31,7 @@ from retrostudy.stats._checks import check_event, check_labels, check_time, chec
 # while that stays within a small multiple of n (or a few MB).
 _BINCOUNT_SLACK = 4
 _BINCOUNT_MIN = 1 << 20
+TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # R aeqSurv's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,16 +117,46 @@ def count_table(
     cell: np.ndarray | None = None,
     k: int = 1,
     squares: bool = False,
+    timefix: bool = True,
 ) -> CountTable:
-    """Counts by (distinct time, cell, status); see the module docstring for the two paths."""
+    """Counts by (distinct time, cell, status); see the module docstring for the paths."""
     ti = _bincount_ok(t)
     if ti is not None:
-        return _count_bincount(ti, e, w, cell, k, squares)
-    if w is None:
-        packed = _count_packed(t, e, cell, k)
-        if packed is not None:
-            return packed
-    return _count_sorted(t, e, w, cell, k, squares)
+        table = _count_bincount(ti, e, w, cell, k, squares)
+    else:
+        table = _count_packed(t, e, cell, k) if w is None else None
+        if table is None:
+            table = _count_sorted(t, e, w, cell, k, squares)
+    return merge_near_ties(table) if timefix else table
+
+
+def merge_near_ties(table: CountTable, tol: float = TIMEFIX_TOLERANCE) -> CountTable:
+    """Treat distinct times closer than ``tol`` as tied, as R's ``aeqSurv`` (``timefix``).
+
+    R compares the gaps between sorted distinct times with ``tol`` in absolute terms and
+    relative to the mean distinct time; a time within ``tol`` of its predecessor joins its
+    group, whose first time stands for all (so chains merge). Counts are summed per group.
+    Integer days never merge; floating-point times that ought to tie (0.1 + 0.2 vs 0.3) do.
+    """
+    y = table.time
+    if y.shape[0] < 2:
+        return table
+    dy = np.diff(y)
+    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    if not tied.any():
+        return table
+    starts = np.flatnonzero(np.concatenate(([True], ~tied)))
+
+    def merged(a):
+        return None if a is None else np.add.reduceat(a, starts, axis=0)
+
+    return CountTable(
+        time=y[starts],
+        censored=merged(table.censored),
+        events=merged(table.events),
+        censored_w2=merged(table.censored_w2),
+        events_w2=merged(table.events_w2),
+    )
 
 
 def _status_key(base: np.ndarray, e: np.ndarray, cell: np.ndarray | None, k: int) -> np.ndarray:

@@ -57,7 +57,8 @@ class KaplanMeier:
 
     ``std_err`` is the standard error of S(t) on the survival scale, as R's ``summary()``
     prints it (R's ``fit$std.err`` is on the log scale for Greenwood). ``variance`` names
-    the estimator: ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife).
+    the estimator: ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife); ``timefix``
+    whether near-equal times were merged as R's ``aeqSurv`` does.
     """
 
     time: np.ndarray
@@ -71,6 +72,7 @@ class KaplanMeier:
     conf_type: str
     conf_level: float
     variance: str
+    timefix: bool
 
     def quantile(self, p: float = 0.5) -> Quantile:
         """Time by which a fraction ``p`` had the event, with R's tolerance and midpoint rule.
@@ -159,6 +161,7 @@ def kaplan_meier(
     conf_type: str = "log",
     conf_level: float = 0.95,
     robust: bool | None = None,
+    timefix: bool = True,
 ) -> KaplanMeier:
     r"""Kaplan–Meier estimate of the survival function with pointwise confidence limits.
 
@@ -177,6 +180,9 @@ def kaplan_meier(
     robust : bool, optional
         Use the infinitesimal-jackknife variance. Default (None): as R, robust when any
         weight is not an integer, Greenwood otherwise.
+    timefix : bool
+        As R's ``timefix=TRUE``: distinct times closer than sqrt(machine epsilon) (absolute,
+        or relative to the mean distinct time) are treated as tied (R's ``aeqSurv``).
 
     Returns
     -------
@@ -221,7 +227,7 @@ def kaplan_meier(
     conf_type = check_conf_type(conf_type)
     conf_level = check_conf_level(conf_level)
     use_robust = _use_robust(robust, w)
-    table = count_table(t, e, w=w, squares=use_robust)
+    table = count_table(t, e, w=w, squares=use_robust, timefix=timefix)
     y = table.at_risk()[:, 0]
     d, c = table.events[:, 0], table.censored[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -247,4 +253,5 @@ def kaplan_meier(
         conf_type=conf_type,
         conf_level=conf_level,
         variance="robust" if use_robust else "greenwood",
+        timefix=timefix,
     )

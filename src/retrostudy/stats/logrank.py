@@ -33,6 +33,7 @@ class LogRank:
     rho: float
     n: np.ndarray
     n_strata: int
+    timefix: bool
 
 
 def _codes(time, event, group, strata):
@@ -94,7 +95,9 @@ def _chisq(observed, expected, variance) -> tuple[float, int]:
     return float(diff @ solved), int(df)
 
 
-def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRank:
+def logrank_test(
+    time, event, group, *, strata=None, rho: float = 0.0, timefix: bool = True
+) -> LogRank:
     r"""Compare survival between groups with the G-rho family of tests (rho = 0: log-rank).
 
     Parameters
@@ -110,6 +113,8 @@ def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRan
         Weight exponent: each event time is weighted by :math:`\hat S(t-)^\rho`, the pooled
         Kaplan–Meier just before t within its stratum. ``rho=1`` is the Peto–Peto
         modification of the Gehan–Wilcoxon test.
+    timefix : bool
+        Merge times closer than sqrt(machine epsilon) as R's ``aeqSurv`` (R's default).
 
     Returns
     -------
@@ -140,7 +145,7 @@ def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRan
         raise ValueError(f"rho must be finite and >= 0, got {rho}")
     t, e, levels, cell, n_strata = _codes(time, event, group, strata)
     k = levels.shape[0]
-    table = count_table(t, e, cell=cell, k=n_strata * k)
+    table = count_table(t, e, cell=cell, k=n_strata * k, timefix=timefix)
     if not table.events.any():
         raise ValueError("event has no events (all censored); the log-rank test needs at least one")
     shape = (-1, n_strata, k)
@@ -160,4 +165,5 @@ def logrank_test(time, event, group, *, strata=None, rho: float = 0.0) -> LogRan
         rho=rho,
         n=counts,
         n_strata=n_strata,
+        timefix=timefix,
     )
