@@ -21,7 +21,9 @@ def d(offset: int) -> pd.Timestamp:
 
 
 def people(*ids, birth=date(1960, 1, 1)) -> pd.DataFrame:
-    return pd.DataFrame({"patient_id": list(ids), "birth_date": [birth] * len(ids), "sex": ["female"] * len(ids)})
+    return pd.DataFrame(
+        {"patient_id": list(ids), "birth_date": [birth] * len(ids), "sex": ["female"] * len(ids)}
+    )
 
 
 def index_doses(*ids) -> list[dict]:

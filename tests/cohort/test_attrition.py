@@ -33,7 +33,11 @@ def _frames():
 
 def test_steps_in_protocol_order_and_unassigned_reported():
     criteria = [
-        {"label": "Prior T-DM1", "action": "exclude", "when": {"drug": TDM1, "window": ["-inf", -1]}},
+        {
+            "label": "Prior T-DM1",
+            "action": "exclude",
+            "when": {"drug": TDM1, "window": ["-inf", -1]},
+        },
         {"label": "Any HER2 therapy before", "action": "include", "when": {"any": [T, P]}},
     ]
     c = cohort(_frames(), criteria, GROUPS)
@@ -44,11 +48,20 @@ def test_steps_in_protocol_order_and_unassigned_reported():
         ("Any HER2 therapy before", "include", 4, 1, 3),
         ("Matched no group", "unassigned", 3, 1, 2),
     ]
-    assert a.groups == (GroupCount(name="Tmab/Pmab", label="T and P", n=1), GroupCount(name="Tmab", label="T only", n=1))
+    assert a.groups == (
+        GroupCount(name="Tmab/Pmab", label="T and P", n=1),
+        GroupCount(name="Tmab", label="T only", n=1),
+    )
     assert a.unassigned == ("C",) and a.overlap == ()
-    assert dict(zip(c.excluded["patient_id"], c.excluded["step"])) == {
-        "E": "Prior T-DM1", "D": "Any HER2 therapy before", "C": "Matched no group"}
-    assert dict(zip(c.patients["patient_id"], c.patients["group"])) == {"A": "Tmab/Pmab", "B": "Tmab"}
+    assert dict(zip(c.excluded["patient_id"], c.excluded["step"], strict=True)) == {
+        "E": "Prior T-DM1",
+        "D": "Any HER2 therapy before",
+        "C": "Matched no group",
+    }
+    assert dict(zip(c.patients["patient_id"], c.patients["group"], strict=True)) == {
+        "A": "Tmab/Pmab",
+        "B": "Tmab",
+    }
     assert a.identified == len(c.excluded) + len(c.patients)
 
 
@@ -56,7 +69,12 @@ def test_rows_render_the_flow_chart():
     c = cohort(_frames(), [], GROUPS)
     rows = c.attrition.rows()
     assert [(r["kind"], r["n_remaining"]) for r in rows] == [
-        ("identified", 5), ("unassigned", 3), ("analysed", 3), ("group", 1), ("group", 2)]
+        ("identified", 5),
+        ("unassigned", 3),
+        ("analysed", 3),
+        ("group", 1),
+        ("group", 2),
+    ]
     assert rows[0]["label"] == "Identified"
     frame = c.attrition.to_frame()
     assert frame["n_remaining"].tolist() == [5, 3, 3, 1, 2]
@@ -76,8 +94,14 @@ def test_overlap_reported_when_asked():
     c = cohort(_frames(), [], groups)
     assert c.attrition.overlap == ("A",)
     assert [(s.label, s.n_excluded) for s in c.attrition.steps] == [
-        ("Matched no group", 1), ("Matched several groups", 1)]
-    assert dict(zip(c.patients["patient_id"], c.patients["group"])) == {"B": "T", "C": "P", "E": "T"}
+        ("Matched no group", 1),
+        ("Matched several groups", 1),
+    ]
+    assert dict(zip(c.patients["patient_id"], c.patients["group"], strict=True)) == {
+        "B": "T",
+        "C": "P",
+        "E": "T",
+    }
 
 
 def test_unassigned_as_error():
@@ -85,7 +109,9 @@ def test_unassigned_as_error():
     with pytest.raises(CohortError) as info:
         cohort(_frames(), [], groups)
     assert sorted(p.message for p in info.value.problems) == [
-        "patient C matches no group", "patient D matches no group"]
+        "patient C matches no group",
+        "patient D matches no group",
+    ]
 
 
 def test_no_groups_keeps_everyone_with_missing_group():
@@ -95,19 +121,30 @@ def test_no_groups_keeps_everyone_with_missing_group():
 
 
 def test_no_one_identified():
-    frames = {"patients": people("A"), "drug_administrations": pd.DataFrame(
-        [{"patient_id": "A", "drug": TDM1, "date": pd.Timestamp("2018-01-01")}])}
+    frames = {
+        "patients": people("A"),
+        "drug_administrations": pd.DataFrame(
+            [{"patient_id": "A", "drug": TDM1, "date": pd.Timestamp("2018-01-01")}]
+        ),
+    }
     c = cohort(frames, [{"label": "x", "action": "exclude", "when": T}], GROUPS)
     assert c.attrition.identified == 0 and c.attrition.analysed == 0 and len(c.patients) == 0
 
 
 def _step(label, n_in, n_excluded):
-    return Step(label=label, kind="exclude", n_in=n_in, n_excluded=n_excluded, n_remaining=n_in - n_excluded)
+    return Step(
+        label=label, kind="exclude", n_in=n_in, n_excluded=n_excluded, n_remaining=n_in - n_excluded
+    )
 
 
 def test_invariant_checked_on_construction():
-    ok = dict(identified_label="x", identified=10, steps=(_step("a", 10, 3),),
-              groups=(GroupCount(name="g", label="", n=7),), analysed=7)
+    ok = dict(
+        identified_label="x",
+        identified=10,
+        steps=(_step("a", 10, 3),),
+        groups=(GroupCount(name="g", label="", n=7),),
+        analysed=7,
+    )
     Attrition(**ok)
     with pytest.raises(CohortError, match=r"identified \(10\) != excluded \(3\) \+ analysed \(6\)"):
         Attrition(**{**ok, "analysed": 6})

@@ -16,32 +16,42 @@ DRUGS = drug_lookup()
 
 
 def _doses(drug, days, pid="X", setting=None):
-    return [{"patient_id": pid, "drug": drug, "date": d(k), "end_date": pd.NaT, "setting": setting} for k in days]
+    return [
+        {"patient_id": pid, "drug": drug, "date": d(k), "end_date": pd.NaT, "setting": setting}
+        for k in days
+    ]
 
 
 def _lines(*records, metastatic=0, surgery=None, index=None, block=None, index_drugs=()):
     adm = pd.DataFrame([r for rs in records for r in rs])
     adm["date"] = adm["date"].astype("datetime64[s]")
     adm["end_date"] = adm["end_date"].astype("datetime64[s]")
-    dates = pd.DataFrame({
-        "patient_id": ["X"],
-        "metastatic_date": [d(metastatic) if metastatic is not None else pd.NaT],
-        "surgery_date": [d(surgery) if surgery is not None else pd.NaT],
-        "index_date": [d(index) if index is not None else pd.NaT],
-    })
+    dates = pd.DataFrame(
+        {
+            "patient_id": ["X"],
+            "metastatic_date": [d(metastatic) if metastatic is not None else pd.NaT],
+            "surgery_date": [d(surgery) if surgery is not None else pd.NaT],
+            "index_date": [d(index) if index is not None else pd.NaT],
+        }
+    )
     return derive_lines(adm, dates, block or LinesBlock(), DRUGS, index_drugs)
 
 
 def _summary(lines):
-    return [(r.line, r.drugs, (r.start - d(0)).days, (r.end - d(0)).days) for r in lines.itertuples()]
+    return [
+        (r.line, r.drugs, (r.start - d(0)).days, (r.end - d(0)).days) for r in lines.itertuples()
+    ]
 
 
 Q3W = range(0, 126, 21)  # six cycles: days 0..105
 
 
 def test_drugs_within_the_regimen_window_form_one_line():
-    lines = _lines(_doses("docetaxel", Q3W), _doses("trastuzumab", range(7, 130, 21)),
-                   _doses("pertuzumab", range(28, 130, 21)))
+    lines = _lines(
+        _doses("docetaxel", Q3W),
+        _doses("trastuzumab", range(7, 130, 21)),
+        _doses("pertuzumab", range(28, 130, 21)),
+    )
     assert _summary(lines) == [(1, "docetaxel + pertuzumab + trastuzumab", 0, 112)]
 
 
@@ -49,7 +59,10 @@ def test_day_29_addition_starts_a_new_line_and_day_28_does_not():
     at_28 = _lines(_doses("vinorelbine", Q3W), _doses("capecitabine", [28, 49]))
     at_29 = _lines(_doses("vinorelbine", Q3W), _doses("capecitabine", [29, 50]))
     assert [r[1] for r in _summary(at_28)] == ["capecitabine + vinorelbine"]
-    assert [r[:3] for r in _summary(at_29)] == [(1, "vinorelbine", 0), (2, "capecitabine + vinorelbine", 29)]
+    assert [r[:3] for r in _summary(at_29)] == [
+        (1, "vinorelbine", 0),
+        (2, "capecitabine + vinorelbine", 29),
+    ]
 
 
 def test_gap_over_120_days_starts_a_new_line_with_the_same_drugs():
@@ -67,33 +80,48 @@ def test_gap_parameter_comes_from_the_protocol():
 
 def test_substitution_does_not_advance():
     # paclitaxel replaced by docetaxel (hypersensitivity) on day 63, then nab-paclitaxel
-    lines = _lines(_doses("paclitaxel", [0, 21, 42]), _doses("trastuzumab", Q3W),
-                   _doses("docetaxel", [63, 84]), _doses("nab-paclitaxel", [105]))
+    lines = _lines(
+        _doses("paclitaxel", [0, 21, 42]),
+        _doses("trastuzumab", Q3W),
+        _doses("docetaxel", [63, 84]),
+        _doses("nab-paclitaxel", [105]),
+    )
     assert _summary(lines) == [(1, "docetaxel + nab-paclitaxel + paclitaxel + trastuzumab", 0, 105)]
     capecitabine = _lines(_doses("fluorouracil", [0, 21]), _doses("capecitabine", [60, 81]))
     assert len(capecitabine) == 1
 
 
 def test_non_substitutable_addition_advances():
-    lines = _lines(_doses("docetaxel", [0, 21, 42]), _doses("trastuzumab", Q3W), _doses("eribulin", [63, 84]))
+    lines = _lines(
+        _doses("docetaxel", [0, 21, 42]), _doses("trastuzumab", Q3W), _doses("eribulin", [63, 84])
+    )
     assert [r[1] for r in _summary(lines)] == ["docetaxel + trastuzumab", "eribulin + trastuzumab"]
     # a drug given within the regimen window before the new drug carries on into the new line
-    offset = _lines(_doses("vinorelbine", [0, 21, 42]), _doses("capecitabine", [60, 81]),
-                    _doses("vinorelbine", [67, 88]))
+    offset = _lines(
+        _doses("vinorelbine", [0, 21, 42]),
+        _doses("capecitabine", [60, 81]),
+        _doses("vinorelbine", [67, 88]),
+    )
     assert [r[1] for r in _summary(offset)] == ["vinorelbine", "capecitabine + vinorelbine"]
 
 
 def test_maintenance_continues_the_line():
     # THP for 6 cycles, then HP alone for a year: one line
     hp_days = range(0, 400, 21)
-    lines = _lines(_doses("docetaxel", Q3W), _doses("trastuzumab", hp_days), _doses("pertuzumab", hp_days))
+    lines = _lines(
+        _doses("docetaxel", Q3W), _doses("trastuzumab", hp_days), _doses("pertuzumab", hp_days)
+    )
     assert _summary(lines) == [(1, "docetaxel + pertuzumab + trastuzumab", 0, 399)]
 
 
 def test_endocrine_added_during_her2_maintenance_does_not_advance():
     hp_days = range(0, 400, 21)
-    lines = _lines(_doses("docetaxel", Q3W), _doses("trastuzumab", hp_days), _doses("pertuzumab", hp_days),
-                   _doses("letrozole", range(150, 400, 28)))
+    lines = _lines(
+        _doses("docetaxel", Q3W),
+        _doses("trastuzumab", hp_days),
+        _doses("pertuzumab", hp_days),
+        _doses("letrozole", range(150, 400, 28)),
+    )
     assert len(lines) == 1 and "letrozole" in lines["drugs"][0]
     # without a HER2 maintenance drug in the line, endocrine therapy added later is a new line
     alone = _lines(_doses("capecitabine", Q3W), _doses("letrozole", range(60, 200, 28)))
@@ -111,8 +139,12 @@ def test_dropped_drug_does_not_advance():
 
 
 def test_index_drug_always_starts_a_new_line_even_inside_the_window():
-    lines = _lines(_doses("trastuzumab", [0]), _doses("trastuzumab emtansine", [14, 35, 56]),
-                   index=14, index_drugs=("trastuzumab emtansine",))
+    lines = _lines(
+        _doses("trastuzumab", [0]),
+        _doses("trastuzumab emtansine", [14, 35, 56]),
+        index=14,
+        index_drugs=("trastuzumab emtansine",),
+    )
     assert [r[1] for r in _summary(lines)] == ["trastuzumab", "trastuzumab emtansine"]
     assert lines["index_line"].tolist() == [False, True]
     assert lines["metastatic_line"].tolist() == [1, 2]
@@ -126,8 +158,13 @@ def test_supportive_drugs_never_form_lines():
 def test_setting_from_dates_and_early_relapse_within_183_days():
     # adjuvant trastuzumab ends day -160 (relapse 160 days later: early); metastatic line from day 0
     # (docetaxel then trastuzumab within the gap: one adjuvant line, trastuzumab continuing)
-    lines = _lines(_doses("trastuzumab", range(-400, -159, 21)), _doses("docetaxel", [-500, -479]),
-                   _doses("vinorelbine", [0, 21]), surgery=-520, metastatic=0)
+    lines = _lines(
+        _doses("trastuzumab", range(-400, -159, 21)),
+        _doses("docetaxel", [-500, -479]),
+        _doses("vinorelbine", [0, 21]),
+        surgery=-520,
+        metastatic=0,
+    )
     assert [r[1] for r in _summary(lines)] == ["docetaxel + trastuzumab", "vinorelbine"]
     assert lines["setting"].tolist() == ["adjuvant", "metastatic"]
     assert lines["early_relapse"].tolist() == [True, False]
@@ -144,8 +181,12 @@ def test_relapse_184_days_after_adjuvant_is_not_early():
 
 
 def test_neoadjuvant_before_surgery_and_late_relapse():
-    lines = _lines(_doses("docetaxel", [-900, -879]), _doses("trastuzumab", range(-700, -600, 21)),
-                   _doses("vinorelbine", [0]), surgery=-850)
+    lines = _lines(
+        _doses("docetaxel", [-900, -879]),
+        _doses("trastuzumab", range(-700, -600, 21)),
+        _doses("vinorelbine", [0]),
+        surgery=-850,
+    )
     assert lines["setting"].tolist() == ["neoadjuvant", "adjuvant", "metastatic"]
     assert lines["early_relapse"].tolist() == [False, False, False]
 
@@ -159,7 +200,9 @@ def test_relapse_on_adjuvant_therapy_is_early():
 def test_recorded_setting_wins_unless_switched_off():
     records = _doses("vinorelbine", [10], setting="adjuvant")
     assert _lines(records)["setting"].tolist() == ["adjuvant"]
-    assert _lines(records, block=LinesBlock(setting_from_records=False))["setting"].tolist() == ["metastatic"]
+    assert _lines(records, block=LinesBlock(setting_from_records=False))["setting"].tolist() == [
+        "metastatic"
+    ]
 
 
 def test_setting_missing_without_metastatic_date():
@@ -169,13 +212,25 @@ def test_setting_missing_without_metastatic_date():
 
 @pytest.mark.parametrize("window", [21, 28, 60])
 def test_regimen_window_parameter(window):
-    lines = _lines(_doses("vinorelbine", Q3W), _doses("capecitabine", [40]),
-                   block=LinesBlock(regimen_window_days=window))
+    lines = _lines(
+        _doses("vinorelbine", Q3W),
+        _doses("capecitabine", [40]),
+        block=LinesBlock(regimen_window_days=window),
+    )
     assert len(lines) == (1 if window >= 40 else 2)
 
 
 def test_two_patients_and_columns():
     lines = _lines(_doses("vinorelbine", [0]), _doses("capecitabine", [0], pid="Y"))
-    assert list(lines.columns) == ["patient_id", "line", "drugs", "start", "end", "setting",
-                                   "metastatic_line", "early_relapse", "index_line"]
+    assert list(lines.columns) == [
+        "patient_id",
+        "line",
+        "drugs",
+        "start",
+        "end",
+        "setting",
+        "metastatic_line",
+        "early_relapse",
+        "index_line",
+    ]
     assert lines["patient_id"].tolist() == ["X", "Y"]

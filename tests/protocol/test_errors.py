@@ -6,7 +6,7 @@ from retrostudy.errors import ProtocolError
 from retrostudy.protocol import load_protocol, parse_protocol
 
 WINDOW_HELP = (
-    'a window is [start, end]: whole days relative to the index date (index day = 0, ends '
+    "a window is [start, end]: whole days relative to the index date (index day = 0, ends "
     'inclusive), "-inf" for an open start and "inf" for an open end, start <= end; '
     'e.g. ["-inf", -1] = strictly before the index day'
 )
@@ -60,13 +60,17 @@ def test_unknown_top_level_block():
 )
 def test_bad_window(window):
     assert _one(_criterion({"drug": "x", "window": window})) == (
-        "criteria.0.when.drug.window", WINDOW_HELP, None
+        "criteria.0.when.drug.window",
+        WINDOW_HELP,
+        None,
     )
 
 
 def test_unknown_action():
     assert _one(_criterion({"drug": "x", "window": [0, 0]}, action="drop")) == (
-        "criteria.0.action", "'action' must be one of 'include' or 'exclude'", None
+        "criteria.0.action",
+        "'action' must be one of 'include' or 'exclude'",
+        None,
     )
 
 
@@ -94,7 +98,9 @@ def test_bad_date(value):
 
 
 def test_index_dates_out_of_order():
-    column, message, _ = _one(_with(index={"drug": "x", "start": "2017-01-01", "end": "2016-01-01"}))
+    column, message, _ = _one(
+        _with(index={"drug": "x", "start": "2017-01-01", "end": "2016-01-01"})
+    )
     assert (column, message) == ("index", "index: start (2017-01-01) is after end (2016-01-01)")
 
 
@@ -112,7 +118,9 @@ def test_missing_required_blocks_reported_together():
 
 def test_missing_required_key():
     assert _one(_criterion({"drug": "x"})) == (
-        "criteria.0.when.drug.window", "missing required key 'window'", None
+        "criteria.0.when.drug.window",
+        "missing required key 'window'",
+        None,
     )
 
 
@@ -120,27 +128,43 @@ def test_bad_occurrence_and_min_count_together():
     problems = _problems(
         _with(
             index={"drug": "x", "occurrence": "last"},
-            criteria=[{"label": "c", "action": "include", "when": {"drug": "x", "window": [0, 0], "min_count": 0}}],
+            criteria=[
+                {
+                    "label": "c",
+                    "action": "include",
+                    "when": {"drug": "x", "window": [0, 0], "min_count": 0},
+                }
+            ],
         )
     )
-    assert ("index.occurrence", "'occurrence' must be one of 'first_in_window' or 'first_ever'", None) in problems
+    assert (
+        "index.occurrence",
+        "'occurrence' must be one of 'first_in_window' or 'first_ever'",
+        None,
+    ) in problems
     assert ("criteria.0.when.drug.min_count", "Input should be greater than 0", None) in problems
 
 
 def test_bad_drug_names():
     assert _one(_criterion({"drug": [], "window": [0, 0]})) == (
-        "criteria.0.when.drug", "expected a name or a non-empty list of names (strings)", None
+        "criteria.0.when.drug",
+        "expected a name or a non-empty list of names (strings)",
+        None,
     )
 
 
 def test_age_range_order():
     assert _one(_criterion({"not": {"age": {"min": 80, "max": 18}}})) == (
-        "criteria.0.when.not.age", "age: min must be <= max", None
+        "criteria.0.when.not.age",
+        "age: min must be <= max",
+        None,
     )
 
 
 def test_bad_biomarker():
-    column, message, _ = _one(_criterion({"biomarker": "Ki67", "result": "positive", "window": [0, 0]}))
+    column, message, _ = _one(
+        _criterion({"biomarker": "Ki67", "result": "positive", "window": [0, 0]})
+    )
     assert column == "criteria.0.when.biomarker"
     assert message == "'biomarker' must be one of 'ER', 'PgR' or 'HER2'"
 
@@ -148,14 +172,18 @@ def test_bad_biomarker():
 def test_group_reference_must_name_a_group():
     groups = {"reference": "Z", "group": [{"name": "A", "when": {"age": {"min": 1}}}]}
     assert _one(_with(groups=groups)) == (
-        "groups", "groups: reference 'Z' is not a group name; allowed: ['A']", None
+        "groups",
+        "groups: reference 'Z' is not a group name; allowed: ['A']",
+        None,
     )
 
 
 def test_duplicate_group_names():
     g = {"name": "A", "when": {"age": {"min": 1}}}
     assert _one(_with(groups={"group": [g, g]})) == (
-        "groups", "groups: duplicate group name(s) ['A']", None
+        "groups",
+        "groups: duplicate group name(s) ['A']",
+        None,
     )
 
 
@@ -170,7 +198,10 @@ def test_group_without_condition_in_record_mode():
 
 def test_bad_policy():
     column, message, _ = _one(_with(groups={"on_overlap": "ignore"}))
-    assert (column, message) == ("groups.on_overlap", "'on_overlap' must be one of 'error' or 'report'")
+    assert (column, message) == (
+        "groups.on_overlap",
+        "'on_overlap' must be one of 'error' or 'report'",
+    )
 
 
 def test_file_errors(tmp_path):
@@ -180,7 +211,9 @@ def test_file_errors(tmp_path):
     bad.write_text("[study\ntitle = 'x'", encoding="utf-8")
     with pytest.raises(ProtocolError, match="not valid TOML"):
         load_protocol(bad)
-    (tmp_path / "p.toml").write_text("[study]\ntitle = 't'\n[index]\ndrug = 'x'\nstart = 2014-04-01T10:00:00\n")
+    (tmp_path / "p.toml").write_text(
+        "[study]\ntitle = 't'\n[index]\ndrug = 'x'\nstart = 2014-04-01T10:00:00\n"
+    )
     with pytest.raises(ProtocolError) as info:
         load_protocol(tmp_path / "p.toml")
     (problem,) = info.value.problems

@@ -63,7 +63,9 @@ def test_round_trip_every_condition_kind():
 
 def test_window_forms():
     p = parse_protocol(
-        _minimal(criteria=[{"label": "x", "action": "include", "when": {"drug": "a", "window": [0, 0]}}])
+        _minimal(
+            criteria=[{"label": "x", "action": "include", "when": {"drug": "a", "window": [0, 0]}}]
+        )
     )
     cond = p.criteria[0].when
     assert isinstance(cond, DrugCondition) and cond.window == (0, 0) and cond.min_count == 1

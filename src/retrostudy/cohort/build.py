@@ -30,7 +30,9 @@ UNASSIGNED_LABEL = "Matched no group"
 OVERLAP_LABEL = "Matched several groups"
 
 
-def build_cohort(protocol: Protocol, store: Store | None = None, *, vocabulary: Any = None) -> Cohort:
+def build_cohort(
+    protocol: Protocol, store: Store | None = None, *, vocabulary: Any = None
+) -> Cohort:
     """Build the analysed cohort of ``protocol`` from the records in ``store``.
 
     Parameters
@@ -94,7 +96,9 @@ def select_patients(
     identified = events.identified
     base = base_table(identified)
     steps, excluded, remaining = _apply_criteria(protocol, base, store, drugs, identified)
-    groups, group_steps, group_excluded = _assign_groups(protocol.groups, base, store, drugs, remaining)
+    groups, group_steps, group_excluded = _assign_groups(
+        protocol.groups, base, store, drugs, remaining
+    )
     steps += group_steps
     excluded += group_excluded
     analysed = identified.loc[identified["patient_id"].isin(groups.index)]
@@ -137,8 +141,15 @@ def _apply_criteria(protocol, base, store, drugs, identified):
         hit = remaining.isin(_matched(criterion.when, base, store, drugs))
         drop = hit if criterion.action == "exclude" else ~hit
         excluded += [(pid, criterion.label) for pid in remaining[drop]]
-        steps.append(Step(label=criterion.label, kind=criterion.action, n_in=len(remaining),
-                          n_excluded=int(drop.sum()), n_remaining=int((~drop).sum())))
+        steps.append(
+            Step(
+                label=criterion.label,
+                kind=criterion.action,
+                n_in=len(remaining),
+                n_excluded=int(drop.sum()),
+                n_remaining=int((~drop).sum()),
+            )
+        )
         remaining = remaining[~drop]
     return steps, excluded, remaining
 
@@ -154,11 +165,21 @@ def _assign_groups(block: GroupsBlock, base, store, drugs, remaining: pd.Series)
     n = member.sum(axis=1)
     check_group_policy(block, member, n)
     steps, excluded, keep = [], [], n == 1
-    for label, kind, mask in ((UNASSIGNED_LABEL, "unassigned", n == 0), (OVERLAP_LABEL, "overlap", n > 1)):
+    for label, kind, mask in (
+        (UNASSIGNED_LABEL, "unassigned", n == 0),
+        (OVERLAP_LABEL, "overlap", n > 1),
+    ):
         if mask.any():
             n_in = int(len(ids) - sum(s.n_excluded for s in steps))
-            steps.append(Step(label=label, kind=kind, n_in=n_in, n_excluded=int(mask.sum()),
-                              n_remaining=n_in - int(mask.sum())))
+            steps.append(
+                Step(
+                    label=label,
+                    kind=kind,
+                    n_in=n_in,
+                    n_excluded=int(mask.sum()),
+                    n_remaining=n_in - int(mask.sum()),
+                )
+            )
             excluded += [(pid, label) for pid in ids[mask.to_numpy()]]
     kept = member.loc[keep.to_numpy()]
     return kept.idxmax(axis=1).astype("string"), steps, excluded
@@ -169,19 +190,26 @@ def check_group_policy(block: GroupsBlock, member: pd.DataFrame, n: pd.Series) -
     if block.on_overlap == "error":
         for pid in n.index[(n > 1).to_numpy()]:
             names = [g for g in member.columns if member.at[pid, g]]
-            problems.append(Problem(
-                message=f"patient {pid} matches several groups: {', '.join(names)}",
-                hint="make the group conditions mutually exclusive, or set "
-                'groups.on_overlap = "report" to exclude such patients as a flow-chart step',
-                code="group_overlap", value=pid,
-            ))
+            problems.append(
+                Problem(
+                    message=f"patient {pid} matches several groups: {', '.join(names)}",
+                    hint="make the group conditions mutually exclusive, or set "
+                    'groups.on_overlap = "report" to exclude such patients as a flow-chart step',
+                    code="group_overlap",
+                    value=pid,
+                )
+            )
     if block.on_unassigned == "error":
         for pid in n.index[(n == 0).to_numpy()]:
-            problems.append(Problem(
-                message=f"patient {pid} matches no group",
-                hint='add a criterion that excludes them, or set groups.on_unassigned = "report"',
-                code="group_unassigned", value=pid,
-            ))
+            problems.append(
+                Problem(
+                    message=f"patient {pid} matches no group",
+                    hint="add a criterion that excludes them, "
+                    'or set groups.on_unassigned = "report"',
+                    code="group_unassigned",
+                    value=pid,
+                )
+            )
     if problems:
         raise CohortError(problems)
 
@@ -193,8 +221,13 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
     dates = patient_dates(store, base, protocol.lines)
     adm_cols = ["patient_id", "drug", "date", "end_date", "setting"]
     adm = store.backend.execute(fetch(store, "drug_administrations", base).select(*adm_cols))
-    lines = derive_lines(adm, dates.merge(index, on="patient_id"), protocol.lines, drugs,
-                         drugs.stored_names(protocol.index.drug))
+    lines = derive_lines(
+        adm,
+        dates.merge(index, on="patient_id"),
+        protocol.lines,
+        drugs,
+        drugs.stored_names(protocol.index.drug),
+    )
     cov = protocol.covariates
     parts = [
         ecog_at_index(store, base, cov),
@@ -206,7 +239,9 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
     ]
     patients = analysed[["patient_id", "group", "index_date", "age", "sex"]].reset_index(drop=True)
     for part in parts:
-        patients = patients.merge(part.astype({"patient_id": "string"}), on="patient_id", how="left")
+        patients = patients.merge(
+            part.astype({"patient_id": "string"}), on="patient_id", how="left"
+        )
     return lines, _typed(patients)
 
 

@@ -62,7 +62,10 @@ def _windowed(
     if min_count <= 1:
         return _ids(joined)
     counts = (
-        joined.select("patient_id", *keys, "date").distinct().group_by("patient_id").agg(n=_.count())
+        joined.select("patient_id", *keys, "date")
+        .distinct()
+        .group_by("patient_id")
+        .agg(n=_.count())
     )
     return counts.filter(counts.n >= min_count).select("patient_id")
 

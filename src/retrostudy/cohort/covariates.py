@@ -44,10 +44,14 @@ def patient_dates(store: Store, base: ibis.Table, block: LinesBlock) -> pd.DataF
     surgery = obs.filter(obs.name.lower() == block.surgery_observation.lower())
     surgery = surgery.group_by("patient_id").agg(surgery_date=_.date.min())
     out = base.select("patient_id").left_join(per, "patient_id").left_join(surgery, "patient_id")
-    out = out.select("patient_id", "metastatic_date", "primary_date", "surgery_date", "de_novo_flag")
+    out = out.select(
+        "patient_id", "metastatic_date", "primary_date", "surgery_date", "de_novo_flag"
+    )
     frame = store.backend.execute(out)
     derived = (frame["metastatic_date"] - frame["primary_date"]).dt.days <= block.de_novo_days
-    derived = derived.astype("boolean").mask(frame["metastatic_date"].isna() | frame["primary_date"].isna())
+    derived = derived.astype("boolean").mask(
+        frame["metastatic_date"].isna() | frame["primary_date"].isna()
+    )
     frame["de_novo"] = frame["de_novo_flag"].astype("boolean").fillna(derived)
     return frame.drop(columns="de_novo_flag")
 
@@ -73,7 +77,9 @@ def receptor_status(store: Store, base: ibis.Table, block: CovariatesBlock) -> p
     her2 = _by_rule(frame, "HER2", block.her2_specimen)
     both = pd.concat([er.rename("er"), pgr.rename("pgr")], axis=1)
     hr = pd.Series(pd.NA, index=both.index, dtype="string")
-    hr = hr.mask(both.notna().any(axis=1), "negative").mask((both == "positive").any(axis=1), "positive")
+    hr = hr.mask(both.notna().any(axis=1), "negative").mask(
+        (both == "positive").any(axis=1), "positive"
+    )
     out = pd.DataFrame({"hr_status": hr, "her2_status": her2.astype("string")})
     return out.rename_axis("patient_id").reset_index()
 
@@ -92,10 +98,17 @@ def _by_rule(frame: pd.DataFrame, marker: str, rule: str) -> pd.Series:
 
 def metastatic_sites(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.DataFrame:
     obs = fetch(store, "observations", base)
-    obs = obs.filter((obs.name.lower() == "metastatic_site") & in_window(days_from_index(obs), block.sites_window))
+    obs = obs.filter(
+        (obs.name.lower() == "metastatic_site")
+        & in_window(days_from_index(obs), block.sites_window)
+    )
     site = obs.value.lower().strip()
-    per = obs.mutate(site=site).group_by("patient_id").agg(
-        n_metastatic_sites=_.site.nunique(),
-        visceral=_.site.isin([s.lower() for s in block.visceral_sites]).any(),
+    per = (
+        obs.mutate(site=site)
+        .group_by("patient_id")
+        .agg(
+            n_metastatic_sites=_.site.nunique(),
+            visceral=_.site.isin([s.lower() for s in block.visceral_sites]).any(),
+        )
     )
     return store.backend.execute(per)

@@ -36,8 +36,15 @@ from retrostudy.cohort.drugs import DrugLookup
 from retrostudy.protocol.cohort import LinesBlock
 
 LINE_COLUMNS = (
-    "patient_id", "line", "drugs", "start", "end", "setting", "metastatic_line",
-    "early_relapse", "index_line",
+    "patient_id",
+    "line",
+    "drugs",
+    "start",
+    "end",
+    "setting",
+    "metastatic_line",
+    "early_relapse",
+    "index_line",
 )
 
 
@@ -113,7 +120,9 @@ def _patient_lines(records: pd.DataFrame, rules: _Rules, from_records: bool) -> 
     lines: list[_Line] = []
     dates = records["date"].to_numpy()
     ends = records["end"].to_numpy()
-    for drug, date, end, setting in zip(records["drug"], dates, ends, records["setting"]):
+    for drug, date, end, setting in zip(
+        records["drug"], dates, ends, records["setting"], strict=True
+    ):
         reason = rules.advance(lines[-1], drug, date) if lines else "first"
         if reason is not None:
             recorded = setting if from_records and isinstance(setting, str) else None
@@ -166,8 +175,16 @@ def derive_lines(
     rows = []
     for patient_id, group in records.groupby("patient_id", sort=True):
         for number, line in enumerate(_patient_lines(group, rules, block.setting_from_records), 1):
-            rows.append((patient_id, number, " + ".join(sorted(line.drugs)), line.start,
-                         line.end, line.setting))
+            rows.append(
+                (
+                    patient_id,
+                    number,
+                    " + ".join(sorted(line.drugs)),
+                    line.start,
+                    line.end,
+                    line.setting,
+                )
+            )
     lines = pd.DataFrame(rows, columns=["patient_id", "line", "drugs", "start", "end", "setting"])
     return _finish(lines, records, dates, block, index_drugs)
 
@@ -182,7 +199,9 @@ def _finish(lines, records, dates, block, index_drugs) -> pd.DataFrame:
     known = merged["metastatic_date"].notna()
     metastatic = known & (merged["start"] >= merged["metastatic_date"])
     neo = known & ~metastatic & (merged["start"] < merged["surgery_date"])
-    derived = derived.mask(known, "adjuvant").mask(neo, "neoadjuvant").mask(metastatic, "metastatic")
+    derived = (
+        derived.mask(known, "adjuvant").mask(neo, "neoadjuvant").mask(metastatic, "metastatic")
+    )
     setting = merged["setting"].fillna(derived)
     lines["setting"] = setting.to_numpy()
     is_met = (setting == "metastatic").fillna(False).to_numpy(dtype=bool)
@@ -199,8 +218,10 @@ def _index_lines(lines, records, merged, index_drugs) -> np.ndarray:
     """True for the line containing an index-drug record on the index date."""
     if not index_drugs or merged["index_date"].isna().all():
         return np.zeros(len(lines), dtype=bool)
-    contains = lines["drugs"].str.split(" + ", regex=False).map(
-        lambda ds: bool(set(ds) & set(index_drugs))
+    contains = (
+        lines["drugs"]
+        .str.split(" + ", regex=False)
+        .map(lambda ds: bool(set(ds) & set(index_drugs)))
     )
     within = (lines["start"] <= merged["index_date"]) & (merged["index_date"] <= lines["end"])
     return (contains & within.fillna(False)).to_numpy(dtype=bool)

@@ -45,8 +45,11 @@ def prior_exposure(
     frame = frame.loc[(day >= start) & (day <= end)]
     frame["drug_class"] = frame["drug"].map(drugs.drug_class)
     cap = index.set_index("patient_id")["index_date"] - pd.Timedelta(days=1)
-    options = {"exposure_days": block.exposure_days,
-               "persistence_gap_days": block.persistence_gap_days, "cap": cap}
+    options = {
+        "exposure_days": block.exposure_days,
+        "persistence_gap_days": block.persistence_gap_days,
+        "cap": cap,
+    }
     by_drug = total_days(_eras(frame, "drug", options), "drug")
     by_class = total_days(_eras(frame, "drug_class", options), "drug_class")
     out = index[["patient_id"]].set_index("patient_id")
@@ -78,8 +81,10 @@ def prior_regimens(
     merged = lines.merge(index[["patient_id", "index_date"]], on="patient_id")
     prior = merged.loc[merged["start"] < merged["index_date"]].copy()
     classes = set(block.prior_regimen_classes)
-    prior["counts"] = prior["drugs"].str.split(" + ", regex=False).map(
-        lambda ds: any(drugs.drug_class(d) in classes for d in ds)
+    prior["counts"] = (
+        prior["drugs"]
+        .str.split(" + ", regex=False)
+        .map(lambda ds: any(drugs.drug_class(d) in classes for d in ds))
     )
     by = prior.groupby("patient_id")
     is_met = prior["setting"] == "metastatic"
@@ -97,7 +102,9 @@ def prior_regimens(
     out["early_relapse"] = early.groupby(prior["patient_id"]).any().reindex(out.index)
     out["early_relapse"] = out["early_relapse"].astype("boolean").fillna(False)
     for name, combo in block.combinations.items():
-        has = prior["drugs"].str.split(" + ", regex=False).map(lambda ds, c=combo: set(c) <= set(ds))
+        has = (
+            prior["drugs"].str.split(" + ", regex=False).map(lambda ds, c=combo: set(c) <= set(ds))
+        )
         out[column_name(name)] = has.groupby(prior["patient_id"]).any().reindex(out.index)
         out[column_name(name)] = out[column_name(name)].astype("boolean").fillna(False)
     index_line = lines.loc[lines["index_line"]].groupby("patient_id")["metastatic_line"].first()

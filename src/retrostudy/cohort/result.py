@@ -54,7 +54,8 @@ class Attrition:
         problems = []
         if self.identified != excluded + self.analysed:
             problems.append(
-                f"identified ({self.identified}) != excluded ({excluded}) + analysed ({self.analysed})"
+                f"identified ({self.identified}) != excluded ({excluded})"
+                f" + analysed ({self.analysed})"
             )
         if self.groups and self.analysed != sum(g.n for g in self.groups):
             problems.append(f"analysed ({self.analysed}) != sum of group sizes")
@@ -66,24 +67,49 @@ class Attrition:
         if n != self.analysed:
             problems.append(f"last step leaves {n} patients, but {self.analysed} are analysed")
         if problems:
-            raise CohortError([Problem(message=f"attrition invariant violated: {p}") for p in problems])
+            raise CohortError(
+                [Problem(message=f"attrition invariant violated: {p}") for p in problems]
+            )
 
     def rows(self) -> list[dict]:
         """The flow chart as rows (identified, each step, each group), for tables and JSON."""
         rows = [
-            {"kind": "identified", "label": self.identified_label, "n_in": None,
-             "n_excluded": None, "n_remaining": self.identified}
+            {
+                "kind": "identified",
+                "label": self.identified_label,
+                "n_in": None,
+                "n_excluded": None,
+                "n_remaining": self.identified,
+            }
         ]
         rows += [
-            {"kind": s.kind, "label": s.label, "n_in": s.n_in, "n_excluded": s.n_excluded,
-             "n_remaining": s.n_remaining}
+            {
+                "kind": s.kind,
+                "label": s.label,
+                "n_in": s.n_in,
+                "n_excluded": s.n_excluded,
+                "n_remaining": s.n_remaining,
+            }
             for s in self.steps
         ]
-        rows.append({"kind": "analysed", "label": "Analysed", "n_in": None, "n_excluded": None,
-                     "n_remaining": self.analysed})
+        rows.append(
+            {
+                "kind": "analysed",
+                "label": "Analysed",
+                "n_in": None,
+                "n_excluded": None,
+                "n_remaining": self.analysed,
+            }
+        )
         rows += [
-            {"kind": "group", "label": g.label or g.name, "group": g.name, "n_in": None,
-             "n_excluded": None, "n_remaining": g.n}
+            {
+                "kind": "group",
+                "label": g.label or g.name,
+                "group": g.name,
+                "n_in": None,
+                "n_excluded": None,
+                "n_remaining": g.n,
+            }
             for g in self.groups
         ]
         return rows
@@ -108,7 +134,8 @@ class Cohort:
     excluded : pandas.DataFrame
         ``patient_id``, ``step`` (the label of the step that removed the patient).
     lines : pandas.DataFrame
-        Lines of therapy of the analysed patients (see :func:`~retrostudy.cohort.lines.derive_lines`).
+        Lines of therapy of the analysed patients
+        (see :func:`~retrostudy.cohort.lines.derive_lines`).
     first_ever_before_window : pandas.DataFrame
         ``patient_id``, ``first_ever_date``, ``first_in_window_date``: patients with an
         index-drug dose in the window whose first-ever dose came before it.

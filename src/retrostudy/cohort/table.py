@@ -46,17 +46,29 @@ def cohort_from_table(protocol: Protocol) -> Cohort:
         hit = _test(frame, criterion.when, str(path), block.columns)
         drop = hit if criterion.action == "exclude" else ~hit
         excluded += [(pid, criterion.label) for pid in frame.loc[drop, "patient_id"]]
-        steps.append(Step(label=criterion.label, kind=criterion.action, n_in=len(frame),
-                          n_excluded=int(drop.sum()), n_remaining=int((~drop).sum())))
+        steps.append(
+            Step(
+                label=criterion.label,
+                kind=criterion.action,
+                n_in=len(frame),
+                n_excluded=int(drop.sum()),
+                n_remaining=int((~drop).sum()),
+            )
+        )
         frame = frame.loc[~drop]
     names = [g.name for g in protocol.groups.group]
     if names:
         frame, steps, excluded = _groups(protocol, frame, names, steps, excluded)
-    counts = tuple(GroupCount(name=g.name, label=g.label, n=int((frame["group"] == g.name).sum()))
-                   for g in protocol.groups.group)
+    counts = tuple(
+        GroupCount(name=g.name, label=g.label, n=int((frame["group"] == g.name).sum()))
+        for g in protocol.groups.group
+    )
     n_total = len(frame) + len(excluded)
     attrition = Attrition(
-        identified_label=block.label, identified=n_total, steps=tuple(steps), groups=counts,
+        identified_label=block.label,
+        identified=n_total,
+        steps=tuple(steps),
+        groups=counts,
         analysed=len(frame),
         unassigned=tuple(pid for pid, label in excluded if label == UNASSIGNED_LABEL),
     )
@@ -77,18 +89,28 @@ def _mapped(frame: pd.DataFrame, columns: dict[str, str], source: str) -> pd.Dat
     frame = frame.rename(columns=renames)
     missing += [c for c in REQUIRED if c not in frame.columns and c not in columns]
     if missing:
-        raise CohortError([
-            Problem(message=f"analysis table has no column {m!r}", file=source,
-                    hint=f"map it in [analysis_table] columns; the file has {list(frame.columns)}")
-            for m in missing
-        ])
+        raise CohortError(
+            [
+                Problem(
+                    message=f"analysis table has no column {m!r}",
+                    file=source,
+                    hint=f"map it in [analysis_table] columns; the file has {list(frame.columns)}",
+                )
+                for m in missing
+            ]
+        )
     frame["patient_id"] = frame["patient_id"].astype("string").str.strip()
     frame["group"] = frame["group"].astype("string").str.strip()
     dates = pd.to_datetime(frame["index_date"], errors="coerce")
     bad = frame.loc[dates.isna(), "patient_id"].tolist()
     if bad:
-        raise CohortError(Problem(message=f"index_date is missing or not a date for {bad}",
-                                  file=source, column=columns.get("index_date", "index_date")))
+        raise CohortError(
+            Problem(
+                message=f"index_date is missing or not a date for {bad}",
+                file=source,
+                column=columns.get("index_date", "index_date"),
+            )
+        )
     frame["index_date"] = dates.astype("datetime64[s]")
     return frame[[*REQUIRED, *[c for c in frame.columns if c not in REQUIRED]]]
 
@@ -97,8 +119,13 @@ def _test(frame: pd.DataFrame, when: ColumnCondition, source: str, columns: dict
     """Rows meeting every test of ``when``; its column may be named as in the file or mapped."""
     name = {theirs: ours for ours, theirs in columns.items()}.get(when.column, when.column)
     if name not in frame.columns:
-        raise CohortError(Problem(message=f"criterion column {when.column!r} not in the table",
-                                  file=source, hint=f"columns: {list(frame.columns)}"))
+        raise CohortError(
+            Problem(
+                message=f"criterion column {when.column!r} not in the table",
+                file=source,
+                hint=f"columns: {list(frame.columns)}",
+            )
+        )
     values = frame[name]
     hit = pd.Series(True, index=frame.index)
     if when.equals is not None:
@@ -116,13 +143,26 @@ def _test(frame: pd.DataFrame, when: ColumnCondition, source: str, columns: dict
 
 def _groups(protocol, frame, names, steps, excluded):
     unknown = ~frame["group"].isin(names).fillna(False)
-    member = pd.DataFrame({n: (frame["group"] == n).fillna(False).to_numpy() for n in names},
-                          index=frame["patient_id"].to_numpy())
+    member = pd.DataFrame(
+        {n: (frame["group"] == n).fillna(False).to_numpy() for n in names},
+        index=frame["patient_id"].to_numpy(),
+    )
     check_group_policy(protocol.groups, member, member.sum(axis=1))
     if unknown.any():
         n_in = len(frame)
-        steps = [*steps, Step(label=UNASSIGNED_LABEL, kind="unassigned", n_in=n_in,
-                              n_excluded=int(unknown.sum()), n_remaining=n_in - int(unknown.sum()))]
-        excluded = [*excluded, *[(pid, UNASSIGNED_LABEL) for pid in frame.loc[unknown, "patient_id"]]]
+        steps = [
+            *steps,
+            Step(
+                label=UNASSIGNED_LABEL,
+                kind="unassigned",
+                n_in=n_in,
+                n_excluded=int(unknown.sum()),
+                n_remaining=n_in - int(unknown.sum()),
+            ),
+        ]
+        excluded = [
+            *excluded,
+            *[(pid, UNASSIGNED_LABEL) for pid in frame.loc[unknown, "patient_id"]],
+        ]
         frame = frame.loc[~unknown]
     return frame, steps, excluded

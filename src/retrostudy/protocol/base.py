@@ -32,7 +32,7 @@ class OpenBlock(BaseModel):
 
 
 _WINDOW_HELP = (
-    'a window is [start, end]: whole days relative to the index date (index day = 0, ends '
+    "a window is [start, end]: whole days relative to the index date (index day = 0, ends "
     'inclusive), "-inf" for an open start and "inf" for an open end, start <= end; '
     'e.g. ["-inf", -1] = strictly before the index day'
 )
@@ -85,9 +85,7 @@ def _parse_names(value: Any) -> tuple[str, ...]:
         or not value
         or not all(isinstance(v, str) and v.strip() for v in value)
     ):
-        raise PydanticCustomError(
-            "names", "expected a name or a non-empty list of names (strings)"
-        )
+        raise PydanticCustomError("names", "expected a name or a non-empty list of names (strings)")
     return tuple(v.strip() for v in value)
 
 

@@ -9,8 +9,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import Field, NonNegativeInt, PositiveInt, StrictBool, StrictFloat, StrictInt
-from pydantic import model_validator
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from retrostudy.protocol.base import Block, Date, Names, Window
@@ -37,7 +44,8 @@ class IndexBlock(Block):
     def _ordered(self) -> IndexBlock:
         if self.start is not None and self.end is not None and self.start > self.end:
             raise PydanticCustomError(
-                "date_order", "index: start ({start}) is after end ({end})",
+                "date_order",
+                "index: start ({start}) is after end ({end})",
                 {"start": str(self.start), "end": str(self.end)},
             )
         return self
@@ -93,8 +101,14 @@ class CovariatesBlock(Block):
     visceral_sites: Names = ("brain", "lung", "pleura", "liver")
     prior_regimen_classes: Names = ("chemotherapy", "her2_targeted")
     exposure_drugs: Names = (
-        "trastuzumab", "pertuzumab", "lapatinib", "docetaxel", "paclitaxel",
-        "capecitabine", "vinorelbine", "trastuzumab emtansine",
+        "trastuzumab",
+        "pertuzumab",
+        "lapatinib",
+        "docetaxel",
+        "paclitaxel",
+        "capecitabine",
+        "vinorelbine",
+        "trastuzumab emtansine",
     )
     exposure_classes: Names = ("her2_targeted",)
     combinations: dict[str, Names] = Field(

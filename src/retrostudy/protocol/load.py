@@ -28,7 +28,9 @@ def load_protocol(path: str | Path) -> Protocol:
         raise ProtocolError(Problem(message="protocol file not found", file=str(path))) from None
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(
-            Problem(message=f"not valid TOML: {exc}", file=str(path), hint="check quotes and brackets")
+            Problem(
+                message=f"not valid TOML: {exc}", file=str(path), hint="check quotes and brackets"
+            )
         ) from None
     return parse_protocol(raw, base_dir=path.parent.resolve(), source=str(path))
 
