@@ -23,15 +23,20 @@ def run(data=None, **kw):
     return cox_ph(base() if data is None else data, **args)
 
 
+CL = base(cl=np.arange(8))
+
+
 @pytest.mark.parametrize(("data", "kw", "message"), [
-    (base(time=np.array([5.0, -3, 8, 2, 9, 4, 7, 6])), {}, r"time must be >= 0; position 1 is -3.0"),
+    (base(time=np.array([5.0, -3, 8, 2, 9, 4, 7, 6])), {},
+     r"time must be >= 0; position 1 is -3.0"),
     (base(time=np.array([5.0, np.nan, 8, 2, 9, 4, 7, 6])), {}, r"time has 1 missing or infinite"),
     (base(event=np.array([1, 2, 1, 1, 0, 1, 1, 0])), {}, r"event must be 0 \(censored\) or 1"),
     (base(event=np.zeros(8)), {}, r"event has no events \(all rows censored\)"),
     (None, {"covariates": ["nope"]}, r"covariates: unknown column 'nope'"),
     (None, {"time": "t"}, r"time: unknown column 't'"),
     (None, {"weights": "w2"}, r"weights: unknown column 'w2'"),
-    (base(w=np.array([1.0, 0, 1, 1, 1, 1, 1, 1])), {"weights": "w"}, r"weights must be finite and > 0"),
+    (base(w=np.array([1.0, 0, 1, 1, 1, 1, 1, 1])), {"weights": "w"},
+     r"weights must be finite and > 0"),
     (base(c=np.full(8, 3.0)), {"covariates": ["c"]}, r"covariate 'c' is constant"),
     (base(x2=2 * base()["x"] + 1), {"covariates": ["x", "x2"]},
      r"singular design; 'x2' is a linear combination of \['x'\]"),
@@ -42,11 +47,12 @@ def run(data=None, **kw):
     (None, {"ties": "average"}, r"ties must be one of \('efron', 'breslow', 'exact'\)"),
     (None, {"covariates": []}, r"covariates must be a non-empty list"),
     (None, {"covariates": ["arm"], "levels": {"arm": ["a"]}}, r"value 'b' that is not among"),
-    (None, {"covariates": ["arm"], "levels": {"arm": ["a", "b", "c"]}}, r"level\(s\) \['c'\] have no rows"),
+    (None, {"covariates": ["arm"], "levels": {"arm": ["a", "b", "c"]}},
+     r"level\(s\) \['c'\] have no rows"),
     (None, {"conf_level": 95}, r"conf_level must be between 0 and 1"),
     (None, {"weights": "w", "ties": "exact"}, r"weights are not supported with ties='exact'"),
-    (base(cl=np.arange(8)), {"cluster": "cl", "robust": False}, r"cluster needs the robust variance"),
-    (base(cl=np.arange(8)), {"cluster": "cl", "ties": "exact"}, r"robust variance is not available"),
+    (CL, {"cluster": "cl", "robust": False}, r"cluster needs the robust variance"),
+    (CL, {"cluster": "cl", "ties": "exact"}, r"robust variance is not available"),
 ])
 def test_bad_input(data, kw, message):
     with pytest.raises(ValueError, match=message):

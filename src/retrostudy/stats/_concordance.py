@@ -52,61 +52,86 @@ def _prefix(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def _block_counts(gkey, ks, w, ev, bit):
-    """Per position: weights of the other half of its block after it (later) and before it
-    (earlier events), for rows whose bit is 1 and 0."""
-    gs, ge = _bounds(gkey)
-    rs, re = _bounds(gkey, ks)
-    one = bit.astype(bool)
-    z1 = _prefix(np.where(one, w, 0.0))
-    z0 = _prefix(np.where(one, 0.0, w))
-    e1 = _prefix(np.where(one, w * ev, 0.0))
-    e0 = _prefix(np.where(one, 0.0, w * ev))
-    later_other = np.where(one, z0[ge] - z0[re], z1[ge] - z1[re])
-    earlier_other = np.where(one, e0[rs] - e0[gs], e1[rs] - e1[gs])
-    return later_other, earlier_other, gs, ge
+def _concordant(key, k, w, ev, nbits):
+    """Summed weights of each row's concordant partners, and the final arrangement.
 
-
-def concordance(time, event, lp, w, strata_code, cluster=None) -> Concordance:
-    """Harrell's C with higher ``lp`` meaning earlier failure (R's ``reverse=TRUE``)."""
-    n = time.shape[0]
-    ev = event.astype(float)
-    _, xr = np.unique(lp, return_inverse=True)
-    _, tr = np.unique(time, return_inverse=True)
-    k = 2 * tr.astype(np.int64) + (1 - event.astype(np.int64))
-    sc = strata_code.astype(np.int64)
-    nbits = max(1, int(xr.max()).bit_length())
-    order = np.lexsort((k, sc))
-    conc = np.zeros(n)  # partner weights of pairs where this row's side is "concordant"
-    disc = np.zeros(n)
+    Rows come in (time key, predictor rank) order, grouped by stratum, and ``key`` is
+    stratum * 2**nbits + rank. Inside a block of equal ``key >> (level + 1)`` the rows keep
+    that order, so rows of the lower half (bit 0) with the same time key precede those of
+    the upper half: "after me" for an upper-half event is exactly "comparable and lower",
+    and "before me" for a lower-half row is exactly "an earlier event with a higher
+    predictor". Pairs are counted at the bit where their ranks first differ; each block is
+    then split by a stable partition, so at the end rows are in (key, time key) order.
+    """
+    n = key.shape[0]
+    conc = np.zeros(n)
+    pos = np.arange(n)
+    orig = pos.copy()
     for level in range(nbits - 1, -1, -1):
-        xo = xr[order]
-        gkey = (sc[order] << (nbits - level)) | (xo >> (level + 1))
-        bit = (xo >> level) & 1
-        later, earlier, gs, ge = _block_counts(gkey, k[order], w[order], ev[order], bit)
-        one = bit.astype(bool)
-        evo = ev[order]
-        # event i with the higher rank (bit 1) vs later j with lower: concordant for both
-        conc[order] += np.where(one, later * evo, earlier)
-        disc[order] += np.where(one, earlier, later * evo)
-        # stable partition of each block by the bit, for the next (lower) bit
-        c1 = _prefix(bit.astype(float))
-        pos = np.arange(n)
+        bit = ((key >> level) & 1).astype(bool)
+        gs, ge = _bounds(key >> (level + 1))
+        z0 = _prefix(np.where(bit, 0.0, w))
+        e1 = _prefix(np.where(bit, w * ev, 0.0))
+        conc += np.where(bit, ev * (z0[ge] - z0[pos + 1]), e1[pos] - e1[gs])
+        c1 = _prefix(bit)
         ones_before = c1[pos] - c1[gs]
-        zeros_before = (pos - gs) - ones_before
         nzero = (ge - gs) - (c1[ge] - c1[gs])
-        new_pos = gs + np.where(one, nzero + ones_before, zeros_before).astype(np.int64)
-        new_order = np.empty_like(order)
-        new_order[new_pos] = order
-        order = new_order
-    # ties in lp: after the last bit the blocks are (stratum, rank), still in time order
-    gkey = sc[order] * (int(xr.max()) + 1) + xr[order]
-    wo, evo = w[order], ev[order]
-    gs, ge = _bounds(gkey)
-    rs, re = _bounds(gkey, k[order])
+        offset = np.where(bit, nzero + ones_before, (pos - gs) - ones_before)
+        new_pos = (gs + offset).astype(np.int64)
+        key, k, w, ev, conc, orig = (_moved(a, new_pos) for a in (key, k, w, ev, conc, orig))
+    return conc, (key, k, w, ev, orig)
+
+
+def _moved(a: np.ndarray, new_pos: np.ndarray) -> np.ndarray:
+    out = np.empty_like(a)
+    out[new_pos] = a
+    return out
+
+
+def _scatter(values: np.ndarray, order: np.ndarray) -> np.ndarray:
+    out = np.empty_like(values)
+    out[order] = values
+    return out
+
+
+def concordance(time, event, lp, w, strata_code, cluster=None, *, presorted=False) -> Concordance:
+    """Harrell's C with higher ``lp`` meaning earlier failure (R's ``reverse=TRUE``).
+
+    ``presorted=True`` promises rows sorted by (stratum, time descending), as the Cox engine
+    holds them, which saves a sort. ``cluster`` holds integer codes in the same row order.
+    """
+    if not presorted:
+        o = np.lexsort((-time, strata_code))
+        time, event, lp, w, strata_code = (a[o] for a in (time, event, lp, w, strata_code))
+        cluster = None if cluster is None else cluster[o]
+    # reversed: time ascending inside strata (strata in descending order, which is harmless)
+    t, e, x, w, s = (a[::-1] for a in (time, event, lp, w, strata_code))
+    n = t.shape[0]
+    ev = e.astype(float)
+    new_run = np.empty(n, bool)
+    new_run[0] = True
+    new_run[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+    # time key: events before censorings at the same time, so "k_j > k_i" = comparable
+    k = 2 * (np.cumsum(new_run) - 1) + (1 - e.astype(np.int64))
+    _, xr = np.unique(x, return_inverse=True)
+    nbits = max(1, int(xr.max()).bit_length())
+    order = np.argsort(k * (int(xr.max()) + 1) + xr, kind="stable")
+    so, ko, wo, evo = s[order].astype(np.int64), k[order], w[order], ev[order]
+    ss, se = _bounds(so)
+    rs, re = _bounds(ko)
     zw, ze = _prefix(wo), _prefix(wo * evo)
-    tied = np.zeros(n)
-    tied[order] = evo * (zw[ge] - zw[re]) + (ze[rs] - ze[gs])
+    total = evo * (zw[se] - zw[re]) + (ze[rs] - ze[ss])
+    conc, (keyf, kf, wf, evf, orig) = _concordant((so << nbits) | xr[order], ko, wo, evo, nbits)
+    # partners tied on the predictor: same (stratum, rank) block, comparable in time
+    gs, ge = _bounds(keyf)
+    rs, re = _bounds(keyf, kf)
+    zw, ze = _prefix(wf), _prefix(wf * evf)
+    tied = _scatter(evf * (zw[ge] - zw[re]) + (ze[rs] - ze[gs]), orig)
+    conc = _scatter(conc, orig)
+    disc = total - conc - tied
+    w = wo
+    if cluster is not None:
+        cluster = cluster[::-1][order]
     # every pair is counted once from the event's side and once from the partner's side
     ncon = float(w @ conc) / 2.0
     ndis = float(w @ disc) / 2.0

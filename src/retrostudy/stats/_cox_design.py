@@ -73,6 +73,29 @@ def _categorical(name: str, values: np.ndarray, given) -> tuple[np.ndarray, list
     return codes, lv
 
 
+def _covariate_columns(name: str, values: np.ndarray, given, n: int):
+    """The model columns of one covariate as (column, level) pairs."""
+    if values.ndim != 1 or values.shape[0] != n:
+        raise ValueError(f"covariate {name!r} has shape {values.shape}; expected ({n},)")
+    miss = _missing(values)
+    if miss.any():
+        raise ValueError(f"covariate {name!r} has {int(miss.sum())} missing value(s) "
+                         f"(first at position {int(np.flatnonzero(miss)[0])}); remove or "
+                         f"impute them before the analysis")
+    if given is not None or _is_categorical(values):
+        codes, lv = _categorical(name, values, given)
+        if len(lv) < 2:
+            raise ValueError(f"covariate {name!r} is constant (single level {lv[0]!r})")
+        return [((codes == j).astype(float), lv[j]) for j in range(1, len(lv))]
+    try:
+        col = values.astype(float, copy=False)
+    except (TypeError, ValueError):
+        raise ValueError(f"covariate {name!r} must be numeric or categorical") from None
+    if not np.isfinite(col).all():
+        raise ValueError(f"covariate {name!r} has infinite values")
+    return [(col, None)]
+
+
 def build_design(data, covariates, levels, n: int) -> Design:
     """Columns for each covariate: numeric as is, categorical as treatment contrasts."""
     if isinstance(covariates, str) or not len(covariates):
@@ -83,37 +106,17 @@ def build_design(data, covariates, levels, n: int) -> Design:
         raise ValueError(f"levels names {sorted(unknown)} which are not in covariates")
     if len(set(covariates)) != len(covariates):
         raise ValueError(f"covariates lists a column twice: {list(covariates)}")
-    cols, variables, lvls, terms = [], [], [], []
+    pairs, variables, terms = [], [], []
     for name in covariates:
         values = column(data, name, "covariates")
-        if values.ndim != 1 or values.shape[0] != n:
-            raise ValueError(f"covariate {name!r} has shape {values.shape}; expected ({n},)")
-        miss = _missing(values)
-        if miss.any():
-            raise ValueError(f"covariate {name!r} has {int(miss.sum())} missing value(s) "
-                             f"(first at position {int(np.flatnonzero(miss)[0])}); remove or "
-                             f"impute them before the analysis")
-        start = len(cols)
-        if name in levels or _is_categorical(values):
-            codes, lv = _categorical(name, values, levels.get(name))
-            if len(lv) < 2:
-                raise ValueError(f"covariate {name!r} is constant (single level {lv[0]!r})")
-            for j in range(1, len(lv)):
-                cols.append((codes == j).astype(float))
-                variables.append(name)
-                lvls.append(lv[j])
-        else:
-            try:
-                cols.append(values.astype(float))
-            except (TypeError, ValueError):
-                raise ValueError(f"covariate {name!r} must be numeric or categorical") from None
-            if not np.isfinite(cols[-1]).all():
-                raise ValueError(f"covariate {name!r} has infinite values")
-            variables.append(name)
-            lvls.append(None)
-        terms.append((name, tuple(range(start, len(cols)))))
-    x = np.column_stack(cols)
-    return Design(x, tuple(variables), tuple(lvls), tuple(terms))
+        cols = _covariate_columns(name, values, levels.get(name), n)
+        terms.append((name, tuple(range(len(pairs), len(pairs) + len(cols)))))
+        pairs += cols
+        variables += [name] * len(cols)
+    x = np.empty((n, len(pairs)), order="F")
+    for j, (col, _) in enumerate(pairs):
+        x[:, j] = col
+    return Design(x, tuple(variables), tuple(lv for _, lv in pairs), tuple(terms))
 
 
 def label(variable: str, level) -> str:
@@ -129,7 +132,10 @@ def check_rank(design: Design, w: np.ndarray) -> None:
     """
     x = design.x
     means = w @ x / w.sum()
-    gram = (x - means).T @ ((x - means) * w[:, None])
+    gram = np.zeros((x.shape[1], x.shape[1]))
+    for lo in range(0, x.shape[0], 1 << 16):  # centred in blocks: no second n-by-p copy
+        xc = x[lo:lo + (1 << 16)] - means
+        gram += xc.T @ (xc * w[lo:lo + (1 << 16), None])
     var = np.diag(gram).copy()
     names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
     for j in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, (w @ x**2) / w.sum())):

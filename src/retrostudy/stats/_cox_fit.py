@@ -50,19 +50,26 @@ class Sorted:
     nd: np.ndarray  # (G,) death records per group
     deadwt: np.ndarray  # (G,) summed death weight per group
     means: np.ndarray  # (p,) weighted column means removed from x
+    tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths
+    wx_dead: np.ndarray  # (p,) sum over deaths of w x (constant part of the score)
 
 
 def prepare(time, event, x, w, strata_code, *, efron: bool) -> Sorted:
     """Sort once and build the tie-group index used by every iteration."""
-    order = np.lexsort((-time, strata_code))
+    if strata_code.max() == strata_code.min():
+        order = np.argsort(-time, kind="stable")
+    else:
+        order = np.lexsort((-time, strata_code))
     t = time[order]
     s = strata_code[order]
-    xs = np.ascontiguousarray(x[order])
+    n, p = x.shape
+    xs = np.empty((n, p), order="F")  # column-major: the per-column scans are contiguous
+    for j in range(p):
+        np.take(x[:, j], order, out=xs[:, j])
     ws = w[order]
     means = ws @ xs / ws.sum()
     xs -= means
     ev = event[order].astype(bool)
-    n = t.shape[0]
     new_group = np.empty(n, bool)
     new_group[0] = True
     np.not_equal(t[1:], t[:-1], out=new_group[1:])
@@ -87,14 +94,19 @@ def prepare(time, event, x, w, strata_code, *, efron: bool) -> Sorted:
         frac = (np.arange(dead.size) - first_death) / nd[dgroup]
     else:
         frac = np.zeros(dead.size)
+    tied = np.flatnonzero(nd[dgroup] > 1)
     return Sorted(xs, ws, ev, order, group, starts, ends[stratum_id], first[stratum_id],
-                  dead, dgroup, frac, nd, deadwt, means)
+                  dead, dgroup, frac, nd, deadwt, means, tied, ws[dead] @ xs[dead])
 
 
 def risk_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
     """Risk-set sums per tie group: cumulative group sums restarted at each stratum."""
-    gsum = np.add.reduceat(values, sd.starts, axis=0)
-    cum = np.cumsum(gsum, axis=0)
+    if sd.starts.size == values.shape[0]:  # no tied times: groups are rows
+        cum = np.cumsum(values, axis=0)
+    else:
+        cum = np.cumsum(np.add.reduceat(values, sd.starts, axis=0), axis=0)
+    if sd.stratum_end[0] == sd.starts.size:  # a single stratum: nothing to restart
+        return cum
     before = np.where(sd.stratum_first > 0, sd.stratum_first - 1, 0)
     offset = cum[before]
     offset[sd.stratum_first == 0] = 0
@@ -144,16 +156,20 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True) -> Terms:
     dead, dg, frac = sd.dead, sd.dgroup, sd.frac
     rd = r[dead]
     ngroups = sd.starts.size
-    d0 = np.bincount(dg, weights=rd, minlength=ngroups)
-    xd = sd.x[dead]
-    d1 = np.zeros((ngroups, sd.x.shape[1]))
-    _group_add(d1, dg, rd[:, None] * xd)
-    den = s0[dg] - frac * d0[dg]
-    mean = (s1[dg] - frac[:, None] * d1[dg]) / den[:, None]
+    den = s0[dg]
+    mean = s1[dg]
+    tied = sd.tied
+    if tied.size:  # Efron's correction only touches groups with two or more deaths
+        td, tg, tf = dead[tied], dg[tied], frac[tied]
+        d0 = np.bincount(tg, weights=r[td], minlength=ngroups)
+        d1 = np.zeros((ngroups, sd.x.shape[1]))
+        _group_add(d1, tg, r[td][:, None] * sd.x[td])
+        den[tied] -= tf * d0[tg]
+        mean[tied] -= tf[:, None] * d1[tg]
+    mean /= den[:, None]
     wtave = sd.deadwt[dg] / sd.nd[dg]
-    wdead = sd.w[dead]
-    loglik = float(wdead @ (eta[dead] - shift) - wtave @ np.log(den))
-    u = wdead @ xd - wtave @ mean
+    loglik = float(sd.w[dead] @ (eta[dead] - shift) - wtave @ np.log(den))
+    u = sd.wx_dead - wtave @ mean
     imat = np.zeros((beta.size, beta.size))
     if info:
         a = np.bincount(dg, weights=wtave / den, minlength=ngroups)
@@ -213,7 +229,8 @@ def newton(evaluate_at, p: int, *, eps: float = 1e-9, maxiter: int = 20) -> Fit:
     last = t0
     for it in range(1, maxiter + 1):
         cur = evaluate_at(newbeta)
-        finite = np.isfinite(cur.loglik) and np.isfinite(cur.u).all() and np.isfinite(cur.imat).all()
+        finite = (np.isfinite(cur.loglik) and np.isfinite(cur.u).all()
+                  and np.isfinite(cur.imat).all())
         if finite and abs(1 - best / cur.loglik) <= eps:
             return Fit(newbeta, _inverse(cur.imat), cur.u, loglik_null, cur.loglik, score, it,
                        True, halving > 0)

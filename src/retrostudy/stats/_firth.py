@@ -121,7 +121,7 @@ def profile_pvalue(sd, beta, lstar, j) -> float:
     return float(sps.chi2.sf(max(2 * (lstar - pen.loglik), 0.0), 1))
 
 
-def firth_fit(state, *, conf_level, n_events, robust, cluster):
+def firth_fit(state, *, conf_level, n_events, robust):
     """Fit the penalised model and assemble a :class:`CoxPH` (``firth=True``).
 
     The ordinary fit's monotone-likelihood diagnosis is kept in ``monotone`` and ``warnings``
@@ -151,5 +151,5 @@ def firth_fit(state, *, conf_level, n_events, robust, cluster):
                        "Firth's penalised estimate is reported")
              for m in monotone_reasons(ml, state.design, sd)]
     return assemble(state, fit, var, None, ties="breslow", conf_level=conf_level, robust=False,
-                    cluster=cluster, notes=notes, n_events=n_events, firth=True, low=low,
+                    notes=notes, n_events=n_events, firth=True, low=low,
                     high=high, pvals=pvals, warn=False)

@@ -8,7 +8,7 @@ the engine in :mod:`._cox_fit` (Efron, Breslow) or :mod:`._cox_exact`, and retur
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import stats as sps
@@ -81,7 +81,6 @@ class CoxPH:
     wald_test: Test
     score_test: Test
     robust_score_test: Test | None
-    concordance: Concordance
     n: int
     n_events: int
     iterations: int
@@ -93,6 +92,25 @@ class CoxPH:
     monotone: bool
     warnings: tuple[str, ...]
     _state: object = field(default=None, repr=False, compare=False)
+
+    @property
+    def concordance(self) -> Concordance:
+        """Harrell's C and its IJ standard error (R's ``fit$concordance``).
+
+        Computed on first access (an O(n log n) pass over the data that costs about as much
+        as the fit at n = 1e6) and then kept; the value does not change.
+        """
+        cache = self._state.cache
+        if "concordance" not in cache:
+            st = self._state
+            lp = np.zeros(st.sd.x.shape[0])
+            # column by column, so rows with equal covariates get bit-identical predictors
+            # (a BLAS product may round them differently, which would break ties in C)
+            for j, b in enumerate(self.coef):
+                lp += st.sd.x[:, j] * b
+            cache["concordance"] = concordance(st.time, st.sd.event, lp, st.sd.w, st.strata,
+                                               st.cluster, presorted=True)
+        return cache["concordance"]
 
     def zph(self, transform: str = "km"):
         """Test of proportional hazards (R's ``cox.zph``); see :func:`.cox_zph.cox_zph`."""
@@ -107,6 +125,8 @@ class _State:
     time: np.ndarray  # sorted times
     design: Design
     strata: np.ndarray  # sorted stratum codes
+    cluster: np.ndarray | None  # sorted cluster codes
+    cache: dict = field(default_factory=dict)  # lazily computed, immutable values
 
 
 def _codes(name, values, n):
@@ -119,7 +139,8 @@ def _inputs(data, time, event, strata, weights, cluster):
     n = t.shape[0]
     e = _checks.check_event(column(data, event, "event"), n)
     w = None if weights is None else _checks.check_weights(column(data, weights, "weights"), n)
-    s = np.zeros(n, np.int64) if strata is None else _codes("strata", column(data, strata, "strata"), n)
+    s = (np.zeros(n, np.int64) if strata is None
+         else _codes("strata", column(data, strata, "strata"), n))
     c = None if cluster is None else _codes("cluster", column(data, cluster, "cluster"), n)
     return t, e, w, s, c
 
@@ -193,14 +214,14 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
         raise ValueError("robust variance is not available with ties='exact' (as in R: no "
                          "score residuals for the exact method)")
     sd = prepare(t, e, design.x, wts, s, efron=ties == "efron")
+    design = replace(design, x=np.empty((0, design.x.shape[1])))  # free it: sd.x has the data
     order = sd.order
     c_sorted = None if c is None else c[order]
-    state = _State(sd, t[order], design, s[order])
+    state = _State(sd, t[order], design, s[order], c_sorted)
     if firth:
         from ._firth import firth_fit
 
-        return firth_fit(state, conf_level=conf_level, n_events=int(e.sum()), robust=robust,
-                         cluster=c_sorted)
+        return firth_fit(state, conf_level=conf_level, n_events=int(e.sum()), robust=robust)
     evaluate_at = _evaluator(sd, ties)
     fit = newton(evaluate_at, design.x.shape[1], eps=_EPS)
     notes = monotone_reasons(fit, design, sd)
@@ -209,7 +230,7 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
         var = robust_variance(evaluate(fit.beta, sd), sd, fit.var, c_sorted)
         rscore = robust_score(evaluate(np.zeros_like(fit.beta), sd), sd, c_sorted)
     return assemble(state, fit, var, rscore, ties=ties, conf_level=conf_level, robust=robust,
-                    cluster=c_sorted, notes=notes, n_events=int(e.sum()))
+                    notes=notes, n_events=int(e.sum()))
 
 
 def _evaluator(sd: Sorted, ties: str):
@@ -279,7 +300,7 @@ def _coefficient_rows(design, beta, naive_var, var, robust, conf_level, low, hig
     return tuple(rows)
 
 
-def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, cluster, notes,
+def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, notes,
              n_events, firth=False, low=None, high=None, pvals=None, warn=True) -> CoxPH:
     """Build the frozen result (shared by the ML and Firth fits)."""
     sd, design = state.sd, state.design
@@ -288,14 +309,12 @@ def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, 
         warnings.warn(note, RuntimeWarning, stacklevel=3)
     rows = coefficient_rows(design, fit.beta, fit.var, var, robust, conf_level, low, high, pvals)
     wald = float(fit.beta @ np.linalg.solve(var, fit.beta)) if np.isfinite(var).all() else np.nan
-    lp = sd.x @ fit.beta
-    conc = concordance(state.time, sd.event, lp, sd.w, state.strata, cluster)
     return CoxPH(
         coefficients=rows, coef=fit.beta.copy(), var=var, loglik_null=fit.loglik_null,
         loglik=fit.loglik, lr_test=chi2_test(2 * (fit.loglik - fit.loglik_null), p),
         wald_test=chi2_test(wald, p), score_test=chi2_test(fit.score_test, p),
         robust_score_test=None if rscore is None else chi2_test(rscore, p),
-        concordance=conc, n=int(sd.x.shape[0]), n_events=n_events,
+        n=int(sd.x.shape[0]), n_events=n_events,
         iterations=fit.iterations, converged=fit.converged, ties=ties,
         variance="robust" if robust else "model", conf_level=conf_level, firth=firth,
         monotone=bool(notes), warnings=tuple(notes), _state=state)
