@@ -87,10 +87,12 @@ def factorize(name: str, values, n: int) -> tuple[np.ndarray, np.ndarray]:
     if arr.dtype.kind in "iu" and n and arr.min() >= 0 and arr.max() <= 4 * n + 1024:
         present = np.bincount(arr) > 0
         levels = np.flatnonzero(present)
+        if levels.shape[0] == levels[-1] + 1:  # labels are already 0..k-1
+            return levels.astype(arr.dtype), arr
         lookup = np.cumsum(present) - 1
-        return levels.astype(arr.dtype), lookup[arr].astype(np.intp)
+        return levels.astype(arr.dtype), lookup[arr]
     levels, codes = np.unique(arr, return_inverse=True)
-    return levels, codes.reshape(-1).astype(np.intp)
+    return levels, codes.reshape(-1).astype(np.intp, copy=False)
 
 
 def _bincount_ok(t: np.ndarray) -> np.ndarray | None:
@@ -147,8 +149,13 @@ def merge_near_ties(table: CountTable, tol: float = TIMEFIX_TOLERANCE) -> CountT
         return table
     starts = np.flatnonzero(np.concatenate(([True], ~tied)))
 
+    group = np.cumsum(np.concatenate(([True], ~tied))) - 1
+
     def merged(a):
-        return None if a is None else np.add.reduceat(a, starts, axis=0)
+        if a is None:
+            return None
+        cols = [np.bincount(group, weights=a[:, j]) for j in range(a.shape[1])]
+        return np.stack(cols, axis=1).astype(a.dtype, copy=False)
 
     return CountTable(
         time=y[starts],
@@ -160,12 +167,13 @@ def merge_near_ties(table: CountTable, tol: float = TIMEFIX_TOLERANCE) -> CountT
 
 
 def _status_key(base: np.ndarray, e: np.ndarray, cell: np.ndarray | None, k: int) -> np.ndarray:
-    """``(base * k + cell) * 2 + event`` as intp, built in place to spare memory."""
-    key = base.astype(np.intp, copy=True)
-    if cell is not None:
-        key *= k
+    """``(base * k + cell) * 2 + event`` as intp: one new array, then in-place passes."""
+    if cell is None:
+        key = np.left_shift(base, 1, dtype=np.intp)
+    else:
+        key = np.multiply(base, k, dtype=np.intp)
         key += cell
-    key <<= 1
+        key <<= 1
     key += e
     return key
 
@@ -218,24 +226,26 @@ def _count_sorted(t, e, w, cell, k, squares) -> CountTable:
 def _count_packed(t, e, cell, k) -> CountTable | None:
     """Unweighted counts from one integer sort of time bits packed with cell and status."""
     n_bits = int(2 * k - 1).bit_length()
-    bits = (t + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    bits = t.view(np.uint64)
     lo, hi = bits.min(), bits.max()
+    # -0.0 has the sign bit set, so it makes the span too wide and goes the argsort way.
     if int(hi - lo) >= 1 << (64 - n_bits):
         return None
-    key = bits - lo
+    key = np.subtract(bits, lo)
     key <<= np.uint64(n_bits)
-    if cell is not None:
-        key |= cell.astype(np.uint64) << np.uint64(1)
-    key |= e.astype(np.uint64)
+    status = e if cell is None else _status_key(cell, e, None, 1)
+    np.bitwise_or(key, status, out=key, dtype=np.uint64, casting="unsafe")
     key.sort()
-    cls = (key & np.uint64((1 << n_bits) - 1)).view(np.int64)  # small values: same as int
+    run = (key & np.uint64((1 << n_bits) - 1)).view(np.int64)  # cell*2 + status, small
     key >>= np.uint64(n_bits)
     new = np.empty(key.shape[0], dtype=bool)
     new[0] = True
     np.not_equal(key[1:], key[:-1], out=new[1:])
-    run = np.cumsum(new) - 1
-    run *= 2 * k
-    run += cls
+    index = np.cumsum(new)
+    index -= 1
+    index *= 2 * k
+    run += index
+    del index
     m = int(run[-1]) // (2 * k) + 1
     counts, _ = _tabulate(run, None, False, m * 2 * k, k)
     time = (key[new] + lo).view(np.float64)

@@ -49,7 +49,9 @@ def _codes(time, event, group, strata):
     if strata is None:
         return t, e, levels, g, 1
     s_levels, s = factorize("strata", strata, n)
-    return t, e, levels, s * levels.shape[0] + g, s_levels.shape[0]
+    cell = np.multiply(s, levels.shape[0], dtype=np.intp)
+    cell += g
+    return t, e, levels, cell, s_levels.shape[0]
 
 
 def _left_km(y: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -62,17 +64,21 @@ def _left_km(y: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 def _survdiff(y: np.ndarray, d: np.ndarray, rho: float):
     """Observed, expected and variance from at-risk and event counts (time x stratum x group)."""
+    k = y.shape[2]
     y_all, d_all = y.sum(axis=2), d.sum(axis=2)
-    wt = _left_km(y_all, d_all) ** rho if rho != 0 else np.ones_like(y_all, dtype=float)
-    has = d_all > 0
+    wt = _left_km(y_all, d_all) ** rho if rho != 0 else None
+    rows, strata = np.nonzero(d_all)  # only (time, stratum) cells with events contribute
+    y, d, y_all, d_all = y[rows, strata], d[rows, strata], y_all[rows, strata], d_all[rows, strata]
+    wt = np.ones(rows.shape[0]) if wt is None else wt[rows, strata]
+    frac = y / y_all[:, None]  # Y_g / Y
     with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(has[..., None], y / y_all[..., None], 0.0)  # Y_g / Y
-        hyper = np.where(has & (y_all > 1), d_all * (y_all - d_all) / (y_all - 1), 0.0)
-    observed = np.einsum("ts,tsg->g", wt, d)
-    expected = np.einsum("ts,ts,tsg->g", wt, d_all, frac)
+        hyper = np.where(y_all > 1, d_all * (y_all - d_all) / (y_all - 1), 0.0)
+    observed = wt @ d if rho != 0 else d.sum(axis=0).astype(float)
+    expected = (wt * d_all) @ frac
     a = wt**2 * hyper
-    variance = np.diag(np.einsum("ts,tsg->g", a, frac)) - np.einsum("ts,tsg,tsh->gh", a, frac, frac)
-    return observed, expected, variance
+    weighted = frac * a[:, None]
+    variance = np.diag(weighted.sum(axis=0)) - weighted.T @ frac
+    return observed, expected, variance.reshape(k, k)
 
 
 def _chisq(observed, expected, variance) -> tuple[float, int]:
