@@ -82,7 +82,8 @@ def test_ttnt():
              deaths={"died": 90}, contacts={"alive": 365})
     assert d["ttnt_days"].tolist() == [150, 90, 365]
     assert d["ttnt_event"].tolist() == [1, 0, 0]
-    assert d["ttnt_reason"].tolist() == ["next_treatment", "censored_death", "censored_last_contact"]
+    assert d["ttnt_reason"].tolist() == ["next_treatment", "censored_death",
+                                         "censored_last_contact"]
     assert d["ttnt_d_reason"].tolist() == ["next_treatment", "death", "censored_last_contact"]
     assert d["ttnt_d_event"].tolist() == [1, 1, 0]
 

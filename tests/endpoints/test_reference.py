@@ -46,12 +46,12 @@ def _store(rows, deaths, n):
 
 
 def _sequence(seq, death):
-    return [(d, r) for d, r, m in seq if d > 0 and m != "clinical" and (death is None or d <= death)]
+    alive = [(d, r, m) for d, r, m in seq if death is None or d <= death]
+    return [(d, r) for d, r, m in alive if d > 0 and m != "clinical"]
 
 
-def naive_bor(seq, confirmation, sd_min=42, confirm=28, max_ne=1):
-    s = []
-    seen_cr = False
+def _truncate(seq, confirmation):
+    s, seen_cr = [], False
     for d, r in seq:
         if confirmation and seen_cr and r in ("PR", "SD", "NON_CR_NON_PD"):
             r = "PD"
@@ -59,19 +59,28 @@ def naive_bor(seq, confirmation, sd_min=42, confirm=28, max_ne=1):
         s.append((d, r))
         if r == "PD":
             break
+    return s
+
+
+def _is_confirmed(s, i, target, confirm, max_ne):
+    ok_between = {"CR", "NE"} if target == "CR" else {"CR", "PR", "SD", "NE"}
+    ok_conf = {"CR"} if target == "CR" else {"CR", "PR"}
+    for j in range(i + 1, len(s)):
+        if s[j][0] - s[i][0] >= confirm and s[j][1] in ok_conf:
+            between = [r for _, r in s[i + 1:j]]
+            return (all(r in ok_between for r in between)
+                    and between.count("NE") <= max_ne and between.count("SD") == 0)
+    return False
+
+
+def naive_bor(seq, confirmation, sd_min=42, confirm=28, max_ne=1):
+    s = _truncate(seq, confirmation)
     if not confirmation:
         levels = [r if not (r in ("SD", "NON_CR_NON_PD") and d < sd_min) else "NE" for d, r in s]
         return min(levels, key=RANK.get, default="NE")
 
     def confirmed(i, target):
-        ok_between = {"CR", "NE"} if target == "CR" else {"CR", "PR", "SD", "NE"}
-        ok_conf = {"CR"} if target == "CR" else {"CR", "PR"}
-        for j in range(i + 1, len(s)):
-            if s[j][0] - s[i][0] >= confirm and s[j][1] in ok_conf:
-                between = [r for _, r in s[i + 1:j]]
-                return (all(r in ok_between for r in between)
-                        and between.count("NE") <= max_ne and between.count("SD") == 0)
-        return False
+        return _is_confirmed(s, i, target, confirm, max_ne)
 
     if any(r == "CR" and confirmed(i, "CR") for i, (_, r) in enumerate(s)):
         return "CR"

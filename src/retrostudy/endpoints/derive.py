@@ -77,6 +77,76 @@ def _check_needs(block: EndpointsBlock, lines: pd.DataFrame | None) -> None:
             column="endpoints", hint="pass the cohort's lines, or drop new-therapy rules"))
 
 
+@dataclass(slots=True)
+class _Work:
+    """What the per-kind derivers share during one ``derive_endpoints`` call."""
+
+    block: EndpointsBlock
+    store: Store
+    rec: Records
+    cohort: ibis.Table
+    counts: list[pd.DataFrame]
+    best: dict[str, bor_.BestResponse]
+    alive_cache: dict[tuple[str, ...], np.ndarray]
+
+    def alive(self, sources: tuple[str, ...] | None = None) -> np.ndarray:
+        """Last day known alive, per the sources of ``sources`` (default: the first OS
+        endpoint's, else all)."""
+        if sources is None:
+            os_specs = list(self.block.of_kind("os").values())
+            sources = os_specs[0].last_alive_from if os_specs else _ALL_SOURCES
+        if sources not in self.alive_cache:
+            alive, more = os_.last_alive(self.store, self.cohort, self.rec, sources)
+            if not self.alive_cache:  # count after-death records once
+                self.counts.append(pd.DataFrame(more, columns=_COUNT_COLUMNS))
+            self.alive_cache[sources] = alive
+        return self.alive_cache[sources]
+
+
+_ALL_SOURCES = ("last_contact", "tumor_assessments", "drug_administrations", "observations")
+_COUNT_COLUMNS = ["rule", "scope", "n_records", "n_patients", "action"]
+
+
+def _pfs(name, spec, w: _Work):
+    return pfs.derive_pfs(spec, w.rec), pfs.describe_pfs(name, spec)
+
+
+def _dor(name, spec, w: _Work):
+    out = pfs.derive_pfs(spec, w.rec, origin=w.best[spec.response_from].response_day)
+    return out, pfs.describe_pfs(name, spec, "the first response (responders only)")
+
+
+def _os(name, spec, w: _Work):
+    return os_.derive_os(spec, w.rec, w.alive(spec.last_alive_from)), os_.describe_os(name, spec)
+
+
+def _ttnt(name, spec, w: _Work):
+    return treatment.derive_ttnt(spec, w.rec, w.alive()), treatment.describe_ttnt(name, spec)
+
+
+def _ttd(name, spec, w: _Work):
+    last, recorded, more = treatment.ttd_inputs(w.store, w.cohort, w.rec, spec.drug)
+    w.counts.append(pd.DataFrame(more, columns=_COUNT_COLUMNS))
+    out, why = treatment.derive_ttd(spec, w.rec, w.alive(), last, recorded)
+    frame = out.to_frame(name, w.rec.index_date).assign(
+        **{f"{name}_discontinuation_reason": pd.array(why, dtype="string")})
+    return frame, treatment.describe_ttd(name, spec)
+
+
+def _bor(name, spec, w: _Work):
+    w.best[name] = bor_.best_response(spec, w.rec)
+    return _bor_frame(name, w.best[name], w.rec), bor_.describe_bor(name, spec)
+
+
+def _rates(name, spec, w: _Work):
+    frame = rates.patient_rates(name, spec, w.best[spec.response_from])
+    return frame, rates.describe_rates(name, spec)
+
+
+_PER_PATIENT = {"pfs": _pfs, "dor": _dor, "os": _os, "ttnt": _ttnt, "ttd": _ttd,
+                "bor": _bor, "rates": _rates}
+
+
 def derive_endpoints(
     endpoints_block: EndpointsBlock,
     store: Store,
@@ -87,72 +157,41 @@ def derive_endpoints(
 
     ``cohort_patients`` needs ``patient_id`` and ``index_date`` (and ``group`` for the per-group
     summaries); ``lines`` (``patient_id``, ``start``) gives new-therapy dates (the first line
-    starting after the index date) for TTNT and new-therapy rules.
+    starting after the index date) for TTNT and new-therapy rules. BOR endpoints are derived
+    first (DoR and rates read them), then the others in protocol order.
     """
     block = endpoints_block
     _check_needs(block, lines)
     rec = load_records(store, cohort_patients, lines)
-    cohort = _cohort_engine_table(rec)
-    counts = [rec.counts]
+    w = _Work(block=block, store=store, rec=rec, cohort=_cohort_engine_table(rec),
+              counts=[rec.counts], best={}, alive_cache={})
     frames = [pd.DataFrame({"patient_id": pd.array(rec.patient_id, dtype="string"),
                             "index_date": rec.index_date.astype("datetime64[s]")})]
     if "group" in cohort_patients:
-        frames.append(pd.DataFrame({"group": cohort_patients["group"].astype("string")
-                                    .to_numpy()}))
+        frames.append(pd.DataFrame(
+            {"group": cohort_patients["group"].astype("string").to_numpy()}))
     defs: dict[str, str] = {}
-    alive = np.zeros(rec.n, dtype=np.int64)
-    if any(s.kind in ("os", "ttd", "ttnt") for s in block.items.values()):
-        alive, more = os_.last_alive(store, cohort, rec, _alive_sources(block))
-        counts.append(pd.DataFrame(more, columns=rec.counts.columns))
-    best: dict[str, bor_.BestResponse] = {}
-    for name, spec in block.of_kind("bor").items():
-        best[name] = bor_.best_response(spec, rec)
-        frames.append(_bor_frame(name, best[name], rec))
-        defs[name] = bor_.describe_bor(name, spec)
-    for name, spec in block.items.items():
-        if spec.kind == "pfs":
-            frames.append(pfs.derive_pfs(spec, rec).to_frame(name, rec.index_date))
-            defs[name] = pfs.describe_pfs(name, spec)
-        elif spec.kind == "dor":
-            out = pfs.derive_pfs(spec, rec, origin=best[spec.response_from].response_day)
-            frames.append(out.to_frame(name, rec.index_date))
-            defs[name] = pfs.describe_pfs(name, spec, "the first response (responders only)")
-        elif spec.kind == "os":
-            frames.append(os_.derive_os(spec, rec, alive).to_frame(name, rec.index_date))
-            defs[name] = os_.describe_os(name, spec)
-        elif spec.kind == "ttnt":
-            frames.append(treatment.derive_ttnt(spec, rec, alive).to_frame(name, rec.index_date))
-            defs[name] = treatment.describe_ttnt(name, spec)
-        elif spec.kind == "ttd":
-            last, recorded, more = treatment.ttd_inputs(store, cohort, rec, spec.drug)
-            counts.append(pd.DataFrame(more, columns=rec.counts.columns))
-            out, why = treatment.derive_ttd(spec, rec, alive, last, recorded)
-            frames.append(out.to_frame(name, rec.index_date).assign(
-                **{f"{name}_discontinuation_reason": pd.array(why, dtype="string")}))
-            defs[name] = treatment.describe_ttd(name, spec)
-        elif spec.kind == "rates":
-            frames.append(rates.patient_rates(name, spec, best[spec.response_from]))
-            defs[name] = rates.describe_rates(name, spec)
+    ordered = sorted(block.items.items(), key=lambda kv: kv[1].kind != "bor")
+    for name, spec in ordered:
+        derive = _PER_PATIENT.get(spec.kind)
+        if derive is None:
+            continue  # group summaries: below
+        out, defs[name] = derive(name, spec, w)
+        frames.append(out if isinstance(out, pd.DataFrame)
+                      else out.to_frame(name, rec.index_date))
     data = pd.concat(frames, axis=1)
     summaries = _summaries(block, data, defs)
-    all_counts = pd.concat([c for c in counts if not c.empty] or [rec.counts],
-                           ignore_index=True)
+    counts = pd.concat([c for c in w.counts if not c.empty] or [rec.counts], ignore_index=True)
     return Endpoints(
         data=data,
-        counts=all_counts,
+        counts=counts,
         issues=tuple(Problem(message=f"{r.rule}: {r.n_records} record(s), {r.n_patients} "
                              f"patient(s); {r.action}", column=r.scope, code=r.rule)
-                     for r in all_counts.itertuples()),
+                     for r in counts.itertuples()),
         definitions=MappingProxyType(defs),
         days_per_month=block.days_per_month,
         **summaries,
     )
-
-
-def _alive_sources(block: EndpointsBlock) -> tuple[str, ...]:
-    os_specs = list(block.of_kind("os").values())
-    return os_specs[0].last_alive_from if os_specs else (
-        "last_contact", "tumor_assessments", "drug_administrations", "observations")
 
 
 def _summaries(block: EndpointsBlock, data: pd.DataFrame, defs: dict[str, str]) -> dict:
@@ -168,8 +207,10 @@ def _summaries(block: EndpointsBlock, data: pd.DataFrame, defs: dict[str, str]) 
             defs[name] = fu_.describe_followup(name, spec, has_os)
         elif spec.kind == "discontinuation":
             out["discontinuation"] = discontinuation_table(data, spec.ttd_from, spec.denominator)
+            of = ("patients who discontinued" if spec.denominator == "discontinued"
+                  else "all patients")
             defs[name] = (f"{spec.label or name}: discontinuation reasons of {spec.ttd_from}, "
-                          f"% of {'patients who discontinued' if spec.denominator == 'discontinued' else 'all patients'}.")
+                          f"% of {of}.")
     return out
 
 

@@ -49,7 +49,6 @@ class Records:
     has_lines: bool
     assessments: pd.DataFrame
     counts: pd.DataFrame  # rule, scope, n_records, n_patients, action
-    issues: tuple[Problem, ...]
 
     @property
     def n(self) -> int:
@@ -178,11 +177,6 @@ def load_records(
         rows.append(count_row("no_post_baseline_assessment", "patients", 0, (~has).sum(),
                               "PFS censored at index; BOR NE"))
     counts = pd.DataFrame(rows, columns=["rule", "scope", "n_records", "n_patients", "action"])
-    issues = tuple(
-        Problem(message=f"{r.rule}: {r.n_records} record(s), {r.n_patients} patient(s); {r.action}",
-                column=r.scope, code=r.rule)
-        for r in counts.itertuples()
-    )
     return Records(
         patient_id=frame["patient_id"].to_numpy(),
         index_date=frame["index_date"].to_numpy(dtype="datetime64[D]"),
@@ -192,5 +186,4 @@ def load_records(
         has_lines=lines is not None,
         assessments=assessments,
         counts=counts,
-        issues=issues,
     )
