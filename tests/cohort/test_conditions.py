@@ -207,3 +207,25 @@ def test_all_any_not():
     assert kept(frames, {"all": [t, {"not": p}]}) == {"B"}
     assert kept(frames, {"not": {"any": [t, p]}}) == {"D", "E"}
     assert kept(frames, {"any": [{"all": [t, p]}, {"not": t}]}) == {"A", "C", "D", "E"}
+
+
+def test_brand_names_in_the_protocol_are_normalised():
+    frames = _frames([_adm("A", "trastuzumab", -5)])
+    assert kept(frames, {"drug": "Herceptin", "window": ["-inf", -1]}) == {"A"}
+
+
+def test_unknown_drug_names_are_protocol_errors():
+    from retrostudy.errors import ProtocolError
+
+    when = {
+        "all": [
+            {"drug": "trastuzumab", "window": [0, 0]},
+            {"not": {"drug": "pertuzumub", "window": [0, 0]}},
+        ]
+    }
+    with pytest.raises(ProtocolError) as info:
+        kept(DRUGS, when)
+    (problem,) = info.value.problems
+    assert problem.column == "criteria.0.when.all.1.not.drug"
+    assert problem.message == "unknown drug 'pertuzumub'"
+    assert problem.hint.startswith("did you mean pertuzumab")

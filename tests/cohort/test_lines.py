@@ -128,9 +128,22 @@ def test_endocrine_added_during_her2_maintenance_does_not_advance():
     assert len(alone) == 2
 
 
-def test_maintenance_drug_restarted_within_the_gap_does_not_advance():
-    lines = _lines(_doses("vinorelbine", Q3W), _doses("trastuzumab", [120, 141]))
+def test_her2_drug_paused_and_restarted_within_the_gap_does_not_advance():
+    lines = _lines(_doses("vinorelbine", Q3W), _doses("trastuzumab", [0, 21, 150, 171]))
     assert len(lines) == 1
+
+
+def test_her2_drug_added_to_a_line_without_it_advances():
+    # lapatinib + capecitabine, then trastuzumab + capecitabine (lapatinib dropped)
+    lines = _lines(
+        _doses("lapatinib", range(0, 200, 28)),
+        _doses("capecitabine", range(0, 400, 21)),
+        _doses("trastuzumab", range(210, 400, 21)),
+    )
+    assert [r[1] for r in _summary(lines)] == [
+        "capecitabine + lapatinib",
+        "capecitabine + trastuzumab",
+    ]
 
 
 def test_dropped_drug_does_not_advance():
@@ -156,10 +169,10 @@ def test_supportive_drugs_never_form_lines():
 
 
 def test_setting_from_dates_and_early_relapse_within_183_days():
-    # adjuvant trastuzumab ends day -160 (relapse 160 days later: early); metastatic line from day 0
-    # (docetaxel then trastuzumab within the gap: one adjuvant line, trastuzumab continuing)
+    # adjuvant docetaxel + trastuzumab, last dose day -164 (relapse 164 days later: early)
+    # then a metastatic line from day 0
     lines = _lines(
-        _doses("trastuzumab", range(-400, -159, 21)),
+        _doses("trastuzumab", range(-500, -159, 21)),
         _doses("docetaxel", [-500, -479]),
         _doses("vinorelbine", [0, 21]),
         surgery=-520,

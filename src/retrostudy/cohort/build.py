@@ -16,7 +16,7 @@ from retrostudy.cohort.covariates import (
     patient_dates,
     receptor_status,
 )
-from retrostudy.cohort.drugs import DrugLookup, drug_lookup
+from retrostudy.cohort.drugs import DrugLookup, check_drug_names, drug_lookup
 from retrostudy.cohort.index import base_table, index_events
 from retrostudy.cohort.lines import derive_lines
 from retrostudy.cohort.prior import prior_exposure, prior_regimens
@@ -43,7 +43,8 @@ def build_cohort(
     store : Store
         The canonical tables in their engine; every query runs there.
     vocabulary : retrostudy.data.vocabulary.Vocabulary, optional
-        Drug classes and combination products (default: the shipped vocabulary).
+        Drug spellings, classes and combination products (default: the shipped vocabulary
+        plus the protocol's ``[[data.drugs]]``).
 
     Returns
     -------
@@ -52,6 +53,8 @@ def build_cohort(
 
     Raises
     ------
+    ProtocolError
+        A drug name of the index, criteria or groups the vocabulary does not know.
     CohortError
         Overlapping groups (``on_overlap = "error"``, the default) or unassigned patients
         (``on_unassigned = "error"``), naming the patients.
@@ -60,7 +63,7 @@ def build_cohort(
         from retrostudy.cohort.table import cohort_from_table
 
         return cohort_from_table(protocol)
-    drugs = drug_lookup(vocabulary)
+    drugs = drug_lookup(vocabulary, protocol.data.drugs)
     selection = select_patients(protocol, store, drugs=drugs)
     lines, patients = _derive(protocol, store, drugs, selection.patients)
     return Cohort(
@@ -91,7 +94,8 @@ def select_patients(
     """Index event, criteria in protocol order and groups, with the attrition (no covariates)."""
     if store is None:
         raise CohortError("build_cohort needs a Store with the records (or an [analysis_table])")
-    drugs = drugs if drugs is not None else drug_lookup()
+    drugs = drugs if drugs is not None else drug_lookup(None, protocol.data.drugs)
+    check_drug_names(protocol, drugs)
     events = index_events(protocol.index, store, drugs)
     identified = events.identified
     base = base_table(identified)

@@ -5,11 +5,13 @@ Rules (all parameters in the protocol's ``[lines]`` block):
 1. The drugs started within ``regimen_window_days`` (28) of a line's first drug form its
    regimen.
 2. After the window, a drug not yet in the line advances to a new line (the drugs of the
-   old line given within the regimen window before it carry on into the new line), except a listed
-   substitution of a drug in the line (paclitaxel <-> docetaxel <-> nab-paclitaxel,
-   capecitabine <-> fluorouracil), a ``maintenance_drugs`` drug (trastuzumab, pertuzumab) or
-   a drug of a ``maintenance_add_classes`` class (endocrine) added while a maintenance drug
-   is part of the line. Dropping a drug never advances.
+   old line given within the regimen window before it carry on into the new line), except
+   a listed substitution of a drug in the line (paclitaxel <-> docetaxel <-> nab-paclitaxel,
+   capecitabine <-> fluorouracil) and a drug of a ``maintenance_add_classes`` class
+   (endocrine) added while a ``maintenance_drugs`` drug (trastuzumab, pertuzumab) is part of
+   the line. Dropping drugs never advances, so continuation maintenance (HP after the taxane
+   stops) stays in its line; a HER2 drug *added* to a line that did not hold it (lapatinib +
+   capecitabine -> trastuzumab + capecitabine) is a new line.
 3. A treatment-free gap longer than ``gap_days`` (120) starts a new line even when the same
    drugs restart.
 4. ``always_new_line`` drugs (T-DM1, T-DXd) and the index drug start a new line whenever they
@@ -79,7 +81,7 @@ class _Rules:
             return "always_new"
         if date - line.end > self.gap:
             return "gap"
-        if date - line.start <= self.window or key in line.keys or drug in self.maintenance:
+        if date - line.start <= self.window or key in line.keys:
             return None
         in_maintenance = bool(line.keys & self.maintenance)
         if in_maintenance and self.drugs.drug_class(drug) in self.maintenance_add:
