@@ -125,6 +125,8 @@ def count_table(
     ti = _bincount_ok(t)
     if ti is not None:
         table = _count_bincount(ti, e, w, cell, k, squares)
+        # integer gaps are >= 1, so nothing merges unless the times reach 1 / tol
+        timefix = timefix and table.time[-1] * TIMEFIX_TOLERANCE >= 1
     else:
         table = _count_packed(t, e, cell, k) if w is None else None
         if table is None:
