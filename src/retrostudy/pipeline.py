@@ -82,7 +82,7 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     eps = derive_endpoints(protocol.endpoints, loaded.store, cohort.patients, cohort.lines)
     extra = [c for c in eps.data.columns if c not in cohort.patients.columns or c == "patient_id"]
     dataset = cohort.patients.merge(eps.data[extra], on="patient_id", how="left", validate="one_to_one")
-    inputs = [Path(f.path) for f in loaded.files]
+    inputs = [(f.path, f.sha256) for f in loaded.files]
     return cohort, eps, dataset, inputs
 
 
@@ -91,7 +91,10 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
 
     step("Reading the analysis table")
     cohort = build_cohort(protocol)
-    return cohort, None, cohort.patients, [protocol.base_dir / protocol.analysis_table.file]
+    from retrostudy.report.results_json import sha256
+
+    name = protocol.analysis_table.file
+    return cohort, None, cohort.patients, [(name, sha256(protocol.base_dir / name))]
 
 
 def run_study(protocol_or_path, engine=None, out: str | Path | None = None, *, profile: str | None = None,
@@ -139,12 +142,12 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
 
     flow = flow_from_attrition(cohort.attrition, source=protocol.report.flow_source)
     c = analyses.conventions
-    prov = provenance(protocol_sha256=sha, inputs=inputs, base_dir=protocol.base_dir,
+    prov = provenance(protocol_sha256=sha, inputs=inputs,
                       conventions={"profile": c.profile, "conf_type": c.conf_type, "ties": c.ties,
                                    "conf_level": c.conf_level, "days_per_month": c.days_per_month},
                       seed=protocol.report.seed, engine=_engine_name(engine))
     tables = dict(analyses.tables)
-    published, extra_tables, comparator_rows = published_parts(protocol, analyses)
+    published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
     tables.update(extra_tables)
     ctx = ReportContext(protocol=protocol, analyses=analyses, dataset=dataset, flow=flow, tables=tables,
                         provenance=prov, published=published, comparator_rows=comparator_rows)

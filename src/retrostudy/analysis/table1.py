@@ -146,6 +146,7 @@ class _Builder:
         self.missing_row(var, frames, 1)
         self.numbers.append({"variable": var.name, "label": var.text, "kind": var.kind, "test": test,
                              "p_value": p, "levels": [lab for _, lab in levels],
+                             "values": [_key(v) for v, _ in levels],
                              "counts": {g: counts[:, j].tolist() for j, g in enumerate(self.groups)}})
 
     def _count_cells(self, row, denoms, var) -> list[Cell]:
@@ -172,9 +173,15 @@ def _levels(var, values: pd.Series) -> list[tuple[object, str]]:
     return listed + [(v, str(v)) for v in extra]
 
 
+def _key(value) -> str:
+    """A level as a key path part: booleans lower case ("true"), others as printed."""
+    return str(value).lower() if isinstance(value, (bool, np.bool_)) else str(value)
+
+
 def _continuous_numbers(var, samples, groups, test, p) -> dict:
     stats = {}
-    for g, s in zip(groups, samples, strict=True):
+    pooled = np.concatenate(samples) if samples else np.array([])
+    for g, s in zip([*groups, "overall"], [*samples, pooled], strict=True):
         if s.size:
             q1, q3 = np.quantile(s, [0.25, 0.75], method="averaged_inverted_cdf")
             stats[g] = {"n": int(s.size), "median": float(np.median(s)), "min": float(s.min()),

@@ -54,7 +54,8 @@ class ReportContext:
             ("Confidence level", f"{c.conf_level:g}"),
             ("Months", f"days / {c.days_per_month:g}"),
             ("Protocol SHA-256", str(prov.get("protocol_sha256"))),
-            ("Input files", ", ".join(f"{f['file']} ({f['sha256'][:12]})" for f in prov.get("inputs", [])) or "none"),
+            ("Input files (SHA-256)", ", ".join(f"{f['file']} ({(f['sha256'] or '')[:12]})"
+                                                 for f in prov.get("inputs", [])) or "none"),
             ("Software", ", ".join(f"{k} {v}" for k, v in sorted(pk.items()))),
             ("Engine", str(prov.get("engine"))),
         ]

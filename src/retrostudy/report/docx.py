@@ -57,17 +57,18 @@ def add_table(document, table) -> None:
     body = table.rows
     grid = document.add_table(rows=1 + len(body), cols=1 + len(table.columns))
     header = [table.stub, *table.columns]
+    # One pass over the rows: python-docx's table.cell(i, j) rescans the whole table per call.
+    rows = [r.cells for r in grid.rows]
     for j, text in enumerate(header):
-        cell = grid.cell(0, j)
-        _cell_text(cell, text, bold=True, align_left=j == 0)
-        _borders(cell, top=_THICK, bottom=_THIN)
-    for i, row in enumerate(body, start=1):
-        _cell_text(grid.cell(i, 0), row.label, bold=row.heading, align_left=True, indent=row.indent)
-        for j, c in enumerate(row.cells, start=1):
-            _cell_text(grid.cell(i, j), c.text)
-        if i == len(body):
-            for j in range(len(header)):
-                _borders(grid.cell(i, j), bottom=_THICK)
+        _cell_text(rows[0][j], text, bold=True, align_left=j == 0)
+        _borders(rows[0][j], top=_THICK, bottom=_THIN)
+    for cells, row in zip(rows[1:], body, strict=True):
+        _cell_text(cells[0], row.label, bold=row.heading, align_left=True, indent=row.indent)
+        for cell, c in zip(cells[1:], row.cells, strict=True):
+            _cell_text(cell, c.text)
+    if body:
+        for cell in rows[-1]:
+            _borders(cell, bottom=_THICK)
     for note in table.footnotes:
         p = document.add_paragraph()
         p.paragraph_format.space_after = Pt(0)

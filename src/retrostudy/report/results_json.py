@@ -63,16 +63,13 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def provenance(*, protocol_sha256: str | None, inputs: list[Path], base_dir: Path | None, conventions: dict,
+def provenance(*, protocol_sha256: str | None, inputs: list[tuple[str, str | None]], conventions: dict,
                seed: int, engine: str) -> dict:
-    """What produced the numbers: protocol and input hashes, versions, conventions, seeds."""
-    files = []
-    for p in sorted(inputs, key=str):
-        try:
-            name = str(Path(p).resolve().relative_to(base_dir.resolve())) if base_dir else Path(p).name
-        except ValueError:
-            name = Path(p).name
-        files.append({"file": name, "sha256": sha256(Path(p))})
+    """What produced the numbers: protocol and input hashes, versions, conventions, seeds.
+
+    ``inputs``: (file name as the protocol names it, SHA-256 of its bytes).
+    """
+    files = [{"file": name, "sha256": digest} for name, digest in inputs]
     return {
         "protocol_sha256": protocol_sha256,
         "inputs": sorted(files, key=lambda f: f["file"]),

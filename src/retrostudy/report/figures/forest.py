@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 
 import numpy as np
 
@@ -40,10 +41,17 @@ def _log_axis(ax, rows) -> None:
     ax.xaxis.set_major_formatter(formatter)
 
 
-def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float = 0.42):
+def _value_text(est, lo, hi, digits: int) -> str:
+    if not (fmt.isnum(lo) and fmt.isnum(hi)):
+        return fmt.num(est, digits)
+    return fmt.estimate_ci(est, lo, hi, digits)
+
+
+def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float = 0.46, digits: int = 2):
     n = max(len(rows), 1)
     fig = new_figure(7.0, 1.0 + 0.32 * n)
-    ax = fig.add_axes((title_width, 0.8 / (1.0 + 0.32 * n), 0.56 - 0.18, 1 - 1.1 / (1.0 + 0.32 * n)))
+    height = 1.0 + 0.32 * n
+    ax = fig.add_axes((title_width, 0.8 / height, 0.8 - title_width - 0.02, 1 - 1.1 / height))
     ys = np.arange(n)[::-1]
     for y, (label, est, lo, hi, color) in zip(ys, rows, strict=True):
         ok = all(fmt.isnum(v) and not math.isinf(v) for v in (lo, hi))
@@ -51,9 +59,9 @@ def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float
             ax.plot([lo, hi], [y, y], color=color, lw=1.3)
         if fmt.isnum(est):
             ax.plot([est], [y], marker="s", color=color, ms=5)
-        ax.text(-0.02, y, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=8,
-                family=FONT)
-        ax.text(1.02, y, fmt.estimate_ci(est, lo, hi, 2), transform=ax.get_yaxis_transform(), ha="left",
+        ax.text(-0.02, y, textwrap.fill(label, 44), transform=ax.get_yaxis_transform(), ha="right",
+                va="center", fontsize=8, family=FONT)
+        ax.text(1.02, y, _value_text(est, lo, hi, digits), transform=ax.get_yaxis_transform(), ha="left",
                 va="center", fontsize=8, family=FONT)
     if log:
         _log_axis(ax, rows)
@@ -77,8 +85,9 @@ def draw_forest(res, labels, var_labels, level_labels=None, *, number: str = "3"
 
 def draw_comparators(rows: list[tuple[str, float, float, float, bool]], *, number: str) -> ReportFigure:
     """Median (CI) in months for each study; ``own`` rows (this cohort) drawn in red."""
-    styled = [(label, est, lo, hi, PALETTE[1] if own else PALETTE[0]) for label, est, lo, hi, own in rows]
-    fig = _draw(styled, xlabel="Median, months", log=False, ref=None, title_width=0.45)
+    styled = [(f"This cohort: {label}" if own else label, est, lo, hi, PALETTE[1] if own else PALETTE[0])
+              for label, est, lo, hi, own in rows]
+    fig = _draw(styled, xlabel="Median, months", log=False, ref=None, digits=1)
     caption = "Median survival in this cohort (red) beside published studies (blue), with 95% CIs where reported."
     return ReportFigure(key=f"figure{number}_comparators", title=f"Fig. {number}. Literature comparators",
                         caption=caption, figure=fig)

@@ -29,12 +29,12 @@ def draw_swimmer(data: pd.DataFrame, groups: list[str], endpoint: str, days_per_
     y = np.arange(n)
     ax.barh(y, months, height=0.7, color=colors, edgecolor="none")
     ev = d[f"{endpoint}_event"].to_numpy(int) == 1
-    ax.plot(months[ev], y[ev], ls="none", marker="x", ms=4, color="black", label="Event")
-    ax.plot(months[~ev], y[~ev], ls="none", marker=">", ms=4, color="black", label="Censored")
+    ax.plot(months[ev], y[ev], ls="none", marker="x", ms=4, color="black")
+    ax.plot(months[~ev], y[~ev], ls="none", marker=">", ms=4, color="black")
     if "response_days" in d:
         r = d["response_days"].to_numpy(float) / days_per_month
         ok = ~np.isnan(r)
-        ax.plot(r[ok], y[ok], ls="none", marker="^", ms=4, color="white", mec="black", label="First response")
+        ax.plot(r[ok], y[ok], ls="none", marker="^", ms=4, color="white", mec="black")
     for gi, g in enumerate(groups):
         rows = y[(d["group"] == g).to_numpy()]
         if rows.size:
@@ -42,9 +42,15 @@ def draw_swimmer(data: pd.DataFrame, groups: list[str], endpoint: str, days_per_
                     fontsize=8, family=FONT, rotation=0)
             if gi:
                 ax.axhline(rows.max() + 0.5, color="grey", lw=0.6)
-    handles = [ax.bar([0], [0], color=c, label=k)[0] for k, c in _BOR_COLORS.items()
-               if bor in d and (d[bor] == k).any()]
-    ax.legend(handles=[*handles, *ax.get_lines()[:3]], loc="lower right", fontsize=7, frameon=False, ncol=2)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=c, label=k) for k, c in _BOR_COLORS.items() if bor in d and (d[bor] == k).any()]
+    handles += [Line2D([], [], ls="none", marker="x", color="black", label="Event"),
+                Line2D([], [], ls="none", marker=">", color="black", label="Censored")]
+    if "response_days" in d:
+        handles.append(Line2D([], [], ls="none", marker="^", color="white", mec="black", label="First response"))
+    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False, ncol=2)
     ax.set_yticks([])
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("Months since index date", fontsize=9, family=FONT)

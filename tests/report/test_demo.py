@@ -1,0 +1,40 @@
+"""`retrostudy demo`: the shipped example end to end, with what the seed paper shows."""
+
+import json
+
+import pytest
+
+from retrostudy.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_flow_is_49_to_42(demo):
+    _, data = demo
+    flow = data["flow"]
+    assert (flow["n_identified"], flow["n_analysed"]) == (49, 42)
+    assert [e["n_excluded"] for e in flow["exclusions"]] == [2, 5]
+    assert [(g["name"], g["n"]) for g in flow["groups"]] == [("Tmab/Pmab", 18), ("Tmab", 24)]
+
+
+def test_tables_and_figures_of_the_paper_are_there(demo):
+    out, data = demo
+    assert {"table1", "survival_pfs", "cox_pfs", "table2_response", "followup", "discontinuation",
+            "published", "comparators"} <= set(data["tables"])
+    figures = {f["key"] for f in data["figures"]}
+    assert {"figure1_flow", "figure2_km_pfs", "figure3_forest_pfs"} <= figures
+    for name in ("report.html", "report.docx", "tables/table1.csv", "figures/figure2_km_pfs.svg"):
+        assert (out / name).exists()
+
+
+def test_table2_counts_and_p_values(demo):
+    _, data = demo
+    rates = {r["name"]: r for r in data["analyses"]["response"]["rates"]}
+    assert rates["response"]["groups"]["Tmab/Pmab"]["x"] == 2 and rates["response"]["groups"]["Tmab"]["x"] == 6
+    assert f"{rates['response']['p_value']:.4f}" == "0.2566"
+    assert f"{rates['disease_control']['p_value']:.4f}" == "0.0030"
