@@ -191,14 +191,15 @@ def _tabulate(key: np.ndarray, w, squares: bool, length: int, k: int):
 
 
 def _build(time, counts, sq, rows) -> CountTable:
-    counts = counts[rows]
-    sq = None if sq is None else sq[rows]
+    def status(a, j):  # contiguous columns: later passes over them are sequential
+        return None if a is None else np.ascontiguousarray(a[rows, :, j])
+
     return CountTable(
         time=time,
-        censored=counts[:, :, 0],
-        events=counts[:, :, 1],
-        censored_w2=None if sq is None else sq[:, :, 0],
-        events_w2=None if sq is None else sq[:, :, 1],
+        censored=status(counts, 0),
+        events=status(counts, 1),
+        censored_w2=status(sq, 0),
+        events_w2=status(sq, 1),
     )
 
 
