@@ -54,3 +54,11 @@ def test_tables_display_in_jupyter(study):
     html = study.tables["table1"]._repr_html_()
     assert "<table>" in html and "Characteristic" in html
     assert "<table>" in study._repr_html_()
+
+
+def test_numbers_at_risk_are_in_results_json(report_dir, dataset_counts=(18, 24)):
+    data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
+    risk = data["numbers_at_risk"]["pfs"]
+    assert risk["months"][:3] == [0.0, 6.0, 12.0]
+    assert [risk["groups"][g][0] for g in ("Tmab/Pmab", "Tmab")] == list(dataset_counts)
+    assert all(len(v) == len(risk["months"]) for v in risk["groups"].values())

@@ -91,11 +91,30 @@ def make_report(ctx: ReportContext) -> Report:
         suppression={"threshold": supp.threshold, "cells_masked": built.cells_masked},
         warnings=list(ctx.warnings),
     )
+    results["numbers_at_risk"] = _numbers_at_risk(ctx, supp)
     outputs = set(ctx.protocol.report.outputs)
     return Report(tables=built.tables, figures=built.figures, results=results,
                   html=render_html(built.document) if "html" in outputs else "",
                   docx=render_docx(built.document) if "docx" in outputs else b"",
                   rendered=built.rendered)
+
+
+def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
+    """The counts printed under each KM figure (masked like the figure when suppressing)."""
+    from retrostudy.analysis.survival import numbers_at_risk
+    from retrostudy.report.figures.km import km_breaks
+    from retrostudy.report.suppression import mask_count
+
+    opts = ctx.protocol.report.km
+    out = {}
+    for res in ctx.analyses.endpoints:
+        _, breaks = km_breaks(res, opts)
+        groups = {}
+        for g in res.groups:
+            counts = numbers_at_risk(g.time_days, breaks * g.days_per_month)
+            groups[g.group] = [mask_count(n, supp.threshold, supp.mask) if supp.threshold else n for n in counts]
+        out[res.endpoint] = {"months": breaks.tolist(), "groups": groups}
+    return out
 
 
 def _flow_json(flow: Flow, hidden, supp) -> dict:

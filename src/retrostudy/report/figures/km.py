@@ -20,6 +20,12 @@ def risk_breaks(max_months: float, step: float) -> np.ndarray:
     return np.arange(0.0, math.floor(max_months / step) * step + step / 2, step)
 
 
+def km_breaks(res, opts) -> tuple[float, np.ndarray]:
+    """The x range (months) and the tick/at-risk times of one endpoint's KM figure."""
+    max_t = opts.max_months or max((float(g.time_months.max()) for g in res.groups), default=1.0)
+    return max_t, risk_breaks(max_t, opts.break_months)
+
+
 def _curve(ax, g, color, label, opts):
     c = g.curve
     t = np.concatenate([[0.0], c["time"]])
@@ -72,8 +78,7 @@ def _days_per_month(res) -> float:
 def draw_km(res, labels: dict[str, str], opts, *, p_digits: int = 4, mask=str, key: str | None = None,
             number: str = "2") -> ReportFigure:
     """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression)."""
-    max_t = opts.max_months or max((float(g.time_months.max()) for g in res.groups), default=1.0)
-    breaks = risk_breaks(max_t, opts.break_months)
+    max_t, breaks = km_breaks(res, opts)
     n_rows = len(res.groups) if opts.risk_table else 0
     fig = new_figure(7.0, 4.6 + 0.25 * n_rows)
     top = 0.12 + 0.06 * n_rows if n_rows else 0.12
