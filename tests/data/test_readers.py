@@ -210,3 +210,13 @@ def test_result_is_frozen_and_engine_explicit(tmp_path):
     tables = {r[0] for r in backend.con.execute("SHOW TABLES").fetchall()}
     assert tables == {"patients", "diagnoses", "biomarkers", "drug_administrations",
                       "tumor_assessments", "observations", "rejects"}
+
+
+def test_parquet_typed_date_out_of_range_is_reported(tmp_path):
+    pd.DataFrame({"patient_id": ["P01"], "birth_date": [dt.date(1960, 1, 2)], "sex": ["F"],
+                  "death_date": [dt.date(15, 3, 5)]}).to_parquet(tmp_path / "patients.parquet")
+    result = check_records(DataBlock(path=str(tmp_path)))
+    (finding,) = result.problems
+    assert (finding.problem.code, finding.problem.column, finding.problem.value) == (
+        "invalid_date", "death_date", "0015-03-05")
+    assert result.counts["patients"].rejected == 1

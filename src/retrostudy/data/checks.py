@@ -54,18 +54,20 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
         if c not in present:
             fallback = _text("drug") if c == "drug_source" and "drug" in present else "NULL"
             selects.append(f"CAST({fallback} AS {_SQL_TYPES[column.type]}) AS {quote(c)}")
-            selects.append(f"CAST(NULL AS VARCHAR) AS {src(c)}")
             continue
-        selects.append(f"{_text(c)} AS {src(c)}")
         if column.type == "date":
             plans[c] = plan = plan_date(con, raw, c, date_formats)
+            # a typed (DATE) source keeps its value, cheaper than its text
+            selects.append(f"{'r.' + quote(c) if not plan.formats else _text(c)} AS {src(c)}")
             value = plan.value("r." + quote(c), _text(c))
             selects.append(f"CASE WHEN {in_range_sql(value)} THEN {value} END AS {quote(c)}")
         elif c == "drug":
+            selects.append(f"{_text(c)} AS {src(c)}")
             _drug_map(con, name, vocabulary)
             joins.append(f"LEFT JOIN _drugs_{name} dm ON dm._src = {_text(c)}")
             selects.append(f"dm._ingredient AS {quote(c)}")
         elif c in categorical_columns(name):
+            selects.append(f"{_text(c)} AS {src(c)}")
             alias = f"m_{c}"
             _value_map(con, name, c, responses)
             joins.append(f"LEFT JOIN _values_{name}_{c} {alias} ON {alias}._k = "
@@ -107,7 +109,7 @@ def _value_map(con, name: str, column: str, responses: Mapping[str, str]) -> Non
 
 def value_problems(con, name: str, file: str, present: tuple[str, ...],
                    plans: Mapping[str, DateParse]) -> None:
-    """One scan of ``_typed_<name>`` writing all value problems into ``_problems``."""
+    """One scan of table ``name`` writing all value problems into ``_problems``."""
     table = TABLES[name]
     checks = []
     for column in table.columns:
@@ -115,7 +117,8 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
         if c not in present:
             continue
         if column.required:
-            checks.append((f"{src(c)} IS NULL", c, "missing_value", "required value is empty"))
+            checks.append((f"{text_of(name, c)} IS NULL", c, "missing_value",
+                           "required value is empty"))
         if c in plans:
             ambiguous = plans[c].ambiguous(src(c))
             checks.append((f"{src(c)} IS NOT NULL AND ({ambiguous})", c, "ambiguous_date",
@@ -132,23 +135,38 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
     if not checks:
         return
     structs = ", ".join(
-        f"CASE WHEN {cond} THEN {{'col': {literal(col)}, 'value': {src(col)}, "
+        f"CASE WHEN {cond} THEN {{'col': {literal(col)}, 'value': {text_of(name, col)}, "
         f"'code': {literal(code)}, 'message': {literal(message)}}} END"
         for cond, col, code, message in checks
     )
-    run(con, 
+    flagged = " OR ".join(f"({cond})" for cond, *_ in checks)
+    run(con,
         f"INSERT INTO _problems SELECT {literal(name)}, {literal(file)}, _row, p.col, p.value, "
         f"p.code, p.message, NULL FROM (SELECT _row, unnest(list_filter([{structs}], "
-        f"lambda x: x IS NOT NULL)) AS p FROM {quote('_typed_' + name)})"
+        f"lambda x: x IS NOT NULL)) AS p FROM {quote(name)} WHERE {flagged})"
     )
 
 
 def materialise(con, name: str) -> None:
-    """``_typed_<name>`` becomes table ``name`` (with ``_row``); rows with problems leave it
-    after :func:`structure_problems`, so those checks still see every parsed value."""
-    columns = ", ".join(quote(c) for c in TABLES[name].column_names)
-    run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT _row, {columns} "
+    """``_typed_<name>`` becomes table ``name``, with ``_row`` and the source text of parsed
+    columns (the view is computed once); checks then run on it and :func:`finish` removes
+    the rejected rows and the working columns."""
+    run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * "
              f"FROM {quote('_typed_' + name)} ORDER BY _row")
+
+
+def finish(con, name: str) -> None:
+    """Drop the working columns: table ``name`` is now exactly the canonical table."""
+    for (column,) in run(con, f"SELECT column_name FROM (DESCRIBE {quote(name)}) "
+                              "WHERE column_name = '_row' OR ends_with(column_name, '__src')"):
+        run(con, f"ALTER TABLE {quote(name)} DROP COLUMN {quote(column)}")
+
+
+def text_of(name: str, column: str) -> str:
+    """The source text of ``column`` in table ``name`` while it is being checked."""
+    is_parsed = TABLES[name].column(column).type == "date" or column == "drug" or (
+        column in categorical_columns(name))
+    return f"CAST({src(column)} AS VARCHAR)" if is_parsed else quote(column)
 
 
 def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
@@ -157,23 +175,8 @@ def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
     t = quote(name)
     clean = (f"(SELECT * FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM _problems p WHERE "
              f"p.tbl = {literal(name)} AND p.row = x._row))")
-    compared = [c for c in table.column_names if c != "drug_source"]
-    same = ", ".join(quote(c) for c in compared)
-    keys = ", ".join(quote(c) for c in table.key)
     insert = f"INSERT INTO _problems SELECT {literal(name)}, {literal(file)}, "
-    run(con, 
-        f"{insert} _row, {literal(table.key[-1])}, CAST({quote(table.key[-1])} AS VARCHAR), "
-        f"'duplicate_row', 'exact duplicate of row ' || first_row, NULL FROM (SELECT *, "
-        f"min(_row) OVER (PARTITION BY {same}) AS first_row FROM {clean}) WHERE _row <> first_row"
-    )
-    if set(table.key) != set(compared):
-        run(con, 
-            f"{insert} _row, {literal(table.key[-1])}, CAST({quote(table.key[-1])} AS VARCHAR), "
-            f"'duplicate_key', 'same {'/'.join(table.key)} as row ' || first_row || "
-            f"' with different values', NULL FROM (SELECT *, min(_row) OVER (PARTITION BY "
-            f"{keys}) AS first_row, min(_row) OVER (PARTITION BY {same}) AS copy_of FROM {clean}) "
-            f"WHERE _row <> first_row AND _row = copy_of"
-        )
+    _duplicates(con, name, insert, clean)
     if table.patient_level:
         _order(con, insert, t, "death_date", "birth_date", "death_before_birth",
                "death date before birth date", "")
@@ -198,6 +201,37 @@ def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
             _order(con, insert, t, "end_date", "date", "end_before_start",
                    "end date before start date", "")
     _delete_rejected(con, name)
+
+
+def _duplicates(con, name: str, insert: str, clean: str) -> None:
+    """Exact duplicate rows and duplicate keys with different values.
+
+    One hash aggregate over the key finds the (usually zero) duplicated keys; the
+    windows that name the first row then run on those few rows only.
+    """
+    table = TABLES[name]
+    compared = [c for c in table.column_names if c != "drug_source"]
+    same = ", ".join(quote(c) for c in compared)
+    keys = ", ".join(quote(c) for c in table.key)
+    run(con, f"CREATE OR REPLACE TEMP TABLE _dup_keys AS SELECT {keys} FROM {clean} "
+             f"GROUP BY ALL HAVING count(*) > 1")
+    if not run(con, "SELECT count(*) FROM _dup_keys")[0][0]:
+        return
+    on = " AND ".join(f"x.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in table.key)
+    run(con, f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT x.* FROM {clean} x "
+             f"JOIN _dup_keys k ON {on}")
+    shown = quote(table.key[-1])
+    run(con,
+        f"{insert} _row, {literal(table.key[-1])}, CAST({shown} AS VARCHAR), "
+        f"'duplicate_row', 'exact duplicate of row ' || first_row, NULL FROM (SELECT *, "
+        f"min(_row) OVER (PARTITION BY {same}) AS first_row FROM _dups) WHERE _row <> first_row")
+    if set(table.key) != set(compared):
+        run(con,
+            f"{insert} _row, {literal(table.key[-1])}, CAST({shown} AS VARCHAR), "
+            f"'duplicate_key', 'same {'/'.join(table.key)} as row ' || first_row || "
+            f"' with different values', NULL FROM (SELECT *, min(_row) OVER (PARTITION BY "
+            f"{keys}) AS first_row, min(_row) OVER (PARTITION BY {same}) AS copy_of FROM _dups) "
+            f"WHERE _row <> first_row AND _row = copy_of")
 
 
 def _order(con, insert, t, late, early, code, message, join, reverse=False):

@@ -58,8 +58,10 @@ def _strptime(formats) -> str:
 
 def plan_date(con, raw: str, column: str, declared: tuple[str, ...]) -> DateParse:
     """Decide how ``column`` of table ``raw`` is parsed (one or two aggregate scans)."""
-    kinds = dict(r[:2] for r in con.execute(f"DESCRIBE SELECT * FROM {quote(raw)}").fetchall())
-    kind = kinds[column]
+    # DuckDB identifiers are case-insensitive: an alias may keep the header's case
+    kinds = {r[0].lower(): r[1] for r in con.execute(
+        f"DESCRIBE SELECT * FROM {quote(raw)}").fetchall()}
+    kind = kinds[column.lower()]
     if kind == "DATE" or kind.startswith("TIMESTAMP"):
         return DateParse(column=column, formats=(), detected=False,
                          value_sql="CAST({col} AS DATE)", ambiguous_sql="FALSE")

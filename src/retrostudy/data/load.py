@@ -159,11 +159,11 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         plans = checks.typed_view(con, name, raw.columns, declared, vocabulary,
                                   data_block.responses)
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
-        checks.value_problems(con, name, raw.file, raw.columns, plans)
         checks.materialise(con, name)
+        checks.value_problems(con, name, raw.file, raw.columns, plans)
         checks.structure_problems(con, name, raw.file, patients_ok)
+        checks.finish(con, name)
         counts[name] = _count(con, name, raw.rows)
-        run(con, f'ALTER TABLE "{name}" DROP COLUMN _row')
     _write_rejects(con, data_block)
     findings += _row_findings(con, data_block)
     _cleanup(con)
@@ -174,16 +174,18 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
 
 def _cleanup(con) -> None:
     """Drop the working objects (temporary tables, views, registrations, attachments)."""
-    for name in ("_src_frame", "_src_rel", "_src_csv_rel"):
+    for name in TABLES:
         try:
-            con.unregister(name)
+            con.unregister(f"_frame_{name}")
         except duckdb.Error:  # not registered in this run
             pass
-    for name in ("_src", *(f"_typed_{t}" for t in TABLES)):
-        run(con, f'DROP VIEW IF EXISTS "{name}"')
-    for (name,) in run(con, "SELECT table_name FROM duckdb_tables() WHERE temporary "
-                            "AND starts_with(table_name, '_')"):
-        run(con, f'DROP TABLE IF EXISTS "{name}"')
+    for kind in ("VIEW", "TABLE"):
+        for (name,) in run(con, "SELECT table_name FROM information_schema.tables WHERE "
+                                "table_catalog = 'temp' AND starts_with(table_name, '_')"):
+            try:
+                run(con, f'DROP {kind} IF EXISTS "{name}"')
+            except duckdb.Error:  # the other kind
+                pass
     for (name,) in run(con, "SELECT database_name FROM duckdb_databases() "
                             "WHERE starts_with(database_name, '_src_')"):
         run(con, f'DETACH "{name}"')

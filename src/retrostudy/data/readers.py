@@ -107,14 +107,14 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
         if suffix in DATABASE_EXTENSIONS:
             source, header_rows = _duckdb_source(con, path, name), 0
         elif suffix == ".parquet":
-            source, header_rows = _parquet_source(con, path), 0
+            source, header_rows = _parquet_source(con, path, name), 0
         elif suffix == ".xlsx":
             per_table = config.file is not None or path.stem == name
             source, header_rows = _excel_source(con, path, name, sheet, per_table), 1
             if source is None:
                 return None
         else:
-            source, header_rows, problem = _csv_source(con, path, config, shown)
+            source, header_rows, problem = _csv_source(con, path, name, config, shown)
             if problem is not None:
                 return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
                                 problems=(problem,))
@@ -152,21 +152,21 @@ def _duckdb_source(con, path: Path, name: str) -> str:
     ).fetchall()[0][0]
     if not found:
         raise _Absent
-    run(con, f"CREATE OR REPLACE TEMP VIEW _src AS SELECT rowid + 1 AS _row, * "
-                f"FROM {alias}.main.{quote(name)}")
-    return "_src"
+    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + 1 AS _row, * "
+             f"FROM {alias}.main.{quote(name)}")
+    return f"_src_{name}"
 
 
-def _parquet_source(con, path: Path) -> str:
+def _parquet_source(con, path: Path, name: str) -> str:
+    view = f"_src_{name}"
     try:
-        rel = con.read_parquet(str(path), file_row_number=True)
+        run(con, f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * EXCLUDE (file_row_number), "
+                 f"file_row_number + 1 AS _row FROM read_parquet({literal(str(path))}, "
+                 "file_row_number = true)")
     except duckdb.Error as error:
         raise _ReadError(f"not a readable Parquet file: {error}".split("\n")[0],
                          "unreadable_file") from None
-    con.register("_src_rel", rel)
-    run(con, "CREATE OR REPLACE TEMP VIEW _src AS SELECT * EXCLUDE (file_row_number), "
-                "file_row_number + 1 AS _row FROM _src_rel")
-    return "_src"
+    return view
 
 
 def _excel_source(con, path: Path, name: str, sheet: str | None,
@@ -191,12 +191,11 @@ def _excel_source(con, path: Path, name: str, sheet: str | None,
         frame = sheets.parse(chosen, dtype=str)
     frame.columns = [str(c) for c in frame.columns]
     frame.insert(0, "_row", range(2, len(frame) + 2))
-    con.register("_src_frame", frame)
-    run(con, "CREATE OR REPLACE TEMP VIEW _src AS SELECT * FROM _src_frame")
-    return "_src"
+    con.register(f"_frame_{name}", frame)  # unregistered by load._cleanup
+    return f"_frame_{name}"
 
 
-def _csv_source(con, path: Path, config: TableConfig, shown: str):
+def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     utf8_path, problem = _as_utf8(path, config.encoding, shown)
     if problem is not None:
         return None, 1, problem
@@ -210,8 +209,11 @@ def _csv_source(con, path: Path, config: TableConfig, shown: str):
         rel = con.read_csv(str(utf8_path), header=False, skiprows=1, sep=delimiter,
                            quotechar='"', escapechar='"', auto_detect=False,
                            columns={h: "VARCHAR" for h in headers})
-        con.register("_src_csv_rel", rel)
-        run(con, "CREATE OR REPLACE TEMP TABLE _src_csv AS SELECT * FROM _src_csv_rel")
+        con.register("_csv_relation", rel)
+        try:
+            run(con, f"CREATE OR REPLACE TEMP TABLE _csv_{name} AS SELECT * FROM _csv_relation")
+        finally:
+            con.unregister("_csv_relation")
     except duckdb.Error as error:
         text = str(error)
         line = re.search(r"Line: (\d+)", text)
@@ -227,8 +229,9 @@ def _csv_source(con, path: Path, config: TableConfig, shown: str):
     finally:
         if utf8_path != path:
             utf8_path.unlink(missing_ok=True)
-    run(con, "CREATE OR REPLACE TEMP VIEW _src AS SELECT rowid + 2 AS _row, * FROM _src_csv")
-    return "_src", 1, None
+    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + 2 AS _row, * "
+             f"FROM _csv_{name}")
+    return f"_src_{name}", 1, None
 
 
 _CHUNK = 1 << 24
@@ -317,7 +320,7 @@ def _select_columns(con, name, source, header_rows, config, shown, digest) -> Ra
                                 hint="the patients table needs one row per patient",
                                 code="empty_file"))
     select = ", ".join(f"{quote(h)} AS {quote(c)}" for c, h in picked.items())
-    run(con, f"CREATE OR REPLACE TEMP TABLE {quote('_raw_' + name)} AS "
+    run(con, f"CREATE OR REPLACE TEMP VIEW {quote('_raw_' + name)} AS "
                 f"SELECT _row{', ' + select if select else ''} FROM {source}")
     return RawTable(table=name, file=shown, sha256=digest, rows=rows,
                     columns=tuple(picked), problems=tuple(problems))
