@@ -37,9 +37,12 @@ class StudyResult:
     def _repr_html_(self) -> str:
         import html
 
-        head = (f"<h3>{html.escape(str(self.results['study']['title']))}</h3>"
-                f"<p>{len(self.dataset)} patients analysed; tables: "
-                f"{html.escape(', '.join(self.tables))}; figures: {html.escape(', '.join(self.figures))}</p>")
+        head = (
+            f"<h3>{html.escape(str(self.results['study']['title']))}</h3>"
+            f"<p>{len(self.dataset)} patients analysed; tables: "
+            f"{html.escape(', '.join(self.tables))}; "
+            f"figures: {html.escape(', '.join(self.figures))}</p>"
+        )
         return head + "".join(t._repr_html_() for t in self.tables.values())
 
 
@@ -64,7 +67,9 @@ def _engine(engine):
     if isinstance(engine, str):
         from retrostudy.errors import RetroStudyError
 
-        raise RetroStudyError(f"unknown engine {engine!r}; available: duckdb (or pass an Ibis backend)")
+        raise RetroStudyError(
+            f"unknown engine {engine!r}; available: duckdb (or pass an Ibis backend)"
+        )
     return engine
 
 
@@ -81,7 +86,9 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     step("Deriving endpoints")
     eps = derive_endpoints(protocol.endpoints, loaded.store, cohort.patients, cohort.lines)
     extra = [c for c in eps.data.columns if c not in cohort.patients.columns or c == "patient_id"]
-    dataset = cohort.patients.merge(eps.data[extra], on="patient_id", how="left", validate="one_to_one")
+    dataset = cohort.patients.merge(
+        eps.data[extra], on="patient_id", how="left", validate="one_to_one"
+    )
     inputs = [(f.path, f.sha256) for f in loaded.files]
     return cohort, eps, dataset, inputs
 
@@ -97,8 +104,14 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
     return cohort, None, cohort.patients, [(name, sha256(protocol.base_dir / name))]
 
 
-def run_study(protocol_or_path, engine=None, out: str | Path | None = None, *, profile: str | None = None,
-              progress: Progress | None = None) -> StudyResult:
+def run_study(
+    protocol_or_path,
+    engine=None,
+    out: str | Path | None = None,
+    *,
+    profile: str | None = None,
+    progress: Progress | None = None,
+) -> StudyResult:
     """Run the whole study of a protocol (a path to study.toml, or a parsed Protocol).
 
     Parameters
@@ -130,9 +143,17 @@ def run_study(protocol_or_path, engine=None, out: str | Path | None = None, *, p
     files: tuple[Path, ...] = ()
     if out is not None:
         files = _write(report, protocol, Path(out), started)
-    return StudyResult(protocol=protocol, attrition=cohort.attrition, dataset=dataset, analyses=analyses,
-                       tables=report.tables, figures=report.figures, results=report.results, files=files,
-                       endpoints=eps)
+    return StudyResult(
+        protocol=protocol,
+        attrition=cohort.attrition,
+        dataset=dataset,
+        analyses=analyses,
+        tables=report.tables,
+        figures=report.figures,
+        results=report.results,
+        files=files,
+        endpoints=eps,
+    )
 
 
 def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
@@ -142,22 +163,43 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
 
     flow = flow_from_attrition(cohort.attrition, source=protocol.report.flow_source)
     c = analyses.conventions
-    prov = provenance(protocol_sha256=sha, inputs=inputs,
-                      conventions={"profile": c.profile, "conf_type": c.conf_type, "ties": c.ties,
-                                   "conf_level": c.conf_level, "days_per_month": c.days_per_month},
-                      seed=protocol.report.seed, engine=_engine_name(engine))
+    prov = provenance(
+        protocol_sha256=sha,
+        inputs=inputs,
+        conventions={
+            "profile": c.profile,
+            "conf_type": c.conf_type,
+            "ties": c.ties,
+            "conf_level": c.conf_level,
+            "days_per_month": c.days_per_month,
+        },
+        seed=protocol.report.seed,
+        engine=_engine_name(engine),
+    )
     tables = dict(analyses.tables)
     published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
     tables.update(extra_tables)
-    ctx = ReportContext(protocol=protocol, analyses=analyses, dataset=dataset, flow=flow, tables=tables,
-                        provenance=prov, published=published, comparator_rows=comparator_rows)
+    ctx = ReportContext(
+        protocol=protocol,
+        analyses=analyses,
+        dataset=dataset,
+        flow=flow,
+        tables=tables,
+        provenance=prov,
+        published=published,
+        comparator_rows=comparator_rows,
+    )
     return make_report(ctx), ctx
 
 
 def _engine_name(engine) -> str:
     if engine is None or isinstance(engine, str):
         return engine or "duckdb"
-    return type(engine).__module__.split(".")[-2] if "." in type(engine).__module__ else type(engine).__name__
+    return (
+        type(engine).__module__.split(".")[-2]
+        if "." in type(engine).__module__
+        else type(engine).__name__
+    )
 
 
 def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
@@ -165,8 +207,12 @@ def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
 
     rep = protocol.report
     files = write_report(report, out, outputs=rep.outputs, figure_formats=rep.figure_formats)
-    info = {"wall_seconds": round(time.perf_counter() - started, 3),
-            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "note": "Not part of results.json on purpose: this file changes on every run."}
-    (out / "run-info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    info = {
+        "wall_seconds": round(time.perf_counter() - started, 3),
+        "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "note": "Not part of results.json on purpose: this file changes on every run.",
+    }
+    (out / "run-info.json").write_text(
+        json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return (*files, out / "run-info.json")

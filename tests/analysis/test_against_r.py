@@ -19,10 +19,14 @@ def _nan(v):
 def test_km_medians_and_landmarks(analyses):
     ep = analyses.endpoints[0]
     for g in ep.groups:
-        assert g.median == pytest.approx([_nan(v) for v in R["medians_months"][g.group]], rel=1e-10, nan_ok=True)
+        assert g.median == pytest.approx(
+            [_nan(v) for v in R["medians_months"][g.group]], rel=1e-10, nan_ok=True
+        )
         lm = R["landmarks"][g.group]
         for i, month in enumerate((6.0, 12.0)):
-            assert g.landmarks[month] == pytest.approx((lm["surv"][i], lm["lower"][i], lm["upper"][i]), rel=1e-10)
+            assert g.landmarks[month] == pytest.approx(
+                (lm["surv"][i], lm["lower"][i], lm["upper"][i]), rel=1e-10
+            )
 
 
 def test_logrank_and_hazard_ratios(analyses):

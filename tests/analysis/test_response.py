@@ -18,7 +18,9 @@ def test_rates_and_chisq_reproduce_the_seed(analyses, name, x, printed_p):
     got = (rate["groups"]["Tmab/Pmab"]["x"], rate["groups"]["Tmab"]["x"])
     assert got == x
     table = np.array([[x[0], 18 - x[0]], [x[1], 24 - x[1]]])
-    assert rate["p_value"] == pytest.approx(ss.chi2_contingency(table, correction=False).pvalue, rel=1e-10)
+    assert rate["p_value"] == pytest.approx(
+        ss.chi2_contingency(table, correction=False).pvalue, rel=1e-10
+    )
     assert f"{rate['p_value']:.4f}" == printed_p
 
 

@@ -19,7 +19,9 @@ def test_medians_and_landmarks_equal_direct_kaplan_meier(analyses, dataset):
         t, e = _group(dataset, g.group)
         fit = kaplan_meier(t, e, conf_type="log")
         q = fit.median()
-        assert g.median == pytest.approx((q.estimate / PER, q.conf_low / PER, q.conf_high / PER), nan_ok=True)
+        assert g.median == pytest.approx(
+            (q.estimate / PER, q.conf_low / PER, q.conf_high / PER), nan_ok=True
+        )
         at = fit.at(np.array([6 * PER, 12 * PER]))
         assert g.landmarks[6.0] == pytest.approx((at.survival[0], at.conf_low[0], at.conf_high[0]))
         assert (g.n, g.n_events) == (len(t), int(e.sum()))
@@ -33,9 +35,18 @@ def test_logrank_equals_direct_call(analyses, dataset):
 def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):
     hr = analyses.endpoints[0].group_hr("unadjusted")
     assert hr["level"] == "Tmab/Pmab"  # Tmab is the reference, as in the seed
-    data = {"time": dataset.pfs_days.to_numpy(), "event": dataset.pfs_event.to_numpy(),
-            "group": dataset.group.to_numpy(object)}
-    fit = cox_ph(data, time="time", event="event", covariates=["group"], levels={"group": ["Tmab", "Tmab/Pmab"]})
+    data = {
+        "time": dataset.pfs_days.to_numpy(),
+        "event": dataset.pfs_event.to_numpy(),
+        "group": dataset.group.to_numpy(object),
+    }
+    fit = cox_ph(
+        data,
+        time="time",
+        event="event",
+        covariates=["group"],
+        levels={"group": ["Tmab", "Tmab/Pmab"]},
+    )
     assert hr["hazard_ratio"] == pytest.approx(fit.coefficients[0].hazard_ratio, rel=1e-10)
     assert hr["hazard_ratio"] > 1
 
@@ -51,12 +62,15 @@ def test_followup_observed_time_is_median_and_range(analyses, dataset):
     fu = {f.group: f for f in analyses.followup}
     t, _ = _group(dataset, "Tmab")
     assert (fu["Tmab"].median, fu["Tmab"].low, fu["Tmab"].high) == pytest.approx(
-        (np.median(t) / PER, t.min() / PER, t.max() / PER))
+        (np.median(t) / PER, t.min() / PER, t.max() / PER)
+    )
 
 
 def test_conventions_follow_the_profile(protocol, dataset):
     from retrostudy.analysis import run_analyses
 
-    sas = protocol.model_copy(update={"analyses": protocol.analyses.model_copy(update={"profile": "sas"})})
+    sas = protocol.model_copy(
+        update={"analyses": protocol.analyses.model_copy(update={"profile": "sas"})}
+    )
     conv = run_analyses(sas, dataset).conventions
     assert (conv.conf_type, conv.ties) == ("log-log", "breslow")

@@ -32,7 +32,9 @@ def test_hormone_receptor_chisq_is_0212_not_the_printed_04740(analyses):
     hr = _row(analyses, "hr_status")
     table = np.array([[11, 10], [7, 14]])
     assert np.array([hr["counts"]["Tmab/Pmab"], hr["counts"]["Tmab"]]).T.tolist() == table.tolist()
-    assert hr["p_value"] == pytest.approx(ss.chi2_contingency(table, correction=False).pvalue, rel=1e-10)
+    assert hr["p_value"] == pytest.approx(
+        ss.chi2_contingency(table, correction=False).pvalue, rel=1e-10
+    )
     assert f"{hr['p_value']:.3f}" == "0.212"
 
 
@@ -97,8 +99,11 @@ def test_among_rows_summarise_the_exposed_only(analyses, dataset):
 
 def test_tests_are_footnoted(analyses):
     notes = "\n".join(analyses.tables["table1"].footnotes)
-    for name in ("Wilcoxon rank-sum test", "Pearson's chi-square test without continuity correction",
-                 "Fisher's exact test"):
+    for name in (
+        "Wilcoxon rank-sum test",
+        "Pearson's chi-square test without continuity correction",
+        "Fisher's exact test",
+    ):
         assert name in notes
 
 

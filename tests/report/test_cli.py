@@ -1,4 +1,4 @@
-"""`retrostudy run` / `retrostudy demo`: exit codes, readable errors, help a clinician can follow."""
+"""`retrostudy run` / `demo`: exit codes, readable errors, help a clinician can follow."""
 
 import json
 
@@ -24,7 +24,9 @@ def test_missing_protocol_is_a_readable_error_with_exit_code_2(tmp_path, capsys)
 
 def test_bad_protocol_key_is_reported_with_its_path(tmp_path, capsys):
     bad = tmp_path / "study.toml"
-    bad.write_text('[study]\ntitle = "x"\n[analysis_table]\nfile = "t.csv"\n[analyses]\nprofil = "r"\n')
+    bad.write_text(
+        '[study]\ntitle = "x"\n[analysis_table]\nfile = "t.csv"\n[analyses]\nprofil = "r"\n'
+    )
     assert main(["run", str(bad), "--out", str(tmp_path / "out")]) == 2
     assert "profil" in capsys.readouterr().err
 

@@ -24,8 +24,16 @@ def test_flow_is_49_to_42(demo):
 
 def test_tables_and_figures_of_the_paper_are_there(demo):
     out, data = demo
-    assert {"table1", "survival_pfs", "cox_pfs", "table2_response", "followup", "discontinuation",
-            "published", "comparators"} <= set(data["tables"])
+    assert {
+        "table1",
+        "survival_pfs",
+        "cox_pfs",
+        "table2_response",
+        "followup",
+        "discontinuation",
+        "published",
+        "comparators",
+    } <= set(data["tables"])
     figures = {f["key"] for f in data["figures"]}
     assert {"figure1_flow", "figure2_km_pfs", "figure3_forest_pfs"} <= figures
     for name in ("report.html", "report.docx", "tables/table1.csv", "figures/figure2_km_pfs.svg"):
@@ -35,6 +43,9 @@ def test_tables_and_figures_of_the_paper_are_there(demo):
 def test_table2_counts_and_p_values(demo):
     _, data = demo
     rates = {r["name"]: r for r in data["analyses"]["response"]["rates"]}
-    assert rates["response"]["groups"]["Tmab/Pmab"]["x"] == 2 and rates["response"]["groups"]["Tmab"]["x"] == 6
+    assert (
+        rates["response"]["groups"]["Tmab/Pmab"]["x"] == 2
+        and rates["response"]["groups"]["Tmab"]["x"] == 6
+    )
     assert f"{rates['response']['p_value']:.4f}" == "0.2566"
     assert f"{rates['disease_control']['p_value']:.4f}" == "0.0030"

@@ -6,13 +6,23 @@ import docx
 def test_docx_reads_back_with_every_table(report_dir, study):
     document = docx.Document(str(report_dir / "report.docx"))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    for title in ("Patient flow", "Patient characteristics", "Progression-free survival", "Best response",
-                  "Follow-up and treatment discontinuation", "Conventions and provenance"):
+    for title in (
+        "Patient flow",
+        "Patient characteristics",
+        "Progression-free survival",
+        "Best response",
+        "Follow-up and treatment discontinuation",
+        "Conventions and provenance",
+    ):
         assert title in headings, headings
     assert len(document.tables) == len(study.tables)
     first = document.tables[0]  # Table 1
-    assert [c.text for c in first.rows[0].cells] == ["Characteristic", "Tmab/Pmab (n = 18)", "Tmab (n = 24)",
-                                                     "p value"]
+    assert [c.text for c in first.rows[0].cells] == [
+        "Characteristic",
+        "Tmab/Pmab (n = 18)",
+        "Tmab (n = 24)",
+        "p value",
+    ]
     assert first.rows[1].cells[0].text == "Age"
     assert len(document.inline_shapes) == len(study.figures)
 
@@ -20,7 +30,7 @@ def test_docx_reads_back_with_every_table(report_dir, study):
 def test_three_line_table_borders(report_dir):
     document = docx.Document(str(report_dir / "report.docx"))
     xml = document.tables[0]._tbl.xml
-    assert xml.count("<w:top ") == 4 and "w:sz=\"12\"" in xml and "w:sz=\"6\"" in xml
+    assert xml.count("<w:top ") == 4 and 'w:sz="12"' in xml and 'w:sz="6"' in xml
     assert "<w:left " not in xml
 
 

@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
-                             shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
+CHROMIUM = next(
+    (
+        p
+        for p in (
+            "/usr/bin/chromium",
+            shutil.which("chromium") or "",
+            shutil.which("chromium-browser") or "",
+        )
+        if p and Path(p).exists()
+    ),
+    None,
+)
 
 
 def test_user_text_is_escaped(report_dir):
@@ -29,24 +39,49 @@ def test_self_contained_no_external_requests(report_dir):
 
 def test_report_has_everything_the_paper_shows(report_dir):
     html = (report_dir / "report.html").read_text(encoding="utf-8")
-    for text in ("Fig. 1. Patient flow", "Table 1. Patient characteristics", "Fig. 2. Progression-free survival",
-                 "Table 2. Best response", "Unadjusted HR", "Adjusted HR", "Follow-up",
-                 "Treatment discontinuation", "Conventions profile", "days / 30.4375", "efron"):
+    for text in (
+        "Fig. 1. Patient flow",
+        "Table 1. Patient characteristics",
+        "Fig. 2. Progression-free survival",
+        "Table 2. Best response",
+        "Unadjusted HR",
+        "Adjusted HR",
+        "Follow-up",
+        "Treatment discontinuation",
+        "Conventions profile",
+        "days / 30.4375",
+        "efron",
+    ):
         assert text in html, text
 
 
 @pytest.mark.browser
 def test_renders_in_headless_chromium_without_console_errors(report_dir):
     if CHROMIUM is None:
-        pytest.skip("Chromium not found (/usr/bin/chromium); install it with: apt-get install -y chromium")
+        pytest.skip(
+            "Chromium not found (/usr/bin/chromium); install it with: apt-get install -y chromium"
+        )
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     shot.unlink(missing_ok=True)
     url = (report_dir / "report.html").resolve().as_uri()
-    base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-            "--hide-scrollbars", "--no-first-run", "--disable-extensions"]
-    proc = subprocess.run([*base, "--window-size=1200,2400", f"--screenshot={shot}", url],
-                          capture_output=True, text=True, timeout=120)
+    base = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--hide-scrollbars",
+        "--no-first-run",
+        "--disable-extensions",
+    ]
+    proc = subprocess.run(
+        [*base, "--window-size=1200,2400", f"--screenshot={shot}", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shot.exists() and shot.stat().st_size > 10_000, proc.stderr[-2000:]
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == [], console

@@ -14,7 +14,9 @@ from retrostudy.analysis._stats import Conventions
 from retrostudy.analysis.survival import group_survival, numbers_at_risk
 from retrostudy.stats import kaplan_meier
 
-REFERENCE = json.loads((Path(__file__).parents[1] / "reference" / "numbers_at_risk.json").read_text())
+REFERENCE = json.loads(
+    (Path(__file__).parents[1] / "reference" / "numbers_at_risk.json").read_text()
+)
 CASES = {c["name"]: c for c in REFERENCE["cases"]}
 
 
@@ -32,7 +34,10 @@ def test_counts_equal_the_stats_layer(name):
     time, status, group = (np.asarray(case[k]) for k in ("time", "status", "group"))
     for level, expected in case["n_at_risk"].items():
         fit = kaplan_meier(time[group == level], status[group == level])
-        assert np.asarray(fit.at(np.asarray(case["times"], float)).n_at_risk).astype(int).tolist() == expected
+        assert (
+            np.asarray(fit.at(np.asarray(case["times"], float)).n_at_risk).astype(int).tolist()
+            == expected
+        )
 
 
 def test_figure_prints_r_counts_under_the_ticks():
@@ -44,10 +49,20 @@ def test_figure_prints_r_counts_under_the_ticks():
 
     case = CASES["lung_by_sex_every_100_days"]
     time, status, group = (np.asarray(case[k]) for k in ("time", "status", "group"))
-    conv = Conventions(profile="r", conf_type="log", ties="efron", conf_level=0.95, days_per_month=100.0)
-    groups = tuple(group_survival(g, time[group == g], status[group == g], conv, []) for g in ("1", "2"))
-    res = SimpleNamespace(groups=groups, label="OS", endpoint="os", reference="1", logrank={"p_value": 0.001},
-                          group_hr=lambda name: None)
+    conv = Conventions(
+        profile="r", conf_type="log", ties="efron", conf_level=0.95, days_per_month=100.0
+    )
+    groups = tuple(
+        group_survival(g, time[group == g], status[group == g], conv, []) for g in ("1", "2")
+    )
+    res = SimpleNamespace(
+        groups=groups,
+        label="OS",
+        endpoint="os",
+        reference="1",
+        logrank={"p_value": 0.001},
+        group_hr=lambda name: None,
+    )
     fig = draw_km(res, {}, KMFigure(break_months=1.0, max_months=11.0))
     risk = fig.figure.axes[1]
     got = {}

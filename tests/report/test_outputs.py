@@ -13,7 +13,9 @@ def test_every_output_is_written(study, report_dir):
     for key in study.figures:
         for fmt in ("png", "svg", "pdf"):
             assert f"figures/{key}.{fmt}" in names
-    assert {"figure1_flow", "figure2_km_pfs", "figure3_forest_pfs", "figure4_swimmer"} <= set(study.figures)
+    assert {"figure1_flow", "figure2_km_pfs", "figure3_forest_pfs", "figure4_swimmer"} <= set(
+        study.figures
+    )
 
 
 def test_results_json_is_byte_identical_across_runs(study, report_dir, study_path, tmp_path):
@@ -34,12 +36,19 @@ def test_results_json_holds_the_numbers_and_provenance(report_dir, study):
     assert data["flow"]["n_analysed"] == 42
     assert [g["n"] for g in data["flow"]["groups"]] == [18, 24]
     pfs = data["analyses"]["endpoints"]["pfs"]
-    assert pfs["logrank"]["p_value"] == float(f"{study.analyses.endpoints[0].logrank['p_value']:.12g}")
+    assert pfs["logrank"]["p_value"] == float(
+        f"{study.analyses.endpoints[0].logrank['p_value']:.12g}"
+    )
     prov = data["provenance"]
     assert len(prov["protocol_sha256"]) == 64
     assert prov["inputs"][0]["file"] == "seed_like.csv" and len(prov["inputs"][0]["sha256"]) == 64
-    assert prov["conventions"] == {"conf_level": 0.95, "conf_type": "log", "days_per_month": 30.4375,
-                                   "profile": "r", "ties": "efron"}
+    assert prov["conventions"] == {
+        "conf_level": 0.95,
+        "conf_type": "log",
+        "days_per_month": 30.4375,
+        "profile": "r",
+        "ties": "efron",
+    }
     assert {"numpy", "scipy", "python"} <= set(prov["packages"])
     assert set(data["tables"]) == set(study.tables)
 
@@ -47,7 +56,7 @@ def test_results_json_holds_the_numbers_and_provenance(report_dir, study):
 def test_csv_matches_the_table(report_dir, study):
     text = (report_dir / "tables" / "table2_response.csv").read_text(encoding="utf-8")
     assert text == study.tables["table2_response"].to_csv()
-    assert text.splitlines()[1].startswith("\"Tumour response rate, n (%)\",2 (11.1),6 (25.0),0.2566")
+    assert text.splitlines()[1].startswith('"Tumour response rate, n (%)",2 (11.1),6 (25.0),0.2566')
 
 
 def test_tables_display_in_jupyter(study):

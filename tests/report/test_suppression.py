@@ -29,10 +29,21 @@ def test_zero_is_not_masked_and_is_the_last_choice_as_complement():
 
 def test_two_dimensional_constraints_iterate_until_safe():
     # rows r1, r2 (levels) x columns g1, g2, plus the overall column: both directions add up
-    counts = {("r1", "g1"): 2, ("r1", "g2"): 30, ("r1", "all"): 32,
-              ("r2", "g1"): 16, ("r2", "g2"): 8, ("r2", "all"): 24}
-    constraints = [[("r1", "g1"), ("r2", "g1")], [("r1", "g2"), ("r2", "g2")], [("r1", "all"), ("r2", "all")],
-                   [("r1", "g1"), ("r1", "g2"), ("r1", "all")], [("r2", "g1"), ("r2", "g2"), ("r2", "all")]]
+    counts = {
+        ("r1", "g1"): 2,
+        ("r1", "g2"): 30,
+        ("r1", "all"): 32,
+        ("r2", "g1"): 16,
+        ("r2", "g2"): 8,
+        ("r2", "all"): 24,
+    }
+    constraints = [
+        [("r1", "g1"), ("r2", "g1")],
+        [("r1", "g2"), ("r2", "g2")],
+        [("r1", "all"), ("r2", "all")],
+        [("r1", "g1"), ("r1", "g2"), ("r1", "all")],
+        [("r2", "g1"), ("r2", "g2"), ("r2", "all")],
+    ]
     masked = suppress_cells(counts, constraints, threshold=5)
     assert ("r1", "g1") in masked
     assert not _recoverable(counts, constraints, masked)
@@ -42,8 +53,10 @@ def _table():
     def cells(*counts):
         return tuple(Cell(text=f"{n} (x)", count=n) for n in counts) + (Cell(text="0.5"),)
 
-    rows = (Row(label="Level A", cells=cells(3, 10), block="v", indent=1),
-            Row(label="Level B", cells=cells(15, 14), block="v", indent=1))
+    rows = (
+        Row(label="Level A", cells=cells(3, 10), block="v", indent=1),
+        Row(label="Level B", cells=cells(15, 14), block="v", indent=1),
+    )
     return Table(key="t", title="T", columns=("G1", "G2", "p"), rows=rows)
 
 
@@ -63,9 +76,16 @@ def test_threshold_zero_is_off():
 
 
 def test_flow_exclusion_counts_are_protected():
-    flow = Flow(source="s", n_identified=49, steps=(FlowStep(label="a", n_excluded=2, n_remaining=47),
-                                                     FlowStep(label="b", n_excluded=5, n_remaining=42)),
-                n_analysed=42, groups=(("A", 18), ("B", 24)))
+    flow = Flow(
+        source="s",
+        n_identified=49,
+        steps=(
+            FlowStep(label="a", n_excluded=2, n_remaining=47),
+            FlowStep(label="b", n_excluded=5, n_remaining=42),
+        ),
+        n_analysed=42,
+        groups=(("A", 18), ("B", 24)),
+    )
     hidden = suppress_flow(flow, threshold=5)
     assert "step:0" in hidden and len({"identified", "step:0", "remaining:0"} & hidden) >= 2
 
@@ -76,8 +96,9 @@ def suppressed_run(study_path, tmp_path_factory):
     from retrostudy.protocol import load_protocol
 
     protocol = load_protocol(study_path)
-    report = protocol.report.model_copy(update={"suppression": protocol.report.suppression.model_copy(
-        update={"threshold": 5})})
+    report = protocol.report.model_copy(
+        update={"suppression": protocol.report.suppression.model_copy(update={"threshold": 5})}
+    )
     out = tmp_path_factory.mktemp("suppressed")
     return run_study(protocol.model_copy(update={"report": report}), out=out), out
 
@@ -87,7 +108,9 @@ def test_shared_outputs_carry_no_small_counts(suppressed_run):
     body = result.tables["table1"].body()
     ecog = [r for r in body if r[0].strip() in ("0", "1", "2")]
     assert ecog[1][1] == "5 (28)"  # 5 is not below the threshold
-    assert ecog[2][2] == "<5" and ecog[1][2] == "<5"  # Tmab: 1 masked, and 10 so 1 = 24 - 13 - 10 fails
+    assert (
+        ecog[2][2] == "<5" and ecog[1][2] == "<5"
+    )  # Tmab: 1 masked, and 10 so 1 = 24 - 13 - 10 fails
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["analyses"] is None and data["suppression"]["threshold"] == 5
     assert data["suppression"]["cells_masked"] > 0

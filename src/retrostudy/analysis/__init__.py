@@ -41,9 +41,17 @@ class Analyses:
     def to_json(self) -> dict:
         c = self.conventions
         return {
-            "conventions": {"profile": c.profile, "conf_type": c.conf_type, "ties": c.ties,
-                            "conf_level": c.conf_level, "days_per_month": c.days_per_month},
-            "groups": [{"name": g, "label": self.group_labels.get(g, g), "n": self.n[g]} for g in self.groups],
+            "conventions": {
+                "profile": c.profile,
+                "conf_type": c.conf_type,
+                "ties": c.ties,
+                "conf_level": c.conf_level,
+                "days_per_month": c.days_per_month,
+            },
+            "groups": [
+                {"name": g, "label": self.group_labels.get(g, g), "n": self.n[g]}
+                for g in self.groups
+            ],
             "reference_group": self.reference,
             "table1": self.table1,
             "endpoints": {e.endpoint: e.to_json() for e in self.endpoints},
@@ -83,33 +91,61 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
     reference = protocol.groups.reference or (groups[-1] if groups else "")
     n = {g: int((data["group"] == g).sum()) for g in groups}
     header = [f"{labels.get(g, g)} (n = {n[g]})" for g in groups]
-    var_labels = ({d.name: d.label or d.name for d in block.derived}
-                  | {v.name: v.text for v in block.table1 if v.among is None} | {"group": "Group"})
-    level_labels = ({(d.name, str(v)): t for d in block.derived for v, t in ((True, "Yes"), (False, "No"))}
-                    | {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels})
+    var_labels = (
+        {d.name: d.label or d.name for d in block.derived}
+        | {v.name: v.text for v in block.table1 if v.among is None}
+        | {"group": "Group"}
+    )
+    level_labels = {
+        (d.name, str(v)): t for d in block.derived for v, t in ((True, "Yes"), (False, "No"))
+    } | {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels}
     tables: dict[str, Table] = {}
-    t1, t1_numbers = table1(data, groups, block, header=header, p_digits=p_digits,
-                            yates=conv.chisq_correct)
+    t1, t1_numbers = table1(
+        data, groups, block, header=header, p_digits=p_digits, yates=conv.chisq_correct
+    )
     if block.table1:
         tables["table1"] = t1
-    endpoints = tuple(analyse_endpoint(data, groups, s, reference, conv, block.epv_min) for s in block.survival)
+    endpoints = tuple(
+        analyse_endpoint(data, groups, s, reference, conv, block.epv_min) for s in block.survival
+    )
     for res in endpoints:
         tables[f"survival_{res.endpoint}"] = survival_table(res, labels, conv, p_digits)
-        tables[f"cox_{res.endpoint}"] = cox_table(res, labels, var_labels, conv, p_digits, level_labels)
+        tables[f"cox_{res.endpoint}"] = cox_table(
+            res, labels, var_labels, conv, p_digits, level_labels
+        )
     response = {}
     if block.response is not None:
-        t2, response = response_table(data, groups, block.response, header=header,
-                                      conf_level=block.conf_level, p_digits=p_digits,
-                                      yates=conv.chisq_correct)
+        t2, response = response_table(
+            data,
+            groups,
+            block.response,
+            header=header,
+            conf_level=block.conf_level,
+            p_digits=p_digits,
+            yates=conv.chisq_correct,
+        )
         tables["table2_response"] = t2
     fu = tuple(follow_up(data, groups, block.followup.endpoint, conv)) if block.followup else ()
     if fu:
         tables["followup"] = followup_table(fu, labels)
     disc = {}
     if block.discontinuation is not None and block.discontinuation.column in data.columns:
-        tables["discontinuation"], disc = discontinuation_table(data, groups, block.discontinuation, header)
+        tables["discontinuation"], disc = discontinuation_table(
+            data, groups, block.discontinuation, header
+        )
     warnings = tuple(w for e in endpoints for w in e.warnings)
-    return Analyses(conventions=conv, groups=tuple(groups), group_labels=labels, reference=reference, n=n,
-                    table1=t1_numbers, endpoints=endpoints, response=response, followup=fu,
-                    discontinuation=disc, tables=tables, warnings=warnings,
-                    level_labels=level_labels)
+    return Analyses(
+        conventions=conv,
+        groups=tuple(groups),
+        group_labels=labels,
+        reference=reference,
+        n=n,
+        table1=t1_numbers,
+        endpoints=endpoints,
+        response=response,
+        followup=fu,
+        discontinuation=disc,
+        tables=tables,
+        warnings=warnings,
+        level_labels=level_labels,
+    )

@@ -29,10 +29,16 @@ class CoxModel:
     levels: dict  # categorical covariate -> its levels, reference first
 
     def to_json(self) -> dict:
-        return {"name": self.name, "covariates": list(self.covariates), "n": self.n,
-                "n_events": self.n_events, "events_per_term": self.epv,
-                "coefficients": list(self.coefficients), "tests": self.tests,
-                "reference_levels": {k: v[0] for k, v in self.levels.items()}}
+        return {
+            "name": self.name,
+            "covariates": list(self.covariates),
+            "n": self.n,
+            "n_events": self.n_events,
+            "events_per_term": self.epv,
+            "coefficients": list(self.coefficients),
+            "tests": self.tests,
+            "reference_levels": {k: v[0] for k, v in self.levels.items()},
+        }
 
 
 def _is_categorical(series: pd.Series) -> bool:
@@ -73,14 +79,24 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
     for test in ("lr", "wald", "score"):
         res = getattr(fit, f"{test}_test", None) or getattr(fit, test, None)
         if res is not None:
-            tests[test] = {"statistic": _stats._f(getattr(res, "statistic", np.nan)),
-                           "df": _stats._f(getattr(res, "df", np.nan)), "p_value": _stats.p_of(res)}
+            tests[test] = {
+                "statistic": _stats._f(getattr(res, "statistic", np.nan)),
+                "df": _stats._f(getattr(res, "df", np.nan)),
+                "p_value": _stats.p_of(res),
+            }
     conc = getattr(fit, "concordance", None)
     if conc is not None:
         tests["concordance"] = _stats._f(getattr(conc, "estimate", conc))
-    return CoxModel(name=name, covariates=tuple(covariates), n=len(d), n_events=n_events,
-                    coefficients=tuple(coefs), epv=n_events / max(len(coefs), 1), tests=tests,
-                    levels=levels)
+    return CoxModel(
+        name=name,
+        covariates=tuple(covariates),
+        n=len(d),
+        n_events=n_events,
+        coefficients=tuple(coefs),
+        epv=n_events / max(len(coefs), 1),
+        tests=tests,
+        levels=levels,
+    )
 
 
 def cox_models(data: pd.DataFrame, spec, reference_group: str, conv) -> list[CoxModel]:
@@ -89,7 +105,9 @@ def cox_models(data: pd.DataFrame, spec, reference_group: str, conv) -> list[Cox
         for cov in spec.adjust:
             models.append(fit_model(data, f"univariable:{cov}", [cov], spec, reference_group, conv))
     if spec.adjust:
-        models.append(fit_model(data, "adjusted", ["group", *spec.adjust], spec, reference_group, conv))
+        models.append(
+            fit_model(data, "adjusted", ["group", *spec.adjust], spec, reference_group, conv)
+        )
     return models
 
 

@@ -34,60 +34,117 @@ class EndpointResult:
         return next((c for c in m.coefficients if c["variable"] == "group"), None)
 
     def to_json(self) -> dict:
-        return {"label": self.label, "reference_group": self.reference,
-                "n_excluded_missing": self.n_excluded,
-                "groups": {g.group: g.to_json() for g in self.groups},
-                "logrank": self.logrank, "cox": [m.to_json() for m in self.cox],
-                "warnings": list(self.warnings)}
+        return {
+            "label": self.label,
+            "reference_group": self.reference,
+            "n_excluded_missing": self.n_excluded,
+            "groups": {g.group: g.to_json() for g in self.groups},
+            "logrank": self.logrank,
+            "cox": [m.to_json() for m in self.cox],
+            "warnings": list(self.warnings),
+        }
 
 
-def analyse_endpoint(data: pd.DataFrame, groups: list[str], spec, reference: str, conv,
-                     epv_min: float) -> EndpointResult:
+def analyse_endpoint(
+    data: pd.DataFrame, groups: list[str], spec, reference: str, conv, epv_min: float
+) -> EndpointResult:
     ep = spec.endpoint
     d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
     per_group = tuple(
-        group_survival(g, d.loc[d["group"] == g, f"{ep}_days"], d.loc[d["group"] == g, f"{ep}_event"],
-                       conv, spec.landmarks)
-        for g in groups if (d["group"] == g).any()
+        group_survival(
+            g,
+            d.loc[d["group"] == g, f"{ep}_days"],
+            d.loc[d["group"] == g, f"{ep}_event"],
+            conv,
+            spec.landmarks,
+        )
+        for g in groups
+        if (d["group"] == g).any()
     )
     lr = _stats.logrank(d[f"{ep}_days"], d[f"{ep}_event"], d["group"].astype(str))
-    logrank = {"statistic": _stats._f(lr.statistic), "df": _stats._f(lr.df), "p_value": _stats.p_of(lr),
-               "observed": [float(v) for v in np.atleast_1d(lr.observed)],
-               "expected": [float(v) for v in np.atleast_1d(lr.expected)],
-               "groups": [str(g) for g in np.atleast_1d(lr.groups)]}
+    logrank = {
+        "statistic": _stats._f(lr.statistic),
+        "df": _stats._f(lr.df),
+        "p_value": _stats.p_of(lr),
+        "observed": [float(v) for v in np.atleast_1d(lr.observed)],
+        "expected": [float(v) for v in np.atleast_1d(lr.expected)],
+        "groups": [str(g) for g in np.atleast_1d(lr.groups)],
+    }
     models = tuple(cox_models(d, spec, reference, conv))
-    return EndpointResult(endpoint=ep, label=spec.text, groups=per_group, logrank=logrank, cox=models,
-                          reference=reference, warnings=tuple(epv_warnings(list(models), ep, epv_min)),
-                          n_excluded=len(data) - len(d))
+    return EndpointResult(
+        endpoint=ep,
+        label=spec.text,
+        groups=per_group,
+        logrank=logrank,
+        cox=models,
+        reference=reference,
+        warnings=tuple(epv_warnings(list(models), ep, epv_min)),
+        n_excluded=len(data) - len(d),
+    )
 
 
 def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: int) -> Table:
     lms = sorted({m for g in res.groups for m in g.landmarks})
     pct = int(round(conv.conf_level * 100))
-    columns = ("Patients", "Events", f"Median, months ({pct}% CI)",
-               *[f"{m:g}-month survival, % ({pct}% CI)" for m in lms])
+    columns = (
+        "Patients",
+        "Events",
+        f"Median, months ({pct}% CI)",
+        *[f"{m:g}-month survival, % ({pct}% CI)" for m in lms],
+    )
     rows = []
     for g in res.groups:
         land = [fmt.estimate_ci(*(100 * v for v in g.landmarks[m])) for m in lms]
-        rows.append(Row(label=labels.get(g.group, g.group),
-                        cells=(Cell(text=str(g.n), count=g.n), Cell(text=str(g.n_events), count=g.n_events),
-                               Cell(text=fmt.estimate_ci(*g.median)), *text_cells(*land))))
+        rows.append(
+            Row(
+                label=labels.get(g.group, g.group),
+                cells=(
+                    Cell(text=str(g.n), count=g.n),
+                    Cell(text=str(g.n_events), count=g.n_events),
+                    Cell(text=fmt.estimate_ci(*g.median)),
+                    *text_cells(*land),
+                ),
+            )
+        )
     notes = [f"Log-rank test p = {fmt.p_value(res.logrank['p_value'], p_digits)}."]
     hr = res.group_hr("unadjusted")
     if hr:
-        notes.append(f"Hazard ratio {labels.get(hr['level'], hr['level'])} vs {labels.get(res.reference, res.reference)} "
-                     f"(reference): {fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}.")
-    notes.append(f"Kaplan{chr(0x2013)}Meier estimates; {conv.conf_type} CI (Greenwood); the median's CI is where "
-                 f"the CI bands cross 0.5 (R survival); NE = not estimable. Months = days / {conv.days_per_month:g}.")
-    return Table(key=f"survival_{res.endpoint}", title=f"{res.label} by group", columns=columns,
-                 rows=tuple(rows), footnotes=tuple(notes), stub="Group")
+        notes.append(
+            f"Hazard ratio {labels.get(hr['level'], hr['level'])} vs "
+            f"{labels.get(res.reference, res.reference)} (reference): "
+            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}."
+        )
+    notes.append(
+        f"Kaplan\u2013Meier estimates; {conv.conf_type} CI (Greenwood); the median's CI is where "
+        "the CI bands cross 0.5 (R survival); NE = not estimable. "
+        f"Months = days / {conv.days_per_month:g}."
+    )
+    return Table(
+        key=f"survival_{res.endpoint}",
+        title=f"{res.label} by group",
+        columns=columns,
+        rows=tuple(rows),
+        footnotes=tuple(notes),
+        stub="Group",
+    )
 
 
-def cox_table(res: EndpointResult, labels: dict[str, str], var_labels: dict[str, str], conv,
-              p_digits: int, level_labels: dict | None = None) -> Table:
+def cox_table(
+    res: EndpointResult,
+    labels: dict[str, str],
+    var_labels: dict[str, str],
+    conv,
+    p_digits: int,
+    level_labels: dict | None = None,
+) -> Table:
     """Unadjusted (group alone; each covariate alone) and adjusted HRs, one row per level."""
     level_labels = level_labels or {}
-    unadj = {(c["variable"], str(c["level"])): c for m in res.cox if m.name != "adjusted" for c in m.coefficients}
+    unadj = {
+        (c["variable"], str(c["level"])): c
+        for m in res.cox
+        if m.name != "adjusted"
+        for c in m.coefficients
+    }
     adj_model = res.model("adjusted")
     adj = {(c["variable"], str(c["level"])): c for c in adj_model.coefficients} if adj_model else {}
     refs = {k: v[0] for m in res.cox for k, v in m.levels.items()}
@@ -96,25 +153,44 @@ def cox_table(res: EndpointResult, labels: dict[str, str], var_labels: dict[str,
     for var, level in dict.fromkeys([*unadj, *adj]):
         if var not in seen:
             seen.add(var)
-            rows.append(Row(label=var_labels.get(var, var), cells=text_cells(*[""] * width), heading=True))
+            rows.append(
+                Row(label=var_labels.get(var, var), cells=text_cells(*[""] * width), heading=True)
+            )
             if var in refs:
                 ref = _level_text(var, refs[var], labels, level_labels)
-                rows.append(Row(label=ref, cells=text_cells(*("1 (reference)", "") * (width // 2)), indent=1))
+                rows.append(
+                    Row(
+                        label=ref, cells=text_cells(*("1 (reference)", "") * (width // 2)), indent=1
+                    )
+                )
         label = _level_text(var, level, labels, level_labels) if level != "None" else "per unit"
         cells = [*_hr_cells(unadj.get((var, level)), p_digits)]
         if adj_model:
             cells += _hr_cells(adj.get((var, level)), p_digits)
         rows.append(Row(label=label, cells=tuple(cells), indent=1))
     pct = int(round(conv.conf_level * 100))
-    columns = (f"Unadjusted HR ({pct}% CI)", "p value") + ((f"Adjusted HR ({pct}% CI)", "p value") if adj_model else ())
-    notes = [f"Cox proportional-hazards models, {conv.ties} method for ties; Wald CIs and p values. "
-             "Unadjusted: each variable alone."]
+    columns = (f"Unadjusted HR ({pct}% CI)", "p value") + (
+        (f"Adjusted HR ({pct}% CI)", "p value") if adj_model else ()
+    )
+    notes = [
+        f"Cox proportional-hazards models, {conv.ties} method for ties; Wald CIs and p values. "
+        "Unadjusted: each variable alone."
+    ]
     if adj_model:
-        notes.append("Adjusted: one model with " + ", ".join(var_labels.get(c, c) for c in adj_model.covariates)
-                     + f" (n = {adj_model.n}, {adj_model.n_events} events).")
+        notes.append(
+            "Adjusted: one model with "
+            + ", ".join(var_labels.get(c, c) for c in adj_model.covariates)
+            + f" (n = {adj_model.n}, {adj_model.n_events} events)."
+        )
     notes += list(res.warnings)
-    return Table(key=f"cox_{res.endpoint}", title=f"Hazard ratios for {res.label}", columns=columns,
-                 rows=tuple(rows), footnotes=tuple(notes), stub="Variable")
+    return Table(
+        key=f"cox_{res.endpoint}",
+        title=f"Hazard ratios for {res.label}",
+        columns=columns,
+        rows=tuple(rows),
+        footnotes=tuple(notes),
+        stub="Variable",
+    )
 
 
 def _level_text(var: str, level, labels: dict, level_labels: dict) -> str:
@@ -127,5 +203,7 @@ def _level_text(var: str, level, labels: dict, level_labels: dict) -> str:
 def _hr_cells(c: dict | None, p_digits: int) -> tuple[Cell, Cell]:
     if c is None:
         return Cell(text=""), Cell(text="")
-    return (Cell(text=fmt.estimate_ci(c["hazard_ratio"], c["conf_low"], c["conf_high"], 2)),
-            Cell(text=fmt.p_value(c["p_value"], p_digits)))
+    return (
+        Cell(text=fmt.estimate_ci(c["hazard_ratio"], c["conf_low"], c["conf_high"], 2)),
+        Cell(text=fmt.p_value(c["p_value"], p_digits)),
+    )

@@ -23,21 +23,48 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[l
     ok = (table.sum(1) > 0).all() and len(groups) > 1
     test = choose_test(rate, len(groups), table, yates) if ok else "none"
     p = run_test(test, table=table) if test != "none" else float("nan")
-    cis = [_stats.binom_ci(x, n, spec.ci_method, conf_level) if n else (np.nan, np.nan) for x, n in zip(xs, ns, strict=True)]
+    cis = [
+        _stats.binom_ci(x, n, spec.ci_method, conf_level) if n else (np.nan, np.nan)
+        for x, n in zip(xs, ns, strict=True)
+    ]
     p_text = fmt.p_value(p, p_digits) if test != "none" else ""
     rows = [
-        Row(label=f"{rate.text}, n (%)", cells=(*[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)], Cell(text=p_text))),
-        Row(label=f"{int(round(conf_level * 100))}% CI, %", indent=1,
-            cells=(*[Cell(text=fmt.interval(100 * lo, 100 * hi)) for lo, hi in cis], Cell(text=""))),
+        Row(
+            label=f"{rate.text}, n (%)",
+            cells=(
+                *[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)],
+                Cell(text=p_text),
+            ),
+        ),
+        Row(
+            label=f"{int(round(conf_level * 100))}% CI, %",
+            indent=1,
+            cells=(*[Cell(text=fmt.interval(100 * lo, 100 * hi)) for lo, hi in cis], Cell(text="")),
+        ),
     ]
-    numbers = {"name": rate.name, "label": rate.text, "test": test, "p_value": p,
-               "groups": {g: {"x": x, "n": n, "proportion": x / n if n else None, "conf_low": lo, "conf_high": hi}
-                          for g, x, n, (lo, hi) in zip(groups, xs, ns, cis, strict=True)}}
+    numbers = {
+        "name": rate.name,
+        "label": rate.text,
+        "test": test,
+        "p_value": p,
+        "groups": {
+            g: {"x": x, "n": n, "proportion": x / n if n else None, "conf_low": lo, "conf_high": hi}
+            for g, x, n, (lo, hi) in zip(groups, xs, ns, cis, strict=True)
+        },
+    }
     return rows, numbers
 
 
-def response_table(data: pd.DataFrame, groups: list[str], spec, *, header, conf_level: float,
-                   p_digits: int = 4, yates: bool = False) -> tuple[Table, dict]:
+def response_table(
+    data: pd.DataFrame,
+    groups: list[str],
+    spec,
+    *,
+    header,
+    conf_level: float,
+    p_digits: int = 4,
+    yates: bool = False,
+) -> tuple[Table, dict]:
     rows: list[Row] = []
     rates = []
     for rate in spec.rates:
@@ -53,8 +80,14 @@ def response_table(data: pd.DataFrame, groups: list[str], spec, *, header, conf_
     footnotes.append(f"Percentages of all patients in the group. CI: {_CI_NAMES[spec.ci_method]}.")
     if tests:
         footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
-    table = Table(key="table2_response", title="Table 2. Best response", columns=(*header, "p value"),
-                  rows=tuple(rows), footnotes=tuple(footnotes), stub="")
+    table = Table(
+        key="table2_response",
+        title="Table 2. Best response",
+        columns=(*header, "p value"),
+        rows=tuple(rows),
+        footnotes=tuple(footnotes),
+        stub="",
+    )
     return table, {"rates": rates, "best_response": counts}
 
 
@@ -72,20 +105,48 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
     for value, label in cats:
         xs = [int((f[col] == value).sum()) for f in frames]
         counts[str(value)] = dict(zip(groups, xs, strict=True))
-        rows.append(Row(label=f"{_long(label)}, n (%)", block="bor",
-                        cells=(*[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)], Cell(text=""))))
+        rows.append(
+            Row(
+                label=f"{_long(label)}, n (%)",
+                block="bor",
+                cells=(
+                    *[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)],
+                    Cell(text=""),
+                ),
+            )
+        )
     miss = [int(f[col].isna().sum()) for f in frames]
     if sum(miss):
         counts["missing"] = dict(zip(groups, miss, strict=True))
-        rows.append(Row(label="Not assessed, n (%)", block="bor",
-                        cells=(*[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(miss, ns, strict=True)], Cell(text=""))))
+        rows.append(
+            Row(
+                label="Not assessed, n (%)",
+                block="bor",
+                cells=(
+                    *[
+                        Cell(text=fmt.count_pct(x, n), count=x)
+                        for x, n in zip(miss, ns, strict=True)
+                    ],
+                    Cell(text=""),
+                ),
+            )
+        )
     return rows, counts
 
 
-_CI_NAMES = {"clopper-pearson": "Clopper\u2013Pearson exact", "wilson": "Wilson score",
-             "wilson-cc": "Wilson score with continuity correction"}
-_LONG = {"CR": "Complete response", "PR": "Partial response", "SD": "Stable disease",
-         "PD": "Progressive disease", "NE": "Not evaluable", "NON_CR_NON_PD": "Non-CR/non-PD"}
+_CI_NAMES = {
+    "clopper-pearson": "Clopper\u2013Pearson exact",
+    "wilson": "Wilson score",
+    "wilson-cc": "Wilson score with continuity correction",
+}
+_LONG = {
+    "CR": "Complete response",
+    "PR": "Partial response",
+    "SD": "Stable disease",
+    "PD": "Progressive disease",
+    "NE": "Not evaluable",
+    "NON_CR_NON_PD": "Non-CR/non-PD",
+}
 
 
 def _long(label: str) -> str:

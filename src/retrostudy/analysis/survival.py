@@ -42,7 +42,9 @@ class GroupSurvival:
         return {
             "n": self.n,
             "n_events": self.n_events,
-            "median_months": dict(zip(("estimate", "conf_low", "conf_high"), self.median, strict=True)),
+            "median_months": dict(
+                zip(("estimate", "conf_low", "conf_high"), self.median, strict=True)
+            ),
             "landmarks": [
                 {"months": m, "survival": s, "conf_low": lo, "conf_high": hi}
                 for m, (s, lo, hi) in sorted(self.landmarks.items())
@@ -58,7 +60,10 @@ def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
     med = tuple(v / per for v in _stats.km_median(fit))
     lm_days = [m * per for m in landmarks]
     s, lo, hi = _stats.km_at(fit, lm_days) if landmarks else ([], [], [])
-    lms = {float(m): (float(a), float(b), float(c)) for m, a, b, c in zip(landmarks, s, lo, hi, strict=True)}
+    lms = {
+        float(m): (float(a), float(b), float(c))
+        for m, a, b, c in zip(landmarks, s, lo, hi, strict=True)
+    }
     censored = np.unique(days[event == 0]) / per
     curve = {
         "time": np.asarray(fit.time, float) / per,
@@ -66,11 +71,21 @@ def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
         "conf_low": np.asarray(fit.conf_low, float),
         "conf_high": np.asarray(fit.conf_high, float),
         "censor_times": censored,
-        "censor_survival": _step_at(np.asarray(fit.time, float) / per, np.asarray(fit.survival, float), censored),
+        "censor_survival": _step_at(
+            np.asarray(fit.time, float) / per, np.asarray(fit.survival, float), censored
+        ),
     }
-    return GroupSurvival(group=group, n=int(days.size), n_events=int(event.sum()), median=med,
-                         landmarks=lms, curve=curve, time_days=days, event=event,
-                         days_per_month=per)
+    return GroupSurvival(
+        group=group,
+        n=int(days.size),
+        n_events=int(event.sum()),
+        median=med,
+        landmarks=lms,
+        curve=curve,
+        time_days=days,
+        event=event,
+        days_per_month=per,
+    )
 
 
 def _step_at(times: np.ndarray, surv: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -87,9 +102,14 @@ class FollowUpSummary:
     reverse_km: tuple[float, float, float]  # median potential follow-up (reverse KM), months
 
     def to_json(self) -> dict:
-        return {"observed_median_months": self.median, "observed_min_months": self.low,
-                "observed_max_months": self.high,
-                "reverse_km_median_months": dict(zip(("estimate", "conf_low", "conf_high"), self.reverse_km, strict=True))}
+        return {
+            "observed_median_months": self.median,
+            "observed_min_months": self.low,
+            "observed_max_months": self.high,
+            "reverse_km_median_months": dict(
+                zip(("estimate", "conf_low", "conf_high"), self.reverse_km, strict=True)
+            ),
+        }
 
 
 def follow_up(data: pd.DataFrame, groups: list[str], endpoint: str, conv) -> list[FollowUpSummary]:
@@ -103,6 +123,13 @@ def follow_up(data: pd.DataFrame, groups: list[str], endpoint: str, conv) -> lis
         rev = _stats.kaplan_meier(days, 1 - ev, conv) if (ev == 0).any() else None
         rk = tuple(v / conv.days_per_month for v in _stats.km_median(rev)) if rev else (np.nan,) * 3
         m = days / conv.days_per_month
-        out.append(FollowUpSummary(group=g, median=float(np.median(m)), low=float(m.min()),
-                                   high=float(m.max()), reverse_km=rk))
+        out.append(
+            FollowUpSummary(
+                group=g,
+                median=float(np.median(m)),
+                low=float(m.min()),
+                high=float(m.max()),
+                reverse_km=rk,
+            )
+        )
     return out

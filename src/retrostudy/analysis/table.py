@@ -40,8 +40,12 @@ class Table:
     row_total: tuple[int, tuple[int, ...]] | None = None
     notes: tuple[str, ...] = field(default=())
 
-    def with_rows(self, rows: tuple[Row, ...], *, footnotes: tuple[str, ...] | None = None) -> Table:
-        return replace(self, rows=rows, footnotes=self.footnotes if footnotes is None else footnotes)
+    def with_rows(
+        self, rows: tuple[Row, ...], *, footnotes: tuple[str, ...] | None = None
+    ) -> Table:
+        return replace(
+            self, rows=rows, footnotes=self.footnotes if footnotes is None else footnotes
+        )
 
     def body(self) -> list[list[str]]:
         """The table as lists of strings, label first, indentation as leading spaces."""
@@ -85,7 +89,8 @@ class Table:
         head = "".join(f"<th>{esc(c)}</th>" for c in (self.stub, *self.columns))
         body = "".join(
             "<tr>"
-            + f'<td style="padding-left:{0.3 + 1.2 * r.indent}em;text-align:left">{esc(r.label)}</td>'
+            + f'<td style="padding-left:{0.3 + 1.2 * r.indent}em;text-align:left">'
+            + f"{esc(r.label)}</td>"
             + "".join(f"<td>{esc(c.text)}</td>" for c in r.cells)
             + "</tr>"
             for r in self.rows

@@ -120,7 +120,9 @@ class _Builder:
         if self.block.overall:
             cells.append(Cell(text=_summary(np.concatenate(samples), var.summary, var.digits)))
         indent = 1 if var.among else 0
-        self.rows.append(Row(label=var.text, cells=self.pad(cells, self.p_cell(test, p), smd), indent=indent))
+        self.rows.append(
+            Row(label=var.text, cells=self.pad(cells, self.p_cell(test, p), smd), indent=indent)
+        )
         self.missing_row(var, frames, indent + 1)
         self.numbers.append(_continuous_numbers(var, samples, self.groups, test, p))
 
@@ -140,19 +142,41 @@ class _Builder:
             self._binary_row(var, counts, denoms, test, p, smd)
         else:
             empty = [Cell(text="")] * (len(self.groups) + int(self.block.overall))
-            self.rows.append(Row(label=var.text, cells=self.pad(empty, self.p_cell(test, p), smd), heading=True))
+            self.rows.append(
+                Row(label=var.text, cells=self.pad(empty, self.p_cell(test, p), smd), heading=True)
+            )
             for (_, label), row in zip(levels, counts, strict=True):
-                self.rows.append(Row(label=label, cells=self.pad(self._count_cells(row, denoms, var)), indent=1, block=var.name))
+                self.rows.append(
+                    Row(
+                        label=label,
+                        cells=self.pad(self._count_cells(row, denoms, var)),
+                        indent=1,
+                        block=var.name,
+                    )
+                )
         self.missing_row(var, frames, 1)
-        self.numbers.append({"variable": var.name, "label": var.text, "kind": var.kind, "test": test,
-                             "p_value": p, "levels": [lab for _, lab in levels],
-                             "values": [_key(v) for v, _ in levels],
-                             "counts": {g: counts[:, j].tolist() for j, g in enumerate(self.groups)}})
+        self.numbers.append(
+            {
+                "variable": var.name,
+                "label": var.text,
+                "kind": var.kind,
+                "test": test,
+                "p_value": p,
+                "levels": [lab for _, lab in levels],
+                "values": [_key(v) for v, _ in levels],
+                "counts": {g: counts[:, j].tolist() for j, g in enumerate(self.groups)},
+            }
+        )
 
     def _count_cells(self, row, denoms, var) -> list[Cell]:
-        cells = [Cell(text=fmt.count_pct(int(n), int(d), 0), count=int(n)) for n, d in zip(row, denoms, strict=True)]
+        cells = [
+            Cell(text=fmt.count_pct(int(n), int(d), 0), count=int(n))
+            for n, d in zip(row, denoms, strict=True)
+        ]
         if self.block.overall:
-            cells.append(Cell(text=fmt.count_pct(int(row.sum()), int(denoms.sum()), 0), count=int(row.sum())))
+            cells.append(
+                Cell(text=fmt.count_pct(int(row.sum()), int(denoms.sum()), 0), count=int(row.sum()))
+            )
         return cells
 
     def _binary_row(self, var, counts, denoms, test, p, smd) -> None:
@@ -161,7 +185,9 @@ class _Builder:
 
 
 def _superscript(mark: str) -> str:
-    return mark.translate(str.maketrans("abcdefgh", "\u1d43\u1d47\u1d9c\u1d48\u1d49\u1da0\u1d4d\u02b0"))
+    return mark.translate(
+        str.maketrans("abcdefgh", "\u1d43\u1d47\u1d9c\u1d48\u1d49\u1da0\u1d4d\u02b0")
+    )
 
 
 def _levels(var, values: pd.Series) -> list[tuple[object, str]]:
@@ -184,16 +210,32 @@ def _continuous_numbers(var, samples, groups, test, p) -> dict:
     for g, s in zip([*groups, "overall"], [*samples, pooled], strict=True):
         if s.size:
             q1, q3 = np.quantile(s, [0.25, 0.75], method="averaged_inverted_cdf")
-            stats[g] = {"n": int(s.size), "median": float(np.median(s)), "min": float(s.min()),
-                        "max": float(s.max()), "q1": float(q1), "q3": float(q3), "mean": float(np.mean(s))}
+            stats[g] = {
+                "n": int(s.size),
+                "median": float(np.median(s)),
+                "min": float(s.min()),
+                "max": float(s.max()),
+                "q1": float(q1),
+                "q3": float(q3),
+                "mean": float(np.mean(s)),
+            }
         else:
             stats[g] = {"n": 0}
-    return {"variable": var.name, "label": var.text, "kind": "continuous", "among": var.among,
-            "summary": var.summary, "test": test, "p_value": p, "groups": stats}
+    return {
+        "variable": var.name,
+        "label": var.text,
+        "kind": "continuous",
+        "among": var.among,
+        "summary": var.summary,
+        "test": test,
+        "p_value": p,
+        "groups": stats,
+    }
 
 
-def table1(data: pd.DataFrame, groups: list[str], block, *, header, p_digits: int = 4,
-           yates: bool = False) -> tuple[Table, list[dict]]:
+def table1(
+    data: pd.DataFrame, groups: list[str], block, *, header, p_digits: int = 4, yates: bool = False
+) -> tuple[Table, list[dict]]:
     """Build Table 1 from the analysis dataset (one row per patient, a ``group`` column)."""
     b = _Builder(data, groups, block, p_digits, yates)
     for var in block.table1:
@@ -201,11 +243,25 @@ def table1(data: pd.DataFrame, groups: list[str], block, *, header, p_digits: in
             b.continuous(var)
         else:
             b.categorical(var)
-    columns = tuple(header) + (("Overall",) if block.overall else ()) + (("SMD",) if block.smd else ()) + ("p value",)
-    footnotes = [_describe(block)] + [f"{_superscript(m)} {TEST_NAMES[t]}." for t, m in b.marks.items()]
+    columns = (
+        tuple(header)
+        + (("Overall",) if block.overall else ())
+        + (("SMD",) if block.smd else ())
+        + ("p value",)
+    )
+    footnotes = [_describe(block)] + [
+        f"{_superscript(m)} {TEST_NAMES[t]}." for t, m in b.marks.items()
+    ]
     row_total = (len(groups), tuple(range(len(groups)))) if block.overall else None
-    table = Table(key="table1", title="Table 1. Patient characteristics", columns=columns,
-                  rows=tuple(b.rows), footnotes=tuple(footnotes), stub="Characteristic", row_total=row_total)
+    table = Table(
+        key="table1",
+        title="Table 1. Patient characteristics",
+        columns=columns,
+        rows=tuple(b.rows),
+        footnotes=tuple(footnotes),
+        stub="Characteristic",
+        row_total=row_total,
+    )
     return table, b.numbers
 
 

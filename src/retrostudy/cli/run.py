@@ -48,12 +48,24 @@ def register(sub) -> None:
 
 
 def add_common(p, default_out: str = "report") -> None:
-    p.add_argument("--out", metavar="DIR", default=default_out,
-                   help=f"folder for the report files (created; default: ./{default_out})")
-    p.add_argument("--engine", default="duckdb", choices=["duckdb"],
-                   help="database engine that holds the records (default: duckdb, in memory)")
-    p.add_argument("--profile", choices=["r", "sas", "ezr"], default=None,
-                   help="statistical conventions (default: the protocol's, else r)")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        default=default_out,
+        help=f"folder for the report files (created; default: ./{default_out})",
+    )
+    p.add_argument(
+        "--engine",
+        default="duckdb",
+        choices=["duckdb"],
+        help="database engine that holds the records (default: duckdb, in memory)",
+    )
+    p.add_argument(
+        "--profile",
+        choices=["r", "sas", "ezr"],
+        default=None,
+        help="statistical conventions (default: the protocol's, else r)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 
@@ -64,12 +76,14 @@ def run_and_summarise(protocol: Path, args) -> int:
 
     console = Console(stderr=True, highlight=False, quiet=args.quiet)
     with console.status("Starting", spinner="dots") as status:
+
         def progress(message: str) -> None:
             status.update(message + " ...")
             console.log(message, markup=False)
 
-        result = run_study(protocol, engine=args.engine, out=args.out, profile=args.profile,
-                           progress=progress)
+        result = run_study(
+            protocol, engine=args.engine, out=args.out, profile=args.profile, progress=progress
+        )
     summarise(console, result, Path(args.out))
     return 0
 
@@ -81,10 +95,15 @@ def summarise(console, result, out: Path) -> None:
     groups = ", ".join(f"{an.group_labels.get(g, g)} {an.n[g]}" for g in an.groups)
     console.print(f"[bold]{len(result.dataset)} patients analysed[/] ({groups})")
     for ep in an.endpoints:
-        medians = "; ".join(f"{an.group_labels.get(g.group, g.group)} {fmt.estimate_ci(*g.median)}"
-                            for g in ep.groups)
-        console.print(f"{ep.label}: median months {medians}; log-rank p = "
-                      f"{fmt.p_value(ep.logrank['p_value'])}", markup=False)
+        medians = "; ".join(
+            f"{an.group_labels.get(g.group, g.group)} {fmt.estimate_ci(*g.median)}"
+            for g in ep.groups
+        )
+        console.print(
+            f"{ep.label}: median months {medians}; log-rank p = "
+            f"{fmt.p_value(ep.logrank['p_value'])}",
+            markup=False,
+        )
     for w in an.warnings:
         console.print(f"[yellow]warning[/]: {w}")
     console.print(f"Report written to [bold]{out}/[/] (open {out / 'report.html'})")

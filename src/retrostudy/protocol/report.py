@@ -38,7 +38,9 @@ class KMFigure(Block):
 class ReportBlock(Block):
     title: str | None = None  # None: [study].title
     subtitle: str | None = None
-    outputs: list[Output] = Field(default_factory=lambda: ["html", "docx", "csv", "json", "figures"])
+    outputs: list[Output] = Field(
+        default_factory=lambda: ["html", "docx", "csv", "json", "figures"]
+    )
     figure_formats: list[FigureFormat] = Field(default_factory=lambda: ["png", "svg", "pdf"])
     p_digits: int = Field(default=4, ge=1, le=6)  # the seed prints 4 decimals
     km: KMFigure = Field(default_factory=KMFigure)

@@ -35,8 +35,11 @@ class ReportContext:
     @property
     def var_labels(self) -> dict[str, str]:
         block = self.protocol.analyses
-        return ({d.name: d.label or d.name for d in block.derived}
-                | {v.name: v.text for v in block.table1 if v.among is None} | {"group": "Group"})
+        return (
+            {d.name: d.label or d.name for d in block.derived}
+            | {v.name: v.text for v in block.table1 if v.among is None}
+            | {"group": "Group"}
+        )
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -54,8 +57,13 @@ class ReportContext:
             ("Confidence level", f"{c.conf_level:g}"),
             ("Months", f"days / {c.days_per_month:g}"),
             ("Protocol SHA-256", str(prov.get("protocol_sha256"))),
-            ("Input files (SHA-256)", ", ".join(f"{f['file']} ({(f['sha256'] or '')[:12]})"
-                                                 for f in prov.get("inputs", [])) or "none"),
+            (
+                "Input files (SHA-256)",
+                ", ".join(
+                    f"{f['file']} ({(f['sha256'] or '')[:12]})" for f in prov.get("inputs", [])
+                )
+                or "none",
+            ),
             ("Software", ", ".join(f"{k} {v}" for k, v in sorted(pk.items()))),
             ("Engine", str(prov.get("engine"))),
         ]
@@ -85,7 +93,10 @@ def make_report(ctx: ReportContext) -> Report:
         flow=None if ctx.flow is None else _flow_json(ctx.flow, built.flow_hidden, supp),
         analyses=None if sharing else ctx.analyses.to_json(),
         tables={k: t.to_json() for k, t in built.tables.items()},
-        figures=[{"key": k, "title": f.title, "caption": f.caption} for k, f in sorted(built.figures.items())],
+        figures=[
+            {"key": k, "title": f.title, "caption": f.caption}
+            for k, f in sorted(built.figures.items())
+        ],
         published=None if sharing else ctx.published,
         provenance=ctx.provenance,
         suppression={"threshold": supp.threshold, "cells_masked": built.cells_masked},
@@ -93,10 +104,14 @@ def make_report(ctx: ReportContext) -> Report:
     )
     results["numbers_at_risk"] = _numbers_at_risk(ctx, supp)
     outputs = set(ctx.protocol.report.outputs)
-    return Report(tables=built.tables, figures=built.figures, results=results,
-                  html=render_html(built.document) if "html" in outputs else "",
-                  docx=render_docx(built.document) if "docx" in outputs else b"",
-                  rendered=built.rendered)
+    return Report(
+        tables=built.tables,
+        figures=built.figures,
+        results=results,
+        html=render_html(built.document) if "html" in outputs else "",
+        docx=render_docx(built.document) if "docx" in outputs else b"",
+        rendered=built.rendered,
+    )
 
 
 def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
@@ -112,7 +127,9 @@ def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
         groups = {}
         for g in res.groups:
             counts = numbers_at_risk(g.time_days, breaks * g.days_per_month)
-            groups[g.group] = [mask_count(n, supp.threshold, supp.mask) if supp.threshold else n for n in counts]
+            groups[g.group] = [
+                mask_count(n, supp.threshold, supp.mask) if supp.threshold else n for n in counts
+            ]
         out[res.endpoint] = {"months": breaks.tolist(), "groups": groups}
     return out
 
@@ -127,8 +144,13 @@ def _flow_json(flow: Flow, hidden, supp) -> dict:
     if "analysed" in hidden:
         data["n_analysed"] = text
     for i, step in enumerate(data["exclusions"]):
-        step.update({k: text for k, key in (("n_excluded", f"step:{i}"), ("n_remaining", f"remaining:{i}"))
-                     if key in hidden})
+        step.update(
+            {
+                k: text
+                for k, key in (("n_excluded", f"step:{i}"), ("n_remaining", f"remaining:{i}"))
+                if key in hidden
+            }
+        )
     for i, g in enumerate(data["groups"]):
         if f"group:{i}" in hidden:
             g["n"] = text

@@ -43,16 +43,27 @@ def _figures_for(ctx, tables, hidden) -> dict:
         number += 1
     labels, var_labels = an.group_labels, ctx.var_labels
     for res in an.endpoints:
-        f = draw_km(res, labels, rep.km, p_digits=rep.p_digits, number=str(number),
-                    mask=lambda n: mask_count(n, supp.threshold, supp.mask))
+        f = draw_km(
+            res,
+            labels,
+            rep.km,
+            p_digits=rep.p_digits,
+            number=str(number),
+            mask=lambda n: mask_count(n, supp.threshold, supp.mask),
+        )
         figs[f.key] = f
         number += 1
         f = draw_forest(res, labels, var_labels, an.level_labels, number=str(number))
         figs[f.key] = f
         number += 1
     if rep.swimmer and an.endpoints:
-        f = draw_swimmer(ctx.dataset, list(an.groups), an.endpoints[0].endpoint,
-                         an.conventions.days_per_month, number=str(number))
+        f = draw_swimmer(
+            ctx.dataset,
+            list(an.groups),
+            an.endpoints[0].endpoint,
+            an.conventions.days_per_month,
+            number=str(number),
+        )
         figs[f.key] = f
         number += 1
     if ctx.comparator_rows:
@@ -69,18 +80,30 @@ def _render(figs, formats, outputs) -> dict:
 def build(ctx) -> Built:
     supp = ctx.protocol.report.suppression
     tables, masked = _suppressed(dict(ctx.tables), supp)
-    hidden = frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
+    hidden = (
+        frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
+    )
     figs = _figures_for(ctx, tables, hidden)
     rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs)
     from retrostudy.report.sections import sections
 
     secs = sections(ctx, tables, figs, rendered)
     study = ctx.protocol.study
-    doc = Document(title=ctx.protocol.report.title or study.title,
-                   subtitle=ctx.protocol.report.subtitle or study.design,
-                   synthetic=bool(study.synthetic), sections=tuple(secs), facts=tuple(ctx.facts))
-    return Built(tables=tables, figures=figs, rendered=rendered, document=doc, cells_masked=masked + len(hidden),
-                 flow_hidden=hidden)
+    doc = Document(
+        title=ctx.protocol.report.title or study.title,
+        subtitle=ctx.protocol.report.subtitle or study.design,
+        synthetic=bool(study.synthetic),
+        sections=tuple(secs),
+        facts=tuple(ctx.facts),
+    )
+    return Built(
+        tables=tables,
+        figures=figs,
+        rendered=rendered,
+        document=doc,
+        cells_masked=masked + len(hidden),
+        flow_hidden=hidden,
+    )
 
 
 def figure_item(figs, rendered, key) -> FigureItem | None:

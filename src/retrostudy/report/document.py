@@ -43,4 +43,6 @@ class Document:
     subtitle: str | None
     synthetic: bool
     sections: tuple[Section, ...]
-    facts: tuple[tuple[str, str], ...] = field(default=())  # conventions and provenance, label -> value
+    facts: tuple[tuple[str, str], ...] = field(
+        default=()
+    )  # conventions and provenance, label -> value

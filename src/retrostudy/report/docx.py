@@ -34,7 +34,9 @@ def _borders(cell, top: str | None = None, bottom: str | None = None) -> None:
         borders.append(el)
 
 
-def _cell_text(cell, text: str, *, bold: bool = False, align_left: bool = False, indent: int = 0, size=8.5):
+def _cell_text(
+    cell, text: str, *, bold: bool = False, align_left: bool = False, indent: int = 0, size=8.5
+):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 

@@ -40,7 +40,9 @@ class Flow:
         }
 
 
-def flow_from_attrition(attrition, *, source: str | None = None, notes: tuple[str, ...] = ()) -> Flow:
+def flow_from_attrition(
+    attrition, *, source: str | None = None, notes: tuple[str, ...] = ()
+) -> Flow:
     """Read the cohort builder's :class:`~retrostudy.cohort.result.Attrition` into a Flow.
 
     Steps that excluded nobody are left out of the figure (they stay in results.json via

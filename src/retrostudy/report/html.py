@@ -39,17 +39,33 @@ def _view(item) -> _View:
 def _environment():
     from jinja2 import Environment, select_autoescape
 
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True), keep_trailing_newline=True)
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+    )
     return env
 
 
 def render_html(doc: Document) -> str:
-    source = resources.files("retrostudy.report").joinpath("templates/report.html.j2").read_text(encoding="utf-8")
+    source = (
+        resources.files("retrostudy.report")
+        .joinpath("templates/report.html.j2")
+        .read_text(encoding="utf-8")
+    )
     template = _environment().from_string(source)
     sections = [
         type("S", (), {"title": s.title, "anchor": s.anchor, "items": [_view(i) for i in s.items]})
         for s in doc.sections
     ]
-    view = type("D", (), {"title": doc.title, "subtitle": doc.subtitle, "synthetic": doc.synthetic,
-                          "sections": sections, "facts": doc.facts})
+    view = type(
+        "D",
+        (),
+        {
+            "title": doc.title,
+            "subtitle": doc.subtitle,
+            "synthetic": doc.synthetic,
+            "sections": sections,
+            "facts": doc.facts,
+        },
+    )
     return template.render(doc=view)

@@ -17,8 +17,18 @@ from pathlib import Path
 import numpy as np
 
 SCHEMA_VERSION = "1.0"
-_PACKAGES = ("retrostudy", "numpy", "scipy", "pandas", "matplotlib", "jinja2", "python-docx", "duckdb",
-             "ibis-framework", "pydantic")
+_PACKAGES = (
+    "retrostudy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "jinja2",
+    "python-docx",
+    "duckdb",
+    "ibis-framework",
+    "pydantic",
+)
 
 
 def clean(value):
@@ -42,7 +52,9 @@ def clean(value):
 
 
 def dumps(obj) -> str:
-    return json.dumps(clean(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(clean(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    )
 
 
 def sha256(path: Path) -> str:
@@ -63,8 +75,14 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def provenance(*, protocol_sha256: str | None, inputs: list[tuple[str, str | None]], conventions: dict,
-               seed: int, engine: str) -> dict:
+def provenance(
+    *,
+    protocol_sha256: str | None,
+    inputs: list[tuple[str, str | None]],
+    conventions: dict,
+    seed: int,
+    engine: str,
+) -> dict:
     """What produced the numbers: protocol and input hashes, versions, conventions, seeds.
 
     ``inputs``: (file name as the protocol names it, SHA-256 of its bytes).
@@ -80,8 +98,18 @@ def provenance(*, protocol_sha256: str | None, inputs: list[tuple[str, str | Non
     }
 
 
-def build(*, study: dict, flow: dict | None, analyses: dict | None, tables: dict, figures: list[dict],
-          published: object, provenance: dict, suppression: dict, warnings: list[str]) -> dict:
+def build(
+    *,
+    study: dict,
+    flow: dict | None,
+    analyses: dict | None,
+    tables: dict,
+    figures: list[dict],
+    published: object,
+    provenance: dict,
+    suppression: dict,
+    warnings: list[str],
+) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "study": study,

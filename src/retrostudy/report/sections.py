@@ -20,20 +20,26 @@ def _tab(tables, key):
 def _methods(ctx) -> list[Paragraph]:
     an = ctx.analyses
     c = an.conventions
-    tests = sorted({t["test"] for t in an.table1 if t["test"] != "none"}
-                   | {r["test"] for r in an.response.get("rates", []) if r["test"] != "none"})
+    tests = sorted(
+        {t["test"] for t in an.table1 if t["test"] != "none"}
+        | {r["test"] for r in an.response.get("rates", []) if r["test"] != "none"}
+    )
     pct = int(round(c.conf_level * 100))
     text = [
-        f"Conventions profile '{c.profile}'. Kaplan\u2013Meier estimates with {pct}% pointwise CIs on the "
-        f"{c.conf_type} scale (Greenwood variance); the median and its CI are read where the curve and its "
-        "CI bands cross 0.5, as R's survival package does. Groups compared with the log-rank test.",
-        f"Hazard ratios from Cox proportional-hazards models ({c.ties} method for ties) with Wald {pct}% CIs; "
-        f"reference group: {an.group_labels.get(an.reference, an.reference)}.",
+        f"Conventions profile '{c.profile}'. Kaplan\u2013Meier estimates with {pct}% pointwise "
+        f"CIs on the {c.conf_type} scale (Greenwood variance); the median and its CI are read "
+        "where the curve and its CI bands cross 0.5, as R's survival package does. Groups "
+        "compared with the log-rank test.",
+        f"Hazard ratios from Cox proportional-hazards models ({c.ties} method for ties) with "
+        f"Wald {pct}% CIs; reference group: {an.group_labels.get(an.reference, an.reference)}.",
         f"Durations are whole days between dates; months = days / {c.days_per_month:g}.",
     ]
     if tests:
-        text.append("Between-group tests: " + "; ".join(TEST_NAMES[t] for t in tests)
-                    + ". Two-sided p values.")
+        text.append(
+            "Between-group tests: "
+            + "; ".join(TEST_NAMES[t] for t in tests)
+            + ". Two-sided p values."
+        )
     return [Paragraph(t) for t in text]
 
 
@@ -42,8 +48,13 @@ def _study(ctx) -> list[Paragraph]:
     items = [Paragraph(t) for t in (s.description, s.investigators, s.institution) if t]
     groups = ctx.protocol.groups.group
     if groups:
-        items.append(Paragraph("Groups: " + "; ".join(f"{g.name} \u2014 {g.label}" if g.label else g.name
-                                                         for g in groups) + "."))
+        items.append(
+            Paragraph(
+                "Groups: "
+                + "; ".join(f"{g.name} \u2014 {g.label}" if g.label else g.name for g in groups)
+                + "."
+            )
+        )
     return items
 
 
@@ -53,9 +64,13 @@ def _endpoint_sections(ctx, tables, figs, rendered) -> list[Section]:
         key = res.endpoint
         km = [k for k in figs if k.endswith(f"_km_{key}")]
         forest = [k for k in figs if k.endswith(f"_forest_{key}")]
-        items = [*(_fig(figs, rendered, km[0]) if km else []), *_tab(tables, f"survival_{key}"),
-                 *_hr_text(ctx, res), *_tab(tables, f"cox_{key}"),
-                 *(_fig(figs, rendered, forest[0]) if forest else [])]
+        items = [
+            *(_fig(figs, rendered, km[0]) if km else []),
+            *_tab(tables, f"survival_{key}"),
+            *_hr_text(ctx, res),
+            *_tab(tables, f"cox_{key}"),
+            *(_fig(figs, rendered, forest[0]) if forest else []),
+        ]
         out.append(Section(res.label, tuple(items), anchor=f"ep-{key}"))
     return out
 
@@ -66,32 +81,50 @@ def _hr_text(ctx, res) -> list[Paragraph]:
     for name, word in (("unadjusted", "Unadjusted"), ("adjusted", "Adjusted")):
         hr = res.group_hr(name)
         if hr:
-            parts.append(f"{word} HR {labels.get(hr['level'], hr['level'])} vs "
-                         f"{labels.get(res.reference, res.reference)}: "
-                         f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}, "
-                         f"p = {fmt.p_value(hr['p_value'], ctx.protocol.report.p_digits)}.")
+            parts.append(
+                f"{word} HR {labels.get(hr['level'], hr['level'])} vs "
+                f"{labels.get(res.reference, res.reference)}: "
+                f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}, "
+                f"p = {fmt.p_value(hr['p_value'], ctx.protocol.report.p_digits)}."
+            )
     return [Paragraph(" ".join(parts))] if parts else []
 
 
 def sections(ctx, tables, figs, rendered) -> list[Section]:
     out = [Section("Study", tuple(_study(ctx) + _methods(ctx)), anchor="study")]
     if ctx.flow is not None:
-        out.append(Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")), anchor="flow"))
+        out.append(
+            Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")), anchor="flow")
+        )
     if "table1" in tables:
-        out.append(Section("Patient characteristics", tuple(_tab(tables, "table1")), anchor="table1"))
+        out.append(
+            Section("Patient characteristics", tuple(_tab(tables, "table1")), anchor="table1")
+        )
     out += _endpoint_sections(ctx, tables, figs, rendered)
     if "table2_response" in tables:
-        out.append(Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response"))
+        out.append(
+            Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")
+        )
     swim = [k for k in figs if k.endswith("_swimmer")]
-    fu = [*_tab(tables, "followup"), *_tab(tables, "discontinuation"), *(_fig(figs, rendered, swim[0]) if swim else [])]
+    fu = [
+        *_tab(tables, "followup"),
+        *_tab(tables, "discontinuation"),
+        *(_fig(figs, rendered, swim[0]) if swim else []),
+    ]
     if fu:
         out.append(Section("Follow-up and treatment discontinuation", tuple(fu), anchor="followup"))
     if "published" in tables:
-        out.append(Section("Published vs reproduced", tuple(_tab(tables, "published")), anchor="published"))
+        out.append(
+            Section("Published vs reproduced", tuple(_tab(tables, "published")), anchor="published")
+        )
     comp = [k for k in figs if k.endswith("_comparators")]
     if "comparators" in tables or comp:
         items = [*_tab(tables, "comparators"), *(_fig(figs, rendered, comp[0]) if comp else [])]
         out.append(Section("Literature comparators", tuple(items), anchor="comparators"))
     if ctx.warnings:
-        out.append(Section("Warnings", tuple(Paragraph(w, "warning") for w in ctx.warnings), anchor="warnings"))
+        out.append(
+            Section(
+                "Warnings", tuple(Paragraph(w, "warning") for w in ctx.warnings), anchor="warnings"
+            )
+        )
     return out

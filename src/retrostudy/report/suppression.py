@@ -16,8 +16,9 @@ from dataclasses import replace
 from retrostudy.analysis.table import Cell, Row, Table
 
 
-def suppress_cells(counts: dict[Hashable, int], constraints: Iterable[Iterable[Hashable]],
-                   threshold: int) -> set[Hashable]:
+def suppress_cells(
+    counts: dict[Hashable, int], constraints: Iterable[Iterable[Hashable]], threshold: int
+) -> set[Hashable]:
     """Keys of the cells to mask: primary small cells, then complementary cells."""
     masked = {k for k, n in counts.items() if 0 < n < threshold}
     sets = [[k for k in c if k in counts] for c in constraints]
@@ -28,7 +29,9 @@ def suppress_cells(counts: dict[Hashable, int], constraints: Iterable[Iterable[H
             hidden = [k for k in cells if k in masked]
             if len(hidden) != 1:
                 continue
-            visible = sorted((k for k in cells if k not in masked), key=lambda k: (counts[k] == 0, counts[k]))
+            visible = sorted(
+                (k for k in cells if k not in masked), key=lambda k: (counts[k] == 0, counts[k])
+            )
             if visible:
                 masked.add(visible[0])
                 changed = True
@@ -57,19 +60,38 @@ def suppress_table(table: Table, threshold: int, mask: str) -> tuple[Table, int]
     """The table with small cells and their complements masked; also how many were masked."""
     if threshold <= 0:
         return table, 0
-    counts = {(i, j): c.count for i, r in enumerate(table.rows) for j, c in enumerate(r.cells) if c.count is not None}
+    counts = {
+        (i, j): c.count
+        for i, r in enumerate(table.rows)
+        for j, c in enumerate(r.cells)
+        if c.count is not None
+    }
     hidden = suppress_cells(counts, _constraints(table), threshold)
     text = mask.format(threshold=threshold)
     rows = tuple(
-        replace(r, cells=tuple(Cell(text=text, masked=True) if (i, j) in hidden else c for j, c in enumerate(r.cells)))
+        replace(
+            r,
+            cells=tuple(
+                Cell(text=text, masked=True) if (i, j) in hidden else c
+                for j, c in enumerate(r.cells)
+            ),
+        )
         for i, r in enumerate(table.rows)
     )
-    note = f"Counts below {threshold} are masked ({text}), with further cells masked so they cannot be recovered."
-    return table.with_rows(rows, footnotes=(*table.footnotes, note) if hidden else table.footnotes), len(hidden)
+    note = (
+        f"Counts below {threshold} are masked ({text}), with further cells masked so they "
+        "cannot be recovered."
+    )
+    return table.with_rows(
+        rows, footnotes=(*table.footnotes, note) if hidden else table.footnotes
+    ), len(hidden)
 
 
 def suppress_flow(flow, threshold: int) -> set[str]:
-    """Which flow counts to mask: keys "identified", "step:<i>", "remaining:<i>", "analysed", "group:<i>"."""
+    """Which flow counts to mask.
+
+    Keys: "identified", "step:<i>", "remaining:<i>", "analysed", "group:<i>".
+    """
     if threshold <= 0:
         return set()
     counts = {"identified": flow.n_identified, "analysed": flow.n_analysed}

@@ -18,10 +18,19 @@ def _rows_from_models(res, labels, var_labels, level_labels):
         if m is None:
             continue
         for c in m.coefficients:
-            name = level_labels.get((c["variable"], str(c["level"])), labels.get(c["level"], c["level"]))
+            name = level_labels.get(
+                (c["variable"], str(c["level"])), labels.get(c["level"], c["level"])
+            )
             level = "" if c["level"] is None else f": {name}"
-            rows.append((f"{var_labels.get(c['variable'], c['variable'])}{level} ({model})",
-                         c["hazard_ratio"], c["conf_low"], c["conf_high"], color))
+            rows.append(
+                (
+                    f"{var_labels.get(c['variable'], c['variable'])}{level} ({model})",
+                    c["hazard_ratio"],
+                    c["conf_low"],
+                    c["conf_high"],
+                    color,
+                )
+            )
     return rows
 
 
@@ -29,11 +38,17 @@ def _log_axis(ax, rows) -> None:
     """Log scale with plain tick labels at 1/8 ... 8 (matplotlib's default is 10^k notation)."""
     from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
-    values = [v for r in rows for v in r[1:4] if fmt.isnum(v) and v > 0 and not math.isinf(v)] or [1.0]
+    values = [v for r in rows for v in r[1:4] if fmt.isnum(v) and v > 0 and not math.isinf(v)] or [
+        1.0
+    ]
     lo, hi = min(min(values), 0.9), max(max(values), 1.1)
     ax.set_xscale("log")
     ax.set_xlim(lo / 1.15, hi * 1.15)
-    ticks = [t for t in (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64) if lo / 1.15 <= t <= hi * 1.15]
+    ticks = [
+        t
+        for t in (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64)
+        if lo / 1.15 <= t <= hi * 1.15
+    ]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_minor_locator(NullLocator())
     formatter = ScalarFormatter()
@@ -47,7 +62,9 @@ def _value_text(est, lo, hi, digits: int) -> str:
     return fmt.estimate_ci(est, lo, hi, digits)
 
 
-def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float = 0.46, digits: int = 2):
+def _draw(
+    rows, *, xlabel: str, log: bool, ref: float | None, title_width: float = 0.46, digits: int = 2
+):
     n = max(len(rows), 1)
     fig = new_figure(7.0, 1.0 + 0.32 * n)
     height = 1.0 + 0.32 * n
@@ -59,10 +76,26 @@ def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float
             ax.plot([lo, hi], [y, y], color=color, lw=1.3)
         if fmt.isnum(est):
             ax.plot([est], [y], marker="s", color=color, ms=5)
-        ax.text(-0.02, y, textwrap.fill(label, 44), transform=ax.get_yaxis_transform(), ha="right",
-                va="center", fontsize=8, family=FONT)
-        ax.text(1.02, y, _value_text(est, lo, hi, digits), transform=ax.get_yaxis_transform(), ha="left",
-                va="center", fontsize=8, family=FONT)
+        ax.text(
+            -0.02,
+            y,
+            textwrap.fill(label, 44),
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=8,
+            family=FONT,
+        )
+        ax.text(
+            1.02,
+            y,
+            _value_text(est, lo, hi, digits),
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize=8,
+            family=FONT,
+        )
     if log:
         _log_axis(ax, rows)
     if ref is not None:
@@ -77,17 +110,35 @@ def _draw(rows, *, xlabel: str, log: bool, ref: float | None, title_width: float
 def draw_forest(res, labels, var_labels, level_labels=None, *, number: str = "3") -> ReportFigure:
     rows = _rows_from_models(res, labels, var_labels, level_labels or {})
     fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0)
-    caption = (f"Cox model hazard ratios for {res.label} with 95% CIs; unadjusted (blue) and adjusted (red). "
-               f"Reference group: {labels.get(res.reference, res.reference)}.")
-    return ReportFigure(key=f"figure{number}_forest_{res.endpoint}", title=f"Fig. {number}. Hazard ratios",
-                        caption=caption, figure=fig)
+    caption = (
+        f"Cox model hazard ratios for {res.label} with 95% CIs; "
+        "unadjusted (blue) and adjusted (red). "
+        f"Reference group: {labels.get(res.reference, res.reference)}."
+    )
+    return ReportFigure(
+        key=f"figure{number}_forest_{res.endpoint}",
+        title=f"Fig. {number}. Hazard ratios",
+        caption=caption,
+        figure=fig,
+    )
 
 
-def draw_comparators(rows: list[tuple[str, float, float, float, bool]], *, number: str) -> ReportFigure:
+def draw_comparators(
+    rows: list[tuple[str, float, float, float, bool]], *, number: str
+) -> ReportFigure:
     """Median (CI) in months for each study; ``own`` rows (this cohort) drawn in red."""
-    styled = [(f"This cohort: {label}" if own else label, est, lo, hi, PALETTE[1] if own else PALETTE[0])
-              for label, est, lo, hi, own in rows]
+    styled = [
+        (f"This cohort: {label}" if own else label, est, lo, hi, PALETTE[1] if own else PALETTE[0])
+        for label, est, lo, hi, own in rows
+    ]
     fig = _draw(styled, xlabel="Median, months", log=False, ref=None, digits=1)
-    caption = "Median survival in this cohort (red) beside published studies (blue), with 95% CIs where reported."
-    return ReportFigure(key=f"figure{number}_comparators", title=f"Fig. {number}. Literature comparators",
-                        caption=caption, figure=fig)
+    caption = (
+        "Median survival in this cohort (red) beside published studies (blue), "
+        "with 95% CIs where reported."
+    )
+    return ReportFigure(
+        key=f"figure{number}_comparators",
+        title=f"Fig. {number}. Literature comparators",
+        caption=caption,
+        figure=fig,
+    )

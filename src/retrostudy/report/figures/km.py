@@ -34,8 +34,18 @@ def _curve(ax, g, color, label, opts):
     if opts.ci_bands:
         lo = np.concatenate([[1.0], c["conf_low"]])
         hi = np.concatenate([[1.0], c["conf_high"]])
-        ax.fill_between(t, np.nan_to_num(lo), np.nan_to_num(hi, nan=1.0), step="post", color=color, alpha=0.15, lw=0)
-    ax.plot(c["censor_times"], c["censor_survival"], ls="none", marker="|", ms=7, mew=1.2, color=color)
+        ax.fill_between(
+            t,
+            np.nan_to_num(lo),
+            np.nan_to_num(hi, nan=1.0),
+            step="post",
+            color=color,
+            alpha=0.15,
+            lw=0,
+        )
+    ax.plot(
+        c["censor_times"], c["censor_survival"], ls="none", marker="|", ms=7, mew=1.2, color=color
+    )
     med = g.median[0]
     if opts.median_lines and fmt.isnum(med) and not math.isinf(med):
         ax.plot([0, med], [0.5, 0.5], ls=":", lw=0.9, color="grey")
@@ -46,8 +56,11 @@ def _annotation(res, labels, p_digits) -> str:
     lines = []
     hr = res.group_hr("unadjusted")
     if hr:
-        lines.append(f"HR {labels.get(hr['level'], hr['level'])} vs {labels.get(res.reference, res.reference)}: "
-                     f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}")
+        lines.append(
+            f"HR {labels.get(hr['level'], hr['level'])} vs "
+            f"{labels.get(res.reference, res.reference)}: "
+            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}"
+        )
     lines.append(f"Log-rank p = {fmt.p_value(res.logrank['p_value'], p_digits)}")
     for g in res.groups:
         lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
@@ -61,8 +74,17 @@ def _risk_table(ax, res, labels, breaks, mask, days_per_month):
         counts = numbers_at_risk(g.time_days, breaks * days_per_month)
         for x, n in zip(breaks, counts, strict=True):
             ax.text(x, i, mask(n), ha="center", va="center", fontsize=8, family=FONT, color=color)
-        ax.text(-0.02, i, labels.get(g.group, g.group), transform=ax.get_yaxis_transform(), ha="right",
-                va="center", fontsize=8, family=FONT, color=color)
+        ax.text(
+            -0.02,
+            i,
+            labels.get(g.group, g.group),
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=8,
+            family=FONT,
+            color=color,
+        )
     ax.set_yticks([])
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
@@ -75,8 +97,16 @@ def _days_per_month(res) -> float:
     return float(g.days_per_month)
 
 
-def draw_km(res, labels: dict[str, str], opts, *, p_digits: int = 4, mask=str, key: str | None = None,
-            number: str = "2") -> ReportFigure:
+def draw_km(
+    res,
+    labels: dict[str, str],
+    opts,
+    *,
+    p_digits: int = 4,
+    mask=str,
+    key: str | None = None,
+    number: str = "2",
+) -> ReportFigure:
     """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression)."""
     max_t, breaks = km_breaks(res, opts)
     n_rows = len(res.groups) if opts.risk_table else 0
@@ -92,12 +122,26 @@ def draw_km(res, labels: dict[str, str], opts, *, p_digits: int = 4, mask=str, k
     ax.set_ylabel(f"{res.label} probability", fontsize=9, family=FONT)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper right", frameon=False, fontsize=8)
-    ax.text(0.98, 0.70, _annotation(res, labels, p_digits), transform=ax.transAxes, ha="right", va="top",
-            fontsize=7.5, family=FONT)
+    ax.text(
+        0.98,
+        0.70,
+        _annotation(res, labels, p_digits),
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=7.5,
+        family=FONT,
+    )
     if n_rows:
         rax = fig.add_axes((0.14, 0.02, 0.82, 0.055 * n_rows), sharex=ax)
         _risk_table(rax, res, labels, breaks, mask, _days_per_month(res))
-    caption = (f"{res.label}: Kaplan\u2013Meier estimates by group; tick marks are censored observations; "
-               "dotted lines mark the medians. Numbers at risk at the start of each interval.")
-    return ReportFigure(key=key or f"figure{number}_km_{res.endpoint}", title=f"Fig. {number}. {res.label}",
-                        caption=caption, figure=fig)
+    caption = (
+        f"{res.label}: Kaplan\u2013Meier estimates by group; tick marks are censored observations; "
+        "dotted lines mark the medians. Numbers at risk at the start of each interval."
+    )
+    return ReportFigure(
+        key=key or f"figure{number}_km_{res.endpoint}",
+        title=f"Fig. {number}. {res.label}",
+        caption=caption,
+        figure=fig,
+    )
