@@ -27,10 +27,10 @@ import numpy as np
 
 from retrostudy.stats._checks import check_event, check_labels, check_time, check_weights
 
-# Counting by bincount needs an array of length max(time) + 1 per cell and status; allow it
-# while that stays within a small multiple of n (or a few MB).
+# Counting by bincount costs O(max(time)) per cell and status; use it while max(time) stays
+# within a small multiple of n (beyond that, sorting n values is cheaper).
 _BINCOUNT_SLACK = 4
-_BINCOUNT_MIN = 1 << 20
+_BINCOUNT_MIN = 4096
 TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # R aeqSurv's default
 
 
@@ -98,7 +98,7 @@ def factorize(name: str, values, n: int) -> tuple[np.ndarray, np.ndarray]:
 def _bincount_ok(t: np.ndarray) -> np.ndarray | None:
     """Integer view of ``t`` when every time is an integer and max(t) is not huge."""
     n = t.shape[0]
-    limit = max(_BINCOUNT_SLACK * n, _BINCOUNT_MIN)
+    limit = _BINCOUNT_SLACK * n + _BINCOUNT_MIN
     if t.dtype.kind in "iu":
         return t if int(t.max()) <= limit else None
     head = t[:1024]
@@ -151,13 +151,11 @@ def merge_near_ties(table: CountTable, tol: float = TIMEFIX_TOLERANCE) -> CountT
         return table
     starts = np.flatnonzero(np.concatenate(([True], ~tied)))
 
-    group = np.cumsum(np.concatenate(([True], ~tied))) - 1
-
-    def merged(a):
+    def merged(a):  # (time x cell) with few cells: reduce contiguous columns
         if a is None:
             return None
-        cols = [np.bincount(group, weights=a[:, j]) for j in range(a.shape[1])]
-        return np.stack(cols, axis=1).astype(a.dtype, copy=False)
+        cols = [np.add.reduceat(np.ascontiguousarray(a[:, j]), starts) for j in range(a.shape[1])]
+        return np.stack(cols, axis=1)
 
     return CountTable(
         time=y[starts],
@@ -207,7 +205,11 @@ def _count_bincount(ti, e, w, cell, k, squares) -> CountTable:
     key = _status_key(ti, e, cell, k)
     length = (int(ti.max()) + 1) * 2 * k
     counts, sq = _tabulate(key, w, squares, length, k)
-    rows = np.flatnonzero(counts.reshape(counts.shape[0], -1).any(axis=1))
+    flat = counts.reshape(counts.shape[0], -1)
+    present = flat[:, 0] != 0
+    for j in range(1, flat.shape[1]):  # 2k columns, not rows
+        present |= flat[:, j] != 0
+    rows = np.flatnonzero(present)
     return _build(rows.astype(float), counts, sq, rows)
 
 

@@ -62,14 +62,23 @@ def _left_km(y: np.ndarray, d: np.ndarray) -> np.ndarray:
     return np.vstack([np.ones((1, km.shape[1])), km[:-1]])
 
 
+def _group_sum(a: np.ndarray) -> np.ndarray:
+    """Sum over the last (group) axis column by column: k is small, rows are many."""
+    out = a[..., 0].copy()
+    for j in range(1, a.shape[-1]):
+        out += a[..., j]
+    return out
+
+
 def _survdiff(y: np.ndarray, d: np.ndarray, rho: float):
     """Observed, expected and variance from at-risk and event counts (time x stratum x group)."""
     k = y.shape[2]
-    y_all, d_all = y.sum(axis=2), d.sum(axis=2)
+    y_all, d_all = _group_sum(y), _group_sum(d)
     wt = _left_km(y_all, d_all) ** rho if rho != 0 else None
-    rows, strata = np.nonzero(d_all)  # only (time, stratum) cells with events contribute
-    y, d, y_all, d_all = y[rows, strata], d[rows, strata], y_all[rows, strata], d_all[rows, strata]
-    wt = np.ones(rows.shape[0]) if wt is None else wt[rows, strata]
+    cells = np.flatnonzero(d_all)  # only (time, stratum) cells with events contribute
+    y, d = y.reshape(-1, k)[cells], d.reshape(-1, k)[cells]
+    y_all, d_all = y_all.reshape(-1)[cells], d_all.reshape(-1)[cells]
+    wt = np.ones(cells.shape[0]) if wt is None else wt.reshape(-1)[cells]
     frac = y / y_all[:, None]  # Y_g / Y
     with np.errstate(divide="ignore", invalid="ignore"):
         hyper = np.where(y_all > 1, d_all * (y_all - d_all) / (y_all - 1), 0.0)
