@@ -47,15 +47,6 @@ class Endpoints:
     days_per_month: float
 
 
-def _cohort_engine_table(rec: Records) -> ibis.Table:
-    return ibis.memtable(pd.DataFrame({
-        "pid": np.arange(rec.n, dtype=np.int64),
-        "patient_id": pd.array(rec.patient_id, dtype="string"),
-        "index_date": rec.index_date.astype("datetime64[s]"),
-        "death_day": rec.death_day,
-    }))
-
-
 def _bor_frame(name: str, best: bor_.BestResponse, rec: Records) -> pd.DataFrame:
     ok = best.day != NONE
     days = pd.array(np.where(ok, best.day, 0), dtype="Int64")
@@ -163,7 +154,7 @@ def derive_endpoints(
     block = endpoints_block
     _check_needs(block, lines)
     rec = load_records(store, cohort_patients, lines)
-    w = _Work(block=block, store=store, rec=rec, cohort=_cohort_engine_table(rec),
+    w = _Work(block=block, store=store, rec=rec, cohort=rec.cohort,
               counts=[rec.counts], best={}, alive_cache={})
     frames = [pd.DataFrame({"patient_id": pd.array(rec.patient_id, dtype="string"),
                             "index_date": rec.index_date.astype("datetime64[s]")})]

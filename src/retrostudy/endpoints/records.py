@@ -49,6 +49,7 @@ class Records:
     has_lines: bool
     assessments: pd.DataFrame
     counts: pd.DataFrame  # rule, scope, n_records, n_patients, action
+    cohort: ibis.Table  # the cohort in the engine (pid, patient_id, index_date, death_day)
 
     @property
     def n(self) -> int:
@@ -112,39 +113,55 @@ def _patients(store: Store, cohort: ibis.Table, n: int) -> tuple[np.ndarray, np.
     return death, contact, rows
 
 
-def _assessments(store: Store, cohort: ibis.Table, death: np.ndarray) -> tuple[pd.DataFrame, list]:
+_ASSESSMENT_RULES = (
+    ("assessment_before_index", "ignored (pre-treatment, baseline)"),
+    ("assessment_on_index", "ignored (baseline scan)"),
+    ("assessment_after_death", "ignored"),
+    ("unknown_response_code", "read as NE"),
+)
+
+
+def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
+    """Post-baseline assessments not after death (filtered in the engine), and the counts
+    of the rows each bad-input rule set aside. ``cohort`` carries ``death_day``."""
     t = store.table("tumor_assessments")
     j = t.inner_join(cohort, t.patient_id == cohort.patient_id)
     q = j.select(
         "pid",
         day=j.date.cast("date").delta(j.index_date.cast("date"), unit="day"),
+        late=j.date.cast("date").delta(j.index_date.cast("date"), unit="day") > j.death_day,
         response=j.response,
         clinical=(j.method == "clinical").fill_null(False),
     )
-    df = q.to_pandas()
-    day = df["day"].to_numpy(dtype=np.int64)
-    pid = df["pid"].to_numpy(dtype=np.int64)
-    rows = []
-
-    def note(mask: np.ndarray, rule: str, action: str) -> None:
-        if mask.any():
-            rows.append(count_row(rule, "tumor_assessments", mask.sum(),
-                                  np.unique(pid[mask]).size, action))
-
-    note(day < 0, "assessment_before_index", "ignored (pre-treatment, baseline)")
-    note(day == 0, "assessment_on_index", "ignored (baseline scan)")
-    after_death = day > death[pid]
-    note(after_death & (day > 0), "assessment_after_death", "ignored")
-    unknown = ~df["response"].isin(RESPONSE).to_numpy()
-    keep = (day > 0) & ~after_death
-    note(unknown & keep, "unknown_response_code", "read as NE")
-    kept = df.loc[keep].assign(
-        code=df.loc[keep, "response"].map(RANK).fillna(NE).astype(np.int8)
-    )
-    kept = kept[["pid", "day", "code", "clinical"]].astype(
-        {"pid": np.int64, "day": np.int64, "clinical": bool}
-    )
+    keep = (q.day > 0) & ~q.late
+    flags = (q.day < 0, q.day == 0, (q.day > 0) & q.late,
+             keep & ~q.response.isin(RESPONSE).fill_null(False))
+    agg = q.aggregate(**{
+        f"{name}_{what}": (q.pid.count(where=flag) if what == "n" else q.pid.nunique(where=flag))
+        for (name, _), flag in zip(_ASSESSMENT_RULES, flags, strict=True) for what in ("n", "p")
+    }).to_pandas().iloc[0]
+    rows = [count_row(name, "tumor_assessments", agg[f"{name}_n"], agg[f"{name}_p"], action)
+            for name, action in _ASSESSMENT_RULES if agg[f"{name}_n"]]
+    df = q.filter(keep).select("pid", "day", "response", "clinical").to_pandas()
+    kept = pd.DataFrame({
+        "pid": df["pid"].to_numpy(dtype=np.int64),
+        "day": df["day"].to_numpy(dtype=np.int64),
+        "code": df["response"].map(RANK).fillna(NE).to_numpy(dtype=np.int8),
+        "clinical": df["clinical"].to_numpy(dtype=bool),
+    })
     return kept.sort_values(["pid", "day", "code"], kind="stable").reset_index(drop=True), rows
+
+
+def engine_cohort(
+    patient_id: np.ndarray, index_date: np.ndarray, death_day: np.ndarray
+) -> ibis.Table:
+    """The cohort in the engine: ``pid``, ``patient_id``, ``index_date``, ``death_day``."""
+    return ibis.memtable(pd.DataFrame({
+        "pid": np.arange(len(index_date), dtype=np.int64),
+        "patient_id": pd.array(patient_id, dtype="string"),
+        "index_date": index_date.astype("datetime64[s]"),
+        "death_day": death_day,
+    }))
 
 
 def _next_therapy(lines: pd.DataFrame | None, frame: pd.DataFrame) -> np.ndarray:
@@ -169,7 +186,9 @@ def load_records(
     """Everything the endpoint rules read, for the patients of ``cohort_patients``."""
     frame, cohort = cohort_table(cohort_patients)
     death, contact, rows = _patients(store, cohort, len(frame))
-    assessments, more = _assessments(store, cohort, death)
+    index_date = frame["index_date"].to_numpy(dtype="datetime64[D]")
+    engine = engine_cohort(frame["patient_id"].to_numpy(), index_date, death)
+    assessments, more = _assessments(store, engine)
     rows += more
     has = np.zeros(len(frame), dtype=bool)
     has[assessments["pid"].to_numpy()] = True
@@ -179,11 +198,12 @@ def load_records(
     counts = pd.DataFrame(rows, columns=["rule", "scope", "n_records", "n_patients", "action"])
     return Records(
         patient_id=frame["patient_id"].to_numpy(),
-        index_date=frame["index_date"].to_numpy(dtype="datetime64[D]"),
+        index_date=index_date,
         death_day=death,
         last_contact_day=contact,
         next_therapy_day=_next_therapy(lines, frame),
         has_lines=lines is not None,
         assessments=assessments,
         counts=counts,
+        cohort=engine,
     )
