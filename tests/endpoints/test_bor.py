@@ -5,7 +5,7 @@ response); the expected BOR is read off the table, not computed.
 """
 
 import pytest
-from conftest import rows
+from conftest import rows, run
 
 UNCONFIRMED = {"bor": {"kind": "bor", "confirmation": False}}
 CONFIRMED = {"bor": {"kind": "bor", "confirmation": True}}
@@ -193,3 +193,10 @@ def test_clinical_assessments():
     seqs = {"p": [(42, "SD"), (84, "PR", "clinical")]}
     assert bor(UNCONFIRMED, seqs)["p"] == "SD"
     assert bor({"bor": {"kind": "bor", "assessments": "any"}}, seqs)["p"] == "PR"
+
+
+def test_definition_says_when_new_therapy_could_not_be_applied():
+    without = run(UNCONFIRMED, {"p": []}).definitions["bor"]
+    assert "No lines of therapy were given" in without
+    with_lines = run(UNCONFIRMED, {"p": []}, lines={}).definitions["bor"]
+    assert "after the start of a new line of therapy are ignored" in with_lines

@@ -149,7 +149,7 @@ def best_response(spec: BorEndpoint, rec: Records) -> BestResponse:
                         n_assessments=n_used)
 
 
-def describe_bor(name: str, spec: BorEndpoint) -> str:
+def describe_bor(name: str, spec: BorEndpoint, has_lines: bool = True) -> str:
     """The rule in words, for the report's methods section."""
     text = [f"{spec.label or name}: best overall response per RECIST 1.1"]
     if spec.confirmation:
@@ -163,8 +163,10 @@ def describe_bor(name: str, spec: BorEndpoint) -> str:
     text.append(f" SD counts only if assessed at least {spec.sd_min_days} days after the index "
                 "date. Assessments after the first PD")
     text.append(" or after the start of a new line of therapy" if spec.ignore_after_new_therapy
-                else "")
+                and has_lines else "")
     text.append(" are ignored.")
+    if spec.ignore_after_new_therapy and not has_lines:
+        text.append(" (No lines of therapy were given, so later therapies could not be excluded.)")
     if spec.assessments == "radiological":
         text.append(" Clinical (non-radiological) assessments are ignored.")
     return "".join(text)

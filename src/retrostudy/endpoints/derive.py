@@ -126,7 +126,7 @@ def _ttd(name, spec, w: _Work):
 
 def _bor(name, spec, w: _Work):
     w.best[name] = bor_.best_response(spec, w.rec)
-    return _bor_frame(name, w.best[name], w.rec), bor_.describe_bor(name, spec)
+    return _bor_frame(name, w.best[name], w.rec), bor_.describe_bor(name, spec, w.rec.has_lines)
 
 
 def _rates(name, spec, w: _Work):
