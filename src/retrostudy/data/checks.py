@@ -213,7 +213,8 @@ def _duplicates(con, name: str, insert: str, clean: str) -> None:
     compared = [c for c in table.column_names if c != "drug_source"]
     same = ", ".join(quote(c) for c in compared)
     keys = ", ".join(quote(c) for c in table.key)
-    run(con, f"CREATE OR REPLACE TEMP TABLE _dup_keys AS SELECT {keys} FROM {clean} "
+    # over all rows (cheap); rows with value problems are filtered out below, on few rows
+    run(con, f"CREATE OR REPLACE TEMP TABLE _dup_keys AS SELECT {keys} FROM {quote(name)} "
              f"GROUP BY ALL HAVING count(*) > 1")
     if not run(con, "SELECT count(*) FROM _dup_keys")[0][0]:
         return
