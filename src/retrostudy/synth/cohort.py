@@ -23,7 +23,7 @@ DRUGS = ("docetaxel", "capecitabine", "vinorelbine", "eribulin", "trastuzumab", 
          "trastuzumab emtansine")
 SOURCES = ("DTX", "Xeloda", "Navelbine", "Halaven", "Herceptin", "Perjeta", "Kadcyla")
 TRASTUZUMAB, PERTUZUMAB, TDM1 = 4, 5, 6
-SITES = np.array(["liver", "lung", "pleura", "brain", "bone", "lymph_node", "skin"])
+SITES = ("liver", "lung", "pleura", "brain", "bone", "lymph_node", "skin")
 
 
 def generate_cohort(n_patients: int, seed: int = 0) -> SyntheticStudy:
@@ -87,19 +87,18 @@ def _dates(values) -> np.ndarray:
 
 
 def _frame(ids, rows, **columns) -> pd.DataFrame:
-    """Columns of one table; repeated strings are categoricals (cheap at millions of rows)."""
-    data = {"patient_id": pd.Categorical.from_codes(rows, categories=ids)}
+    """Columns of one table; constants are broadcast, strings come as categoricals."""
+    data = {"patient_id": _cat(rows, ids)}
     for name, value in columns.items():
-        if isinstance(value, pd.Categorical):
-            data[name] = value
-        elif not np.ndim(value):
-            data[name] = pd.Categorical.from_codes(np.zeros(len(rows), int), categories=[value]) \
-                if isinstance(value, str) else np.full(len(rows), value)
-        elif value.dtype == object or value.dtype.kind == "U":
-            data[name] = pd.Categorical(value)
-        else:
-            data[name] = value
+        if isinstance(value, str):
+            value = _cat(np.zeros(len(rows), np.int8), [value])
+        data[name] = value
     return pd.DataFrame(data)
+
+
+def _cat(codes, categories) -> pd.Categorical:
+    """Strings as codes into ``categories`` (-1 = missing): no per-row Python objects."""
+    return pd.Categorical.from_codes(codes, categories=categories)
 
 
 def _sorted(rows, dates, *arrays):
@@ -113,20 +112,23 @@ def _diagnoses(ids, b) -> pd.DataFrame:
     rows = np.repeat(b["idx"], 2)
     dates = np.empty(2 * n, "datetime64[D]")
     dates[0::2], dates[1::2] = b["met"] - 900, b["met"]
-    names = np.tile(np.array(["breast cancer", "metastatic breast cancer"], dtype=object), n)
-    return _frame(ids, rows, date=_dates(dates), diagnosis=names,
-                  stage=np.tile(np.array(["IIB", "IV"], dtype=object), n), de_novo_metastatic=False)
+    which = np.tile(np.array([0, 1], np.int8), n)
+    return _frame(ids, rows, date=_dates(dates),
+                  diagnosis=_cat(which, ["breast cancer", "metastatic breast cancer"]),
+                  stage=_cat(which, ["IIB", "IV"]), de_novo_metastatic=np.zeros(2 * n, bool))
 
 
 def _biomarkers(ids, b, rng) -> pd.DataFrame:
     n = len(b["idx"])
     rows = np.repeat(b["idx"], 3)
-    marker = np.tile(np.array(["ER", "PgR", "HER2"], dtype=object), n)
+    marker = np.tile(np.array([0, 1, 2], np.int8), n)  # ER, PgR, HER2
     hr = np.repeat(b["hr"], 3)
-    positive = np.where(marker == "HER2", True, hr & (rng.random(3 * n) < 0.8) | (marker == "ER") & hr)
-    value = np.where(marker == "HER2", "3+", np.where(positive, "60%", "0%"))
-    return _frame(ids, rows, date=_dates(np.repeat(b["met"] - 900, 3)), marker=marker, method="IHC",
-                  result=np.where(positive, "positive", "negative"), value=value, specimen="primary")
+    positive = (marker == 2) | (hr & ((marker == 0) | (rng.random(3 * n) < 0.8)))
+    value = np.where(marker == 2, 0, np.where(positive, 1, 2)).astype(np.int8)
+    return _frame(ids, rows, date=_dates(np.repeat(b["met"] - 900, 3)),
+                  marker=_cat(marker, ["ER", "PgR", "HER2"]), method="IHC",
+                  result=_cat((~positive).astype(np.int8), ["positive", "negative"]),
+                  value=_cat(value, ["3+", "60%", "0%"]), specimen="primary")
 
 
 def _blocks(b, rng):
@@ -137,15 +139,15 @@ def _blocks(b, rng):
         has = b["lines"] > k
         p = b["idx"][has]
         line_start = b["met"][has] + 30 + 240 * k
-        for code, doses, interval in ((k, 6, 21), (TRASTUZUMAB, 10, 21)):
-            pat.append(p), drug.append(np.full(p.size, code))
-            start.append(line_start), count.append(np.full(p.size, doses)), every.append(np.full(p.size, interval))
+        for code, doses in ((k, 6), (TRASTUZUMAB, 10)):
+            pat.append(p), drug.append(np.full(p.size, code, np.int8))
+            start.append(line_start), count.append(np.full(p.size, doses)), every.append(np.full(p.size, 21))
         first = has & b["pmab"] & (k == 0)
         q = b["idx"][first]
-        pat.append(q), drug.append(np.full(q.size, PERTUZUMAB))
+        pat.append(q), drug.append(np.full(q.size, PERTUZUMAB, np.int8))
         start.append(b["met"][first] + 30), count.append(np.full(q.size, 10)), every.append(np.full(q.size, 21))
     stop = np.where(b["event"], b["pfs"] - 1, b["pfs"])
-    pat.append(b["idx"]), drug.append(np.full(n, TDM1))
+    pat.append(b["idx"]), drug.append(np.full(n, TDM1, np.int8))
     start.append(b["index"]), count.append(stop // 21 + 1), every.append(np.full(n, 21))
     return tuple(np.concatenate(x) for x in (pat, drug, start, count, every))
 
@@ -155,12 +157,18 @@ def _administrations(ids, b, rng) -> pd.DataFrame:
     rows = np.repeat(pat, count)
     first = np.cumsum(count) - count
     k = np.arange(rows.size) - np.repeat(first, count)
-    dates = np.repeat(start, count) + k * np.repeat(every, count) + rng.integers(0, 3, rows.size)
-    rows, dates, drugs = _sorted(rows, dates, np.repeat(drug, count))
-    return _frame(ids, rows, drug=pd.Categorical.from_codes(drugs, categories=DRUGS),
-                  date=_dates(dates), end_date=np.full(rows.size, np.datetime64("NaT", "s")),
-                  setting="metastatic", discontinuation_reason=np.full(rows.size, None),
-                  drug_source=pd.Categorical.from_codes(drugs, categories=SOURCES))
+    drugs = np.repeat(drug, count)
+    jitter = rng.integers(0, 3, rows.size) * ((k > 0) & (drugs != TDM1))  # T-DM1 days stay exact
+    dates = np.repeat(start, count) + k * np.repeat(every, count) + jitter
+    reason = np.full(rows.size, -1, np.int8)  # "progression" on the last T-DM1 dose before PD
+    last = first + count - 1
+    stopped = (drug == TDM1) & b["event"][pat]
+    reason[last[stopped]] = 0
+    rows, dates, drugs, reason = _sorted(rows, dates, drugs, reason)
+    return _frame(ids, rows, drug=_cat(drugs, DRUGS), date=_dates(dates),
+                  end_date=np.full(rows.size, np.datetime64("NaT", "s")), setting="metastatic",
+                  discontinuation_reason=_cat(reason, ["progression"]),
+                  drug_source=_cat(drugs, SOURCES))
 
 
 def _assessments(ids, b, rng) -> pd.DataFrame:
@@ -171,19 +179,21 @@ def _assessments(ids, b, rng) -> pd.DataFrame:
     last = k == np.repeat(scans - 1, scans)
     day = np.where(last, np.repeat(b["pfs"], scans), 56 + 63 * k)
     day = np.minimum(day, np.repeat(b["pfs"], scans))
-    tumour_shrinks = np.repeat(rng.random(len(b["idx"])) < 0.3, scans)
-    response = np.where(last & np.repeat(b["event"], scans), "PD", np.where(tumour_shrinks, "PR", "SD"))
+    shrinks = np.repeat(rng.random(len(b["idx"])) < 0.3, scans)
+    response = np.where(last & np.repeat(b["event"], scans), 2, np.where(shrinks, 0, 1)).astype(np.int8)
     keep = ~np.concatenate([(day[1:] == day[:-1]) & (rows[1:] == rows[:-1]), [False]])
     dates = np.repeat(b["index"], scans) + day
-    return _frame(ids, rows[keep], date=_dates(dates[keep]), response=response[keep], method="CT")
+    return _frame(ids, rows[keep], date=_dates(dates[keep]),
+                  response=_cat(response[keep], ["PR", "SD", "PD"]), method="CT")
 
 
 def _observations(ids, b, rng) -> pd.DataFrame:
     n = len(b["idx"])
-    site = np.where(b["visceral"], SITES[rng.integers(0, 4, n)], SITES[rng.integers(4, 7, n)])
+    site = np.where(b["visceral"], rng.integers(0, 4, n), rng.integers(4, 7, n))
     rows = np.concatenate([b["idx"], b["idx"]])
     dates = np.concatenate([b["index"] - rng.integers(0, 14, n), b["met"]])
-    names = np.concatenate([np.full(n, "ecog", dtype=object), np.full(n, "metastatic_site", dtype=object)])
-    values = np.concatenate([b["ecog"].astype(str), site])
+    names = np.repeat(np.array([0, 1], np.int8), n)
+    values = np.concatenate([b["ecog"], 5 + site]).astype(np.int8)  # "0".."4", then the sites
     rows, dates, names, values = _sorted(rows, dates, names, values)
-    return _frame(ids, rows, date=_dates(dates), name=names, value=values)
+    return _frame(ids, rows, date=_dates(dates), name=_cat(names, ["ecog", "metastatic_site"]),
+                  value=_cat(values, ["0", "1", "2", "3", "4", *SITES]))

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import conform
@@ -107,16 +110,36 @@ def write_study(
     for name, frame in frames.items():
         path = out / f"{name}.{fmt}"
         if fmt == "csv":
-            _iso_dates(frame).to_csv(path, index=False, lineterminator="\n")
+            _write_csv(_arrow(frame), path)
         else:
             frame.to_parquet(path, index=False)
         paths.append(path)
     return paths
 
 
-def _iso_dates(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%Y-%m-%d")
-    return out
+def _write_csv(table: pa.Table, path: Path) -> None:
+    """Unquoted CSV (as pandas writes it); quoted only if a value holds a comma or quote."""
+    for quoting in ("none", "all_valid"):
+        try:
+            with open(path, "wb") as sink:
+                sink.write((",".join(table.column_names) + "\n").encode("utf-8"))
+                options = pacsv.WriteOptions(include_header=False, quoting_style=quoting)
+                pacsv.write_csv(table, sink, options)
+            return
+        except pa.ArrowInvalid:
+            continue
+
+
+def _arrow(frame: pd.DataFrame) -> pa.Table:
+    """The frame as Arrow columns a CSV writer prints plainly: ISO dates, True/False, text."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_dictionary(field.type):
+            column = column.cast(pa.string())
+        elif pa.types.is_timestamp(field.type):
+            column = column.cast(pa.date32())
+        elif pa.types.is_boolean(field.type):
+            column = pc.if_else(column, "True", "False")
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
