@@ -53,6 +53,8 @@ def test_parse_defaults_and_round_trip():
     ({"PFS": {"kind": "pfs"}}, "endpoint name 'PFS' must match"),
     ({"bor": {"kind": "bor", "confirm_days": 0}}, "greater than or equal to 1"),
     ({"rates": {"kind": "rates"}}, "rates.response_from = 'bor' is not a 'bor' endpoint"),
+    ({"fu": {"kind": "followup", "observation": "pfs"}},
+     "fu.observation = 'pfs' is neither 'last_contact' nor a time-to-event endpoint"),
 ])
 def test_invalid_blocks(raw, message):
     with pytest.raises(ValidationError, match=message):

@@ -130,3 +130,35 @@ def test_matches_naive_reference(seed):
         assert got["cbor"] == naive_bor(seq, True), p
         assert (got["ttp_days"], got["ttp_event"]) == naive_pfs(seq, death, False), p
         assert (got["pfs_days"], got["pfs_event"]) == naive_pfs(seq, death, True), p
+
+
+def test_properties_on_random_patients():
+    """Relations that must hold for every patient whatever the sequence."""
+    rng = np.random.default_rng(3)
+    n = 400
+    rows, deaths = _random_records(rng, n)
+    store, cohort = _store(rows, deaths, n)
+    block = EndpointsBlock.model_validate({
+        "bor": {"kind": "bor"}, "cbor": {"kind": "bor", "confirmation": True},
+        "rates": {"kind": "rates"}, "crates": {"kind": "rates", "response_from": "cbor"},
+        "ttp": {"kind": "pfs", "events": ["progression"]}, "pfs": {"kind": "pfs"},
+        "os": {"kind": "os"}, "dor": {"kind": "dor"},
+    })
+    d = derive_endpoints(block, store, cohort).data
+    rank = d["bor"].map(RANK).to_numpy()
+    crank = d["cbor"].map(RANK).to_numpy()
+    confirmed_response = d["crates_response"].to_numpy(dtype=bool)
+    assert (d["response"].to_numpy(dtype=bool) >= confirmed_response).all()
+    assert (rank[confirmed_response] <= crank[confirmed_response]).all()
+    assert (d["disease_control"] <= d["disease_control_conventional"]).all()
+    assert (d["pfs_days"] <= d["os_days"]).all() and (d["ttp_days"] <= d["os_days"]).all()
+    assert (d["pfs_days"] >= 0).all() and (d["pfs_event"] >= d["ttp_event"]).all()
+    responders = d["response"].to_numpy(dtype=bool)
+    assert d["dor_days"].notna().to_numpy().tolist() == responders.tolist()
+    assert (d.loc[responders, "dor_days"] <= d.loc[responders, "pfs_days"]).all()
+    # the same records in another order give the same result
+    shuffled = store.table("tumor_assessments").to_pandas().sample(frac=1, random_state=0)
+    patients = store.table("patients").to_pandas()
+    again = derive_endpoints(block, Store.from_frames(
+        {"patients": patients, "tumor_assessments": shuffled}), cohort.iloc[::-1]).data
+    pd.testing.assert_frame_equal(again.iloc[::-1].reset_index(drop=True), d)

@@ -168,6 +168,21 @@ _REFERENCES = {
 }
 
 
+_TIME_TO_EVENT = ("pfs", "dor", "os", "ttd", "ttnt")
+
+
+def _followup_problems(items: dict[str, Any]) -> list[str]:
+    problems = []
+    for name, spec in items.items():
+        if spec.kind != "followup" or spec.observation == "last_contact":
+            continue
+        target = items.get(spec.observation)
+        if target is None or target.kind not in _TIME_TO_EVENT:
+            problems.append(f"{name}.observation = {spec.observation!r} is neither "
+                            "'last_contact' nor a time-to-event endpoint")
+    return problems
+
+
 class EndpointsBlock(Block):
     """All endpoints of a study, by name (every other key of ``[endpoints]``), plus display
     settings. Named endpoints are validated as pydantic extras typed :data:`EndpointSpec`,
@@ -197,6 +212,7 @@ class EndpointsBlock(Block):
                 continue  # reverse KM is skipped (and said so) when no OS endpoint exists
             if items.get(target) is None or items[target].kind != ref[1]:
                 problems.append(f"{name}.{ref[0]} = {target!r} is not a {ref[1]!r} endpoint")
+        problems += _followup_problems(items)
         if problems:
             raise ValueError("; ".join(problems))
         return self
