@@ -101,3 +101,12 @@ def test_timefix_merges_floating_point_ties_as_r():
     assert km.timefix
     raw = kaplan_meier([0.1 + 0.2, 0.3, 1.0], [1, 1, 0], timefix=False)
     assert raw.time.tolist() == [0.3, 0.1 + 0.2, 1.0] and not raw.timefix
+
+
+@pytest.mark.parametrize("module", ["retrostudy.stats.km", "retrostudy.stats.logrank"])
+def test_docstring_examples(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.failed == 0 and result.attempted > 0

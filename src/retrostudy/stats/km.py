@@ -216,11 +216,16 @@ def kaplan_meier(
 
     Examples
     --------
-    >>> km = kaplan_meier([6, 6, 6, 7, 10, 13], [1, 1, 0, 1, 0, 1])
-    >>> km.survival.round(4).tolist()
-    [0.6667, 0.5, 0.5, 0.0]
-    >>> km.median().estimate
-    8.5
+    The 6-MP arm of Freireich et al. (Blood 1963), as in Gehan (Biometrika 1965):
+
+    >>> time = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> event = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier(time, event)
+    >>> km.survival[:3].round(4).tolist()
+    [0.8571, 0.8067, 0.8067]
+    >>> m = km.median()
+    >>> m.estimate, m.conf_low, m.conf_high
+    (23.0, 16.0, nan)
     """
     t, e = validate_time_event(time, event)
     w = validate_weights(weights, t.shape[0])
