@@ -7,6 +7,7 @@ so they are set on the cell XML (``w:tcBorders``).
 
 from __future__ import annotations
 
+import datetime
 import io
 
 from retrostudy.report.document import Document, FigureItem, Paragraph, TableItem
@@ -92,7 +93,11 @@ def render_docx(doc: Document) -> bytes:
     from docx.shared import Pt
 
     document = docx.Document()
-    document.core_properties.title = doc.title[:250]
+    props = document.core_properties
+    props.title = doc.title[:250]
+    # python-docx stamps the current time; a fixed date keeps the file reproducible
+    props.created = props.modified = datetime.datetime(2000, 1, 1)
+    props.revision = 1
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading(doc.title, level=0)
     if doc.subtitle:
@@ -118,4 +123,18 @@ def render_docx(doc: Document) -> bytes:
         p.add_run(value)
     buf = io.BytesIO()
     document.save(buf)
-    return buf.getvalue()
+    return _fixed_zip(buf.getvalue())
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """The same .docx with fixed entry times, so the same report gives the same bytes."""
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
