@@ -33,16 +33,37 @@ def _block_and_base(args):
     from retrostudy.protocol.data import DataBlock
 
     if args.protocol:
-        from retrostudy.protocol import load_protocol
-
-        protocol = load_protocol(args.protocol)
-        block, base = protocol.data, protocol.base_dir
+        block, base = _data_block(Path(args.protocol))
         if args.data:
             block = block.model_copy(update={"path": str(Path(args.data).resolve())})
         return block, base
     if not args.data:
         raise SystemExit("retrostudy validate: give DATA or --protocol")
     return DataBlock(path=str(Path(args.data).resolve())), Path(".")
+
+
+def _data_block(path: Path):
+    """Only the protocol's ``[data]`` block: data can be checked before the study is written."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from retrostudy.errors import Problem, ProtocolError
+    from retrostudy.protocol.data import DataBlock
+
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProtocolError(Problem(message=f"cannot read protocol: {exc}", file=str(path))) \
+            from None
+    try:
+        return DataBlock.model_validate(raw.get("data", {})), path.parent.resolve()
+    except ValidationError as exc:
+        raise ProtocolError([
+            Problem(message=err["msg"], file=str(path), code=err["type"],
+                    column=".".join(["data", *(str(p) for p in err["loc"])]))
+            for err in exc.errors()
+        ]) from None
 
 
 def _run(args) -> int:
