@@ -13,12 +13,18 @@ def study_path():
 
 
 @pytest.fixture(scope="session")
-def report_dir(tmp_path_factory):
+def _out(tmp_path_factory):
     return tmp_path_factory.mktemp("report")
 
 
 @pytest.fixture(scope="session")
-def study(report_dir):
+def study(_out):
     from retrostudy.pipeline import run_study
 
-    return run_study(STUDY, out=report_dir)
+    return run_study(STUDY, out=_out)
+
+
+@pytest.fixture(scope="session")
+def report_dir(study, _out):
+    """The folder the study's report was written to (the run happens first)."""
+    return _out
