@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import pandas as pd
+
 from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import Problem, ProtocolError
 from retrostudy.protocol.conditions import AllCondition, AnyCondition, DrugCondition, NotCondition
@@ -46,6 +48,11 @@ class DrugLookup:
         if ingredient in self.vocabulary.classes:
             return self.vocabulary.components(ingredient)
         return (ingredient,)
+
+
+def map_unique(values: pd.Series, function) -> pd.Series:
+    """``values.map(function)``, calling ``function`` once per distinct value."""
+    return values.map({v: function(v) for v in pd.unique(values.dropna())})
 
 
 def drug_lookup(vocabulary: Any | None = None, extra: Iterable[Any] = ()) -> DrugLookup:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retrostudy.cohort.drugs import DrugLookup
+from retrostudy.cohort.drugs import DrugLookup, map_unique
 from retrostudy.protocol.cohort import LinesBlock
 
 LINE_COLUMNS = (
@@ -52,62 +52,43 @@ LINE_COLUMNS = (
 
 @dataclass(slots=True)
 class _Line:
-    start: np.datetime64
-    end: np.datetime64
+    patient_id: str
+    number: int
+    start: int  # days since 1970-01-01
+    end: int
     setting: str | None
     keys: set[str] = field(default_factory=set)
     drugs: set[str] = field(default_factory=set)
-    last: dict[str, np.datetime64] = field(default_factory=dict)  # key -> last dose
+    last: dict[str, int] = field(default_factory=dict)  # key -> day of its last dose
 
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
-    window: np.timedelta64
-    gap: np.timedelta64
-    substitute: dict[str, str]
+    window: int
+    gap: int
     maintenance: frozenset[str]
-    maintenance_add: frozenset[str]
-    always_new: frozenset[str]
-    drugs: DrugLookup
 
-    def key(self, drug: str) -> str:
-        return self.substitute.get(drug, drug)
-
-    def advance(self, line: _Line, drug: str, date: np.datetime64) -> str | None:
-        """Why a record of ``drug`` on ``date`` starts a new line after ``line`` (rules 1-4):
-        ``"always_new"``, ``"gap"``, ``"added_drug"``, or None when it continues the line."""
-        key = self.key(drug)
-        if drug in self.always_new and key not in line.keys:
+    def advance(self, line: _Line, key: str, always_new: bool, adds: bool, day: int) -> str | None:
+        """Why a record (substitution ``key``, on ``day``) starts a new line after ``line``
+        (rules 1-4): ``"always_new"``, ``"gap"``, ``"added_drug"``, or None to continue.
+        ``adds``: the drug's class may be added during maintenance."""
+        if always_new and key not in line.keys:
             return "always_new"
-        if date - line.end > self.gap:
+        if day - line.end > self.gap:
             return "gap"
-        if date - line.start <= self.window or key in line.keys:
+        if day - line.start <= self.window or key in line.keys:
             return None
-        in_maintenance = bool(line.keys & self.maintenance)
-        if in_maintenance and self.drugs.drug_class(drug) in self.maintenance_add:
+        if adds and not line.keys.isdisjoint(self.maintenance):
             return None
         return "added_drug"
-
-
-def _rules(block: LinesBlock, drugs: DrugLookup, index_drugs: tuple[str, ...]) -> _Rules:
-    substitute = {d: group[0] for group in block.substitutions for d in group}
-    return _Rules(
-        window=np.timedelta64(block.regimen_window_days, "D"),
-        gap=np.timedelta64(block.gap_days, "D"),
-        substitute=substitute,
-        maintenance=frozenset(block.maintenance_drugs),
-        maintenance_add=frozenset(block.maintenance_add_classes),
-        always_new=frozenset(block.always_new_line) | frozenset(index_drugs),
-        drugs=drugs,
-    )
 
 
 def prepare_records(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> pd.DataFrame:
     """Line-eligible records, combinations split, one row per (patient, drug, date)."""
     frame = adm[["patient_id", "drug", "date", "end_date", "setting"]].copy()
-    frame["drug"] = frame["drug"].map(drugs.components)
+    frame["drug"] = map_unique(frame["drug"], drugs.components)
     frame = frame.explode("drug")
-    excluded = frame["drug"].map(drugs.drug_class).isin(block.exclude_classes)
+    excluded = map_unique(frame["drug"], drugs.drug_class).isin(block.exclude_classes)
     frame = frame.loc[~excluded]
     frame["end"] = frame["end_date"].fillna(frame["date"])
     frame["end"] = frame[["end", "date"]].max(axis=1)
@@ -118,25 +99,46 @@ def prepare_records(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> 
     return frame.sort_values(["patient_id", "date", "drug"], kind="stable").reset_index(drop=True)
 
 
-def _patient_lines(records: pd.DataFrame, rules: _Rules, from_records: bool) -> list[_Line]:
+def _record_arrays(records: pd.DataFrame, block: LinesBlock, drugs: DrugLookup, index_drugs):
+    """Per-record inputs of the walk, as plain lists (one pass of Python over them)."""
+    substitute = {d: group[0] for group in block.substitutions for d in group}
+    names = records["drug"].astype(object)
+    unique = pd.unique(names)
+    always = set(block.always_new_line) | set(index_drugs)
+    adds = {d for d in unique if drugs.drug_class(d) in set(block.maintenance_add_classes)}
+    days = records["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    ends = records["end"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    settings = records["setting"].astype(object).where(records["setting"].notna(), None)
+    return (
+        records["patient_id"].astype(object).tolist(),
+        names.tolist(),
+        [substitute.get(d, d) for d in names],
+        names.isin(always).tolist(),
+        names.isin(adds).tolist(),
+        days.tolist(),
+        ends.tolist(),
+        settings.tolist() if block.setting_from_records else [None] * len(records),
+    )
+
+
+def _walk(arrays, rules: _Rules) -> list[_Line]:
+    """Assign records (sorted by patient, date) to lines, patient after patient."""
     lines: list[_Line] = []
-    dates = records["date"].to_numpy()
-    ends = records["end"].to_numpy()
-    for drug, date, end, setting in zip(
-        records["drug"], dates, ends, records["setting"], strict=True
-    ):
-        reason = rules.advance(lines[-1], drug, date) if lines else "first"
+    line = None
+    for pid, drug, key, always, adds, day, end, setting in zip(*arrays, strict=True):
+        if line is not None and line.patient_id != pid:
+            line = None
+        reason = "first" if line is None else rules.advance(line, key, always, adds, day)
         if reason is not None:
-            recorded = setting if from_records and isinstance(setting, str) else None
-            line = _Line(start=date, end=end, setting=recorded)
+            number = 1 if line is None else line.number + 1
+            new = _Line(patient_id=pid, number=number, start=day, end=end, setting=setting)
             if reason == "added_drug":  # drugs still given when the new drug came continue
-                line.keys = {k for k, t in lines[-1].last.items() if date - t <= rules.window}
+                new.keys = {k for k, t in line.last.items() if day - t <= rules.window}
+            line = new
             lines.append(line)
-        line = lines[-1]
-        key = rules.key(drug)
         line.keys.add(key)
         line.drugs.add(drug)
-        line.last[key] = date
+        line.last[key] = day
         line.end = max(line.end, end)
     return lines
 
@@ -172,22 +174,23 @@ def derive_lines(
         index_line``; ``drugs`` is the line's ingredients joined by ``" + "`` in
         alphabetical order; ``line`` counts all lines, ``metastatic_line`` only metastatic ones.
     """
-    rules = _rules(block, drugs, index_drugs)
     records = prepare_records(adm, block, drugs)
-    rows = []
-    for patient_id, group in records.groupby("patient_id", sort=True):
-        for number, line in enumerate(_patient_lines(group, rules, block.setting_from_records), 1):
-            rows.append(
-                (
-                    patient_id,
-                    number,
-                    " + ".join(sorted(line.drugs)),
-                    line.start,
-                    line.end,
-                    line.setting,
-                )
-            )
-    lines = pd.DataFrame(rows, columns=["patient_id", "line", "drugs", "start", "end", "setting"])
+    rules = _Rules(
+        window=block.regimen_window_days,
+        gap=block.gap_days,
+        maintenance=frozenset(block.maintenance_drugs),
+    )
+    walked = _walk(_record_arrays(records, block, drugs, index_drugs), rules)
+    lines = pd.DataFrame(
+        {
+            "patient_id": [w.patient_id for w in walked],
+            "line": [w.number for w in walked],
+            "drugs": [" + ".join(sorted(w.drugs)) for w in walked],
+            "start": np.array([w.start for w in walked], dtype="datetime64[D]"),
+            "end": np.array([w.end for w in walked], dtype="datetime64[D]"),
+            "setting": [w.setting for w in walked],
+        }
+    )
     return _finish(lines, records, dates, block, index_drugs)
 
 

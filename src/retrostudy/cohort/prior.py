@@ -23,7 +23,7 @@ import re
 
 import pandas as pd
 
-from retrostudy.cohort.drugs import DrugLookup
+from retrostudy.cohort.drugs import DrugLookup, map_unique
 from retrostudy.cohort.eras import drug_eras, total_days
 from retrostudy.protocol.cohort import CovariatesBlock
 
@@ -38,12 +38,12 @@ def prior_exposure(
 ) -> pd.DataFrame:
     """``ever_*`` and ``duration_*_days`` per patient of ``index`` (patient_id, index_date)."""
     frame = adm.merge(index[["patient_id", "index_date"]], on="patient_id")
-    frame["drug"] = frame["drug"].map(drugs.components)
+    frame["drug"] = map_unique(frame["drug"], drugs.components)
     frame = frame.explode("drug")
     day = (frame["date"] - frame["index_date"]).dt.days
     start, end = block.exposure_window
     frame = frame.loc[(day >= start) & (day <= end)]
-    frame["drug_class"] = frame["drug"].map(drugs.drug_class)
+    frame["drug_class"] = map_unique(frame["drug"], drugs.drug_class)
     cap = index.set_index("patient_id")["index_date"] - pd.Timedelta(days=1)
     options = {
         "exposure_days": block.exposure_days,
@@ -80,33 +80,29 @@ def prior_regimens(
     """Regimen counts and settings before index, from the lines-of-therapy table."""
     merged = lines.merge(index[["patient_id", "index_date"]], on="patient_id")
     prior = merged.loc[merged["start"] < merged["index_date"]].copy()
+    members = prior["drugs"].str.split(" + ", regex=False)
     classes = set(block.prior_regimen_classes)
-    prior["counts"] = (
-        prior["drugs"]
-        .str.split(" + ", regex=False)
-        .map(lambda ds: any(drugs.drug_class(d) in classes for d in ds))
-    )
-    by = prior.groupby("patient_id")
-    is_met = prior["setting"] == "metastatic"
+    counts = members.map(lambda ds: any(drugs.drug_class(d) in classes for d in ds))
+    pid = prior["patient_id"]
     out = pd.DataFrame(index=pd.Index(index["patient_id"], name="patient_id"))
-    out["prior_regimens"] = (is_met & prior["counts"]).groupby(prior["patient_id"]).sum()
-    unknown = prior["setting"].isna().groupby(prior["patient_id"]).any()
-    out["prior_regimens"] = out["prior_regimens"].astype("Int64").fillna(0)
+    regimens = ((prior["setting"] == "metastatic") & counts).groupby(pid).sum()
+    out["prior_regimens"] = regimens.reindex(out.index, fill_value=0).astype("Int64")
+    unknown = prior["setting"].isna().groupby(pid).any()
     out.loc[unknown[unknown].index, "prior_regimens"] = pd.NA
     for setting in ("neoadjuvant", "adjuvant", "metastatic"):
-        n = (prior["setting"] == setting).groupby(prior["patient_id"]).sum()
+        n = (prior["setting"] == setting).groupby(pid).sum()
         out[f"prior_lines_{setting}"] = n.reindex(out.index, fill_value=0).astype("int64")
-    settings = by["setting"].agg(lambda s: ", ".join(s.astype("string").fillna("unknown")))
+    settings = prior["setting"].astype(object).fillna("unknown").groupby(pid).agg(", ".join)
     out["prior_settings"] = settings.reindex(out.index).astype("string").fillna("")
-    early = prior["early_relapse"].astype("boolean").fillna(False)
-    out["early_relapse"] = early.groupby(prior["patient_id"]).any().reindex(out.index)
-    out["early_relapse"] = out["early_relapse"].astype("boolean").fillna(False)
+    out["early_relapse"] = _any(prior["early_relapse"].astype("boolean").fillna(False), pid, out)
     for name, combo in block.combinations.items():
-        has = (
-            prior["drugs"].str.split(" + ", regex=False).map(lambda ds, c=combo: set(c) <= set(ds))
-        )
-        out[column_name(name)] = has.groupby(prior["patient_id"]).any().reindex(out.index)
-        out[column_name(name)] = out[column_name(name)].astype("boolean").fillna(False)
+        out[column_name(name)] = _any(members.map(lambda ds, c=combo: set(c) <= set(ds)), pid, out)
     index_line = lines.loc[lines["index_line"]].groupby("patient_id")["metastatic_line"].first()
     out["index_line"] = index_line.reindex(out.index).astype("Int64")
     return out.reset_index()
+
+
+def _any(flags: pd.Series, pid: pd.Series, out: pd.DataFrame) -> pd.Series:
+    """Per patient of ``out``: any flag set (False without prior lines)."""
+    found = flags.astype(bool).groupby(pid).any().reindex(out.index)
+    return found.astype("boolean").fillna(False)
