@@ -96,8 +96,12 @@ def _covariate_columns(name: str, values: np.ndarray, given, n: int):
     return [(col, None)]
 
 
-def build_design(data, covariates, levels, n: int) -> Design:
-    """Columns for each covariate: numeric as is, categorical as treatment contrasts."""
+def build_design(data, covariates, levels, n: int, order=None) -> Design:
+    """Columns for each covariate: numeric as is, categorical as treatment contrasts.
+
+    With ``order`` the rows are placed in that order (column-major), so the engine needs
+    no unsorted copy of the design.
+    """
     if isinstance(covariates, str) or not len(covariates):
         raise ValueError("covariates must be a non-empty list of column names")
     levels = dict(levels or {})
@@ -106,17 +110,24 @@ def build_design(data, covariates, levels, n: int) -> Design:
         raise ValueError(f"levels names {sorted(unknown)} which are not in covariates")
     if len(set(covariates)) != len(covariates):
         raise ValueError(f"covariates lists a column twice: {list(covariates)}")
-    pairs, variables, terms = [], [], []
+    blocks, variables, lvls, terms = [], [], [], []
+    width = 0
     for name in covariates:
         values = column(data, name, "covariates")
         cols = _covariate_columns(name, values, levels.get(name), n)
-        terms.append((name, tuple(range(len(pairs), len(pairs) + len(cols)))))
-        pairs += cols
+        terms.append((name, tuple(range(width, width + len(cols)))))
+        width += len(cols)
         variables += [name] * len(cols)
-    x = np.empty((n, len(pairs)), order="F")
-    for j, (col, _) in enumerate(pairs):
-        x[:, j] = col
-    return Design(x, tuple(variables), tuple(lv for _, lv in pairs), tuple(terms))
+        lvls += [lv for _, lv in cols]
+        blocks.append(name)
+    x = np.empty((n, width), order="F")
+    j = 0
+    for name in blocks:  # second pass: one column at a time, so no list of n-vectors is kept
+        for col, _ in _covariate_columns(name, column(data, name, "covariates"),
+                                         levels.get(name), n):
+            x[:, j] = col if order is None else col[order]
+            j += 1
+    return Design(x, tuple(variables), tuple(lvls), tuple(terms))
 
 
 def label(variable: str, level) -> str:
@@ -131,14 +142,14 @@ def check_rank(design: Design, w: np.ndarray) -> None:
     own variance (a pivoted Cholesky without pivoting, in column order as R reports NA coefs).
     """
     x = design.x
-    means = w @ x / w.sum()
+    means = (x.sum(axis=0) / x.shape[0]) if w is None else w @ x / w.sum()
     gram = np.zeros((x.shape[1], x.shape[1]))
-    for lo in range(0, x.shape[0], 1 << 16):  # centred in blocks: no second n-by-p copy
-        xc = x[lo:lo + (1 << 16)] - means
-        gram += xc.T @ (xc * w[lo:lo + (1 << 16), None])
+    for lo in range(0, x.shape[0], 1 << 15):  # centred in blocks: no second n-by-p copy
+        xc = x[lo:lo + (1 << 15)] - means
+        gram += xc.T @ (xc if w is None else xc * w[lo:lo + (1 << 15), None])
     var = np.diag(gram).copy()
     names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
-    for j in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, (w @ x**2) / w.sum())):
+    for j in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, x.shape[0] * means**2)):
         raise ValueError(f"covariate {names[j]!r} is constant; it cannot be estimated")
     scale = 1.0 / np.sqrt(var)
     corr = gram * scale[:, None] * scale[None, :]

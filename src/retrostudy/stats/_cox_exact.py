@@ -58,7 +58,7 @@ def evaluate_exact(beta: np.ndarray, sd: Sorted, *, info: bool = True) -> Terms:
     n = sd.x.shape[0]
     bounds = np.append(sd.starts, n)
     for g in np.flatnonzero(sd.nd):
-        lo = sd.starts[sd.stratum_first[g]]
+        lo = sd.starts[sd.sfirst[sd.gstrat[g]]]
         hi = bounds[g + 1]
         logb, mean, second = _group_terms(sd.x[lo:hi], eta[lo:hi], int(sd.nd[g]))
         loglik -= logb

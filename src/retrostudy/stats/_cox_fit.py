@@ -29,74 +29,92 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_CHUNK = 1 << 17  # rows per block for X' diag(v) X: bounds the temporary to 1 MB per column
+_CHUNK = 1 << 15  # rows per block (mean, Gram): bounds each temporary to 256 kB per column
 
 
 @dataclass(frozen=True, slots=True)
 class Sorted:
     """Design sorted by (stratum, time descending) with its tie-group structure."""
 
-    x: np.ndarray  # (n, p) centred covariates, sorted
+    x: np.ndarray  # (n, p) centred covariates, sorted, column-major
     w: np.ndarray  # (n,) case weights
     event: np.ndarray  # (n,) bool
-    order: np.ndarray  # sorted row -> original row
+    time: np.ndarray  # (n,) sorted times
     group: np.ndarray  # (n,) tie-group index of each row
     starts: np.ndarray  # (G,) first row of each tie group
-    stratum_end: np.ndarray  # (G,) one past the last group of the group's stratum
-    stratum_first: np.ndarray  # (G,) first group of the group's stratum
+    gstrat: np.ndarray  # (G,) stratum of each group (0..S-1 in sorted order)
+    sfirst: np.ndarray  # (S,) first group of each stratum
+    send: np.ndarray  # (S,) one past the last group of each stratum
     dead: np.ndarray  # (m,) sorted row indices of death records
     dgroup: np.ndarray  # (m,) tie group of each death record
     frac: np.ndarray  # (m,) Efron fraction k/d of each death record
     nd: np.ndarray  # (G,) death records per group
-    deadwt: np.ndarray  # (G,) summed death weight per group
+    wtave: np.ndarray  # (m,) weight of each death's Efron term: summed death weight / d
     means: np.ndarray  # (p,) weighted column means removed from x
     tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths
     wx_dead: np.ndarray  # (p,) sum over deaths of w x (constant part of the score)
 
+    @property
+    def single(self) -> bool:
+        return self.sfirst.size == 1
 
-def prepare(time, event, x, w, strata_code, *, efron: bool) -> Sorted:
-    """Sort once and build the tie-group index used by every iteration."""
+
+def _flags(a: np.ndarray) -> np.ndarray:
+    """True where a run of equal values starts."""
+    new = np.empty(a.shape[0], bool)
+    new[:1] = True
+    np.not_equal(a[1:], a[:-1], out=new[1:])
+    return new
+
+
+def sort_order(time: np.ndarray, strata_code: np.ndarray) -> np.ndarray:
+    """Row order by (stratum ascending, time descending): the engine's single sort."""
     if strata_code.max() == strata_code.min():
-        order = np.argsort(-time, kind="stable")
-    else:
-        order = np.lexsort((-time, strata_code))
+        return np.argsort(time)[::-1]
+    return np.lexsort((-time, strata_code))
+
+
+def prepare(time, event, xs, w, strata_code, order, *, efron: bool) -> Sorted:
+    """Build the tie-group index used by every iteration.
+
+    ``xs`` is the design already in ``order`` (column-major, see :func:`sort_order`); it is
+    centred in place at the weighted column means. ``w`` None means unit weights.
+    """
+    single = strata_code.max() == strata_code.min()
     t = time[order]
-    s = strata_code[order]
-    n, p = x.shape
-    xs = np.empty((n, p), order="F")  # column-major: the per-column scans are contiguous
-    for j in range(p):
-        np.take(x[:, j], order, out=xs[:, j])
-    ws = w[order]
+    n = t.shape[0]
+    ws = np.ones(n) if w is None else w[order]
     means = ws @ xs / ws.sum()
     xs -= means
     ev = event[order].astype(bool)
-    new_group = np.empty(n, bool)
-    new_group[0] = True
-    np.not_equal(t[1:], t[:-1], out=new_group[1:])
-    new_stratum = np.empty(n, bool)
+    new_group = _flags(t)
+    new_stratum = np.zeros(n, bool) if single else _flags(strata_code[order])
     new_stratum[0] = True
-    np.not_equal(s[1:], s[:-1], out=new_stratum[1:])
     new_group |= new_stratum
-    starts = np.flatnonzero(new_group)
-    group = np.cumsum(new_group) - 1
+    itype = np.int32 if n < 2**31 else np.int64
+    starts = np.flatnonzero(new_group).astype(itype)
+    group = np.cumsum(new_group, dtype=itype) - 1
+    del new_group
     g_new_stratum = new_stratum[starts]
-    stratum_id = np.cumsum(g_new_stratum) - 1
-    first = np.flatnonzero(g_new_stratum)
-    ends = np.append(first[1:], starts.size)
+    gstrat = np.cumsum(g_new_stratum, dtype=itype) - 1
+    sfirst = np.flatnonzero(g_new_stratum)
+    send = np.append(sfirst[1:], starts.size)
     dead = np.flatnonzero(ev)
     dgroup = group[dead]
     ngroups = starts.size
-    nd = np.bincount(dgroup, minlength=ngroups)
-    deadwt = np.bincount(dgroup, weights=ws[dead], minlength=ngroups)
+    nd = np.bincount(dgroup, minlength=ngroups).astype(itype)
+    wtave = np.bincount(dgroup, weights=ws[dead], minlength=ngroups)[dgroup]
+    wtave /= nd[dgroup]
     if efron:
         # rank of each death within its tie group: position minus first death of the group
-        first_death = np.searchsorted(dgroup, dgroup, side="left")
-        frac = (np.arange(dead.size) - first_death) / nd[dgroup]
+        frac = np.arange(dead.size, dtype=float)
+        frac -= np.searchsorted(dgroup, dgroup, side="left")
+        frac /= nd[dgroup]
     else:
         frac = np.zeros(dead.size)
     tied = np.flatnonzero(nd[dgroup] > 1)
-    return Sorted(xs, ws, ev, order, group, starts, ends[stratum_id], first[stratum_id],
-                  dead, dgroup, frac, nd, deadwt, means, tied, ws[dead] @ xs[dead])
+    return Sorted(xs, ws, ev, t, group, starts, gstrat, sfirst, send, dead, dgroup,
+                  frac, nd, wtave, means, tied, (ws * ev) @ xs)
 
 
 def risk_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
@@ -104,21 +122,26 @@ def risk_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
     if sd.starts.size == values.shape[0]:  # no tied times: groups are rows
         cum = np.cumsum(values, axis=0)
     else:
-        cum = np.cumsum(np.add.reduceat(values, sd.starts, axis=0), axis=0)
-    if sd.stratum_end[0] == sd.starts.size:  # a single stratum: nothing to restart
+        grouped = np.add.reduceat(values, sd.starts, axis=0)
+        cum = np.cumsum(grouped, axis=0, out=grouped)
+    if sd.single:
         return cum
-    before = np.where(sd.stratum_first > 0, sd.stratum_first - 1, 0)
-    offset = cum[before]
-    offset[sd.stratum_first == 0] = 0
-    return cum - offset
+    base = np.zeros((sd.sfirst.size, *cum.shape[1:]))
+    base[1:] = cum[sd.sfirst[1:] - 1]
+    cum -= base[sd.gstrat]
+    return cum
 
 
 def reverse_group_cumsum(a: np.ndarray, sd: Sorted) -> np.ndarray:
     """For each group g, the sum of ``a`` over groups g..last group of g's stratum."""
-    rc = np.cumsum(a[::-1], axis=0)[::-1]
-    tail = np.zeros_like(rc[:1])
-    rc_ext = np.concatenate([rc, tail])
-    return rc - rc_ext[sd.stratum_end]
+    rc = np.cumsum(a[::-1], axis=0)[::-1]  # a reversed view of a new array: safe to modify
+    if sd.single:
+        return rc
+    tail = np.zeros((sd.send.size, *rc.shape[1:]))
+    inner = sd.send < rc.shape[0]
+    tail[inner] = rc[sd.send[inner]]
+    rc -= tail[sd.gstrat]
+    return rc
 
 
 def weighted_gram(x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -140,50 +163,103 @@ class Terms:
     imat: np.ndarray
     risk: np.ndarray  # w * exp(eta), sorted rows
     den: np.ndarray  # (m,) Efron/Breslow denominator of each death term
-    mean: np.ndarray  # (m, p) mean of x over that term's risk set
+    mean: np.ndarray | None  # (m, p) mean of x over each term's risk set (if keep=True)
     wtave: np.ndarray  # (m,) weight of each death term (W/d)
 
 
-def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True) -> Terms:
-    """Evaluate the Efron/Breslow log partial likelihood and its derivatives at ``beta``."""
+def _tied_d0(r: np.ndarray, sd: Sorted) -> np.ndarray:
+    """``D0`` (summed risk of the deaths) of each tied death's group, per tied death."""
+    tg = sd.dgroup[sd.tied]
+    first = _flags(tg)
+    d0 = np.add.reduceat(r[sd.dead[sd.tied]], np.flatnonzero(first))
+    return d0[np.cumsum(first) - 1]
+
+
+def _blocks(sd: Sorted):
+    """Row blocks of about ``_CHUNK`` rows cut at tie-group starts: (rows, groups, deaths)."""
+    n, ngroups = sd.x.shape[0], sd.starts.size
+    gcut = np.unique(np.searchsorted(sd.starts, np.arange(0, n, _CHUNK)))
+    gcut = np.append(gcut, ngroups)
+    rcut = np.append(sd.starts[gcut[:-1]], n)
+    dcut = np.searchsorted(sd.dead, rcut)
+    return zip(zip(rcut[:-1], rcut[1:], strict=True), zip(gcut[:-1], gcut[1:], strict=True),
+               zip(dcut[:-1], dcut[1:], strict=True), strict=True)
+
+
+def _death_means(r: np.ndarray, sd: Sorted, den: np.ndarray):
+    """Yield (death slice, means of x over each death term's risk set), block by block.
+
+    The cumulative sums of ``r x`` are formed per block with a carried total (and a base
+    per stratum), so no n-by-p array is needed beyond the data.
+    """
+    p = sd.x.shape[1]
+    carry = np.zeros(p)
+    base = np.zeros((sd.sfirst.size, p))
+    no_ties = sd.starts.size == sd.x.shape[0]
+    for (r0, r1), (g0, g1), (m0, m1) in _blocks(sd):
+        vals = r[r0:r1, None] * sd.x[r0:r1]
+        gsum = vals if no_ties else np.add.reduceat(vals, sd.starts[g0:g1] - r0, axis=0)
+        cum = np.cumsum(gsum, axis=0)
+        cum += carry
+        if not sd.single:
+            inside = np.flatnonzero((sd.sfirst > g0) & (sd.sfirst < g1))
+            base[inside] = cum[sd.sfirst[inside] - 1 - g0]
+            if g0 in sd.sfirst:
+                base[np.searchsorted(sd.sfirst, g0)] = carry
+            cum -= base[sd.gstrat[g0:g1]]
+        carry = carry + gsum.sum(axis=0)
+        mean = cum[sd.dgroup[m0:m1] - g0]
+        ta, tb = np.searchsorted(sd.tied, [m0, m1])
+        if tb > ta:  # Efron: remove the fraction of the tied deaths' own sums
+            tpos = sd.tied[ta:tb]
+            first = _flags(sd.dgroup[tpos])
+            d1 = np.add.reduceat(vals[sd.dead[tpos] - r0], np.flatnonzero(first), axis=0)
+            mean[tpos - m0] -= sd.frac[tpos, None] * d1[np.cumsum(first) - 1]
+        mean /= den[m0:m1, None]
+        yield slice(m0, m1), mean
+
+
+def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = False) -> Terms:
+    """Evaluate the Efron/Breslow log partial likelihood and its derivatives at ``beta``.
+
+    Memory: beyond the data only vectors of length n and p-column blocks; ``keep=True``
+    also returns the (m, p) per-death means (residuals, zph).
+    """
     eta = sd.x @ beta
     # shift before exp to avoid overflow; the likelihood is invariant to the shift per stratum,
     # and a global shift is enough because it cancels between numerator and denominator
     shift = eta.max() if eta.size else 0.0
-    r = sd.w * np.exp(eta - shift)
-    s0 = risk_sums(r, sd)
-    s1 = risk_sums(r[:, None] * sd.x, sd)
     dead, dg, frac = sd.dead, sd.dgroup, sd.frac
-    rd = r[dead]
-    ngroups = sd.starts.size
-    den = s0[dg]
-    mean = s1[dg]
-    tied = sd.tied
-    if tied.size:  # Efron's correction only touches groups with two or more deaths
-        td, tg, tf = dead[tied], dg[tied], frac[tied]
-        d0 = np.bincount(tg, weights=r[td], minlength=ngroups)
-        d1 = np.zeros((ngroups, sd.x.shape[1]))
-        _group_add(d1, tg, r[td][:, None] * sd.x[td])
-        den[tied] -= tf * d0[tg]
-        mean[tied] -= tf[:, None] * d1[tg]
-    mean /= den[:, None]
-    wtave = sd.deadwt[dg] / sd.nd[dg]
-    loglik = float(sd.w[dead] @ (eta[dead] - shift) - wtave @ np.log(den))
-    u = sd.wx_dead - wtave @ mean
-    imat = np.zeros((beta.size, beta.size))
+    loglik = float(sd.w[dead] @ eta[dead]) - shift * float(sd.w[dead].sum())
+    r = np.exp(eta - shift, out=eta)
+    r *= sd.w
+    den = risk_sums(r, sd)[dg]
+    if sd.tied.size:  # Efron's correction only touches groups with two or more deaths
+        den[sd.tied] -= frac[sd.tied] * _tied_d0(r, sd)
+    wtave = sd.wtave
+    loglik -= float(wtave @ np.log(den))
+    p = beta.size
+    u = sd.wx_dead.copy()
+    outer = np.zeros((p, p))
+    kept = np.empty((dead.size, p)) if keep else None
+    for sl, mean in _death_means(r, sd, den):
+        u -= wtave[sl] @ mean
+        if info:
+            outer += (mean * wtave[sl, None]).T @ mean
+        if keep:
+            kept[sl] = mean
+    imat = np.zeros((p, p))
     if info:
+        ngroups = sd.starts.size
         a = np.bincount(dg, weights=wtave / den, minlength=ngroups)
-        b = np.bincount(dg, weights=wtave * frac / den, minlength=ngroups)
-        coef = reverse_group_cumsum(a, sd)[sd.group] * r
-        coef[dead] -= b[dg] * rd
-        imat = weighted_gram(sd.x, coef) - (mean * wtave[:, None]).T @ mean
-    return Terms(loglik, u, imat, r, den, mean, wtave)
-
-
-def _group_add(out: np.ndarray, idx: np.ndarray, vals: np.ndarray) -> None:
-    """``np.add.at`` for sorted indices, via reduceat (much faster on large inputs)."""
-    starts = np.flatnonzero(np.r_[True, idx[1:] != idx[:-1]])
-    out[idx[starts]] += np.add.reduceat(vals, starts, axis=0)
+        coef = reverse_group_cumsum(a, sd)[sd.group]
+        del a
+        coef *= r
+        if sd.tied.size:
+            b = np.bincount(dg, weights=wtave * frac / den, minlength=ngroups)
+            coef[dead] -= b[dg] * r[dead]
+        imat = weighted_gram(sd.x, coef) - outer
+    return Terms(loglik, u, imat, r, den, kept, wtave)
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,8 +294,12 @@ def newton(evaluate_at, p: int, *, eps: float = 1e-9, maxiter: int = 20) -> Fit:
     and the returned beta, score and information are those of the last evaluation, as in R,
     so the iterates (and hence the reported digits) follow R's.
     """
+    def at(b):  # keep only (loglik, u, imat): the n-vectors of a Terms are freed at once
+        t = evaluate_at(b)
+        return Terms(t.loglik, t.u, t.imat, None, None, None, None)
+
     beta = np.zeros(p)
-    t0 = evaluate_at(beta)
+    t0 = at(beta)
     loglik_null = t0.loglik
     step = chol_solve(t0.imat, t0.u)
     score = float(t0.u @ step)
@@ -228,7 +308,7 @@ def newton(evaluate_at, p: int, *, eps: float = 1e-9, maxiter: int = 20) -> Fit:
     halving = 0
     last = t0
     for it in range(1, maxiter + 1):
-        cur = evaluate_at(newbeta)
+        cur = at(newbeta)
         finite = (np.isfinite(cur.loglik) and np.isfinite(cur.u).all()
                   and np.isfinite(cur.imat).all())
         if finite and abs(1 - best / cur.loglik) <= eps:
@@ -243,7 +323,7 @@ def newton(evaluate_at, p: int, *, eps: float = 1e-9, maxiter: int = 20) -> Fit:
             last = cur
             beta = newbeta
             newbeta = beta + chol_solve(cur.imat, cur.u)
-    final = evaluate_at(beta) if maxiter > 1 else last
+    final = at(beta) if maxiter > 1 else last
     return Fit(beta, _inverse(final.imat), final.u, loglik_null, final.loglik, score, maxiter,
                False, halving > 0)
 

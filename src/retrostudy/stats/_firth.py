@@ -48,7 +48,7 @@ def penalised(beta: np.ndarray, sd: Sorted) -> _Pen:
     ev = np.flatnonzero(sd.nd)
     s0 = risk_sums(r, sd)[ev]
     s1 = risk_sums(r[:, None] * x, sd)[ev]
-    wg = sd.deadwt[ev]
+    wg = np.bincount(sd.dgroup, weights=sd.wtave, minlength=sd.starts.size)[ev]
     q = np.einsum("ij,jk,ik->i", x, jmat, x)  # x_i' J x_i
     a = np.zeros(sd.starts.size)
     a[ev] = wg / s0

@@ -17,7 +17,7 @@ from . import _checks
 from ._concordance import Concordance, concordance
 from ._cox_design import Design, build_design, check_rank, column, label
 from ._cox_exact import evaluate_exact
-from ._cox_fit import Fit, Sorted, evaluate, newton, prepare
+from ._cox_fit import Fit, Sorted, evaluate, newton, prepare, sort_order
 from ._cox_resid import robust_score, robust_variance
 
 TIES = ("efron", "breslow", "exact")
@@ -196,9 +196,9 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     conf_level = _checks.check_conf_level(conf_level)
     t, e, w, s, c = _inputs(data, time, event, strata, weights, cluster)
     n = t.shape[0]
-    design = build_design(data, covariates, levels, n)
-    wts = np.ones(n) if w is None else w
-    check_rank(design, wts)
+    order = sort_order(t, s)
+    design = build_design(data, covariates, levels, n, order)
+    check_rank(design, None if w is None else w[order])
     if not e.any():
         raise ValueError("event has no events (all rows censored); a Cox model needs events")
     non_integer = w is not None and bool((w != np.floor(w)).any())
@@ -213,24 +213,27 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     if ties == "exact" and robust:
         raise ValueError("robust variance is not available with ties='exact' (as in R: no "
                          "score residuals for the exact method)")
-    sd = prepare(t, e, design.x, wts, s, efron=ties == "efron")
-    design = replace(design, x=np.empty((0, design.x.shape[1])))  # free it: sd.x has the data
-    order = sd.order
+    sd = prepare(t, e, design.x, w, s, order, efron=ties == "efron")
+    design = replace(design, x=np.empty((0, design.x.shape[1])))  # sd.x holds (centres) it
     c_sorted = None if c is None else c[order]
-    state = _State(sd, t[order], design, s[order], c_sorted)
+    state = _State(sd, sd.time, design, s[order], c_sorted)
+    n_events = int(sd.dead.size)
+    del order, t, e, s, c  # only the sorted copies are needed from here on (peak memory)
     if firth:
         from ._firth import firth_fit
 
-        return firth_fit(state, conf_level=conf_level, n_events=int(e.sum()), robust=robust)
+        return firth_fit(state, conf_level=conf_level, n_events=n_events, robust=robust)
     evaluate_at = _evaluator(sd, ties)
     fit = newton(evaluate_at, design.x.shape[1], eps=_EPS)
     notes = monotone_reasons(fit, design, sd)
     var, rscore = fit.var, None
     if robust:
-        var = robust_variance(evaluate(fit.beta, sd), sd, fit.var, c_sorted)
-        rscore = robust_score(evaluate(np.zeros_like(fit.beta), sd), sd, c_sorted)
+        var = robust_variance(evaluate(fit.beta, sd, info=False, keep=True), sd, fit.var,
+                              c_sorted)
+        rscore = robust_score(evaluate(np.zeros_like(fit.beta), sd, info=False, keep=True), sd,
+                              c_sorted)
     return assemble(state, fit, var, rscore, ties=ties, conf_level=conf_level, robust=robust,
-                    notes=notes, n_events=int(e.sum()))
+                    notes=notes, n_events=n_events)
 
 
 def _evaluator(sd: Sorted, ties: str):

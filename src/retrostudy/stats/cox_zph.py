@@ -115,7 +115,7 @@ def cox_zph(fit, transform: str = "km") -> CoxZPH:
         sd = dataclasses.replace(sd, frac=np.zeros_like(sd.frac))
     ttimes = transform_times(state.time, sd.event, transform)
     gtime = ttimes - ttimes[sd.event].mean()
-    terms = evaluate(fit.coef, sd, info=False)
+    terms = evaluate(fit.coef, sd, info=False, keep=True)
     (i0, i1, i2), u2 = _blocks(sd, terms, gtime[sd.dead])
     p = fit.coef.size
     imat = np.block([[i0, i1], [i1, i2]])
