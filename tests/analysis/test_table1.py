@@ -110,3 +110,28 @@ def test_tests_are_footnoted(analyses):
 def test_iqr_uses_r_type_2_quartiles():
     # R quantile(1:4, c(.25, .75), type = 2) = 1.5, 3.5 (numpy's default type 7 gives 1.75, 3.25)
     assert _summary(np.array([1.0, 2.0, 3.0, 4.0]), "median_iqr", 2) == "2.50 (1.50\u20133.50)"
+
+
+def test_smd_and_overall_columns(protocol, dataset):
+    from retrostudy.analysis.table1 import table1
+    from retrostudy.stats import smd, smd_table
+
+    block = protocol.analyses.model_copy(update={"smd": True, "overall": True})
+    table, _ = table1(dataset, ["Tmab/Pmab", "Tmab"], block, header=["A", "B"])
+    assert table.columns == ("A", "B", "Overall", "SMD", "p value")
+    body = {r[0].strip(): r for r in table.body()}
+    x = dataset.loc[dataset.group == "Tmab/Pmab", "age"].to_numpy(float)
+    y = dataset.loc[dataset.group == "Tmab", "age"].to_numpy(float)
+    assert body["Age"][4] == f"{abs(smd(x, y).estimate):.2f}"
+    both = np.concatenate([x, y])
+    assert body["Age"][3] == f"{np.median(both):.0f} ({both.min():.0f}\u2013{both.max():.0f})"
+    assert body["ECOG PS"][4] == f"{smd_table([[13, 5, 0], [13, 10, 1]]).estimate:.2f}"
+    assert body["0"][3] == "26 (62)"  # 13 + 13 of 42
+
+
+def test_ezr_profile_turns_on_yates_for_the_default_rule(protocol):
+    from retrostudy.analysis import conventions
+
+    ezr = protocol.analyses.model_copy(update={"profile": "ezr"})
+    conv = conventions(ezr)
+    assert (conv.conf_type, conv.ties, conv.chisq_correct) == ("log-log", "breslow", True)

@@ -13,6 +13,16 @@ def study_path():
 
 
 @pytest.fixture(scope="session")
+def analyses():
+    import pandas as pd
+
+    from retrostudy.analysis import run_analyses
+    from retrostudy.protocol import load_protocol
+
+    return run_analyses(load_protocol(STUDY), pd.read_csv(STUDY.with_name("seed_like.csv")))
+
+
+@pytest.fixture(scope="session")
 def _out(tmp_path_factory):
     return tmp_path_factory.mktemp("report")
 

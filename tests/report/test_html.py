@@ -86,8 +86,12 @@ def test_renders_in_headless_chromium_without_console_errors(report_dir):
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == [], console
     phone = ARTIFACTS / "report-phone.png"
-    subprocess.run([*base, "--window-size=390,1600", f"--screenshot={phone}", url],
-                   capture_output=True, text=True, timeout=120)
+    subprocess.run(
+        [*base, "--window-size=390,1600", f"--screenshot={phone}", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert phone.exists()
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert "Table 1. Patient characteristics" in dom.stdout

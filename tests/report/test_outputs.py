@@ -20,8 +20,14 @@ def test_every_output_is_written(study, report_dir):
 
 def test_outputs_are_byte_identical_across_runs(study, report_dir, study_path, tmp_path):
     run_study(study_path, out=tmp_path)
-    for name in ("results.json", "report.html", "report.docx", "tables/table1.csv",
-                 "figures/figure2_km_pfs.svg", "figures/figure2_km_pfs.png"):
+    for name in (
+        "results.json",
+        "report.html",
+        "report.docx",
+        "tables/table1.csv",
+        "figures/figure2_km_pfs.svg",
+        "figures/figure2_km_pfs.png",
+    ):
         assert (tmp_path / name).read_bytes() == (report_dir / name).read_bytes(), name
 
 
