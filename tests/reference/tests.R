@@ -71,7 +71,13 @@ rxc_tables <- list(
   t2x4_n200 = list(c(30, 25, 20, 25), c(20, 30, 35, 15)),
   t3x3_n150 = list(c(20, 15, 15), c(10, 25, 15), c(15, 10, 25)),
   t4x5 = list(c(5, 3, 2, 4, 1), c(2, 6, 3, 1, 4), c(3, 2, 7, 2, 2), c(1, 4, 2, 6, 3)),
-  zero_column = list(c(3, 0, 4), c(5, 0, 1))
+  zero_column = list(c(3, 0, 4), c(5, 0, 1)),
+  # Larger tables with small p-values, where FEXACT's tolerance (3.45254e-7 on the log
+  # scale) matters in the 8th digit: generated once with numpy's default_rng(1).
+  t2x5_n300 = list(c(42, 30, 43, 23, 34), c(31, 20, 24, 31, 22)),
+  t3x4_n150 = list(c(16, 19, 6, 18), c(9, 5, 7, 10), c(24, 7, 24, 5)),
+  t3x4_n300 = list(c(32, 19, 26, 23), c(31, 31, 12, 17), c(10, 52, 21, 26)),
+  t3x3_n300 = list(c(36, 45, 22), c(11, 26, 11), c(69, 73, 7))
 )
 fisher_rxc <- lapply(names(rxc_tables), function(nm) {
   x <- tab(rxc_tables[[nm]])

@@ -7,9 +7,10 @@ network algorithm). To regenerate (needs R with jsonlite and MASS; CI never runs
 
     cd tests/reference && Rscript tests.R
 
-Closed forms and exact p-values are compared at rtol 1e-10. The Fisher odds ratio and its
-limits come from R's root-finder (tolerance ~1.2e-4); we take the same Brent steps, so they
-agree to ~1e-14 and are compared at rtol 1e-9. R's Inf is stored as "Inf".
+Closed forms and exact p-values are compared at rtol 1e-10, r x c Fisher p-values at 1e-9.
+The Fisher odds ratio and its limits come from R's root-finder (tolerance ~1.2e-4); we take
+the same Brent steps, so they agree to ~1e-14 and are compared at rtol 1e-9. R's Inf is
+stored as "Inf".
 """
 
 import json
@@ -53,10 +54,18 @@ def test_fisher_2x2_matches_r(case):
     assert r.alternative == case["alternative"]
 
 
-@pytest.mark.parametrize("case", REF["fisher_rxc"], ids=lambda c: c["name"])
+def rxc_cases():
+    for c in REF["fisher_rxc"]:
+        slow = np.sum(c["table"]) >= 300 and min(np.shape(c["table"])) >= 3
+        yield pytest.param(c, id=c["name"], marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize("case", rxc_cases())
 def test_fisher_rxc_matches_r_network_algorithm(case):
+    # FEXACT merges path weights that agree within its tolerance, so on large tables with
+    # small p-values R moves in the ninth or tenth digit (t3x4_n300: 5e-10).
     r = fisher_test(case["table"])
-    np.testing.assert_allclose(r.p_value, case["p_value"], rtol=RTOL)
+    np.testing.assert_allclose(r.p_value, case["p_value"], rtol=1e-9)
     assert math.isnan(r.estimate) and math.isnan(r.conf_low) and math.isnan(r.conf_high)
 
 

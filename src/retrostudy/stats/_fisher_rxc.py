@@ -2,7 +2,8 @@ r"""Exact Fisher-Freeman-Halton p-value for r x c tables by a network algorithm.
 
 Given the margins, a table has probability :math:`P(T) = K\,W(T)` with
 :math:`K = \prod_i R_i! \prod_j C_j! / N!` and :math:`W(T) = \prod_{ij} 1/x_{ij}!`. The
-p-value is :math:`\sum P(T)` over the tables with :math:`W(T) \le W(T_{obs})(1 + 10^{-7})`.
+p-value is :math:`\sum P(T)` over the tables with :math:`\log W(T) \le \log W(T_{obs}) + \tau`,
+:math:`\tau = 3.45254 \times 10^{-7}` (see Tolerances).
 
 Network (Mehta & Patel 1983): the columns are filled one at a time. A node is the multiset
 of row totals still to be placed (sorted, since the rows are exchangeable for what is left);
@@ -19,8 +20,11 @@ The bounds come from relaxations: dropping the column (or row) constraints, the 
 puts each total in a single cell. Any valid bound keeps the result exact; tighter ones only
 prune more.
 
-Tolerances: tables within a relative :math:`10^{-7}` of the observed probability count as
-"as extreme", as in R. Paths whose log past weights agree to :math:`10^{-9}` are merged.
+Tolerances: tables whose log probability exceeds the observed one by at most 3.45254e-7
+count as "as extreme", as in R's FEXACT (R's 2x2 code uses a relative 1e-7 instead). Paths
+whose log past weights agree to :math:`10^{-9}` are merged. R's FEXACT also merges past
+weights within a tolerance, so on large tables with small p-values R and this module can
+differ in the ninth or tenth digit.
 """
 
 from __future__ import annotations
@@ -30,7 +34,9 @@ import math
 import numpy as np
 from scipy import special
 
-_LOG_REL_ERR = math.log1p(1e-7)
+# R's FEXACT adds tol = 3.45254e-7 ("the square root of the smallest relative spacing") to
+# the observed table's log probability: tables up to that far above it count as extreme.
+_LOG_REL_ERR = 3.45254e-7
 _MERGE_SCALE = 1e9  # past log-weights are merged on a 1e-9 grid
 _MAX_PAIRS = 12_000_000  # ~0.6 GB of working arrays; R needs a larger workspace here too
 
@@ -132,14 +138,39 @@ class _Network:
         return tot, hi, lo
 
     def _two_column_extremes(self, rho: np.ndarray, kappa: int):
-        """Log total, largest and smallest weight of the two-column completions, exactly."""
+        """Log total, largest and smallest weight of the two-column completions, exactly.
+
+        With two columns the weight of a completion x (first column; the second is rho - x)
+        is separable and log-concave in each x_i under one sum constraint. Its largest value
+        (the multivariate hypergeometric mode) is reached by adding units greedily where the
+        gain log(rho_i - x_i) - log(x_i + 1) is largest; its smallest value is at a vertex of
+        {sum x = kappa, 0 <= x <= rho}: every x_i is 0 or rho_i except at most one.
+        """
         lf = self.lf
-        f_node, x = _column_fills(rho, kappa)
-        lw = -(lf[x].sum(axis=1) + lf[rho[f_node] - x].sum(axis=1))
-        starts = np.flatnonzero(np.r_[True, f_node[1:] != f_node[:-1]])
+        u, r = rho.shape
         m = rho.sum(axis=1)
         tot = lf[m] - lf[rho].sum(axis=1) - lf[kappa] - lf[m - kappa]
-        return tot, np.maximum.reduceat(lw, starts), np.minimum.reduceat(lw, starts)
+        small = min(kappa, int(m[0]) - kappa)  # the columns are interchangeable
+        x = np.zeros_like(rho)
+        rows = np.arange(u)
+        with np.errstate(divide="ignore"):
+            for _ in range(small):
+                gain = np.log(rho - x) - np.log(x + 1.0)
+                x[rows, np.argmax(gain, axis=1)] += 1
+        hi = -(lf[x].sum(axis=1) + lf[rho - x].sum(axis=1))
+        lo = np.full(u, np.inf)
+        for free in range(r):
+            others = [i for i in range(r) if i != free]
+            for mask in range(2 ** (r - 1)):
+                full = np.array([(mask >> b) & 1 for b in range(r - 1)], dtype=bool)
+                xv = np.zeros_like(rho)
+                xv[:, others] = rho[:, others] * full
+                xv[:, free] = small - xv.sum(axis=1)
+                ok = (xv[:, free] >= 0) & (xv[:, free] <= rho[:, free])
+                xv = np.clip(xv, 0, rho)  # infeasible vertices are masked by ok
+                lw = -(lf[xv].sum(axis=1) + lf[rho - xv].sum(axis=1))
+                lo = np.where(ok, np.minimum(lo, lw), lo)
+        return tot, hi, lo
 
     def finish(self, nodes, node_of, past, mult, kappa: int) -> float:
         """Two columns left: enumerate each node's completions and sum, per pair, those
@@ -147,6 +178,15 @@ class _Network:
         lf = self.lf
         f_node, x = _column_fills(nodes, kappa)
         lw = -(lf[x].sum(axis=1) + lf[nodes[f_node] - x].sum(axis=1))
+        counts = np.bincount(f_node, minlength=nodes.shape[0])
+        if counts[node_of].sum() <= 4 * lw.size:  # few pairs per node: mask, do not sort
+            starts = np.cumsum(counts) - counts
+            shift = np.maximum.reduceat(lw, starts)
+            pair, fill = _expand(starts[node_of], counts[node_of])
+            w = np.exp(lw - shift[f_node])[fill]
+            w[lw[fill] > self.threshold - past[pair]] = 0.0
+            share = np.bincount(pair, weights=w, minlength=past.size)
+            return float(np.sum(mult * share * np.exp(self.log_const + past + shift[node_of])))
         order = np.lexsort((lw, f_node))
         seg = _Segments(f_node[order], lw[order], np.ones(lw.size), nodes.shape[0])
         pos = seg.search(node_of, self.threshold - past)
@@ -158,8 +198,9 @@ class _Segments:
     """Values sorted within contiguous segments, with weights w * exp(value).
 
     ``share(q_seg, pos)`` is the fraction of a segment's weight before global position
-    ``pos``; each segment's weights are normalised to total 1 so that one global
-    cumulative sum loses at most ~eps * (number of segments) when a start is subtracted.
+    ``pos``. Cumulative sums run within each segment (never across segments, where
+    subtracting a large running total would lose the small tail shares that make up small
+    p-values), on weights normalised to total 1 per segment.
     """
 
     __slots__ = ("seg", "values", "starts", "counts", "cum", "log_total")
@@ -174,13 +215,32 @@ class _Segments:
         total = np.bincount(seg, weights=w, minlength=n_seg)
         with np.errstate(divide="ignore"):
             self.log_total = shift + np.log(total)
-        self.cum = np.concatenate(([0.0], np.cumsum(w / total[seg])))
+        self.cum = _segmented_cumsum(w / total[seg], self.starts, self.counts)
 
     def search(self, q_seg, q_values):
         return _segment_search(self.seg, self.values, q_seg, q_values, self.starts, self.counts)
 
     def share(self, q_seg, pos):
-        return np.clip(self.cum[pos] - self.cum[self.starts[q_seg]], 0.0, 1.0)
+        before = pos > self.starts[q_seg]
+        return np.where(before, np.minimum(self.cum[np.maximum(pos - 1, 0)], 1.0), 0.0)
+
+
+def _segmented_cumsum(w, starts, counts):
+    """Inclusive cumulative sums of ``w`` restarting at every segment.
+
+    Segments of similar length (same power of two) are laid out as rows of a padded
+    matrix and summed along the rows, so padding at most doubles the work.
+    """
+    out = np.empty_like(w)
+    size_class = np.ceil(np.log2(np.maximum(counts, 1))).astype(np.int64)
+    for b in np.unique(size_class[counts > 0]):
+        segs = np.flatnonzero((size_class == b) & (counts > 0))
+        offsets = np.arange(int(counts[segs].max()))
+        valid = offsets[None, :] < counts[segs][:, None]
+        idx = np.where(valid, starts[segs][:, None] + offsets[None, :], 0)
+        sums = np.cumsum(np.where(valid, w[idx], 0.0), axis=1)
+        out[idx[valid]] = sums[valid]
+    return out
 
 
 def _segment_search(seg, values, q_seg, q_values, starts, counts):

@@ -189,9 +189,9 @@ def fisher_test(table, conf_level: float = 0.95, alternative: str = "two.sided")
     and limits (agreement ~1e-9 in the reference tests; a true root may be ~1e-4 away).
 
     r x c: the exact Fisher-Freeman-Halton p-value, summing the probabilities of all tables
-    with the observed margins that are no more probable than the observed one (relative
-    tolerance 1e-7), as R's network algorithm (FEXACT) does. scipy's r x c test is a
-    Monte Carlo approximation and is not used.
+    with the observed margins that are no more probable than the observed one (tolerance
+    3.45254e-7 on the log scale), as R's network algorithm (FEXACT) does. scipy's r x c
+    test is a Monte Carlo approximation and is not used.
 
     R equivalent: ``fisher.test(table, conf.level=, alternative=)``.
 
