@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from helpers import TDM1, cohort, d, index_doses, people
+from cohort_helpers import TDM1, cohort, d, index_doses, people
 
 from retrostudy.cohort import Attrition, GroupCount, Step
 from retrostudy.errors import CohortError

@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from helpers import TDM1, d, index_doses, kept, people
+from cohort_helpers import TDM1, d, index_doses, kept, people
 
 IDS = ("A", "B", "C", "D", "E")
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from helpers import cohort, d, index_doses, people
+from cohort_helpers import cohort, d, index_doses, people
 
 IDS = ("A", "B", "C", "D")
 

@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from helpers import TDM1, people, protocol
+from cohort_helpers import TDM1, people, protocol
 
 from retrostudy.cohort.build import select_patients
 from retrostudy.data.store import Store

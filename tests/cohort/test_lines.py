@@ -6,7 +6,7 @@ q3w doses on the days given.
 
 import pandas as pd
 import pytest
-from helpers import d
+from cohort_helpers import d
 
 from retrostudy.cohort.drugs import drug_lookup
 from retrostudy.cohort.lines import derive_lines

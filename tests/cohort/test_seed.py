@@ -4,7 +4,7 @@
 from pathlib import Path
 
 import pytest
-from seed_fixture import seed_frames
+from cohort_seed_fixture import seed_frames
 
 from retrostudy.cohort import build_cohort
 from retrostudy.data.store import Store
