@@ -96,3 +96,20 @@ def test_followup_to_last_contact_without_os_fails_clearly():
 def test_months_only_for_display():
     from retrostudy.endpoints.tte import to_months
     np.testing.assert_allclose(to_months([30.4375, 365.25]), [1.0, 12.0])
+
+
+def test_reason_counts_and_json():
+    import json
+
+    block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "bor": {"kind": "bor"},
+             "rates": {"kind": "rates"}, "os": {"kind": "os"}, "followup": {"kind": "followup"}}
+    e = run(block, {"a": [(42, "PD")], "b": [(42, "SD")], "c": []}, groups=["g", "g", "h"])
+    counts = e.reason_counts("pfs")
+    assert counts.loc["progression", "g"] == 1
+    assert counts.loc["censored_no_post_baseline_assessment", "h"] == 1
+    out = json.loads(json.dumps(e.to_json(), default=str))
+    assert set(out) == {"definitions", "days_per_month", "bad_input", "rates", "followup",
+                        "discontinuation"}
+    assert out["bad_input"][0]["rule"] == "no_post_baseline_assessment"
+    assert {r["measure"] for r in out["rates"]} == {"response", "disease_control",
+                                                    "disease_control_conventional"}

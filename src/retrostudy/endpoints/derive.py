@@ -9,7 +9,7 @@ are documented in docs/endpoints.md ("Analysis dataset columns").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from types import MappingProxyType
 
 import ibis
@@ -45,6 +45,23 @@ class Endpoints:
     followup: tuple[fu_.FollowUp, ...]
     discontinuation: pd.DataFrame
     days_per_month: float
+
+    def reason_counts(self, name: str) -> pd.DataFrame:
+        """Patients per ``<name>_reason`` (rows) and group (columns): why each was censored."""
+        group = self.data["group"] if "group" in self.data else pd.Series(
+            "all", index=self.data.index)
+        return pd.crosstab(self.data[f"{name}_reason"], group)
+
+    def to_json(self) -> dict:
+        """Rules, bad-input counts and per-group summaries (not the patient rows)."""
+        return {
+            "definitions": dict(self.definitions),
+            "days_per_month": self.days_per_month,
+            "bad_input": self.counts.to_dict(orient="records"),
+            "rates": [asdict(r) for r in self.rates],
+            "followup": [asdict(f) for f in self.followup],
+            "discontinuation": self.discontinuation.to_dict(orient="records"),
+        }
 
 
 def _bor_frame(name: str, best: bor_.BestResponse, rec: Records) -> pd.DataFrame:
