@@ -185,6 +185,17 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     score ``U(0)' I(0)^-1 U(0)``; Wald ``b' V^-1 b``. Equivalent R call:
     ``summary(coxph(Surv(time, event) ~ ..., ties=ties))``.
 
+    Examples
+    --------
+    therneau/survival's ``tests/book1.R`` data (without its row with a missing status); the
+    Breslow MLE is ``log((3 + sqrt(33)) / 2)``, so the hazard ratio is 4.3723:
+
+    >>> data = {"time": [9, 1, 1, 6, 6, 8], "status": [1, 1, 0, 1, 1, 0],
+    ...         "x": [0, 1, 1, 1, 0, 0]}
+    >>> fit = cox_ph(data, time="time", event="status", covariates=["x"], ties="breslow")
+    >>> round(fit.coefficients[0].hazard_ratio, 4), round(fit.score_test.statistic, 4)
+    (4.3723, 1.6)
+
     References
     ----------
     Therneau & Grambsch (2000), *Modeling Survival Data*, Springer, ch. 3.
