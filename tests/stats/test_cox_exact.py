@@ -94,3 +94,13 @@ def test_categorical_reference_level_and_levels_order():
     assert g.coefficients[0].level == "a"
     assert g.coef[0] == pytest.approx(-f.coef[0], rel=1e-12)
     assert f.coefficients[0].name == "arm=b"
+
+
+def test_bool_and_numeric_levels_are_treatment_contrasts():
+    numeric = fit("efron")
+    as_bool = cox_ph(dict(DATA, xb=DATA["x"] == 1), time="time", event="status",
+                     covariates=["xb"])
+    as_levels = cox_ph(DATA, time="time", event="status", covariates=["x"],
+                       levels={"x": [0.0, 1.0]})
+    assert (as_bool.coefficients[0].level, as_levels.coefficients[0].level) == (True, 1.0)
+    np.testing.assert_allclose([as_bool.coef[0], as_levels.coef[0]], numeric.coef[0], rtol=1e-13)
