@@ -7,7 +7,9 @@ import pytest
 from retrostudy.cli import main
 from retrostudy.protocol.data import DataBlock
 
-PATIENTS = "patient_id,birth_date,sex,death_date\nP01,1960-01-02,F,\nP02,1955-05-06,女性,2016-12-01\n"
+PATIENTS = (
+    "patient_id,birth_date,sex,death_date\nP01,1960-01-02,F,\nP02,1955-05-06,女性,2016-12-01\n"
+)
 
 
 @pytest.fixture

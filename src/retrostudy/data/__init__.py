@@ -5,7 +5,14 @@ every error), :func:`check_records` (the same, reporting instead of raising),
 :func:`load_vocabulary` (drug spellings -> ingredients and classes) and :class:`Store`.
 """
 
-from retrostudy.data.load import Finding, LoadResult, SourceFile, TableCount, check_records, load_records
+from retrostudy.data.load import (
+    Finding,
+    LoadResult,
+    SourceFile,
+    TableCount,
+    check_records,
+    load_records,
+)
 from retrostudy.data.store import Store, duckdb_backend
 from retrostudy.data.vocabulary import DrugEntry, Vocabulary, load_vocabulary
 

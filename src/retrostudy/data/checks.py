@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from retrostudy.data.dates import DateParse, in_range_sql, plan_date
-from retrostudy.data.readers import run, literal, quote
+from retrostudy.data.readers import literal, quote, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.values import VALUE_KEY_SQL, allowed, categorical_columns, spellings
 from retrostudy.data.vocabulary import Vocabulary
@@ -31,6 +31,7 @@ PROBLEMS_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS _problems (tbl VARCHAR, file VARCHAR, row BIGINT, "
     "col VARCHAR, value VARCHAR, code VARCHAR, message VARCHAR, hint VARCHAR)"
 )
+_BUCKET_ROWS = 2_000_000
 _SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN",
               "integer": "BIGINT", "float": "DOUBLE"}
 
@@ -44,40 +45,53 @@ def _text(column: str) -> str:
 
 
 def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str, ...],
-               vocabulary: Vocabulary, responses: Mapping[str, str]) -> dict[str, DateParse]:
-    """Create ``_typed_<name>``; returns the date parse plan of each date column."""
+               vocabulary: Vocabulary, responses: Mapping[str, str]):
+    """Create ``_typed_<name>``.
+
+    Returns the date parse plan of each date column and, for each present column, the SQL
+    of its source text (what problems show as ``value``). Source text is only stored
+    where typing can lose it (text dates, categories, drugs); a drug's text is
+    ``drug_source`` itself when the file has no such column.
+    """
     table = TABLES[name]
     raw = "_raw_" + name
-    selects, joins, plans = ["r._row"], [], {}
+    selects, extra, joins, plans, texts = ["r._row"], [], [], {}, {}
     for column in table.columns:
         c = column.name
         if c not in present:
-            fallback = _text("drug") if c == "drug_source" and "drug" in present else "NULL"
-            selects.append(f"CAST({fallback} AS {_SQL_TYPES[column.type]}) AS {quote(c)}")
+            own_text = c == "drug_source" and "drug" in present
+            selects.append(f"CAST({_text('drug') if own_text else 'NULL'} AS "
+                           f"{_SQL_TYPES[column.type]}) AS {quote(c)}")
             continue
         if column.type == "date":
             plans[c] = plan = plan_date(con, raw, c, date_formats)
-            # a typed (DATE) source keeps its value, cheaper than its text
-            selects.append(f"{'r.' + quote(c) if not plan.formats else _text(c)} AS {src(c)}")
-            value = plan.value("r." + quote(c), _text(c))
-            selects.append(f"CASE WHEN {in_range_sql(value)} THEN {value} END AS {quote(c)}")
-        elif c == "drug":
-            selects.append(f"{_text(c)} AS {src(c)}")
+            selects.append(f"{plan.value('r.' + quote(c), _text(c))} AS {quote(c)}")
+            if plan.formats:
+                extra.append(f"{_text(c)} AS {src(c)}")
+            texts[c] = f"CAST({src(c) if plan.formats else quote(c)} AS VARCHAR)"
+            continue
+        texts[c] = src(c)
+        if c == "drug":
             _drug_map(con, name, vocabulary)
             joins.append(f"LEFT JOIN _drugs_{name} dm ON dm._src = {_text(c)}")
             selects.append(f"dm._ingredient AS {quote(c)}")
+            if "drug_source" in present:
+                extra.append(f"{_text(c)} AS {src(c)}")
+            else:
+                texts[c] = quote("drug_source")
         elif c in categorical_columns(name):
-            selects.append(f"{_text(c)} AS {src(c)}")
             alias = f"m_{c}"
             _value_map(con, name, c, responses)
             joins.append(f"LEFT JOIN _values_{name}_{c} {alias} ON {alias}._k = "
                          f"{VALUE_KEY_SQL.format(_text(c))}")
             selects.append(f"CAST({alias}._v AS {_SQL_TYPES[column.type]}) AS {quote(c)}")
+            extra.append(f"{_text(c)} AS {src(c)}")
         else:
             selects.append(f"{_text(c)} AS {quote(c)}")
+            texts[c] = quote(c)
     run(con, f"CREATE OR REPLACE TEMP VIEW {quote('_typed_' + name)} AS SELECT "
-                f"{', '.join(selects)} FROM {quote(raw)} r {' '.join(joins)}")
-    return plans
+             f"{', '.join(selects + extra)} FROM {quote(raw)} r {' '.join(joins)}")
+    return plans, texts
 
 
 def _drug_map(con, name: str, vocabulary: Vocabulary) -> None:
@@ -108,7 +122,7 @@ def _value_map(con, name: str, column: str, responses: Mapping[str, str]) -> Non
 
 
 def value_problems(con, name: str, file: str, present: tuple[str, ...],
-                   plans: Mapping[str, DateParse]) -> None:
+                   plans: Mapping[str, DateParse], texts: Mapping[str, str]) -> None:
     """One scan of table ``name`` writing all value problems into ``_problems``."""
     table = TABLES[name]
     checks = []
@@ -117,25 +131,25 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
         if c not in present:
             continue
         if column.required:
-            checks.append((f"{text_of(name, c)} IS NULL", c, "missing_value",
+            checks.append((f"{texts[c]} IS NULL", c, "missing_value",
                            "required value is empty"))
         if c in plans:
-            ambiguous = plans[c].ambiguous(src(c))
-            checks.append((f"{src(c)} IS NOT NULL AND ({ambiguous})", c, "ambiguous_date",
+            ambiguous = plans[c].ambiguous(texts[c])
+            checks.append((f"{texts[c]} IS NOT NULL AND ({ambiguous})", c, "ambiguous_date",
                            "date reads differently day-first and month-first"))
-            checks.append((f"{src(c)} IS NOT NULL AND NOT ({ambiguous}) AND {quote(c)} IS NULL",
-                           c, "invalid_date",
+            checks.append((f"{texts[c]} IS NOT NULL AND NOT ({ambiguous}) AND ({quote(c)} IS NULL "
+                           f"OR NOT {in_range_sql(quote(c))})", c, "invalid_date",
                            "cannot read this as a date between 1900 and 2100"))
         elif c == "drug":
-            checks.append((f"{src(c)} IS NOT NULL AND {quote(c)} IS NULL", c, "unknown_drug",
+            checks.append((f"{texts[c]} IS NOT NULL AND {quote(c)} IS NULL", c, "unknown_drug",
                            "unknown drug"))
         elif c in categorical_columns(name):
-            checks.append((f"{src(c)} IS NOT NULL AND {quote(c)} IS NULL", c, "invalid_value",
+            checks.append((f"{texts[c]} IS NOT NULL AND {quote(c)} IS NULL", c, "invalid_value",
                            f"not an allowed value of {c}"))
     if not checks:
         return
     structs = ", ".join(
-        f"CASE WHEN {cond} THEN {{'col': {literal(col)}, 'value': {text_of(name, col)}, "
+        f"CASE WHEN {cond} THEN {{'col': {literal(col)}, 'value': {texts[col]}, "
         f"'code': {literal(code)}, 'message': {literal(message)}}} END"
         for cond, col, code, message in checks
     )
@@ -152,7 +166,7 @@ def materialise(con, name: str) -> None:
     columns (the view is computed once); checks then run on it and :func:`finish` removes
     the rejected rows and the working columns."""
     run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * "
-             f"FROM {quote('_typed_' + name)} ORDER BY _row")
+             f"FROM {quote('_typed_' + name)}")
 
 
 def finish(con, name: str) -> None:
@@ -160,13 +174,6 @@ def finish(con, name: str) -> None:
     for (column,) in run(con, f"SELECT column_name FROM (DESCRIBE {quote(name)}) "
                               "WHERE column_name = '_row' OR ends_with(column_name, '__src')"):
         run(con, f"ALTER TABLE {quote(name)} DROP COLUMN {quote(column)}")
-
-
-def text_of(name: str, column: str) -> str:
-    """The source text of ``column`` in table ``name`` while it is being checked."""
-    is_parsed = TABLES[name].column(column).type == "date" or column == "drug" or (
-        column in categorical_columns(name))
-    return f"CAST({src(column)} AS VARCHAR)" if is_parsed else quote(column)
 
 
 def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
@@ -186,7 +193,7 @@ def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
                "last contact after death date", "", reverse=True)
     else:
         if patients_ok:
-            run(con, 
+            run(con,
                 f"{insert} _row, 'patient_id', patient_id, 'unknown_patient', "
                 f"'no such patient in patients', NULL FROM {t} x "
                 f"WHERE x.patient_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM patients p "
@@ -213,9 +220,15 @@ def _duplicates(con, name: str, insert: str, clean: str) -> None:
     compared = [c for c in table.column_names if c != "drug_source"]
     same = ", ".join(quote(c) for c in compared)
     keys = ", ".join(quote(c) for c in table.key)
-    # over all rows (cheap); rows with value problems are filtered out below, on few rows
+    # Over all rows (rows with value problems are filtered out below, on few rows), in
+    # buckets of ~2M rows by patient so the hash table stays small at 30M administrations.
+    rows = run(con, f"SELECT count(*) FROM {quote(name)}")[0][0]
+    buckets = max(1, -(-rows // _BUCKET_ROWS))
     run(con, f"CREATE OR REPLACE TEMP TABLE _dup_keys AS SELECT {keys} FROM {quote(name)} "
-             f"GROUP BY ALL HAVING count(*) > 1")
+             "WHERE FALSE")
+    for bucket in range(buckets):
+        run(con, f"INSERT INTO _dup_keys SELECT {keys} FROM {quote(name)} "
+                 f"WHERE hash(patient_id) % {buckets} = {bucket} GROUP BY ALL HAVING count(*) > 1")
     if not run(con, "SELECT count(*) FROM _dup_keys")[0][0]:
         return
     on = " AND ".join(f"x.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in table.key)
@@ -243,11 +256,12 @@ def _order(con, insert, t, late, early, code, message, join, reverse=False):
         return "p." + quote(name[2:]) if name.startswith("p.") else "x." + quote(name)
 
     late, early = q(late), q(early)
-    run(con, 
+    run(con,
         f"{insert} x._row, {literal(column)}, CAST(x.{quote(column)} AS VARCHAR), "
         f"{literal(code)}, {literal(message)} || ' (' || {literal(_label(early))} || ' ' || "
         f"CAST({early} AS VARCHAR) || ', ' || {literal(_label(late))} || ' ' || "
-        f"CAST({late} AS VARCHAR) || ')', NULL FROM {t} x{join} WHERE {late} < {early}"
+        f"CAST({late} AS VARCHAR) || ')', NULL FROM {t} x{join} WHERE {late} < {early} "
+        f"AND {in_range_sql(late)} AND {in_range_sql(early)}"
     )
 
 
@@ -258,7 +272,7 @@ def _label(column: str) -> str:
 
 
 def _delete_rejected(con, name: str) -> None:
-    run(con, 
+    run(con,
         f"DELETE FROM {quote(name)} WHERE _row IN (SELECT row FROM _problems "
         f"WHERE tbl = {literal(name)})"
     )

@@ -19,7 +19,7 @@ import duckdb
 import ibis
 
 from retrostudy.data import checks
-from retrostudy.data.readers import run, DATABASE_EXTENSIONS, RawTable, literal, locate, read_table
+from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
 from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
@@ -140,10 +140,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
             counts[name] = TableCount(read=0, loaded=0, rejected=0)
             if name == "patients":
                 patients_ok = False
-                findings.append(Finding(table=name, severity="error", problem=Problem(
-                    message="no patients table found", file=str(base_dir / data_block.path),
-                    hint="add patients.csv (or .parquet/.xlsx, or a sheet/table 'patients')",
-                    code="missing_table")))
+                findings.append(Finding(table=name, severity="error", problem=_no_patients(
+                    base_dir / data_block.path)))
             continue
         files.append(SourceFile(table=name, path=raw.file, sha256=raw.sha256))
         findings += [Finding(problem=p, severity="error", table=name) for p in raw.problems]
@@ -156,11 +154,11 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         config = data_block.table(name)
         declared = tuple([config.date_format] if isinstance(config.date_format, str)
                          else config.date_format or ())
-        plans = checks.typed_view(con, name, raw.columns, declared, vocabulary,
-                                  data_block.responses)
+        plans, texts = checks.typed_view(con, name, raw.columns, declared, vocabulary,
+                                         data_block.responses)
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
         checks.materialise(con, name)
-        checks.value_problems(con, name, raw.file, raw.columns, plans)
+        checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         checks.structure_problems(con, name, raw.file, patients_ok)
         checks.finish(con, name)
         counts[name] = _count(con, name, raw.rows)
@@ -170,6 +168,14 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     return LoadResult(store=Store(backend), counts=MappingProxyType(counts),
                       problems=tuple(findings), files=tuple(files),
                       date_formats=MappingProxyType(formats))
+
+
+def _no_patients(root: Path) -> Problem:
+    if not root.exists():
+        return Problem(message="data path not found", file=str(root), code="file_not_found",
+                       hint="[data] path is relative to the protocol file")
+    return Problem(message="no patients table found", file=str(root), code="missing_table",
+                   hint="add patients.csv (or .parquet/.xlsx, or a sheet/table 'patients')")
 
 
 def _cleanup(con) -> None:
@@ -221,15 +227,16 @@ def _count(con, name: str, read: int) -> TableCount:
 def _write_rejects(con, block: DataBlock) -> None:
     hint = " ".join(f"WHEN {literal(code)} THEN {literal(text)}" for code, text in _HINTS.items())
     policy = " ".join(
-        f"WHEN {literal(code)} THEN {literal('error' if code in ALWAYS_ERROR else block.policy_for(code))}"
-        for code in {*_HINTS, "unknown_drug", "invalid_value"}
+        f"WHEN {literal(code)} THEN "
+        f"{literal('error' if code in ALWAYS_ERROR else block.policy_for(code))}"
+        for code in sorted({*_HINTS, "unknown_drug", "invalid_value"})
     )
     have_map = run(con, "SELECT count(*) FROM duckdb_tables() "
                         "WHERE table_name = '_drugs_drug_administrations'")[0][0]
     drug_hints = ("SELECT 'drug_administrations' AS tbl, _src, _hint "
                   "FROM _drugs_drug_administrations") if have_map else (
                   "SELECT NULL AS tbl, NULL AS _src, NULL AS _hint WHERE FALSE")
-    run(con, 
+    run(con,
         "CREATE OR REPLACE TABLE rejects AS SELECT p.tbl AS \"table\", p.file, p.row, "
         "p.col AS \"column\", p.value, p.code, p.message, "
         f"replace(COALESCE(d._hint, CASE p.code {hint} ELSE NULL END, CASE WHEN p.code = "

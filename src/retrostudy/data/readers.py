@@ -97,7 +97,7 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
     None when ``path`` is a database without table ``name`` (the table is absent)."""
     if not path.exists():
         return _failed(name, shown, None, "file not found", "file_not_found",
-                       "check [data] path and [data.tables.%s] file" % name)
+                       f"check [data] path and [data.tables.{name}] file")
     digest = sha256(path)
     if path.stat().st_size == 0:
         return _failed(name, shown, digest, "file is empty", "empty_file",
@@ -143,7 +143,7 @@ def _failed(name, shown, digest, message, code, hint=None) -> RawTable:
 
 def _duckdb_source(con, path: Path, name: str) -> str:
     alias = "_src_" + hashlib.sha1(str(path).encode()).hexdigest()[:8]
-    attached = {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    attached = {r[0] for r in run(con, "SELECT database_name FROM duckdb_databases()")}
     if alias not in attached:
         run(con, f"ATTACH {literal(str(path))} AS {alias} (READ_ONLY)")
     found = con.execute(
