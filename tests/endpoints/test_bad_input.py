@@ -79,3 +79,11 @@ def test_cohort_frame_checks():
     twice = pd.DataFrame({"patient_id": ["p", "p"], "index_date": [INDEX, INDEX]})
     with pytest.raises(DataError, match="one row per patient_id"):
         derive_endpoints(block, store, twice)
+
+
+def test_two_assessments_on_one_day_count_as_the_worse():
+    e = run(BLOCK, {"p": [(42, "PR"), (42, "PD")], "q": [(42, "SD"), (42, "NE"), (84, "SD")]})
+    d = e.data.set_index("patient_id")
+    assert d.loc["p", "bor"] == "PD" and d.loc["p", "pfs_days"] == 42
+    assert d.loc["q", "bor"] == "SD" and d.loc["q", "bor_n_assessments"] == 2
+    assert _counts(e)["duplicate_assessment_date"] == (4, 2)

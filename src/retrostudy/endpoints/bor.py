@@ -7,7 +7,8 @@ the option set of pharmaverse/admiralonco ``derive_param_bor`` / ``derive_param_
 Sequence used (both modes): post-baseline assessments (day > 0), not after death, of the
 chosen method (``assessments = "radiological"`` drops 'clinical' ones), up to and including
 the first PD; with ``ignore_after_new_therapy`` and a lines table, none dated after the start
-of the next line (DOMAIN.md §1.6).
+of the next line (DOMAIN.md §1.6). Two assessments on one day (the data model keys them by
+patient and date, so this is bad input, counted in records.py) count as the worse one.
 
 Unconfirmed (the seed): SD and NON_CR_NON_PD count only on or after ``sd_min_days``
 (earlier ones count as NE); BOR is the best by CR > PR > SD > NON_CR_NON_PD > PD > NE.
@@ -64,12 +65,22 @@ def sequence(spec: BorEndpoint, rec: Records) -> tuple[np.ndarray, np.ndarray, n
         keep &= ~a["clinical"].to_numpy()
     if spec.ignore_after_new_therapy:
         keep &= day <= rec.next_therapy_day[pid]
-    pid, day, code = pid[keep], day[keep], code[keep]
+    pid, day, code = _one_per_day(pid[keep], day[keep], code[keep])
     if spec.confirmation:
         code = _reappearance_as_pd(pid, code)
     first_pd = group_first(pid[code == PD], day[code == PD], rec.n)
     keep = day <= first_pd[pid]
     return pid[keep], day[keep], code[keep]
+
+
+def _one_per_day(pid, day, code):
+    """One time point per patient and day: the worst response recorded that day (PD first;
+    NE only when nothing else was recorded). Rows come back sorted by patient and day."""
+    priority = np.where(code == NE, -1, code)
+    order = np.lexsort((priority, day, pid))
+    pid, day, code = pid[order], day[order], code[order]
+    last = np.r_[(pid[1:] != pid[:-1]) | (day[1:] != day[:-1]), True] if pid.size else pid > 0
+    return pid[last], day[last], code[last]
 
 
 def _reappearance_as_pd(pid: np.ndarray, code: np.ndarray) -> np.ndarray:

@@ -149,7 +149,13 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
         "code": df["response"].map(RANK).fillna(NE).to_numpy(dtype=np.int8),
         "clinical": df["clinical"].to_numpy(dtype=bool),
     })
-    return kept.sort_values(["pid", "day", "code"], kind="stable").reset_index(drop=True), rows
+    kept = kept.sort_values(["pid", "day", "code"], kind="stable").reset_index(drop=True)
+    twice = kept.duplicated(["pid", "day"], keep=False).to_numpy()
+    if twice.any():
+        rows.append(count_row("duplicate_assessment_date", "tumor_assessments", twice.sum(),
+                              np.unique(kept["pid"].to_numpy()[twice]).size,
+                              "BOR uses the worse response of the day"))
+    return kept, rows
 
 
 def engine_cohort(
