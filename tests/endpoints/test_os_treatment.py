@@ -101,3 +101,9 @@ def test_discontinuation_table_seed_style():
     assert t.loc["progression", "percent"] == 95.0
     assert t.loc["another_tumour", "percent"] == 2.5
     assert t.loc["ongoing", "n"] == 2 and t.loc["ongoing", "denominator"] == 42
+
+
+def test_ttd_latest_recorded_reason_wins():
+    got = _ttd({"p": []}, admins={"p": [{"day": 0, "reason": "toxicity"},
+                                        {"day": 21, "reason": "patient_choice"}, {"day": 42}]})
+    assert got["p"] == (42, 1, "patient_choice", "patient_choice")

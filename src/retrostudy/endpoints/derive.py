@@ -163,10 +163,36 @@ def derive_endpoints(
 ) -> Endpoints:
     """Derive every endpoint of ``endpoints_block`` for the patients of ``cohort_patients``.
 
-    ``cohort_patients`` needs ``patient_id`` and ``index_date`` (and ``group`` for the per-group
-    summaries); ``lines`` (``patient_id``, ``start``) gives new-therapy dates (the first line
-    starting after the index date) for TTNT and new-therapy rules. BOR endpoints are derived
-    first (DoR and rates read them), then the others in protocol order.
+    Parameters
+    ----------
+    endpoints_block : EndpointsBlock
+        The protocol's ``[endpoints]`` block (named endpoint definitions).
+    store : Store
+        The canonical record tables in an engine; joins and filters run there.
+    cohort_patients : pandas.DataFrame
+        One row per patient: ``patient_id``, ``index_date`` and, for the per-group
+        summaries, ``group`` (``Cohort.patients`` has them).
+    lines : pandas.DataFrame, optional
+        Lines of therapy (``patient_id``, ``start``; ``Cohort.lines``). The first line
+        starting after the index date is the "new anticancer therapy" of TTNT, PFS
+        new-therapy censoring and BOR. Required by TTNT and ``censor_at_new_therapy``.
+
+    Returns
+    -------
+    Endpoints
+        ``data`` in cohort order; columns documented in docs/endpoints.md.
+
+    Notes
+    -----
+    BOR endpoints are derived first (DoR and rates read them), then the others in
+    protocol order. Each rule and its source: docs/endpoints.md.
+
+    Examples
+    --------
+    >>> block = EndpointsBlock.model_validate(
+    ...     {"pfs": {"kind": "pfs", "events": ["progression"]}, "bor": {"kind": "bor"}})
+    >>> e = derive_endpoints(block, store, cohort.patients, cohort.lines)  # doctest: +SKIP
+    >>> e.data[["patient_id", "pfs_days", "pfs_event", "pfs_reason", "bor"]]  # doctest: +SKIP
     """
     block = endpoints_block
     _check_needs(block, lines)
