@@ -152,3 +152,10 @@ def test_invariant_checked_on_construction():
         Attrition(**{**ok, "groups": (GroupCount(name="g", label="", n=6),)})
     with pytest.raises(CohortError, match="does not follow"):
         Attrition(**{**ok, "steps": (_step("a", 9, 3),)})
+
+
+def test_rows_have_the_same_keys():
+    c = cohort(_frames(), [], GROUPS)
+    keys = {tuple(r) for r in c.attrition.rows()}
+    assert keys == {("kind", "label", "group", "n_in", "n_excluded", "n_remaining")}
+    assert [r["group"] for r in c.attrition.rows()][-2:] == ["Tmab/Pmab", "Tmab"]

@@ -72,52 +72,32 @@ class Attrition:
             )
 
     def rows(self) -> list[dict]:
-        """The flow chart as rows (identified, each step, each group), for tables and JSON."""
-        rows = [
-            {
-                "kind": "identified",
-                "label": self.identified_label,
-                "n_in": None,
-                "n_excluded": None,
-                "n_remaining": self.identified,
-            }
-        ]
+        """The flow chart as rows (identified, each step, analysed, each group), for tables
+        and JSON. Every row has ``kind, label, group, n_in, n_excluded, n_remaining``."""
+        rows = [_row("identified", self.identified_label, self.identified)]
         rows += [
-            {
-                "kind": s.kind,
-                "label": s.label,
-                "n_in": s.n_in,
-                "n_excluded": s.n_excluded,
-                "n_remaining": s.n_remaining,
-            }
+            _row(s.kind, s.label, s.n_remaining, n_in=s.n_in, n_excluded=s.n_excluded)
             for s in self.steps
         ]
-        rows.append(
-            {
-                "kind": "analysed",
-                "label": "Analysed",
-                "n_in": None,
-                "n_excluded": None,
-                "n_remaining": self.analysed,
-            }
-        )
-        rows += [
-            {
-                "kind": "group",
-                "label": g.label or g.name,
-                "group": g.name,
-                "n_in": None,
-                "n_excluded": None,
-                "n_remaining": g.n,
-            }
-            for g in self.groups
-        ]
+        rows.append(_row("analysed", "Analysed", self.analysed))
+        rows += [_row("group", g.label or g.name, g.n, group=g.name) for g in self.groups]
         return rows
 
     def to_frame(self) -> pd.DataFrame:
         """:meth:`rows` as a DataFrame."""
         frame = pd.DataFrame(self.rows())
         return frame.astype({c: "Int64" for c in ("n_in", "n_excluded", "n_remaining")})
+
+
+def _row(kind, label, n_remaining, *, group=None, n_in=None, n_excluded=None) -> dict:
+    return {
+        "kind": kind,
+        "label": label,
+        "group": group,
+        "n_in": n_in,
+        "n_excluded": n_excluded,
+        "n_remaining": n_remaining,
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
