@@ -37,7 +37,7 @@ def conventions(block) -> Conventions:
     )
 
 
-def _f(x) -> float:
+def as_float(x) -> float:
     try:
         v = float(x)
     except (TypeError, ValueError):
@@ -58,8 +58,7 @@ def kaplan_meier(time, event, conv: Conventions):
 
 def km_median(fit) -> tuple[float, float, float]:
     q = fit.median()
-    est = getattr(q, "estimate", getattr(q, "time", q))
-    return _f(est), _f(getattr(q, "conf_low", math.nan)), _f(getattr(q, "conf_high", math.nan))
+    return as_float(q.estimate), as_float(q.conf_low), as_float(q.conf_high)
 
 
 def km_at(fit, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,24 +92,35 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions):
 
 
 def coefficient_records(fit) -> list[dict]:
-    out = []
-    for rec in fit.coefficients:
-        get = rec.get if isinstance(rec, dict) else (lambda k, r=rec: getattr(r, k, None))
-        out.append(
-            {
-                "variable": get("variable"),
-                "level": get("level"),
-                "hazard_ratio": _f(get("hazard_ratio")),
-                "conf_low": _f(get("conf_low")),
-                "conf_high": _f(get("conf_high")),
-                "p_value": _f(get("p_value")),
-            }
-        )
-    return out
+    return [
+        {
+            "variable": c.variable,
+            "level": c.level,
+            "hazard_ratio": as_float(c.hazard_ratio),
+            "conf_low": as_float(c.conf_low),
+            "conf_high": as_float(c.conf_high),
+            "p_value": as_float(c.p_value),
+        }
+        for c in fit.coefficients
+    ]
+
+
+def model_tests(fit) -> dict:
+    """Likelihood-ratio, Wald and score tests and Harrell's C of a Cox fit."""
+    tests = {
+        name: {
+            "statistic": as_float(t.statistic),
+            "df": as_float(t.df),
+            "p_value": as_float(t.p_value),
+        }
+        for name, t in (("lr", fit.lr_test), ("wald", fit.wald_test), ("score", fit.score_test))
+    }
+    tests["concordance"] = as_float(fit.concordance.estimate)
+    return tests
 
 
 def p_of(result) -> float:
-    return _f(getattr(result, "p_value", result))
+    return as_float(getattr(result, "p_value", result))
 
 
 def chisq(table, correct: bool) -> float:
@@ -141,17 +151,17 @@ def binom_ci(x: int, n: int, method: str, conf_level: float) -> tuple[float, flo
     from retrostudy.stats import binom_ci as ci
 
     res = ci(x, n, conf_level=conf_level, method=method)
-    return _f(res.conf_low), _f(res.conf_high)
+    return as_float(res.conf_low), as_float(res.conf_high)
 
 
 def smd_continuous(x, y) -> float:
     from retrostudy.stats import smd
 
-    return abs(_f(smd(np.asarray(x, float), np.asarray(y, float)).estimate))
+    return abs(as_float(smd(np.asarray(x, float), np.asarray(y, float)).estimate))
 
 
 def smd_categorical(counts) -> float:
     """``counts``: groups x levels."""
     from retrostudy.stats import smd_table
 
-    return _f(smd_table(np.asarray(counts, int)).estimate)
+    return as_float(smd_table(np.asarray(counts, int)).estimate)

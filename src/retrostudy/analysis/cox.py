@@ -75,18 +75,7 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
     fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
     coefs = _stats.coefficient_records(fit)
     n_events = int(frame["event"].sum())
-    tests = {}
-    for test in ("lr", "wald", "score"):
-        res = getattr(fit, f"{test}_test", None) or getattr(fit, test, None)
-        if res is not None:
-            tests[test] = {
-                "statistic": _stats._f(getattr(res, "statistic", np.nan)),
-                "df": _stats._f(getattr(res, "df", np.nan)),
-                "p_value": _stats.p_of(res),
-            }
-    conc = getattr(fit, "concordance", None)
-    if conc is not None:
-        tests["concordance"] = _stats._f(getattr(conc, "estimate", conc))
+    tests = _stats.model_tests(fit)
     return CoxModel(
         name=name,
         covariates=tuple(covariates),

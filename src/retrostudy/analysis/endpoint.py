@@ -63,8 +63,8 @@ def analyse_endpoint(
     )
     lr = _stats.logrank(d[f"{ep}_days"], d[f"{ep}_event"], d["group"].astype(str))
     logrank = {
-        "statistic": _stats._f(lr.statistic),
-        "df": _stats._f(lr.df),
+        "statistic": _stats.as_float(lr.statistic),
+        "df": _stats.as_float(lr.df),
         "p_value": _stats.p_of(lr),
         "observed": [float(v) for v in np.atleast_1d(lr.observed)],
         "expected": [float(v) for v in np.atleast_1d(lr.expected)],

@@ -9,7 +9,7 @@ column total (the levels of one variable), which is what secondary suppression n
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,7 +38,6 @@ class Table:
     stub: str = ""  # header of the label column
     # Column indices whose counts add up across a row (per-group columns summing to "Overall").
     row_total: tuple[int, tuple[int, ...]] | None = None
-    notes: tuple[str, ...] = field(default=())
 
     def with_rows(
         self, rows: tuple[Row, ...], *, footnotes: tuple[str, ...] | None = None

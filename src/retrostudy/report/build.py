@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from retrostudy.analysis.table import Table
-from retrostudy.report.document import Document, FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.document import Document
 from retrostudy.report.suppression import mask_count, suppress_flow, suppress_table
 
 
@@ -27,7 +27,7 @@ def _suppressed(tables: dict[str, Table], supp) -> tuple[dict[str, Table], int]:
     return out, total
 
 
-def _figures_for(ctx, tables, hidden) -> dict:
+def _figures_for(ctx, hidden) -> dict:
     from retrostudy.report.figures.flow import draw_flow
     from retrostudy.report.figures.forest import draw_comparators, draw_forest
     from retrostudy.report.figures.km import draw_km
@@ -83,7 +83,7 @@ def build(ctx) -> Built:
     hidden = (
         frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
     )
-    figs = _figures_for(ctx, tables, hidden)
+    figs = _figures_for(ctx, hidden)
     rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs)
     from retrostudy.report.sections import sections
 
@@ -104,12 +104,3 @@ def build(ctx) -> Built:
         cells_masked=masked + len(hidden),
         flow_hidden=hidden,
     )
-
-
-def figure_item(figs, rendered, key) -> FigureItem | None:
-    if key not in figs:
-        return None
-    return FigureItem(figs[key], rendered[key]["svg"], rendered[key]["png"])
-
-
-__all__ = ["Built", "build", "figure_item", "Paragraph", "Section", "TableItem"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
-from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.analysis.table import Cell, Table
 
 
 def suppress_cells(
@@ -112,4 +112,4 @@ def mask_count(n: int, threshold: int, mask: str) -> str:
     return mask.format(threshold=threshold) if 0 < n < threshold else str(n)
 
 
-__all__ = ["Row", "suppress_cells", "suppress_table", "suppress_flow", "mask_count"]
+__all__ = ["mask_count", "suppress_cells", "suppress_flow", "suppress_table"]
