@@ -85,7 +85,10 @@ def factorize(name: str, values, n: int) -> tuple[np.ndarray, np.ndarray]:
     arr = check_labels(name, values, n)
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int8)
-    if arr.dtype.kind in "iu" and n and arr.min() >= 0 and arr.max() <= 4 * n + 1024:
+    lo, hi = (arr.min(), arr.max()) if arr.dtype.kind in "iu" and n else (-1, -1)
+    if lo == 0 and hi == 1:  # binary 0/1 labels (the common case): nothing to recode
+        return np.array([0, 1], dtype=arr.dtype), arr
+    if lo >= 0 and hi <= 4 * n + 1024:
         present = np.bincount(arr) > 0
         levels = np.flatnonzero(present)
         if levels.shape[0] == levels[-1] + 1:  # labels are already 0..k-1
@@ -147,16 +150,22 @@ def merge_near_ties(table: CountTable, tol: float = TIMEFIX_TOLERANCE) -> CountT
     if y.shape[0] < 2:
         return table
     dy = np.diff(y)
-    tied = (dy <= tol) | (dy / np.mean(np.abs(y)) <= tol)
+    # R: dy <= tol | dy / mean(|y|) <= tol; times are >= 0, so one comparison does it
+    # (equal up to rounding exactly at the threshold).
+    tied = dy <= tol * max(1.0, float(np.mean(y)))
     if not tied.any():
         return table
-    starts = np.flatnonzero(np.concatenate(([True], ~tied)))
+    keep = np.concatenate(([True], ~tied))
+    starts = np.flatnonzero(keep)
+    extra = np.flatnonzero(tied) + 1  # rows merged into the group above them (few)
+    group = np.searchsorted(starts, extra, side="right") - 1
 
-    def merged(a):  # (time x cell) with few cells: reduce contiguous columns
+    def merged(a):
         if a is None:
             return None
-        cols = [np.add.reduceat(np.ascontiguousarray(a[:, j]), starts) for j in range(a.shape[1])]
-        return np.stack(cols, axis=1)
+        out = a[starts]
+        np.add.at(out, group, a[extra])
+        return out
 
     return CountTable(
         time=y[starts],
