@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
@@ -39,12 +40,14 @@ _WINDOW_HELP = (
 
 
 def _bound(value: Any, *, open_text: str) -> float:
+    """A window end: a whole number of days, or the open end ``open_text`` ("-inf"/"inf")."""
+    infinite = -math.inf if open_text == "-inf" else math.inf
     if isinstance(value, str) and value.strip().lower() == open_text:
-        return -math.inf if open_text == "-inf" else math.inf
-    if isinstance(value, float) and math.isinf(value) and str(value) == open_text:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return infinite
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise PydanticCustomError("window", _WINDOW_HELP)
+    if value == infinite or (math.isfinite(value) and float(value).is_integer()):
+        return float(value)
     raise PydanticCustomError("window", _WINDOW_HELP)
 
 
