@@ -97,3 +97,13 @@ def test_chisq_invariant_to_transpose(table):
     a, b = chisq_test(table), chisq_test(table.T)
     assert a.statistic == pytest.approx(b.statistic, rel=1e-12, abs=1e-14)
     assert a.df == b.df
+
+
+def test_fill_counts_match_the_listed_fills():
+    from retrostudy.stats._fisher_rxc import _column_fills, _count_fills
+
+    rng = np.random.default_rng(3)
+    nodes = np.sort(rng.integers(0, 15, size=(40, 4)), axis=1)
+    for kappa in (0, 3, 10, 25):
+        node, _ = _column_fills(nodes, kappa)
+        np.testing.assert_array_equal(np.bincount(node, minlength=40), _count_fills(nodes, kappa))

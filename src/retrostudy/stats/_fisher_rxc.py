@@ -110,10 +110,14 @@ class _Network:
         log_mass = self.log_const + seg.log_total[f_node] + fill_lw + tot[child]
         done = float(np.sum(seg.share(f_node, pos_in) * np.exp(log_mass)))
         n_kept = int((pos_keep - pos_in).sum())
-        if n_kept > _MAX_PAIRS:
+        # Fail before the expensive part if this stage or the next would be too large.
+        reached = np.unique(child[pos_keep > pos_in])
+        n_next = int(_count_fills(child_nodes[reached], int(cols[s + 1])).sum())
+        if max(n_kept, n_next) > _MAX_PAIRS:
             raise ValueError(
                 "table is too large for the exact Fisher test "
-                f"({n_kept} partial tables at column {s + 1}); use chisq_test instead"
+                f"({max(n_kept, n_next)} partial tables at column {s + 1 + (n_next > n_kept)}); "
+                "use chisq_test instead"
             )
         fill, idx = _expand(pos_in, pos_keep - pos_in)
         node, new_past, new_mult = _merge(child[fill], past[idx] + fill_lw[fill], mult[idx])
@@ -203,10 +207,10 @@ class _Segments:
     p-values), on weights normalised to total 1 per segment.
     """
 
-    __slots__ = ("seg", "values", "starts", "counts", "cum", "log_total")
+    __slots__ = ("values", "starts", "counts", "cum", "log_total")
 
     def __init__(self, seg, values, weights, n_seg: int):
-        self.seg, self.values = seg, values
+        self.values = values
         self.counts = np.bincount(seg, minlength=n_seg)
         self.starts = np.cumsum(self.counts) - self.counts
         shift = np.full(n_seg, -np.inf)
@@ -218,7 +222,8 @@ class _Segments:
         self.cum = _segmented_cumsum(w / total[seg], self.starts, self.counts)
 
     def search(self, q_seg, q_values):
-        return _segment_search(self.seg, self.values, q_seg, q_values, self.starts, self.counts)
+        start = self.starts[q_seg]
+        return _segment_search(self.values, q_values, start, start + self.counts[q_seg])
 
     def share(self, q_seg, pos):
         before = pos > self.starts[q_seg]
@@ -243,20 +248,21 @@ def _segmented_cumsum(w, starts, counts):
     return out
 
 
-def _segment_search(seg, values, q_seg, q_values, starts, counts):
-    """For each query, the index one past the last element of its segment <= its value.
+def _segment_search(values, q_values, lo, hi):
+    """For each query, the first index in [lo, hi) whose value exceeds the query's value.
 
-    ``values`` is sorted within each segment of ``seg`` (segments contiguous, ascending).
+    ``values`` is sorted within each query's range. A bisection vectorised over all queries:
+    about log2(longest range) passes of elementwise numpy operations.
     """
-    keys = np.concatenate((seg, q_seg))
-    vals = np.concatenate((values, q_values))
-    kind = np.concatenate((np.zeros(seg.size, np.int8), np.ones(q_seg.size, np.int8)))
-    order = np.lexsort((kind, vals, keys))  # by segment, value; elements before equal queries
-    is_elem = kind[order] == 0
-    elems_before = np.cumsum(is_elem) - is_elem
-    pos = np.empty(q_seg.size, dtype=np.int64)
-    pos[order[~is_elem] - seg.size] = elems_before[~is_elem]
-    return np.clip(pos, starts[q_seg], starts[q_seg] + counts[q_seg])
+    lo, hi = lo.copy(), hi.copy()
+    active = lo < hi
+    while active.any():
+        mid = (lo + hi) // 2
+        le = values[np.where(active, mid, 0)] <= q_values
+        lo = np.where(active & le, mid + 1, lo)
+        hi = np.where(active & ~le, mid, hi)
+        active = lo < hi
+    return lo
 
 
 def _column_fills(nodes: np.ndarray, kappa: int):
@@ -285,6 +291,22 @@ def _column_fills(nodes: np.ndarray, kappa: int):
         node, placed = node[rep], placed[rep] + xi
     cols.append(kappa - placed)
     return node, np.stack(cols, axis=1)
+
+
+def _count_fills(nodes: np.ndarray, kappa: int) -> np.ndarray:
+    """Number of columns ``_column_fills`` would list per node, without listing them.
+
+    The coefficient of t**kappa in prod_i (1 + t + ... + t**rho_i), one row at a time; a
+    box filter is a difference of cumulative sums.
+    """
+    ways = np.zeros((nodes.shape[0], kappa + 1))
+    ways[:, 0] = 1.0
+    k = np.arange(kappa + 1)
+    for i in range(nodes.shape[1]):
+        cum = np.cumsum(ways, axis=1)
+        cut = k[None, :] - nodes[:, i : i + 1] - 1
+        ways = cum - np.where(cut >= 0, np.take_along_axis(cum, np.maximum(cut, 0), axis=1), 0.0)
+    return ways[:, kappa]
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray):
