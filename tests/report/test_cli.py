@@ -52,3 +52,21 @@ def test_demo_finds_the_shipped_example():
     from retrostudy.cli.demo import example_dir
 
     assert (example_dir() / "study.toml").is_file()
+
+
+def test_unknown_columns_are_listed_with_their_protocol_keys(tmp_path, capsys):
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "analysis" / "data" / "seed_like.csv"
+    study = tmp_path / "study.toml"
+    study.write_text(
+        '[study]\ntitle = "x"\n'
+        f'[analysis_table]\nfile = "{data.as_posix()}"\n'
+        '[[analyses.table1]]\nname = "agee"\nkind = "continuous"\n'
+        '[[analyses.survival]]\nendpoint = "os"\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(study), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "analyses.table1[0].name" in err and "did you mean age" in err
+    assert "'os_days'" in err and "Traceback" not in err

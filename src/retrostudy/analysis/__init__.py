@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from retrostudy.analysis._stats import Conventions, conventions
+from retrostudy.analysis.checks import check_columns
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
 from retrostudy.analysis.extra import discontinuation_table, followup_table
 from retrostudy.analysis.response import response_table
@@ -83,6 +84,7 @@ def prepare_dataset(block, data: pd.DataFrame) -> pd.DataFrame:
 def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
     """Every analysis of ``protocol.analyses`` on ``data``; pure, deterministic."""
     block = protocol.analyses
+    check_columns(block, data)
     data = prepare_dataset(block, data)
     conv = conventions(block)
     p_digits = protocol.report.p_digits
