@@ -161,7 +161,11 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
     from retrostudy.report.published import published_parts
     from retrostudy.report.results_json import provenance
 
-    flow = flow_from_attrition(cohort.attrition, source=protocol.report.flow_source)
+    flow = flow_from_attrition(
+        cohort.attrition,
+        source=protocol.report.flow_source,
+        notes=_outcome_notes(analyses, dataset),
+    )
     c = analyses.conventions
     prov = provenance(
         protocol_sha256=sha,
@@ -190,6 +194,16 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
         comparator_rows=comparator_rows,
     )
     return make_report(ctx), ctx
+
+
+def _outcome_notes(analyses, dataset) -> tuple[str, ...]:
+    """Per outcome analysis: how many patients it used (STROBE 13a, flow chart)."""
+    n = len(dataset)
+    notes = [f"{ep.label}: {n - ep.n_excluded} analysed" for ep in analyses.endpoints]
+    if "evaluable" in dataset.columns:
+        k = int(dataset["evaluable"].fillna(False).astype(bool).sum())
+        notes.append(f"response evaluable: {k} of {n}")
+    return tuple(notes)
 
 
 def _engine_name(engine) -> str:
