@@ -209,11 +209,7 @@ def _outcome_notes(analyses, dataset) -> tuple[str, ...]:
 def _engine_name(engine) -> str:
     if engine is None or isinstance(engine, str):
         return engine or "duckdb"
-    return (
-        type(engine).__module__.split(".")[-2]
-        if "." in type(engine).__module__
-        else type(engine).__name__
-    )
+    return str(getattr(engine, "name", type(engine).__name__))  # Ibis backends have .name
 
 
 def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
