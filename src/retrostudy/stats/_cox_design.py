@@ -110,23 +110,17 @@ def build_design(data, covariates, levels, n: int, order=None) -> Design:
         raise ValueError(f"levels names {sorted(unknown)} which are not in covariates")
     if len(set(covariates)) != len(covariates):
         raise ValueError(f"covariates lists a column twice: {list(covariates)}")
-    blocks, variables, lvls, terms = [], [], [], []
-    width = 0
+    pairs, variables, terms = [], [], []
     for name in covariates:
-        values = column(data, name, "covariates")
-        cols = _covariate_columns(name, values, levels.get(name), n)
-        terms.append((name, tuple(range(width, width + len(cols)))))
-        width += len(cols)
+        # numeric columns are views of the input (no copy); dummies are new 0/1 vectors
+        cols = _covariate_columns(name, column(data, name, "covariates"), levels.get(name), n)
+        terms.append((name, tuple(range(len(pairs), len(pairs) + len(cols)))))
+        pairs += cols
         variables += [name] * len(cols)
-        lvls += [lv for _, lv in cols]
-        blocks.append(name)
-    x = np.empty((n, width), order="F")
-    j = 0
-    for name in blocks:  # second pass: one column at a time, so no list of n-vectors is kept
-        for col, _ in _covariate_columns(name, column(data, name, "covariates"),
-                                         levels.get(name), n):
-            x[:, j] = col if order is None else col[order]
-            j += 1
+    x = np.empty((n, len(pairs)), order="F")
+    for j, (col, _) in enumerate(pairs):
+        x[:, j] = col if order is None else col[order]
+    lvls = [lv for _, lv in pairs]
     return Design(x, tuple(variables), tuple(lvls), tuple(terms))
 
 

@@ -277,14 +277,13 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
             flagged[j] = "no convergence with a diverging coefficient"
     for j in range(sd.x.shape[1]):
         col = sd.x[:, j]
-        values = np.unique(col)
-        if values.size != 2:
+        lo, hi = col.min(), col.max()
+        top = col == hi
+        if not (top | (col == lo)).all():  # not a two-valued (0/1) column: no sort needed
             continue
-        for v in values:
-            rows = col == v
+        for rows, label_ in ((top, "1"), (~top, "0")):
             if not sd.event[rows].any():
-                flagged.setdefault(j, f"no events in the rows where {names[j]} is "
-                                      f"{'1' if v == values.max() else '0'}")
+                flagged.setdefault(j, f"no events in the rows where {names[j]} is {label_}")
     return [f"monotone likelihood: coefficient of {names[j]!r} may be infinite ({why}); "
             f"the hazard ratio is not estimable, consider firth=True"
             for j, why in sorted(flagged.items())]
