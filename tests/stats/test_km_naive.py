@@ -91,3 +91,6 @@ def test_paths_agree_on_large_integer_times():
     np.testing.assert_allclose(shifted.survival, small.survival, rtol=1e-15)
     np.testing.assert_allclose(shifted.std_err, small.std_err, rtol=1e-15)
     np.testing.assert_array_equal(shifted.time - 10**7, small.time)
+    as_int = kaplan_meier((time + 10**7).astype(np.int64), event)  # integer dtype, same path
+    np.testing.assert_array_equal(as_int.time, shifted.time)
+    np.testing.assert_array_equal(as_int.survival, shifted.survival)

@@ -127,53 +127,30 @@ def count_table(
 ) -> CountTable:
     """Counts by (distinct time, cell, status); see the module docstring for the paths."""
     ti = _bincount_ok(t)
-    if ti is not None:
-        table = _count_bincount(ti, e, w, cell, k, squares)
-        # integer gaps are >= 1, so nothing merges unless the times reach 1 / tol
-        timefix = timefix and table.time[-1] * TIMEFIX_TOLERANCE >= 1
-    else:
-        table = _count_packed(t, e, cell, k) if w is None else None
-        if table is None:
-            table = _count_sorted(t, e, w, cell, k, squares)
-    return merge_near_ties(table) if timefix else table
+    # integer gaps are >= 1: nothing merges under timefix unless times reach 1 / tol
+    if ti is not None and not (timefix and ti.max() * TIMEFIX_TOLERANCE >= 1):
+        return _count_bincount(ti, e, w, cell, k, squares)
+    t = t.astype(float, copy=False)
+    table = _count_packed(t, e, cell, k, timefix) if w is None else None
+    return table if table is not None else _count_sorted(t, e, w, cell, k, squares, timefix)
 
 
-def merge_near_ties(table: CountTable, tol: float = TIMEFIX_TOLERANCE) -> CountTable:
-    """Treat distinct times closer than ``tol`` as tied, as R's ``aeqSurv`` (``timefix``).
+def _first_of_runs(ts: np.ndarray, timefix: bool) -> np.ndarray:
+    """Flags of the first sorted row of each distinct time.
 
-    R compares the gaps between sorted distinct times with ``tol`` in absolute terms and
-    relative to the mean distinct time; a time within ``tol`` of its predecessor joins its
-    group, whose first time stands for all (so chains merge). Counts are summed per group.
-    Integer days never merge; floating-point times that ought to tie (0.1 + 0.2 vs 0.3) do.
+    With ``timefix``, as R's ``aeqSurv``: a distinct time within ``tol`` of the previous
+    one (in absolute terms, or relative to the mean distinct time) joins its group, and
+    the group's first time stands for all of them (chains merge). Times are >= 0, so R's
+    two comparisons are one: ``gap <= tol * max(1, mean)`` (equal up to rounding exactly at
+    the threshold). Integer days never merge; 0.1 + 0.2 and 0.3 do.
     """
-    y = table.time
-    if y.shape[0] < 2:
-        return table
-    dy = np.diff(y)
-    # R: dy <= tol | dy / mean(|y|) <= tol; times are >= 0, so one comparison does it
-    # (equal up to rounding exactly at the threshold).
-    tied = dy <= tol * max(1.0, float(np.mean(y)))
-    if not tied.any():
-        return table
-    keep = np.concatenate(([True], ~tied))
-    starts = np.flatnonzero(keep)
-    extra = np.flatnonzero(tied) + 1  # rows merged into the group above them (few)
-    group = np.searchsorted(starts, extra, side="right") - 1
-
-    def merged(a):
-        if a is None:
-            return None
-        out = a[starts]
-        np.add.at(out, group, a[extra])
-        return out
-
-    return CountTable(
-        time=y[starts],
-        censored=merged(table.censored),
-        events=merged(table.events),
-        censored_w2=merged(table.censored_w2),
-        events_w2=merged(table.events_w2),
-    )
+    new = np.empty(ts.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    if timefix and ts.shape[0] > 1:
+        tol = TIMEFIX_TOLERANCE * max(1.0, float(np.mean(ts[new])))
+        np.greater(np.diff(ts), tol, out=new[1:])
+    return new
 
 
 def _status_key(base: np.ndarray, e: np.ndarray, cell: np.ndarray | None, k: int) -> np.ndarray:
@@ -236,22 +213,20 @@ def _count_bincount(ti, e, w, cell, k, squares) -> CountTable:
     return _build(rows.astype(float), counts, sq, rows)
 
 
-def _count_sorted(t, e, w, cell, k, squares) -> CountTable:
+def _count_sorted(t, e, w, cell, k, squares, timefix) -> CountTable:
     order = np.argsort(t)
-    ts = t[order]
-    new = np.empty(ts.shape[0], dtype=bool)
-    new[0] = True
-    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    ts = t[order] + 0.0  # + 0.0: -0.0 becomes 0.0
+    new = _first_of_runs(ts, timefix)
     run = np.cumsum(new) - 1  # index of the distinct time of each sorted row
     cs = None if cell is None else cell[order]
     key = _status_key(run, e[order], cs, k)
     ws = None if w is None else w[order]
     m = int(run[-1]) + 1
     counts, sq = _tabulate(key, ws, squares, m * 2 * k, k)
-    return _build(ts[new].astype(float), counts, sq, slice(None))
+    return _build(ts[new], counts, sq, slice(None))
 
 
-def _count_packed(t, e, cell, k) -> CountTable | None:
+def _count_packed(t, e, cell, k, timefix) -> CountTable | None:
     """Unweighted counts from one integer sort of time bits packed with cell and status."""
     n_bits = int(2 * k - 1).bit_length()
     bits = t.view(np.uint64)
@@ -266,9 +241,9 @@ def _count_packed(t, e, cell, k) -> CountTable | None:
     key.sort()
     run = (key & np.uint64((1 << n_bits) - 1)).view(np.int64)  # cell*2 + status, small
     key >>= np.uint64(n_bits)
-    new = np.empty(key.shape[0], dtype=bool)
-    new[0] = True
-    np.not_equal(key[1:], key[:-1], out=new[1:])
+    key += lo
+    ts = key.view(np.float64)  # the sorted times themselves
+    new = _first_of_runs(ts, timefix)
     index = np.cumsum(new)
     index -= 1
     index *= 2 * k
@@ -276,5 +251,4 @@ def _count_packed(t, e, cell, k) -> CountTable | None:
     del index
     m = int(run[-1]) // (2 * k) + 1
     counts, _ = _tabulate(run, None, False, m * 2 * k, k)
-    time = (key[new] + lo).view(np.float64)
-    return _build(time, counts, None, slice(None))
+    return _build(ts[new], counts, None, slice(None))

@@ -71,23 +71,28 @@ def _group_sum(a: np.ndarray) -> np.ndarray:
 
 
 def _survdiff(y: np.ndarray, d: np.ndarray, rho: float):
-    """Observed, expected and variance from at-risk and event counts (time x stratum x group)."""
+    """Observed, expected and variance from at-risk and event counts (time x stratum x group).
+
+    Written as weighted sums over rows, ``E = c1 @ Y`` and
+    ``V = diag(c2 @ Y) - Y' diag(c3) Y`` with per-row weights ``c1 = w d / Y``,
+    ``c2 = w^2 d (Y - d) / ((Y - 1) Y)`` and ``c3 = c2 / Y``, so that the work is a few
+    matrix-vector products; rows without events have zero weight.
+    """
     k = y.shape[2]
     y_all, d_all = _group_sum(y), _group_sum(d)
-    wt = _left_km(y_all, d_all) ** rho if rho != 0 else None
-    cells = np.flatnonzero(d_all)  # only (time, stratum) cells with events contribute
-    y, d = y.reshape(-1, k)[cells], d.reshape(-1, k)[cells]
-    y_all, d_all = y_all.reshape(-1)[cells], d_all.reshape(-1)[cells]
-    wt = np.ones(cells.shape[0]) if wt is None else wt.reshape(-1)[cells]
-    frac = y / y_all[:, None]  # Y_g / Y
+    wt = _left_km(y_all, d_all) ** rho if rho != 0 else 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(y_all > 0, 1.0 / y_all, 0.0)
         hyper = np.where(y_all > 1, d_all * (y_all - d_all) / (y_all - 1), 0.0)
-    observed = wt @ d if rho != 0 else d.sum(axis=0).astype(float)
-    expected = (wt * d_all) @ frac
-    a = wt**2 * hyper
-    weighted = frac * a[:, None]
-    variance = np.diag(weighted.sum(axis=0)) - weighted.T @ frac
-    return observed, expected, variance.reshape(k, k)
+    c1 = (wt * d_all * inv).reshape(-1)
+    c2 = (wt * wt * hyper * inv).reshape(-1)
+    c3 = c2 * inv.reshape(-1)
+    y = y.reshape(-1, k).T.astype(float, order="C")  # group-major rows: fast BLAS gemv
+    d = d.reshape(-1, k)
+    observed = d.sum(axis=0).astype(float) if rho == 0 else np.reshape(wt, -1) @ d
+    expected = y @ c1
+    variance = np.diag(y @ c2) - (y * c3) @ y.T
+    return observed, expected, variance
 
 
 def _chisq(observed, expected, variance) -> tuple[float, int]:
