@@ -70,6 +70,17 @@ def test_table_masks_small_cell_and_its_complement_in_the_column():
     assert "Counts below 5 are masked" in table.footnotes[-1]
 
 
+def test_rows_restating_a_masked_count_are_masked_too():
+    rows = (
+        Row(label="Rate", cells=(Cell(text="2 (11.1)", count=2), Cell(text="6 (25.0)", count=6))),
+        Row(label="95% CI", cells=(Cell(text="1.4-34.7"), Cell(text="9.8-46.7")), derived=True),
+    )
+    table, _ = suppress_table(
+        Table(key="t", title="T", columns=("A", "B"), rows=rows), 5, "<{threshold}"
+    )
+    assert table.body() == [["Rate", "<5", "6 (25.0)"], ["95% CI", "<5", "9.8-46.7"]]
+
+
 def test_threshold_zero_is_off():
     table, n = suppress_table(_table(), threshold=0, mask="<{threshold}")
     assert n == 0 and table == _table()

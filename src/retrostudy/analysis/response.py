@@ -39,6 +39,7 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[l
         Row(
             label=f"{int(round(conf_level * 100))}% CI, %",
             indent=1,
+            derived=True,
             cells=(*[Cell(text=fmt.interval(100 * lo, 100 * hi)) for lo, hi in cis], Cell(text="")),
         ),
     ]

@@ -26,6 +26,8 @@ class Row:
     indent: int = 0
     block: str | None = None  # rows of one block partition the column total
     heading: bool = False
+    # The cells restate the row above (e.g. a rate's CI): masked wherever that row is.
+    derived: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

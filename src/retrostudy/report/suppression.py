@@ -67,6 +67,14 @@ def suppress_table(table: Table, threshold: int, mask: str) -> tuple[Table, int]
         if c.count is not None
     }
     hidden = suppress_cells(counts, _constraints(table), threshold)
+    # a row that restates the one above (a rate's CI) would reveal its masked counts
+    hidden |= {
+        (i, j)
+        for i, r in enumerate(table.rows)
+        if r.derived
+        for j in range(len(r.cells))
+        if (i - 1, j) in hidden
+    }
     text = mask.format(threshold=threshold)
     rows = tuple(
         replace(
