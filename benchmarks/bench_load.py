@@ -5,7 +5,8 @@ Each patient has ~30 drug administrations (brand, generic and abbreviated spelli
 extract is generated with numpy/pyarrow here (seeded; a few seconds for 1M patients), then
 each load runs in a fresh subprocess whose resident memory is sampled every 50 ms
 (psutil), so the peak is the loader's alone. Wall time is the whole ``load_records`` call
-(reading, typing, every validation, rejects table).
+(reading, typing, every validation, rejects table); CPU is the child's user + system time
+(over both cores), useful when other work shares the machine (load avg = 1-min average).
 
     .venv/bin/python benchmarks/bench_load.py --patients 100000 1000000
 
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -118,7 +120,9 @@ def run_one(folder: str) -> None:
     t0 = time.perf_counter()
     result = load_records(DataBlock(path=folder))
     wall = time.perf_counter() - t0
-    print(json.dumps({"wall": wall, "rows": {t: c.read for t, c in result.counts.items()},
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                      "rows": {t: c.read for t, c in result.counts.items()},
                       "rejected": sum(c.rejected for c in result.counts.values())}))
 
 
@@ -149,8 +153,9 @@ def main() -> None:
         return
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}")
-    print("| patients | format | rows read | input size | wall (s) | peak RSS (GB) |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print("| patients | format | rows read | input size | wall (s) | CPU (s) | peak RSS (GB) "
+          "| load avg |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     for n in args.patients:
         t0 = time.perf_counter()
         tables = generate(n)
@@ -161,7 +166,8 @@ def main() -> None:
                 r = measure(Path(tmp))
                 assert r["rejected"] == 0, r
                 print(f"| {n:,} | {fmt} | {sum(r['rows'].values()):,} | {size / 1e6:,.0f} MB "
-                      f"| {r['wall']:.1f} | {r['peak_gb']:.2f} |", flush=True)
+                      f"| {r['wall']:.1f} | {r['cpu']:.1f} | {r['peak_gb']:.2f} "
+                      f"| {os.getloadavg()[0]:.1f} |", flush=True)
         print(f"(generated {n:,} patients in {gen:.1f} s)", file=sys.stderr)
 
 

@@ -89,8 +89,10 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
         else:
             selects.append(f"{_text(c)} AS {quote(c)}")
             texts[c] = quote(c)
-    run(con, f"CREATE OR REPLACE TEMP VIEW {quote('_typed_' + name)} AS SELECT "
-             f"{', '.join(selects + extra)} FROM {quote(raw)} r {' '.join(joins)}")
+    keys = ", ".join(quote(k) for k in table.key)
+    run(con, f"CREATE OR REPLACE TEMP VIEW {quote('_typed_' + name)} AS SELECT *, "
+             f"hash({keys}) AS _h FROM (SELECT {', '.join(selects + extra)} "
+             f"FROM {quote(raw)} r {' '.join(joins)})")
     return plans, texts
 
 
@@ -171,8 +173,9 @@ def materialise(con, name: str) -> None:
 
 def finish(con, name: str) -> None:
     """Drop the working columns: table ``name`` is now exactly the canonical table."""
+    working = "column_name IN ('_row', '_h') OR ends_with(column_name, '__src')"
     for (column,) in run(con, f"SELECT column_name FROM (DESCRIBE {quote(name)}) "
-                              "WHERE column_name = '_row' OR ends_with(column_name, '__src')"):
+                              f"WHERE {working}"):
         run(con, f"ALTER TABLE {quote(name)} DROP COLUMN {quote(column)}")
 
 
@@ -220,20 +223,21 @@ def _duplicates(con, name: str, insert: str, clean: str) -> None:
     compared = [c for c in table.column_names if c != "drug_source"]
     same = ", ".join(quote(c) for c in compared)
     keys = ", ".join(quote(c) for c in table.key)
-    # Over all rows (rows with value problems are filtered out below, on few rows), in
-    # buckets of ~2M rows by patient so the hash table stays small at 30M administrations.
+    # A 64-bit hash of the key is grouped (much cheaper than the strings), over all rows,
+    # in buckets of ~2M rows so the hash table stays small at 30M administrations. Equal
+    # keys have equal hashes, so no duplicate is missed; a collision only adds candidates,
+    # which the exact windows below sort out (rows with value problems are left out there).
+    key_hash = "_h"  # hash of the key, computed in typed_view
     rows = run(con, f"SELECT count(*) FROM {quote(name)}")[0][0]
     buckets = max(1, -(-rows // _BUCKET_ROWS))
-    run(con, f"CREATE OR REPLACE TEMP TABLE _dup_keys AS SELECT {keys} FROM {quote(name)} "
-             "WHERE FALSE")
+    run(con, "CREATE OR REPLACE TEMP TABLE _dup_keys (h UBIGINT)")
     for bucket in range(buckets):
-        run(con, f"INSERT INTO _dup_keys SELECT {keys} FROM {quote(name)} "
-                 f"WHERE hash(patient_id) % {buckets} = {bucket} GROUP BY ALL HAVING count(*) > 1")
+        run(con, f"INSERT INTO _dup_keys SELECT {key_hash} FROM {quote(name)} "
+                 f"WHERE {key_hash} % {buckets} = {bucket} GROUP BY ALL HAVING count(*) > 1")
     if not run(con, "SELECT count(*) FROM _dup_keys")[0][0]:
         return
-    on = " AND ".join(f"x.{quote(k)} IS NOT DISTINCT FROM k.{quote(k)}" for k in table.key)
-    run(con, f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT x.* FROM {clean} x "
-             f"JOIN _dup_keys k ON {on}")
+    run(con, f"CREATE OR REPLACE TEMP TABLE _dups AS SELECT * FROM {clean} x "
+             f"WHERE {key_hash} IN (SELECT h FROM _dup_keys)")
     shown = quote(table.key[-1])
     run(con,
         f"{insert} _row, {literal(table.key[-1])}, CAST({shown} AS VARCHAR), "
