@@ -252,8 +252,10 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     if info:
         ngroups = sd.starts.size
         a = np.bincount(dg, weights=wtave / den, minlength=ngroups)
-        coef = reverse_group_cumsum(a, sd)[sd.group]
+        coef = reverse_group_cumsum(a, sd)
         del a
+        if ngroups < r.shape[0]:  # with ties, spread group values to rows
+            coef = coef[sd.group]
         coef *= r
         if sd.tied.size:
             b = np.bincount(dg, weights=wtave * frac / den, minlength=ngroups)
