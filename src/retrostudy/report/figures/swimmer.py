@@ -1,8 +1,9 @@
-"""Swimmer plot: one bar per patient (time on the endpoint), coloured by best response.
+"""Swimmer plot: one bar per patient for time on treatment, with response and progression.
 
-Bar end: a cross for the endpoint's event (e.g. progression), an arrow for patients still
-followed (censored). A triangle marks the first response when the dataset has
-``response_days``.
+The bar is the time on treatment (``ttd_days`` when the dataset has it, else the first
+survival endpoint's time), coloured by best overall response; an arrow at the end marks
+patients still on treatment. A cross marks the endpoint's event (progression for PFS) and
+a triangle the best response's date (``bor_days``) for responders.
 """
 
 from __future__ import annotations
@@ -22,34 +23,48 @@ _BOR_COLORS = {
 }
 
 
-def draw_swimmer(
-    data: pd.DataFrame,
-    groups: list[str],
-    endpoint: str,
-    days_per_month: float,
-    *,
-    bor: str = "bor",
-    number: str = "4",
-) -> ReportFigure:
-    d = data.dropna(subset=[f"{endpoint}_days", f"{endpoint}_event"]).copy()
-    d["_g"] = d["group"].map({g: i for i, g in enumerate(groups)})
-    d = d.sort_values(
-        ["_g", f"{endpoint}_days", "patient_id"], ascending=[False, True, True], kind="stable"
-    )
-    n = len(d)
-    fig = new_figure(7.0, 1.4 + 0.11 * n)
-    ax = fig.add_axes((0.16, 0.9 / (1.4 + 0.11 * n), 0.8, 1 - 1.3 / (1.4 + 0.11 * n)))
-    months = d[f"{endpoint}_days"].to_numpy(float) / days_per_month
-    colors = [_BOR_COLORS.get(str(v), "#9e9e9e") for v in (d[bor] if bor in d else [None] * n)]
-    y = np.arange(n)
-    ax.barh(y, months, height=0.7, color=colors, edgecolor="none")
-    ev = d[f"{endpoint}_event"].to_numpy(int) == 1
-    ax.plot(months[ev], y[ev], ls="none", marker="x", ms=4, color="black")
-    ax.plot(months[~ev], y[~ev], ls="none", marker=">", ms=4, color="black")
-    if "response_days" in d:
-        r = d["response_days"].to_numpy(float) / days_per_month
-        ok = ~np.isnan(r)
-        ax.plot(r[ok], y[ok], ls="none", marker="^", ms=4, color="white", mec="black")
+def _bar_column(data: pd.DataFrame, endpoint: str) -> str:
+    return "ttd" if {"ttd_days", "ttd_event"} <= set(data.columns) else endpoint
+
+
+def _legend(ax, d: pd.DataFrame, bor: str, bar: str, endpoint: str) -> None:
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=c, label=k) for k, c in _BOR_COLORS.items() if bor in d and (d[bor] == k).any()
+    ]
+    handles += [
+        Line2D([], [], ls="none", marker="x", color="black", label=f"{endpoint.upper()} event"),
+        Line2D(
+            [],
+            [],
+            ls="none",
+            marker=">",
+            color="black",
+            label="Still on treatment" if bar == "ttd" else "Censored",
+        ),
+        Line2D(
+            [], [], ls="none", marker="^", color="white", mec="black", label="Best response (CR/PR)"
+        ),
+    ]
+    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False, ncol=2)
+
+
+def _markers(ax, d, y, endpoint, bor, per) -> None:
+    ev_col, t_col = f"{endpoint}_event", f"{endpoint}_days"
+    if {ev_col, t_col} <= set(d.columns):
+        ev = d[ev_col].fillna(0).to_numpy(int) == 1
+        ax.plot(
+            d[t_col].to_numpy(float)[ev] / per, y[ev], ls="none", marker="x", ms=4, color="black"
+        )
+    if {bor, "bor_days"} <= set(d.columns):
+        resp = d[bor].isin(["CR", "PR"]).to_numpy() & d["bor_days"].notna().to_numpy()
+        days = d["bor_days"].to_numpy(float, na_value=np.nan)
+        ax.plot(days[resp] / per, y[resp], ls="none", marker="^", ms=4, color="white", mec="black")
+
+
+def _group_labels(ax, d, y, groups) -> None:
     for gi, g in enumerate(groups):
         rows = y[(d["group"] == g).to_numpy()]
         if rows.size:
@@ -62,34 +77,47 @@ def draw_swimmer(
                 va="center",
                 fontsize=8,
                 family=FONT,
-                rotation=0,
             )
             if gi:
                 ax.axhline(rows.max() + 0.5, color="grey", lw=0.6)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    handles = [
-        Patch(color=c, label=k) for k, c in _BOR_COLORS.items() if bor in d and (d[bor] == k).any()
-    ]
-    handles += [
-        Line2D([], [], ls="none", marker="x", color="black", label="Event"),
-        Line2D([], [], ls="none", marker=">", color="black", label="Censored"),
-    ]
-    if "response_days" in d:
-        handles.append(
-            Line2D(
-                [], [], ls="none", marker="^", color="white", mec="black", label="First response"
-            )
-        )
-    ax.legend(handles=handles, loc="lower right", fontsize=7, frameon=False, ncol=2)
+
+def draw_swimmer(
+    data: pd.DataFrame,
+    groups: list[str],
+    endpoint: str,
+    days_per_month: float,
+    *,
+    bor: str = "bor",
+    number: str = "4",
+) -> ReportFigure:
+    bar = _bar_column(data, endpoint)
+    d = data.dropna(subset=[f"{bar}_days", f"{bar}_event"]).copy()
+    d["_g"] = d["group"].map({g: i for i, g in enumerate(groups)})
+    d = d.sort_values(
+        ["_g", f"{bar}_days", "patient_id"], ascending=[False, True, True], kind="stable"
+    )
+    n = len(d)
+    height = 1.4 + 0.11 * n
+    fig = new_figure(7.0, height)
+    ax = fig.add_axes((0.16, 0.9 / height, 0.8, 1 - 1.3 / height))
+    months = d[f"{bar}_days"].to_numpy(float) / days_per_month
+    colors = [_BOR_COLORS.get(str(v), "#9e9e9e") for v in (d[bor] if bor in d else [None] * n)]
+    y = np.arange(n)
+    ax.barh(y, months, height=0.7, color=colors, edgecolor="none")
+    ongoing = d[f"{bar}_event"].to_numpy(int) == 0
+    ax.plot(months[ongoing], y[ongoing], ls="none", marker=">", ms=4, color="black")
+    _markers(ax, d, y, endpoint, bor, days_per_month)
+    _group_labels(ax, d, y, groups)
+    _legend(ax, d, bor, bar, endpoint)
     ax.set_yticks([])
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("Months since index date", fontsize=9, family=FONT)
     ax.spines[["top", "right", "left"]].set_visible(False)
+    what = "time on treatment" if bar == "ttd" else f"time to {endpoint.upper()} event or censoring"
     caption = (
-        f"One bar per patient: time to {endpoint.upper()} event or censoring, "
-        "coloured by best overall response."
+        f"One bar per patient: {what}, coloured by best overall response; crosses mark the "
+        f"{endpoint.upper()} event, triangles the best response of responders."
     )
     return ReportFigure(
         key=f"figure{number}_swimmer",
