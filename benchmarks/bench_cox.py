@@ -7,8 +7,8 @@ A script, not a test. Run from the repository root (peers are optional: ``pip in
 
 All tools fit the same generated data in one run: ``p`` standard-normal covariates,
 exponential event times with log-hazard ``x' beta``, independent exponential censoring
-(about 30 % censored), continuous times. Each cell is the best of a few repeats (one at
-n = 1e6). A peer is skipped at a size when its time at the previous size, scaled by 12x
+(about 30 % censored), continuous times. Each cell is the best of a few repeats (one from
+n = 1e5). A peer is skipped at a size when its time at the previous size, scaled by 12x
 per 10x rows, predicts more than ``--peer-limit`` seconds (default 120 s).
 
 * ``numpy floor``: what any Cox fit must do: one ``argsort`` of the times, then per
@@ -20,24 +20,32 @@ per 10x rows, predicts more than ``--peer-limit`` seconds (default 120 s).
 * R: ``system.time(coxph(Surv(t, e) ~ X))`` inside R (it includes R's concordance).
 * Peak memory: tracemalloc's peak during ``cox_ph`` as a multiple of the input arrays
   (``8 (p + 1) + 1`` bytes per row).
+
+BLAS runs single-threaded (``OPENBLAS_NUM_THREADS=1`` etc., unless already set), as R's
+reference BLAS does: on a shared 2-core machine a multi-threaded OpenBLAS made every small
+matrix product 20-30x slower for all Python tools alike.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import shutil
-import subprocess
-import tempfile
-import time
-import tracemalloc
-import warnings
-from pathlib import Path
 
-import numpy as np
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # before numpy is imported
 
-from retrostudy.stats import cox_ph
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from retrostudy.stats import cox_ph  # noqa: E402
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(survival))
@@ -47,8 +55,9 @@ con <- file(args[1], "rb")
 t <- readBin(con, "double", n); e <- readBin(con, "integer", n)
 X <- matrix(readBin(con, "double", n * p), n, p)
 close(con)
-reps <- if (n >= 1e6) 1 else 3
-el <- min(sapply(seq_len(reps), function(i) system.time(fit <<- coxph(Surv(t, e) ~ X))[["elapsed"]]))
+reps <- if (n >= 1e5) 1 else 3
+one <- function(i) system.time(fit <<- coxph(Surv(t, e) ~ X))[["elapsed"]]
+el <- min(sapply(seq_len(reps), one))
 cat(el, sprintf("%.17g", fit$loglik[2]), "\n")
 """
 
@@ -167,7 +176,7 @@ def bench_size(n, p, state, limit):
     time_, event, x = make_data(n, p)
     cov = [f"x{j}" for j in range(p)]
     data = {"time": time_, "event": event, **{c: x[:, j] for j, c in enumerate(cov)}}
-    reps = 1 if n >= 10**6 else 3
+    reps = 1 if n >= 10**5 else 3
     fit = ours(data, cov)()
     row = {"n": n, "p": p, "ours": timed(ours(data, cov), reps)}
     row["conc"] = timed(lambda: ours(data, cov)().concordance, 1) - row["ours"]
