@@ -67,7 +67,9 @@ def test_write_parquet_and_csv(tmp_path, cohort):
     back = pd.read_parquet(tmp_path / "pq" / "drug_administrations.parquet")
     assert len(back) == len(cohort.tables["drug_administrations"])
     write_study(cohort, tmp_path / "csv", fmt="csv", raw=False)
-    head = (tmp_path / "csv" / "drug_administrations.csv").read_text(encoding="utf-8").splitlines()[:2]
+    head = (
+        (tmp_path / "csv" / "drug_administrations.csv").read_text(encoding="utf-8").splitlines()[:2]
+    )
     assert head[0] == ",".join(TABLES["drug_administrations"].column_names)
     with pytest.raises(ValueError, match="fmt must be"):
         write_study(cohort, tmp_path, fmt="xlsx")

@@ -48,10 +48,17 @@ def test_flow_from_the_raw_files(pipeline):
     assert sorted(cohort.patients["patient_id"]) == sorted(analysed.index)
 
 
-@pytest.mark.parametrize(("column", "truth_column"), [
-    ("group", "group"), ("age", "age_at_index"), ("ecog", "ecog"),
-    ("prior_regimens", "prior_regimens"), ("hr_status", "hr_status"), ("visceral", "visceral"),
-])
+@pytest.mark.parametrize(
+    ("column", "truth_column"),
+    [
+        ("group", "group"),
+        ("age", "age_at_index"),
+        ("ecog", "ecog"),
+        ("prior_regimens", "prior_regimens"),
+        ("hr_status", "hr_status"),
+        ("visceral", "visceral"),
+    ],
+)
 def test_covariates_equal_truth(pipeline, column, truth_column):
     cohort, _, truth = pipeline
     mine = cohort.patients.set_index("patient_id")[column]
@@ -59,15 +66,24 @@ def test_covariates_equal_truth(pipeline, column, truth_column):
     assert mine.astype(str).tolist() == expected.astype(str).tolist()
 
 
-@pytest.mark.parametrize(("column", "truth_column"), [
-    ("pfs_days", "pfs_days"), ("pfs_event", "pfs_event"), ("response", "response"),
-    ("disease_control", "disease_control"), ("os_days", "os_days"), ("os_event", "os_event"),
-])
+@pytest.mark.parametrize(
+    ("column", "truth_column"),
+    [
+        ("pfs_days", "pfs_days"),
+        ("pfs_event", "pfs_event"),
+        ("response", "response"),
+        ("disease_control", "disease_control"),
+        ("os_days", "os_days"),
+        ("os_event", "os_event"),
+    ],
+)
 def test_endpoints_equal_truth(pipeline, column, truth_column):
     _, endpoints, truth = pipeline
     data = endpoints.data.set_index("patient_id")
     expected = truth.loc[data.index, truth_column]
-    np.testing.assert_array_equal(data[column].to_numpy(dtype=float), expected.to_numpy(dtype=float))
+    np.testing.assert_array_equal(
+        data[column].to_numpy(dtype=float), expected.to_numpy(dtype=float)
+    )
 
 
 def test_best_response_and_discontinuation_equal_truth(pipeline):
@@ -76,5 +92,10 @@ def test_best_response_and_discontinuation_equal_truth(pipeline):
     expected = truth.loc[data.index]
     assert data["bor"].astype(str).tolist() == expected["bor"].astype(str).tolist()
     reason = data["ttd_discontinuation_reason"].astype(object)
-    assert reason.where(reason.notna(), None).tolist() == expected["discontinuation_reason"].astype(
-        object).where(expected["discontinuation_reason"].notna(), None).tolist()
+    assert (
+        reason.where(reason.notna(), None).tolist()
+        == expected["discontinuation_reason"]
+        .astype(object)
+        .where(expected["discontinuation_reason"].notna(), None)
+        .tolist()
+    )

@@ -24,10 +24,21 @@ def _block(*values) -> PublishedBlock:
 
 
 def test_match_at_printed_precision():
-    block = _block(("pfs.median.Tmab", 7.8), ("table1.hr_status.p_value", "0.4740"),
-                   ("flow.identified", 49), ("response.trr.Tmab.percent", "25.0"))
-    got = compare_published(block, {"pfs.median.Tmab": 7.8212, "table1.hr_status.p_value": 0.21232,
-                                    "flow.identified": 49, "response.trr.Tmab.percent": 24.96})
+    block = _block(
+        ("pfs.median.Tmab", 7.8),
+        ("table1.hr_status.p_value", "0.4740"),
+        ("flow.identified", 49),
+        ("response.trr.Tmab.percent", "25.0"),
+    )
+    got = compare_published(
+        block,
+        {
+            "pfs.median.Tmab": 7.8212,
+            "table1.hr_status.p_value": 0.21232,
+            "flow.identified": 49,
+            "response.trr.Tmab.percent": 24.96,
+        },
+    )
     assert [(c.what, c.decimals, c.status) for c in got] == [
         ("pfs.median.Tmab", 1, "match"),
         ("table1.hr_status.p_value", 4, "differs"),
@@ -51,7 +62,9 @@ def test_missing_or_nan_is_not_computed():
 
 
 def test_explicit_decimals_win():
-    block = PublishedBlock(values=[PublishedValue(what="pfs.logrank.p_value", value=0.003, decimals=4)])
+    block = PublishedBlock(
+        values=[PublishedValue(what="pfs.logrank.p_value", value=0.003, decimals=4)]
+    )
     (c,) = compare_published(block, {"pfs.logrank.p_value": 0.00304})
     assert c.decimals == 4 and c.match
 
@@ -68,9 +81,18 @@ def test_published_errors():
 
 
 def _comparator(**changes):
-    base = dict(study="X", design="RCT", population="HER2+ MBC", endpoint_type="pfs",
-                endpoint="PFS", median=6.0, conf_low=5.0, conf_high=7.0, source="https://x",
-                evidence="V")
+    base = dict(
+        study="X",
+        design="RCT",
+        population="HER2+ MBC",
+        endpoint_type="pfs",
+        endpoint="PFS",
+        median=6.0,
+        conf_low=5.0,
+        conf_high=7.0,
+        source="https://x",
+        evidence="V",
+    )
     return Comparator(**(base | changes))
 
 
@@ -91,13 +113,31 @@ def test_comparator_validation():
 def test_seed_example_blocks():
     protocol = load_protocol(SEED)
     keys = [v.what for v in protocol.published.values]
-    for key in ("flow.identified", "flow.analysed", "groups.Tmab/Pmab.n", "pfs.median.Tmab",
-                "pfs.logrank.p_value", "cox.unadjusted.hazard_ratio", "cox.adjusted.conf_high",
-                "response.trr.p_value", "table1.hr_status.p_value"):
+    for key in (
+        "flow.identified",
+        "flow.analysed",
+        "groups.Tmab/Pmab.n",
+        "pfs.median.Tmab",
+        "pfs.logrank.p_value",
+        "cox.unadjusted.hazard_ratio",
+        "cox.adjusted.conf_high",
+        "response.trr.p_value",
+        "table1.hr_status.p_value",
+    ):
         assert key in keys
     studies = {c.study.split(" ")[0] for c in protocol.comparators.studies}
-    assert {"EMILIA", "TH3RESA", "KAMILLA", "DESTINY-Breast03", "Dzimitrowicz", "Vici", "Fabi",
-            "Conte", "Michel", "Australian"} <= studies
+    assert {
+        "EMILIA",
+        "TH3RESA",
+        "KAMILLA",
+        "DESTINY-Breast03",
+        "Dzimitrowicz",
+        "Vici",
+        "Fabi",
+        "Conte",
+        "Michel",
+        "Australian",
+    } <= studies
     hr_p = next(v for v in protocol.published.values if v.what == "table1.hr_status.p_value")
     (c,) = compare_published(PublishedBlock(values=[hr_p]), {hr_p.what: 0.2123})
     assert c.status == "differs" and c.decimals == 4
@@ -105,5 +145,8 @@ def test_seed_example_blocks():
 
 def test_blocks_round_trip_json():
     protocol = load_protocol(SEED)
-    for block, cls in ((protocol.published, PublishedBlock), (protocol.comparators, ComparatorsBlock)):
+    for block, cls in (
+        (protocol.published, PublishedBlock),
+        (protocol.comparators, ComparatorsBlock),
+    ):
         assert cls.model_validate_json(block.model_dump_json()) == block

@@ -22,8 +22,18 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tdm1_after_pertuzu
 WINDOW = (pd.Timestamp("2014-04-01"), pd.Timestamp("2017-02-28"))
 P, T = "Tmab/Pmab", "Tmab"
 VISCERAL = {"brain", "lung", "pleura", "liver"}
-LINE_DRUGS = {"trastuzumab", "pertuzumab", "lapatinib", "docetaxel", "paclitaxel", "capecitabine",
-              "vinorelbine", "eribulin", "gemcitabine", "trastuzumab emtansine"}
+LINE_DRUGS = {
+    "trastuzumab",
+    "pertuzumab",
+    "lapatinib",
+    "docetaxel",
+    "paclitaxel",
+    "capecitabine",
+    "vinorelbine",
+    "eribulin",
+    "gemcitabine",
+    "trastuzumab emtansine",
+}
 MONTH = 30.4375
 
 
@@ -61,7 +71,9 @@ def _patient(t, pid, index) -> dict:
     row["age"] = index.year - birth.year - ((index.month, index.day) < (birth.month, birth.day))
     row["ecog"] = _ecog(mine["observations"], index)
     sites = mine["observations"].query("name == 'metastatic_site'")
-    row["visceral"] = bool(set(sites.loc[sites["date"] <= index + pd.Timedelta(days=7), "value"]) & VISCERAL)
+    row["visceral"] = bool(
+        set(sites.loc[sites["date"] <= index + pd.Timedelta(days=7), "value"]) & VISCERAL
+    )
     bio = mine["biomarkers"].query("specimen == 'primary' and marker in ['ER', 'PgR']")
     row["hr_positive"] = bool((bio["result"] == "positive").any())
     row["lapatinib"] = "lapatinib" in had
@@ -80,7 +92,7 @@ def _ecog(obs, index):
 
 
 def _lines(records) -> int:
-    """Lines: drugs started within 28 days form a regimen; a new drug later or a gap > 120 d starts a line."""
+    """Lines: drugs within 28 days form a regimen; a later new drug or a gap > 120 d starts one."""
     records = records[records["drug"].isin(LINE_DRUGS)].sort_values("date")
     lines, start, drugs, last = 0, None, set(), None
     for date, drug in zip(records["date"], records["drug"], strict=True):
@@ -107,9 +119,13 @@ def _outcomes(mine, index) -> dict:
     last_non_pd = int(before["day"].max()) if len(before) else 0
     tdm1 = mine["drug_administrations"].query("drug == 'trastuzumab emtansine'")
     reason = tdm1.sort_values("date")["discontinuation_reason"].iloc[-1]
-    return {"pfs_days": end, "pfs_event": event, "bor": bor,
-            "dcr": bor == "PR" or (bor == "SD" and last_non_pd >= 183),
-            "discontinuation": None if pd.isna(reason) else reason}
+    return {
+        "pfs_days": end,
+        "pfs_event": event,
+        "bor": bor,
+        "dcr": bor == "PR" or (bor == "SD" and last_non_pd >= 183),
+        "discontinuation": None if pd.isna(reason) else reason,
+    }
 
 
 def _by_group(frame, column):
@@ -120,14 +136,20 @@ def test_flow(derived, study):
     assert len(study.tables["patients"]) == 51  # 2 are never identified
     assert len(derived) == 49
     assert derived["status"].value_counts().to_dict() == {
-        "analysed": 42, "no_prior_trastuzumab_or_pertuzumab": 5, "prior_tdm1": 2}
+        "analysed": 42,
+        "no_prior_trastuzumab_or_pertuzumab": 5,
+        "prior_tdm1": 2,
+    }
     analysed = derived[derived["status"] == "analysed"]
     assert analysed["group"].value_counts().to_dict() == {T: 24, P: 18}
 
 
 def test_table1_counts(derived):
     a = derived[derived["status"] == "analysed"]
-    ecog = {g: s.value_counts().reindex([0, 1, 2], fill_value=0).tolist() for g, s in _by_group(a, "ecog").items()}
+    ecog = {
+        g: s.value_counts().reindex([0, 1, 2], fill_value=0).tolist()
+        for g, s in _by_group(a, "ecog").items()
+    }
     assert ecog == {P: [13, 5, 0], T: [13, 10, 1]}
     assert {g: int(s.sum()) for g, s in _by_group(a, "visceral").items()} == {P: 13, T: 18}
     assert {g: int(s.sum()) for g, s in _by_group(a, "hr_positive").items()} == {P: 11, T: 10}
@@ -137,8 +159,10 @@ def test_table1_counts(derived):
 
 def test_table1_medians_and_ranges(derived):
     a = derived[derived["status"] == "analysed"]
-    for column, expected in (("age", {P: (53, 43, 73), T: (60, 30, 74)}),
-                             ("prior_lines", {P: (1, 1, 2), T: (2, 0, 6)})):
+    for column, expected in (
+        ("age", {P: (53, 43, 73), T: (60, 30, 74)}),
+        ("prior_lines", {P: (1, 1, 2), T: (2, 0, 6)}),
+    ):
         got = {g: (float(s.median()), s.min(), s.max()) for g, s in _by_group(a, column).items()}
         assert got == expected, column
     relapsed = a[(a["group"] == T) & (a["prior_lines"] == 0)]
@@ -147,8 +171,10 @@ def test_table1_medians_and_ranges(derived):
 
 def test_best_response_and_rates(derived):
     a = derived[derived["status"] == "analysed"]
-    bor = {g: s.value_counts().reindex(["CR", "PR", "SD", "PD"], fill_value=0).tolist()
-           for g, s in _by_group(a, "bor").items()}
+    bor = {
+        g: s.value_counts().reindex(["CR", "PR", "SD", "PD"], fill_value=0).tolist()
+        for g, s in _by_group(a, "bor").items()
+    }
     assert bor == {P: [0, 2, 6, 10], T: [0, 6, 15, 3]}
     assert {g: int(s.sum()) for g, s in _by_group(a, "dcr").items()} == {P: 3, T: 15}
 
@@ -185,9 +211,17 @@ def test_truth_matches_records(study, derived):
     assert (status == derived.loc[status.index, "status"]).all()
     a = derived[derived["status"] == "analysed"]
     tr = truth.loc[a.index]
-    pairs = {"group": "group", "age": "age_at_index", "ecog": "ecog", "prior_lines": "prior_regimens",
-             "pfs_days": "pfs_days", "pfs_event": "pfs_event", "bor": "bor", "dcr": "disease_control",
-             "visceral": "visceral"}
+    pairs = {
+        "group": "group",
+        "age": "age_at_index",
+        "ecog": "ecog",
+        "prior_lines": "prior_regimens",
+        "pfs_days": "pfs_days",
+        "pfs_event": "pfs_event",
+        "bor": "bor",
+        "dcr": "disease_control",
+        "visceral": "visceral",
+    }
     for mine, theirs in pairs.items():
         assert (a[mine].astype(object) == tr[theirs].astype(object)).all(), mine
     assert ((tr["hr_status"] == "positive") == a["hr_positive"]).all()
@@ -209,7 +243,9 @@ def test_raw_drug_names_are_in_the_vocabulary(study):
     vocab = vocabulary.load_vocabulary()
     tables = study.tables["drug_administrations"]
     mapped = tables["drug_source"].map(vocab.normalise)
-    assert (mapped == tables["drug"]).all(), tables.loc[mapped != tables["drug"], "drug_source"].unique()
+    assert (mapped == tables["drug"]).all(), tables.loc[
+        mapped != tables["drug"], "drug_source"
+    ].unique()
 
 
 def test_same_seed_same_bytes(tmp_path, study):
@@ -232,5 +268,7 @@ def test_other_seed_keeps_the_counts():
     truth = other.truth[other.truth["excluded_reason"].isna() & other.truth["identified"]]
     assert truth["group"].value_counts().to_dict() == {T: 24, P: 18}
     assert int(truth["disease_control"].sum()) == 18
-    assert np.array_equal(np.sort(truth["pfs_days"]), np.sort(generate_seed_study().truth["pfs_days"].dropna()))
+    assert np.array_equal(
+        np.sort(truth["pfs_days"]), np.sort(generate_seed_study().truth["pfs_days"].dropna())
+    )
     assert dt.date(2014, 4, 1) <= truth["index_date"].min().date()

@@ -15,14 +15,24 @@ def register(sub) -> None:
         ),
     )
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--seed-study", action="store_true",
-                      help="the 51-patient extract calibrated to the seed paper (49 identified, 42 analysed)")
-    what.add_argument("--patients", type=int, metavar="N", help="N patients with realistic distributions")
+    what.add_argument(
+        "--seed-study",
+        action="store_true",
+        help="the 51-patient extract calibrated to the seed paper (49 identified, 42 analysed)",
+    )
+    what.add_argument(
+        "--patients", type=int, metavar="N", help="N patients with realistic distributions"
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="folder to write the tables to")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 2019 / 0)")
-    p.add_argument("--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)")
-    p.add_argument("--canonical", action="store_true",
-                   help="write normalised tables instead of the raw extract (brand names, duplicates)")
+    p.add_argument(
+        "--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)"
+    )
+    p.add_argument(
+        "--canonical",
+        action="store_true",
+        help="write normalised tables instead of the raw extract (brand names, duplicates)",
+    )
     p.set_defaults(func=_run)
 
 
@@ -38,6 +48,8 @@ def _run(args) -> int:
         study = generate_cohort(args.patients, seed=0 if args.seed is None else args.seed)
     paths = write_study(study, args.out, fmt=args.format, raw=not args.canonical)
     n = len(study.tables["patients"])
-    print(f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     return 0

@@ -114,7 +114,9 @@ class Comparator(Block):
     hazard_ratio: float | None = Field(default=None, gt=0)
     hr_conf_low: float | None = Field(default=None, gt=0)
     hr_conf_high: float | None = Field(default=None, gt=0)
-    hr_comparison: str | None = None  # what the HR compares, e.g. "T-DM1 vs lapatinib + capecitabine"
+    hr_comparison: str | None = (
+        None  # what the HR compares, e.g. "T-DM1 vs lapatinib + capecitabine"
+    )
     other: str | None = None  # other printed results (ORR, OS, ...)
     source: str
     evidence: Evidence
@@ -179,10 +181,15 @@ def compare_published(
             match = _round(reproduced, decimals) == _round(published, decimals)
         out.append(
             Comparison(
-                what=item.what, published=published, reproduced=reproduced,
-                difference=difference, decimals=decimals, match=match,
+                what=item.what,
+                published=published,
+                reproduced=reproduced,
+                difference=difference,
+                decimals=decimals,
+                match=match,
                 status="not_computed" if reproduced is None else ("match" if match else "differs"),
-                unit=item.unit, note=item.note,
+                unit=item.unit,
+                note=item.note,
             )
         )
     return tuple(out)

@@ -98,7 +98,9 @@ def _history(plan: Plan, rng, out: Records) -> dt.date:
         primary = days(plan.met_date, -int(rng.integers(730, 3300)))
     stage = "IV" if plan.de_novo else ("IIA", "IIB", "IIIA", "IIIC")[int(rng.integers(0, 4))]
     out.diagnoses.append(_diagnosis(pid, primary, "breast cancer", stage, plan.de_novo))
-    out.diagnoses.append(_diagnosis(pid, plan.met_date, "metastatic breast cancer", "IV", plan.de_novo))
+    out.diagnoses.append(
+        _diagnosis(pid, plan.met_date, "metastatic breast cancer", "IV", plan.de_novo)
+    )
     if not plan.de_novo and plan.adjuvant:
         _adjuvant(plan, primary, rng, out)
     for template, start, end in plan.lines:
@@ -134,8 +136,13 @@ def _adjuvant(plan: Plan, primary: dt.date, rng, out: Records) -> None:
 
 
 def _diagnosis(pid, date, name, stage, de_novo) -> dict:
-    return {"patient_id": pid, "date": date, "diagnosis": name, "stage": stage,
-            "de_novo_metastatic": de_novo}
+    return {
+        "patient_id": pid,
+        "date": date,
+        "diagnosis": name,
+        "stage": stage,
+        "de_novo_metastatic": de_novo,
+    }
 
 
 def _biomarkers(plan: Plan, primary: dt.date, rng, out: Records) -> None:
@@ -164,8 +171,15 @@ def _receptors(hr_positive: bool, rng) -> tuple[bool, bool]:
 
 def _marker(pid, date, marker, method, positive, value, specimen) -> dict:
     result = "equivocal" if positive is None else ("positive" if positive else "negative")
-    return {"patient_id": pid, "date": date, "marker": marker, "method": method,
-            "result": result, "value": value, "specimen": specimen}
+    return {
+        "patient_id": pid,
+        "date": date,
+        "marker": marker,
+        "method": method,
+        "result": result,
+        "value": value,
+        "specimen": specimen,
+    }
 
 
 def _sites_and_ecog(plan: Plan, rng, out: Records) -> None:
@@ -174,18 +188,28 @@ def _sites_and_ecog(plan: Plan, rng, out: Records) -> None:
     baseline = days(anchor, -int(rng.integers(8, 25)))
     for k, site in enumerate(plan.sites):
         late = k > 0 and site in VISCERAL and rng.random() < 0.5 and baseline > plan.met_date
-        out.observations.append(observation(pid, baseline if late else plan.met_date,
-                                            "metastatic_site", site))
+        out.observations.append(
+            observation(pid, baseline if late else plan.met_date, "metastatic_site", site)
+        )
     if plan.late_site and plan.index is not None:
         when = days(plan.index, max(30, plan.pfs_days))
         out.observations.append(observation(pid, when, "metastatic_site", plan.late_site))
-    out.observations.append(observation(pid, days(anchor, -int(rng.integers(0, 12))), "ecog", plan.ecog))
+    out.observations.append(
+        observation(pid, days(anchor, -int(rng.integers(0, 12))), "ecog", plan.ecog)
+    )
     if rng.random() < 0.5:  # an older note outside the window, a different value
-        out.observations.append(observation(pid, days(anchor, -int(rng.integers(60, 200))), "ecog",
-                                            min(plan.ecog + 1, 3) if plan.ecog == 0 else plan.ecog - 1))
+        out.observations.append(
+            observation(
+                pid,
+                days(anchor, -int(rng.integers(60, 200))),
+                "ecog",
+                min(plan.ecog + 1, 3) if plan.ecog == 0 else plan.ecog - 1,
+            )
+        )
     if rng.random() < 0.3:  # a later note outside the window
-        out.observations.append(observation(pid, days(anchor, int(rng.integers(21, 60))), "ecog",
-                                            min(plan.ecog + 1, 4)))
+        out.observations.append(
+            observation(pid, days(anchor, int(rng.integers(21, 60))), "ecog", min(plan.ecog + 1, 4))
+        )
 
 
 def _tdm1_course(plan: Plan, rng, out: Records) -> dict:
@@ -195,13 +219,15 @@ def _tdm1_course(plan: Plan, rng, out: Records) -> dict:
         plan.discontinuation, (CUTOFF - index).days - 7
     )
     reason = None if plan.discontinuation == "ongoing" else plan.discontinuation
-    out.drug_administrations += regimen(pid, "T-DM1", index, days(index, stop), rng,
-                                        setting="metastatic", stop_reason=reason)
+    out.drug_administrations += regimen(
+        pid, "T-DM1", index, days(index, stop), rng, setting="metastatic", stop_reason=reason
+    )
     for day, response in _scans(plan, rng):
         out.tumor_assessments.append(assessment(pid, days(index, day), response))
     if plan.discontinuation == "another_tumour":
-        out.diagnoses.append(_diagnosis(pid, days(index, d + 12), "transformed follicular lymphoma",
-                                        None, None))
+        out.diagnoses.append(
+            _diagnosis(pid, days(index, d + 12), "transformed follicular lymphoma", None, None)
+        )
     death = None if plan.death_after is None else days(index, d + plan.death_after)
     if death is not None and death > CUTOFF:
         death = None
@@ -231,7 +257,11 @@ def _scans(plan: Plan, rng) -> list[tuple[int, str]]:
     d, bor = plan.pfs_days, plan.bor
     final = [(d, "PD")] if plan.pfs_event else []
     if bor == "PD":
-        early = [(int(rng.integers(21, min(36, d - 6) + 1)), "SD")] if d >= 36 and rng.random() < 0.4 else []
+        early = (
+            [(int(rng.integers(21, min(36, d - 6) + 1)), "SD")]
+            if d >= 36 and rng.random() < 0.4
+            else []
+        )
         return early + final
     end = d if plan.pfs_event else d + 1  # censored: the last scan is on day d itself
     room = d - 21 if plan.pfs_event else d
@@ -256,9 +286,21 @@ def _responses(days_: list[int], bor: str, rng) -> list[tuple[int, str]]:
 
 
 def _last_date(out: Records, pid: str) -> dt.date:
-    dates = [r["date"] for table in (out.drug_administrations, out.tumor_assessments,
-                                     out.observations, out.diagnoses, out.biomarkers)
-             for r in table if r["patient_id"] == pid]
-    dates += [r["end_date"] for r in out.drug_administrations
-              if r["patient_id"] == pid and r["end_date"] is not None]
+    dates = [
+        r["date"]
+        for table in (
+            out.drug_administrations,
+            out.tumor_assessments,
+            out.observations,
+            out.diagnoses,
+            out.biomarkers,
+        )
+        for r in table
+        if r["patient_id"] == pid
+    ]
+    dates += [
+        r["end_date"]
+        for r in out.drug_administrations
+        if r["patient_id"] == pid and r["end_date"] is not None
+    ]
     return max(dates)

@@ -37,8 +37,16 @@ SPELLINGS = {
 # drug -> (schedule, number of doses or cycles before the drug stops; None = to the end)
 TEMPLATES: dict[str, tuple[tuple[str, str, int | None], ...]] = {
     "DTX+T+P": (("docetaxel", "q3w", 6), ("trastuzumab", "q3w", None), ("pertuzumab", "q3w", None)),
-    "PTX+T+P": (("paclitaxel", "weekly", 12), ("trastuzumab", "q3w", None), ("pertuzumab", "q3w", None)),
-    "VNR+T+P": (("vinorelbine", "d1d8", 6), ("trastuzumab", "q3w", None), ("pertuzumab", "q3w", None)),
+    "PTX+T+P": (
+        ("paclitaxel", "weekly", 12),
+        ("trastuzumab", "q3w", None),
+        ("pertuzumab", "q3w", None),
+    ),
+    "VNR+T+P": (
+        ("vinorelbine", "d1d8", 6),
+        ("trastuzumab", "q3w", None),
+        ("pertuzumab", "q3w", None),
+    ),
     "PTX+T": (("paclitaxel", "weekly", 12), ("trastuzumab", "q3w", None)),
     "DTX+T": (("docetaxel", "q3w", 6), ("trastuzumab", "q3w", None)),
     "VNR+T": (("vinorelbine", "d1d8", None), ("trastuzumab", "q3w", None)),

@@ -90,7 +90,10 @@ def _templates(spec: dict, rng) -> list[str]:
     if not spec["lapatinib"]:
         return [spec["first_taxane"], *pool[: k - 1]]
     later = pool[: k - 2]
-    later.insert(int(rng.integers(0, len(later) + 1)), "LAP+CAPE")
+    at = int(rng.integers(0, len(later) + 1))
+    later.insert(at, "LAP+CAPE")
+    if later[at + 1 : at + 2] == ["CAPE+T"]:  # re-adding trastuzumab to capecitabine is ambiguous
+        later[at], later[at + 1] = later[at + 1], later[at]
     return [spec["first_taxane"], *later]
 
 
@@ -133,14 +136,27 @@ def _plan(pid: str, spec: dict, rng) -> Plan:
     sites = tuple(rng.choice(pool, size=min(n_sites, len(pool)), replace=False).tolist())
     if visceral and rng.random() < 0.5:
         sites = ("bone", *sites)
-    late = ("liver", "lung")[int(rng.integers(0, 2))] if not visceral and rng.random() < 0.4 else None
+    late = (
+        ("liver", "lung")[int(rng.integers(0, 2))] if not visceral and rng.random() < 0.4 else None
+    )
     return Plan(
-        patient_id=pid, index=None if spec.get("never_tdm1") else index, lines=lines,
-        met_date=met, de_novo=spec["de_novo"], adjuvant=_adjuvant(spec),
-        adjuvant_relapse=spec.get("adjuvant_relapse", False), age=spec["age"],
-        ecog=spec["ecog"], sites=sites, late_site=late, hr_positive=spec["hr_positive"],
-        pfs_days=spec["pfs_days"], pfs_event=spec["pfs_event"], bor=spec["bor"],
-        sd_long=spec["sd_long"], discontinuation=spec["discontinuation"],
+        patient_id=pid,
+        index=None if spec.get("never_tdm1") else index,
+        lines=lines,
+        met_date=met,
+        de_novo=spec["de_novo"],
+        adjuvant=_adjuvant(spec),
+        adjuvant_relapse=spec.get("adjuvant_relapse", False),
+        age=spec["age"],
+        ecog=spec["ecog"],
+        sites=sites,
+        late_site=late,
+        hr_positive=spec["hr_positive"],
+        pfs_days=spec["pfs_days"],
+        pfs_event=spec["pfs_event"],
+        bor=spec["bor"],
+        sd_long=spec["sd_long"],
+        discontinuation=spec["discontinuation"],
         death_after=_death_after(spec, rng),
     )
 
@@ -163,30 +179,91 @@ def _death_after(spec: dict, rng) -> int | None:
 def _other_specs(rng) -> list[dict]:
     """The 7 excluded and 2 unidentified patients (hand-made histories)."""
     d = dt.date
-    base = {"group": None, "visceral": True, "ecog": 1, "sd_long": False,
-            "pfs_event": True, "discontinuation": "progression", "de_novo": False}
+    base = {
+        "group": None,
+        "visceral": True,
+        "ecog": 1,
+        "sd_long": False,
+        "pfs_event": True,
+        "discontinuation": "progression",
+        "de_novo": False,
+    }
     specs = [
-        dict(base, status="prior_tdm1", index=d(2014, 7, 3), age=58, hr_positive=True,
-             lines=(("DTX+T", d(2011, 7, 4), d(2012, 12, 20)), ("T-DM1", d(2013, 1, 15), d(2013, 8, 20)),
-                    ("CAPE+T", d(2013, 9, 10), d(2014, 6, 5))), pfs_days=126, bor="SD"),
-        dict(base, status="prior_tdm1", index=d(2015, 1, 8), age=47, hr_positive=False, ecog=0,
-             lines=(("PTX+T", d(2012, 3, 1), d(2013, 10, 10)), ("T-DM1", d(2013, 11, 5), d(2014, 3, 10)),
-                    ("VNR+T", d(2014, 4, 2), d(2014, 12, 10))), pfs_days=64, bor="PD"),
+        dict(
+            base,
+            status="prior_tdm1",
+            index=d(2014, 7, 3),
+            age=58,
+            hr_positive=True,
+            lines=(
+                ("DTX+T", d(2011, 7, 4), d(2012, 12, 20)),
+                ("T-DM1", d(2013, 1, 15), d(2013, 8, 20)),
+                ("CAPE+T", d(2013, 9, 10), d(2014, 6, 5)),
+            ),
+            pfs_days=126,
+            bor="SD",
+        ),
+        dict(
+            base,
+            status="prior_tdm1",
+            index=d(2015, 1, 8),
+            age=47,
+            hr_positive=False,
+            ecog=0,
+            lines=(
+                ("PTX+T", d(2012, 3, 1), d(2013, 10, 10)),
+                ("T-DM1", d(2013, 11, 5), d(2014, 3, 10)),
+                ("VNR+T", d(2014, 4, 2), d(2014, 12, 10)),
+            ),
+            pfs_days=64,
+            bor="PD",
+        ),
     ]
     neither = (("PTX",), ("CAPE",), ("PTX", "CAPE"), ("LAP+CAPE",), ("ERI",))
     for k, templates in enumerate(neither):
         index = days(d(2014, 6, 1), int(rng.integers(0, 900)))
-        specs.append(dict(base, status="no_prior_trastuzumab_or_pertuzumab", index=index,
-                          age=int(rng.integers(45, 80)), hr_positive=bool(k % 2), no_trastuzumab=True,
-                          lines=_timeline(list(templates), index, rng, None), de_novo=k < 2,
-                          pfs_days=int(rng.integers(50, 250)), bor=("SD", "PD")[k % 2], ecog=k % 2))
+        specs.append(
+            dict(
+                base,
+                status="no_prior_trastuzumab_or_pertuzumab",
+                index=index,
+                age=int(rng.integers(45, 80)),
+                hr_positive=bool(k % 2),
+                no_trastuzumab=True,
+                lines=_timeline(list(templates), index, rng, None),
+                de_novo=k < 2,
+                pfs_days=int(rng.integers(50, 250)),
+                bor=("SD", "PD")[k % 2],
+                ecog=k % 2,
+            )
+        )
     after = d(2017, 3, 21)
-    specs.append(dict(base, status="not_identified", index=after, age=62, hr_positive=True,
-                      lines=_timeline(["DTX+T+P"], after, rng, None), pfs_days=150, bor="SD"))
+    specs.append(
+        dict(
+            base,
+            status="not_identified",
+            index=after,
+            age=62,
+            hr_positive=True,
+            lines=_timeline(["DTX+T+P"], after, rng, None),
+            pfs_days=150,
+            bor="SD",
+        )
+    )
     never = d(2016, 9, 1)
-    specs.append(dict(base, status="not_identified", index=never, age=51, hr_positive=False,
-                      never_tdm1=True, lines=(("DTX+T+P", d(2015, 6, 1), d(2018, 5, 31)),),
-                      pfs_days=0, bor="NE"))
+    specs.append(
+        dict(
+            base,
+            status="not_identified",
+            index=never,
+            age=51,
+            hr_positive=False,
+            never_tdm1=True,
+            lines=(("DTX+T+P", d(2015, 6, 1), d(2018, 5, 31)),),
+            pfs_days=0,
+            bor="NE",
+        )
+    )
     return specs
 
 
@@ -195,15 +272,19 @@ def _truth_row(plan: Plan, spec: dict, facts: dict) -> dict:
     identified = status != "not_identified"
     analysed = status == "analysed"
     row = {
-        "patient_id": plan.patient_id, "identified": identified,
+        "patient_id": plan.patient_id,
+        "identified": identified,
         "excluded_reason": status if identified and not analysed else None,
         "group": spec["group"] if analysed else None,
         "index_date": plan.index if identified else None,
-        "age_at_index": plan.age if identified else None, "sex": "female",
-        "ecog": plan.ecog, "visceral": spec["visceral"],
+        "age_at_index": plan.age if identified else None,
+        "sex": "female",
+        "ecog": plan.ecog,
+        "visceral": spec["visceral"],
         "hr_status": "positive" if plan.hr_positive else "negative",
         "prior_regimens": len(plan.lines) if analysed else None,
-        "de_novo": plan.de_novo, "adjuvant_relapse": plan.adjuvant_relapse,
+        "de_novo": plan.de_novo,
+        "adjuvant_relapse": plan.adjuvant_relapse,
         "docetaxel_trastuzumab_pertuzumab": any(t == "DTX+T+P" for t, _, _ in plan.lines),
     }
     if not analysed:
@@ -211,11 +292,17 @@ def _truth_row(plan: Plan, spec: dict, facts: dict) -> dict:
     bor = spec["bor"]
     death, contact = facts["death_date"], facts["last_contact_date"]
     return row | {
-        "pfs_days": plan.pfs_days, "pfs_event": plan.pfs_event, "followup_days": plan.pfs_days,
-        "bor": bor, "response": bor in ("CR", "PR"),
+        "pfs_days": plan.pfs_days,
+        "pfs_event": plan.pfs_event,
+        "followup_days": plan.pfs_days,
+        "bor": bor,
+        "response": bor in ("CR", "PR"),
         "disease_control": bor in ("CR", "PR") or (bor == "SD" and spec["sd_long"]),
-        "discontinuation_reason": None if plan.discontinuation == "ongoing" else plan.discontinuation,
-        "os_days": ((death or contact) - plan.index).days, "os_event": death is not None,
+        "discontinuation_reason": None
+        if plan.discontinuation == "ongoing"
+        else plan.discontinuation,
+        "os_days": ((death or contact) - plan.index).days,
+        "os_event": death is not None,
     }
 
 

@@ -72,7 +72,7 @@ def canonical_tables(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFra
 def messy_extract(
     tables: Mapping[str, pd.DataFrame], rng: np.random.Generator, n_duplicates: int = 4
 ) -> dict[str, pd.DataFrame]:
-    """The raw extract of canonical ``tables``: source drug text, clinicians' spellings, duplicates."""
+    """The raw extract of ``tables``: source drug text, clinicians' spellings, duplicates."""
     raw = {name: frame.copy() for name, frame in tables.items()}
     drugs = raw["drug_administrations"]
     drugs["drug"] = drugs["drug_source"]

@@ -1,0 +1,156 @@
+"""What the seed study's synthetic truth reproduces, under the published-value key paths.
+
+:func:`seed_results` computes, with the project's own statistics (:mod:`retrostudy.stats`),
+every number the seed paper printed from the generator's ground truth (not from the
+records: the pipeline's job is to derive the same truth, which the tests check). Feed it
+to :func:`retrostudy.protocol.published.compare_published` to see how close the
+calibration came; ``python -m retrostudy.synth.achieved`` prints that table.
+
+Median CIs are given under ``pfs.conf_low.<group>`` with the log-log transform (the seed's
+finite limits suggest EZR/SAS conventions, PARITY.md) and, for R's default log transform,
+under ``pfs.conf_low_log.<group>``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from retrostudy.stats import chisq_test, cox_ph, kaplan_meier, logrank_test, wilcoxon_test
+
+MONTH = 30.4375
+GROUPS = ("Tmab/Pmab", "Tmab")
+
+
+def seed_results(truth: pd.DataFrame) -> dict[str, float]:
+    """Published-value keys -> reproduced values (months for times) from ``truth``."""
+    a = truth[truth["identified"] & truth["excluded_reason"].isna()].copy()
+    out: dict[str, float] = {
+        "flow.identified": float(truth["identified"].sum()),
+        "flow.analysed": float(len(a)),
+    }
+    for reason, n in truth["excluded_reason"].value_counts().items():
+        out[f"flow.excluded.{reason}"] = float(n)
+    out |= _table1(a) | _response(a) | _survival(a) | _followup(a)
+    return out
+
+
+def _table1(a: pd.DataFrame) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for g in GROUPS:
+        sub = a[a["group"] == g]
+        out[f"groups.{g}.n"] = float(len(sub))
+        for var, col in (("age", "age_at_index"), ("prior_regimens", "prior_regimens")):
+            values = sub[col].astype(float)
+            out |= {
+                f"table1.{var}.median.{g}": values.median(),
+                f"table1.{var}.min.{g}": values.min(),
+                f"table1.{var}.max.{g}": values.max(),
+            }
+        for level in (0, 1, 2):
+            out[f"table1.ecog.{level}.{g}"] = float((sub["ecog"] == level).sum())
+        out[f"table1.visceral.true.{g}"] = float(sub["visceral"].sum())
+        out[f"table1.hr_status.positive.{g}"] = float((sub["hr_status"] == "positive").sum())
+        out[f"table1.ever_lapatinib.true.{g}"] = float(sub["prior_lapatinib"].sum())
+        out[f"table1.ever_pertuzumab.true.{g}"] = float(sub["prior_pertuzumab"].sum())
+    out["table1.age.median.overall"] = float(a["age_at_index"].astype(float).median())
+    x, y = (a.loc[a["group"] == g] for g in GROUPS)
+    for var, col in (("age", "age_at_index"), ("prior_regimens", "prior_regimens")):
+        out[f"table1.{var}.p_value"] = wilcoxon_test(
+            x[col].astype(float), y[col].astype(float)
+        ).p_value
+    for var, column in (
+        ("ecog", a["ecog"]),
+        ("visceral", a["visceral"]),
+        ("hr_status", a["hr_status"]),
+    ):
+        table = pd.crosstab(a["group"], column).to_numpy()
+        out[f"table1.{var}.p_value"] = chisq_test(table, correct=False).p_value
+    return out
+
+
+def _response(a: pd.DataFrame) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for g in GROUPS:
+        sub = a[a["group"] == g]
+        for bor in ("PR", "SD", "PD"):
+            out[f"response.bor.{bor}.{g}.n"] = float((sub["bor"] == bor).sum())
+        for rate, col in (("trr", "response"), ("dcr", "disease_control")):
+            n = float(sub[col].astype(bool).sum())
+            out |= {f"response.{rate}.{g}.n": n, f"response.{rate}.{g}.percent": 100 * n / len(sub)}
+    for rate, col in (("trr", "response"), ("dcr", "disease_control")):
+        table = pd.crosstab(a["group"], a[col].astype(bool)).to_numpy()
+        out[f"response.{rate}.p_value"] = chisq_test(table, correct=False).p_value
+    reasons = a["discontinuation_reason"].dropna()
+    out["discontinuation.total.n"] = float(len(reasons))
+    for reason, n in reasons.value_counts().items():
+        out[f"discontinuation.{reason}.n"] = float(n)
+    return out
+
+
+def _survival(a: pd.DataFrame) -> dict[str, float]:
+    time, event = a["pfs_days"].to_numpy(float), a["pfs_event"].to_numpy(bool)
+    out: dict[str, float] = {}
+    for g in GROUPS:
+        mask = (a["group"] == g).to_numpy()
+        for conf_type, suffix in (("log-log", ""), ("log", "_log")):
+            q = kaplan_meier(time[mask], event[mask], conf_type=conf_type).quantile(0.5)
+            out[f"pfs.median.{g}"] = q.estimate / MONTH
+            out[f"pfs.conf_low{suffix}.{g}"] = q.conf_low / MONTH
+            out[f"pfs.conf_high{suffix}.{g}"] = q.conf_high / MONTH
+    out["pfs.logrank.p_value"] = logrank_test(time, event, a["group"].to_numpy(str)).p_value
+    data = {
+        "time": time,
+        "event": event,
+        "pmab": (a["group"] == GROUPS[0]).to_numpy(float),
+        "ecog_1plus": (a["ecog"] >= 1).to_numpy(float),
+        "visceral": a["visceral"].to_numpy(float),
+        "hr_positive": (a["hr_status"] == "positive").to_numpy(float),
+    }
+    for name, covariates in (
+        ("unadjusted", ["pmab"]),
+        ("adjusted", ["pmab", "ecog_1plus", "visceral", "hr_positive"]),
+    ):
+        fit = cox_ph(data, time="time", event="event", covariates=covariates)
+        c = fit.coefficients[0]
+        out |= {
+            f"cox.{name}.hazard_ratio": c.hazard_ratio,
+            f"cox.{name}.conf_low": c.conf_low,
+            f"cox.{name}.conf_high": c.conf_high,
+            f"cox.{name}.p_value": c.p_value,
+        }
+    return out
+
+
+def _followup(a: pd.DataFrame) -> dict[str, float]:
+    days = a["followup_days"].astype(float)
+    out = {"followup.median.overall": days.median() / MONTH}
+    for g in GROUPS:
+        sub = days[a["group"] == g]
+        out |= {
+            f"followup.median.{g}": sub.median() / MONTH,
+            f"followup.min.{g}": sub.min() / MONTH,
+            f"followup.max.{g}": sub.max() / MONTH,
+        }
+    return out
+
+
+def main() -> None:  # pragma: no cover - a report for humans
+    from pathlib import Path
+
+    from retrostudy.protocol.load import load_protocol
+    from retrostudy.protocol.published import compare_published
+    from retrostudy.synth.seed import generate_seed_study
+
+    study = (
+        Path(__file__).resolve().parents[3] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+    )
+    results = seed_results(generate_seed_study().truth)
+    for c in compare_published(load_protocol(study).published, results):
+        shown = "—" if c.reproduced is None else f"{c.reproduced:.{c.decimals}f}"
+        print(f"| `{c.what}` | {c.published:.{c.decimals}f} | {shown} | {c.status} |")
+    print(np.round([results[f"pfs.conf_{s}_log.{g}"] for g in GROUPS for s in ("low", "high")], 2))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
