@@ -70,3 +70,20 @@ def test_unknown_columns_are_listed_with_their_protocol_keys(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "analyses.table1[0].name" in err and "did you mean age" in err
     assert "'os_days'" in err and "Traceback" not in err
+
+
+def test_degenerate_covariate_is_a_readable_error(tmp_path, capsys):
+    from pathlib import Path
+
+    data = Path(__file__).parents[1] / "analysis" / "data" / "seed_like.csv"
+    study = tmp_path / "study.toml"
+    study.write_text(
+        '[study]\ntitle = "x"\n'
+        f'[analysis_table]\nfile = "{data.as_posix()}"\n'
+        '[[analyses.derived]]\nname = "ecog_9"\ncolumn = "ecog"\nat_least = 9\n'
+        '[[analyses.survival]]\nendpoint = "pfs"\nadjust = ["ecog_9"]\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(study), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "pfs: univariable:ecog_9 Cox model" in err and "Traceback" not in err

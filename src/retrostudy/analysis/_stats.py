@@ -7,6 +7,7 @@ a stats signature is absorbed here. All times passed to stats are integer days.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,24 @@ def conventions(block) -> Conventions:
         days_per_month=block.days_per_month,
         chisq_correct=prof.chisq_correct,
     )
+
+
+@contextmanager
+def explained(where: str, key: str | None = None):
+    """Turn a statistics ValueError (bad or degenerate data) into a readable user error."""
+    from retrostudy.errors import Problem, RetroStudyError
+
+    try:
+        yield
+    except ValueError as exc:
+        raise RetroStudyError(
+            Problem(
+                message=f"{where}: {exc}",
+                column=key,
+                hint="check this variable in the analysis dataset "
+                "(e.g. constant, or all missing in a group)",
+            )
+        ) from None
 
 
 def as_float(x) -> float:

@@ -72,7 +72,8 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
     for cov in covariates:
         frame[cov] = _column(d[cov])
     levels = _levels(d, covariates, spec, reference_group)
-    fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
+    with _stats.explained(f"{ep}: {name} Cox model", "analyses.survival.adjust"):
+        fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
     coefs = _stats.coefficient_records(fit)
     n_events = int(frame["event"].sum())
     tests = _stats.model_tests(fit)

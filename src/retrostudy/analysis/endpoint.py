@@ -61,7 +61,8 @@ def analyse_endpoint(
         for g in groups
         if (d["group"] == g).any()
     )
-    lr = _stats.logrank(d[f"{ep}_days"], d[f"{ep}_event"], d["group"].astype(str))
+    with _stats.explained(f"{ep}: log-rank test", "analyses.survival.endpoint"):
+        lr = _stats.logrank(d[f"{ep}_days"], d[f"{ep}_event"], d["group"].astype(str))
     logrank = {
         "statistic": _stats.as_float(lr.statistic),
         "df": _stats.as_float(lr.df),

@@ -112,7 +112,8 @@ class _Builder:
         samples = [f[var.name].dropna().to_numpy(float) / var.scale for f in frames]
         usable = [s for s in samples if s.size]
         test = "none" if len(usable) < 2 else choose_test(var, len(self.groups), None)
-        p = run_test(test, samples=usable) if test != "none" else float("nan")
+        with _stats.explained(f"Table 1, {var.name}: {test}", "analyses.table1"):
+            p = run_test(test, samples=usable) if test != "none" else float("nan")
         smd = ""
         if self.block.smd and len(samples) == 2 and all(s.size > 1 for s in samples):
             smd = fmt.num(_stats.smd_continuous(samples[0], samples[1]), 2)
@@ -133,7 +134,8 @@ class _Builder:
         tested = counts[counts.sum(1) > 0][:, counts.sum(0) > 0]
         ok = tested.shape[0] > 1 and tested.shape[1] > 1
         test = choose_test(var, len(self.groups), tested, self.yates) if ok else "none"
-        p = run_test(test, table=tested) if ok else float("nan")
+        with _stats.explained(f"Table 1, {var.name}: {test}", "analyses.table1"):
+            p = run_test(test, table=tested) if ok else float("nan")
         denoms = counts.sum(0)
         smd = ""
         if self.block.smd and len(self.groups) == 2 and (denoms > 0).all() and counts.shape[0] > 1:
