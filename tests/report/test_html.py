@@ -93,6 +93,14 @@ def test_renders_in_headless_chromium_without_console_errors(report_dir):
         timeout=120,
     )
     assert phone.exists()
+    printed = ARTIFACTS / "report-print.pdf"
+    subprocess.run(
+        [*base, "--no-pdf-header-footer", f"--print-to-pdf={printed}", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert printed.exists() and printed.stat().st_size > 10_000  # the print stylesheet renders
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert "Table 1. Patient characteristics" in dom.stdout
     assert not [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
