@@ -20,6 +20,12 @@ from retrostudy.stats import chisq_test, cox_ph, kaplan_meier, logrank_test, wil
 
 MONTH = 30.4375
 GROUPS = ("Tmab/Pmab", "Tmab")
+FLOW_KEYS = {  # exclusion reason -> the report's key (slug of the criterion's label)
+    "prior_tdm1": "received_t_dm1_as_prior_treatment",
+    "no_prior_trastuzumab_or_pertuzumab": (
+        "received_neither_trastuzumab_nor_pertuzumab_before_t_dm1"
+    ),
+}
 
 
 def seed_results(truth: pd.DataFrame) -> dict[str, float]:
@@ -30,7 +36,7 @@ def seed_results(truth: pd.DataFrame) -> dict[str, float]:
         "flow.analysed": float(len(a)),
     }
     for reason, n in truth["excluded_reason"].value_counts().items():
-        out[f"flow.excluded.{reason}"] = float(n)
+        out[f"flow.excluded.{FLOW_KEYS[reason]}"] = float(n)
     out |= _table1(a) | _response(a) | _survival(a) | _followup(a)
     return out
 
