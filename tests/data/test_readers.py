@@ -228,3 +228,17 @@ def test_data_path_not_found(tmp_path):
     assert (finding.problem.code, finding.problem.message) == ("file_not_found",
                                                                "data path not found")
     assert finding.problem.file == str(tmp_path / "nowhere")
+
+
+def test_the_seed_example_extract_loads():
+    """The committed synthetic seed extract (raw spellings, injected duplicates) loads."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "examples" / "tdm1_after_pertuzumab" / "data"
+    if not (folder / "patients.csv").is_file():
+        pytest.skip("seed example extract not generated")
+    result = load_records(DataBlock(path=str(folder)))
+    _counts_hold(result)
+    assert {f.severity for f in result.problems} <= {"quarantine"}
+    drugs = set(result.store.table("drug_administrations").execute()["drug"])
+    assert {"trastuzumab", "pertuzumab", "trastuzumab emtansine"} <= drugs
