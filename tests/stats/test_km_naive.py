@@ -94,3 +94,17 @@ def test_paths_agree_on_large_integer_times():
     as_int = kaplan_meier((time + 10**7).astype(np.int64), event)  # integer dtype, same path
     np.testing.assert_array_equal(as_int.time, shifted.time)
     np.testing.assert_array_equal(as_int.survival, shifted.survival)
+
+
+def test_weighted_robust_same_on_bincount_and_sort_paths():
+    """Non-integer weights (robust IJ variance) give the same curve on both counting paths."""
+    rng = np.random.default_rng(11)
+    time = np.floor(rng.exponential(50, 300))
+    event = rng.integers(0, 2, 300)
+    weights = rng.uniform(0.2, 3.0, 300)
+    by_day = kaplan_meier(time, event, weights=weights)  # integer times: bincount
+    shifted = kaplan_meier(time + 0.5, event, weights=weights)  # floats: argsort
+    assert by_day.variance == shifted.variance == "robust"
+    np.testing.assert_array_equal(shifted.time - 0.5, by_day.time)
+    for field in ("n_at_risk", "n_events", "survival", "std_err", "conf_low", "conf_high"):
+        np.testing.assert_allclose(getattr(shifted, field), getattr(by_day, field), rtol=1e-12)
