@@ -15,6 +15,10 @@ This module builds that table in one pass over the data:
   are sorted once with :func:`numpy.argsort` and the same key is counted per run of
   equal times.
 
+On the sorted paths, R's ``timefix`` (``aeqSurv``) is applied while the runs of equal
+times are found (:func:`_first_of_runs`), so near-equal floating-point times are counted
+as one time without a second pass over the table.
+
 The front ends validate their input (:mod:`retrostudy.stats._checks`); the engine here
 assumes clean arrays, as R's ``survdiff`` / ``survdiff.fit`` split does.
 """
