@@ -32,6 +32,7 @@ LINE_DRUGS = {
     "vinorelbine",
     "eribulin",
     "gemcitabine",
+    "tegafur/gimeracil/oteracil",
     "trastuzumab emtansine",
 }
 MONTH = 30.4375

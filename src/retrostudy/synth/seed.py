@@ -28,6 +28,7 @@ WINDOW = (dt.date(2014, 4, 1), dt.date(2017, 2, 28))
 PERTUZUMAB_FROM = dt.date(2013, 9, 20)  # pertuzumab reached Japan in September 2013
 P, T = "Tmab/Pmab", "Tmab"
 TMAB_POOL = ("VNR+T", "CAPE+T", "ERI+T", "GEM+T")
+LAPATINIB_POOL = ("VNR+T", "S1+T", "ERI+T", "GEM+T")
 
 
 def load_calibration() -> dict:
@@ -86,14 +87,12 @@ def _templates(spec: dict, rng) -> list[str]:
         return [spec["pmab_template"], second][:k]
     if k == 0:
         return []
-    pool = list(rng.permutation(TMAB_POOL))
+    # with lapatinib + capecitabine, no later line re-uses capecitabine (S-1 instead)
+    pool = list(rng.permutation(TMAB_POOL if not spec["lapatinib"] else LAPATINIB_POOL))
     if not spec["lapatinib"]:
         return [spec["first_taxane"], *pool[: k - 1]]
     later = pool[: k - 2]
-    at = int(rng.integers(0, len(later) + 1))
-    later.insert(at, "LAP+CAPE")
-    if later[at + 1 : at + 2] == ["CAPE+T"]:  # re-adding trastuzumab to capecitabine is ambiguous
-        later[at], later[at + 1] = later[at + 1], later[at]
+    later.insert(int(rng.integers(0, len(later) + 1)), "LAP+CAPE")
     return [spec["first_taxane"], *later]
 
 
