@@ -33,6 +33,7 @@ class StudyResult:
     results: dict  # the content of results.json
     files: tuple[Path, ...] = field(default=())
     endpoints: object = None  # retrostudy.endpoints.Endpoints (record-level runs)
+    load: object = None  # retrostudy.data.LoadResult: rows read/loaded/rejected (records)
 
     def _repr_html_(self) -> str:
         import html
@@ -90,7 +91,7 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
         eps.data[extra], on="patient_id", how="left", validate="one_to_one"
     )
     inputs = [(f.path, f.sha256) for f in loaded.files]
-    return cohort, eps, dataset, inputs
+    return cohort, eps, dataset, inputs, loaded
 
 
 def _table_to_dataset(protocol: Protocol, step: Progress):
@@ -101,7 +102,7 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
     from retrostudy.report.results_json import sha256
 
     name = protocol.analysis_table.file
-    return cohort, None, cohort.patients, [(name, sha256(protocol.base_dir / name))]
+    return cohort, None, cohort.patients, [(name, sha256(protocol.base_dir / name))], None
 
 
 def run_study(
@@ -130,16 +131,20 @@ def run_study(
     protocol, sha = _protocol(protocol_or_path)
     protocol = _with_profile(protocol, profile)
     if protocol.analysis_table is not None:
-        cohort, eps, dataset, inputs = _table_to_dataset(protocol, step)
+        cohort, eps, dataset, inputs, loaded = _table_to_dataset(protocol, step)
     else:
-        cohort, eps, dataset, inputs = _records_to_dataset(protocol, engine, step)
+        cohort, eps, dataset, inputs, loaded = _records_to_dataset(protocol, engine, step)
     step("Running the analyses")
     from retrostudy.analysis import prepare_dataset, run_analyses
 
     dataset = prepare_dataset(protocol.analyses, dataset)
     analyses = run_analyses(protocol, dataset)
     step("Drawing figures and writing the report")
-    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine)
+    from retrostudy.report.quality import Quality
+
+    table = protocol.analysis_table.file if protocol.analysis_table is not None else None
+    quality = Quality(load=loaded, endpoints=eps, analysis_table=table)
+    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality)
     files: tuple[Path, ...] = ()
     if out is not None:
         files = _write(report, protocol, Path(out), started)
@@ -153,12 +158,14 @@ def run_study(
         results=report.results,
         files=files,
         endpoints=eps,
+        load=loaded,
     )
 
 
-def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
+def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality):
     from retrostudy.report import ReportContext, flow_from_attrition, make_report
     from retrostudy.report.published import published_parts
+    from retrostudy.report.quality import tables as quality_tables
     from retrostudy.report.results_json import provenance
 
     flow = flow_from_attrition(
@@ -183,6 +190,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
     tables = dict(analyses.tables)
     published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
     tables.update(extra_tables)
+    tables.update(quality_tables(quality))
     ctx = ReportContext(
         protocol=protocol,
         analyses=analyses,
@@ -192,6 +200,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine):
         provenance=prov,
         published=published,
         comparator_rows=comparator_rows,
+        quality=quality,
     )
     return make_report(ctx), ctx
 

@@ -31,6 +31,7 @@ class ReportContext:
     provenance: dict
     published: object = None  # what compare_published returned (for results.json)
     comparator_rows: list = field(default_factory=list)  # (label, median, low, high, own)
+    quality: object = None  # report.quality.Quality: load result and derived endpoints
 
     @property
     def var_labels(self) -> dict[str, str]:
@@ -103,6 +104,7 @@ def make_report(ctx: ReportContext) -> Report:
         warnings=list(ctx.warnings),
     )
     results["numbers_at_risk"] = _numbers_at_risk(ctx, supp)
+    results["endpoint_definitions"], results["data_quality"] = _quality_json(ctx, supp)
     outputs = set(ctx.protocol.report.outputs)
     return Report(
         tables=built.tables,
@@ -132,6 +134,12 @@ def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
             ]
         out[res.endpoint] = {"months": breaks.tolist(), "groups": groups}
     return out
+
+
+def _quality_json(ctx: ReportContext, supp) -> tuple[dict, dict]:
+    from retrostudy.report.quality import Quality, to_json
+
+    return to_json(ctx.quality or Quality(), ctx.protocol, supp)
 
 
 def _flow_json(flow: Flow, hidden, supp) -> dict:

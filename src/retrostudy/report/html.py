@@ -9,6 +9,7 @@ any network access from the page.
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -36,6 +37,23 @@ def _view(item) -> _View:
     raise TypeError(f"unknown report item {type(item).__name__}")
 
 
+_LONG_WORD = re.compile(r"\S{20,}")
+_BREAK_AFTER = re.compile(r"([_/]|\.(?=[^\d\s]))")
+
+
+def breakable(text) -> str:
+    """Escaped text with ``<wbr>`` after ``_``, ``/`` and non-decimal ``.`` in long words.
+
+    Dotted keys (``flow.excluded.received_neither_...``) and URLs have no spaces, so a
+    table cell holding one cannot be narrower than the whole key; the break opportunities
+    let the browser wrap it at a separator rather than push the table past the page.
+    """
+    from markupsafe import Markup, escape
+
+    safe = str(escape(text))  # &amp; &lt; &gt; &#34; &#39; contain none of _ / .
+    return Markup(_LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), safe))
+
+
 def _environment():
     from jinja2 import Environment, select_autoescape
 
@@ -43,6 +61,7 @@ def _environment():
         autoescape=select_autoescape(default=True, default_for_string=True),
         keep_trailing_newline=True,
     )
+    env.filters["breakable"] = breakable
     return env
 
 

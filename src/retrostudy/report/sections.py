@@ -90,8 +90,27 @@ def _hr_text(ctx, res) -> list[Paragraph]:
     return [Paragraph(" ".join(parts))] if parts else []
 
 
+def _quality_sections(ctx, tables) -> list[Section]:
+    from retrostudy.report.quality import Quality, definition_items, quality_items
+
+    q = ctx.quality or Quality()
+    return [
+        Section(
+            "Methods: endpoint definitions",
+            tuple(definition_items(q, ctx.protocol)),
+            anchor="endpoint-definitions",
+        ),
+        Section(
+            "Data quality and record accounting",
+            tuple(quality_items(q, tables)),
+            anchor="data-quality",
+        ),
+    ]
+
+
 def sections(ctx, tables, figs, rendered) -> list[Section]:
     out = [Section("Study", tuple(_study(ctx) + _methods(ctx)), anchor="study")]
+    out += _quality_sections(ctx, tables)
     if ctx.flow is not None:
         out.append(
             Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")), anchor="flow")
