@@ -14,3 +14,11 @@ from retrostudy.stats.proportions import (
     smd,
     smd_table,
 )
+
+__all__ = [
+    "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
+    "KruskalResult", "LogRank", "Profile", "ProportionCI", "Quantile", "RestrictedMean",
+    "StandardisedDifference", "SurvivalAt", "Test", "WilcoxonResult", "ZPHTerm",
+    "binom_ci", "chisq_test", "cox_ph", "cox_zph", "fisher_test", "get_profile",
+    "kaplan_meier", "kruskal_test", "logrank_test", "smd", "smd_table", "wilcoxon_test",
+]
