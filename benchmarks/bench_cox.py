@@ -34,7 +34,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy is imported
 
 import argparse  # noqa: E402
-import platform  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
@@ -44,6 +43,7 @@ import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
+from _common import machine  # noqa: E402
 
 from retrostudy.stats import cox_ph  # noqa: E402
 
@@ -60,16 +60,6 @@ one <- function(i) system.time(fit <<- coxph(Surv(t, e) ~ X))[["elapsed"]]
 el <- min(sapply(seq_len(reps), one))
 cat(el, sprintf("%.17g", fit$loglik[2]), "\n")
 """
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    if shutil.which("lscpu"):
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}, {os.cpu_count()} cores, load average {load}"
 
 
 def timed(fn, reps: int) -> float:

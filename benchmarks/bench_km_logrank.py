@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import subprocess
 import tempfile
@@ -33,6 +32,7 @@ import tracemalloc
 from pathlib import Path
 
 import numpy as np
+from _common import machine
 
 from retrostudy.stats import kaplan_meier, logrank_test
 
@@ -51,16 +51,6 @@ lr <- best(function() survdiff(Surv(t, e) ~ g), reps)
 chisq <- survdiff(Surv(t, e) ~ g)$chisq
 cat(km, lr, sprintf("%.17g", chisq), "\n")
 """
-
-
-def machine() -> str:
-    model = platform.processor() or platform.machine()
-    if shutil.which("lscpu"):
-        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{model}, {os.cpu_count()} cores, load average {load}"
 
 
 def timed(fn, reps: int, budget: float = 0.3) -> float:
