@@ -79,7 +79,8 @@ def _patient(t, pid, index) -> dict:
     row["hr_positive"] = bool((bio["result"] == "positive").any())
     row["lapatinib"] = "lapatinib" in had
     same_day = prior.groupby("date")["drug"].agg(set)
-    row["dtx_t_p"] = any({"docetaxel", "pertuzumab", "trastuzumab"} <= s for s in same_day)
+    # set(s): pandas 3 aggregates Arrow strings with agg(set) into lists
+    row["dtx_t_p"] = any({"docetaxel", "pertuzumab", "trastuzumab"} <= set(s) for s in same_day)
     met = mine["diagnoses"].query("diagnosis == 'metastatic breast cancer'")["date"].min()
     row["prior_lines"] = _lines(prior[prior["date"] >= met])
     return row | _outcomes(mine, index)
