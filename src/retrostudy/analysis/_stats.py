@@ -97,28 +97,37 @@ def logrank(time, event, group):
 
 
 def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions):
+    """Fit with :func:`retrostudy.stats.cox_ph`; a monotone likelihood comes back in the fit
+    (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning."""
+    import warnings
+
     from retrostudy.stats import cox_ph
 
-    return cox_ph(
-        data,
-        time="time",
-        event="event",
-        covariates=covariates,
-        ties=conv.ties,
-        levels=levels,
-        conf_level=conv.conf_level,
-    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*monotone likelihood.*", category=RuntimeWarning)
+        return cox_ph(
+            data,
+            time="time",
+            event="event",
+            covariates=covariates,
+            ties=conv.ties,
+            levels=levels,
+            conf_level=conv.conf_level,
+        )
 
 
 def coefficient_records(fit) -> list[dict]:
+    """Hazard ratios of a fit; under a monotone likelihood they do not exist (the iterates
+    diverge), so every estimate is missing (shown as NE) rather than a huge number."""
+    ok = not fit.monotone
     return [
         {
             "variable": c.variable,
             "level": c.level,
-            "hazard_ratio": as_float(c.hazard_ratio),
-            "conf_low": as_float(c.conf_low),
-            "conf_high": as_float(c.conf_high),
-            "p_value": as_float(c.p_value),
+            "hazard_ratio": as_float(c.hazard_ratio) if ok else math.nan,
+            "conf_low": as_float(c.conf_low) if ok else math.nan,
+            "conf_high": as_float(c.conf_high) if ok else math.nan,
+            "p_value": as_float(c.p_value) if ok else math.nan,
         }
         for c in fit.coefficients
     ]

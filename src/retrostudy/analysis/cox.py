@@ -27,6 +27,8 @@ class CoxModel:
     epv: float
     tests: dict
     levels: dict  # categorical covariate -> its levels, reference first
+    monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
+    fit_warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
         return {
@@ -37,6 +39,7 @@ class CoxModel:
             "events_per_term": self.epv,
             "coefficients": list(self.coefficients),
             "tests": self.tests,
+            "monotone": self.monotone,
             "reference_levels": {k: v[0] for k, v in self.levels.items()},
         }
 
@@ -86,6 +89,8 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
         epv=n_events / max(len(coefs), 1),
         tests=tests,
         levels=levels,
+        monotone=bool(fit.monotone),
+        fit_warnings=tuple(fit.warnings),
     )
 
 
@@ -102,9 +107,20 @@ def cox_models(data: pd.DataFrame, spec, reference_group: str, conv) -> list[Cox
 
 
 def epv_warnings(models: list[CoxModel], endpoint: str, epv_min: float) -> list[str]:
-    return [
+    """Too few events per term (adjusted and unadjusted models), and any model whose
+    likelihood is monotone (its hazard ratios are printed as NE)."""
+    few = [
         f"{endpoint}: the {m.name} Cox model has {m.n_events} events for {len(m.coefficients)} "
         f"term(s) ({m.epv:.1f} events per term, below {epv_min:g}); its estimates may be unstable."
         for m in models
         if m.epv < epv_min and not m.name.startswith("univariable")
     ]
+    monotone = [
+        f"{endpoint}: the {m.name} Cox model has a monotone likelihood (a level with no events, "
+        "or separation), so its hazard ratios are not estimable and are shown as NE; "
+        "consider fewer terms, merging sparse levels, or Firth's penalised likelihood "
+        "(retrostudy.stats.cox_ph(..., firth=True))."
+        for m in models
+        if m.monotone
+    ]
+    return few + monotone
