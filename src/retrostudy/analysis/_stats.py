@@ -104,7 +104,9 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions):
     from retrostudy.stats import cox_ph
 
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*monotone likelihood.*", category=RuntimeWarning)
+        warnings.filterwarnings(
+            "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
+        )
         return cox_ph(
             data,
             time="time",
