@@ -45,7 +45,8 @@ def check_event(event, n: int) -> np.ndarray:
     """Event indicator: 0 (censored) or 1 (event); booleans accepted."""
     e = as_1d_float("event", event, n=n)
     if np.isnan(e).any():
-        raise ValueError(f"event has missing values at positions {np.flatnonzero(np.isnan(e))[:5].tolist()}")
+        where = np.flatnonzero(np.isnan(e))[:5].tolist()
+        raise ValueError(f"event has missing values at positions {where}")
     ok = (e == 0) | (e == 1)
     if not ok.all():
         i = int(np.flatnonzero(~ok)[0])
@@ -79,7 +80,8 @@ def check_labels(name: str, values, n: int) -> np.ndarray:
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"{name} must be one-dimensional with {n} values, got shape {arr.shape}")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise ValueError(f"{name} has missing values at positions {np.flatnonzero(np.isnan(arr))[:5].tolist()}")
+        where = np.flatnonzero(np.isnan(arr))[:5].tolist()
+        raise ValueError(f"{name} has missing values at positions {where}")
     if arr.dtype.kind == "O" and any(v is None for v in arr):
         raise ValueError(f"{name} has missing (None) values")
     return arr
