@@ -17,6 +17,7 @@ class Problem:
     file: str | None = None
     row: int | None = None  # 1-based data row as the user sees it in the file (header = row 1)
     column: str | None = None
+    key: str | None = None  # dotted protocol key, e.g. "criteria.0.when.window"
     value: str | None = None
     hint: str | None = None
     code: str | None = None  # stable machine-readable class, e.g. "ambiguous_date"
@@ -28,6 +29,7 @@ class Problem:
                 self.file,
                 f"row {self.row}" if self.row is not None else None,
                 f"column {self.column!r}" if self.column else None,
+                f"key {self.key!r}" if self.key else None,
             )
             if part
         )

@@ -226,6 +226,6 @@ def test_unknown_drug_names_are_protocol_errors():
     with pytest.raises(ProtocolError) as info:
         kept(DRUGS, when)
     (problem,) = info.value.problems
-    assert problem.column == "criteria.0.when.all.1.not.drug"
+    assert problem.key == "criteria.0.when.all.1.not.drug"
     assert problem.message == "unknown drug 'pertuzumub'"
     assert problem.hint.startswith("did you mean pertuzumab")

@@ -88,4 +88,4 @@ def test_bad_data_block_is_a_protocol_error(tmp_path, capsys):
     protocol.write_text('[data]\npath = "x"\nencodng = "cp932"\n', encoding="utf-8")
     assert main(["validate", "--protocol", str(protocol)]) == 2
     err = capsys.readouterr().err
-    assert "column 'data.encodng': Extra inputs are not permitted" in err
+    assert "key 'data.encodng': Extra inputs are not permitted" in err

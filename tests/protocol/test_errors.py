@@ -15,7 +15,7 @@ WINDOW_HELP = (
 def _problems(raw):
     with pytest.raises(ProtocolError) as info:
         parse_protocol(raw)
-    return {(p.column, p.message, p.hint) for p in info.value.problems}
+    return {(p.key, p.message, p.hint) for p in info.value.problems}
 
 
 def _one(raw):
@@ -217,4 +217,4 @@ def test_file_errors(tmp_path):
     with pytest.raises(ProtocolError) as info:
         load_protocol(tmp_path / "p.toml")
     (problem,) = info.value.problems
-    assert problem.file == str(tmp_path / "p.toml") and problem.column == "index.start"
+    assert problem.file == str(tmp_path / "p.toml") and problem.key == "index.start"

@@ -61,7 +61,7 @@ def _data_block(path: Path):
     except ValidationError as exc:
         raise ProtocolError([
             Problem(message=err["msg"], file=str(path), code=err["type"],
-                    column=".".join(["data", *(str(p) for p in err["loc"])]))
+                    key=".".join(["data", *(str(p) for p in err["loc"])]))
             for err in exc.errors()
         ]) from None
 

@@ -81,7 +81,7 @@ def check_drug_names(protocol: Any, drugs: DrugLookup) -> None:
     problems = [
         Problem(
             message=f"unknown drug {name!r}",
-            column=path,
+            key=path,
             hint=_hint(drugs, name),
             code="unknown_drug",
         )

@@ -56,8 +56,8 @@ def _problem(err: dict, source: str) -> Problem:
     return Problem(
         message=message,
         file=source,
-        column=_path(loc) or None,
-        value=repr(value)[:80] if show_value and not isinstance(value, dict) else None,
+        key=_path(loc) or None,
+        value=str(value)[:80] if show_value and not isinstance(value, dict) else None,
         hint=hint,
         code=err["type"],
     )
