@@ -14,6 +14,8 @@ from retrostudy.stats.proportions import (
     smd,
     smd_table,
 )
+from retrostudy.stats.rmst import RMSTComparison, RMSTContrast, rmst_compare
+from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
 
 __all__ = [
     "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
@@ -21,4 +23,6 @@ __all__ = [
     "StandardisedDifference", "SurvivalAt", "Test", "WilcoxonResult", "ZPHTerm",
     "binom_ci", "chisq_test", "cox_ph", "cox_zph", "fisher_test", "get_profile",
     "kaplan_meier", "kruskal_test", "logrank_test", "smd", "smd_table", "wilcoxon_test",
+    "CumulativeIncidence", "RMSTComparison", "RMSTContrast", "cumulative_incidence",
+    "rmst_compare",
 ]
