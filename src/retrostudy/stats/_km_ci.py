@@ -46,9 +46,15 @@ def conf_band(
         # R writes exp(log S -/+ h) and exp(-exp(log(-log S) -/+ h)); the forms below are
         # algebraically equal with fewer exp/log passes (agreement ~1e-15 relative).
         if conf_type == "log":
-            xx = np.where(surv == 0, np.nan, surv)
-            factor = np.exp(z * se_log)
-            return xx / factor, np.minimum(xx * factor, 1.0)
+            factor = np.multiply(se_log, z)
+            np.exp(factor, out=factor)
+            low = np.divide(surv, factor)
+            high = np.multiply(surv, factor, out=factor)
+            np.minimum(high, 1.0, out=high)
+            zero = surv == 0  # undefined there, as R
+            if zero.any():
+                low[zero] = high[zero] = np.nan
+            return low, high
         log_s = np.log(np.where((surv == 0) | (surv == 1), np.nan, surv))
         factor = np.exp(z * se_log / log_s)
         return np.exp(log_s / factor), np.exp(log_s * factor)

@@ -15,6 +15,11 @@ This module builds that table in one pass over the data:
   are sorted once with :func:`numpy.argsort` and the same key is counted per run of
   equal times.
 
+Tables come out with one contiguous column per (cell, status), so the passes of the
+front ends over them are sequential; on the one-cell sorted path (Kaplan–Meier) the
+counts per run and the numbers at risk come straight from the run boundaries. Integer
+times are checked for sign and size block by block while they are counted (one pass).
+
 On the sorted paths, R's ``timefix`` (``aeqSurv``) is applied while the runs of equal
 times are found (:func:`_first_of_runs`), so near-equal floating-point times are counted
 as one time without a second pass over the table.
@@ -53,28 +58,42 @@ class CountTable:
     events: np.ndarray
     censored_w2: np.ndarray | None = None
     events_w2: np.ndarray | None = None
+    risk: np.ndarray | None = None  # the numbers at risk, when counting found them already
 
-    def at_risk(self) -> np.ndarray:
+    def at_risk(self, dtype=None) -> np.ndarray:
         """Number at risk at each distinct time: records with time >= t, per cell."""
-        total = self.censored + self.events
-        return np.cumsum(total[::-1], axis=0)[::-1]
+        if self.risk is not None:
+            return self.risk if dtype is None else self.risk.astype(dtype)
+        total = np.add(self.censored, self.events, dtype=dtype, order="F")
+        backward = total[::-1]
+        np.cumsum(backward, axis=0, out=backward)  # in place: no second table-sized array
+        return total
 
 
-def validate_time_event(time, event) -> tuple[np.ndarray, np.ndarray]:
+def validate_time_event(time, event, *, defer_sign: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Validate ``time`` and ``event``; integer inputs that cannot fail skip the copies.
 
     Returns ``time`` (an integer array when the input was integer, else float) and ``event``
     (int8 or bool). Anything unusual goes through the shared checks, so the messages are
-    the shared ones.
+    the shared ones. With ``defer_sign``, integer times are not scanned for negative
+    values here: :func:`count_table` checks each block as it counts (one pass over the
+    times instead of two) and raises the shared message.
     """
     t = np.asarray(time)
-    if not (t.ndim == 1 and t.size and t.dtype.kind in "iu" and t.min() >= 0):
+    fast_int = t.ndim == 1 and t.size and t.dtype.kind in "iu"
+    if not (fast_int and (defer_sign or t.dtype.kind == "u" or t.min() >= 0)):
         t = check_time(time)
     e = np.asarray(event)
     fast = e.ndim == 1 and e.shape[0] == t.shape[0] and e.dtype.kind in "biu"
-    if not (fast and (e.dtype.kind == "b" or (e.min() >= 0 and e.max() <= 1))):
+    # as unsigned, a negative code is huge: one pass checks 0 <= e <= 1
+    if not (fast and (e.dtype.kind == "b" or _unsigned(e).max() <= 1)):
         e = check_event(event, t.shape[0])
     return t, e
+
+
+def _unsigned(a: np.ndarray) -> np.ndarray:
+    """The same integers seen as unsigned (negative values become huge): a view, no copy."""
+    return a if a.dtype.kind == "u" else a.view(np.dtype(f"u{a.dtype.itemsize}"))
 
 
 def validate_weights(weights, n: int) -> np.ndarray | None:
@@ -89,9 +108,11 @@ def factorize(name: str, values, n: int) -> tuple[np.ndarray, np.ndarray]:
     arr = check_labels(name, values, n)
     if arr.dtype.kind == "b":
         arr = arr.astype(np.int8)
+    if arr.dtype.kind in "iu" and n and int(_unsigned(arr).max()) == 1:
+        # all labels 0 or 1 and some 1 (one pass); a 0 is usually among the first rows
+        if (arr[:4096] == 0).any() or not arr.all():  # binary 0/1: nothing to recode
+            return np.array([0, 1], dtype=arr.dtype), arr
     lo, hi = (arr.min(), arr.max()) if arr.dtype.kind in "iu" and n else (-1, -1)
-    if lo == 0 and hi == 1:  # binary 0/1 labels (the common case): nothing to recode
-        return np.array([0, 1], dtype=arr.dtype), arr
     if lo >= 0 and hi <= 4 * n + 1024:
         present = np.bincount(arr) > 0
         levels = np.flatnonzero(present)
@@ -103,12 +124,13 @@ def factorize(name: str, values, n: int) -> tuple[np.ndarray, np.ndarray]:
     return levels, codes.reshape(-1).astype(np.intp, copy=False)
 
 
-def _bincount_ok(t: np.ndarray) -> np.ndarray | None:
-    """Integer view of ``t`` when every time is an integer and max(t) is not huge."""
+def _bincount_ok(t: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Integer view of ``t`` and its maximum, when all times are integers and max(t) is small."""
     n = t.shape[0]
     limit = _BINCOUNT_SLACK * n + _BINCOUNT_MIN
     if t.dtype.kind in "iu":
-        return t if int(t.max()) <= limit else None
+        tmax = int(t.max())
+        return (t, tmax) if tmax <= limit else None
     head = t[:1024]
     if not np.array_equal(head, np.floor(head)):  # cheap early exit for continuous times
         return None
@@ -116,7 +138,7 @@ def _bincount_ok(t: np.ndarray) -> np.ndarray | None:
     if tmax > limit:
         return None
     ti = t.astype(np.int64)
-    return ti if np.array_equal(ti, t) else None
+    return (ti, int(tmax)) if np.array_equal(ti, t) else None
 
 
 def count_table(
@@ -130,10 +152,19 @@ def count_table(
     timefix: bool = True,
 ) -> CountTable:
     """Counts by (distinct time, cell, status); see the module docstring for the paths."""
-    ti = _bincount_ok(t)
-    # integer gaps are >= 1: nothing merges under timefix unless times reach 1 / tol
-    if ti is not None and not (timefix and ti.max() * TIMEFIX_TOLERANCE >= 1):
-        return _count_bincount(ti, e, w, cell, k, squares)
+    if t.dtype.kind in "iu":
+        # One streaming pass: each block is checked (sign, size) as it is counted.
+        cap = _BINCOUNT_SLACK * t.shape[0] + _BINCOUNT_MIN
+        table = _count_bincount(t, e, w, cell, k, squares, None, cap, timefix)
+        if table is not None:
+            return table
+        if t.min() < 0:
+            check_time(t)  # raises the shared message
+    else:
+        ok = _bincount_ok(t)  # the maximum is computed once and passed on
+        # integer gaps are >= 1: nothing merges under timefix unless times reach 1 / tol
+        if ok is not None and not (timefix and ok[1] * TIMEFIX_TOLERANCE >= 1):
+            return _count_bincount(ok[0], e, w, cell, k, squares, ok[1], None, timefix)
     t = t.astype(float, copy=False)
     table = _count_packed(t, e, cell, k, timefix) if w is None else None
     return table if table is not None else _count_sorted(t, e, w, cell, k, squares, timefix)
@@ -148,13 +179,24 @@ def _first_of_runs(ts: np.ndarray, timefix: bool) -> np.ndarray:
     two comparisons are one: ``gap <= tol * max(1, mean)`` (equal up to rounding exactly at
     the threshold). Integer days never merge; 0.1 + 0.2 and 0.3 do.
     """
+    return _runs_and_times(ts, timefix)[0]
+
+
+def _runs_and_times(ts: np.ndarray, timefix: bool) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_first_of_runs` and the distinct times ``ts[new]`` (computed once: when
+    timefix merges nothing, the exact distinct times that gave the mean are the result)."""
     new = np.empty(ts.shape[0], dtype=bool)
     new[0] = True
     np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    distinct = ts[new]
     if timefix and ts.shape[0] > 1:
-        tol = TIMEFIX_TOLERANCE * max(1.0, float(np.mean(ts[new])))
-        np.greater(np.diff(ts), tol, out=new[1:])
-    return new
+        tol = TIMEFIX_TOLERANCE * max(1.0, float(np.mean(distinct)))
+        gaps = np.diff(ts)
+        np.greater(gaps, tol, out=new[1:])
+        del gaps
+        if np.count_nonzero(new) != distinct.shape[0]:  # some times merged
+            distinct = ts[new]
+    return new, distinct
 
 
 def _status_key(base: np.ndarray, e: np.ndarray, cell: np.ndarray | None, k: int) -> np.ndarray:
@@ -180,8 +222,8 @@ def _tabulate(key: np.ndarray, w, squares: bool, length: int, k: int):
 
 
 def _build(time, counts, sq, rows) -> CountTable:
-    def status(a, j):  # contiguous columns: later passes over them are sequential
-        return None if a is None else np.ascontiguousarray(a[rows, :, j])
+    def status(a, j):  # one contiguous column per cell: later passes are sequential
+        return None if a is None else np.asfortranarray(a[rows, :, j])
 
     return CountTable(
         time=time,
@@ -192,23 +234,62 @@ def _build(time, counts, sq, rows) -> CountTable:
     )
 
 
-def _count_bincount(ti, e, w, cell, k, squares) -> CountTable:
-    length = (int(ti.max()) + 1) * 2 * k
-    # The key is built block by block: a cache-sized buffer instead of an n-sized
-    # temporary (no page faults, lower peak memory). A block is at least as long as the
-    # output, so adding the partial counts never dominates.
-    block = max(_BLOCK, length)
+def _tabulate_columns(time, code, index, w, k, squares) -> CountTable:
+    """Counts of sorted rows laid out cell by cell: ``code`` is ``cell * 2 + event``,
+    ``index`` the distinct time of each row (non-decreasing), ``code`` is overwritten.
+
+    The key ``code * m + index`` makes :func:`numpy.bincount` write the ``2k`` columns of
+    the table as separate contiguous streams, so the table comes out with contiguous
+    columns and no transposing copy (an interleaved ``(m, k, 2)`` layout would need one).
+    """
+    m = time.shape[0]
+    code *= m
+    code += index
+    length = 2 * k * m
+
+    def table(weights):
+        counts = np.bincount(code, weights=weights, minlength=length).reshape(k, 2, m)
+        return counts[:, 0, :].T, counts[:, 1, :].T  # (m, k) views, contiguous columns
+
+    censored, events = table(w)
+    censored_w2 = events_w2 = None
+    if squares:
+        censored_w2, events_w2 = table(None if w is None else w * w)
+    return CountTable(time, censored, events, censored_w2, events_w2)
+
+
+def _count_bincount(ti, e, w, cell, k, squares, tmax, cap, timefix) -> CountTable | None:
+    """Counts of integer times by :func:`numpy.bincount`, block by block.
+
+    The key is built per block: a cache-sized buffer instead of an n-sized temporary (no
+    page faults, lower peak memory). With ``tmax`` unknown (``None``), each block is
+    checked while it is in cache: a negative time raises the shared message, a time above
+    ``cap`` (or one large enough for timefix to merge) returns None for the sorted path;
+    the table grows with the largest time seen. A block is at least as long as the
+    output so far, so adding the partial counts never dominates.
+    """
+    n = ti.shape[0]
+    length = 0 if tmax is None else (tmax + 1) * 2 * k
     counts = sq = None
-    for start in range(0, ti.shape[0], block):
-        part = slice(start, start + block)
-        key = _status_key(ti[part], e[part], None if cell is None else cell[part], k)
+    start = 0
+    while start < n:
+        part = slice(start, start + max(_BLOCK, length))
+        tb = ti[part]
+        start = part.stop
+        if tmax is None:
+            hi = int(_unsigned(tb).max())  # a negative time looks huge as unsigned
+            if hi > cap or (timefix and hi * TIMEFIX_TOLERANCE >= 1):
+                if tb.dtype.kind == "i" and tb.min() < 0:
+                    check_time(ti)  # raises the shared message
+                return None
+            length = max(length, (hi + 1) * 2 * k)
+        key = _status_key(tb, e[part], None if cell is None else cell[part], k)
         c, c2 = _tabulate(key, None if w is None else w[part], squares, length, k)
-        if counts is None:
-            counts, sq = c, c2
-        else:
-            counts += c
-            if sq is not None:
-                sq += c2
+        if counts is not None:  # c is at least as long as counts
+            c[: counts.shape[0]] += counts
+            if c2 is not None:
+                c2[: sq.shape[0]] += sq
+        counts, sq = c, c2
     flat = counts.reshape(counts.shape[0], -1)
     present = flat[:, 0] != 0
     for j in range(1, flat.shape[1]):  # 2k columns, not rows
@@ -220,39 +301,56 @@ def _count_bincount(ti, e, w, cell, k, squares) -> CountTable:
 def _count_sorted(t, e, w, cell, k, squares, timefix) -> CountTable:
     order = np.argsort(t)
     ts = t[order] + 0.0  # + 0.0: -0.0 becomes 0.0
-    new = _first_of_runs(ts, timefix)
-    run = np.cumsum(new) - 1  # index of the distinct time of each sorted row
+    new, time = _runs_and_times(ts, timefix)
+    run = np.cumsum(new)  # index of the distinct time of each sorted row
+    run -= 1
     cs = None if cell is None else cell[order]
-    key = _status_key(run, e[order], cs, k)
+    code = _status_key(cs, e[order], None, 1) if cs is not None else e[order].astype(np.intp)
     ws = None if w is None else w[order]
-    m = int(run[-1]) + 1
-    counts, sq = _tabulate(key, ws, squares, m * 2 * k, k)
-    return _build(ts[new], counts, sq, slice(None))
+    return _tabulate_columns(time, code, run, ws, k, squares)
 
 
 def _count_packed(t, e, cell, k, timefix) -> CountTable | None:
     """Unweighted counts from one integer sort of time bits packed with cell and status."""
     n_bits = int(2 * k - 1).bit_length()
     bits = t.view(np.uint64)
-    lo, hi = bits.min(), bits.max()
+    hi = bits.max()
     # -0.0 has the sign bit set, so it makes the span too wide and goes the argsort way.
-    if int(hi - lo) >= 1 << (64 - n_bits):
-        return None
-    key = np.subtract(bits, lo)
-    key <<= np.uint64(n_bits)
+    if n_bits == 1 and hi < np.uint64(1 << 63):  # a non-negative double shifts as it is
+        lo = np.uint64(0)
+        key = np.left_shift(bits, np.uint64(1))
+    else:
+        lo = bits.min()
+        if int(hi - lo) >= 1 << (64 - n_bits):
+            return None
+        key = np.subtract(bits, lo)
+        key <<= np.uint64(n_bits)
     status = e if cell is None else _status_key(cell, e, None, 1)
     np.bitwise_or(key, status, out=key, dtype=np.uint64, casting="unsafe")
+    del status
     key.sort()
-    run = (key & np.uint64((1 << n_bits) - 1)).view(np.int64)  # cell*2 + status, small
+    code = (key & np.uint64((1 << n_bits) - 1)).view(np.int64)  # cell*2 + status, small
     key >>= np.uint64(n_bits)
-    key += lo
+    if lo:
+        key += lo
     ts = key.view(np.float64)  # the sorted times themselves
-    new = _first_of_runs(ts, timefix)
+    new, time = _runs_and_times(ts, timefix)
+    if cell is None:
+        # One cell: runs are contiguous, so a run's events are the sum of its status
+        # bits and the number at risk is n minus the run's first position; no table key.
+        starts = np.flatnonzero(new)
+        del new, key, ts
+        events = np.add.reduceat(code, starts)
+        censored = np.empty_like(starts)
+        np.subtract(starts[1:], starts[:-1], out=censored[:-1])
+        censored[-1] = code.shape[0] - starts[-1]
+        censored -= events
+        np.subtract(code.shape[0], starts, out=starts)  # at risk
+        col = (-1, 1)
+        return CountTable(
+            time, censored.reshape(col), events.reshape(col), risk=starts.reshape(col)
+        )
     index = np.cumsum(new)
     index -= 1
-    index *= 2 * k
-    run += index
-    del index
-    m = int(run[-1]) // (2 * k) + 1
-    counts, _ = _tabulate(run, None, False, m * 2 * k, k)
-    return _build(ts[new], counts, None, slice(None))
+    del key, ts, new
+    return _tabulate_columns(time, code, index, None, k, False)

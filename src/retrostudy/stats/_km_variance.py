@@ -28,9 +28,12 @@ from retrostudy.stats._km_core import CountTable
 
 def greenwood(y: np.ndarray, d: np.ndarray) -> np.ndarray:
     """Standard error of log S(t) (R's ``fit$std.err``); infinite once S reaches 0."""
-    with np.errstate(divide="ignore"):
-        term = d / (y * (y - d))  # y > 0 always; y == d > 0 gives inf, as R
-    return np.sqrt(np.cumsum(term))
+    term = np.subtract(y, d, dtype=float)  # one buffer, updated in place
+    term *= y
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.divide(d, term, out=term)  # y > 0 always; y == d > 0 gives inf, as R
+    np.cumsum(term, out=term)
+    return np.sqrt(term, out=term)
 
 
 def infinitesimal_jackknife(table: CountTable, y: np.ndarray, surv: np.ndarray) -> np.ndarray:

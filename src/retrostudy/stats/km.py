@@ -227,7 +227,7 @@ def kaplan_meier(
     >>> m.estimate, m.conf_low, m.conf_high
     (23.0, 16.0, nan)
     """
-    t, e = validate_time_event(time, event)
+    t, e = validate_time_event(time, event, defer_sign=True)
     w = validate_weights(weights, t.shape[0])
     conf_type = check_conf_type(conf_type)
     conf_level = check_conf_level(conf_level)
@@ -235,17 +235,19 @@ def kaplan_meier(
     table = count_table(t, e, w=w, squares=use_robust, timefix=timefix)
     y = table.at_risk()[:, 0]
     d, c = table.events[:, 0], table.censored[:, 0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - d / y)
+    surv = np.divide(d, y, dtype=float)  # one buffer, updated in place
+    np.subtract(1.0, surv, out=surv)
+    np.cumprod(surv, out=surv)
     if use_robust:
         std_err = infinitesimal_jackknife(table, y, surv)
         with np.errstate(divide="ignore", invalid="ignore"):
             se_log = np.where(std_err == 0, 0.0, std_err / surv)
+        low, high = conf_band(surv, se_log, conf_type, conf_level)
     else:
         se_log = greenwood(y, d)
+        low, high = conf_band(surv, se_log, conf_type, conf_level)
         with np.errstate(invalid="ignore"):
-            std_err = se_log * surv
-    low, high = conf_band(surv, se_log, conf_type, conf_level)
+            std_err = np.multiply(se_log, surv, out=se_log)  # se_log is not needed after
     return KaplanMeier(
         time=table.time,
         n_at_risk=y,

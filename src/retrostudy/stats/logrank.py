@@ -38,7 +38,7 @@ class LogRank:
 
 def _codes(time, event, group, strata):
     """Validated time and event, group levels, cell code (stratum * k + group), number of strata."""
-    t, e = validate_time_event(time, event)
+    t, e = validate_time_event(time, event, defer_sign=True)
     n = t.shape[0]
     levels, g = factorize("group", group, n)
     if levels.shape[0] < 2:
@@ -55,43 +55,68 @@ def _codes(time, event, group, strata):
 
 
 def _left_km(y: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Pooled Kaplan–Meier just before each time, S(t-), per stratum (columns)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.where(y > 0, 1.0 - d / y, 1.0)
-    km = np.cumprod(step, axis=0)
-    return np.vstack([np.ones((1, km.shape[1])), km[:-1]])
+    """Pooled Kaplan–Meier just before each time of a stratum, S(t-)."""
+    step = np.zeros(y.shape[0])
+    np.divide(d, y, out=step, where=y > 0)  # no one at risk: a factor 1
+    np.subtract(1.0, step, out=step)
+    np.cumprod(step, out=step)
+    return np.concatenate(([1.0], step[:-1]))
 
 
-def _group_sum(a: np.ndarray) -> np.ndarray:
-    """Sum over the last (group) axis column by column: k is small, rows are many."""
-    out = a[..., 0].copy()
-    for j in range(1, a.shape[-1]):
-        out += a[..., j]
-    return out
+def _survdiff(y: np.ndarray, d: np.ndarray, n_strata: int, k: int, rho: float):
+    """Observed, expected and variance from at-risk and event counts (time x cell).
 
-
-def _survdiff(y: np.ndarray, d: np.ndarray, rho: float):
-    """Observed, expected and variance from at-risk and event counts (time x stratum x group).
-
-    Written as weighted sums over rows, ``E = c1 @ Y`` and
-    ``V = diag(c2 @ Y) - Y' diag(c3) Y`` with per-row weights ``c1 = w d / Y``,
+    ``y`` (float) and ``d`` have one contiguous column per cell ``stratum * k + group``.
+    Written as weighted sums over the times of each stratum, ``E = Y c1`` and
+    ``V = diag(Y c2) - Y diag(c3) Y'`` with per-time weights ``c1 = w d / Y``,
     ``c2 = w^2 d (Y - d) / ((Y - 1) Y)`` and ``c3 = c2 / Y``, so that the work is a few
-    matrix-vector products; rows without events have zero weight.
+    matrix-vector products on the columns as they are (no gathering); times without an
+    event in the stratum have zero weight.
     """
-    k = y.shape[2]
-    y_all, d_all = _group_sum(y), _group_sum(d)
-    wt = _left_km(y_all, d_all) ** rho if rho != 0 else 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.where(y_all > 0, 1.0 / y_all, 0.0)
-        hyper = np.where(y_all > 1, d_all * (y_all - d_all) / (y_all - 1), 0.0)
-    c1 = (wt * d_all * inv).reshape(-1)
-    c2 = (wt * wt * hyper * inv).reshape(-1)
-    c3 = c2 * inv.reshape(-1)
-    y = y.reshape(-1, k).T.astype(float, order="C")  # group-major rows: fast BLAS gemv
-    d = d.reshape(-1, k)
-    observed = d.sum(axis=0).astype(float) if rho == 0 else np.reshape(wt, -1) @ d
-    expected = y @ c1
-    variance = np.diag(y @ c2) - (y * c3) @ y.T
+    observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    for s in range(n_strata):
+        cols = range(s * k, (s + 1) * k)
+        ys = y[:, cols[0] : cols[-1] + 1].T  # (k, m), rows contiguous
+        d_all = np.add(d[:, cols[0]], d[:, cols[1]], dtype=float)
+        y_all = np.add(ys[0], ys[1])
+        for c in cols[2:]:
+            d_all += d[:, c]
+            y_all += ys[c - cols[0]]
+        wt = _left_km(y_all, d_all) ** rho if rho != 0 else None
+        # Four time-length buffers in all: d_all (becomes c1), y_all, hyper (becomes c3),
+        # denom (reused for the products below).
+        hyper = np.subtract(y_all, d_all)
+        hyper *= d_all
+        denom = y_all - 1.0
+        np.maximum(denom, 1.0, out=denom)  # Y <= 1: d (Y - d) = 0, and R uses 0
+        hyper /= denom
+        # after a stratum's last time nobody in it is at risk (and d = 0): weight 0
+        where = True if n_strata == 1 else y_all > 0
+        c1 = d_all if wt is None else np.multiply(wt, d_all, out=d_all)
+        np.divide(c1, y_all, out=c1, where=where)
+        if wt is not None:
+            hyper *= wt * wt
+        c3 = hyper  # c2 / Y = w^2 d (Y - d) / ((Y - 1) Y^2)
+        np.divide(c3, y_all, out=c3, where=where)
+        np.divide(c3, y_all, out=c3, where=where)
+        expected += ys @ c1
+        # V_gh = -sum c3 Y_g Y_h off the diagonal; each row sums to 0 (c3 Y = c2), so
+        # V_gg = sum c3 Y_g (Y - Y_g): no cancellation, one product less.
+        cov = np.zeros((k, k))
+        for g in range(k - 1):
+            np.multiply(ys[g], c3, out=denom)
+            cov[g, g + 1 :] = ys[g + 1 :] @ denom
+        cov += cov.T
+        diag = cov.sum(axis=1)
+        cov = -cov
+        cov[np.diag_indices(k)] = diag
+        variance += cov
+        if wt is not None:
+            for g, c in enumerate(cols):
+                observed[g] += wt @ d[:, c]
+    if rho == 0:
+        for g in range(k):
+            observed[g] = sum(int(d[:, s * k + g].sum()) for s in range(n_strata))
     return observed, expected, variance
 
 
@@ -171,14 +196,13 @@ def logrank_test(
     t, e, levels, cell, n_strata = _codes(time, event, group, strata)
     k = levels.shape[0]
     table = count_table(t, e, cell=cell, k=n_strata * k, timefix=timefix)
-    if not table.events.any():
+    y = table.at_risk(float)  # time x cell (stratum * k + group), contiguous columns
+    observed, expected, variance = _survdiff(y, table.events, n_strata, k, rho)
+    if not expected.any():  # no event time in any stratum
         raise ValueError("event has no events (all censored); the log-rank test needs at least one")
-    shape = (-1, n_strata, k)
-    y = table.at_risk().reshape(shape)
-    d = table.events.reshape(shape)
-    observed, expected, variance = _survdiff(y, d, rho)
     statistic, df = _chisq(observed, expected, variance)
-    counts = (table.events + table.censored).reshape(shape).sum(axis=(0, 1))
+    # at risk at the first time: every record
+    counts = y[0].astype(np.int64).reshape(n_strata, k).sum(axis=0)
     return LogRank(
         statistic=statistic,
         df=df,
