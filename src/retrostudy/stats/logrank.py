@@ -71,7 +71,9 @@ def _survdiff(y: np.ndarray, d: np.ndarray, n_strata: int, k: int, rho: float):
     ``V = diag(Y c2) - Y diag(c3) Y'`` with per-time weights ``c1 = w d / Y``,
     ``c2 = w^2 d (Y - d) / ((Y - 1) Y)`` and ``c3 = c2 / Y``, so that the work is a few
     matrix-vector products on the columns as they are (no gathering); times without an
-    event in the stratum have zero weight.
+    event in the stratum have zero weight. The products use :func:`numpy.einsum`, not
+    BLAS: a multithreaded BLAS call leaves its worker threads spinning, which costs a
+    second core's CPU time during whatever runs next.
     """
     observed, expected, variance = np.zeros(k), np.zeros(k), np.zeros((k, k))
     for s in range(n_strata):
@@ -99,13 +101,13 @@ def _survdiff(y: np.ndarray, d: np.ndarray, n_strata: int, k: int, rho: float):
         c3 = hyper  # c2 / Y = w^2 d (Y - d) / ((Y - 1) Y^2)
         np.divide(c3, y_all, out=c3, where=where)
         np.divide(c3, y_all, out=c3, where=where)
-        expected += ys @ c1
+        expected += np.einsum("gm,m->g", ys, c1)
         # V_gh = -sum c3 Y_g Y_h off the diagonal; each row sums to 0 (c3 Y = c2), so
         # V_gg = sum c3 Y_g (Y - Y_g): no cancellation, one product less.
         cov = np.zeros((k, k))
         for g in range(k - 1):
             np.multiply(ys[g], c3, out=denom)
-            cov[g, g + 1 :] = ys[g + 1 :] @ denom
+            cov[g, g + 1 :] = np.einsum("hm,m->h", ys[g + 1 :], denom)
         cov += cov.T
         diag = cov.sum(axis=1)
         cov = -cov
@@ -113,7 +115,7 @@ def _survdiff(y: np.ndarray, d: np.ndarray, n_strata: int, k: int, rho: float):
         variance += cov
         if wt is not None:
             for g, c in enumerate(cols):
-                observed[g] += wt @ d[:, c]
+                observed[g] += np.einsum("m,m->", wt, d[:, c].astype(float))
     if rho == 0:
         for g in range(k):
             observed[g] = sum(int(d[:, s * k + g].sum()) for s in range(n_strata))
