@@ -62,7 +62,7 @@ def test_invalid_blocks(raw, message):
 
 
 def test_protocol_error_names_the_key():
-    with pytest.raises(ProtocolError, match=r"column 'endpoints\.pfs\.bogus': unknown key 'bogus'"):
+    with pytest.raises(ProtocolError, match=r"key 'endpoints\.pfs\.bogus': unknown key 'bogus'"):
         parse_protocol({"study": {"title": "t"}, "endpoints": {"pfs": {"kind": "pfs",
                                                                          "bogus": 1}}})
 

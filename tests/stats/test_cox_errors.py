@@ -69,3 +69,17 @@ def test_zph_rejects_unknown_transform():
     fit = run()
     with pytest.raises(ValueError, match="transform must be one of"):
         fit.zph("loglog")
+
+
+def test_single_event_in_the_only_exposed_subject_is_monotone_not_a_crash():
+    # found by hypothesis: the fit diverges, the information matrix becomes singular and the
+    # log-likelihood reaches exactly 0; R returns var 0 and Wald Inf without an error
+    time = np.arange(1.0, 32.0)
+    event = np.zeros(31)
+    x = np.zeros(31)
+    x[5] = event[5] = 1
+    with pytest.warns(RuntimeWarning, match="monotone likelihood: coefficient of 'x'"):
+        fit = cox_ph({"time": time, "event": event, "x": x}, time="time", event="event",
+                     covariates=["x"])
+    assert fit.monotone and not fit.converged
+    assert fit.wald_test.statistic == np.inf

@@ -313,7 +313,11 @@ def newton(evaluate_at, p: int, *, eps: float = 1e-9, maxiter: int = 20) -> Fit:
         cur = at(newbeta)
         finite = (np.isfinite(cur.loglik) and np.isfinite(cur.u).all()
                   and np.isfinite(cur.imat).all())
-        if finite and abs(1 - best / cur.loglik) <= eps:
+        # R's test |1 - old/new| <= eps; a log-likelihood of exactly 0 (a perfectly
+        # separated fit) gives inf/nan there, i.e. "not converged", as in R
+        with np.errstate(divide="ignore", invalid="ignore"):
+            converged = finite and abs(1 - np.float64(best) / cur.loglik) <= eps
+        if converged:
             return Fit(newbeta, _inverse(cur.imat), cur.u, loglik_null, cur.loglik, score, it,
                        True, halving > 0)
         if not finite or cur.loglik < best:

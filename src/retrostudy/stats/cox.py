@@ -302,7 +302,9 @@ def _coefficient_rows(design, beta, naive_var, var, robust, conf_level, low, hig
     se_used = np.sqrt(np.diag(var))
     rows = []
     for j, (v, lv) in enumerate(zip(design.variables, design.levels, strict=True)):
-        z = beta[j] / se_used[j]
+        # se 0 in a monotone fit: z = inf, as R gives
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.float64(beta[j]) / se_used[j]
         rows.append(CoxCoefficient(
             variable=v, level=lv, coef=float(beta[j]), std_err=float(se[j]),
             robust_std_err=float(se_used[j]) if robust else None,
@@ -313,6 +315,16 @@ def _coefficient_rows(design, beta, naive_var, var, robust, conf_level, low, hig
     return tuple(rows)
 
 
+def _wald(var: np.ndarray, beta: np.ndarray) -> float:
+    """beta' var^-1 beta; a singular variance (a diverged, monotone fit) gives inf, as R."""
+    if not np.isfinite(var).all():
+        return np.nan
+    try:
+        return float(beta @ np.linalg.solve(var, beta))
+    except np.linalg.LinAlgError:
+        return np.inf
+
+
 def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, notes,
              n_events, firth=False, low=None, high=None, pvals=None, warn=True) -> CoxPH:
     """Build the frozen result (shared by the ML and Firth fits)."""
@@ -321,7 +333,7 @@ def assemble(state: _State, fit: Fit, var, rscore, *, ties, conf_level, robust, 
     for note in notes if warn else ():
         warnings.warn(note, RuntimeWarning, stacklevel=3)
     rows = coefficient_rows(design, fit.beta, fit.var, var, robust, conf_level, low, high, pvals)
-    wald = float(fit.beta @ np.linalg.solve(var, fit.beta)) if np.isfinite(var).all() else np.nan
+    wald = _wald(var, fit.beta)
     return CoxPH(
         coefficients=rows, coef=fit.beta.copy(), var=var, loglik_null=fit.loglik_null,
         loglik=fit.loglik, lr_test=chi2_test(2 * (fit.loglik - fit.loglik_null), p),
