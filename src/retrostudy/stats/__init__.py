@@ -1,12 +1,12 @@
 """Statistics with R survival's numbers: pure numpy/scipy."""
 
+from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
+from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
+from retrostudy.stats.cox import CoxCoefficient, CoxPH, Test, cox_ph
+from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.profiles import Profile, get_profile
-from retrostudy.stats.cox import CoxCoefficient, CoxPH, Test, cox_ph
-from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph
-from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
-from retrostudy.stats.ranks import KruskalResult, WilcoxonResult, kruskal_test, wilcoxon_test
 from retrostudy.stats.proportions import (
     ProportionCI,
     StandardisedDifference,
@@ -14,8 +14,8 @@ from retrostudy.stats.proportions import (
     smd,
     smd_table,
 )
+from retrostudy.stats.ranks import KruskalResult, WilcoxonResult, kruskal_test, wilcoxon_test
 from retrostudy.stats.rmst import RMSTComparison, RMSTContrast, rmst_compare
-from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
 
 __all__ = [
     "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
