@@ -20,7 +20,7 @@ from retrostudy.cohort.drugs import DrugLookup, check_drug_names, drug_lookup
 from retrostudy.cohort.index import base_table, index_events
 from retrostudy.cohort.lines import derive_lines
 from retrostudy.cohort.prior import prior_exposure, prior_regimens
-from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step
+from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step, apply_in_order
 from retrostudy.data.store import Store
 from retrostudy.errors import CohortError, Problem
 from retrostudy.protocol.cohort import GroupsBlock
@@ -138,24 +138,13 @@ def _matched(condition, base: ibis.Table, store: Store, drugs: DrugLookup) -> se
 
 
 def _apply_criteria(protocol, base, store, drugs, identified):
-    remaining = identified["patient_id"].astype(str)
-    steps: list[Step] = []
-    excluded: list[tuple[str, str]] = []
-    for criterion in protocol.criteria:
-        hit = remaining.isin(_matched(criterion.when, base, store, drugs))
-        drop = hit if criterion.action == "exclude" else ~hit
-        excluded += [(pid, criterion.label) for pid in remaining[drop]]
-        steps.append(
-            Step(
-                label=criterion.label,
-                kind=criterion.action,
-                n_in=len(remaining),
-                n_excluded=int(drop.sum()),
-                n_remaining=int((~drop).sum()),
-            )
-        )
-        remaining = remaining[~drop]
-    return steps, excluded, remaining
+    ids = pd.DataFrame({"patient_id": identified["patient_id"].astype(str)})
+    remaining, steps, excluded = apply_in_order(
+        ids,
+        protocol.criteria,
+        lambda c, frame: frame["patient_id"].isin(_matched(c.when, base, store, drugs)),
+    )
+    return steps, excluded, remaining["patient_id"]
 
 
 def _assign_groups(block: GroupsBlock, base, store, drugs, remaining: pd.Series):

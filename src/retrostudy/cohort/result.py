@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from retrostudy.errors import CohortError, Problem
@@ -22,6 +23,33 @@ class Step:
     n_in: int
     n_excluded: int
     n_remaining: int
+
+
+def apply_in_order(frame: pd.DataFrame, criteria, hit) -> tuple[pd.DataFrame, list, list]:
+    """Apply ``criteria`` to ``frame`` (one row per patient, column ``patient_id``) in order.
+
+    ``hit(criterion, frame)`` is a boolean array aligned with ``frame``: who meets the
+    criterion's condition. An exclusion drops those who meet it, an inclusion those who do
+    not. Returns the patients remaining, one :class:`Step` per criterion, and
+    ``(patient_id, label)`` for every patient dropped — the flow chart's rows.
+    """
+    steps: list[Step] = []
+    excluded: list[tuple[str, str]] = []
+    for criterion in criteria:
+        met = np.asarray(hit(criterion, frame), dtype=bool)
+        drop = met if criterion.action == "exclude" else ~met
+        excluded += [(pid, criterion.label) for pid in frame.loc[drop, "patient_id"]]
+        steps.append(
+            Step(
+                label=criterion.label,
+                kind=criterion.action,
+                n_in=len(frame),
+                n_excluded=int(drop.sum()),
+                n_remaining=int((~drop).sum()),
+            )
+        )
+        frame = frame.loc[~drop]
+    return frame, steps, excluded
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from retrostudy.cohort.build import UNASSIGNED_LABEL, check_group_policy
 from retrostudy.cohort.lines import LINE_COLUMNS
-from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step
+from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step, apply_in_order
 from retrostudy.errors import CohortError, Problem
 from retrostudy.protocol.cohort import ColumnCondition
 from retrostudy.protocol.model import Protocol
@@ -41,21 +41,9 @@ def cohort_from_table(protocol: Protocol) -> Cohort:
     path = Path(block.file)
     path = path if path.is_absolute() else protocol.base_dir / path
     frame = _mapped(read_table(path, block.sheet), block.columns, str(path))
-    steps, excluded = [], []
-    for criterion in block.criteria:
-        hit = _test(frame, criterion.when, str(path), block.columns)
-        drop = hit if criterion.action == "exclude" else ~hit
-        excluded += [(pid, criterion.label) for pid in frame.loc[drop, "patient_id"]]
-        steps.append(
-            Step(
-                label=criterion.label,
-                kind=criterion.action,
-                n_in=len(frame),
-                n_excluded=int(drop.sum()),
-                n_remaining=int((~drop).sum()),
-            )
-        )
-        frame = frame.loc[~drop]
+    frame, steps, excluded = apply_in_order(
+        frame, block.criteria, lambda c, f: _test(f, c.when, str(path), block.columns)
+    )
     names = [g.name for g in protocol.groups.group]
     if names:
         frame, steps, excluded = _groups(protocol, frame, names, steps, excluded)
