@@ -23,18 +23,25 @@ def as_1d_float(name: str, values, *, n: int | None = None) -> np.ndarray:
     return arr.astype(float, copy=False)
 
 
+def check_finite(name: str, arr: np.ndarray, advice: str) -> np.ndarray:
+    """Raise when ``arr`` holds NaN or infinite values, naming the first; ``advice`` ends the
+    message (what the user should do)."""
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} has {int(bad.sum())} missing or infinite value(s) (first at position {i}: "
+            f"{arr[i]}); {advice}"
+        )
+    return arr
+
+
 def check_time(time) -> np.ndarray:
     """Survival times: finite, non-negative, at least one."""
     t = as_1d_float("time", time)
     if t.size == 0:
         raise ValueError("time is empty; at least one observation is needed")
-    bad = ~np.isfinite(t)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"time has {int(bad.sum())} missing or infinite value(s) (first at position {i}: "
-            f"{t[i]}); remove or impute them before the analysis"
-        )
+    check_finite("time", t, "remove or impute them before the analysis")
     if (t < 0).any():
         i = int(np.flatnonzero(t < 0)[0])
         raise ValueError(f"time must be >= 0; position {i} is {t[i]}")

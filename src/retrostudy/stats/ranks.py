@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from retrostudy.stats._checks import check_finite
+
 _ALTERNATIVES = ("two.sided", "less", "greater")
 
 
@@ -50,15 +52,7 @@ def check_sample(name: str, values) -> np.ndarray:
         raise ValueError(f"{name} must be numeric, got values of type {arr.dtype}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty; each sample needs at least one value")
-    arr = arr.astype(float)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{name} has {int(bad.sum())} missing or infinite value(s) (first at position {i}: "
-            f"{arr[i]}); remove them before testing, as R does"
-        )
-    return arr
+    return check_finite(name, arr.astype(float), "remove them before testing, as R does")
 
 
 def wilcoxon_test(
