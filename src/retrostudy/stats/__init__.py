@@ -1,9 +1,11 @@
 """Statistics with R survival's numbers: pure numpy/scipy."""
 
+from retrostudy.stats.cause_specific import CauseSpecificCox, cause_specific_cox
 from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
 from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
 from retrostudy.stats.cox import CoxCoefficient, CoxPH, Test, cox_ph
 from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph
+from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.profiles import Profile, get_profile
@@ -16,6 +18,12 @@ from retrostudy.stats.proportions import (
 )
 from retrostudy.stats.ranks import KruskalResult, WilcoxonResult, kruskal_test, wilcoxon_test
 from retrostudy.stats.rmst import RMSTComparison, RMSTContrast, rmst_compare
+from retrostudy.stats.subgroups import (
+    InteractionTest,
+    SubgroupHR,
+    interaction_test,
+    subgroup_hazard_ratios,
+)
 
 __all__ = [
     "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
@@ -25,4 +33,6 @@ __all__ = [
     "kaplan_meier", "kruskal_test", "logrank_test", "smd", "smd_table", "wilcoxon_test",
     "CumulativeIncidence", "RMSTComparison", "RMSTContrast", "cumulative_incidence",
     "rmst_compare",
+    "CauseSpecificCox", "GrayTest", "InteractionTest", "SubgroupHR", "cause_specific_cox",
+    "gray_test", "interaction_test", "subgroup_hazard_ratios",
 ]

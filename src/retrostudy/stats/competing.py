@@ -26,7 +26,8 @@ class CumulativeIncidence:
     Columns of ``incidence``, ``std_err``, ``conf_low``, ``conf_high`` and ``n_events``
     follow ``causes``. ``event_free`` is the probability of no event of any cause yet (the
     all-cause Kaplan–Meier, R's state ``"(s0)"``); ``event_free + incidence.sum(1) == 1``.
-    ``variance`` is ``"infinitesimal jackknife"`` (R's multi-state default) and
+    ``variance`` is ``"infinitesimal jackknife"`` (R's multi-state default) or
+    ``"cmprsk (Gray delta method)"`` (``cmprsk::cuminc``'s ``var``), and
     ``conf_type`` ``"log"`` (R's default for multi-state curves).
     """
 
@@ -117,6 +118,32 @@ def _ij_std_err(y, d_c, c, surv_prev, cif):
     return np.sqrt(np.maximum(var, 0.0))
 
 
+def _cmprsk_std_err(y, d_c, surv_prev, surv, cif):
+    r"""cmprsk's ``cuminc`` (Gray's delta-method) standard error; formula in the Notes there.
+
+    :math:`\mathrm{Var} = \sum_j w_j (\alpha_j - F(t)\beta_j)^2` expanded into three
+    cumulative sums, so every time is one pass.
+    """
+    yy = y[:, None]
+    d_other = d_c.sum(axis=1)[:, None] - d_c
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = (surv_prev * surv_prev / (y * y))[:, None]
+        inv = np.where(surv > 0, 1.0 / surv, 0.0)[:, None]
+
+        def weight(k, keep):
+            tie = np.where(k > 1, 1.0 - (k - 1.0) / (yy - 1.0), 1.0)
+            return np.where(keep, base * tie * k, 0.0)
+
+        w1 = weight(d_c, d_c > 0)
+        w2 = weight(d_other, (d_other > 0) & (inv > 0))
+    a1, a2 = 1.0 + inv * cif, inv * cif
+    s_aa = np.cumsum(w1 * a1 * a1 + w2 * a2 * a2, axis=0)
+    s_ab = np.cumsum((w1 * a1 + w2 * a2) * inv, axis=0)
+    s_bb = np.cumsum((w1 + w2) * inv * inv, axis=0)
+    var = s_aa - 2.0 * cif * s_ab + cif * cif * s_bb
+    return np.sqrt(np.maximum(var, 0.0))
+
+
 def _log_band(p, se, conf_level):
     """R's ``survfit_confint(p, se, logse=FALSE, "log")``: exp(log p -/+ z se / p), upper <= 1."""
     z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
@@ -126,8 +153,12 @@ def _log_band(p, se, conf_level):
         return np.exp(log_p - z * se_log), np.minimum(np.exp(log_p + z * se_log), 1.0)
 
 
+VARIANCES = {"ij": "infinitesimal jackknife", "cmprsk": "cmprsk (Gray delta method)"}
+
+
 def cumulative_incidence(
-    time, status, *, causes=None, conf_level: float = 0.95, timefix: bool = True
+    time, status, *, causes=None, conf_level: float = 0.95, timefix: bool = True,
+    variance: str = "ij",
 ) -> CumulativeIncidence:
     r"""Aalen–Johansen cumulative incidence functions for competing risks.
 
@@ -144,6 +175,11 @@ def cumulative_incidence(
         Level of the pointwise limits.
     timefix : bool
         Merge near-equal times as R's ``aeqSurv`` (see :func:`retrostudy.stats.kaplan_meier`).
+        cmprsk merges only exactly equal times: use ``timefix=False`` to reproduce it when
+        times differ by rounding noise.
+    variance : {"ij", "cmprsk"}
+        ``"ij"`` (default): R survival's infinitesimal jackknife. ``"cmprsk"``:
+        ``cmprsk::cuminc``'s ``var`` (Gray's delta-method estimator with its tie correction).
 
     Returns
     -------
@@ -166,6 +202,18 @@ def cumulative_incidence(
     \hat F_c(t_e)\}` for :math:`t \ge t_e`, with :math:`Q = -G_e` if censored and
     :math:`Q = 1/Y_e - G_{e-1}` after an event of any cause. Records sharing an exit time
     and status have the same influence, so the sum of squares is three cumulative sums.
+
+    ``variance="cmprsk"`` is cmprsk's (``cinc``): with :math:`\hat S_j = \hat S(t_j)`,
+    :math:`c(k) = 1 - (k - 1)/(Y_j - 1)` for :math:`k > 1` tied events (else 1),
+    :math:`d'_{j} = d_j - d_{cj}` the events of other causes,
+
+    .. math:: \mathrm{Var}\,\hat F_c(t) = \sum_{t_j \le t} \frac{\hat S_{j-1}^2}{Y_j^2}
+              \Big[ c(d_{cj}) d_{cj} \Big(1 + \frac{\hat F_c(t_j) - \hat F_c(t)}{\hat S_j}
+              \Big)^2 + c(d'_j) d'_j \Big(\frac{\hat F_c(t_j) - \hat F_c(t)}{\hat S_j}
+              \Big)^2 \Big],
+
+    the fraction taken as 0 where :math:`\hat S_j = 0`. The two variances are both
+    consistent and differ in finite samples, most in the tail where few remain at risk.
     Limits (R's default ``conf.type = "log"`` for multi-state curves):
     :math:`\hat F \exp(\pm z\,\mathrm{se}/\hat F)`, upper capped at 1, NaN where
     :math:`\hat F = 0`.
@@ -207,7 +255,12 @@ def cumulative_incidence(
     surv_prev = np.concatenate(([1.0], surv[:-1]))
     with np.errstate(invalid="ignore"):
         cif = np.cumsum(surv_prev[:, None] * d_c / y[:, None], axis=0)
-    se = _ij_std_err(y, d_c, c, surv_prev, cif)
+    if variance not in VARIANCES:
+        raise ValueError(f"variance must be one of {sorted(VARIANCES)}, got {variance!r}")
+    if variance == "ij":
+        se = _ij_std_err(y, d_c, c, surv_prev, cif)
+    else:
+        se = _cmprsk_std_err(y, d_c, surv_prev, surv, cif)
     low, high = _log_band(cif, se, conf_level)
     return CumulativeIncidence(
         time=table.time,
@@ -222,6 +275,6 @@ def cumulative_incidence(
         event_free=surv,
         conf_type="log",
         conf_level=conf_level,
-        variance="infinitesimal jackknife",
+        variance=VARIANCES[variance],
         timefix=timefix,
     )

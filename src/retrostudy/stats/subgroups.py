@@ -1,0 +1,354 @@
+"""Treatment effect by subgroup: the Cox interaction test and the hazard ratio in each level.
+
+R equivalents (survival 3.5)::
+
+    fit0 <- coxph(Surv(time, event) ~ trt + sub + covariates, ties = ties)
+    fit1 <- coxph(Surv(time, event) ~ trt + sub + covariates + trt:sub, ties = ties)
+    anova(fit0, fit1)                                      # interaction_test
+    coxph(Surv(time, event) ~ trt + covariates, subset = sub == level)  # subgroup_hazard_ratios
+
+The interaction test, not the per-level p-values, is the test of effect modification
+(Wang R et al. N Engl J Med 2007;357:2189-2194).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as sps
+
+from retrostudy.stats import _checks
+from retrostudy.stats._cox_design import build_design, label
+from retrostudy.stats.cox import cox_ph
+
+__all__ = ["InteractionTest", "SubgroupHR", "interaction_test", "subgroup_hazard_ratios"]
+
+_TIME, _EVENT = "time (subgroups)", "event (subgroups)"
+_ALIAS_TOL = 1e-10  # residual variance share below which a column is aliased
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionTest:
+    """Likelihood-ratio test of the treatment x subgroup interaction in a Cox model.
+
+    ``statistic = 2 (loglik_interaction - loglik_main)`` on ``df`` = the number of estimable
+    interaction columns, (treatment columns) x (subgroup levels - 1) less the ``aliased``
+    ones (R's NA coefficients, e.g. a subgroup level where one arm is empty). When every
+    interaction column is aliased, ``estimable`` is False, ``df`` 0 and ``p_value`` NaN
+    (R's anova prints Chisq 0 on 0 df); the reason is in ``warnings`` with any monotone-fit
+    warning of either model.
+    """
+
+    variable: str
+    statistic: float
+    df: int
+    p_value: float
+    method: str
+    treatment: str
+    subgroup: str
+    levels: tuple
+    loglik_main: float
+    loglik_interaction: float
+    aliased: tuple[str, ...]
+    n: int
+    n_events: int
+    ties: str
+    estimable: bool
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubgroupHR:
+    """The treatment hazard ratio within one subgroup level (one row per treatment column).
+
+    ``term`` is the treatment column (``treatment=level`` or the numeric treatment's name).
+    ``n_by_arm``/``events_by_arm`` follow ``arms`` (the treatment levels; empty for a numeric
+    treatment). ``estimable`` is False (and HR, CI, p NaN: print "NE") when an arm of the level
+    has no patients or no events, or the fit's likelihood is monotone; ``warning`` says why.
+    """
+
+    level: object
+    term: str
+    n: int
+    n_events: int
+    arms: tuple
+    n_by_arm: tuple[int, ...]
+    events_by_arm: tuple[int, ...]
+    coef: float
+    std_err: float
+    hazard_ratio: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    conf_level: float
+    estimable: bool
+    warning: str | None
+    dropped: tuple[str, ...]
+
+
+def _inputs(time, event, treatment, subgroup, covariates, names):
+    t = _checks.check_time(time)
+    n = t.shape[0]
+    e = _checks.check_event(event, n)
+    tname, sname = names
+    data = {_TIME: t, _EVENT: e, tname: _checks.check_labels("treatment", treatment, n),
+            sname: _checks.check_labels("subgroup", subgroup, n)}
+    for k, v in dict(covariates or {}).items():
+        if k in data:
+            raise ValueError(f"covariates has a column named {k!r}, which is already used; "
+                             f"rename it")
+        data[k] = np.asarray(v)
+    return data
+
+
+def _sub_levels(values: np.ndarray, given, name: str) -> list:
+    present = sorted(set(values.tolist()), key=lambda v: (str(type(v)), v))
+    if given is None:
+        lv = present
+    else:
+        lv = [v for v in given if v in set(present)]
+        extra = [v for v in present if v not in set(given)]
+        if extra:
+            raise ValueError(f"subgroup {name!r} has value {extra[0]!r} that is not among its "
+                             f"levels {list(given)}")
+    if len(lv) < 2:
+        raise ValueError(f"subgroup {name!r} has a single level ({lv[0]!r}); there is no "
+                         "interaction to test")
+    return lv
+
+
+def _aliased(x_main: np.ndarray, inter: np.ndarray, w) -> list[bool]:
+    """Interaction columns that are linear combinations of the main effects and the earlier
+    interaction columns (R's NA coefficients), by residual variance of the centred columns."""
+    def centred(a):
+        mean = a.mean(axis=0) if w is None else w @ a / w.sum()
+        c = a - mean
+        return c if w is None else c * np.sqrt(w)[:, None]
+
+    basis = centred(x_main)
+    flags = []
+    for j in range(inter.shape[1]):
+        col = centred(inter[:, j:j + 1])[:, 0]
+        total = col @ col
+        if basis.shape[1]:
+            coef = np.linalg.lstsq(basis, col, rcond=None)[0]
+            resid = col - basis @ coef
+        else:
+            resid = col
+        bad = total == 0 or resid @ resid <= _ALIAS_TOL * total
+        flags.append(bool(bad))
+        if not bad:
+            basis = np.column_stack([basis, col])
+    return flags
+
+
+def _fit(data, covariates, levels, **kw):
+    """cox_ph with its monotone-likelihood RuntimeWarnings collected, not raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", RuntimeWarning)
+        fit = cox_ph(data, time=_TIME, event=_EVENT, covariates=covariates,
+                     levels={k: v for k, v in levels.items() if k in covariates}, **kw)
+    return fit, [str(c.message) for c in caught]
+
+
+def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties="efron",
+                     strata=None, weights=None, levels=None, treatment_name="treatment",
+                     subgroup_name="subgroup") -> InteractionTest:
+    """Cox likelihood-ratio test of the treatment x subgroup interaction.
+
+    Parameters
+    ----------
+    time, event : array_like
+        Follow-up times (>= 0) and event indicators (0/1).
+    treatment : array_like
+        Treatment: strings or booleans (or named in ``levels``) are categorical with the
+        first level as reference, numbers a numeric column (a 0/1 column gives the same test).
+    subgroup : array_like
+        The subgroup variable, always categorical (at least two levels).
+    covariates : mapping, optional
+        Name -> values of adjustment covariates (categorical as in :func:`cox_ph`).
+    ties : {"efron", "breslow", "exact"}
+    strata, weights : array_like, optional
+        Stratum labels (separate baseline hazards) and case weights, as in :func:`cox_ph`.
+    levels : dict, optional
+        Name (``treatment_name``, ``subgroup_name`` or a covariate) -> ordered levels.
+    treatment_name, subgroup_name : str
+        Labels used in the result and the coefficient names.
+
+    Returns
+    -------
+    InteractionTest
+
+    Notes
+    -----
+    The interaction columns are the products of each treatment column with each non-reference
+    subgroup indicator; both models are fitted by :func:`cox_ph` on the same records, and
+    :math:`\\chi^2 = 2\\{l(\\hat\\beta_1) - l(\\hat\\beta_0)\\}` on the number of interaction
+    columns that are not aliased, as ``anova(fit0, fit1)`` in R.
+
+    Examples
+    --------
+    >>> r = interaction_test([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 0, 1, 1, 1, 0, 1],
+    ...                      [0, 1, 0, 1, 0, 1, 0, 1], ["a", "a", "a", "a", "b", "b", "b", "b"])
+    >>> r.variable, r.df, r.method
+    ('treatment:subgroup', 1, 'likelihood ratio')
+    """
+    names = (treatment_name, subgroup_name)
+    data = _inputs(time, event, treatment, subgroup, covariates, names)
+    n = data[_TIME].shape[0]
+    levels = dict(levels or {})
+    levels[subgroup_name] = _sub_levels(data[subgroup_name], levels.get(subgroup_name),
+                                        subgroup_name)
+    extra = {}
+    if strata is not None:
+        extra["strata"] = "strata (subgroups)"
+        data[extra["strata"]] = np.asarray(strata)
+    if weights is not None:
+        extra["weights"] = "weights (subgroups)"
+        data[extra["weights"]] = np.asarray(weights)
+    main = [treatment_name, subgroup_name, *dict(covariates or {})]
+    design = build_design(data, main, {k: v for k, v in levels.items() if k in main}, n)
+    tcols = [j for j, v in enumerate(design.variables) if v == treatment_name]
+    scols = [j for j, v in enumerate(design.variables) if v == subgroup_name]
+    inter, inames = [], []
+    for j in tcols:
+        for k in scols:
+            inter.append(design.x[:, j] * design.x[:, k])
+            inames.append(f"{label(treatment_name, design.levels[j])}:"
+                          f"{label(subgroup_name, design.levels[k])}")
+    inter = np.column_stack(inter)
+    w = None if weights is None else _checks.check_weights(weights, n)
+    flags = _aliased(design.x, inter, w)
+    kept = [nm for nm, f in zip(inames, flags, strict=True) if not f]
+    for nm, f in zip(inames, flags, strict=True):
+        if not f:
+            data[nm] = inter[:, inames.index(nm)]
+    fit0, notes = _fit(data, main, levels, ties=ties, **extra)
+    notes = [f"main-effects model: {s}" for s in notes]
+    aliased = tuple(nm for nm, f in zip(inames, flags, strict=True) if f)
+    if aliased:
+        notes.append(f"interaction column(s) {list(aliased)} are aliased with the main effects "
+                     "(an arm without patients in a subgroup level) and are left out, as R's "
+                     "NA coefficients")
+    ll1 = fit0.loglik
+    if kept:
+        fit1, notes1 = _fit(data, main + kept, levels, ties=ties, **extra)
+        notes += [f"interaction model: {s}" for s in notes1]
+        ll1 = fit1.loglik
+    else:
+        notes.append("no interaction column is estimable; the interaction cannot be tested")
+    stat = 2.0 * (ll1 - fit0.loglik)
+    df = len(kept)
+    return InteractionTest(
+        variable=f"{treatment_name}:{subgroup_name}", statistic=float(stat), df=df,
+        p_value=float(sps.chi2.sf(stat, df)) if df else float("nan"),
+        method="likelihood ratio", treatment=treatment_name, subgroup=subgroup_name,
+        levels=tuple(levels[subgroup_name]), loglik_main=float(fit0.loglik),
+        loglik_interaction=float(ll1), aliased=aliased, n=fit0.n, n_events=fit0.n_events,
+        ties=fit0.ties, estimable=bool(df), warnings=tuple(notes))
+
+
+def _arms(values: np.ndarray, levels: dict, name: str) -> list | None:
+    """Treatment levels when categorical (as cox_ph codes it), None when numeric."""
+    if name in levels:
+        return list(levels[name])
+    if values.dtype.kind in "OUSb":
+        if values.dtype.kind == "b":
+            return [False, True]
+        return sorted(set(values.tolist()), key=lambda v: (str(type(v)), v))
+    return None
+
+
+def _level_covariates(data, rows, covs, levels):
+    """Covariates of one subgroup level, without those constant there (R: NA coefficient)."""
+    kept, dropped, lv = [], [], {}
+    for k in covs:
+        vals = data[k][rows]
+        present = set(vals.tolist())
+        if len(present) < 2:
+            dropped.append(k)
+            continue
+        kept.append(k)
+        if k in levels:
+            lv[k] = [v for v in levels[k] if v in present]
+    return kept, dropped, lv
+
+
+def _ne_reason(arms, tvals, evals, name):
+    """Why the treatment effect is not estimable in this level before fitting, or None."""
+    if arms is None:
+        return None if len(set(tvals.tolist())) > 1 else f"{name} is constant in this level"
+    for a in arms:
+        hit = tvals == a
+        if not hit.any():
+            return f"no patients with {name}={a} in this level"
+        if not evals[hit].any():
+            return f"no events with {name}={a} in this level (monotone likelihood)"
+    return None
+
+
+def subgroup_hazard_ratios(time, event, treatment, subgroup, *, covariates=None,
+                           ties="efron", strata=None, conf_level=0.95, levels=None,
+                           treatment_name="treatment", subgroup_name="subgroup"
+                           ) -> tuple[SubgroupHR, ...]:
+    """Treatment hazard ratio from a Cox model within each subgroup level (forest-plot rows).
+
+    Same arguments as :func:`interaction_test`; ``conf_level`` is that of the Wald CI.
+    Covariates constant within a level are left out of that level's model (R gives them an
+    NA coefficient) and listed in ``dropped``. A level where an arm has no patients or no
+    events, or whose fit is monotone, gets a NE row with the reason in ``warning``.
+    R: ``coxph(Surv(time, event) ~ trt + covariates, subset = sub == level)``.
+    """
+    names = (treatment_name, subgroup_name)
+    data = _inputs(time, event, treatment, subgroup, covariates, names)
+    levels = dict(levels or {})
+    sub_lv = _sub_levels(data[subgroup_name], levels.get(subgroup_name), subgroup_name)
+    arms = _arms(data[treatment_name], levels, treatment_name)
+    if arms is not None and len(arms) < 2:
+        raise ValueError(f"treatment {treatment_name!r} has a single level ({arms[0]!r})")
+    terms = ([label(treatment_name, a) for a in arms[1:]] if arms is not None
+             else [treatment_name])
+    if strata is not None:
+        data["strata (subgroups)"] = _checks.check_labels("strata", strata,
+                                                          data[_TIME].shape[0])
+    covs = list(dict(covariates or {}))
+    rows_out = []
+    for lv in sub_lv:
+        rows = data[subgroup_name] == lv
+        sub = {k: v[rows] for k, v in data.items()}
+        tv, ev = sub[treatment_name], sub[_EVENT]
+        counts = (tuple(int((tv == a).sum()) for a in arms) if arms is not None else ())
+        events = (tuple(int(ev[tv == a].sum()) for a in arms) if arms is not None else ())
+        base = dict(level=lv, n=int(rows.sum()), n_events=int(ev.sum()),
+                    arms=tuple(arms or ()), n_by_arm=counts, events_by_arm=events,
+                    conf_level=float(conf_level))
+        kept, dropped, cov_lv = _level_covariates(data, rows, covs, levels)
+        reason = _ne_reason(arms, tv, ev, treatment_name)
+        fit, notes = None, []
+        if reason is None:
+            lvmap = dict(cov_lv)
+            if arms is not None:
+                lvmap[treatment_name] = arms
+            try:
+                fit, notes = _fit(sub, [treatment_name, *kept], lvmap, ties=ties,
+                                  conf_level=conf_level,
+                                  strata=None if strata is None else "strata (subgroups)")
+            except ValueError as exc:
+                reason = str(exc)
+        if fit is not None and fit.monotone:
+            reason = "; ".join(notes) or "monotone likelihood"
+        for i, term in enumerate(terms):
+            c = None if reason is not None else fit.coefficients[i]
+            nan = float("nan")
+            rows_out.append(SubgroupHR(
+                **base, term=term, coef=nan if c is None else c.coef,
+                std_err=nan if c is None else c.std_err,
+                hazard_ratio=nan if c is None else c.hazard_ratio,
+                conf_low=nan if c is None else c.conf_low,
+                conf_high=nan if c is None else c.conf_high,
+                p_value=nan if c is None else c.p_value, estimable=c is not None,
+                warning=None if reason is None else f"{subgroup_name}={lv}: {reason}",
+                dropped=tuple(dropped)))
+    return tuple(rows_out)
