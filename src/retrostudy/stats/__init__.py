@@ -9,6 +9,18 @@ from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.profiles import Profile, get_profile
+from retrostudy.stats.propensity import (
+    Balance,
+    LogisticFit,
+    Matching,
+    PropensityScore,
+    PSWeights,
+    balance_table,
+    logistic_regression,
+    match_nearest,
+    propensity_score,
+    ps_weights,
+)
 from retrostudy.stats.proportions import (
     ProportionCI,
     StandardisedDifference,
@@ -35,4 +47,6 @@ __all__ = [
     "rmst_compare",
     "CauseSpecificCox", "GrayTest", "InteractionTest", "SubgroupHR", "cause_specific_cox",
     "gray_test", "interaction_test", "subgroup_hazard_ratios",
+    "Balance", "LogisticFit", "Matching", "PSWeights", "PropensityScore", "balance_table",
+    "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
 ]
