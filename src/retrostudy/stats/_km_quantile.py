@@ -30,10 +30,18 @@ def check_p(p) -> float:
 
 
 def _first_at_or_above(values: np.ndarray, target: float) -> int | None:
-    """Index of the first value >= target in an increasing array (R's constant approx, f=1)."""
-    if target < values[0] or target > values[-1]:
+    """Index of the smallest value >= target (R's ``approx(values, 1:n, target, "constant",
+    f=1)``, which sorts by value), None outside [min, max] (R's NA).
+
+    For the curve itself the values increase, so this is the first time F reaches the
+    target; a confidence band need not be monotone (the log band's upper limit can rise
+    again when the standard error grows), and R then takes the point with the smallest
+    value at or above the target, not the first crossing in time.
+    """
+    if target < values.min() or target > values.max():
         return None
-    return int(np.searchsorted(values, target, side="left"))
+    above = np.flatnonzero(values >= target)
+    return int(above[np.argmin(values[above])])
 
 
 def find_quantile(time: np.ndarray, fail: np.ndarray, p: float, tol: float = TOLERANCE) -> float:
