@@ -45,6 +45,9 @@ class ReportBlock(Block):
     p_digits: int = Field(default=4, ge=1, le=6)  # the seed prints 4 decimals
     km: KMFigure = Field(default_factory=KMFigure)
     swimmer: bool = True
+    # Bars per group in the swimmer plot; larger groups are shown by evenly spaced patients
+    # (report/figures/swimmer.py). 0: one bar for every patient.
+    swimmer_max_per_group: int = Field(default=50, ge=0)
     suppression: Suppression = Field(default_factory=Suppression)
     # Source text of the flow diagram's first box (e.g. "Pharmacy records: T-DM1 dispensed").
     flow_source: str | None = None

@@ -63,6 +63,7 @@ def _figures_for(ctx, hidden) -> dict:
             an.endpoints[0].endpoint,
             an.conventions.days_per_month,
             number=str(number),
+            max_per_group=rep.swimmer_max_per_group or None,
         )
         figs[f.key] = f
         number += 1

@@ -4,6 +4,12 @@ The bar is the time on treatment (``ttd_days`` when the dataset has it, else the
 survival endpoint's time), coloured by best overall response; an arrow at the end marks
 patients still on treatment. A cross marks the endpoint's event (progression for PFS) and
 a triangle the best response's date (``bor_days``) for responders.
+
+Large cohorts: one bar per patient stops being readable (and costs seconds per thousand
+bars to draw and save) long before it stops fitting on the page. With ``max_per_group``
+set, a group of m > k patients is shown by k of them, evenly spaced along the group's
+order by bar length (ranks round(i (m - 1) / (k - 1)), i = 0..k-1: the shortest, the
+longest and equally spaced quantiles between), and the caption and group labels say so.
 """
 
 from __future__ import annotations
@@ -64,14 +70,35 @@ def _markers(ax, d, y, endpoint, bor, per) -> None:
         ax.plot(days[resp] / per, y[resp], ls="none", marker="^", ms=4, color="white", mec="black")
 
 
-def _group_labels(ax, d, y, groups) -> None:
+def thin_groups(d: pd.DataFrame, max_per_group: int | None) -> tuple[pd.DataFrame, dict]:
+    """At most ``max_per_group`` rows of each group of ``d`` (already sorted within groups).
+
+    Keeps ranks round(i (m - 1) / (k - 1)) of a group of m > k rows; returns the kept rows
+    and, per group, (shown, total).
+    """
+    keep, sizes = [], {}
+    codes, names = pd.factorize(d["group"], use_na_sentinel=False)
+    for code, name in enumerate(names):
+        pos = np.flatnonzero(codes == code)
+        m = pos.size
+        k = m if max_per_group is None else min(m, max_per_group)
+        if k < m:
+            pos = pos[np.unique(np.round(np.linspace(0, m - 1, k)).astype(np.int64))]
+        keep.append(pos)
+        sizes[name] = (pos.size, m)
+    rows = np.concatenate(keep) if keep else np.zeros(0, dtype=np.int64)
+    return d.iloc[rows], sizes
+
+
+def _group_labels(ax, d, y, groups, sizes) -> None:
     for gi, g in enumerate(groups):
         rows = y[(d["group"] == g).to_numpy()]
         if rows.size:
+            shown, total = sizes.get(g, (rows.size, rows.size))
             ax.text(
                 -0.02,
                 rows.mean(),
-                g,
+                g if shown == total else f"{g}\n({shown} of {total})",
                 transform=ax.get_yaxis_transform(),
                 ha="right",
                 va="center",
@@ -82,6 +109,17 @@ def _group_labels(ax, d, y, groups) -> None:
                 ax.axhline(rows.max() + 0.5, color="grey", lw=0.6)
 
 
+def _thinned_note(sizes: dict) -> str:
+    thinned = {g: st for g, st in sizes.items() if st[0] < st[1]}
+    if not thinned:
+        return ""
+    parts = "; ".join(f"{g}: {shown} of {total}" for g, (shown, total) in thinned.items())
+    return (
+        f" Large groups are shown by evenly spaced patients along the order of bar length "
+        f"(shortest and longest included; [report] swimmer_max_per_group): {parts}."
+    )
+
+
 def draw_swimmer(
     data: pd.DataFrame,
     groups: list[str],
@@ -90,13 +128,17 @@ def draw_swimmer(
     *,
     bor: str = "bor",
     number: str = "4",
+    max_per_group: int | None = None,
 ) -> ReportFigure:
+    """The swimmer plot; ``max_per_group`` caps the bars per group (None: every patient)."""
     bar = _bar_column(data, endpoint)
     d = data.dropna(subset=[f"{bar}_days", f"{bar}_event"]).copy()
     d["_g"] = d["group"].map({g: i for i, g in enumerate(groups)})
     d = d.sort_values(
         ["_g", f"{bar}_days", "patient_id"], ascending=[False, True, True], kind="stable"
     )
+    d, sizes = thin_groups(d, max_per_group)
+    sizes = {g: sizes[g] for g in [*groups, *sizes] if g in sizes}  # caption in group order
     n = len(d)
     height = 1.4 + 0.11 * n
     fig = new_figure(7.0, height)
@@ -108,7 +150,7 @@ def draw_swimmer(
     ongoing = d[f"{bar}_event"].to_numpy(int) == 0
     ax.plot(months[ongoing], y[ongoing], ls="none", marker=">", ms=4, color="black")
     _markers(ax, d, y, endpoint, bor, days_per_month)
-    _group_labels(ax, d, y, groups)
+    _group_labels(ax, d, y, groups, sizes)
     _legend(ax, d, bor, bar, endpoint)
     ax.set_yticks([])
     ax.set_ylim(-0.7, n - 0.3)
@@ -118,7 +160,7 @@ def draw_swimmer(
     caption = (
         f"One bar per patient: {what}, coloured by best overall response; crosses mark the "
         f"{endpoint.upper()} event, triangles the best response of responders."
-    )
+    ) + _thinned_note(sizes)
     return ReportFigure(
         key=f"figure{number}_swimmer",
         title=f"Fig. {number}. Swimmer plot",
