@@ -1,0 +1,149 @@
+"""Whole-study benchmark: records -> cohort -> endpoints -> analyses -> report, N persons.
+
+The seed protocol (examples/tdm1_after_pertuzumab/study.toml without its [published] and
+[comparators] blocks, which describe the 42-patient seed cohort) is run on a synthetic
+extract of N persons written by ``retrostudy synth``:
+
+- ``records``: canonical Parquet tables (``synth --patients N --format parquet --canonical``)
+  loaded into DuckDB;
+- ``omop``: an OMOP CDM extract (``synth --patients N --omop --format parquet``) read with
+  ``[data] format = "omop"`` on DuckDB;
+- ``spark``: the canonical Parquet tables on Spark local mode (``--engine spark``).
+
+Each run is a fresh subprocess calling ``run_study`` (report written to a temporary folder,
+every output format). Stage times are the intervals between the pipeline's progress
+messages (load = reading, typing and checking the records; cohort; endpoints; analyses;
+report = figures, HTML, Word, CSV, results.json, written to disk). Peak RSS is sampled
+every 50 ms over the child's whole process tree (Spark's JVM included); CPU is the user +
+system time of the tree's finished processes plus the child itself (over both cores).
+
+    PYTHONPATH=src python benchmarks/bench_pipeline.py --patients 100000 1000000 \\
+        --inputs records omop spark
+
+Prints a Markdown table for benchmarks/README.md ("Pipeline end to end").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import machine, run_sampled  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+STAGES = {
+    "Loading records": "load",
+    "Building the cohort": "cohort",
+    "Deriving endpoints": "endpoints",
+    "Running the analyses": "analyses",
+    "Drawing figures and writing the report": "report",
+}
+SYNTH = {
+    "records": ["--format", "parquet", "--canonical"],
+    "spark": ["--format", "parquet", "--canonical"],
+    "omop": ["--omop", "--format", "parquet"],
+}
+
+
+def protocol_text(data: Path, fmt: str | None) -> str:
+    """The seed protocol reading ``data`` (format ``fmt``), without the seed-only blocks."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    text = text[: text.index("\n[published]")]
+    text = re.sub(r'(?m)^path = "data".*$', f"path = {json.dumps(str(data))}", text)
+    if fmt:
+        text = text.replace("\n[data]\n", f'\n[data]\nformat = "{fmt}"\n', 1)
+    return text
+
+
+def run_one(protocol: str, engine: str, out: str) -> None:
+    """Child process: run the study, print the stage times and counts as JSON."""
+    from retrostudy.pipeline import run_study
+
+    marks: list[tuple[str, float]] = []
+    t0 = time.perf_counter()
+    result = run_study(
+        protocol, engine=engine, out=out,
+        progress=lambda msg: marks.append((STAGES.get(msg, msg), time.perf_counter())),
+    )
+    end = time.perf_counter()
+    bounds = [*marks, ("end", end)]
+    stages = {name: b[1] - a[1] for (name, _), a, b in zip(marks, bounds, bounds[1:],
+                                                             strict=False)}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({
+        "wall": end - t0, "stages": stages, "cpu": usage.ru_utime + usage.ru_stime,
+        "analysed": len(result.dataset), "n_groups": dict(result.analyses.n),
+    }, default=str))
+
+
+def synth(n: int, kind: str, folder: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "retrostudy", "synth", "--patients", str(n), "--out", str(folder),
+         *SYNTH[kind]], check=True, stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - t0
+
+
+def measure(kind: str, data: Path, work: Path) -> dict:
+    study = work / f"study_{kind}.toml"
+    study.write_text(protocol_text(data, "omop" if kind == "omop" else None), encoding="utf-8")
+    engine = "spark" if kind == "spark" else "duckdb"
+    out, peak, cpu = run_sampled(
+        [sys.executable, __file__, "--run-one", str(study), "--engine", engine,
+         "--out", str(work / f"report_{kind}")]
+    )
+    res = json.loads(out.strip().splitlines()[-1])
+    return {**res, "peak_gb": peak / 1e9, "cpu_tree": cpu}
+
+
+def row(n: int, kind: str, r: dict, load_before: float) -> str:
+    st = r["stages"]
+    parts = " | ".join(f"{st.get(s, float('nan')):.1f}" for s in STAGES.values())
+    return (f"| {n:,} | {kind} | {r['analysed']:,} | {parts} | **{r['wall']:.1f}** "
+            f"| {max(r['cpu'], r['cpu_tree']):.0f} | **{r['peak_gb']:.2f}** "
+            f"| {load_before:.1f} / {os.getloadavg()[0]:.1f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--inputs", nargs="+", default=["records", "omop", "spark"],
+                        choices=sorted(SYNTH))
+    parser.add_argument("--data", help="reuse/keep generated extracts in this folder")
+    parser.add_argument("--run-one")
+    parser.add_argument("--engine", default="duckdb")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.run_one:
+        run_one(args.run_one, args.engine, args.out)
+        return
+    print(f"machine: {machine()}, Python {sys.version.split()[0]}")
+    print("| persons | input | analysed | load (s) | cohort (s) | endpoints (s) | analyses (s) "
+          "| report (s) | wall (s) | CPU (s) | peak RSS (GB) | load avg before / after |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(args.data or tmp)
+        for n in args.patients:
+            for kind in args.inputs:
+                data = base / f"{'omop' if kind == 'omop' else 'records'}_{n}"
+                if not data.exists():
+                    secs = synth(n, kind, data)
+                    print(f"(synth {kind} {n:,}: {secs:.1f} s)", file=sys.stderr)
+                before = os.getloadavg()[0]
+                with tempfile.TemporaryDirectory() as work:
+                    print(row(n, kind, measure(kind, data, Path(work)), before), flush=True)
+
+
+if __name__ == "__main__":
+    main()
