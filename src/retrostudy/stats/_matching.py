@@ -76,7 +76,7 @@ def greedy_pairs(distance: np.ndarray, treated: np.ndarray, visit: np.ndarray,
         dl = abs(dc[lft] - di) if lft >= 0 else np.inf
         dr = abs(dc[r] - di) if r < pool.m else np.inf
         best = min(dl, dr)
-        if not best <= limit:
+        if best == np.inf or best > limit:  # no control left, or none within the caliper
             continue
         cands = [pool.first_equal(s) for s, d in ((lft, dl), (r, dr)) if d == best]
         slot = min(cands, key=lambda s: ctrl_sorted[s])

@@ -110,7 +110,10 @@ def match_nearest(logit, treated, *, caliper=0.2, replace=False, order="largest"
     J Stat Softw 42(8). Rosenbaum PR, Rubin DB (1985), Am Stat 39:33-38.
     """
     t = _logistic.check_binary("treated", treated)
-    d = _checks.as_1d_float("logit", logit, n=t.size)
+    d = _checks.as_1d_float("logit", logit)
+    if d.size != t.size:
+        raise ValueError(f"logit has {d.size} values but treated has {t.size}; lengths must "
+                         "match")
     _checks.check_finite("logit", d, "every unit needs a distance (PS logit)")
     cal = _check_caliper(caliper)
     if order not in ORDERS:

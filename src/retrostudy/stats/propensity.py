@@ -206,7 +206,9 @@ class PSWeights:
 
 def check_ps(ps, n: int | None = None) -> np.ndarray:
     """Propensity scores strictly between 0 and 1 (positivity), finite."""
-    p = _checks.as_1d_float("ps", ps, n=n)
+    p = _checks.as_1d_float("ps", ps)
+    if n is not None and p.size != n:
+        raise ValueError(f"ps has {p.size} values but treated has {n}; lengths must match")
     _checks.check_finite("ps", p, "every unit needs a propensity score")
     bad = (p <= 0) | (p >= 1)
     if bad.any():
