@@ -248,7 +248,8 @@ def gray_test(time, status, group, *, cause=1, censor=0, strata=None, rho: float
             score += sk
             v += vk
     df = ng - 1
-    stat = _quadratic(score[:df], v[:df, :df])
+    stat = _quadratic(score[:df], v[:df, :df], scale=max(1.0, float((m == 1).sum())),
+                      cause=cause)
     return GrayTest(
         cause=cause, statistic=stat, df=df, p_value=float(sps.chi2.sf(stat, df)),
         groups=tuple(x.item() if hasattr(x, "item") else x for x in levels), rho=rho,
@@ -260,11 +261,16 @@ def gray_test(time, status, group, *, cause=1, censor=0, strata=None, rho: float
     )
 
 
-def _quadratic(s: np.ndarray, v: np.ndarray) -> float:
-    """s' V^-1 s; a singular V (cmprsk returns -1) is an error naming the cause."""
-    if not np.isfinite(v).all() or np.linalg.matrix_rank(v) < v.shape[0]:
+def _quadratic(s: np.ndarray, v: np.ndarray, scale: float, cause) -> float:
+    """s' V^-1 s; a singular V (cmprsk returns -1) is an error.
+
+    Singular: an eigenvalue below 1e-12 x the number of events of the cause (the order of
+    magnitude of the variance), which catches rounding residue such as 4e-32 for a group
+    that never is at risk at an event time.
+    """
+    if not np.isfinite(v).all() or np.linalg.eigvalsh(v).min() <= 1e-12 * scale:
         raise ValueError(
-            "the variance of Gray's scores is singular (a group without records at risk at "
-            "any event time, or no event of the cause); the groups cannot be compared"
+            f"cause {cause!r}: the variance of Gray's scores is singular (a group without "
+            "records at risk at any event time); the groups cannot be compared"
         )
     return float(s @ np.linalg.solve(v, s))

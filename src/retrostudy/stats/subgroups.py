@@ -66,7 +66,8 @@ class SubgroupHR:
     ``term`` is the treatment column (``treatment=level`` or the numeric treatment's name).
     ``n_by_arm``/``events_by_arm`` follow ``arms`` (the treatment levels; empty for a numeric
     treatment). ``estimable`` is False (and HR, CI, p NaN: print "NE") when an arm of the level
-    has no patients or no events, or the fit's likelihood is monotone; ``warning`` says why.
+    has no patients or no events, or the fit's likelihood is monotone or it did not converge
+    (R: "Ran out of iterations"); ``warning`` says why.
     """
 
     level: object
@@ -145,12 +146,17 @@ def _aliased(x_main: np.ndarray, inter: np.ndarray, w) -> list[bool]:
 
 
 def _fit(data, covariates, levels, **kw):
-    """cox_ph with its monotone-likelihood RuntimeWarnings collected, not raised."""
+    """cox_ph with its monotone-likelihood RuntimeWarnings collected, not raised, and a note
+    when Newton-Raphson ran out of iterations (R: "Ran out of iterations")."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
         fit = cox_ph(data, time=_TIME, event=_EVENT, covariates=covariates,
                      levels={k: v for k, v in levels.items() if k in covariates}, **kw)
-    return fit, [str(c.message) for c in caught]
+    notes = [str(c.message) for c in caught]
+    if not fit.converged and not fit.monotone:
+        notes.append(f"the Cox fit did not converge in {fit.iterations} iterations (the "
+                     "likelihood is probably monotone: a hazard ratio of 0 or infinity)")
+    return fit, notes
 
 
 def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties="efron",
@@ -337,8 +343,8 @@ def subgroup_hazard_ratios(time, event, treatment, subgroup, *, covariates=None,
                                   strata=None if strata is None else "strata (subgroups)")
             except ValueError as exc:
                 reason = str(exc)
-        if fit is not None and fit.monotone:
-            reason = "; ".join(notes) or "monotone likelihood"
+        if fit is not None and (fit.monotone or not fit.converged):
+            reason = "; ".join(notes)
         for i, term in enumerate(terms):
             c = None if reason is not None else fit.coefficients[i]
             nan = float("nan")
