@@ -50,8 +50,19 @@ seed_d <- data.frame(time = sample(1:40, n, replace = TRUE),
                      status = sample(0:3, n, replace = TRUE, prob = c(.35, .3, .2, .15)),
                      group = sample(c("A", "B", "C", "D"), n, replace = TRUE),
                      stratum = sample(c("x", "y"), n, replace = TRUE))
+# the pooled incidence reaches 1 before the last event (cmprsk's 0/0 increment counts as 0)
+full_d <- data.frame(time = c(1, 1, 1, 1, 2, 3), status = c(0, 1, 1, 1, 1, 1),
+                     group = c("a", "a", "a", "a", "b", "b"))
+# fuzz: 60 small samples with heavy ties, 2-3 groups, causes 1-2, rho in {-1, 0, 1, 2}
+set.seed(2026)
+fuzz_d <- do.call(rbind, lapply(1:60, function(i) {
+  n <- sample(5:25, 1)
+  data.frame(sample = i, time = sample(1:6, n, replace = TRUE),
+             status = sample(0:2, n, replace = TRUE),
+             group = sample(letters[1:sample(2:3, 1)], n, replace = TRUE))
+}))
 datasets <- list(mgus2 = mgus_d, rotterdam = rott_d, melanoma = mel_d, veteran = vet_d,
-                 tiny = tiny_d, small = small_d, seeded = seed_d)
+                 tiny = tiny_d, small = small_d, seeded = seed_d, full = full_d, fuzz = fuzz_d)
 
 gray_case <- function(name, data, group, strata = NULL, rho = 0, cencode = 0) {
   d <- datasets[[data]]
@@ -81,8 +92,20 @@ gray <- list(
   gray_case("melanoma_ulcer_rho1", "melanoma", "ulcer", rho = 1, cencode = 2),
   gray_case("melanoma_sex_strata_ulcer", "melanoma", "sex", strata = "ulcer", cencode = 2),
   gray_case("seeded", "seeded", "group"),
-  gray_case("seeded_strata_rho0.75", "seeded", "group", strata = "stratum", rho = 0.75)
+  gray_case("seeded_strata_rho0.75", "seeded", "group", strata = "stratum", rho = 0.75),
+  gray_case("pooled_incidence_reaches_1", "full", "group")
 )
+
+# fuzz: cmprsk's stat is -1 when its variance is singular (stored as null: we raise)
+fuzz <- lapply(1:60, function(i) {
+  d <- fuzz_d[fuzz_d$sample == i, ]
+  rho <- c(-1, 0, 1, 2)[(i %% 4) + 1]
+  ci <- tryCatch(cuminc(d$time, d$status, d$group, rho = rho)$Tests, error = function(e) NULL)
+  if (is.null(ci) || is.null(dim(ci))) return(list(sample = i, rho = rho, causes = I(character(0))))
+  stat <- ci[, "stat"]; stat[stat == -1] <- NA
+  list(sample = i, rho = rho, causes = I(rownames(ci)), stat = I(fin(stat)),
+       df = I(as.integer(ci[, "df"])))
+})
 
 # cmprsk's cumulative incidence per group and cause; keep the last row of each time (the
 # value after the jump; the first row, time 0, and the closing row at the last time included)
@@ -190,7 +213,7 @@ interaction <- list(
 out <- list(
   versions = list(R = R.version.string, survival = as.character(packageVersion("survival")),
                   cmprsk = as.character(packageVersion("cmprsk"))),
-  data = datasets, gray = gray, cuminc = cuminc_cases, cs_cox = cs_cox,
+  data = datasets, gray = gray, fuzz = fuzz, cuminc = cuminc_cases, cs_cox = cs_cox,
   interaction = interaction)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null",
                   dataframe = "columns"),

@@ -11,7 +11,9 @@ three age bands; strata age >= 70 and sex), ``rotterdam`` (recurrence 1 vs death
 recurrence 2; groups chemo, hormon, grade, size; strata meno, grade), MASS's ``Melanoma``
 (melanoma death 1, other death 3, censoring code 2; groups sex and ulcer), a small tied set,
 a one-record-per-group set and a seeded set with four groups, three causes, two strata and
-many ties; rho in {-0.5, 0, 0.5, 0.75, 1, 2}. Deterministic values are compared at rtol
+many ties; rho in {-0.5, 0, 0.5, 0.75, 1, 2}; a set where the pooled incidence reaches 1 before the
+last event; 60 small fuzz samples (including 5 tests where cmprsk's variance is singular).
+Deterministic values are compared at rtol
 1e-8 (observed ~1e-13). Also: a case worked by hand, the log-rank score as the special case
 without competing events, an independent loop implementation on seeded data, hypothesis
 properties and every input error.
@@ -57,6 +59,26 @@ def test_matches_cmprsk_cuminc_tests(case, i):
     assert res.rho == case["rho"] and res.cause == int(case["causes"][i])
     assert res.method == "Gray (1988) K-sample test, cmprsk::cuminc"
     assert len(res.groups) == res.df + 1 and res.scores.sum() == pytest.approx(0, abs=1e-9)
+
+
+FUZZ = [(f, i) for f in REF["fuzz"] for i in range(len(f["causes"]))]
+
+
+@pytest.mark.parametrize(("case", "i"), FUZZ, ids=[f"{f['sample']}-{i}" for f, i in FUZZ])
+def test_matches_cmprsk_on_small_tied_samples(case, i):
+    """60 small samples (5-25 rows, times 1-6, 2-3 groups, rho -1..2): equal to cmprsk, and an
+    error exactly where cmprsk's variance is singular (its stat -1, stored as null)."""
+    d = _data("fuzz")
+    rows = d["sample"] == case["sample"]
+    args = (d["time"][rows], d["status"][rows], d["group"][rows])
+    kw = dict(cause=int(case["causes"][i]), rho=case["rho"])
+    if case["stat"][i] is None:
+        with pytest.raises(ValueError, match="variance of Gray's scores is singular"):
+            gray_test(*args, **kw)
+    else:
+        res = gray_test(*args, **kw)
+        assert res.df == case["df"][i]
+        np.testing.assert_allclose(res.statistic, case["stat"][i], rtol=RTOL, atol=1e-10)
 
 
 CUMINC = [(c, cur) for c in REF["cuminc"] for cur in c["curves"]]

@@ -134,8 +134,10 @@ def _stratum(y, d1, d2, rho):
     a = fb[:, None, None] * (h[:, :, None] * np.eye(ng) - h[:, :, None] * h[:, None, :]
                              / tr[:, None, None])
     with np.errstate(divide="ignore", invalid="ignore"):
+        # after the pooled F reaches 1 (everyone left fails), step is infinite where a is 0:
+        # a zero increment, as cmprsk (checked against it)
         step = np.where(nd1 > 0, nd1 / (tr * (1.0 - fm)), 0.0)
-    c = np.cumsum(a * step[:, None, None], axis=0)
+        c = np.cumsum(np.where(a == 0, 0.0, a * step[:, None, None]), axis=0)
     # events of the cause: weight t3, multiplier t4 per (time, group)
     with np.errstate(divide="ignore", invalid="ignore"):
         t4 = np.where(surv > 0, 1.0 - (1.0 - f[:, None]) / surv, 1.0)
