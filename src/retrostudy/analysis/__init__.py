@@ -38,6 +38,7 @@ class Analyses:
     tables: dict[str, Table]
     level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
     warnings: tuple[str, ...] = field(default=())
+    adjusted: object = None  # analysis.adjusted.AdjustedResult when [analyses.adjusted]
 
     def to_json(self) -> dict:
         c = self.conventions
@@ -60,7 +61,7 @@ class Analyses:
             "followup": {f.group: f.to_json() for f in self.followup},
             "discontinuation": self.discontinuation,
             "warnings": list(self.warnings),
-        }
+        } | ({"adjusted": self.adjusted.to_json()} if self.adjusted is not None else {})
 
 
 def group_order(protocol, data: pd.DataFrame) -> list[str]:
@@ -135,7 +136,14 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
         tables["discontinuation"], disc = discontinuation_table(
             data, groups, block.discontinuation, header
         )
+    adjusted = _adjusted(block, data, groups, reference, conv, var_labels, level_labels)
+    if adjusted is not None:
+        from retrostudy.analysis.adjusted_tables import adjusted_tables
+
+        ep_labels = {s.endpoint: s.text for s in block.survival}
+        tables |= adjusted_tables(adjusted, ep_labels, p_digits, block.conf_level)
     warnings = tuple(w for e in endpoints for w in e.warnings)
+    warnings += adjusted.warnings if adjusted is not None else ()
     return Analyses(
         conventions=conv,
         groups=tuple(groups),
@@ -150,4 +158,16 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
         tables=tables,
         warnings=warnings,
         level_labels=level_labels,
+        adjusted=adjusted,
+    )
+
+
+def _adjusted(block, data, groups, reference, conv, var_labels, level_labels):
+    """The propensity-score sensitivity analysis of ``[analyses.adjusted]``, if any."""
+    if block.adjusted is None:
+        return None
+    from retrostudy.analysis.adjusted import run_adjusted
+
+    return run_adjusted(
+        block.adjusted, data, groups, reference, conv, block.survival, var_labels, level_labels
     )

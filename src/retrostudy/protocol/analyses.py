@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from retrostudy.protocol.adjusted import AdjustedAnalysis
 from retrostudy.protocol.base import Block
 
 Test = Literal["auto", "wilcoxon", "kruskal", "chisq", "chisq_yates", "fisher", "none"]
@@ -139,6 +140,7 @@ class AnalysesBlock(Block):
     response: ResponseAnalysis | None = None
     followup: FollowUp | None = None
     discontinuation: Discontinuation | None = None
+    adjusted: AdjustedAnalysis | None = None  # propensity-score sensitivity analysis
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysesBlock:

@@ -120,6 +120,9 @@ def sections(ctx, tables, figs, rendered) -> list[Section]:
             Section("Patient characteristics", tuple(_tab(tables, "table1")), anchor="table1")
         )
     out += _endpoint_sections(ctx, tables, figs, rendered)
+    from retrostudy.report.adjusted import adjusted_sections
+
+    out += adjusted_sections(ctx, tables, figs, rendered)
     if "table2_response" in tables:
         out.append(
             Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")

@@ -1,0 +1,150 @@
+"""What the adjusted comparison assumed (conventions) and where it is weak (flags, warnings).
+
+Small-sample honesty: with a few dozen patients a propensity analysis is fragile. Each
+check below states its rule; a failed check adds a readable warning to the results and a
+``flags`` entry for machines. None of them stops the analysis.
+
+- separation / Firth: the ML propensity fit diverged (a covariate predicts the group
+  perfectly); the Firth fit was used or should be;
+- not converged: the propensity fit did not converge;
+- few patients per term: fewer than 10 patients of the smaller group per model term;
+- imbalance: ``|SMD| >= threshold`` after a method (listed per column);
+- small ESS: an arm's effective sample size below ``min_ess_fraction`` of its patients;
+- unmatched: treated patients without a match within the caliper (the matched estimate
+  then describes only the matched treated);
+- monotone Cox likelihood: a hazard ratio not estimable (shown as NE).
+"""
+
+from __future__ import annotations
+
+PATIENTS_PER_TERM = 10
+
+
+def conventions_of(block, conv, extra: dict) -> dict:
+    """The choices behind every number of the adjusted comparison."""
+    return {
+        "estimand": block.estimand,
+        "propensity_model": "logistic regression (maximum likelihood; Firth's penalised "
+        "likelihood "
+        + ("always" if block.firth else "never" if block.firth is False else "if ML separates")
+        + "); Wald CIs for odds ratios",
+        "iptw_weights": (
+            (
+                "1/e for treated and 1/(1-e) for reference patients"
+                if block.estimand == "ATE"
+                else "1 for treated and e/(1-e) for reference patients"
+            )
+            + (", stabilised" if block.stabilized else ", unstabilised")
+        ),
+        "trim": None if block.trim is None else list(block.trim),
+        "matching": f"1:1 nearest neighbour on the logit of the PS, order {block.order}, "
+        + ("with" if block.replace else "without")
+        + " replacement, caliper "
+        + (f"{block.caliper:g} SD of the logit" if block.caliper is not None else "none"),
+        "caliper": block.caliper,
+        "replace": block.replace,
+        "seed": block.seed,
+        "balance_threshold": block.threshold,
+        "min_ess_fraction": block.min_ess_fraction,
+        "missing": block.missing,
+        "km_variance": "Greenwood (integer weights) or infinitesimal jackknife (other weights)",
+        "cox": f"group only, {conv.ties} ties; crude: model variance; IPTW: robust sandwich; "
+        "matching: sandwich clustered on matched sets",
+        "test": "crude: log-rank; weighted: robust score test of the weighted Cox model",
+        "conf_level": conv.conf_level,
+        **extra,
+    }
+
+
+def _balance_warnings(block, design, balance, flags) -> list[str]:
+    out = []
+    labels = dict(zip(design.names, design.labels, strict=True))
+    flags["imbalanced"] = {}
+    for method, smd in balance.items():
+        if method == "before":
+            continue
+        bad = [n for n, v in smd.items() if not abs(v) < block.threshold]
+        flags["imbalanced"][method] = bad
+        if bad:
+            shown = ", ".join(f"{labels[n]} ({smd[n]:+.2f})" for n in bad)
+            out.append(
+                f"adjusted comparison: after {_word(method)} {len(bad)} of {len(smd)} "
+                f"covariate column(s) remain imbalanced (|SMD| >= {block.threshold:g}): {shown}."
+            )
+    return out
+
+
+def _sample_warnings(block, samples, names, flags) -> list[str]:
+    out = []
+    flags["low_ess"], flags["unmatched"] = {}, {}
+    if "iptw" in samples:
+        low = [
+            g
+            for g in names
+            if samples["iptw"][g]["effective_n"] < block.min_ess_fraction * samples["iptw"][g]["n"]
+        ]
+        flags["low_ess"]["iptw"] = low
+        for g in low:
+            s = samples["iptw"][g]
+            out.append(
+                f"adjusted comparison: the IPTW effective sample size of {g} is "
+                f"{s['effective_n']:.1f} of {s['n']} patients (below "
+                f"{block.min_ess_fraction:.0%}): a few patients carry large weights."
+            )
+    if "matching" in samples:
+        m = samples["matching"]
+        unmatched = {g: m[g]["n"] - m[g]["n_used"] for g in names}
+        flags["unmatched"] = unmatched
+        if unmatched[names[0]]:
+            out.append(
+                f"adjusted comparison: {unmatched[names[0]]} of {m[names[0]]['n']} {names[0]} "
+                "patients found no match within the caliper; the matched comparison describes "
+                f"the {m[names[0]]['n_used']} matched patients only."
+            )
+    return out
+
+
+def _word(method: str) -> str:
+    return {"iptw": "IPTW", "matching": "matching"}[method]
+
+
+def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names):
+    flags: dict = {
+        "separation": ps_fit["separation"],
+        "firth": ps_fit["method"] == "firth",
+        "converged": ps_fit["converged"],
+    }
+    out = []
+    if ps_fit["separation"]:
+        out.append(
+            "adjusted comparison: the propensity model shows separation (a covariate, or a "
+            "combination, predicts the group almost perfectly): "
+            + (
+                "Firth's penalised likelihood was used. "
+                if flags["firth"]
+                else "its maximum-likelihood estimates are unreliable. "
+            )
+            + "Groups overlap poorly; weights and matches rest on few patients."
+        )
+    if not ps_fit["converged"]:
+        out.append("adjusted comparison: the propensity model did not converge.")
+    smaller = min(s["n"] for s in samples["unadjusted"].values())
+    flags["patients_per_term"] = smaller / max(ps_fit["terms"], 1)
+    if flags["patients_per_term"] < PATIENTS_PER_TERM:
+        out.append(
+            f"adjusted comparison: the propensity model has {ps_fit['terms']} term(s) for "
+            f"{smaller} patients in the smaller group ({flags['patients_per_term']:.1f} per "
+            f"term, below {PATIENTS_PER_TERM}); the score may be overfitted."
+        )
+    out += _balance_warnings(block, design, balance, flags)
+    out += _sample_warnings(block, samples, names, flags)
+    flags["monotone"] = [
+        f"{c.endpoint}:{c.method}" for c in comparisons if c.hazard_ratio["monotone"]
+    ]
+    out += [
+        f"adjusted comparison: {c.endpoint} ({c.method}) has a monotone Cox likelihood; its "
+        "hazard ratio is not estimable (NE)."
+        for c in comparisons
+        if c.hazard_ratio["monotone"]
+    ]
+    return flags, out

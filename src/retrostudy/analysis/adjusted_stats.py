@@ -1,0 +1,129 @@
+"""The one place the adjusted comparison calls :mod:`retrostudy.stats`.
+
+Propensity score, weights, matching and balance come from
+:mod:`retrostudy.stats.propensity`; weighted Kaplan–Meier and Cox from the survival
+functions. A change in a stats signature is absorbed here.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from retrostudy.analysis._stats import Conventions, as_float
+
+
+def propensity(X, treated, names, firth):
+    from retrostudy.stats.propensity import propensity_score
+
+    return propensity_score(
+        np.asarray(X, float), np.asarray(treated, bool), names=list(names), firth=firth
+    )
+
+
+def iptw(ps, treated, block):
+    from retrostudy.stats.propensity import ps_weights
+
+    return ps_weights(
+        np.asarray(ps, float),
+        np.asarray(treated, bool),
+        estimand=block.estimand,
+        stabilized=block.stabilized,
+        trim=None if block.trim is None else tuple(block.trim),
+    )
+
+
+def matching(logit, treated, block):
+    from retrostudy.stats.propensity import match_nearest
+
+    return match_nearest(
+        np.asarray(logit, float),
+        np.asarray(treated, bool),
+        caliper=block.caliper,
+        replace=block.replace,
+        order=block.order,
+        seed=block.seed,
+    )
+
+
+def balance(design, weights, block):
+    from retrostudy.stats.propensity import balance_table
+
+    return balance_table(
+        design.X,
+        design.treated,
+        names=list(design.names),
+        weights=None if weights is None else np.asarray(weights, float),
+        binary=list(design.binary),
+        threshold=block.threshold,
+        estimand=block.estimand,
+    )
+
+
+def effective_n(weights) -> float:
+    """Kish's effective sample size ``(sum w)^2 / sum w^2`` (0 when every weight is 0)."""
+    w = np.asarray(weights, float)
+    s2 = float(np.sum(w * w))
+    return float(np.sum(w)) ** 2 / s2 if s2 > 0 else 0.0
+
+
+def km(time, event, weights, conv: Conventions):
+    from retrostudy.stats import kaplan_meier
+
+    return kaplan_meier(
+        np.asarray(time, float),
+        np.asarray(event, int),
+        weights=None if weights is None else np.asarray(weights, float),
+        conf_type=conv.conf_type,
+        conf_level=conv.conf_level,
+    )
+
+
+def cox_group(frame: dict, levels: list[str], conv: Conventions, *, weighted: bool, cluster: bool):
+    """Cox model of the group alone; weighted fits use the robust (sandwich) variance,
+    clustered on ``frame["cluster"]`` when ``cluster`` (R: ``coxph(..., weights=w,
+    robust=TRUE)`` / ``cluster=pair``)."""
+    from retrostudy.stats import cox_ph
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
+        )
+        return cox_ph(
+            frame,
+            time="time",
+            event="event",
+            covariates=["group"],
+            ties=conv.ties,
+            levels={"group": levels},
+            weights="w" if weighted else None,
+            robust=True if weighted else None,
+            cluster="cluster" if cluster else None,
+            conf_level=conv.conf_level,
+        )
+
+
+def logrank(time, event, group):
+    from retrostudy.stats import logrank_test
+
+    return logrank_test(np.asarray(time, float), np.asarray(event, int), np.asarray(group, object))
+
+
+def hr_record(fit) -> dict:
+    """The group's hazard ratio; NaN (shown as NE) under a monotone likelihood."""
+    c = fit.coefficients[0]
+    ok = not fit.monotone
+    return {
+        "level": str(c.level),
+        "coef": as_float(c.coef) if ok else math.nan,
+        "std_err": as_float(c.std_err) if ok else math.nan,
+        "robust_std_err": as_float(c.robust_std_err) if ok else math.nan,
+        "hazard_ratio": as_float(c.hazard_ratio) if ok else math.nan,
+        "conf_low": as_float(c.conf_low) if ok else math.nan,
+        "conf_high": as_float(c.conf_high) if ok else math.nan,
+        "p_value": as_float(c.p_value) if ok else math.nan,
+        "variance": fit.variance,
+        "monotone": bool(fit.monotone),
+    }

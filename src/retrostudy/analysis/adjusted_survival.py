@@ -1,0 +1,182 @@
+"""One endpoint compared crude, after IPTW and after matching.
+
+Per method and group: Kaplan–Meier (weighted by the method's weights; patients with weight
+0 -- trimmed or unmatched -- are left out), its median and landmark survival with CIs.
+Between groups: the Cox hazard ratio of the non-reference group with
+
+- crude: model-based variance, and the log-rank test;
+- IPTW: the robust (sandwich) variance, and the robust score test, which is the weighted
+  log-rank test (R: ``coxph(Surv(t, e) ~ group, weights = w, robust = TRUE)``, line
+  "Robust");
+- matching: the sandwich variance clustered on the matched sets (R: ``cluster = subclass``;
+  with replacement a control can sit in several sets, so the clusters are patients
+  instead), and the robust score test.
+
+Weighted KM CIs use the infinitesimal-jackknife (robust) variance when a weight is not an
+integer, Greenwood otherwise, as R's ``survfit`` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrostudy.analysis import adjusted_stats as st
+from retrostudy.analysis._stats import as_float, km_at, km_median
+from retrostudy.analysis.survival import _step_at
+
+METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WeightedGroup:
+    group: str
+    n: int  # patients with a weight > 0
+    n_events: int  # their events (unweighted count)
+    sum_weights: float
+    ess: float  # Kish's effective sample size of the weights
+    median: tuple[float, float, float]  # months (NaN = not estimable)
+    landmarks: dict[float, tuple[float, float, float]]
+    curve: dict  # months, survival, CI, censor marks (for the figure)
+    variance: str  # "greenwood" | "robust"
+    days_per_month: float
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n,
+            "n_events": self.n_events,
+            "sum_weights": self.sum_weights,
+            "effective_n": self.ess,
+            "variance": self.variance,
+            "median_months": dict(
+                zip(("estimate", "conf_low", "conf_high"), self.median, strict=True)
+            ),
+            "landmarks": [
+                {"months": m, "survival": s, "conf_low": lo, "conf_high": hi}
+                for m, (s, lo, hi) in sorted(self.landmarks.items())
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Comparison:
+    """One endpoint under one method (``"crude"``, ``"iptw"`` or ``"matching"``)."""
+
+    endpoint: str
+    method: str
+    groups: tuple[WeightedGroup, ...]
+    hazard_ratio: dict  # level, hazard_ratio, conf_low, conf_high, p_value, std errors
+    test: dict  # name, statistic, df, p_value
+    n: int
+    n_events: int
+
+    def to_json(self) -> dict:
+        return {
+            "method": self.method,
+            "n": self.n,
+            "n_events": self.n_events,
+            "groups": {g.group: g.to_json() for g in self.groups},
+            "hazard_ratio": self.hazard_ratio,
+            "test": self.test,
+        }
+
+
+def _group(name, time, event, w, conv, landmarks) -> WeightedGroup:
+    fit = st.km(time, event, w, conv)
+    per = conv.days_per_month
+    s, lo, hi = km_at(fit, [m * per for m in landmarks]) if landmarks else ([], [], [])
+    ft = np.asarray(fit.time, float) / per
+    surv = np.asarray(fit.survival, float)
+    censored = np.unique(time[event == 0]) / per
+    weights = np.ones(time.size) if w is None else w
+    return WeightedGroup(
+        group=name,
+        n=int(time.size),
+        n_events=int(event.sum()),
+        sum_weights=float(weights.sum()),
+        ess=st.effective_n(weights),
+        median=tuple(v / per for v in km_median(fit)),
+        landmarks={
+            float(m): (float(a), float(b), float(c))
+            for m, a, b, c in zip(landmarks, s, lo, hi, strict=True)
+        },
+        curve={
+            "time": ft,
+            "survival": surv,
+            "conf_low": np.asarray(fit.conf_low, float),
+            "conf_high": np.asarray(fit.conf_high, float),
+            "censor_times": censored,
+            "censor_survival": _step_at(ft, surv, censored),
+        },
+        variance=str(fit.variance),
+        days_per_month=per,
+    )
+
+
+def _test(method, time, event, group, fit) -> dict:
+    if method == "crude":
+        lr = st.logrank(time, event, group)
+        return {
+            "name": "log-rank",
+            "statistic": as_float(lr.statistic),
+            "df": as_float(lr.df),
+            "p_value": as_float(lr.p_value),
+        }
+    t = fit.robust_score_test
+    return {
+        "name": "robust score (weighted log-rank)",
+        "statistic": as_float(t.statistic),
+        "df": as_float(t.df),
+        "p_value": as_float(t.p_value),
+    }
+
+
+def compare(
+    endpoint: str,
+    method: str,
+    arrays: dict,
+    arms: tuple[str, str],
+    conv,
+    landmarks,
+    *,
+    weights=None,
+    cluster=None,
+) -> Comparison:
+    """``arrays``: time (days), event, group (str) of the PS sample; ``arms``: (treated,
+    reference). ``weights`` None = crude; ``cluster`` the matched-set ids (matching)."""
+    w = None if weights is None else np.asarray(weights, float)
+    keep = np.ones(arrays["time"].size, bool) if w is None else w > 0
+    time = arrays["time"][keep].astype(float)
+    event = arrays["event"][keep].astype(int)
+    group = arrays["group"][keep]
+    wk = None if w is None else w[keep]
+    treated, reference = arms
+    groups = tuple(
+        _group(
+            g,
+            time[group == g],
+            event[group == g],
+            None if wk is None else wk[group == g],
+            conv,
+            landmarks,
+        )
+        for g in (treated, reference)
+    )
+    frame = {"time": time, "event": event, "group": group.astype(object)}
+    if wk is not None:
+        frame["w"] = wk
+    if cluster is not None:
+        frame["cluster"] = np.asarray(cluster)[keep]
+    fit = st.cox_group(
+        frame, [reference, treated], conv, weighted=wk is not None, cluster=cluster is not None
+    )
+    return Comparison(
+        endpoint=endpoint,
+        method=method,
+        groups=groups,
+        hazard_ratio=st.hr_record(fit),
+        test=_test(method, time, event, group, fit),
+        n=int(time.size),
+        n_events=int(event.sum()),
+    )

@@ -1,0 +1,181 @@
+"""Display tables of the adjusted comparison: "ps_model", "balance", "adjusted_<endpoint>".
+
+Cells showing a patient count carry it (``Cell.count``), so small-cell suppression masks
+them; effective sample sizes and weighted sums are not counts and are shown as decimals.
+"""
+
+from __future__ import annotations
+
+from retrostudy.analysis import fmt
+from retrostudy.analysis.adjusted_survival import METHOD_NAMES
+from retrostudy.analysis.table import Cell, Row, Table, text_cells
+
+METHOD_TITLES = {"iptw": "After IPTW", "matching": "After matching"}
+
+
+def ps_model_table(res, p_digits: int) -> Table:
+    pct = int(round(100 * res.conventions["conf_level"]))
+    rows = []
+    refs = res.design.references
+    for t in res.ps_model[1:]:
+        rows.append(
+            Row(
+                label=t["label"],
+                cells=(
+                    Cell(text=fmt.num(t["coef"], 3)),
+                    Cell(text=fmt.estimate_ci(t["odds_ratio"], t["conf_low"], t["conf_high"], 2)),
+                    Cell(text=fmt.p_value(t["p_value"], p_digits)),
+                ),
+            )
+        )
+    f = res.ps_fit
+    notes = [
+        f"Logistic regression of {res.treated} (vs {res.reference}) on the covariates; "
+        f"n = {f['n']}; "
+        + ("Firth's penalised likelihood" if f["method"] == "firth" else "maximum likelihood")
+        + f", {'converged' if f['converged'] else 'NOT converged'} in {f['iterations']} "
+        f"iteration(s). Wald CIs and p values.",
+    ]
+    if refs:
+        notes.append(
+            "Reference levels: "
+            + "; ".join(f"{res.labels_of.get(k, k)}: {v}" for k, v in refs.items())
+            + "."
+        )
+    if f["separation"]:
+        notes.append(
+            "Separation in the maximum-likelihood fit"
+            + ("; Firth's penalised likelihood used." if f["method"] == "firth" else ".")
+        )
+    return Table(
+        key="ps_model",
+        title=f"Propensity-score model: probability of {res.treated}",
+        columns=("Coefficient", f"Odds ratio ({pct}% CI)", "p value"),
+        rows=tuple(rows),
+        footnotes=tuple(notes),
+        stub="Covariate",
+    )
+
+
+def balance_table(res) -> Table:
+    """|SMD| per design column before and after each method, then the sample sizes."""
+    methods = [m for m in res.methods]
+    columns = ("Unadjusted", *[METHOD_TITLES[m] for m in methods])
+    thr = res.conventions["balance_threshold"]
+    rows = [
+        Row(
+            label="Standardised mean difference",
+            cells=text_cells(*[""] * len(columns)),
+            heading=True,
+        )
+    ]
+    for name, label in zip(res.design.names, res.design.labels, strict=True):
+        values = [res.balance["before"][name], *[res.balance[m][name] for m in methods]]
+        rows.append(Row(label=label, cells=text_cells(*(_smd(v, thr) for v in values)), indent=1))
+    rows.append(Row(label="Patients", cells=text_cells(*[""] * len(columns)), heading=True))
+    for g in (res.treated, res.reference):
+        cells = [_count(res.samples["unadjusted"][g]["n"])]
+        for m in methods:
+            s = res.samples[m][g]
+            cells.append(
+                Cell(text=f"ESS {s['effective_n']:.1f}") if m == "iptw" else _count(s["n_used"])
+            )
+        rows.append(Row(label=g, cells=tuple(cells), indent=1))
+    notes = [
+        f"Absolute standardised mean differences; * marks |SMD| >= {thr:g}, the conventional "
+        "limit of balance.",
+    ]
+    if "iptw" in methods:
+        notes.append(
+            f"IPTW ({res.estimand}): weights "
+            + res.conventions["iptw_weights"]
+            + "; ESS = effective sample size (sum w)^2 / sum w^2."
+        )
+    if "matching" in methods:
+        notes.append("Matching: " + res.conventions["matching"] + "; matched patients per group.")
+    return Table(
+        key="balance",
+        title="Covariate balance before and after adjustment",
+        columns=columns,
+        rows=tuple(rows),
+        footnotes=tuple(notes),
+        stub="Covariate",
+    )
+
+
+def _smd(v: float, thr: float) -> str:
+    if not fmt.isnum(v):
+        return "NE"
+    return f"{abs(v):.3f}" + ("*" if abs(v) >= thr else "")
+
+
+def _count(n: int) -> Cell:
+    return Cell(text=str(n), count=n)
+
+
+def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: float) -> Table:
+    comps = [c for c in res.comparisons if c.endpoint == endpoint]
+    lms = sorted({m for c in comps for g in c.groups for m in g.landmarks})
+    pct = int(round(100 * conf_level))
+    columns = (
+        "Patients",
+        "Events",
+        f"Median, months ({pct}% CI)",
+        *[f"{m:g}-month survival, % ({pct}% CI)" for m in lms],
+        f"HR ({pct}% CI)",
+        "p value",
+    )
+    rows = []
+    for c in comps:
+        hr = c.hazard_ratio
+        rows.append(
+            Row(
+                label=METHOD_NAMES[c.method],
+                cells=(
+                    *text_cells(*[""] * (3 + len(lms))),
+                    Cell(
+                        text=fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2)
+                    ),
+                    Cell(text=fmt.p_value(c.test["p_value"], p_digits)),
+                ),
+                heading=True,
+            )
+        )
+        for g in c.groups:
+            land = [fmt.estimate_ci(*(100 * v for v in g.landmarks[m])) for m in lms]
+            rows.append(
+                Row(
+                    label=g.group,
+                    cells=(
+                        _count(g.n),
+                        _count(g.n_events),
+                        Cell(text=fmt.estimate_ci(*g.median)),
+                        *text_cells(*land),
+                        *text_cells("", ""),
+                    ),
+                    indent=1,
+                )
+            )
+    notes = [
+        f"Hazard ratio {res.treated} vs {res.reference} (reference) from a Cox model of the "
+        "group alone; p value: crude, log-rank test; IPTW and matched, robust score test "
+        "(weighted log-rank). HR CIs: crude, model-based; IPTW, robust sandwich; matched, "
+        "sandwich clustered on matched sets.",
+        "Weighted Kaplan\u2013Meier estimates (patients with weight 0, trimmed or unmatched, "
+        "left out); patients and events are unweighted counts. NE = not estimable.",
+    ]
+    return Table(
+        key=f"adjusted_{endpoint}",
+        title=f"{label}: crude and propensity-score adjusted comparison",
+        columns=columns,
+        rows=tuple(rows),
+        footnotes=tuple(notes),
+        stub="Method / group",
+    )
+
+
+def adjusted_tables(res, labels: dict[str, str], p_digits: int, conf_level: float) -> dict:
+    out = {"ps_model": ps_model_table(res, p_digits), "balance": balance_table(res)}
+    for ep in res.endpoints:
+        out[f"adjusted_{ep}"] = endpoint_table(res, ep, labels.get(ep, ep), p_digits, conf_level)
+    return out

@@ -1,0 +1,87 @@
+"""The ``[analyses.adjusted]`` block: a propensity-score sensitivity analysis.
+
+The treatment is the group that is not ``[groups].reference``; the propensity score is
+the probability of that group given ``covariates`` (logistic regression). ``methods``
+chooses inverse probability of treatment weighting (``"iptw"``) and/or 1:1 nearest-
+neighbour matching on the logit of the score (``"matching"``). docs/protocol.md documents
+each key.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from retrostudy.protocol.base import Block
+
+
+class AdjustedCovariate(Block):
+    """One propensity-model covariate: a column of the analysis dataset.
+
+    ``kind = "auto"`` reads the column: booleans are binary, numbers continuous, anything
+    else categorical (one indicator per non-reference level).
+    """
+
+    name: str
+    label: str | None = None
+    kind: Literal["auto", "continuous", "categorical", "binary"] = "auto"
+    reference: str | int | float | bool | None = None  # categorical: the reference level
+    scale: float = Field(default=1.0, gt=0)  # continuous: divide by this (days -> months)
+    unit: str | None = None
+
+    @property
+    def text(self) -> str:
+        base = self.label or self.name
+        return f"{base} ({self.unit})" if self.unit else base
+
+
+def _covariate(value: Any) -> Any:
+    return {"name": value} if isinstance(value, str) else value
+
+
+Covariate = Annotated[AdjustedCovariate, BeforeValidator(_covariate)]
+
+
+class AdjustedAnalysis(Block):
+    """Propensity score, balance, and per-endpoint weighted / matched survival comparisons."""
+
+    covariates: list[Covariate] = Field(min_length=1)
+    methods: list[Literal["iptw", "matching"]] = Field(
+        default_factory=lambda: ["iptw", "matching"], min_length=1
+    )
+    estimand: Literal["ATE", "ATT"] = "ATE"
+    stabilized: bool = True
+    # Weights of patients whose score lies outside [low, high] are set to 0 (IPTW only).
+    trim: tuple[float, float] | None = None
+    caliper: float | None = Field(default=0.2, gt=0)  # SDs of the logit PS; None = no caliper
+    replace: bool = False
+    order: Literal["largest", "smallest", "random", "data"] = "largest"
+    threshold: float = Field(default=0.1, gt=0)  # |SMD| below this counts as balanced
+    min_ess_fraction: float = Field(default=0.5, gt=0, le=1)  # warn when ESS/n falls below
+    endpoints: list[str] | None = None  # default: every [[analyses.survival]] endpoint
+    missing: Literal["error", "indicator", "complete_case"] = "error"
+    firth: bool | None = None  # None: Firth's penalised fit only when ML shows separation
+    seed: int = 0  # matching order "random" only
+
+    @field_validator("trim")
+    @classmethod
+    def _trim(cls, value):
+        if value is not None and not (0 <= value[0] < value[1] <= 1):
+            raise ValueError(
+                f"trim = [{value[0]:g}, {value[1]:g}] must be two propensity-score bounds with "
+                "0 <= low < high <= 1, e.g. [0.05, 0.95]"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> AdjustedAnalysis:
+        names = [c.name for c in self.covariates]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"covariates lists {dup} more than once")
+        if "group" in names:
+            raise ValueError("'group' is the treatment, not a covariate of its own propensity")
+        if len(set(self.methods)) != len(self.methods):
+            raise ValueError(f"methods {self.methods} repeats a method")
+        return self

@@ -1,0 +1,155 @@
+"""The report's "Adjusted comparison (sensitivity analysis)" section and its figures.
+
+The figures are supplementary (Fig. S1, S2, ...) so the main figures keep their numbers.
+The method paragraph is written from the protocol and the result's conventions; the
+weaknesses the analysis found (``AdjustedResult.warnings``) are printed in the section,
+next to the numbers they qualify.
+"""
+
+from __future__ import annotations
+
+from retrostudy.analysis import fmt
+from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+
+
+def adjusted_figures(ctx) -> dict:
+    """Love plot, PS overlap and one weighted-KM figure per endpoint (keys figureS<i>_...)."""
+    res = ctx.analyses.adjusted
+    if res is None:
+        return {}
+    from retrostudy.report.figures.adjusted_km import draw_adjusted_km
+    from retrostudy.report.figures.balance import draw_love, draw_overlap
+    from retrostudy.report.suppression import mask_count
+
+    rep = ctx.protocol.report
+    supp = rep.suppression
+    labels = {s.endpoint: s.text for s in ctx.protocol.analyses.survival}
+    from retrostudy.report.figures.base import PALETTE
+
+    colors = {g: c for g, c in zip(ctx.analyses.groups, PALETTE, strict=False)}
+    figs = [draw_love(res, number="S1"), draw_overlap(res, number="S2", colors=colors)]
+    for i, ep in enumerate(res.endpoints):
+        figs.append(
+            draw_adjusted_km(
+                res,
+                ep,
+                labels.get(ep, ep),
+                rep.km,
+                number=f"S{3 + i}",
+                p_digits=rep.p_digits,
+                mask=lambda n: mask_count(n, supp.threshold, supp.mask),
+                colors=colors,
+            )
+        )
+    return {f.key: f for f in figs}
+
+
+def _covariate_text(res) -> str:
+    labels = res.labels_of
+    return ", ".join(labels[c] for c in dict.fromkeys(res.design.covariate))
+
+
+def method_paragraphs(ctx) -> list[Paragraph]:
+    res = ctx.analyses.adjusted
+    block = ctx.protocol.analyses.adjusted
+    conv = res.conventions
+    f = res.ps_fit
+    text = [
+        "Because the groups were not randomised and differed at baseline, the comparison was "
+        "repeated as a sensitivity analysis with propensity scores. The propensity score, the "
+        f"probability of belonging to {res.treated} rather than {res.reference}, was estimated "
+        f"by logistic regression on {_covariate_text(res)} ("
+        + ("Firth's penalised likelihood" if f["method"] == "firth" else "maximum likelihood")
+        + f"; n = {f['n']}, {f['terms']} model terms).",
+    ]
+    est = (
+        "average treatment effect (ATE)"
+        if res.estimand == "ATE"
+        else ("average treatment effect in the treated (ATT)")
+    )
+    if "iptw" in res.methods:
+        trim = (
+            f" Patients with a score outside [{block.trim[0]:g}, {block.trim[1]:g}] were "
+            "given weight 0."
+            if block.trim
+            else ""
+        )
+        text.append(
+            f"Inverse probability of treatment weighting targeted the {est}; weights "
+            f"{conv['iptw_weights']}.{trim}"
+        )
+    if "matching" in res.methods:
+        text.append(
+            f"Matching: {conv['matching']}"
+            + (
+                f" (caliper width {conv['caliper_width']:.3f} on the logit scale)"
+                if "caliper_width" in conv and fmt.isnum(conv["caliper_width"])
+                else ""
+            )
+            + "; it estimates the effect in the matched treated patients."
+        )
+    text.append(
+        "Balance was judged by absolute standardised mean differences (SMD), with "
+        f"|SMD| < {block.threshold:g} taken as balanced. Weighted Kaplan\u2013Meier curves "
+        "(robust infinitesimal-jackknife CIs for non-integer weights) and Cox hazard ratios of "
+        "the group alone were estimated with robust sandwich variances (IPTW) or variances "
+        "clustered on matched sets (matching); groups were compared with the robust score "
+        "test, a weighted log-rank test. The crude estimates are shown alongside. All "
+        f"computations: retrostudy (profile '{ctx.analyses.conventions.profile}'), following "
+        "the conventions of R's glm, MatchIt (nearest neighbour, caliper on the logit) and "
+        "survival::coxph(weights, robust = TRUE)."
+    )
+    text.append(
+        "Propensity scores adjust only for the covariates listed; with a small cohort the "
+        "adjusted estimates are imprecise and are a check on the direction and rough size of "
+        "the crude result, not a causal estimate."
+    )
+    return [Paragraph(t) for t in text]
+
+
+def _fig(figs, rendered, key):
+    if key not in figs:
+        return []
+    return [FigureItem(figs[key], rendered[key]["svg"], rendered[key]["png"])]
+
+
+def _summary(ctx, ep) -> list[Paragraph]:
+    res = ctx.analyses.adjusted
+    parts = []
+    for c in (x for x in res.comparisons if x.endpoint == ep):
+        hr = c.hazard_ratio
+        parts.append(
+            f"{ {'crude': 'crude', 'iptw': 'IPTW', 'matching': 'matched'}[c.method] } HR "
+            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)} "
+            f"(p = {fmt.p_value(c.test['p_value'], ctx.protocol.report.p_digits)})"
+        )
+    if not parts:
+        return []
+    label = next((s.text for s in ctx.protocol.analyses.survival if s.endpoint == ep), ep)
+    return [
+        Paragraph(
+            f"{label}: hazard ratio {res.treated} vs {res.reference}, " + "; ".join(parts) + "."
+        )
+    ]
+
+
+def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
+    res = ctx.analyses.adjusted
+    if res is None:
+        return []
+    items = [*method_paragraphs(ctx)]
+    items += [TableItem(tables[k]) for k in ("ps_model", "balance") if k in tables]
+    for suffix in ("_love", "_ps_overlap"):
+        items += [i for k in sorted(figs) if k.endswith(suffix) for i in _fig(figs, rendered, k)]
+    for ep in res.endpoints:
+        items += _summary(ctx, ep)
+        if f"adjusted_{ep}" in tables:
+            items.append(TableItem(tables[f"adjusted_{ep}"]))
+        items += [
+            i
+            for k in sorted(figs)
+            if k.endswith(f"_km_adjusted_{ep}")
+            for i in _fig(figs, rendered, k)
+        ]
+    items += [Paragraph(w, "warning") for w in res.warnings]
+    return [Section("Adjusted comparison (sensitivity analysis)", tuple(items), anchor="adjusted")]
