@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import adjusted_stats as st
+from retrostudy.analysis._stats import explained
 from retrostudy.analysis.adjusted_design import KEY, Design, arms, design_matrix
 from retrostudy.analysis.adjusted_survival import Comparison, compare
 from retrostudy.errors import Problem, ProtocolError
@@ -182,7 +183,8 @@ def run_adjusted(
     d = data[data["group"].astype(str).isin(names)].reset_index(drop=True)
     design = design_matrix(block, d, names[0], var_labels, level_labels)
     d = d.iloc[design.rows].reset_index(drop=True)
-    ps = st.propensity(design.X, design.treated, design.names, block.firth)
+    with explained("adjusted comparison: propensity model", f"{KEY}.covariates"):
+        ps = st.propensity(design.X, design.treated, design.names, block.firth)
     weights, samples, cluster = {}, {"unadjusted": _group_samples(design, None, names)}, None
     balance = {
         "before": dict(

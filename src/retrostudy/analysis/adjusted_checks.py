@@ -40,7 +40,7 @@ def conventions_of(block, conv, extra: dict) -> dict:
         "matching": f"1:1 nearest neighbour on the logit of the PS, order {block.order}, "
         + ("with" if block.replace else "without")
         + " replacement, caliper "
-        + (f"{block.caliper:g} SD of the logit" if block.caliper is not None else "none"),
+        + (f"{block.caliper:g} SD of the logit" if block.caliper else "none"),
         "caliper": block.caliper,
         "replace": block.replace,
         "seed": block.seed,

@@ -65,6 +65,9 @@ def _kind(spec, series: pd.Series) -> str:
         return spec.kind
     if pd.api.types.is_bool_dtype(series):
         return "binary"
+    obs = series.dropna()
+    if len(obs) and obs.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+        return "binary"  # a yes/no column with missing values (object dtype)
     if pd.api.types.is_numeric_dtype(series):
         return "continuous"
     return "categorical"

@@ -1,7 +1,7 @@
 """The one place the adjusted comparison calls :mod:`retrostudy.stats`.
 
-Propensity score, weights, matching and balance come from
-:mod:`retrostudy.stats.propensity`; weighted Kaplan–Meier and Cox from the survival
+Propensity score, weights, matching and balance (retrostudy.stats.propensity, .matching,
+.balance); weighted Kaplan–Meier and Cox from the survival
 functions. A change in a stats signature is absorbed here.
 """
 
@@ -16,7 +16,7 @@ from retrostudy.analysis._stats import Conventions, as_float
 
 
 def propensity(X, treated, names, firth):
-    from retrostudy.stats.propensity import propensity_score
+    from retrostudy.stats import propensity_score
 
     return propensity_score(
         np.asarray(X, float), np.asarray(treated, bool), names=list(names), firth=firth
@@ -24,7 +24,7 @@ def propensity(X, treated, names, firth):
 
 
 def iptw(ps, treated, block):
-    from retrostudy.stats.propensity import ps_weights
+    from retrostudy.stats import ps_weights
 
     return ps_weights(
         np.asarray(ps, float),
@@ -36,12 +36,12 @@ def iptw(ps, treated, block):
 
 
 def matching(logit, treated, block):
-    from retrostudy.stats.propensity import match_nearest
+    from retrostudy.stats import match_nearest
 
     return match_nearest(
         np.asarray(logit, float),
         np.asarray(treated, bool),
-        caliper=block.caliper,
+        caliper=block.caliper or None,  # 0 = no caliper
         replace=block.replace,
         order=block.order,
         seed=block.seed,
@@ -49,7 +49,7 @@ def matching(logit, treated, block):
 
 
 def balance(design, weights, block):
-    from retrostudy.stats.propensity import balance_table
+    from retrostudy.stats import balance_table
 
     return balance_table(
         design.X,

@@ -54,7 +54,7 @@ class AdjustedAnalysis(Block):
     stabilized: bool = True
     # Weights of patients whose score lies outside [low, high] are set to 0 (IPTW only).
     trim: tuple[float, float] | None = None
-    caliper: float | None = Field(default=0.2, gt=0)  # SDs of the logit PS; None = no caliper
+    caliper: float = Field(default=0.2, ge=0)  # SDs of the logit PS; 0 = no caliper
     replace: bool = False
     order: Literal["largest", "smallest", "random", "data"] = "largest"
     threshold: float = Field(default=0.1, gt=0)  # |SMD| below this counts as balanced

@@ -1,0 +1,112 @@
+"""[analyses.adjusted]: protocol and data errors name the key, column, patients and a fix;
+the coding options (missing values, scale, reference) do what docs/protocol.md says."""
+
+import numpy as np
+import pytest
+from adjusted_helpers import COVARIATES, dataset, protocol_with, run
+
+from retrostudy.analysis import run_analyses
+from retrostudy.errors import DataError, ProtocolError
+
+
+def test_unknown_covariate():
+    with pytest.raises(ProtocolError, match=r"no column 'agee'") as err:
+        run(covariates=["agee"])
+    assert "analyses.adjusted.covariates[0]" in str(err.value)
+
+
+def test_more_than_two_groups():
+    d = dataset()
+    d.loc[:4, "group"] = "Other"
+    with pytest.raises(ProtocolError, match=r"exactly two groups.*has 3"):
+        run_analyses(protocol_with(), d)
+
+
+@pytest.mark.parametrize("trim", [[0.9, 0.1], [-0.1, 0.9], [0.1, 1.5]])
+def test_bad_trim(trim):
+    with pytest.raises(ProtocolError, match=r"analyses\.adjusted\.trim.*0 <= low < high <= 1"):
+        protocol_with(trim=trim)
+
+
+def test_unknown_key_and_duplicates():
+    with pytest.raises(ProtocolError, match=r"unknown key 'calliper'"):
+        protocol_with(calliper=0.1)
+    with pytest.raises(ProtocolError, match=r"covariates lists \['age'\] more than once"):
+        protocol_with(covariates=["age", "age"])
+    with pytest.raises(ProtocolError, match=r"'group' is the treatment"):
+        protocol_with(covariates=["group"])
+    with pytest.raises(ProtocolError, match=r"analyses\.adjusted\.methods"):
+        protocol_with(methods=["iptw", "stratification"])
+
+
+def test_unknown_endpoint():
+    with pytest.raises(ProtocolError, match=r"endpoint\(s\) 'os' .*no \[\[analyses.survival\]\]"):
+        run(endpoints=["os"])
+
+
+def test_missing_value_is_an_error_naming_the_patient():
+    with pytest.raises(DataError, match=r"'de_novo' .* missing for 1 patient\(s\): P007") as err:
+        run(missing="error")
+    assert 'missing = "complete_case"' in str(err.value)
+
+
+def test_complete_case_counts():
+    res = run(missing="complete_case").adjusted
+    assert res.design.X.shape[0] == 41
+    assert sum(res.design.excluded.values()) == 1
+    assert res.to_json()["missing"]["counts"] == {"de_novo": 1}
+
+
+def test_missing_indicator_keeps_everyone():
+    res = run(missing="indicator").adjusted
+    d = res.design
+    assert d.X.shape[0] == 42
+    assert d.names[-2:] == ("de_novo", "de_novo:missing")
+    miss = d.X[:, d.names.index("de_novo:missing")]
+    assert miss.sum() == 1 and d.X[miss == 1, d.names.index("de_novo")][0] == 0.0
+
+
+def test_constant_and_bad_reference():
+    d = dataset()
+    d["sex"] = "female"
+    with pytest.raises(ProtocolError, match=r"'sex' has one value \(female\)"):
+        run_analyses(protocol_with(covariates=["age", "sex"]), d)
+    with pytest.raises(ProtocolError, match=r"reference 'unknown' is not a value of 'hr_status'"):
+        run(covariates=[{"name": "hr_status", "reference": "unknown"}])
+
+
+def test_binary_kind_rejects_other_values():
+    with pytest.raises(DataError, match=r"'ecog' is binary but holds 2"):
+        run(covariates=[{"name": "ecog", "kind": "binary"}])
+
+
+def test_categorical_coding_reference_and_scale():
+    res = run(
+        covariates=[
+            {"name": "ecog", "kind": "categorical", "reference": 1},
+            {"name": "age", "scale": 10},
+        ],
+        missing="error",
+    ).adjusted
+    d = dataset()
+    assert res.design.names == ("ecog=0", "ecog=2", "age")
+    np.testing.assert_array_equal(res.design.X[:, 0], (d["ecog"] == 0).astype(float))
+    np.testing.assert_array_equal(res.design.X[:, 2], d["age"] / 10)
+    assert res.design.references == {"ecog": "1"}
+
+
+def test_separation_is_flagged_and_firth_used():
+    """ECOG and visceral together separate the groups of seed_like.csv (R: SEs in the
+    thousands); the result says so instead of printing meaningless odds ratios."""
+    res = run(covariates=[*COVARIATES, "visceral"]).adjusted
+    assert res.flags["separation"] is True
+    assert res.ps_fit["method"] == "firth" and res.flags["firth"] is True
+    assert any("separation" in w and "Firth" in w for w in res.warnings)
+
+
+def test_small_sample_warnings_on_the_test_study():
+    res = run().adjusted
+    assert res.flags["patients_per_term"] == pytest.approx(17 / 5) or res.flags[
+        "patients_per_term"
+    ] == pytest.approx(18 / 5)
+    assert any("per term" in w for w in res.warnings)
