@@ -12,8 +12,15 @@ import pandas as pd
 import pytest
 from adjusted_helpers import dataset, run
 
-from retrostudy.stats import cox_ph, kaplan_meier, logrank_test
-from retrostudy.stats import balance_table, match_nearest, propensity_score, ps_weights
+from retrostudy.stats import (
+    balance_table,
+    cox_ph,
+    kaplan_meier,
+    logrank_test,
+    match_nearest,
+    propensity_score,
+    ps_weights,
+)
 
 TREATED, REFERENCE = "Tmab/Pmab", "Tmab"
 NAMES = ["age", "ecog", "hr_status=positive", "prior_regimens", "de_novo"]
