@@ -36,15 +36,15 @@ def _ids(res):
 
 def test_propensity_score(res):
     assert list(_ids(res)) == R["patient_id"]
-    np.testing.assert_allclose(res.ps, R["ps"], rtol=1e-7)
+    np.testing.assert_allclose(res.ps, R["ps"], rtol=1e-9)
     r_coef = list(R["ps_coef"].values())
     r_se = list(R["ps_se"].values())
-    np.testing.assert_allclose([t["coef"] for t in res.ps_model], r_coef, rtol=1e-7)
-    np.testing.assert_allclose([t["std_err"] for t in res.ps_model], r_se, rtol=1e-6)
+    np.testing.assert_allclose([t["coef"] for t in res.ps_model], r_coef, rtol=1e-9)
+    np.testing.assert_allclose([t["std_err"] for t in res.ps_model], r_se, rtol=1e-9)
 
 
 def test_iptw(res):
-    np.testing.assert_allclose(res.weights["iptw"], R["iptw_weights"], rtol=1e-7)
+    np.testing.assert_allclose(res.weights["iptw"], R["iptw_weights"], rtol=1e-9)
     c = res.comparison("pfs", "iptw")
     hr = c.hazard_ratio
     got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])
@@ -61,27 +61,50 @@ def test_crude(res):
     )
 
 
-@pytest.mark.parametrize("method", ["iptw", "matching"])
-def test_weighted_km(res, method):
-    """R's weighted survfit defaults to the conf.type "log" of the test protocol's profile."""
-    c = res.comparison("pfs", method)
+@pytest.fixture(scope="module")
+def res05():
+    return run(caliper=0.5).adjusted
+
+
+def _km(c, r):
     for g in c.groups:
-        r = R[method]["km"][ARM[g.group]]
-        assert g.median == pytest.approx([_nan(v) for v in r["median"]], rel=1e-7, nan_ok=True)
+        rg = r["km"][ARM[g.group]]
+        assert g.median == pytest.approx([_nan(v) for v in rg["median"]], rel=1e-7, nan_ok=True)
         for i, month in enumerate((6.0, 12.0)):
             assert g.landmarks[month] == pytest.approx(
-                (r["surv"][i], r["lower"][i], r["upper"][i]), rel=1e-6
+                (rg["surv"][i], rg["lower"][i], rg["upper"][i]), rel=1e-6
             )
 
 
-def test_matching(res):
-    ids = _ids(res)
-    matched = ids[res.weights["matching"] > 0]
-    assert sorted(matched) == sorted(R["matched"])
-    assert res.conventions["caliper_width"] == pytest.approx(R["caliper_width"], rel=1e-7)
-    c = res.comparison("pfs", "matching")
+def test_iptw_weighted_km(res):
+    """R's weighted survfit with conf.type "log", the test protocol's profile."""
+    _km(res.comparison("pfs", "iptw"), R["iptw"])
+
+
+def _matched_ids(res):
+    return sorted(_ids(res)[res.weights["matching"] > 0])
+
+
+def test_matching(res05):
+    r = R["matching"]
+    assert _matched_ids(res05) == r["matched"]
+    assert res05.conventions["caliper_width"] == pytest.approx(r["caliper_width"], rel=1e-7)
+    c = res05.comparison("pfs", "matching")
     hr = c.hazard_ratio
     got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])
-    want = tuple(R["matching"][k] for k in ("hr", "lower", "upper", "p"))
-    assert got == pytest.approx(want, rel=1e-6)
-    assert c.test["p_value"] == pytest.approx(R["matching"]["robust_score_p"], rel=1e-6)
+    assert got == pytest.approx(tuple(r[k] for k in ("hr", "lower", "upper", "p")), rel=1e-6)
+    assert c.test["p_value"] == pytest.approx(r["robust_score_p"], rel=1e-6)
+    _km(c, r)
+
+
+def test_matching_monotone_at_the_default_caliper(res):
+    """With a 0.2-SD caliper the 6 matched pairs give a monotone Cox likelihood: R warns the
+    coefficient may be infinite (HR ~ 5e9); we print NE and say why."""
+    r = R["matching_02"]
+    assert r["monotone"] is True
+    assert _matched_ids(res) == r["matched"]
+    c = res.comparison("pfs", "matching")
+    assert c.hazard_ratio["monotone"] and np.isnan(c.hazard_ratio["hazard_ratio"])
+    assert c.test["p_value"] == pytest.approx(r["robust_score_p"], rel=1e-6)
+    assert "pfs:matching" in res.flags["monotone"]
+    assert any("monotone" in w and "matching" in w for w in res.warnings)
