@@ -248,3 +248,31 @@ def test_cause_specific_errors(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         cause_specific_cox(args.pop("time"), args.pop("status"), args.pop("X"), **args)
+
+
+def test_integer_weights_equal_duplicated_rows():
+    """With Breslow ties a case weight of 2 is two copies of the row (not so with Efron, whose
+    tie correction sees a duplicated row as an extra tied death: as in R)."""
+    time, event, trt, sub, _ = _toy(12, n=120)
+    w = np.tile([1.0, 2.0], 60)
+    rep = np.repeat(np.arange(120), w.astype(int))
+    res = interaction_test(time, event, trt, sub, weights=w, ties="breslow")
+    dup = interaction_test(time[rep], event[rep], trt[rep], sub[rep], ties="breslow")
+    assert res.statistic == pytest.approx(dup.statistic, rel=1e-9)
+    rows = subgroup_hazard_ratios(time, event, trt, sub, weights=w, ties="breslow")
+    rows_dup = subgroup_hazard_ratios(time[rep], event[rep], trt[rep], sub[rep],
+                                      ties="breslow")
+    for a, b in zip(rows, rows_dup, strict=True):
+        assert a.hazard_ratio == pytest.approx(b.hazard_ratio, rel=1e-9)
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    (dict(ties="exactly"), r"ties must be one of \('efron', 'breslow', 'exact'\), got 'exactly'"),
+    (dict(conf_level=95), r"conf_level must be between 0 and 1, got 95"),
+    (dict(weights=[1, 1, 0, 1, 1, 1]), r"weights must be finite and > 0; position 2 is 0.0"),
+    (dict(strata=[1, 1, None, 2, 2, 2]), r"strata has missing \(None\) values"),
+])
+def test_subgroup_option_errors(kwargs, match):
+    pos = ([1, 2, 3, 4, 5, 6], [1, 1, 0, 1, 0, 1], [0, 1, 0, 1, 0, 1], list("ababab"))
+    with pytest.raises(ValueError, match=match):
+        subgroup_hazard_ratios(*pos, **kwargs)

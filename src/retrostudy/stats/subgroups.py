@@ -21,7 +21,7 @@ from scipy import stats as sps
 
 from retrostudy.stats import _checks
 from retrostudy.stats._cox_design import build_design, label
-from retrostudy.stats.cox import cox_ph
+from retrostudy.stats.cox import TIES, cox_ph
 
 __all__ = ["InteractionTest", "SubgroupHR", "interaction_test", "subgroup_hazard_ratios"]
 
@@ -120,6 +120,19 @@ def _sub_levels(values: np.ndarray, given, name: str) -> list:
     return lv
 
 
+def _extra_columns(data, strata, weights) -> dict:
+    """Checked strata and weights columns added to ``data``; the cox_ph keywords naming them."""
+    n = data[_TIME].shape[0]
+    extra = {}
+    if strata is not None:
+        extra["strata"] = "strata (subgroups)"
+        data[extra["strata"]] = _checks.check_labels("strata", strata, n)
+    if weights is not None:
+        extra["weights"] = "weights (subgroups)"
+        data[extra["weights"]] = _checks.check_weights(weights, n)
+    return extra
+
+
 def _aliased(x_main: np.ndarray, inter: np.ndarray, w) -> list[bool]:
     """Interaction columns that are linear combinations of the main effects and the earlier
     interaction columns (R's NA coefficients), by residual variance of the centred columns."""
@@ -207,13 +220,7 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
     levels = dict(levels or {})
     levels[subgroup_name] = _sub_levels(data[subgroup_name], levels.get(subgroup_name),
                                         subgroup_name)
-    extra = {}
-    if strata is not None:
-        extra["strata"] = "strata (subgroups)"
-        data[extra["strata"]] = np.asarray(strata)
-    if weights is not None:
-        extra["weights"] = "weights (subgroups)"
-        data[extra["weights"]] = np.asarray(weights)
+    extra = _extra_columns(data, strata, weights)
     main = [treatment_name, subgroup_name, *dict(covariates or {})]
     design = build_design(data, main, {k: v for k, v in levels.items() if k in main}, n)
     tcols = [j for j, v in enumerate(design.variables) if v == treatment_name]
@@ -225,7 +232,7 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
             inames.append(f"{label(treatment_name, design.levels[j])}:"
                           f"{label(subgroup_name, design.levels[k])}")
     inter = np.column_stack(inter)
-    w = None if weights is None else _checks.check_weights(weights, n)
+    w = None if weights is None else data[extra["weights"]]
     flags = _aliased(design.x, inter, w)
     kept = [nm for nm, f in zip(inames, flags, strict=True) if not f]
     for nm, f in zip(inames, flags, strict=True):
@@ -296,19 +303,21 @@ def _ne_reason(arms, tvals, evals, name):
 
 
 def subgroup_hazard_ratios(time, event, treatment, subgroup, *, covariates=None,
-                           ties="efron", strata=None, conf_level=0.95, levels=None,
-                           treatment_name="treatment", subgroup_name="subgroup"
+                           ties="efron", strata=None, weights=None, conf_level=0.95,
+                           levels=None, treatment_name="treatment", subgroup_name="subgroup"
                            ) -> tuple[SubgroupHR, ...]:
     """Treatment hazard ratio from a Cox model within each subgroup level (forest-plot rows).
 
     Same arguments as :func:`interaction_test`; ``conf_level`` is that of the Wald CI.
     Covariates constant within a level are left out of that level's model (R gives them an
     NA coefficient) and listed in ``dropped``. A level where an arm has no patients or no
-    events, or whose fit is monotone, gets a NE row with the reason in ``warning``.
-    R: ``coxph(Surv(time, event) ~ trt + covariates, subset = sub == level)``.
+    events, whose fit is monotone or did not converge, gets a NE row with the reason in
+    ``warning``. R: ``coxph(Surv(time, event) ~ trt + covariates, subset = sub == level)``.
     """
-    names = (treatment_name, subgroup_name)
-    data = _inputs(time, event, treatment, subgroup, covariates, names)
+    if ties not in TIES:
+        raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
+    conf_level = _checks.check_conf_level(conf_level)
+    data = _inputs(time, event, treatment, subgroup, covariates, (treatment_name, subgroup_name))
     levels = dict(levels or {})
     sub_lv = _sub_levels(data[subgroup_name], levels.get(subgroup_name), subgroup_name)
     arms = _arms(data[treatment_name], levels, treatment_name)
@@ -316,45 +325,48 @@ def subgroup_hazard_ratios(time, event, treatment, subgroup, *, covariates=None,
         raise ValueError(f"treatment {treatment_name!r} has a single level ({arms[0]!r})")
     terms = ([label(treatment_name, a) for a in arms[1:]] if arms is not None
              else [treatment_name])
-    if strata is not None:
-        data["strata (subgroups)"] = _checks.check_labels("strata", strata,
-                                                          data[_TIME].shape[0])
-    covs = list(dict(covariates or {}))
-    rows_out = []
-    for lv in sub_lv:
-        rows = data[subgroup_name] == lv
-        sub = {k: v[rows] for k, v in data.items()}
-        tv, ev = sub[treatment_name], sub[_EVENT]
-        counts = (tuple(int((tv == a).sum()) for a in arms) if arms is not None else ())
-        events = (tuple(int(ev[tv == a].sum()) for a in arms) if arms is not None else ())
-        base = dict(level=lv, n=int(rows.sum()), n_events=int(ev.sum()),
-                    arms=tuple(arms or ()), n_by_arm=counts, events_by_arm=events,
-                    conf_level=float(conf_level))
-        kept, dropped, cov_lv = _level_covariates(data, rows, covs, levels)
-        reason = _ne_reason(arms, tv, ev, treatment_name)
-        fit, notes = None, []
-        if reason is None:
-            lvmap = dict(cov_lv)
-            if arms is not None:
-                lvmap[treatment_name] = arms
-            try:
-                fit, notes = _fit(sub, [treatment_name, *kept], lvmap, ties=ties,
-                                  conf_level=conf_level,
-                                  strata=None if strata is None else "strata (subgroups)")
-            except ValueError as exc:
-                reason = str(exc)
-        if fit is not None and (fit.monotone or not fit.converged):
-            reason = "; ".join(notes)
-        for i, term in enumerate(terms):
-            c = None if reason is not None else fit.coefficients[i]
-            nan = float("nan")
-            rows_out.append(SubgroupHR(
-                **base, term=term, coef=nan if c is None else c.coef,
-                std_err=nan if c is None else c.std_err,
-                hazard_ratio=nan if c is None else c.hazard_ratio,
-                conf_low=nan if c is None else c.conf_low,
-                conf_high=nan if c is None else c.conf_high,
-                p_value=nan if c is None else c.p_value, estimable=c is not None,
-                warning=None if reason is None else f"{subgroup_name}={lv}: {reason}",
-                dropped=tuple(dropped)))
-    return tuple(rows_out)
+    spec = dict(extra=_extra_columns(data, strata, weights), ties=ties, conf_level=conf_level,
+                arms=arms, levels=levels, names=(treatment_name, subgroup_name),
+                covariates=list(dict(covariates or {})))
+    return tuple(row for lv in sub_lv for row in _level_rows(data, lv, terms, spec))
+
+
+def _level_rows(data, lv, terms, spec) -> list[SubgroupHR]:
+    """The rows (one per treatment column) of one subgroup level."""
+    tname, sname = spec["names"]
+    arms = spec["arms"]
+    rows = data[sname] == lv
+    sub = {k: v[rows] for k, v in data.items()}
+    tv, ev = sub[tname], sub[_EVENT]
+    base = dict(level=lv, n=int(rows.sum()), n_events=int(ev.sum()), arms=tuple(arms or ()),
+                n_by_arm=tuple(int((tv == a).sum()) for a in arms or ()),
+                events_by_arm=tuple(int(ev[tv == a].sum()) for a in arms or ()),
+                conf_level=spec["conf_level"])
+    kept, dropped, lvmap = _level_covariates(data, rows, spec["covariates"], spec["levels"])
+    reason = _ne_reason(arms, tv, ev, tname)
+    fit = None
+    if reason is None:
+        if arms is not None:
+            lvmap[tname] = arms
+        try:
+            fit, notes = _fit(sub, [tname, *kept], lvmap, ties=spec["ties"],
+                              conf_level=spec["conf_level"], **spec["extra"])
+        except ValueError as exc:  # e.g. collinear covariates within this level
+            reason = str(exc)
+        else:
+            if fit.monotone or not fit.converged:
+                reason = "; ".join(notes)
+    nan = float("nan")
+    out = []
+    for i, term in enumerate(terms):
+        c = None if reason is not None else fit.coefficients[i]
+        out.append(SubgroupHR(
+            **base, term=term, coef=nan if c is None else c.coef,
+            std_err=nan if c is None else c.std_err,
+            hazard_ratio=nan if c is None else c.hazard_ratio,
+            conf_low=nan if c is None else c.conf_low,
+            conf_high=nan if c is None else c.conf_high,
+            p_value=nan if c is None else c.p_value, estimable=c is not None,
+            warning=None if reason is None else f"{sname}={lv}: {reason}",
+            dropped=tuple(dropped)))
+    return out
