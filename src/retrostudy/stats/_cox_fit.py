@@ -179,7 +179,7 @@ def _blocks(sd: Sorted):
     """Row blocks of about ``_CHUNK`` rows cut at tie-group starts: (rows, groups, deaths)."""
     n, ngroups = sd.x.shape[0], sd.starts.size
     gcut = np.unique(np.searchsorted(sd.starts, np.arange(0, n, _CHUNK)))
-    gcut = np.append(gcut, ngroups)
+    gcut = np.append(gcut[gcut < ngroups], ngroups)  # a last group may span a block start
     rcut = np.append(sd.starts[gcut[:-1]], n)
     dcut = np.searchsorted(sd.dead, rcut)
     return zip(zip(rcut[:-1], rcut[1:], strict=True), zip(gcut[:-1], gcut[1:], strict=True),
