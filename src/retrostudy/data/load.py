@@ -124,6 +124,10 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     if backend is None:
         database = data_block.database and str((base_dir / data_block.database).resolve())
         backend = duckdb_backend(database)
+    if data_block.format == "omop":  # an OMOP CDM: mapped by retrostudy.data.omop
+        from retrostudy.data.omop.load import check_omop
+
+        return check_omop(data_block, base_dir, backend)
     con = backend.con
     vocabulary = load_vocabulary(
         DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)

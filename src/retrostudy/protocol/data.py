@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from retrostudy.protocol.base import Block
+from retrostudy.protocol.omop import OmopBlock
 
 TableName = Literal[
     "patients",
@@ -42,6 +43,9 @@ DEFAULT_POLICY: dict[str, Policy] = {
     "before_birth": "error",
     "after_death": "error",
     "end_before_start": "error",
+    # OMOP input only: a "VOCAB:code" concept reference the concept table does not hold
+    # (reported; the reference is left out of its concept set unless the policy is error).
+    "unresolved_concept": "quarantine",
 }
 
 
@@ -80,8 +84,13 @@ class DrugSpelling(Block):
 class DataBlock(Block):
     """Where the records are and how to read them."""
 
+    format: Literal["records", "omop"] = "records"
+    """``records``: canonical tables (this block's keys); ``omop``: an OMOP CDM v5.4
+    database mapped to them (``[data.omop]``, docs/data-model.md "OMOP CDM input")."""
     path: str = "data"
-    """A folder, an ``.xlsx`` workbook or a DuckDB database file, relative to the protocol."""
+    """A folder, an ``.xlsx`` workbook or a DuckDB database file, relative to the protocol.
+    With ``format = "omop"``: a DuckDB file or a folder of per-table Parquet/CSV files."""
+    omop: OmopBlock = Field(default_factory=lambda: OmopBlock())
     engine: Literal["duckdb"] = "duckdb"
     database: str | None = None
     """Write the loaded tables into this DuckDB file instead of memory."""

@@ -193,8 +193,8 @@ ECOG: tuple[Concept, ...] = (
     Concept("LOINC:89247-1", "ecog", "V", "ECOG Performance Status score; value_as_number"),
 )
 RESPONSES: tuple[Concept, ...] = (
-    # measurement concept -> assessment method ("" = not stated)
-    Concept(2_000_000_001, "", "L", "RECIST 1.1 time-point overall response"),
+    # measurement concept -> assessment method ("none" = not stated: canonical method null)
+    Concept(2_000_000_001, "none", "L", "RECIST 1.1 time-point overall response"),
     Concept(2_000_000_002, "CT", "L", "RECIST 1.1 overall response, CT"),
     Concept(2_000_000_003, "MRI", "L", "RECIST 1.1 overall response, MRI"),
     Concept(2_000_000_004, "PET", "L", "RECIST 1.1 overall response, PET"),

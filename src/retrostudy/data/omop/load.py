@@ -1,0 +1,251 @@
+"""Load an OMOP CDM v5.4 database as the canonical tables, accounting for every row.
+
+:func:`check_omop` opens the CDM (:mod:`.source`), resolves the concept sets
+(:mod:`.resolve`), builds every canonical table as an Ibis expression on the caller's
+backend (:mod:`.mapping`) and materialises it there under its canonical name, so
+:class:`~retrostudy.data.store.Store` reads it unchanged on DuckDB or Spark. Per OMOP table:
+rows read = mapped + not relevant (concept in no set) + rejected (a problem: unknown person,
+missing date, end before start, unknown value concept, ...); checked here. Rejected rows are
+in the ``rejects`` table and, up to ``MAX_EXAMPLES`` per class, in ``problems``; the
+``[data] policy`` decides which classes stop loading (:func:`load_omop` raises then).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import ibis
+import pandas as pd
+from ibis import _
+
+from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
+from retrostudy.data.omop import mapping as m
+from retrostudy.data.omop.resolve import resolve
+from retrostudy.data.omop.source import ATTACHED, OmopTable, attached, open_cdm, table_names
+from retrostudy.data.schema import TABLES
+from retrostudy.data.store import Store, ibis_schema
+from retrostudy.errors import DataError, Problem
+from retrostudy.protocol.data import DataBlock
+
+HINTS = {**_HINTS,
+         "unknown_patient": "add the person to person, or fix person_id",
+         "invalid_value": "map the concept or text in [data.omop], or fix the value",
+         "missing_value": "fill the value, or remove the row from the CDM",
+         "end_before_start": "check drug_exposure_start_date and drug_exposure_end_date"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OmopCount:
+    """Rows of one OMOP table: ``read = loaded + not_relevant + rejected``."""
+
+    read: int
+    loaded: int  # mapped into canonical rows
+    rejected: int
+    not_relevant: int  # concept in no concept set
+
+
+def load_omop(block: DataBlock, base_dir: str | Path = ".", backend=None) -> LoadResult:
+    """Map the CDM; raise :class:`DataError` listing every error-policy problem."""
+    from retrostudy.data.load import _with_more
+
+    result = check_omop(block, base_dir, backend)
+    if not result.ok:
+        raise DataError(_with_more(result))
+    return result
+
+
+def check_omop(block: DataBlock, base_dir: str | Path = ".", backend=None) -> LoadResult:
+    """Map the CDM into ``backend``; report problems instead of raising for bad rows."""
+    from retrostudy.data.store import duckdb_backend
+
+    backend = backend if backend is not None else duckdb_backend()
+    run = _Run(backend, block)
+    try:
+        cdm = open_cdm(block, Path(base_dir), backend)
+        cmap = resolve(block.omop, cdm, backend)
+        run.map_all(cdm, cmap)
+        findings = run.findings(cmap.unresolved)
+    finally:
+        run.cleanup()
+    files = tuple(SourceFile(table=t.name, path=t.path or t.shown, sha256=t.sha256)
+                  for t in cdm.values() if t.name in m.ROW_ID)
+    return LoadResult(store=Store(backend), counts=MappingProxyType(run.counts),
+                      problems=findings, files=files, date_formats=MappingProxyType({}))
+
+
+class _Run:
+    """One mapping run: working tables (dropped at the end), counts and problems."""
+
+    def __init__(self, backend, block: DataBlock):
+        self.backend, self.block, self.opt = backend, block, block.omop
+        self.work: list[str] = []
+        self.counts: dict[str, OmopCount] = {}
+        self.problems: dict[str, ibis.Table] = {}
+        self.shown: dict[str, str] = {}
+
+    def keep(self, name: str, expr: ibis.Table) -> ibis.Table:
+        """Materialise a working table ``_omop_<name>``."""
+        full = f"_omop_{name}"
+        self.work.append(full)
+        temp = self.backend.name == "duckdb"
+        return self.backend.create_table(full, expr, temp=temp or None, overwrite=True)
+
+    def publish(self, name: str, expr: ibis.Table) -> None:
+        """Materialise canonical table ``name`` with exactly its typed columns."""
+        schema = ibis_schema(TABLES[name])
+        expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()})
+        self.backend.create_table(name, expr, overwrite=True)
+
+    def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], persons=None):
+        """Rows of ``rel`` without a problem (with ``patient_id`` when ``persons`` is given);
+        records the problems and the counts."""
+        if persons is not None:
+            probs = [*probs, m.unknown_patient(rel, persons, t.name)]
+        probs = [*probs, m.problem(rel, t.name, rel._id.isnull(), m.ROW_ID[t.name], rel._id,
+                                   "missing_value", f"no {m.ROW_ID[t.name]}")]
+        bad = self.keep(f"problems_{t.name}", ibis.union(*probs, distinct=True))
+        self.problems[t.name], self.shown[t.name] = bad, t.shown
+        ok = rel.filter(rel._id.notnull()).anti_join(bad, rel._id == bad.row)
+        flagged = rel.mutate(_bad=rel._id.isnull() | rel._id.isin(bad.row))
+        parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
+                 flagged.aggregate(k=ibis.literal("relevant"), n=_.count()),
+                 flagged.aggregate(k=ibis.literal("rejected"), n=flagged._bad.sum().fill_null(0)),
+                 ok.aggregate(k=ibis.literal("mapped"), n=_.count())]
+        n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
+        n_read, n_rel, n_bad, n_ok = (int(n[k]) for k in ("read", "relevant", "rejected",
+                                                          "mapped"))
+        if n_rel != n_ok + n_bad:  # the invariant: nothing is dropped without being counted
+            raise AssertionError(f"{t.name}: relevant {n_rel} != mapped {n_ok} + rejected {n_bad}")
+        self.counts[t.name] = OmopCount(read=n_read, loaded=n_ok, rejected=n_bad,
+                                        not_relevant=n_read - n_rel)
+        return ok if persons is None else m.with_patient(ok, persons)
+
+    def map_all(self, cdm: dict[str, OmopTable], cmap) -> None:
+        persons = self._patients(cdm)
+        self._diagnoses(cdm["condition_occurrence"], cmap, persons)
+        self._drugs(cdm["drug_exposure"], cmap, persons)
+        self._measurements(cdm, cmap, persons)
+
+    def _patients(self, cdm) -> ibis.Table:
+        rows, probs = m.person_rows(cdm["person"], self.opt)
+        ok = self.split(cdm["person"], rows, probs)
+        persons = self.keep("persons", ok.select(_pid=ok._id, patient_id=ok.patient_id,
+                                                 birth_date=ok.birth_date, sex=ok.sex))
+        out = persons
+        for name, column, how in (("death", "death_date", "min"),
+                                  ("observation_period", "observation_period_end_date", "max")):
+            target = "death_date" if name == "death" else "last_contact_date"
+            if name not in cdm:
+                out = out.mutate(**{target: ibis.null("date")})
+                continue
+            rel, probs = m.per_person(cdm[name], column)
+            ok = self.split(cdm[name], rel, probs, persons)
+            agg = ok.group_by("patient_id").agg(
+                _d=ok.date.min() if how == "min" else ok.date.max())
+            out = out.left_join(agg, "patient_id").select(out, **{target: agg._d})
+        self.publish("patients", out)
+        return persons
+
+    def _diagnoses(self, t: OmopTable, cmap, persons) -> None:
+        matches, rel, probs = m.condition_rows(t, cmap, self.keep)
+        ok = self.split(t, rel, probs, persons)
+        rows = ok.join(matches, "_id").select("patient_id", "date", "_kind", "value")
+        dx = rows.filter(rows._kind == "condition")
+        self.sites = rows.filter(rows._kind == "site").select(
+            "patient_id", "date", name=ibis.literal("metastatic_site"), value=_.value)
+        first = dx.group_by("patient_id").agg(
+            _p=dx.date.min(where=dx.value == self.opt.primary_diagnosis),
+            _m=dx.date.min(where=dx.value == self.opt.metastatic_diagnosis))
+        same = (first._p == first._m) if self.opt.de_novo == "same_day" else ibis.null("boolean")
+        dx = dx.left_join(first, "patient_id").select(
+            dx.patient_id, dx.date, diagnosis=dx.value, stage=ibis.null("string"),
+            de_novo_metastatic=same)
+        self.publish("diagnoses", dx)
+
+    def _drugs(self, t: OmopTable, cmap, persons) -> None:
+        matches, rel, probs = m.drug_rows(t, cmap, self.opt, self.keep)
+        ok = self.split(t, rel, probs, persons)
+        out = ok.join(matches, "_id").select(
+            "patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
+            discontinuation_reason=_.discontinuation_reason, drug_source=_.drug_source)
+        self.publish("drug_administrations", out)
+
+    def _measurements(self, cdm, cmap, persons) -> None:
+        rel, probs = m.measurement_rows(cdm["measurement"], cmap)
+        ok = self.keep("ok_measurement", self.split(cdm["measurement"], rel, probs, persons))
+        self._biomarkers(ok.filter(ok._kind == "receptor"))
+        resp = ok.filter(ok._kind == "response")
+        self.publish("tumor_assessments", resp.select(
+            "patient_id", "date", response=resp._result,
+            method=ibis.ifelse(resp._v == "none", ibis.null("string"), resp._v)))
+        obs = [self.sites, _ecog(ok)]
+        if "observation" in cdm:
+            rel, probs = m.observation_rows(cdm["observation"], cmap)
+            obs.append(_ecog(self.split(cdm["observation"], rel, probs, persons)))
+        if "procedure_occurrence" in cdm:
+            t = cdm["procedure_occurrence"]
+            matches, rel, probs = m.procedure_rows(t, cmap, self.keep)
+            ok = self.split(t, rel, probs, persons).join(matches, "_id")
+            obs.append(ok.select("patient_id", "date", name=ibis.literal("surgery"),
+                                 value=ok.value))
+        self.publish("observations", ibis.union(*obs, distinct=False))
+
+    def _biomarkers(self, rec: ibis.Table) -> None:
+        dx = self.backend.table("diagnoses")
+        met = dx.filter(dx.diagnosis == self.opt.metastatic_diagnosis).group_by(
+            "patient_id").agg(_m=_.date.min())
+        rec = rec.left_join(met, "patient_id").select(rec, _m=met._m)
+        after = (rec.date > rec._m).fill_null(False)
+        specimen = (ibis.ifelse(after, "metastasis", "primary")
+                    if self.opt.specimen == "after_metastatic_diagnosis"
+                    else ibis.literal("primary"))
+        self.publish("biomarkers", rec.select(
+            "patient_id", "date", marker=rec._v, method=rec._x, result=rec._result,
+            value=rec.value, specimen=specimen))
+
+    def findings(self, unresolved: tuple[Problem, ...]) -> tuple[Finding, ...]:
+        """Write ``rejects`` and return the problems (up to MAX_EXAMPLES per class)."""
+        severity = self.block.policy_for("unresolved_concept")
+        out = [Finding(problem=p, severity=severity, table="concept", count=len(unresolved))
+               for p in unresolved]
+        parts = [p.mutate(file=ibis.literal(self.shown[name])) for name, p in
+                 self.problems.items()]
+        policy = {c: self.block.policy_for(c) for c in {*HINTS, "invalid_value"}}
+        allp = ibis.union(*parts, distinct=False)
+        rejects = allp.select(
+            "table", "file", "row", "column", "value", "code", "message",
+            hint=allp.code.substitute(HINTS, else_=ibis.null("string")),
+            policy=allp.code.substitute(policy, else_="error"))
+        rejects = self.backend.create_table("rejects", rejects, overwrite=True)
+        ranked = rejects.mutate(
+            n_class=_.count().over(group_by=["table", "code"]),
+            k_rank=ibis.row_number().over(group_by=["table", "code"], order_by="row"))
+        rows = self.backend.execute(ranked.filter(ranked.k_rank < MAX_EXAMPLES).order_by(
+            ["table", "code", "row"]))
+        for r in rows.itertuples(index=False):
+            problem = Problem(message=r.message, file=r.file,
+                              row=None if pd.isna(r.row) else int(r.row), column=r.column,
+                              value=None if pd.isna(r.value) else str(r.value),
+                              hint=r.hint, code=r.code)
+            out.append(Finding(problem=problem, severity=r.policy, table=r.table,
+                               count=int(r.n_class)))
+        return tuple(out)
+
+    def cleanup(self) -> None:
+        """Drop the working tables and source registrations; detach an attached file."""
+        for name in self.work:
+            self.backend.drop_table(name, force=True)
+        if self.backend.name == "duckdb":
+            for name in table_names(self.backend):
+                if name.startswith("_omop_src_"):
+                    self.backend.drop_view(name, force=True)
+            if attached(self.backend):
+                self.backend.detach(ATTACHED)
+
+
+def _ecog(ok: ibis.Table) -> ibis.Table:
+    e = ok.filter(ok._kind == "ecog")
+    return e.select("patient_id", "date", name=ibis.literal("ecog"),
+                    value=e._num.cast("int64").cast("string"))

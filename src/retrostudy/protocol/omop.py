@@ -1,0 +1,120 @@
+"""The ``[data.omop]`` block: how an OMOP CDM v5.4 database maps to the canonical tables.
+
+Used when ``[data] format = "omop"``. Every concept set and value map starts from the seed
+study's defaults (:mod:`retrostudy.data.omop.concepts`, which documents the mapping); a
+key given here adds a reference or replaces its value, an empty value (``""``) removes a
+default reference, and ``defaults = false`` starts from empty sets. Concept references are
+concept_ids (``"1387104"``; TOML keys are strings) or ``"VOCABULARY:code"``
+(``"RxNorm:224905"``), resolved through the CDM's ``concept`` table.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from retrostudy.protocol.base import Block
+
+Marker = Literal["ER", "PgR", "HER2"]
+Method = Literal["CT", "MRI", "PET", "bone_scan", "x_ray", "clinical", "other"]
+Response = Literal["CR", "PR", "SD", "NON_CR_NON_PD", "PD", "NE"]
+Result = Literal["positive", "negative", "equivocal"]
+Sex = Literal["female", "male", "other", "unknown"]
+Site = Literal["brain", "lung", "pleura", "liver", "bone", "lymph_node", "skin",
+               "soft_tissue", "peritoneum", "other"]
+Discontinuation = Literal["progression", "toxicity", "another_tumour", "patient_choice",
+                          "death", "completed", "other"]
+Drop = Literal[""]
+
+
+class Receptor(Block):
+    """A receptor measurement concept: ``{ marker = "HER2", method = "ISH" }``."""
+
+    marker: Marker
+    method: Literal["IHC", "ISH"] | None = None
+
+
+def _check_refs(value: dict | list) -> dict | list:
+    from retrostudy.data.omop.concepts import parse_ref
+
+    for ref in value:
+        parse_ref(ref)  # ValueError names the bad reference and the accepted forms
+    return value
+
+
+class OmopBlock(Block):
+    """Where the CDM is and which concepts mean what (docs/data-model.md "OMOP CDM input")."""
+
+    source: Literal["path", "backend"] = "path"
+    """``path``: ``[data].path`` is a DuckDB file or a folder of ``<table>.parquet|.csv``;
+    ``backend``: the CDM tables are already in the engine the caller passes."""
+    cdm_schema: str | None = Field(default=None, alias="schema")
+    """With ``source = "backend"``: the database/schema holding the CDM tables."""
+    patient_id: Literal["person_id", "person_source_value"] = "person_id"
+    """Which ``person`` column becomes ``patient_id`` (as text)."""
+    defaults: bool = True
+    """Start every concept set and value map from the seed study's defaults."""
+    ancestors: bool = True
+    """Match descendants through ``concept_ancestor`` (drugs, conditions, sites, surgery)."""
+    drugs: dict[str, str] = Field(default_factory=dict)
+    """Concept -> normalised ingredient name (e.g. ``"RxNorm:480167" = "lapatinib"``)."""
+    products: dict[str, str] = Field(default_factory=dict)
+    """Concept -> drug name that wins over ingredient matches (Phesgo)."""
+    conditions: dict[str, str] = Field(default_factory=dict)
+    """Condition concept -> diagnosis text (matched by [lines] diagnosis names)."""
+    metastatic_sites: dict[str, Site | Drop] = Field(default_factory=dict)
+    surgery: dict[str, str] = Field(default_factory=dict)
+    """Procedure concept -> value of a ``surgery`` observation."""
+    receptors: dict[str, Receptor] = Field(default_factory=dict)
+    receptor_results: dict[str, Result | Drop] = Field(default_factory=dict)
+    ecog: list[str] = Field(default_factory=list)
+    """Measurement/observation concepts holding the ECOG score in value_as_number."""
+    responses: dict[str, Method | Literal["none"] | Drop] = Field(default_factory=dict)
+    """Tumour-response measurement concept -> assessment method ("none" = not stated)."""
+    response_values: dict[str, Response | Drop] = Field(default_factory=dict)
+    gender: dict[str, Sex | Drop] = Field(default_factory=dict)
+    stop_reasons: dict[str, Discontinuation | Drop] = Field(default_factory=dict)
+    """drug_exposure.stop_reason text (case-insensitive) -> discontinuation reason."""
+    specimen: Literal["after_metastatic_diagnosis", "primary"] = "after_metastatic_diagnosis"
+    de_novo: Literal["same_day", "derive"] = "same_day"
+    primary_diagnosis: str = "breast cancer"
+    """The diagnosis (a value of ``conditions``) that dates the primary tumour."""
+    metastatic_diagnosis: str = "metastatic breast cancer"
+    """The diagnosis that dates metastatic disease (specimen and de_novo rules)."""
+
+    @field_validator("drugs", "products", "conditions", "metastatic_sites", "surgery",
+                     "receptors", "receptor_results", "ecog", "responses", "response_values")
+    @classmethod
+    def _references(cls, value):
+        return _check_refs(value)
+
+    @field_validator("gender")
+    @classmethod
+    def _gender_ids(cls, value):
+        bad = [k for k in value if not str(k).strip().isdigit()]
+        if bad:
+            raise ValueError(f"gender keys are concept_ids (e.g. \"8532\"), got {bad}")
+        return value
+
+    def concept_set(self, name: str) -> dict:
+        """The merged set ``name``: reference (int or "VOCAB:code") -> value."""
+        from retrostudy.data.omop import concepts as c
+
+        if name == "receptors":
+            base = {r: {"marker": m, "method": k} for r, m, k, _ in c.RECEPTORS}
+            given = {r: v.model_dump() for r, v in self.receptors.items()}
+        elif name in ("gender", "stop_reasons"):
+            base = dict(c.GENDER if name == "gender" else c.STOP_REASONS)
+            given = getattr(self, name)
+        elif name == "ecog":
+            base = {x.ref: x.value for x in c.ECOG}
+            given = dict.fromkeys(self.ecog, "ecog")
+        else:
+            base = {x.ref: x.value for x in c.DEFAULTS[name]}
+            given = getattr(self, name)
+        out = dict(base) if self.defaults else {}
+        for ref, value in given.items():
+            key = ref.strip().casefold() if name == "stop_reasons" else c.parse_ref(ref)
+            out[key] = value
+        return {k: v for k, v in out.items() if v != ""}
