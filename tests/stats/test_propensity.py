@@ -88,6 +88,20 @@ def test_integer_weights_equal_replicated_rows():
     assert fit_w.loglik == pytest.approx(fit_r.loglik, rel=1e-10)
 
 
+def test_firth_integer_weights_equal_replicated_rows():
+    """Firth with case weights uses W = diag(w p (1 - p)) in the penalty, as ``logistf``, so
+    integer weights are frequency weights (converged to a score < 1e-10: tight)."""
+    x, y = two_by_two(9, 0, 4, 11)
+    z = np.linspace(-1, 1, x.size)
+    xx = np.column_stack([x, z])
+    w = np.arange(x.size) % 3 + 1
+    fit_w = logistic_regression(xx, y, weights=w, firth=True)
+    fit_r = logistic_regression(np.repeat(xx, w, axis=0), np.repeat(y, w), firth=True)
+    np.testing.assert_allclose(fit_w.coef, fit_r.coef, rtol=1e-9)
+    np.testing.assert_allclose(fit_w.std_err, fit_r.std_err, rtol=1e-9)
+    assert fit_w.loglik_penalised == pytest.approx(fit_r.loglik_penalised, rel=1e-12)
+
+
 # ---- weights: by hand -----------------------------------------------------------------------
 
 PS = np.array([0.2, 0.5, 0.8, 0.25, 0.5, 0.6])

@@ -25,7 +25,7 @@ estimates do not exist, is detected exactly with the linear program of Konis (20
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize
+from scipy import linalg, optimize
 
 from . import _checks
 
@@ -53,11 +53,14 @@ def deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
 
 
 def _wls(x: np.ndarray, z: np.ndarray, wt: np.ndarray):
-    """Weighted least squares by QR of ``sqrt(wt) X``; returns (coef, (R'R)^-1)."""
+    """Weighted least squares by Householder QR of ``sqrt(wt) [X | z]`` (R only, so Q is
+    never formed: the last column of R holds ``Q' z``); returns (coef, (R'R)^-1)."""
     sw = np.sqrt(wt)
-    q, r = np.linalg.qr(x * sw[:, None])
-    coef = np.linalg.solve(r, q.T @ (z * sw))
-    rinv = np.linalg.solve(r, np.eye(r.shape[0]))
+    p = x.shape[1]
+    r_aug = np.linalg.qr(np.column_stack([x * sw[:, None], z * sw]), mode="r")
+    r = r_aug[:p, :p]
+    coef = linalg.solve_triangular(r, r_aug[:p, p])
+    rinv = linalg.solve_triangular(r, np.eye(p))
     return coef, rinv @ rinv.T
 
 
