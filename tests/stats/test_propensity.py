@@ -185,6 +185,8 @@ def naive_match(logit, t, width, replace, order):
     tr = np.flatnonzero(t == 1)
     if order == "largest":
         tr = tr[np.argsort(-logit[tr], kind="stable")]
+    elif order == "smallest":
+        tr = tr[np.argsort(logit[tr], kind="stable")]
     used, pairs = set(), []
     for i in tr:
         best = None
@@ -202,7 +204,8 @@ def naive_match(logit, t, width, replace, order):
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.integers(-8, 8), st.booleans()), min_size=2, max_size=40),
-       st.sampled_from([None, 0.3, 1.0]), st.booleans(), st.sampled_from(["largest", "data"]))
+       st.sampled_from([None, 0.3, 1.0]), st.booleans(),
+       st.sampled_from(["largest", "smallest", "data"]))
 def test_matching_equals_the_naive_matcher(units, caliper, replace, order):
     """Integer logits force many exact ties."""
     logit = np.array([u[0] for u in units], float) / 4
@@ -243,6 +246,16 @@ def test_matching_properties(seed, n, replace):
     back = {(int(perm[a]), int(perm[b])) for a, b in mp.pairs}
     assert back == set(map(tuple, m.pairs.tolist()))
     np.testing.assert_allclose(mp.weights, m.weights[perm])
+
+
+def test_random_order_is_reproducible_with_a_seed():
+    rng = np.random.default_rng(5)
+    logit = rng.normal(size=60)
+    t = np.arange(60) % 3 == 0
+    a = match_nearest(logit, t, caliper=None, order="random", seed=11)
+    b = match_nearest(logit, t, caliper=None, order="random", seed=11)
+    np.testing.assert_array_equal(a.pairs, b.pairs)
+    assert a.order == "random" and a.n_matched == {"treated": 20, "control": 20}
 
 
 # ---- weights: properties --------------------------------------------------------------------
