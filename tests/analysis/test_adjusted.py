@@ -87,6 +87,10 @@ def test_weights_matching_and_balance(analyses, hand):
             threshold=0.1,
         )
         assert [res.balance[method][n] for n in NAMES] == pytest.approx(list(bal.smd_after))
+        detail = res.balance_detail[method]
+        assert [r["mean_treated_after"] for r in detail] == pytest.approx(
+            list(bal.mean_treated_after)
+        )
         assert [res.balance["before"][n] for n in NAMES] == pytest.approx(list(bal.smd_before))
         for arm, g in ((True, TREATED), (False, REFERENCE)):
             ww = np.asarray(weights, float)[treated == arm]

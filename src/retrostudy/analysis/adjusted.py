@@ -53,6 +53,7 @@ class AdjustedResult:
     ps_fit: dict  # method, converged, iterations, separation, loglik, warnings
     weights: dict[str, np.ndarray]  # method -> weight per patient (0 = out)
     balance: dict[str, dict]  # "before" | method -> {column: smd}
+    balance_detail: dict[str, list]  # "before" | method -> stats.Balance.rows() (means, ...)
     samples: dict[str, dict]  # method -> group -> {n, n_used, ess, ...}
     comparisons: tuple[Comparison, ...]
     flags: dict
@@ -92,6 +93,7 @@ class AdjustedResult:
             "missing": {"counts": d.missing, "excluded_by_group": d.excluded},
             "ps_model": {"fit": self.ps_fit, "terms": list(self.ps_model)},
             "balance": self.balance,
+            "balance_detail": self.balance_detail,
             "samples": self.samples,
             "endpoints": {
                 ep: {c.method: c.to_json() for c in self.comparisons if c.endpoint == ep}
@@ -174,10 +176,68 @@ def _endpoint(d: pd.DataFrame, spec, res_weights, cluster, names, conv) -> list[
     return out
 
 
+def _check_ties(conv) -> None:
+    if conv.ties == "exact":
+        raise ProtocolError(
+            Problem(
+                message="the adjusted comparison needs robust (sandwich) variances, which the "
+                "exact partial likelihood (ties = 'exact') does not have (R neither)",
+                key="analyses.ties",
+                hint="set [analyses] ties = 'efron' or 'breslow', or remove [analyses.adjusted]",
+                code="adjusted_ties",
+            )
+        )
+
+
+def _apply(method: str, block, design: Design, ps) -> tuple[np.ndarray, np.ndarray | None, dict]:
+    """(weights, matched-set clusters or None, conventions) of one method."""
+    if method == "iptw":
+        pw = st.iptw(ps.ps, design.treated, block)
+        return (
+            np.asarray(pw.weights, float),
+            None,
+            {"iptw_trimmed": int(np.sum(np.asarray(pw.trimmed, bool)))},
+        )
+    try:
+        m = st.matching(ps.logit, design.treated, block)
+    except ValueError as exc:  # e.g. no pair within the caliper: omitted, with the reason
+        return np.zeros(design.treated.size), None, {"matching_warnings": [str(exc)]}
+    sub = np.asarray(m.subclass)
+    # with replacement a control sits in several sets: cluster on patients (MatchIt: no
+    # subclass; robust variance by patient)
+    cluster = np.arange(sub.size) if block.replace else sub
+    return (
+        np.asarray(m.weights, float),
+        cluster,
+        {
+            "caliper_width": None if m.caliper_width is None else float(m.caliper_width),
+            "matching_warnings": [str(w) for w in m.warnings],
+        },
+    )
+
+
+def _overlap(design: Design, ps: np.ndarray, names: tuple[str, str]) -> dict:
+    """Patients per group whose score lies outside the range of the other group's scores."""
+    t, c = ps[design.treated], ps[~design.treated]
+    lo, hi = max(t.min(), c.min()), min(t.max(), c.max())
+    return {
+        "common_support": [float(lo), float(hi)],
+        "outside": {
+            names[0]: int(np.sum((t < lo) | (t > hi))),
+            names[1]: int(np.sum((c < lo) | (c > hi))),
+        },
+    }
+
+
+def _rows(bal) -> list[dict]:
+    return [{k: v for k, v in r.items()} for r in bal.rows()]
+
+
 def run_adjusted(
     block, data: pd.DataFrame, groups, reference, conv, survival, var_labels, level_labels
 ) -> AdjustedResult:
     """The whole adjusted comparison of ``block`` (``[analyses.adjusted]``) on ``data``."""
+    _check_ties(conv)
     names = arms(list(groups), reference)
     specs = _specs(block, survival)
     d = data[data["group"].astype(str).isin(names)].reset_index(drop=True)
@@ -185,26 +245,22 @@ def run_adjusted(
     d = d.iloc[design.rows].reset_index(drop=True)
     with explained("adjusted comparison: propensity model", f"{KEY}.covariates"):
         ps = st.propensity(design.X, design.treated, design.names, block.firth)
-    weights, samples, cluster = {}, {"unadjusted": _group_samples(design, None, names)}, None
-    balance = {
-        "before": dict(
-            zip(design.names, map(float, st.balance(design, None, block).smd_before), strict=True)
-        )
-    }
-    extra: dict = {}
+    weights, cluster, extra = {}, None, {}
+    samples = {"unadjusted": _group_samples(design, None, names)}
+    before = st.balance(design, None, block)
+    balance = {"before": dict(zip(design.names, map(float, before.smd_before), strict=True))}
+    detail = {"before": _rows(before)}
     for method in block.methods:
-        if method == "iptw":
-            pw = st.iptw(ps.ps, design.treated, block)
-            weights[method] = np.asarray(pw.weights, float)
-            extra["iptw_trimmed"] = int(np.sum(np.asarray(pw.trimmed, bool)))
-        else:
-            m = st.matching(ps.logit, design.treated, block)
-            weights[method] = np.asarray(m.weights, float)
-            sub = np.asarray(m.subclass)
-            cluster = sub if not block.replace else np.arange(sub.size)
-            extra["caliper_width"] = float(m.caliper_width)
-        bal = st.balance(design, weights[method], block)
+        w, cl, more = _apply(method, block, design, ps)
+        extra |= more
+        if not all((w[design.treated == arm] > 0).any() for arm in (True, False)):
+            extra.setdefault("methods_without_patients", []).append(method)
+            continue  # e.g. no pair within the caliper: said in the warnings
+        weights[method], cluster = w, cl if cl is not None else cluster
+        # one scale for every column: the denominator is the unweighted SD of the estimand
+        bal = st.balance(design, w, block)
         balance[method] = dict(zip(design.names, map(float, bal.smd_after), strict=True))
+        detail[method] = _rows(bal)
         samples[method] = _group_samples(design, weights[method], names)
     comparisons = tuple(
         c for spec in specs for c in _endpoint(d, spec, weights, cluster, names, conv)
@@ -222,12 +278,15 @@ def run_adjusted(
         "terms": len(design.names),
         "warnings": [str(w) for w in fit.warnings],
     }
-    flags, warns = flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names)
+    samples["overlap"] = _overlap(design, np.asarray(ps.ps, float), names)
+    flags, warns = flags_and_warnings(
+        block, design, ps_fit, balance, samples, comparisons, names, extra
+    )
     return AdjustedResult(
         treated=names[0],
         reference=names[1],
         estimand=block.estimand,
-        methods=tuple(block.methods),
+        methods=tuple(weights),
         conventions=conventions_of(block, conv, extra),
         design=design,
         ps=np.asarray(ps.ps, float),
@@ -236,6 +295,7 @@ def run_adjusted(
         ps_fit=ps_fit,
         weights=weights,
         balance=balance,
+        balance_detail=detail,
         samples=samples,
         comparisons=comparisons,
         flags=flags,

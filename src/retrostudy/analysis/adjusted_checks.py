@@ -104,11 +104,25 @@ def _sample_warnings(block, samples, names, flags) -> list[str]:
     return out
 
 
+def _overlap_warnings(samples, names, flags) -> list[str]:
+    ov = samples["overlap"]
+    flags["outside_common_support"] = ov["outside"]
+    parts = [f"{n} of {samples['unadjusted'][g]['n']} {g}" for g, n in ov["outside"].items() if n]
+    if not parts:
+        return []
+    lo, hi = ov["common_support"]
+    return [
+        f"adjusted comparison: {' and '.join(parts)} patients have a propensity score outside "
+        f"the range shared by both groups ({lo:.3f}\u2013{hi:.3f}): no comparable patient in "
+        "the other group, so their weights or matches extrapolate."
+    ]
+
+
 def _word(method: str) -> str:
     return {"iptw": "IPTW", "matching": "matching"}[method]
 
 
-def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names):
+def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names, extra):
     flags: dict = {
         "separation": ps_fit["separation"],
         "firth": ps_fit["method"] == "firth",
@@ -136,8 +150,16 @@ def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, nam
             f"{smaller} patients in the smaller group ({flags['patients_per_term']:.1f} per "
             f"term, below {PATIENTS_PER_TERM}); the score may be overfitted."
         )
+    out += [f"adjusted comparison: propensity model: {w}" for w in ps_fit["warnings"]]
+    out += _overlap_warnings(samples, names, flags)
     out += _balance_warnings(block, design, balance, flags)
     out += _sample_warnings(block, samples, names, flags)
+    out += [f"adjusted comparison: matching: {w}" for w in extra.get("matching_warnings", [])]
+    flags["omitted_methods"] = extra.get("methods_without_patients", [])
+    out += [
+        f"adjusted comparison: {_word(m)} left no patient in one group, so it is omitted."
+        for m in flags["omitted_methods"]
+    ]
     flags["monotone"] = [
         f"{c.endpoint}:{c.method}" for c in comparisons if c.hazard_ratio["monotone"]
     ]

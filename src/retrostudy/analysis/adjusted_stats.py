@@ -48,7 +48,7 @@ def matching(logit, treated, block):
     )
 
 
-def balance(design, weights, block):
+def balance(design, weights, block, estimand: str | None = None):
     from retrostudy.stats import balance_table
 
     return balance_table(
@@ -58,7 +58,7 @@ def balance(design, weights, block):
         weights=None if weights is None else np.asarray(weights, float),
         binary=list(design.binary),
         threshold=block.threshold,
-        estimand=block.estimand,
+        estimand=estimand or block.estimand,
     )
 
 

@@ -28,7 +28,7 @@ def adjusted_figures(ctx) -> dict:
 
     colors = {g: c for g, c in zip(ctx.analyses.groups, PALETTE, strict=False)}
     figs = [draw_love(res, number="S1"), draw_overlap(res, number="S2", colors=colors)]
-    for i, ep in enumerate(res.endpoints):
+    for i, ep in enumerate(res.endpoints if res.methods else ()):
         figs.append(
             draw_adjusted_km(
                 res,
