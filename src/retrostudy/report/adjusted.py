@@ -128,9 +128,27 @@ def _summary(ctx, ep) -> list[Paragraph]:
     label = next((s.text for s in ctx.protocol.analyses.survival if s.endpoint == ep), ep)
     return [
         Paragraph(
-            f"{label}: hazard ratio {res.treated} vs {res.reference}, " + "; ".join(parts) + "."
+            f"{label}: hazard ratio {res.treated} vs {res.reference}, "
+            + "; ".join(parts)
+            + ". "
+            + _direction(res, ep)
         )
     ]
+
+
+def _direction(res, ep) -> str:
+    """Whether the crude and adjusted point estimates agree in direction (a fact, not a test)."""
+    hrs = [
+        c.hazard_ratio["hazard_ratio"]
+        for c in res.comparisons
+        if c.endpoint == ep and fmt.isnum(c.hazard_ratio["hazard_ratio"])
+    ]
+    if len(hrs) < 2:
+        return ""
+    if all(h > 1 for h in hrs) or all(h < 1 for h in hrs):
+        side = "above" if hrs[0] > 1 else "below"
+        return f"All point estimates lie {side} 1, the direction of the crude comparison."
+    return "The point estimates do not agree in direction."
 
 
 def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
