@@ -134,7 +134,8 @@ def logistic_regression(X, y, *, names=None, weights=None, firth=None) -> Logist
     if not conv:
         notes.append("maximum likelihood did not converge in 25 iterations")
     if np.any((mu < 10 * _logistic._EPS) | (mu > 1 - 10 * _logistic._EPS)):
-        notes.append("fitted probabilities numerically 0 or 1 occurred")
+        notes.append("maximum likelihood: fitted probabilities numerically 0 or 1 occurred "
+                     "(R glm's warning)")
     if separation:
         terms = [full[j] for j in np.flatnonzero(direction) if j > 0] or ["(Intercept)"]
         notes.append("(quasi-)complete separation: maximum likelihood estimates do not exist "
