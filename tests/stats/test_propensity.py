@@ -318,6 +318,10 @@ def test_balance_by_hand():
     assert b.mean_control_after[1] == 0.0
     assert b.variance_ratio_before[0] == pytest.approx(1 / 4) and math.isnan(
         b.variance_ratio_before[1])
+    # reliability-weighted variances: treated sum w (x - 2.25)^2 = 2.75 over 4 - 6/4 -> 1.1;
+    # control (weights 1, 1, 0) 2 over 2 - 2/2 -> 2
+    assert b.variance_ratio_after[0] == pytest.approx(1.1 / 2)
+    assert b.variance_ratio[0] == b.variance_ratio_after[0]
     att = balance_table(x, t, names=["age", "male"], estimand="ATT")
     assert att.smd_before[0] == pytest.approx(-2.0) and att.smd_after is None
     rows = b.rows()

@@ -47,6 +47,12 @@ class Balance:
     estimand: str
 
     @property
+    def variance_ratio(self) -> np.ndarray:
+        """Variance ratio after adjustment when weights were given, else before."""
+        return (self.variance_ratio_before if self.variance_ratio_after is None
+                else self.variance_ratio_after)
+
+    @property
     def balanced(self) -> np.ndarray:
         smd = self.smd_before if self.smd_after is None else self.smd_after
         return np.abs(smd) < self.threshold
