@@ -76,3 +76,19 @@ def test_overlap_is_reported():
     assert ov["outside"]["Tmab"] == outside
     if outside:
         assert any("outside the range shared" in w for w in res.warnings)
+
+
+def test_patients_without_the_endpoint_are_left_out_of_its_comparisons():
+    d = dataset()
+    d.loc[[0, 30], "pfs_days"] = np.nan  # one patient per group without PFS
+    res = run_analyses(protocol_with(covariates=["age", "prior_regimens"], missing="error"), d)
+    adj = res.adjusted
+    assert adj.design.X.shape[0] == 42  # the PS model still uses everyone
+    for method in ("crude", "iptw", "matching"):
+        c = adj.comparison("pfs", method)
+        keep = np.ones(42, bool) if method == "crude" else adj.weights[method] > 0
+        keep[[0, 30]] = False
+        assert c.n == int(keep.sum())
+    assert adj.comparison("pfs", "crude").hazard_ratio["hazard_ratio"] == pytest.approx(
+        res.endpoints[0].group_hr("unadjusted")["hazard_ratio"], rel=1e-12
+    )
