@@ -53,12 +53,14 @@ seed_d <- data.frame(time = sample(1:40, n, replace = TRUE),
 # the pooled incidence reaches 1 before the last event (cmprsk's 0/0 increment counts as 0)
 full_d <- data.frame(time = c(1, 1, 1, 1, 2, 3), status = c(0, 1, 1, 1, 1, 1),
                      group = c("a", "a", "a", "a", "b", "b"))
-# fuzz: 60 small samples with heavy ties, 2-3 groups, causes 1-2, rho in {-1, 0, 1, 2}
+# fuzz: 60 small samples with heavy ties, 2-3 groups, causes 1-2, rho in {-1, 0, 1, 2}, then
+# 60 tinier ones (times 1-3, few censorings) where the pooled incidence often reaches 1
 set.seed(2026)
-fuzz_d <- do.call(rbind, lapply(1:60, function(i) {
-  n <- sample(5:25, 1)
-  data.frame(sample = i, time = sample(1:6, n, replace = TRUE),
-             status = sample(0:2, n, replace = TRUE),
+fuzz_d <- do.call(rbind, lapply(1:120, function(i) {
+  n <- if (i <= 60) sample(5:25, 1) else sample(3:8, 1)
+  data.frame(sample = i, time = sample(if (i <= 60) 1:6 else 1:3, n, replace = TRUE),
+             status = sample(0:2, n, replace = TRUE,
+                             prob = if (i <= 60) c(1, 1, 1) else c(0.1, 0.6, 0.3)),
              group = sample(letters[1:sample(2:3, 1)], n, replace = TRUE))
 }))
 datasets <- list(mgus2 = mgus_d, rotterdam = rott_d, melanoma = mel_d, veteran = vet_d,
@@ -93,11 +95,12 @@ gray <- list(
   gray_case("melanoma_sex_strata_ulcer", "melanoma", "sex", strata = "ulcer", cencode = 2),
   gray_case("seeded", "seeded", "group"),
   gray_case("seeded_strata_rho0.75", "seeded", "group", strata = "stratum", rho = 0.75),
-  gray_case("pooled_incidence_reaches_1", "full", "group")
+  gray_case("pooled_incidence_reaches_1", "full", "group"),
+  gray_case("pooled_incidence_reaches_1_rho-1", "full", "group", rho = -1)
 )
 
 # fuzz: cmprsk's stat is -1 when its variance is singular (stored as null: we raise)
-fuzz <- lapply(1:60, function(i) {
+fuzz <- lapply(1:120, function(i) {
   d <- fuzz_d[fuzz_d$sample == i, ]
   rho <- c(-1, 0, 1, 2)[(i %% 4) + 1]
   ci <- tryCatch(cuminc(d$time, d$status, d$group, rho = rho)$Tests, error = function(e) NULL)

@@ -12,7 +12,8 @@ recurrence 2; groups chemo, hormon, grade, size; strata meno, grade), MASS's ``M
 (melanoma death 1, other death 3, censoring code 2; groups sex and ulcer), a small tied set,
 a one-record-per-group set and a seeded set with four groups, three causes, two strata and
 many ties; rho in {-0.5, 0, 0.5, 0.75, 1, 2}; a set where the pooled incidence reaches 1 before the
-last event; 60 small fuzz samples (including 5 tests where cmprsk's variance is singular).
+last event (rho 0 and -1); 120 small fuzz samples (223 tests; 14 where cmprsk's variance
+is singular, 2 where it is indefinite and cmprsk prints a negative statistic: we raise).
 Deterministic values are compared at rtol
 1e-8 (observed ~1e-13). Also: a case worked by hand, the log-rank score as the special case
 without competing events, an independent loop implementation on seeded data, hypothesis
@@ -66,14 +67,19 @@ FUZZ = [(f, i) for f in REF["fuzz"] for i in range(len(f["causes"]))]
 
 @pytest.mark.parametrize(("case", "i"), FUZZ, ids=[f"{f['sample']}-{i}" for f, i in FUZZ])
 def test_matches_cmprsk_on_small_tied_samples(case, i):
-    """60 small samples (5-25 rows, times 1-6, 2-3 groups, rho -1..2): equal to cmprsk, and an
-    error exactly where cmprsk's variance is singular (its stat -1, stored as null)."""
+    """120 small samples (3-25 rows, times 1-6, 2-3 groups, rho -1..2): equal to cmprsk, and an
+    error exactly where cmprsk's variance is singular (its stat -1, stored as null) or
+    indefinite (a negative statistic)."""
     d = _data("fuzz")
     rows = d["sample"] == case["sample"]
     args = (d["time"][rows], d["status"][rows], d["group"][rows])
     kw = dict(cause=int(case["causes"][i]), rho=case["rho"])
     if case["stat"][i] is None:
         with pytest.raises(ValueError, match="variance of Gray's scores is singular"):
+            gray_test(*args, **kw)
+    elif case["stat"][i] < 0:  # cmprsk's variance estimate is indefinite: we refuse
+        with pytest.raises(ValueError, match=rf"not positive definite .* cmprsk reports the "
+                                             rf"meaningless statistic {case['stat'][i]:.6g}\)"):
             gray_test(*args, **kw)
     else:
         res = gray_test(*args, **kw)

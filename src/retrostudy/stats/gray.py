@@ -129,7 +129,10 @@ def _stratum(y, d1, d2, rho):
     nd1 = d1.sum(axis=1)
     f = np.cumsum(nd1 / tr)  # pooled F(t)
     fm = _shift(f, 0.0)
-    fb = (1.0 - fm) ** rho
+    with np.errstate(divide="ignore"):
+        # rho < 0 once the pooled F reaches 1: an infinite weight on terms that are 0 there
+        # (cmprsk's result is finite exactly when they are), so weight 0
+        fb = np.where(fm < 1.0, (1.0 - fm) ** rho, 0.0) if rho < 0 else (1.0 - fm) ** rho
     score = (fb[:, None] * (d1 - nd1[:, None] * h * (1.0 - f1_prev) / tq[:, None])).sum(axis=0)
     a = fb[:, None, None] * (h[:, :, None] * np.eye(ng) - h[:, :, None] * h[:, None, :]
                              / tr[:, None, None])
@@ -264,15 +267,25 @@ def gray_test(time, status, group, *, cause=1, censor=0, strata=None, rho: float
 
 
 def _quadratic(s: np.ndarray, v: np.ndarray, scale: float, cause) -> float:
-    """s' V^-1 s; a singular V (cmprsk returns -1) is an error.
+    """s' V^-1 s; a singular or indefinite V is an error.
 
-    Singular: an eigenvalue below 1e-12 x the number of events of the cause (the order of
-    magnitude of the variance), which catches rounding residue such as 4e-32 for a group
-    that never is at risk at an event time.
+    Singular (cmprsk returns -1): an eigenvalue within 1e-12 x the number of events of the
+    cause (the order of magnitude of the variance) of 0, which catches rounding residue such
+    as 4e-32 for a group that never is at risk at an event time. Indefinite: in tiny samples
+    where the last records all fail, Gray's tie-corrected variance estimate can have a
+    negative eigenvalue; cmprsk then prints a negative statistic (p = 1), we refuse.
     """
-    if not np.isfinite(v).all() or np.linalg.eigvalsh(v).min() <= 1e-12 * scale:
+    eig = np.linalg.eigvalsh(v) if np.isfinite(v).all() else np.array([0.0])
+    if np.abs(eig).min() <= 1e-12 * scale:
         raise ValueError(
             f"cause {cause!r}: the variance of Gray's scores is singular (a group without "
             "records at risk at any event time); the groups cannot be compared"
         )
-    return float(s @ np.linalg.solve(v, s))
+    stat = float(s @ np.linalg.solve(v, s))
+    if eig.min() < 0:
+        raise ValueError(
+            f"cause {cause!r}: the variance of Gray's scores is not positive definite (too few "
+            f"records at risk at the last event times; cmprsk reports the meaningless "
+            f"statistic {stat:.6g}); the groups cannot be compared with Gray's test here"
+        )
+    return stat
