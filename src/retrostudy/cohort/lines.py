@@ -29,12 +29,12 @@ Combination products (``pertuzumab+trastuzumab``) count as their components; dru
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from retrostudy.cohort.drugs import DrugLookup, map_unique
+from retrostudy.cohort.drugs import DrugLookup
 from retrostudy.protocol.cohort import LinesBlock
 
 LINE_COLUMNS = (
@@ -50,97 +50,199 @@ LINE_COLUMNS = (
 )
 
 
-@dataclass(slots=True)
-class _Line:
-    patient_id: str
-    number: int
-    start: int  # days since 1970-01-01
-    end: int
-    setting: str | None
-    keys: set[str] = field(default_factory=set)
-    drugs: set[str] = field(default_factory=set)
-    last: dict[str, int] = field(default_factory=dict)  # key -> day of its last dose
-
-
 @dataclass(frozen=True, slots=True)
 class _Rules:
     window: int
     gap: int
     maintenance: frozenset[str]
 
-    def advance(self, line: _Line, key: str, always_new: bool, adds: bool, day: int) -> str | None:
-        """Why a record (substitution ``key``, on ``day``) starts a new line after ``line``
-        (rules 1-4): ``"always_new"``, ``"gap"``, ``"added_drug"``, or None to continue.
-        ``adds``: the drug's class may be added during maintenance."""
-        if always_new and key not in line.keys:
-            return "always_new"
-        if day - line.end > self.gap:
-            return "gap"
-        if day - line.start <= self.window or key in line.keys:
-            return None
-        if adds and not line.keys.isdisjoint(self.maintenance):
-            return None
-        return "added_drug"
+
+@dataclass(frozen=True, slots=True)
+class _Records:
+    """Line-eligible records as arrays, sorted by (patient, date, drug), one per
+    (patient, drug, date): codes into ``patients``/``drugs`` (both in sorted order)."""
+
+    patients: np.ndarray  # distinct patient ids, sorted
+    drugs: np.ndarray  # distinct ingredient names, sorted
+    pcode: np.ndarray  # int64 index into patients
+    dcode: np.ndarray  # int64 index into drugs
+    date: np.ndarray  # datetime64 (the input's unit)
+    end: np.ndarray  # datetime64: latest of date and end_date over the merged records
+    setting: np.ndarray  # object: first recorded setting of the merged records, or None
+
+
+def _components(adm: pd.DataFrame, drugs: DrugLookup):
+    """Rows of ``adm`` repeated once per ingredient (combination products split): the
+    source row of each output row and its ingredient's code into the returned names
+    (-1 for a missing drug)."""
+    codes, names = pd.factorize(adm["drug"])
+    parts = [drugs.components(n) for n in names]
+    flat_codes, flat_names = pd.factorize(np.array([n for c in parts for n in c], dtype=object))
+    count = np.array([len(c) for c in parts] + [1], dtype=np.int64)  # last: missing drug
+    flat = np.concatenate([flat_codes, [-1]]).astype(np.int64)
+    offset = np.concatenate([[0], np.cumsum(count[:-1])])
+    codes = np.where(codes < 0, len(parts), codes)
+    reps = count[codes]
+    row = np.repeat(np.arange(len(adm), dtype=np.int64), reps)
+    within = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+    return row, flat[offset[codes[row]] + within], np.asarray(flat_names, dtype=object)
+
+
+def _prepare(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> _Records:
+    """Split combinations, drop excluded classes, merge records of one (patient, drug, date)
+    (end = the latest end, setting = the first recorded one, in input order)."""
+    row, dcode, names = _components(adm, drugs)
+    excluded = [drugs.drug_class(n) in set(block.exclude_classes) for n in names]
+    pcode, patients = pd.factorize(adm["patient_id"], sort=True)
+    date = adm["date"].to_numpy()
+    keep = (dcode >= 0) & (pcode[row] >= 0) & ~np.isnat(date[row])
+    keep[keep] = ~np.asarray(excluded + [True], dtype=bool)[dcode[keep]]
+    row, dcode = row[keep], dcode[keep]
+    order = np.argsort(names, kind="stable") if names.size else np.zeros(0, np.int64)
+    rank = np.empty(names.size, dtype=np.int64)
+    rank[order] = np.arange(names.size)  # code -> alphabetical code
+    dcode, names = rank[dcode], names[order]
+    pcode, date = pcode[row], date[row]
+    end_date = adm["end_date"].to_numpy()[row]
+    end = np.where(np.isnat(end_date), date, np.maximum(end_date, date))
+    setting, settings = pd.factorize(adm["setting"])
+    setting = setting[row]
+    order = np.lexsort((row, dcode, date, pcode))
+    pcode, dcode, date, end, setting = (a[order] for a in (pcode, dcode, date, end, setting))
+    first = _run_starts(pcode, date, dcode)
+    return _Records(
+        patients=np.asarray(patients, dtype=object),
+        drugs=names,
+        pcode=pcode[first].astype(np.int64),
+        dcode=dcode[first],
+        date=date[first],
+        end=np.maximum.reduceat(end, first) if first.size else end,
+        setting=_first_recorded(setting, first, np.asarray(settings, dtype=object)),
+    )
+
+
+def _run_starts(*keys: np.ndarray) -> np.ndarray:
+    """Positions where any of the (sorted) ``keys`` differs from the previous row."""
+    n = len(keys[0])
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.zeros(n, dtype=bool)
+    change[0] = True
+    for k in keys:
+        change[1:] |= k[1:] != k[:-1]
+    return np.flatnonzero(change)
+
+
+def _first_recorded(codes: np.ndarray, first: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per run (runs start at ``first``): the first recorded value (code >= 0), else None."""
+    out = np.full(first.size, None, dtype=object)
+    known = np.flatnonzero(codes >= 0)
+    if known.size:
+        run = np.searchsorted(first, known, side="right") - 1
+        runs, pos = np.unique(run, return_index=True)
+        out[runs] = values[codes[known[pos]]]
+    return out
 
 
 def prepare_records(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> pd.DataFrame:
     """Line-eligible records, combinations split, one row per (patient, drug, date)."""
-    frame = adm[["patient_id", "drug", "date", "end_date", "setting"]].copy()
-    frame["drug"] = map_unique(frame["drug"], drugs.components)
-    frame = frame.explode("drug")
-    excluded = map_unique(frame["drug"], drugs.drug_class).isin(block.exclude_classes)
-    frame = frame.loc[~excluded]
-    frame["end"] = frame["end_date"].fillna(frame["date"])
-    frame["end"] = frame[["end", "date"]].max(axis=1)
-    frame = frame.sort_values(["patient_id", "date", "drug"], kind="stable")
-    frame = frame.groupby(["patient_id", "drug", "date"], as_index=False, sort=False).agg(
-        end=("end", "max"), setting=("setting", "first")
+    r = _prepare(adm, block, drugs)
+    return pd.DataFrame(
+        {
+            "patient_id": r.patients[r.pcode],
+            "drug": r.drugs[r.dcode],
+            "date": r.date,
+            "end": r.end,
+            "setting": r.setting,
+        }
     )
-    return frame.sort_values(["patient_id", "date", "drug"], kind="stable").reset_index(drop=True)
 
 
-def _record_arrays(records: pd.DataFrame, block: LinesBlock, drugs: DrugLookup, index_drugs):
-    """Per-record inputs of the walk, as plain lists (one pass of Python over them)."""
+def _line_starts(r: _Records, block: LinesBlock, drugs: DrugLookup, index_drugs) -> np.ndarray:
+    """Positions of the records that start a line (rules 1-4), in one pass over the records.
+
+    Per line the walk keeps its start and end day, the substitution keys it holds (a bit
+    set) and each key's last dose day; a record advances the line when (in this order)
+    it is the patient's first; an ``always_new_line``/index drug whose key the line lacks;
+    more than ``gap_days`` after the line's end; or, after the regimen window, a key the
+    line lacks, unless it is a ``maintenance_add_classes`` drug and the line holds a
+    maintenance drug. A new line started by an added drug carries the keys last given
+    within the regimen window before it.
+    """
     substitute = {d: group[0] for group in block.substitutions for d in group}
-    names = records["drug"].astype(object)
-    unique = pd.unique(names)
+    key_names = [substitute.get(d, d) for d in r.drugs]
+    kcode, keys = pd.factorize(np.asarray(key_names, dtype=object))
+    bits = [1 << int(k) for k in kcode]  # per drug code: the bit of its key
+    maint = sum(1 << i for i, k in enumerate(keys) if k in block.maintenance_drugs)
     always = set(block.always_new_line) | set(index_drugs)
-    adds = {d for d in unique if drugs.drug_class(d) in set(block.maintenance_add_classes)}
-    days = records["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    ends = records["end"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    settings = records["setting"].astype(object).where(records["setting"].notna(), None)
-    return (
-        records["patient_id"].astype(object).tolist(),
-        names.tolist(),
-        [substitute.get(d, d) for d in names],
-        names.isin(always).tolist(),
-        names.isin(adds).tolist(),
-        days.tolist(),
-        ends.tolist(),
-        settings.tolist() if block.setting_from_records else [None] * len(records),
-    )
+    add_classes = set(block.maintenance_add_classes)
+    is_always = [d in always for d in r.drugs]
+    is_add = [drugs.drug_class(d) in add_classes for d in r.drugs]
+    day = r.date.astype("datetime64[D]").astype(np.int64)
+    end = r.end.astype("datetime64[D]").astype(np.int64)
+    starts: list[int] = []
+    for lo, hi in _chunks(r.pcode):
+        _walk(
+            starts, lo, r.pcode[lo:hi].tolist(), r.dcode[lo:hi].tolist(),
+            day[lo:hi].tolist(), end[lo:hi].tolist(),
+            (bits, is_always, is_add, maint, block.regimen_window_days, block.gap_days),
+        )
+    return np.asarray(starts, dtype=np.int64)
 
 
-def _walk(arrays, rules: _Rules) -> list[_Line]:
-    """Assign records (sorted by patient, date) to lines, patient after patient."""
-    lines: list[_Line] = []
-    line = None
-    for pid, drug, key, always, adds, day, end, setting in zip(*arrays, strict=True):
-        if line is not None and line.patient_id != pid:
-            line = None
-        reason = "first" if line is None else rules.advance(line, key, always, adds, day)
-        if reason is not None:
-            number = 1 if line is None else line.number + 1
-            new = _Line(patient_id=pid, number=number, start=day, end=end, setting=setting)
-            if reason == "added_drug":  # drugs still given when the new drug came continue
-                new.keys = {k for k, t in line.last.items() if day - t <= rules.window}
-            line = new
-            lines.append(line)
-        line.keys.add(key)
-        line.drugs.add(drug)
-        line.last[key] = day
-        line.end = max(line.end, end)
-    return lines
+def _chunks(pcode: np.ndarray, size: int = 1 << 20):
+    """(lo, hi) slices of about ``size`` records that never split a patient."""
+    lo, n = 0, len(pcode)
+    while lo < n:
+        hi = min(lo + size, n)
+        while hi < n and pcode[hi] == pcode[hi - 1]:
+            hi += 1
+        yield lo, hi
+        lo = hi
+
+
+def _walk(starts, offset, pcodes, dcodes, days, ends, rules) -> None:  # noqa: C901
+    """The sequential part of :func:`_line_starts` (plain ints; appends to ``starts``)."""
+    bits, is_always, is_add, maint, window, gap = rules
+    patient = -1
+    start = end_ = keys = 0
+    last: dict[int, int] = {}
+    for i, (p, c, d, e) in enumerate(zip(pcodes, dcodes, days, ends, strict=True)):
+        bit = bits[c]
+        carried = 0
+        if p != patient:
+            new, patient = True, p
+        elif is_always[c] and not keys & bit:
+            new = True
+        elif d - end_ > gap:
+            new = True
+        elif d - start <= window or keys & bit or (is_add[c] and keys & maint):
+            new = False
+        else:
+            new = True
+            for b, t in last.items():
+                if d - t <= window:
+                    carried |= b
+        if new:
+            starts.append(offset + i)
+            start, end_, keys, last = d, e, carried, {}
+        keys |= bit
+        last[bit] = d
+        if e > end_:
+            end_ = e
+
+
+def _drug_lists(r: _Records, first: np.ndarray, line_of: np.ndarray) -> np.ndarray:
+    """Each line's ingredients joined by ``" + "`` in alphabetical order."""
+    if r.drugs.size <= 62:
+        mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), r.dcode), first)
+        uniq, inverse = np.unique(mask, return_inverse=True)
+        text = [" + ".join(r.drugs[j] for j in range(r.drugs.size) if m >> j & 1) for m in uniq]
+        return np.asarray(text, dtype=object)[inverse]
+    pairs = pd.DataFrame({"line": line_of, "drug": r.dcode}).drop_duplicates()
+    pairs = pairs.sort_values(["line", "drug"])
+    joined = pairs.groupby("line")["drug"].agg(lambda c: " + ".join(r.drugs[c.to_numpy()]))
+    return joined.to_numpy(dtype=object)
 
 
 def derive_lines(
@@ -174,27 +276,34 @@ def derive_lines(
         index_line``; ``drugs`` is the line's ingredients joined by ``" + "`` in
         alphabetical order; ``line`` counts all lines, ``metastatic_line`` only metastatic ones.
     """
-    records = prepare_records(adm, block, drugs)
-    rules = _Rules(
-        window=block.regimen_window_days,
-        gap=block.gap_days,
-        maintenance=frozenset(block.maintenance_drugs),
-    )
-    walked = _walk(_record_arrays(records, block, drugs, index_drugs), rules)
+    r = _prepare(adm, block, drugs)
+    first = _line_starts(r, block, drugs, index_drugs)
+    starts = np.zeros(r.pcode.size, dtype=np.int64)
+    starts[first] = 1
+    line_of = np.cumsum(starts) - 1
+    pcode = r.pcode[first]
+    new_patient = np.ones(first.size, dtype=bool)
+    new_patient[1:] = pcode[1:] != pcode[:-1]
+    at = np.arange(first.size, dtype=np.int64)
+    number = at - np.maximum.accumulate(np.where(new_patient, at, 0)) + 1
+    has_index = np.isin(r.drugs, list(index_drugs))[r.dcode].astype(np.int8)
     lines = pd.DataFrame(
         {
-            "patient_id": [w.patient_id for w in walked],
-            "line": [w.number for w in walked],
-            "drugs": [" + ".join(sorted(w.drugs)) for w in walked],
-            "start": np.array([w.start for w in walked], dtype="datetime64[D]"),
-            "end": np.array([w.end for w in walked], dtype="datetime64[D]"),
-            "setting": [w.setting for w in walked],
+            "patient_id": r.patients[pcode],
+            "line": number,
+            "drugs": _drug_lists(r, first, line_of),
+            "start": r.date[first].astype("datetime64[D]"),
+            "end": (np.maximum.reduceat(r.end, first) if first.size else r.end).astype(
+                "datetime64[D]"
+            ),
+            "setting": r.setting[first] if block.setting_from_records else [None] * first.size,
         }
     )
-    return _finish(lines, records, dates, block, index_drugs)
+    contains = (np.maximum.reduceat(has_index, first) if first.size else has_index) > 0
+    return _finish(lines, contains, dates, block, index_drugs)
 
 
-def _finish(lines, records, dates, block, index_drugs) -> pd.DataFrame:
+def _finish(lines, contains, dates, block, index_drugs) -> pd.DataFrame:
     lines = lines.astype({"patient_id": "string", "drugs": "string", "setting": "string"})
     lines = lines.astype({"line": "int64", "start": "datetime64[s]", "end": "datetime64[s]"})
     cols = ["patient_id", "metastatic_date", "surgery_date", "index_date"]
@@ -215,18 +324,13 @@ def _finish(lines, records, dates, block, index_drugs) -> pd.DataFrame:
     relapse_days = (merged["metastatic_date"] - merged["end"]).dt.days
     early = setting.isin(["neoadjuvant", "adjuvant"]) & (relapse_days <= block.early_relapse_days)
     lines["early_relapse"] = early.astype("boolean").mask(~known, pd.NA).to_numpy()
-    lines["index_line"] = _index_lines(lines, records, merged, index_drugs)
+    lines["index_line"] = _index_lines(lines, contains, merged, index_drugs)
     return lines[list(LINE_COLUMNS)].reset_index(drop=True)
 
 
-def _index_lines(lines, records, merged, index_drugs) -> np.ndarray:
+def _index_lines(lines, contains, merged, index_drugs) -> np.ndarray:
     """True for the line containing an index-drug record on the index date."""
     if not index_drugs or merged["index_date"].isna().all():
         return np.zeros(len(lines), dtype=bool)
-    contains = (
-        lines["drugs"]
-        .str.split(" + ", regex=False)
-        .map(lambda ds: bool(set(ds) & set(index_drugs)))
-    )
     within = (lines["start"] <= merged["index_date"]) & (merged["index_date"] <= lines["end"])
     return (contains & within.fillna(False)).to_numpy(dtype=bool)

@@ -1,0 +1,100 @@
+"""The vectorised lines walk equals the first, object-per-line implementation (naive_lines)
+on random record sets: same lines, numbers, drugs, dates, settings and flags."""
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from naive_lines import derive_lines as naive_derive_lines
+
+from retrostudy.cohort.drugs import drug_lookup
+from retrostudy.cohort.lines import derive_lines, prepare_records
+from retrostudy.protocol.cohort import LinesBlock
+
+DRUGS = drug_lookup()
+POOL = [
+    "trastuzumab", "pertuzumab", "docetaxel", "paclitaxel", "nab-paclitaxel", "capecitabine",
+    "fluorouracil", "letrozole", "trastuzumab emtansine", "lapatinib", "vinorelbine",
+    "pertuzumab+trastuzumab", "denosumab", "eribulin",
+]
+SETTINGS = [None, None, "metastatic", "adjuvant", "neoadjuvant"]
+DAY0 = pd.Timestamp("2015-01-01")
+
+record = st.tuples(
+    st.integers(0, 3),  # patient
+    st.sampled_from(POOL),
+    st.integers(-400, 700),  # day
+    st.one_of(st.none(), st.integers(0, 200)),  # end_date - date
+    st.sampled_from(SETTINGS),
+)
+
+
+def _frames(records, with_dates):
+    adm = pd.DataFrame(
+        {
+            "patient_id": [f"P{p}" for p, *_ in records],
+            "drug": [r[1] for r in records],
+            "date": [DAY0 + pd.Timedelta(days=r[2]) for r in records],
+            "end_date": [
+                pd.NaT if r[3] is None else DAY0 + pd.Timedelta(days=r[2] + r[3]) for r in records
+            ],
+            "setting": pd.Series([r[4] for r in records], dtype="string"),
+        }
+    ).astype({"date": "datetime64[s]", "end_date": "datetime64[s]"})
+    ids = sorted({f"P{p}" for p, *_ in records})
+    dates = pd.DataFrame(
+        {
+            "patient_id": ids,
+            "metastatic_date": [DAY0 if with_dates else pd.NaT] * len(ids),
+            "surgery_date": [DAY0 - pd.Timedelta(days=200)] * len(ids),
+            "index_date": [DAY0 + pd.Timedelta(days=100)] * len(ids),
+        }
+    )
+    return adm, dates
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=st.lists(record, min_size=1, max_size=60),
+    window=st.sampled_from([0, 14, 28]),
+    gap=st.sampled_from([30, 120]),
+    from_records=st.booleans(),
+    with_dates=st.booleans(),
+)
+def test_vectorised_lines_equal_the_object_walk(records, window, gap, from_records, with_dates):
+    adm, dates = _frames(records, with_dates)
+    block = LinesBlock(
+        regimen_window_days=window,
+        gap_days=gap,
+        setting_from_records=from_records,
+        substitutions=[
+            ["paclitaxel", "docetaxel", "nab-paclitaxel"],
+            ["capecitabine", "fluorouracil"],
+        ],
+        maintenance_drugs=["trastuzumab", "pertuzumab"],
+        maintenance_add_classes=["endocrine"],
+        always_new_line=["trastuzumab emtansine"],
+        exclude_classes=["supportive"],
+    )
+    index = ("trastuzumab emtansine",)
+    fast = derive_lines(adm, dates, block, DRUGS, index)
+    slow = naive_derive_lines(adm, dates, block, DRUGS, index)
+    pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_prepare_records_merges_one_patient_drug_date_and_splits_combinations():
+    adm, _ = _frames(
+        [
+            (0, "pertuzumab+trastuzumab", 0, None, None),
+            (0, "trastuzumab", 0, 30, "metastatic"),
+            (0, "denosumab", 0, None, None),
+            (1, "docetaxel", 5, None, "adjuvant"),
+        ],
+        True,
+    )
+    out = prepare_records(adm, LinesBlock(exclude_classes=["supportive"]), DRUGS)
+    assert out["drug"].tolist() == ["pertuzumab", "trastuzumab", "docetaxel"]
+    assert out["patient_id"].tolist() == ["P0", "P0", "P1"]
+    ends = (pd.to_datetime(out["end"]) - DAY0).dt.days.tolist()
+    assert ends == [0, 30, 5]
+    # the trastuzumab row merges the combination's (no setting) and the single record's
+    assert pd.isna(out["setting"][0]) and out["setting"].tolist()[1:] == ["metastatic", "adjuvant"]
