@@ -1,8 +1,9 @@
 """Whole-study benchmark: records -> cohort -> endpoints -> analyses -> report, N persons.
 
 The seed protocol (examples/tdm1_after_pertuzumab/study.toml without its [published] and
-[comparators] blocks, which describe the 42-patient seed cohort) is run on a synthetic
-extract of N persons written by ``retrostudy synth``:
+[comparators] blocks, which describe the 42-patient seed cohort, and without
+``ever_docetaxel`` among the propensity covariates: every synthetic patient had docetaxel)
+is run on a synthetic extract of N persons written by ``retrostudy synth``:
 
 - ``records``: canonical Parquet tables (``synth --patients N --format parquet --canonical``)
   loaded into DuckDB;
@@ -59,6 +60,8 @@ def protocol_text(data: Path, fmt: str | None) -> str:
     """The seed protocol reading ``data`` (format ``fmt``), without the seed-only blocks."""
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text[: text.index("\n[published]")]
+    # every synthetic patient had docetaxel: a constant cannot enter the propensity model
+    text = re.sub(r'(?m)^  \{ name = "ever_docetaxel".*\n', "", text)
     text = re.sub(r'(?m)^path = "data".*$', f"path = {json.dumps(str(data))}", text)
     if fmt:
         text = text.replace("\n[data]\n", f'\n[data]\nformat = "{fmt}"\n', 1)
@@ -69,19 +72,23 @@ def run_one(protocol: str, engine: str, out: str) -> None:
     """Child process: run the study, print the stage times and counts as JSON."""
     from retrostudy.pipeline import run_study
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
     t0 = time.perf_counter()
-    result = run_study(
-        protocol, engine=engine, out=out,
-        progress=lambda msg: marks.append((STAGES.get(msg, msg), time.perf_counter())),
-    )
+
+    def progress(msg: str) -> None:
+        marks.append((STAGES.get(msg, msg), time.perf_counter(), time.process_time()))
+        print(f"  {marks[-1][1] - t0:7.1f} s  {msg}", file=sys.stderr, flush=True)
+
+    result = run_study(protocol, engine=engine, out=out, progress=progress)
     end = time.perf_counter()
-    bounds = [*marks, ("end", end)]
-    stages = {name: b[1] - a[1] for (name, _), a, b in zip(marks, bounds, bounds[1:],
-                                                             strict=False)}
+    bounds = [*marks, ("end", end, time.process_time())]
+    pairs = list(zip(marks, bounds[1:], strict=True))
+    stages = {a[0]: b[1] - a[1] for a, b in pairs}
+    stage_cpu = {a[0]: b[2] - a[2] for a, b in pairs}
     usage = resource.getrusage(resource.RUSAGE_SELF)
     print(json.dumps({
-        "wall": end - t0, "stages": stages, "cpu": usage.ru_utime + usage.ru_stime,
+        "wall": end - t0, "stages": stages, "stage_cpu": stage_cpu,
+        "cpu": usage.ru_utime + usage.ru_stime,
         "analysed": len(result.dataset), "n_groups": dict(result.analyses.n),
     }, default=str))
 
@@ -95,21 +102,23 @@ def synth(n: int, kind: str, folder: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measure(kind: str, data: Path, work: Path) -> dict:
+def measure(kind: str, data: Path, work: Path, keep: str | None = None) -> dict:
     study = work / f"study_{kind}.toml"
     study.write_text(protocol_text(data, "omop" if kind == "omop" else None), encoding="utf-8")
     engine = "spark" if kind == "spark" else "duckdb"
     out, peak, cpu = run_sampled(
         [sys.executable, __file__, "--run-one", str(study), "--engine", engine,
-         "--out", str(work / f"report_{kind}")]
+         "--out", str(Path(keep or work) / f"report_{kind}_{data.name}")]
     )
     res = json.loads(out.strip().splitlines()[-1])
     return {**res, "peak_gb": peak / 1e9, "cpu_tree": cpu}
 
 
 def row(n: int, kind: str, r: dict, load_before: float) -> str:
-    st = r["stages"]
-    parts = " | ".join(f"{st.get(s, float('nan')):.1f}" for s in STAGES.values())
+    st, cpu = r["stages"], r["stage_cpu"]
+    parts = " | ".join(
+        f"{st.get(s, float('nan')):.1f} ({cpu.get(s, float('nan')):.0f})" for s in STAGES.values()
+    )
     return (f"| {n:,} | {kind} | {r['analysed']:,} | {parts} | **{r['wall']:.1f}** "
             f"| {max(r['cpu'], r['cpu_tree']):.0f} | **{r['peak_gb']:.2f}** "
             f"| {load_before:.1f} / {os.getloadavg()[0]:.1f} |")
@@ -124,11 +133,13 @@ def main() -> None:
     parser.add_argument("--run-one")
     parser.add_argument("--engine", default="duckdb")
     parser.add_argument("--out")
+    parser.add_argument("--keep", help="write the reports under this folder (else discarded)")
     args = parser.parse_args()
     if args.run_one:
         run_one(args.run_one, args.engine, args.out)
         return
     print(f"machine: {machine()}, Python {sys.version.split()[0]}")
+    print("stage columns: wall seconds (CPU seconds of the Python process, all its threads)")
     print("| persons | input | analysed | load (s) | cohort (s) | endpoints (s) | analyses (s) "
           "| report (s) | wall (s) | CPU (s) | peak RSS (GB) | load avg before / after |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
@@ -142,7 +153,8 @@ def main() -> None:
                     print(f"(synth {kind} {n:,}: {secs:.1f} s)", file=sys.stderr)
                 before = os.getloadavg()[0]
                 with tempfile.TemporaryDirectory() as work:
-                    print(row(n, kind, measure(kind, data, Path(work)), before), flush=True)
+                    r = measure(kind, data, Path(work), args.keep)
+                    print(row(n, kind, r, before), flush=True)
 
 
 if __name__ == "__main__":
