@@ -339,6 +339,11 @@ def test_other_codes_strings_and_censoring_code():
     (dict(group=["a", "b"]), r"group must be one-dimensional with 6 values"),
     (dict(status=[1, 0, 2]), r"status must be one-dimensional with 6 values"),
     (dict(rho=np.inf), r"rho must be a finite number, got inf"),
+    (dict(status=np.array([0, "death", 1, 1, 2, 0], dtype=object), causes=[1, 2]),
+     r"status has value 'death' \(first at position 1\) that is neither the censoring code 0"),
+    (dict(status=["1", "0", "2", "1", "2", "0"]),
+     r"cause 1 does not occur in status; the event codes present are \['0', '1', '2'\] \(censoring "
+     r"code 0\); status holds text, so give cause and censor as text"),
     (dict(strata=[1, 2, np.nan, 1, 1, 2]), r"strata has missing values at positions \[2\]"),
 ])
 def test_errors(kwargs, match):

@@ -57,23 +57,23 @@ class GrayTest:
 def status_codes(status, n: int, cause, censor, causes) -> tuple[np.ndarray, tuple]:
     """0 = censored, 1 = ``cause``, 2 = any other cause (cmprsk's coding); the causes seen."""
     s = check_labels("status", status, n)
-    if s.dtype.kind == "f":
-        s = s.copy()
-    values = np.unique(s)
-    found = [v.item() if hasattr(v, "item") else v for v in values if not _same(v, censor)]
+    values = sorted(set(s.tolist()), key=lambda v: (str(type(v)), v))  # mixed types allowed
+    found = [v for v in values if not _same(v, censor)]
     if causes is not None:
         allowed = [censor, *causes]
         bad = [v for v in found if not any(_same(v, a) for a in allowed)]
         if bad:
-            i = int(np.flatnonzero(s == np.asarray(bad[0], dtype=s.dtype))[0])
+            i = int(np.flatnonzero(_equal(s, bad[0]))[0])
             raise ValueError(
                 f"status has value {bad[0]!r} (first at position {i}) that is neither the "
                 f"censoring code {censor!r} nor one of the causes {list(causes)!r}"
             )
     if not any(_same(v, cause) for v in found):
+        text = s.dtype.kind in "US" and not isinstance(cause, str)
         raise ValueError(
             f"cause {cause!r} does not occur in status; the event codes present are {found!r} "
             f"(censoring code {censor!r})"
+            + ("; status holds text, so give cause and censor as text" if text else "")
         )
     m = np.where(_equal(s, censor), 0, np.where(_equal(s, cause), 1, 2)).astype(np.int8)
     return m, tuple(found)
