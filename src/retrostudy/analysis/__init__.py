@@ -16,6 +16,7 @@ from retrostudy.analysis.checks import check_columns
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
 from retrostudy.analysis.extra import discontinuation_table, followup_table
 from retrostudy.analysis.response import response_table
+from retrostudy.analysis.secondary import Secondary, run_secondary
 from retrostudy.analysis.survival import FollowUpSummary, follow_up
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import table1
@@ -39,6 +40,7 @@ class Analyses:
     level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
     warnings: tuple[str, ...] = field(default=())
     adjusted: object = None  # analysis.adjusted.AdjustedResult when [analyses.adjusted]
+    secondary: Secondary = field(default_factory=Secondary)  # RMST, competing, subgroups, ...
 
     def to_json(self) -> dict:
         c = self.conventions
@@ -61,6 +63,7 @@ class Analyses:
             "followup": {f.group: f.to_json() for f in self.followup},
             "discontinuation": self.discontinuation,
             "warnings": list(self.warnings),
+            **self.secondary.to_json(),
         } | ({"adjusted": self.adjusted.to_json()} if self.adjusted is not None else {})
 
 
@@ -142,6 +145,9 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
 
         ep_labels = {s.endpoint: s.text for s in block.survival}
         tables |= adjusted_tables(adjusted, ep_labels, p_digits, block.conf_level)
+    secondary = run_secondary(protocol, data, groups, reference, conv, labels, level_labels,
+                              var_labels)
+    tables.update(secondary.tables)
     warnings = tuple(w for e in endpoints for w in e.warnings)
     warnings += adjusted.warnings if adjusted is not None else ()
     return Analyses(
@@ -159,6 +165,7 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
         warnings=warnings,
         level_labels=level_labels,
         adjusted=adjusted,
+        secondary=secondary,
     )
 
 

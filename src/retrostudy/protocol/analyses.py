@@ -13,6 +13,12 @@ from pydantic import Field, model_validator
 
 from retrostudy.protocol.adjusted import AdjustedAnalysis
 from retrostudy.protocol.base import Block
+from retrostudy.protocol.secondary import (
+    CompetingAnalysis,
+    RmstAnalysis,
+    SensitivityAnalysis,
+    SubgroupAnalysis,
+)
 
 Test = Literal["auto", "wilcoxon", "kruskal", "chisq", "chisq_yates", "fisher", "none"]
 Summary = Literal["median_range", "median_iqr", "mean_sd"]
@@ -141,6 +147,11 @@ class AnalysesBlock(Block):
     followup: FollowUp | None = None
     discontinuation: Discontinuation | None = None
     adjusted: AdjustedAnalysis | None = None  # propensity-score sensitivity analysis
+    # Secondary analyses (protocol/secondary.py; docs/protocol.md "Secondary analyses").
+    rmst: RmstAnalysis | None = None
+    competing: CompetingAnalysis | None = None
+    subgroups: list[SubgroupAnalysis] = Field(default_factory=list)
+    sensitivity: SensitivityAnalysis | None = None
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysesBlock:

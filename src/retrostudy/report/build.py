@@ -70,6 +70,9 @@ def _figures_for(ctx, hidden) -> dict:
     if ctx.comparator_rows:
         f = draw_comparators(ctx.comparator_rows, number=str(number))
         figs[f.key] = f
+    from retrostudy.report.secondary import secondary_figures
+
+    figs.update(secondary_figures(ctx, start=len(figs) + 1))  # CIF, subgroup forests
     from retrostudy.report.adjusted import adjusted_figures
 
     figs |= adjusted_figures(ctx)  # supplementary: Fig. S1, S2, ...

@@ -127,6 +127,9 @@ def sections(ctx, tables, figs, rendered) -> list[Section]:
         out.append(
             Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")
         )
+    from retrostudy.report.secondary import secondary_sections
+
+    out += secondary_sections(ctx, tables, figs, rendered)  # RMST, competing, subgroups, ...
     swim = [k for k in figs if k.endswith("_swimmer")]
     fu = [
         *_tab(tables, "followup"),

@@ -71,6 +71,7 @@ def _draw(
     ax = fig.add_axes((title_width, 0.8 / height, 0.8 - title_width - 0.02, 1 - 1.1 / height))
     ys = np.arange(n)[::-1]
     for y, (label, est, lo, hi, color) in zip(ys, rows, strict=True):
+        heading = color is None  # a label-only row (e.g. a subgroup variable)
         ok = all(fmt.isnum(v) and not math.isinf(v) for v in (lo, hi))
         if ok:
             ax.plot([lo, hi], [y, y], color=color, lw=1.3)
@@ -85,11 +86,12 @@ def _draw(
             va="center",
             fontsize=8,
             family=FONT,
+            fontweight="bold" if heading else "normal",
         )
         ax.text(
             1.02,
             y,
-            _value_text(est, lo, hi, digits),
+            "" if heading else _value_text(est, lo, hi, digits),
             transform=ax.get_yaxis_transform(),
             ha="left",
             va="center",
@@ -139,6 +141,33 @@ def draw_comparators(
     return ReportFigure(
         key=f"figure{number}_comparators",
         title=f"Fig. {number}. Literature comparators",
+        caption=caption,
+        figure=fig,
+    )
+
+
+def draw_subgroup_forest(
+    res, labels, *, mask=str, number: str = "7", suffix: str = ""
+) -> ReportFigure:
+    """Hazard ratio of the group within each subgroup level (a SubgroupResult), NE levels
+    without a marker; ``mask`` formats the patient counts in the labels."""
+    from retrostudy.analysis.subgroups import forest_rows
+
+    rows = [
+        (label, est, lo, hi, None if heading else PALETTE[0])
+        for label, est, lo, hi, heading in forest_rows(res, mask)
+    ]
+    fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0)
+    g = next(x for x in res.groups if x != res.reference)
+    caption = (
+        f"{res.label}: hazard ratio of {labels.get(g, g)} vs "
+        f"{labels.get(res.reference, res.reference)} (unadjusted Cox model) within each "
+        "subgroup, with 95% CIs; NE = not estimable (see the table). Interaction p values "
+        "are in the table."
+    )
+    return ReportFigure(
+        key=f"figure{number}_subgroups_{res.endpoint}{suffix}",
+        title=f"Fig. {number}. Subgroup analyses: {res.label}",
         caption=caption,
         figure=fig,
     )

@@ -1,0 +1,274 @@
+r"""Competing risks of ``[analyses.competing]``: progression vs death without progression.
+
+Per group, the Aalen–Johansen cumulative incidence of each cause (R survival's multi-state
+``survfit``: infinitesimal-jackknife SE, log-scale CI) read at the landmarks as R's
+``summary(fit, times=)`` (last value at or before t, carried after the last time); Gray's
+test of equal cumulative incidence across groups per cause (cmprsk's ``cuminc``,
+:math:`\rho = 0`); cause-specific Cox models per cause — the hazard of that cause with the
+other cause censored — crude (group alone) and adjusted (the endpoint's ``adjust``
+covariates), with the study's Cox conventions. Status derivation: competing_status.py.
+
+References: Aalen & Johansen, Scand J Stat 1978; Gray, Ann Stat 1988;16:1141-54; Putter,
+Fiocco & Geskus, Stat Med 2007;26:2389-430.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrostudy.analysis import _stats, fmt
+from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES, KEY, competing_data
+from retrostudy.analysis.cox import CoxModel, fit_model
+from retrostudy.analysis.secondary_checks import require_columns
+from retrostudy.analysis.table import Cell, Row, Table
+
+
+@dataclass(frozen=True, slots=True)
+class _CoxSpec:
+    """What :func:`retrostudy.analysis.cox.fit_model` reads of a survival spec."""
+
+    endpoint: str
+    reference: dict
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompetingResult:
+    endpoint: str
+    label: str
+    deaths_from: str
+    method: str
+    rule: str
+    reference: str
+    n_excluded: int
+    groups: dict  # group -> {n, events: {cause: k}, landmarks: [...]}
+    curves: dict  # group -> {"time": months, "incidence": (m, 2), "n_at_risk": ...}
+    gray: dict  # cause name -> {statistic, df, p_value} (or note)
+    cox: dict  # cause name -> tuple[CoxModel, ...]
+    adjust: tuple[str, ...]
+    landmarks: tuple[float, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def group_hr(self, cause: str, model: str) -> dict | None:
+        m = next((m for m in self.cox.get(cause, ()) if m.name == model), None)
+        if m is None:
+            return None
+        return next((c for c in m.coefficients if c["variable"] == "group"), None)
+
+    def to_json(self) -> dict:
+        return {
+            "endpoint": self.endpoint,
+            "label": self.label,
+            "deaths_from": self.deaths_from,
+            "derivation": {"method": self.method, "rule": self.rule},
+            "causes": {str(k): v for k, v in CAUSES.items()},
+            "reference_group": self.reference,
+            "n_excluded_missing": self.n_excluded,
+            "cumulative_incidence": {
+                "method": "Aalen-Johansen (R survival multi-state survfit)",
+                "variance": "infinitesimal jackknife",
+                "conf_type": "log",
+                "groups": self.groups,
+            },
+            "gray_test": self.gray,
+            "cause_specific_cox": {
+                cause: [m.to_json() for m in models] for cause, models in self.cox.items()
+            },
+            "adjust": list(self.adjust),
+            "warnings": list(self.warnings),
+        }
+
+
+def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
+    from retrostudy.stats import cumulative_incidence
+
+    per = conv.days_per_month
+    events = {CAUSES[c]: int((status == c).sum()) for c in CAUSES}
+    if not (status > 0).any():
+        nan = [{"months": m, "cause": CAUSES[c], "incidence": 0.0, "conf_low": np.nan,
+                "conf_high": np.nan} for m in landmarks for c in CAUSES]
+        return ({"n": int(days.size), "events": events, "landmarks": nan},
+                {"time": np.zeros(0), "incidence": np.zeros((0, 2)), "n_at_risk": np.zeros(0)})
+    fit = cumulative_incidence(days, status, causes=list(CAUSES), conf_level=conv.conf_level)
+    rows = np.searchsorted(fit.time, np.asarray(landmarks, float) * per, side="right") - 1
+    marks = []
+    for m, r in zip(landmarks, rows, strict=True):
+        for j, c in enumerate(CAUSES):
+            before = r < 0
+            marks.append({
+                "months": float(m), "cause": CAUSES[c],
+                "incidence": 0.0 if before else float(fit.incidence[r, j]),
+                "conf_low": np.nan if before else float(fit.conf_low[r, j]),
+                "conf_high": np.nan if before else float(fit.conf_high[r, j]),
+            })
+    curve = {"time": fit.time / per, "incidence": fit.incidence, "days": days}
+    return {"n": int(days.size), "events": events, "landmarks": marks}, curve
+
+
+def _gray(days, status, group) -> tuple[dict, list[str]]:
+    from retrostudy.stats import gray_test
+
+    out, notes = {}, []
+    for c, name in CAUSES.items():
+        if not (status == c).any():
+            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan,
+                         "note": "no events of this cause"}
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                g = gray_test(days, status, group, cause=c)
+        except ValueError as exc:
+            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "note": str(exc)}
+            notes.append(f"Gray's test for {name.replace('_', ' ')} not computed: {exc}")
+            continue
+        out[name] = {"statistic": _stats.as_float(g.statistic), "df": _stats.as_float(g.df),
+                     "p_value": _stats.as_float(g.p_value)}
+    return out, notes
+
+
+def _cause_models(d, ep, adjust, reference_levels, reference, conv) -> dict:
+    """Per cause, crude and adjusted Cox models of that cause's hazard (the other censored).
+
+    A cause without events in a group has a monotone likelihood: its estimates come back
+    NE and the model is flagged (numpy's sqrt-of-negative-variance warnings are silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _cause_models_fit(d, ep, adjust, reference_levels, reference, conv)
+
+
+def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv) -> dict:
+    out = {}
+    for c, name in CAUSES.items():
+        cs = f"{ep}_{name}"
+        frame = d.assign(**{f"{cs}_days": d["cr_days"], f"{cs}_event": (d["cr_status"] == c)
+                            .astype(int)})
+        spec = _CoxSpec(endpoint=cs, reference=reference_levels)
+        models: list[CoxModel] = []
+        if not (frame[f"{cs}_event"] == 1).any():
+            out[name] = ()
+            continue
+        models.append(fit_model(frame, "unadjusted", ["group"], spec, reference, conv))
+        if adjust:
+            models.append(fit_model(frame, "adjusted", ["group", *adjust], spec, reference, conv))
+        out[name] = tuple(models)
+    return out
+
+
+def _cox_notes(cox: dict, epv_min: float) -> list[str]:
+    notes = []
+    for cause, models in cox.items():
+        what = cause.replace("_", " ")
+        if not models:
+            notes.append(f"No {what} events: no cause-specific Cox model.")
+        for m in models:
+            if m.monotone:
+                notes.append(f"Cause-specific {m.name} model for {what}: monotone likelihood "
+                             "(a group without events), hazard ratios not estimable (NE).")
+            elif m.epv < epv_min:
+                notes.append(f"Cause-specific {m.name} model for {what}: {m.n_events} events for "
+                             f"{len(m.coefficients)} term(s), below {epv_min:g} per term.")
+    return notes
+
+
+def run_competing(protocol, data, groups, reference, conv, label) -> CompetingResult:
+    block = protocol.analyses
+    spec = block.competing
+    cd = competing_data(spec, protocol.endpoints.items, data)
+    surv = next((s for s in block.survival if s.endpoint == spec.endpoint), None)
+    adjust = spec.adjust if spec.adjust is not None else (list(surv.adjust) if surv else [])
+    require_columns(data, [(f"{KEY}.adjust", c) for c in adjust])
+    reference_levels = {**(surv.reference if surv else {}), **spec.reference}
+    d = cd.frame
+    per_group, curves = {}, {}
+    for g in groups:
+        sub = d[d["group"] == g]
+        if sub.empty:
+            continue
+        per_group[g], curves[g] = _cif_group(sub["cr_days"].to_numpy(float),
+                                             sub["cr_status"].to_numpy(int), spec.landmarks, conv)
+    days, status = d["cr_days"].to_numpy(float), d["cr_status"].to_numpy(int)
+    gray, notes = _gray(days, status, d["group"].astype(str).to_numpy(object))
+    cox = _cause_models(d, spec.endpoint, adjust, reference_levels, reference, conv)
+    return CompetingResult(
+        endpoint=spec.endpoint, label=spec.label or label, deaths_from=cd.deaths_from,
+        method=cd.method, rule=cd.rule, reference=reference, n_excluded=cd.n_excluded,
+        groups=per_group, curves=curves, gray=gray, cox=cox, adjust=tuple(adjust),
+        landmarks=tuple(float(m) for m in spec.landmarks),
+        warnings=tuple(notes + _cox_notes(cox, block.epv_min)),
+    )
+
+
+def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
+    if g == res.reference:
+        return "1 (reference)", ""
+    hr = next((c for m in res.cox.get(cause, ()) if m.name == model for c in m.coefficients
+               if c["variable"] == "group" and str(c["level"]) == g), None)
+    if hr is None:
+        return "", ""
+    return (fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
+            fmt.p_value(hr["p_value"], p_digits))
+
+
+def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int) -> dict:
+    """``competing_<ep>``: cumulative incidence and Gray's test; ``competing_cox_<ep>``:
+    cause-specific hazard ratios."""
+    pct = int(round(conv.conf_level * 100))
+    rows = []
+    for c, cause in CAUSES.items():
+        gp = res.gray.get(cause, {}).get("p_value")
+        rows.append(Row(label=CAUSE_LABELS[c], heading=True, cells=tuple(
+            Cell(text="") for _ in range(2 + len(res.landmarks))) + (
+            Cell(text=fmt.p_value(gp, p_digits)),)))
+        for g, v in res.groups.items():
+            k = v["events"][cause]
+            marks = [x for x in v["landmarks"] if x["cause"] == cause]
+            cells = [Cell(text=str(v["n"]), count=v["n"]), Cell(text=str(k), count=k)]
+            cells += [Cell(text=fmt.estimate_ci(100 * x["incidence"], 100 * x["conf_low"],
+                                                100 * x["conf_high"])) for x in marks]
+            rows.append(Row(label=labels.get(g, g), indent=1, cells=(*cells, Cell(text=""))))
+    notes = [
+        f"Causes: {res.rule}.",
+        "Cumulative incidence (%): Aalen–Johansen estimator (infinitesimal-jackknife "
+        f"standard error, {pct}% CI on the log scale, as R survival's multi-state survfit); "
+        "NE = not estimable. Gray's test compares the cumulative incidence of one cause "
+        "across groups (cmprsk, \u03c1 = 0).",
+    ]
+    if res.n_excluded:
+        notes.append(f"{res.n_excluded} patient(s) without a value of the endpoints left out.")
+    cif = Table(key=f"competing_{res.endpoint}", title=f"Competing risks: {res.label}",
+                stub="Cause / group", columns=(
+                    "Patients", "Events",
+                    *[f"{m:g} months, % ({pct}% CI)" for m in res.landmarks], "Gray's test p"),
+                rows=tuple(rows), footnotes=tuple(notes))
+    return {cif.key: cif, f"competing_cox_{res.endpoint}": _cox_table(res, labels, conv,
+                                                                       p_digits)}
+
+
+def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int) -> Table:
+    pct = int(round(conv.conf_level * 100))
+    adj = bool(res.adjust)
+    rows = []
+    for c, cause in CAUSES.items():
+        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
+                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
+        for g in res.groups:
+            cells = [*_hr_text(res, cause, "unadjusted", g, p_digits)]
+            if adj:
+                cells += _hr_text(res, cause, "adjusted", g, p_digits)
+            rows.append(Row(label=labels.get(g, g), indent=1,
+                            cells=tuple(Cell(text=t) for t in cells)))
+    columns = (f"Crude HR ({pct}% CI)", "p value")
+    if adj:
+        columns += (f"Adjusted HR ({pct}% CI)", "p value")
+    notes = [
+        f"Cause-specific Cox models ({conv.ties} ties, Wald CIs): the hazard of one cause, the "
+        f"other cause censored; reference group {labels.get(res.reference, res.reference)}."
+        + (f" Adjusted for {', '.join(res.adjust)}." if adj else ""),
+        *res.warnings,
+    ]
+    return Table(key=f"competing_cox_{res.endpoint}",
+                 title=f"Cause-specific hazard ratios: {res.label}", stub="Cause / group",
+                 columns=columns, rows=tuple(rows), footnotes=tuple(notes))

@@ -1,0 +1,191 @@
+r"""Restricted mean survival time (RMST) per group, difference and ratio vs the reference.
+
+For each endpoint of ``[analyses.rmst]``: :math:`\hat\mu_g(\tau) = \int_0^\tau \hat S_g(t)\,dt`
+per group with its Greenwood-type SE and normal CI, and for each non-reference group the
+difference :math:`\hat\mu_g - \hat\mu_{ref}` and ratio :math:`\hat\mu_g / \hat\mu_{ref}`
+(log scale) with CIs and two-sided p values — :func:`retrostudy.stats.rmst_compare`, i.e.
+survRM2 1.0-4's ``rmst2``. Computed in integer days; shown in months (days / days_per_month;
+the ratio and p values do not depend on the unit).
+
+Tau: the protocol's ``tau`` (months) for every endpoint, or survRM2's default rule — the
+smallest, over the arms whose last observation is censored, of the arm's largest time (an
+arm ending on an event constrains nothing). With more than two groups each comparison is a
+two-arm survRM2 analysis and the default tau is the smallest of their defaults, so every
+group is read at the same tau.
+
+Reference: Uno H et al. J Clin Oncol 2014;32:2380-5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from retrostudy.analysis import fmt
+from retrostudy.analysis.secondary_checks import fail
+from retrostudy.analysis.table import Cell, Row, Table
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RmstEndpoint:
+    """One endpoint's RMST results; times in months."""
+
+    endpoint: str
+    label: str
+    tau: float
+    tau_rule: str  # "protocol" | "survRM2 default"
+    tau_max: float  # largest tau survRM2 accepts for these data
+    groups: dict  # group -> {n, n_events, rmst, std_err, conf_low, conf_high}
+    contrasts: dict  # group -> {"difference": {...}, "ratio": {...}} vs the reference
+    reference: str
+    conf_level: float
+
+    def to_json(self) -> dict:
+        return {
+            "label": self.label,
+            "tau_months": self.tau,
+            "tau_rule": self.tau_rule,
+            "tau_max_months": self.tau_max,
+            "reference_group": self.reference,
+            "conf_level": self.conf_level,
+            "units": "months",
+            "method": "survRM2 1.0-4 rmst2 (area under the Kaplan-Meier curve; Greenwood-type "
+            "variance; ratio on the log scale)",
+            "groups": self.groups,
+            "contrasts": self.contrasts,
+        }
+
+
+def _contrast(c, scale: float) -> dict:
+    return {
+        "estimate": c.estimate / scale,
+        "std_err": c.std_err / scale,
+        "conf_low": c.conf_low / scale,
+        "conf_high": c.conf_high / scale,
+        "p_value": c.p_value,
+    }
+
+
+def _pairs(d: pd.DataFrame, ep: str, groups: list[str], reference: str):
+    """(group, time, event, arm) for each non-reference group: arm 0 = reference."""
+    ref = d[d["group"] == reference]
+    for g in groups:
+        if g == reference or not (d["group"] == g).any():
+            continue
+        pair = pd.concat([ref, d[d["group"] == g]])
+        arm = (pair["group"] == g).to_numpy(int)
+        yield g, pair[f"{ep}_days"].to_numpy(float), pair[f"{ep}_event"].to_numpy(int), arm
+
+
+def _tau_days(d, ep, groups, reference, tau_months, per) -> tuple[float, str, float]:
+    from retrostudy.stats import rmst_compare
+
+    limits = [rmst_compare(t, e, a).tau_max for _, t, e, a in _pairs(d, ep, groups, reference)]
+    if not limits:
+        fail("analyses.rmst.endpoints", f"RMST of {ep!r} needs the reference group "
+             f"{reference!r} and at least one other group with data", code="rmst_groups")
+    limit = min(limits)
+    if tau_months is None:
+        return limit, "survRM2 default", limit
+    tau = tau_months * per
+    if tau > limit:
+        fail("analyses.rmst.tau", f"tau = {tau_months:g} months is beyond the follow-up of "
+             f"{ep!r}: survRM2 allows at most {limit / per:.2f} months (the largest time of an "
+             "arm whose last observation is censored)",
+             hint="lower tau, or leave it out to use survRM2's default", code="rmst_tau")
+    return tau, "protocol", limit
+
+
+def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstEndpoint:
+    from retrostudy.stats import kaplan_meier, rmst_compare
+
+    per = conv.days_per_month
+    d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
+    tau, rule, limit = _tau_days(d, ep, groups, reference, tau_months, per)
+    per_group, contrasts = {}, {}
+    for g in groups:
+        sub = d[d["group"] == g]
+        if sub.empty:
+            continue
+        t, e = sub[f"{ep}_days"].to_numpy(float), sub[f"{ep}_event"].to_numpy(int)
+        r = kaplan_meier(t, e).rmst(tau)
+        z = _z(conv.conf_level)
+        per_group[g] = {
+            "n": int(t.size), "n_events": int(e.sum()), "rmst": r.estimate / per,
+            "std_err": r.std_err / per, "conf_low": (r.estimate - z * r.std_err) / per,
+            "conf_high": (r.estimate + z * r.std_err) / per,
+        }
+    for g, t, e, arm in _pairs(d, ep, groups, reference):
+        res = rmst_compare(t, e, arm, tau=tau, conf_level=conv.conf_level)
+        contrasts[g] = {"difference": _contrast(res.difference, per),
+                        "ratio": _contrast(res.ratio, 1.0)}
+    return RmstEndpoint(endpoint=ep, label=label, tau=tau / per, tau_rule=rule,
+                        tau_max=limit / per, groups=per_group, contrasts=contrasts,
+                        reference=reference, conf_level=conv.conf_level)
+
+
+def _z(conf_level: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
+
+
+def run_rmst(block, data, groups, reference, conv, labels) -> tuple[RmstEndpoint, ...]:
+    """Every endpoint of ``[analyses.rmst]`` (default: the survival endpoints)."""
+    spec = block.rmst
+    names = spec.endpoints if spec.endpoints is not None else [s.endpoint for s in block.survival]
+    return tuple(
+        rmst_endpoint(data, groups, ep, labels.get(ep, ep.upper()), reference, conv, spec.tau)
+        for ep in names
+    )
+
+
+def rmst_table(results, group_labels: dict, conf_level: float, p_digits: int) -> Table:
+    pct = int(round(conf_level * 100))
+    rows = []
+    for res in results:
+        rows.append(Row(label=f"{res.label} (\u03c4 = {res.tau:.1f} months)",
+                        cells=tuple(Cell(text="") for _ in range(7)), heading=True))
+        for g, v in res.groups.items():
+            c = res.contrasts.get(g)
+            if c is None:
+                extra = ("reference", "", "reference", "")
+            else:
+                dif, rat = c["difference"], c["ratio"]
+                extra = (
+                    fmt.estimate_ci(dif["estimate"], dif["conf_low"], dif["conf_high"], 2),
+                    fmt.p_value(dif["p_value"], p_digits),
+                    fmt.estimate_ci(rat["estimate"], rat["conf_low"], rat["conf_high"], 2),
+                    fmt.p_value(rat["p_value"], p_digits),
+                )
+            rows.append(Row(label=group_labels.get(g, g), indent=1, cells=(
+                Cell(text=str(v["n"]), count=v["n"]),
+                Cell(text=str(v["n_events"]), count=v["n_events"]),
+                Cell(text=fmt.estimate_ci(v["rmst"], v["conf_low"], v["conf_high"], 2)),
+                *(Cell(text=x) for x in extra),
+            )))
+    rules = sorted({f"{r.label}: \u03c4 = {r.tau:.2f} months ({_rule_text(r)})" for r in results})
+    notes = (
+        "Restricted mean survival time (RMST): area under the Kaplan\u2013Meier curve up to "
+        f"\u03c4, in months, with Greenwood-type standard errors and normal {pct}% CIs "
+        "(survRM2 1.0-4, rmst2). Difference and ratio (log scale) vs the reference group; "
+        "two-sided z-test p values.",
+        *rules,
+    )
+    return Table(
+        key="rmst",
+        title="Restricted mean survival time",
+        stub="Group",
+        columns=("Patients", "Events", f"RMST, months ({pct}% CI)",
+                 f"Difference, months ({pct}% CI)", "p value", f"Ratio ({pct}% CI)", "p value"),
+        rows=tuple(rows),
+        footnotes=notes,
+    )
+
+
+def _rule_text(res: RmstEndpoint) -> str:
+    if res.tau_rule == "protocol":
+        return "set in the protocol"
+    return ("survRM2's default: the smallest largest follow-up time among the groups whose "
+            "last observation is censored")

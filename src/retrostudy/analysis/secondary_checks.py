@@ -1,0 +1,38 @@
+"""Protocol checks shared by the secondary analyses (RMST, competing risks, subgroups,
+sensitivity): every problem names its protocol key and, for a column, the close matches."""
+
+from __future__ import annotations
+
+import difflib
+
+from retrostudy.errors import Problem, ProtocolError
+
+
+def fail(key: str, message: str, hint: str | None = None, code: str = "secondary") -> None:
+    """Raise one :class:`ProtocolError` naming the protocol key."""
+    raise ProtocolError([Problem(message=message, key=key, hint=hint, code=code)])
+
+
+def require_columns(data, needed: list[tuple[str, str]]) -> None:
+    """Raise listing every (protocol key, column) whose column the dataset lacks."""
+    have = sorted(map(str, data.columns))
+    problems = []
+    for key, column in needed:
+        if column in data.columns:
+            continue
+        close = difflib.get_close_matches(column, have, n=3)
+        problems.append(
+            Problem(
+                message=f"the analysis dataset has no column {column!r}",
+                key=key,
+                hint=f"did you mean {', '.join(close)}?" if close
+                else "columns: " + ", ".join(have),
+                code="unknown_column",
+            )
+        )
+    if problems:
+        raise ProtocolError(problems)
+
+
+def tte_columns(key: str, endpoint: str) -> list[tuple[str, str]]:
+    return [(key, f"{endpoint}_days"), (key, f"{endpoint}_event")]

@@ -1,0 +1,187 @@
+"""Sensitivity analyses of ``[analyses.sensitivity]``: one endpoint, several definitions.
+
+Time-to-event rows (``endpoints``, the primary definition first): per group patients,
+events and the Kaplan–Meier median (CI), the log-rank p value and the unadjusted Cox hazard
+ratio — the same functions as the main survival analyses, so the primary row repeats its
+numbers. Each alternative's differences from the primary definition are listed (from
+``[endpoints]``). Response rows (``response``, BOR columns such as the unconfirmed ``bor``
+and a ``confirmation = true`` one): objective response (CR or PR) and disease control
+(CR, PR, SD or non-CR/non-PD, any duration) as n (%) of all patients of the group, with the
+between-group test of Table 1's rule (chi-square when every expected count is >= 5, else
+Fisher's exact test).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrostudy.analysis import fmt
+from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
+from retrostudy.analysis.secondary_checks import require_columns, tte_columns
+from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
+
+KEY = "analyses.sensitivity"
+_RESPONSE = {"objective_response": ("CR", "PR"),
+             "disease_control": ("CR", "PR", "SD", "NON_CR_NON_PD")}
+_RESPONSE_LABELS = {"objective_response": "Objective response (CR or PR)",
+                    "disease_control": "Disease control (CR, PR, SD or non-CR/non-PD)"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SensitivityResult:
+    endpoints: tuple[EndpointResult, ...]
+    differences: dict  # endpoint -> text: how it differs from the primary definition
+    response: tuple[dict, ...]
+
+    def to_json(self) -> dict:
+        eps = []
+        for e in self.endpoints:
+            hr = e.group_hr("unadjusted") or {}
+            eps.append({
+                "endpoint": e.endpoint, "label": e.label,
+                "differs_from_primary": self.differences.get(e.endpoint, ""),
+                "n_excluded_missing": e.n_excluded,
+                "groups": {g.group: {"n": g.n, "n_events": g.n_events,
+                                     "median_months": dict(zip(
+                                         ("estimate", "conf_low", "conf_high"), g.median,
+                                         strict=True))} for g in e.groups},
+                "logrank_p_value": e.logrank["p_value"],
+                "hazard_ratio": {k: hr.get(k) for k in
+                                 ("level", "hazard_ratio", "conf_low", "conf_high", "p_value")},
+            })
+        return {"endpoints": eps, "response": list(self.response)}
+
+
+def _differences(names: list[str], items: dict) -> dict:
+    """Per alternative endpoint, the settings that differ from the first (primary) one."""
+    if not names or names[0] not in items:
+        return {}
+    base = items[names[0]].model_dump(exclude={"label"})
+    out = {}
+    for n in names[1:]:
+        spec = items.get(n)
+        if spec is None:
+            continue
+        mine = spec.model_dump(exclude={"label"})
+        diff = [f"{k} = {_show(mine.get(k))}" for k in sorted(set(base) | set(mine))
+                if base.get(k) != mine.get(k)]
+        out[n] = "; ".join(diff) if diff else "same definition"
+    return out
+
+
+def _show(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def _response(data, groups, column, conv) -> dict:
+    from retrostudy.protocol.analyses import Table1Variable
+
+    frames = [data[data["group"] == g] for g in groups]
+    measures = {}
+    for name, cats in _RESPONSE.items():
+        xs = [int(f[column].isin(cats).sum()) for f in frames]
+        ns = [len(f) for f in frames]
+        table = np.array([[x, n - x] for x, n in zip(xs, ns, strict=True)]).T
+        ok = len(groups) > 1 and (table.sum(1) > 0).all()
+        var = Table1Variable(name=name, kind="binary")
+        test = choose_test(var, len(groups), table, conv.chisq_correct) if ok else "none"
+        measures[name] = {
+            "label": _RESPONSE_LABELS[name], "test": test,
+            "p_value": run_test(test, table=table) if ok else float("nan"),
+            "groups": {g: {"x": x, "n": n} for g, x, n in zip(groups, xs, ns, strict=True)},
+        }
+    return {"column": column, "measures": measures}
+
+
+def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> SensitivityResult:
+    from retrostudy.protocol.analyses import SurvivalAnalysis
+
+    block = protocol.analyses
+    spec = block.sensitivity
+    needed = [c for ep in spec.endpoints for c in tte_columns(f"{KEY}.endpoints", ep)]
+    needed += [(f"{KEY}.response", c) for c in spec.response]
+    require_columns(data, needed)
+    eps = tuple(
+        analyse_endpoint(data, groups, SurvivalAnalysis(
+            endpoint=ep, label=ep_labels.get(ep, ep.upper()), landmarks=[], univariable=False),
+            reference, conv, block.epv_min)
+        for ep in spec.endpoints
+    )
+    return SensitivityResult(
+        endpoints=eps,
+        differences=_differences(list(spec.endpoints), protocol.endpoints.items),
+        response=tuple(_response(data, groups, c, conv) for c in spec.response),
+    )
+
+
+def sensitivity_tables(res: SensitivityResult, groups, labels, conv, p_digits) -> dict:
+    pct = int(round(conv.conf_level * 100))
+    tables = {}
+    if res.endpoints:
+        first = res.endpoints[0]
+        rows = [r for e in res.endpoints for r in _tte_rows(e, groups, labels, p_digits)]
+        notes = [f"Kaplan\u2013Meier medians in months ({pct}% CI, {conv.conf_type}); log-rank "
+                 f"test; unadjusted Cox hazard ratio ({conv.ties} ties) vs "
+                 f"{labels.get(first.reference, first.reference)}. First: the primary "
+                 f"definition ({first.endpoint})."]
+        notes += [f"{e.endpoint}: differs from {first.endpoint} in "
+                  f"{res.differences[e.endpoint]}." for e in res.endpoints[1:]
+                  if e.endpoint in res.differences]
+        tables["sensitivity"] = Table(
+            key="sensitivity", title="Sensitivity analyses: alternative endpoint definitions",
+            stub="Definition / group",
+            columns=("Patients", "Events", f"Median, months ({pct}% CI)", "Log-rank p",
+                     f"HR ({pct}% CI)", "p value"),
+            rows=tuple(rows), footnotes=tuple(notes))
+    if res.response:
+        tables["sensitivity_response"] = _response_table(res.response, groups, labels,
+                                                         p_digits)
+    return tables
+
+
+def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
+    by = {g.group: g for g in e.groups}
+    hr = e.group_hr("unadjusted")
+    rows = [Row(label=f"{e.label} ({e.endpoint})", heading=True, cells=(
+        *(Cell(text="") for _ in range(3)),
+        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits)),
+        Cell(text=fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2)
+             if hr else ""),
+        Cell(text=fmt.p_value(hr["p_value"], p_digits) if hr else "")))]
+    for g in groups:
+        s = by.get(g)
+        if s is None:
+            continue
+        rows.append(Row(label=labels.get(g, g), indent=1, cells=(
+            Cell(text=str(s.n), count=s.n), Cell(text=str(s.n_events), count=s.n_events),
+            Cell(text=fmt.estimate_ci(*s.median)), *(Cell(text="") for _ in range(3)))))
+    return rows
+
+
+def _response_table(response, groups, labels, p_digits) -> Table:
+    rows, tests = [], set()
+    for r in response:
+        rows.append(Row(label=f"Best overall response: {r['column']}", heading=True,
+                        cells=tuple(Cell(text="") for _ in range(len(groups) + 1))))
+        for m in r["measures"].values():
+            tests.add(m["test"])
+            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"])
+                     for v in m["groups"].values()]
+            rows.append(Row(label=m["label"], indent=1,
+                            cells=(*cells, Cell(text=fmt.p_value(m["p_value"], p_digits)))))
+    used = [TEST_NAMES[t] for t in sorted(tests - {"none"})]
+    notes = ("n (%) of all patients of the group. Disease control here is the RECIST one "
+             "(stable disease as the BOR endpoint defines it, e.g. its minimum duration), not "
+             "a rate requiring stable disease beyond a longer duration.",
+             *(["p values: " + "; ".join(used) + "."] if used else []))
+    return Table(key="sensitivity_response",
+                 title="Sensitivity analyses: unconfirmed vs confirmed best response",
+                 stub="Definition", columns=(*[labels.get(g, g) for g in groups], "p value"),
+                 rows=tuple(rows), footnotes=notes)

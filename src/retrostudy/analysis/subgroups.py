@@ -1,0 +1,234 @@
+"""Subgroup analyses of ``[[analyses.subgroups]]``: the group's hazard ratio within each level.
+
+For each variable (a yes/no or categorical column of the analysis dataset, or a
+``[[analyses.derived]]`` one) and each of its levels: patients and events per group and the
+unadjusted Cox hazard ratio of each group vs the reference (the study's Cox conventions),
+plus the test of the group-by-variable interaction
+(:func:`retrostudy.stats.interaction_test`) on the patients with a value of the variable.
+A level gets no hazard ratio (NE, with the reason) when a group is absent from it, when it
+has fewer than ``min_events`` events, when a group has no event in it, or when the fit has
+a monotone likelihood. Patients with a missing value are left out of that variable (their
+number is reported).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from retrostudy.analysis import _stats, fmt
+from retrostudy.analysis.cox import fit_model
+from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
+from retrostudy.analysis.table import Cell, Row, Table
+
+
+@dataclass(frozen=True, slots=True)
+class _CoxSpec:
+    endpoint: str
+    reference: dict
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubgroupResult:
+    endpoint: str
+    label: str
+    reference: str
+    groups: tuple[str, ...]
+    overall: dict  # the "All patients" row
+    variables: tuple[dict, ...]  # {variable, label, n_missing, interaction, levels: [...]}
+    min_events: int
+    warnings: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {
+            "endpoint": self.endpoint,
+            "label": self.label,
+            "reference_group": self.reference,
+            "min_events": self.min_events,
+            "overall": self.overall,
+            "variables": list(self.variables),
+        }
+
+
+def value_key(value) -> str:
+    """The text a level is known by: ``1`` for a stored 1.0 (as Table 1's levels name it)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _levels(series: pd.Series, var: str, key: str, order: list, max_levels: int) -> list:
+    values = list(dict.fromkeys(series.dropna().tolist()))
+    if pd.api.types.is_float_dtype(series) and any(float(v) != int(v) for v in values):
+        fail(key, f"subgroup variable {var!r} is continuous", hint="cut it into levels with "
+             "[[analyses.derived]] (column >= at_least) and name the derived variable",
+             code="subgroup_continuous")
+    if len(values) > max_levels:
+        fail(key, f"subgroup variable {var!r} has {len(values)} distinct values (more than "
+             f"max_levels = {max_levels})", hint="merge levels or cut it with "
+             "[[analyses.derived]]", code="subgroup_levels")
+    listed = [v for o in order for v in values if value_key(v) == o]
+    return listed + sorted((v for v in values if v not in listed), key=str)
+
+
+def _cell(d: pd.DataFrame, ep: str, groups) -> dict:
+    return {g: {"n": int((d["group"] == g).sum()),
+                "events": int(d.loc[d["group"] == g, f"{ep}_event"].sum())} for g in groups}
+
+
+def _ne_reason(counts: dict, reference: str, g: str, min_events: int, labels) -> str | None:
+    pair = (counts[reference], counts[g])
+    if not all(c["n"] for c in pair):
+        missing = [labels.get(x, x) for x, c in zip((reference, g), pair, strict=True)
+                   if not c["n"]]
+        return f"no patients in {', '.join(missing)}"
+    total = sum(c["events"] for c in pair)
+    if total < min_events:
+        return f"{total} event(s), fewer than {min_events}"
+    none = [labels.get(x, x) for x, c in zip((reference, g), pair, strict=True)
+            if not c["events"]]
+    if none:
+        return f"no events in {', '.join(none)}"
+    return None
+
+
+def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
+    counts = _cell(d, ep, groups)
+    out = {"n": len(d), "counts": counts, "hazard_ratios": {}}
+    for g in groups:
+        if g == reference:
+            continue
+        why, c = _ne_reason(counts, reference, g, min_events, labels), None
+        if why is None:
+            pair = d[d["group"].isin([reference, g])]
+            with warnings.catch_warnings():  # a monotone fit is reported as NE below
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fit = fit_model(pair, "unadjusted", ["group"], _CoxSpec(ep, {}), reference, conv)
+            c = next((c for c in fit.coefficients if str(c["level"]) == g), None)
+            why = "monotone likelihood" if fit.monotone or c is None else None
+        out["hazard_ratios"][g] = (
+            {"hazard_ratio": math.nan, "conf_low": math.nan, "conf_high": math.nan,
+             "p_value": math.nan, "not_estimable": why}
+            if why is not None
+            else {k: c[k] for k in ("hazard_ratio", "conf_low", "conf_high", "p_value")}
+        )
+    return out
+
+
+def _interaction(d, ep, var, conv) -> dict:
+    from retrostudy.stats import interaction_test
+
+    if d[var].nunique() < 2 or d["group"].nunique() < 2:
+        return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
+                "note": "fewer than two levels or groups"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            res = interaction_test(d[f"{ep}_days"].to_numpy(float),
+                                   d[f"{ep}_event"].to_numpy(int),
+                                   d["group"].astype(str).to_numpy(object),
+                                   d[var].astype(str).to_numpy(object), ties=conv.ties)
+    except ValueError as exc:
+        return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
+                "note": str(exc)}
+    return {"statistic": _stats.as_float(res.statistic), "df": _stats.as_float(res.df),
+            "p_value": _stats.as_float(res.p_value), "method": str(res.method)}
+
+
+def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, var_labels,
+                 ep_label) -> SubgroupResult:
+    key = f"analyses.subgroups[{i}]"
+    ep = spec.endpoint
+    require_columns(data, tte_columns(f"{key}.endpoint", ep)
+                    + [(f"{key}.variables", v) for v in spec.variables])
+    d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
+    overall = _hrs(d, ep, groups, reference, conv, spec.min_events, labels)
+    variables = []
+    for var in spec.variables:
+        order = [v for (name, v) in level_labels if name == var]
+        sub = d.dropna(subset=[var])
+        levels = []
+        for value in _levels(sub[var], var, f"{key}.variables", order, spec.max_levels):
+            row = _hrs(sub[sub[var] == value], ep, groups, reference, conv, spec.min_events,
+                       labels)
+            text = value_key(value)
+            levels.append({"value": text, "label": level_labels.get((var, text), text), **row})
+        variables.append({"variable": var, "label": var_labels.get(var, var),
+                          "n_missing": len(d) - len(sub), "levels": levels,
+                          "interaction": _interaction(sub, ep, var, conv)})
+    return SubgroupResult(endpoint=ep, label=spec.label or ep_label, reference=reference,
+                          groups=tuple(groups), overall=overall, variables=tuple(variables),
+                          min_events=spec.min_events)
+
+
+def _row(label, row, groups, reference, p_digits, indent, p_int="") -> Row:
+    cells = []
+    for g in groups:
+        c = row["counts"][g]
+        cells += [Cell(text=str(c["n"]), count=c["n"]),
+                  Cell(text=str(c["events"]), count=c["events"])]
+    for g in groups:
+        if g == reference:
+            continue
+        h = row["hazard_ratios"][g]
+        est = ("NE" if "not_estimable" in h else
+               fmt.estimate_ci(h["hazard_ratio"], h["conf_low"], h["conf_high"], 2))
+        cells += [Cell(text=est), Cell(text=fmt.p_value(h["p_value"], p_digits))]
+    cells.append(Cell(text=p_int))
+    return Row(label=label, indent=indent, cells=tuple(cells))
+
+
+def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table:
+    groups, ref = list(res.groups), res.reference
+    pct = int(round(conv.conf_level * 100))
+    rows = [_row("All patients", res.overall, groups, ref, p_digits, 0)]
+    ne = []
+    for v in res.variables:
+        p_int = fmt.p_value(v["interaction"]["p_value"], p_digits)
+        rows.append(Row(label=v["label"], heading=True, cells=tuple(
+            Cell(text="") for _ in range(len(rows[0].cells) - 1)) + (Cell(text=p_int),)))
+        for lv in v["levels"]:
+            rows.append(_row(lv["label"], lv, groups, ref, p_digits, 1))
+            ne += [f"{v['label']} = {lv['label']}: {labels.get(g, g)} vs {labels.get(ref, ref)}"
+                   f" NE ({h['not_estimable']})" for g, h in lv["hazard_ratios"].items()
+                   if "not_estimable" in h]
+        if v["n_missing"]:
+            ne.append(f"{v['label']}: {v['n_missing']} patient(s) with a missing value left out.")
+    columns = tuple(f"{labels.get(g, g)} {w}" for g in groups for w in ("patients", "events"))
+    columns += tuple(c for g in groups if g != ref for c in
+                     (f"HR {labels.get(g, g)} vs {labels.get(ref, ref)} ({pct}% CI)", "p value"))
+    methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
+    notes = (
+        f"Unadjusted Cox hazard ratios within each level ({conv.ties} ties, Wald {pct}% CIs). "
+        f"NE = not estimable: a group absent, fewer than {res.min_events} events, a group "
+        "without events, or a monotone likelihood.",
+        "Interaction p: test of the group-by-variable interaction in a Cox model on the "
+        "patients with a value of the variable"
+        + (f" ({'; '.join(methods)})." if methods else "."),
+        *ne,
+    )
+    return Table(key=f"subgroups_{res.endpoint}" + (f"_{i}" if i else ""),
+                 title=f"Subgroup analyses: {res.label}", stub="Subgroup",
+                 columns=(*columns, "Interaction p"), rows=tuple(rows), footnotes=notes)
+
+
+def forest_rows(res: SubgroupResult, mask=str) -> list[tuple[str, float, float, float, bool]]:
+    """(label, HR, low, high, is_heading) for the first non-reference group; ``mask``
+    formats the patient counts in the labels (small-cell suppression)."""
+    g = next(x for x in res.groups if x != res.reference)
+
+    def one(label, row):
+        h = row["hazard_ratios"][g]
+        n = sum(c["n"] for c in row["counts"].values())
+        return (f"{label} (n = {mask(n)})", h["hazard_ratio"], h["conf_low"], h["conf_high"],
+                False)
+
+    rows = [one("All patients", res.overall)]
+    for v in res.variables:
+        rows.append((v["label"], np.nan, np.nan, np.nan, True))
+        rows += [one(f"  {lv['label']}", lv) for lv in v["levels"]]
+    return rows

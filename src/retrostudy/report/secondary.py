@@ -1,0 +1,138 @@
+"""Report sections and figures of the secondary analyses: "Restricted mean survival time",
+"Competing risks", "Subgroup analyses" and "Sensitivity analyses".
+
+Each section opens with method sentences written from the results (tau and its rule,
+the competing-event derivation, Gray's test, cause-specific hazards, the interaction test,
+how the alternative definitions differ), then its tables and figures.
+"""
+
+from __future__ import annotations
+
+from retrostudy.analysis import fmt
+from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+
+
+def secondary_figures(ctx, start: int) -> dict:
+    """The CIF and subgroup forest figures, numbered from ``start``."""
+    from retrostudy.report.figures.cif import draw_cif
+    from retrostudy.report.figures.forest import draw_subgroup_forest
+    from retrostudy.report.suppression import mask_count
+
+    sec = ctx.analyses.secondary
+    supp, rep = ctx.protocol.report.suppression, ctx.protocol.report
+    labels = ctx.analyses.group_labels
+
+    def mask(n):
+        return mask_count(n, supp.threshold, supp.mask)
+
+    figs, number = {}, start
+    if sec.competing is not None and sec.competing.curves:
+        f = draw_cif(sec.competing, labels, days_per_month=ctx.analyses.conventions.days_per_month,
+                     break_months=rep.km.break_months, p_digits=rep.p_digits, mask=mask,
+                     number=str(number))
+        figs[f.key] = f
+        number += 1
+    for i, res in enumerate(sec.subgroups):
+        if not [g for g in res.groups if g != res.reference]:
+            continue
+        f = draw_subgroup_forest(res, labels, mask=mask, number=str(number),
+                                 suffix=f"_{i}" if i else "")
+        figs[f.key] = f
+        number += 1
+    return figs
+
+
+def _items(tables, figs, rendered, table_keys, fig_suffixes) -> list:
+    items = [TableItem(tables[k]) for k in table_keys if k in tables]
+    for suffix in fig_suffixes:
+        for key in sorted(k for k in figs if k.endswith(suffix)):
+            items.append(FigureItem(figs[key], rendered[key]["svg"], rendered[key]["png"]))
+    return items
+
+
+def _rmst_text(sec, labels) -> str:
+    parts = []
+    for r in sec.rmst:
+        rule = ("set in the protocol" if r.tau_rule == "protocol" else
+                "survRM2's default rule: the smallest, over the groups whose last observation "
+                "is censored, of the group's largest follow-up time")
+        parts.append(f"{r.label}: \u03c4 = {r.tau:.2f} months ({rule}).")
+    return (
+        "Restricted mean survival time (RMST) is the area under the Kaplan\u2013Meier curve "
+        "from 0 to \u03c4, the mean event-free time over that horizon; groups are compared by "
+        "the difference and the ratio of RMSTs with normal-theory CIs (the ratio on the log "
+        "scale) and two-sided z-test p values, as survRM2's rmst2 (Uno et al. 2014). "
+        + " ".join(parts)
+    )
+
+
+def _competing_text(res, labels, p_digits) -> str:
+    gp = res.gray.get("progression", {}).get("p_value")
+    return (
+        f"Competing risks for {res.label}: progression (cause 1) and death without "
+        f"progression (cause 2); {res.rule}. Cumulative incidence functions by group are "
+        "Aalen\u2013Johansen estimates (a Kaplan\u2013Meier curve that censors deaths would "
+        "overstate the probability of progression), compared across groups with Gray's test "
+        f"(progression: p = {fmt.p_value(gp, p_digits) or 'NE'}). Hazard ratios are "
+        "cause-specific: Cox models of one cause's hazard with the other cause censored, "
+        "crude and" + (f" adjusted for {', '.join(res.adjust)}." if res.adjust else " no "
+                       "adjusted model (no covariates given).")
+    )
+
+
+def _subgroup_text(res) -> str:
+    methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
+    return (
+        f"Subgroup analyses of {res.label}: unadjusted Cox hazard ratios of the group within "
+        "each level of "
+        + ", ".join(v["label"] for v in res.variables)
+        + "; heterogeneity across levels is tested by the group-by-variable interaction"
+        + (f" ({'; '.join(methods)})" if methods else "")
+        + f". Levels with fewer than {res.min_events} events, or without events in a group, "
+        "get no estimate (NE). Subgroup results are exploratory."
+    )
+
+
+def _sensitivity_text(res) -> str:
+    if not res.endpoints:
+        return "Best overall response with and without confirmation of CR/PR, side by side."
+    primary = res.endpoints[0]
+    diffs = [f"{e.endpoint} ({res.differences.get(e.endpoint, 'definition not in [endpoints]')})"
+             for e in res.endpoints[1:]]
+    text = (f"Sensitivity analyses repeat the primary analysis of {primary.label} "
+            f"({primary.endpoint}) under alternative definitions: " + "; ".join(diffs) + ".")
+    if res.response:
+        text += (" Best overall response is compared with and without the confirmation of "
+                 "CR/PR (" + ", ".join(r["column"] for r in res.response) + ").")
+    return text
+
+
+def secondary_sections(ctx, tables, figs, rendered) -> list[Section]:
+    sec = ctx.analyses.secondary
+    labels, p_digits = ctx.analyses.group_labels, ctx.protocol.report.p_digits
+    out = []
+    if sec.rmst:
+        out.append(Section("Restricted mean survival time", tuple(
+            [Paragraph(_rmst_text(sec, labels)), *_items(tables, figs, rendered, ["rmst"], [])]),
+            anchor="rmst"))
+    if sec.competing is not None:
+        res = sec.competing
+        out.append(Section("Competing risks", tuple(
+            [Paragraph(_competing_text(res, labels, p_digits)),
+             *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
+                                               f"competing_cox_{res.endpoint}"],
+                     [f"_cif_{res.endpoint}"])]), anchor="competing"))
+    if sec.subgroups:
+        items = []
+        for i, res in enumerate(sec.subgroups):
+            key = f"subgroups_{res.endpoint}" + (f"_{i}" if i else "")
+            items += [Paragraph(_subgroup_text(res)),
+                      *_items(tables, figs, rendered, [key],
+                              [f"_subgroups_{res.endpoint}" + (f"_{i}" if i else "")])]
+        out.append(Section("Subgroup analyses", tuple(items), anchor="subgroups"))
+    if sec.sensitivity is not None:
+        out.append(Section("Sensitivity analyses", tuple(
+            [Paragraph(_sensitivity_text(sec.sensitivity)),
+             *_items(tables, figs, rendered, ["sensitivity", "sensitivity_response"], [])]),
+            anchor="sensitivity"))
+    return out
