@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from retrostudy.analysis import fmt
-from retrostudy.analysis.secondary_checks import fail
+from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
 from retrostudy.analysis.table import Cell, Row, Table
 
 
@@ -135,6 +135,7 @@ def run_rmst(block, data, groups, reference, conv, labels) -> tuple[RmstEndpoint
     """Every endpoint of ``[analyses.rmst]`` (default: the survival endpoints)."""
     spec = block.rmst
     names = spec.endpoints if spec.endpoints is not None else [s.endpoint for s in block.survival]
+    require_columns(data, [c for ep in names for c in tte_columns("analyses.rmst.endpoints", ep)])
     return tuple(
         rmst_endpoint(data, groups, ep, labels.get(ep, ep.upper()), reference, conv, spec.tau)
         for ep in names

@@ -156,7 +156,9 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
             row = _hrs(sub[sub[var] == value], ep, groups, reference, conv, spec.min_events,
                        labels)
             text = value_key(value)
-            levels.append({"value": text, "label": level_labels.get((var, text), text), **row})
+            shown = {"True": "Yes", "False": "No"}.get(text, text) if isinstance(
+                value, (bool, np.bool_)) else text
+            levels.append({"value": text, "label": level_labels.get((var, text), shown), **row})
         variables.append({"variable": var, "label": var_labels.get(var, var),
                           "n_missing": len(d) - len(sub), "levels": levels,
                           "interaction": _interaction(sub, ep, var, conv)})
@@ -165,7 +167,7 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
                           min_events=spec.min_events)
 
 
-def _row(label, row, groups, reference, p_digits, indent, p_int="") -> Row:
+def _row(label, row, groups, reference, p_digits, indent, block=None) -> Row:
     cells = []
     for g in groups:
         c = row["counts"][g]
@@ -178,8 +180,9 @@ def _row(label, row, groups, reference, p_digits, indent, p_int="") -> Row:
         est = ("NE" if "not_estimable" in h else
                fmt.estimate_ci(h["hazard_ratio"], h["conf_low"], h["conf_high"], 2))
         cells += [Cell(text=est), Cell(text=fmt.p_value(h["p_value"], p_digits))]
-    cells.append(Cell(text=p_int))
-    return Row(label=label, indent=indent, cells=tuple(cells))
+    cells.append(Cell(text=""))
+    # the levels of one variable partition its patients: masked counts get complements
+    return Row(label=label, indent=indent, cells=tuple(cells), block=block)
 
 
 def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table:
@@ -192,7 +195,7 @@ def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table
         rows.append(Row(label=v["label"], heading=True, cells=tuple(
             Cell(text="") for _ in range(len(rows[0].cells) - 1)) + (Cell(text=p_int),)))
         for lv in v["levels"]:
-            rows.append(_row(lv["label"], lv, groups, ref, p_digits, 1))
+            rows.append(_row(lv["label"], lv, groups, ref, p_digits, 1, f"level:{v['variable']}"))
             ne += [f"{v['label']} = {lv['label']}: {labels.get(g, g)} vs {labels.get(ref, ref)}"
                    f" NE ({h['not_estimable']})" for g, h in lv["hazard_ratios"].items()
                    if "not_estimable" in h]
