@@ -246,3 +246,20 @@ def test_a_cause_without_events_in_a_group_is_ne_not_a_crash(data):
     assert np.isnan(hr["hazard_ratio"])
     assert any("monotone likelihood" in w for w in cr.warnings)
     assert "NE" in a.tables["competing_cox_pfs"].to_text()
+
+
+def test_cause_specific_cox_equals_stats_cause_specific_cox(result, data):
+    from retrostudy.stats import cause_specific_cox
+
+    cr = result.secondary.competing
+    status = np.select([data["pfs_standard_reason"] == "progression",
+                        data["pfs_standard_reason"] == "death"], [1, 2], 0)
+    X = {"group": data["group"].to_numpy(object), "visceral": data["visceral"].to_numpy(object),
+         "ecog": data["ecog"].to_numpy(float)}
+    for c, name in ((1, "progression"), (2, "death_without_progression")):
+        fit = cause_specific_cox(data["pfs_standard_days"].to_numpy(float), status, X, cause=c,
+                                 levels={"group": ["B", "A"], "visceral": [False, True]})
+        hr = cr.group_hr(name, "adjusted")
+        coef = fit.coefficients[0]
+        assert (hr["hazard_ratio"], hr["conf_low"], hr["p_value"]) == pytest.approx(
+            (coef.hazard_ratio, coef.conf_low, coef.p_value), rel=1e-9)

@@ -119,24 +119,31 @@ def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
     return out
 
 
-def _interaction(d, ep, var, conv) -> dict:
+def _interaction(d, ep, var, conv, reference) -> dict:
+    """Likelihood-ratio test of group x variable (:func:`retrostudy.stats.interaction_test`)."""
     from retrostudy.stats import interaction_test
 
     if d[var].nunique() < 2 or d["group"].nunique() < 2:
         return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
                 "note": "fewer than two levels or groups"}
+    groups = d["group"].astype(str).to_numpy(object)
+    order = [reference, *sorted(set(groups) - {reference})]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             res = interaction_test(d[f"{ep}_days"].to_numpy(float),
-                                   d[f"{ep}_event"].to_numpy(int),
-                                   d["group"].astype(str).to_numpy(object),
-                                   d[var].astype(str).to_numpy(object), ties=conv.ties)
+                                   d[f"{ep}_event"].to_numpy(int), groups,
+                                   d[var].map(value_key).to_numpy(object), ties=conv.ties,
+                                   levels={"group": order}, treatment_name="group",
+                                   subgroup_name=var)
     except ValueError as exc:
         return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
                 "note": str(exc)}
-    return {"statistic": _stats.as_float(res.statistic), "df": _stats.as_float(res.df),
-            "p_value": _stats.as_float(res.p_value), "method": str(res.method)}
+    out = {"statistic": _stats.as_float(res.statistic), "df": _stats.as_float(res.df),
+           "p_value": _stats.as_float(res.p_value), "method": str(res.method)}
+    if not res.estimable or res.warnings:
+        out["note"] = "; ".join(res.warnings) or "no estimable interaction term"
+    return out
 
 
 def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, var_labels,
@@ -161,7 +168,7 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
             levels.append({"value": text, "label": level_labels.get((var, text), shown), **row})
         variables.append({"variable": var, "label": var_labels.get(var, var),
                           "n_missing": len(d) - len(sub), "levels": levels,
-                          "interaction": _interaction(sub, ep, var, conv)})
+                          "interaction": _interaction(sub, ep, var, conv, reference)})
     return SubgroupResult(endpoint=ep, label=spec.label or ep_label, reference=reference,
                           groups=tuple(groups), overall=overall, variables=tuple(variables),
                           min_events=spec.min_events)
