@@ -49,3 +49,25 @@ def test_table2_counts_and_p_values(demo):
     )
     assert f"{rates['response']['p_value']:.4f}" == "0.2566"
     assert f"{rates['disease_control']['p_value']:.4f}" == "0.0030"
+
+
+def test_secondary_analyses_of_the_demo(demo):
+    """RMST, competing risks, subgroups and sensitivity analyses are in the demo; the
+    sensitivity table's primary row repeats the main PFS analysis."""
+    out, data = demo
+    an = data["analyses"]
+    assert an["rmst"]["pfs"]["tau_rule"] == "survRM2 default"
+    assert an["competing_risks"]["deaths_from"] == "pfs_standard"
+    assert [v["variable"] for v in an["subgroups"][0]["variables"]] == [
+        "visceral", "hr_status", "ecog_1plus"]
+    primary = an["sensitivity"]["endpoints"][0]
+    assert primary["logrank_p_value"] == an["endpoints"]["pfs"]["logrank"]["p_value"]
+    assert [e["endpoint"] for e in an["sensitivity"]["endpoints"]] == [
+        "pfs", "pfs_standard", "pfs_censor_new_therapy"]
+    assert [r["column"] for r in an["sensitivity"]["response"]] == ["bor", "bor_confirmed"]
+    figures = {f["key"] for f in data["figures"]}
+    assert {"figure6_cif_pfs", "figure7_subgroups_pfs"} <= figures
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for title in ("Restricted mean survival time", "Competing risks", "Subgroup analyses",
+                  "Sensitivity analyses"):
+        assert title in html
