@@ -1,8 +1,17 @@
-"""`retrostudy synth`: write a synthetic hospital extract (the seed study or N patients)."""
+"""`retrostudy synth`: write a synthetic hospital extract (the seed study or N patients).
+
+With ``--omop`` the same records are written as an OMOP CDM v5.4 instead (a DuckDB file
+or a folder of Parquet files; :mod:`retrostudy.synth.omop`), built and written one OMOP
+table at a time so a million patients fit in memory.
+"""
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
+
+DATABASE_SUFFIXES = (".duckdb", ".db")
+OMOP_DATABASE = "omop.duckdb"
 
 
 def register(sub) -> None:
@@ -11,7 +20,8 @@ def register(sub) -> None:
         help="write a SYNTHETIC hospital extract (the seed study, or N patients for benchmarks)",
         description=(
             "Write synthetic canonical record tables (one file per table, plus truth.<ext> "
-            "with each patient's ground truth). Every patient id starts with 'SYN'."
+            "with each patient's ground truth), or with --omop the same records as an OMOP "
+            "CDM v5.4. Every patient id starts with 'SYN'."
         ),
     )
     what = p.add_mutually_exclusive_group(required=True)
@@ -23,15 +33,30 @@ def register(sub) -> None:
     what.add_argument(
         "--patients", type=int, metavar="N", help="N patients with realistic distributions"
     )
-    p.add_argument("--out", required=True, metavar="DIR", help="folder to write the tables to")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help=f"folder to write the tables to (with --omop --format duckdb: a .duckdb file, "
+        f"or a folder that gets {OMOP_DATABASE})",
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (default 2019 / 0)")
     p.add_argument(
-        "--format", choices=("csv", "parquet"), default="csv", help="file format (default csv)"
+        "--format",
+        choices=("csv", "parquet", "duckdb"),
+        default=None,
+        help="file format: csv (default) or parquet; with --omop duckdb (default) or parquet",
     )
     p.add_argument(
         "--canonical",
         action="store_true",
         help="write normalised tables instead of the raw extract (brand names, duplicates)",
+    )
+    p.add_argument(
+        "--omop",
+        action="store_true",
+        help="write an OMOP CDM v5.4 (person, drug_exposure, measurement, ..., concept, "
+        "concept_ancestor) instead of the record tables",
     )
     p.set_defaults(func=_run)
 
@@ -39,6 +64,11 @@ def register(sub) -> None:
 def _run(args) -> int:
     from retrostudy.synth import generate_cohort, generate_seed_study, write_study
 
+    fmt = args.format or ("duckdb" if args.omop else "csv")
+    if fmt == "duckdb" and not args.omop:
+        raise SystemExit("retrostudy synth: --format duckdb needs --omop (records: csv or parquet)")
+    if fmt == "csv" and args.omop:
+        raise SystemExit("retrostudy synth: --omop writes --format duckdb or parquet, not csv")
     started = time.perf_counter()
     if args.seed_study:
         study = generate_seed_study(seed=2019 if args.seed is None else args.seed)
@@ -46,10 +76,28 @@ def _run(args) -> int:
         if args.patients < 1:
             raise SystemExit("retrostudy synth: --patients must be at least 1")
         study = generate_cohort(args.patients, seed=0 if args.seed is None else args.seed)
-    paths = write_study(study, args.out, fmt=args.format, raw=not args.canonical)
     n = len(study.tables["patients"])
+    if args.omop:
+        target = _write_omop(study, args.out, fmt)
+        print(
+            f"wrote an OMOP CDM ({fmt}) for {n} SYNTHETIC patients to {target} "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        return 0
+    paths = write_study(study, args.out, fmt=fmt, raw=not args.canonical)
     print(
         f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
         f"in {time.perf_counter() - started:.1f} s"
     )
     return 0
+
+
+def _write_omop(study, out: str, fmt: str) -> Path:
+    from retrostudy.synth.omop import omop_tables
+    from retrostudy.synth.omop_cdm import write_omop
+
+    target = Path(out)
+    if fmt == "duckdb" and target.suffix.lower() not in DATABASE_SUFFIXES:
+        target = target / OMOP_DATABASE
+    write_omop(omop_tables(study.tables), target, format=fmt)
+    return target
