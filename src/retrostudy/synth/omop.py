@@ -232,7 +232,7 @@ def _measurements(tables, person, vocab: Vocabulary) -> pd.DataFrame:
         (ecog, np.full(len(ecog), vocab.concept_id("ecog", ECOG_NAME), np.int64),
          np.zeros(len(ecog), np.int64), ecog_value, ecog["value"]),
         (ta, lookup(ta["method"], responses, "tumor_assessments.method",
-                    missing=responses[""]),
+                    missing=responses["none"]),
          lookup(ta["response"], vocab.value_map("response_values"),
                 "tumor_assessments.response"),
          np.full(len(ta), np.nan), ta["response"]),
