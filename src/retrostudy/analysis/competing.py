@@ -90,7 +90,7 @@ def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
         nan = [{"months": m, "cause": CAUSES[c], "incidence": 0.0, "conf_low": np.nan,
                 "conf_high": np.nan} for m in landmarks for c in CAUSES]
         return ({"n": int(days.size), "events": events, "landmarks": nan},
-                {"time": np.zeros(0), "incidence": np.zeros((0, 2)), "n_at_risk": np.zeros(0)})
+                {"time": np.zeros(0), "incidence": np.zeros((0, 2)), "days": days})
     fit = cumulative_incidence(days, status, causes=list(CAUSES), conf_level=conv.conf_level)
     rows = np.searchsorted(fit.time, np.asarray(landmarks, float) * per, side="right") - 1
     marks = []
