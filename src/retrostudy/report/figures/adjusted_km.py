@@ -57,7 +57,8 @@ def draw_adjusted_km(
         axes.append(ax)
         for g in c.groups:
             color = (colors or {}).get(g.group, PALETTE[0 if g.group == res.treated else 1])
-            name = f"{g.group} (n = {mask(g.n)})"
+            ess = f", ESS {g.ess:.1f}" if c.method == "iptw" else ""
+            name = f"{g.group} (n = {mask(g.n)}{ess})"
             _curve(ax, g, color, name, opts)
         ax.set_xlim(-max_t * 0.02, max_t * 1.02)
         ax.set_ylim(0, 1.03)
