@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
@@ -53,6 +54,24 @@ class DrugLookup:
 def map_unique(values: pd.Series, function) -> pd.Series:
     """``values.map(function)``, calling ``function`` once per distinct value."""
     return values.map({v: function(v) for v in pd.unique(values.dropna())})
+
+
+def component_rows(values: pd.Series, drugs: DrugLookup):
+    """Rows of ``values`` (drug names) repeated once per ingredient, combination products
+    split: ``(row, code, names)`` with each output row's source row and its ingredient's
+    code into ``names`` (-1 for a missing drug), in row order, components in vocabulary
+    order (as ``values.map(drugs.components).explode()``)."""
+    codes, uniques = pd.factorize(values)
+    parts = [drugs.components(n) for n in uniques]
+    flat_codes, names = pd.factorize(np.array([n for c in parts for n in c], dtype=object))
+    count = np.array([len(c) for c in parts] + [1], dtype=np.int64)  # last: missing drug
+    flat = np.concatenate([flat_codes, [-1]]).astype(np.int64)
+    offset = np.concatenate([[0], np.cumsum(count[:-1])])
+    codes = np.where(codes < 0, len(parts), codes)
+    reps = count[codes]
+    row = np.repeat(np.arange(len(values), dtype=np.int64), reps)
+    within = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
+    return row, flat[offset[codes[row]] + within], np.asarray(names, dtype=object)
 
 
 def drug_lookup(vocabulary: Any | None = None, extra: Iterable[Any] = ()) -> DrugLookup:

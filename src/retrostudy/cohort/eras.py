@@ -13,6 +13,7 @@ Follows the OHDSI drug-era logic (DOMAIN.md section 4.2) adapted to infusions:
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -68,3 +69,38 @@ def total_days(eras: pd.DataFrame, key: str) -> pd.DataFrame:
     return eras.pivot_table(
         index="patient_id", columns=key, values="days", aggfunc="sum", fill_value=0
     )
+
+
+def era_totals(
+    pcode: np.ndarray, kcode: np.ndarray, day: np.ndarray, end: np.ndarray, gap: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Total era days per (patient code, key code), on integer arrays (the fast path of
+    :func:`drug_eras` + :func:`total_days` for many records).
+
+    ``day`` and ``end`` are each record's first and last covered day (``end`` already
+    extended by ``exposure_days`` and capped). Records sorted by (patient, key, day); an era
+    starts where ``day`` exceeds the running maximum of ``end`` of the earlier records of
+    the same (patient, key) by more than ``gap``; era days = max(end) - first day + 1.
+    Returns ``(patient codes, key codes, days)``, one entry per (patient, key) present.
+    """
+    order = np.lexsort((day, kcode, pcode))
+    p, k, d, e = pcode[order], kcode[order], day[order], end[order]
+    n = d.size
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    first = np.ones(n, dtype=bool)
+    first[1:] = (p[1:] != p[:-1]) | (k[1:] != k[:-1])
+    group = np.cumsum(first) - 1
+    low = int(min(e.min(), d.min()))
+    span = int(max(e.max(), d.max())) - low + 1
+    shifted = (e - low) + group * span  # groups never overlap: a segmented running max
+    reach = np.maximum.accumulate(shifted) - group * span + low
+    starts = first.copy()
+    starts[1:] |= (d[1:] - reach[:-1]) > gap
+    at = np.flatnonzero(starts)
+    days = np.maximum.reduceat(e, at) - d[at] + 1
+    g_at = np.flatnonzero(first)
+    era_group = group[at]
+    total = np.add.reduceat(days, np.searchsorted(era_group, np.arange(g_at.size)))
+    return p[g_at], k[g_at], total.astype(np.int64)

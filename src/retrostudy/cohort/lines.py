@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retrostudy.cohort.drugs import DrugLookup
+from retrostudy.cohort.drugs import DrugLookup, component_rows
 from retrostudy.protocol.cohort import LinesBlock
 
 LINE_COLUMNS = (
@@ -71,27 +71,10 @@ class _Records:
     setting: np.ndarray  # object: first recorded setting of the merged records, or None
 
 
-def _components(adm: pd.DataFrame, drugs: DrugLookup):
-    """Rows of ``adm`` repeated once per ingredient (combination products split): the
-    source row of each output row and its ingredient's code into the returned names
-    (-1 for a missing drug)."""
-    codes, names = pd.factorize(adm["drug"])
-    parts = [drugs.components(n) for n in names]
-    flat_codes, flat_names = pd.factorize(np.array([n for c in parts for n in c], dtype=object))
-    count = np.array([len(c) for c in parts] + [1], dtype=np.int64)  # last: missing drug
-    flat = np.concatenate([flat_codes, [-1]]).astype(np.int64)
-    offset = np.concatenate([[0], np.cumsum(count[:-1])])
-    codes = np.where(codes < 0, len(parts), codes)
-    reps = count[codes]
-    row = np.repeat(np.arange(len(adm), dtype=np.int64), reps)
-    within = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
-    return row, flat[offset[codes[row]] + within], np.asarray(flat_names, dtype=object)
-
-
 def _prepare(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> _Records:
     """Split combinations, drop excluded classes, merge records of one (patient, drug, date)
     (end = the latest end, setting = the first recorded one, in input order)."""
-    row, dcode, names = _components(adm, drugs)
+    row, dcode, names = component_rows(adm["drug"], drugs)
     excluded = [drugs.drug_class(n) in set(block.exclude_classes) for n in names]
     pcode, patients = pd.factorize(adm["patient_id"], sort=True)
     date = adm["date"].to_numpy()

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from retrostudy.cohort.drugs import DrugLookup, map_unique
-from retrostudy.cohort.eras import drug_eras, total_days
+from retrostudy.cohort.drugs import DrugLookup, component_rows, map_unique
+from retrostudy.cohort.eras import era_totals
 from retrostudy.protocol.cohort import CovariatesBlock
 
 
@@ -36,42 +39,65 @@ def column_name(name: str) -> str:
 def prior_exposure(
     adm: pd.DataFrame, index: pd.DataFrame, block: CovariatesBlock, drugs: DrugLookup
 ) -> pd.DataFrame:
-    """``ever_*`` and ``duration_*_days`` per patient of ``index`` (patient_id, index_date)."""
-    frame = adm.merge(index[["patient_id", "index_date"]], on="patient_id")
-    frame["drug"] = map_unique(frame["drug"], drugs.components)
-    frame = frame.explode("drug")
-    day = (frame["date"] - frame["index_date"]).dt.days
-    start, end = block.exposure_window
-    frame = frame.loc[(day >= start) & (day <= end)]
-    frame["drug_class"] = map_unique(frame["drug"], drugs.drug_class)
-    cap = index.set_index("patient_id")["index_date"] - pd.Timedelta(days=1)
-    options = {
-        "exposure_days": block.exposure_days,
-        "persistence_gap_days": block.persistence_gap_days,
-        "cap": cap,
-    }
-    by_drug = total_days(_eras(frame, "drug", options), "drug")
-    by_class = total_days(_eras(frame, "drug_class", options), "drug_class")
+    """``ever_*`` and ``duration_*_days`` per patient of ``index`` (patient_id, index_date).
+
+    Vectorised on integer codes (one row per record and ingredient, combinations split);
+    the era rules are :func:`~retrostudy.cohort.eras.drug_eras`'.
+    """
     out = index[["patient_id"]].set_index("patient_id")
+    row, comp, names = component_rows(adm["drug"], drugs)
+    pos = pd.Index(index["patient_id"]).get_indexer(adm["patient_id"])
+    pid = pos[row]
+    keep = (pid >= 0) & (comp >= 0)
+    row, comp, pid = row[keep], comp[keep], pid[keep]
+    index_day = _days(index["index_date"].to_numpy())
+    date = _days(adm["date"].to_numpy()[row])
+    end_date = _days(adm["end_date"].to_numpy()[row])
+    day = date - index_day[pid]
+    start, stop = block.exposure_window
+    inside = (date != _NAT) & (day >= start) & (day <= stop)
+    comp, pid, date, end_date = comp[inside], pid[inside], date[inside], end_date[inside]
+    covered = date + max(block.exposure_days - 1, 0)
+    end = np.where(end_date == _NAT, covered, np.maximum(covered, end_date))
+    end = np.minimum(end, index_day[pid] - 1)  # cap: the day before index
+    gap = block.persistence_gap_days
+    drug_days = _totals(pid, comp, date, end, gap, names, block.exposure_drugs, len(out))
     for name in block.exposure_drugs:
-        days = _column(by_drug, name, out.index)
-        out[f"ever_{column_name(name)}"] = (days > 0).to_numpy()
-        out[f"duration_{column_name(name)}_days"] = days.to_numpy()
+        out[f"ever_{column_name(name)}"] = drug_days[name] > 0
+        out[f"duration_{column_name(name)}_days"] = drug_days[name]
+    classes = np.array([drugs.drug_class(n) for n in names], dtype=object)
+    ccode, cnames = pd.factorize(classes)
+    class_days = _totals(
+        pid, ccode[comp], date, end, gap, np.asarray(cnames, dtype=object),
+        block.exposure_classes, len(out),
+    )
     for name in block.exposure_classes:
-        out[f"duration_{column_name(name)}_days"] = _column(by_class, name, out.index).to_numpy()
+        out[f"duration_{column_name(name)}_days"] = class_days[name]
     return out.reset_index()
 
 
-def _eras(frame: pd.DataFrame, key: str, options: dict) -> pd.DataFrame:
-    if frame.empty:
-        return pd.DataFrame(columns=["patient_id", key, "days"])
-    return drug_eras(frame, key=key, **options)
+_NAT = np.iinfo(np.int64).min
 
 
-def _column(table: pd.DataFrame, name: str, index: pd.Index) -> pd.Series:
-    if name not in table.columns:
-        return pd.Series(0, index=index, dtype="int64")
-    return table[name].reindex(index, fill_value=0).astype("int64")
+def _days(values: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (int64; NaT stays ``_NAT``)."""
+    days = values.astype("datetime64[D]").astype(np.int64)
+    return np.where(np.isnat(values), _NAT, days)
+
+
+def _totals(pid, key, day, end, gap, names, wanted, n) -> dict[str, np.ndarray]:
+    """Per wanted name: total era days of each of the ``n`` patients (0 when unexposed)."""
+    codes = {name: i for i, name in enumerate(names)}
+    want = np.array([codes.get(w, -1) for w in wanted], dtype=np.int64)
+    rows = np.isin(key, want[want >= 0])
+    p, k, days = era_totals(pid[rows], key[rows], day[rows], end[rows], gap)
+    out = {}
+    for name, code in zip(wanted, want, strict=True):
+        col = np.zeros(n, dtype=np.int64)
+        hit = k == code
+        np.add.at(col, p[hit], days[hit])
+        out[name] = col
+    return out
 
 
 def prior_regimens(
@@ -80,9 +106,10 @@ def prior_regimens(
     """Regimen counts and settings before index, from the lines-of-therapy table."""
     merged = lines.merge(index[["patient_id", "index_date"]], on="patient_id")
     prior = merged.loc[merged["start"] < merged["index_date"]].copy()
-    members = prior["drugs"].str.split(" + ", regex=False)
     classes = set(block.prior_regimen_classes)
-    counts = members.map(lambda ds: any(drugs.drug_class(d) in classes for d in ds))
+    counts = map_unique(
+        prior["drugs"], lambda s: any(drugs.drug_class(d) in classes for d in s.split(" + "))
+    ).astype(bool)
     pid = prior["patient_id"]
     out = pd.DataFrame(index=pd.Index(index["patient_id"], name="patient_id"))
     regimens = ((prior["setting"] == "metastatic") & counts).groupby(pid).sum()
@@ -92,11 +119,11 @@ def prior_regimens(
     for setting in ("neoadjuvant", "adjuvant", "metastatic"):
         n = (prior["setting"] == setting).groupby(pid).sum()
         out[f"prior_lines_{setting}"] = n.reindex(out.index, fill_value=0).astype("int64")
-    settings = prior["setting"].astype(object).fillna("unknown").groupby(pid).agg(", ".join)
-    out["prior_settings"] = settings.reindex(out.index).astype("string").fillna("")
+    out["prior_settings"] = _joined(prior["setting"], pid, out.index)
     out["early_relapse"] = _any(prior["early_relapse"].astype("boolean").fillna(False), pid, out)
     for name, combo in block.combinations.items():
-        out[column_name(name)] = _any(members.map(lambda ds, c=combo: set(c) <= set(ds)), pid, out)
+        held = map_unique(prior["drugs"], lambda s, c=combo: set(c) <= set(s.split(" + ")))
+        out[column_name(name)] = _any(held.astype(bool), pid, out)
     index_line = lines.loc[lines["index_line"]].groupby("patient_id")["metastatic_line"].first()
     out["index_line"] = index_line.reindex(out.index).astype("Int64")
     return out.reset_index()
@@ -106,3 +133,14 @@ def _any(flags: pd.Series, pid: pd.Series, out: pd.DataFrame) -> pd.Series:
     """Per patient of ``out``: any flag set (False without prior lines)."""
     found = flags.astype(bool).groupby(pid).any().reindex(out.index)
     return found.astype("boolean").fillna(False)
+
+
+def _joined(setting: pd.Series, pid: pd.Series, index: pd.Index) -> pd.Series:
+    """Per patient of ``index``: the settings in line order joined by ``", "`` ("" if none)."""
+    codes, uniques = pd.factorize(pid.to_numpy(), sort=True)
+    order = np.argsort(codes, kind="stable")
+    values = pa.array(setting.astype(object).fillna("unknown").to_numpy()[order], pa.string())
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
+    lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
+    text = pd.Series(pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False), index=uniques)
+    return text.reindex(index).astype("string").fillna("")
