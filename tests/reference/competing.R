@@ -166,6 +166,32 @@ cs_cox <- list(
   cs_case("melanoma_other", "melanoma", 3, "sex + age")
 )
 
+# Fine-Gray: crr with its defaults, and again with gtol = 1e-12 (it then stops at maxiter
+# with the score ~1e-6: tests evaluate our likelihood, score, information and sandwich at
+# R's estimate, where they are deterministic)
+crr_case <- function(name, data, cause, covs, cencode = 0) {
+  d <- datasets[[data]]
+  x <- model.matrix(as.formula(paste("~", paste(covs, collapse = " + "))), data = d)[, -1,
+                                                                                   drop = FALSE]
+  fits <- lapply(list(default = 1e-6, tight = 1e-12), function(g)
+    crr(d$time, d$status, x, failcode = cause, cencode = cencode, gtol = g,
+        maxiter = if (g < 1e-6) 100 else 10))
+  out <- lapply(fits, function(f) list(
+    coef = I(fin(f$coef)), var = lapply(seq_len(ncol(f$var)), function(j) fin(f$var[, j])),
+    inf = lapply(seq_len(ncol(f$inf)), function(j) fin(f$inf[, j])),
+    score = I(fin(f$score)), loglik = fin(f$loglik), loglik_null = fin(f$loglik.null),
+    converged = f$converged))
+  list(name = name, data = data, cause = cause, censor = cencode, covariates = I(covs),
+       terms = I(colnames(x)), default = out$default, tight = out$tight)
+}
+crr_cases <- list(
+  crr_case("mgus2_pcm", "mgus2", 1, c("sex", "age")),
+  crr_case("mgus2_death", "mgus2", 2, c("sex", "age")),
+  crr_case("rotterdam_recur", "rotterdam", 1, c("chemo", "hormon", "age", "factor(grade)")),
+  crr_case("melanoma", "melanoma", 1, c("sex", "thickness", "ulcer"), cencode = 2),
+  crr_case("seeded", "seeded", 2, c("group", "stratum"))
+)
+
 # interaction: anova of nested Cox models; subgroup: Cox within each level
 inter_case <- function(name, data, time, event, trt, sub, covs = character(0), ties = "efron",
                        levels = NULL, strata = NULL) {
@@ -216,7 +242,7 @@ interaction <- list(
 out <- list(
   versions = list(R = R.version.string, survival = as.character(packageVersion("survival")),
                   cmprsk = as.character(packageVersion("cmprsk"))),
-  data = datasets, gray = gray, fuzz = fuzz, cuminc = cuminc_cases, cs_cox = cs_cox,
+  data = datasets, gray = gray, fuzz = fuzz, cuminc = cuminc_cases, crr = crr_cases, cs_cox = cs_cox,
   interaction = interaction)
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null",
                   dataframe = "columns"),

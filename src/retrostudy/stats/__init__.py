@@ -5,6 +5,7 @@ from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
 from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
 from retrostudy.stats.cox import CoxCoefficient, CoxPH, Test, cox_ph
 from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph
+from retrostudy.stats.finegray import FineGray, fine_gray
 from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.logrank import LogRank, logrank_test
@@ -46,7 +47,7 @@ __all__ = [
     "CumulativeIncidence", "RMSTComparison", "RMSTContrast", "cumulative_incidence",
     "rmst_compare",
     "CauseSpecificCox", "GrayTest", "InteractionTest", "SubgroupHR", "cause_specific_cox",
-    "gray_test", "interaction_test", "subgroup_hazard_ratios",
+    "gray_test", "interaction_test", "subgroup_hazard_ratios", "FineGray", "fine_gray",
     "Balance", "LogisticFit", "Matching", "PSWeights", "PropensityScore", "balance_table",
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
 ]
