@@ -1,0 +1,54 @@
+"""The adjusted comparison's figures: what they draw is what the analysis computed."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "analysis"))
+from adjusted_helpers import run  # noqa: E402
+
+from retrostudy.report.figures.balance import bw_nrd0, density, draw_love, draw_overlap  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("x", "r_value"),
+    [  # R 4.2.2: bw.nrd0(x), printed with options(digits = 17)
+        ([0.1, 0.25, 0.3, 0.31, 0.5, 0.72, 0.9, 0.95], 0.18902413433462967),
+        ([1, 1, 1, 1, 2], 0.29171818740469724),  # IQR 0: falls back to the SD
+        ([3, 3, 3], 2.167402216752623),  # SD 0: falls back to |x[1]|
+    ],
+)
+def test_bandwidth_is_r_bw_nrd0(x, r_value):
+    assert bw_nrd0(np.array(x, float)) == pytest.approx(r_value, rel=1e-14)
+
+
+def test_density_integrates_to_one():
+    x = np.array([0.3, 0.4, 0.45, 0.6])
+    grid = np.linspace(-2, 3, 20001)
+    assert np.trapezoid(density(x, grid), grid) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.fixture(scope="module")
+def res():
+    return run().adjusted
+
+
+def test_love_plot_points_are_the_absolute_smds(res):
+    fig = draw_love(res, number="S1")
+    ax = fig.figure.axes[0]
+    offsets = [c.get_offsets()[:, 0] for c in ax.collections]
+    for key, xs in zip(("before", *res.methods), offsets, strict=True):
+        want = [abs(res.balance[key][n]) for n in res.design.names]
+        np.testing.assert_allclose(np.asarray(xs, float), want)
+    threshold_lines = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert threshold_lines[0].get_xdata()[0] == res.conventions["balance_threshold"]
+
+
+def test_overlap_mirrors_the_groups(res):
+    fig = draw_overlap(res, number="S2")
+    ax = fig.figure.axes[0]
+    treated, reference = (ln.get_ydata() for ln in ax.lines[:2])
+    assert (np.asarray(treated) >= 0).all() and (np.asarray(reference) <= 0).all()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [res.treated, res.reference]
