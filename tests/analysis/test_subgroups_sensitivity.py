@@ -199,3 +199,38 @@ def test_sensitivity_json_tables_and_errors(result, data):
         run_analyses(make_protocol({"sensitivity": {"response": ["bor_conf"]}}), data)
     with pytest.raises(pydantic.ValidationError, match="needs endpoints and/or response"):
         make_protocol({"sensitivity": {}})
+
+
+def test_three_groups_every_comparison_vs_the_reference(data):
+    from retrostudy.protocol.model import Protocol
+    from retrostudy.stats import gray_test
+
+    d = data.copy()
+    d.loc[d.index % 3 == 0, "group"] = "C"
+    protocol = Protocol.model_validate({
+        "study": {"title": "three groups"}, "analysis_table": {"file": "x.csv"},
+        "groups": {"reference": "B", "group": [{"name": "A"}, {"name": "B"}, {"name": "C"}]},
+        "endpoints": make_protocol({}).model_dump()["endpoints"],
+        "analyses": {"survival": [{"endpoint": "pfs"}], "rmst": {},
+                     "competing": {"endpoint": "pfs"},
+                     "subgroups": [{"endpoint": "pfs", "variables": ["visceral"]}],
+                     "sensitivity": {"endpoints": ["pfs", "pfs_standard"]}},
+    })
+    sec = run_analyses(protocol, d).secondary
+    assert set(sec.rmst[0].contrasts) == {"A", "C"}
+    status = np.select([d["pfs_standard_reason"] == "progression",
+                        d["pfs_standard_reason"] == "death"], [1, 2], 0)
+    g = gray_test(d["pfs_standard_days"].to_numpy(float), status, d["group"].to_numpy(object),
+                  cause=1)
+    assert sec.competing.gray["progression"]["df"] == 2
+    assert sec.competing.gray["progression"]["p_value"] == pytest.approx(float(g.p_value))
+    lv = sec.subgroups[0].variables[0]["levels"][0]
+    assert set(lv["hazard_ratios"]) == {"A", "C"}
+    fit = cox_ph({"time": d["pfs_standard_days"].to_numpy(float),
+                  "event": d["pfs_standard_event"].to_numpy(int),
+                  "group": d["group"].to_numpy(object)},
+                 time="time", event="event", covariates=["group"],
+                 levels={"group": ["B", "A", "C"]})
+    hrs = sec.sensitivity.to_json()["endpoints"][1]["hazard_ratios"]
+    assert [hrs["A"]["hazard_ratio"], hrs["C"]["hazard_ratio"]] == pytest.approx(
+        [c.hazard_ratio for c in fit.coefficients], rel=1e-9)

@@ -39,7 +39,6 @@ class SensitivityResult:
     def to_json(self) -> dict:
         eps = []
         for e in self.endpoints:
-            hr = e.group_hr("unadjusted") or {}
             eps.append({
                 "endpoint": e.endpoint, "label": e.label,
                 "differs_from_primary": self.differences.get(e.endpoint, ""),
@@ -49,10 +48,17 @@ class SensitivityResult:
                                          ("estimate", "conf_low", "conf_high"), g.median,
                                          strict=True))} for g in e.groups},
                 "logrank_p_value": e.logrank["p_value"],
-                "hazard_ratio": {k: hr.get(k) for k in
-                                 ("level", "hazard_ratio", "conf_low", "conf_high", "p_value")},
+                "hazard_ratios": {str(c["level"]): {k: c[k] for k in (
+                    "hazard_ratio", "conf_low", "conf_high", "p_value")}
+                    for c in _group_coefficients(e)},
             })
         return {"endpoints": eps, "response": list(self.response)}
+
+
+def _group_coefficients(e: EndpointResult) -> list[dict]:
+    """The group's coefficients (one per non-reference group) of the unadjusted model."""
+    m = e.model("unadjusted")
+    return [c for c in m.coefficients if c["variable"] == "group"] if m else []
 
 
 def _differences(names: list[str], items: dict) -> dict:
@@ -147,21 +153,25 @@ def sensitivity_tables(res: SensitivityResult, groups, labels, conv, p_digits) -
 
 
 def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
+    """A heading row with the log-rank p, then one row per group with its HR vs the
+    reference (one HR per non-reference group, so any number of groups reads right)."""
     by = {g.group: g for g in e.groups}
-    hr = e.group_hr("unadjusted")
+    hrs = {str(c["level"]): c for c in _group_coefficients(e)}
     rows = [Row(label=f"{e.label} ({e.endpoint})", heading=True, cells=(
         *(Cell(text="") for _ in range(3)),
-        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits)),
-        Cell(text=fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2)
-             if hr else ""),
-        Cell(text=fmt.p_value(hr["p_value"], p_digits) if hr else "")))]
+        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits)), Cell(text=""), Cell(text="")))]
     for g in groups:
         s = by.get(g)
         if s is None:
             continue
+        hr = hrs.get(g)
+        hr_cells = ((fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
+                     fmt.p_value(hr["p_value"], p_digits)) if hr else
+                    ("1 (reference)", "") if g == e.reference else ("", ""))
         rows.append(Row(label=labels.get(g, g), indent=1, cells=(
             Cell(text=str(s.n), count=s.n), Cell(text=str(s.n_events), count=s.n_events),
-            Cell(text=fmt.estimate_ci(*s.median)), *(Cell(text="") for _ in range(3)))))
+            Cell(text=fmt.estimate_ci(*s.median)), Cell(text=""),
+            *(Cell(text=t) for t in hr_cells))))
     return rows
 
 

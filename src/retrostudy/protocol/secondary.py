@@ -22,6 +22,8 @@ docs/protocol.md ("Secondary analyses") documents every key::
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, model_validator
 
 from retrostudy.protocol.base import Block
@@ -43,7 +45,9 @@ class CompetingAnalysis(Block):
     # came first) or an OS endpoint (death at <name>_days). None: the first such endpoint.
     deaths_from: str | None = None
     label: str | None = None
-    landmarks: list[float] = Field(default_factory=lambda: [6.0, 12.0])  # months
+    landmarks: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [6.0, 12.0]
+    )  # months
     # Covariates of the adjusted cause-specific models; None: the adjust list of the
     # endpoint's [[analyses.survival]] entry (and its reference levels).
     adjust: list[str] | None = None
