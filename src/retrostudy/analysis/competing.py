@@ -212,16 +212,17 @@ def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int
             fmt.p_value(hr["p_value"], p_digits))
 
 
-def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int) -> dict:
+def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
+                     var_labels: dict | None = None) -> dict:
     """``competing_<ep>``: cumulative incidence and Gray's test; ``competing_cox_<ep>``:
     cause-specific hazard ratios."""
     pct = int(round(conv.conf_level * 100))
     rows = []
     for c, cause in CAUSES.items():
-        gp = res.gray.get(cause, {}).get("p_value")
+        gray = res.gray.get(cause, {})
+        gp = fmt.p_value(gray.get("p_value"), p_digits) or ("NE" if "note" in gray else "")
         rows.append(Row(label=CAUSE_LABELS[c], heading=True, cells=tuple(
-            Cell(text="") for _ in range(2 + len(res.landmarks))) + (
-            Cell(text=fmt.p_value(gp, p_digits)),)))
+            Cell(text="") for _ in range(2 + len(res.landmarks))) + (Cell(text=gp),)))
         for g, v in res.groups.items():
             k = v["events"][cause]
             marks = [x for x in v["landmarks"] if x["cause"] == cause]
@@ -236,6 +237,7 @@ def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int) ->
         "NE = not estimable. Gray's test compares the cumulative incidence of one cause "
         "across groups (cmprsk, \u03c1 = 0).",
     ]
+    notes += [w for w in res.warnings if w.startswith("Gray's test")]
     if res.n_excluded:
         notes.append(f"{res.n_excluded} patient(s) without a value of the endpoints left out.")
     cif = Table(key=f"competing_{res.endpoint}", title=f"Competing risks: {res.label}",
@@ -243,11 +245,11 @@ def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int) ->
                     "Patients", "Events",
                     *[f"{m:g} months, % ({pct}% CI)" for m in res.landmarks], "Gray's test p"),
                 rows=tuple(rows), footnotes=tuple(notes))
-    return {cif.key: cif, f"competing_cox_{res.endpoint}": _cox_table(res, labels, conv,
-                                                                       p_digits)}
+    cox = _cox_table(res, labels, conv, p_digits, var_labels or {})
+    return {cif.key: cif, cox.key: cox}
 
 
-def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int) -> Table:
+def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int, var_labels) -> Table:
     pct = int(round(conv.conf_level * 100))
     adj = bool(res.adjust)
     rows = []
@@ -266,8 +268,9 @@ def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int) -> Table
     notes = [
         f"Cause-specific Cox models ({conv.ties} ties, Wald CIs): the hazard of one cause, the "
         f"other cause censored; reference group {labels.get(res.reference, res.reference)}."
-        + (f" Adjusted for {', '.join(res.adjust)}." if adj else ""),
-        *res.warnings,
+        + (f" Adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
+           if adj else ""),
+        *(w for w in res.warnings if not w.startswith("Gray's test")),
     ]
     return Table(key=f"competing_cox_{res.endpoint}",
                  title=f"Cause-specific hazard ratios: {res.label}", stub="Cause / group",

@@ -62,7 +62,7 @@ def run_secondary(protocol, data, groups, reference, conv, labels, level_labels,
     if block.competing is not None:
         competing = run_competing(protocol, data, groups, reference, conv,
                                   ep_labels.get(block.competing.endpoint, "Competing risks"))
-        tables.update(competing_tables(competing, labels, conv, p_digits))
+        tables.update(competing_tables(competing, labels, conv, p_digits, var_labels))
     subgroups = []
     for i, spec in enumerate(block.subgroups):
         res = run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels,

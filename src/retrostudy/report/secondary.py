@@ -66,7 +66,7 @@ def _rmst_text(sec, labels) -> str:
     )
 
 
-def _competing_text(res, labels, p_digits) -> str:
+def _competing_text(res, var_labels, p_digits) -> str:
     gp = res.gray.get("progression", {}).get("p_value")
     return (
         f"Competing risks for {res.label}: progression (cause 1) and death without "
@@ -75,7 +75,8 @@ def _competing_text(res, labels, p_digits) -> str:
         "overstate the probability of progression), compared across groups with Gray's test "
         f"(progression: p = {fmt.p_value(gp, p_digits) or 'NE'}). Hazard ratios are "
         "cause-specific: Cox models of one cause's hazard with the other cause censored, "
-        "crude and" + (f" adjusted for {', '.join(res.adjust)}." if res.adjust else " no "
+        "crude and" + (f" adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
+                       if res.adjust else " no "
                        "adjusted model (no covariates given).")
     )
 
@@ -118,7 +119,7 @@ def secondary_sections(ctx, tables, figs, rendered) -> list[Section]:
     if sec.competing is not None:
         res = sec.competing
         out.append(Section("Competing risks", tuple(
-            [Paragraph(_competing_text(res, labels, p_digits)),
+            [Paragraph(_competing_text(res, ctx.var_labels, p_digits)),
              *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
                                                f"competing_cox_{res.endpoint}"],
                      [f"_cif_{res.endpoint}"])]), anchor="competing"))
