@@ -60,18 +60,13 @@ def _with_profile(protocol: Protocol, profile: str | None) -> Protocol:
     return protocol.model_copy(update={"analyses": analyses})
 
 
-def _engine(engine):
-    from retrostudy.data import duckdb_backend
+def _engine(engine, protocol: Protocol):
+    """The Ibis backend of ``engine`` (a spec, a backend or a SparkSession), else of the
+    protocol's ``[data] engine`` (retrostudy.data.engines.connect)."""
+    from retrostudy.data.engines import connect
 
-    if engine is None or engine == "duckdb":
-        return duckdb_backend()
-    if isinstance(engine, str):
-        from retrostudy.errors import RetroStudyError
-
-        raise RetroStudyError(
-            f"unknown engine {engine!r}; available: duckdb (or pass an Ibis backend)"
-        )
-    return engine
+    spec = engine if engine is not None else protocol.data.engine
+    return connect(spec, spark=protocol.data.spark)
 
 
 def _records_to_dataset(protocol: Protocol, engine, step: Progress):
@@ -81,7 +76,7 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     from retrostudy.endpoints import derive_endpoints
 
     step("Loading records")
-    loaded = load_records(protocol.data, protocol.base_dir, _engine(engine))
+    loaded = load_records(protocol.data, protocol.base_dir, engine)
     step("Building the cohort")
     cohort = build_cohort(protocol, loaded.store)
     step("Deriving endpoints")
@@ -117,8 +112,11 @@ def run_study(
 
     Parameters
     ----------
-    engine : None, "duckdb" or an Ibis backend
-        Where the records are loaded and queried (a new in-memory DuckDB by default).
+    engine : None, str, an Ibis backend or a SparkSession
+        Where the records are loaded and queried: ``"duckdb"`` (in memory),
+        ``"duckdb:///path.db"``, ``"spark"`` (local, or the cluster of ``[data.spark]``),
+        ``"spark://host:port"`` or any Ibis URL. None means the protocol's ``[data] engine``
+        (DuckDB in memory by default). Results are identical on every engine.
     out : folder, optional
         Write report.html, report.docx, results.json, tables/*.csv and figures/* there.
     profile : {"r", "sas", "ezr"}, optional
@@ -133,6 +131,7 @@ def run_study(
     if protocol.analysis_table is not None:
         cohort, eps, dataset, inputs, loaded = _table_to_dataset(protocol, step)
     else:
+        engine = _engine(engine, protocol)
         cohort, eps, dataset, inputs, loaded = _records_to_dataset(protocol, engine, step)
     step("Running the analyses")
     from retrostudy.analysis import prepare_dataset, run_analyses
@@ -218,7 +217,9 @@ def _outcome_notes(analyses, dataset) -> tuple[str, ...]:
 def _engine_name(engine) -> str:
     if engine is None or isinstance(engine, str):
         return engine or "duckdb"
-    return str(getattr(engine, "name", type(engine).__name__))  # Ibis backends have .name
+    from retrostudy.data.engines import engine_name
+
+    return engine_name(engine)
 
 
 def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:

@@ -23,6 +23,7 @@ EPILOG = """\
 examples:
   retrostudy run study.toml --out report
   retrostudy run study.toml --out report-sas --profile sas
+  retrostudy run study.toml --out report --engine spark     (needs retrostudy[spark], Java)
 
 Profiles choose the statistical conventions of the software reviewers compare with:
   r    R survival (log CI for Kaplan-Meier, Efron ties)       [default]
@@ -56,9 +57,12 @@ def add_common(p, default_out: str = "report") -> None:
     )
     p.add_argument(
         "--engine",
-        default="duckdb",
-        choices=["duckdb"],
-        help="database engine that holds the records (default: duckdb, in memory)",
+        default=None,
+        metavar="ENGINE",
+        help="where the records are queried: duckdb (in memory), duckdb:///path.db, spark "
+        "(local, or the cluster of [data.spark]), spark://host:port or an Ibis URL such as "
+        "postgres://user@host/db (default: the protocol's [data] engine, else duckdb); "
+        "results are identical on every engine",
     )
     p.add_argument(
         "--profile",

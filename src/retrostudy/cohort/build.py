@@ -133,7 +133,7 @@ def _ids_of(excluded: list[tuple[str, str]], label: str) -> tuple[str, ...]:
 
 
 def _matched(condition, base: ibis.Table, store: Store, drugs: DrugLookup) -> set[str]:
-    frame = store.backend.execute(matching(condition, base, store, drugs))
+    frame = store.execute(matching(condition, base, store, drugs))
     return set(frame["patient_id"].astype(str))
 
 
@@ -213,7 +213,7 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
     base = base_table(analysed)
     dates = patient_dates(store, base, protocol.lines)
     adm_cols = ["patient_id", "drug", "date", "end_date", "setting"]
-    adm = store.backend.execute(fetch(store, "drug_administrations", base).select(*adm_cols))
+    adm = store.execute(fetch(store, "drug_administrations", base).select(*adm_cols))
     lines = derive_lines(
         adm,
         dates.merge(index, on="patient_id"),

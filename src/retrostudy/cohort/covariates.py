@@ -47,7 +47,7 @@ def patient_dates(store: Store, base: ibis.Table, block: LinesBlock) -> pd.DataF
     out = out.select(
         "patient_id", "metastatic_date", "primary_date", "surgery_date", "de_novo_flag"
     )
-    frame = store.backend.execute(out)
+    frame = store.execute(out)
     derived = (frame["metastatic_date"] - frame["primary_date"]).dt.days <= block.de_novo_days
     derived = derived.astype("boolean").mask(
         frame["metastatic_date"].isna() | frame["primary_date"].isna()
@@ -64,14 +64,14 @@ def ecog_at_index(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.
     order = [obs.day.abs(), obs.day, obs.ecog.desc()]
     ranked = obs.mutate(rank=ibis.row_number().over(group_by="patient_id", order_by=order))
     nearest = ranked.filter(ranked.rank == 0).select("patient_id", "ecog")
-    return store.backend.execute(nearest)
+    return store.execute(nearest)
 
 
 def receptor_status(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.DataFrame:
     """``hr_status`` and ``her2_status`` per patient by the declared specimen rules."""
     bio = fetch(store, "biomarkers", base)
     bio = bio.filter(days_from_index(bio) <= 0)
-    frame = store.backend.execute(bio.select("patient_id", "date", "marker", "result", "specimen"))
+    frame = store.execute(bio.select("patient_id", "date", "marker", "result", "specimen"))
     er = _by_rule(frame, "ER", block.hr_specimen)
     pgr = _by_rule(frame, "PgR", block.hr_specimen)
     her2 = _by_rule(frame, "HER2", block.her2_specimen)
@@ -111,4 +111,4 @@ def metastatic_sites(store: Store, base: ibis.Table, block: CovariatesBlock) -> 
             visceral=_.site.isin([s.lower() for s in block.visceral_sites]).any(),
         )
     )
-    return store.backend.execute(per)
+    return store.execute(per)

@@ -60,8 +60,8 @@ def index_events(index: IndexBlock, store: Store, drugs: DrugLookup) -> IndexEve
     events = events.mutate(age=age_at(events.index_date, events.birth_date))
     early = per_patient.filter(per_patient.first_ever_date < per_patient.first_in_window_date)
     return IndexEvents(
-        identified=_sorted(store.backend.execute(events)),
-        first_ever_before_window=_sorted(store.backend.execute(early)),
+        identified=_sorted(store.execute(events)),
+        first_ever_before_window=_sorted(store.execute(early)),
     )
 
 

@@ -19,6 +19,7 @@ import duckdb
 import ibis
 
 from retrostudy.data import checks
+from retrostudy.data.engines import is_duckdb
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
@@ -119,8 +120,15 @@ def _with_more(result: LoadResult) -> list[Problem]:
 
 def check_records(data_block: DataBlock, base_dir: str | Path = ".",
                   backend: ibis.BaseBackend | None = None) -> LoadResult:
-    """Read, type and validate every table; never raises for problems in the data."""
+    """Read, type and validate every table; never raises for problems in the data.
+
+    Reading and validation run in DuckDB; with another engine (Spark, an Ibis URL) they run
+    in a DuckDB in memory and the valid tables are then copied into ``backend``.
+    """
     base_dir = Path(base_dir)
+    target = None
+    if backend is not None and not is_duckdb(backend):
+        target, backend = backend, duckdb_backend()
     if backend is None:
         database = data_block.database and str((base_dir / data_block.database).resolve())
         backend = duckdb_backend(database)
@@ -169,7 +177,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     _write_rejects(con, data_block)
     findings += _row_findings(con, data_block)
     _cleanup(con)
-    return LoadResult(store=Store(backend), counts=MappingProxyType(counts),
+    store = Store(backend) if target is None else Store(backend).copy_to(target)
+    return LoadResult(store=store, counts=MappingProxyType(counts),
                       problems=tuple(findings), files=tuple(files),
                       date_formats=MappingProxyType(formats))
 

@@ -1,17 +1,23 @@
 """The record store: canonical tables living in an engine (an Ibis backend).
 
-Layers above ``data`` receive a :class:`Store` explicitly and read tables through
-:meth:`Store.table`; nothing reaches for a global connection. DuckDB (in memory or a
-file) is the default engine; any Ibis backend that can hold these tables works.
+Layers above ``data`` receive a :class:`Store` explicitly, read tables through
+:meth:`Store.table` and bring results back with :meth:`Store.execute`; nothing reaches for
+a global connection. DuckDB (in memory or a file) is the default engine; Spark and any
+Ibis backend that can hold these tables work too (:mod:`retrostudy.data.engines`), with
+identical results: :meth:`Store.execute` returns the frame DuckDB would return.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import ibis
 import pandas as pd
+import pyarrow as pa
+import pyarrow.types as pat
 
 from retrostudy.data.schema import TABLES, Table
 
@@ -62,14 +68,56 @@ def conform(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 @dataclass(frozen=True, slots=True)
 class Store:
-    """Canonical tables in an engine. ``backend`` is the Ibis connection that holds them."""
+    """Canonical tables in an engine. ``backend`` is the Ibis connection that holds them.
+
+    ``names`` maps a canonical name to the engine's name of the table when they differ
+    (on Spark each store registers its own uniquely named temporary views, so several
+    stores can share one session).
+    """
 
     backend: ibis.BaseBackend
+    names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def table(self, name: str) -> ibis.Table:
         if name not in TABLES:
             raise KeyError(f"unknown canonical table {name!r}; known: {sorted(TABLES)}")
-        return self.backend.table(name)
+        return self.backend.table(self.names.get(name, name))
+
+    def execute(self, expr: ibis.Expr):
+        """Run ``expr`` in the engine and return what DuckDB's Ibis backend returns for it
+        (a DataFrame, Series or scalar), whatever the engine.
+
+        Conventions (DuckDB's, applied to the Arrow result of any other engine): dates are
+        ``datetime64[s]``; integer columns without nulls are ``int64`` and with nulls
+        ``float64``; strings and booleans with nulls are ``object`` holding None. Row order
+        is the engine's: callers sort when order matters.
+        """
+        if getattr(self.backend, "name", None) == "duckdb":
+            return self.backend.execute(expr)
+        from ibis.backends.duckdb.converter import DuckDBPandasData
+
+        table = expr.as_table()
+        arrow = self.backend.to_pyarrow(table)
+        frame = DuckDBPandasData.convert_table(_duckdb_frame(arrow), table.schema())
+        return expr.__pandas_result__(frame)
+
+    def copy_to(self, backend: ibis.BaseBackend) -> Store:
+        """This store's canonical tables (and the loader's ``rejects`` table) copied into
+        ``backend`` as Arrow tables typed per :mod:`retrostudy.data.schema`."""
+        names = {name: name for name in TABLES}
+        if getattr(backend, "name", None) == "pyspark":
+            tag = uuid.uuid4().hex[:8]
+            names = {name: f"rs_{tag}_{name}" for name in TABLES}
+        for name, table in TABLES.items():
+            data = self.table(name).cast(ibis_schema(table)).to_pyarrow()
+            _put(backend, names[name], data)
+        try:
+            rejects = self.backend.table("rejects").to_pyarrow()
+        except ibis.common.exceptions.TableNotFound:  # a store not made by the loader
+            rejects = None
+        if rejects is not None:
+            _put(backend, names["patients"].removesuffix("patients") + "rejects", rejects)
+        return Store(backend, MappingProxyType(names))
 
     @classmethod
     def from_frames(
@@ -82,7 +130,8 @@ class Store:
         unknown = set(frames) - set(TABLES)
         if unknown:
             raise KeyError(f"unknown canonical table(s) {sorted(unknown)}; known: {sorted(TABLES)}")
-        backend = backend if backend is not None else duckdb_backend()
+        target = backend
+        backend = duckdb_backend() if backend is None or _is_spark(backend) else backend
         for name, table in TABLES.items():
             frame = frames.get(name)
             if frame is None:
@@ -91,4 +140,37 @@ class Store:
                 backend.create_table(
                     name, conform(frame, table), schema=ibis_schema(table), overwrite=True
                 )
-        return cls(backend)
+        store = cls(backend)
+        return store if target is None or target is backend else store.copy_to(target)
+
+
+def _is_spark(backend: ibis.BaseBackend) -> bool:
+    return getattr(backend, "name", None) == "pyspark"
+
+
+def _put(backend: ibis.BaseBackend, name: str, data: pa.Table) -> None:
+    """Create table ``name`` in ``backend`` from ``data`` (a Spark temporary view on Spark:
+    nothing is written to a warehouse)."""
+    if _is_spark(backend):
+        session = backend._session
+        frame = session.createDataFrame(data) if data.num_rows else session.createDataFrame(
+            [], schema=_spark_schema(data.schema))
+        frame.createOrReplaceTempView(name)
+        return
+    backend.create_table(name, data, overwrite=True)
+
+
+def _spark_schema(schema: pa.Schema):
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    return PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(schema))
+
+
+def _duckdb_frame(table: pa.Table) -> pd.DataFrame:
+    """Arrow -> pandas exactly as ibis's DuckDB backend converts its results (before typing):
+    columns with nulls go through Python objects."""
+    return pd.DataFrame({
+        name: col.to_pylist() if (pat.is_nested(col.type) or pat.is_dictionary(col.type)
+                                  or col.null_count) else col.to_pandas()
+        for name, col in zip(table.column_names, table.columns, strict=True)
+    })

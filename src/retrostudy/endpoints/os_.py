@@ -47,9 +47,9 @@ def last_alive(
     q = ibis.union(*(_record_days(store, cohort, t).mutate(source=ibis.literal(t))
                      for t in tables))
     late = q.day > q.death_day
-    df = q.group_by(["pid", "source"]).aggregate(
+    df = store.execute(q.group_by(["pid", "source"]).aggregate(
         day=late.ifelse(ibis.null("int64"), q.day).max(), n_late=late.cast("int64").sum()
-    ).to_pandas()
+    ))
     pid = df["pid"].to_numpy(dtype=np.int64)
     day = df["day"].astype("Float64").fillna(0).to_numpy(dtype=np.int64)
     np.maximum.at(best, pid, day)

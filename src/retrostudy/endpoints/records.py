@@ -91,7 +91,7 @@ def _patients(store: Store, cohort: ibis.Table, n: int) -> tuple[np.ndarray, np.
         contact=j.last_contact_date.cast("date").delta(j.index_date.cast("date"), unit="day"),
         known=j.patient_id_right.notnull(),
     )
-    df = q.to_pandas().sort_values("pid")
+    df = store.execute(q).sort_values("pid")
     death = _days(df["death"])
     contact = _days(df["contact"])
     rows = []
@@ -136,13 +136,13 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
     keep = (q.day > 0) & ~q.late
     flags = (q.day < 0, q.day == 0, (q.day > 0) & q.late,
              keep & ~q.response.isin(RESPONSE).fill_null(False))
-    agg = q.aggregate(**{
+    agg = store.execute(q.aggregate(**{
         f"{name}_{what}": (q.pid.count(where=flag) if what == "n" else q.pid.nunique(where=flag))
         for (name, _), flag in zip(_ASSESSMENT_RULES, flags, strict=True) for what in ("n", "p")
-    }).to_pandas().iloc[0]
+    })).iloc[0]
     rows = [count_row(name, "tumor_assessments", agg[f"{name}_n"], agg[f"{name}_p"], action)
             for name, action in _ASSESSMENT_RULES if agg[f"{name}_n"]]
-    df = q.filter(keep).select("pid", "day", "response", "clinical").to_pandas()
+    df = store.execute(q.filter(keep).select("pid", "day", "response", "clinical"))
     kept = pd.DataFrame({
         "pid": df["pid"].to_numpy(dtype=np.int64),
         "day": df["day"].to_numpy(dtype=np.int64),

@@ -55,12 +55,12 @@ def ttd_inputs(store: Store, cohort, rec: Records, drug: str) -> tuple[np.ndarra
     late = q.start > q.death_day
     kept = q.filter(~late)
     has_reason = kept.reason.notnull()
-    df = kept.group_by("pid").aggregate(
+    df = store.execute(kept.group_by("pid").aggregate(
         day=kept.day.max(),
         reason=has_reason.ifelse(kept.reason, ibis.null("string")).argmax(
             has_reason.ifelse(kept.start, ibis.null("int64"))),
-    ).to_pandas()
-    n_late = q.filter(late).count().to_pyarrow().as_py()
+    ))
+    n_late = int(store.execute(q.filter(late).count()))
     rows = []
     if n_late:
         rows.append(count_row("administration_after_death", "drug_administrations", n_late,

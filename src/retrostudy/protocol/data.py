@@ -91,7 +91,11 @@ class DataBlock(Block):
     """A folder, an ``.xlsx`` workbook or a DuckDB database file, relative to the protocol.
     With ``format = "omop"``: a DuckDB file or a folder of per-table Parquet/CSV files."""
     omop: OmopBlock = Field(default_factory=lambda: OmopBlock())
-    engine: Literal["duckdb"] = "duckdb"
+    engine: str = "duckdb"
+    """Where the cohort queries run: ``duckdb`` (in memory), ``duckdb:///path.db``, ``spark``,
+    ``spark://host:port`` or an Ibis URL; ``retrostudy run --engine`` overrides it."""
+    spark: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Spark configuration keys for ``engine = "spark"``, e.g. ``{ "spark.master" = "yarn" }``."""
     database: str | None = None
     """Write the loaded tables into this DuckDB file instead of memory."""
     tables: dict[TableName, TableConfig] = Field(default_factory=dict)
@@ -99,6 +103,14 @@ class DataBlock(Block):
     drugs: list[DrugSpelling] = Field(default_factory=list)
     responses: dict[str, Response] = Field(default_factory=dict)
     """Extra spellings of tumour responses, e.g. ``{ "Partial remission" = "PR" }``."""
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value):
+        if value in ("duckdb", "spark") or value.startswith("spark:") or "://" in value:
+            return value
+        raise ValueError(f"unknown engine {value!r}; use duckdb, duckdb:///path.db, spark, "
+                         "spark://host:port or an Ibis URL such as postgres://user@host/db")
 
     @field_validator("policy")
     @classmethod
