@@ -100,7 +100,8 @@ def connect(spec: object = None, spark: Mapping[str, str] | None = None) -> ibis
         return ibis.connect(spec)
     except Exception as exc:  # a missing driver, a refused connection, a bad URL
         raise RetroStudyError(Problem(
-            message=f"could not connect to engine {_redacted(spec)}: {exc}",
+            message=f"could not connect to engine {_redacted(spec)}: "
+                    f"{str(exc).replace(spec, _redacted(spec))}",
             key="data.engine", code="engine_unavailable",
             hint="check the URL and that the Ibis backend for it is installed "
                  "(pip install 'ibis-framework[postgres]' for postgres://...)")) from exc

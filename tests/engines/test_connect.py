@@ -1,0 +1,105 @@
+"""Engine selection: specs, the protocol key, the CLI flag and the errors (no Spark needed)."""
+
+from __future__ import annotations
+
+import builtins
+
+import ibis
+import pytest
+
+from retrostudy.data import engines
+from retrostudy.data.engines import connect, engine_name
+from retrostudy.errors import ProtocolError, RetroStudyError
+from retrostudy.protocol.data import DataBlock
+
+
+def test_duckdb_specs(tmp_path):
+    assert engine_name(connect(None)) == "duckdb"
+    assert engine_name(connect("duckdb")) == "duckdb"
+    path = tmp_path / "records.duckdb"
+    backend = connect(f"duckdb://{path}")
+    backend.create_table("t", schema=ibis.schema({"a": "int64"}))
+    assert path.exists()
+    same = ibis.duckdb.connect()
+    assert connect(same) is same
+
+
+@pytest.mark.parametrize("spec", ["sparkle", "postgres", "", "DuckDB"])
+def test_unknown_specs_name_what_is_allowed(spec):
+    with pytest.raises(RetroStudyError) as err:
+        connect(spec)
+    problem = err.value.problems[0]
+    assert problem.code == "unknown_engine" and problem.key == "data.engine"
+    assert "spark" in problem.hint and "postgres://" in problem.hint
+
+
+def test_unreachable_url_is_a_clear_error_without_the_password():
+    with pytest.raises(RetroStudyError) as err:
+        connect("nosuchbackend://user:secret@localhost/db")
+    text = str(err.value)
+    assert "could not connect" in text and "secret" not in text and "user:***@" in text
+
+
+def test_spark_without_pyspark_hints_the_extra(monkeypatch):
+    real = builtins.__import__
+
+    def no_pyspark(name, *args, **kwargs):
+        if name == "pyspark" or name.startswith("pyspark."):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    with pytest.raises(RetroStudyError) as err:
+        connect("spark")
+    assert "pip install 'retrostudy[spark]'" in err.value.problems[0].hint
+
+
+def test_spark_without_java_hints_java(monkeypatch):
+    class Session:  # stands in for pyspark's SparkSession: the check comes before any JVM
+        builder = None
+
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(engines.shutil, "which", lambda _name: None)
+    with pytest.raises(RetroStudyError) as err:
+        engines._new_session(Session, dict(engines.LOCAL_SPARK))
+    assert "needs Java" in err.value.problems[0].message
+    assert "retrostudy[spark]" in err.value.problems[0].hint
+
+
+def test_protocol_engine_key_accepts_specs_and_rejects_others():
+    for spec in ("duckdb", "spark", "spark://host:7077", "spark:yarn", "postgres://u@h/db"):
+        assert DataBlock(engine=spec).engine == spec
+    block = DataBlock(engine="spark", spark={"spark.master": "local[2]",
+                                             "spark.executor.memory": "2g"})
+    assert block.spark["spark.master"] == "local[2]"
+    with pytest.raises(Exception, match="unknown engine 'oracle'"):
+        DataBlock(engine="oracle")
+
+
+def test_protocol_file_with_unknown_engine_is_a_protocol_error(tmp_path):
+    from retrostudy.protocol import load_protocol
+
+    study = tmp_path / "study.toml"
+    study.write_text('[study]\ntitle = "t"\n[data]\nengine = "oracle"\n', encoding="utf-8")
+    with pytest.raises(ProtocolError) as err:
+        load_protocol(study)
+    assert any(p.key and p.key.startswith("data.engine") for p in err.value.problems)
+
+
+def test_cli_engine_flag_overrides_the_protocol(monkeypatch, tmp_path):
+    from retrostudy import cli
+    from retrostudy.cli import run as run_cli
+
+    seen = {}
+
+    def fake_run(protocol, args):
+        seen["engine"] = args.engine
+        return 0
+
+    monkeypatch.setattr(run_cli, "run_and_summarise", fake_run)
+    study = tmp_path / "study.toml"
+    study.write_text("", encoding="utf-8")
+    assert cli.main(["run", str(study), "--engine", "postgres://u@h/db"]) == 0
+    assert seen["engine"] == "postgres://u@h/db"
+    assert cli.main(["run", str(study)]) == 0
+    assert seen["engine"] is None  # the protocol's [data] engine decides
