@@ -149,7 +149,8 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
         "code": df["response"].map(RANK).fillna(NE).to_numpy(dtype=np.int8),
         "clinical": df["clinical"].to_numpy(dtype=bool),
     })
-    kept = kept.sort_values(["pid", "day", "code"], kind="stable").reset_index(drop=True)
+    kept = kept.sort_values(["pid", "day", "code", "clinical"], kind="stable")
+    kept = kept.reset_index(drop=True)
     twice = kept.duplicated(["pid", "day"], keep=False).to_numpy()
     if twice.any():
         rows.append(count_row("duplicate_assessment_date", "tumor_assessments", twice.sum(),
