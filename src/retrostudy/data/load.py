@@ -122,20 +122,21 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
                   backend: ibis.BaseBackend | None = None) -> LoadResult:
     """Read, type and validate every table; never raises for problems in the data.
 
-    Reading and validation run in DuckDB; with another engine (Spark, an Ibis URL) they run
-    in a DuckDB in memory and the valid tables are then copied into ``backend``.
+    Record files are read and validated in DuckDB; with another engine (Spark, an Ibis URL)
+    in a DuckDB in memory, and the valid tables are then copied into ``backend``. An OMOP
+    CDM (``format = "omop"``) is read and mapped by the engine itself.
     """
     base_dir = Path(base_dir)
-    target = None
-    if backend is not None and not is_duckdb(backend):
-        target, backend = backend, duckdb_backend()
     if backend is None:
         database = data_block.database and str((base_dir / data_block.database).resolve())
         backend = duckdb_backend(database)
-    if data_block.format == "omop":  # an OMOP CDM: mapped by retrostudy.data.omop
+    if data_block.format == "omop":  # an OMOP CDM: mapped by retrostudy.data.omop, in the engine
         from retrostudy.data.omop.load import check_omop
 
         return check_omop(data_block, base_dir, backend)
+    target = None
+    if not is_duckdb(backend):
+        target, backend = backend, duckdb_backend()
     con = backend.con
     vocabulary = load_vocabulary(
         DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
