@@ -269,3 +269,24 @@ def test_cli_writes_an_omop_cdm(tmp_path, capsys):
         main(["synth", "--seed-study", "--format", "duckdb", "--out", str(tmp_path / "d")])
     with pytest.raises(SystemExit, match="not csv"):
         main(["synth", "--seed-study", "--omop", "--format", "csv", "--out", str(tmp_path / "e")])
+
+
+@pytest.mark.parametrize("fmt", ["duckdb", "parquet"])
+def test_chunked_writing_keeps_every_row_in_order(seed_omop, tmp_path, monkeypatch, fmt):
+    import retrostudy.synth.omop_cdm as cdm
+
+    monkeypatch.setattr(cdm, "CHUNK_ROWS", 1000)  # drug_exposure: 6 chunks
+    target = tmp_path / ("cdm.duckdb" if fmt == "duckdb" else "cdm")
+    write_omop(seed_omop, target, format=fmt)
+    con = duckdb.connect(str(target) if fmt == "duckdb" else ":memory:")
+    source = ("drug_exposure" if fmt == "duckdb"
+              else f"read_parquet('{target}/drug_exposure.parquet')")
+    back = con.execute(f"SELECT drug_exposure_id, drug_concept_id, drug_source_value, "
+                       f"drug_exposure_start_date FROM {source}").df()
+    con.close()
+    frame = seed_omop["drug_exposure"]
+    assert back["drug_exposure_id"].tolist() == frame["drug_exposure_id"].tolist()
+    assert back["drug_concept_id"].tolist() == frame["drug_concept_id"].tolist()
+    assert back["drug_source_value"].tolist() == frame["drug_source_value"].astype(str).tolist()
+    assert (pd.to_datetime(back["drug_exposure_start_date"]).tolist()
+            == pd.to_datetime(frame["drug_exposure_start_date"].astype("datetime64[s]")).tolist())

@@ -136,6 +136,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 """Columns the CDM declares NOT NULL (the generator always fills them)."""
 
 Format = Literal["duckdb", "parquet"]
+CHUNK_ROWS = 4_000_000
+"""Rows per Parquet row group / DuckDB insert (bounds the writer's memory)."""
 CDM_COLUMNS_NAMES = {table: tuple(name for name, _ in spec) for table, spec in CDM_COLUMNS.items()}
 
 
@@ -195,20 +197,41 @@ def write_omop(
         paths = []
         for name, frame in pairs:
             path = out / f"{name}.parquet"
-            pq.write_table(cdm_arrow(name, frame), path, store_schema=False)
+            writer = None
+            try:
+                for chunk in _chunks(name, frame):
+                    if writer is None:
+                        writer = pq.ParquetWriter(path, chunk.schema, store_schema=False)
+                    writer.write_table(chunk)
+            finally:
+                if writer is not None:
+                    writer.close()
             paths.append(path)
         return paths
     out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(out))
     try:
         for name, frame in pairs:
-            con.register("_omop_frame", cdm_arrow(name, frame))
-            con.execute(f"CREATE OR REPLACE TABLE {_quote(name)} AS "
-                        f"{select_sql(name, CDM_COLUMNS_NAMES[name])}")
-            con.unregister("_omop_frame")
+            con.execute(f"DROP TABLE IF EXISTS {_quote(name)}")
+            for chunk in _chunks(name, frame):
+                con.register("_omop_frame", chunk)
+                query = select_sql(name, CDM_COLUMNS_NAMES[name])
+                if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
+                               [name]).fetchone()[0]:
+                    con.execute(f"INSERT INTO {_quote(name)} {query}")
+                else:
+                    con.execute(f"CREATE TABLE {_quote(name)} AS {query}")
+                con.unregister("_omop_frame")
     finally:
         con.close()
     return [out]
+
+
+def _chunks(name: str, frame: pd.DataFrame):
+    """The CDM Arrow table of ``frame`` in slices of :data:`CHUNK_ROWS` rows (at least one),
+    so the typed-null columns and writer buffers of a 40M-row table never exist at once."""
+    for start in range(0, max(len(frame), 1), CHUNK_ROWS):
+        yield cdm_arrow(name, frame.iloc[start:start + CHUNK_ROWS])
 
 
 def select_sql(table: str, present: Iterable[str], source: str = "_omop_frame") -> str:
