@@ -290,3 +290,14 @@ def test_chunked_writing_keeps_every_row_in_order(seed_omop, tmp_path, monkeypat
     assert back["drug_source_value"].tolist() == frame["drug_source_value"].astype(str).tolist()
     assert (pd.to_datetime(back["drug_exposure_start_date"]).tolist()
             == pd.to_datetime(frame["drug_exposure_start_date"].astype("datetime64[s]")).tolist())
+
+
+def test_concept_sets_can_be_extended(seed):
+    from retrostudy.data.omop.concepts import DEFAULTS, Concept
+
+    drugs = seed.tables["drug_administrations"].copy()
+    drugs.loc[0, "drug"] = "unobtainium"
+    sets = {**DEFAULTS, "drugs": DEFAULTS["drugs"] + (Concept(2_000_000_999, "unobtainium", "L"),)}
+    omop = canonical_to_omop({**seed.tables, "drug_administrations": drugs}, concepts=sets)
+    assert omop["drug_exposure"]["drug_concept_id"].iloc[0] == 2_000_000_999
+    assert 2_000_000_999 in set(omop["concept"]["concept_id"])
