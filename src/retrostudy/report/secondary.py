@@ -36,7 +36,8 @@ def secondary_figures(ctx, start: int) -> dict:
         if not [g for g in res.groups if g != res.reference]:
             continue
         f = draw_subgroup_forest(res, labels, mask=mask, number=str(number),
-                                 suffix=f"_{i}" if i else "")
+                                 suffix=f"_{i}" if i else "",
+                                 conf_level=ctx.analyses.conventions.conf_level)
         figs[f.key] = f
         number += 1
     return figs

@@ -147,7 +147,7 @@ def draw_comparators(
 
 
 def draw_subgroup_forest(
-    res, labels, *, mask=str, number: str = "7", suffix: str = ""
+    res, labels, *, mask=str, number: str = "7", suffix: str = "", conf_level: float = 0.95
 ) -> ReportFigure:
     """Hazard ratio of the group within each subgroup level (a SubgroupResult), NE levels
     without a marker; ``mask`` formats the patient counts in the labels."""
@@ -162,7 +162,8 @@ def draw_subgroup_forest(
     caption = (
         f"{res.label}: hazard ratio of {labels.get(g, g)} vs "
         f"{labels.get(res.reference, res.reference)} (unadjusted Cox model) within each "
-        "subgroup, with 95% CIs; NE = not estimable (see the table). Interaction p values "
+        f"subgroup, with {round(conf_level * 100):g}% CIs; NE = not estimable (see the table). "
+        "Interaction p values "
         "are in the table."
     )
     return ReportFigure(
