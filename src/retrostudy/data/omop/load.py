@@ -12,7 +12,7 @@ in the ``rejects`` table and, up to ``MAX_EXAMPLES`` per class, in ``problems``;
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -65,6 +65,10 @@ def check_omop(block: DataBlock, base_dir: str | Path = ".", backend=None) -> Lo
     try:
         cdm = open_cdm(block, Path(base_dir), backend)
         cmap = resolve(block.omop, cdm, backend)
+        # real tables, not in-memory ones: engines then know their (small) size when
+        # planning the joins with the CDM tables
+        cmap = replace(cmap, direct=run.keep("cmap", cmap.direct),
+                       expanded=run.keep("cmap_expanded", cmap.expanded))
         run.map_all(cdm, cmap)
         findings = run.findings(cmap.unresolved)
     finally:
@@ -98,29 +102,44 @@ class _Run:
         expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()})
         self.backend.create_table(name, expr, overwrite=True)
 
-    def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], persons=None):
-        """Rows of ``rel`` without a problem (with ``patient_id`` when ``persons`` is given);
-        records the problems and the counts."""
-        if persons is not None:
-            probs = [*probs, m.unknown_patient(rel, persons, t.name)]
+    def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], per_id=False):
+        """Rows of ``rel`` without a problem; records the problems and the counts.
+
+        ``per_id``: ``rel`` may hold several rows per OMOP row (one per matched drug or
+        value), so OMOP rows are counted as distinct row ids (the CDM primary key).
+        """
         probs = [*probs, m.problem(rel, t.name, rel._id.isnull(), m.ROW_ID[t.name], rel._id,
                                    "missing_value", f"no {m.ROW_ID[t.name]}")]
         bad = self.keep(f"problems_{t.name}", ibis.union(*probs, distinct=True))
         self.problems[t.name], self.shown[t.name] = bad, t.shown
         ok = rel.filter(rel._id.notnull()).anti_join(bad, rel._id == bad.row)
-        flagged = rel.mutate(_bad=rel._id.isnull() | rel._id.isin(bad.row))
-        parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
-                 flagged.aggregate(k=ibis.literal("relevant"), n=_.count()),
-                 flagged.aggregate(k=ibis.literal("rejected"), n=flagged._bad.sum().fill_null(0)),
-                 ok.aggregate(k=ibis.literal("mapped"), n=_.count())]
-        n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
-        n_read, n_rel, n_bad, n_ok = (int(n[k]) for k in ("read", "relevant", "rejected",
-                                                          "mapped"))
+        if per_id:  # count OMOP rows through the table's own row ids
+            ids = t.table[m.ROW_ID[t.name]].cast("int64")
+            nulls = rel.count(where=rel._id.isnull())
+            parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
+                     t.table.aggregate(k=ibis.literal("relevant"), n=_.count(
+                         where=ids.isin(rel._id))),
+                     t.table.aggregate(k=ibis.literal("rejected"), n=_.count(
+                         where=ids.isin(bad.row))),
+                     rel.aggregate(k=ibis.literal("nulls"), n=nulls)]
+            n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
+            n_read, n_rel, n_bad = (int(n[k]) + (int(n["nulls"]) if k != "read" else 0)
+                                    for k in ("read", "relevant", "rejected"))
+            n_ok = n_rel - n_bad  # ok = relevant rows (ids) without a problem, by construction
+        else:
+            flag = rel._id.isnull() | rel._id.isin(bad.row)
+            parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
+                     rel.aggregate(k=ibis.literal("relevant"), n=_.count()),
+                     rel.aggregate(k=ibis.literal("rejected"), n=_.count(where=flag)),
+                     ok.aggregate(k=ibis.literal("mapped"), n=_.count())]
+            n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
+            n_read, n_rel, n_bad, n_ok = (int(n[k]) for k in ("read", "relevant", "rejected",
+                                                              "mapped"))
         if n_rel != n_ok + n_bad:  # the invariant: nothing is dropped without being counted
             raise AssertionError(f"{t.name}: relevant {n_rel} != mapped {n_ok} + rejected {n_bad}")
         self.counts[t.name] = OmopCount(read=n_read, loaded=n_ok, rejected=n_bad,
                                         not_relevant=n_read - n_rel)
-        return ok if persons is None else m.with_patient(ok, persons)
+        return ok
 
     def map_all(self, cdm: dict[str, OmopTable], cmap) -> None:
         persons = self._patients(cdm)
@@ -129,7 +148,7 @@ class _Run:
         self._measurements(cdm, cmap, persons)
 
     def _patients(self, cdm) -> ibis.Table:
-        rows, probs = m.person_rows(cdm["person"], self.opt)
+        rows, probs = m.person_rows(cdm["person"], self.opt, self.keep)
         ok = self.split(cdm["person"], rows, probs)
         persons = self.keep("persons", ok.select(_pid=ok._id, patient_id=ok.patient_id,
                                                  birth_date=ok.birth_date, sex=ok.sex))
@@ -140,8 +159,8 @@ class _Run:
             if name not in cdm:
                 out = out.mutate(**{target: ibis.null("date")})
                 continue
-            rel, probs = m.per_person(cdm[name], column)
-            ok = self.split(cdm[name], rel, probs, persons)
+            rel, probs = m.per_person(cdm[name], column, self.keep, persons)
+            ok = self.split(cdm[name], rel, probs)
             agg = ok.group_by("patient_id").agg(
                 _d=ok.date.min() if how == "min" else ok.date.max())
             out = out.left_join(agg, "patient_id").select(out, **{target: agg._d})
@@ -149,8 +168,8 @@ class _Run:
         return persons
 
     def _diagnoses(self, t: OmopTable, cmap, persons) -> None:
-        matches, rel, probs = m.condition_rows(t, cmap, self.keep)
-        ok = self.split(t, rel, probs, persons)
+        matches, rel, probs = m.condition_rows(t, cmap, self.keep, persons)
+        ok = self.split(t, rel, probs)
         rows = ok.join(matches, "_id").select("patient_id", "date", "_kind", "value")
         dx = rows.filter(rows._kind == "condition")
         self.sites = rows.filter(rows._kind == "site").select(
@@ -165,16 +184,16 @@ class _Run:
         self.publish("diagnoses", dx)
 
     def _drugs(self, t: OmopTable, cmap, persons) -> None:
-        matches, rel, probs = m.drug_rows(t, cmap, self.opt, self.keep)
-        ok = self.split(t, rel, probs, persons)
-        out = ok.join(matches, "_id").select(
-            "patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
-            discontinuation_reason=_.discontinuation_reason, drug_source=_.drug_source)
+        rel, probs = m.drug_rows(t, cmap, self.opt, self.keep, persons)
+        ok = self.split(t, rel, probs, per_id=True)
+        out = ok.select("patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
+                        discontinuation_reason=_.discontinuation_reason,
+                        drug_source=_.drug_source)
         self.publish("drug_administrations", out)
 
     def _measurements(self, cdm, cmap, persons) -> None:
-        rel, probs = m.measurement_rows(cdm["measurement"], cmap)
-        ok = self.keep("ok_measurement", self.split(cdm["measurement"], rel, probs, persons))
+        rel, probs = m.measurement_rows(cdm["measurement"], cmap, self.keep, persons)
+        ok = self.split(cdm["measurement"], rel, probs, per_id=True)
         self._biomarkers(ok.filter(ok._kind == "receptor"))
         resp = ok.filter(ok._kind == "response")
         self.publish("tumor_assessments", resp.select(
@@ -182,12 +201,12 @@ class _Run:
             method=ibis.ifelse(resp._v == "none", ibis.null("string"), resp._v)))
         obs = [self.sites, _ecog(ok)]
         if "observation" in cdm:
-            rel, probs = m.observation_rows(cdm["observation"], cmap)
-            obs.append(_ecog(self.split(cdm["observation"], rel, probs, persons)))
+            rel, probs = m.observation_rows(cdm["observation"], cmap, self.keep, persons)
+            obs.append(_ecog(self.split(cdm["observation"], rel, probs, per_id=True)))
         if "procedure_occurrence" in cdm:
             t = cdm["procedure_occurrence"]
-            matches, rel, probs = m.procedure_rows(t, cmap, self.keep)
-            ok = self.split(t, rel, probs, persons).join(matches, "_id")
+            matches, rel, probs = m.procedure_rows(t, cmap, self.keep, persons)
+            ok = self.split(t, rel, probs).join(matches, "_id")
             obs.append(ok.select("patient_id", "date", name=ibis.literal("surgery"),
                                  value=ok.value))
         self.publish("observations", ibis.union(*obs, distinct=False))

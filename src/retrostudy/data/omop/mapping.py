@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import ibis
+import pandas as pd
 from ibis import _
 
 from retrostudy.data.omop.resolve import ConceptMap
@@ -43,7 +44,7 @@ def _date(col) -> ibis.Value:
     return col.cast("date")
 
 
-def person_rows(t: OmopTable, opt: OmopBlock) -> tuple[ibis.Table, list[ibis.Table]]:
+def person_rows(t: OmopTable, opt: OmopBlock, keep) -> tuple[ibis.Table, list[ibis.Table]]:
     """``person`` with ``_id``, ``patient_id``, ``birth_date``, ``sex`` and its problems."""
     p = t.table
     cols = set(p.columns)
@@ -62,10 +63,13 @@ def person_rows(t: OmopTable, opt: OmopBlock) -> tuple[ibis.Table, list[ibis.Tab
     birth = dt.fill_null(ok_ymd.ifelse(ymd, ibis.null("date")))
     gender = p.gender_concept_id.cast("int64")
     sex = gender.substitute(opt.concept_set("gender"), else_=ibis.null("string"))
-    rows = p.select(_id=p.person_id.cast("int64"), patient_id=pid, birth_date=birth, sex=sex,
-                    _gender=gender, _year=y, _ymd_ok=ok_ymd, _dt=dt)
+    rows = keep("rel_person", p.select(
+        _id=p.person_id.cast("int64"), patient_id=pid, birth_date=birth, sex=sex,
+        _gender=gender, _year=y, _ymd_ok=ok_ymd, _dt=dt))
     dup = rows.group_by("patient_id").agg(_n=_.count()).filter(_._n > 1)
+    dup_id = rows.group_by("_id").agg(_k=_.count()).filter(_._k > 1)
     rows_d = rows.left_join(dup, "patient_id").select(rows, _dup=dup._n.notnull())
+    rows_i = rows.semi_join(dup_id, "_id")
     probs = [
         problem(rows, "person", rows.patient_id.isnull() | (rows.patient_id == ""),
                 opt.patient_id, rows.patient_id, "missing_value", "person has no patient id"),
@@ -80,24 +84,24 @@ def person_rows(t: OmopTable, opt: OmopBlock) -> tuple[ibis.Table, list[ibis.Tab
                 rows._gender, "invalid_value", "gender concept not in [data.omop] gender"),
         problem(rows_d, "person", rows_d._dup, "patient_id", rows_d.patient_id,
                 "duplicate_key", "more than one person has this patient id"),
+        problem(rows_i, "person", ibis.literal(True), "person_id", rows_i._id, "duplicate_key",
+                "more than one person row has this person_id"),
     ]
     return rows, probs
 
 
-def unknown_patient(rel: ibis.Table, persons: ibis.Table, table: str) -> ibis.Table:
-    """Problems for ``rel`` rows whose person is not in the (accepted) persons."""
-    unknown = rel.anti_join(persons, rel.person_id == persons._pid)
-    return problem(unknown, table, ibis.literal(True), "person_id", unknown.person_id,
-                   "unknown_patient", "person_id not in person (or the person was rejected)")
+def attach(rel: ibis.Table, persons: ibis.Table, table: str) -> tuple:
+    """``rel`` with the ``patient_id`` of its (accepted) person, and an ``unknown_patient``
+    problem for rows whose person is not there (their patient_id is null)."""
+    out = rel.left_join(persons, rel.person_id == persons._pid).select(
+        rel, patient_id=persons.patient_id, _known=persons._pid.notnull())
+    return out, lambda r: problem(r, table, ~r._known, "person_id", r.person_id,
+                                  "unknown_patient",
+                                  "person_id not in person (or the person was rejected)")
 
 
-def with_patient(ok: ibis.Table, persons: ibis.Table) -> ibis.Table:
-    """``ok`` rows (all of known persons) with their ``patient_id``."""
-    return ok.join(persons, ok.person_id == persons._pid).select(ok, persons.patient_id)
-
-
-def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep) -> tuple:
-    """``drug_exposure`` → matches ``(_id, drug)``, relevant rows and their problems."""
+def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> tuple:
+    """``drug_exposure`` → relevant rows (one per matched drug, column ``drug``), problems."""
     de = t.table
     cols = set(de.columns)
     src_cid = (de.drug_source_concept_id.cast("int64") if "drug_source_concept_id" in cols
@@ -109,21 +113,32 @@ def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep) -> tuple:
         _stop=de.stop_reason.cast("string") if "stop_reason" in cols else ibis.null("string"),
         drug_source=(de.drug_source_value.cast("string") if "drug_source_value" in cols
                      else ibis.null("string")))
+    # the person and stop-reason lookups first, on the plain table scan: engines size those
+    # joins right there (after the concept join DuckDB built its hash table on the big side)
+    reasons = keep("reasons", ibis.memtable(pd.DataFrame(
+        list(opt.concept_set("stop_reasons").items()), columns=["_text", "_mapped"]),
+        schema={"_text": "string", "_mapped": "string"}))
+    base = base.mutate(_reason=base._stop.strip().lower())
+    base, unknown = attach(base.left_join(reasons, base._reason == reasons._text).select(
+        base, discontinuation_reason=reasons._mapped), persons, t.name)
     exp = cmap.expanded.filter(_.kind == "drug")
-    direct = cmap.direct.filter(_.kind == "drug")
-    by_drug = base.join(exp, base._cid == exp.concept_id).select(
-        base._id, drug=exp.value, priority=exp.priority)
-    by_source = base.join(direct, base._scid == direct.concept_id).select(
-        base._id, drug=direct.value, priority=direct.priority)
-    both = by_drug.union(by_source, distinct=True)
-    best = both.group_by("_id").agg(_top=_.priority.max())
-    matches = keep("m_drug", both.join(best, "_id").filter(_.priority == _._top).select(
-        "_id", "drug").distinct())
-    rel = base.semi_join(matches, "_id")
-    reason = rel._stop.strip().lower()
-    mapped = reason.substitute(opt.concept_set("stop_reasons"), else_=ibis.null("string"))
-    rel = rel.mutate(discontinuation_reason=mapped, _reason=reason)
+    both = base.join(exp, base._cid == exp.concept_id).select(
+        base, drug=exp.value, priority=exp.priority)
+    prod = exp.filter(exp.priority > 0)
+    products = base.join(prod, base._cid == prod.concept_id).select(base._id)
+    if "drug_source_concept_id" in cols:  # a source concept (e.g. a salt) matches directly
+        direct = cmap.direct.filter(_.kind == "drug")
+        by_source = base.join(direct, base._scid == direct.concept_id).select(
+            base, drug=direct.value, priority=direct.priority)
+        same = (by_source._id == both._id) & (by_source.drug == both.drug)
+        both = both.union(by_source.anti_join(both, same), distinct=False)
+        products = products.union(by_source.filter(by_source.priority > 0).select("_id"))
+    # one row per (drug_exposure row, drug): the concept map has no duplicate rows; a
+    # product match (priority 1) replaces the ingredient matches of the same row
+    rel = keep("rel_drug", both.filter((both.priority > 0) | ~both._id.isin(products._id))
+               .drop("priority", "_cid", "_scid"))
     probs = [
+        unknown(rel),
         problem(rel, "drug_exposure", rel.date.isnull(), "drug_exposure_start_date", rel.date,
                 "missing_value", "no drug_exposure_start_date"),
         problem(rel, "drug_exposure", rel.end_date < rel.date, "drug_exposure_end_date",
@@ -132,10 +147,10 @@ def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep) -> tuple:
                 "stop_reason", rel._stop, "invalid_value",
                 "stop_reason not in [data.omop] stop_reasons"),
     ]
-    return matches, rel, probs
+    return rel, probs
 
 
-def condition_rows(t: OmopTable, cmap: ConceptMap, keep) -> tuple:
+def condition_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     """``condition_occurrence`` → ``(_id, kind, value)`` matches (condition or site)."""
     co = t.table
     base = co.select(_id=co.condition_occurrence_id.cast("int64"),
@@ -145,13 +160,15 @@ def condition_rows(t: OmopTable, cmap: ConceptMap, keep) -> tuple:
     exp = cmap.expanded.filter(_.kind.isin(["condition", "site"]))
     matches = keep("m_condition", base.join(exp, base._cid == exp.concept_id).select(
         base._id, _kind=exp.kind, value=exp.value).distinct())
-    rel = base.semi_join(matches, "_id")
-    probs = [problem(rel, "condition_occurrence", rel.date.isnull(), "condition_start_date",
+    rel, unknown = attach(base.semi_join(matches, "_id"), persons, t.name)
+    rel = keep("rel_condition", rel)
+    probs = [unknown(rel),
+             problem(rel, "condition_occurrence", rel.date.isnull(), "condition_start_date",
                      rel.date, "missing_value", "no condition_start_date")]
     return matches, rel, probs
 
 
-def measurement_rows(t: OmopTable, cmap: ConceptMap) -> tuple:
+def measurement_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     """``measurement`` rows of the receptor, response and ECOG sets, with their values."""
     ms = t.table
     cols = set(ms.columns)
@@ -167,9 +184,11 @@ def measurement_rows(t: OmopTable, cmap: ConceptMap) -> tuple:
     results = cmap.direct.filter(_.kind.isin(["receptor_result", "response_value"]))
     results = results.mutate(_for=ibis.ifelse(results.kind == "receptor_result", "receptor",
                                               "response"))
-    rel = rel.left_join(results, (rel._vcid == results.concept_id)
-                        & (rel._kind == results._for)).select(rel, _result=results.value)
-    probs = _value_problems(rel, "measurement")
+    rel, unknown = attach(rel.left_join(
+        results, (rel._vcid == results.concept_id) & (rel._kind == results._for)).select(
+        rel, _result=results.value), persons, t.name)
+    rel = keep("rel_measurement", rel)
+    probs = [unknown(rel), *_value_problems(rel, "measurement")]
     probs.append(problem(rel, "measurement", rel._kind.isin(["receptor", "response"])
                          & rel._result.isnull(), "value_as_concept_id", rel._vcid,
                          "invalid_value", "value concept not in [data.omop] receptor_results / "
@@ -177,15 +196,17 @@ def measurement_rows(t: OmopTable, cmap: ConceptMap) -> tuple:
     return rel, probs
 
 
-def observation_rows(t: OmopTable, cmap: ConceptMap) -> tuple:
+def observation_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     """``observation`` rows of the ECOG set."""
     ob = t.table
     base = ob.select(_id=ob.observation_id.cast("int64"), person_id=ob.person_id.cast("int64"),
                      _cid=ob.observation_concept_id.cast("int64"),
                      date=_date(ob.observation_date), _num=ob.value_as_number.cast("float64"))
     sets = cmap.direct.filter(_.kind == "ecog")
-    rel = base.join(sets, base._cid == sets.concept_id).select(base, _kind=sets.kind)
-    return rel, _value_problems(rel, "observation")
+    rel, unknown = attach(base.join(sets, base._cid == sets.concept_id).select(
+        base, _kind=sets.kind), persons, t.name)
+    rel = keep("rel_observation", rel)
+    return rel, [unknown(rel), *_value_problems(rel, "observation")]
 
 
 def _value_problems(rel: ibis.Table, table: str) -> list[ibis.Table]:
@@ -199,7 +220,7 @@ def _value_problems(rel: ibis.Table, table: str) -> list[ibis.Table]:
     ]
 
 
-def procedure_rows(t: OmopTable, cmap: ConceptMap, keep) -> tuple:
+def procedure_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     """``procedure_occurrence`` rows of the surgery set."""
     po = t.table
     base = po.select(_id=po.procedure_occurrence_id.cast("int64"),
@@ -208,17 +229,21 @@ def procedure_rows(t: OmopTable, cmap: ConceptMap, keep) -> tuple:
     exp = cmap.expanded.filter(_.kind == "surgery")
     matches = keep("m_procedure", base.join(exp, base._cid == exp.concept_id).select(
         base._id, value=exp.value).distinct())
-    rel = base.semi_join(matches, "_id")
-    probs = [problem(rel, "procedure_occurrence", rel.date.isnull(), "procedure_date", rel.date,
-                     "missing_value", "no procedure_date")]
+    rel, unknown = attach(base.semi_join(matches, "_id"), persons, t.name)
+    rel = keep("rel_procedure", rel)
+    probs = [unknown(rel), problem(rel, "procedure_occurrence", rel.date.isnull(),
+                                   "procedure_date", rel.date, "missing_value",
+                                   "no procedure_date")]
     return matches, rel, probs
 
 
-def per_person(t: OmopTable, column: str) -> tuple:
+def per_person(t: OmopTable, column: str, keep, persons) -> tuple:
     """``death``/``observation_period`` rows (one date each, row id = person_id)."""
     tb = t.table
-    rel = tb.select(_id=tb[ROW_ID[t.name]].cast("int64"), person_id=tb.person_id.cast("int64"),
-                    date=_date(tb[column]))
-    probs = [problem(rel, t.name, rel.date.isnull(), column, rel.date, "missing_value",
-                     f"no {column}")]
+    rel, unknown = attach(tb.select(_id=tb[ROW_ID[t.name]].cast("int64"),
+                                    person_id=tb.person_id.cast("int64"), date=_date(tb[column])),
+                          persons, t.name)
+    rel = keep(f"rel_{t.name}", rel)
+    probs = [unknown(rel), problem(rel, t.name, rel.date.isnull(), column, rel.date,
+                                   "missing_value", f"no {column}")]
     return rel, probs
