@@ -103,3 +103,29 @@ def test_cli_engine_flag_overrides_the_protocol(monkeypatch, tmp_path):
     assert seen["engine"] == "postgres://u@h/db"
     assert cli.main(["run", str(study)]) == 0
     assert seen["engine"] is None  # the protocol's [data] engine decides
+
+
+def test_run_study_uses_the_protocols_engine_unless_given(monkeypatch):
+    """[data] engine and [data.spark] reach connect(); an explicit engine overrides them."""
+    import tomllib
+    from pathlib import Path
+
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import parse_protocol
+
+    seed = Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+    raw = tomllib.loads(seed.read_text(encoding="utf-8"))
+    raw["data"] = {**raw["data"], "engine": "spark", "spark": {"spark.master": "local[3]"}}
+    protocol = parse_protocol(raw, base_dir=seed.parent)
+    calls = []
+
+    def fake_connect(spec=None, spark=None):
+        calls.append((spec, dict(spark or {})))
+        return ibis.duckdb.connect()  # stands in for the engine: the study still runs
+
+    monkeypatch.setattr(engines, "connect", fake_connect)
+    result = run_study(protocol)
+    assert calls == [("spark", {"spark.master": "local[3]"})]
+    assert result.results["provenance"]["engine"] == "duckdb"  # the backend actually used
+    run_study(protocol, engine="duckdb")
+    assert calls[-1][0] == "duckdb"

@@ -28,6 +28,7 @@ fixture's) is reused as it is, apart from the UTC time zone.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -142,6 +143,7 @@ def _new_session(spark_session, conf: dict[str, str]):
                                       "(no JAVA_HOME, no java on PATH)", key="data.engine",
                                       code="engine_unavailable", hint=SPARK_HINT))
     scratch = Path(tempfile.mkdtemp(prefix="retrostudy-spark-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     conf.setdefault("spark.sql.warehouse.dir", str(scratch / "warehouse"))
     if conf.get("spark.master", "").startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no lookup of the host name
