@@ -77,7 +77,9 @@ def run_one(protocol: str, engine: str, out: str) -> None:
 
     def progress(msg: str) -> None:
         marks.append((STAGES.get(msg, msg), time.perf_counter(), time.process_time()))
-        print(f"  {marks[-1][1] - t0:7.1f} s  {msg}", file=sys.stderr, flush=True)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6  # GB so far (Linux)
+        print(f"  {marks[-1][1] - t0:7.1f} s  {msg} (peak RSS so far {peak:.2f} GB)",
+              file=sys.stderr, flush=True)
 
     result = run_study(protocol, engine=engine, out=out, progress=progress)
     end = time.perf_counter()

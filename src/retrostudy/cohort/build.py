@@ -222,13 +222,15 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
         drugs.stored_names(protocol.index.drug),
     )
     cov = protocol.covariates
+    exposure = prior_exposure(adm, index, cov, drugs)
+    del adm  # the largest frame (every administration of the cohort): free it early
     parts = [
         ecog_at_index(store, base, cov),
         receptor_status(store, base, cov),
         metastatic_sites(store, base, cov),
         dates[["patient_id", "metastatic_date", "de_novo"]],
         prior_regimens(lines, index, cov, drugs),
-        prior_exposure(adm, index, cov, drugs),
+        exposure,
     ]
     patients = analysed[["patient_id", "group", "index_date", "age", "sex"]].reset_index(drop=True)
     for part in parts:
