@@ -82,7 +82,8 @@ def as_json(result) -> dict:
     """The result as plain JSON types (the ``--json`` output)."""
     return {
         "ok": result.ok,
-        "counts": {t: {"read": c.read, "loaded": c.loaded, "rejected": c.rejected}
+        "counts": {t: {"read": c.read, "loaded": c.loaded, "rejected": c.rejected,
+                       **({"not_relevant": c.not_relevant} if hasattr(c, "not_relevant") else {})}
                    for t, c in result.counts.items()},
         "files": [{"table": f.table, "path": f.path, "sha256": f.sha256} for f in result.files],
         "date_formats": {k: list(v) for k, v in result.date_formats.items()},
@@ -102,12 +103,14 @@ def _print(result) -> None:
     console = Console(highlight=False)
     files = {f.table: f.path for f in result.files}
     table = Table(title="Records", title_justify="left")
-    for header in ("table", "file", "read", "loaded", "rejected"):
-        table.add_column(header, justify="right" if header in ("read", "loaded", "rejected")
-                         else "left")
+    omop = any(hasattr(c, "not_relevant") for c in result.counts.values())  # an OMOP CDM
+    headers = ("table", "file", "read", "loaded", "rejected") + (("not relevant",) if omop else ())
+    for header in headers:
+        table.add_column(header, justify="left" if header in ("table", "file") else "right")
     for name, count in result.counts.items():
+        extra = (f"{count.not_relevant:,}",) if omop else ()
         table.add_row(name, files.get(name, "(none)"), f"{count.read:,}", f"{count.loaded:,}",
-                      f"{count.rejected:,}")
+                      f"{count.rejected:,}", *extra)
     console.print(table)
     detected = {k: v for k, v in result.date_formats.items() if v}
     if detected:
