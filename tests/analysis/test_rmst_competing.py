@@ -7,7 +7,7 @@ import pytest
 from secondary_data import DPM, make_data, make_protocol
 
 from retrostudy.analysis import run_analyses
-from retrostudy.errors import ProtocolError
+from retrostudy.errors import ProtocolError, RetroStudyError
 from retrostudy.stats import cox_ph, cumulative_incidence, kaplan_meier, rmst_compare
 
 SURV = [{"endpoint": "pfs", "adjust": ["visceral", "ecog"]}]
@@ -263,3 +263,22 @@ def test_cause_specific_cox_equals_stats_cause_specific_cox(result, data):
         coef = fit.coefficients[0]
         assert (hr["hazard_ratio"], hr["conf_low"], hr["p_value"]) == pytest.approx(
             (coef.hazard_ratio, coef.conf_low, coef.p_value), rel=1e-9)
+
+
+def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
+    """No event before tau in either arm: RMST = tau, SE 0, contrasts NaN (not a
+    ZeroDivisionError); a singular adjusted cause-specific model names analyses.competing."""
+    d = data.copy()
+    early = d["pfs_days"] <= 20
+    d.loc[early, "pfs_event"] = 0
+    res = run_analyses(make_protocol({"rmst": {"endpoints": ["pfs"], "tau": 0.5}}), d)
+    r = res.secondary.rmst[0]
+    assert r.groups["A"]["rmst"] == pytest.approx(0.5) and r.groups["A"]["std_err"] == 0
+    assert np.isnan(r.contrasts["A"]["difference"]["p_value"])
+    with pytest.raises(RetroStudyError, match=r"competing\.adjust.*cause-specific models"):
+        run_analyses(make_protocol({"competing": {"endpoint": "pfs", "adjust": ["constant"]}}),
+                     data.assign(constant="x"))
+    none = data.assign(pfs_standard_event=0)
+    with pytest.raises(RetroStudyError, match=r"analyses\.sensitivity\.endpoints.*'pfs_standard'"):
+        run_analyses(make_protocol({"sensitivity": {"endpoints": ["pfs", "pfs_standard"]}}),
+                     none)

@@ -22,7 +22,7 @@ import numpy as np
 from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES, KEY, competing_data
 from retrostudy.analysis.cox import CoxModel, fit_model
-from retrostudy.analysis.secondary_checks import require_columns
+from retrostudy.analysis.secondary_checks import keyed, require_columns
 from retrostudy.analysis.table import Cell, Row, Table
 
 
@@ -150,9 +150,11 @@ def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv) -> dict:
         if not (frame[f"{cs}_event"] == 1).any():
             out[name] = ()
             continue
-        models.append(fit_model(frame, "unadjusted", ["group"], spec, reference, conv))
-        if adjust:
-            models.append(fit_model(frame, "adjusted", ["group", *adjust], spec, reference, conv))
+        with keyed(f"{KEY}.adjust", f"competing risks, cause-specific models for {name}"):
+            models.append(fit_model(frame, "unadjusted", ["group"], spec, reference, conv))
+            if adjust:
+                models.append(fit_model(frame, "adjusted", ["group", *adjust], spec, reference,
+                                        conv))
         out[name] = tuple(models)
     return out
 

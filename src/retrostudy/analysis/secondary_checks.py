@@ -4,8 +4,10 @@ sensitivity): every problem names its protocol key and, for a column, the close 
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
+from dataclasses import replace
 
-from retrostudy.errors import Problem, ProtocolError
+from retrostudy.errors import Problem, ProtocolError, RetroStudyError
 
 
 def fail(key: str, message: str, hint: str | None = None, code: str = "secondary") -> None:
@@ -36,3 +38,15 @@ def require_columns(data, needed: list[tuple[str, str]]) -> None:
 
 def tte_columns(key: str, endpoint: str) -> list[tuple[str, str]]:
     return [(key, f"{endpoint}_days"), (key, f"{endpoint}_event")]
+
+
+@contextmanager
+def keyed(key: str, what: str):
+    """Re-raise a data problem of a shared step (a Cox fit, a log-rank test) under this
+    analysis's protocol key, prefixed with what was being computed."""
+    try:
+        yield
+    except RetroStudyError as exc:
+        raise type(exc)([
+            replace(p, key=key, column=None, message=f"{what}: {p.message}") for p in exc.problems
+        ]) from None

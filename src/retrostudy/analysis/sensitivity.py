@@ -13,13 +13,14 @@ Fisher's exact test).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from retrostudy.analysis import fmt
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
-from retrostudy.analysis.secondary_checks import require_columns, tte_columns
+from retrostudy.analysis.secondary_checks import keyed, require_columns, tte_columns
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
 
@@ -114,14 +115,16 @@ def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> Sensi
     needed = [c for ep in spec.endpoints for c in tte_columns(f"{KEY}.endpoints", ep)]
     needed += [(f"{KEY}.response", c) for c in spec.response]
     require_columns(data, needed)
-    eps = tuple(
-        analyse_endpoint(data, groups, SurvivalAnalysis(
-            endpoint=ep, label=ep_labels.get(ep, ep.upper()), landmarks=[], univariable=False),
-            reference, conv, block.epv_min)
-        for ep in spec.endpoints
-    )
+    eps = []
+    for ep in spec.endpoints:
+        with keyed(f"{KEY}.endpoints", f"sensitivity analysis of {ep!r}"), \
+                warnings.catch_warnings():  # a monotone fit is flagged in its warnings, as NE
+            warnings.simplefilter("ignore", RuntimeWarning)
+            eps.append(analyse_endpoint(data, groups, SurvivalAnalysis(
+                endpoint=ep, label=ep_labels.get(ep, ep.upper()), landmarks=[],
+                univariable=False), reference, conv, block.epv_min))
     return SensitivityResult(
-        endpoints=eps,
+        endpoints=tuple(eps),
         differences=_differences(list(spec.endpoints), protocol.endpoints.items),
         response=tuple(_response(data, groups, c, conv) for c in spec.response),
     )
@@ -140,6 +143,7 @@ def sensitivity_tables(res: SensitivityResult, groups, labels, conv, p_digits) -
         notes += [f"{e.endpoint}: differs from {first.endpoint} in "
                   f"{res.differences[e.endpoint]}." for e in res.endpoints[1:]
                   if e.endpoint in res.differences]
+        notes += [w for e in res.endpoints for w in e.warnings if "monotone" in w]
         tables["sensitivity"] = Table(
             key="sensitivity", title="Sensitivity analyses: alternative endpoint definitions",
             stub="Definition / group",

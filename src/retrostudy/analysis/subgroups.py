@@ -22,7 +22,7 @@ import pandas as pd
 
 from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.cox import fit_model
-from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
+from retrostudy.analysis.secondary_checks import fail, keyed, require_columns, tte_columns
 from retrostudy.analysis.table import Cell, Row, Table
 
 
@@ -153,15 +153,17 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
     require_columns(data, tte_columns(f"{key}.endpoint", ep)
                     + [(f"{key}.variables", v) for v in spec.variables])
     d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
-    overall = _hrs(d, ep, groups, reference, conv, spec.min_events, labels)
+    with keyed(f"{key}.endpoint", "subgroup analysis, all patients"):
+        overall = _hrs(d, ep, groups, reference, conv, spec.min_events, labels)
     variables = []
     for var in spec.variables:
         order = [v for (name, v) in level_labels if name == var]
         sub = d.dropna(subset=[var])
         levels = []
         for value in _levels(sub[var], var, f"{key}.variables", order, spec.max_levels):
-            row = _hrs(sub[sub[var] == value], ep, groups, reference, conv, spec.min_events,
-                       labels)
+            with keyed(f"{key}.variables", f"subgroup {var} = {value_key(value)}"):
+                row = _hrs(sub[sub[var] == value], ep, groups, reference, conv,
+                           spec.min_events, labels)
             text = value_key(value)
             shown = {"True": "Yes", "False": "No"}.get(text, text) if isinstance(
                 value, (bool, np.bool_)) else text

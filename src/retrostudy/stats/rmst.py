@@ -84,7 +84,7 @@ def max_tau(time: np.ndarray, event: np.ndarray, codes: np.ndarray) -> float:
 
 def _contrast(estimate: float, std_err: float, z: float, scale: str) -> RMSTContrast:
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = estimate / std_err
+        stat = np.float64(estimate) / std_err  # se = 0 (no event before tau): NaN, not a crash
         low, high = estimate - z * std_err, estimate + z * std_err
     p = float(2.0 * ndtr(-abs(stat)))
     if scale == "ratio":
