@@ -63,7 +63,7 @@ def test_secondary_analyses_of_the_demo(demo):
     primary = an["sensitivity"]["endpoints"][0]
     assert primary["logrank_p_value"] == an["endpoints"]["pfs"]["logrank"]["p_value"]
     assert [e["endpoint"] for e in an["sensitivity"]["endpoints"]] == [
-        "pfs", "pfs_standard", "pfs_censor_new_therapy"]
+        "pfs", "pfs_standard", "pfs_censor_new_therapy", "pfs_missed_visits"]
     assert [r["column"] for r in an["sensitivity"]["response"]] == ["bor", "bor_confirmed"]
     figures = {f["key"] for f in data["figures"]}
     assert {"figure6_cif_pfs", "figure7_subgroups_pfs"} <= figures

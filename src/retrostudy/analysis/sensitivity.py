@@ -80,6 +80,10 @@ def _differences(names: list[str], items: dict) -> dict:
 
 
 def _show(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k} = {_show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(map(str, value)) + "]"
     if isinstance(value, bool):
