@@ -87,10 +87,11 @@ class Store:
         """Run ``expr`` in the engine and return what DuckDB's Ibis backend returns for it
         (a DataFrame, Series or scalar), whatever the engine.
 
-        Conventions (DuckDB's, applied to the Arrow result of any other engine): dates are
-        ``datetime64[s]``; integer columns without nulls are ``int64`` and with nulls
-        ``float64``; strings and booleans with nulls are ``object`` holding None. Row order
-        is the engine's: callers sort when order matters.
+        Conventions (DuckDB's, applied to the Arrow result of any other engine by the same
+        converter): dates are ``datetime64[s]`` (NaT when missing); integer columns are
+        ``int64``, or ``float64`` (NaN) when they hold nulls; strings are pandas ``str``;
+        booleans with nulls are ``object`` (True/False/None). Row order is the engine's:
+        callers sort when order matters.
         """
         if getattr(self.backend, "name", None) == "duckdb":
             return self.backend.execute(expr)
