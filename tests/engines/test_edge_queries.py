@@ -58,7 +58,7 @@ def _frames() -> dict[str, pd.DataFrame]:
         "F", TDM1, pd.Timestamp("2013-01-01"), None, None]
     obs = [("A", -3, "ecog", "1"), ("A", 3, "ECOG", "2"), ("B", 0, "ecog", "0"),
            ("B", 0, "ecog", "2"), ("C", -1, "ecog", " 1 "), ("C", -5, "ecog", "x"),
-           ("A", -10, "metastatic_site", "liver"), ("A", -9, "metastatic_site", " Liver"),
+           ("A", -10, "metastatic_site", "liver"), ("A", -9, "metastatic_site", "\tLiver "),
            ("A", -9, "metastatic_site", "bone"), ("C", 1, "metastatic_site", "lung"),
            ("D", -1, "metastatic_site", "bone")]
     observations = pd.DataFrame([(p, d(p, k), n, v) for p, k, n, v in obs],
@@ -179,3 +179,18 @@ def test_conditions_select_the_same_patients(when, stores):
     want = _matching(ref, when)
     assert 0 < len(want) < 5  # each condition separates the identified patients
     assert _matching(other, when) == want
+
+
+def test_empty_tables_count_zero_on_every_engine(stores):
+    """Counts over no rows are 0, not NULL (Spark compiles count(where=) to a SUM)."""
+    ref, other = stores
+    frames = {k: v for k, v in _frames().items() if k in ("patients", "drug_administrations")}
+    protocol = _protocol()
+    want = derive_endpoints(protocol.endpoints, Store.from_frames(frames),
+                            build_cohort(protocol, Store.from_frames(frames)).patients)
+    got_store = Store.from_frames(frames, other.backend)
+    got = derive_endpoints(protocol.endpoints, got_store,
+                           build_cohort(protocol, got_store).patients)
+    assert "no_post_baseline_assessment" in set(want.counts["rule"])
+    pd.testing.assert_frame_equal(got.counts, want.counts, check_exact=True)
+    pd.testing.assert_frame_equal(got.data, want.data, check_exact=True)

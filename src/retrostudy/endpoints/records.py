@@ -137,7 +137,9 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
     flags = (q.day < 0, q.day == 0, (q.day > 0) & q.late,
              keep & ~q.response.isin(RESPONSE).fill_null(False))
     agg = store.execute(q.aggregate(**{
-        f"{name}_{what}": (q.pid.count(where=flag) if what == "n" else q.pid.nunique(where=flag))
+        # fill_null: Spark compiles count(where=) to SUM(...), NULL over no rows
+        f"{name}_{what}": (q.pid.count(where=flag) if what == "n"
+                           else q.pid.nunique(where=flag)).fill_null(0)
         for (name, _), flag in zip(_ASSESSMENT_RULES, flags, strict=True) for what in ("n", "p")
     })).iloc[0]
     rows = [count_row(name, "tumor_assessments", agg[f"{name}_n"], agg[f"{name}_p"], action)

@@ -115,12 +115,12 @@ class _Run:
         ok = rel.filter(rel._id.notnull()).anti_join(bad, rel._id == bad.row)
         if per_id:  # count OMOP rows through the table's own row ids
             ids = t.table[m.ROW_ID[t.name]].cast("int64")
-            nulls = rel.count(where=rel._id.isnull())
+            nulls = rel.count(where=rel._id.isnull()).fill_null(0)  # Spark: NULL over no rows
             parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
                      t.table.aggregate(k=ibis.literal("relevant"), n=_.count(
-                         where=ids.isin(rel._id))),
+                         where=ids.isin(rel._id)).fill_null(0)),
                      t.table.aggregate(k=ibis.literal("rejected"), n=_.count(
-                         where=ids.isin(bad.row))),
+                         where=ids.isin(bad.row)).fill_null(0)),
                      rel.aggregate(k=ibis.literal("nulls"), n=nulls)]
             n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
             n_read, n_rel, n_bad = (int(n[k]) + (int(n["nulls"]) if k != "read" else 0)
@@ -130,7 +130,8 @@ class _Run:
             flag = rel._id.isnull() | rel._id.isin(bad.row)
             parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
                      rel.aggregate(k=ibis.literal("relevant"), n=_.count()),
-                     rel.aggregate(k=ibis.literal("rejected"), n=_.count(where=flag)),
+                     rel.aggregate(k=ibis.literal("rejected"),
+                                   n=_.count(where=flag).fill_null(0)),
                      ok.aggregate(k=ibis.literal("mapped"), n=_.count())]
             n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
             n_read, n_rel, n_bad, n_ok = (int(n[k]) for k in ("read", "relevant", "rejected",
