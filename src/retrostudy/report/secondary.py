@@ -37,7 +37,8 @@ def secondary_figures(ctx, start: int) -> dict:
             continue
         f = draw_subgroup_forest(res, labels, mask=mask, number=str(number),
                                  suffix=f"_{i}" if i else "",
-                                 conf_level=ctx.analyses.conventions.conf_level)
+                                 conf_level=ctx.analyses.conventions.conf_level,
+                                 p_digits=rep.p_digits)
         figs[f.key] = f
         number += 1
     return figs

@@ -1,5 +1,5 @@
 """Cumulative incidence of competing events: one panel per cause, one step curve per group,
-numbers at risk (of any event) under each panel, Gray's test p in the panel."""
+numbers at risk (of any event) under each panel, Gray's test p in the panel title."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ def _panel(ax, res, j, labels, max_t, breaks, p_digits):
         ax.step(np.append(t, max_t), np.append(y, y[-1]), where="post", color=color, lw=1.6,
                 label=f"{labels.get(g, g)} (n = {res.groups[g]['n']})")
     p = res.gray.get(cause, {}).get("p_value")
-    ax.text(0.03, 0.97, f"Gray's test p = {fmt.p_value(p, p_digits) or 'NE'}",
-            transform=ax.transAxes, ha="left", va="top", fontsize=7.5, family=FONT)
-    ax.set_title(CAUSE_LABELS[j + 1], fontsize=9, family=FONT)
+    # In the title, not inside the axes, where a curve reaching 1 would run through it.
+    gray = f"Gray's test p = {fmt.p_value(p, p_digits) or 'NE'}"
+    ax.set_title(f"{CAUSE_LABELS[j + 1]}\n{gray}", fontsize=9, family=FONT)
     ax.set_xlim(-max_t * 0.02, max_t * 1.02)
     ax.set_ylim(0, 1.03)
     ax.set_xticks(breaks)

@@ -63,14 +63,25 @@ def _value_text(est, lo, hi, digits: int) -> str:
 
 
 def _draw(
-    rows, *, xlabel: str, log: bool, ref: float | None, title_width: float = 0.46, digits: int = 2
+    rows,
+    *,
+    xlabel: str,
+    log: bool,
+    ref: float | None,
+    title_width: float = 0.46,
+    digits: int = 2,
+    notes: dict[int, str] | None = None,
+    value_header: str | None = None,
 ):
+    """One row per ``(label, est, lo, hi, color)``; ``color`` None marks a label-only heading
+    row, whose right-hand text is ``notes[i]`` (e.g. an interaction p) if given."""
+    notes = notes or {}
     n = max(len(rows), 1)
     fig = new_figure(7.0, 1.0 + 0.32 * n)
     height = 1.0 + 0.32 * n
     ax = fig.add_axes((title_width, 0.8 / height, 0.8 - title_width - 0.02, 1 - 1.1 / height))
     ys = np.arange(n)[::-1]
-    for y, (label, est, lo, hi, color) in zip(ys, rows, strict=True):
+    for i, (y, (label, est, lo, hi, color)) in enumerate(zip(ys, rows, strict=True)):
         heading = color is None  # a label-only row (e.g. a subgroup variable)
         ok = all(fmt.isnum(v) and not math.isinf(v) for v in (lo, hi))
         if ok:
@@ -91,13 +102,17 @@ def _draw(
         ax.text(
             1.02,
             y,
-            "" if heading else _value_text(est, lo, hi, digits),
+            notes.get(i, "") if heading else _value_text(est, lo, hi, digits),
             transform=ax.get_yaxis_transform(),
             ha="left",
             va="center",
             fontsize=8,
             family=FONT,
+            style="italic" if heading else "normal",
         )
+    if value_header:
+        ax.text(1.02, n - 0.3, value_header, transform=ax.get_yaxis_transform(), ha="left",
+                va="bottom", fontsize=8, family=FONT, fontweight="bold")
     if log:
         _log_axis(ax, rows)
     if ref is not None:
@@ -147,7 +162,14 @@ def draw_comparators(
 
 
 def draw_subgroup_forest(
-    res, labels, *, mask=str, number: str = "7", suffix: str = "", conf_level: float = 0.95
+    res,
+    labels,
+    *,
+    mask=str,
+    number: str = "7",
+    suffix: str = "",
+    conf_level: float = 0.95,
+    p_digits: int = 3,
 ) -> ReportFigure:
     """Hazard ratio of the group within each subgroup level (a SubgroupResult), NE levels
     without a marker; ``mask`` formats the patient counts in the labels."""
@@ -157,14 +179,19 @@ def draw_subgroup_forest(
         (label, est, lo, hi, None if heading else PALETTE[0])
         for label, est, lo, hi, heading in forest_rows(res, mask)
     ]
-    fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0)
+    headings = [i for i, r in enumerate(rows) if r[4] is None]
+    notes = {
+        i: f"Interaction p = {fmt.p_value(v['interaction']['p_value'], p_digits)}"
+        for i, v in zip(headings, res.variables, strict=True)
+    }
+    fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0, notes=notes,
+                value_header=f"HR ({round(conf_level * 100):g}% CI)")
     g = next(x for x in res.groups if x != res.reference)
     caption = (
         f"{res.label}: hazard ratio of {labels.get(g, g)} vs "
         f"{labels.get(res.reference, res.reference)} (unadjusted Cox model) within each "
         f"subgroup, with {round(conf_level * 100):g}% CIs; NE = not estimable (see the table). "
-        "Interaction p values "
-        "are in the table."
+        "Interaction p: likelihood-ratio test of the group-by-subgroup interaction."
     )
     return ReportFigure(
         key=f"figure{number}_subgroups_{res.endpoint}{suffix}",
