@@ -44,7 +44,11 @@ class ReportContext:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self.analyses.warnings
+        """The analyses' warnings; with small-cell suppression on, small counts masked."""
+        from retrostudy.report.suppression import mask_text
+
+        supp = self.protocol.report.suppression
+        return tuple(mask_text(w, supp.threshold, supp.mask) for w in self.analyses.warnings)
 
     @property
     def facts(self) -> list[tuple[str, str]]:

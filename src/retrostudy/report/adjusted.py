@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from retrostudy.analysis import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.suppression import mask_text
 
 
 def adjusted_figures(ctx) -> dict:
@@ -169,5 +170,6 @@ def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
             if k.endswith(f"_km_adjusted_{ep}")
             for i in _fig(figs, rendered, k)
         ]
-    items += [Paragraph(w, "warning") for w in res.warnings]
+    supp = ctx.protocol.report.suppression
+    items += [Paragraph(mask_text(w, supp.threshold, supp.mask), "warning") for w in res.warnings]
     return [Section("Adjusted comparison (sensitivity analysis)", tuple(items), anchor="adjusted")]

@@ -10,6 +10,7 @@ too, repeatedly until every constraint has zero or at least two masked cells.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable
 from dataclasses import replace
 
@@ -120,4 +121,21 @@ def mask_count(n: int, threshold: int, mask: str) -> str:
     return mask.format(threshold=threshold) if 0 < n < threshold else str(n)
 
 
-__all__ = ["mask_count", "suppress_cells", "suppress_flow", "suppress_table"]
+# A whole number standing alone: not part of a decimal (8.4), a range (0.307-0.912 keeps its
+# digits because each side is a decimal) or an identifier (P007, figureS1).
+_WHOLE = re.compile(r"(?<![\w.])(\d+)(?![\w.]|\.\d)")
+
+
+def mask_text(text: str, threshold: int, mask: str) -> str:
+    """``text`` with every stand-alone whole number from 1 to ``threshold - 1`` masked.
+
+    Warnings and notes are free text that may quote counts ("6 of 18 patients have no
+    match"); the report cannot tell a count from another small number there, so with
+    suppression on it masks them all (over-masking "6 term(s)" is the safe error).
+    """
+    if threshold <= 1:
+        return text
+    return _WHOLE.sub(lambda m: mask_count(int(m.group(1)), threshold, mask), text)
+
+
+__all__ = ["mask_count", "mask_text", "suppress_cells", "suppress_flow", "suppress_table"]
