@@ -10,7 +10,7 @@ from retrostudy.report.suppression import mask_text
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("11 of 18 Tmab/Pmab patients found no match", "11 of 18 Tmab/Pmab patients found no match"),
+        ("11 of 18 patients found no match", "11 of 18 patients found no match"),
         ("6 of 18 and 20 of 24 patients", "<11 of 18 and 20 of 24 patients"),
         ("ESS 8.4 of 24; range 0.307-0.912", "ESS 8.4 of 24; range 0.307-0.912"),
         ("patient P007 (figureS1), 3 events", "patient P007 (figureS1), <11 events"),
