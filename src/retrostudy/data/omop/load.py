@@ -122,8 +122,8 @@ class _Run:
                      t.table.aggregate(k=ibis.literal("rejected"), n=_.count(
                          where=ids.isin(bad.row)).fill_null(0)),
                      rel.aggregate(k=ibis.literal("nulls"), n=nulls)]
-            n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
-            n_read, n_rel, n_bad = (int(n[k]) + (int(n["nulls"]) if k != "read" else 0)
+            n = self._tally(parts)
+            n_read, n_rel, n_bad = (n[k] + (n["nulls"] if k != "read" else 0)
                                     for k in ("read", "relevant", "rejected"))
             n_ok = n_rel - n_bad  # ok = relevant rows (ids) without a problem, by construction
         else:
@@ -133,14 +133,20 @@ class _Run:
                      rel.aggregate(k=ibis.literal("rejected"),
                                    n=_.count(where=flag).fill_null(0)),
                      ok.aggregate(k=ibis.literal("mapped"), n=_.count())]
-            n = dict(self.backend.execute(ibis.union(*parts)).itertuples(index=False))
-            n_read, n_rel, n_bad, n_ok = (int(n[k]) for k in ("read", "relevant", "rejected",
-                                                              "mapped"))
+            n = self._tally(parts)
+            n_read, n_rel, n_bad, n_ok = (n[k] for k in ("read", "relevant", "rejected",
+                                                         "mapped"))
         if n_rel != n_ok + n_bad:  # the invariant: nothing is dropped without being counted
             raise AssertionError(f"{t.name}: relevant {n_rel} != mapped {n_ok} + rejected {n_bad}")
         self.counts[t.name] = OmopCount(read=n_read, loaded=n_ok, rejected=n_bad,
                                         not_relevant=n_read - n_rel)
         return ok
+
+    def _tally(self, parts: list[ibis.Table]) -> dict[str, int]:
+        """Run the one-row count queries together; an empty table counts 0 (Spark gives
+        NULL for a conditional count over no rows)."""
+        rows = self.backend.execute(ibis.union(*parts)).itertuples(index=False)
+        return {k: 0 if pd.isna(v) else int(v) for k, v in rows}
 
     def map_all(self, cdm: dict[str, OmopTable], cmap) -> None:
         persons = self._patients(cdm)
