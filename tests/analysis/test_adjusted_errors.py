@@ -69,8 +69,12 @@ def test_missing_indicator_keeps_everyone():
 def test_constant_and_bad_reference():
     d = dataset()
     d["sex"] = "female"
-    with pytest.raises(ProtocolError, match=r"'sex' has one value \(female\)"):
-        run_analyses(protocol_with(covariates=["age", "sex"]), d)
+    res = run_analyses(protocol_with(covariates=["age", "sex"]), d).adjusted
+    assert res.design.names == ("age",) and res.design.constant == {"sex": "female"}
+    assert res.ps_fit["constant_covariates_left_out"] == {"sex": "female"}
+    assert any("'sex' has one value (female)" in w and "left out" in w for w in res.warnings)
+    with pytest.raises(ProtocolError, match=r"every covariate .* one value .*: sex \(female\)"):
+        run_analyses(protocol_with(covariates=["sex"]), d)
     with pytest.raises(ProtocolError, match=r"reference 'unknown' is not a value of 'hr_status'"):
         run(covariates=[{"name": "hr_status", "reference": "unknown"}])
 

@@ -99,3 +99,32 @@ def test_best_response_and_discontinuation_equal_truth(pipeline):
         .where(expected["discontinuation_reason"].notna(), None)
         .tolist()
     )
+
+
+def test_example_protocol_runs_on_a_larger_synthetic_cohort(tmp_path):
+    """The example's protocol (without its seed-specific [published]/[comparators]) runs on
+    ``generate_cohort`` data, where every patient had docetaxel: the constant covariate is left
+    out of the propensity model with a warning instead of stopping the study."""
+    from retrostudy.cohort import build_cohort
+    from retrostudy.data.store import Store
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol.load import load_protocol
+    from retrostudy.synth import generate_cohort
+
+    protocol = load_protocol(EXAMPLE / "study.toml").model_copy(
+        update={"published": None, "comparators": None}
+    )
+    study = generate_cohort(400, seed=3)
+    assert "ever_docetaxel" in [c.name for c in protocol.analyses.adjusted.covariates]
+    cohort = build_cohort(protocol, Store.from_frames(study.tables))
+    assert cohort.patients["ever_docetaxel"].all()  # constant on this data
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    for name, frame in study.tables.items():
+        frame.to_parquet(data_dir / f"{name}.parquet", index=False)
+    block = protocol.data.model_copy(update={"path": str(data_dir), "tables": {}})
+    res = run_study(protocol.model_copy(update={"data": block}))
+    adjusted = res.analyses.adjusted
+    assert adjusted.design.constant == {"ever_docetaxel": "True"}
+    assert "ever_docetaxel" not in adjusted.design.covariate
+    assert any("'ever_docetaxel' has one value" in w for w in res.results["warnings"])

@@ -277,11 +277,17 @@ def run_adjusted(
         "n": int(design.X.shape[0]),
         "terms": len(design.names),
         "warnings": [str(w) for w in fit.warnings],
+        "constant_covariates_left_out": dict(design.constant),
     }
     samples["overlap"] = _overlap(design, np.asarray(ps.ps, float), names)
     flags, warns = flags_and_warnings(
         block, design, ps_fit, balance, samples, comparisons, names, extra
     )
+    warns = [
+        f"adjusted comparison: covariate {name!r} has one value ({value}) for every patient, "
+        "so it was left out of the propensity model (R's glm gives it an NA coefficient)"
+        for name, value in design.constant.items()
+    ] + list(warns)
     return AdjustedResult(
         treated=names[0],
         reference=names[1],

@@ -41,6 +41,7 @@ class Design:
     references: dict[str, str] = field(default_factory=dict)  # categorical -> reference level
     missing: dict[str, int] = field(default_factory=dict)  # covariate -> patients missing it
     excluded: dict[str, int] = field(default_factory=dict)  # group -> left out (complete case)
+    constant: dict[str, str] = field(default_factory=dict)  # covariate -> its only value (dropped)
 
 
 def arms(groups: list[str], reference: str) -> tuple[str, str]:
@@ -90,13 +91,22 @@ def _missing_error(spec, data: pd.DataFrame, miss: pd.Series, i: int) -> DataErr
     )
 
 
-def _constant(spec, i: int, value) -> ProtocolError:
+class _Constant(Exception):
+    """A covariate with one value for every patient: left out of the model (R: NA coef)."""
+
+    def __init__(self, value) -> None:
+        super().__init__(str(value))
+        self.value = str(value)
+
+
+def _all_constant(block, constant: dict[str, str]) -> ProtocolError:
+    shown = ", ".join(f"{k} ({v})" for k, v in constant.items())
     return ProtocolError(
         Problem(
-            message=f"covariate {spec.name!r} has one value ({value}) for every patient of the "
-            "adjusted comparison, so it cannot enter the propensity model",
-            key=f"{KEY}.covariates[{i}]",
-            hint="remove it from [analyses.adjusted].covariates",
+            message=f"every covariate of the propensity model has one value for every patient "
+            f"of the adjusted comparison: {shown}",
+            key=f"{KEY}.covariates",
+            hint="choose covariates that differ between patients",
             code="adjusted_constant",
         )
     )
@@ -154,7 +164,7 @@ def _columns(spec, i: int, s: pd.Series, text: str, level_labels: dict, indicato
                 )
             )
         if len(levels) < 2:
-            raise _constant(spec, i, levels[0] if levels else "missing")
+            raise _Constant(levels[0] if levels else "missing")
         strs = values.map(lambda v: None if v is None else str(v)).to_numpy(object)
         others = [lv for lv in levels if lv != ref]
         return (
@@ -166,7 +176,7 @@ def _columns(spec, i: int, s: pd.Series, text: str, level_labels: dict, indicato
         )
     col = _binary_values(spec, i, s) if kind == "binary" else _continuous_values(spec, i, s)
     if np.unique(col[~miss]).size < 2:
-        raise _constant(spec, i, col[~miss][0] if (~miss).any() else "missing")
+        raise _Constant(s[~miss].iloc[0] if (~miss).any() else "missing")
     out = ([spec.name], [text], [kind == "binary"], [col], None)
     if indicator and miss.any():
         fill = 0.0 if kind == "binary" else float(np.mean(col[~miss]))
@@ -208,27 +218,29 @@ def design_matrix(
     excluded = {
         str(g): int(n) for g, n in data.loc[~keep, "group"].value_counts().sort_index().items()
     }
-    parts = [
-        _columns(
-            spec,
-            i,
-            d[spec.name],
-            spec.label or var_labels.get(spec.name, spec.name),
-            level_labels,
-            block.missing == "indicator",
-        )
-        for i, spec in enumerate(block.covariates)
-    ]
+    parts, specs, constant = [], [], {}
+    for i, spec in enumerate(block.covariates):
+        text = spec.label or var_labels.get(spec.name, spec.name)
+        try:
+            parts.append(
+                _columns(spec, i, d[spec.name], text, level_labels, block.missing == "indicator")
+            )
+            specs.append(spec)
+        except _Constant as one:
+            constant[spec.name] = one.value
+    if constant and not parts:
+        raise _all_constant(block, constant)
     X = np.column_stack([c for p in parts for c in p[3]]) if parts else np.empty((len(d), 0))
     return Design(
         X=X,
         names=tuple(n for p in parts for n in p[0]),
         labels=tuple(lb for p in parts for lb in p[1]),
         binary=tuple(b for p in parts for b in p[2]),
-        covariate=tuple(s.name for s, p in zip(block.covariates, parts, strict=True) for _ in p[0]),
+        covariate=tuple(s.name for s, p in zip(specs, parts, strict=True) for _ in p[0]),
         treated=(d["group"].astype(str) == treated_group).to_numpy(),
         rows=np.flatnonzero(keep),
-        references={s.name: p[4] for s, p in zip(block.covariates, parts, strict=True) if p[4]},
+        references={s.name: p[4] for s, p in zip(specs, parts, strict=True) if p[4]},
         missing=missing,
         excluded=excluded,
+        constant=constant,
     )
