@@ -92,3 +92,33 @@ def check_labels(name: str, values, n: int) -> np.ndarray:
     if arr.dtype.kind == "O" and any(v is None for v in arr):
         raise ValueError(f"{name} has missing (None) values")
     return arr
+
+
+def check_covariates(X, n: int, *, names=None, rows_of: str = "the outcome"
+                     ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """A numeric covariate matrix ``X`` (units x covariates, a 1-d array is one column) with
+    ``n`` rows (the length of ``rows_of``), finite values and one name per column (default
+    ``x1..xp``). Returns ``X`` as float and the names as strings. Factors must already be
+    coded as 0/1 columns (a non-numeric ``X`` raises ``TypeError``)."""
+    x = np.asarray(X)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"X must be a 2-d array (units x covariates), got shape {x.shape}")
+    if x.shape[0] != n:
+        raise ValueError(f"X has {x.shape[0]} rows but {rows_of} has {n} values")
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"X must be numeric (code factors as 0/1 columns), got dtype {x.dtype}")
+    x = x.astype(float)
+    given = None if names is None else tuple(str(v) for v in names)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        column = given[j] if given is not None and j < len(given) else j
+        raise ValueError(f"X has {int(bad.sum())} missing or infinite value(s) (first at row "
+                         f"{i}, column {column}: {x[i, j]}); remove or impute them first")
+    if given is None:
+        given = tuple(f"x{j + 1}" for j in range(x.shape[1]))
+    if len(given) != x.shape[1]:
+        raise ValueError(f"names has {len(given)} entries but X has {x.shape[1]} columns")
+    return x, given

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _logistic
+from . import _checks, _logistic
 
 ESTIMANDS = ("ATE", "ATT")
 
@@ -81,26 +81,6 @@ class Balance:
         return out
 
 
-def _check_x(X, n: int, names) -> np.ndarray:
-    x = np.asarray(X)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2 or x.shape[0] != n:
-        raise ValueError(f"X must have shape (n, p) with n = {n} (the length of treated), "
-                         f"got {x.shape}")
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"X must be numeric (code factors as 0/1 columns), got dtype {x.dtype}")
-    x = x.astype(float)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ValueError(f"X has missing or infinite values (first at row {i}, column "
-                         f"{names[j] if j < len(names) else j}: {x[i, j]})")
-    if len(names) != x.shape[1]:
-        raise ValueError(f"names has {len(names)} entries but X has {x.shape[1]} columns")
-    return x
-
-
 def _check_balance_weights(weights, t: np.ndarray) -> np.ndarray | None:
     if weights is None:
         return None
@@ -159,8 +139,7 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
     34:3661-79. Greifer N, cobalt: Covariate Balance Tables and Plots (R package).
     """
     t = _logistic.check_binary("treated", treated)
-    names = tuple(str(v) for v in names)
-    x = _check_x(X, t.size, names)
+    x, names = _checks.check_covariates(X, t.size, names=names, rows_of="treated")
     if estimand not in ESTIMANDS:
         raise ValueError(f"estimand must be one of {ESTIMANDS}, got {estimand!r}")
     if not (np.isfinite(threshold) and threshold > 0):

@@ -62,26 +62,7 @@ class LogisticFit:
 
 
 def _design(X, names, y) -> tuple[np.ndarray, tuple[str, ...]]:
-    x = np.asarray(X)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(f"X must be a 2-d array (units x covariates), got shape {x.shape}")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"X has {x.shape[0]} rows but the outcome has {y.shape[0]} values")
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"X must be numeric (code factors as 0/1 columns), got dtype {x.dtype}")
-    x = x.astype(float)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise ValueError(f"X has {int(bad.sum())} missing or infinite value(s) (first at row "
-                         f"{i}, column {j}: {x[i, j]}); remove or impute them first")
-    if names is None:
-        names = tuple(f"x{j + 1}" for j in range(x.shape[1]))
-    names = tuple(str(n) for n in names)
-    if len(names) != x.shape[1]:
-        raise ValueError(f"names has {len(names)} entries but X has {x.shape[1]} columns")
+    x, names = _checks.check_covariates(X, y.shape[0], names=names)
     x1 = np.column_stack([np.ones(x.shape[0]), x])
     rank = np.linalg.matrix_rank(x1)
     if rank < x1.shape[1]:
