@@ -96,9 +96,11 @@ def logrank(time, event, group):
     return logrank_test(np.asarray(time, float), np.asarray(event, int), np.asarray(group, object))
 
 
-def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions):
+def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
+        weights: str | None = None, robust: bool | None = None, cluster: str | None = None):
     """Fit with :func:`retrostudy.stats.cox_ph`; a monotone likelihood comes back in the fit
-    (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning."""
+    (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning.
+    ``weights``, ``robust`` and ``cluster`` are passed on unchanged (column names of ``data``)."""
     import warnings
 
     from retrostudy.stats import cox_ph
@@ -114,6 +116,9 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions):
             covariates=covariates,
             ties=conv.ties,
             levels=levels,
+            weights=weights,
+            robust=robust,
+            cluster=cluster,
             conf_level=conv.conf_level,
         )
 

@@ -8,11 +8,10 @@ functions. A change in a stats signature is absorbed here.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from retrostudy.analysis._stats import Conventions, as_float
+from retrostudy.analysis._stats import Conventions, as_float, cox
 
 
 def propensity(X, treated, names, firth):
@@ -85,30 +84,15 @@ def cox_group(frame: dict, levels: list[str], conv: Conventions, *, weighted: bo
     """Cox model of the group alone; weighted fits use the robust (sandwich) variance,
     clustered on ``frame["cluster"]`` when ``cluster`` (R: ``coxph(..., weights=w,
     robust=TRUE)`` / ``cluster=pair``)."""
-    from retrostudy.stats import cox_ph
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings(
-            "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
-        )
-        return cox_ph(
-            frame,
-            time="time",
-            event="event",
-            covariates=["group"],
-            ties=conv.ties,
-            levels={"group": levels},
-            weights="w" if weighted else None,
-            robust=True if weighted else None,
-            cluster="cluster" if cluster else None,
-            conf_level=conv.conf_level,
-        )
-
-
-def logrank(time, event, group):
-    from retrostudy.stats import logrank_test
-
-    return logrank_test(np.asarray(time, float), np.asarray(event, int), np.asarray(group, object))
+    return cox(
+        frame,
+        covariates=["group"],
+        levels={"group": levels},
+        conv=conv,
+        weights="w" if weighted else None,
+        robust=True if weighted else None,
+        cluster="cluster" if cluster else None,
+    )
 
 
 def hr_record(fit) -> dict:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
-from retrostudy.analysis._stats import as_float, km_at, km_median
+from retrostudy.analysis._stats import as_float, km_at, km_median, logrank
 from retrostudy.analysis.survival import _step_at
 
 METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
@@ -116,7 +116,7 @@ def _group(name, time, event, w, conv, landmarks) -> WeightedGroup:
 
 def _test(method, time, event, group, fit) -> dict:
     if method == "crude":
-        lr = st.logrank(time, event, group)
+        lr = logrank(time, event, group)
         return {
             "name": "log-rank",
             "statistic": as_float(lr.statistic),
