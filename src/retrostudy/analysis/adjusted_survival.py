@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
-from retrostudy.analysis._stats import as_float, km_at, km_median, logrank
-from retrostudy.analysis.survival import _step_at
+from retrostudy.analysis._stats import as_float, logrank
+from retrostudy.analysis.survival import km_summary, median_landmarks_json
 
 METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
 
@@ -49,13 +49,7 @@ class WeightedGroup:
             "sum_weights": self.sum_weights,
             "effective_n": self.ess,
             "variance": self.variance,
-            "median_months": dict(
-                zip(("estimate", "conf_low", "conf_high"), self.median, strict=True)
-            ),
-            "landmarks": [
-                {"months": m, "survival": s, "conf_low": lo, "conf_high": hi}
-                for m, (s, lo, hi) in sorted(self.landmarks.items())
-            ],
+            **median_landmarks_json(self.median, self.landmarks),
         }
 
 
@@ -85,10 +79,7 @@ class Comparison:
 def _group(name, time, event, w, conv, landmarks) -> WeightedGroup:
     fit = st.km(time, event, w, conv)
     per = conv.days_per_month
-    s, lo, hi = km_at(fit, [m * per for m in landmarks]) if landmarks else ([], [], [])
-    ft = np.asarray(fit.time, float) / per
-    surv = np.asarray(fit.survival, float)
-    censored = np.unique(time[event == 0]) / per
+    med, lms, curve = km_summary(fit, time, event, per, landmarks)
     weights = np.ones(time.size) if w is None else w
     return WeightedGroup(
         group=name,
@@ -96,19 +87,9 @@ def _group(name, time, event, w, conv, landmarks) -> WeightedGroup:
         n_events=int(event.sum()),
         sum_weights=float(weights.sum()),
         ess=st.effective_n(weights),
-        median=tuple(v / per for v in km_median(fit)),
-        landmarks={
-            float(m): (float(a), float(b), float(c))
-            for m, a, b, c in zip(landmarks, s, lo, hi, strict=True)
-        },
-        curve={
-            "time": ft,
-            "survival": surv,
-            "conf_low": np.asarray(fit.conf_low, float),
-            "conf_high": np.asarray(fit.conf_high, float),
-            "censor_times": censored,
-            "censor_survival": _step_at(ft, surv, censored),
-        },
+        median=med,
+        landmarks=lms,
+        curve=curve,
         variance=str(fit.variance),
         days_per_month=per,
     )

@@ -42,13 +42,7 @@ class GroupSurvival:
         return {
             "n": self.n,
             "n_events": self.n_events,
-            "median_months": dict(
-                zip(("estimate", "conf_low", "conf_high"), self.median, strict=True)
-            ),
-            "landmarks": [
-                {"months": m, "survival": s, "conf_low": lo, "conf_high": hi}
-                for m, (s, lo, hi) in sorted(self.landmarks.items())
-            ],
+            **median_landmarks_json(self.median, self.landmarks),
         }
 
 
@@ -56,7 +50,24 @@ def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
     days = np.asarray(days, float)
     event = np.asarray(event, int)
     fit = _stats.kaplan_meier(days, event, conv)
-    per = conv.days_per_month
+    med, lms, curve = km_summary(fit, days, event, conv.days_per_month, landmarks)
+    return GroupSurvival(
+        group=group,
+        n=int(days.size),
+        n_events=int(event.sum()),
+        median=med,
+        landmarks=lms,
+        curve=curve,
+        time_days=days,
+        event=event,
+        days_per_month=conv.days_per_month,
+    )
+
+
+def km_summary(fit, days: np.ndarray, event: np.ndarray, per: float, landmarks):
+    """What a group's row and figure show of a Kaplan–Meier ``fit`` (of ``days``, ``event``;
+    weighted or not): the median with its CI and the survival with CI at each landmark month,
+    in months (``days / per``), and the step curve with censoring marks."""
     med = tuple(v / per for v in _stats.km_median(fit))
     lm_days = [m * per for m in landmarks]
     s, lo, hi = _stats.km_at(fit, lm_days) if landmarks else ([], [], [])
@@ -75,17 +86,18 @@ def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
             np.asarray(fit.time, float) / per, np.asarray(fit.survival, float), censored
         ),
     }
-    return GroupSurvival(
-        group=group,
-        n=int(days.size),
-        n_events=int(event.sum()),
-        median=med,
-        landmarks=lms,
-        curve=curve,
-        time_days=days,
-        event=event,
-        days_per_month=per,
-    )
+    return med, lms, curve
+
+
+def median_landmarks_json(median, landmarks: dict) -> dict:
+    """The JSON of a median (estimate, CI) and of landmark survival (month -> s, low, high)."""
+    return {
+        "median_months": dict(zip(("estimate", "conf_low", "conf_high"), median, strict=True)),
+        "landmarks": [
+            {"months": m, "survival": s, "conf_low": lo, "conf_high": hi}
+            for m, (s, lo, hi) in sorted(landmarks.items())
+        ],
+    }
 
 
 def _step_at(times: np.ndarray, surv: np.ndarray, at: np.ndarray) -> np.ndarray:
