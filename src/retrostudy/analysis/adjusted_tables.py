@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
+from retrostudy.analysis.endpoint import survival_cells, survival_columns
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
 
 METHOD_TITLES = {"iptw": "After IPTW", "matching": "After matching"}
@@ -118,10 +119,7 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
     lms = sorted({m for c in comps for g in c.groups for m in g.landmarks})
     pct = int(round(100 * conf_level))
     columns = (
-        "Patients",
-        "Events",
-        f"Median, months ({pct}% CI)",
-        *[f"{m:g}-month survival, % ({pct}% CI)" for m in lms],
+        *survival_columns(lms, conf_level),
         f"HR ({pct}% CI)",
         "p value",
     )
@@ -142,17 +140,10 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
             )
         )
         for g in c.groups:
-            land = [fmt.estimate_ci(*(100 * v for v in g.landmarks[m])) for m in lms]
             rows.append(
                 Row(
                     label=g.group,
-                    cells=(
-                        _count(g.n),
-                        _count(g.n_events),
-                        Cell(text=fmt.estimate_ci(*g.median)),
-                        *text_cells(*land),
-                        *text_cells("", ""),
-                    ),
+                    cells=(*survival_cells(g, lms), *text_cells("", "")),
                     indent=1,
                 )
             )

@@ -84,29 +84,35 @@ def analyse_endpoint(
     )
 
 
-def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: int) -> Table:
-    lms = sorted({m for g in res.groups for m in g.landmarks})
-    pct = int(round(conv.conf_level * 100))
-    columns = (
+def survival_columns(landmarks: list[float], conf_level: float) -> tuple[str, ...]:
+    """Column heads of a Kaplan–Meier summary: patients, events, median and landmarks."""
+    pct = int(round(conf_level * 100))
+    return (
         "Patients",
         "Events",
         f"Median, months ({pct}% CI)",
-        *[f"{m:g}-month survival, % ({pct}% CI)" for m in lms],
+        *[f"{m:g}-month survival, % ({pct}% CI)" for m in landmarks],
     )
-    rows = []
-    for g in res.groups:
-        land = [fmt.estimate_ci(*(100 * v for v in g.landmarks[m])) for m in lms]
-        rows.append(
-            Row(
-                label=labels.get(g.group, g.group),
-                cells=(
-                    Cell(text=str(g.n), count=g.n),
-                    Cell(text=str(g.n_events), count=g.n_events),
-                    Cell(text=fmt.estimate_ci(*g.median)),
-                    *text_cells(*land),
-                ),
-            )
-        )
+
+
+def survival_cells(g, landmarks: list[float]) -> tuple[Cell, ...]:
+    """One group's cells under :func:`survival_columns` (``g``: a group with ``n``,
+    ``n_events``, ``median`` and ``landmarks``, crude or weighted); survival in percent."""
+    land = [fmt.estimate_ci(*(100 * v for v in g.landmarks[m])) for m in landmarks]
+    return (
+        Cell(text=str(g.n), count=g.n),
+        Cell(text=str(g.n_events), count=g.n_events),
+        Cell(text=fmt.estimate_ci(*g.median)),
+        *text_cells(*land),
+    )
+
+
+def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: int) -> Table:
+    lms = sorted({m for g in res.groups for m in g.landmarks})
+    columns = survival_columns(lms, conv.conf_level)
+    rows = [
+        Row(label=labels.get(g.group, g.group), cells=survival_cells(g, lms)) for g in res.groups
+    ]
     notes = [f"Log-rank test p = {fmt.p_value(res.logrank['p_value'], p_digits)}."]
     hr = res.group_hr("unadjusted")
     if hr:
