@@ -56,8 +56,9 @@ SYNTH = {
 }
 
 
-def protocol_text(data: Path, fmt: str | None) -> str:
-    """The seed protocol reading ``data`` (format ``fmt``), without the seed-only blocks."""
+def protocol_text(data: Path, fmt: str | None, keys: tuple[str, ...] = ()) -> str:
+    """The seed protocol reading ``data`` (format ``fmt``), without the seed-only blocks,
+    with extra ``[data]`` ``keys`` (TOML lines such as ``memory_limit = "3GB"``)."""
     text = EXAMPLE.read_text(encoding="utf-8")
     text = text[: text.index("\n[published]")]
     # every synthetic patient had docetaxel: a constant cannot enter the propensity model
@@ -65,10 +66,12 @@ def protocol_text(data: Path, fmt: str | None) -> str:
     text = re.sub(r'(?m)^path = "data".*$', f"path = {json.dumps(str(data))}", text)
     if fmt:
         text = text.replace("\n[data]\n", f'\n[data]\nformat = "{fmt}"\n', 1)
+    for key in keys:
+        text = text.replace("\n[data]\n", f"\n[data]\n{key}\n", 1)
     return text
 
 
-def run_one(protocol: str, engine: str, out: str) -> None:
+def run_one(protocol: str, engine: str | None, out: str) -> None:
     """Child process: run the study, print the stage times and counts as JSON."""
     from retrostudy.pipeline import run_study
 
@@ -104,12 +107,14 @@ def synth(n: int, kind: str, folder: Path) -> float:
     return time.perf_counter() - t0
 
 
-def measure(kind: str, data: Path, work: Path, keep: str | None = None) -> dict:
+def measure(kind: str, data: Path, work: Path, keep: str | None = None,
+            keys: tuple[str, ...] = ()) -> dict:
     study = work / f"study_{kind}.toml"
-    study.write_text(protocol_text(data, "omop" if kind == "omop" else None), encoding="utf-8")
-    engine = "spark" if kind == "spark" else "duckdb"
+    study.write_text(protocol_text(data, "omop" if kind == "omop" else None, keys),
+                     encoding="utf-8")
+    engine = ["--engine", "spark"] if kind == "spark" else []  # else the protocol's [data]
     out, peak, cpu = run_sampled(
-        [sys.executable, __file__, "--run-one", str(study), "--engine", engine,
+        [sys.executable, __file__, "--run-one", str(study), *engine,
          "--out", str(Path(keep or work) / f"report_{kind}_{data.name}")]
     )
     res = json.loads(out.strip().splitlines()[-1])
@@ -132,8 +137,10 @@ def main() -> None:
     parser.add_argument("--inputs", nargs="+", default=["records", "omop", "spark"],
                         choices=sorted(SYNTH))
     parser.add_argument("--data", help="reuse/keep generated extracts in this folder")
+    parser.add_argument("--data-key", action="append", default=[], metavar="TOML",
+                        help='an extra [data] line, e.g. --data-key \'memory_limit = "3GB"\'')
     parser.add_argument("--run-one")
-    parser.add_argument("--engine", default="duckdb")
+    parser.add_argument("--engine")
     parser.add_argument("--out")
     parser.add_argument("--keep", help="write the reports under this folder (else discarded)")
     args = parser.parse_args()
@@ -141,6 +148,8 @@ def main() -> None:
         run_one(args.run_one, args.engine, args.out)
         return
     print(f"machine: {machine()}, Python {sys.version.split()[0]}")
+    if args.data_key:
+        print(f"[data] {'; '.join(args.data_key)}")
     print("stage columns: wall seconds (CPU seconds of the Python process, all its threads)")
     print("| persons | input | analysed | load (s) | cohort (s) | endpoints (s) | analyses (s) "
           "| report (s) | wall (s) | CPU (s) | peak RSS (GB) | load avg before / after |")
@@ -155,7 +164,7 @@ def main() -> None:
                     print(f"(synth {kind} {n:,}: {secs:.1f} s)", file=sys.stderr)
                 before = os.getloadavg()[0]
                 with tempfile.TemporaryDirectory() as work:
-                    r = measure(kind, data, Path(work), args.keep)
+                    r = measure(kind, data, Path(work), args.keep, tuple(args.data_key))
                     print(row(n, kind, r, before), flush=True)
 
 

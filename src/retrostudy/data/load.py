@@ -130,6 +130,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     if backend is None:
         database = data_block.database and str((base_dir / data_block.database).resolve())
         backend = duckdb_backend(database)
+    if is_duckdb(backend):
+        limit_memory(backend.con, data_block, base_dir)
     if data_block.format == "omop":  # an OMOP CDM: mapped by retrostudy.data.omop, in the engine
         from retrostudy.data.omop.load import check_omop
 
@@ -137,6 +139,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     target = None
     if not is_duckdb(backend):
         target, backend = backend, duckdb_backend()
+        limit_memory(backend.con, data_block, base_dir)
     con = backend.con
     vocabulary = load_vocabulary(
         DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
@@ -182,6 +185,22 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     return LoadResult(store=store, counts=MappingProxyType(counts),
                       problems=tuple(findings), files=tuple(files),
                       date_formats=MappingProxyType(formats))
+
+
+def limit_memory(con, block: DataBlock, base_dir: Path) -> None:
+    """Set ``[data] memory_limit`` (a size the protocol validated against
+    :data:`retrostudy.protocol.data.MEMORY_SIZE`) and ``temp_directory`` on a DuckDB
+    connection; nothing when they are unset.
+
+    Past the limit DuckDB's buffer manager evicts blocks (of a database file, or of an
+    in-memory database to the temporary directory) instead of allocating more; results do
+    not change, only where the blocks live. SET takes no bound parameter, hence quoted
+    literals of configuration text (never data values).
+    """
+    if block.temp_directory:
+        run(con, f"SET temp_directory = {literal(str(base_dir / block.temp_directory))}")
+    if block.memory_limit:
+        run(con, f"SET memory_limit = {literal(block.memory_limit)}")
 
 
 def _no_patients(root: Path) -> Problem:

@@ -10,12 +10,16 @@ class whether a bad row stops loading (``error``) or goes to the ``rejects`` tab
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import Field, field_validator
 
 from retrostudy.protocol.base import Block
 from retrostudy.protocol.omop import OmopBlock
+
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+"""A DuckDB memory size such as ``3GB`` or ``512 MiB`` (``[data] memory_limit``)."""
 
 TableName = Literal[
     "patients",
@@ -98,6 +102,15 @@ class DataBlock(Block):
     """Spark configuration keys for ``engine = "spark"``, e.g. ``{ "spark.master" = "yarn" }``."""
     database: str | None = None
     """Write the loaded tables into this DuckDB file instead of memory."""
+    memory_limit: str | None = None
+    """DuckDB's ``memory_limit`` for loading and the cohort queries, e.g. ``"3GB"``: above it
+    DuckDB spills to ``temp_directory`` instead of growing. Unset: DuckDB's default (80% of
+    RAM). Ignored by other engines. docs/scaling.md ("Memory") gives the recommended setting
+    for a million patients."""
+    temp_directory: str | None = None
+    """Where DuckDB spills past ``memory_limit``, relative to the protocol. Unset: DuckDB's
+    default (``<database>.tmp`` next to a database file, else ``.tmp`` in the working
+    directory)."""
     tables: dict[TableName, TableConfig] = Field(default_factory=dict)
     policy: dict[str, Policy] = Field(default_factory=dict)
     drugs: list[DrugSpelling] = Field(default_factory=list)
@@ -111,6 +124,14 @@ class DataBlock(Block):
             return value
         raise ValueError(f"unknown engine {value!r}; use duckdb, duckdb:///path.db, spark, "
                          "spark://host:port or an Ibis URL such as postgres://user@host/db")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _memory_size(cls, value):
+        if value is None or MEMORY_SIZE.fullmatch(value):
+            return value
+        raise ValueError(f"memory_limit {value!r} is not a size; use a number and a unit, "
+                         'e.g. "3GB", "512MB" or "2.5GiB"')
 
     @field_validator("policy")
     @classmethod
