@@ -62,10 +62,16 @@ def _with_profile(protocol: Protocol, profile: str | None) -> Protocol:
 
 def _engine(engine, protocol: Protocol):
     """The Ibis backend of ``engine`` (a spec, a backend or a SparkSession), else of the
-    protocol's ``[data] engine`` (retrostudy.data.engines.connect)."""
+    protocol's ``[data] engine`` (retrostudy.data.engines.connect). Plain ``duckdb`` with
+    ``[data] database`` set is DuckDB in that file (relative to the protocol), so the buffer
+    manager can evict the loaded tables' blocks (docs/scaling.md, "Memory")."""
     from retrostudy.data.engines import connect
 
     spec = engine if engine is not None else protocol.data.engine
+    if spec == "duckdb" and protocol.data.database:
+        from retrostudy.data.store import duckdb_backend
+
+        return duckdb_backend(str((Path(protocol.base_dir) / protocol.data.database).resolve()))
     return connect(spec, spark=protocol.data.spark)
 
 

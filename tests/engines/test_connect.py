@@ -129,3 +129,38 @@ def test_run_study_uses_the_protocols_engine_unless_given(monkeypatch):
     assert result.results["provenance"]["engine"] == "duckdb"  # the backend actually used
     run_study(protocol, engine="duckdb")
     assert calls[-1][0] == "duckdb"
+
+
+def test_run_study_in_a_database_file_with_a_memory_limit(tmp_path):
+    """``[data] database`` + ``memory_limit`` (docs/scaling.md, "Memory"): the seed study
+    runs in that DuckDB file under the limit, with the in-memory run's results."""
+    import tomllib
+    from pathlib import Path
+
+    import duckdb
+    import pandas as pd
+
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import parse_protocol
+    from retrostudy.report.results_json import dumps
+
+    seed = Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+    raw = tomllib.loads(seed.read_text(encoding="utf-8"))
+    store = tmp_path / "store.duckdb"
+    raw["data"] = {**raw["data"], "database": str(store), "memory_limit": "200MB",
+                   "temp_directory": str(tmp_path / "spill")}
+    limited = run_study(parse_protocol(raw, base_dir=seed.parent), out=tmp_path / "file")
+    free = run_study(seed, out=tmp_path / "memory")
+    assert limited.attrition == free.attrition
+    pd.testing.assert_frame_equal(limited.dataset, free.dataset, check_exact=True)
+
+    def strip(result):
+        return dumps({k: v for k, v in result.results.items() if k != "provenance"})
+
+    assert strip(limited) == strip(free)
+    con = limited.load.store.backend.con
+    assert con.execute("SELECT current_setting('memory_limit')").fetchall() == [("190.7 MiB",)]
+    limited.load.store.backend.disconnect()
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM patients").fetchall() == [
+            (free.load.counts["patients"].loaded,)]
