@@ -132,7 +132,10 @@ def _stratum(y, d1, d2, rho):
     with np.errstate(divide="ignore"):
         # rho < 0 once the pooled F reaches 1: an infinite weight on terms that are 0 there
         # (cmprsk's result is finite exactly when they are), so weight 0
-        fb = np.where(fm < 1.0, (1.0 - fm) ** rho, 0.0) if rho < 0 else (1.0 - fm) ** rho
+        # rho > 0: a pooled F that rounds to just above 1 weights 0, as F = 1 does (a
+        # negative base would give NaN)
+        fb = (np.where(fm < 1.0, (1.0 - fm) ** rho, 0.0) if rho < 0
+              else np.maximum(1.0 - fm, 0.0) ** rho)
     score = (fb[:, None] * (d1 - nd1[:, None] * h * (1.0 - f1_prev) / tq[:, None])).sum(axis=0)
     a = fb[:, None, None] * (h[:, :, None] * np.eye(ng) - h[:, :, None] * h[:, None, :]
                              / tr[:, None, None])
