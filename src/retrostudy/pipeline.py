@@ -8,6 +8,7 @@ is given.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from retrostudy.errors import Problem, RetroStudyError
 from retrostudy.protocol import load_protocol, protocol_hash
 from retrostudy.protocol.model import Protocol
 
@@ -73,6 +75,24 @@ def _engine(engine, protocol: Protocol):
 
         return duckdb_backend(str((Path(protocol.base_dir) / protocol.data.database).resolve()))
     return connect(spec, spark=protocol.data.spark)
+
+
+@contextlib.contextmanager
+def _out_of_memory(protocol: Protocol):
+    """DuckDB's out-of-memory error (a ``[data] memory_limit`` too small for a query) as a
+    :class:`RetroStudyError` naming the key, instead of a traceback."""
+    import duckdb
+
+    try:
+        yield
+    except duckdb.OutOfMemoryException as exc:
+        limit = protocol.data.memory_limit
+        raise RetroStudyError(Problem(
+            message=f"DuckDB ran out of memory (memory_limit {limit or 'default'}): "
+                    f"{str(exc).splitlines()[0]}",
+            key="data.memory_limit", code="out_of_memory",
+            hint="raise [data] memory_limit (docs/scaling.md, 'Memory'), or set "
+                 "[data] database so the loaded tables live in a file")) from exc
 
 
 def _records_to_dataset(protocol: Protocol, engine, step: Progress):
@@ -138,7 +158,8 @@ def run_study(
         cohort, eps, dataset, inputs, loaded = _table_to_dataset(protocol, step)
     else:
         engine = _engine(engine, protocol)
-        cohort, eps, dataset, inputs, loaded = _records_to_dataset(protocol, engine, step)
+        with _out_of_memory(protocol):
+            cohort, eps, dataset, inputs, loaded = _records_to_dataset(protocol, engine, step)
     step("Running the analyses")
     from retrostudy.analysis import prepare_dataset, run_analyses
 

@@ -164,3 +164,21 @@ def test_run_study_in_a_database_file_with_a_memory_limit(tmp_path):
     with duckdb.connect(str(store), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM patients").fetchall() == [
             (free.load.counts["patients"].loaded,)]
+
+
+def test_a_memory_limit_too_small_is_a_retrostudy_error(tmp_path):
+    """DuckDB's out-of-memory error names [data] memory_limit, no traceback."""
+    import tomllib
+    from pathlib import Path
+
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import parse_protocol
+
+    seed = Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+    raw = tomllib.loads(seed.read_text(encoding="utf-8"))
+    raw["data"] = {**raw["data"], "memory_limit": "1MB"}
+    with pytest.raises(RetroStudyError) as info:
+        run_study(parse_protocol(raw, base_dir=seed.parent), out=tmp_path)
+    [problem] = info.value.problems
+    assert problem.key == "data.memory_limit" and problem.code == "out_of_memory"
+    assert "memory_limit 1MB" in problem.message and "raise [data] memory_limit" in problem.hint
