@@ -46,3 +46,20 @@ def test_tiny_cdm_on_spark(spark, tmp_path):
     assert counts == COUNTS
     rejects = result.store.backend.table("rejects").execute()
     assert len(rejects) == 8
+
+
+def test_date_order_on_spark(spark, tmp_path):
+    from test_date_order import COUNTS as ORDER_COUNTS
+    from test_date_order import EXPECTED as ORDER_EXPECTED
+    from test_date_order import LENIENT as ORDER_LENIENT
+    from test_date_order import ORDER, order_cdm
+
+    write_folder(order_cdm(), tmp_path / "cdm")
+    result = check_omop(block("cdm", policy=ORDER_LENIENT), tmp_path, spark)
+    rejects = result.store.backend.table("rejects").execute()
+    got = {(r.table, int(r.row), r.code): (r.column, r.value, r.message)
+           for r in rejects.itertuples() if r.code in ORDER}
+    assert got == ORDER_EXPECTED
+    counts = {k: (c.read, c.loaded, c.rejected, c.not_relevant)
+              for k, c in result.counts.items()}
+    assert counts == ORDER_COUNTS

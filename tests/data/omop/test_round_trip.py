@@ -25,7 +25,7 @@ D0 = dt.date(2010, 1, 1)
 patient = st.fixed_dictionaries({
     "birth": st.dates(dt.date(1930, 1, 1), dt.date(1990, 12, 31)),
     "sex": st.sampled_from(["female", "male"]),
-    "death": st.one_of(st.none(), days),
+    "death": st.one_of(st.none(), st.integers(0, 400)),  # days after the latest other date
     "last": days,
     "drugs": st.lists(st.tuples(st.sampled_from(DRUGS), days, st.integers(0, 60),
                                 st.sampled_from(REASONS)), max_size=6),
@@ -53,7 +53,10 @@ def write(patients: list[dict]) -> tuple[dict[str, pd.DataFrame], dict[str, list
         pid = f"P{i:03d}"
         b = p["birth"]
         omop["person"].append((i, gender[p["sex"]], b.year, b.month, b.day, pid))
-        death = None if p["death"] is None else D0 + dt.timedelta(p["death"])
+        # dead after every record and the last contact (else the order checks reject them)
+        latest = max([p["last"]] + [d + n for _, d, n, _ in p["drugs"]]
+                     + [d for d, *_ in p["responses"]] + [d for d, _ in p["ecog"]])
+        death = None if p["death"] is None else D0 + dt.timedelta(latest + p["death"])
         last = D0 + dt.timedelta(p["last"])
         if death is not None:
             omop["death"].append((i, death))

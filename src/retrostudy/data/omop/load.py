@@ -22,6 +22,7 @@ from ibis import _
 
 from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
 from retrostudy.data.omop import mapping as m
+from retrostudy.data.omop import order
 from retrostudy.data.omop.resolve import resolve
 from retrostudy.data.omop.source import ATTACHED, OmopTable, attached, open_cdm, table_names
 from retrostudy.data.schema import TABLES
@@ -33,7 +34,12 @@ HINTS = {**_HINTS,
          "unknown_patient": "add the person to person, or fix person_id",
          "invalid_value": "map the concept or text in [data.omop], or fix the value",
          "missing_value": "fill the value, or remove the row from the CDM",
-         "end_before_start": "check drug_exposure_start_date and drug_exposure_end_date"}
+         "end_before_start": "check drug_exposure_start_date and drug_exposure_end_date",
+         "death_before_birth": "check the person's year/month/day_of_birth (or birth_datetime) "
+                               "and death.death_date",
+         "before_birth": "check the date and the person's year/month/day_of_birth (or "
+                         "birth_datetime)",
+         "after_death": "check the date and the person's death.death_date"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,23 +161,37 @@ class _Run:
         self._measurements(cdm, cmap, persons)
 
     def _patients(self, cdm) -> ibis.Table:
+        """``patients`` from person + death + observation_period; the persons accepted.
+
+        The patient-level date order (:mod:`.order`) needs the death and last-contact dates,
+        so those come first from the rows of the persons without a problem of their own; a
+        person failing the order checks is then rejected, and its death/observation_period
+        rows (like all its records) become ``unknown_patient``.
+        """
         rows, probs = m.person_rows(cdm["person"], self.opt, self.keep)
-        ok = self.split(cdm["person"], rows, probs)
-        persons = self.keep("persons", ok.select(_pid=ok._id, patient_id=ok.patient_id,
-                                                 birth_date=ok.birth_date, sex=ok.sex))
-        out = persons
-        for name, column, how in (("death", "death_date", "min"),
-                                  ("observation_period", "observation_period_end_date", "max")):
-            target = "death_date" if name == "death" else "last_contact_date"
+        own = ibis.union(*probs, distinct=True)
+        good = rows.filter(rows._id.notnull()).anti_join(own, rows._id == own.row)
+        first = self.keep("persons0", good.select(_pid=good._id, patient_id=good.patient_id,
+                                                  birth_date=good.birth_date, sex=good.sex))
+        dated = first
+        for name, column, target in _PER_PERSON:
             if name not in cdm:
-                out = out.mutate(**{target: ibis.null("date")})
+                dated = dated.mutate(**{target: ibis.null("date")})
                 continue
-            rel, probs = m.per_person(cdm[name], column, self.keep, persons)
-            ok = self.split(cdm[name], rel, probs)
-            agg = ok.group_by("patient_id").agg(
-                _d=ok.date.min() if how == "min" else ok.date.max())
-            out = out.left_join(agg, "patient_id").select(out, **{target: agg._d})
-        self.publish("patients", out)
+            rel, _ = m.per_person(cdm[name], column, self.keep, first, "0")
+            use = rel.filter(rel._known & rel.date.notnull())
+            agg = use.group_by(_pid=use.person_id).agg(
+                _d=use.date.min() if target == "death_date" else use.date.max())
+            dated = dated.left_join(agg, "_pid").select(dated, **{target: agg._d})
+        dated = self.keep("persons_dated", dated)
+        probs += order.person_problems(dated.mutate(_id=dated._pid), m.problem)
+        ok = self.split(cdm["person"], rows, probs)
+        persons = self.keep("persons", dated.semi_join(ok, dated._pid == ok._id))
+        for name, column, _ in _PER_PERSON:
+            if name in cdm:
+                rel, probs = m.per_person(cdm[name], column, self.keep, persons)
+                self.split(cdm[name], rel, probs)
+        self.publish("patients", persons)
         return persons
 
     def _diagnoses(self, t: OmopTable, cmap, persons) -> None:
@@ -269,6 +289,10 @@ class _Run:
                     self.backend.drop_view(name, force=True)
             if attached(self.backend):
                 self.backend.detach(ATTACHED)
+
+
+_PER_PERSON = (("death", "death_date", "death_date"),
+               ("observation_period", "observation_period_end_date", "last_contact_date"))
 
 
 def _ecog(ok: ibis.Table) -> ibis.Table:

@@ -16,6 +16,7 @@ import ibis
 import pandas as pd
 from ibis import _
 
+from retrostudy.data.omop import order
 from retrostudy.data.omop.resolve import ConceptMap
 from retrostudy.data.omop.source import ROW_ID, OmopTable
 from retrostudy.protocol.omop import OmopBlock
@@ -32,12 +33,14 @@ class Mapped:
 
 
 def problem(t: ibis.Table, table: str, cond, column: str, value, code: str,
-            message: str) -> ibis.Table:
-    """Rows of ``t`` where ``cond`` holds, as problem rows."""
+            message: str | ibis.Value) -> ibis.Table:
+    """Rows of ``t`` where ``cond`` holds, as problem rows (``message``: text, or a string
+    expression on ``t``)."""
     return t.filter(cond).select(
         table=ibis.literal(table), row=t._id.cast("int64"), column=ibis.literal(column),
         value=ibis.ifelse(value.isnull(), ibis.null("string"), value.cast("string")),
-        code=ibis.literal(code), message=ibis.literal(message))
+        code=ibis.literal(code),
+        message=ibis.literal(message) if isinstance(message, str) else message)
 
 
 def _date(col) -> ibis.Value:
@@ -90,14 +93,22 @@ def person_rows(t: OmopTable, opt: OmopBlock, keep) -> tuple[ibis.Table, list[ib
     return rows, probs
 
 
-def attach(rel: ibis.Table, persons: ibis.Table, table: str) -> tuple:
-    """``rel`` with the ``patient_id`` of its (accepted) person, and an ``unknown_patient``
-    problem for rows whose person is not there (their patient_id is null)."""
+def attach(rel: ibis.Table, persons: ibis.Table, table: str, column: str | None = None) -> tuple:
+    """``rel`` with the ``patient_id``, ``_birth`` and ``_death`` of its (accepted) person,
+    and a function giving, on the kept ``rel``, the ``unknown_patient`` problems (the
+    person is not there: its patient_id is null) and, when ``column`` names the record's
+    date column, the ``before_birth`` / ``after_death`` ones (:mod:`.order`)."""
+    dated = column is not None
     out = rel.left_join(persons, rel.person_id == persons._pid).select(
-        rel, patient_id=persons.patient_id, _known=persons._pid.notnull())
-    return out, lambda r: problem(r, table, ~r._known, "person_id", r.person_id,
-                                  "unknown_patient",
-                                  "person_id not in person (or the person was rejected)")
+        rel, patient_id=persons.patient_id, _known=persons._pid.notnull(),
+        **({"_birth": persons.birth_date, "_death": persons.death_date} if dated else {}))
+
+    def problems(r: ibis.Table) -> list[ibis.Table]:
+        unknown = problem(r, table, ~r._known, "person_id", r.person_id, "unknown_patient",
+                          "person_id not in person (or the person was rejected)")
+        return [unknown, *(order.record_problems(r, table, column, problem) if dated else ())]
+
+    return out, problems
 
 
 def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> tuple:
@@ -119,8 +130,9 @@ def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> 
         list(opt.concept_set("stop_reasons").items()), columns=["_text", "_mapped"]),
         schema={"_text": "string", "_mapped": "string"}))
     base = base.mutate(_reason=base._stop.strip().lower())
-    base, unknown = attach(base.left_join(reasons, base._reason == reasons._text).select(
-        base, discontinuation_reason=reasons._mapped), persons, t.name)
+    base, checks = attach(base.left_join(reasons, base._reason == reasons._text).select(
+        base, discontinuation_reason=reasons._mapped), persons, t.name,
+        "drug_exposure_start_date")
     exp = cmap.expanded.filter(_.kind == "drug")
     both = base.join(exp, base._cid == exp.concept_id).select(
         base, drug=exp.value, priority=exp.priority)
@@ -138,7 +150,7 @@ def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> 
     rel = keep("rel_drug", both.filter((both.priority > 0) | ~both._id.isin(products._id))
                .drop("priority", "_cid", "_scid"))
     probs = [
-        unknown(rel),
+        *checks(rel),
         problem(rel, "drug_exposure", rel.date.isnull(), "drug_exposure_start_date", rel.date,
                 "missing_value", "no drug_exposure_start_date"),
         problem(rel, "drug_exposure", rel.end_date < rel.date, "drug_exposure_end_date",
@@ -160,9 +172,10 @@ def condition_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     exp = cmap.expanded.filter(_.kind.isin(["condition", "site"]))
     matches = keep("m_condition", base.join(exp, base._cid == exp.concept_id).select(
         base._id, _kind=exp.kind, value=exp.value).distinct())
-    rel, unknown = attach(base.semi_join(matches, "_id"), persons, t.name)
+    rel, checks = attach(base.semi_join(matches, "_id"), persons, t.name,
+                         "condition_start_date")
     rel = keep("rel_condition", rel)
-    probs = [unknown(rel),
+    probs = [*checks(rel),
              problem(rel, "condition_occurrence", rel.date.isnull(), "condition_start_date",
                      rel.date, "missing_value", "no condition_start_date")]
     return matches, rel, probs
@@ -184,11 +197,11 @@ def measurement_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     results = cmap.direct.filter(_.kind.isin(["receptor_result", "response_value"]))
     results = results.mutate(_for=ibis.ifelse(results.kind == "receptor_result", "receptor",
                                               "response"))
-    rel, unknown = attach(rel.left_join(
+    rel, checks = attach(rel.left_join(
         results, (rel._vcid == results.concept_id) & (rel._kind == results._for)).select(
-        rel, _result=results.value), persons, t.name)
+        rel, _result=results.value), persons, t.name, "measurement_date")
     rel = keep("rel_measurement", rel)
-    probs = [unknown(rel), *_value_problems(rel, "measurement")]
+    probs = [*checks(rel), *_value_problems(rel, "measurement")]
     probs.append(problem(rel, "measurement", rel._kind.isin(["receptor", "response"])
                          & rel._result.isnull(), "value_as_concept_id", rel._vcid,
                          "invalid_value", "value concept not in [data.omop] receptor_results / "
@@ -203,10 +216,10 @@ def observation_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
                      _cid=ob.observation_concept_id.cast("int64"),
                      date=_date(ob.observation_date), _num=ob.value_as_number.cast("float64"))
     sets = cmap.direct.filter(_.kind == "ecog")
-    rel, unknown = attach(base.join(sets, base._cid == sets.concept_id).select(
-        base, _kind=sets.kind), persons, t.name)
+    rel, checks = attach(base.join(sets, base._cid == sets.concept_id).select(
+        base, _kind=sets.kind), persons, t.name, "observation_date")
     rel = keep("rel_observation", rel)
-    return rel, [unknown(rel), *_value_problems(rel, "observation")]
+    return rel, [*checks(rel), *_value_problems(rel, "observation")]
 
 
 def _value_problems(rel: ibis.Table, table: str) -> list[ibis.Table]:
@@ -229,21 +242,21 @@ def procedure_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
     exp = cmap.expanded.filter(_.kind == "surgery")
     matches = keep("m_procedure", base.join(exp, base._cid == exp.concept_id).select(
         base._id, value=exp.value).distinct())
-    rel, unknown = attach(base.semi_join(matches, "_id"), persons, t.name)
+    rel, checks = attach(base.semi_join(matches, "_id"), persons, t.name, "procedure_date")
     rel = keep("rel_procedure", rel)
-    probs = [unknown(rel), problem(rel, "procedure_occurrence", rel.date.isnull(),
+    probs = [*checks(rel), problem(rel, "procedure_occurrence", rel.date.isnull(),
                                    "procedure_date", rel.date, "missing_value",
                                    "no procedure_date")]
     return matches, rel, probs
 
 
-def per_person(t: OmopTable, column: str, keep, persons) -> tuple:
+def per_person(t: OmopTable, column: str, keep, persons, stage: str = "") -> tuple:
     """``death``/``observation_period`` rows (one date each, row id = person_id)."""
     tb = t.table
-    rel, unknown = attach(tb.select(_id=tb[ROW_ID[t.name]].cast("int64"),
-                                    person_id=tb.person_id.cast("int64"), date=_date(tb[column])),
-                          persons, t.name)
-    rel = keep(f"rel_{t.name}", rel)
-    probs = [unknown(rel), problem(rel, t.name, rel.date.isnull(), column, rel.date,
+    rel, checks = attach(tb.select(_id=tb[ROW_ID[t.name]].cast("int64"),
+                                   person_id=tb.person_id.cast("int64"), date=_date(tb[column])),
+                         persons, t.name)
+    rel = keep(f"rel_{t.name}{stage}", rel)
+    probs = [*checks(rel), problem(rel, t.name, rel.date.isnull(), column, rel.date,
                                    "missing_value", f"no {column}")]
     return rel, probs
