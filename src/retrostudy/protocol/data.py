@@ -50,6 +50,9 @@ DEFAULT_POLICY: dict[str, Policy] = {
     # OMOP input only: a "VOCAB:code" concept reference the concept table does not hold
     # (reported; the reference is left out of its concept set unless the policy is error).
     "unresolved_concept": "quarantine",
+    # OMOP input only: an episode_event row whose episode or drug_exposure row is missing or
+    # was rejected (quarantined like records of an unknown patient).
+    "unknown_event": "quarantine",
 }
 
 

@@ -76,6 +76,18 @@ class OmopBlock(Block):
     gender: dict[str, Sex | Drop] = Field(default_factory=dict)
     stop_reasons: dict[str, Discontinuation | Drop] = Field(default_factory=dict)
     """drug_exposure.stop_reason text (case-insensitive) -> discontinuation reason."""
+    episodes: Literal["auto", "off", "required"] = "auto"
+    """The oncology ``episode``/``episode_event`` tables: read when present (``auto``),
+    never (``off``), or required (``required``: a missing table is an error)."""
+    episode_concepts: dict[str, Response | Literal["regimen", "ignore"] | Drop] = Field(
+        default_factory=dict)
+    """episode_concept_id -> a response (tumour assessment on episode_start_date),
+    ``regimen`` (a line of therapy, reported next to the derived lines) or ``ignore``."""
+    episode_method: Method | Literal["none"] = "none"
+    """The assessment method given to episode responses (``"none"``: not stated)."""
+    drug_exposure_field: int = 1147094
+    """episode_event_field_concept_id of links to drug_exposure (the CDM Field concept of
+    ``drug_exposure.drug_exposure_id``)."""
     specimen: Literal["after_metastatic_diagnosis", "primary"] = "after_metastatic_diagnosis"
     de_novo: Literal["same_day", "derive"] = "same_day"
     primary_diagnosis: str = "breast cancer"
@@ -84,7 +96,8 @@ class OmopBlock(Block):
     """The diagnosis that dates metastatic disease (specimen and de_novo rules)."""
 
     @field_validator("drugs", "products", "conditions", "metastatic_sites", "surgery",
-                     "receptors", "receptor_results", "ecog", "responses", "response_values")
+                     "receptors", "receptor_results", "ecog", "responses", "response_values",
+                     "episode_concepts")
     @classmethod
     def _references(cls, value):
         return _check_refs(value)

@@ -9,6 +9,7 @@ from conftest import block, tiny_cdm, write_folder
 from test_load_omop import COUNTS, EXPECTED, LENIENT, frame, table
 
 from retrostudy.data.omop.load import check_omop
+from retrostudy.data.store import duckdb_backend
 from retrostudy.errors import RetroStudyError
 
 pytestmark = [
@@ -63,3 +64,21 @@ def test_date_order_on_spark(spark, tmp_path):
     counts = {k: (c.read, c.loaded, c.rejected, c.not_relevant)
               for k, c in result.counts.items()}
     assert counts == ORDER_COUNTS
+
+
+def test_episodes_on_spark(spark, tmp_path):
+    from test_episodes import POLICY, episode_cdm
+
+    write_folder(episode_cdm(), tmp_path / "cdm")
+    result = check_omop(block("cdm", policy=POLICY), tmp_path, spark)
+    reference = check_omop(block("cdm", policy=POLICY), tmp_path, duckdb_backend())
+    assert dict(result.counts) == dict(reference.counts)
+    for name in ("tumor_assessments", "drug_administrations"):
+        pd.testing.assert_frame_equal(table(result, name), table(reference, name), obj=name)
+    key = ["table", "row", "code"]
+    got = result.store.backend.table("rejects").execute().sort_values(key)
+    want = reference.store.backend.table("rejects").execute().sort_values(key)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True),
+                                  check_dtype=False)
+    lines = result.store.backend.table("episode_lines").execute().sort_values("episode_id")
+    assert list(lines["drugs"]) == ["lapatinib", "pertuzumab+trastuzumab + trastuzumab"]

@@ -212,6 +212,30 @@ RESPONSE_VALUES: tuple[Concept, ...] = (
     Concept(2_000_000_016, "NE", "L", "not evaluable"),
 )
 
+# ---- episode (OMOP CDM v5.4 / Oncology Extension) ---------------------------------------
+# The Episode-domain concepts of the CDM v5.4 Oncology Extension documentation
+# (OHDSI CommonDataModel docs/oncology.html, "ETL Conventions": Disease Episode 32528,
+# 32529, 32530, 32677; Treatment Episode 32531, 32532; Episode of Care 32533; 32531 also in
+# inst/csv/OMOP_CDMv5.4_Field_Level.csv, episode_object_concept_id). A value is a response
+# (a tumour assessment dated episode_start_date), "regimen" (a line of therapy, reported
+# next to the derived lines) or "ignore" (read, not relevant). Remission and recurrence are
+# ignored by default: "Disease Remission" does not say complete or partial, and a
+# recurrence is a new disease episode, not a RECIST time-point response; a site whose ETL
+# means CR by remission maps it in [data.omop] episode_concepts.
+EPISODE_CONCEPTS: tuple[Concept, ...] = (
+    Concept(32677, "PD", "V", "Disease Progression"),
+    Concept(32531, "regimen", "V", "Treatment Regimen; episode_number = line of therapy"),
+    Concept(32528, "ignore", "V", "Disease First Occurrence"),
+    Concept(32529, "ignore", "V", "Disease Recurrence"),
+    Concept(32530, "ignore", "V", "Disease Remission (complete or partial not stated)"),
+    Concept(32532, "ignore", "V", "Treatment Cycle (a child of a regimen episode)"),
+    Concept(32533, "ignore", "V", "Episode of Care"),
+)
+DRUG_EXPOSURE_ID_FIELD = Concept(
+    1147094, "drug_exposure.drug_exposure_id", "M",
+    "CDM vocabulary Field concept: episode_event_field_concept_id of a drug_exposure link; "
+    "seen in third-party ETL code and an OMOP teaching page, not in an OHDSI document found")
+
 # ---- drug_exposure.stop_reason ------------------------------------------------------------
 STOP_REASONS: dict[str, str] = {
     **{r: r for r in ("progression", "toxicity", "another_tumour", "patient_choice", "death",
@@ -253,5 +277,6 @@ DEFAULTS = MappingProxyType({
     "ecog": ECOG,
     "responses": RESPONSES,
     "response_values": RESPONSE_VALUES,
+    "episode_concepts": EPISODE_CONCEPTS,
 })
 """Every default concept set by its ``[data.omop]`` key (RECEPTORS, GENDER, STOP_REASONS aside)."""

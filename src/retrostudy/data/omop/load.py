@@ -23,6 +23,7 @@ from ibis import _
 from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
 from retrostudy.data.omop import mapping as m
 from retrostudy.data.omop import order
+from retrostudy.data.omop.episodes import map_episodes
 from retrostudy.data.omop.resolve import resolve
 from retrostudy.data.omop.source import ATTACHED, OmopTable, attached, open_cdm, table_names
 from retrostudy.data.schema import TABLES
@@ -32,6 +33,7 @@ from retrostudy.protocol.data import DataBlock
 
 HINTS = {**_HINTS,
          "unknown_patient": "add the person to person, or fix person_id",
+         "unknown_event": "fix episode_event.episode_id / event_id, or the row they point to",
          "invalid_value": "map the concept or text in [data.omop], or fix the value",
          "missing_value": "fill the value, or remove the row from the CDM",
          "end_before_start": "check drug_exposure_start_date and drug_exposure_end_date",
@@ -213,6 +215,7 @@ class _Run:
     def _drugs(self, t: OmopTable, cmap, persons) -> None:
         rel, probs = m.drug_rows(t, cmap, self.opt, self.keep, persons)
         ok = self.split(t, rel, probs, per_id=True)
+        self.drugs = {"rel": rel, "bad": self.problems[t.name], "ok": ok}
         out = ok.select("patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
                         discontinuation_reason=_.discontinuation_reason,
                         drug_source=_.drug_source)
@@ -223,9 +226,11 @@ class _Run:
         ok = self.split(cdm["measurement"], rel, probs, per_id=True)
         self._biomarkers(ok.filter(ok._kind == "receptor"))
         resp = ok.filter(ok._kind == "response")
-        self.publish("tumor_assessments", resp.select(
-            "patient_id", "date", response=resp._result,
-            method=ibis.ifelse(resp._v == "none", ibis.null("string"), resp._v)))
+        resp = resp.select("patient_id", "date", response=resp._result,
+                           method=ibis.ifelse(resp._v == "none", ibis.null("string"), resp._v))
+        extra = map_episodes(self, cdm, cmap, persons, resp, self.drugs)
+        self.publish("tumor_assessments",
+                     resp if extra is None else ibis.union(resp, extra, distinct=False))
         obs = [self.sites, _ecog(ok)]
         if "observation" in cdm:
             rel, probs = m.observation_rows(cdm["observation"], cmap, self.keep, persons)

@@ -33,8 +33,9 @@ SETS = {
     "ecog": "ecog",
     "response": "responses",
     "response_value": "response_values",
+    "episode": "episode_concepts",
 }
-SINGLE_VALUED = ("receptor", "receptor_result", "ecog", "response", "response_value")
+SINGLE_VALUED = ("receptor", "receptor_result", "ecog", "response", "response_value", "episode")
 SCHEMA = ibis.schema({"kind": "string", "concept_id": "int64", "value": "string",
                       "extra": "string", "priority": "int64"})
 

@@ -39,10 +39,14 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                      "observation_date", "value_as_number"), ()),
     "procedure_occurrence": (("procedure_occurrence_id", "person_id", "procedure_concept_id",
                               "procedure_date"), ()),
+    "episode": (("episode_id", "person_id", "episode_concept_id", "episode_start_date"),
+                ("episode_end_date", "episode_number", "episode_object_concept_id")),
+    "episode_event": (("episode_id", "event_id", "episode_event_field_concept_id"), ()),
     "concept": (("concept_id", "vocabulary_id", "concept_code"), ()),
     "concept_ancestor": (("ancestor_concept_id", "descendant_concept_id"), ()),
 }
 REQUIRED_TABLES = ("person", "drug_exposure", "condition_occurrence", "measurement")
+EPISODE_TABLES = ("episode", "episode_event")
 ROW_ID = {
     "person": "person_id",
     "death": "person_id",
@@ -52,6 +56,8 @@ ROW_ID = {
     "measurement": "measurement_id",
     "observation": "observation_id",
     "procedure_occurrence": "procedure_occurrence_id",
+    "episode": "episode_id",
+    "episode_event": "event_id",  # no primary key: rows are numbered (see .episodes)
 }
 """The column that names a row of each table in problems (the CDM primary key)."""
 
@@ -80,6 +86,8 @@ def open_cdm(block: DataBlock, base_dir: Path, backend) -> dict[str, OmopTable]:
             found = _in_database(backend, root)
         else:
             found = _in_folder(backend, root)
+    if opt.episodes == "off":
+        found = {k: v for k, v in found.items() if k not in EPISODE_TABLES}
     problems = [Problem(message=f"OMOP table {name!r} not found", file=where,
                         code="missing_table", hint=hint)
                 for name, (where, hint) in _missing(found, block, base_dir).items()]
@@ -106,8 +114,10 @@ def _missing(found: dict, block: DataBlock, base_dir: Path) -> dict[str, tuple[s
              and block.omop.cdm_schema else
              "the engine" if block.omop.source == "backend" else
              str((base_dir / block.path).resolve()))
-    return {name: (where, f"add {name}.parquet (or .csv), or a table {name!r}")
-            for name in REQUIRED_TABLES if name not in found}
+    required = REQUIRED_TABLES + (EPISODE_TABLES if block.omop.episodes == "required" else ())
+    return {name: (where, f"add {name}.parquet (or .csv), or a table {name!r}"
+                   + (" ([data.omop] episodes = 'required')" if name in EPISODE_TABLES else ""))
+            for name in required if name not in found}
 
 
 def table_names(backend, catalog: str | None = None, schema: str | None = None) -> list[str]:
