@@ -269,6 +269,12 @@ def test_cli_writes_an_omop_cdm(tmp_path, capsys):
         main(["synth", "--seed-study", "--format", "duckdb", "--out", str(tmp_path / "d")])
     with pytest.raises(SystemExit, match="not csv"):
         main(["synth", "--seed-study", "--omop", "--format", "csv", "--out", str(tmp_path / "e")])
+    assert main(["synth", "--patients", "20", "--omop", "--episodes", "--format", "parquet",
+                 "--out", str(tmp_path / "f")]) == 0
+    names = {p.name for p in (tmp_path / "f").iterdir()}
+    assert names == {f"{t}.parquet" for t in (*OMOP_TABLES, "episode", "episode_event")}
+    with pytest.raises(SystemExit, match="--episodes needs --omop"):
+        main(["synth", "--seed-study", "--episodes", "--out", str(tmp_path / "g")])
 
 
 @pytest.mark.parametrize("fmt", ["duckdb", "parquet"])

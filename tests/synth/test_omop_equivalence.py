@@ -124,6 +124,62 @@ def _same(x, y) -> bool:
     return x == y
 
 
+@pytest.fixture(scope="module")
+def with_episodes(tmp_path_factory, both):
+    """The same CDM plus oncology episodes (``synth --omop --episodes``): one Disease
+    Progression episode per PD assessment, one Treatment Regimen episode per line."""
+    from retrostudy.pipeline import run_study
+    from retrostudy.synth.omop import canonical_to_omop
+    from retrostudy.synth.omop_cdm import write_omop
+
+    tmp = tmp_path_factory.mktemp("omop_episodes")
+    _, _, tables = both
+    write_omop(canonical_to_omop(tables, episodes=True), tmp / OMOP_PATH)
+    shutil.copy(EXAMPLE / "study_omop.toml", tmp / "study_omop.toml")
+    return run_study(tmp / "study_omop.toml")
+
+
+def test_episodes_change_nothing_and_are_all_mapped(both, with_episodes):
+    csv, omop, tables = both
+    episodes = with_episodes
+    counts = episodes.load.counts
+    n_pd = int((tables["tumor_assessments"]["response"] == "PD").sum())
+    assert counts["episode"].read > n_pd > 0
+    assert counts["episode_event"].read == len(tables["drug_administrations"])
+    for name in ("episode", "episode_event"):
+        c = counts[name]
+        assert (c.loaded, c.rejected, c.not_relevant) == (c.read, 0, 0), name
+    assert episodes.attrition == csv.attrition
+    a = csv.dataset.sort_values("patient_id").reset_index(drop=True)
+    b = episodes.dataset.sort_values("patient_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    x, y = _without_inputs(csv.results), _without_inputs(episodes.results)
+    assert set(x) == set(y)
+    for key in x:
+        assert _same(x[key], y[key]), key
+
+
+def test_episode_lines_agree_with_the_derived_lines(with_episodes):
+    """The regimen episodes read back (numbers, starts, linked drugs) are the lines the
+    protocol's [lines] rules derive from the loaded drug administrations."""
+    from retrostudy.cohort.drugs import drug_lookup
+    from retrostudy.cohort.lines import derive_lines
+    from retrostudy.data.omop.episodes import compare_lines
+
+    backend = with_episodes.load.store.backend
+    episode = backend.table("episode_lines").to_pandas()
+    adm = backend.table("drug_administrations").to_pandas()
+    dates = pd.DataFrame({"patient_id": adm["patient_id"].drop_duplicates()})
+    for column in ("metastatic_date", "surgery_date", "index_date"):
+        dates[column] = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[s]")
+    derived = derive_lines(adm, dates, with_episodes.protocol.lines, drug_lookup())
+    out = compare_lines(episode, derived)
+    assert len(out) == len(derived) == len(episode) > 0
+    assert (out["status"] == "both").all()
+    assert out["same_start"].all()
+    assert out["same_drugs"].all()
+
+
 if __name__ == "__main__":  # regenerate the shipped protocol
     target = EXAMPLE / "study_omop.toml"
     target.write_text(omop_protocol((EXAMPLE / "study.toml").read_text(encoding="utf-8")),

@@ -58,6 +58,13 @@ def register(sub) -> None:
         help="write an OMOP CDM v5.4 (person, drug_exposure, measurement, ..., concept, "
         "concept_ancestor) instead of the record tables",
     )
+    p.add_argument(
+        "--episodes",
+        action="store_true",
+        help="with --omop: also write the oncology episode/episode_event tables (a Disease "
+        "Progression episode per PD assessment, a Treatment Regimen episode per line of "
+        "therapy linked to its drug_exposure rows)",
+    )
     p.set_defaults(func=_run)
 
 
@@ -69,6 +76,8 @@ def _run(args) -> int:
         raise SystemExit("retrostudy synth: --format duckdb needs --omop (records: csv or parquet)")
     if fmt == "csv" and args.omop:
         raise SystemExit("retrostudy synth: --omop writes --format duckdb or parquet, not csv")
+    if args.episodes and not args.omop:
+        raise SystemExit("retrostudy synth: --episodes needs --omop")
     started = time.perf_counter()
     if args.seed_study:
         study = generate_seed_study(seed=2019 if args.seed is None else args.seed)
@@ -78,7 +87,7 @@ def _run(args) -> int:
         study = generate_cohort(args.patients, seed=0 if args.seed is None else args.seed)
     n = len(study.tables["patients"])
     if args.omop:
-        target = _write_omop(study, args.out, fmt)
+        target = _write_omop(study, args.out, fmt, args.episodes)
         print(
             f"wrote an OMOP CDM ({fmt}) for {n} SYNTHETIC patients to {target} "
             f"in {time.perf_counter() - started:.1f} s"
@@ -92,12 +101,12 @@ def _run(args) -> int:
     return 0
 
 
-def _write_omop(study, out: str, fmt: str) -> Path:
+def _write_omop(study, out: str, fmt: str, episodes: bool = False) -> Path:
     from retrostudy.synth.omop import omop_tables
     from retrostudy.synth.omop_cdm import write_omop
 
     target = Path(out)
     if fmt == "duckdb" and target.suffix.lower() not in DATABASE_SUFFIXES:
         target = target / OMOP_DATABASE
-    write_omop(omop_tables(study.tables), target, format=fmt)
+    write_omop(omop_tables(study.tables, episodes=episodes), target, format=fmt)
     return target

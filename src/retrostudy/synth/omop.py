@@ -83,18 +83,21 @@ _NO_DATE = np.int64(np.iinfo(np.int64).max)
 
 
 def canonical_to_omop(
-    tables: Mapping[str, pd.DataFrame], *, concepts: Mapping | None = None
+    tables: Mapping[str, pd.DataFrame], *, concepts: Mapping | None = None,
+    episodes: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """The OMOP CDM tables of canonical ``tables`` (see the module docstring).
 
     ``concepts`` are the concept sets keyed as :data:`retrostudy.data.omop.concepts.DEFAULTS`
-    (the default); give the same sets to the loader to read the CDM back.
+    (the default); give the same sets to the loader to read the CDM back. ``episodes``
+    also writes ``episode``/``episode_event`` (:mod:`retrostudy.synth.omop_episodes`).
     """
-    return dict(omop_tables(tables, concepts=concepts))
+    return dict(omop_tables(tables, concepts=concepts, episodes=episodes))
 
 
 def omop_tables(
-    tables: Mapping[str, pd.DataFrame], *, concepts: Mapping | None = None
+    tables: Mapping[str, pd.DataFrame], *, concepts: Mapping | None = None,
+    episodes: bool = False,
 ) -> Iterator[tuple[str, pd.DataFrame]]:
     """:func:`canonical_to_omop` one table at a time (build, hand over, let go: less memory)."""
     vocab = build_vocabulary(with_local_diagnoses(tables["diagnoses"], concepts))
@@ -106,6 +109,12 @@ def omop_tables(
     yield "condition_occurrence", _conditions(tables, person, vocab)
     yield "measurement", _measurements(tables, person, vocab)
     yield "drug_exposure", _drug_exposure(tables["drug_administrations"], person, vocab)
+    if episodes:
+        from retrostudy.synth.omop_episodes import episode_tables
+
+        episode, episode_event = episode_tables(tables, person)
+        yield "episode", episode
+        yield "episode_event", episode_event
     yield "observation", _observation_empty()
     yield "concept", vocab.rows
     yield "concept_ancestor", vocab.ancestors
