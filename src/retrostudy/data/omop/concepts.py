@@ -58,6 +58,13 @@ observations ← several tables
   - ``surgery``: ``procedure_occurrence`` concepts in :data:`SURGERY` (read only when the
     table exists); value = the concept's name here (e.g. "mastectomy").
 
+tumor_assessments, episode_lines ← ``episode`` + ``episode_event`` (when present; ``episodes``)
+  - ``episode_concept_id`` through :data:`EPISODE_CONCEPTS` [``episode_concepts``]: a
+    response → a tumour assessment dated ``episode_start_date`` (method
+    [``episode_method``]); ``regimen`` → a row of ``episode_lines`` (line =
+    ``episode_number``, drugs = the drug_exposure rows linked by ``episode_event`` with
+    field concept [``drug_exposure_field``]); ``ignore``. See :mod:`.episodes`.
+
 Every OMOP row read is *mapped*, *not relevant* (its concept is in no set) or *rejected*
 with a reason; the loader checks read = mapped + not relevant + rejected per table.
 
