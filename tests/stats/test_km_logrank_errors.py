@@ -71,10 +71,6 @@ def test_at_and_rmst_reject_bad_times():
         ),
         ({"group": [1, 2, 1]}, "group must be one-dimensional with 4 values, got shape (3,)"),
         ({"group": [1.0, np.nan, 2.0, 1.0]}, "group has missing values at positions [1]"),
-        (
-            {"event": [0, 0, 0, 0]},
-            "event has no events (all censored); the log-rank test needs at least one",
-        ),
         ({"strata": ["a", None, "b", "a"]}, "strata has missing (None) values"),
         ({"rho": -1}, "rho must be finite and >= 0, got -1.0"),
         ({"time": [1, 2, -3, 4]}, "time must be >= 0; position 2 is -3.0"),
@@ -88,9 +84,18 @@ def test_logrank_rejects(kwargs, message):
         logrank_test(args.pop("time"), args.pop("event"), args.pop("group"), **args)
 
 
-def test_logrank_singular_variance():
-    with pytest.raises(ValueError, match="the log-rank variance matrix is singular"):
-        logrank_test([0, 0], [1, 1], ["a", "b"])
+def test_logrank_singular_variance_is_not_estimable():
+    """R's survdiff stops ("system is exactly singular"); we say why, p NaN, no exception."""
+    res = logrank_test([0, 0], [1, 1], ["a", "b"])
+    assert "the log-rank variance matrix is singular" in res.not_estimable
+    assert (res.statistic, res.df) == (0.0, 0) and np.isnan(res.p_value)
+
+
+def test_logrank_without_events_is_not_estimable():
+    """R's survdiff: chisq 0 on -1 df, p NA (tests/reference/degenerate.json)."""
+    res = logrank_test(T, [0, 0, 0, 0], [1, 2, 1, 2])
+    assert res.not_estimable.startswith("no events in any group")
+    assert (res.statistic, res.df) == (0.0, 0) and np.isnan(res.p_value)
 
 
 def test_unknown_profile_lists_known_ones():

@@ -73,7 +73,12 @@ def robust_variance(terms: Terms, sd: Sorted, var: np.ndarray,
 
 
 def robust_score(terms0: Terms, sd: Sorted, cluster: np.ndarray | None) -> float:
-    """R's robust score test at beta = 0 (``fit$rscore``)."""
+    """R's robust score test at beta = 0 (``fit$rscore``); NaN, as R gives, when the score
+    residuals' cross-product is singular (e.g. every time tied and every record an event:
+    all score residuals are 0)."""
     s = collapse(score_residuals(terms0, sd) * sd.w[:, None], cluster)
     u = s.sum(axis=0)
-    return float(u @ np.linalg.solve(s.T @ s, u))
+    try:
+        return float(u @ np.linalg.solve(s.T @ s, u))
+    except np.linalg.LinAlgError:
+        return float("nan")

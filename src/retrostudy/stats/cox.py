@@ -262,7 +262,8 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
 
     Three signs: R's ``coxph.fit`` check ``|U V| > eps`` and ``> toler.inf |b|`` after
     convergence (the likelihood converged while a coefficient still moves), no convergence
-    with a huge linear predictor, and from the data a 0/1 column whose 1-rows (or 0-rows)
+    within R's 20 iterations with a coefficient beyond 10 in absolute value (R: "Ran out of
+    iterations and did not converge"), and from the data a 0/1 column whose 1-rows (or 0-rows)
     contain no event while at risk at some event time.
     """
     names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
@@ -272,8 +273,8 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
         bad = ~np.isfinite(fit.u) | ((step > _EPS) & (step > _TOLER_INF * np.abs(fit.beta)))
         for j in np.flatnonzero(bad):
             flagged[j] = "the log-likelihood converged while the coefficient was still moving"
-    elif np.abs(sd.x @ fit.beta).max() > 500 or not np.isfinite(step).all():
-        for j in np.flatnonzero(np.abs(fit.beta) > 10):
+    else:  # R warns "Ran out of iterations and did not converge" (e.g. one patient a group)
+        for j in np.flatnonzero((np.abs(fit.beta) > 10) | ~np.isfinite(step)):
             flagged[j] = "no convergence with a diverging coefficient"
     for j in range(sd.x.shape[1]):
         col = sd.x[:, j]
@@ -298,8 +299,9 @@ def coefficient_rows(design, beta, naive_var, var, robust, conf_level, low=None,
 
 def _coefficient_rows(design, beta, naive_var, var, robust, conf_level, low, high, pvals):
     z_crit = sps.norm.isf((1 - conf_level) / 2)
-    se = np.sqrt(np.diag(naive_var))
-    se_used = np.sqrt(np.diag(var))
+    with np.errstate(invalid="ignore"):  # a negative variance (rounding, degenerate fit): NaN
+        se = np.sqrt(np.diag(naive_var))
+        se_used = np.sqrt(np.diag(var))
     rows = []
     for j, (v, lv) in enumerate(zip(design.variables, design.levels, strict=True)):
         # se 0 in a monotone fit: z = inf, as R gives

@@ -21,6 +21,12 @@ class LogRank:
 
     ``observed`` and ``expected`` are summed over strata (weighted by S(t-)^rho, so not
     integers when rho > 0); ``variance`` is the k x k covariance of observed - expected.
+
+    ``not_estimable`` is None when the test exists, else the reason it does not; then
+    ``statistic`` is 0 (as R's ``survdiff`` reports it), ``df`` 0 and ``p_value`` NaN:
+    no events at all (R: chisq 0 on -1 df, p NA), events only where a single group is at
+    risk (R: chisq 0 on 0 df, ``pchisq`` gives p 1, which tests nothing) or a singular
+    variance (R stops: "system is exactly singular").
     """
 
     statistic: float
@@ -34,6 +40,7 @@ class LogRank:
     n: np.ndarray
     n_strata: int
     timefix: bool
+    not_estimable: str | None = None
 
 
 def _codes(time, event, group, strata):
@@ -122,24 +129,34 @@ def _survdiff(y: np.ndarray, d: np.ndarray, n_strata: int, k: int, rho: float):
     return observed, expected, variance
 
 
-def _chisq(observed, expected, variance) -> tuple[float, int]:
-    """Quadratic form on the groups with expected > 0, dropping the first (R survdiff)."""
+NO_EVENTS = "no events in any group (all censored); the log-rank test is not estimable"
+ONE_GROUP_AT_RISK = (
+    "events only at times where a single group is at risk (expected events > 0 in one "
+    "group); the log-rank test is not estimable"
+)
+SINGULAR = (
+    "the log-rank variance matrix is singular (no event time with more than one record at "
+    "risk in two groups); the groups cannot be compared"
+)
+
+
+def _chisq(observed, expected, variance) -> tuple[float, int, str | None]:
+    """Quadratic form on the groups with expected > 0, dropping the first (R survdiff);
+    statistic 0 on 0 df with the reason when there is no test (see :class:`LogRank`)."""
+    if not expected.any():  # no event time in any stratum
+        return 0.0, 0, NO_EVENTS
     used = np.flatnonzero(expected > 0)
     df = used.shape[0] - 1
     if df < 1:
-        return 0.0, 0
+        return 0.0, 0, ONE_GROUP_AT_RISK
     keep = used[1:]
     diff = (observed - expected)[keep]
     v = variance[np.ix_(keep, keep)]
     try:
         solved = np.linalg.solve(v, diff)
     except np.linalg.LinAlgError:
-        # R's survdiff stops here too ("system is exactly singular").
-        raise ValueError(
-            "the log-rank variance matrix is singular (no event time with more than one "
-            "record at risk in two groups); the groups cannot be compared"
-        ) from None
-    return float(diff @ solved), int(df)
+        return 0.0, 0, SINGULAR  # R's survdiff stops ("system is exactly singular")
+    return float(diff @ solved), int(df), None
 
 
 def logrank_test(
@@ -173,7 +190,9 @@ def logrank_test(
     :math:`O_g = \sum w d_g`, :math:`E_g = \sum w d Y_g / Y` and
     :math:`V_{gh} = \sum w^2 \frac{d (Y - d)}{Y - 1} \frac{Y_g}{Y}(\delta_{gh} - \frac{Y_h}{Y})`.
     The statistic is :math:`(O - E)^\top V^{-1} (O - E)` on the groups with
-    :math:`E_g > 0` minus one, chi-square with that many degrees of freedom.
+    :math:`E_g > 0` minus one, chi-square with that many degrees of freedom. Without a
+    test (no events, one group at risk, singular variance) the result says why in
+    ``not_estimable``, with p NaN, instead of raising.
 
     R equivalent: ``survdiff(Surv(time, event) ~ group + strata(s), rho=rho)``.
 
@@ -200,15 +219,13 @@ def logrank_test(
     table = count_table(t, e, cell=cell, k=n_strata * k, timefix=timefix)
     y = table.at_risk(float)  # time x cell (stratum * k + group), contiguous columns
     observed, expected, variance = _survdiff(y, table.events, n_strata, k, rho)
-    if not expected.any():  # no event time in any stratum
-        raise ValueError("event has no events (all censored); the log-rank test needs at least one")
-    statistic, df = _chisq(observed, expected, variance)
+    statistic, df, reason = _chisq(observed, expected, variance)
     # at risk at the first time: every record
     counts = y[0].astype(np.int64).reshape(n_strata, k).sum(axis=0)
     return LogRank(
         statistic=statistic,
         df=df,
-        p_value=float(chdtrc(df, statistic)) if df > 0 else float("nan"),  # chi2.sf
+        p_value=float("nan") if reason else float(chdtrc(df, statistic)),  # chi2.sf
         groups=levels,
         observed=observed,
         expected=expected,
@@ -217,4 +234,5 @@ def logrank_test(
         n=counts,
         n_strata=n_strata,
         timefix=timefix,
+        not_estimable=reason,
     )
