@@ -7,7 +7,7 @@ import pytest
 from secondary_data import DPM, make_data, make_protocol
 
 from retrostudy.analysis import run_analyses
-from retrostudy.errors import ProtocolError, RetroStudyError
+from retrostudy.errors import ProtocolError
 from retrostudy.stats import cox_ph, cumulative_incidence, kaplan_meier, rmst_compare
 
 SURV = [{"endpoint": "pfs", "adjust": ["visceral", "ecog"]}]
@@ -267,7 +267,10 @@ def test_cause_specific_cox_equals_stats_cause_specific_cox(result, data):
 
 def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
     """No event before tau in either arm: RMST = tau, SE 0, contrasts NaN (not a
-    ZeroDivisionError); a singular adjusted cause-specific model names analyses.competing."""
+    ZeroDivisionError); an adjusted cause-specific model with a constant covariate is NE with
+    the reason (R: coefficient NA);
+    a sensitivity endpoint without events has NE tests with the reason (R: survdiff chisq 0,
+    p NA; coxph coef NA)."""
     d = data.copy()
     early = d["pfs_days"] <= 20
     d.loc[early, "pfs_event"] = 0
@@ -275,10 +278,17 @@ def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
     r = res.secondary.rmst[0]
     assert r.groups["A"]["rmst"] == pytest.approx(0.5) and r.groups["A"]["std_err"] == 0
     assert np.isnan(r.contrasts["A"]["difference"]["p_value"])
-    with pytest.raises(RetroStudyError, match=r"competing\.adjust.*cause-specific models"):
-        run_analyses(make_protocol({"competing": {"endpoint": "pfs", "adjust": ["constant"]}}),
-                     data.assign(constant="x"))
+    res = run_analyses(make_protocol({"competing": {"endpoint": "pfs", "adjust": ["constant"]}}),
+                       data.assign(constant="x"))
+    cr = res.secondary.competing
+    assert np.isnan(cr.group_hr("progression", "adjusted")["hazard_ratio"])
+    assert any("adjusted model for progression: not estimable (covariate 'constant' is "
+               "constant" in w for w in cr.warnings)
     none = data.assign(pfs_standard_event=0)
-    with pytest.raises(RetroStudyError, match=r"analyses\.sensitivity\.endpoints.*'pfs_standard'"):
-        run_analyses(make_protocol({"sensitivity": {"endpoints": ["pfs", "pfs_standard"]}}),
-                     none)
+    res = run_analyses(make_protocol({"sensitivity": {"endpoints": ["pfs", "pfs_standard"]}}),
+                       none)
+    std = res.secondary.sensitivity.endpoints[1]
+    assert std.logrank["not_estimable"].startswith("no events in any group")
+    assert np.isnan(std.logrank["p_value"]) and std.model("unadjusted").not_estimable
+    text = res.tables["sensitivity"].to_text()
+    assert "NE" in text and "pfs_standard: no events in any group" in text

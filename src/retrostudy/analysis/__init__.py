@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from retrostudy.analysis._stats import Conventions, conventions
-from retrostudy.analysis.checks import check_columns
+from retrostudy.analysis.checks import check_columns, check_groups
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
 from retrostudy.analysis.extra import discontinuation_table, followup_table
 from retrostudy.analysis.response import response_table
@@ -96,6 +96,7 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
     labels = {g.name: g.name for g in protocol.groups.group}
     reference = protocol.groups.reference or (groups[-1] if groups else "")
     n = {g: int((data["group"] == g).sum()) for g in groups}
+    check_groups(protocol, groups, n)
     header = [f"{labels.get(g, g)} (n = {n[g]})" for g in groups]
     var_labels = (
         {d.name: d.label or d.name for d in block.derived}

@@ -7,6 +7,7 @@ a stats signature is absorbed here. All times passed to stats are integer days.
 from __future__ import annotations
 
 import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -54,6 +55,11 @@ def explained(where: str, key: str | None = None):
                 "(e.g. constant, or all missing in a group)",
             )
         ) from None
+
+
+# cox_ph's ValueErrors that mean "not estimable on these data" (R: coefficient NA), not bad
+# input: the model is kept with NaN estimates and this message as its reason.
+DEGENERATE = re.compile(r"no events|is constant|singular design|have no rows")
 
 
 def as_float(x) -> float:

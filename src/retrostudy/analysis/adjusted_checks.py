@@ -169,4 +169,10 @@ def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, nam
         for c in comparisons
         if c.hazard_ratio["monotone"]
     ]
+    out += [
+        f"adjusted comparison: {c.endpoint} ({c.method}): the Cox model is not estimable "
+        f"({c.hazard_ratio['not_estimable']}); its hazard ratio is NE."
+        for c in comparisons
+        if c.hazard_ratio.get("not_estimable")
+    ]
     return flags, out

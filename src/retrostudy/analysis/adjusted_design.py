@@ -153,7 +153,9 @@ def _columns(spec, i: int, s: pd.Series, text: str, level_labels: dict, indicato
     if kind == "categorical":
         values = s.astype(object).where(~miss, "missing" if indicator else None)
         levels = sorted({str(v) for v in values.dropna()})
-        ref = str(spec.reference) if spec.reference is not None else (levels[0] if levels else "")
+        if len(levels) < 2:  # one value on these data: left out with a warning, whatever
+            raise _Constant(levels[0] if levels else "missing")  # its reference
+        ref = str(spec.reference) if spec.reference is not None else levels[0]
         if spec.reference is not None and ref not in levels:
             raise ProtocolError(
                 Problem(
@@ -163,8 +165,6 @@ def _columns(spec, i: int, s: pd.Series, text: str, level_labels: dict, indicato
                     code="adjusted_reference",
                 )
             )
-        if len(levels) < 2:
-            raise _Constant(levels[0] if levels else "missing")
         strs = values.map(lambda v: None if v is None else str(v)).to_numpy(object)
         others = [lv for lv in levels if lv != ref]
         return (

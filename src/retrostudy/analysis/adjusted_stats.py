@@ -95,8 +95,14 @@ def cox_group(frame: dict, levels: list[str], conv: Conventions, *, weighted: bo
     )
 
 
-def hr_record(fit) -> dict:
-    """The group's hazard ratio; NaN (shown as NE) under a monotone likelihood."""
+def hr_record(fit, not_estimable: str | None = None) -> dict:
+    """The group's hazard ratio; NaN (shown as NE) under a monotone likelihood, or without
+    a fit (``fit`` None: ``not_estimable`` says why, e.g. no events in the sample)."""
+    if fit is None:
+        keys = ("coef", "std_err", "robust_std_err", "hazard_ratio", "conf_low", "conf_high",
+                "p_value")
+        return {"level": None, **dict.fromkeys(keys, math.nan), "variance": None,
+                "monotone": False, "not_estimable": not_estimable}
     c = fit.coefficients[0]
     ok = not fit.monotone
     return {
@@ -110,4 +116,5 @@ def hr_record(fit) -> dict:
         "p_value": as_float(c.p_value) if ok else math.nan,
         "variance": fit.variance,
         "monotone": bool(fit.monotone),
+        "not_estimable": None,
     }

@@ -18,12 +18,13 @@ integer, Greenwood otherwise, as R's ``survfit`` does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
-from retrostudy.analysis._stats import as_float, logrank
+from retrostudy.analysis._stats import DEGENERATE, as_float, logrank
 from retrostudy.analysis.survival import km_summary, median_landmarks_json
 
 METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
@@ -103,13 +104,16 @@ def _test(method, time, event, group, fit) -> dict:
             "statistic": as_float(lr.statistic),
             "df": as_float(lr.df),
             "p_value": as_float(lr.p_value),
+            "not_estimable": lr.not_estimable,
         }
-    t = fit.robust_score_test
+    t = None if fit is None else fit.robust_score_test
     return {
         "name": "robust score (weighted log-rank)",
-        "statistic": as_float(t.statistic),
-        "df": as_float(t.df),
-        "p_value": as_float(t.p_value),
+        "statistic": math.nan if t is None else as_float(t.statistic),
+        "df": math.nan if t is None else as_float(t.df),
+        "p_value": math.nan if t is None else as_float(t.p_value),
+        "not_estimable": None if t is not None and np.isfinite(t.statistic)
+        else "no Cox fit or a singular robust score variance",
     }
 
 
@@ -149,14 +153,19 @@ def compare(
         frame["w"] = wk
     if cluster is not None:
         frame["cluster"] = np.asarray(cluster)[keep]
-    fit = st.cox_group(
-        frame, [reference, treated], conv, weighted=wk is not None, cluster=cluster is not None
-    )
+    try:
+        fit, reason = st.cox_group(
+            frame, [reference, treated], conv, weighted=wk is not None, cluster=cluster is not None
+        ), None
+    except ValueError as exc:  # e.g. no events in the sample: the HR is NE, with the reason
+        if not DEGENERATE.search(str(exc)):
+            raise
+        fit, reason = None, str(exc)
     return Comparison(
         endpoint=endpoint,
         method=method,
         groups=groups,
-        hazard_ratio=st.hr_record(fit),
+        hazard_ratio=st.hr_record(fit, reason),
         test=_test(method, time, event, group, fit),
         n=int(time.size),
         n_events=int(event.sum()),

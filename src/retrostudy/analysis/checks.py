@@ -10,7 +10,7 @@ import difflib
 
 import pandas as pd
 
-from retrostudy.errors import Problem, ProtocolError
+from retrostudy.errors import CohortError, Problem, ProtocolError
 
 
 def _needed(block) -> list[tuple[str, str]]:
@@ -67,3 +67,25 @@ def check_columns(block, data: pd.DataFrame) -> None:
         )
     if problems:
         raise ProtocolError(problems)
+
+
+def check_groups(protocol, groups: list[str], n: dict[str, int]) -> None:
+    """Raise :class:`CohortError` when fewer than two groups have patients: every analysis
+    compares groups, so the study cannot run (a group of one patient can, with NE where a
+    statistic needs more)."""
+    if len(groups) >= 2:
+        return
+    named = [g.name for g in protocol.groups.group]
+    found = ", ".join(f"{g!r} ({n[g]} patients)" for g in groups) or "none"
+    empty = [g for g in named if g not in groups]
+    raise CohortError(
+        Problem(
+            message=f"fewer than two groups have patients after the exclusions (with patients: "
+            f"{found}; without: {', '.join(map(repr, empty)) or 'none'}); the study compares "
+            "groups and needs at least two",
+            key="groups.group",
+            hint="check each [[groups.group]] 'when' condition and the [[criteria]] against "
+            "the data: the flow chart (StudyResult.attrition) shows where patients were lost",
+            code="empty_group",
+        )
+    )

@@ -166,7 +166,10 @@ def _cox_notes(cox: dict, epv_min: float) -> list[str]:
         if not models:
             notes.append(f"No {what} events: no cause-specific Cox model.")
         for m in models:
-            if m.monotone:
+            if m.not_estimable:
+                notes.append(f"Cause-specific {m.name} model for {what}: not estimable "
+                             f"({m.not_estimable}), hazard ratios NE.")
+            elif m.monotone:
                 notes.append(f"Cause-specific {m.name} model for {what}: monotone likelihood "
                              "(a group without events), hazard ratios not estimable (NE).")
             elif m.epv < epv_min:

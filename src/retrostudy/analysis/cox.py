@@ -5,10 +5,16 @@ named in ``[analyses.survival].reference`` (else their first level in sorted ord
 does for factors). Rows with a missing covariate are left out of the models that use it
 (complete cases; the n used is reported). Fewer than ``epv_min`` events per model term
 adds a warning to the results, never a Python warning.
+
+A model that cannot be fitted on these data -- no events among its complete cases, a
+covariate with one value, a covariate that is a combination of others (R: coefficient NA,
+"X matrix deemed to be singular") -- is kept with every estimate missing (NE) and the reason
+in ``not_estimable``; the study goes on. docs/statistics.md, "Degenerate data".
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +35,7 @@ class CoxModel:
     levels: dict  # categorical covariate -> its levels, reference first
     monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
     fit_warnings: tuple[str, ...] = ()
+    not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)
 
     def to_json(self) -> dict:
         return {
@@ -40,6 +47,7 @@ class CoxModel:
             "coefficients": list(self.coefficients),
             "tests": self.tests,
             "monotone": self.monotone,
+            "not_estimable": self.not_estimable,
             "reference_levels": {k: v[0] for k, v in self.levels.items()},
         }
 
@@ -75,10 +83,15 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
     for cov in covariates:
         frame[cov] = _column(d[cov])
     levels = _levels(d, covariates, spec, reference_group)
-    with _stats.explained(f"{ep}: {name} Cox model", "analyses.survival.adjust"):
-        fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
-    coefs = _stats.coefficient_records(fit)
     n_events = int(frame["event"].sum())
+    with _stats.explained(f"{ep}: {name} Cox model", "analyses.survival.adjust"):
+        try:
+            fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
+        except ValueError as exc:
+            if not _stats.DEGENERATE.search(str(exc)):
+                raise
+            return _not_estimable(name, covariates, d, levels, n_events, str(exc))
+    coefs = _stats.coefficient_records(fit)
     tests = _stats.model_tests(fit)
     return CoxModel(
         name=name,
@@ -91,6 +104,28 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
         levels=levels,
         monotone=bool(fit.monotone),
         fit_warnings=tuple(fit.warnings),
+    )
+
+
+def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
+    """A model without a fit: one NaN row per term it would have had (as R's NA)."""
+    rows = [
+        {"variable": cov, "level": lv, "hazard_ratio": math.nan, "conf_low": math.nan,
+         "conf_high": math.nan, "p_value": math.nan}
+        for cov in covariates
+        for lv in (levels[cov][1:] if cov in levels else [None])
+    ]
+    nan = {"statistic": math.nan, "df": math.nan, "p_value": math.nan}
+    return CoxModel(
+        name=name,
+        covariates=tuple(covariates),
+        n=len(d),
+        n_events=n_events,
+        coefficients=tuple(rows),
+        epv=n_events / max(len(rows), 1),
+        tests={"lr": dict(nan), "wald": dict(nan), "score": dict(nan), "concordance": math.nan},
+        levels=levels,
+        not_estimable=reason,
     )
 
 
@@ -113,7 +148,7 @@ def epv_warnings(models: list[CoxModel], endpoint: str, epv_min: float) -> list[
         f"{endpoint}: the {m.name} Cox model has {m.n_events} events for {len(m.coefficients)} "
         f"term(s) ({m.epv:.1f} events per term, below {epv_min:g}); its estimates may be unstable."
         for m in models
-        if m.epv < epv_min and not m.name.startswith("univariable")
+        if m.epv < epv_min and not m.name.startswith("univariable") and not m.not_estimable
     ]
     monotone = [
         f"{endpoint}: the {m.name} Cox model has a monotone likelihood (a level with no events, "
@@ -123,4 +158,10 @@ def epv_warnings(models: list[CoxModel], endpoint: str, epv_min: float) -> list[
         for m in models
         if m.monotone
     ]
-    return few + monotone
+    failed = [
+        f"{endpoint}: the {m.name} Cox model is not estimable ({m.not_estimable}); its hazard "
+        "ratios are shown as NE."
+        for m in models
+        if m.not_estimable
+    ]
+    return few + monotone + failed

@@ -70,8 +70,10 @@ def analyse_endpoint(
         "observed": [float(v) for v in np.atleast_1d(lr.observed)],
         "expected": [float(v) for v in np.atleast_1d(lr.expected)],
         "groups": [str(g) for g in np.atleast_1d(lr.groups)],
+        "not_estimable": lr.not_estimable,  # None, or why there is no test (p NaN)
     }
     models = tuple(cox_models(d, spec, reference, conv))
+    lr_note = [f"{ep}: {lr.not_estimable} (NE)."] if lr.not_estimable else []
     return EndpointResult(
         endpoint=ep,
         label=spec.text,
@@ -79,7 +81,7 @@ def analyse_endpoint(
         logrank=logrank,
         cox=models,
         reference=reference,
-        warnings=tuple(epv_warnings(list(models), ep, epv_min)),
+        warnings=tuple(lr_note + epv_warnings(list(models), ep, epv_min)),
         n_excluded=len(data) - len(d),
     )
 
@@ -113,7 +115,7 @@ def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: 
     rows = [
         Row(label=labels.get(g.group, g.group), cells=survival_cells(g, lms)) for g in res.groups
     ]
-    notes = [f"Log-rank test p = {fmt.p_value(res.logrank['p_value'], p_digits)}."]
+    notes = [f"Log-rank test p = {fmt.p_value(res.logrank['p_value'], p_digits, 'NE')}."]
     hr = res.group_hr("unadjusted")
     if hr:
         notes.append(

@@ -33,9 +33,10 @@ def estimate_ci(est, low, high, digits: int = 1) -> str:
     return f"{num(est, digits)} ({interval(low, high, digits)})"
 
 
-def p_value(p, digits: int = 4) -> str:
+def p_value(p, digits: int = 4, missing: str = "") -> str:
+    """``0.0030``, ``<0.0001``; ``missing`` for NaN (``"NE"`` where a test was expected)."""
     if not isnum(p):
-        return ""
+        return missing
     floor = 10.0**-digits
     if p < floor:
         return f"<{floor:.{digits}f}"

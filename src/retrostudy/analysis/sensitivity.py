@@ -147,7 +147,8 @@ def sensitivity_tables(res: SensitivityResult, groups, labels, conv, p_digits) -
         notes += [f"{e.endpoint}: differs from {first.endpoint} in "
                   f"{res.differences[e.endpoint]}." for e in res.endpoints[1:]
                   if e.endpoint in res.differences]
-        notes += [w for e in res.endpoints for w in e.warnings if "monotone" in w]
+        notes += [w for e in res.endpoints for w in e.warnings
+                  if "monotone" in w or "not estimable" in w]
         tables["sensitivity"] = Table(
             key="sensitivity", title="Sensitivity analyses: alternative endpoint definitions",
             stub="Definition / group",
@@ -167,7 +168,8 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
     hrs = {str(c["level"]): c for c in _group_coefficients(e)}
     rows = [Row(label=f"{e.label} ({e.endpoint})", heading=True, cells=(
         *(Cell(text="") for _ in range(3)),
-        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits)), Cell(text=""), Cell(text="")))]
+        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits, "NE")), Cell(text=""),
+        Cell(text="")))]
     for g in groups:
         s = by.get(g)
         if s is None:

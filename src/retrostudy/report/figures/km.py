@@ -61,7 +61,7 @@ def _annotation(res, labels, p_digits) -> str:
             f"{labels.get(res.reference, res.reference)}: "
             f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}"
         )
-    lines.append(f"Log-rank p = {fmt.p_value(res.logrank['p_value'], p_digits)}")
+    lines.append(f"Log-rank p = {fmt.p_value(res.logrank['p_value'], p_digits, 'NE')}")
     for g in res.groups:
         lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
     return "\n".join(lines)
