@@ -72,7 +72,10 @@ def test_unknown_columns_are_listed_with_their_protocol_keys(tmp_path, capsys):
     assert "'os_days'" in err and "Traceback" not in err
 
 
-def test_degenerate_covariate_is_a_readable_error(tmp_path, capsys):
+def test_degenerate_covariate_is_ne_with_a_readable_warning(tmp_path, capsys):
+    """A covariate with one value: R's coxph gives its coefficient NA; the study runs and
+    the models using it are NE with the reason (tests/reference/degenerate.R)."""
+    import json
     from pathlib import Path
 
     data = Path(__file__).parents[1] / "analysis" / "data" / "seed_like.csv"
@@ -84,6 +87,13 @@ def test_degenerate_covariate_is_a_readable_error(tmp_path, capsys):
         '[[analyses.survival]]\nendpoint = "pfs"\nadjust = ["ecog_9"]\n',
         encoding="utf-8",
     )
-    assert main(["run", str(study), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err
-    assert "pfs: univariable:ecog_9 Cox model" in err and "Traceback" not in err
+    assert main(["run", str(study), "--out", str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    text = " ".join((captured.out + captured.err).split())
+    assert "pfs: the univariable:ecog_9 Cox model is not estimable (covariate 'ecog_9' is " \
+        "constant" in text and "Traceback" not in text
+    results = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    models = {m["name"]: m for m in results["analyses"]["endpoints"]["pfs"]["cox"]}
+    assert models["univariable:ecog_9"]["not_estimable"].startswith("covariate 'ecog_9'")
+    assert models["adjusted"]["coefficients"][0]["hazard_ratio"] is None
+    assert models["unadjusted"]["not_estimable"] is None

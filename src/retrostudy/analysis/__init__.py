@@ -15,7 +15,7 @@ from retrostudy.analysis._stats import Conventions, conventions
 from retrostudy.analysis.checks import check_columns, check_groups
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
 from retrostudy.analysis.extra import discontinuation_table, followup_table
-from retrostudy.analysis.response import response_table
+from retrostudy.analysis.response import response_table, response_warnings
 from retrostudy.analysis.secondary import Secondary, run_secondary
 from retrostudy.analysis.survival import FollowUpSummary, follow_up
 from retrostudy.analysis.table import Cell, Row, Table
@@ -38,6 +38,8 @@ class Analyses:
     discontinuation: dict
     tables: dict[str, Table]
     level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
+    # every warning of the study, each once: results.json "warnings" and the report's final
+    # "Warnings" section; a section also shows its own next to its numbers (docs/statistics.md)
     warnings: tuple[str, ...] = field(default=())
     adjusted: object = None  # analysis.adjusted.AdjustedResult when [analyses.adjusted]
     secondary: Secondary = field(default_factory=Secondary)  # RMST, competing, subgroups, ...
@@ -150,7 +152,10 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
                               var_labels)
     tables.update(secondary.tables)
     warnings = tuple(w for e in endpoints for w in e.warnings)
+    warnings += tuple(response_warnings(response))
     warnings += adjusted.warnings if adjusted is not None else ()
+    warnings += secondary.warnings
+    warnings = tuple(dict.fromkeys(warnings))  # each once, in the order first raised
     return Analyses(
         conventions=conv,
         groups=tuple(groups),

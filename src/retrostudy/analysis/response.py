@@ -27,7 +27,7 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[l
         _stats.binom_ci(x, n, spec.ci_method, conf_level) if n else (np.nan, np.nan)
         for x, n in zip(xs, ns, strict=True)
     ]
-    p_text = fmt.p_value(p, p_digits) if test != "none" else ""
+    p_text = fmt.p_value(p, p_digits) if test != "none" else "NE"
     rows = [
         Row(
             label=f"{rate.text}, n (%)",
@@ -48,12 +48,21 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[l
         "label": rate.text,
         "test": test,
         "p_value": p,
+        # every patient in one category (no responder, or all): no test (R: chisq.test NaN
+        # "approximation may be incorrect", fisher.test p 1)
+        "not_estimable": None if ok else _no_test(table, len(groups)),
         "groups": {
             g: {"x": x, "n": n, "proportion": x / n if n else None, "conf_low": lo, "conf_high": hi}
             for g, x, n, (lo, hi) in zip(groups, xs, ns, cis, strict=True)
         },
     }
     return rows, numbers
+
+
+def _no_test(table: np.ndarray, k: int) -> str:
+    if k < 2:
+        return "one group"
+    return "no patient has it" if table[0].sum() == 0 else "every patient has it"
 
 
 def response_table(
@@ -81,6 +90,8 @@ def response_table(
     footnotes.append(f"Percentages of all patients in the group. CI: {_CI_NAMES[spec.ci_method]}.")
     if tests:
         footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
+    footnotes += [f"{r['label']}: no test, {r['not_estimable']} (NE)." for r in rates
+                  if r["not_estimable"]]
     table = Table(
         key="table2_response",
         title="Table 2. Best response",
@@ -152,3 +163,18 @@ _LONG = {
 
 def _long(label: str) -> str:
     return _LONG.get(label, label)
+
+
+def response_warnings(response: dict) -> list[str]:
+    """A warning when no patient has an assessed best response (the rates then count every
+    patient as a non-responder, intention-to-treat) and for each rate without a test."""
+    missing = response.get("best_response", {}).get("missing", {})
+    out = []
+    total = sum(r["groups"][g]["n"] for r in response.get("rates", [])[:1] for g in r["groups"])
+    if total and sum(missing.values()) == total:
+        out.append(f"response: no patient has an assessed best overall response ({total} of "
+                   f"{total} not assessed); the rates count them as non-responders "
+                   "(intention-to-treat).")
+    out += [f"response: {r['label']}: no test, {r['not_estimable']} (NE)."
+            for r in response.get("rates", []) if r.get("not_estimable")]
+    return out

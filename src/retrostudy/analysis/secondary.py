@@ -27,7 +27,13 @@ class Secondary:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        return self.competing.warnings if self.competing else ()
+        """The competing-risks warnings and the sensitivity analyses' not-estimable ones
+        (what their tables' notes say); subgroup notes stay in the subgroup tables."""
+        out = self.competing.warnings if self.competing else ()
+        if self.sensitivity is not None:
+            out += tuple(w for e in self.sensitivity.endpoints for w in e.warnings
+                         if "monotone" in w or "not estimable" in w)
+        return out
 
     def to_json(self) -> dict:
         out = {}

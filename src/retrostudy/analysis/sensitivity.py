@@ -195,7 +195,8 @@ def _response_table(response, groups, labels, p_digits) -> Table:
             cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"])
                      for v in m["groups"].values()]
             rows.append(Row(label=m["label"], indent=1,
-                            cells=(*cells, Cell(text=fmt.p_value(m["p_value"], p_digits)))))
+                            cells=(*cells, Cell(text=fmt.p_value(m["p_value"], p_digits,
+                                                                 "NE")))))
     used = [TEST_NAMES[t] for t in sorted(tests - {"none"})]
     notes = ("n (%) of all patients of the group. Disease control here is the RECIST one "
              "(stable disease as the BOR endpoint defines it, e.g. its minimum duration), not "

@@ -44,11 +44,13 @@ class ReportContext:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The analyses' warnings; with small-cell suppression on, small counts masked."""
+        """The analyses' warnings, each once (the final "Warnings" section and results.json);
+        with small-cell suppression on, small counts masked."""
         from retrostudy.report.suppression import mask_text
 
         supp = self.protocol.report.suppression
-        return tuple(mask_text(w, supp.threshold, supp.mask) for w in self.analyses.warnings)
+        return tuple(dict.fromkeys(mask_text(w, supp.threshold, supp.mask)
+                                   for w in self.analyses.warnings))
 
     @property
     def facts(self) -> list[tuple[str, str]]:

@@ -3,7 +3,8 @@
 The figures are supplementary (Fig. S1, S2, ...) so the main figures keep their numbers.
 The method paragraph is written from the protocol and the result's conventions; the
 weaknesses the analysis found (``AdjustedResult.warnings``) are printed in the section,
-next to the numbers they qualify.
+next to the numbers they qualify, each once; the final "Warnings" section lists them again
+with every other warning of the study (each once there too: docs/statistics.md, "Warnings").
 """
 
 from __future__ import annotations
@@ -171,5 +172,6 @@ def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
             for i in _fig(figs, rendered, k)
         ]
     supp = ctx.protocol.report.suppression
-    items += [Paragraph(mask_text(w, supp.threshold, supp.mask), "warning") for w in res.warnings]
+    items += [Paragraph(mask_text(w, supp.threshold, supp.mask), "warning")
+              for w in dict.fromkeys(res.warnings)]
     return [Section("Adjusted comparison (sensitivity analysis)", tuple(items), anchor="adjusted")]
