@@ -111,10 +111,12 @@ def _overlap_warnings(samples, names, flags) -> list[str]:
     if not parts:
         return []
     lo, hi = ov["common_support"]
+    shared = (f"the range shared by both groups ({lo:.3f}\u2013{hi:.3f})" if lo <= hi else
+              "any range shared by both groups (the groups' scores do not overlap)")
     return [
         f"adjusted comparison: {' and '.join(parts)} patients have a propensity score outside "
-        f"the range shared by both groups ({lo:.3f}\u2013{hi:.3f}): no comparable patient in "
-        "the other group, so their weights or matches extrapolate."
+        f"{shared}: no comparable patient in the other group, so their weights or matches "
+        "extrapolate."
     ]
 
 

@@ -112,6 +112,8 @@ class _Builder:
         samples = [f[var.name].dropna().to_numpy(float) / var.scale for f in frames]
         usable = [s for s in samples if s.size]
         test = "none" if len(usable) < 2 else choose_test(var, len(self.groups), None)
+        if test != "none" and np.ptp(np.concatenate(usable)) == 0:
+            test = "none"  # every value equal: R's wilcox.test gives p NA; no test, a blank p
         with _stats.explained(f"Table 1, {var.name}: {test}", "analyses.table1"):
             p = run_test(test, samples=usable) if test != "none" else float("nan")
         smd = ""

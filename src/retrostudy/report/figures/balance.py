@@ -30,8 +30,9 @@ def draw_love(res, *, number: str) -> ReportFigure:
     top = thr
     for key in ("before", *res.methods):
         marker, face, label = _MARKERS[key]
-        v = np.abs([res.balance[key][c] for c in names])
-        top = max(top, float(np.nanmax(v)) if v.size else thr)
+        v = np.abs(np.array([res.balance[key][c] for c in names], float))
+        finite = v[np.isfinite(v)]  # an SMD is NaN when a group has no patient left
+        top = max(top, float(finite.max()) if finite.size else thr)
         edge = "black" if key == "before" else face
         ax.scatter(
             v, y, marker=marker, s=30, facecolors=face, edgecolors=edge, label=label, zorder=3
