@@ -114,3 +114,39 @@ def test_small_sample_warnings_on_the_test_study():
         "patients_per_term"
     ] == pytest.approx(18 / 5)
     assert any("per term" in w for w in res.warnings)
+
+
+def test_aliased_propensity_column_left_out_as_r_glm_gives_it_na():
+    """R's glm gives a column equal to an earlier one an NA coefficient and fits the rest;
+    the adjusted comparison's design leaves it out (analysis.adjusted_design._aliased), and
+    the propensity model on the rest equals R's coefficients and fitted values."""
+    import json
+    from pathlib import Path
+
+    from retrostudy.analysis.adjusted_design import _aliased
+    from retrostudy.stats import logistic_regression
+
+    ref = Path(__file__).parents[1] / "reference" / "degenerate.json"
+    r = json.loads(ref.read_text(encoding="utf-8"))["glm_aliased"]  # tests/reference/degenerate.R
+    X = np.column_stack([r["a"], r["b"], r["x"]]).astype(float)
+    dropped = _aliased(X)
+    assert [("a", "b", "x")[j] for j in dropped] == [r["aliased"]] == ["b"]
+    keep = [j for j in range(3) if j not in dropped]
+    fit = logistic_regression(X[:, keep], np.asarray(r["y"], float), names=["a", "x"])
+    expected = [c for c in r["coef"] if c is not None]
+    np.testing.assert_allclose(fit.coef, expected, rtol=1e-8)
+    np.testing.assert_allclose(fit.fitted, r["fitted"], rtol=1e-8)
+
+
+def test_aliased_covariate_is_left_out_with_a_warning():
+    """On the study data: a covariate equal to an earlier one (no variation left) is left
+    out of the propensity model with a warning, not a stop; the scores are the same as
+    without it (R: NA coefficient, same fitted values)."""
+    d = dataset()
+    d["de_novo_copy"] = d["de_novo"]
+    with_copy = run_analyses(protocol_with(covariates=[*COVARIATES, "de_novo_copy"]), d).adjusted
+    without = run_analyses(protocol_with(), d).adjusted
+    assert with_copy.design.aliased == ("de_novo_copy",)
+    assert with_copy.ps_fit["aliased_columns_left_out"] == ["de_novo_copy"]
+    assert any("'de_novo_copy' is a linear combination" in w for w in with_copy.warnings)
+    np.testing.assert_allclose(with_copy.ps, without.ps, rtol=1e-12)

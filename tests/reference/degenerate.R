@@ -66,5 +66,14 @@ out <- lapply(names(cases), function(nm) {
   list(id = nm, time = d$time, event = d$event, g = d$g, w = d$w,
        survdiff = survdiff_of(d), coxph = fits)
 })
-write(toJSON(out, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE),
+# A propensity model with an aliased column (b = a on these patients): glm gives b an NA
+# coefficient and fits the rest (retrostudy leaves the column out, with a warning).
+ps <- data.frame(y = c(1, 0, 1, 1, 0, 0, 1, 0), a = c(1, 1, 0, 1, 0, 0, 1, 1),
+                 b = c(1, 1, 0, 1, 0, 0, 1, 1), x = c(3.1, 2.0, 2.2, 4.4, 3.5, 2.9, 1.9, 2.8))
+g <- glm(y ~ a + b + x, family = binomial, data = ps)
+glm_aliased <- list(y = ps$y, a = ps$a, b = ps$b, x = ps$x,
+                    names = names(coef(g)), coef = lapply(unname(coef(g)), function(v) if (is.na(v)) NULL else v),
+                    fitted = unname(fitted(g)), aliased = names(which(is.na(coef(g)))))
+write(toJSON(list(cases = out, glm_aliased = glm_aliased), auto_unbox = TRUE, digits = NA,
+             null = "null", pretty = TRUE),
       "tests/reference/degenerate.json")

@@ -278,6 +278,7 @@ def run_adjusted(
         "terms": len(design.names),
         "warnings": [str(w) for w in fit.warnings],
         "constant_covariates_left_out": dict(design.constant),
+        "aliased_columns_left_out": list(design.aliased),
     }
     samples["overlap"] = _overlap(design, np.asarray(ps.ps, float), names)
     flags, warns = flags_and_warnings(
@@ -287,6 +288,11 @@ def run_adjusted(
         f"adjusted comparison: covariate {name!r} has one value ({value}) for every patient, "
         "so it was left out of the propensity model (R's glm gives it an NA coefficient)"
         for name, value in design.constant.items()
+    ] + [
+        f"adjusted comparison: propensity-model column {name!r} is a linear combination of "
+        "the columns before it on the patients used, so it was left out (R's glm gives it an "
+        "NA coefficient)"
+        for name in design.aliased
     ] + list(warns)
     return AdjustedResult(
         treated=names[0],

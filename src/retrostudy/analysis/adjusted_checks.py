@@ -17,6 +17,8 @@ check below states its rule; a failed check adds a readable warning to the resul
 
 from __future__ import annotations
 
+import numpy as np
+
 PATIENTS_PER_TERM = 10
 
 
@@ -56,6 +58,14 @@ def conventions_of(block, conv, extra: dict) -> dict:
     }
 
 
+def _smd_text(v: float) -> str:
+    """An SMD as printed; infinite (a difference with zero variance in both groups, e.g. one
+    patient each) or NaN (a group without weight) said in words, not as inf/nan."""
+    if np.isfinite(v):
+        return f"{v:+.2f}"
+    return "NE: no variance within the groups" if np.isinf(v) else "NE"
+
+
 def _balance_warnings(block, design, balance, flags) -> list[str]:
     out = []
     labels = dict(zip(design.names, design.labels, strict=True))
@@ -66,7 +76,7 @@ def _balance_warnings(block, design, balance, flags) -> list[str]:
         bad = [n for n, v in smd.items() if not abs(v) < block.threshold]
         flags["imbalanced"][method] = bad
         if bad:
-            shown = ", ".join(f"{labels[n]} ({smd[n]:+.2f})" for n in bad)
+            shown = ", ".join(f"{labels[n]} ({_smd_text(smd[n])})" for n in bad)
             out.append(
                 f"adjusted comparison: after {_word(method)} {len(bad)} of {len(smd)} "
                 f"covariate column(s) remain imbalanced (|SMD| >= {block.threshold:g}): {shown}."

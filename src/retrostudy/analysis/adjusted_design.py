@@ -42,6 +42,7 @@ class Design:
     missing: dict[str, int] = field(default_factory=dict)  # covariate -> patients missing it
     excluded: dict[str, int] = field(default_factory=dict)  # group -> left out (complete case)
     constant: dict[str, str] = field(default_factory=dict)  # covariate -> its only value (dropped)
+    aliased: tuple[str, ...] = ()  # columns left out: a combination of earlier ones (R: NA)
 
 
 def arms(groups: list[str], reference: str) -> tuple[str, str]:
@@ -190,6 +191,42 @@ def _columns(spec, i: int, s: pd.Series, text: str, level_labels: dict, indicato
     return out
 
 
+def _aliased(X: np.ndarray) -> list[int]:
+    """Columns that are a linear combination of the intercept and the columns before them
+    (a small sample: e.g. two binary covariates equal on the patients used). R's ``glm``
+    gives them an NA coefficient and fits the rest; so do we, leaving them out. The rank is
+    ``numpy.linalg.matrix_rank``'s, as the propensity model's own check; the column-by-column
+    search runs only when the whole matrix is deficient."""
+    x1 = np.column_stack([np.ones(X.shape[0]), X])
+    if X.shape[1] == 0 or np.linalg.matrix_rank(x1) == x1.shape[1]:
+        return []
+    kept, out = [x1[:, 0]], []
+    for j in range(X.shape[1]):
+        trial = np.column_stack([*kept, X[:, j]])
+        if np.linalg.matrix_rank(trial) < trial.shape[1]:
+            out.append(j)
+        else:
+            kept.append(X[:, j])
+    return out
+
+
+def _parts(block, d: pd.DataFrame, var_labels: dict, level_labels: dict):
+    """Per covariate its columns (see :func:`_columns`); one-valued covariates set aside."""
+    parts, specs, constant = [], [], {}
+    for i, spec in enumerate(block.covariates):
+        text = spec.label or var_labels.get(spec.name, spec.name)
+        try:
+            parts.append(
+                _columns(spec, i, d[spec.name], text, level_labels, block.missing == "indicator")
+            )
+            specs.append(spec)
+        except _Constant as one:
+            constant[spec.name] = one.value
+    if constant and not parts:
+        raise _all_constant(block, constant)
+    return parts, specs, constant
+
+
 def design_matrix(
     block, data: pd.DataFrame, treated_group: str, var_labels: dict, level_labels: dict
 ) -> Design:
@@ -218,25 +255,21 @@ def design_matrix(
     excluded = {
         str(g): int(n) for g, n in data.loc[~keep, "group"].value_counts().sort_index().items()
     }
-    parts, specs, constant = [], [], {}
-    for i, spec in enumerate(block.covariates):
-        text = spec.label or var_labels.get(spec.name, spec.name)
-        try:
-            parts.append(
-                _columns(spec, i, d[spec.name], text, level_labels, block.missing == "indicator")
-            )
-            specs.append(spec)
-        except _Constant as one:
-            constant[spec.name] = one.value
-    if constant and not parts:
-        raise _all_constant(block, constant)
+    parts, specs, constant = _parts(block, d, var_labels, level_labels)
     X = np.column_stack([c for p in parts for c in p[3]]) if parts else np.empty((len(d), 0))
+    names = [n for p in parts for n in p[0]]
+    keep_cols = np.setdiff1d(np.arange(X.shape[1]), _aliased(X))
+
+    def kept(values) -> tuple:
+        return tuple(values[j] for j in keep_cols)
+
     return Design(
-        X=X,
-        names=tuple(n for p in parts for n in p[0]),
-        labels=tuple(lb for p in parts for lb in p[1]),
-        binary=tuple(b for p in parts for b in p[2]),
-        covariate=tuple(s.name for s, p in zip(specs, parts, strict=True) for _ in p[0]),
+        X=X[:, keep_cols],
+        names=kept(names),
+        labels=kept([lb for p in parts for lb in p[1]]),
+        binary=kept([b for p in parts for b in p[2]]),
+        covariate=kept([s.name for s, p in zip(specs, parts, strict=True) for _ in p[0]]),
+        aliased=tuple(n for j, n in enumerate(names) if j not in set(keep_cols.tolist())),
         treated=(d["group"].astype(str) == treated_group).to_numpy(),
         rows=np.flatnonzero(keep),
         references={s.name: p[4] for s, p in zip(specs, parts, strict=True) if p[4]},
