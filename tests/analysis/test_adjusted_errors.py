@@ -150,3 +150,21 @@ def test_aliased_covariate_is_left_out_with_a_warning():
     assert with_copy.ps_fit["aliased_columns_left_out"] == ["de_novo_copy"]
     assert any("'de_novo_copy' is a linear combination" in w for w in with_copy.warnings)
     np.testing.assert_allclose(with_copy.ps, without.ps, rtol=1e-12)
+
+
+def test_infinite_estimates_print_ne_not_inf_or_an_overflow():
+    """One patient per group: an SMD has no variance (inf) and the propensity model separates
+    (odds ratio beyond float range); both print as NE (the degenerate-study property test
+    found both: 'inf' in the balance table, OverflowError in math.exp)."""
+    import math
+    from types import SimpleNamespace
+
+    from retrostudy.analysis.adjusted import _ps_terms
+    from retrostudy.analysis.adjusted_tables import _smd
+
+    assert _smd(math.inf, 0.1) == _smd(-math.inf, 0.1) == _smd(math.nan, 0.1) == "NE"
+    assert _smd(-0.25, 0.1) == "0.250*"
+    fit = SimpleNamespace(names=("(Intercept)", "x"), coef=np.array([0.0, 900.0]),
+                          std_err=np.array([1.0, 50.0]))
+    x = _ps_terms(fit, ("x",), 0.95)[1]
+    assert x["odds_ratio"] == math.inf and x["conf_high"] == math.inf

@@ -20,7 +20,7 @@ import docx
 import pandas as pd
 import pytest
 from degenerate_helpers import EXAMPLE, TTE, assert_no_silent_nan, censor, example_dataset, run
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from retrostudy.errors import CohortError, RetroStudyError
@@ -202,6 +202,8 @@ def cut(base: pd.DataFrame, pm, tm, what) -> pd.DataFrame:
 @settings(max_examples=6, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(CUTS)
+@example(([0], [0], set()))  # found by this test: one patient each, SMD inf in the balance table
+@example(([0, 14], [14], {"censor_all"}))  # PS odds ratio beyond float range (OverflowError)
 def test_small_cohorts_finish_or_stop_with_a_keyed_error(base, tmp_path, spec):
     """Property: run_study on a small, possibly degenerate cohort either succeeds with every
     printed number finite and every missing statistic explained, or raises a RetroStudyError

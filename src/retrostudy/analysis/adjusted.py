@@ -104,6 +104,10 @@ class AdjustedResult:
         }
 
 
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 def _ps_terms(fit, labels: tuple[str, ...], conf_level: float) -> tuple[dict, ...]:
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     out = []
@@ -118,9 +122,9 @@ def _ps_terms(fit, labels: tuple[str, ...], conf_level: float) -> tuple[dict, ..
                 "label": label,
                 "coef": b,
                 "std_err": se,
-                "odds_ratio": math.exp(b),
-                "conf_low": math.exp(b - z * se) if ok else math.nan,
-                "conf_high": math.exp(b + z * se) if ok else math.nan,
+                "odds_ratio": _exp(b),  # inf beyond float range (separation): printed NE
+                "conf_low": _exp(b - z * se) if ok else math.nan,
+                "conf_high": _exp(b + z * se) if ok else math.nan,
                 "p_value": math.erfc(abs(b / se) / math.sqrt(2)) if ok else math.nan,
             }
         )

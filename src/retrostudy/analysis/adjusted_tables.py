@@ -6,6 +6,8 @@ them; effective sample sizes and weighted sums are not counts and are shown as d
 
 from __future__ import annotations
 
+import math
+
 from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
 from retrostudy.analysis.endpoint import survival_cells, survival_columns
@@ -105,7 +107,9 @@ def balance_table(res) -> Table:
 
 
 def _smd(v: float, thr: float) -> str:
-    if not fmt.isnum(v):
+    """|SMD| to 3 decimals, * when imbalanced; NE when NaN or infinite (no variance in
+    either group, e.g. one patient each)."""
+    if not fmt.isnum(v) or math.isinf(v):
         return "NE"
     return f"{abs(v):.3f}" + ("*" if abs(v) >= thr else "")
 
