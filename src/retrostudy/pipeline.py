@@ -115,6 +115,16 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     return cohort, eps, dataset, inputs, loaded
 
 
+def _episode_lines(protocol: Protocol, loaded, cohort) -> dict | None:
+    """OMOP regimen episodes vs the derived lines of the analysed patients (counts), when
+    the CDM had episodes (docs/data-model.md "Oncology episodes")."""
+    if loaded is None or protocol.data.format != "omop":
+        return None
+    from retrostudy.data.omop.episodes import line_summary
+
+    return line_summary(loaded.store.backend, cohort.lines)
+
+
 def _table_to_dataset(protocol: Protocol, step: Progress):
     from retrostudy.cohort import build_cohort
 
@@ -169,7 +179,8 @@ def run_study(
     from retrostudy.report.quality import Quality
 
     table = protocol.analysis_table.file if protocol.analysis_table is not None else None
-    quality = Quality(load=loaded, endpoints=eps, analysis_table=table)
+    quality = Quality(load=loaded, endpoints=eps, analysis_table=table,
+                      episode_lines=_episode_lines(protocol, loaded, cohort))
     report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality)
     files: tuple[Path, ...] = ()
     if out is not None:

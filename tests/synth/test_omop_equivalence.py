@@ -38,7 +38,7 @@ HEADER = (
     "# the same study, reading an OMOP CDM v5.4 instead of the CSV extract. Produce the CDM\n"
     "# with: retrostudy synth --seed-study --omop --out examples/tdm1_after_pertuzumab/omop\n"
 )
-INPUT_ONLY_TABLES = ("data_records", "data_rejections")
+INPUT_ONLY_TABLES = ("data_records", "data_rejections", "data_episode_lines")
 
 
 def omop_protocol(study_text: str) -> str:
@@ -153,6 +153,13 @@ def test_episodes_change_nothing_and_are_all_mapped(both, with_episodes):
     a = csv.dataset.sort_values("patient_id").reset_index(drop=True)
     b = episodes.dataset.sort_values("patient_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
+    lines = episodes.results["data_quality"]["episode_lines"]  # all analysed lines agree
+    assert lines["patients"] == 42
+    assert lines["derived_lines"] == lines["episode_lines"] == lines["matched"] \
+        == lines["same_start"] == lines["same_drugs"] > 42
+    assert lines["episode_only"] == lines["derived_only"] == 0
+    assert "data_episode_lines" in episodes.results["tables"]
+    assert "episode_lines" not in omop.results["data_quality"]  # no episodes, no entry
     x, y = _without_inputs(csv.results), _without_inputs(episodes.results)
     assert set(x) == set(y)
     for key in x:

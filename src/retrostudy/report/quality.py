@@ -24,6 +24,7 @@ from retrostudy.report.suppression import mask_count
 RECORDS_KEY = "data_records"
 REJECTIONS_KEY = "data_rejections"
 BAD_INPUT_KEY = "endpoint_bad_input"
+EPISODE_LINES_KEY = "data_episode_lines"
 _ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run"}
 
 
@@ -34,6 +35,7 @@ class Quality:
     load: object = None  # retrostudy.data.LoadResult (record-level runs)
     endpoints: object = None  # retrostudy.endpoints.Endpoints (record-level runs)
     analysis_table: str | None = None  # the file of an analysis-table run
+    episode_lines: dict | None = None  # OMOP regimen episodes vs derived lines (counts)
 
     @property
     def from_records(self) -> bool:
@@ -41,15 +43,20 @@ class Quality:
 
 
 def record_counts(load) -> dict[str, dict[str, int]]:
-    """Table -> read, loaded, rejected; raises if a table's rows do not add up."""
+    """Table -> read, loaded, rejected (and, for an OMOP table, not_relevant: its concept is
+    in no set); raises if a table's rows do not add up."""
     out = {}
     for table, c in load.counts.items():
         read, loaded, rejected = int(c.read), int(c.loaded), int(c.rejected)
-        if read != loaded + rejected:
+        omop = hasattr(c, "not_relevant")
+        other = int(c.not_relevant) if omop else 0
+        if read != loaded + rejected + other:
             raise AssertionError(
                 f"{table}: {read} rows read but {loaded} loaded + {rejected} rejected"
+                + (f" + {other} not relevant" if omop else "")
             )
-        out[str(table)] = {"read": read, "loaded": loaded, "rejected": rejected}
+        out[str(table)] = {"read": read, "loaded": loaded, "rejected": rejected,
+                           **({"not_relevant": other} if omop else {})}
     return out
 
 
@@ -119,6 +126,8 @@ def to_json(q: Quality, protocol, supp) -> tuple[dict, dict]:
         "load_problems": [] if q.load is None else load_problems(q.load),
         "bad_input": rules,
     }
+    if q.episode_lines is not None:
+        quality["episode_lines"] = dict(q.episode_lines)
     return definitions(q, protocol), quality
 
 
@@ -133,6 +142,8 @@ def tables(q: Quality) -> dict[str, Table]:
     rules = bad_input(q.endpoints)
     if rules:
         out[BAD_INPUT_KEY] = _bad_input_table(rules)
+    if q.episode_lines is not None:
+        out[EPISODE_LINES_KEY] = _episode_lines_table(q.episode_lines)
     return out
 
 
@@ -142,21 +153,47 @@ def _text(*texts: str) -> tuple[Cell, ...]:
 
 def _records_table(load) -> Table:
     counts = record_counts(load)
-    rows = [
-        Row(label=t, cells=_text(*(str(c[k]) for k in ("read", "loaded", "rejected"))))
-        for t, c in counts.items()
-    ]
-    total = {k: sum(c[k] for c in counts.values()) for k in ("read", "loaded", "rejected")}
+    keys = ("read", "loaded", "rejected")
+    omop = any("not_relevant" in c for c in counts.values())
+    keys += ("not_relevant",) if omop else ()
+    rows = [Row(label=t, cells=_text(*(str(c[k]) for k in keys))) for t, c in counts.items()]
+    total = {k: sum(c[k] for c in counts.values()) for k in keys}
     rows.append(Row(label="All tables", cells=_text(*(str(total[k]) for k in total)), heading=True))
     return Table(
         key=RECORDS_KEY,
         title="Records read, loaded and rejected per table",
         stub="Table",
-        columns=("Read", "Loaded", "Rejected"),
+        columns=("Read", "Loaded", "Rejected") + (("Not relevant",) if omop else ()),
         rows=tuple(rows),
         footnotes=(
-            "Rows read = rows loaded + rows rejected, for every table. Rejected rows are "
-            "kept, with the reason, in the engine's rejects table; none is dropped silently.",
+            ("Rows read = rows loaded + rows rejected + rows not relevant (an OMOP row whose "
+             "concept is in no concept set), for every table. " if omop else
+             "Rows read = rows loaded + rows rejected, for every table. ")
+            + "Rejected rows are kept, with the reason, in the engine's rejects table; none "
+            "is dropped silently.",
+        ),
+    )
+
+
+def _episode_lines_table(s: dict) -> Table:
+    labels = (("derived_lines", "Lines derived by the protocol's [lines] rules"),
+              ("episode_lines", "Treatment Regimen episodes in the CDM"),
+              ("matched", "Same patient and line number in both"),
+              ("same_start", "... with the same start date"),
+              ("same_drugs", "... with the same drugs"),
+              ("episode_only", "Episode lines with no derived line"),
+              ("derived_only", "Derived lines with no episode line"))
+    return Table(
+        key=EPISODE_LINES_KEY,
+        title="Lines of therapy: derived lines and the CDM's regimen episodes",
+        stub="Lines",
+        columns=("Number",),
+        rows=tuple(Row(label=text, cells=_text(str(s[k]))) for k, text in labels),
+        footnotes=(
+            f"Analysed patients ({s['patients']}). The analysis uses the derived lines; the "
+            "regimen episodes (episode_number = line) are a check of the source's line "
+            "rules, compared by retrostudy.data.omop.episodes.compare_lines. Counts are "
+            "lines, not patients.",
         ),
     )
 
@@ -257,4 +294,6 @@ def quality_items(q: Quality, shown: dict[str, Table]) -> list:
                 "note",
             )
         )
+    if EPISODE_LINES_KEY in shown:
+        items.append(TableItem(shown[EPISODE_LINES_KEY]))
     return items

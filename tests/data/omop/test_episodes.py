@@ -166,3 +166,23 @@ def test_compare_lines_side_by_side():
         [2, "both", False, True],
         [3, "derived only", False, False],
     ]  # patient 2 is not among the derived (e.g. not analysed): left out
+
+
+def test_report_counts_not_relevant_omop_rows():
+    """An OMOP load with rows whose concept is in no set adds up in the report (read =
+    loaded + rejected + not relevant) instead of failing its accounting check."""
+    from types import SimpleNamespace
+
+    from retrostudy.data.omop.load import OmopCount
+    from retrostudy.report.quality import Quality, record_counts, tables
+
+    load = SimpleNamespace(counts={"drug_exposure": OmopCount(read=9, loaded=5, rejected=3,
+                                                              not_relevant=1)}, problems=())
+    assert record_counts(load) == {"drug_exposure": {"read": 9, "loaded": 5, "rejected": 3,
+                                                     "not_relevant": 1}}
+    shown = tables(Quality(load=load))
+    assert shown["data_records"].columns == ("Read", "Loaded", "Rejected", "Not relevant")
+    bad = SimpleNamespace(counts={"drug_exposure": OmopCount(read=9, loaded=5, rejected=2,
+                                                             not_relevant=1)}, problems=())
+    with pytest.raises(AssertionError, match="9 rows read but 5 loaded"):
+        record_counts(bad)

@@ -231,3 +231,26 @@ def map_episodes(run, cdm: dict, cmap, persons, measured: ibis.Table, drugs: dic
     run.backend.create_table("episode_lines", episode_lines(ok, ok_links, drugs["ok"]),
                              overwrite=True)
     return response_assessments(ok, measured, run.opt.episode_method)
+
+
+def line_summary(backend, derived: pd.DataFrame) -> dict | None:
+    """Counts of :func:`compare_lines` for the patients of ``derived`` (e.g. the analysed
+    ones), or None when the run published no ``episode_lines``: ``patients``,
+    ``derived_lines``, ``episode_lines``, ``matched`` (same patient and line number),
+    ``same_start``, ``same_drugs``, ``episode_only``, ``derived_only``."""
+    from retrostudy.data.omop.source import table_names
+
+    if "episode_lines" not in table_names(backend):
+        return None
+    out = compare_lines(backend.table("episode_lines").to_pandas(), derived)
+    status = out["status"]
+    return {
+        "patients": int(derived["patient_id"].nunique()),
+        "derived_lines": int((status != "episode only").sum()),
+        "episode_lines": int((status != "derived only").sum()),
+        "matched": int((status == "both").sum()),
+        "same_start": int(out["same_start"].sum()),
+        "same_drugs": int(out["same_drugs"].sum()),
+        "episode_only": int((status == "episode only").sum()),
+        "derived_only": int((status == "derived only").sum()),
+    }
