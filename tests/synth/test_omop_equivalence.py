@@ -187,6 +187,30 @@ def test_episode_lines_agree_with_the_derived_lines(with_episodes):
     assert out["same_drugs"].all()
 
 
+def test_an_unmapped_omop_row_is_reported_not_relevant(tmp_path, both):
+    """A drug_exposure row of a drug in no concept set (every real CDM has them): counted
+    not relevant in results.json, the study unchanged (the report's accounting check once
+    failed on such a row)."""
+    from retrostudy.pipeline import run_study
+    from retrostudy.synth.omop import canonical_to_omop
+    from retrostudy.synth.omop_cdm import write_omop
+
+    csv, _, tables = both
+    omop = canonical_to_omop(tables)
+    de = omop["drug_exposure"]
+    extra = de.iloc[:1].copy()
+    extra["drug_exposure_id"] = pd.array([10**9], dtype=de["drug_exposure_id"].dtype)
+    extra["drug_concept_id"] = pd.array([999], dtype=de["drug_concept_id"].dtype)
+    omop["drug_exposure"] = pd.concat([de, extra], ignore_index=True)
+    write_omop(omop, tmp_path / OMOP_PATH)
+    shutil.copy(EXAMPLE / "study_omop.toml", tmp_path / "study_omop.toml")
+    result = run_study(tmp_path / "study_omop.toml")
+    n = len(tables["drug_administrations"])
+    assert result.results["data_quality"]["records"]["drug_exposure"] == {
+        "read": n + 1, "loaded": n, "rejected": 0, "not_relevant": 1}
+    assert result.attrition == csv.attrition
+
+
 if __name__ == "__main__":  # regenerate the shipped protocol
     target = EXAMPLE / "study_omop.toml"
     target.write_text(omop_protocol((EXAMPLE / "study.toml").read_text(encoding="utf-8")),
