@@ -1,5 +1,6 @@
-"""The seed study from an OMOP CDM in Parquet: mapped by DuckDB, and mapped by Spark reading
-the Parquet files itself; identical attrition, dataset and results.json (up to provenance)."""
+"""The seed study from an OMOP CDM in Parquet (with oncology episodes): mapped by DuckDB, and
+mapped by Spark reading the Parquet files itself; identical attrition, dataset and
+results.json (up to provenance)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def omop_protocol(tmp_path_factory):
     from retrostudy.synth.omop_cdm import write_omop
 
     root = tmp_path_factory.mktemp("omop")
-    write_omop(canonical_to_omop(generate_seed_study().tables), root / "cdm", format="parquet")
+    write_omop(canonical_to_omop(generate_seed_study().tables, episodes=True), root / "cdm",
+               format="parquet")
     raw = tomllib.loads(SEED.read_text(encoding="utf-8"))
     raw["data"] = {"format": "omop", "path": "cdm",
                    "omop": {"patient_id": "person_source_value",
@@ -49,6 +51,8 @@ def _without_provenance(results: dict) -> str:
 
 def test_omop_study_is_identical(reference, other):
     assert reference.attrition.analysed == 42  # the seed's flow, from the CDM
+    lines = reference.results["data_quality"]["episode_lines"]
+    assert lines["matched"] == lines["same_drugs"] == lines["derived_lines"] > 0
     assert other.attrition == reference.attrition
     pd.testing.assert_frame_equal(other.dataset, reference.dataset, check_exact=True)
     pd.testing.assert_frame_equal(other.endpoints.counts, reference.endpoints.counts,
