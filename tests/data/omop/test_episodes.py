@@ -35,6 +35,7 @@ def episode_cdm() -> dict[str, pd.DataFrame]:
         (106, 1, 9999, D(2015, 1, 1), None, None),  # not an Episode concept
         (107, 1, 32528, D(2013, 7, 8), None, None),  # Disease First Occurrence: ignored
         (108, 3, 32531, D(2016, 5, 1), D(2016, 4, 1), 1),  # ends before it starts
+        (109, 2, 32677, D(2021, 1, 1), None, None),  # after person 2's death (2020-03-01)
     ]
     frames["episode"] = pd.DataFrame(rows, columns=[
         "episode_id", "person_id", "episode_concept_id", "episode_start_date",
@@ -70,7 +71,7 @@ def _counts(result):
 def test_episodes_map_and_account(path):
     result = check_omop(block("cdm", policy=POLICY), path, duckdb_backend())
     counts = _counts(result)
-    assert counts["episode"] == (9, 4, 4, 1)
+    assert counts["episode"] == (10, 4, 5, 1)
     assert counts["episode_event"] == (12, 4, 5, 3)
     ta = EXPECTED["tumor_assessments"] + [("1", D(2015, 6, 1), "PD", None)]
     pd.testing.assert_frame_equal(table(result, "tumor_assessments"),
@@ -88,6 +89,8 @@ def test_episodes_map_and_account(path):
          "'regimen' or 'ignore')"),
         ("episode", 108, "end_before_start", "episode_end_date", "2016-04-01",
          "episode_end_date before episode_start_date"),
+        ("episode", 109, "after_death", "episode_start_date", "2021-01-01",
+         "record dated after death (record 2021-01-01, death 2020-03-01)"),
         ("episode_event", 1, "unknown_event", "event_id", "13",
          "episode_id 104, event_id 13: the drug_exposure row was rejected"),
         ("episode_event", 4, "unknown_event", "event_id", "999",
@@ -147,7 +150,7 @@ def test_episode_concepts_can_be_remapped(path):
     ta = table(result, "tumor_assessments")
     assert ta.loc[ta["date"] == pd.Timestamp(2015, 6, 1), ["response", "method"]].values.tolist() \
         == [["CR", "clinical"]]
-    assert _counts(result)["episode"] == (9, 4, 3, 2)
+    assert _counts(result)["episode"] == (10, 4, 4, 2)
 
 
 def test_compare_lines_side_by_side():

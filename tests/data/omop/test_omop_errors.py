@@ -131,6 +131,9 @@ def test_ambiguous_value_concept(tmp_path):
     ({"responses": {"2000000001": "ultrasound"}}, "Input should be"),
     ({"patient_id": "mrn"}, "Input should be 'person_id' or 'person_source_value'"),
     ({"colour": 1}, "Extra inputs are not permitted"),
+    ({"episode_concepts": {"32677": "progression"}}, "Input should be"),
+    ({"episode_concepts": {"Episode:x": "PD", "x": "PD"}}, "is not a concept reference"),
+    ({"episodes": "yes"}, "Input should be 'auto', 'off' or 'required'"),
 ])
 def test_protocol_errors(omop, message):
     with pytest.raises(ValidationError, match=message):
