@@ -27,7 +27,7 @@ def ps_model_table(res, p_digits: int) -> Table:
                 cells=(
                     Cell(text=fmt.num(t["coef"], 3)),
                     Cell(text=fmt.estimate_ci(t["odds_ratio"], t["conf_low"], t["conf_high"], 2)),
-                    Cell(text=fmt.p_value(t["p_value"], p_digits)),
+                    Cell(text=fmt.p_value(t["p_value"], p_digits, "NE")),
                 ),
             )
         )
@@ -138,7 +138,7 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
                     Cell(
                         text=fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2)
                     ),
-                    Cell(text=fmt.p_value(c.test["p_value"], p_digits)),
+                    Cell(text=fmt.p_value(c.test["p_value"], p_digits, "NE")),
                 ),
                 heading=True,
             )

@@ -214,7 +214,7 @@ def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int
     if hr is None:
         return "", ""
     return (fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
-            fmt.p_value(hr["p_value"], p_digits))
+            fmt.p_value(hr["p_value"], p_digits, "NE"))
 
 
 def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,

@@ -214,5 +214,5 @@ def _hr_cells(c: dict | None, p_digits: int) -> tuple[Cell, Cell]:
         return Cell(text=""), Cell(text="")
     return (
         Cell(text=fmt.estimate_ci(c["hazard_ratio"], c["conf_low"], c["conf_high"], 2)),
-        Cell(text=fmt.p_value(c["p_value"], p_digits)),
+        Cell(text=fmt.p_value(c["p_value"], p_digits, "NE")),
     )

@@ -156,9 +156,9 @@ def rmst_table(results, group_labels: dict, conf_level: float, p_digits: int) ->
                 dif, rat = c["difference"], c["ratio"]
                 extra = (
                     fmt.estimate_ci(dif["estimate"], dif["conf_low"], dif["conf_high"], 2),
-                    fmt.p_value(dif["p_value"], p_digits),
+                    fmt.p_value(dif["p_value"], p_digits, "NE"),
                     fmt.estimate_ci(rat["estimate"], rat["conf_low"], rat["conf_high"], 2),
-                    fmt.p_value(rat["p_value"], p_digits),
+                    fmt.p_value(rat["p_value"], p_digits, "NE"),
                 )
             rows.append(Row(label=group_labels.get(g, g), indent=1, cells=(
                 Cell(text=str(v["n"]), count=v["n"]),

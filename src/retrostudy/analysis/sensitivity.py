@@ -176,7 +176,7 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
             continue
         hr = hrs.get(g)
         hr_cells = ((fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
-                     fmt.p_value(hr["p_value"], p_digits)) if hr else
+                     fmt.p_value(hr["p_value"], p_digits, "NE")) if hr else
                     ("1 (reference)", "") if g == e.reference else ("", ""))
         rows.append(Row(label=labels.get(g, g), indent=1, cells=(
             Cell(text=str(s.n), count=s.n), Cell(text=str(s.n_events), count=s.n_events),

@@ -188,7 +188,7 @@ def _row(label, row, groups, reference, p_digits, indent, block=None) -> Row:
         h = row["hazard_ratios"][g]
         est = ("NE" if "not_estimable" in h else
                fmt.estimate_ci(h["hazard_ratio"], h["conf_low"], h["conf_high"], 2))
-        cells += [Cell(text=est), Cell(text=fmt.p_value(h["p_value"], p_digits))]
+        cells += [Cell(text=est), Cell(text=fmt.p_value(h["p_value"], p_digits, "NE"))]
     cells.append(Cell(text=""))
     # the levels of one variable partition its patients: masked counts get complements
     return Row(label=label, indent=indent, cells=tuple(cells), block=block)
@@ -200,7 +200,7 @@ def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table
     rows = [_row("All patients", res.overall, groups, ref, p_digits, 0)]
     ne = []
     for v in res.variables:
-        p_int = fmt.p_value(v["interaction"]["p_value"], p_digits)
+        p_int = fmt.p_value(v["interaction"]["p_value"], p_digits, "NE")
         rows.append(Row(label=v["label"], heading=True, cells=tuple(
             Cell(text="") for _ in range(len(rows[0].cells) - 1)) + (Cell(text=p_int),)))
         for lv in v["levels"]:

@@ -24,7 +24,7 @@ def _annotation(c, res, p_digits: int) -> str:
     lines = [
         f"HR {res.treated} vs {res.reference}: "
         f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}",
-        f"Weighted log-rank p = {fmt.p_value(c.test['p_value'], p_digits)}",
+        f"Weighted log-rank p = {fmt.p_value(c.test['p_value'], p_digits, 'NE')}",
     ]
     lines += [f"Median {g.group}: {fmt.estimate_ci(*g.median)} mo" for g in c.groups]
     return "\n".join(lines)
