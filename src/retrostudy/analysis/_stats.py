@@ -62,6 +62,12 @@ def explained(where: str, key: str | None = None):
 DEGENERATE = re.compile(r"no events|is constant|singular design|have no rows")
 
 
+def degenerate_reason(exc: ValueError) -> str:
+    """The reason shown for a :data:`DEGENERATE` error ("no events" said plainly)."""
+    text = str(exc)
+    return "no events among its patients (all censored)" if "no events" in text else text
+
+
 def as_float(x) -> float:
     try:
         v = float(x)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
-from retrostudy.analysis._stats import DEGENERATE, as_float, logrank
+from retrostudy.analysis._stats import DEGENERATE, as_float, degenerate_reason, logrank
 from retrostudy.analysis.survival import km_summary, median_landmarks_json
 
 METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
@@ -160,7 +160,7 @@ def compare(
     except ValueError as exc:  # e.g. no events in the sample: the HR is NE, with the reason
         if not DEGENERATE.search(str(exc)):
             raise
-        fit, reason = None, str(exc)
+        fit, reason = None, degenerate_reason(exc)
     return Comparison(
         endpoint=endpoint,
         method=method,

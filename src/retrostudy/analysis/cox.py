@@ -90,7 +90,8 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
         except ValueError as exc:
             if not _stats.DEGENERATE.search(str(exc)):
                 raise
-            return _not_estimable(name, covariates, d, levels, n_events, str(exc))
+            return _not_estimable(name, covariates, d, levels, n_events,
+                                  _stats.degenerate_reason(exc))
     coefs = _stats.coefficient_records(fit)
     tests = _stats.model_tests(fit)
     return CoxModel(
