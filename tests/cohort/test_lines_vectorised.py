@@ -1,11 +1,15 @@
 """The vectorised lines walk equals the first, object-per-line implementation (naive_lines)
 on random record sets: same lines, numbers, drugs, dates, settings and flags."""
 
+from unittest import mock
+
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from naive_lines import derive_lines as naive_derive_lines
 
+from retrostudy.cohort import lines as lines_module
 from retrostudy.cohort.drugs import drug_lookup
 from retrostudy.cohort.lines import derive_lines, prepare_records
 from retrostudy.protocol.cohort import LinesBlock
@@ -81,6 +85,35 @@ def test_vectorised_lines_equal_the_object_walk(records, window, gap, from_recor
     pd.testing.assert_frame_equal(fast, slow)
 
 
+def _block(window=28, gap=120):
+    return LinesBlock(
+        regimen_window_days=window, gap_days=gap,
+        substitutions=[["paclitaxel", "docetaxel", "nab-paclitaxel"]],
+        maintenance_drugs=["trastuzumab", "pertuzumab"], maintenance_add_classes=["endocrine"],
+        always_new_line=["trastuzumab emtansine"], exclude_classes=["supportive"],
+    )
+
+
+def test_walk_by_record_rank_equals_the_walk_record_by_record():
+    """Many patients with very different record counts (the rank walk's active prefix
+    shrinks step by step) against the per-record walk (used beyond MAX_KEYS keys)."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    records = list(zip(
+        rng.geometric(0.02, n) % 300, rng.choice(POOL, n), rng.integers(-400, 900, n).tolist(),
+        [None if x < 0 else int(x) for x in rng.integers(-100, 60, n)], [None] * n,
+        strict=True,
+    ))
+    adm, dates = _frames(records, True)
+    for window, gap in ((0, 30), (28, 120), (60, 45)):
+        block = _block(window, gap)
+        fast = derive_lines(adm, dates, block, DRUGS, ("trastuzumab emtansine",))
+        with mock.patch.object(lines_module, "MAX_KEYS", 0):
+            slow = derive_lines(adm, dates, block, DRUGS, ("trastuzumab emtansine",))
+        pd.testing.assert_frame_equal(fast, slow)
+        assert fast["line"].max() > 5 and fast["patient_id"].nunique() > 150
+
+
 def test_prepare_records_merges_one_patient_drug_date_and_splits_combinations():
     adm, _ = _frames(
         [
@@ -98,3 +131,15 @@ def test_prepare_records_merges_one_patient_drug_date_and_splits_combinations():
     assert ends == [0, 30, 5]
     # the trastuzumab row merges the combination's (no setting) and the single record's
     assert pd.isna(out["setting"][0]) and out["setting"].tolist()[1:] == ["metastatic", "adjuvant"]
+
+
+def test_sort_order_is_lexsort():
+    from retrostudy.data.arrays import sort_order
+
+    rng = np.random.default_rng(5)
+    a, b, c = rng.integers(-3, 4, 500), rng.integers(0, 2, 500), rng.integers(-10**6, 10**6, 500)
+    np.testing.assert_array_equal(sort_order(a, b, c), np.lexsort((c, b, a)))
+    wide = rng.integers(-2**40, 2**40, 500)  # 3 + 1 + 41 + 41 bits: too wide to pack
+    np.testing.assert_array_equal(sort_order(a, b, wide, wide), np.lexsort((wide, wide, b, a)))
+    assert sort_order(np.zeros(0, np.int64)).size == 0
+    np.testing.assert_array_equal(sort_order(np.ones(4, np.int64)), np.arange(4))

@@ -72,7 +72,7 @@ class Analyses:
 def group_order(protocol, data: pd.DataFrame) -> list[str]:
     """Groups in protocol order, then any others found in the data (sorted)."""
     named = [g.name for g in protocol.groups.group]
-    found = sorted({str(g) for g in data["group"].dropna()} - set(named))
+    found = sorted({str(g) for g in data["group"].dropna().unique()} - set(named))
     return [g for g in named if (data["group"] == g).any()] + found
 
 

@@ -115,9 +115,9 @@ def _all_constant(block, constant: dict[str, str]) -> ProtocolError:
 
 def _binary_values(spec, i: int, s: pd.Series) -> np.ndarray:
     obs = s.dropna()
-    ok = obs.map(lambda v: v in (0, 1, True, False)).all() if len(obs) else True
-    if not ok:
-        bad = sorted({str(v) for v in obs if v not in (0, 1, True, False)})[:5]
+    distinct = obs.unique()  # checked value by value: the distinct values suffice
+    bad = sorted({str(v) for v in distinct if v not in (0, 1, True, False)})[:5]
+    if bad:
         raise DataError(
             Problem(
                 message=f"covariate {spec.name!r} is binary but holds {', '.join(bad)}",
@@ -153,7 +153,7 @@ def _columns(spec, i: int, s: pd.Series, text: str, level_labels: dict, indicato
     miss = s.isna().to_numpy()
     if kind == "categorical":
         values = s.astype(object).where(~miss, "missing" if indicator else None)
-        levels = sorted({str(v) for v in values.dropna()})
+        levels = sorted({str(v) for v in values.dropna().unique()})
         if len(levels) < 2:  # one value on these data: left out with a warning, whatever
             raise _Constant(levels[0] if levels else "missing")  # its reference
         ref = str(spec.reference) if spec.reference is not None else levels[0]

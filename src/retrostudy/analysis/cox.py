@@ -60,10 +60,10 @@ def _levels(data: pd.DataFrame, covariates, spec, reference_group: str) -> dict:
     levels = {}
     for cov in covariates:
         if cov == "group":
-            others = sorted(set(data["group"]) - {reference_group})
+            others = sorted(set(data["group"].dropna().unique()) - {reference_group})
             levels["group"] = [reference_group, *others]
         elif _is_categorical(data[cov]):
-            values = sorted({v for v in data[cov].dropna()}, key=str)
+            values = sorted(data[cov].dropna().unique(), key=str)
             ref = spec.reference.get(cov, values[0] if values else None)
             levels[cov] = [ref, *[v for v in values if v != ref]]
     return levels

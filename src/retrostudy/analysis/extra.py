@@ -52,7 +52,7 @@ def discontinuation_table(
     col = spec.column
     labels = _REASONS | spec.labels
     reasons = sorted(
-        {str(v) for v in data[col].dropna()},
+        {str(v) for v in data[col].dropna().unique()},
         key=lambda r: (list(labels).index(r) if r in labels else 99, r),
     )
     frames = [data[data["group"] == g] for g in groups]

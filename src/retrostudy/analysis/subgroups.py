@@ -62,7 +62,7 @@ def value_key(value) -> str:
 
 
 def _levels(series: pd.Series, var: str, key: str, order: list, max_levels: int) -> list:
-    values = list(dict.fromkeys(series.dropna().tolist()))
+    values = list(dict.fromkeys(series.dropna().unique().tolist()))
     if pd.api.types.is_float_dtype(series) and any(float(v) != int(v) for v in values):
         fail(key, f"subgroup variable {var!r} is continuous", hint="cut it into levels with "
              "[[analyses.derived]] (column >= at_least) and name the derived variable",

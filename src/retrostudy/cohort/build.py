@@ -21,6 +21,7 @@ from retrostudy.cohort.index import base_table, index_events
 from retrostudy.cohort.lines import derive_lines
 from retrostudy.cohort.prior import prior_exposure, prior_regimens
 from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step, apply_in_order
+from retrostudy.data.arrays import isin
 from retrostudy.data.store import Store
 from retrostudy.errors import CohortError, Problem
 from retrostudy.protocol.cohort import GroupsBlock
@@ -105,7 +106,7 @@ def select_patients(
     )
     steps += group_steps
     excluded += group_excluded
-    analysed = identified.loc[identified["patient_id"].isin(groups.index)]
+    analysed = identified.loc[isin(identified["patient_id"], groups.index)]
     analysed = analysed.assign(group=analysed["patient_id"].map(groups).astype("string"))
     counts = tuple(
         GroupCount(name=g.name, label=g.label, n=int((groups == g.name).sum()))
@@ -132,9 +133,9 @@ def _ids_of(excluded: list[tuple[str, str]], label: str) -> tuple[str, ...]:
     return tuple(pid for pid, step in excluded if step == label)
 
 
-def _matched(condition, base: ibis.Table, store: Store, drugs: DrugLookup) -> set[str]:
-    frame = store.execute(matching(condition, base, store, drugs))
-    return set(frame["patient_id"].astype(str))
+def _matched(condition, base: ibis.Table, store: Store, drugs: DrugLookup) -> pd.Series:
+    """The ids of the patients meeting ``condition`` (test membership with :func:`isin`)."""
+    return store.execute(matching(condition, base, store, drugs))["patient_id"]
 
 
 def _apply_criteria(protocol, base, store, drugs, identified):
@@ -142,7 +143,7 @@ def _apply_criteria(protocol, base, store, drugs, identified):
     remaining, steps, excluded = apply_in_order(
         ids,
         protocol.criteria,
-        lambda c, frame: frame["patient_id"].isin(_matched(c.when, base, store, drugs)),
+        lambda c, frame: isin(frame["patient_id"], _matched(c.when, base, store, drugs)),
     )
     return steps, excluded, remaining["patient_id"]
 
@@ -153,7 +154,7 @@ def _assign_groups(block: GroupsBlock, base, store, drugs, remaining: pd.Series)
     if not block.group:
         return pd.Series(pd.NA, index=ids, dtype="string"), [], []
     member = pd.DataFrame(
-        {g.name: ids.isin(_matched(g.when, base, store, drugs)) for g in block.group}, index=ids
+        {g.name: isin(ids, _matched(g.when, base, store, drugs)) for g in block.group}, index=ids
     )
     n = member.sum(axis=1)
     check_group_policy(block, member, n)

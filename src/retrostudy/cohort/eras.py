@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from retrostudy.data.arrays import sort_order
+
 
 def drug_eras(
     records: pd.DataFrame,
@@ -83,7 +85,7 @@ def era_totals(
     the same (patient, key) by more than ``gap``; era days = max(end) - first day + 1.
     Returns ``(patient codes, key codes, days)``, one entry per (patient, key) present.
     """
-    order = np.lexsort((day, kcode, pcode))
+    order = sort_order(pcode, kcode, day)
     p, k, d, e = pcode[order], kcode[order], day[order], end[order]
     n = d.size
     if n == 0:

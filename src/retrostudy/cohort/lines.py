@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.cohort.drugs import DrugLookup, component_rows
+from retrostudy.data.arrays import sort_order
 from retrostudy.protocol.cohort import LinesBlock
 
 LINE_COLUMNS = (
@@ -90,7 +91,7 @@ def _prepare(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> _Record
     end = np.where(np.isnat(end_date), date, np.maximum(end_date, date))
     setting, settings = pd.factorize(adm["setting"])
     setting = setting[row]
-    order = np.lexsort((row, dcode, date, pcode))
+    order = sort_order(pcode, date.view(np.int64), dcode)  # stable: ``row`` ascends
     pcode, dcode, date, end, setting = (a[order] for a in (pcode, dcode, date, end, setting))
     first = _run_starts(pcode, date, dcode)
     return _Records(
@@ -151,26 +152,86 @@ def _line_starts(r: _Records, block: LinesBlock, drugs: DrugLookup, index_drugs)
     line lacks, unless it is a ``maintenance_add_classes`` drug and the line holds a
     maintenance drug. A new line started by an added drug carries the keys last given
     within the regimen window before it.
+
+    Patients are independent, so the walk advances all of them together, one record rank
+    at a time (:func:`_walk_ranks`, numpy on 64-bit key sets); with more than
+    ``MAX_KEYS`` keys it falls back to :func:`_walk`, the same rules one record at a time.
     """
     substitute = {d: group[0] for group in block.substitutions for d in group}
     key_names = [substitute.get(d, d) for d in r.drugs]
     kcode, keys = pd.factorize(np.asarray(key_names, dtype=object))
-    bits = [1 << int(k) for k in kcode]  # per drug code: the bit of its key
-    maint = sum(1 << i for i, k in enumerate(keys) if k in block.maintenance_drugs)
+    maint_keys = [i for i, k in enumerate(keys) if k in block.maintenance_drugs]
     always = set(block.always_new_line) | set(index_drugs)
     add_classes = set(block.maintenance_add_classes)
-    is_always = [d in always for d in r.drugs]
-    is_add = [drugs.drug_class(d) in add_classes for d in r.drugs]
+    is_always = np.array([d in always for d in r.drugs], dtype=bool)
+    is_add = np.array([drugs.drug_class(d) in add_classes for d in r.drugs], dtype=bool)
     day = r.date.astype("datetime64[D]").astype(np.int64)
     end = r.end.astype("datetime64[D]").astype(np.int64)
+    window, gap = block.regimen_window_days, block.gap_days
+    if len(keys) <= MAX_KEYS:
+        return _walk_ranks(r.pcode, kcode.astype(np.int64)[r.dcode], is_always[r.dcode],
+                           is_add[r.dcode], day, end, (maint_keys, len(keys), window, gap))
+    bits = [1 << int(k) for k in kcode]  # per drug code: the bit of its key
+    rules = (bits, is_always.tolist(), is_add.tolist(), sum(1 << i for i in maint_keys),
+             window, gap)
     starts: list[int] = []
     for lo, hi in _chunks(r.pcode):
-        _walk(
-            starts, lo, r.pcode[lo:hi].tolist(), r.dcode[lo:hi].tolist(),
-            day[lo:hi].tolist(), end[lo:hi].tolist(),
-            (bits, is_always, is_add, maint, block.regimen_window_days, block.gap_days),
-        )
+        _walk(starts, lo, r.pcode[lo:hi].tolist(), r.dcode[lo:hi].tolist(),
+              day[lo:hi].tolist(), end[lo:hi].tolist(), rules)
     return np.asarray(starts, dtype=np.int64)
+
+
+MAX_KEYS = 62  # key sets are int64 bit masks in _walk_ranks
+
+
+def _walk_ranks(pcode, key, always, add, day, end, rules) -> np.ndarray:
+    """:func:`_walk` for all patients at once: step ``k`` takes every patient's ``k``-th
+    record (patients ordered by record count, so the ones still walking are a prefix and
+    the state arrays are sliced, not gathered). State per patient: line start and end day,
+    the key set (bit mask) and each key's last day (a patients x keys array)."""
+    maint_keys, n_keys, window, gap = rules
+    if pcode.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = _run_starts(pcode)
+    count = np.diff(np.append(first, pcode.size))
+    order = np.argsort(-count, kind="stable")
+    offset, count = first[order], count[order]
+    bit = np.left_shift(np.int64(1), key)
+    maint = np.int64(sum(1 << k for k in maint_keys))
+    never = np.iinfo(np.int64).min // 2
+    start = np.zeros(order.size, dtype=np.int64)
+    line_end = np.zeros(order.size, dtype=np.int64)
+    held = np.zeros(order.size, dtype=np.int64)
+    last = np.full((order.size, n_keys), never, dtype=np.int64)
+    found = []
+    active = order.size
+    for k in range(int(count[0])):
+        while count[active - 1] <= k:
+            active -= 1
+        i = offset[:active] + k
+        b, d, e = bit[i], day[i], end[i]
+        carried = np.zeros(active, dtype=np.int64)
+        if k == 0:
+            new = np.ones(active, dtype=bool)
+        else:
+            has = (held[:active] & b) != 0
+            forced = (always[i] & ~has) | (d - line_end[:active] > gap)
+            stays = (d - start[:active] <= window) | has | (add[i] & ((held[:active] & maint) != 0))
+            carry = ~forced & ~stays
+            new = forced | carry
+            rows = np.flatnonzero(carry)
+            if rows.size:  # keys given within the window before the new line's first record
+                recent = last[rows] >= (d[rows] - window)[:, None]
+                carried[rows] = recent.astype(np.int64) @ np.left_shift(
+                    np.int64(1), np.arange(n_keys, dtype=np.int64))
+        rows = np.flatnonzero(new)
+        found.append(i[rows])
+        start[rows], line_end[rows], held[rows] = d[rows], e[rows], carried[rows]
+        last[rows] = never
+        held[:active] |= b
+        last[np.arange(active), key[i]] = d
+        np.maximum(line_end[:active], e, out=line_end[:active])
+    return np.sort(np.concatenate(found))
 
 
 def _chunks(pcode: np.ndarray, size: int = 1 << 20):

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrostudy.data.arrays import sort_order
 from retrostudy.endpoints.records import CODES, CR, NE, NON_CR_NON_PD, PD, PR, SD, Records
 from retrostudy.endpoints.tte import NONE, group_first
 from retrostudy.protocol.endpoints import BorEndpoint
@@ -77,7 +78,7 @@ def _one_per_day(pid, day, code):
     """One time point per patient and day: the worst response recorded that day (PD first;
     NE only when nothing else was recorded). Rows come back sorted by patient and day."""
     priority = np.where(code == NE, -1, code)
-    order = np.lexsort((priority, day, pid))
+    order = sort_order(pid, day, priority)
     pid, day, code = pid[order], day[order], code[order]
     last = np.r_[(pid[1:] != pid[:-1]) | (day[1:] != day[:-1]), True] if pid.size else pid > 0
     return pid[last], day[last], code[last]

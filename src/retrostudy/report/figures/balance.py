@@ -70,14 +70,37 @@ def bw_nrd0(x: np.ndarray) -> float:
     return 0.9 * lo * x.size**-0.2
 
 
-def density(x, grid) -> np.ndarray:
-    """Gaussian kernel density of ``x`` on ``grid`` (bandwidth :func:`bw_nrd0`)."""
+def density(x, grid, bins: int = 2048) -> np.ndarray:
+    """Gaussian kernel density of ``x`` on ``grid`` (bandwidth :func:`bw_nrd0`).
+
+    The kernels are summed over the distinct values of ``x`` weighted by their counts
+    (exact). With more than ``bins`` distinct values, ``x`` is first linearly binned onto
+    ``bins`` equally spaced points, as R's ``density()`` does (there 512 points): each value
+    splits its unit weight between its two neighbouring points, which changes the curve
+    by O((spacing / bandwidth)^2), invisible in a figure, and keeps the work at
+    ``grid.size * bins`` instead of ``grid.size * x.size`` (265k patients at 1M persons).
+    """
     x = np.asarray(x, float)
     if x.size == 0:
         return np.zeros_like(grid)
     h = bw_nrd0(x)
-    z = (grid[:, None] - x[None, :]) / h
-    return np.exp(-0.5 * z * z).sum(axis=1) / (x.size * h * np.sqrt(2 * np.pi))
+    points, weight = np.unique(x, return_counts=True)
+    if points.size > bins:
+        points, weight = _linear_bins(x, bins)
+    z = (grid[:, None] - points[None, :]) / h
+    return np.exp(-0.5 * z * z) @ weight / (x.size * h * np.sqrt(2 * np.pi))
+
+
+def _linear_bins(x: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``bins`` equally spaced points over ``x``'s range and their linear-binning weights."""
+    lo, hi = float(x.min()), float(x.max())
+    points = np.linspace(lo, hi, bins)
+    pos = (x - lo) / (hi - lo) * (bins - 1)
+    left = np.minimum(np.floor(pos).astype(np.int64), bins - 2)
+    frac = pos - left
+    weight = np.bincount(left, 1.0 - frac, minlength=bins)
+    weight += np.bincount(left + 1, frac, minlength=bins)
+    return points, weight
 
 
 def draw_overlap(res, *, number: str, colors: dict | None = None) -> ReportFigure:
