@@ -122,9 +122,9 @@ def _first_recorded(codes: np.ndarray, first: np.ndarray, values: np.ndarray) ->
     out = np.full(first.size, None, dtype=object)
     known = np.flatnonzero(codes >= 0)
     if known.size:
-        run = np.searchsorted(first, known, side="right") - 1
-        runs, pos = np.unique(run, return_index=True)
-        out[runs] = values[codes[known[pos]]]
+        run = np.searchsorted(first, known, side="right") - 1  # ascending with ``known``
+        pos = np.flatnonzero(np.r_[True, run[1:] != run[:-1]])  # each run's first known
+        out[run[pos]] = values[codes[known[pos]]]
     return out
 
 
