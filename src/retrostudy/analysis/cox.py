@@ -78,7 +78,7 @@ def _column(series: pd.Series) -> np.ndarray:
 def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
     ep = spec.endpoint
     cols = [f"{ep}_days", f"{ep}_event", *covariates]
-    d = data.dropna(subset=cols)
+    d = data[list(dict.fromkeys(cols))].dropna()  # only the model's columns are copied
     frame = {"time": d[f"{ep}_days"].to_numpy(float), "event": d[f"{ep}_event"].to_numpy(int)}
     for cov in covariates:
         frame[cov] = _column(d[cov])

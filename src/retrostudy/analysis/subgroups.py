@@ -54,6 +54,13 @@ class SubgroupResult:
         }
 
 
+def _keys_of(values: pd.Series) -> np.ndarray:
+    """``values.map(value_key)`` as an object array, calling value_key once per distinct
+    value (265k rows, a handful of levels)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    return np.array([value_key(v) for v in distinct], dtype=object)[codes]
+
+
 def value_key(value) -> str:
     """The text a level is known by: ``1`` for a stored 1.0 (as Table 1's levels name it)."""
     if isinstance(value, float) and value.is_integer():
@@ -133,7 +140,7 @@ def _interaction(d, ep, var, conv, reference) -> dict:
             warnings.simplefilter("ignore", RuntimeWarning)
             res = interaction_test(d[f"{ep}_days"].to_numpy(float),
                                    d[f"{ep}_event"].to_numpy(int), groups,
-                                   d[var].map(value_key).to_numpy(object), ties=conv.ties,
+                                   _keys_of(d[var]), ties=conv.ties,
                                    levels={"group": order}, treatment_name="group",
                                    subgroup_name=var)
     except ValueError as exc:
@@ -152,7 +159,8 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
     ep = spec.endpoint
     require_columns(data, tte_columns(f"{key}.endpoint", ep)
                     + [(f"{key}.variables", v) for v in spec.variables])
-    d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
+    used = list(dict.fromkeys([f"{ep}_days", f"{ep}_event", "group", *spec.variables]))
+    d = data[used].dropna(subset=[f"{ep}_days", f"{ep}_event"])  # copies only these columns
     with keyed(f"{key}.endpoint", "subgroup analysis, all patients"):
         overall = _hrs(d, ep, groups, reference, conv, spec.min_events, labels)
     variables = []

@@ -81,6 +81,15 @@ def check_conf_level(conf_level: float) -> float:
     return float(conf_level)
 
 
+def _has_none(arr: np.ndarray) -> bool:
+    """Any None in an object array: compared elementwise in C; an element whose == gives
+    no bool (pd.NA) falls back to the Python loop."""
+    try:
+        return bool((arr == None).any())  # noqa: E711
+    except TypeError:
+        return any(v is None for v in arr)
+
+
 def check_labels(name: str, values, n: int) -> np.ndarray:
     """Group or strata labels: any hashable values, no missing ones."""
     arr = np.asarray(values)
@@ -89,7 +98,7 @@ def check_labels(name: str, values, n: int) -> np.ndarray:
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         where = np.flatnonzero(np.isnan(arr))[:5].tolist()
         raise ValueError(f"{name} has missing values at positions {where}")
-    if arr.dtype.kind == "O" and any(v is None for v in arr):
+    if arr.dtype.kind == "O" and _has_none(arr):
         raise ValueError(f"{name} has missing (None) values")
     return arr
 
