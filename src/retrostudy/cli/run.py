@@ -105,7 +105,7 @@ def summarise(console, result, out: Path) -> None:
         )
         console.print(
             f"{ep.label}: median months {medians}; log-rank p = "
-            f"{fmt.p_value(ep.logrank['p_value'])}",
+            f"{fmt.p_value(ep.logrank['p_value'], missing='NE')}",
             markup=False,
         )
     for w in an.warnings:
