@@ -81,13 +81,18 @@ def check_conf_level(conf_level: float) -> float:
     return float(conf_level)
 
 
-def _has_none(arr: np.ndarray) -> bool:
-    """Any None in an object array: compared elementwise in C; an element whose == gives
-    no bool (pd.NA) falls back to the Python loop."""
+def object_missing(arr: np.ndarray, *, nan: bool = False) -> np.ndarray:
+    """Mask of the None values (with ``nan``, also float NaN, the only value unequal to
+    itself) of an object array, compared elementwise in C; an element whose comparison
+    gives no bool (pd.NA) falls back to a Python loop."""
     try:
-        return bool((arr == None).any())  # noqa: E711
+        mask = arr == None  # noqa: E711
+        if nan:
+            mask = mask | (arr != arr)
+        return np.asarray(mask, dtype=bool)
     except TypeError:
-        return any(v is None for v in arr)
+        return np.array([v is None or (nan and isinstance(v, float) and v != v) for v in arr],
+                        dtype=bool)
 
 
 def check_labels(name: str, values, n: int) -> np.ndarray:
@@ -98,7 +103,7 @@ def check_labels(name: str, values, n: int) -> np.ndarray:
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         where = np.flatnonzero(np.isnan(arr))[:5].tolist()
         raise ValueError(f"{name} has missing values at positions {where}")
-    if arr.dtype.kind == "O" and _has_none(arr):
+    if arr.dtype.kind == "O" and object_missing(arr).any():
         raise ValueError(f"{name} has missing (None) values")
     return arr
 

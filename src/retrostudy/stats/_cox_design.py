@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrostudy.stats._checks import object_missing
+
 
 @dataclass(frozen=True, slots=True)
 class Design:
@@ -45,12 +47,8 @@ def _is_categorical(values: np.ndarray) -> bool:
 def _missing(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "f":
         return np.isnan(values)
-    if values.dtype.kind == "O":  # None, or NaN (the only value unequal to itself)
-        try:  # elementwise in C; an element whose != is not a bool (pd.NA) falls back
-            return np.asarray((values == None) | (values != values), dtype=bool)  # noqa: E711
-        except TypeError:
-            return np.array([v is None or (isinstance(v, float) and v != v) for v in values],
-                            bool)
+    if values.dtype.kind == "O":
+        return object_missing(values, nan=True)
     return np.zeros(values.shape[0], bool)
 
 
