@@ -13,7 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ibis.backends.duckdb.converter import DuckDBPandasData
 
-from retrostudy.data.store import Store, arrow_frame, duckdb_frame
+from retrostudy.data.store import Store, arrow_frame
+
+
+def duckdb_frame(table: pa.Table) -> pd.DataFrame:
+    """The reference: Arrow -> pandas as ibis's DuckDB backend converts its results before
+    typing (ibis/backends/duckdb Backend.execute): columns with nulls via Python objects."""
+    return pd.DataFrame({
+        name: col.to_pylist() if (pa.types.is_nested(col.type) or pa.types.is_dictionary(
+            col.type) or col.null_count) else col.to_pandas()
+        for name, col in zip(table.column_names, table.columns, strict=True)
+    })
 
 TYPES = {
     "s": (pa.string(), st.text(max_size=5)),

@@ -165,18 +165,9 @@ def _spark_schema(schema: pa.Schema):
     return PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(schema))
 
 
-def duckdb_frame(table: pa.Table) -> pd.DataFrame:
-    """Arrow -> pandas exactly as ibis's DuckDB backend converts its results (before typing):
-    columns with nulls go through Python objects. The reference for :func:`arrow_frame`."""
-    return pd.DataFrame({
-        name: col.to_pylist() if (pat.is_nested(col.type) or pat.is_dictionary(col.type)
-                                  or col.null_count) else col.to_pandas()
-        for name, col in zip(table.column_names, table.columns, strict=True)
-    })
-
-
 def arrow_frame(table: pa.Table) -> pd.DataFrame:
-    """:func:`duckdb_frame`'s result after ibis's typing, without the Python objects.
+    """What ibis's DuckDB backend builds before its typing (columns with nulls through
+    Python objects, ``to_pylist``), equal after that typing, without the Python objects.
 
     Dates become ``datetime64[s]`` in Arrow; string, number and boolean columns with nulls
     convert with ``to_pandas``, which gives what ``pd.Series(to_pylist())`` infers (NaN or
