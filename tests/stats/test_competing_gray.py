@@ -375,3 +375,16 @@ def test_pooled_incidence_rounding_above_one_with_rho():
     assert res.df == 1
     assert res.statistic == pytest.approx(5.0, rel=1e-12)
     assert res.p_value == pytest.approx(0.0253473186774682, rel=1e-12)
+
+
+def test_pooled_incidence_reaching_one_is_refused_like_cmprsk():
+    # found by test_properties: with rho = 0 the weight stays 1 once the pooled F reaches 1,
+    # so the variance is inf - inf. cmprsk::cuminc(t, s, g, rho = 0) stops with
+    # "NA/NaN/Inf in foreign function call"; we refuse with the reason, and no RuntimeWarning
+    time = [1, 1, 1, 1, 1, 2, 3, 4]
+    status = [0, 1, 1, 1, 1, 1, 1, 1]
+    group = ["c", "a", "a", "b", "c", "a", "b", "b"]
+    with pytest.raises(ValueError, match=r"not finite \(the pooled cumulative incidence reaches 1"):
+        gray_test(time, status, group)
+    weighted = gray_test(time, status, group, rho=0.5)  # weight 0 there: finite
+    assert np.isfinite(weighted.statistic) and 0 <= weighted.p_value <= 1

@@ -165,7 +165,8 @@ def _stratum(y, d1, d2, rho):
     v2 -= np.einsum("tik,tk->ik", c, e)
     v += np.einsum("tik,tjk,tk->ij", c, c, e)
     cf = c[-1]
-    v += (cf * v3) @ cf.T + cf @ v2.T + v2 @ cf.T
+    with np.errstate(invalid="ignore"):  # inf - inf: see _quadratic's non-finite case
+        v += (cf * v3) @ cf.T + cf @ v2.T + v2 @ cf.T
     return score, v
 
 
@@ -278,7 +279,14 @@ def _quadratic(s: np.ndarray, v: np.ndarray, scale: float, cause) -> float:
     where the last records all fail, Gray's tie-corrected variance estimate can have a
     negative eigenvalue; cmprsk then prints a negative statistic (p = 1), we refuse.
     """
-    eig = np.linalg.eigvalsh(v) if np.isfinite(v).all() else np.array([0.0])
+    if not np.isfinite(v).all():
+        # the pooled incidence reaches 1 while events of the cause remain (with rho = 0 the
+        # weight stays 1 there): cmprsk stops with "NA/NaN/Inf in foreign function call"
+        raise ValueError(
+            f"cause {cause!r}: the variance of Gray's scores is not finite (the pooled "
+            "cumulative incidence reaches 1 before the last event of the cause); the groups "
+            "cannot be compared with Gray's test here")
+    eig = np.linalg.eigvalsh(v)
     if np.abs(eig).min() <= 1e-12 * scale:
         raise ValueError(
             f"cause {cause!r}: the variance of Gray's scores is singular (a group without "
