@@ -75,9 +75,12 @@ class _Builder:
         self.rows: list[Row] = []
         self.numbers: list[dict] = []
         self.marks: dict[str, str] = {}
+        self._by_group: list[pd.DataFrame] | None = None
 
     def group_frames(self, var) -> list[pd.DataFrame]:
-        frames = [self.data[self.data["group"] == g] for g in self.groups]
+        if self._by_group is None:  # split once: every variable reads the same groups
+            self._by_group = [self.data[self.data["group"] == g] for g in self.groups]
+        frames = self._by_group
         if var.among:
             frames = [f[f[var.among].fillna(False).astype(bool)] for f in frames]
         return frames

@@ -60,10 +60,10 @@ def _categorical(name: str, values: np.ndarray, given) -> tuple[np.ndarray, list
     elif values.dtype.kind == "b":
         lv = [False, True]
     else:
-        lv = sorted(set(values.tolist()), key=lambda v: (str(type(v)), v))
+        lv = sorted(set(_distinct(values)[0].tolist()), key=lambda v: (str(type(v)), v))
     lookup = {v: i for i, v in enumerate(lv)}
     try:
-        codes = np.array([lookup[v] for v in values.tolist()], dtype=np.int64)
+        codes = _codes(values, lookup)
     except KeyError as exc:
         raise ValueError(f"covariate {name!r} has value {exc.args[0]!r} that is not among "
                          f"its levels {lv}") from None
@@ -73,6 +73,42 @@ def _categorical(name: str, values: np.ndarray, given) -> tuple[np.ndarray, list
         raise ValueError(f"covariate {name!r}: level(s) {empty} have no rows; drop them from "
                          f"levels or the data")
     return codes, lv
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct values and each row's index into them (None: the values are not all of
+    one plain type, e.g. mixed types, and are then taken one by one). An object array of
+    one plain type is sorted as a typed array (C comparisons, not Python ones)."""
+    if values.dtype.kind == "O":
+        items = values.tolist()
+        distinct = set(items)
+        kinds = {type(v) for v in distinct}
+        kind = _PLAIN.get(kinds.pop()) if len(kinds) == 1 else None
+        if kind is None:
+            return np.asarray(list(distinct), dtype=object), None
+        try:
+            out = np.unique(np.array(items, dtype=kind), return_inverse=True)
+        except OverflowError:  # an int beyond int64
+            return np.asarray(list(distinct), dtype=object), None
+        # numpy's fixed-width text drops trailing NULs: then two values may have merged
+        return out if len(out[0]) == len(distinct) else (np.asarray(list(distinct)), None)
+    return np.unique(values, return_inverse=True)
+
+
+_PLAIN = {str: str, bool: bool, int: np.int64, float: np.float64}
+
+
+def _codes(values: np.ndarray, lookup: dict) -> np.ndarray:
+    """Each row's level index: looked up once per distinct value, not per row. A value
+    without a level raises KeyError with the first such value in row order."""
+    distinct, inverse = _distinct(values)
+    try:
+        if inverse is not None:
+            index = np.array([lookup[v] for v in distinct.tolist()], dtype=np.int64)
+            return index[inverse.reshape(-1)]
+    except KeyError:
+        pass  # name the first offending row's value, as the row-by-row lookup does
+    return np.array([lookup[v] for v in values.tolist()], dtype=np.int64)
 
 
 def _covariate_columns(name: str, values: np.ndarray, given, n: int):
