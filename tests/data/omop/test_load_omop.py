@@ -15,6 +15,7 @@ from retrostudy.data.schema import TABLES
 from retrostudy.data.store import conform, duckdb_backend
 
 D = dt.date
+NA_TEXT = None
 LENIENT = {c: "quarantine" for c in ("missing_value", "invalid_value", "end_before_start")}
 
 EXPECTED = {
@@ -152,6 +153,34 @@ def test_product_beats_its_ingredients_and_multi_ingredient_drugs_split(tmp_path
     phesgo = drugs[drugs["drug_source"] == "Phesgo"]
     assert sorted(phesgo["drug"]) == ["pertuzumab", "trastuzumab"]
     assert result.counts["drug_exposure"].loaded == 5  # one OMOP row, two canonical rows
+
+
+def test_drug_concept_pairs_missing_ids_and_a_product_by_source_concept(tmp_path):
+    frames = tiny_cdm()
+    extra = pd.DataFrame({
+        "drug_exposure_id": [40, 41, 42],
+        "person_id": [1, 1, 1],
+        # 40: no drug concept, the source concept is the ingredient; 41: no source concept;
+        # 42: a clinical trastuzumab whose source concept is a trastuzumab *product*: the
+        # product match and the ingredient match name the same drug, one row
+        "drug_concept_id": pd.array([None, 1387104, 5001], dtype="Int64"),
+        "drug_source_concept_id": pd.array([1387104, None, 7777], dtype="Int64"),
+        "drug_exposure_start_date": [D(2015, 3, 1)] * 3,
+        "drug_exposure_end_date": [D(2015, 3, 1)] * 3,
+        "stop_reason": [NA_TEXT] * 3,
+        "drug_source_value": ["by source", "no source", "product by source"],
+    })
+    frames["drug_exposure"] = pd.concat([frames["drug_exposure"].astype(
+        {"drug_concept_id": "Int64", "drug_source_concept_id": "Int64"}), extra],
+        ignore_index=True)
+    result = _load(tmp_path, frames=frames, products={"7777": "trastuzumab"})
+    drugs = table(result, "drug_administrations")
+    got = drugs[drugs["date"] == pd.Timestamp(2015, 3, 1)]
+    assert sorted(zip(got["drug_source"], got["drug"], strict=True)) == [
+        ("by source", "trastuzumab"), ("no source", "trastuzumab"),
+        ("product by source", "trastuzumab")]
+    c = result.counts["drug_exposure"]
+    assert (c.read, c.loaded, c.rejected, c.not_relevant) == (12, 8, 3, 1)
 
 
 def test_vocab_code_references_resolve_case_insensitively(tmp_path):

@@ -110,18 +110,29 @@ class _Run:
         expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()})
         self.backend.create_table(name, expr, overwrite=True)
 
-    def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], per_id=False):
+    def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], per_id=False,
+              rows: ibis.Table | None = None):
         """Rows of ``rel`` without a problem; records the problems and the counts.
 
         ``per_id``: ``rel`` may hold several rows per OMOP row (one per matched drug or
         value), so OMOP rows are counted as distinct row ids (the CDM primary key).
+        ``rows``: the relevant OMOP rows, one per row with its ``_id``; then they are
+        counted directly (one pass, no matching of ``rel``'s ids back to the table).
         """
         probs = [*probs, m.problem(rel, t.name, rel._id.isnull(), m.ROW_ID[t.name], rel._id,
                                    "missing_value", f"no {m.ROW_ID[t.name]}")]
         bad = self.keep(f"problems_{t.name}", ibis.union(*probs, distinct=True))
         self.problems[t.name], self.shown[t.name] = bad, t.shown
         ok = rel.filter(rel._id.notnull()).anti_join(bad, rel._id == bad.row)
-        if per_id:  # count OMOP rows through the table's own row ids
+        if rows is not None:
+            flag = rows._id.isnull() | rows._id.isin(bad.row)
+            n = self._tally([t.table.aggregate(k=ibis.literal("read"), n=_.count()),
+                             rows.aggregate(k=ibis.literal("relevant"), n=_.count()),
+                             rows.aggregate(k=ibis.literal("rejected"),
+                                            n=_.count(where=flag).fill_null(0))])
+            n_read, n_rel, n_bad = (n[k] for k in ("read", "relevant", "rejected"))
+            n_ok = n_rel - n_bad
+        elif per_id:  # count OMOP rows through the table's own row ids
             ids = t.table[m.ROW_ID[t.name]].cast("int64")
             nulls = rel.count(where=rel._id.isnull()).fill_null(0)  # Spark: NULL over no rows
             parts = [t.table.aggregate(k=ibis.literal("read"), n=_.count()),
@@ -213,8 +224,8 @@ class _Run:
         self.publish("diagnoses", dx)
 
     def _drugs(self, t: OmopTable, cmap, persons) -> None:
-        rel, probs = m.drug_rows(t, cmap, self.opt, self.keep, persons)
-        ok = self.split(t, rel, probs, per_id=True)
+        rel, probs, rows = m.drug_rows(t, cmap, self.opt, self.keep, persons)
+        ok = self.split(t, rel, probs, rows=rows)
         self.drugs = {"rel": rel, "bad": self.problems[t.name], "ok": ok}
         out = ok.select("patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
                         discontinuation_reason=_.discontinuation_reason,

@@ -103,7 +103,7 @@ def attach(rel: ibis.Table, persons: ibis.Table, table: str, column: str | None 
         rel, patient_id=persons.patient_id, _known=persons._pid.notnull(),
         **({"_birth": persons.birth_date, "_death": persons.death_date} if dated else {}))
 
-    def problems(r: ibis.Table) -> list[ibis.Table]:
+    def problems(r: ibis.Table, problem=problem) -> list[ibis.Table]:
         unknown = problem(r, table, ~r._known, "person_id", r.person_id, "unknown_patient",
                           "person_id not in person (or the person was rejected)")
         return [unknown, *(order.record_problems(r, table, column, problem) if dated else ())]
@@ -112,7 +112,13 @@ def attach(rel: ibis.Table, persons: ibis.Table, table: str, column: str | None 
 
 
 def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> tuple:
-    """``drug_exposure`` → relevant rows (one per matched drug, column ``drug``), problems."""
+    """``drug_exposure`` → relevant rows (one per matched drug, column ``drug``), problems,
+    and the relevant OMOP rows themselves (one per row, for counting them).
+
+    Which drugs a row means depends only on its two concept ids, so the concept-set
+    resolution runs on the distinct pairs (a few hundred rows), and the big table is joined
+    once with the resolved pairs.
+    """
     de = t.table
     cols = set(de.columns)
     src_cid = (de.drug_source_concept_id.cast("int64") if "drug_source_concept_id" in cols
@@ -124,42 +130,70 @@ def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> 
         _stop=de.stop_reason.cast("string") if "stop_reason" in cols else ibis.null("string"),
         drug_source=(de.drug_source_value.cast("string") if "drug_source_value" in cols
                      else ibis.null("string")))
-    # the person and stop-reason lookups first, on the plain table scan: engines size those
-    # joins right there (after the concept join DuckDB built its hash table on the big side)
+    pairs = keep("drug_pairs", base.select("_cid", "_scid").distinct())
+    drugs = keep("drug_map", _pair_drugs(pairs, cmap, "drug_source_concept_id" in cols))
+    keys = drugs.select("_cid", "_scid").distinct()
+    matched = base.join(drugs, _pair_key(base, drugs)).select(base, drug=drugs.drug)
     reasons = keep("reasons", ibis.memtable(pd.DataFrame(
         list(opt.concept_set("stop_reasons").items()), columns=["_text", "_mapped"]),
         schema={"_text": "string", "_mapped": "string"}))
-    base = base.mutate(_reason=base._stop.strip().lower())
-    base, checks = attach(base.left_join(reasons, base._reason == reasons._text).select(
-        base, discontinuation_reason=reasons._mapped), persons, t.name,
+    matched = matched.mutate(_reason=matched._stop.strip().lower())
+    rel, checks = attach(matched.left_join(reasons, matched._reason == reasons._text).select(
+        matched, discontinuation_reason=reasons._mapped), persons, t.name,
         "drug_exposure_start_date")
+    rel = rel.drop("_cid", "_scid")
+
+    def probs_of(r: ibis.Table, problem=problem) -> list[ibis.Table]:
+        return [
+            *checks(r, problem),
+            problem(r, "drug_exposure", r.date.isnull(), "drug_exposure_start_date", r.date,
+                    "missing_value", "no drug_exposure_start_date"),
+            problem(r, "drug_exposure", r.end_date < r.date, "drug_exposure_end_date",
+                    r.end_date, "end_before_start", "drug_exposure_end_date before the start"),
+            problem(r, "drug_exposure", (r._reason != "") & r.discontinuation_reason.isnull(),
+                    "stop_reason", r._stop, "invalid_value",
+                    "stop_reason not in [data.omop] stop_reasons"),
+        ]
+
+    probs = probs_of(keep("drug_suspects", rel.filter(ibis.or_(*_conditions(probs_of, rel)))))
+    return rel, probs, base.semi_join(keys, _pair_key(base, keys))
+
+
+def _conditions(probs_of, rel: ibis.Table) -> list[ibis.Value]:
+    """The conditions of the problems ``probs_of`` finds on ``rel``: filtering ``rel`` by
+    their disjunction keeps, in one pass, every row any of them can flag (the problems are
+    then found on those few rows; ``rel`` itself stays a query, never a stored copy)."""
+    conds = []
+
+    def note(t, table, cond, *args):
+        conds.append(cond.fill_null(False))
+        return problem(t, table, cond, *args)
+
+    probs_of(rel, note)
+    return conds
+
+
+def _pair_key(a: ibis.Table, b: ibis.Table) -> ibis.Value:
+    """``(_cid, _scid)`` equal, a missing id matching a missing one (IS NOT DISTINCT FROM)."""
+    return a._cid.identical_to(b._cid) & a._scid.identical_to(b._scid)
+
+
+def _pair_drugs(pairs: ibis.Table, cmap: ConceptMap, by_source: bool) -> ibis.Table:
+    """The drugs of each ``(_cid, _scid)`` pair: the drug concept's matches (through its
+    ancestors), plus the source concept's direct matches (e.g. a salt); a product match
+    (priority 1) replaces the ingredient matches of the same pair; one row per drug."""
     exp = cmap.expanded.filter(_.kind == "drug")
-    both = base.join(exp, base._cid == exp.concept_id).select(
-        base, drug=exp.value, priority=exp.priority)
-    prod = exp.filter(exp.priority > 0)
-    products = base.join(prod, base._cid == prod.concept_id).select(base._id)
-    if "drug_source_concept_id" in cols:  # a source concept (e.g. a salt) matches directly
+    hits = pairs.join(exp, pairs._cid == exp.concept_id).select(
+        pairs._cid, pairs._scid, drug=exp.value, priority=exp.priority)
+    if by_source:
         direct = cmap.direct.filter(_.kind == "drug")
-        by_source = base.join(direct, base._scid == direct.concept_id).select(
-            base, drug=direct.value, priority=direct.priority)
-        same = (by_source._id == both._id) & (by_source.drug == both.drug)
-        both = both.union(by_source.anti_join(both, same), distinct=False)
-        products = products.union(by_source.filter(by_source.priority > 0).select("_id"))
-    # one row per (drug_exposure row, drug): the concept map has no duplicate rows; a
-    # product match (priority 1) replaces the ingredient matches of the same row
-    rel = keep("rel_drug", both.filter((both.priority > 0) | ~both._id.isin(products._id))
-               .drop("priority", "_cid", "_scid"))
-    probs = [
-        *checks(rel),
-        problem(rel, "drug_exposure", rel.date.isnull(), "drug_exposure_start_date", rel.date,
-                "missing_value", "no drug_exposure_start_date"),
-        problem(rel, "drug_exposure", rel.end_date < rel.date, "drug_exposure_end_date",
-                rel.end_date, "end_before_start", "drug_exposure_end_date before the start"),
-        problem(rel, "drug_exposure", (rel._reason != "") & rel.discontinuation_reason.isnull(),
-                "stop_reason", rel._stop, "invalid_value",
-                "stop_reason not in [data.omop] stop_reasons"),
-    ]
-    return rel, probs
+        src = pairs.join(direct, pairs._scid == direct.concept_id).select(
+            pairs._cid, pairs._scid, drug=direct.value, priority=direct.priority)
+        hits = hits.union(src, distinct=False)
+    per = hits.group_by(["_cid", "_scid", "drug"]).agg(priority=_.priority.max())
+    top = per.group_by(["_cid", "_scid"]).agg(_top=_.priority.max())
+    per = per.join(top, _pair_key(per, top)).select(per, _top=top._top)
+    return per.filter(per.priority == per._top).select("_cid", "_scid", "drug")
 
 
 def condition_rows(t: OmopTable, cmap: ConceptMap, keep, persons) -> tuple:
