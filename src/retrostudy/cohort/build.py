@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from retrostudy.cohort.conditions import matching
 from retrostudy.cohort.covariates import (
     ecog_at_index,
-    fetch,
     metastatic_sites,
     patient_dates,
     receptor_status,
@@ -213,8 +213,7 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
     index = analysed[["patient_id", "index_date"]].reset_index(drop=True)
     base = base_table(analysed)
     dates = patient_dates(store, base, protocol.lines)
-    adm_cols = ["patient_id", "drug", "date", "end_date", "setting"]
-    adm = store.execute(fetch(store, "drug_administrations", base).select(*adm_cols))
+    adm = _administrations(store, analysed["patient_id"])
     lines = derive_lines(
         adm,
         dates.merge(index, on="patient_id"),
@@ -239,6 +238,44 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
             part.astype({"patient_id": "string"}), on="patient_id", how="left"
         )
     return lines, _typed(patients)
+
+
+def _administrations(store: Store, patient_ids: pd.Series) -> pd.DataFrame:
+    """``patient_id, drug, date, end_date, setting`` of every administration of the analysed
+    patients, the text columns categorical: the engine returns each row's codes (from joins
+    with small numbered tables of the values) instead of the text, so the lines and
+    exposure steps factorise ~10^7 rows by their codes, not by hashing strings."""
+    records = store.table("drug_administrations")
+    values = {"patient_id": pd.Index(patient_ids.astype("string").unique()).sort_values()}
+    for column in _CODED[1:]:
+        found = store.execute(records.select(column).distinct())[column].dropna()
+        values[column] = pd.Index(found.astype("string")).sort_values()
+    numbered = {c: _numbered(c, v) for c, v in values.items()}
+    rows = records.join(numbered["patient_id"], "patient_id")
+    for column in _CODED[1:]:
+        table = numbered[column]
+        rows = rows.left_join(table, rows[column] == table[column]).select(
+            rows, table[_code(column)])
+    adm = store.execute(rows.select(
+        *(rows[_code(c)].fill_null(-1).name(_code(c)) for c in _CODED), "date", "end_date"))
+    out = pd.DataFrame({c: pd.Categorical.from_codes(adm[_code(c)].to_numpy(np.int64),
+                                                    categories=values[c]) for c in _CODED})
+    return out.assign(date=adm["date"], end_date=adm["end_date"])[
+        ["patient_id", "drug", "date", "end_date", "setting"]]
+
+
+_CODED = ("patient_id", "drug", "setting")
+
+
+def _code(column: str) -> str:
+    return f"_{column}_code"
+
+
+def _numbered(column: str, values: pd.Index) -> ibis.Table:
+    """A small engine table ``column, _<column>_code`` numbering ``values`` 0, 1, ..."""
+    table = ibis.memtable(pd.DataFrame({column: values, _code(column): np.arange(len(values))}))
+    return table.mutate(**{column: table[column].cast("string"),
+                           _code(column): table[_code(column)].cast("int64")})
 
 
 def _typed(patients: pd.DataFrame) -> pd.DataFrame:

@@ -103,44 +103,55 @@ def _totals(pid, key, day, end, gap, names, wanted, n) -> dict[str, np.ndarray]:
 def prior_regimens(
     lines: pd.DataFrame, index: pd.DataFrame, block: CovariatesBlock, drugs: DrugLookup
 ) -> pd.DataFrame:
-    """Regimen counts and settings before index, from the lines-of-therapy table."""
-    merged = lines.merge(index[["patient_id", "index_date"]], on="patient_id")
-    prior = merged.loc[merged["start"] < merged["index_date"]].copy()
+    """Regimen counts and settings before index, from the lines-of-therapy table.
+
+    Per patient counts are ``bincount``s over the lines' positions in ``index`` (one hash
+    lookup of the patient ids, not one group-by per column).
+    """
+    ids = index["patient_id"]
+    n = len(ids)
+    pos = pd.Index(ids).get_indexer(lines["patient_id"])
+    start = lines["start"].to_numpy()
+    before = np.zeros(len(lines), dtype=bool)
+    known = pos >= 0
+    before[known] = start[known] < index["index_date"].to_numpy()[pos[known]]
+    prior = lines.loc[before]
+    p = pos[before]
+    setting = prior["setting"]
     classes = set(block.prior_regimen_classes)
     counts = map_unique(
         prior["drugs"], lambda s: any(drugs.drug_class(d) in classes for d in s.split(" + "))
-    ).astype(bool)
-    pid = prior["patient_id"]
-    out = pd.DataFrame(index=pd.Index(index["patient_id"], name="patient_id"))
-    regimens = ((prior["setting"] == "metastatic") & counts).groupby(pid).sum()
-    out["prior_regimens"] = regimens.reindex(out.index, fill_value=0).astype("Int64")
-    unknown = prior["setting"].isna().groupby(pid).any()
-    out.loc[unknown[unknown].index, "prior_regimens"] = pd.NA
-    for setting in ("neoadjuvant", "adjuvant", "metastatic"):
-        n = (prior["setting"] == setting).groupby(pid).sum()
-        out[f"prior_lines_{setting}"] = n.reindex(out.index, fill_value=0).astype("int64")
-    out["prior_settings"] = _joined(prior["setting"], pid, out.index)
-    out["early_relapse"] = _any(prior["early_relapse"].astype("boolean").fillna(False), pid, out)
+    ).fillna(False).to_numpy(dtype=bool)
+
+    def per_patient(flags) -> np.ndarray:
+        return np.bincount(p[np.asarray(flags, dtype=bool)], minlength=n)
+
+    out = pd.DataFrame({"patient_id": ids.reset_index(drop=True)})
+    regimens = pd.array(per_patient((setting == "metastatic").fillna(False) & counts),
+                        dtype="Int64")
+    regimens[per_patient(setting.isna()) > 0] = pd.NA
+    out["prior_regimens"] = regimens
+    for name in ("neoadjuvant", "adjuvant", "metastatic"):
+        out[f"prior_lines_{name}"] = per_patient((setting == name).fillna(False)).astype("int64")
+    out["prior_settings"] = _joined(setting, p, n)
+    early = prior["early_relapse"].astype("boolean").fillna(False)
+    out["early_relapse"] = pd.array(per_patient(early) > 0, dtype="boolean")
     for name, combo in block.combinations.items():
         held = map_unique(prior["drugs"], lambda s, c=combo: set(c) <= set(s.split(" + ")))
-        out[column_name(name)] = _any(held.astype(bool), pid, out)
-    index_line = lines.loc[lines["index_line"]].groupby("patient_id")["metastatic_line"].first()
-    out["index_line"] = index_line.reindex(out.index).astype("Int64")
-    return out.reset_index()
+        out[column_name(name)] = pd.array(per_patient(held.fillna(False)) > 0, dtype="boolean")
+    at = lines["index_line"].to_numpy(dtype=bool) & known
+    first_pos, first_row = np.unique(pos[at], return_index=True)  # each patient's first
+    index_line = pd.array(np.full(n, pd.NA), dtype="Int64")
+    index_line[first_pos] = lines["metastatic_line"].to_numpy()[np.flatnonzero(at)[first_row]]
+    out["index_line"] = index_line
+    return out
 
 
-def _any(flags: pd.Series, pid: pd.Series, out: pd.DataFrame) -> pd.Series:
-    """Per patient of ``out``: any flag set (False without prior lines)."""
-    found = flags.astype(bool).groupby(pid).any().reindex(out.index)
-    return found.astype("boolean").fillna(False)
-
-
-def _joined(setting: pd.Series, pid: pd.Series, index: pd.Index) -> pd.Series:
-    """Per patient of ``index``: the settings in line order joined by ``", "`` ("" if none)."""
-    codes, uniques = pd.factorize(pid.to_numpy(), sort=True)
-    order = np.argsort(codes, kind="stable")
+def _joined(setting: pd.Series, pos: np.ndarray, n: int) -> pd.Series:
+    """Per patient position ``0..n-1``: the settings in line order joined by ``", "`` ("" if
+    none)."""
+    order = np.argsort(pos, kind="stable")
     values = pa.array(setting.astype(object).fillna("unknown").to_numpy()[order], pa.string())
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(pos, minlength=n))])
     lists = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values)
-    text = pd.Series(pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False), index=uniques)
-    return text.reindex(index).astype("string").fillna("")
+    return pd.Series(pc.binary_join(lists, ", ").to_numpy(zero_copy_only=False)).astype("string")
