@@ -9,7 +9,8 @@ is run on a synthetic extract of N persons written by ``retrostudy synth``:
   loaded into DuckDB;
 - ``omop``: an OMOP CDM extract (``synth --patients N --omop --format parquet``) read with
   ``[data] format = "omop"`` on DuckDB;
-- ``spark``: the canonical Parquet tables on Spark local mode (``--engine spark``).
+- ``spark``: the canonical Parquet tables on Spark local mode (``--engine spark``);
+- ``omop-spark``: the OMOP CDM extract mapped and queried by Spark local mode.
 
 Each run is a fresh subprocess calling ``run_study`` (report written to a temporary folder,
 every output format). Stage times are the intervals between the pipeline's progress
@@ -19,7 +20,7 @@ every 50 ms over the child's whole process tree (Spark's JVM included); CPU is t
 system time of the tree's finished processes plus the child itself (over both cores).
 
     PYTHONPATH=src python benchmarks/bench_pipeline.py --patients 100000 1000000 \\
-        --inputs records omop spark
+        --inputs records omop spark omop-spark
 
 Prints a Markdown table for benchmarks/README.md ("Pipeline end to end").
 """
@@ -53,6 +54,7 @@ SYNTH = {
     "records": ["--format", "parquet", "--canonical"],
     "spark": ["--format", "parquet", "--canonical"],
     "omop": ["--omop", "--format", "parquet"],
+    "omop-spark": ["--omop", "--format", "parquet"],  # the same CDM, mapped by Spark
 }
 
 
@@ -110,9 +112,10 @@ def synth(n: int, kind: str, folder: Path) -> float:
 def measure(kind: str, data: Path, work: Path, keep: str | None = None,
             keys: tuple[str, ...] = ()) -> dict:
     study = work / f"study_{kind}.toml"
-    study.write_text(protocol_text(data, "omop" if kind == "omop" else None, keys),
-                     encoding="utf-8")
-    engine = ["--engine", "spark"] if kind == "spark" else []  # else the protocol's [data]
+    omop = kind.startswith("omop")
+    study.write_text(protocol_text(data, "omop" if omop else None, keys), encoding="utf-8")
+    spark = kind in ("spark", "omop-spark")
+    engine = ["--engine", "spark"] if spark else []  # else the protocol's [data]
     out, peak, cpu = run_sampled(
         [sys.executable, __file__, "--run-one", str(study), *engine,
          "--out", str(Path(keep or work) / f"report_{kind}_{data.name}")]
@@ -158,7 +161,7 @@ def main() -> None:
         base = Path(args.data or tmp)
         for n in args.patients:
             for kind in args.inputs:
-                data = base / f"{'omop' if kind == 'omop' else 'records'}_{n}"
+                data = base / f"{'omop' if kind.startswith('omop') else 'records'}_{n}"
                 if not data.exists():
                     secs = synth(n, kind, data)
                     print(f"(synth {kind} {n:,}: {secs:.1f} s)", file=sys.stderr)
