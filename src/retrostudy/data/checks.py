@@ -50,7 +50,8 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
 
     Returns the date parse plan of each date column and, for each present column, the SQL
     of its source text (what problems show as ``value``). Source text is only stored
-    where typing can lose it (text dates, categories, drugs); a drug's text is
+    where typing can lose it: text dates (every row: the ambiguity check reads it), and
+    categories and drugs on the rows where they did not map; a drug's text is
     ``drug_source`` itself when the file has no such column.
     """
     table = TABLES[name]
@@ -76,7 +77,7 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
             joins.append(f"LEFT JOIN _drugs_{name} dm ON dm._src = {_text(c)}")
             selects.append(f"dm._ingredient AS {quote(c)}")
             if "drug_source" in present:
-                extra.append(f"{_text(c)} AS {src(c)}")
+                extra.append(_unmapped_text("dm._ingredient", c))
             else:
                 texts[c] = quote("drug_source")
         elif c in categorical_columns(name):
@@ -85,7 +86,7 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
             joins.append(f"LEFT JOIN _values_{name}_{c} {alias} ON {alias}._k = "
                          f"{VALUE_KEY_SQL.format(_text(c))}")
             selects.append(f"CAST({alias}._v AS {_SQL_TYPES[column.type]}) AS {quote(c)}")
-            extra.append(f"{_text(c)} AS {src(c)}")
+            extra.append(_unmapped_text(f"{alias}._v", c))
         else:
             selects.append(f"{_text(c)} AS {quote(c)}")
             texts[c] = quote(c)
@@ -94,6 +95,13 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
              f"hash({keys}) AS _h FROM (SELECT {', '.join(selects + extra)} "
              f"FROM {quote(raw)} r {' '.join(joins)})")
     return plans, texts
+
+
+def _unmapped_text(mapped: str, column: str) -> str:
+    """The source text of ``column`` where it did not map (typed value NULL), else NULL:
+    the only rows whose text a problem shows. Stored for every row, it would double the
+    text held in the largest table."""
+    return f"CASE WHEN {mapped} IS NULL THEN {_text(column)} END AS {src(column)}"
 
 
 def _drug_map(con, name: str, vocabulary: Vocabulary) -> None:
@@ -132,8 +140,8 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
         c = column.name
         if c not in present:
             continue
-        if column.required:
-            checks.append((f"{texts[c]} IS NULL", c, "missing_value",
+        if column.required:  # no text (a source text is kept only where it did not map)
+            checks.append((f"{quote(c)} IS NULL AND {texts[c]} IS NULL", c, "missing_value",
                            "required value is empty"))
         if c in plans:
             ambiguous = plans[c].ambiguous(texts[c])
