@@ -19,7 +19,7 @@ import duckdb
 import ibis
 
 from retrostudy.data import checks
-from retrostudy.data.engines import is_duckdb
+from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
@@ -177,6 +177,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         checks.structure_problems(con, name, raw.file, patients_ok)
         checks.finish(con, name)
+        compact(backend)
         counts[name] = _count(con, name, raw.rows)
     _write_rejects(con, data_block)
     findings += _row_findings(con, data_block)

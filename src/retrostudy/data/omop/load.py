@@ -21,6 +21,7 @@ import pandas as pd
 from ibis import _
 
 from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
+from retrostudy.data.engines import compact
 from retrostudy.data.omop import mapping as m
 from retrostudy.data.omop import order
 from retrostudy.data.omop.episodes import map_episodes
@@ -109,6 +110,7 @@ class _Run:
         schema = ibis_schema(TABLES[name])
         expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()})
         self.backend.create_table(name, expr, overwrite=True)
+        compact(self.backend)
 
     def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], per_id=False,
               rows: ibis.Table | None = None):
