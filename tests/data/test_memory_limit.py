@@ -116,3 +116,37 @@ def test_protocol_accepts_sizes(value):
     raw = {"study": {"title": "t"}, "index": {"drug": "x"}, "data": {"memory_limit": value}}
     assert parse_protocol(raw).data.memory_limit == value
     duckdb.connect().execute(f"SET memory_limit = '{value}'")  # and DuckDB takes it
+
+
+def _uncompressed(con, name: str) -> list[str]:
+    """Columns with a segment not yet checkpointed (``persistent`` false: stored as written,
+    uncompressed; a checkpoint picks each segment's compression, which may still be
+    'Uncompressed' for a few rows)."""
+    rows = con.execute("SELECT DISTINCT column_name FROM pragma_storage_info(?) "
+                       "WHERE NOT persistent", [name]).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def test_loaded_tables_are_compressed_in_memory(tmp_path):
+    """DuckDB stores a fresh in-memory table uncompressed until a checkpoint; the loader
+    checkpoints after each table (engines.compact), so none stays that way."""
+    con = load_records(DataBlock(path=str(_folder(tmp_path)))).store.backend.con
+    stored = con.execute("SELECT DISTINCT column_name FROM pragma_storage_info("
+                         "'drug_administrations')").fetchall()
+    assert {"patient_id", "drug", "date"} <= {r[0] for r in stored}
+    assert _uncompressed(con, "drug_administrations") == []
+    assert _uncompressed(con, "patients") == []
+
+
+def test_compact_is_a_no_op_on_other_engines():
+    from retrostudy.data.engines import compact
+
+    class Spark:  # the attribute is_duckdb reads; no ``con`` to touch
+        name = "pyspark"
+
+    compact(Spark())  # nothing to call: raises AttributeError if it tried
+    backend = duckdb_backend()
+    backend.con.execute("CREATE TABLE t AS SELECT i::VARCHAR AS s FROM range(5000) r(i)")
+    assert _uncompressed(backend.con, "t") == ["s"]
+    compact(backend)
+    assert _uncompressed(backend.con, "t") == []

@@ -232,3 +232,15 @@ def test_load_records_dispatches_on_format(tmp_path):
     assert result.store.backend.table("patients").count().execute() == 3
     assert {f.table for f in result.files} >= {"person", "drug_exposure"}
     assert all(f.sha256 and len(f.sha256) == 64 for f in result.files)
+
+
+def test_mapped_tables_are_compressed_in_memory(tmp_path):
+    """Each canonical table is checkpointed after it is mapped (engines.compact)."""
+    write_folder(tiny_cdm(), tmp_path / "cdm")
+    con = check_omop(block(str(tmp_path / "cdm"))).store.backend.con
+    for name in ("patients", "drug_administrations"):
+        uncompressed = con.execute(
+            "SELECT DISTINCT column_name FROM pragma_storage_info(?) WHERE NOT persistent",
+            [name]).fetchall()
+        assert uncompressed == [], name
+        assert con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] > 0
