@@ -20,8 +20,8 @@ import ibis
 import pandas as pd
 from ibis import _
 
-from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
 from retrostudy.data.engines import compact
+from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
 from retrostudy.data.omop import mapping as m
 from retrostudy.data.omop import order
 from retrostudy.data.omop.episodes import map_episodes
