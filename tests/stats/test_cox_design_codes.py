@@ -33,6 +33,8 @@ def test_codes_equal_a_row_by_row_lookup(items):
 def test_text_with_trailing_nul_is_not_merged():
     values = np.array(["a", "a\x00", "a"], dtype=object)  # numpy text would drop the NUL
     np.testing.assert_array_equal(_codes(values, {"a": 0, "a\x00": 1}), [0, 1, 0])
+    codes, levels = _categorical("arm", values, None)  # both are levels of their own
+    assert levels == ["a", "a\x00"] and codes.tolist() == [0, 1, 0]
 
 
 def test_levels_sorted_as_before_and_first_unknown_value_in_row_order_named():

@@ -79,20 +79,24 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """The distinct values and each row's index into them (None: the values are not all of
     one plain type, e.g. mixed types, and are then taken one by one). An object array of
     one plain type is sorted as a typed array (C comparisons, not Python ones)."""
-    if values.dtype.kind == "O":
-        items = values.tolist()
-        distinct = set(items)
-        kinds = {type(v) for v in distinct}
-        kind = _PLAIN.get(kinds.pop()) if len(kinds) == 1 else None
-        if kind is None:
-            return np.asarray(list(distinct), dtype=object), None
+    if values.dtype.kind != "O":
+        return np.unique(values, return_inverse=True)
+    items = values.tolist()
+    distinct = set(items)
+    kinds = {type(v) for v in distinct}
+    kind = _PLAIN.get(kinds.pop()) if len(kinds) == 1 else None
+    out = None
+    if kind is not None:
         try:
             out = np.unique(np.array(items, dtype=kind), return_inverse=True)
         except OverflowError:  # an int beyond int64
-            return np.asarray(list(distinct), dtype=object), None
-        # numpy's fixed-width text drops trailing NULs: then two values may have merged
-        return out if len(out[0]) == len(distinct) else (np.asarray(list(distinct)), None)
-    return np.unique(values, return_inverse=True)
+            pass
+    # numpy's fixed-width text drops trailing NULs: then two values may have merged
+    if out is not None and len(out[0]) == len(distinct):
+        return out
+    one_by_one = np.empty(len(distinct), dtype=object)  # object: keeps every value as it is
+    one_by_one[:] = list(distinct)
+    return one_by_one, None
 
 
 _PLAIN = {str: str, bool: bool, int: np.int64, float: np.float64}
