@@ -177,7 +177,7 @@ def compact(backend: ibis.BaseBackend) -> None:
 
     DuckDB keeps a freshly written in-memory table uncompressed until a checkpoint
     compresses its row groups (dictionary, FSST, bit-packing). The loaders call this after
-    each large table: at 1M persons the canonical tables shrink from 4.0 GB to 0.3 GB of
+    each table they write: at 1M persons the canonical tables shrink from 4.0 GB to 0.3 GB of
     buffer memory and later scans get faster, for ~7 s of checkpointing (benchmarks/
     README.md). In a database file it is the checkpoint DuckDB would make anyway.
     """
