@@ -62,20 +62,29 @@ class FineGray:
 class _Data:
     x: np.ndarray  # (n, p), rows sorted by time
     m: np.ndarray  # 0 censored, 1 cause, 2 competing
-    g_minus: np.ndarray  # censoring KM just before each record's time
+    g_minus: np.ndarray  # censoring KM just before each record's time (at it on day 0)
     start: np.ndarray  # per distinct failure time t_k: first sorted row with time >= t_k
     dk: np.ndarray  # failures at each distinct failure time
-    gk: np.ndarray  # G(t_k -)
+    gk: np.ndarray  # G(t_k -) (G(0) on day 0)
     time: np.ndarray  # sorted times
 
 
 def _censoring_km(t: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """G(t_i -), the Kaplan–Meier of the censoring times (events censor it), sorted t."""
-    _, first, counts = np.unique(t, return_index=True, return_counts=True)
+    """G(t_i -), the Kaplan–Meier of the censoring times (events censor it), sorted t; on
+    day 0, G(0) (after the censorings at 0), as crr reads it.
+
+    crr evaluates its censoring curve at ``t * (1 - eps)``: strictly before every t > 0
+    (the left limit), but at 0 itself on day 0, where the censorings at 0 have already
+    lowered it. A competing event on day 0 then stays in later risk sets with weight
+    G(t-)/G(0) rather than G(t-)/1 (see docs/statistics.md, "Fine–Gray").
+    """
+    values, first, counts = np.unique(t, return_index=True, return_counts=True)
     cens = np.add.reduceat((m == 0).astype(float), first)
     at_risk = t.shape[0] - first
     g = np.cumprod(1.0 - cens / at_risk)
     g_prev = np.concatenate(([1.0], g[:-1]))
+    if values[0] == 0:  # crr: 0 * (1 - eps) is 0, so day 0 reads G(0), not G(0-) = 1
+        g_prev[0] = g[0]
     return np.repeat(g_prev, counts)
 
 
@@ -215,7 +224,8 @@ def fine_gray(time, status, X, *, cause, censor=0, covariates=None, levels=None,
     With :math:`\hat G` the Kaplan–Meier of the censoring distribution, a record is at risk
     at a failure time :math:`t` of the cause with weight 1 while :math:`T_j \ge t`, and with
     weight :math:`\hat G(t-)/\hat G(T_j-)` after a competing event at :math:`T_j < t`
-    (others: 0). The log pseudo partial likelihood (Breslow ties, as crr) is
+    (others: 0). On day 0, :math:`\hat G(0-)` is replaced by :math:`\hat G(0)` (after the
+    censorings at 0), as crr reads its censoring curve at ``time * (1 - eps)``. The log pseudo partial likelihood (Breslow ties, as crr) is
     :math:`\sum_k \{\sum_{i \in D_k} x_i'eta - d_k \log S_0(t_k)\}`,
     :math:`S_0(t) = \sum_j w_j(t) e^{x_j'eta}`; both parts of :math:`S_0, S_1, S_2` are
     cumulative sums over the time-sorted records, so a Newton step costs O(n p^2). Newton-
