@@ -5,6 +5,11 @@ R equivalents (survival 3.5)::
     fit0 <- coxph(Surv(time, event) ~ trt + sub + covariates, ties = ties)
     fit1 <- coxph(Surv(time, event) ~ trt + sub + covariates + trt:sub, ties = ties)
     anova(fit0, fit1)                                      # interaction_test
+    # with a robust variance (non-integer weights, robust = TRUE) anova refuses
+    # ("Can't do anova tables with robust variances"); interaction_test is then the Wald
+    # test of the interaction coefficients with the robust variance:
+    i <- grep(":", names(coef(fit1))); b <- coef(fit1)[i]
+    t(b) %*% solve(vcov(fit1)[i, i], b)                    # on length(i) df
     coxph(Surv(time, event) ~ trt + covariates, subset = sub == level)  # subgroup_hazard_ratios
 
 The interaction test, not the per-level p-values, is the test of effect modification
@@ -31,14 +36,19 @@ _ALIAS_TOL = 1e-10  # residual variance share below which a column is aliased
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InteractionTest:
-    """Likelihood-ratio test of the treatment x subgroup interaction in a Cox model.
+    """Test of the treatment x subgroup interaction in a Cox model; ``method`` names it.
 
-    ``statistic = 2 (loglik_interaction - loglik_main)`` on ``df`` = the number of estimable
-    interaction columns, (treatment columns) x (subgroup levels - 1) less the ``aliased``
-    ones (R's NA coefficients, e.g. a subgroup level where one arm is empty). When every
-    interaction column is aliased, ``estimable`` is False, ``df`` 0 and ``p_value`` NaN
-    (R's anova prints Chisq 0 on 0 df); the reason is in ``warnings`` with any monotone-fit
-    warning of either model.
+    ``method = "likelihood ratio"`` (model-based variance): ``statistic = 2
+    (loglik_interaction - loglik_main)``. ``method = "robust Wald"`` (``variance`` "robust":
+    non-integer case weights, or ``robust=True``; a likelihood-ratio test is not valid with
+    a robust variance and R's anova refuses it): ``statistic = b' V^-1 b`` with ``b`` the
+    interaction coefficients of the interaction model and ``V`` their block of its robust
+    (sandwich) variance. Either is on ``df`` = the number of estimable interaction columns,
+    (treatment columns) x (subgroup levels - 1) less the ``aliased`` ones (R's NA
+    coefficients, e.g. a subgroup level where one arm is empty). When every interaction
+    column is aliased, ``estimable`` is False, ``df`` 0 and ``p_value`` NaN (R's anova
+    prints Chisq 0 on 0 df); the reason is in ``warnings`` with any monotone-fit warning of
+    either model. Both log-likelihoods are reported in either case.
     """
 
     variable: str
@@ -55,6 +65,7 @@ class InteractionTest:
     n: int
     n_events: int
     ties: str
+    variance: str
     estimable: bool
     warnings: tuple[str, ...]
 
@@ -173,9 +184,9 @@ def _fit(data, covariates, levels, **kw):
 
 
 def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties="efron",
-                     strata=None, weights=None, levels=None, treatment_name="treatment",
-                     subgroup_name="subgroup") -> InteractionTest:
-    """Cox likelihood-ratio test of the treatment x subgroup interaction.
+                     strata=None, weights=None, robust=None, levels=None,
+                     treatment_name="treatment", subgroup_name="subgroup") -> InteractionTest:
+    """Cox test of the treatment x subgroup interaction: likelihood ratio, or robust Wald.
 
     Parameters
     ----------
@@ -191,6 +202,9 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
     ties : {"efron", "breslow", "exact"}
     strata, weights : array_like, optional
         Stratum labels (separate baseline hazards) and case weights, as in :func:`cox_ph`.
+    robust : bool, optional
+        Sandwich variance, as in :func:`cox_ph`: by default (None) on when a weight is not
+        an integer. With it the test is the robust Wald test (``method``).
     levels : dict, optional
         Name (``treatment_name``, ``subgroup_name`` or a covariate) -> ordered levels.
     treatment_name, subgroup_name : str
@@ -205,7 +219,11 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
     The interaction columns are the products of each treatment column with each non-reference
     subgroup indicator; both models are fitted by :func:`cox_ph` on the same records, and
     :math:`\\chi^2 = 2\\{l(\\hat\\beta_1) - l(\\hat\\beta_0)\\}` on the number of interaction
-    columns that are not aliased, as ``anova(fit0, fit1)`` in R.
+    columns that are not aliased, as ``anova(fit0, fit1)`` in R. With a robust variance
+    that comparison of likelihoods has no chi-square reference (R: "Can't do anova tables
+    with robust variances"), so the test is Wald's
+    :math:`\\chi^2 = \\hat b' \\hat V_{rob}^{-1} \\hat b` on the interaction coefficients
+    :math:`\\hat b` of the interaction model (Lin & Wei 1989), ``method = "robust Wald"``.
 
     Examples
     --------
@@ -221,6 +239,8 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
     levels[subgroup_name] = _sub_levels(data[subgroup_name], levels.get(subgroup_name),
                                         subgroup_name)
     extra = _extra_columns(data, strata, weights)
+    if robust is not None:
+        extra["robust"] = bool(robust)
     main = [treatment_name, subgroup_name, *dict(covariates or {})]
     design = build_design(data, main, {k: v for k, v in levels.items() if k in main}, n)
     tcols = [j for j, v in enumerate(design.variables) if v == treatment_name]
@@ -245,22 +265,36 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
         notes.append(f"interaction column(s) {list(aliased)} are aliased with the main effects "
                      "(an arm without patients in a subgroup level) and are left out, as R's "
                      "NA coefficients")
-    ll1 = fit0.loglik
+    is_robust = fit0.variance == "robust"
+    ll1, stat = fit0.loglik, 0.0
     if kept:
         fit1, notes1 = _fit(data, main + kept, levels, ties=ties, **extra)
         notes += [f"interaction model: {s}" for s in notes1]
         ll1 = fit1.loglik
+        stat = _robust_wald(fit1, len(kept)) if is_robust else 2.0 * (ll1 - fit0.loglik)
     else:
         notes.append("no interaction column is estimable; the interaction cannot be tested")
-    stat = 2.0 * (ll1 - fit0.loglik)
     df = len(kept)
     return InteractionTest(
         variable=f"{treatment_name}:{subgroup_name}", statistic=float(stat), df=df,
         p_value=float(sps.chi2.sf(stat, df)) if df else float("nan"),
-        method="likelihood ratio", treatment=treatment_name, subgroup=subgroup_name,
-        levels=tuple(levels[subgroup_name]), loglik_main=float(fit0.loglik),
-        loglik_interaction=float(ll1), aliased=aliased, n=fit0.n, n_events=fit0.n_events,
-        ties=fit0.ties, estimable=bool(df), warnings=tuple(notes))
+        method="robust Wald" if is_robust else "likelihood ratio", treatment=treatment_name,
+        subgroup=subgroup_name, levels=tuple(levels[subgroup_name]),
+        loglik_main=float(fit0.loglik), loglik_interaction=float(ll1), aliased=aliased,
+        n=fit0.n, n_events=fit0.n_events, ties=fit0.ties, variance=fit0.variance,
+        estimable=bool(df), warnings=tuple(notes))
+
+
+def _robust_wald(fit, k: int) -> float:
+    """b' V^-1 b over the last ``k`` coefficients (the interaction columns) of ``fit``,
+    with its (robust) variance; inf when that block is singular, NaN when not finite."""
+    b, v = fit.coef[-k:], fit.var[-k:, -k:]
+    if not (np.isfinite(b).all() and np.isfinite(v).all()):
+        return float("nan")
+    try:
+        return float(b @ np.linalg.solve(v, b))
+    except np.linalg.LinAlgError:
+        return float("inf")
 
 
 def _arms(values: np.ndarray, levels: dict, name: str) -> list | None:
