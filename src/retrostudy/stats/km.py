@@ -55,10 +55,14 @@ class RestrictedMean:
 class KaplanMeier:
     """A Kaplan–Meier curve, one row per distinct time (events and censorings).
 
-    ``std_err`` is the standard error of S(t) on the survival scale, as R's ``summary()``
-    prints it (R's ``fit$std.err`` is on the log scale for Greenwood). ``variance`` names
-    the estimator: ``"greenwood"`` or ``"robust"`` (infinitesimal jackknife); ``timefix``
-    whether near-equal times were merged as R's ``aeqSurv`` does.
+    ``std_err`` is the standard error of S(t) on the survival scale, with either variance:
+    the column R's ``summary(fit)$std.err`` prints. :attr:`std_err_log` is the standard
+    error of log S(t) (the cumulative-hazard scale) from which the bands are built. R's own
+    ``fit$std.err`` changes scale with the variance: it is the log-scale SE for Greenwood
+    curves (``fit$logse`` TRUE) and the survival-scale SE for robust ones (``fit$logse``
+    FALSE). ``variance`` names the estimator: ``"greenwood"`` or ``"robust"``
+    (infinitesimal jackknife); ``timefix`` whether near-equal times were merged as R's
+    ``aeqSurv`` does.
     """
 
     time: np.ndarray
@@ -73,6 +77,18 @@ class KaplanMeier:
     conf_level: float
     variance: str
     timefix: bool
+
+    @property
+    def std_err_log(self) -> np.ndarray:
+        """Standard error of log S(t): the sigma of the pointwise bands (``conf_type``).
+
+        Greenwood: ``sqrt(sum d / (Y (Y - d)))``, infinite once S reaches 0 (R's
+        ``fit$std.err``). Robust: ``std_err / survival``, 0 where ``std_err`` is 0 (R's
+        ``fit$std.err / fit$surv``). Elsewhere ``std_err == std_err_log * survival``.
+        """
+        if self.variance == "greenwood":
+            return greenwood(self.n_at_risk, self.n_events)
+        return _log_scale(self.std_err, self.survival)
 
     def quantile(self, p: float = 0.5) -> Quantile:
         """Time by which a fraction ``p`` had the event, with R's tolerance and midpoint rule.
@@ -146,6 +162,12 @@ class KaplanMeier:
         )
 
 
+def _log_scale(std_err: np.ndarray, surv: np.ndarray) -> np.ndarray:
+    """SE of log S from the SE of S (delta method), 0 where the SE of S is 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(std_err == 0, 0.0, std_err / surv)
+
+
 def _use_robust(robust, w: np.ndarray | None) -> bool:
     if robust is not None:
         return bool(robust)
@@ -206,8 +228,13 @@ def kaplan_meier(
     Conventions at the boundaries follow R: log limits undefined at S = 0, log-log limits
     undefined at S = 0 and S = 1, plain limits clipped to [0, 1], upper log limit capped at 1.
 
-    R equivalent: ``survfit(Surv(time, event) ~ 1, weights=, conf.type=, conf.int=, robust=)``.
-    R's ``fit$std.err`` is ``std_err / survival`` for Greenwood curves.
+    ``std_err`` is :math:`\hat S(t)\,\sigma` for Greenwood and the square root of the
+    robust variance of :math:`\hat S(t)` itself: the survival scale on both paths;
+    ``std_err_log`` is :math:`\sigma` on both.
+
+    R equivalent: ``survfit(Surv(time, event) ~ 1, weights=, conf.type=, conf.int=, robust=)``;
+    ``std_err`` is ``summary(fit)$std.err``. R's ``fit$std.err`` is ``std_err_log`` for
+    Greenwood curves but ``std_err`` for robust ones (R's ``fit$logse``).
 
     References
     ----------
@@ -240,8 +267,7 @@ def kaplan_meier(
     np.cumprod(surv, out=surv)
     if use_robust:
         std_err = infinitesimal_jackknife(table, y, surv)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            se_log = np.where(std_err == 0, 0.0, std_err / surv)
+        se_log = _log_scale(std_err, surv)
         low, high = conf_band(surv, se_log, conf_type, conf_level)
     else:
         se_log = greenwood(y, d)
