@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from retrostudy.analysis.adjusted_stats import balance_sd
+
 PATIENTS_PER_TERM = 10
 
 
@@ -47,6 +49,7 @@ def conventions_of(block, conv, extra: dict) -> dict:
         "replace": block.replace,
         "seed": block.seed,
         "balance_threshold": block.threshold,
+        "balance_sd": balance_sd(block),  # SMD denominator: "pooled" or "treated"
         "min_ess_fraction": block.min_ess_fraction,
         "missing": block.missing,
         "km_variance": "Greenwood (integer weights) or infinitesimal jackknife (other weights)",

@@ -47,6 +47,13 @@ def matching(logit, treated, block):
     )
 
 
+def balance_sd(block) -> str:
+    """The SMD denominator of ``block`` (``balance_sd``): "pooled" or "treated"."""
+    if block.balance_sd != "estimand":
+        return block.balance_sd
+    return "treated" if block.estimand == "ATT" else "pooled"
+
+
 def balance(design, weights, block, estimand: str | None = None):
     from retrostudy.stats import balance_table
 
@@ -58,6 +65,7 @@ def balance(design, weights, block, estimand: str | None = None):
         binary=list(design.binary),
         threshold=block.threshold,
         estimand=estimand or block.estimand,
+        sd_denom=balance_sd(block),
     )
 
 

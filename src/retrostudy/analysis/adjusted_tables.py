@@ -60,6 +60,14 @@ def ps_model_table(res, p_digits: int) -> Table:
     )
 
 
+SD_TEXT = {
+    "pooled": "the pooled standard deviation of the two groups before adjustment, "
+    "sqrt((s1^2 + s0^2) / 2)",
+    "treated": "the standard deviation of the treated group ({treated}) before adjustment "
+    "(cobalt's and MatchIt's convention for a matched, ATT, sample)",
+}
+
+
 def balance_table(res) -> Table:
     """|SMD| per design column before and after each method, then the sample sizes."""
     methods = [m for m in res.methods]
@@ -86,7 +94,9 @@ def balance_table(res) -> Table:
         rows.append(Row(label=g, cells=tuple(cells), indent=1))
     notes = [
         f"Absolute standardised mean differences; * marks |SMD| >= {thr:g}, the conventional "
-        "limit of balance.",
+        "limit of balance. Denominator of every column: "
+        + SD_TEXT[res.conventions["balance_sd"]].format(treated=res.treated)
+        + " (p(1 - p) as the variance of a yes/no column).",
     ]
     if "iptw" in methods:
         notes.append(

@@ -58,6 +58,10 @@ class AdjustedAnalysis(Block):
     replace: bool = False
     order: Literal["largest", "smallest", "random", "data"] = "largest"
     threshold: float = Field(default=0.1, gt=0)  # |SMD| below this counts as balanced
+    # SMD denominator, from the unadjusted groups, one for every column of the balance table:
+    # "estimand" = pooled SD for ATE, treated-group SD for ATT; "treated" = cobalt's and
+    # MatchIt's convention for a matched (ATT) sample.
+    balance_sd: Literal["estimand", "pooled", "treated"] = "estimand"
     min_ess_fraction: float = Field(default=0.5, gt=0, le=1)  # warn when ESS/n falls below
     endpoints: list[str] | None = None  # default: every [[analyses.survival]] endpoint
     missing: Literal["error", "indicator", "complete_case"] = "error"

@@ -1,7 +1,9 @@
 r"""Covariate balance before and after weighting or matching (cobalt's ``bal.tab``).
 
 R equivalent (cobalt): ``bal.tab(X, treat, weights = w, s.d.denom = "pooled" (ATE) or
-"treated" (ATT), binary = "std", continuous = "std")``.
+"treated" (ATT), binary = "std", continuous = "std")``. cobalt's default ``s.d.denom``
+follows the estimand: "treated" for a matchit object (ATT, what 1:1 matching of the treated
+estimates), "pooled" for ATE weights; ``sd_denom`` chooses it here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from . import _checks, _logistic
 
 ESTIMANDS = ("ATE", "ATT")
+SD_DENOMS = ("pooled", "treated")
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,9 @@ class Balance:
     weighted means; the denominator always comes from the UNWEIGHTED sample, so before and
     after are on the same scale: ATE the pooled :math:`\sqrt{(s_1^2 + s_0^2)/2}`, ATT the
     treated :math:`s_1`, with :math:`s^2` the sample variance (n - 1) for continuous and
-    :math:`p(1-p)` for binary (0/1) covariates. A zero denominator gives SMD 0 when the means
+    :math:`p(1-p)` for binary (0/1) covariates. ``sd_denom`` names the one used
+    (``"pooled"`` or ``"treated"``; by default the estimand's, or as chosen in
+    :func:`balance_table`). A zero denominator gives SMD 0 when the means
     are equal and +-inf otherwise. ``variance_ratio_*`` is treated over control variance
     (weighted: cobalt's unbiased reliability-weight variance
     :math:`\sum w (x - \bar x_w)^2 / (\sum w - \sum w^2 / \sum w)`), NaN for binary
@@ -45,6 +50,7 @@ class Balance:
     sd_denominator: np.ndarray
     threshold: float
     estimand: str
+    sd_denom: str = "pooled"
 
     @property
     def variance_ratio(self) -> np.ndarray:
@@ -122,13 +128,16 @@ def _smd(diff, den):
 
 
 def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1,
-                  estimand="ATE") -> Balance:
+                  estimand="ATE", sd_denom=None) -> Balance:
     r"""Standardised mean differences of covariates, unadjusted and weighted.
 
     .. math:: \mathrm{SMD} = \frac{\bar x_{1,w} - \bar x_{0,w}}{s},\qquad
-              s = \sqrt{(s_1^2 + s_0^2)/2}\ \text{(ATE)},\ s_1\ \text{(ATT)}
+              s = \sqrt{(s_1^2 + s_0^2)/2}\ \text{(pooled)},\ s_1\ \text{(treated)}
 
-    with :math:`s` from the unweighted arms (see :class:`Balance`). Pass IPT weights
+    with :math:`s` from the unweighted arms (see :class:`Balance`). ``sd_denom`` is
+    ``"pooled"`` or ``"treated"`` (cobalt's ``s.d.denom``); by default (None) the
+    estimand's: pooled for the ATE, treated for the ATT (cobalt's default, and MatchIt's
+    ``summary`` for a matched ATT sample). Pass IPT weights
     (:attr:`PSWeights.weights`) or matching weights (:attr:`Matching.weights`; zero weights
     drop units). ``binary`` (one bool per column) overrides the automatic detection (a
     column taking only 0 and 1).
@@ -142,6 +151,11 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
     x, names = _checks.check_covariates(X, t.size, names=names, rows_of="treated")
     if estimand not in ESTIMANDS:
         raise ValueError(f"estimand must be one of {ESTIMANDS}, got {estimand!r}")
+    if sd_denom is None:
+        sd_denom = "treated" if estimand == "ATT" else "pooled"
+    if sd_denom not in SD_DENOMS:
+        raise ValueError(f"sd_denom must be one of {SD_DENOMS} (or None: the estimand's), "
+                         f"got {sd_denom!r}")
     if not (np.isfinite(threshold) and threshold > 0):
         raise ValueError(f"threshold must be > 0, got {threshold}")
     w = _check_balance_weights(weights, t)
@@ -159,7 +173,7 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
     m1, m0 = x1.mean(axis=0), x0.mean(axis=0)
     v1 = np.where(binary, m1 * (1 - m1), x1.var(axis=0, ddof=1) if x1.shape[0] > 1 else 0.0)
     v0 = np.where(binary, m0 * (1 - m0), x0.var(axis=0, ddof=1) if x0.shape[0] > 1 else 0.0)
-    den = np.sqrt(v1) if estimand == "ATT" else np.sqrt((v1 + v0) / 2)
+    den = np.sqrt(v1) if sd_denom == "treated" else np.sqrt((v1 + v0) / 2)
     raw1 = x1.var(axis=0, ddof=1) if x1.shape[0] > 1 else np.full(x.shape[1], np.nan)
     raw0 = x0.var(axis=0, ddof=1) if x0.shape[0] > 1 else np.full(x.shape[1], np.nan)
     after = {}
@@ -175,4 +189,5 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
                    mean_control_after=after.get("mean_control_after"),
                    variance_ratio_before=_ratio(raw1, raw0, binary),
                    variance_ratio_after=after.get("variance_ratio_after"),
-                   sd_denominator=den, threshold=float(threshold), estimand=estimand)
+                   sd_denominator=den, threshold=float(threshold), estimand=estimand,
+                   sd_denom=sd_denom)
