@@ -225,7 +225,8 @@ def fine_gray(time, status, X, *, cause, censor=0, covariates=None, levels=None,
     at a failure time :math:`t` of the cause with weight 1 while :math:`T_j \ge t`, and with
     weight :math:`\hat G(t-)/\hat G(T_j-)` after a competing event at :math:`T_j < t`
     (others: 0). On day 0, :math:`\hat G(0-)` is replaced by :math:`\hat G(0)` (after the
-    censorings at 0), as crr reads its censoring curve at ``time * (1 - eps)``. The log pseudo partial likelihood (Breslow ties, as crr) is
+    censorings at 0), as crr reads its censoring curve at ``time * (1 - eps)``. The log
+    pseudo partial likelihood (Breslow ties, as crr) is
     :math:`\sum_k \{\sum_{i \in D_k} x_i'eta - d_k \log S_0(t_k)\}`,
     :math:`S_0(t) = \sum_j w_j(t) e^{x_j'eta}`; both parts of :math:`S_0, S_1, S_2` are
     cumulative sums over the time-sorted records, so a Newton step costs O(n p^2). Newton-
