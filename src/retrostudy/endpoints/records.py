@@ -28,7 +28,7 @@ from retrostudy.errors import DataError, Problem
 
 RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "NE": 5}
 """RECIST preference order CR > PR > SD > NON_CR_NON_PD > PD > NE (admiralonco
-``derive_param_bor``; DOMAIN.md §1.4). Lower is better."""
+``derive_param_bor``; docs/sources.md). Lower is better."""
 CR, PR, SD, NON_CR_NON_PD, PD, NE = range(6)
 CODES = np.array(list(RANK))
 
