@@ -69,6 +69,27 @@ def test_relative_links_resolve():
     assert not broken, "broken relative links:\n" + "\n".join(broken)
 
 
+def _slugs(path: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    heads = re.findall(r"^#+\s+(.+?)\s*$", text, flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in heads}
+
+
+def test_anchors_into_markdown_files_exist():
+    broken = []
+    for doc in _docs():
+        text = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
+        for target in LINK.findall(text):
+            page, _, anchor = target.partition("#")
+            if not anchor or re.match(r"^[a-z][a-z0-9+.-]*:", page, re.I):
+                continue
+            md = (doc.parent / unquote(page)).resolve() if page else doc
+            if md.suffix == ".md" and md.exists() and anchor not in _slugs(md):
+                broken.append(f"{doc.relative_to(ROOT)} -> {target}")
+    assert not broken, "links to headings that do not exist:\n" + "\n".join(broken)
+
+
 def test_link_pattern_finds_links(tmp_path):
     """The checker itself sees inline links and images (and skips URLs and anchors)."""
     doc = tmp_path / "x.md"
