@@ -1,4 +1,4 @@
-"""The tree stays lint-clean (STYLE.md: pyflakes, import order, bugbear, mccabe <= 10)."""
+"""The tree stays lint-clean (pyflakes, import order, bugbear, mccabe <= 10)."""
 
 import shutil
 import subprocess

@@ -36,6 +36,7 @@ class StudyResult:
     files: tuple[Path, ...] = field(default=())
     endpoints: object = None  # retrostudy.endpoints.Endpoints (record-level runs)
     load: object = None  # retrostudy.data.LoadResult: rows read/loaded/rejected (records)
+    patient_level_files: tuple[Path, ...] = field(default=())  # identifiable; beside ``out``
 
     def _repr_html_(self) -> str:
         import html
@@ -143,6 +144,7 @@ def run_study(
     *,
     profile: str | None = None,
     progress: Progress | None = None,
+    patient_level: bool | None = None,
 ) -> StudyResult:
     """Run the whole study of a protocol (a path to study.toml, or a parsed Protocol).
 
@@ -159,6 +161,12 @@ def run_study(
         Override the protocol's conventions profile.
     progress : callable, optional
         Called with a short description before each step.
+    patient_level : bool, optional
+        Also write the analysis dataset, the excluded patients (with the criterion that
+        removed each) and the lines of therapy, as CSV and Parquet, into
+        ``<out>-patient-level-IDENTIFIABLE/`` beside ``out`` (never inside it: those files
+        hold patient identifiers). None means the protocol's ``[report] patient_level``.
+        Needs ``out``. The report says whether it was written.
     """
     step = progress or (lambda _msg: None)
     started = time.perf_counter()
@@ -181,10 +189,19 @@ def run_study(
     table = protocol.analysis_table.file if protocol.analysis_table is not None else None
     quality = Quality(load=loaded, endpoints=eps, analysis_table=table,
                       episode_lines=_episode_lines(protocol, loaded, cohort))
-    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality)
+    if patient_level is None:
+        patient_level = protocol.report.patient_level
+    identifiable = bool(patient_level) and out is not None
+    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
+                          identifiable)
     files: tuple[Path, ...] = ()
+    patient_files: tuple[Path, ...] = ()
     if out is not None:
         files = _write(report, protocol, Path(out), started)
+    if identifiable:
+        from retrostudy.report.patient_level import folder_for, frames, write_patient_level
+
+        patient_files = tuple(write_patient_level(folder_for(out), frames(dataset, cohort)))
     return StudyResult(
         protocol=protocol,
         attrition=cohort.attrition,
@@ -196,10 +213,12 @@ def run_study(
         files=files,
         endpoints=eps,
         load=loaded,
+        patient_level_files=patient_files,
     )
 
 
-def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality):
+def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
+            patient_level=False):
     from retrostudy.report import ReportContext, flow_from_attrition, make_report
     from retrostudy.report.published import published_parts
     from retrostudy.report.quality import tables as quality_tables
@@ -238,6 +257,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality):
         published=published,
         comparator_rows=comparator_rows,
         quality=quality,
+        patient_level=patient_level,
     )
     return make_report(ctx), ctx
 

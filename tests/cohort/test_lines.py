@@ -1,4 +1,4 @@
-"""Line-of-therapy rules (DOMAIN.md section 4.1) on hand-built patients.
+"""Line-of-therapy rules (docs/sources.md, "Lines of therapy") on hand-built patients.
 
 Each patient has a metastatic diagnosis on 2015-01-01 (day 0) unless stated; records are
 q3w doses on the days given.

@@ -94,7 +94,7 @@ def test_shipped_table_is_consistent():
             assert row["source"] in {"V", "M"}, row
             code = (row["code_system"], row["code"])
             assert codes.setdefault(code, row["ingredient"]) == row["ingredient"], row
-    # ADCs are never trastuzumab, whatever the spelling or code (DOMAIN.md §4.1).
+    # ADCs are never trastuzumab, whatever the spelling or code (docs/sources.md).
     for row in rows:
         if row["ingredient"] in {"trastuzumab emtansine", "trastuzumab deruxtecan"}:
             spelling = row["synonym"] or row["code"]

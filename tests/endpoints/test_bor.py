@@ -1,4 +1,4 @@
-"""RECIST 1.1 best overall response: every row of DOMAIN.md §1.3 and the §1.4–1.6 rules.
+"""RECIST 1.1 best overall response: RECIST 1.1 table 3 and the rules of docs/sources.md.
 
 Each case is a hand-built sequence of time-point responses (day after the index date,
 response); the expected BOR is read off the table, not computed.
@@ -15,7 +15,7 @@ def bor(block, seqs, **kw):
     return rows(block, seqs, **kw)["bor"].to_dict()
 
 
-# DOMAIN.md §1.3 (RECIST 1.1 table 3, confirmation required). The first time point is on
+# RECIST 1.1 table 3 (docs/sources.md, confirmation required). The first time point is on
 # day 49 when the SD minimum (42 days) is met, on day 14 when not; the later one 35 days on.
 TABLE_1_3 = [
     ("CR", "CR", True, "CR"),
@@ -101,7 +101,7 @@ def test_sd_min_days_option():
 
 
 def test_early_sd_then_pd_is_pd():
-    # admiralonco derive_param_bor: early SD does not count, so BOR = PD (DOMAIN.md §1.4)
+    # admiralonco derive_param_bor: early SD does not count, so BOR = PD (docs/sources.md)
     assert bor(UNCONFIRMED, {"p": [(30, "SD"), (60, "PD")]})["p"] == "PD"
 
 
@@ -121,7 +121,7 @@ def test_preference_order_unconfirmed():
 
 @pytest.mark.parametrize("block", [UNCONFIRMED, CONFIRMED])
 def test_assessments_after_first_pd_ignored(block):
-    # "PD then response": the response after PD does not count (RECIST; DOMAIN.md §1.6)
+    # "PD then response": the response after PD does not count (RECIST; docs/sources.md)
     assert bor(block, {"p": [(50, "PD"), (90, "PR"), (130, "PR")]})["p"] == "PD"
 
 

@@ -1,4 +1,4 @@
-"""PFS and DoR: each event and censoring rule of DOMAIN.md §2 on hand-built sequences."""
+"""PFS and DoR: each event and censoring rule of docs/endpoints.md (PFS) on hand-built sequences."""
 
 import pytest
 from conftest import rows

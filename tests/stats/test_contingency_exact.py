@@ -1,7 +1,7 @@
 """chisq_test and fisher_test: hand-derived values and the seed paper (tier 1).
 
-Hypergeometric probabilities are written as fractions. The seed paper's p-values (DOMAIN.md
-section 0) come from its printed counts with Pearson's chi-square without continuity
+Hypergeometric probabilities are written as fractions. The seed paper's p-values (docs/sources.md,
+"The model study") come from its printed counts with Pearson's chi-square without continuity
 correction, which is what the paper must have used.
 """
 
@@ -30,7 +30,7 @@ def test_seed_p_values_from_printed_counts(row, table, expected):
 
 def test_seed_hr_status_p_is_not_reproducible():
     """The seed printed p = 0.4740 for HR+ 11/18 vs 10/24. No standard test gives it from
-    the printed counts: uncorrected 0.2123, Yates 0.3496, Fisher 0.3499 (DOMAIN.md 0)."""
+    the printed counts: uncorrected 0.2123, Yates 0.3496, Fisher 0.3499 (docs/sources.md)."""
     table = [[11, 7], [10, 14]]
     candidates = {
         round(chisq_test(table, correct=False).p_value, 4),

@@ -93,7 +93,7 @@ def test_rmst_matches_print_rmean(case):
 
 
 def test_documented_r_facts():
-    """Numbers quoted in docs/statistics.md and PARITY.md."""
+    """Numbers quoted in docs/statistics.md and docs/sources.md."""
     by_name = {c["name"]: c for c in CASES}
     veteran = fit(by_name["veteran trt 2 log"])
     assert veteran.median().estimate == 52.5

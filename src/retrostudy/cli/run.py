@@ -44,6 +44,14 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_common(p)
+    p.add_argument(
+        "--patient-level",
+        action="store_true",
+        default=None,
+        help="also write the analysis dataset and the excluded patients (CSV and Parquet, "
+        "WITH patient identifiers) into DIR-patient-level-IDENTIFIABLE/ beside the report "
+        "(default: the protocol's [report] patient_level, else off)",
+    )
     p.add_argument("protocol", metavar="STUDY.TOML", help="the study's protocol file")
     p.set_defaults(func=_run)
 
@@ -86,7 +94,8 @@ def run_and_summarise(protocol: Path, args) -> int:
             console.log(message, markup=False)
 
         result = run_study(
-            protocol, engine=args.engine, out=args.out, profile=args.profile, progress=progress
+            protocol, engine=args.engine, out=args.out, profile=args.profile, progress=progress,
+            patient_level=getattr(args, "patient_level", None),
         )
     summarise(console, result, Path(args.out))
     return 0
@@ -111,6 +120,10 @@ def summarise(console, result, out: Path) -> None:
     for w in an.warnings:
         console.print(f"[yellow]warning[/]: {w}")
     console.print(f"Report written to [bold]{out}/[/] (open {out / 'report.html'})")
+    if result.patient_level_files:
+        folder = result.patient_level_files[0].parent
+        console.print(f"[bold red]Patient-level data WITH IDENTIFIERS[/] written to {folder}/ "
+                      "(not for sharing)", markup=True)
 
 
 def _run(args) -> int:

@@ -1,6 +1,6 @@
 """Drug eras: continuous exposure to one ingredient (or one class), vectorised in pandas.
 
-Follows the OHDSI drug-era logic (DOMAIN.md section 4.2) adapted to infusions:
+Follows the OHDSI drug-era logic (docs/sources.md, drug eras) adapted to infusions:
 
 - each record covers ``[date, max(end_date, date + exposure_days - 1)]``: a 3-weekly
   infusion given on day 0 covers days 0-20 with the default ``exposure_days = 21`` (a

@@ -1,4 +1,4 @@
-"""Lines of therapy from drug administrations (DOMAIN.md section 4.1).
+"""Lines of therapy from drug administrations (docs/sources.md, "Lines of therapy").
 
 Rules (all parameters in the protocol's ``[lines]`` block):
 

@@ -7,12 +7,12 @@ abbreviation, RxNorm / ATC / OMOP code, with dose and route noise ("Herceptin 44
 lower-case ingredient name and a drug class.
 
 Antibody–drug conjugates are separate ingredients: trastuzumab emtansine (T-DM1) and
-trastuzumab deruxtecan (T-DXd) never fold into trastuzumab (a known ETL error, DOMAIN.md
+trastuzumab deruxtecan (T-DXd) never fold into trastuzumab (a known ETL error, docs/sources.md
 §4.1/§5). Nothing here matches by substring for the same reason: an unknown spelling is
 reported with suggestions, never mapped to the longest known name it contains.
 
 The ``source`` column of ``drugs.csv`` tags codes ``V`` (verified against a named source,
-see DOMAIN.md §5.1) or ``M`` (from memory, check against an Athena download before relying
+see docs/sources.md) or ``M`` (from memory, check against an Athena download before relying
 on it).
 """
 

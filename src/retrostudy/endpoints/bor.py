@@ -1,13 +1,13 @@
 """RECIST 1.1 best overall response (BOR), unconfirmed and confirmed, vectorised.
 
-Sources: Eisenhauer et al., Eur J Cancer 2009;45:228 (tables as in DOMAIN.md §1.3, [V]);
+Sources: Eisenhauer et al., Eur J Cancer 2009;45:228 (table 3, [V]);
 the option set of pharmaverse/admiralonco ``derive_param_bor`` / ``derive_param_confirmed_bor``
-(rules only, no code, DOMAIN.md §1.4–1.5, [V]).
+(rules only, no code, [V]; docs/sources.md, "RECIST 1.1 best overall response").
 
 Sequence used (both modes): post-baseline assessments (day > 0), not after death, of the
 chosen method (``assessments = "radiological"`` drops 'clinical' ones), up to and including
 the first PD; with ``ignore_after_new_therapy`` and a lines table, none dated after the start
-of the next line (DOMAIN.md §1.6). Two assessments on one day (the data model keys them by
+of the next line (docs/sources.md). Two assessments on one day (the data model keys them by
 patient and date, so this is bad input, counted in records.py) count as the worse one.
 
 Unconfirmed (the seed): SD and NON_CR_NON_PD count only on or after ``sd_min_days``

@@ -1,10 +1,10 @@
 """Follow-up per group: median (range) of observation time, and reverse Kaplan–Meier median.
 
-- Observation time (the seed's "median follow-up 2.8 (range 0.7–12.2) months", DOMAIN.md §0,
+- Observation time (the seed's "median follow-up 2.8 (range 0.7–12.2) months", docs/sources.md,
   [S]): per patient, the days from the index date to the event or censoring of the endpoint
   named by ``observation`` (seed: its PFS), or to death / last date known alive when
   ``observation = "last_contact"``. Plain median, minimum and maximum.
-- Reverse Kaplan–Meier (Schemper & Smith, Control Clin Trials 1996;17:343; DOMAIN.md §3, [V]):
+- Reverse Kaplan–Meier (Schemper & Smith, Control Clin Trials 1996;17:343, [V]):
   the KM median of the OS times with the event indicator flipped (censoring is the "event"),
   as R ``survfit(Surv(time, status == 0) ~ 1)``; computed with ``retrostudy.stats``.
 """

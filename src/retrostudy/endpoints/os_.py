@@ -1,6 +1,6 @@
 """Overall survival and the "last date known alive" it is censored at.
 
-Rule (admiralonco ``death_event`` / ``lastalive_censor``, DOMAIN.md §3, [V]): event = death
+Rule (admiralonco ``death_event`` / ``lastalive_censor``, [V]; docs/sources.md): event = death
 from any cause, at the death date; otherwise censored at the last date known alive, which
 is the latest of the index date, ``patients.last_contact_date`` and the latest dated record
 of the patient in the tables named by ``last_alive_from`` (tumour assessments, drug

@@ -1,6 +1,6 @@
 """Progression-free survival (and duration of response, which shares its rules).
 
-Rules (DOMAIN.md §2; FDA 2007 guidance Appendix 3 Table A as summarised there, [M] rows;
+Rules (docs/sources.md; FDA 2007 guidance Appendix 3 Table A as summarised there, [M] rows;
 admiralonco ADTTE vignette for new-therapy and no-assessment censoring, [V]):
 
 1. Assessments used: post-baseline (after the origin), not after death; with

@@ -1,6 +1,6 @@
 """Tumour response rate and disease-control rates, per patient and per group with exact CIs.
 
-Per patient (DOMAIN.md §1.6 and §0):
+Per patient (docs/sources.md, "RECIST 1.1 best overall response" and "The model study"):
 
 - ``response``: BOR is CR or PR (the seed's tumour response rate, TRR = ORR);
 - ``disease_control``: BOR CR or PR, or BOR SD / NON_CR_NON_PD lasting at least

@@ -28,7 +28,7 @@ from retrostudy.errors import DataError, Problem
 
 RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "NE": 5}
 """RECIST preference order CR > PR > SD > NON_CR_NON_PD > PD > NE (admiralonco
-``derive_param_bor``; DOMAIN.md §1.4). Lower is better."""
+``derive_param_bor``; docs/sources.md). Lower is better."""
 CR, PR, SD, NON_CR_NON_PD, PD, NE = range(6)
 CODES = np.array(list(RANK))
 
@@ -199,11 +199,13 @@ def load_records(
     engine = engine_cohort(frame["patient_id"].to_numpy(), index_date, death)
     assessments, more = _assessments(store, engine)
     rows += more
+    # Patients with no adequate (non-NE) post-baseline assessment of any method: every PFS is
+    # censored at index and every BOR is NE for them (only-NE patients included).
     has = np.zeros(len(frame), dtype=bool)
-    has[assessments["pid"].to_numpy()] = True
+    has[assessments["pid"].to_numpy()[assessments["code"].to_numpy() != NE]] = True
     if (~has).any():
         rows.append(count_row("no_post_baseline_assessment", "patients", 0, (~has).sum(),
-                              "PFS censored at index; BOR NE"))
+                              "none, or only NE: PFS censored at index; BOR NE"))
     counts = pd.DataFrame(rows, columns=["rule", "scope", "n_records", "n_patients", "action"])
     return Records(
         patient_id=frame["patient_id"].to_numpy(),

@@ -1,7 +1,7 @@
 """Time to treatment discontinuation (TTD), time to next treatment (TTNT), and reasons.
 
 TTD (Blumenthal et al., FDA: "from starting a medication to treatment discontinuation or
-death"; rwTTD data steps per PMC10955397 table 1; DOMAIN.md §3, [V]):
+death"; rwTTD data steps per PMC10955397 table 1; docs/sources.md, [V]):
 
 - administrations of ``drug`` on or after the index date (``end_date`` when later than
   ``date``), not after death; the last one is the last administration;
@@ -15,7 +15,7 @@ death"; rwTTD data steps per PMC10955397 table 1; DOMAIN.md §3, [V]):
   ``death`` if the patient died within ``gap_days`` of the last administration; else
   ``unknown``.
 
-TTNT ([M]; DOMAIN.md §3): from the index date to the start of the first line of therapy
+TTNT ([M]; docs/sources.md): from the index date to the start of the first line of therapy
 starting after it (``next_treatment``), or death if listed in ``events`` (else censored at
 death, ``censored_death``); otherwise censored at the last date known alive.
 """

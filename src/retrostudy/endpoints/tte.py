@@ -113,5 +113,5 @@ def group_last(pid: np.ndarray, values: np.ndarray, n: int, fill=NONE) -> np.nda
 
 
 def to_months(days, days_per_month: float = 30.4375):
-    """Days to months for display only (Flatiron/RwPFS convention, DOMAIN.md §2.3)."""
+    """Days to months for display only (RwPFS convention, docs/sources.md)."""
     return np.asarray(days, dtype=float) / days_per_month

@@ -129,7 +129,7 @@ DEFAULT_SUBSTITUTIONS = (
 
 
 class LinesBlock(Block):
-    """Line-of-therapy rules (DOMAIN.md section 4)."""
+    """Line-of-therapy rules (docs/sources.md, "Lines of therapy")."""
 
     regimen_window_days: NonNegativeInt = 28
     gap_days: PositiveInt = 120

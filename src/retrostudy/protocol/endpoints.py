@@ -52,7 +52,7 @@ class _Endpoint(Block):
 
 
 class PfsEndpoint(_Endpoint):
-    """Progression-free survival from the index date (DOMAIN.md §2)."""
+    """Progression-free survival from the index date (docs/sources.md)."""
 
     kind: Literal["pfs"]
     events: tuple[Literal["progression", "death"], ...] = ("progression", "death")
@@ -89,7 +89,7 @@ class OsEndpoint(_Endpoint):
 
 
 class TtdEndpoint(_Endpoint):
-    """Time to treatment discontinuation of ``drug`` (Blumenthal et al.; DOMAIN.md §3)."""
+    """Time to treatment discontinuation of ``drug`` (Blumenthal et al.; docs/sources.md)."""
 
     kind: Literal["ttd"]
     drug: str
@@ -105,7 +105,7 @@ class TtntEndpoint(_Endpoint):
 
 
 class BorEndpoint(_Endpoint):
-    """RECIST 1.1 best overall response (DOMAIN.md §1.3–1.6)."""
+    """RECIST 1.1 best overall response (docs/sources.md)."""
 
     kind: Literal["bor"]
     confirmation: bool = False

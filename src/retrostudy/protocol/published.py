@@ -27,7 +27,7 @@ paper printed (months for times, percent for rates):
 ``[comparators]`` lists published results of other studies for a side-by-side table and a
 forest-style figure: study, design, population and line, n, the endpoint *type and label*
 (trial PFS, real-world PFS and time on treatment are never interchangeable), median with
-CI, HR with CI, the source URL and an evidence tag (DOMAIN.md: V verified, S stated by the
+CI, HR with CI, the source URL and an evidence tag (docs/sources.md: V verified, S stated by the
 seed only, M background knowledge, X unverified or conflicting).
 """
 

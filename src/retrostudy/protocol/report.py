@@ -52,3 +52,6 @@ class ReportBlock(Block):
     # Source text of the flow diagram's first box (e.g. "Pharmacy records: T-DM1 dispensed").
     flow_source: str | None = None
     seed: int = 0  # recorded in provenance; no step of the report is random
+    # Also write the analysis dataset and the excluded patients (with identifiers) into
+    # <out>-patient-level-IDENTIFIABLE/ beside the report (report/patient_level.py).
+    patient_level: bool = False

@@ -32,6 +32,7 @@ class ReportContext:
     published: object = None  # what compare_published returned (for results.json)
     comparator_rows: list = field(default_factory=list)  # (label, median, low, high, own)
     quality: object = None  # report.quality.Quality: load result and derived endpoints
+    patient_level: bool = False  # the identifiable patient-level folder is written too
 
     @property
     def var_labels(self) -> dict[str, str]:
@@ -73,7 +74,23 @@ class ReportContext:
             ),
             ("Software", ", ".join(f"{k} {v}" for k, v in sorted(pk.items()))),
             ("Engine", str(prov.get("engine"))),
+            ("Patient-level data", _patient_level_text(self.patient_level)),
         ]
+
+
+def _patient_level_text(written: bool) -> str:
+    if not written:
+        return "not written (retrostudy run --patient-level writes it)"
+    return ("written to a separate folder marked IDENTIFIABLE (analysis dataset, excluded "
+            "patients, lines of therapy); it holds patient identifiers and is not part of "
+            "this report")
+
+
+def _patient_level_json(written: bool) -> dict:
+    from retrostudy.report.patient_level import NAMES
+
+    return {"written": written, "contains_identifiers": written,
+            "files": list(NAMES) if written else [], "formats": ["csv", "parquet"]}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,6 +127,7 @@ def make_report(ctx: ReportContext) -> Report:
         warnings=list(ctx.warnings),
     )
     results["numbers_at_risk"] = _numbers_at_risk(ctx, supp)
+    results["patient_level"] = _patient_level_json(ctx.patient_level)
     results["endpoint_definitions"], results["data_quality"] = _quality_json(ctx, supp)
     outputs = set(ctx.protocol.report.outputs)
     return Report(

@@ -105,7 +105,7 @@ def chisq_test(table, correct: bool = True) -> ChisqResult:
     .. math:: X^2 = \sum_{ij} (|O_{ij} - E_{ij}| - Y)^2 / E_{ij},
 
     :math:`Y = \min(0.5, |O_{11} - E_{11}|)` for a corrected 2x2 table and 0 otherwise (R
-    details 7 in PARITY.md: not a flat 0.5), :math:`p = P(\chi^2_{df} > X^2)`.
+    R ``chisq.test``: not a flat 0.5), :math:`p = P(\chi^2_{df} > X^2)`.
     R returns NaN (and warns) for a table with an empty row or column; here that is a
     ``ValueError`` asking to drop the empty level. R warns when an expected count is < 5;
     here ``min_expected`` lets the caller choose Fisher's test instead (gtsummary's rule).

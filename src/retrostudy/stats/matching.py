@@ -1,12 +1,17 @@
 """1:1 greedy nearest-neighbour matching on the propensity-score logit (MatchIt 4.5).
 
-R equivalent::
+R equivalent (MatchIt's general routine, reached with a distance *matrix*)::
 
-    matchit(treated ~ ..., data, method = "nearest", distance = logit, caliper = 0.2,
-            std.caliper = TRUE, replace = FALSE, m.order = "largest", ratio = 1)
+    dmat <- abs(outer(logit[treated == 1], logit[treated == 0], "-"))
+    matchit(treated ~ ..., data, method = "nearest", distance = dmat,
+            caliper = 0.2 * sd(logit), std.caliper = FALSE, replace = FALSE,
+            m.order = "data", ratio = 1)
 
-with ``logit`` the linear predictor of the PS model (``distance = "glm", link =
-"linear.logit"`` gives the same numbers).
+with ``logit`` the linear predictor of the PS model and the rows of ``data`` put in the
+order the treated units choose (decreasing logit for ``order="largest"``), as
+tests/reference/adjusted.R does. Passing the logit as a distance *vector* (or ``distance =
+"glm", link = "linear.logit"``) makes MatchIt 4.5.1 use its fast routine, which does not
+enforce a caliper below 1 logit unit (docs/statistics.md, "MatchIt 4.5.1 bug").
 """
 
 from __future__ import annotations
@@ -100,9 +105,10 @@ def match_nearest(logit, treated, *, caliper=0.2, replace=False, order="largest"
     Notes
     -----
     Each treated unit in turn takes the control with the nearest distance among those not
-    yet used (any control with replacement); equal distances on both sides go to the control
-    with the smaller distance, equal distances on one side to the first in data order, as
-    MatchIt's ``nn_matchC_vec``. See :mod:`._matching`.
+    yet used (any control with replacement); an exact tie in ``|d_c - d_t|`` (controls with
+    the same distance, or one control above and one below at the same gap) goes to the
+    control that comes first in the data, as MatchIt's general routine ``nn_matchC``. See
+    :mod:`._matching`.
 
     References
     ----------

@@ -2,7 +2,7 @@
 
 A profile is passed down by higher layers (analysis, report) and recorded in their output,
 so a reader comparing with R, SAS, EZR or lifelines sees why numbers differ. Sources for
-each default are listed in ``docs/statistics.md`` (and ../shared/docs/PARITY.md).
+each default are listed in ``docs/statistics.md`` (and docs/sources.md).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 - ``wilcoxon_test`` is R's two-sample ``wilcox.test(x, y)`` (Wilcoxon rank-sum /
   Mann-Whitney), with R's rule for exact versus normal p-values. scipy's ``mannwhitneyu``
   default uses the exact null only when min(n) <= 8, so with the seed's 18 vs 24 patients it
-  gives a different p-value (PARITY.md, "Small-sample Wilcoxon trap").
+  gives a different p-value (docs/sources.md, "Statistical conventions").
 - ``kruskal_test`` is R's ``kruskal.test`` with the tie correction.
 """
 

@@ -7,7 +7,7 @@ to :func:`retrostudy.protocol.published.compare_published` to see how close the
 calibration came; ``python -m retrostudy.synth.achieved`` prints that table.
 
 Median CIs are given under ``pfs.conf_low.<group>`` with the log-log transform (the seed's
-finite limits suggest EZR/SAS conventions, PARITY.md) and, for R's default log transform,
+finite limits suggest EZR/SAS conventions, docs/sources.md) and, for R's default log transform,
 under ``pfs.conf_low_log.<group>``.
 """
 

@@ -284,7 +284,7 @@ def _drug_exposure(adm: pd.DataFrame, person, vocab: Vocabulary) -> pd.DataFrame
 
 
 def _observation_empty() -> pd.DataFrame:
-    """No canonical record lands in ``observation`` (ECOG is a measurement, DOMAIN.md §5.3)."""
+    """No canonical record lands in ``observation`` (ECOG is an OMOP measurement)."""
     return frame({
         "observation_id": i64([]),
         "person_id": i64([]),

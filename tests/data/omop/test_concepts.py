@@ -24,7 +24,7 @@ def test_drug_concepts_are_the_vocabulary_codes():
         if r["ingredient"] in {p.value for p in c.DRUG_PRODUCTS}:
             continue
         assert by_ref[ref] == r["ingredient"]
-    # the verified ids of DOMAIN.md section 5.1
+    # the verified ids of docs/sources.md, "Drug and clinical codes"
     for ref, name in [(1387104, "trastuzumab"), (42801287, "pertuzumab"),
                       (43525787, "trastuzumab emtansine"), (1315942, "docetaxel"),
                       (1378382, "paclitaxel"), (1337620, "capecitabine"),

@@ -4,7 +4,7 @@ A *concept reference* is an ``int`` OMOP ``concept_id`` or a string ``"VOCAB:cod
 (``"LOINC:85337-4"``, ``"RxNorm:224905"``, ``"SNOMED:254837009"``) resolved through the
 ``concept`` table (``vocabulary_id`` + ``concept_code``); an integer written as a string
 (``"1387104"``, as TOML keys must be) is a concept_id. Every default carries an evidence
-tag as DOMAIN.md does: ``V`` verified in a named source, ``M`` background knowledge (check it
+tag as docs/sources.md does: ``V`` verified in a named source, ``M`` background knowledge (check it
 against an Athena download), ``L`` a *site-local* concept id in OMOP's reserved range
 (>= 2,000,000,000) for which no verified standard concept exists; a site maps its own
 concepts there, or overrides them in ``[data.omop]``.
@@ -44,7 +44,7 @@ drug_administrations ← ``drug_exposure``
     requires it; an end equal to the start is a dose-level record, the same meaning as an
     empty canonical end_date).
   - setting = null: OMOP has no standard column for it; the lines layer derives it from the
-    metastatic diagnosis date (DOMAIN.md §4.3).
+    metastatic diagnosis date (docs/sources.md, "Lines of therapy").
   - discontinuation_reason = ``stop_reason`` text (trimmed, case-folded) through
     :data:`STOP_REASONS`; drug_source = ``drug_source_value``.
 tumor_assessments ← ``measurement`` whose concept is in :data:`RESPONSES`
@@ -131,7 +131,7 @@ GENDER: dict[int, str] = {
 
 # ---- drugs ------------------------------------------------------------------------------
 # Ingredients by OMOP concept_id and RxNorm code, read from the shipped drug vocabulary
-# (data/drugs.csv, tags V/M as there; DOMAIN.md §5.1), plus products and site-local ones.
+# (data/drugs.csv, tags V/M as there; docs/sources.md), plus products and site-local ones.
 _PRODUCTS = (
     Concept(1075655, "pertuzumab+trastuzumab", "V",
             "Pertuzumab- and trastuzumab-containing product (Phesgo), oxford-omop-data-mapper"),
@@ -185,7 +185,7 @@ SURGERY: tuple[Concept, ...] = (
 
 # ---- measurements -----------------------------------------------------------------------
 RECEPTORS: tuple[tuple[Ref, str, str, Evidence], ...] = (
-    # (concept, marker, method, evidence): DOMAIN.md §5.2
+    # (concept, marker, method, evidence): docs/sources.md, "Drug and clinical codes"
     ("LOINC:85337-4", "ER", "IHC", "V"),
     ("LOINC:85339-0", "PgR", "IHC", "V"),
     ("LOINC:85319-2", "HER2", "IHC", "V"),
