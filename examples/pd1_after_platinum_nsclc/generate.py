@@ -129,48 +129,57 @@ def _cycles(p: Patient, start: dt.date, drugs: dict[str, tuple[int, ...]], n: in
     return last
 
 
-def _history(p: Patient, index: dt.date, prior: str = "") -> None:
-    """Diagnoses, sites and the treatments before the index. The plan is laid out forwards
-    from a provisional date, then every record is shifted so the PD-1 inhibitor starts on
-    ``index``, 3-12 weeks after the last dose before it."""
+def _first_line(p: Patient, platinum: str) -> list[tuple[dict, int]]:
+    """The first regimen (and pemetrexed maintenance) of each kind of patient."""
     kind = p.kind
-    plan: list[tuple[dict, int]] = []   # drugs -> cycle days, number of 21-day cycles
-    platinum = "carboplatin" if p.rng.random() < 0.7 else "cisplatin"
     if kind == "pem":
         first = {platinum: (1,), "pemetrexed": (1,)}
         if p.rng.random() < 0.18:
             first["bevacizumab"] = (1,)
-        plan.append((first, 4))
         if p.rng.random() < 0.6:   # maintenance: pemetrexed (+/- bevacizumab) goes on alone
-            plan.append(({k: v for k, v in first.items() if k != platinum}, p.i(2, 10)))
-    elif kind == "tax":
+            return [(first, 4), ({k: v for k, v in first.items() if k != platinum},
+                                 p.i(2, 10))]
+        return [(first, 4)]
+    if kind == "tax":
         if p.rng.random() < 0.3:
-            plan.append(({"carboplatin": (1,), "nab-paclitaxel": (1, 8, 15)}, 4))
-        else:
-            plan.append(({"carboplatin": (1,), "paclitaxel": (1,)}, p.i(4, 6)))
-    elif kind == "gem":
-        plan.append(({platinum: (1,), "gemcitabine": (1, 8)}, 4))
-    elif kind == "other_doublet":
+            return [({"carboplatin": (1,), "nab-paclitaxel": (1, 8, 15)}, 4)]
+        return [({"carboplatin": (1,), "paclitaxel": (1,)}, p.i(4, 6))]
+    if kind == "gem":
+        return [({platinum: (1,), "gemcitabine": (1, 8)}, 4)]
+    if kind == "other_doublet":
         if p.rng.random() < 0.6:
-            plan.append(({"cisplatin": (1,), "vinorelbine": (1, 8)}, 4))
-        else:
-            plan.append(({"carboplatin": (1,), "docetaxel": (1,)}, 4))
-    elif kind == "docetaxel_only":
-        plan.append(({"docetaxel": (1,)}, p.i(3, 6)))
-    else:   # prior_ici, late_ici, no_ici
-        plan.append(({"carboplatin": (1,), "pemetrexed": (1,)}, 4))
+            return [({"cisplatin": (1,), "vinorelbine": (1, 8)}, 4)]
+        return [({"carboplatin": (1,), "docetaxel": (1,)}, 4)]
+    if kind == "docetaxel_only":
+        return [({"docetaxel": (1,)}, p.i(3, 6))]
+    return [({"carboplatin": (1,), "pemetrexed": (1,)}, 4)]   # prior_ici, late_ici, no_ici
+
+
+def _plan(p: Patient, prior: str) -> list[tuple[dict, int]]:
+    """Regimens before the index: (drug -> days of the 21-day cycle, number of cycles)."""
+    platinum = "carboplatin" if p.rng.random() < 0.7 else "cisplatin"
+    plan = _first_line(p, platinum)
     if prior == "atezolizumab":   # first-line trial of atezolizumab after the doublet
         plan.append(({"atezolizumab": (1,)}, p.i(3, 8)))
-    if kind in ("pem", "tax", "gem") and p.rng.random() < 0.22:
+    if p.kind in ("pem", "tax", "gem") and p.rng.random() < 0.22:
         plan.append(({"docetaxel": (1,)}, p.i(2, 6)))   # the PD-1 inhibitor is then 3rd line
+    return plan
+
+
+def _history(p: Patient, index: dt.date, prior: str = "") -> None:
+    """Diagnoses, sites and the treatments before the index. The plan is laid out forwards
+    from a provisional date, then every record is shifted so the PD-1 inhibitor starts on
+    ``index``, 3-12 weeks after the last dose before it."""
+    plan = _plan(p, prior)
     anchor = dt.date(2000, 1, 1)
     met = anchor
     day = _add(anchor, p.i(10, 35))
     for k, (drugs, n) in enumerate(plan):
         last = _cycles(p, day, drugs, n)
-        # maintenance follows the induction without a gap; a new line after 3-12 weeks
-        maintenance = k > 0 and kind == "pem" and "docetaxel" not in drugs
-        day = _add(last, 21 if maintenance else p.i(21, 84))
+        # maintenance follows the induction one cycle later; a new line after 3-12 weeks
+        maintenance_next = (p.kind == "pem" and k == 0 and len(plan) > 1
+                            and "docetaxel" not in plan[1][0])
+        day = _add(last, 21 if maintenance_next else p.i(21, 84))
     _diagnoses(p, met)
     shift = index - day
     p.adm = [(a[0], a[1] + shift, a[2], a[3]) for a in p.adm]
@@ -232,7 +241,6 @@ def _course(p: Patient, index: dt.date, group: str, drug: str = "") -> None:
     if not drug:   # pembrolizumab second line from February 2017 (Japan), nivolumab before
         late = index >= dt.date(2017, 2, 15) and p.rng.random() < 0.5
         drug = "pembrolizumab" if late else "nivolumab"
-    every = 14 if drug == "nivolumab" else 21
     ecog = _ecog(p, index)
     responder = p.rng.random() < ORR.get(group, 0.15) * (0.5 if ecog == 2 else 1.0)
     hr = OS_HR.get(group, 1.3) * ECOG_HR[ecog] * (1.35 if p.visceral else 1.0)
@@ -243,27 +251,40 @@ def _course(p: Patient, index: dt.date, group: str, drug: str = "") -> None:
     if lost:
         end = min(end, p.u(60, max(61, cutoff_day)))
     died = t_os <= end
-    # scans
-    only_ne = p.rng.random() < 0.012
-    confirmed = p.rng.random() < 0.8
-    t_prog = p.rng.expovariate(1 / 100) if not responder else math.inf
-    day, k, pd_seen, first_pr, resp_end, in_cr = p.i(42, 63), 0, False, None, math.inf, False
+    pd_day = _scans(p, index, end, responder)
+    _doses(p, index, drug, end, died, pd_day)
+    if pd_day is not None and p.rng.random() < 0.3 and pd_day + 60 < end:   # next line
+        _cycles(p, _add(index, pd_day + p.i(21, 45)), {"docetaxel": (1,)},
+                max(1, min(4, int((end - pd_day - 50) // 21))))
+    _death(p, index, t_os, end, died, lost)
+
+
+def _response(p: Patient, state: dict, k: int, day: int) -> str:
+    """The time-point response of scan ``k`` on ``day`` (RECIST 1.1 overall response)."""
+    if state["responder"] and state["first_pr"] is None and (k == 1 or p.rng.random() < 0.6):
+        state["first_pr"] = k
+        state["resp_end"] = day + (p.rng.expovariate(1 / 330) if state["confirmed"] else 1)
+    if state["only_ne"]:
+        return "NE"
+    if state["first_pr"] is not None:
+        if day > state["resp_end"]:
+            return "PD"
+        state["in_cr"] = state["in_cr"] or (k >= state["first_pr"] + 2 and p.rng.random() < 0.15)
+        return "CR" if state["in_cr"] else "PR"   # a CR stays CR until progression
+    return "PD" if day >= state["t_prog"] else "SD"
+
+
+def _scans(p: Patient, index: dt.date, end: float, responder: bool) -> int | None:
+    """CT every 6-10 weeks from the first dose until PD, death or the last contact; returns
+    the day of the first radiological PD (None without one)."""
+    state = {"responder": responder, "only_ne": p.rng.random() < 0.012,
+             "confirmed": p.rng.random() < 0.8,
+             "t_prog": p.rng.expovariate(1 / 100) if not responder else math.inf,
+             "first_pr": None, "resp_end": math.inf, "in_cr": False}
+    day, k, pd_seen = p.i(42, 63), 0, False
     while day < end and not pd_seen:
-        if responder and first_pr is None and (k == 1 or p.rng.random() < 0.6):
-            first_pr = k
-            resp_end = day + (p.rng.expovariate(1 / 330) if confirmed else 1)
-        if only_ne:
-            resp = "NE"
-        elif first_pr is not None:
-            if day > resp_end:
-                resp, pd_seen = "PD", True
-            else:
-                in_cr = in_cr or (k >= first_pr + 2 and p.rng.random() < 0.15)
-                resp = "CR" if in_cr else "PR"   # a CR stays CR until progression
-        elif day >= t_prog:
-            resp, pd_seen = "PD", True
-        else:
-            resp = "SD"
+        resp = _response(p, state, k, day)
+        pd_seen = resp == "PD"
         if resp in ("SD", "PR") and p.rng.random() < 0.06:
             resp = "NE"
         method = "MRI" if p.rng.random() < 0.03 else "CT"
@@ -277,7 +298,14 @@ def _course(p: Patient, index: dt.date, group: str, drug: str = "") -> None:
     if not pd_seen and p.rng.random() < 0.03 and end - last_scan > 25:
         # progression judged clinically only: not a radiological PFS event
         p.scans.append((_add(index, end - p.i(1, 20)), "PD", "clinical"))
-    # PD-1 inhibitor doses until progression (some treated beyond it), toxicity or death
+    return pd_day
+
+
+def _doses(p: Patient, index: dt.date, drug: str, end: float, died: bool,
+           pd_day: int | None) -> None:
+    """Doses every 2 (nivolumab) or 3 weeks until progression (some treated beyond it),
+    toxicity, death or the last contact; the reason is on the last dose."""
+    every = 14 if drug == "nivolumab" else 21
     stop, reason = end - 1, ""
     if pd_day is not None:
         stop, reason = pd_day + (p.i(14, 42) if p.rng.random() < 0.2 else 0), "progression"
@@ -286,20 +314,18 @@ def _course(p: Patient, index: dt.date, group: str, drug: str = "") -> None:
         if tox < stop:
             stop, reason = tox, "toxicity"
     stop = min(stop, end - 1)
-    if stop >= end - 1 and died:
-        reason = "death" if p.rng.random() < 0.5 else ""
-    if stop >= end - 1 and not died:
-        reason = ""   # still on treatment at the last contact
+    if stop >= end - 1:   # on treatment to the end: death (sometimes recorded) or ongoing
+        reason = ("death" if p.rng.random() < 0.5 else "") if died else ""
     d, doses = 0, []
     while d <= stop:
         doses.append(d)
         d += every + (p.i(0, 3) if p.rng.random() < 0.3 else 0)
     for j, dd in enumerate(doses):
         p.give(drug, _add(index, dd), reason if j == len(doses) - 1 else "")
-    if pd_day is not None and p.rng.random() < 0.3 and pd_day + 60 < end:   # next line
-        _cycles(p, _add(index, pd_day + p.i(21, 45)), {"docetaxel": (1,)},
-                max(1, min(4, int((end - pd_day - 50) // 21))))
-    # death and last contact
+
+
+def _death(p: Patient, index: dt.date, t_os: float, end: float, died: bool,
+           lost: bool) -> None:
     if died:
         death = _add(index, t_os)
         last_record = max([a[1] for a in p.adm] + [s[0] for s in p.scans]
