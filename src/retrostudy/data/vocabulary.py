@@ -29,7 +29,10 @@ from types import MappingProxyType
 
 from retrostudy.errors import DataError, Problem
 
-CLASSES = ("her2_targeted", "adc", "chemotherapy", "endocrine", "targeted", "supportive", "other")
+CLASSES = (
+    "her2_targeted", "adc", "chemotherapy", "endocrine", "targeted", "immunotherapy", "supportive",
+    "other",
+)
 """Drug classes, in the order documentation lists them."""
 
 # Dose, unit and route tokens stripped before lookup ("Herceptin 440mg IV" -> "herceptin").

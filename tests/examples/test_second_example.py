@@ -1,0 +1,188 @@
+"""The second worked example (examples/pd1_after_platinum_nsclc), end to end and against R.
+
+PD-1 inhibitor after platinum-doublet chemotherapy in metastatic NSCLC: three groups, an
+inclusion criterion and one that removes nobody, OS as the main endpoint, confirmed RECIST
+response, the SAS conventions (log-log KM CIs, Breslow ties). The study runs from its
+protocol through every layer and writes its report; the numbers results.json prints are
+compared with R's survival package run on the same analysis dataset
+(tests/reference/pd1_after_platinum_nsclc.R -> .json). That dataset is committed as CSV and
+checked against what the pipeline derives now, so the R reference cannot go stale silently;
+the extract itself is checked against its seeded generator.
+
+Regenerate after an intended change (from the repository root):
+    python tests/examples/test_second_example.py        # the dataset CSV
+    Rscript tests/reference/pd1_after_platinum_nsclc.R  # the R reference JSON
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "pd1_after_platinum_nsclc"
+REFERENCE = ROOT / "tests" / "reference"
+DATASET_CSV = REFERENCE / "pd1_after_platinum_nsclc_dataset.csv"
+R_JSON = REFERENCE / "pd1_after_platinum_nsclc.json"
+GROUPS = ("Pem-Pt", "Tax-Pt", "Gem-Pt")
+COLUMNS = ("patient_id", "group", "os_days", "os_event", "pfs_days", "pfs_event", "bor",
+           "response", "disease_control", "age", "ecog", "ecog_1plus", "visceral")
+RTOL, RTOL_COX = 1e-8, 1e-6
+
+
+def dataset_csv(dataset: pd.DataFrame) -> str:
+    """The columns R needs, as CSV text: yes/no as 0/1, missing as NA, rows by patient."""
+    out = dataset.loc[:, list(COLUMNS)].copy()
+    for c in ("response", "disease_control", "ecog_1plus", "visceral"):
+        out[c] = out[c].astype("Int64")
+    out = out.sort_values("patient_id", kind="stable")
+    return out.to_csv(index=False, na_rep="NA", lineterminator="\n")
+
+
+def _run(out: Path | None = None):
+    from retrostudy.pipeline import run_study
+
+    return run_study(EXAMPLE / "study.toml", out=out)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    out = tmp_path_factory.mktemp("nsclc-report")
+    return _run(out), out
+
+
+@pytest.fixture(scope="module")
+def r_ref():
+    return json.loads(R_JSON.read_text(encoding="utf-8"))
+
+
+def _close(ours, theirs, rtol=RTOL, what=""):
+    if theirs is None:   # R: not reached (NA)
+        assert ours is None or (isinstance(ours, float) and math.isnan(ours)), what
+        return
+    assert ours == pytest.approx(theirs, rel=rtol, abs=1e-12), what
+
+
+def test_extract_is_what_the_seeded_generator_writes(tmp_path):
+    spec = importlib.util.spec_from_file_location("nsclc_generate", EXAMPLE / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    gen.main(["--out", str(tmp_path)])
+    written = sorted(p.name for p in tmp_path.glob("*.csv"))
+    assert written == sorted(p.name for p in (EXAMPLE / "data").glob("*.csv"))
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (EXAMPLE / "data" / name).read_bytes(), name
+    total = sum(p.stat().st_size for p in (EXAMPLE / "data").iterdir())
+    assert total < 1_000_000
+
+
+def test_report_files_written(study):
+    result, out = study
+    for name in ("report.html", "report.docx", "results.json"):
+        assert (out / name).is_file(), name
+    on_disk = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    for endpoint in ("os", "pfs"):   # the file prints the result's numbers (12 digits)
+        ours = result.results["analyses"]["endpoints"][endpoint]
+        disk = on_disk["analyses"]["endpoints"][endpoint]
+        assert disk["logrank"]["p_value"] == pytest.approx(ours["logrank"]["p_value"], rel=1e-11)
+        for g in GROUPS:
+            for key, value in ours["groups"][g]["median_months"].items():
+                _close(disk["groups"][g]["median_months"][key], value, 1e-11, (g, key))
+
+
+def test_flow_groups_and_criteria(study):
+    result, _ = study
+    flow = result.results["flow"]
+    assert flow["n_identified"] == 308
+    assert [g["name"] for g in flow["groups"]] == list(GROUPS)
+    assert flow["n_analysed"] == sum(g["n"] for g in flow["groups"]) == 275
+    excluded = sum(e["n_excluded"] for e in flow["exclusions"])
+    assert flow["n_identified"] == excluded + flow["n_analysed"]
+    # the age criterion removes nobody: the attrition keeps it as a step with n = 0
+    steps = {s.label: s for s in result.attrition.steps}
+    age = steps["Aged 18 years or older at the first PD-1 inhibitor dose"]
+    assert age.n_excluded == 0
+
+
+def test_dataset_csv_is_current(study):
+    result, _ = study
+    assert dataset_csv(result.dataset) == DATASET_CSV.read_text(encoding="utf-8"), (
+        "the analysis dataset changed: if intended, regenerate the CSV and the R reference "
+        "(see this module's docstring)")
+
+
+def test_conventions(study, r_ref):
+    conv = study[0].results["analyses"]["conventions"]
+    assert conv["conf_type"] == r_ref["conventions"]["conf_type"] == "log-log"
+    assert conv["ties"] == r_ref["conventions"]["ties"] == "breslow"
+    assert len(study[0].dataset) == r_ref["n"]
+
+
+@pytest.mark.parametrize("endpoint", ["os", "pfs"])
+def test_kaplan_meier_and_logrank_equal_r(study, r_ref, endpoint):
+    res = study[0].results["analyses"]["endpoints"][endpoint]
+    ref = r_ref[endpoint]
+    for g in GROUPS:
+        ours, theirs = res["groups"][g], ref["km"][g]
+        assert ours["n"] == theirs["n"] and ours["n_events"] == theirs["n_events"], g
+        med = ours["median_months"]
+        for key, value in zip(("estimate", "conf_low", "conf_high"), theirs["median"],
+                              strict=True):
+            _close(med[key], value, what=f"{endpoint} {g} median {key}")
+        lm = theirs["landmarks"]
+        for i, row in enumerate(ours["landmarks"]):
+            _close(row["survival"], lm["survival"][i], what=f"{endpoint} {g} landmark {i}")
+            _close(row["conf_low"], lm["lower"][i], what=f"{endpoint} {g} landmark {i} low")
+            _close(row["conf_high"], lm["upper"][i], what=f"{endpoint} {g} landmark {i} high")
+    lr, rlr = res["logrank"], ref["logrank"]
+    assert sorted(lr["groups"]) == sorted(GROUPS) and lr["df"] == rlr["df"] == 2
+    _close(lr["statistic"], rlr["statistic"], what="log-rank chi-square")
+    _close(lr["p_value"], rlr["p_value"], what="log-rank p")
+    order = [GROUPS.index(g) for g in lr["groups"]]   # R: the protocol's group order
+    assert lr["observed"] == pytest.approx([rlr["observed"][i] for i in order], rel=RTOL)
+    assert lr["expected"] == pytest.approx([rlr["expected"][i] for i in order], rel=RTOL)
+
+
+@pytest.mark.parametrize(("endpoint", "model"), [
+    ("os", "unadjusted"), ("os", "adjusted"), ("pfs", "unadjusted")])
+def test_cox_equals_r(study, r_ref, endpoint, model):
+    fits = {f["name"]: f for f in study[0].results["analyses"]["endpoints"][endpoint]["cox"]}
+    ours, theirs = fits[model], r_ref[endpoint][f"cox_{model}"]
+    assert ours["n"] == theirs["n"] and ours["n_events"] == theirs["n_events"]
+    rows = {c["level"]: c for c in ours["coefficients"] if c["variable"] == "group"}
+    assert sorted(rows) == sorted(GROUPS[1:])
+    for level, (hr, low, high, p) in theirs["hr"].items():
+        row = rows[level]
+        for key, value in (("hazard_ratio", hr), ("conf_low", low), ("conf_high", high),
+                           ("p_value", p)):
+            _close(row[key], value, RTOL_COX, f"{endpoint} {model} {level} {key}")
+    if model == "adjusted":   # complete cases: ECOG missing outside [-30, 14] days
+        assert ours["n"] < len(study[0].dataset)
+
+
+def test_response_rates_and_tests_equal_r(study, r_ref):
+    response = study[0].results["analyses"]["response"]
+    for g in GROUPS:
+        for level, n in r_ref["best_response"][g].items():
+            assert response["best_response"][level][g] == n, (g, level)
+    rates = {r["name"]: r for r in response["rates"]}
+    for name in ("response", "disease_control"):
+        ours, theirs = rates[name], r_ref[name]
+        assert ours["test"] == theirs["test"]
+        _close(ours["p_value"], theirs["p_value"], what=f"{name} p")
+        for g in GROUPS:
+            o, t = ours["groups"][g], theirs["groups"][g]
+            assert (o["x"], o["n"]) == (t["x"], t["n"]), (name, g)
+            for key in ("proportion", "conf_low", "conf_high"):
+                _close(o[key], t[key], what=f"{name} {g} {key}")
+
+
+if __name__ == "__main__":   # rewrite the committed analysis dataset for the R reference
+    DATASET_CSV.write_text(dataset_csv(_run().dataset), encoding="utf-8")
+    print(f"wrote {DATASET_CSV.relative_to(ROOT)}; now run: "
+          "Rscript tests/reference/pd1_after_platinum_nsclc.R")
