@@ -9,6 +9,7 @@ from retrostudy.stats.evalue import EValue, evalue_hr, hr_to_rr
 from retrostudy.stats.finegray import FineGray, fine_gray
 from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
+from retrostudy.stats.landmark import Landmark, landmark
 from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.profiles import Profile, get_profile
 from retrostudy.stats.propensity import (
@@ -51,5 +52,5 @@ __all__ = [
     "gray_test", "interaction_test", "subgroup_hazard_ratios", "FineGray", "fine_gray",
     "Balance", "LogisticFit", "Matching", "PSWeights", "PropensityScore", "balance_table",
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
-    "EValue", "evalue_hr", "hr_to_rr",
+    "EValue", "evalue_hr", "hr_to_rr", "Landmark", "landmark",
 ]
