@@ -39,6 +39,7 @@ from retrostudy.stats.subgroups import (
     interaction_test,
     subgroup_hazard_ratios,
 )
+from retrostudy.stats.tvc import ExposureIntervals, split_at_exposure
 
 __all__ = [
     "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
@@ -53,4 +54,5 @@ __all__ = [
     "Balance", "LogisticFit", "Matching", "PSWeights", "PropensityScore", "balance_table",
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
     "EValue", "evalue_hr", "hr_to_rr", "Landmark", "landmark",
+    "ExposureIntervals", "split_at_exposure",
 ]
