@@ -73,5 +73,6 @@ def test_independent_numpy_denominators():
 
 
 def test_unknown_denominator_is_refused():
-    with pytest.raises(ValueError, match=r"sd_denom must be one of \('pooled', 'treated'\)"):
-        _table(None, sd_denom="control")
+    with pytest.raises(ValueError,
+                       match=r"sd_denom must be one of \('pooled', 'treated', 'control'\)"):
+        _table(None, sd_denom="untreated")

@@ -385,7 +385,7 @@ def test_propensity_score_names_the_treatment():
     ([0.2, 1.0, 0.5, 0.3], {}, ValueError, "positivity"),
     ([0.2, np.nan, 0.5, 0.3], {}, ValueError, "ps has 1 missing"),
     ([0.2, 0.5, 0.5], {}, ValueError, "ps has 3 values but treated has 4"),
-    ([0.2, 0.5, 0.6, 0.3], dict(estimand="ATC"), ValueError, "estimand must be one of"),
+    ([0.2, 0.5, 0.6, 0.3], dict(estimand="ATM"), ValueError, "estimand must be one of"),
     ([0.2, 0.5, 0.6, 0.3], dict(trim=(0.9, 0.1)), ValueError, "0 <= lower < upper <= 1"),
     ([0.2, 0.5, 0.6, 0.3], dict(trim=0.1), TypeError, "trim must be a pair"),
     ([0.2, 0.5, 0.6, 0.3], dict(trim=(0.4, 0.9)), ValueError, "removes every treated unit"),
@@ -416,7 +416,7 @@ def test_matching_errors(logit, treated, kwargs, exc, match):
     (dict(weights=[0, 1, 0, 1]), ValueError, "weights are 0 for every treated unit"),
     (dict(weights=[1, 1, 1]), ValueError, "weights must have 4 values"),
     (dict(binary=[True]), ValueError, "'a' is marked binary but is not 0/1"),
-    (dict(estimand="ATO"), ValueError, "estimand must be one of"),
+    (dict(estimand="ATM"), ValueError, "estimand must be one of"),
     (dict(threshold=0), ValueError, "threshold must be > 0"),
     (dict(names=["a", "b"]), ValueError, "names has 2 entries but X has 1"),
 ])

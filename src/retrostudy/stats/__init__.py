@@ -5,9 +5,11 @@ from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
 from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
 from retrostudy.stats.cox import CoxCoefficient, CoxPH, Test, cox_ph
 from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph
+from retrostudy.stats.evalue import EValue, evalue_hr, hr_to_rr
 from retrostudy.stats.finegray import FineGray, fine_gray
 from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
+from retrostudy.stats.landmark import Landmark, landmark
 from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.profiles import Profile, get_profile
 from retrostudy.stats.propensity import (
@@ -37,6 +39,7 @@ from retrostudy.stats.subgroups import (
     interaction_test,
     subgroup_hazard_ratios,
 )
+from retrostudy.stats.tvc import ExposureIntervals, split_at_exposure
 
 __all__ = [
     "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
@@ -50,4 +53,6 @@ __all__ = [
     "gray_test", "interaction_test", "subgroup_hazard_ratios", "FineGray", "fine_gray",
     "Balance", "LogisticFit", "Matching", "PSWeights", "PropensityScore", "balance_table",
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
+    "EValue", "evalue_hr", "hr_to_rr", "Landmark", "landmark",
+    "ExposureIntervals", "split_at_exposure",
 ]

@@ -21,6 +21,14 @@ weights). Breslow is the same with ``k/d`` replaced by 0. Each death record carr
 The information matrix ``sum_g sum_k (W/d) [(S2 - f D2)/den - mean mean']`` is computed
 without forming an n-by-p-by-p array: ``sum_g a_g S2_g = X' diag(r * A) X`` where ``A`` is
 the reverse cumulative sum of ``a_g`` over the tie groups whose risk set contains the row.
+
+Delayed entry (counting-process data ``(entry, time]``, R's ``Surv(start, stop, event)``):
+a row is in the risk set of group g when ``entry < t_g <= time``. Its *entry group* is the
+first group of its stratum (in the descending order) with ``t_g <= entry`` (``G``, one past
+the last group, when there is none): from that group on the row has left the risk set
+again (looking backwards in time), so risk-set sums are the prefix sums above minus the
+prefix sums of the values binned by entry group, and a row's reverse sums stop at its
+entry group. An entry on the day of a death is not at risk at that death, as in R.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ class Sorted:
     means: np.ndarray  # (p,) weighted column means removed from x
     tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths
     wx_dead: np.ndarray  # (p,) sum over deaths of w x (constant part of the score)
+    egroup: np.ndarray | None = None  # (n,) entry group of each row (delayed entry only)
 
     @property
     def single(self) -> bool:
@@ -74,11 +83,12 @@ def sort_order(time: np.ndarray, strata_code: np.ndarray) -> np.ndarray:
     return np.lexsort((-time, strata_code))
 
 
-def prepare(time, event, xs, w, strata_code, order, *, efron: bool) -> Sorted:
+def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None) -> Sorted:
     """Build the tie-group index used by every iteration.
 
     ``xs`` is the design already in ``order`` (column-major, see :func:`sort_order`); it is
-    centred in place at the weighted column means. ``w`` None means unit weights.
+    centred in place at the weighted column means. ``w`` None means unit weights. ``entry``
+    (unsorted, each < its time) adds the entry groups of delayed entry.
     """
     single = strata_code.max() == strata_code.min()
     t = time[order]
@@ -113,8 +123,49 @@ def prepare(time, event, xs, w, strata_code, order, *, efron: bool) -> Sorted:
     else:
         frac = np.zeros(dead.size)
     tied = np.flatnonzero(nd[dgroup] > 1)
+    egroup = None
+    if entry is not None:
+        egroup = _entry_groups(entry[order], t[starts], gstrat[group], sfirst, send)
     return Sorted(xs, ws, ev, t, group, starts, gstrat, sfirst, send, dead, dgroup,
-                  frac, nd, wtave, means, tied, (ws * ev) @ xs)
+                  frac, nd, wtave, means, tied, (ws * ev) @ xs, egroup)
+
+
+def _entry_groups(entry, gtime, rstrat, sfirst, send) -> np.ndarray:
+    """Per row, the first group of its stratum with time <= entry (``G`` if none)."""
+    out = np.empty(entry.shape[0], dtype=np.int64)
+    ngroups = gtime.shape[0]
+    for s in range(sfirst.shape[0]):
+        rows = rstrat == s
+        neg = -gtime[sfirst[s]:send[s]]  # ascending
+        pos = np.searchsorted(neg, -entry[rows], side="left") + sfirst[s]
+        out[rows] = np.where(pos == send[s], ngroups, pos)
+    return out
+
+
+def entry_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
+    """Per group g, the sum of ``values`` over rows of g's stratum with ``entry >= t_g``
+    (rows not yet entered at g): prefix sums of the values binned by entry group."""
+    ngroups = sd.starts.size
+    flat = values.reshape(values.shape[0], -1)
+    out = np.empty((ngroups, flat.shape[1]))
+    for j in range(flat.shape[1]):
+        out[:, j] = np.bincount(sd.egroup, weights=flat[:, j], minlength=ngroups + 1)[:ngroups]
+    np.cumsum(out, axis=0, out=out)
+    if not sd.single:  # entry groups stay in their stratum: restart the sums at each one
+        base = np.zeros((sd.sfirst.size, out.shape[1]))
+        base[1:] = out[sd.sfirst[1:] - 1]
+        out -= base[sd.gstrat]
+    return out.reshape((ngroups, *values.shape[1:]))
+
+
+def at_risk_rows(a: np.ndarray, sd: Sorted) -> np.ndarray:
+    """For each row, the sum of the per-group ``a`` over the groups whose risk set holds it:
+    from its own group to the end of its stratum, stopping at its entry group."""
+    rc = reverse_group_cumsum(a, sd)
+    if sd.egroup is None:
+        return rc[sd.group]
+    ext = np.concatenate((rc, np.zeros((1, *rc.shape[1:]))))
+    return rc[sd.group] - ext[sd.egroup]
 
 
 def risk_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
@@ -124,11 +175,12 @@ def risk_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
     else:
         grouped = np.add.reduceat(values, sd.starts, axis=0)
         cum = np.cumsum(grouped, axis=0, out=grouped)
-    if sd.single:
-        return cum
-    base = np.zeros((sd.sfirst.size, *cum.shape[1:]))
-    base[1:] = cum[sd.sfirst[1:] - 1]
-    cum -= base[sd.gstrat]
+    if not sd.single:
+        base = np.zeros((sd.sfirst.size, *cum.shape[1:]))
+        base[1:] = cum[sd.sfirst[1:] - 1]
+        cum -= base[sd.gstrat]
+    if sd.egroup is not None:
+        cum -= entry_sums(values, sd)
     return cum
 
 
@@ -196,6 +248,7 @@ def _death_means(r: np.ndarray, sd: Sorted, den: np.ndarray):
     carry = np.zeros(p)
     base = np.zeros((sd.sfirst.size, p))
     no_ties = sd.starts.size == sd.x.shape[0]
+    late = None if sd.egroup is None else entry_sums(r[:, None] * sd.x, sd)
     for (r0, r1), (g0, g1), (m0, m1) in _blocks(sd):
         vals = r[r0:r1, None] * sd.x[r0:r1]
         gsum = vals if no_ties else np.add.reduceat(vals, sd.starts[g0:g1] - r0, axis=0)
@@ -209,6 +262,8 @@ def _death_means(r: np.ndarray, sd: Sorted, den: np.ndarray):
             cum -= base[sd.gstrat[g0:g1]]
         carry = carry + gsum.sum(axis=0)
         mean = cum[sd.dgroup[m0:m1] - g0]
+        if late is not None:
+            mean -= late[sd.dgroup[m0:m1]]
         ta, tb = np.searchsorted(sd.tied, [m0, m1])
         if tb > ta:  # Efron: remove the fraction of the tied deaths' own sums
             tpos = sd.tied[ta:tb]
@@ -252,10 +307,13 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     if info:
         ngroups = sd.starts.size
         a = np.bincount(dg, weights=wtave / den, minlength=ngroups)
-        coef = reverse_group_cumsum(a, sd)
+        if sd.egroup is not None:
+            coef = at_risk_rows(a, sd)
+        else:
+            coef = reverse_group_cumsum(a, sd)
+            if ngroups < r.shape[0]:  # with ties, spread group values to rows
+                coef = coef[sd.group]
         del a
-        if ngroups < r.shape[0]:  # with ties, spread group values to rows
-            coef = coef[sd.group]
         coef *= r
         if sd.tied.size:
             b = np.bincount(dg, weights=wtave * frac / den, minlength=ngroups)

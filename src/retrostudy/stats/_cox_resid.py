@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._cox_fit import Sorted, Terms, reverse_group_cumsum
+from ._cox_fit import Sorted, Terms, at_risk_rows
 
 
 def score_residuals(terms: Terms, sd: Sorted) -> np.ndarray:
@@ -41,8 +41,8 @@ def score_residuals(terms: Terms, sd: Sorted) -> np.ndarray:
 
     hg, hdg = by_group(h), by_group(hd)
     mg, mdg = by_group(h, terms.mean), by_group(hd, terms.mean)
-    a = reverse_group_cumsum(hg, sd)[sd.group]
-    b = reverse_group_cumsum(mg, sd)[sd.group]
+    a = at_risk_rows(hg, sd)  # with delayed entry, only the groups where the row is at risk
+    b = at_risk_rows(mg, sd)
     dead = sd.dead
     a[dead] -= (hg - hdg)[dg]
     b[dead] -= (mg - mdg)[dg]

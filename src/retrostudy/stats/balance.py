@@ -3,7 +3,8 @@ r"""Covariate balance before and after weighting or matching (cobalt's ``bal.tab
 R equivalent (cobalt): ``bal.tab(X, treat, weights = w, s.d.denom = "pooled" (ATE) or
 "treated" (ATT), binary = "std", continuous = "std")``. cobalt's default ``s.d.denom``
 follows the estimand: "treated" for a matchit object (ATT, what 1:1 matching of the treated
-estimates), "pooled" for ATE weights; ``sd_denom`` chooses it here.
+estimates), "pooled" for ATE weights; ``sd_denom`` chooses it here. For the ATC the
+default is the control SD, for overlap weights (ATO) the pooled one (cobalt's defaults).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import numpy as np
 
 from . import _checks, _logistic
 
-ESTIMANDS = ("ATE", "ATT")
-SD_DENOMS = ("pooled", "treated")
+ESTIMANDS = ("ATE", "ATT", "ATC", "ATO")
+SD_DENOMS = ("pooled", "treated", "control")
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,10 @@ class Balance:
     Conventions (cobalt's defaults with ``binary="std"``): means after adjustment are
     weighted means; the denominator always comes from the UNWEIGHTED sample, so before and
     after are on the same scale: ATE the pooled :math:`\sqrt{(s_1^2 + s_0^2)/2}`, ATT the
-    treated :math:`s_1`, with :math:`s^2` the sample variance (n - 1) for continuous and
+    treated :math:`s_1` (ATC the control :math:`s_0`, ATO pooled), with :math:`s^2`
+    the sample variance (n - 1) for continuous and
     :math:`p(1-p)` for binary (0/1) covariates. ``sd_denom`` names the one used
-    (``"pooled"`` or ``"treated"``; by default the estimand's, or as chosen in
+    (``"pooled"``, ``"treated"`` or ``"control"``; by default the estimand's, or as chosen in
     :func:`balance_table`). A zero denominator gives SMD 0 when the means
     are equal and +-inf otherwise. ``variance_ratio_*`` is treated over control variance
     (weighted: cobalt's unbiased reliability-weight variance
@@ -152,7 +154,7 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
     if estimand not in ESTIMANDS:
         raise ValueError(f"estimand must be one of {ESTIMANDS}, got {estimand!r}")
     if sd_denom is None:
-        sd_denom = "treated" if estimand == "ATT" else "pooled"
+        sd_denom = {"ATT": "treated", "ATC": "control"}.get(estimand, "pooled")
     if sd_denom not in SD_DENOMS:
         raise ValueError(f"sd_denom must be one of {SD_DENOMS} (or None: the estimand's), "
                          f"got {sd_denom!r}")
@@ -173,7 +175,9 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
     m1, m0 = x1.mean(axis=0), x0.mean(axis=0)
     v1 = np.where(binary, m1 * (1 - m1), x1.var(axis=0, ddof=1) if x1.shape[0] > 1 else 0.0)
     v0 = np.where(binary, m0 * (1 - m0), x0.var(axis=0, ddof=1) if x0.shape[0] > 1 else 0.0)
-    den = np.sqrt(v1) if sd_denom == "treated" else np.sqrt((v1 + v0) / 2)
+    den = {"treated": np.sqrt(v1), "control": np.sqrt(v0)}.get(sd_denom)
+    if den is None:
+        den = np.sqrt((v1 + v0) / 2)
     raw1 = x1.var(axis=0, ddof=1) if x1.shape[0] > 1 else np.full(x.shape[1], np.nan)
     raw0 = x0.var(axis=0, ddof=1) if x0.shape[0] > 1 else np.full(x.shape[1], np.nan)
     after = {}

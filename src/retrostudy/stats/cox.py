@@ -19,6 +19,7 @@ from ._cox_design import Design, build_design, check_rank, column, label
 from ._cox_exact import evaluate_exact
 from ._cox_fit import Fit, Sorted, evaluate, newton, prepare, sort_order
 from ._cox_resid import robust_score, robust_variance
+from ._km_entry import check_entry
 
 TIES = ("efron", "breslow", "exact")
 _EPS, _TOLER_INF = 1e-9, 1e-9**0.5  # R's coxph.control(eps, toler.inf)
@@ -100,6 +101,7 @@ class CoxPH:
         Computed on first access (an O(n log n) pass over the data that costs about as much
         as the fit at n = 1e6) and then kept; the value does not change.
         """
+        _no_entry(self, "concordance")
         cache = self._state.cache
         if "concordance" not in cache:
             st = self._state
@@ -119,6 +121,12 @@ class CoxPH:
         return cox_zph(self, transform=transform)
 
 
+def _no_entry(fit: CoxPH, what: str) -> None:
+    if fit._state is not None and fit._state.sd.egroup is not None:
+        raise ValueError(f"{what} is not available for a model fitted with entry (delayed "
+                         "entry / counting-process rows)")
+
+
 @dataclass(frozen=True, slots=True)
 class _State:
     sd: Sorted
@@ -134,19 +142,21 @@ def _codes(name, values, n):
     return np.unique(arr, return_inverse=True)[1].astype(np.int64)
 
 
-def _inputs(data, time, event, strata, weights, cluster):
+def _inputs(data, time, event, strata, weights, cluster, entry=None):
     t = _checks.check_time(column(data, time, "time"))
     n = t.shape[0]
+    a = None if entry is None else check_entry(column(data, entry, "entry"), t)
     e = _checks.check_event(column(data, event, "event"), n)
     w = None if weights is None else _checks.check_weights(column(data, weights, "weights"), n)
     s = (np.zeros(n, np.int64) if strata is None
          else _codes("strata", column(data, strata, "strata"), n))
     c = None if cluster is None else _codes("cluster", column(data, cluster, "cluster"), n)
-    return t, e, w, s, c
+    return t, e, w, s, c, a
 
 
 def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=None,
-           robust=None, cluster=None, levels=None, conf_level=0.95, firth=False) -> CoxPH:
+           robust=None, cluster=None, levels=None, conf_level=0.95, firth=False,
+           entry=None) -> CoxPH:
     """Fit a Cox proportional hazards model by maximum partial likelihood.
 
     Parameters
@@ -172,6 +182,12 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     firth : bool
         Fit Firth's penalised partial likelihood (Heinze & Schemper 2001) with profile
         penalised-likelihood CIs and p-values, as R's ``coxphf`` (Breslow ties).
+    entry : str, optional
+        Column of entry times for delayed entry (left truncation) or counting-process rows:
+        row i is at risk on ``(entry, time]``, as R's ``Surv(entry, time, event)``; an
+        entry on the day of an event is not at risk at that event. Each entry must be < its
+        time. With ``cluster`` (a patient id) the rows of one patient form one cluster of
+        the robust variance. Not available with ``ties="exact"`` or ``firth=True``.
 
     Returns
     -------
@@ -205,8 +221,9 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
     conf_level = _checks.check_conf_level(conf_level)
-    t, e, w, s, c = _inputs(data, time, event, strata, weights, cluster)
+    t, e, w, s, c, a = _inputs(data, time, event, strata, weights, cluster, entry)
     n = t.shape[0]
+    _entry_options(a, ties, firth)
     order = sort_order(t, s)
     design = build_design(data, covariates, levels, n, order)
     check_rank(design, None if w is None else w[order])
@@ -224,12 +241,12 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     if ties == "exact" and robust:
         raise ValueError("robust variance is not available with ties='exact' (as in R: no "
                          "score residuals for the exact method)")
-    sd = prepare(t, e, design.x, w, s, order, efron=ties == "efron")
+    sd = prepare(t, e, design.x, w, s, order, efron=ties == "efron", entry=a)
     design = replace(design, x=np.empty((0, design.x.shape[1])))  # sd.x holds (centres) it
     c_sorted = None if c is None else c[order]
     state = _State(sd, sd.time, design, s[order], c_sorted)
     n_events = int(sd.dead.size)
-    del order, t, e, s, c  # only the sorted copies are needed from here on (peak memory)
+    del order, t, e, s, c, a  # only the sorted copies are needed from here on (peak memory)
     if firth:
         from ._firth import firth_fit
 
@@ -245,6 +262,12 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
                               c_sorted)
     return assemble(state, fit, var, rscore, ties=ties, conf_level=conf_level, robust=robust,
                     notes=notes, n_events=n_events)
+
+
+def _entry_options(entry, ties: str, firth: bool) -> None:
+    if entry is not None and (firth or ties == "exact"):
+        raise ValueError("entry (delayed entry) is supported with ties='efron' or 'breslow' "
+                         "and firth=False")
 
 
 def _evaluator(sd: Sorted, ties: str):

@@ -111,6 +111,9 @@ def cox_zph(fit, transform: str = "km") -> CoxZPH:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     state = fit._state
     sd = state.sd
+    if sd.egroup is not None:
+        raise ValueError("cox_zph is not available for a model fitted with entry (delayed "
+                         "entry / counting-process rows)")
     if fit.ties != "efron":
         sd = dataclasses.replace(sd, frac=np.zeros_like(sd.frac))
     ttimes = transform_times(state.time, sd.event, transform)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrostudy.stats._checks import check_conf_level
+from retrostudy.stats._checks import check_conf_level, check_time
 from retrostudy.stats._km_ci import check_conf_type, conf_band
 from retrostudy.stats._km_core import count_table, validate_time_event, validate_weights
+from retrostudy.stats._km_entry import check_entry, entry_counts, entry_jackknife, timefix_pairs
 from retrostudy.stats._km_quantile import check_p, find_quantile
 from retrostudy.stats._km_variance import greenwood, infinitesimal_jackknife
 
@@ -184,6 +185,7 @@ def kaplan_meier(
     conf_level: float = 0.95,
     robust: bool | None = None,
     timefix: bool = True,
+    entry=None,
 ) -> KaplanMeier:
     r"""Kaplan–Meier estimate of the survival function with pointwise confidence limits.
 
@@ -205,6 +207,11 @@ def kaplan_meier(
     timefix : bool
         As R's ``timefix=TRUE``: distinct times closer than sqrt(machine epsilon) (absolute,
         or relative to the mean distinct time) are treated as tied (R's ``aeqSurv``).
+    entry : array_like, optional
+        Delayed entry (left truncation): record i is at risk on ``(entry[i], time[i]]``,
+        so an entry on the day of an event is not at risk at that event. Each entry must be
+        finite and < its time. Rows are at the distinct times (exits) only, as R. None
+        (default): everyone at risk from time zero, the usual estimator.
 
     Returns
     -------
@@ -231,6 +238,11 @@ def kaplan_meier(
     ``std_err`` is :math:`\hat S(t)\,\sigma` for Greenwood and the square root of the
     robust variance of :math:`\hat S(t)` itself: the survival scale on both paths;
     ``std_err_log`` is :math:`\sigma` on both.
+
+    With ``entry`` the risk set is :math:`Y_j = \sum_i w_i 1\{a_i < t_j \le t_i\}` and
+    the same formulas apply (see :mod:`._km_entry` for the jackknife); R:
+    ``survfit(Surv(entry, time, event) ~ 1)``. :meth:`KaplanMeier.at` then reads the
+    number at risk of the next row, as R's ``summary(fit, times=)`` does.
 
     R equivalent: ``survfit(Surv(time, event) ~ 1, weights=, conf.type=, conf.int=, robust=)``;
     ``std_err`` is ``summary(fit)$std.err``. R's ``fit$std.err`` is ``std_err_log`` for
@@ -259,14 +271,22 @@ def kaplan_meier(
     conf_type = check_conf_type(conf_type)
     conf_level = check_conf_level(conf_level)
     use_robust = _use_robust(robust, w)
-    table = count_table(t, e, w=w, squares=use_robust, timefix=timefix)
-    y = table.at_risk()[:, 0]
-    d, c = table.events[:, 0], table.censored[:, 0]
+    if entry is None:
+        table = count_table(t, e, w=w, squares=use_robust, timefix=timefix)
+        times, y = table.time, table.at_risk()[:, 0]
+        d, c = table.events[:, 0], table.censored[:, 0]
+    else:
+        tf = check_time(t)  # the deferred sign check, on the float copy needed here
+        a, tf = timefix_pairs(check_entry(entry, tf), tf, timefix)
+        times, y, d, c, k, ent = entry_counts(a, tf, e, w)
     surv = np.divide(d, y, dtype=float)  # one buffer, updated in place
     np.subtract(1.0, surv, out=surv)
     np.cumprod(surv, out=surv)
     if use_robust:
-        std_err = infinitesimal_jackknife(table, y, surv)
+        if entry is None:
+            std_err = infinitesimal_jackknife(table, y, surv)
+        else:
+            std_err = entry_jackknife(a, tf, e, w, times, y, d, surv, k, ent)
         se_log = _log_scale(std_err, surv)
         low, high = conf_band(surv, se_log, conf_type, conf_level)
     else:
@@ -275,7 +295,7 @@ def kaplan_meier(
         with np.errstate(invalid="ignore"):
             std_err = np.multiply(se_log, surv, out=se_log)  # se_log is not needed after
     return KaplanMeier(
-        time=table.time,
+        time=times,
         n_at_risk=y,
         n_events=d,
         n_censored=c,

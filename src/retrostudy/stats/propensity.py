@@ -5,8 +5,8 @@ Each function mirrors what a reviewer would run in R and records its conventions
 * :func:`logistic_regression` — ``glm(treated ~ X, family=binomial)`` (identical iterations),
   switching to Firth's penalised likelihood (R ``logistf``) when the data are separated;
 * :func:`propensity_score` — fitted ``P(T=1 | X)`` and its logit;
-* :func:`ps_weights` — ATE/ATT weights as WeightIt's ``get_w_from_ps``, optionally stabilised
-  and with Crump-style trimming;
+* :func:`ps_weights` — ATE/ATT/ATC/overlap (ATO) weights as WeightIt's ``get_w_from_ps``,
+  optionally stabilised, with Crump-style trimming and percentile truncation;
 * :func:`match_nearest` — MatchIt 4.5 ``method="nearest"`` 1:1 greedy matching on the logit;
 * :func:`balance_table` — standardised mean differences as cobalt's ``bal.tab``.
 
@@ -28,7 +28,7 @@ __all__ = [
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
 ]
 
-ESTIMANDS = ("ATE", "ATT")
+ESTIMANDS = ("ATE", "ATT", "ATC", "ATO")
 
 
 @dataclass(frozen=True)
@@ -170,10 +170,17 @@ class PSWeights:
     controls ``ps/(1-ps)`` (the odds); stabilised, the control weights are rescaled to sum to
     the number of retained controls (so each arm's weights sum to its size; weighted means
     are unchanged, and the effective sample sizes are comparable with the ATE ones).
+    "ATC": treated ``(1-ps)/ps``, controls 1; stabilised, the treated weights are rescaled to
+    sum to the number of retained treated (the mirror of the ATT). "ATO" (overlap weights,
+    Li, Morgan & Zaslavsky 2018): treated ``1-ps``, controls ``ps``; bounded in (0, 1), never
+    stabilised (``stabilized`` is False in the result whatever was asked).
     ``trim = (lo, hi)``: units with ``ps < lo`` or ``ps > hi`` get weight 0 and are flagged
     in ``trimmed`` (Crump et al. 2009: the population is restricted; the PS is not
-    re-estimated). ``effective_n`` is Kish's ``(sum w)^2 / sum w^2`` per arm over the
-    retained units.
+    re-estimated). ``truncate = q``: after stabilisation, weights of retained units above
+    the ``q`` quantile of the retained weights (R's ``quantile(w, q)``, type 7) are set to
+    it (Cole & Hernán 2008); flagged in ``truncated``, counted per arm in ``n_truncated``,
+    the cap in ``truncation_cap``. ``effective_n`` is Kish's ``(sum w)^2 / sum w^2`` per arm
+    over the retained units (after truncation).
     """
 
     weights: np.ndarray
@@ -184,6 +191,10 @@ class PSWeights:
     effective_n: dict
     n_trimmed: dict | None = None
     p_treated: float | None = None  # P(T=1) among retained units (stabilisation factor)
+    truncate: float | None = None  # quantile at which the weights were truncated
+    truncation_cap: float | None = None  # the weight value they were truncated to
+    truncated: np.ndarray | None = None  # units whose weight was lowered to the cap
+    n_truncated: dict | None = None  # per arm
 
 
 def check_ps(ps, n: int | None = None) -> np.ndarray:
@@ -218,23 +229,32 @@ def _kish(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.sum(w**2))
 
 
-def ps_weights(ps, treated, *, estimand="ATE", stabilized=True, trim=None) -> PSWeights:
-    r"""Inverse-probability weights from propensity scores.
+def ps_weights(ps, treated, *, estimand="ATE", stabilized=True, trim=None,
+               truncate=None) -> PSWeights:
+    r"""Inverse-probability (and overlap) weights from propensity scores.
 
     .. math::
         \text{ATE: } w_i = \frac{T_i}{e_i} + \frac{1-T_i}{1-e_i},\qquad
-        \text{ATT: } w_i = T_i + (1-T_i)\frac{e_i}{1-e_i}
+        \text{ATT: } w_i = T_i + (1-T_i)\frac{e_i}{1-e_i},
+
+        \text{ATC: } w_i = T_i\frac{1-e_i}{e_i} + (1-T_i),\qquad
+        \text{ATO: } w_i = T_i (1-e_i) + (1-T_i) e_i
 
     Stabilised ATE weights are multiplied by :math:`\hat P(T=T_i)`; stabilised ATT control
-    weights are rescaled to sum to the number of controls. See :class:`PSWeights`.
+    (ATC treated) weights are rescaled to sum to the number of controls (treated); overlap
+    weights are not stabilised. ``truncate`` (a quantile in (0.5, 1)) caps the weights at
+    that quantile. See :class:`PSWeights`.
 
-    R equivalent (WeightIt): ``get_w_from_ps(ps, treat, estimand=, stabilize=)``; plain R:
-    ``ifelse(t == 1, 1/ps, 1/(1-ps)) * ifelse(t == 1, mean(t), 1 - mean(t))``.
+    R equivalent (WeightIt): ``get_w_from_ps(ps, treat, estimand=, stabilize=)`` and
+    ``trim(w, at = q)``; plain R: ``ifelse(t == 1, 1/ps, 1/(1-ps)) * ifelse(t == 1,
+    mean(t), 1 - mean(t))``, ``ifelse(t == 1, 1 - ps, ps)`` (ATO),
+    ``pmin(w, quantile(w, q))`` (truncation).
 
     References
     ----------
     Austin PC, Stuart EA (2015), Stat Med 34:3661-79. Crump RK et al. (2009), Biometrika
-    96:187-99. Kish L (1965), Survey Sampling, Wiley.
+    96:187-99. Kish L (1965), Survey Sampling, Wiley. Li F, Morgan KL, Zaslavsky AM (2018),
+    JASA 113:390-400. Cole SR, Hernán MA (2008), Am J Epidemiol 168:656-64.
     """
     t = _logistic.check_binary("treated", treated)
     p = check_ps(ps, n=t.size)
@@ -255,13 +275,44 @@ def ps_weights(ps, treated, *, estimand="ATE", stabilized=True, trim=None) -> PS
         if stabilized:
             w[tr] *= p1
             w[ct] *= 1 - p1
-    else:
+    elif estimand == "ATT":
         w[tr] = 1.0
         w[ct] = p[ct] / (1 - p[ct])
         if stabilized:
             w[ct] *= ct.sum() / w[ct].sum()
+    elif estimand == "ATC":
+        w[tr] = (1 - p[tr]) / p[tr]
+        w[ct] = 1.0
+        if stabilized:
+            w[tr] *= tr.sum() / w[tr].sum()
+    else:  # ATO: bounded, nothing to stabilise
+        w[tr] = 1 - p[tr]
+        w[ct] = p[ct]
+        stabilized = False
+    q = _check_truncate(truncate)
+    cap, cut = None, None
+    if q is not None:
+        cap = float(np.quantile(w[keep], q))
+        cut = keep & (w > cap)
+        w[cut] = cap
     ess = {"treated": _kish(w[tr]), "control": _kish(w[ct])}
-    n_trim = {"treated": int((trimmed & (t == 1)).sum()),
-              "control": int((trimmed & (t == 0)).sum())}
     return PSWeights(weights=w, estimand=estimand, stabilized=bool(stabilized), trim=bounds,
-                     trimmed=trimmed, effective_n=ess, n_trimmed=n_trim, p_treated=p1)
+                     trimmed=trimmed, effective_n=ess, n_trimmed=_per_arm(trimmed, t),
+                     p_treated=p1, truncate=q, truncation_cap=cap, truncated=cut,
+                     n_truncated=None if cut is None else _per_arm(cut, t))
+
+
+def _per_arm(flag: np.ndarray, t: np.ndarray) -> dict:
+    return {"treated": int((flag & (t == 1)).sum()), "control": int((flag & (t == 0)).sum())}
+
+
+def _check_truncate(truncate) -> float | None:
+    if truncate is None:
+        return None
+    try:
+        q = float(truncate)
+    except (TypeError, ValueError):
+        raise TypeError(f"truncate must be a quantile (a number), got {truncate!r}") from None
+    if not 0.5 < q < 1:
+        raise ValueError(f"truncate must be a quantile between 0.5 and 1 (e.g. 0.99), got {q}")
+    return q
