@@ -1,8 +1,11 @@
 """Table 2: best overall response by group, response-type rates with exact CIs and tests.
 
-Rates use every patient of the group as denominator (intention-to-treat, as the seed does);
-their CI is Clopper–Pearson (exact) unless the protocol asks for Wilson. Tests follow the
-Table-1 rule unless a rate names its own (the seed used chi-square for both rates).
+Rates use every patient of the group as denominator (intention-to-treat, as the seed does)
+or, with ``denominator = "evaluable"``, the patients whose best response is assessed and not
+NE; their CI is Clopper–Pearson (exact) unless the protocol asks for Wilson. Tests follow the
+Table-1 rule for a yes/no row unless a rate names its own (the seed used chi-square for both
+rates). This is the one place the per-group rates are computed (the endpoints layer gives
+the per-patient flags).
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
 
 
+def _denominator(data: pd.DataFrame, spec) -> pd.DataFrame:
+    """The patients a rate is a proportion of (``spec.denominator``)."""
+    if spec.denominator == "analysed":
+        return data
+    bor = data[spec.column].astype("string")
+    return data[(bor.notna() & (bor != "NE")).to_numpy(dtype=bool)]
+
+
 def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[list[Row], dict]:
+    data = _denominator(data, spec)
     frames = [data[data["group"] == g] for g in groups]
     xs = [int(f[rate.name].fillna(False).astype(bool).sum()) for f in frames]
     ns = [len(f) for f in frames]
@@ -87,7 +99,7 @@ def response_table(
     rows += bor_rows
     tests = sorted({r["test"] for r in rates if r["test"] != "none"})
     footnotes = [spec.footnote] if spec.footnote else []
-    footnotes.append(f"Percentages of all patients in the group. CI: {_CI_NAMES[spec.ci_method]}.")
+    footnotes.append(f"{_OF[spec.denominator]} CI: {_CI_NAMES[spec.ci_method]}.")
     if tests:
         footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
     footnotes += [f"{r['label']}: no test, {r['not_estimable']} (NE)." for r in rates
@@ -100,7 +112,8 @@ def response_table(
         footnotes=tuple(footnotes),
         stub="",
     )
-    return table, {"rates": rates, "best_response": counts}
+    return table, {"rates": rates, "best_response": counts, "denominator": spec.denominator,
+                   "ci_method": spec.ci_method}
 
 
 def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
@@ -146,6 +159,9 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
     return rows, counts
 
 
+_OF = {"analysed": "Percentages of all patients in the group.",
+       "evaluable": "Rates: percentages of the patients of the group with an assessed best "
+                    "response other than NE; best response: of all patients in the group."}
 _CI_NAMES = {
     "clopper-pearson": "Clopper\u2013Pearson exact",
     "wilson": "Wilson score",
