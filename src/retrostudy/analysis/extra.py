@@ -70,8 +70,8 @@ class FollowUp:
 
     @property
     def method(self) -> str:
-        obs = self.labels.get(self.observation, self.observation)
-        rev = self.labels.get(self.reverse_km_of, self.reverse_km_of)
+        obs = self.labels.get(self.observation, self.observation.upper())
+        rev = self.labels.get(self.reverse_km_of, self.reverse_km_of.upper())
         pct = int(round(self.conf_level * 100))
         return (
             f"Follow-up. Observed time: from the index date to the event or censoring of {obs}, "
