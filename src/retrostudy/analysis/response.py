@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats, fmt
+from retrostudy.analysis.pvalues import TestMarks
 from retrostudy.analysis.table import Cell, Row, Table
-from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
+from retrostudy.analysis.table1 import choose_test, run_test
 
 
 def _denominator(data: pd.DataFrame, spec) -> pd.DataFrame:
@@ -26,7 +27,8 @@ def _denominator(data: pd.DataFrame, spec) -> pd.DataFrame:
     return data[(bor.notna() & (bor != "NE")).to_numpy(dtype=bool)]
 
 
-def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[list[Row], dict]:
+def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates,
+               marks: TestMarks) -> tuple[list[Row], dict]:
     data = _denominator(data, spec)
     frames = [data[data["group"] == g] for g in groups]
     xs = [int(f[rate.name].fillna(False).astype(bool).sum()) for f in frames]
@@ -39,7 +41,7 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[l
         _stats.binom_ci(x, n, spec.ci_method, conf_level) if n else (np.nan, np.nan)
         for x, n in zip(xs, ns, strict=True)
     ]
-    p_text = fmt.p_value(p, p_digits) if test != "none" else "NE"
+    p_text = marks.p(p, test, p_digits) if test != "none" else "NE"
     rows = [
         Row(
             label=f"{rate.text}, n (%)",
@@ -89,19 +91,18 @@ def response_table(
 ) -> tuple[Table, dict]:
     rows: list[Row] = []
     rates = []
+    marks = TestMarks()
     for rate in spec.rates:
         if rate.name not in data.columns:
             continue
-        r, num = _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates)
+        r, num = _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates, marks)
         rows += r
         rates.append(num)
     bor_rows, counts = _bor_rows(data, groups, spec)
     rows += bor_rows
-    tests = sorted({r["test"] for r in rates if r["test"] != "none"})
     footnotes = [spec.footnote] if spec.footnote else []
     footnotes.append(f"{_OF[spec.denominator]} CI: {_CI_NAMES[spec.ci_method]}.")
-    if tests:
-        footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
+    footnotes += marks.footnotes()
     footnotes += [f"{r['label']}: no test, {r['not_estimable']} (NE)." for r in rates
                   if r["not_estimable"]]
     table = Table(
