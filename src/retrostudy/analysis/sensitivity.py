@@ -51,7 +51,7 @@ class SensitivityResult:
                                          strict=True))} for g in e.groups},
                 "logrank_p_value": e.logrank["p_value"],
                 "logrank_test": "logrank",
-                "hazard_ratios": {str(c["level"]): {k: c[k] for k in (
+                "hazard_ratios": {str(c["level"]): {k: c.get(k) for k in (
                     "hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
                     for c in _group_coefficients(e)},
             })
