@@ -99,7 +99,7 @@ def test_followup_median_range_and_reverse_km():
     # S = 1 at 100, 1/2 after 200, 0 after 300 -> median 250 (R: midpoint of a flat 0.5)
     assert g.reverse_km[0] * per == pytest.approx(250.0)
     assert (fu.observation, fu.reverse_km_of) == ("pfs", "os")
-    assert "reverse Kaplan" in fu.method and "of os" in fu.method
+    assert "reverse Kaplan" in fu.method and "of OS" in fu.method
 
 
 def test_followup_old_endpoint_key_says_what_replaced_it():
