@@ -59,7 +59,7 @@ def test_epv_below_10_is_a_warning_not_an_exception(analyses):
 
 
 def test_followup_observed_time_is_median_and_range(analyses, dataset):
-    fu = {f.group: f for f in analyses.followup}
+    fu = {f.group: f for f in analyses.followup.groups}
     t, _ = _group(dataset, "Tmab")
     assert (fu["Tmab"].median, fu["Tmab"].low, fu["Tmab"].high) == pytest.approx(
         (np.median(t) / PER, t.min() / PER, t.max() / PER)

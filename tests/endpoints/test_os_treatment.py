@@ -1,5 +1,6 @@
 """OS, TTD (with discontinuation reasons), TTNT and the discontinuation table."""
 
+import pytest
 from conftest import rows, run
 
 OS = {"os": {"kind": "os"}}
@@ -88,19 +89,31 @@ def test_ttnt():
     assert d["ttnt_d_event"].tolist() == [1, 1, 0]
 
 
-def test_discontinuation_table_seed_style():
-    block = {**TTD, "discontinuation": {"kind": "discontinuation"}}
+@pytest.mark.parametrize(("denominator", "progression"), [("discontinued", "38 (95.0)"),
+                                                        ("all", "38 (90.5)")])
+def test_discontinuation_table_seed_style(denominator, progression):
+    """TTD reasons per patient (endpoints layer) -> the one discontinuation table
+    ([analyses.discontinuation]): % of those who stopped (the seed: PD 38/40) or of all."""
+    from retrostudy.analysis.extra import discontinuation_table
+    from retrostudy.protocol.analyses import Discontinuation
+
+    block = dict(TTD)
     admins = {f"p{i}": [{"day": 0, "reason": "progression"}] for i in range(38)}
     admins |= {"t": [{"day": 0, "reason": "another_tumour"}], "x": [{"day": 0,
                                                                        "reason": "toxicity"}]}
     admins |= {"o1": [{"day": 0}, {"day": 300}], "o2": [{"day": 0}, {"day": 300}]}
     seqs = {p: [] for p in admins}
     e = run(block, seqs, admins=admins, contacts={"o1": 310, "o2": 310})
-    t = e.discontinuation.set_index("reason")
-    assert t.loc["progression", "n"] == 38 and t.loc["progression", "denominator"] == 40
-    assert t.loc["progression", "percent"] == 95.0
-    assert t.loc["another_tumour", "percent"] == 2.5
-    assert t.loc["ongoing", "n"] == 2 and t.loc["ongoing", "denominator"] == 42
+    data = e.data.assign(group="all")
+    spec = Discontinuation(column="ttd_discontinuation_reason", denominator=denominator)
+    table, numbers = discontinuation_table(data, ["all"], spec, ["all"])
+    rows = {r.label: r.cells[0].text for r in table.rows}
+    assert rows["Discontinued, n (% of group)"] == "40 (95.2)"
+    assert rows["Progressive disease"] == progression
+    assert numbers["discontinued"] == {"all": 40} and numbers["denominator"] == denominator
+    assert numbers["reasons"]["another_tumour"] == {"all": 1}
+    assert ("who discontinued" if denominator == "discontinued" else "all patients") in \
+        table.footnotes[0]
 
 
 def test_ttd_latest_recorded_reason_wins():

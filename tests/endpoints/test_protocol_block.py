@@ -54,7 +54,10 @@ def test_parse_defaults_and_round_trip():
     ({"bor": {"kind": "bor", "confirm_days": 0}}, "greater than or equal to 1"),
     ({"rates": {"kind": "rates"}}, "rates.response_from = 'bor' is not a 'bor' endpoint"),
     ({"fu": {"kind": "followup", "observation": "pfs"}},
-     "fu.observation = 'pfs' is neither 'last_contact' nor a time-to-event endpoint"),
+     r"fu: kind = 'followup' is a per-group summary, configured in \[analyses.followup\]"),
+    ({"d": {"kind": "discontinuation"}}, r"configured in \[analyses.discontinuation\]"),
+    ({"bor": {"kind": "bor"}, "rates": {"kind": "rates", "denominator": "evaluable"}},
+     r"rates.denominator moved to \[analyses.response\] denominator"),
 ])
 def test_invalid_blocks(raw, message):
     with pytest.raises(ValidationError, match=message):
@@ -72,5 +75,4 @@ def test_seed_protocol_endpoints():
     assert block.items["pfs"].events == ("progression",)
     assert block.items["bor"].confirmation is False
     assert block.items["rates"].sd_duration_days == 183
-    assert block.items["rates"].denominator == "analysed"
     assert block.items["ttd"].drug == "trastuzumab emtansine"

@@ -39,31 +39,41 @@ def _seed_cohort():
     return seqs, ["Tmab/Pmab"] * 18 + ["Tmab"] * 24
 
 
+def _table2(e, **spec):
+    """The one per-group rates implementation ([analyses.response], Table 2) on ``e``."""
+    from retrostudy.analysis.response import response_table
+    from retrostudy.protocol.analyses import ResponseAnalysis
+
+    data = e.data if "group" in e.data else e.data.assign(group="all")
+    groups = list(dict.fromkeys(data["group"]))
+    _, numbers = response_table(data, groups, ResponseAnalysis(**spec), header=groups,
+                                conf_level=0.95)
+    return {(g, r["name"]): v for r in numbers["rates"] for g, v in r["groups"].items()}
+
+
 def test_seed_table_2_counts_and_exact_ci():
     seqs, groups = _seed_cohort()
     e = run(RATES, seqs, groups=groups)
-    got = {(r.group, r.measure): (r.x, r.n) for r in e.rates}
+    got = {k: (v["x"], v["n"]) for k, v in _table2(e).items()}
     assert got[("Tmab/Pmab", "response")] == (2, 18)
     assert got[("Tmab", "response")] == (6, 24)
     assert got[("Tmab/Pmab", "disease_control")] == (3, 18)
     assert got[("Tmab", "disease_control")] == (15, 24)
-    assert got[("Tmab/Pmab", "disease_control_conventional")] == (8, 18)
-    r = next(r for r in e.rates if (r.group, r.measure) == ("Tmab/Pmab", "response"))
+    assert int(e.data["disease_control_conventional"][:18].sum()) == 8
+    r = _table2(e)[("Tmab/Pmab", "response")]
     # Clopper-Pearson from beta quantiles (an independent formula)
-    assert r.conf_low == pytest.approx(beta.ppf(0.025, 2, 17), rel=1e-9)
-    assert r.conf_high == pytest.approx(beta.ppf(0.975, 3, 16), rel=1e-9)
-    assert (r.ci_method, r.denominator, r.conf_level) == ("clopper-pearson", "analysed", 0.95)
+    assert r["conf_low"] == pytest.approx(beta.ppf(0.025, 2, 17), rel=1e-9)
+    assert r["conf_high"] == pytest.approx(beta.ppf(0.975, 3, 16), rel=1e-9)
     assert e.data["bor"].value_counts().to_dict() == {"SD": 21, "PD": 13, "PR": 8}
 
 
 def test_denominator_evaluable():
-    block = {"bor": {"kind": "bor"}, "rates": {"kind": "rates", "denominator": "evaluable"}}
-    e = run(block, {"a": [(42, "PR")], "b": [(42, "PD")], "c": [], "d": [(20, "SD")]})
-    r = next(r for r in e.rates if r.measure == "response")
-    assert (r.x, r.n, r.denominator) == (1, 2, "evaluable")
+    e = run(RATES, {"a": [(42, "PR")], "b": [(42, "PD")], "c": [], "d": [(20, "SD")]})
     assert e.data["evaluable"].tolist() == [True, True, False, False]
-    analysed = next(r for r in run(RATES, {"a": [(42, "PR")], "c": []}).rates)
-    assert (analysed.x, analysed.n) == (1, 2)
+    r = _table2(e, denominator="evaluable")[("all", "response")]
+    assert (r["x"], r["n"]) == (1, 2)  # c (no scan) and d (SD too early: NE) left out
+    analysed = _table2(e)[("all", "response")]
+    assert (analysed["x"], analysed["n"]) == (1, 4)
 
 
 def test_rates_need_a_bor_endpoint():
@@ -72,25 +82,33 @@ def test_rates_need_a_bor_endpoint():
 
 
 def test_followup_median_range_and_reverse_km():
-    block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "os": {"kind": "os"},
-             "followup": {"kind": "followup", "observation": "pfs", "reverse_km_of": "os"}}
+    from retrostudy.analysis._stats import conventions
+    from retrostudy.analysis.extra import follow_up
+    from retrostudy.protocol.analyses import AnalysesBlock, FollowUp
+
+    block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "os": {"kind": "os"}}
     seqs = {"a": [(30, "PD")], "b": [(60, "SD"), (90, "PD")], "c": [(42, "SD")], "d": []}
     e = run(block, seqs, groups=["g", "g", "g", "h"], deaths={"a": 100},
             contacts={"b": 200, "c": 300, "d": 50})
-    g = next(f for f in e.followup if f.group == "g")
-    assert (g.n, g.median_days, g.min_days, g.max_days) == (3, 42.0, 30.0, 90.0)
+    conv = conventions(AnalysesBlock())
+    fu = follow_up(e.data, ["g", "h"], FollowUp(observation="pfs"), conv)
+    g = fu.groups[0]
+    per = conv.days_per_month
+    assert (g.n, g.median * per, g.low * per, g.high * per) == pytest.approx((3, 42, 30, 90))
     # reverse KM on OS (100 death, 200, 300 censored -> events of the flipped indicator):
     # S = 1 at 100, 1/2 after 200, 0 after 300 -> median 250 (R: midpoint of a flat 0.5)
-    assert g.reverse_km_median_days == 250.0
-    assert g.observation == "pfs" and g.reverse_km_of == "os"
-    assert "Reverse Kaplan" in e.definitions["followup"]
+    assert g.reverse_km[0] * per == pytest.approx(250.0)
+    assert (fu.observation, fu.reverse_km_of) == ("pfs", "os")
+    assert "reverse Kaplan" in fu.method and "of OS" in fu.method
 
 
-def test_followup_to_last_contact_without_os_fails_clearly():
-    block = {"pfs": {"kind": "pfs"}, "followup": {"kind": "followup",
-                                                  "observation": "last_contact"}}
-    with pytest.raises(ValueError, match="needs an 'os' endpoint"):
-        run(block, {"a": []})
+def test_followup_old_endpoint_key_says_what_replaced_it():
+    from pydantic import ValidationError
+
+    from retrostudy.protocol.analyses import FollowUp
+
+    with pytest.raises(ValidationError, match="observation = 'pfs'.*reverse_km_of"):
+        FollowUp.model_validate({"endpoint": "pfs"})
 
 
 def test_months_only_for_display():
@@ -102,14 +120,11 @@ def test_reason_counts_and_json():
     import json
 
     block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "bor": {"kind": "bor"},
-             "rates": {"kind": "rates"}, "os": {"kind": "os"}, "followup": {"kind": "followup"}}
+             "rates": {"kind": "rates"}, "os": {"kind": "os"}}
     e = run(block, {"a": [(42, "PD")], "b": [(42, "SD")], "c": []}, groups=["g", "g", "h"])
     counts = e.reason_counts("pfs")
     assert counts.loc["progression", "g"] == 1
     assert counts.loc["censored_no_post_baseline_assessment", "h"] == 1
     out = json.loads(json.dumps(e.to_json(), default=str))
-    assert set(out) == {"definitions", "days_per_month", "bad_input", "rates", "followup",
-                        "discontinuation"}
+    assert set(out) == {"definitions", "days_per_month", "bad_input"}
     assert out["bad_input"][0]["rule"] == "no_post_baseline_assessment"
-    assert {r["measure"] for r in out["rates"]} == {"response", "disease_control",
-                                                    "disease_control_conventional"}

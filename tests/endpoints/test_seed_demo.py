@@ -55,6 +55,8 @@ def test_seed_table_2(derived):
     bor = pd.crosstab(e.data["group"], e.data["bor"])
     assert bor.loc["Tmab/Pmab"].to_dict() == {"PD": 10, "PR": 2, "SD": 6}
     assert bor.loc["Tmab"].to_dict() == {"PD": 3, "PR": 6, "SD": 15}
-    rates = {(r.group, r.measure): (r.x, r.n) for r in e.rates}
+    by = e.data.groupby("group")
+    rates = {(g, m): (int(d[m].sum()), len(d)) for g, d in by
+             for m in ("response", "disease_control")}
     assert rates[("Tmab/Pmab", "disease_control")] == (3, 18)
     assert rates[("Tmab", "disease_control")] == (15, 24)

@@ -14,10 +14,9 @@ import pandas as pd
 from retrostudy.analysis._stats import Conventions, conventions
 from retrostudy.analysis.checks import check_columns, check_groups
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
-from retrostudy.analysis.extra import discontinuation_table, followup_table
+from retrostudy.analysis.extra import FollowUp, discontinuation_table, follow_up, followup_table
 from retrostudy.analysis.response import response_table, response_warnings
 from retrostudy.analysis.secondary import Secondary, run_secondary
-from retrostudy.analysis.survival import FollowUpSummary, follow_up
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import table1
 
@@ -34,7 +33,7 @@ class Analyses:
     table1: list[dict]
     endpoints: tuple[EndpointResult, ...]
     response: dict
-    followup: tuple[FollowUpSummary, ...]
+    followup: FollowUp | None
     discontinuation: dict
     tables: dict[str, Table]
     level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
@@ -62,7 +61,7 @@ class Analyses:
             "table1": self.table1,
             "endpoints": {e.endpoint: e.to_json() for e in self.endpoints},
             "response": self.response,
-            "followup": {f.group: f.to_json() for f in self.followup},
+            "followup": self.followup.to_json() if self.followup is not None else {},
             "discontinuation": self.discontinuation,
             "warnings": list(self.warnings),
             **self.secondary.to_json(),
@@ -134,8 +133,10 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
             yates=conv.chisq_correct,
         )
         tables["table2_response"] = t2
-    fu = tuple(follow_up(data, groups, block.followup.endpoint, conv)) if block.followup else ()
-    if fu:
+    fu = None
+    if block.followup is not None:
+        ep_text = {s.endpoint: s.text for s in block.survival}
+        fu = follow_up(data, groups, block.followup, conv, ep_text)
         tables["followup"] = followup_table(fu, labels)
     disc = {}
     if block.discontinuation is not None and block.discontinuation.column in data.columns:

@@ -147,6 +147,8 @@ def coefficient_records(fit) -> list[dict]:
             "conf_low": as_float(c.conf_low) if ok else math.nan,
             "conf_high": as_float(c.conf_high) if ok else math.nan,
             "p_value": as_float(c.p_value) if ok else math.nan,
+            # the p of the same Wald statistic as the CI beside it
+            "test": "robust_wald" if c.robust_std_err is not None else "wald",
         }
         for c in fit.coefficients
     ]
@@ -159,6 +161,7 @@ def model_tests(fit) -> dict:
             "statistic": as_float(t.statistic),
             "df": as_float(t.df),
             "p_value": as_float(t.p_value),
+            "test": f"cox_{name}",
         }
         for name, t in (("lr", fit.lr_test), ("wald", fit.wald_test), ("score", fit.score_test))
     }

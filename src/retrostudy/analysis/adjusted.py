@@ -126,6 +126,7 @@ def _ps_terms(fit, labels: tuple[str, ...], conf_level: float) -> tuple[dict, ..
                 "conf_low": _exp(b - z * se) if ok else math.nan,
                 "conf_high": _exp(b + z * se) if ok else math.nan,
                 "p_value": math.erfc(abs(b / se) / math.sqrt(2)) if ok else math.nan,
+                "test": "logistic_wald",
             }
         )
     return tuple(out)

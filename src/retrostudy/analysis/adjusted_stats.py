@@ -109,7 +109,7 @@ def hr_record(fit, not_estimable: str | None = None) -> dict:
     if fit is None:
         keys = ("coef", "std_err", "robust_std_err", "hazard_ratio", "conf_low", "conf_high",
                 "p_value")
-        return {"level": None, **dict.fromkeys(keys, math.nan), "variance": None,
+        return {"level": None, **dict.fromkeys(keys, math.nan), "test": None, "variance": None,
                 "monotone": False, "not_estimable": not_estimable}
     c = fit.coefficients[0]
     ok = not fit.monotone
@@ -122,6 +122,8 @@ def hr_record(fit, not_estimable: str | None = None) -> dict:
         "conf_low": as_float(c.conf_low) if ok else math.nan,
         "conf_high": as_float(c.conf_high) if ok else math.nan,
         "p_value": as_float(c.p_value) if ok else math.nan,
+        # the Wald p of the same variance as the CI (robust for IPTW and matching)
+        "test": "robust_wald" if c.robust_std_err is not None else "wald",
         "variance": fit.variance,
         "monotone": bool(fit.monotone),
         "not_estimable": None,

@@ -101,6 +101,7 @@ def _test(method, time, event, group, fit) -> dict:
         lr = logrank(time, event, group)
         return {
             "name": "log-rank",
+            "test": "logrank",
             "statistic": as_float(lr.statistic),
             "df": as_float(lr.df),
             "p_value": as_float(lr.p_value),
@@ -109,6 +110,7 @@ def _test(method, time, event, group, fit) -> dict:
     t = None if fit is None else fit.robust_score_test
     return {
         "name": "robust score (weighted log-rank)",
+        "test": "robust_score",
         "statistic": math.nan if t is None else as_float(t.statistic),
         "df": math.nan if t is None else as_float(t.df),
         "p_value": math.nan if t is None else as_float(t.p_value),

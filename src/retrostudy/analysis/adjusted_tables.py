@@ -11,6 +11,7 @@ import math
 from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
 from retrostudy.analysis.endpoint import survival_cells, survival_columns
+from retrostudy.analysis.pvalues import TestMarks
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
 
 METHOD_TITLES = {"iptw": "After IPTW", "matching": "After matching"}
@@ -130,12 +131,14 @@ def _count(n: int) -> Cell:
 
 def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: float) -> Table:
     comps = [c for c in res.comparisons if c.endpoint == endpoint]
+    marks = TestMarks()
     lms = sorted({m for c in comps for g in c.groups for m in g.landmarks})
     pct = int(round(100 * conf_level))
     columns = (
         *survival_columns(lms, conf_level),
         f"HR ({pct}% CI)",
-        "p value",
+        "HR p value",
+        "Group test p value",
     )
     rows = []
     for c in comps:
@@ -148,7 +151,8 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
                     Cell(
                         text=fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2)
                     ),
-                    Cell(text=fmt.p_value(c.test["p_value"], p_digits, "NE")),
+                    Cell(text=marks.p(hr["p_value"], hr["test"], p_digits)),
+                    Cell(text=marks.p(c.test["p_value"], c.test["test"], p_digits)),
                 ),
                 heading=True,
             )
@@ -157,15 +161,16 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
             rows.append(
                 Row(
                     label=g.group,
-                    cells=(*survival_cells(g, lms), *text_cells("", "")),
+                    cells=(*survival_cells(g, lms), *text_cells("", "", "")),
                     indent=1,
                 )
             )
     notes = [
         f"Hazard ratio {res.treated} vs {res.reference} (reference) from a Cox model of the "
-        "group alone; p value: crude, log-rank test; IPTW and matched, robust score test "
-        "(weighted log-rank). HR CIs: crude, model-based; IPTW, robust sandwich; matched, "
-        "sandwich clustered on matched sets.",
+        "group alone. HR CI and HR p value: Wald, with the same variance (crude, model-based; "
+        "IPTW, robust sandwich; matched, sandwich clustered on matched sets). Group test: "
+        "crude, log-rank; IPTW and matched, robust score (weighted log-rank).",
+        *marks.footnotes(),
         "Weighted Kaplan\u2013Meier estimates (patients with weight 0, trimmed or unmatched, "
         "left out); patients and events are unweighted counts. NE = not estimable.",
     ]

@@ -34,7 +34,10 @@ def _needed(block) -> list[tuple[str, str]]:
             for i, r in enumerate(block.response.rates)
         ]
     if block.followup is not None:
-        out.append(("analyses.followup.endpoint", f"{block.followup.endpoint}_days"))
+        fu = block.followup
+        out += [(f"analyses.followup.{key}", f"{ep}_{part}")
+                for key, ep in (("observation", fu.observed), ("reverse_km_of", fu.reverse_km_of))
+                for part in ("days", "event")]
     if block.discontinuation is not None:
         out.append(("analyses.discontinuation.column", block.discontinuation.column))
     return out

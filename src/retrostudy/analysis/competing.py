@@ -113,7 +113,7 @@ def _gray(days, status, group) -> tuple[dict, list[str]]:
     out, notes = {}, []
     for c, name in CAUSES.items():
         if not (status == c).any():
-            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan,
+            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "test": "gray",
                          "note": "no events of this cause"}
             continue
         try:
@@ -121,11 +121,12 @@ def _gray(days, status, group) -> tuple[dict, list[str]]:
                 warnings.simplefilter("ignore", RuntimeWarning)
                 g = gray_test(days, status, group, cause=c)
         except ValueError as exc:
-            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "note": str(exc)}
+            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "test": "gray",
+                         "note": str(exc)}
             notes.append(f"Gray's test for {name.replace('_', ' ')} not computed: {exc}")
             continue
         out[name] = {"statistic": _stats.as_float(g.statistic), "df": _stats.as_float(g.df),
-                     "p_value": _stats.as_float(g.p_value)}
+                     "p_value": _stats.as_float(g.p_value), "test": "gray"}
     return out, notes
 
 

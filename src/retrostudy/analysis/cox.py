@@ -112,7 +112,7 @@ def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
     """A model without a fit: one NaN row per term it would have had (as R's NA)."""
     rows = [
         {"variable": cov, "level": lv, "hazard_ratio": math.nan, "conf_low": math.nan,
-         "conf_high": math.nan, "p_value": math.nan}
+         "conf_high": math.nan, "p_value": math.nan, "test": "wald"}
         for cov in covariates
         for lv in (levels[cov][1:] if cov in levels else [None])
     ]

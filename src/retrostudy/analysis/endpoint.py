@@ -67,6 +67,7 @@ def analyse_endpoint(
         "statistic": _stats.as_float(lr.statistic),
         "df": _stats.as_float(lr.df),
         "p_value": _stats.p_of(lr),
+        "test": "logrank",
         "observed": [float(v) for v in np.atleast_1d(lr.observed)],
         "expected": [float(v) for v in np.atleast_1d(lr.expected)],
         "groups": [str(g) for g in np.atleast_1d(lr.groups)],

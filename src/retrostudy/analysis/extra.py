@@ -1,11 +1,28 @@
-"""Follow-up and treatment-discontinuation tables (the figures the seed gives in its text)."""
+"""Follow-up and treatment-discontinuation summaries and tables (the seed gives them in its
+text). The one place they are computed: ``[analyses.followup]`` and
+``[analyses.discontinuation]`` configure them; each result carries the sentence that
+describes it, so the table footnote, the Methods paragraph and results.json say what the
+number is.
+
+Follow-up, per group:
+
+- observed time: days from the index date to the event or censoring of the ``observation``
+  endpoint (the seed's "median follow-up 2.8 (range 0.7-12.2) months" is its PFS), as
+  median (range);
+- reverse Kaplan-Meier median (Schemper & Smith, Control Clin Trials 1996;17:343): the KM
+  median of the ``reverse_km_of`` endpoint's times with the event indicator flipped
+  (censoring is the "event"), as R ``survfit(Surv(time, status == 0) ~ 1)``, with the
+  profile's CI transform.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.survival import FollowUpSummary
+from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
 
 _REASONS = {
@@ -19,7 +36,95 @@ _REASONS = {
 }
 
 
-def followup_table(rows: tuple[FollowUpSummary, ...], labels: dict[str, str]) -> Table:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUpSummary:
+    group: str
+    n: int  # patients with an observed time
+    median: float  # months of observed time (events and censored)
+    low: float
+    high: float
+    reverse_km: tuple[float, float, float]  # median potential follow-up (reverse KM), months
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n,
+            "observed_median_months": self.median,
+            "observed_min_months": self.low,
+            "observed_max_months": self.high,
+            "reverse_km_median_months": dict(
+                zip(("estimate", "conf_low", "conf_high"), self.reverse_km, strict=True)
+            ),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FollowUp:
+    """Follow-up of every group, and what it was computed from (``method``)."""
+
+    observation: str  # endpoint whose observed time is summarised
+    reverse_km_of: str  # endpoint whose reverse Kaplan-Meier median is the follow-up
+    labels: dict[str, str]  # endpoint -> text used in the sentence
+    conf_type: str
+    conf_level: float
+    groups: tuple[FollowUpSummary, ...]
+
+    @property
+    def method(self) -> str:
+        obs = self.labels.get(self.observation, self.observation.upper())
+        rev = self.labels.get(self.reverse_km_of, self.reverse_km_of.upper())
+        pct = int(round(self.conf_level * 100))
+        return (
+            f"Follow-up. Observed time: from the index date to the event or censoring of {obs}, "
+            "every patient, median (range). Median follow-up: reverse Kaplan\u2013Meier median "
+            f"of {rev} (its event indicator reversed, so that censoring is the event; Schemper "
+            f"& Smith 1996), {pct}% CI on the {self.conf_type} scale."
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "observation": self.observation,
+            "reverse_km_of": self.reverse_km_of,
+            "method": self.method,
+            "groups": {f.group: f.to_json() for f in self.groups},
+        }
+
+
+def _present(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
+    d = data.dropna(subset=[f"{endpoint}_days", f"{endpoint}_event"])
+    return d[f"{endpoint}_days"].to_numpy(float), d[f"{endpoint}_event"].to_numpy(int)
+
+
+def reverse_km_median(days: np.ndarray, event: np.ndarray, conv) -> tuple[float, float, float]:
+    """KM median (CI) of ``days`` with ``1 - event`` as the event, in days; NaN when no
+    patient is censored (the censoring distribution never drops)."""
+    if days.size == 0 or not (event == 0).any():
+        return (np.nan,) * 3
+    return tuple(float(v) for v in _stats.km_median(_stats.kaplan_meier(days, 1 - event, conv)))
+
+
+def follow_up(data: pd.DataFrame, groups: list[str], spec, conv,
+              labels: dict[str, str] | None = None) -> FollowUp:
+    """The follow-up of ``[analyses.followup]`` (``spec``) per group."""
+    per = conv.days_per_month
+    out = []
+    for g in groups:
+        d = data[data["group"] == g]
+        days, _ = _present(d, spec.observed)
+        rk = reverse_km_median(*_present(d, spec.reverse_km_of), conv)
+        m = days / per
+        out.append(FollowUpSummary(
+            group=g, n=int(days.size),
+            median=float(np.median(m)) if m.size else np.nan,
+            low=float(m.min()) if m.size else np.nan,
+            high=float(m.max()) if m.size else np.nan,
+            reverse_km=tuple(v / per for v in rk),
+        ))
+    return FollowUp(observation=spec.observed, reverse_km_of=spec.reverse_km_of,
+                    labels=dict(labels or {}), conf_type=conv.conf_type,
+                    conf_level=conv.conf_level, groups=tuple(out))
+
+
+def followup_table(fu: FollowUp, labels: dict[str, str]) -> Table:
     body = tuple(
         Row(
             label=labels.get(f.group, f.group),
@@ -28,21 +133,19 @@ def followup_table(rows: tuple[FollowUpSummary, ...], labels: dict[str, str]) ->
                 fmt.estimate_ci(*f.reverse_km),
             ),
         )
-        for f in rows
+        for f in fu.groups
     )
+    pct = int(round(fu.conf_level * 100))
     return Table(
         key="followup",
         title="Follow-up",
         stub="Group",
         columns=(
             "Observed time, months: median (range)",
-            "Reverse Kaplan\u2013Meier median, months (95% CI)",
+            f"Reverse Kaplan\u2013Meier median, months ({pct}% CI)",
         ),
         rows=body,
-        footnotes=(
-            "Observed time: from the index date to the event or censoring, for every patient. "
-            "Reverse Kaplan\u2013Meier: the censoring distribution (potential follow-up).",
-        ),
+        footnotes=(fu.method,),
     )
 
 
@@ -57,6 +160,8 @@ def discontinuation_table(
     )
     frames = [data[data["group"] == g] for g in groups]
     stopped = [int(f[col].notna().sum()) for f in frames]
+    # % of the patients who stopped, or of every patient of the group
+    denom = stopped if spec.denominator == "discontinued" else [len(f) for f in frames]
     rows = [
         Row(
             label="Discontinued, n (% of group)",
@@ -78,9 +183,9 @@ def discontinuation_table(
                 block="reason",
                 cells=tuple(
                     Cell(text=fmt.count_pct(x, s), count=x)
-                    for x, s in zip(xs, stopped, strict=True)
+                    for x, s in zip(xs, denom, strict=True)
                 )
-                + (Cell(text=fmt.count_pct(sum(xs), sum(stopped)), count=sum(xs)),),
+                + (Cell(text=fmt.count_pct(sum(xs), sum(denom)), count=sum(xs)),),
             )
         )
     table = Table(
@@ -89,7 +194,16 @@ def discontinuation_table(
         stub="",
         columns=(*header, f"All (n = {len(data)})"),
         rows=tuple(rows),
-        footnotes=("Reasons as percentages of the patients who discontinued.",),
+        footnotes=(discontinuation_method(spec),),
         row_total=(len(groups), tuple(range(len(groups)))),
     )
-    return table, {"discontinued": dict(zip(groups, stopped, strict=True)), "reasons": counts}
+    return table, {"discontinued": dict(zip(groups, stopped, strict=True)), "reasons": counts,
+                   "denominator": spec.denominator, "method": discontinuation_method(spec)}
+
+
+def discontinuation_method(spec) -> str:
+    """What the discontinuation table counts, in words (its footnote and results.json)."""
+    of = ("the patients who discontinued" if spec.denominator == "discontinued"
+          else "all patients of the group")
+    return (f"Treatment discontinuation: reasons recorded in {spec.column} (a patient still on "
+            f"treatment has none), as percentages of {of}.")

@@ -1,8 +1,11 @@
 """Table 2: best overall response by group, response-type rates with exact CIs and tests.
 
-Rates use every patient of the group as denominator (intention-to-treat, as the seed does);
-their CI is Clopper–Pearson (exact) unless the protocol asks for Wilson. Tests follow the
-Table-1 rule unless a rate names its own (the seed used chi-square for both rates).
+Rates use every patient of the group as denominator (intention-to-treat, as the seed does)
+or, with ``denominator = "evaluable"``, the patients whose best response is assessed and not
+NE; their CI is Clopper–Pearson (exact) unless the protocol asks for Wilson. Tests follow the
+Table-1 rule for a yes/no row unless a rate names its own (the seed used chi-square for both
+rates). This is the one place the per-group rates are computed (the endpoints layer gives
+the per-patient flags).
 """
 
 from __future__ import annotations
@@ -11,11 +14,22 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats, fmt
+from retrostudy.analysis.pvalues import TestMarks
 from retrostudy.analysis.table import Cell, Row, Table
-from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
+from retrostudy.analysis.table1 import choose_test, run_test
 
 
-def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[list[Row], dict]:
+def _denominator(data: pd.DataFrame, spec) -> pd.DataFrame:
+    """The patients a rate is a proportion of (``spec.denominator``)."""
+    if spec.denominator == "analysed":
+        return data
+    bor = data[spec.column].astype("string")
+    return data[(bor.notna() & (bor != "NE")).to_numpy(dtype=bool)]
+
+
+def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates,
+               marks: TestMarks) -> tuple[list[Row], dict]:
+    data = _denominator(data, spec)
     frames = [data[data["group"] == g] for g in groups]
     xs = [int(f[rate.name].fillna(False).astype(bool).sum()) for f in frames]
     ns = [len(f) for f in frames]
@@ -27,7 +41,7 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates) -> tuple[l
         _stats.binom_ci(x, n, spec.ci_method, conf_level) if n else (np.nan, np.nan)
         for x, n in zip(xs, ns, strict=True)
     ]
-    p_text = fmt.p_value(p, p_digits) if test != "none" else "NE"
+    p_text = marks.p(p, test, p_digits) if test != "none" else "NE"
     rows = [
         Row(
             label=f"{rate.text}, n (%)",
@@ -77,19 +91,18 @@ def response_table(
 ) -> tuple[Table, dict]:
     rows: list[Row] = []
     rates = []
+    marks = TestMarks()
     for rate in spec.rates:
         if rate.name not in data.columns:
             continue
-        r, num = _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates)
+        r, num = _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates, marks)
         rows += r
         rates.append(num)
     bor_rows, counts = _bor_rows(data, groups, spec)
     rows += bor_rows
-    tests = sorted({r["test"] for r in rates if r["test"] != "none"})
     footnotes = [spec.footnote] if spec.footnote else []
-    footnotes.append(f"Percentages of all patients in the group. CI: {_CI_NAMES[spec.ci_method]}.")
-    if tests:
-        footnotes.append("p values: " + "; ".join(TEST_NAMES[t] for t in tests) + ".")
+    footnotes.append(f"{_OF[spec.denominator]} CI: {_CI_NAMES[spec.ci_method]}.")
+    footnotes += marks.footnotes()
     footnotes += [f"{r['label']}: no test, {r['not_estimable']} (NE)." for r in rates
                   if r["not_estimable"]]
     table = Table(
@@ -100,7 +113,8 @@ def response_table(
         footnotes=tuple(footnotes),
         stub="",
     )
-    return table, {"rates": rates, "best_response": counts}
+    return table, {"rates": rates, "best_response": counts, "denominator": spec.denominator,
+                   "ci_method": spec.ci_method}
 
 
 def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
@@ -146,6 +160,9 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
     return rows, counts
 
 
+_OF = {"analysed": "Percentages of all patients in the group.",
+       "evaluable": "Rates: percentages of the patients of the group with an assessed best "
+                    "response other than NE; best response: of all patients in the group."}
 _CI_NAMES = {
     "clopper-pearson": "Clopper\u2013Pearson exact",
     "wilson": "Wilson score",

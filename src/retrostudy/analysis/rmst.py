@@ -64,6 +64,7 @@ def _contrast(c, scale: float) -> dict:
         "conf_low": c.conf_low / scale,
         "conf_high": c.conf_high / scale,
         "p_value": c.p_value,
+        "test": "rmst_z",
     }
 
 

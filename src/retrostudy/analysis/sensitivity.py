@@ -20,6 +20,7 @@ import numpy as np
 
 from retrostudy.analysis import fmt
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
+from retrostudy.analysis.pvalues import TestMarks
 from retrostudy.analysis.secondary_checks import keyed, require_columns, tte_columns
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
@@ -49,8 +50,9 @@ class SensitivityResult:
                                          ("estimate", "conf_low", "conf_high"), g.median,
                                          strict=True))} for g in e.groups},
                 "logrank_p_value": e.logrank["p_value"],
-                "hazard_ratios": {str(c["level"]): {k: c[k] for k in (
-                    "hazard_ratio", "conf_low", "conf_high", "p_value")}
+                "logrank_test": "logrank",
+                "hazard_ratios": {str(c["level"]): {k: c.get(k) for k in (
+                    "hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
                     for c in _group_coefficients(e)},
             })
         return {"endpoints": eps, "response": list(self.response)}
@@ -91,7 +93,24 @@ def _show(value) -> str:
     return str(value)
 
 
-def _response(data, groups, column, conv) -> dict:
+def table2_tests(block, data) -> dict[str, str]:
+    """One test per comparison: the test ``[analyses.response]`` names for a rate that is
+    the same comparison as a measure here (its column equals the measure on Table 2's BOR
+    column, over all patients), by measure."""
+    spec = block.response
+    if spec is None or spec.denominator != "analysed" or spec.column not in data:
+        return {}
+    out = {}
+    for name, cats in _RESPONSE.items():
+        flag = data[spec.column].isin(cats).to_numpy(dtype=bool)
+        same = [r.test for r in spec.rates if r.test != "auto" and r.name in data
+                and (data[r.name].fillna(False).astype(bool).to_numpy() == flag).all()]
+        if same:
+            out[name] = same[0]
+    return out
+
+
+def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
     from retrostudy.protocol.analyses import Table1Variable
 
     frames = [data[data["group"] == g] for g in groups]
@@ -101,7 +120,7 @@ def _response(data, groups, column, conv) -> dict:
         ns = [len(f) for f in frames]
         table = np.array([[x, n - x] for x, n in zip(xs, ns, strict=True)]).T
         ok = len(groups) > 1 and (table.sum(1) > 0).all()
-        var = Table1Variable(name=name, kind="binary")
+        var = Table1Variable(name=name, kind="binary", test=fixed.get(name, "auto"))
         test = choose_test(var, len(groups), table, conv.chisq_correct) if ok else "none"
         measures[name] = {
             "label": _RESPONSE_LABELS[name], "test": test,
@@ -130,7 +149,8 @@ def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> Sensi
     return SensitivityResult(
         endpoints=tuple(eps),
         differences=_differences(list(spec.endpoints), protocol.endpoints.items),
-        response=tuple(_response(data, groups, c, conv) for c in spec.response),
+        response=tuple(_response(data, groups, c, conv, table2_tests(block, data))
+                       for c in spec.response),
     )
 
 
@@ -141,8 +161,9 @@ def sensitivity_tables(res: SensitivityResult, groups, labels, conv, p_digits) -
         first = res.endpoints[0]
         rows = [r for e in res.endpoints for r in _tte_rows(e, groups, labels, p_digits)]
         notes = [f"Kaplan\u2013Meier medians in months ({pct}% CI, {conv.conf_type}); log-rank "
-                 f"test; unadjusted Cox hazard ratio ({conv.ties} ties) vs "
-                 f"{labels.get(first.reference, first.reference)}. First: the primary "
+                 f"p: {TEST_NAMES['logrank']}; unadjusted Cox hazard ratio ({conv.ties} ties) vs "
+                 f"{labels.get(first.reference, first.reference)} with its p value: "
+                 f"{TEST_NAMES['wald']}, as its CI. First: the primary "
                  f"definition ({first.endpoint})."]
         notes += [f"{e.endpoint}: differs from {first.endpoint} in "
                   f"{res.differences[e.endpoint]}." for e in res.endpoints[1:]
@@ -186,22 +207,22 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
 
 
 def _response_table(response, groups, labels, p_digits) -> Table:
-    rows, tests = [], set()
+    rows, marks = [], TestMarks()
     for r in response:
         rows.append(Row(label=f"Best overall response: {r['column']}", heading=True,
                         cells=tuple(Cell(text="") for _ in range(len(groups) + 1))))
         for m in r["measures"].values():
-            tests.add(m["test"])
             cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"])
                      for v in m["groups"].values()]
             rows.append(Row(label=m["label"], indent=1,
-                            cells=(*cells, Cell(text=fmt.p_value(m["p_value"], p_digits,
-                                                                 "NE")))))
-    used = [TEST_NAMES[t] for t in sorted(tests - {"none"})]
+                            cells=(*cells, Cell(text=marks.p(m["p_value"], m["test"],
+                                                             p_digits)))))
     notes = ("n (%) of all patients of the group. Disease control here is the RECIST one "
              "(stable disease as the BOR endpoint defines it, e.g. its minimum duration), not "
              "a rate requiring stable disease beyond a longer duration.",
-             *(["p values: " + "; ".join(used) + "."] if used else []))
+             "Each comparison uses the test Table 2 uses for it (when Table 2 names one); "
+             "otherwise Table 1's rule for a yes/no row.",
+             *marks.footnotes())
     return Table(key="sensitivity_response",
                  title="Sensitivity analyses: unconfirmed vs confirmed best response",
                  stub="Definition", columns=(*[labels.get(g, g) for g in groups], "p value"),

@@ -119,11 +119,15 @@ def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
             why = "monotone likelihood" if fit.monotone or c is None else None
         out["hazard_ratios"][g] = (
             {"hazard_ratio": math.nan, "conf_low": math.nan, "conf_high": math.nan,
-             "p_value": math.nan, "not_estimable": why}
+             "p_value": math.nan, "test": None, "not_estimable": why}
             if why is not None
-            else {k: c[k] for k in ("hazard_ratio", "conf_low", "conf_high", "p_value")}
+            else {k: c[k] for k in ("hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
         )
     return out
+
+
+_INTERACTION_TESTS = {"likelihood ratio": "interaction_lr", "wald": "interaction_wald",
+                      "robust wald": "interaction_robust_wald"}
 
 
 def _interaction(d, ep, var, conv, reference) -> dict:
@@ -147,7 +151,8 @@ def _interaction(d, ep, var, conv, reference) -> dict:
         return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
                 "note": str(exc)}
     out = {"statistic": _stats.as_float(res.statistic), "df": _stats.as_float(res.df),
-           "p_value": _stats.as_float(res.p_value), "method": str(res.method)}
+           "p_value": _stats.as_float(res.p_value), "method": str(res.method),
+           "test": _INTERACTION_TESTS.get(str(res.method).lower())}
     if not res.estimable or res.warnings:
         out["note"] = "; ".join(res.warnings) or "no estimable interaction term"
     return out

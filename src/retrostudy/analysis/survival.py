@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from retrostudy.analysis import _stats
 
@@ -103,45 +102,3 @@ def median_landmarks_json(median, landmarks: dict) -> dict:
 def _step_at(times: np.ndarray, surv: np.ndarray, at: np.ndarray) -> np.ndarray:
     idx = np.searchsorted(times, at, side="right") - 1
     return np.where(idx >= 0, surv[np.clip(idx, 0, None)], 1.0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FollowUpSummary:
-    group: str
-    median: float  # months of observed time (events and censored)
-    low: float
-    high: float
-    reverse_km: tuple[float, float, float]  # median potential follow-up (reverse KM), months
-
-    def to_json(self) -> dict:
-        return {
-            "observed_median_months": self.median,
-            "observed_min_months": self.low,
-            "observed_max_months": self.high,
-            "reverse_km_median_months": dict(
-                zip(("estimate", "conf_low", "conf_high"), self.reverse_km, strict=True)
-            ),
-        }
-
-
-def follow_up(data: pd.DataFrame, groups: list[str], endpoint: str, conv) -> list[FollowUpSummary]:
-    out = []
-    for g in groups:
-        d = data[data["group"] == g].dropna(subset=[f"{endpoint}_days", f"{endpoint}_event"])
-        days = d[f"{endpoint}_days"].to_numpy(float)
-        if days.size == 0:
-            continue
-        ev = d[f"{endpoint}_event"].to_numpy(int)
-        rev = _stats.kaplan_meier(days, 1 - ev, conv) if (ev == 0).any() else None
-        rk = tuple(v / conv.days_per_month for v in _stats.km_median(rev)) if rev else (np.nan,) * 3
-        m = days / conv.days_per_month
-        out.append(
-            FollowUpSummary(
-                group=g,
-                median=float(np.median(m)),
-                low=float(m.min()),
-                high=float(m.max()),
-                reverse_km=rk,
-            )
-        )
-    return out

@@ -75,6 +75,9 @@ class Table:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow([self.stub or "", *self.columns])
         writer.writerows(self.body())
+        if self.footnotes:  # after one empty row: the notes travel with the numbers (tests
+            writer.writerow([])  # named for each p value, CI methods, denominators)
+            writer.writerows([f] for f in self.footnotes)
         return buf.getvalue()
 
     def to_json(self) -> dict:

@@ -22,7 +22,24 @@ TEST_NAMES = {
     "chisq": "Pearson's chi-square test without continuity correction",
     "chisq_yates": "Pearson's chi-square test with Yates' continuity correction",
     "fisher": "Fisher's exact test",
+    # every other test whose p value the report prints (results.json "test" keys)
+    "logrank": "log-rank test",
+    "wald": "Wald test of the Cox coefficient (model-based variance)",
+    "robust_wald": "Wald test of the Cox coefficient (robust sandwich variance)",
+    "cox_lr": "likelihood-ratio test of the Cox model",
+    "cox_wald": "Wald test of the Cox model",
+    "cox_score": "score test of the Cox model",
+    "robust_score": "robust score test (weighted log-rank)",
+    "logistic_wald": "Wald test of the logistic-regression coefficient",
+    "rmst_z": "z test of the RMST difference (ratio: on the log scale), survRM2",
+    "gray": "Gray's test",
+    "interaction_lr": "likelihood-ratio test of the group-by-variable interaction (Cox)",
+    "interaction_wald": "Wald test of the group-by-variable interaction (Cox)",
+    "interaction_robust_wald": "Wald test of the group-by-variable interaction (Cox, robust "
+                               "variance)",
 }
+# Tests results.json holds but no table prints (the Cox models' global tests).
+NOT_PRINTED = frozenset({"cox_lr", "cox_wald", "cox_score"})
 _MARKS = "abcdefgh"
 
 

@@ -9,7 +9,7 @@ are documented in docs/endpoints.md ("Analysis dataset columns").
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import ibis
@@ -18,7 +18,6 @@ import pandas as pd
 
 from retrostudy.data.store import Store
 from retrostudy.endpoints import bor as bor_
-from retrostudy.endpoints import followup as fu_
 from retrostudy.endpoints import os_, pfs, rates, treatment
 from retrostudy.endpoints.records import CODES, Records, load_records
 from retrostudy.endpoints.tte import NONE
@@ -41,9 +40,6 @@ class Endpoints:
     counts: pd.DataFrame
     issues: tuple[Problem, ...]
     definitions: Mapping[str, str]
-    rates: tuple[rates.Rate, ...]
-    followup: tuple[fu_.FollowUp, ...]
-    discontinuation: pd.DataFrame
     days_per_month: float
 
     def reason_counts(self, name: str) -> pd.DataFrame:
@@ -53,14 +49,11 @@ class Endpoints:
         return pd.crosstab(self.data[f"{name}_reason"], group)
 
     def to_json(self) -> dict:
-        """Rules, bad-input counts and per-group summaries (not the patient rows)."""
+        """Rules and bad-input counts (not the patient rows)."""
         return {
             "definitions": dict(self.definitions),
             "days_per_month": self.days_per_month,
             "bad_input": self.counts.to_dict(orient="records"),
-            "rates": [asdict(r) for r in self.rates],
-            "followup": [asdict(f) for f in self.followup],
-            "discontinuation": self.discontinuation.to_dict(orient="records"),
         }
 
 
@@ -207,14 +200,10 @@ def derive_endpoints(
     defs: dict[str, str] = {}
     ordered = sorted(block.items.items(), key=lambda kv: kv[1].kind != "bor")
     for name, spec in ordered:
-        derive = _PER_PATIENT.get(spec.kind)
-        if derive is None:
-            continue  # group summaries: below
-        out, defs[name] = derive(name, spec, w)
+        out, defs[name] = _PER_PATIENT[spec.kind](name, spec, w)
         frames.append(out if isinstance(out, pd.DataFrame)
                       else out.to_frame(name, rec.index_date))
     data = pd.concat(frames, axis=1)
-    summaries = _summaries(block, data, defs)
     counts = pd.concat([c for c in w.counts if not c.empty] or [rec.counts], ignore_index=True)
     return Endpoints(
         data=data,
@@ -224,48 +213,4 @@ def derive_endpoints(
                      for r in counts.itertuples()),
         definitions=MappingProxyType(defs),
         days_per_month=block.days_per_month,
-        **summaries,
     )
-
-
-def _summaries(block: EndpointsBlock, data: pd.DataFrame, defs: dict[str, str]) -> dict:
-    out = {"rates": (), "followup": (), "discontinuation": _empty_discontinuation()}
-    for name, spec in block.items.items():
-        if spec.kind == "rates":
-            out["rates"] += rates.group_rates(name, spec, data)
-        elif spec.kind == "followup":
-            has_os = spec.reverse_km_of in block.items
-            os_name = next(iter(block.of_kind("os")), None)
-            col = fu_.observation_column(spec, os_name)
-            out["followup"] += fu_.group_followup(spec, data, col, has_os)
-            defs[name] = fu_.describe_followup(name, spec, has_os)
-        elif spec.kind == "discontinuation":
-            out["discontinuation"] = discontinuation_table(data, spec.ttd_from, spec.denominator)
-            of = ("patients who discontinued" if spec.denominator == "discontinued"
-                  else "all patients")
-            defs[name] = (f"{spec.label or name}: discontinuation reasons of {spec.ttd_from}, "
-                          f"% of {of}.")
-    return out
-
-
-def _empty_discontinuation() -> pd.DataFrame:
-    return pd.DataFrame(columns=["group", "reason", "n", "denominator", "percent"])
-
-
-def discontinuation_table(data: pd.DataFrame, ttd: str = "ttd",
-                          denominator: str = "discontinued") -> pd.DataFrame:
-    """Counts and % by discontinuation reason per group (``ongoing`` counted, never a %
-    of the discontinued). ``denominator``: ``"discontinued"`` (the seed: 38/40 = 95%) or
-    ``"all"`` patients of the group."""
-    reason = data[f"{ttd}_discontinuation_reason"].astype("string").fillna("ongoing")
-    group = data["group"].astype("string") if "group" in data else pd.Series(
-        "all", index=data.index, dtype="string")
-    n = pd.crosstab(group, reason).stack().rename("n").reset_index()
-    n.columns = ["group", "reason", "n"]
-    stopped = (reason != "ongoing").groupby(group).sum()
-    size = group.value_counts()
-    denom = (stopped if denominator == "discontinued" else size).reindex(n["group"]).to_numpy()
-    denom = np.where(n["reason"].to_numpy() == "ongoing", size.reindex(n["group"]).to_numpy(),
-                     denom)
-    return n.assign(denominator=denom,
-                    percent=np.where(denom > 0, 100 * n["n"] / np.maximum(denom, 1), np.nan))

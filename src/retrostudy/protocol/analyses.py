@@ -86,6 +86,11 @@ class Rate(Block):
     def text(self) -> str:
         return self.label or self.name
 
+    @property
+    def kind(self) -> str:
+        """A rate is a yes/no variable: ``test = "auto"`` follows Table 1's rule for one."""
+        return "binary"
+
 
 class ResponseAnalysis(Block):
     """Best overall response distribution and rates with exact CIs and between-group tests."""
@@ -101,13 +106,32 @@ class ResponseAnalysis(Block):
         ]
     )
     ci_method: Literal["clopper-pearson", "wilson", "wilson-cc"] = "clopper-pearson"  # exact
+    # "analysed": every patient of the group; "evaluable": those whose BOR is not NE/missing
+    denominator: Literal["analysed", "evaluable"] = "analysed"
     footnote: str | None = None
 
 
 class FollowUp(Block):
-    """Follow-up summary: median (range) of observed time, and reverse Kaplan–Meier."""
+    """Follow-up per group: median (range) of the observed time of ``observation``, and the
+    reverse Kaplan–Meier median of ``reverse_km_of`` (Schemper & Smith 1996)."""
 
-    endpoint: str
+    # endpoint whose observed time is summarised (None: the reverse_km_of endpoint)
+    observation: str | None = None
+    reverse_km_of: str = "os"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data):
+        if isinstance(data, dict) and "endpoint" in data:
+            raise ValueError(
+                "'endpoint' was split in two: observation = <endpoint whose observed time is "
+                "summarised> and reverse_km_of = <endpoint whose reverse Kaplan-Meier median is "
+                f"the follow-up> (e.g. observation = {data['endpoint']!r}, reverse_km_of = 'os')")
+        return data
+
+    @property
+    def observed(self) -> str:
+        return self.observation or self.reverse_km_of
 
 
 class Discontinuation(Block):
@@ -115,6 +139,8 @@ class Discontinuation(Block):
 
     column: str
     labels: dict[str, str] = Field(default_factory=dict)
+    # reasons as % of the patients who discontinued (the seed: PD 38/40) or of all patients
+    denominator: Literal["discontinued", "all"] = "discontinued"
 
 
 class Derived(Block):

@@ -118,7 +118,8 @@ class BorEndpoint(_Endpoint):
 
 
 class RatesEndpoint(_Endpoint):
-    """Tumour response rate and disease-control rates from a BOR endpoint, with exact CIs."""
+    """Per-patient tumour response and disease-control flags from a BOR endpoint. The
+    per-group rates, their CIs, denominator and tests are ``[analyses.response]`` (Table 2)."""
 
     kind: Literal["rates"]
     response_from: str = "bor"
@@ -126,25 +127,39 @@ class RatesEndpoint(_Endpoint):
     sd_duration_to: Literal["first_pd_or_last_response", "last_non_pd"] = (
         "first_pd_or_last_response"
     )
-    denominator: Literal["analysed", "evaluable"] = "analysed"
-    ci_method: Literal["clopper-pearson", "wilson", "wilson-cc"] = "clopper-pearson"
-    conf_level: float = Field(default=0.95, gt=0, lt=1)
 
 
-class FollowupEndpoint(_Endpoint):
-    """Follow-up summaries: median (range) of observation time and reverse Kaplan–Meier."""
-
-    kind: Literal["followup"]
-    observation: str = "pfs"  # an endpoint name, or "last_contact"
-    reverse_km_of: str = "os"
+def rates_column(name: str, measure: str) -> str:
+    """Column of a rates endpoint's per-patient flag: bare for the name ``rates``, else
+    ``<name>_<measure>`` (docs/endpoints.md)."""
+    return measure if name == "rates" else f"{name}_{measure}"
 
 
-class DiscontinuationEndpoint(_Endpoint):
-    """Counts and % of discontinuation reasons of a TTD endpoint, per group."""
+# Keys that summarise groups rather than derive a patient's endpoint: each has one home in
+# [analyses] (one implementation, one block), and the old spelling says where it went.
+_MOVED = {
+    ("followup", None): "[analyses.followup] (observation = <endpoint>, reverse_km_of = "
+                        "<endpoint>)",
+    ("discontinuation", None): "[analyses.discontinuation] (column = "
+                               "'<ttd endpoint>_discontinuation_reason', denominator)",
+    ("rates", "denominator"): "[analyses.response] denominator",
+    ("rates", "ci_method"): "[analyses.response] ci_method",
+    ("rates", "conf_level"): "[analyses] conf_level",
+}
 
-    kind: Literal["discontinuation"]
-    ttd_from: str = "ttd"
-    denominator: Literal["discontinued", "all"] = "discontinued"
+
+def _moved_problems(raw: dict) -> list[str]:
+    out = []
+    for name, spec in raw.items():
+        if not isinstance(spec, dict):
+            continue
+        kind = spec.get("kind")
+        if (kind, None) in _MOVED:
+            out.append(f"{name}: kind = {kind!r} is a per-group summary, configured in "
+                       f"{_MOVED[(kind, None)]}")
+        out += [f"{name}.{key} moved to {_MOVED[(kind, key)]}" for key in spec
+                if (kind, key) in _MOVED]
+    return out
 
 
 EndpointSpec = Annotated[
@@ -154,33 +169,14 @@ EndpointSpec = Annotated[
     | TtdEndpoint
     | TtntEndpoint
     | BorEndpoint
-    | RatesEndpoint
-    | FollowupEndpoint
-    | DiscontinuationEndpoint,
+    | RatesEndpoint,
     Field(discriminator="kind"),
 ]
 
 _REFERENCES = {
     "dor": ("response_from", "bor"),
     "rates": ("response_from", "bor"),
-    "discontinuation": ("ttd_from", "ttd"),
-    "followup": ("reverse_km_of", "os"),
 }
-
-
-_TIME_TO_EVENT = ("pfs", "dor", "os", "ttd", "ttnt")
-
-
-def _followup_problems(items: dict[str, Any]) -> list[str]:
-    problems = []
-    for name, spec in items.items():
-        if spec.kind != "followup" or spec.observation == "last_contact":
-            continue
-        target = items.get(spec.observation)
-        if target is None or target.kind not in _TIME_TO_EVENT:
-            problems.append(f"{name}.observation = {spec.observation!r} is neither "
-                            "'last_contact' nor a time-to-event endpoint")
-    return problems
 
 
 class EndpointsBlock(Block):
@@ -198,6 +194,14 @@ class EndpointsBlock(Block):
         """Endpoint name -> definition, in protocol order."""
         return dict(self.__pydantic_extra__ or {})
 
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data):
+        problems = _moved_problems(data) if isinstance(data, dict) else []
+        if problems:
+            raise ValueError("; ".join(problems))
+        return data
+
     @model_validator(mode="after")
     def _check(self) -> EndpointsBlock:
         items = self.items
@@ -208,11 +212,8 @@ class EndpointsBlock(Block):
             if ref is None:
                 continue
             target = getattr(spec, ref[0])
-            if spec.kind == "followup" and target not in items:
-                continue  # reverse KM is skipped (and said so) when no OS endpoint exists
             if items.get(target) is None or items[target].kind != ref[1]:
                 problems.append(f"{name}.{ref[0]} = {target!r} is not a {ref[1]!r} endpoint")
-        problems += _followup_problems(items)
         if problems:
             raise ValueError("; ".join(problems))
         return self

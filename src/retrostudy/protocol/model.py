@@ -23,10 +23,24 @@ from retrostudy.protocol.cohort import (
     LinesBlock,
 )
 from retrostudy.protocol.data import DataBlock
-from retrostudy.protocol.endpoints import EndpointsBlock
+from retrostudy.protocol.endpoints import EndpointsBlock, rates_column
 from retrostudy.protocol.published import ComparatorsBlock, PublishedBlock
 from retrostudy.protocol.report import ReportBlock
 from retrostudy.protocol.study import StudyBlock
+
+
+def default_response(bor: str, endpoints: dict[str, dict]) -> dict:
+    """``[analyses.response]`` for the BOR endpoint ``bor``: its distribution, and the
+    response and disease-control rates of the first rates endpoint that reads it."""
+    rates = next((n for n, s in endpoints.items() if s.get("kind") == "rates"
+                  and s.get("response_from", "bor") == bor), None)
+    out: dict = {"column": bor, "rates": []}
+    if rates is not None:
+        out["rates"] = [
+            {"name": rates_column(rates, "response"), "label": "Tumour response rate"},
+            {"name": rates_column(rates, "disease_control"), "label": "Disease control rate"},
+        ]
+    return out
 
 
 class Protocol(Block):
@@ -47,6 +61,25 @@ class Protocol(Block):
     comparators: ComparatorsBlock | None = None
     # Folder the protocol file lives in; relative data paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_response(cls, data):
+        """Table 2 by default: with a BOR endpoint and no ``[analyses.response]``, the block
+        is added for the first BOR endpoint (its rates from the first rates endpoint that
+        reads it), as if written with every default (docs/protocol.md)."""
+        if not isinstance(data, dict):
+            return data
+        endpoints, analyses = data.get("endpoints"), data.get("analyses", {})
+        if not isinstance(endpoints, dict) or not isinstance(analyses, dict):
+            return data
+        if "response" in analyses:
+            return data
+        specs = {n: s for n, s in endpoints.items() if isinstance(s, dict)}
+        bor = next((n for n, s in specs.items() if s.get("kind") == "bor"), None)
+        if bor is None:
+            return data
+        return {**data, "analyses": {**analyses, "response": default_response(bor, specs)}}
 
     @field_validator("index", mode="after")
     @classmethod

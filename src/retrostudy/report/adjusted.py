@@ -123,7 +123,9 @@ def _summary(ctx, ep) -> list[Paragraph]:
         parts.append(
             f"{ {'crude': 'crude', 'iptw': 'IPTW', 'matching': 'matched'}[c.method] } HR "
             f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)} "
-            f"(p = {fmt.p_value(c.test['p_value'], ctx.protocol.report.p_digits, 'NE')})"
+            f"(Wald p = {fmt.p_value(hr['p_value'], ctx.protocol.report.p_digits, 'NE')}; "
+            f"{c.test['name']} test p = "
+            f"{fmt.p_value(c.test['p_value'], ctx.protocol.report.p_digits, 'NE')})"
         )
     if not parts:
         return []

@@ -88,7 +88,7 @@ def flat_results(
     _table1_keys(analyses.table1, out)
     _response_keys(analyses.response, out)
     _endpoint_keys(analyses, out)
-    for f in analyses.followup:
+    for f in analyses.followup.groups if analyses.followup is not None else ():
         out[f"followup.median.{f.group}"] = f.median
         out[f"followup.min.{f.group}"] = f.low
         out[f"followup.max.{f.group}"] = f.high
@@ -229,7 +229,7 @@ def published_parts(
     if protocol.published is not None and protocol.published.values:
         from retrostudy.protocol.published import compare_published
 
-        fu = protocol.analyses.followup.endpoint if protocol.analyses.followup else None
+        fu = protocol.analyses.followup.observed if protocol.analyses.followup else None
         comparisons = compare_published(
             protocol.published, flat_results(analyses, flow, dataset, fu)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrostudy.analysis import fmt
-from retrostudy.analysis.table1 import TEST_NAMES
+from retrostudy.analysis.pvalues import tests_used
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 
 
@@ -20,10 +20,7 @@ def _tab(tables, key):
 def _methods(ctx) -> list[Paragraph]:
     an = ctx.analyses
     c = an.conventions
-    tests = sorted(
-        {t["test"] for t in an.table1 if t["test"] != "none"}
-        | {r["test"] for r in an.response.get("rates", []) if r["test"] != "none"}
-    )
+    tests = tests_used(an.to_json())  # from the results that hold the p values
     pct = int(round(c.conf_level * 100))
     text = [
         f"Conventions profile '{c.profile}'. Kaplan\u2013Meier estimates with {pct}% pointwise "
@@ -35,11 +32,10 @@ def _methods(ctx) -> list[Paragraph]:
         f"Durations are whole days between dates; months = days / {c.days_per_month:g}.",
     ]
     if tests:
-        text.append(
-            "Between-group tests: "
-            + "; ".join(TEST_NAMES[t] for t in tests)
-            + ". Two-sided p values."
-        )
+        text.append("Tests behind the p values of this report: " + "; ".join(tests)
+                    + ". Two-sided p values; each table names the test of each of its p values.")
+    if an.followup is not None:
+        text.append(an.followup.method)
     return [Paragraph(t) for t in text]
 
 

@@ -1,0 +1,60 @@
+"""Every printed p value names its test: a superscript mark on the p, the test in a footnote.
+
+:class:`TestMarks` hands out one mark per test within a table (as Table 1 does), so a table
+whose rows use different tests (Fisher's exact test here, chi-square there; a Wald p beside
+a log-rank p) says which is which. :func:`tests_used` lists every test behind a p value of
+the analyses, read from the same result objects (their ``"test"`` keys), for the Methods.
+"""
+
+from __future__ import annotations
+
+import math
+
+from retrostudy.analysis import fmt
+from retrostudy.analysis.table1 import _MARKS, NOT_PRINTED, TEST_NAMES, _superscript
+
+
+class TestMarks:
+    """Marks of one table: ``p(value, test)`` -> ``"0.2566ᵃ"``; ``footnotes()`` -> ``["ᵃ ..."]``."""
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self) -> None:
+        self.marks: dict[str, str] = {}
+
+    def p(self, value, test: str | None, digits: int, missing: str = "NE") -> str:
+        if test is None or test == "none" or not fmt.isnum(value) or math.isnan(value):
+            return fmt.p_value(value, digits, missing)
+        mark = self.marks.setdefault(test, _MARKS[len(self.marks)])
+        return f"{fmt.p_value(value, digits)}{_superscript(mark)}"
+
+    def footnotes(self) -> list[str]:
+        return [f"{_superscript(m)} {_capital(TEST_NAMES[t])}." for t, m in self.marks.items()]
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def tests_used(analyses_json, printed: bool = True) -> list[str]:
+    """The names of every test whose p value is in the analyses' JSON (a ``"test"`` key
+    next to a ``p_value``), in the order of :data:`TEST_NAMES`; ``printed``: only those a
+    table or paragraph of the report prints (not the Cox models' global tests)."""
+    found: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "p_value" in node and node.get("test") in TEST_NAMES:
+                found.add(node["test"])
+            if node.get("logrank_test") in TEST_NAMES:
+                found.add(node["logrank_test"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v)
+
+    walk(analyses_json)
+    if printed:
+        found -= NOT_PRINTED
+    return [TEST_NAMES[t] for t in TEST_NAMES if t in found]
