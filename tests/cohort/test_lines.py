@@ -281,7 +281,9 @@ def test_a_single_dose_of_another_drug_the_day_before_is_a_line_of_its_own(compa
     # after (the rule that makes any switch to an always_new_line drug a new line)
     number, summary = _index_line_number(companion, [150])
     assert number == [3]
-    assert summary == [(1, "paclitaxel", 31, 73), (2, companion, 150, 150), (3, "eribulin", 151, 193)]
+    assert summary == [
+        (1, "paclitaxel", 31, 73), (2, companion, 150, 150), (3, "eribulin", 151, 193)
+    ]
     # given on as a companion from the next cycle, it is part of eribulin's line too
     number, summary = _index_line_number(companion, [150, 172])
     assert number == [3] and summary[2][1] == " + ".join(sorted([companion, "eribulin"]))

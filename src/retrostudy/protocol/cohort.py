@@ -52,11 +52,16 @@ class IndexBlock(Block):
 
 
 class Criterion(Block):
-    """One step of the flow chart: keep (``include``) or drop (``exclude``) who match ``when``."""
+    """One step of the flow chart: keep (``include``) or drop (``exclude``) who match ``when``.
+
+    ``excluded_label`` names the patients the step removes in the flow chart; by default
+    the label itself for an exclusion and ``"Not: <label>"`` for an inclusion (they failed it).
+    """
 
     label: str = Field(min_length=1)
     action: Literal["include", "exclude"]
     when: Condition
+    excluded_label: str | None = Field(default=None, min_length=1)
 
 
 class Group(Block):
@@ -164,6 +169,7 @@ class TableCriterion(Block):
     label: str = Field(min_length=1)
     action: Literal["include", "exclude"]
     when: ColumnCondition
+    excluded_label: str | None = Field(default=None, min_length=1)
 
 
 class AnalysisTableBlock(Block):
