@@ -47,6 +47,7 @@ def cohort(frames: dict, criteria=(), groups=None, **blocks):
 
 
 def kept(frames: dict, when: dict) -> set[str]:
-    """Patients an ``include`` criterion with condition ``when`` keeps."""
-    p = protocol([{"label": "step", "action": "include", "when": when}])
+    """Patients an ``include`` criterion with condition ``when`` keeps (any window: the
+    condition language is under test, so post-index windows are allowed)."""
+    p = protocol([{"label": "step", "action": "include", "when": when, "allow_post_index": True}])
     return set(select_patients(p, Store.from_frames(frames)).patients["patient_id"])

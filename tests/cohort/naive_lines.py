@@ -1,7 +1,13 @@
 """Reference for the property test: the first, object-per-line implementation of the
-lines-of-therapy walk (retrostudy.cohort.lines before it was vectorised), kept verbatim
-apart from this docstring. One _Line object per line, a set per line, a Python loop over
-every record; slow but direct. Only tests import it.
+lines-of-therapy walk (retrostudy.cohort.lines before it was vectorised). One _Line object
+per line, a set per line, a Python loop over every record; slow but direct. Only tests
+import it.
+
+Changed since (issue 16): a day is indivisible. Each record of a day is judged against the
+line as it stood before the day, the day starts a new line when any record would, and all
+the day's records join that line; a line's setting is the first recorded on its first day
+in input order. Before, records of one day were walked in drug-name order, so a companion
+drug started with an always-new-line drug could form a line of its own by its name alone.
 """
 
 from __future__ import annotations
@@ -67,11 +73,16 @@ def prepare_records(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> 
     frame = frame.explode("drug")
     excluded = map_unique(frame["drug"], drugs.drug_class).isin(block.exclude_classes)
     frame = frame.loc[~excluded]
+    day = frame["date"].dt.floor("D")
+    first_setting = frame.groupby([frame["patient_id"], day], sort=False)["setting"].transform(
+        "first"
+    )
+    frame["day_setting"] = first_setting
     frame["end"] = frame["end_date"].fillna(frame["date"])
     frame["end"] = frame[["end", "date"]].max(axis=1)
     frame = frame.sort_values(["patient_id", "date", "drug"], kind="stable")
     frame = frame.groupby(["patient_id", "drug", "date"], as_index=False, sort=False).agg(
-        end=("end", "max"), setting=("setting", "first")
+        end=("end", "max"), setting=("setting", "first"), day_setting=("day_setting", "first")
     )
     return frame.sort_values(["patient_id", "date", "drug"], kind="stable").reset_index(drop=True)
 
@@ -85,7 +96,8 @@ def _record_arrays(records: pd.DataFrame, block: LinesBlock, drugs: DrugLookup, 
     adds = {d for d in unique if drugs.drug_class(d) in set(block.maintenance_add_classes)}
     days = records["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
     ends = records["end"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    settings = records["setting"].astype(object).where(records["setting"].notna(), None)
+    day_setting = records["day_setting"]
+    settings = day_setting.astype(object).where(day_setting.notna(), None)
     return (
         records["patient_id"].astype(object).tolist(),
         names.tolist(),
@@ -99,24 +111,35 @@ def _record_arrays(records: pd.DataFrame, block: LinesBlock, drugs: DrugLookup, 
 
 
 def _walk(arrays, rules: _Rules) -> list[_Line]:
-    """Assign records (sorted by patient, date) to lines, patient after patient."""
+    """Assign records (sorted by patient, date) to lines, patient after patient, one day
+    (all records of a patient on one date) at a time."""
     lines: list[_Line] = []
     line = None
-    for pid, drug, key, always, adds, day, end, setting in zip(*arrays, strict=True):
+    rows = list(zip(*arrays, strict=True))
+    days: dict[tuple, list] = {}
+    for row in rows:
+        days.setdefault((row[0], row[5]), []).append(row)
+    for (pid, day), records in days.items():
         if line is not None and line.patient_id != pid:
             line = None
-        reason = "first" if line is None else rules.advance(line, key, always, adds, day)
+        if line is None:
+            reason = "first"
+        else:
+            reasons = {rules.advance(line, r[2], r[3], r[4], day) for r in records}
+            reason = next((w for w in ("always_new", "gap", "added_drug") if w in reasons), None)
         if reason is not None:
             number = 1 if line is None else line.number + 1
-            new = _Line(patient_id=pid, number=number, start=day, end=end, setting=setting)
+            setting = records[0][7]
+            new = _Line(patient_id=pid, number=number, start=day, end=day, setting=setting)
             if reason == "added_drug":  # drugs still given when the new drug came continue
                 new.keys = {k for k, t in line.last.items() if day - t <= rules.window}
             line = new
             lines.append(line)
-        line.keys.add(key)
-        line.drugs.add(drug)
-        line.last[key] = day
-        line.end = max(line.end, end)
+        for _, drug, key, _, _, _, end, _ in records:
+            line.keys.add(key)
+            line.drugs.add(drug)
+            line.last[key] = day
+            line.end = max(line.end, end)
     return lines
 
 

@@ -157,5 +157,7 @@ def test_invariant_checked_on_construction():
 def test_rows_have_the_same_keys():
     c = cohort(_frames(), [], GROUPS)
     keys = {tuple(r) for r in c.attrition.rows()}
-    assert keys == {("kind", "label", "group", "n_in", "n_excluded", "n_remaining")}
+    assert keys == {
+        ("kind", "label", "group", "n_in", "n_excluded", "excluded_label", "n_remaining")
+    }
     assert [r["group"] for r in c.attrition.rows()][-2:] == ["Tmab/Pmab", "Tmab"]

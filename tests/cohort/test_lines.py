@@ -247,3 +247,74 @@ def test_two_patients_and_columns():
         "index_line",
     ]
     assert lines["patient_id"].tolist() == ["X", "Y"]
+
+
+def _index_line_number(companion, companion_days):
+    """Paclitaxel x3 from day 31 (February 2015), then eribulin (the index drug, so
+    always a new line) on day 151 and ``companion`` on ``companion_days``."""
+    lines = _lines(
+        _doses("paclitaxel", [31, 52, 73]),
+        _doses(companion, companion_days),
+        _doses("eribulin", [151, 172, 193]),
+        index=151,
+        index_drugs=("eribulin",),
+    )
+    return lines.loc[lines["index_line"], "line"].tolist(), _summary(lines)
+
+
+@pytest.mark.parametrize("companion", ["bevacizumab", "gemcitabine"])
+def test_a_drug_started_with_the_always_new_line_drug_joins_its_line(companion):
+    # issue 16: bevacizumab (sorted before eribulin) made a line of its own (index line 3),
+    # gemcitabine (sorted after) joined eribulin's (index line 2): the names decided
+    number, summary = _index_line_number(companion, [151, 172])
+    assert number == [2]
+    assert summary == [
+        (1, "paclitaxel", 31, 73),
+        (2, " + ".join(sorted([companion, "eribulin"])), 151, 193),
+    ]
+
+
+@pytest.mark.parametrize("companion", ["bevacizumab", "gemcitabine"])
+def test_a_single_dose_of_another_drug_the_day_before_is_a_line_of_its_own(companion):
+    # the records say the companion started a day earlier, after the paclitaxel line's
+    # regimen window: it advances the line that day; eribulin starts the next line the day
+    # after (the rule that makes any switch to an always_new_line drug a new line)
+    number, summary = _index_line_number(companion, [150])
+    assert number == [3]
+    assert summary == [
+        (1, "paclitaxel", 31, 73), (2, companion, 150, 150), (3, "eribulin", 151, 193)
+    ]
+    # given on as a companion from the next cycle, it is part of eribulin's line too
+    number, summary = _index_line_number(companion, [150, 172])
+    assert number == [3] and summary[2][1] == " + ".join(sorted([companion, "eribulin"]))
+
+
+def test_two_always_new_line_drugs_started_on_one_day_are_one_line():
+    lines = _lines(
+        _doses("paclitaxel", [0, 21]),
+        _doses("trastuzumab emtansine", [100]),
+        _doses("trastuzumab deruxtecan", [100]),
+    )
+    assert _summary(lines) == [
+        (1, "paclitaxel", 0, 21),
+        (2, "trastuzumab deruxtecan + trastuzumab emtansine", 100, 100),
+    ]
+
+
+def test_a_held_drug_given_on_the_day_a_new_drug_is_added_moves_with_it():
+    # vinorelbine is given on day 63 with the newly added drug: the whole day starts line 2,
+    # so line 1 ends on day 42 whether the new drug's name sorts before vinorelbine or after
+    # (before, the day-63 vinorelbine dose stayed in line 1 when the new name sorted after)
+    for added in ("capecitabine", "zolbetuximab"):
+        lines = _lines(_doses("vinorelbine", [0, 21, 42, 63]), _doses(added, [63, 84]))
+        assert [r[2:] for r in _summary(lines)] == [(0, 42), (63, 84)], added
+
+
+def test_the_line_setting_is_the_first_recorded_on_its_first_day_whatever_the_names():
+    for first, second in (("bevacizumab", "vinorelbine"), ("vinorelbine", "bevacizumab")):
+        lines = _lines(
+            _doses(second, [0], setting="metastatic"),  # input order: this record first
+            _doses(first, [0]),
+            metastatic=300,
+        )
+        assert lines["setting"].tolist() == ["metastatic"], (first, second)

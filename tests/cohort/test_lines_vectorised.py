@@ -131,3 +131,45 @@ def test_prepare_records_merges_one_patient_drug_date_and_splits_combinations():
     assert ends == [0, 30, 5]
     # the trastuzumab row merges the combination's (no setting) and the single record's
     assert pd.isna(out["setting"][0]) and out["setting"].tolist()[1:] == ["metastatic", "adjuvant"]
+
+
+NAMES = ["aldrug", "bedrug", "codrug", "dudrug", "exdrug", "fydrug"]  # unknown: class "other"
+ALWAYS = ["aldrug", "dudrug"]  # the index drug is aldrug
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from(NAMES), st.integers(0, 300),
+                  st.one_of(st.none(), st.integers(0, 60)), st.sampled_from(SETTINGS)),
+        min_size=1, max_size=40,
+    ),
+    always_order=st.permutations(ALWAYS),
+    other_order=st.permutations([n for n in NAMES if n not in ALWAYS]),
+    window=st.sampled_from([0, 28]),
+    add=st.sampled_from(["endocrine", "other"]),  # "other": every test drug is an addition
+)
+def test_renaming_drugs_never_changes_the_lines(records, always_order, other_order, window, add):
+    """issue 16: the lines (numbers, dates, settings, index line) do not depend on drug
+    names. A permutation of the names that keeps each drug's always_new_line flag, applied
+    to the records and to every name in the rules, gives the same lines, drugs renamed."""
+    others = [n for n in NAMES if n not in ALWAYS]
+    rename = dict(zip(ALWAYS + others, list(always_order) + list(other_order), strict=True))
+
+    def block(names):
+        return LinesBlock(
+            regimen_window_days=window, gap_days=120,
+            substitutions=[[names["bedrug"], names["codrug"]]],
+            maintenance_drugs=[names["exdrug"]], maintenance_add_classes=[add],
+            always_new_line=[names["dudrug"]], exclude_classes=["supportive"],
+        )
+
+    adm, dates = _frames(records, True)
+    renamed = adm.assign(drug=adm["drug"].map(rename))
+    same = {n: n for n in NAMES}
+    for fast in (derive_lines, naive_derive_lines):
+        before = fast(adm, dates, block(same), DRUGS, ("aldrug",))
+        after = fast(renamed, dates, block(rename), DRUGS, (rename["aldrug"],))
+        before["drugs"] = before["drugs"].map(
+            lambda s: " + ".join(sorted(rename[x] for x in s.split(" + "))))
+        pd.testing.assert_frame_equal(before.astype({"drugs": "string"}), after)

@@ -161,7 +161,8 @@ CONDITIONS = [
 def _matching(store: Store, when: dict) -> set[str]:
     protocol = _protocol()
     condition = parse_protocol({"study": {"title": "t"}, "index": {"drug": TDM1}, "criteria": [
-        {"label": "c", "action": "include", "when": when}]}).criteria[0].when
+        {"label": "c", "action": "include", "when": when, "allow_post_index": True}]}
+    ).criteria[0].when
     drugs = drug_lookup(None, ())
     base = base_table(index_events(protocol.index, store, drugs).identified)
     return set(store.execute(matching(condition, base, store, drugs))["patient_id"])

@@ -53,7 +53,8 @@ def test_round_trip_every_condition_kind():
             {"not": {"all": [{"drug": "x", "window": [0, 0]}]}},
         ]
     }
-    p = parse_protocol(_minimal(criteria=[{"label": "x", "action": "include", "when": when}]))
+    criterion = {"label": "x", "action": "include", "when": when, "allow_post_index": True}
+    p = parse_protocol(_minimal(criteria=[criterion]))
     kinds = [type(c) for c in p.criteria[0].when.any]
     assert kinds[2] is BiomarkerCondition and kinds[3] is ObservationCondition
     assert kinds[4] is AgeCondition and kinds[5] is NotCondition

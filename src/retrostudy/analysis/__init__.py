@@ -19,6 +19,7 @@ from retrostudy.analysis.response import response_table, response_warnings
 from retrostudy.analysis.secondary import Secondary, run_secondary
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import table1
+from retrostudy.protocol.timing import post_index_warnings
 
 __all__ = ["Analyses", "Cell", "Row", "Table", "group_order", "prepare_dataset", "run_analyses"]
 
@@ -156,6 +157,7 @@ def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
     warnings += tuple(response_warnings(response))
     warnings += adjusted.warnings if adjusted is not None else ()
     warnings += secondary.warnings
+    warnings = post_index_warnings(protocol) + warnings  # design first: immortal time
     warnings = tuple(dict.fromkeys(warnings))  # each once, in the order first raised
     return Analyses(
         conventions=conv,

@@ -26,6 +26,7 @@ from retrostudy.data.store import Store
 from retrostudy.errors import CohortError, Problem
 from retrostudy.protocol.cohort import GroupsBlock
 from retrostudy.protocol.model import Protocol
+from retrostudy.protocol.timing import check_post_index
 
 UNASSIGNED_LABEL = "Matched no group"
 OVERLAP_LABEL = "Matched several groups"
@@ -97,6 +98,7 @@ def select_patients(
         raise CohortError("build_cohort needs a Store with the records (or an [analysis_table])")
     drugs = drugs if drugs is not None else drug_lookup(None, protocol.data.drugs)
     check_drug_names(protocol, drugs)
+    check_post_index(protocol)  # also for a Protocol built in code, not parsed from a file
     events = index_events(protocol.index, store, drugs)
     identified = events.identified
     base = base_table(identified)

@@ -16,7 +16,16 @@ Rules (all parameters in the protocol's ``[lines]`` block):
    drugs restart.
 4. ``always_new_line`` drugs (T-DM1, T-DXd) and the index drug start a new line whenever they
    first appear, even inside the regimen window.
-5. Setting: the record's own ``setting`` when recorded (``setting_from_records``), otherwise
+5. A day is indivisible: the drugs given on one day go to one line, decided for the day as a
+   whole (rules 2-4 on every drug of the day against the line as it stood the day before),
+   so the outcome never depends on drug names. A drug started on the same day as an
+   ``always_new_line`` drug is its companion, in its line (and, by rule 1, so is one started
+   within the regimen window after it); two ``always_new_line`` drugs started on one day
+   start one line. A drug started on an earlier day, even the day before, is judged on its
+   own day: when it advances the line there (a new drug after the regimen window), it is a
+   line of its own and the ``always_new_line`` drug starts the next one.
+6. Setting: the first ``setting`` recorded on the line's first day, in input order
+   (``setting_from_records``), otherwise
    ``metastatic`` when the line starts on or after the metastatic diagnosis date,
    ``neoadjuvant`` when it starts before the first surgery observation, else ``adjuvant``;
    missing when there is no metastatic diagnosis date. An early-setting line whose last
@@ -70,6 +79,7 @@ class _Records:
     date: np.ndarray  # datetime64 (the input's unit)
     end: np.ndarray  # datetime64: latest of date and end_date over the merged records
     setting: np.ndarray  # object: first recorded setting of the merged records, or None
+    day_setting: np.ndarray  # object: first recorded setting of the patient's day, or None
 
 
 def _prepare(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> _Records:
@@ -90,10 +100,19 @@ def _prepare(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> _Record
     end_date = adm["end_date"].to_numpy()[row]
     end = np.where(np.isnat(end_date), date, np.maximum(end_date, date))
     setting, settings = pd.factorize(adm["setting"])
+    settings = np.asarray(settings, dtype=object)
     setting = setting[row]
     order = sort_order(pcode, date.view(np.int64), dcode)  # stable: ``row`` ascends
-    pcode, dcode, date, end, setting = (a[order] for a in (pcode, dcode, date, end, setting))
+    pcode, dcode, date, end, setting, row = (
+        a[order] for a in (pcode, dcode, date, end, setting, row)
+    )
     first = _run_starts(pcode, date, dcode)
+    days = _run_starts(pcode, date.astype("datetime64[D]"))
+    by_row = np.full(len(adm) + 1, -1, dtype=np.int64)  # row -> setting code; last: none
+    by_row[row] = setting
+    earliest = np.where(setting >= 0, row, len(adm))
+    day_code = by_row[np.minimum.reduceat(earliest, days)] if days.size else earliest
+    day_of = np.repeat(np.arange(days.size), np.diff(np.append(days, pcode.size)))
     return _Records(
         patients=np.asarray(patients, dtype=object),
         drugs=names,
@@ -101,7 +120,8 @@ def _prepare(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> _Record
         dcode=dcode[first],
         date=date[first],
         end=np.maximum.reduceat(end, first) if first.size else end,
-        setting=_first_recorded(setting, first, np.asarray(settings, dtype=object)),
+        setting=_first_recorded(setting, first, settings),
+        day_setting=np.append(settings, None)[day_code[day_of[first]]],
     )
 
 
@@ -143,19 +163,22 @@ def prepare_records(adm: pd.DataFrame, block: LinesBlock, drugs: DrugLookup) -> 
 
 
 def _line_starts(r: _Records, block: LinesBlock, drugs: DrugLookup, index_drugs) -> np.ndarray:
-    """Positions of the records that start a line (rules 1-4), in one pass over the records.
+    """Positions of the records that start a line (rules 1-5), in one pass over the days.
 
-    Per line the walk keeps its start and end day, the substitution keys it holds (a bit
-    set) and each key's last dose day; a record advances the line when (in this order)
-    it is the patient's first; an ``always_new_line``/index drug whose key the line lacks;
-    more than ``gap_days`` after the line's end; or, after the regimen window, a key the
-    line lacks, unless it is a ``maintenance_add_classes`` drug and the line holds a
-    maintenance drug. A new line started by an added drug carries the keys last given
-    within the regimen window before it.
+    Each patient-day is summed up as key sets (bit sets of substitution keys): all its keys,
+    those of ``always_new_line``/index drugs, those of ``maintenance_add_classes`` drugs and
+    the others. Per line the walk keeps its start and end day, the keys it holds and each
+    key's last dose day; a day starts a new line when (in this order) it is the patient's
+    first; it holds an always-new-line key the line lacks; it comes more than ``gap_days``
+    after the line's end; or, after the regimen window, it holds a key the line lacks that
+    is not a maintenance addition to a line holding a maintenance drug. A new line started
+    by an added drug carries the keys last given within the regimen window before it. All
+    the day's records join the line (the old one or the new one), so a line starts at the
+    first record of a day and the order of the drugs within a day never matters.
 
-    Patients are independent, so the walk advances all of them together, one record rank
-    at a time (:func:`_walk_ranks`, numpy on 64-bit key sets); with more than
-    ``MAX_KEYS`` keys it falls back to :func:`_walk`, the same rules one record at a time.
+    Patients are independent, so the walk advances all of them together, one day rank at a
+    time (:func:`_walk_ranks`, numpy on 64-bit key sets); with more than ``MAX_KEYS`` keys
+    it falls back to :func:`_walk`, the same rules one day at a time.
     """
     substitute = {d: group[0] for group in block.substitutions for d in group}
     key_names = [substitute.get(d, d) for d in r.drugs]
@@ -167,18 +190,13 @@ def _line_starts(r: _Records, block: LinesBlock, drugs: DrugLookup, index_drugs)
     is_add = np.array([drugs.drug_class(d) in add_classes for d in r.drugs], dtype=bool)
     day = r.date.astype("datetime64[D]").astype(np.int64)
     end = r.end.astype("datetime64[D]").astype(np.int64)
-    window, gap = block.regimen_window_days, block.gap_days
+    rules = (maint_keys, len(keys), block.regimen_window_days, block.gap_days)
+    arrays = (r.pcode, kcode.astype(np.int64)[r.dcode], is_always[r.dcode], is_add[r.dcode],
+              day, end)
     if len(keys) <= MAX_KEYS:
-        return _walk_ranks(r.pcode, kcode.astype(np.int64)[r.dcode], is_always[r.dcode],
-                           is_add[r.dcode], day, end, (maint_keys, len(keys), window, gap))
-    bits = [1 << int(k) for k in kcode]  # per drug code: the bit of its key
-    rules = (bits, is_always.tolist(), is_add.tolist(), sum(1 << i for i in maint_keys),
-             window, gap)
-    starts: list[int] = []
-    for lo, hi in _chunks(r.pcode):
-        _walk(starts, lo, r.pcode[lo:hi].tolist(), r.dcode[lo:hi].tolist(),
-              day[lo:hi].tolist(), end[lo:hi].tolist(), rules)
-    return np.asarray(starts, dtype=np.int64)
+        return _walk_ranks(*arrays, rules)
+    starts = [lo + _walk(*(a[lo:hi] for a in arrays), rules) for lo, hi in _chunks(r.pcode)]
+    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
 
 
 MAX_KEYS = 62  # key sets are int64 bit masks in _walk_ranks
@@ -186,17 +204,24 @@ MAX_KEYS = 62  # key sets are int64 bit masks in _walk_ranks
 
 def _walk_ranks(pcode, key, always, add, day, end, rules) -> np.ndarray:
     """:func:`_walk` for all patients at once: step ``k`` takes every patient's ``k``-th
-    record (patients ordered by record count, so the ones still walking are a prefix and
-    the state arrays are sliced, not gathered). State per patient: line start and end day,
-    the key set (bit mask) and each key's last day (a patients x keys array)."""
+    day (patients ordered by day count, so the ones still walking are a prefix and the
+    state arrays are sliced, not gathered). State per patient: line start and end day, the
+    key set (bit mask) and each key's last day (a patients x keys array)."""
     maint_keys, n_keys, window, gap = rules
     if pcode.size == 0:
         return np.zeros(0, dtype=np.int64)
-    first = _run_starts(pcode)
-    count = np.diff(np.append(first, pcode.size))
+    days = _run_starts(pcode, day)  # each patient-day's first record
+    size = np.diff(np.append(days, pcode.size))
+    bit = np.left_shift(np.int64(1), key)
+    zero = np.int64(0)
+    keys_of, always_of, add_of, other_of = (
+        np.bitwise_or.reduceat(np.where(m, bit, zero), days) for m in (True, always, add, ~add)
+    )
+    dday, dend = day[days], np.maximum.reduceat(end, days)
+    first = _run_starts(pcode[days])
+    count = np.diff(np.append(first, days.size))
     order = np.argsort(-count, kind="stable")
     offset, count = first[order], count[order]
-    bit = np.left_shift(np.int64(1), key)
     maint = np.int64(sum(1 << k for k in maint_keys))
     never = np.iinfo(np.int64).min // 2
     start = np.zeros(order.size, dtype=np.int64)
@@ -209,27 +234,29 @@ def _walk_ranks(pcode, key, always, add, day, end, rules) -> np.ndarray:
         while count[active - 1] <= k:
             active -= 1
         i = offset[:active] + k
-        b, d, e = bit[i], day[i], end[i]
+        d, e = dday[i], dend[i]
         carried = np.zeros(active, dtype=np.int64)
         if k == 0:
             new = np.ones(active, dtype=bool)
         else:
-            has = (held[:active] & b) != 0
-            forced = (always[i] & ~has) | (d - line_end[:active] > gap)
-            stays = (d - start[:active] <= window) | has | (add[i] & ((held[:active] & maint) != 0))
-            carry = ~forced & ~stays
+            h = held[:active]
+            forced = ((always_of[i] & ~h) != 0) | (d - line_end[:active] > gap)
+            adds = ((other_of[i] & ~h) != 0) | (((add_of[i] & ~h) != 0) & ((h & maint) == 0))
+            carry = ~forced & adds & (d - start[:active] > window)
             new = forced | carry
             rows = np.flatnonzero(carry)
-            if rows.size:  # keys given within the window before the new line's first record
+            if rows.size:  # keys given within the window before the new line's first day
                 recent = last[rows] >= (d[rows] - window)[:, None]
                 carried[rows] = recent.astype(np.int64) @ np.left_shift(
                     np.int64(1), np.arange(n_keys, dtype=np.int64))
         rows = np.flatnonzero(new)
-        found.append(i[rows])
+        found.append(days[i[rows]])
         start[rows], line_end[rows], held[rows] = d[rows], e[rows], carried[rows]
         last[rows] = never
-        held[:active] |= b
-        last[np.arange(active), key[i]] = d
+        held[:active] |= keys_of[i]
+        owner = np.repeat(np.arange(active), size[i])
+        record = np.arange(owner.size) - np.repeat(np.cumsum(size[i]) - size[i], size[i])
+        last[owner, key[record + days[i][owner]]] = d[owner]
         np.maximum(line_end[:active], e, out=line_end[:active])
     return np.sort(np.concatenate(found))
 
@@ -245,35 +272,44 @@ def _chunks(pcode: np.ndarray, size: int = 1 << 20):
         lo = hi
 
 
-def _walk(starts, offset, pcodes, dcodes, days, ends, rules) -> None:  # noqa: C901
-    """The sequential part of :func:`_line_starts` (plain ints; appends to ``starts``)."""
-    bits, is_always, is_add, maint, window, gap = rules
+def _walk(pcode, key, always, add, day, end, rules) -> np.ndarray:  # noqa: C901
+    """The rules of :func:`_line_starts` one day at a time on plain ints (key sets of any
+    size): the positions of the records that start a line."""
+    maint_keys, _, window, gap = rules
+    maint = sum(1 << k for k in maint_keys)
+    bounds = np.append(_run_starts(pcode, day), pcode.size).tolist()
+    pcodes, keys, always, add, days, ends = (
+        a.tolist() for a in (pcode, key, always, add, day, end)
+    )
+    found: list[int] = []
     patient = -1
-    start = end_ = keys = 0
-    last: dict[int, int] = {}
-    for i, (p, c, d, e) in enumerate(zip(pcodes, dcodes, days, ends, strict=True)):
-        bit = bits[c]
+    start = end_ = held = 0
+    last: dict[int, int] = {}  # key bit -> day of its last dose in the line
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        d, e = days[lo], max(ends[lo:hi])
+        bits = [1 << k for k in keys[lo:hi]]
+        day_keys = sum(set(bits))
+        always_keys = sum({b for b, a in zip(bits, always[lo:hi], strict=True) if a})
+        add_keys = sum({b for b, a in zip(bits, add[lo:hi], strict=True) if a})
+        other_keys = sum({b for b, a in zip(bits, add[lo:hi], strict=True) if not a})
+        fresh_add = add_keys & ~held and not held & maint
         carried = 0
-        if p != patient:
-            new, patient = True, p
-        elif is_always[c] and not keys & bit:
+        if pcodes[lo] != patient:
+            new, patient = True, pcodes[lo]
+        elif always_keys & ~held or d - end_ > gap:
             new = True
-        elif d - end_ > gap:
-            new = True
-        elif d - start <= window or keys & bit or (is_add[c] and keys & maint):
+        elif d - start <= window or not (other_keys & ~held or fresh_add):
             new = False
         else:
             new = True
-            for b, t in last.items():
-                if d - t <= window:
-                    carried |= b
+            carried = sum(b for b, t in last.items() if d - t <= window)
         if new:
-            starts.append(offset + i)
-            start, end_, keys, last = d, e, carried, {}
-        keys |= bit
-        last[bit] = d
-        if e > end_:
-            end_ = e
+            found.append(lo)
+            start, end_, held, last = d, e, carried, {}
+        held |= day_keys
+        last.update(dict.fromkeys(bits, d))
+        end_ = max(end_, e)
+    return np.asarray(found, dtype=np.int64)
 
 
 def _drug_lists(r: _Records, first: np.ndarray, line_of: np.ndarray) -> np.ndarray:
@@ -340,7 +376,7 @@ def derive_lines(
             "end": (np.maximum.reduceat(r.end, first) if first.size else r.end).astype(
                 "datetime64[D]"
             ),
-            "setting": r.setting[first] if block.setting_from_records else [None] * first.size,
+            "setting": r.day_setting[first] if block.setting_from_records else [None] * first.size,
         }
     )
     contains = (np.maximum.reduceat(has_index, first) if first.size else has_index) > 0

@@ -16,6 +16,8 @@ class Step:
 
     ``kind`` is ``"include"``/``"exclude"`` (protocol criteria), ``"unassigned"`` (matched no
     group) or ``"overlap"`` (matched several groups, when the protocol reports overlaps).
+    ``label`` is the step as the protocol names it; ``excluded_label`` names the patients it
+    removed (:func:`excluded_label`; the label itself when not given).
     """
 
     label: str
@@ -23,6 +25,21 @@ class Step:
     n_in: int
     n_excluded: int
     n_remaining: int
+    excluded_label: str | None = None
+
+    @property
+    def removed(self) -> str:
+        """What the removed patients are called in the flow chart."""
+        return self.excluded_label or self.label
+
+
+def excluded_label(criterion) -> str:
+    """The flow-chart label of the patients a criterion removes: its ``excluded_label``
+    when set, else its label for an exclusion (they met it) and ``"Not: <label>"`` for an
+    inclusion (they failed it)."""
+    if getattr(criterion, "excluded_label", None):
+        return criterion.excluded_label
+    return criterion.label if criterion.action == "exclude" else f"Not: {criterion.label}"
 
 
 def apply_in_order(frame: pd.DataFrame, criteria, hit) -> tuple[pd.DataFrame, list, list]:
@@ -46,6 +63,7 @@ def apply_in_order(frame: pd.DataFrame, criteria, hit) -> tuple[pd.DataFrame, li
                 n_in=len(frame),
                 n_excluded=int(drop.sum()),
                 n_remaining=int((~drop).sum()),
+                excluded_label=excluded_label(criterion),
             )
         )
         frame = frame.loc[~drop]
@@ -101,10 +119,13 @@ class Attrition:
 
     def rows(self) -> list[dict]:
         """The flow chart as rows (identified, each step, analysed, each group), for tables
-        and JSON. Every row has ``kind, label, group, n_in, n_excluded, n_remaining``."""
+        and JSON. Every row has ``kind, label, group, n_in, n_excluded, excluded_label,
+        n_remaining`` (``excluded_label``: what the removed patients are called, on steps only).
+        Every step is a row, also one that removed nobody (STROBE item 13)."""
         rows = [_row("identified", self.identified_label, self.identified)]
         rows += [
-            _row(s.kind, s.label, s.n_remaining, n_in=s.n_in, n_excluded=s.n_excluded)
+            _row(s.kind, s.label, s.n_remaining, n_in=s.n_in, n_excluded=s.n_excluded,
+                 excluded_label=s.removed)
             for s in self.steps
         ]
         rows.append(_row("analysed", "Analysed", self.analysed))
@@ -117,13 +138,15 @@ class Attrition:
         return frame.astype({c: "Int64" for c in ("n_in", "n_excluded", "n_remaining")})
 
 
-def _row(kind, label, n_remaining, *, group=None, n_in=None, n_excluded=None) -> dict:
+def _row(kind, label, n_remaining, *, group=None, n_in=None, n_excluded=None,
+         excluded_label=None) -> dict:
     return {
         "kind": kind,
         "label": label,
         "group": group,
         "n_in": n_in,
         "n_excluded": n_excluded,
+        "excluded_label": excluded_label,
         "n_remaining": n_remaining,
     }
 

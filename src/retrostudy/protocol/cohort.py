@@ -52,17 +52,26 @@ class IndexBlock(Block):
 
 
 class Criterion(Block):
-    """One step of the flow chart: keep (``include``) or drop (``exclude``) who match ``when``."""
+    """One step of the flow chart: keep (``include``) or drop (``exclude``) who match ``when``.
+
+    ``excluded_label`` names the patients the step removes in the flow chart; by default
+    the label itself for an exclusion and ``"Not: <label>"`` for an inclusion (they failed it).
+    A window ending after the index day is refused unless ``allow_post_index`` is true
+    (:mod:`retrostudy.protocol.timing`: immortal-time bias).
+    """
 
     label: str = Field(min_length=1)
     action: Literal["include", "exclude"]
     when: Condition
+    excluded_label: str | None = Field(default=None, min_length=1)
+    allow_post_index: StrictBool = False  # windows past index day (protocol/timing.py)
 
 
 class Group(Block):
     name: str = Field(min_length=1)
     label: str = ""
     when: Condition | None = None  # required for record-level entry (checked by Protocol)
+    allow_post_index: StrictBool = False  # windows past index day (protocol/timing.py)
 
 
 class GroupsBlock(Block):
@@ -164,6 +173,7 @@ class TableCriterion(Block):
     label: str = Field(min_length=1)
     action: Literal["include", "exclude"]
     when: ColumnCondition
+    excluded_label: str | None = Field(default=None, min_length=1)
 
 
 class AnalysisTableBlock(Block):

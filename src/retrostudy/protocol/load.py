@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from retrostudy.errors import Problem, ProtocolError
 from retrostudy.protocol.model import Protocol
+from retrostudy.protocol.timing import check_post_index
 
 
 def load_protocol(path: str | Path) -> Protocol:
@@ -38,9 +39,11 @@ def load_protocol(path: str | Path) -> Protocol:
 def parse_protocol(raw: dict, *, base_dir: Path = Path("."), source: str = "protocol") -> Protocol:
     """Validate an already-parsed protocol mapping (e.g. from TOML or JSON)."""
     try:
-        return Protocol.model_validate({**raw, "base_dir": base_dir})
+        protocol = Protocol.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         raise ProtocolError([_problem(err, source) for err in exc.errors()]) from None
+    check_post_index(protocol, source)  # immortal time: no windows past index unless allowed
+    return protocol
 
 
 def protocol_hash(path: str | Path) -> str:

@@ -9,8 +9,8 @@ Key paths (agreed with the report layer; ``<group>`` is a group name from ``[gro
 ``<level>`` a category, ``overall`` the whole cohort). Results must be in the unit the
 paper printed (months for times, percent for rates):
 
-- ``flow.identified``, ``flow.analysed``, ``flow.excluded.<k>`` (k-th exclusion step) or
-  ``flow.excluded.<slug>`` (the step's label lower-cased, runs of other characters as ``_``);
+- ``flow.identified``, ``flow.analysed``, ``flow.excluded.<k>`` (k-th step, even n = 0) or
+  ``flow.excluded.<slug>`` (the step's protocol label lower-cased, others as ``_``);
   ``groups.<group>.n``
 - ``table1.<variable>.median.<group>``, ``.min.<group>``, ``.max.<group>`` (continuous);
   ``table1.<variable>.<level>.<group>`` (count of a category); ``table1.<variable>.p_value``

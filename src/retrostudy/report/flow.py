@@ -12,9 +12,19 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FlowStep:
-    label: str  # reason for exclusion (or inclusion criterion not met)
+    """One box line of the flow: ``label`` names the removed patients (what they met, for
+    an exclusion; ``"Not: ..."`` what they failed, for an inclusion; or the criterion's
+    ``excluded_label``), ``criterion`` the step as the protocol labels it."""
+
+    label: str
     n_excluded: int
     n_remaining: int
+    criterion: str = ""  # the protocol's label of the step (default: ``label``)
+    kind: str = "exclude"  # include | exclude | unassigned | overlap
+
+    @property
+    def step(self) -> str:
+        return self.criterion or self.label
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,7 +41,13 @@ class Flow:
             "source": self.source,
             "n_identified": self.n_identified,
             "exclusions": [
-                {"label": s.label, "n_excluded": s.n_excluded, "n_remaining": s.n_remaining}
+                {
+                    "label": s.label,
+                    "criterion": s.step,
+                    "kind": s.kind,
+                    "n_excluded": s.n_excluded,
+                    "n_remaining": s.n_remaining,
+                }
                 for s in self.steps
             ],
             "n_analysed": self.n_analysed,
@@ -45,13 +61,20 @@ def flow_from_attrition(
 ) -> Flow:
     """Read the cohort builder's :class:`~retrostudy.cohort.result.Attrition` into a Flow.
 
-    Steps that excluded nobody are left out of the figure (they stay in results.json via
-    the attrition rows the cohort layer reports).
+    Every step is kept, also one that excluded nobody (n = 0): STROBE item 13 asks for the
+    numbers at each stage. A step is shown by what its removed patients are called
+    (:attr:`~retrostudy.cohort.result.Step.removed`), never by an inclusion criterion's
+    own label.
     """
     steps = tuple(
-        FlowStep(label=s.label, n_excluded=s.n_excluded, n_remaining=s.n_remaining)
+        FlowStep(
+            label=s.removed,
+            criterion=s.label,
+            kind=s.kind,
+            n_excluded=s.n_excluded,
+            n_remaining=s.n_remaining,
+        )
         for s in attrition.steps
-        if s.n_excluded > 0
     )
     return Flow(
         source=source or attrition.identified_label,

@@ -27,7 +27,7 @@ def _flow_keys(flow, out: dict) -> None:
     out["flow.analysed"] = flow.n_analysed
     for i, step in enumerate(flow.steps, start=1):
         out[f"flow.excluded.{i}"] = step.n_excluded
-        out[f"flow.excluded.{_slug(step.label)}"] = step.n_excluded
+        out[f"flow.excluded.{_slug(step.step)}"] = step.n_excluded
     for name, n in flow.groups:
         out[f"groups.{name}.n"] = n
 

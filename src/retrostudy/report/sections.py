@@ -39,6 +39,13 @@ def _methods(ctx) -> list[Paragraph]:
     return [Paragraph(t) for t in text]
 
 
+def _windows(ctx) -> list[Paragraph]:
+    """Methods: each baseline covariate window reaching past the index date, in words."""
+    from retrostudy.protocol.timing import covariate_window_sentences
+
+    return [Paragraph(t) for t in covariate_window_sentences(ctx.protocol)]
+
+
 def _study(ctx) -> list[Paragraph]:
     s = ctx.protocol.study
     items = [Paragraph(t) for t in (s.description, s.investigators, s.institution) if t]
@@ -105,7 +112,7 @@ def _quality_sections(ctx, tables) -> list[Section]:
 
 
 def sections(ctx, tables, figs, rendered) -> list[Section]:
-    out = [Section("Study", tuple(_study(ctx) + _methods(ctx)), anchor="study")]
+    out = [Section("Study", tuple(_study(ctx) + _methods(ctx) + _windows(ctx)), anchor="study")]
     out += _quality_sections(ctx, tables)
     if ctx.flow is not None:
         out.append(
