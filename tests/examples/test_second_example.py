@@ -107,6 +107,23 @@ def test_flow_groups_and_criteria(study):
     steps = {s.label: s for s in result.attrition.steps}
     age = steps["Aged 18 years or older at the first PD-1 inhibitor dose"]
     assert age.n_excluded == 0
+    # ... and so do the flow chart's data: every step, the inclusion criteria labelled by
+    # what the removed patients failed
+    by_criterion = {e["criterion"]: e for e in flow["exclusions"]}
+    age_step = by_criterion["Aged 18 years or older at the first PD-1 inhibitor dose"]
+    assert (age_step["kind"], age_step["n_excluded"]) == ("include", 0)
+    assert age_step["label"].startswith("Not: ")
+    platinum = next(e for e in flow["exclusions"] if e["criterion"].startswith("Received platinum"))
+    assert (platinum["kind"], platinum["n_excluded"]) == ("include", 17)
+    assert platinum["label"].startswith("Not: ")
+
+
+def test_methods_state_the_post_index_covariate_window(study):
+    """ecog_window = [-30, 14] reaches past index: the Methods say so (issue: immortal time)."""
+    result, out = study
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "from 30 days before to 14 days after the index date" in html
+    assert "This window reaches past the index date" in html
 
 
 def test_dataset_csv_is_current(study):
