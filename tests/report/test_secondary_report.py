@@ -152,3 +152,20 @@ def test_small_cells_are_masked(tmp_path):
     data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     assert data["analyses"] is None  # unmasked counts are not shared
     assert "<11" in " ".join(" ".join(r) for r in data["tables"]["subgroups_pfs"]["rows"])
+
+
+def test_forest_caption_names_the_interaction_test_of_the_results():
+    """The caption's interaction test is read from the results, not assumed: a robust Wald
+    test (robust variance; stats.interaction_test) is named as such, not as a likelihood
+    ratio test."""
+    from types import SimpleNamespace
+
+    from retrostudy.report.figures.forest import _interaction_note
+
+    def res(*tests):
+        return SimpleNamespace(variables=[{"interaction": {"test": t}} for t in tests])
+
+    assert "robust variance" in _interaction_note(res("interaction_robust_wald"))
+    assert "likelihood" not in _interaction_note(res("interaction_robust_wald"))
+    assert "likelihood-ratio" in _interaction_note(res("interaction_lr", "interaction_lr"))
+    assert _interaction_note(res(None)) == ""

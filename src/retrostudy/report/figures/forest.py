@@ -8,6 +8,7 @@ import textwrap
 import numpy as np
 
 from retrostudy.analysis import fmt
+from retrostudy.analysis.table1 import TEST_NAMES
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 
 
@@ -161,6 +162,15 @@ def draw_comparators(
     )
 
 
+def _interaction_note(res) -> str:
+    """The caption's sentence naming the interaction test(s) the notes' p values come from,
+    read from the results (likelihood-ratio, or robust Wald with a robust variance)."""
+    tests = sorted({v["interaction"].get("test") for v in res.variables} - {None})
+    if not tests:
+        return ""
+    return " Interaction p: " + "; ".join(TEST_NAMES[t] for t in tests) + "."
+
+
 def draw_subgroup_forest(
     res,
     labels,
@@ -190,8 +200,8 @@ def draw_subgroup_forest(
     caption = (
         f"{res.label}: hazard ratio of {labels.get(g, g)} vs "
         f"{labels.get(res.reference, res.reference)} (unadjusted Cox model) within each "
-        f"subgroup, with {round(conf_level * 100):g}% CIs; NE = not estimable (see the table). "
-        "Interaction p: likelihood-ratio test of the group-by-subgroup interaction."
+        f"subgroup, with {round(conf_level * 100):g}% CIs; NE = not estimable (see the table)."
+        f"{_interaction_note(res)}"
     )
     return ReportFigure(
         key=f"figure{number}_subgroups_{res.endpoint}{suffix}",
