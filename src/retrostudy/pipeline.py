@@ -100,9 +100,11 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     from retrostudy.cohort import build_cohort
     from retrostudy.data import load_records
     from retrostudy.endpoints import derive_endpoints
+    from retrostudy.endpoints.derive import check_sources
 
     step("Loading records")
     loaded = load_records(protocol.data, protocol.base_dir, engine)
+    check_sources(protocol.endpoints, loaded.store)
     step("Building the cohort")
     cohort = build_cohort(protocol, loaded.store)
     step("Deriving endpoints")

@@ -110,6 +110,9 @@ def summarise(console, result, out: Path) -> None:
         )
     for w in an.warnings:
         console.print(f"[yellow]warning[/]: {w}")
+    for finding in getattr(result.load, "problems", ()):  # data-folder entries not read, ...
+        if finding.severity == "warning":
+            console.print(f"warning: {finding.problem}", markup=False)
     console.print(f"Report written to [bold]{out}/[/] (open {out / 'report.html'})")
 
 

@@ -20,6 +20,7 @@ import ibis
 
 from retrostudy.data import checks
 from retrostudy.data.engines import compact, is_duckdb
+from retrostudy.data.inventory import Inventory, take_inventory
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
@@ -27,7 +28,7 @@ from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
 
-Severity = Literal["error", "quarantine"]
+Severity = Literal["error", "quarantine", "warning"]
 MAX_EXAMPLES = 20
 _HINTS = {
     "missing_value": "fill the value or remove the row",
@@ -47,6 +48,9 @@ ALWAYS_ERROR = ("ambiguous_date",)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     """A problem with the table it belongs to, its severity and how often it occurred.
+
+    ``warning`` (an entry of the data folder not read, a table name spelled differently)
+    does not stop loading; it is listed so that nothing is ignored without a word.
 
     ``count`` is the number of occurrences of this problem class in this table (the
     same on every example of the class); ``severity`` is the policy applied.
@@ -148,9 +152,19 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     run(con, "DROP TABLE IF EXISTS _problems")
     run(con, checks.PROBLEMS_DDL)
     findings, files, counts, formats = [], [], {}, {}
+    inventory = take_inventory(data_block, base_dir)
+    if inventory is not None:
+        findings += [Finding(problem=p, severity="warning", table=t) for t, p in inventory.notes]
     patients_ok = True
     for name in TABLES:  # patients first: later tables are checked against it
-        raw = _read(con, data_block, base_dir, name)
+        if inventory is not None and name in inventory.refused:
+            findings.append(Finding(problem=inventory.refused[name], severity="error",
+                                    table=name))
+            _empty(backend, name)
+            counts[name] = TableCount(read=0, loaded=0, rejected=0)
+            patients_ok = patients_ok and name != "patients"
+            continue
+        raw = _read(con, data_block, base_dir, name, inventory)
         if raw is None:
             _empty(backend, name)
             counts[name] = TableCount(read=0, loaded=0, rejected=0)
@@ -231,8 +245,9 @@ def _cleanup(con) -> None:
         run(con, f'DETACH "{name}"')
 
 
-def _read(con, block: DataBlock, base_dir: Path, name: str) -> RawTable | None:
-    path, sheet = locate(block, base_dir, name)
+def _read(con, block: DataBlock, base_dir: Path, name: str,
+          inventory: Inventory | None) -> RawTable | None:
+    path, sheet = locate(block, base_dir, name, inventory and inventory.paths)
     if path is None:
         return None
     root = (base_dir / block.path).resolve()

@@ -74,16 +74,22 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def locate(block: DataBlock, base_dir: Path, name: str) -> tuple[Path | None, str | None]:
-    """The file (and sheet) holding table ``name``, or (None, None) when there is none."""
+def locate(block: DataBlock, base_dir: Path, name: str,
+           found: dict[str, str] | None = None) -> tuple[Path | None, str | None]:
+    """The file (and sheet) holding table ``name``, or (None, None) when there is none.
+
+    ``found`` is what :func:`retrostudy.data.inventory.take_inventory` chose: table -> the
+    file of a folder, or the sheet of a workbook."""
     root = (Path(base_dir) / block.path).resolve()
     config = block.table(name)
     if root.is_file():
         if config.file:
             return root.parent / config.file, config.sheet
-        return root, config.sheet
+        return root, config.sheet or (found or {}).get(name)
     if config.file:
         return root / config.file, config.sheet
+    if found is not None:
+        return (root / found[name], config.sheet) if name in found else (None, None)
     for ext in EXTENSIONS:
         if (root / f"{name}{ext}").is_file():
             return root / f"{name}{ext}", config.sheet
@@ -109,7 +115,7 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
         elif suffix == ".parquet":
             source, header_rows = _parquet_source(con, path, name), 0
         elif suffix == ".xlsx":
-            per_table = config.file is not None or path.stem == name
+            per_table = config.file is not None or same_table(path.stem, name)
             source, header_rows = _excel_source(con, path, name, sheet, per_table), 1
             if source is None:
                 return None
@@ -179,7 +185,9 @@ def _excel_source(con, path: Path, name: str, sheet: str | None,
         names = sheets.sheet_names
         # A sheet named like the table; the only sheet of a per-table workbook (<table>.xlsx).
         single = names[0] if len(names) == 1 and per_table else None
-        chosen = sheet or (name if name in names else single)
+        spelled = [s for s in names if same_table(s, name)]
+        chosen = sheet or (name if name in names else spelled[0] if len(spelled) == 1
+                           else single)
         if chosen is None:
             return None  # a workbook of several tables without this one: table absent
         if chosen not in names:
@@ -293,6 +301,12 @@ def _as_utf8(path: Path, encoding: str, shown: str) -> tuple[Path, Problem | Non
 
 def header_key(text: str) -> str:
     return _SEPARATORS.sub("", text.casefold())
+
+
+def same_table(text: str, table: str) -> bool:
+    """``text`` (a file stem, a sheet name) names ``table``: case, separators and the
+    British spelling ``tumour`` aside."""
+    return header_key(text).replace("tumour", "tumor") == header_key(table)
 
 
 def _select_columns(con, name, source, header_rows, config, shown, digest) -> RawTable:

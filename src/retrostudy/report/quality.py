@@ -25,7 +25,8 @@ RECORDS_KEY = "data_records"
 REJECTIONS_KEY = "data_rejections"
 BAD_INPUT_KEY = "endpoint_bad_input"
 EPISODE_LINES_KEY = "data_episode_lines"
-_ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run"}
+_ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run",
+            "warning": "listed (loading goes on)"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,10 +62,11 @@ def record_counts(load) -> dict[str, dict[str, int]]:
 
 
 def load_problems(load) -> list[dict]:
-    """One entry per (table, problem class), in the order the loader reported them."""
+    """One entry per (table, problem class), in the order the loader reported them; a
+    warning (an entry of the data folder not read, a spelling accepted) per file."""
     out: dict[tuple, dict] = {}
     for f in load.problems:
-        key = (f.table, f.problem.code)
+        key = (f.table, f.problem.code, f.problem.file if f.severity == "warning" else None)
         if key in out:
             continue
         p = f.problem
