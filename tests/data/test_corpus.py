@@ -20,7 +20,7 @@ from retrostudy.protocol.data import DataBlock
 CORPUS = Path(__file__).parent / "corpus"
 FILE_LEVEL = {"missing_column", "unknown_column", "empty_file", "malformed_file",
               "wrong_encoding", "file_not_found", "missing_table", "missing_sheet",
-              "ambiguous_table", "unreadable_table_file"}
+              "ambiguous_table", "unreadable_table_file", "duplicate_column"}
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.toml").is_file())
 
 
@@ -51,7 +51,7 @@ def test_case(name):
         assert found, f"{name}: no {expected} in {[str(f.problem) for f in result.problems]}"
         finding = found[0]
         assert finding.severity == expected.get("severity", "error")
-        for key in ("file", "row", "column", "value", "message"):
+        for key in ("file", "row", "patient", "column", "value", "message"):
             if key in expected:
                 assert getattr(finding.problem, key) == expected[key], key
         if "hint" in expected:

@@ -89,7 +89,8 @@ def as_json(result) -> dict:
         "date_formats": {k: list(v) for k, v in result.date_formats.items()},
         "problems": [
             {"table": f.table, "severity": f.severity, "count": f.count, "file": f.problem.file,
-             "row": f.problem.row, "column": f.problem.column, "value": f.problem.value,
+             "row": f.problem.row, "patient": f.problem.patient, "column": f.problem.column,
+             "value": f.problem.value,
              "code": f.problem.code, "message": f.problem.message, "hint": f.problem.hint}
             for f in result.problems
         ],

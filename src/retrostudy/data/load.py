@@ -9,6 +9,7 @@ engine. For every table, rows read = rows loaded + rows rejected (checked here).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ _HINTS = {
     "before_birth": "check the date and the patient's birth_date",
     "after_death": "check the date and the patient's death_date",
     "end_before_start": "check date and end_date",
+    "after_extraction": "fix the date, or set [data] extraction_date to the day the records "
+                        "were extracted",
 }
 ALWAYS_ERROR = ("ambiguous_date",)
 
@@ -86,6 +89,8 @@ class LoadResult:
     problems: tuple[Finding, ...]
     files: tuple[SourceFile, ...]
     date_formats: Mapping[str, tuple[str, ...]]  # "table.column" -> formats used
+    extraction_date: dt.date | None = None  # records dated after it were refused
+    extraction_declared: bool = False  # [data] extraction_date (else: the day of the run)
 
     @property
     def ok(self) -> bool:
@@ -155,6 +160,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     inventory = take_inventory(data_block, base_dir)
     if inventory is not None:
         findings += [Finding(problem=p, severity="warning", table=t) for t, p in inventory.notes]
+    extraction = data_block.extraction_date or dt.date.today()
     patients_ok = True
     for name in TABLES:  # patients first: later tables are checked against it
         if inventory is not None and name in inventory.refused:
@@ -189,7 +195,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
         checks.materialise(con, name)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
-        checks.structure_problems(con, name, raw.file, patients_ok)
+        checks.structure_problems(con, name, raw.file, patients_ok, extraction)
         checks.finish(con, name)
         compact(backend)
         counts[name] = _count(con, name, raw.rows)
@@ -199,7 +205,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     store = Store(backend) if target is None else Store(backend).copy_to(target)
     return LoadResult(store=store, counts=MappingProxyType(counts),
                       problems=tuple(findings), files=tuple(files),
-                      date_formats=MappingProxyType(formats))
+                      date_formats=MappingProxyType(formats), extraction_date=extraction,
+                      extraction_declared=data_block.extraction_date is not None)
 
 
 def limit_memory(con, block: DataBlock, base_dir: Path) -> None:
@@ -287,7 +294,7 @@ def _write_rejects(con, block: DataBlock) -> None:
                   "SELECT NULL AS tbl, NULL AS _src, NULL AS _hint WHERE FALSE")
     run(con,
         "CREATE OR REPLACE TABLE rejects AS SELECT p.tbl AS \"table\", p.file, p.row, "
-        "p.col AS \"column\", p.value, p.code, p.message, "
+        "p.patient, p.col AS \"column\", p.value, p.code, p.message, "
         f"replace(COALESCE(d._hint, CASE p.code {hint} ELSE NULL END, CASE WHEN p.code = "
         f"'invalid_value' THEN CASE {checks.allowed_hints_sql()} END END), '{{table}}', p.tbl) "
         f"AS hint, CASE p.code {policy} ELSE 'error' END AS policy "
@@ -298,14 +305,14 @@ def _write_rejects(con, block: DataBlock) -> None:
 
 def _row_findings(con, block: DataBlock) -> list[Finding]:
     rows = con.execute(
-        'SELECT "table", file, row, "column", value, code, message, hint, policy, '
+        'SELECT "table", file, row, patient, "column", value, code, message, hint, policy, '
         'count(*) OVER (PARTITION BY "table", code) AS n FROM rejects '
         f'QUALIFY row_number() OVER (PARTITION BY "table", code ORDER BY row) <= {MAX_EXAMPLES} '
         'ORDER BY "table", code, row'
     ).fetchall()
     findings = []
-    for table, file, row, column, value, code, message, hint, policy, n in rows:
+    for table, file, row, patient, column, value, code, message, hint, policy, n in rows:
         problem = Problem(message=message, file=file, row=row, column=column, value=value,
-                          hint=hint, code=code)
+                          hint=hint, code=code, patient=patient)
         findings.append(Finding(problem=problem, severity=policy, table=table, count=n))
     return findings

@@ -196,8 +196,12 @@ def _excel_source(con, path: Path, name: str, sheet: str | None,
                 "missing_sheet",
                 f"name the sheet {name!r} or set sheet in [data.tables.{name}]",
             )
-        frame = sheets.parse(chosen, dtype=str)
-    frame.columns = [str(c) for c in frame.columns]
+        frame = sheets.parse(chosen, dtype=str, header=None)
+    # The header row is read here, not by pandas, which renames a repeated header 'x.1'
+    # and would hide it from the duplicate-column check.
+    first = [] if frame.empty else ["" if pd.isna(h) else str(h) for h in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = _unique(first) if first else []
     frame.insert(0, "_row", range(2, len(frame) + 2))
     con.register(f"_frame_{name}", frame)  # unregistered by load._cleanup
     return f"_frame_{name}"
@@ -246,10 +250,13 @@ _CHUNK = 1 << 24
 
 
 def _unique(headers: list[str]) -> list[str]:
+    """Headers made distinct for the engine (whose identifiers ignore case): a repeat gets
+    ``_`` appended, which :func:`header_key` ignores, so :func:`_select_columns` still sees
+    both copies of a canonical header and refuses the pair."""
     out: list[str] = []
     for i, header in enumerate(headers):
         name = header.strip() or f"column{i + 1}"
-        while name in out:
+        while name.casefold() in {o.casefold() for o in out}:
             name += "_"
         out.append(name)
     return out
@@ -324,6 +331,15 @@ def _select_columns(con, name, source, header_rows, config, shown, digest) -> Ra
         wanted = config.columns.get(column.name)
         header = (wanted if wanted in headers else None) if wanted else by_key.get(
             header_key(column.name))
+        same = [i for i, h in enumerate(headers) if header_key(h) == header_key(header or "")]
+        if header is not None and len(same) > 1:
+            problems.append(Problem(
+                message=f"{len(same)} columns hold {column.name}: "
+                        + ", ".join(f"column {i + 1}" for i in same),
+                file=shown, row=1, column=column.name, code="duplicate_column",
+                value=headers[same[0]],
+                hint="keep one of them (or rename the others) so no value is used silently"))
+            continue
         if header is not None:
             picked[column.name] = header
         elif column.required or wanted:

@@ -266,6 +266,17 @@ def definition_items(q: Quality, protocol) -> list[Paragraph]:
     return items
 
 
+def extraction_text(load) -> str:
+    """The extraction date the records were checked against, in words (Methods, data)."""
+    if load.extraction_declared:
+        return (f"Records were checked against the extraction date {load.extraction_date:%Y-%m-%d} "
+                "([data] extraction_date): a record dated after it is a problem "
+                "(after_extraction), never follow-up.")
+    return ("No extraction date was declared ([data] extraction_date); records were checked "
+            "against the day of the run: a record dated in the future is a problem "
+            "(after_extraction), never follow-up.")
+
+
 def quality_items(q: Quality, shown: dict[str, Table]) -> list:
     """Paragraphs and tables of the data-quality section (``shown``: tables as displayed)."""
     from retrostudy.report.document import TableItem
@@ -282,6 +293,8 @@ def quality_items(q: Quality, shown: dict[str, Table]) -> list:
         ]
     if RECORDS_KEY in shown:
         items.append(TableItem(shown[RECORDS_KEY]))
+    if q.load is not None and getattr(q.load, "extraction_date", None) is not None:
+        items.append(Paragraph(extraction_text(q.load)))
     if REJECTIONS_KEY in shown:
         items.append(TableItem(shown[REJECTIONS_KEY]))
     if BAD_INPUT_KEY in shown:
