@@ -51,9 +51,11 @@ def _data_block(path: Path):
     from retrostudy.errors import Problem, ProtocolError
     from retrostudy.protocol.data import DataBlock
 
+    from retrostudy.protocol.load import read_text
+
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raw = tomllib.loads(read_text(path))  # a ProtocolError when unreadable or not UTF-8
+    except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(Problem(message=f"cannot read protocol: {exc}", file=str(path))) \
             from None
     try:

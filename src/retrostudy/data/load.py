@@ -145,6 +145,14 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         from retrostudy.data.omop.load import check_omop
 
         return check_omop(data_block, base_dir, backend)
+    refused = _unsupported_path(data_block, base_dir)
+    if refused is not None:  # read nothing (never echo a line of, say, /etc/passwd)
+        for name in TABLES:
+            _empty(backend, name)
+        return LoadResult(store=Store(backend), problems=(refused,), files=(),
+                          counts=MappingProxyType({n: TableCount(read=0, loaded=0, rejected=0)
+                                                   for n in TABLES}),
+                          date_formats=MappingProxyType({}))
     target = None
     if not is_duckdb(backend):
         target, backend = backend, duckdb_backend()
@@ -223,6 +231,18 @@ def limit_memory(con, block: DataBlock, base_dir: Path) -> None:
         run(con, f"SET temp_directory = {literal(str(base_dir / block.temp_directory))}")
     if block.memory_limit:
         run(con, f"SET memory_limit = {literal(block.memory_limit)}")
+
+
+def _unsupported_path(block: DataBlock, base_dir: Path) -> Finding | None:
+    """``[data] path`` names a file that is neither a workbook nor a database."""
+    root = (base_dir / block.path).resolve()
+    if not root.is_file() or root.suffix.lower() in (".xlsx", *DATABASE_EXTENSIONS):
+        return None
+    return Finding(table="patients", severity="error", problem=Problem(
+        message="[data] path must be a folder, an .xlsx workbook or a DuckDB database "
+                f"({', '.join(DATABASE_EXTENSIONS)}); this is another kind of file",
+        file=str(root), key="data.path", code="unsupported_path",
+        hint="give the folder holding patients.csv and the other tables"))
 
 
 def _no_patients(root: Path) -> Problem:

@@ -214,7 +214,14 @@ def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     with utf8_path.open("r", encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
     delimiter = max(("\t", ";", ","), key=first.count) if first.strip() else ","
-    headers = _unique(next(csv.reader([first], delimiter=delimiter), []))
+    try:
+        headers = _unique(next(csv.reader([first], delimiter=delimiter), []))
+    except csv.Error as error:  # e.g. a header field over the csv module's 128 KiB limit
+        if utf8_path != path:
+            utf8_path.unlink(missing_ok=True)
+        return None, 1, Problem(message=f"unreadable header row: {error}", file=shown, row=1,
+                                hint="the first line must be the header: column names "
+                                     "separated by commas", code="malformed_file")
     try:
         # The header is parsed here and the sniffer is off: DuckDB then reports a row with
         # the wrong number of fields instead of guessing another dialect.
