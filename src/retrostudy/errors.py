@@ -67,3 +67,10 @@ class ProtocolError(RetroStudyError):
 
 class CohortError(RetroStudyError):
     """The cohort cannot be built as specified (e.g. overlapping groups)."""
+
+
+class OutputError(RetroStudyError):
+    """The report cannot be written where asked (``--out`` names a file or a folder of
+    other files, a read-only folder, a full disk). The previous report is left as it was."""
+
+    exit_code = 3
