@@ -50,7 +50,6 @@ def _data_block(path: Path):
 
     from retrostudy.errors import Problem, ProtocolError
     from retrostudy.protocol.data import DataBlock
-
     from retrostudy.protocol.load import read_text
 
     try:

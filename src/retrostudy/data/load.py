@@ -147,12 +147,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         return check_omop(data_block, base_dir, backend)
     refused = _unsupported_path(data_block, base_dir)
     if refused is not None:  # read nothing (never echo a line of, say, /etc/passwd)
-        for name in TABLES:
-            _empty(backend, name)
-        return LoadResult(store=Store(backend), problems=(refused,), files=(),
-                          counts=MappingProxyType({n: TableCount(read=0, loaded=0, rejected=0)
-                                                   for n in TABLES}),
-                          date_formats=MappingProxyType({}))
+        return _nothing_read(backend, refused)
     target = None
     if not is_duckdb(backend):
         target, backend = backend, duckdb_backend()
@@ -166,18 +161,11 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     run(con, checks.PROBLEMS_DDL)
     findings, files, counts, formats = [], [], {}, {}
     inventory = take_inventory(data_block, base_dir)
-    if inventory is not None:
-        findings += [Finding(problem=p, severity="warning", table=t) for t, p in inventory.notes]
+    findings += [Finding(problem=p, severity="warning", table=t)
+                 for t, p in (inventory.notes if inventory else ())]
     extraction = data_block.extraction_date or dt.date.today()
     patients_ok = True
     for name in TABLES:  # patients first: later tables are checked against it
-        if inventory is not None and name in inventory.refused:
-            findings.append(Finding(problem=inventory.refused[name], severity="error",
-                                    table=name))
-            _empty(backend, name)
-            counts[name] = TableCount(read=0, loaded=0, rejected=0)
-            patients_ok = patients_ok and name != "patients"
-            continue
         raw = _read(con, data_block, base_dir, name, inventory)
         if raw is None:
             _empty(backend, name)
@@ -233,6 +221,15 @@ def limit_memory(con, block: DataBlock, base_dir: Path) -> None:
         run(con, f"SET memory_limit = {literal(block.memory_limit)}")
 
 
+def _nothing_read(backend, refused: Finding) -> LoadResult:
+    for name in TABLES:
+        _empty(backend, name)
+    return LoadResult(store=Store(backend), problems=(refused,), files=(),
+                      counts=MappingProxyType({n: TableCount(read=0, loaded=0, rejected=0)
+                                               for n in TABLES}),
+                      date_formats=MappingProxyType({}))
+
+
 def _unsupported_path(block: DataBlock, base_dir: Path) -> Finding | None:
     """``[data] path`` names a file that is neither a workbook nor a database."""
     root = (base_dir / block.path).resolve()
@@ -274,6 +271,10 @@ def _cleanup(con) -> None:
 
 def _read(con, block: DataBlock, base_dir: Path, name: str,
           inventory: Inventory | None) -> RawTable | None:
+    if inventory is not None and name in inventory.refused:  # two files, an .xls, a bad link
+        problem = inventory.refused[name]
+        return RawTable(table=name, file=problem.file, sha256=None, rows=0, columns=(),
+                        problems=(problem,))
     path, sheet = locate(block, base_dir, name, inventory and inventory.paths)
     if path is None:
         return None
