@@ -100,12 +100,22 @@ def test_a_read_only_folder_is_an_output_error(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr("tempfile.mkdtemp", refuse)
+    monkeypatch.setattr("pathlib.Path.mkdir", refuse)
     with pytest.raises(OutputError) as info:
         with writing(tmp_path / "report"):
             pass
     assert "Permission denied" in info.value.problems[0].message
     assert "not writable" in info.value.problems[0].hint
+
+
+def test_the_report_folder_has_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    try:
+        with writing(tmp_path / "report") as folder:
+            (folder / "report.html").write_text("new", encoding="utf-8")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "report").stat().st_mode & 0o777 == 0o755
 
 
 def test_out_naming_a_file_or_a_foreign_folder_is_refused(tmp_path):

@@ -19,7 +19,6 @@ import errno
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,8 +75,9 @@ def writing(out: str | Path) -> Iterator[Path]:
     out = Path(out).absolute()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        partial = Path(tempfile.mkdtemp(prefix=f".{out.name}-", suffix=".partial",
-                                        dir=out.parent))
+        # mkdir, not mkdtemp (0700): the report keeps the permissions of any new folder
+        partial = out.parent / f".{out.name}-{uuid.uuid4().hex[:12]}.partial"
+        partial.mkdir()
     except OSError as exc:
         raise _error(out, exc) from None
     try:
