@@ -32,3 +32,22 @@ def test_os_alone_needs_no_assessments_and_records_pass():
                                 "response": ["PR"], "method": ["CT"]})
     check_sources(BLOCK, Store.from_frames({"patients": PATIENTS,
                                             "tumor_assessments": assessments}))
+
+
+def test_the_pipeline_refuses_a_run_without_assessments_before_the_analyses(tmp_path):
+    """The run of issue 19: the assessments file the loader cannot match (here moved out
+    of the folder) used to give 0 PFS events and best response NE for every patient, exit 0.
+    The example protocol is used only as a complete protocol; no report is written."""
+    import shutil
+    from pathlib import Path
+
+    from retrostudy.pipeline import run_study
+
+    example = Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab"
+    study = tmp_path / "study"
+    shutil.copytree(example, study)
+    (study / "data" / "tumor_assessments.csv").rename(tmp_path / "elsewhere.csv")
+    with pytest.raises(DataError) as caught:
+        run_study(study / "study.toml", out=tmp_path / "out")
+    assert [p.code for p in caught.value.problems] == ["empty_source_table"]
+    assert not (tmp_path / "out").exists()
