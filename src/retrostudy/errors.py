@@ -21,6 +21,7 @@ class Problem:
     value: str | None = None
     hint: str | None = None
     code: str | None = None  # stable machine-readable class, e.g. "ambiguous_date"
+    patient: str | None = None  # the record's patient_id (data managers search by patient)
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -29,6 +30,7 @@ class Problem:
                 self.file,
                 f"row {self.row}" if self.row is not None else None,
                 f"column {self.column!r}" if self.column else None,
+                f"patient {self.patient!r}" if self.patient is not None else None,
                 f"key {self.key!r}" if self.key else None,
             )
             if part
@@ -65,3 +67,10 @@ class ProtocolError(RetroStudyError):
 
 class CohortError(RetroStudyError):
     """The cohort cannot be built as specified (e.g. overlapping groups)."""
+
+
+class OutputError(RetroStudyError):
+    """The report cannot be written where asked (``--out`` names a file or a folder of
+    other files, a read-only folder, a full disk). The previous report is left as it was."""
+
+    exit_code = 3

@@ -101,9 +101,11 @@ def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     from retrostudy.cohort import build_cohort
     from retrostudy.data import load_records
     from retrostudy.endpoints import derive_endpoints
+    from retrostudy.endpoints.derive import check_sources
 
     step("Loading records")
     loaded = load_records(protocol.data, protocol.base_dir, engine)
+    check_sources(protocol.endpoints, loaded.store)
     step("Building the cohort")
     cohort = build_cohort(protocol, loaded.store)
     step("Deriving endpoints")
@@ -170,6 +172,10 @@ def run_study(
     """
     step = progress or (lambda _msg: None)
     started = time.perf_counter()
+    if out is not None:  # refused before any work: a file, a folder of other files
+        from retrostudy.report.folder import check_out
+
+        check_out(out)
     protocol, sha = _protocol(protocol_or_path)
     protocol = _with_profile(protocol, profile)
     if protocol.analysis_table is not None:
@@ -281,16 +287,22 @@ def _engine_name(engine) -> str:
 
 
 def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
+    """Write the report into a temporary folder beside ``out``, moved into place when
+    complete (retrostudy.report.folder): ``out`` is the whole new report or the old one."""
     from retrostudy.report import write_report
+    from retrostudy.report.folder import writing
 
     rep = protocol.report
-    files = write_report(report, out, outputs=rep.outputs, figure_formats=rep.figure_formats)
-    info = {
-        "wall_seconds": round(time.perf_counter() - started, 3),
-        "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "note": "Not part of results.json on purpose: this file changes on every run.",
-    }
-    (out / "run-info.json").write_text(
-        json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    return (*files, out / "run-info.json")
+    with writing(out) as folder:
+        files = write_report(report, folder, outputs=rep.outputs,
+                             figure_formats=rep.figure_formats)
+        info = {
+            "wall_seconds": round(time.perf_counter() - started, 3),
+            "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "note": "Not part of results.json on purpose: this file changes on every run.",
+        }
+        (folder / "run-info.json").write_text(
+            json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        files = (*files, folder / "run-info.json")
+    return tuple(out / p.relative_to(folder) for p in files)

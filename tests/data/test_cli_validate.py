@@ -48,7 +48,8 @@ def test_json_output(extract, capsys):
     (problem,) = report["problems"]
     assert problem == {
         "table": "tumor_assessments", "severity": "error", "count": 1,
-        "file": "tumor_assessments.csv", "row": 2, "column": "date", "value": "03/04/2015",
+        "file": "tumor_assessments.csv", "row": 2, "patient": "P01", "column": "date",
+        "value": "03/04/2015",
         "code": "ambiguous_date", "message": "date reads differently day-first and month-first",
         "hint": "declare date_format in [data.tables.tumor_assessments]"}
     assert len(report["files"][0]["sha256"]) == 64

@@ -17,6 +17,9 @@ The output folder receives:
   tables/*.csv     each table, for spreadsheets
   figures/*        each figure as PNG, SVG and PDF
   run-info.json    when the run happened and how long it took
+
+The report is written beside the folder and moved into place when complete: the folder
+holds the whole new report or, if the run fails, the previous one (a rerun replaces it).
 """
 
 EPILOG = """\
@@ -31,7 +34,9 @@ Profiles choose the statistical conventions of the software reviewers compare wi
   ezr  EZR (log-log CI, Breslow ties, Yates-corrected chi-square)
 
 Exit codes: 0 done; 2 a problem with the protocol or the data (each problem is listed with
-the file, row and column to fix); 130 interrupted.
+the file, row and column to fix); 3 the report could not be written (--out is a file or a
+folder of other files, read-only, disk full: the previous report is left as it was);
+130 interrupted.
 """
 
 
@@ -119,6 +124,9 @@ def summarise(console, result, out: Path) -> None:
         )
     for w in an.warnings:
         console.print(f"[yellow]warning[/]: {w}")
+    for finding in getattr(result.load, "problems", ()):  # data-folder entries not read, ...
+        if finding.severity == "warning":
+            console.print(f"warning: {finding.problem}", markup=False)
     console.print(f"Report written to [bold]{out}/[/] (open {out / 'report.html'})")
     if result.patient_level_files:
         folder = result.patient_level_files[0].parent

@@ -50,10 +50,11 @@ def _data_block(path: Path):
 
     from retrostudy.errors import Problem, ProtocolError
     from retrostudy.protocol.data import DataBlock
+    from retrostudy.protocol.load import read_text
 
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raw = tomllib.loads(read_text(path))  # a ProtocolError when unreadable or not UTF-8
+    except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(Problem(message=f"cannot read protocol: {exc}", file=str(path))) \
             from None
     try:
@@ -89,7 +90,8 @@ def as_json(result) -> dict:
         "date_formats": {k: list(v) for k, v in result.date_formats.items()},
         "problems": [
             {"table": f.table, "severity": f.severity, "count": f.count, "file": f.problem.file,
-             "row": f.problem.row, "column": f.problem.column, "value": f.problem.value,
+             "row": f.problem.row, "patient": f.problem.patient, "column": f.problem.column,
+             "value": f.problem.value,
              "code": f.problem.code, "message": f.problem.message, "hint": f.problem.hint}
             for f in result.problems
         ],

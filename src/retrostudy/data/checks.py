@@ -17,6 +17,7 @@ always data, the rest configuration, so no data value is ever spliced into SQL t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import pandas as pd
@@ -29,8 +30,10 @@ from retrostudy.data.vocabulary import Vocabulary
 
 PROBLEMS_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS _problems (tbl VARCHAR, file VARCHAR, row BIGINT, "
-    "col VARCHAR, value VARCHAR, code VARCHAR, message VARCHAR, hint VARCHAR)"
+    "col VARCHAR, value VARCHAR, code VARCHAR, message VARCHAR, hint VARCHAR, "
+    "patient VARCHAR)"
 )
+_INSERT = "INSERT INTO _problems (tbl, file, row, col, value, code, message, hint) SELECT "
 _BUCKET_ROWS = 10_000_000  # 5 scans of _h at 40.8M rows, each hash table < ~0.3 GB
 _SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN",
               "integer": "BIGINT", "float": "DOUBLE"}
@@ -87,6 +90,12 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
                          f"{VALUE_KEY_SQL.format(_text(c))}")
             selects.append(f"CAST({alias}._v AS {_SQL_TYPES[column.type]}) AS {quote(c)}")
             extra.append(_unmapped_text(f"{alias}._v", c))
+        elif (name, c) == ("observations", "value") and "name" in present:
+            number = ecog_sql(_text(c))
+            selects.append(f"CASE WHEN {_IS_ECOG} THEN {number} ELSE {_text(c)} END AS value")
+            extra.append(f"CASE WHEN {_IS_ECOG} AND {number} IS NULL THEN {_text(c)} END "
+                         f"AS {src(c)}")
+            texts[c] = src(c)
         else:
             selects.append(f"{_text(c)} AS {quote(c)}")
             texts[c] = quote(c)
@@ -95,6 +104,18 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
              f"hash({keys}) AS _h FROM (SELECT {', '.join(selects + extra)} "
              f"FROM {quote(raw)} r {' '.join(joins)})")
     return plans, texts
+
+
+_IS_ECOG = f"lower({_text('name')}) = 'ecog'"
+ECOG_MESSAGE = "ECOG performance status must be a whole number from 0 to 5"
+
+
+def ecog_sql(text: str) -> str:
+    """An ECOG value as its digit '0'..'5', else NULL: full-width digits read as digits
+    (NFKC for 0-9 and the point) and a whole number written as a decimal ('1.0', from a
+    numeric Excel or Parquet column) as that number; 7, -1, 1.5 or 'PS1' are NULL."""
+    ascii_ = f"translate({text}, '０１２３４５６７８９．', '0123456789.')"
+    return f"NULLIF(regexp_extract({ascii_}, '^([0-5])(\\.0*)?$', 1), '')"
 
 
 def _unmapped_text(mapped: str, column: str) -> str:
@@ -156,6 +177,9 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
         elif c in categorical_columns(name):
             checks.append((f"{texts[c]} IS NOT NULL AND {quote(c)} IS NULL", c, "invalid_value",
                            f"not an allowed value of {c}"))
+        elif (name, c) == ("observations", "value") and texts[c] == src(c):
+            checks.append((f"{texts[c]} IS NOT NULL AND {quote(c)} IS NULL", c, "invalid_value",
+                           ECOG_MESSAGE))
     if not checks:
         return
     structs = ", ".join(
@@ -165,7 +189,7 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
     )
     flagged = " OR ".join(f"({cond})" for cond, *_ in checks)
     run(con,
-        f"INSERT INTO _problems SELECT {literal(name)}, {literal(file)}, _row, p.col, p.value, "
+        f"{_INSERT}{literal(name)}, {literal(file)}, _row, p.col, p.value, "
         f"p.code, p.message, NULL FROM (SELECT _row, unnest(list_filter([{structs}], "
         f"lambda x: x IS NOT NULL)) AS p FROM {quote(name)} WHERE {flagged})"
     )
@@ -187,13 +211,22 @@ def finish(con, name: str) -> None:
         run(con, f"ALTER TABLE {quote(name)} DROP COLUMN {quote(column)}")
 
 
-def structure_problems(con, name: str, file: str, patients_ok: bool) -> None:
-    """Duplicates, unknown patients and impossible order; offending rows leave ``name``."""
+def structure_problems(con, name: str, file: str, patients_ok: bool,
+                       extraction: dt.date | None = None) -> None:
+    """Duplicates, unknown patients, impossible order and dates after ``extraction`` (the
+    extraction date); offending rows leave ``name``."""
     table = TABLES[name]
     t = quote(name)
     clean = (f"(SELECT * FROM {t} x WHERE NOT EXISTS (SELECT 1 FROM _problems p WHERE "
              f"p.tbl = {literal(name)} AND p.row = x._row))")
-    insert = f"INSERT INTO _problems SELECT {literal(name)}, {literal(file)}, "
+    insert = f"{_INSERT}{literal(name)}, {literal(file)}, "
+    if extraction is not None:
+        day = literal(extraction.isoformat())
+        for column in (c.name for c in table.columns if c.type == "date"):
+            c = quote(column)
+            run(con, f"{insert} _row, {literal(column)}, CAST({c} AS VARCHAR), "
+                     f"'after_extraction', {literal('dated after the extraction date ')} || "
+                     f"{day}, NULL FROM {t} WHERE {c} > DATE {day} AND {in_range_sql(c)}")
     _duplicates(con, name, insert, clean)
     if table.patient_level:
         _order(con, insert, t, "death_date", "birth_date", "death_before_birth",
@@ -284,6 +317,10 @@ def _label(column: str) -> str:
 
 
 def _delete_rejected(con, name: str) -> None:
+    """Name each problem's patient (its row's patient_id), then drop the rejected rows."""
+    run(con,
+        f"UPDATE _problems p SET patient = CAST(x.patient_id AS VARCHAR) FROM {quote(name)} x "
+        f"WHERE p.tbl = {literal(name)} AND p.row = x._row")
     run(con,
         f"DELETE FROM {quote(name)} WHERE _row IN (SELECT row FROM _problems "
         f"WHERE tbl = {literal(name)})"
@@ -295,8 +332,11 @@ def allowed_hint(name: str, column: str) -> str:
 
 
 def allowed_hints_sql() -> str:
-    """CASE branches giving the invalid_value hint of every categorical column."""
+    """CASE branches giving the invalid_value hint of every categorical column (and of an
+    observation's ECOG value)."""
+    ecog = ("WHEN p.tbl = 'observations' AND p.col = 'value' THEN 'allowed ECOG values: 0, 1, "
+            "2, 3, 4, 5 (1.0 and full-width digits are read as the digit)'")
     return " ".join(
         f"WHEN p.tbl = {literal(t)} AND p.col = {literal(c)} THEN {literal(allowed_hint(t, c))}"
         for t in TABLES for c in categorical_columns(t)
-    )
+    ) + " " + ecog

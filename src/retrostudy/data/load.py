@@ -9,6 +9,7 @@ engine. For every table, rows read = rows loaded + rows rejected (checked here).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ import ibis
 
 from retrostudy.data import checks
 from retrostudy.data.engines import compact, is_duckdb
+from retrostudy.data.inventory import Inventory, take_inventory
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
@@ -27,7 +29,7 @@ from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
 
-Severity = Literal["error", "quarantine"]
+Severity = Literal["error", "quarantine", "warning"]
 MAX_EXAMPLES = 20
 _HINTS = {
     "missing_value": "fill the value or remove the row",
@@ -40,6 +42,8 @@ _HINTS = {
     "before_birth": "check the date and the patient's birth_date",
     "after_death": "check the date and the patient's death_date",
     "end_before_start": "check date and end_date",
+    "after_extraction": "fix the date, or set [data] extraction_date to the day the records "
+                        "were extracted",
 }
 ALWAYS_ERROR = ("ambiguous_date",)
 
@@ -47,6 +51,9 @@ ALWAYS_ERROR = ("ambiguous_date",)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     """A problem with the table it belongs to, its severity and how often it occurred.
+
+    ``warning`` (an entry of the data folder not read, a table name spelled differently)
+    does not stop loading; it is listed so that nothing is ignored without a word.
 
     ``count`` is the number of occurrences of this problem class in this table (the
     same on every example of the class); ``severity`` is the policy applied.
@@ -82,6 +89,8 @@ class LoadResult:
     problems: tuple[Finding, ...]
     files: tuple[SourceFile, ...]
     date_formats: Mapping[str, tuple[str, ...]]  # "table.column" -> formats used
+    extraction_date: dt.date | None = None  # records dated after it were refused
+    extraction_declared: bool = False  # [data] extraction_date (else: the day of the run)
 
     @property
     def ok(self) -> bool:
@@ -136,6 +145,9 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         from retrostudy.data.omop.load import check_omop
 
         return check_omop(data_block, base_dir, backend)
+    refused = _unsupported_path(data_block, base_dir)
+    if refused is not None:  # read nothing (never echo a line of, say, /etc/passwd)
+        return _nothing_read(backend, refused)
     target = None
     if not is_duckdb(backend):
         target, backend = backend, duckdb_backend()
@@ -148,9 +160,13 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     run(con, "DROP TABLE IF EXISTS _problems")
     run(con, checks.PROBLEMS_DDL)
     findings, files, counts, formats = [], [], {}, {}
+    inventory = take_inventory(data_block, base_dir)
+    findings += [Finding(problem=p, severity="warning", table=t)
+                 for t, p in (inventory.notes if inventory else ())]
+    extraction = data_block.extraction_date or dt.date.today()
     patients_ok = True
     for name in TABLES:  # patients first: later tables are checked against it
-        raw = _read(con, data_block, base_dir, name)
+        raw = _read(con, data_block, base_dir, name, inventory)
         if raw is None:
             _empty(backend, name)
             counts[name] = TableCount(read=0, loaded=0, rejected=0)
@@ -175,7 +191,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
         checks.materialise(con, name)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
-        checks.structure_problems(con, name, raw.file, patients_ok)
+        checks.structure_problems(con, name, raw.file, patients_ok, extraction)
         checks.finish(con, name)
         compact(backend)
         counts[name] = _count(con, name, raw.rows)
@@ -185,7 +201,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     store = Store(backend) if target is None else Store(backend).copy_to(target)
     return LoadResult(store=store, counts=MappingProxyType(counts),
                       problems=tuple(findings), files=tuple(files),
-                      date_formats=MappingProxyType(formats))
+                      date_formats=MappingProxyType(formats), extraction_date=extraction,
+                      extraction_declared=data_block.extraction_date is not None)
 
 
 def limit_memory(con, block: DataBlock, base_dir: Path) -> None:
@@ -202,6 +219,27 @@ def limit_memory(con, block: DataBlock, base_dir: Path) -> None:
         run(con, f"SET temp_directory = {literal(str(base_dir / block.temp_directory))}")
     if block.memory_limit:
         run(con, f"SET memory_limit = {literal(block.memory_limit)}")
+
+
+def _nothing_read(backend, refused: Finding) -> LoadResult:
+    for name in TABLES:
+        _empty(backend, name)
+    return LoadResult(store=Store(backend), problems=(refused,), files=(),
+                      counts=MappingProxyType({n: TableCount(read=0, loaded=0, rejected=0)
+                                               for n in TABLES}),
+                      date_formats=MappingProxyType({}))
+
+
+def _unsupported_path(block: DataBlock, base_dir: Path) -> Finding | None:
+    """``[data] path`` names a file that is neither a workbook nor a database."""
+    root = (base_dir / block.path).resolve()
+    if not root.is_file() or root.suffix.lower() in (".xlsx", *DATABASE_EXTENSIONS):
+        return None
+    return Finding(table="patients", severity="error", problem=Problem(
+        message="[data] path must be a folder, an .xlsx workbook or a DuckDB database "
+                f"({', '.join(DATABASE_EXTENSIONS)}); this is another kind of file",
+        file=str(root), key="data.path", code="unsupported_path",
+        hint="give the folder holding patients.csv and the other tables"))
 
 
 def _no_patients(root: Path) -> Problem:
@@ -231,8 +269,13 @@ def _cleanup(con) -> None:
         run(con, f'DETACH "{name}"')
 
 
-def _read(con, block: DataBlock, base_dir: Path, name: str) -> RawTable | None:
-    path, sheet = locate(block, base_dir, name)
+def _read(con, block: DataBlock, base_dir: Path, name: str,
+          inventory: Inventory | None) -> RawTable | None:
+    if inventory is not None and name in inventory.refused:  # two files, an .xls, a bad link
+        problem = inventory.refused[name]
+        return RawTable(table=name, file=problem.file, sha256=None, rows=0, columns=(),
+                        problems=(problem,))
+    path, sheet = locate(block, base_dir, name, inventory and inventory.paths)
     if path is None:
         return None
     root = (base_dir / block.path).resolve()
@@ -272,7 +315,7 @@ def _write_rejects(con, block: DataBlock) -> None:
                   "SELECT NULL AS tbl, NULL AS _src, NULL AS _hint WHERE FALSE")
     run(con,
         "CREATE OR REPLACE TABLE rejects AS SELECT p.tbl AS \"table\", p.file, p.row, "
-        "p.col AS \"column\", p.value, p.code, p.message, "
+        "p.patient, p.col AS \"column\", p.value, p.code, p.message, "
         f"replace(COALESCE(d._hint, CASE p.code {hint} ELSE NULL END, CASE WHEN p.code = "
         f"'invalid_value' THEN CASE {checks.allowed_hints_sql()} END END), '{{table}}', p.tbl) "
         f"AS hint, CASE p.code {policy} ELSE 'error' END AS policy "
@@ -283,14 +326,14 @@ def _write_rejects(con, block: DataBlock) -> None:
 
 def _row_findings(con, block: DataBlock) -> list[Finding]:
     rows = con.execute(
-        'SELECT "table", file, row, "column", value, code, message, hint, policy, '
+        'SELECT "table", file, row, patient, "column", value, code, message, hint, policy, '
         'count(*) OVER (PARTITION BY "table", code) AS n FROM rejects '
         f'QUALIFY row_number() OVER (PARTITION BY "table", code ORDER BY row) <= {MAX_EXAMPLES} '
         'ORDER BY "table", code, row'
     ).fetchall()
     findings = []
-    for table, file, row, column, value, code, message, hint, policy, n in rows:
+    for table, file, row, patient, column, value, code, message, hint, policy, n in rows:
         problem = Problem(message=message, file=file, row=row, column=column, value=value,
-                          hint=hint, code=code)
+                          hint=hint, code=code, patient=patient)
         findings.append(Finding(problem=problem, severity=policy, table=table, count=n))
     return findings

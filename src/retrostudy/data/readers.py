@@ -74,16 +74,22 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def locate(block: DataBlock, base_dir: Path, name: str) -> tuple[Path | None, str | None]:
-    """The file (and sheet) holding table ``name``, or (None, None) when there is none."""
+def locate(block: DataBlock, base_dir: Path, name: str,
+           found: dict[str, str] | None = None) -> tuple[Path | None, str | None]:
+    """The file (and sheet) holding table ``name``, or (None, None) when there is none.
+
+    ``found`` is what :func:`retrostudy.data.inventory.take_inventory` chose: table -> the
+    file of a folder, or the sheet of a workbook."""
     root = (Path(base_dir) / block.path).resolve()
     config = block.table(name)
     if root.is_file():
         if config.file:
             return root.parent / config.file, config.sheet
-        return root, config.sheet
+        return root, config.sheet or (found or {}).get(name)
     if config.file:
         return root / config.file, config.sheet
+    if found is not None:
+        return (root / found[name], config.sheet) if name in found else (None, None)
     for ext in EXTENSIONS:
         if (root / f"{name}{ext}").is_file():
             return root / f"{name}{ext}", config.sheet
@@ -109,7 +115,7 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
         elif suffix == ".parquet":
             source, header_rows = _parquet_source(con, path, name), 0
         elif suffix == ".xlsx":
-            per_table = config.file is not None or path.stem == name
+            per_table = config.file is not None or same_table(path.stem, name)
             source, header_rows = _excel_source(con, path, name, sheet, per_table), 1
             if source is None:
                 return None
@@ -179,7 +185,9 @@ def _excel_source(con, path: Path, name: str, sheet: str | None,
         names = sheets.sheet_names
         # A sheet named like the table; the only sheet of a per-table workbook (<table>.xlsx).
         single = names[0] if len(names) == 1 and per_table else None
-        chosen = sheet or (name if name in names else single)
+        spelled = [s for s in names if same_table(s, name)]
+        chosen = sheet or (name if name in names else spelled[0] if len(spelled) == 1
+                           else single)
         if chosen is None:
             return None  # a workbook of several tables without this one: table absent
         if chosen not in names:
@@ -188,8 +196,12 @@ def _excel_source(con, path: Path, name: str, sheet: str | None,
                 "missing_sheet",
                 f"name the sheet {name!r} or set sheet in [data.tables.{name}]",
             )
-        frame = sheets.parse(chosen, dtype=str)
-    frame.columns = [str(c) for c in frame.columns]
+        frame = sheets.parse(chosen, dtype=str, header=None)
+    # The header row is read here, not by pandas, which renames a repeated header 'x.1'
+    # and would hide it from the duplicate-column check.
+    first = [] if frame.empty else ["" if pd.isna(h) else str(h) for h in frame.iloc[0]]
+    frame = frame.iloc[1:].reset_index(drop=True)
+    frame.columns = _unique(first) if first else []
     frame.insert(0, "_row", range(2, len(frame) + 2))
     con.register(f"_frame_{name}", frame)  # unregistered by load._cleanup
     return f"_frame_{name}"
@@ -202,7 +214,14 @@ def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     with utf8_path.open("r", encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
     delimiter = max(("\t", ";", ","), key=first.count) if first.strip() else ","
-    headers = _unique(next(csv.reader([first], delimiter=delimiter), []))
+    try:
+        headers = _unique(next(csv.reader([first], delimiter=delimiter), []))
+    except csv.Error as error:  # e.g. a header field over the csv module's 128 KiB limit
+        if utf8_path != path:
+            utf8_path.unlink(missing_ok=True)
+        return None, 1, Problem(message=f"unreadable header row: {error}", file=shown, row=1,
+                                hint="the first line must be the header: column names "
+                                     "separated by commas", code="malformed_file")
     try:
         # The header is parsed here and the sniffer is off: DuckDB then reports a row with
         # the wrong number of fields instead of guessing another dialect.
@@ -238,10 +257,13 @@ _CHUNK = 1 << 24
 
 
 def _unique(headers: list[str]) -> list[str]:
+    """Headers made distinct for the engine (whose identifiers ignore case): a repeat gets
+    ``_`` appended, which :func:`header_key` ignores, so :func:`_select_columns` still sees
+    both copies of a canonical header and refuses the pair."""
     out: list[str] = []
     for i, header in enumerate(headers):
         name = header.strip() or f"column{i + 1}"
-        while name in out:
+        while name.casefold() in {o.casefold() for o in out}:
             name += "_"
         out.append(name)
     return out
@@ -295,6 +317,12 @@ def header_key(text: str) -> str:
     return _SEPARATORS.sub("", text.casefold())
 
 
+def same_table(text: str, table: str) -> bool:
+    """``text`` (a file stem, a sheet name) names ``table``: case, separators and the
+    British spelling ``tumour`` aside."""
+    return header_key(text).replace("tumour", "tumor") == header_key(table)
+
+
 def _select_columns(con, name, source, header_rows, config, shown, digest) -> RawTable:
     """Rename the user's headers to canonical names into ``_raw_<name>``."""
     table = TABLES[name]
@@ -310,6 +338,15 @@ def _select_columns(con, name, source, header_rows, config, shown, digest) -> Ra
         wanted = config.columns.get(column.name)
         header = (wanted if wanted in headers else None) if wanted else by_key.get(
             header_key(column.name))
+        same = [i for i, h in enumerate(headers) if header_key(h) == header_key(header or "")]
+        if header is not None and len(same) > 1:
+            problems.append(Problem(
+                message=f"{len(same)} columns hold {column.name}: "
+                        + ", ".join(f"column {i + 1}" for i in same),
+                file=shown, row=1, column=column.name, code="duplicate_column",
+                value=headers[same[0]],
+                hint="keep one of them (or rename the others) so no value is used silently"))
+            continue
         if header is not None:
             picked[column.name] = header
         elif column.required or wanted:

@@ -38,8 +38,28 @@ _IBIS_TYPES = {
 
 
 def duckdb_backend(path: str | None = None) -> ibis.BaseBackend:
-    """A DuckDB engine, in memory by default or in a database file at ``path``."""
-    return ibis.duckdb.connect(path or ":memory:")
+    """A DuckDB engine, in memory by default or in a database file at ``path``.
+
+    A file another process holds (a second run sharing one ``[data] database``: DuckDB
+    allows one writer) or cannot open is a :class:`~retrostudy.errors.DataError` naming
+    the key, not a traceback."""
+    import duckdb
+
+    from retrostudy.errors import DataError, Problem
+
+    try:
+        return ibis.duckdb.connect(path or ":memory:")
+    except duckdb.IOException as exc:
+        text = str(exc).splitlines()[0].removeprefix("IO Error: ")
+        locked = "lock" in text.lower()
+        raise DataError(Problem(
+            message=("the database file is in use by another process (DuckDB allows one "
+                     "writer at a time)" if locked else f"cannot open the database: {text}"),
+            file=path, key="data.database", code="database_locked" if locked else
+            "unreadable_file",
+            hint=("wait for the other run to finish, or give each run its own "
+                  "[data] database" if locked else
+                  "check that [data] database names a DuckDB file you can write"))) from None
 
 
 def ibis_schema(table: Table) -> ibis.Schema:

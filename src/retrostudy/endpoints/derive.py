@@ -21,7 +21,7 @@ from retrostudy.endpoints import bor as bor_
 from retrostudy.endpoints import os_, pfs, rates, treatment
 from retrostudy.endpoints.records import CODES, Records, load_records
 from retrostudy.endpoints.tte import NONE
-from retrostudy.errors import Problem, ProtocolError
+from retrostudy.errors import DataError, Problem, ProtocolError
 from retrostudy.protocol.endpoints import EndpointsBlock
 
 
@@ -76,6 +76,34 @@ def _check_needs(block: EndpointsBlock, lines: pd.DataFrame | None) -> None:
         raise ProtocolError(Problem(
             message=f"endpoint(s) {needs} need the lines-of-therapy table, none was given",
             column="endpoints", hint="pass the cohort's lines, or drop new-therapy rules"))
+
+
+# The record table each endpoint kind is derived from (OS and follow-up: patients only).
+SOURCES = {"pfs": "tumor_assessments", "dor": "tumor_assessments",
+           "bor": "tumor_assessments", "rates": "tumor_assessments",
+           "ttd": "drug_administrations", "ttnt": "drug_administrations",
+           "discontinuation": "drug_administrations"}
+
+
+def check_sources(block: EndpointsBlock, store: Store) -> None:
+    """Refuse endpoints whose source table holds no record at all.
+
+    With no tumour assessment, every PFS would be censored and every best response NE: a
+    report of a different study, not an answer. Raised before anything is derived."""
+    need: dict[str, list[str]] = {}
+    for name, spec in block.items.items():
+        if spec.kind in SOURCES:
+            need.setdefault(SOURCES[spec.kind], []).append(name)
+    problems = [
+        Problem(message=f"table {table} has no records, but endpoint(s) {', '.join(names)} "
+                        "are derived from it", code="empty_source_table", key="endpoints",
+                hint=f"add the {table} file to the data folder (spelled {table}, .csv, "
+                     ".parquet or .xlsx), or drop these endpoints from [endpoints]")
+        for table, names in need.items()
+        if int(store.execute(store.table(table).count())) == 0
+    ]
+    if problems:
+        raise DataError(problems)
 
 
 @dataclass(slots=True)

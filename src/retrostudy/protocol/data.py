@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from retrostudy.protocol.base import Block
+from retrostudy.protocol.base import Block, Date
 from retrostudy.protocol.omop import OmopBlock
 
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
@@ -47,6 +47,7 @@ DEFAULT_POLICY: dict[str, Policy] = {
     "before_birth": "error",
     "after_death": "error",
     "end_before_start": "error",
+    "after_extraction": "error",
     # OMOP input only: a "VOCAB:code" concept reference the concept table does not hold
     # (reported; the reference is left out of its concept set unless the policy is error).
     "unresolved_concept": "quarantine",
@@ -114,6 +115,10 @@ class DataBlock(Block):
     """Where DuckDB spills past ``memory_limit``, relative to the protocol. Unset: DuckDB's
     default (``<database>.tmp`` next to a database file, else ``.tmp`` in the working
     directory)."""
+    extraction_date: Date | None = None
+    """The day the records were extracted: a record dated after it (a scan in 2029) is a
+    problem (``after_extraction``), not follow-up. Unset: the day of the run (no record can
+    be dated in the future); the report's data-quality section says which applied."""
     tables: dict[TableName, TableConfig] = Field(default_factory=dict)
     policy: dict[str, Policy] = Field(default_factory=dict)
     drugs: list[DrugSpelling] = Field(default_factory=list)

@@ -20,13 +20,40 @@ from retrostudy.protocol.model import Protocol
 from retrostudy.protocol.timing import check_post_index
 
 
+def read_text(path: str | Path) -> str:
+    """The protocol file's text (UTF-8; a byte-order mark is skipped), or a
+    :class:`ProtocolError` saying why it cannot be read: not found, a folder, not UTF-8 (with
+    the line of the first bad byte), unreadable."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ProtocolError(Problem(message="protocol file not found", file=str(path),
+                                    code="file_not_found")) from None
+    except IsADirectoryError:
+        inside = path / "study.toml"
+        hint = (f"did you mean {inside}?" if inside.is_file()
+                else "give the protocol file (study.toml), not its folder")
+        raise ProtocolError(Problem(message="this is a folder, not a protocol file",
+                                    file=str(path), hint=hint, code="not_a_file")) from None
+    except OSError as exc:
+        raise ProtocolError(Problem(message=f"cannot read the protocol: {exc.strerror or exc}",
+                                    file=str(path), code="unreadable_file")) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ProtocolError(Problem(
+            message=f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} cannot be "
+                    "decoded", file=str(path), row=line, code="wrong_encoding",
+            hint="save the protocol as UTF-8 (most editors: 'Save with encoding')")) from None
+
+
 def load_protocol(path: str | Path) -> Protocol:
     """Parse and validate ``path``; every problem is reported at once with its key."""
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ProtocolError(Problem(message="protocol file not found", file=str(path))) from None
+        raw = tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ProtocolError(
             Problem(
@@ -110,20 +137,39 @@ def _step(target: Any, part: Any) -> Any:
         for name, field in model.model_fields.items():
             if part in (name, field.alias):
                 return field.annotation
-        return None
+        return _extra_type(model)  # a named entry of an open block ([endpoints.<name>])
     target = _strip(target)
     args = typing.get_args(target)
     if isinstance(part, int) and typing.get_origin(target) in (list, tuple):
         return args[0] if args else None
     for arg in args:  # tagged unions: the location carries the tag
         tags = [m for m in getattr(arg, "__metadata__", ()) if hasattr(m, "tag")]
-        if any(t.tag == part for t in tags):
+        if any(t.tag == part for t in tags) or _has_literal(arg, part):
             return arg
         if typing.get_origin(_strip(arg)) in (typing.Union, types.UnionType):
             found = _step(arg, part)  # an optional tagged union, e.g. ``Condition | None``
             if found is not None:
                 return found
     return None
+
+
+def _extra_type(model: type[BaseModel]) -> Any:
+    """The declared type of a block's extra entries (``__pydantic_extra__: dict[str, T]``)."""
+    try:
+        hints = typing.get_type_hints(model, include_extras=True)
+    except Exception:  # an unresolvable annotation: no hint rather than a crash
+        return None
+    args = typing.get_args(hints.get("__pydantic_extra__"))
+    return args[1] if len(args) == 2 else None
+
+
+def _has_literal(arg: Any, part: Any) -> bool:
+    """``arg`` is a block whose discriminator field (a Literal) allows ``part``."""
+    model = _model_of(arg)
+    if model is None:
+        return False
+    return any(typing.get_origin(f.annotation) is typing.Literal
+               and part in typing.get_args(f.annotation) for f in model.model_fields.values())
 
 
 def _strip(target: Any) -> Any:

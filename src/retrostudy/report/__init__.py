@@ -203,9 +203,11 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats) ->
     if "docx" in outputs:
         written.append(_write(out / "report.docx", report.docx))
     if "csv" in outputs:
+        from retrostudy.report.spreadsheet import table_csv
+
         (out / "tables").mkdir(exist_ok=True)
         for key, table in sorted(report.tables.items()):
-            written.append(_write(out / "tables" / f"{key}.csv", table.to_csv().encode("utf-8")))
+            written.append(_write(out / "tables" / f"{key}.csv", table_csv(table).encode("utf-8")))
     if "figures" in outputs:
         (out / "figures").mkdir(exist_ok=True)
         for key, data in sorted(report.rendered.items()):

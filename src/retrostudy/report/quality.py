@@ -25,7 +25,8 @@ RECORDS_KEY = "data_records"
 REJECTIONS_KEY = "data_rejections"
 BAD_INPUT_KEY = "endpoint_bad_input"
 EPISODE_LINES_KEY = "data_episode_lines"
-_ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run"}
+_ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run",
+            "warning": "listed (loading goes on)"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,10 +62,11 @@ def record_counts(load) -> dict[str, dict[str, int]]:
 
 
 def load_problems(load) -> list[dict]:
-    """One entry per (table, problem class), in the order the loader reported them."""
+    """One entry per (table, problem class), in the order the loader reported them; a
+    warning (an entry of the data folder not read, a spelling accepted) per file."""
     out: dict[tuple, dict] = {}
     for f in load.problems:
-        key = (f.table, f.problem.code)
+        key = (f.table, f.problem.code, f.problem.file if f.severity == "warning" else None)
         if key in out:
             continue
         p = f.problem
@@ -264,6 +266,17 @@ def definition_items(q: Quality, protocol) -> list[Paragraph]:
     return items
 
 
+def extraction_text(load) -> str:
+    """The extraction date the records were checked against, in words (Methods, data)."""
+    if load.extraction_declared:
+        return (f"Records were checked against the extraction date {load.extraction_date:%Y-%m-%d} "
+                "([data] extraction_date): a record dated after it is a problem "
+                "(after_extraction), never follow-up.")
+    return ("No extraction date was declared ([data] extraction_date); records were checked "
+            "against the day of the run: a record dated in the future is a problem "
+            "(after_extraction), never follow-up.")
+
+
 def quality_items(q: Quality, shown: dict[str, Table]) -> list:
     """Paragraphs and tables of the data-quality section (``shown``: tables as displayed)."""
     from retrostudy.report.document import TableItem
@@ -280,6 +293,8 @@ def quality_items(q: Quality, shown: dict[str, Table]) -> list:
         ]
     if RECORDS_KEY in shown:
         items.append(TableItem(shown[RECORDS_KEY]))
+    if q.load is not None and getattr(q.load, "extraction_date", None) is not None:
+        items.append(Paragraph(extraction_text(q.load)))
     if REJECTIONS_KEY in shown:
         items.append(TableItem(shown[REJECTIONS_KEY]))
     if BAD_INPUT_KEY in shown:

