@@ -28,7 +28,7 @@ def default_blocks(report: ScanReport, answers: Answers) -> dict[str, tuple[list
     index = _index_drug(report, answers, given)
     made = {
         "study": ([], {"title": answers.title or f"Retrospective cohort study of {index}"}),
-        "index": _index(report, index),
+        "index": _index(report, index, answers.index_drug),
         "criteria": (["[[criteria]] (none yet): ordered include/exclude steps, e.g.",
                       f'  label = "Received {index} before"  action = "exclude"',
                       f'  when = {{ drug = "{index}", window = ["-inf", -1] }}'], None),
@@ -53,21 +53,22 @@ def _index_drug(report, answers, given) -> str:
     drug = answers.index_drug
     if drug is None and isinstance(given.get("index"), dict):
         drug = given["index"].get("drug")
-    if drug is None:
-        drug = report.index_drug or "CHOOSE THE INDEX DRUG"
-    return drug if isinstance(drug, str) else drug[0]
+    if isinstance(drug, str) or drug is None:
+        return report.index_drug or drug or "CHOOSE THE INDEX DRUG"
+    return drug[0]
 
 
-def _index(report, index):
+def _index(report, index, answered):
     used = next((u for u in report.drugs if u.ingredient == index), None)
     comments = ["---- cohort ----",
                 f"Index: the first {index} dose in the study window"
                 + (f" ({used.patients} patients, {used.records} records)." if used else ".")]
-    if report.index_drug == index:
+    if report.index_guessed and report.index_drug == index:
         comments.append("CHECK: guessed as the antineoplastic most patients received.")
     comments.append("Add start = YYYY-MM-DD and end = YYYY-MM-DD for the study period.")
-    return comments, {"drug": index, "label": f"Received {index}",
-                      "occurrence": "first_in_window"}
+    drug = list(answered) if isinstance(answered, tuple) else index
+    label = " or ".join(drug) if isinstance(drug, list) else drug
+    return comments, {"drug": drug, "label": f"Received {label}", "occurrence": "first_in_window"}
 
 
 def _groups(report, index):

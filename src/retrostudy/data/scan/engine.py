@@ -39,10 +39,11 @@ NOT_ANTINEOPLASTIC = ("supportive", "other")
 
 
 def scan_extract(root: str | Path, *, drugs: Iterable[DrugEntry] = (),
-                 responses: Mapping[str, str] | None = None,
+                 responses: Mapping[str, str] | None = None, index_drug: str | None = None,
                  max_rows: int = MAX_ROWS) -> ScanReport:
     """Scan the folder or workbook ``root``; ``drugs`` and ``responses`` extend the
-    vocabularies as ``[[data.drugs]]`` and ``[data.responses]`` would."""
+    vocabularies as ``[[data.drugs]]`` and ``[data.responses]`` would; ``index_drug``
+    replaces the guessed one (the groups are then guessed around it)."""
     root = Path(root).resolve()
     responses = dict(responses or {})
     vocabulary = load_vocabulary(drugs)
@@ -56,11 +57,13 @@ def scan_extract(root: str | Path, *, drugs: Iterable[DrugEntry] = (),
                   for i, (raw, prof, fit) in enumerate(zip(raws, profiles, fits, strict=True)))
     frames = {s.table: _mapped(raw, s) for raw, s in zip(raws, scans, strict=True) if s.table}
     uses = _drug_uses(frames.get("drug_administrations"), vocabulary)
-    index = next((u.ingredient for u in uses if u.drug_class not in NOT_ANTINEOPLASTIC), None)
+    guessed = next((u.ingredient for u in uses if u.drug_class not in NOT_ANTINEOPLASTIC), None)
+    index = vocabulary.normalise(index_drug) or index_drug if index_drug else guessed
     report = ScanReport(
         root=str(root), sources=scans,
         unknown=_unknown(scans, frames, vocabulary, responses),
         drugs=uses, diagnoses=_diagnoses(frames.get("diagnoses")), index_drug=index,
+        index_guessed=index_drug is None and index is not None,
         groups=guess_groups(frames.get("drug_administrations"), scans, vocabulary, index),
     )
     return _with_notes(report)

@@ -144,8 +144,9 @@ class ScanReport:
     unknown: tuple[Spelling, ...]  # unknown drug, response and biomarker spellings
     drugs: tuple[DrugUse, ...]  # recognised ingredients, most patients first
     diagnoses: tuple[str, ...]  # distinct diagnosis texts of the proposed diagnoses table
-    index_drug: str | None  # most frequent antineoplastic (by patients)
+    index_drug: str | None  # as asked, else the antineoplastic most patients received
     groups: GroupGuess | None  # the best-balanced prior-exposure split, when one exists
+    index_guessed: bool = False  # index_drug is the scan's guess, not an answer
     notes: tuple[str, ...] = ()  # things left to decide, in plain words
 
     def table(self, name: str) -> SourceScan | None:
@@ -154,3 +155,14 @@ class ScanReport:
             if source.table == name:
                 return source
         return None
+
+
+def as_plain(item):
+    """A report (or any part of it) as JSON types: dataclasses as dicts, tuples as lists."""
+    if hasattr(item, "__dataclass_fields__"):
+        return {name: as_plain(getattr(item, name)) for name in item.__dataclass_fields__}
+    if isinstance(item, Mapping):
+        return {str(k): as_plain(v) for k, v in item.items()}
+    if isinstance(item, (list, tuple)):
+        return [as_plain(v) for v in item]
+    return item
