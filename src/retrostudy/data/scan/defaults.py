@@ -147,8 +147,12 @@ def _analyses(report):
                             "landmarks": [6, 12]})
     body: dict = {"profile": "r", "conf_level": 0.95, "table1": table1, "survival": survival}
     if assessed:
-        body["response"] = {"column": "bor", "categories": [
-            {"value": v} for v in ("CR", "PR", "SD", "PD", "NE")]}
+        body["response"] = {
+            "column": "bor",
+            "categories": [{"value": v} for v in ("CR", "PR", "SD", "PD", "NE")],
+            "rates": [{"name": "response", "label": "Tumour response rate", "test": "fisher"},
+                      {"name": "disease_control", "label": "Disease control rate",
+                       "test": "fisher"}]}
     body["followup"] = {"endpoint": "pfs" if assessed else "os"}
     body["discontinuation"] = {"column": "ttd_discontinuation_reason"}
     return (["---- analyses: R survival conventions (docs/protocol.md, [analyses]) ----"],
