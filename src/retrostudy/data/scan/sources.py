@@ -73,7 +73,7 @@ def _workbook(path: Path, shown: str, max_rows: int) -> Iterator[RawSource]:
         return
     with book:
         for sheet in book.sheet_names:
-            frame = book.parse(sheet, dtype=str, nrows=max_rows)
+            frame = pd.read_excel(book, sheet_name=sheet, dtype=str, nrows=max_rows)
             yield RawSource(shown, sheet, _text(frame), len(frame))
 
 
