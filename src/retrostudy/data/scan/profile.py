@@ -62,11 +62,14 @@ def profile_column(header: str, series: pd.Series, vocabulary: Vocabulary,
     counts = values.value_counts()
     distinct = [normal(v) for v in counts.index[:MAX_DISTINCT]]
     kinds = _kinds(distinct, vocabulary, responses) if distinct else {}
+    date = detect_dates(distinct)
     id_like = sum(bool(_ID.match(v)) for v in distinct) / len(distinct) if distinct else 0.0
+    if date is not None and date.share > 0.9:
+        id_like = 0.0  # dates are not identifiers
     return ColumnProfile(
         header=header, rows=len(series), missing=int((series == "").sum()),
         distinct=int(len(counts)), examples=tuple(str(v) for v in counts.index[:5]),
-        date=detect_dates(distinct), kinds=MappingProxyType(kinds), id_like=round(id_like, 3),
+        date=date, kinds=MappingProxyType(kinds), id_like=round(id_like, 3),
     )
 
 
