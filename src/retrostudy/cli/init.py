@@ -94,7 +94,18 @@ def _run(args, ask: Ask | None = None, out=print) -> int:
         proposal = propose(args.extract, answers, out=target)
     target.write_text(proposal.text, encoding="utf-8")
     out(f"wrote {target}")
-    return _check(target, proposal.report, out)
+    return _check(target, _notes(proposal, answers), out)
+
+
+def _notes(proposal, answers) -> list[str]:
+    """The scan's notes, less those the answers settled, plus the missing groups."""
+    notes = [n for n in proposal.report.notes
+             if not (n.startswith("The index drug was guessed") and answers.index_drug)
+             and not (n.startswith("The groups were guessed") and "groups" in answers.blocks)]
+    if "\n[groups]\n" not in proposal.text:
+        notes.append("No comparison groups were found or given: define [groups] (a study "
+                     "compares at least two); docs/protocol.md shows how.")
+    return notes
 
 
 def _terminal_ask(question: str, default: str) -> str:
@@ -128,7 +139,7 @@ def interview(report, answers, ask: Ask):
     return replace(answers, drugs=tuple(drugs), responses=responses, tables=tables)
 
 
-def _check(target: Path, report, out) -> int:
+def _check(target: Path, notes: list[str], out) -> int:
     from retrostudy.data.scan.study import check_study
 
     check = check_study(target)
@@ -143,7 +154,6 @@ def _check(target: Path, report, out) -> int:
         errors = [f for f in load.problems if f.severity == "error"]
         for finding in errors[:10]:
             out(f"  error: {finding.problem}")
-    notes = list(report.notes)
     if check.ok and not notes:
         out("Nothing left to decide from the data. Read the CHECK lines of the file, then:"
             f"\n  retrostudy run {target} --out report")
@@ -151,5 +161,6 @@ def _check(target: Path, report, out) -> int:
     out("Left to decide:")
     out("\n".join(f"  - {n}" for n in notes) or "  - the errors above")
     if check.ok:
-        out(f"The study runs as it is: retrostudy run {target} --out report")
+        out(f"The protocol and the records read without errors: retrostudy run {target} "
+            "--out report")
     return 0 if check.ok else 2

@@ -73,7 +73,7 @@ def _index(report, index, answered):
 
 def _groups(report, index):
     guess = report.groups
-    if guess is None or index != report.index_drug:
+    if guess is None or index != report.index_drug:  # the guess is around the scanned index
         return (["[groups] (none yet): a study compares at least two groups, e.g. by a drug",
                  "received before the index drug; see docs/protocol.md [groups]."], None)
     before = {"drug": guess.drug, "window": ["-inf", -1]}

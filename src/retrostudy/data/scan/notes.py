@@ -16,6 +16,13 @@ def notes_for(report: ScanReport) -> tuple[str, ...]:
     for source in report.sources:
         out += _source_notes(source)
     out += _spelling_notes(report)
+    if report.index_guessed:
+        out.append(f"The index drug was guessed as {report.index_drug}, the antineoplastic "
+                   "most patients received; name yours (--index-drug) and the study period.")
+    if report.groups is not None:
+        g = report.groups
+        out.append(f"The groups were guessed as prior {g.drug} ({g.exposed} patients) or not "
+                   f"({g.unexposed}); define the comparison the study is about in [groups].")
     return tuple(out)
 
 

@@ -11,6 +11,7 @@ columns it was detected in.
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from retrostudy.data.scan.answers import Answers
 from retrostudy.data.scan.defaults import default_blocks
@@ -80,16 +81,22 @@ def _table_lines(name: str, source: SourceScan, workbook: bool) -> list[str]:
     elif why:
         out.append(f"# dates: {why}")
     out.append(f"[data.tables.{name}.columns]")
-    width = max((len(f"{p.column} = {value(p.header)}") for p in source.mapping), default=0)
+    width = max((_width(f"{p.column} = {value(p.header)}") for p in source.mapping), default=0)
     for p in source.mapping:
         flag = " CHECK" if p.confidence < 0.6 else ""
         text = f"{p.column} = {value(p.header)}"
-        out.append(f"{text:<{width}}   # {p.reason} ({p.confidence:.2f}{flag})")
+        pad = " " * (width - _width(text))
+        out.append(f"{text}{pad}   # {p.reason} ({p.confidence:.2f}{flag})")
     mapped = {p.header for p in source.mapping}
     rest = [c.header for c in source.columns if c.header not in mapped]
     if rest:
         out.append("# headers not used: " + ", ".join(rest))
     return out
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a monospaced editor (East Asian wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _scores(source: SourceScan) -> str:
