@@ -93,8 +93,16 @@ def _run(args, ask: Ask | None = None, out=print) -> int:
         answers = interview(proposal.report, answers, ask)
         proposal = propose(args.extract, answers, out=target)
     target.write_text(proposal.text, encoding="utf-8")
-    out(f"wrote {target}")
+    out(f"wrote {_shown(target)}")
     return _check(target, _notes(proposal, answers), out)
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _notes(proposal, answers) -> list[str]:
@@ -156,11 +164,11 @@ def _check(target: Path, notes: list[str], out) -> int:
             out(f"  error: {finding.problem}")
     if check.ok and not notes:
         out("Nothing left to decide from the data. Read the CHECK lines of the file, then:"
-            f"\n  retrostudy run {target} --out report")
+            f"\n  retrostudy run {_shown(target)} --out report")
         return 0
     out("Left to decide:")
     out("\n".join(f"  - {n}" for n in notes) or "  - the errors above")
     if check.ok:
-        out(f"The protocol and the records read without errors: retrostudy run {target} "
-            "--out report")
+        out("The protocol and the records read without errors; settle the points above, "
+            f"then: retrostudy run {_shown(target)} --out report")
     return 0 if check.ok else 2

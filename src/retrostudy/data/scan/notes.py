@@ -61,5 +61,9 @@ def _spelling_notes(report: ScanReport) -> list[str]:
         near = (f"; nearest known: {', '.join(spelling.suggestions)}"
                 if spelling.suggestions else "")
         out.append(f"Unknown {spelling.domain} spelling {spelling.value!r} "
-                   f"({spelling.count} records, {spelling.source}){near}.")
+                   f"({_records(spelling.count)}, {spelling.source}){near}.")
     return out
+
+
+def _records(n: int) -> str:
+    return f"{n:,} record{'s' if n != 1 else ''}"

@@ -46,10 +46,11 @@ def default_out(extract: str | Path) -> Path:
     return Path(extract).resolve().parent / "study.toml"
 
 
-def propose(extract: str | Path, answers: Answers = Answers(), *,
+def propose(extract: str | Path, answers: Answers | None = None, *,
             out: str | Path | None = None) -> Proposal:
     """Scan ``extract`` with ``answers`` applied and write the study.toml text for ``out``
     (``[data] path`` is the extract relative to the study file's folder)."""
+    answers = answers or Answers()
     extract = Path(extract).resolve()
     out = Path(out).resolve() if out is not None else default_out(extract)
     drugs = [DrugEntry(name=d["name"], ingredient=d["ingredient"], drug_class=d.get("class"))

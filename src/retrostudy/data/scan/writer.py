@@ -16,13 +16,15 @@ import unicodedata
 from retrostudy.data.scan.answers import Answers
 from retrostudy.data.scan.defaults import default_blocks
 from retrostudy.data.scan.model import ScanReport, SourceScan
+from retrostudy.data.scan.notes import _records
 from retrostudy.data.scan.tomlout import blocks, key, table, value
 from retrostudy.data.schema import TABLES
 
 
-def write_study(report: ScanReport, answers: Answers = Answers(), *, data_path: str,
+def write_study(report: ScanReport, answers: Answers | None = None, *, data_path: str,
                 extract_is_workbook: bool = False) -> str:
     """The study.toml text; ``data_path`` is ``[data] path`` (relative to the study file)."""
+    answers = answers or Answers()
     lines = [
         "# study.toml written by `retrostudy init` from a scan of the extract.",
         "# Every [data] decision says why it was taken and how sure the scan was (0-1).",
@@ -115,8 +117,8 @@ def _date_formats(name: str, source: SourceScan) -> tuple[list[str], str]:
             continue
         iso = iso and date.iso
         guessed = " day-first assumed, CHECK" if date.day_first_guessed else ""
-        notes.append(f"{p.column} {' | '.join(date.formats)} ({date.parsed}/{date.distinct}"
-                     f" distinct values{guessed})")
+        notes.append(f"{p.column} {' | '.join(date.formats)} ({date.parsed} of "
+                     f"{date.distinct} distinct values checked{guessed})")
         formats += [f for f in date.formats if f not in formats]
     if iso:
         return [], ("ISO 8601, read as is: " + "; ".join(notes)) if notes else ""
@@ -141,7 +143,7 @@ def _vocabulary_lines(report: ScanReport, answers: Answers) -> list[str]:
     for s in unknown:
         near = ", ".join(s.suggestions) or "none"
         out.append(f"#   {s.domain}: {json.dumps(s.value, ensure_ascii=False)} "
-                   f"({s.count} records, {s.source}); nearest: {near}")
+                   f"({_records(s.count)}, {s.source}); nearest: {near}")
     policy = {"unknown_drug": "quarantine"} if any(s.domain == "drug" for s in unknown) else {}
     if any(s.domain != "drug" for s in unknown):
         policy["invalid_value"] = "quarantine"
