@@ -119,3 +119,12 @@ def test_toml_writer_round_trips_protocol_blocks():
         "report": {"km": {"ci_bands": False}, "outputs": ["html"]},
     }
     assert tomllib.loads("\n".join(blocks(document))) == document
+
+
+def test_day_first_and_month_first_in_one_table_is_left_to_decide(tmp_path):
+    root = tmp_path / "z"
+    root.mkdir()
+    _write(root / "patients.csv", "patient_id,birth_date,sex,death_date\n"
+           "A1,31/01/1950,F,12/25/2020\nA2,15/04/1960,M,\n")
+    report = scan_extract(root)
+    assert any("day-first (%d/%m/%Y) and month-first (%m/%d/%Y)" in n for n in report.notes)

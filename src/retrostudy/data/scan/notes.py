@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrostudy.data.dates import PAIRS
 from retrostudy.data.scan.model import ScanReport
 from retrostudy.data.schema import TABLES
 
@@ -40,6 +41,7 @@ def _source_notes(source) -> list[str]:
         if column.required and column.name not in mapped:
             out.append(f"{source.label}: no column found for {source.table}.{column.name}; "
                        "name it in the columns of this table.")
+    out += _mixed_orders(source)
     for proposal in source.mapping:
         date = source.profile(proposal.header).date
         where = f"{source.label}, column {proposal.header!r}"
@@ -53,6 +55,17 @@ def _source_notes(source) -> list[str]:
             out.append(f"{where}: no date tells day-first from month-first "
                        f"({date.ambiguous} values read both ways); day-first was assumed.")
     return out
+
+
+def _mixed_orders(source) -> list[str]:
+    """A day-first and a month-first date column in one table: date_format is per table,
+    and the first format that reads a value wins, so one column would be misread."""
+    formats = {f for p in source.mapping if (d := source.profile(p.header).date) is not None
+               for f in d.formats}
+    mixed = [(d, m) for d, m in PAIRS if d in formats and m in formats]
+    return [f"{source.label} has day-first ({d}) and month-first ({m}) date columns; "
+            "date_format applies to the whole table, so export them in one order."
+            for d, m in mixed]
 
 
 def _spelling_notes(report: ScanReport) -> list[str]:
