@@ -123,7 +123,7 @@ def _terminal_ask(question: str, default: str) -> str:
 
 def interview(report, answers, ask: Ask):
     """Ask about the index drug, unknown spellings and unsure tables; return the answers."""
-    if answers.index_drug is None:
+    if answers.index_drug is None and "index" not in answers.blocks:
         top = [u.ingredient for u in report.drugs if u.drug_class not in ("supportive", "other")]
         if top:
             drug = ask(f"Index drug (most patients: {', '.join(top[:5])})", report.index_drug)
