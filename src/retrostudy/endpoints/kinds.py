@@ -25,7 +25,14 @@ import pandas as pd
 from retrostudy.data.store import Store
 from retrostudy.endpoints import bor as bor_
 from retrostudy.endpoints import os_, pfs, rates, sources, treatment
-from retrostudy.endpoints.outcome import Outcome, TimeToDiscontinuation
+from retrostudy.endpoints.outcome import (
+    BestResponseColumns,
+    Outcome,
+    TimeToDiscontinuation,
+    TimeToEventColumns,
+    best_response_columns,
+    time_to_event_columns,
+)
 from retrostudy.endpoints.records import Records
 from retrostudy.protocol.endpoints import (
     ALIVE_SOURCES,
@@ -81,7 +88,9 @@ class EndpointKind:
     ``describe(name, spec, has_lines)`` the rule in words; ``needs_lines(spec)`` whether the
     lines-of-therapy table is required; ``events(spec)`` the event types it counts (empty
     for a kind that is not time-to-event); ``from_index`` whether the clock starts at the
-    index date (False for DoR); ``first``: derived before the others (others read it)."""
+    index date (False for DoR); ``first``: derived before the others (others read it);
+    ``binding(name)``: where its typed outcome lives in the flat table (default: the
+    time-to-event columns for a time-to-event kind, else plain flag columns)."""
 
     kind: str
     spec: type
@@ -93,6 +102,13 @@ class EndpointKind:
     events: Callable[[Any], tuple[str, ...]] = lambda spec: ()
     from_index: bool = True
     first: bool = False
+    binding: Callable[[str], TimeToEventColumns | BestResponseColumns] | None = None
+
+    def columns(self, name: str) -> TimeToEventColumns | BestResponseColumns | None:
+        """The flat-table binding of the endpoint ``name`` of this kind (None: flags)."""
+        if self.binding is not None:
+            return self.binding(name)
+        return time_to_event_columns(name) if self.time_to_event else None
 
 
 def _pfs(name: str, spec: PfsEndpoint, w: Work) -> Outcome:
@@ -163,7 +179,8 @@ _ENTRIES = (
                  needs_lines=lambda s: True, needs_deaths=True,
                  events=lambda s: tuple(s.events)),
     EndpointKind(kind="bor", spec=BorEndpoint, derive=_bor, time_to_event=False,
-                 describe=lambda n, s, lines: bor_.describe_bor(n, s, lines), first=True),
+                 describe=lambda n, s, lines: bor_.describe_bor(n, s, lines), first=True,
+                 binding=best_response_columns),
     EndpointKind(kind="rates", spec=RatesEndpoint, derive=_rates, time_to_event=False,
                  describe=lambda n, s, _lines: rates.describe_rates(n, s)),
     EndpointKind(kind="tte", spec=TteEndpoint, derive=_tte, time_to_event=True,

@@ -22,9 +22,9 @@ Rules and their sources are in docs/endpoints.md.
 
 from __future__ import annotations
 
-import re
 import functools
 import operator
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
