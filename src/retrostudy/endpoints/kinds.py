@@ -78,7 +78,7 @@ class Work:
             self.alive_cache[sources] = alive
         return self.alive_cache[sources]
 
-    def sources(self) -> sources.SourceData:
+    def source_data(self) -> sources.SourceData:
         return sources.SourceData(rec=self.rec, alive=self.alive, store=self.store)
 
 
@@ -120,12 +120,12 @@ def _dor(name: str, spec: DorEndpoint, w: Work) -> Outcome:
 
 
 def _os(name: str, spec: OsEndpoint, w: Work) -> Outcome:
-    return sources.derive_tte(sources.os_rules(spec), w.sources())
+    return sources.derive_tte(sources.os_rules(spec), w.source_data())
 
 
 def _ttnt(name: str, spec: TtntEndpoint, w: Work) -> Outcome:
     rules = sources.ttnt_rules(spec, w.default_alive_sources())
-    return sources.derive_tte(rules, w.sources())
+    return sources.derive_tte(rules, w.source_data())
 
 
 def _ttd(name: str, spec: TtdEndpoint, w: Work) -> Outcome:
@@ -147,7 +147,7 @@ def _rates(name: str, spec: RatesEndpoint, w: Work) -> Outcome:
 
 
 def _tte(name: str, spec: TteEndpoint, w: Work) -> Outcome:
-    return sources.derive_tte(spec, w.sources())
+    return sources.derive_tte(spec, w.source_data())
 
 
 def _pfs_needs_lines(spec) -> bool:
