@@ -14,12 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from retrostudy.errors import Problem, RetroStudyError
 from retrostudy.protocol import load_protocol, protocol_hash
 from retrostudy.protocol.model import Protocol
+
+if TYPE_CHECKING:  # the layers load on first use (CLI start-up)
+    from retrostudy.endpoints.dataset import AnalysisDataset
 
 Progress = Callable[[str], None]
 
@@ -37,6 +41,8 @@ class StudyResult:
     endpoints: object = None  # retrostudy.endpoints.Endpoints (record-level runs)
     load: object = None  # retrostudy.data.LoadResult: rows read/loaded/rejected (records)
     patient_level_files: tuple[Path, ...] = field(default=())  # identifiable; beside ``out``
+    # ``dataset`` with its typed outcomes: analysis_dataset.outcome("pfs") (docs/endpoints.md)
+    analysis_dataset: AnalysisDataset | None = None
 
     def _repr_html_(self) -> str:
         import html
@@ -193,9 +199,12 @@ def run_study(
             cohort, eps, dataset, inputs, loaded = _records_to_dataset(protocol, engine, step)
     step("Running the analyses")
     from retrostudy.analysis import prepare_dataset, run_analyses
+    from retrostudy.endpoints.dataset import AnalysisDataset
 
     dataset = prepare_dataset(protocol.analyses, dataset)
-    analyses = run_analyses(protocol, dataset)
+    analysis_dataset = (AnalysisDataset.from_frame(dataset) if eps is None
+                        else AnalysisDataset.from_endpoints(dataset, protocol.endpoints))
+    analyses = run_analyses(protocol, analysis_dataset)
     step("Drawing figures and writing the report")
     from retrostudy.report.quality import Quality
 
@@ -224,6 +233,7 @@ def run_study(
         endpoints=eps,
         load=loaded,
         patient_level_files=patient_files,
+        analysis_dataset=analysis_dataset,
     )
 
 

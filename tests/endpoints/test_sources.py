@@ -51,3 +51,21 @@ def test_the_pipeline_refuses_a_run_without_assessments_before_the_analyses(tmp_
         run_study(study / "study.toml", out=tmp_path / "out")
     assert [p.code for p in caught.value.problems] == ["empty_source_table"]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("events", "censor", "needed"), [
+    (["progression"], ["last_known_alive"], "tumor_assessments"),
+    (["death"], ["last_adequate_assessment"], "tumor_assessments"),
+    (["death", "next_treatment"], ["last_known_alive"], "drug_administrations"),
+])
+def test_a_declarative_tte_endpoint_names_the_tables_its_sources_read(events, censor, needed):
+    """A ``kind = "tte"`` endpoint is refused on an empty table only when one of its event
+    or censoring sources reads it (the registry's ``source_tables``)."""
+    spec = {"kind": "tte", "events": [{"source": e} for e in events],
+            "censor": [{"source": c} for c in censor]}
+    block = EndpointsBlock.model_validate({"efs": spec})
+    with pytest.raises(DataError, match=needed):
+        check_sources(block, Store.from_frames({"patients": PATIENTS}))
+    death_only = EndpointsBlock.model_validate(
+        {"efs": {"kind": "tte", "events": [{"source": "death"}]}})
+    check_sources(death_only, Store.from_frames({"patients": PATIENTS}))

@@ -19,6 +19,7 @@ from retrostudy.analysis.response import response_table, response_warnings
 from retrostudy.analysis.secondary import Secondary, run_secondary
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.analysis.table1 import table1
+from retrostudy.endpoints.dataset import AnalysisDataset
 from retrostudy.protocol.timing import post_index_warnings
 
 __all__ = ["Analyses", "Cell", "Row", "Table", "group_order", "prepare_dataset", "run_analyses"]
@@ -87,8 +88,11 @@ def prepare_dataset(block, data: pd.DataFrame) -> pd.DataFrame:
     return data.assign(**new) if new else data
 
 
-def run_analyses(protocol, data: pd.DataFrame) -> Analyses:
-    """Every analysis of ``protocol.analyses`` on ``data``; pure, deterministic."""
+def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
+    """Every analysis of ``protocol.analyses`` on ``data`` (an :class:`AnalysisDataset`, or
+    its flat frame); pure, deterministic."""
+    if isinstance(data, AnalysisDataset):
+        data = data.to_frame()
     block = protocol.analyses
     check_columns(block, data)
     data = prepare_dataset(block, data)

@@ -36,6 +36,7 @@ from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import explained
 from retrostudy.analysis.adjusted_design import KEY, Design, arms, design_matrix
 from retrostudy.analysis.adjusted_survival import Comparison, compare
+from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import Problem, ProtocolError
 
 
@@ -165,7 +166,8 @@ def _specs(block, survival) -> list:
 
 def _endpoint(d: pd.DataFrame, spec, res_weights, cluster, names, conv) -> list[Comparison]:
     ep = spec.endpoint
-    t, e = d[f"{ep}_days"], d[f"{ep}_event"]
+    c = time_to_event_columns(ep)
+    t, e = d[c.time], d[c.event]
     ok = (t.notna() & e.notna()).to_numpy()
     arrays = {
         "time": t.to_numpy(float, na_value=np.nan)[ok],

@@ -10,6 +10,7 @@ import difflib
 
 import pandas as pd
 
+from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import CohortError, Problem, ProtocolError
 
 
@@ -22,10 +23,8 @@ def _needed(block) -> list[tuple[str, str]]:
             out.append((f"analyses.table1[{i}].among", v.among))
     for i, s in enumerate(block.survival):
         key = f"analyses.survival[{i}]"
-        out += [
-            (f"{key}.endpoint", f"{s.endpoint}_days"),
-            (f"{key}.endpoint", f"{s.endpoint}_event"),
-        ]
+        c = time_to_event_columns(s.endpoint)
+        out += [(f"{key}.endpoint", c.time), (f"{key}.endpoint", c.event)]
         out += [(f"{key}.adjust", c) for c in s.adjust]
     if block.response is not None:
         out.append(("analyses.response.column", block.response.column))
@@ -35,9 +34,9 @@ def _needed(block) -> list[tuple[str, str]]:
         ]
     if block.followup is not None:
         fu = block.followup
-        out += [(f"analyses.followup.{key}", f"{ep}_{part}")
+        out += [(f"analyses.followup.{key}", col)
                 for key, ep in (("observation", fu.observed), ("reverse_km_of", fu.reverse_km_of))
-                for part in ("days", "event")]
+                for col in (time_to_event_columns(ep).time, time_to_event_columns(ep).event)]
     if block.discontinuation is not None:
         out.append(("analyses.discontinuation.column", block.discontinuation.column))
     return out

@@ -24,6 +24,7 @@ from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES, KEY, comp
 from retrostudy.analysis.cox import CoxModel, fit_model
 from retrostudy.analysis.secondary_checks import keyed, require_columns
 from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,12 +144,13 @@ def _cause_models(d, ep, adjust, reference_levels, reference, conv) -> dict:
 def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv) -> dict:
     out = {}
     for c, name in CAUSES.items():
-        cs = f"{ep}_{name}"
-        frame = d.assign(**{f"{cs}_days": d["cr_days"], f"{cs}_event": (d["cr_status"] == c)
+        cs = f"{ep}_{name}"  # a cause-specific endpoint, bound like any other
+        cols = time_to_event_columns(cs)
+        frame = d.assign(**{cols.time: d["cr_days"], cols.event: (d["cr_status"] == c)
                             .astype(int)})
         spec = _CoxSpec(endpoint=cs, reference=reference_levels)
         models: list[CoxModel] = []
-        if not (frame[f"{cs}_event"] == 1).any():
+        if not (frame[cols.event] == 1).any():
             out[name] = ()
             continue
         with keyed(f"{KEY}.adjust", f"competing risks, cause-specific models for {name}"):

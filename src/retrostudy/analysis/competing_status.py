@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
+from retrostudy.endpoints.kinds import kind_of
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 KEY = "analyses.competing"
 CAUSES = {1: "progression", 2: "death_without_progression"}
@@ -54,17 +56,30 @@ def _check_endpoint(items: dict, ep: str) -> None:
     spec = items.get(ep)
     if spec is None:
         return
-    if spec.kind not in ("pfs", "dor") or tuple(spec.events) != ("progression",):
+    kind = kind_of(spec)
+    if not kind.time_to_event or kind.events(spec) != ("progression",):
         fail(f"{KEY}.endpoint", f"endpoint {ep!r} must be a PFS whose only event is "
              f"progression (events = ['progression']); it is kind {spec.kind!r}"
-             + (f" with events {list(spec.events)}" if hasattr(spec, "events") else ""),
+             + (f" with events {list(kind.events(spec))}" if hasattr(spec, "events") else ""),
              hint="competing risks split a PD-or-death endpoint into its causes; analyse "
              "the PD-only definition and name the PD-or-death one as deaths_from",
              code="competing_endpoint")
 
 
 def _same_progression(a, b) -> bool:
-    return all(getattr(a, k) == getattr(b, k) for k in _SAME_PROGRESSION)
+    return all(getattr(a, k, None) == getattr(b, k, None) for k in _SAME_PROGRESSION)
+
+
+def _records(spec, *events: str) -> bool:
+    """Whether the time-to-event ``spec`` counts exactly/at least these event types: with
+    ``progression`` and ``death`` at least those two; with ``death`` alone, only death."""
+    kind = kind_of(spec)
+    have = kind.events(spec) if kind.time_to_event else ()
+    return set(events) <= set(have) if len(events) > 1 else have == events
+
+
+def _from_index(spec) -> bool:
+    return kind_of(spec).from_index
 
 
 def resolve_deaths_from(spec, items: dict) -> tuple[str, str]:
@@ -75,20 +90,20 @@ def resolve_deaths_from(spec, items: dict) -> tuple[str, str]:
         other = items.get(spec.deaths_from)
         if other is None:
             return spec.deaths_from, ""  # decided from the columns
-        if other.kind in ("pfs", "dor") and "death" in other.events:
+        if _records(other, "progression", "death"):
             return spec.deaths_from, "reason"
-        if other.kind == "os":
+        if _records(other, "death") and _from_index(other):
             return spec.deaths_from, "death_date"
         fail(f"{KEY}.deaths_from", f"endpoint {spec.deaths_from!r} (kind {other.kind!r}) does "
              "not record deaths", hint="name a PFS endpoint with events = ['progression', "
              "'death'] or an OS endpoint", code="competing_deaths_from")
     mine = items.get(ep)
     for name, other in items.items():
-        if (other.kind == "pfs" and "death" in other.events
+        if (_records(other, "progression", "death") and _from_index(other)
                 and (mine is None or _same_progression(mine, other))):
             return name, "reason"
     for name, other in items.items():
-        if other.kind == "os":
+        if _records(other, "death") and _from_index(other):
             return name, "death_date"
     fail(f"{KEY}.deaths_from", "no endpoint records death without progression",
          hint="define a PFS endpoint with events = ['progression', 'death'] (same progression "
@@ -97,11 +112,12 @@ def resolve_deaths_from(spec, items: dict) -> tuple[str, str]:
 
 
 def _by_reason(d: pd.DataFrame, ep: str, other: str) -> tuple[np.ndarray, np.ndarray]:
-    reason = d[f"{other}_reason"].astype("string").fillna("").to_numpy(str)
+    mine, theirs = time_to_event_columns(ep), time_to_event_columns(other)
+    reason = d[theirs.reason].astype("string").fillna("").to_numpy(str)
     status = np.select([reason == "progression", reason == "death"], [1, 2], 0)
-    days = d[f"{other}_days"].to_numpy(float)
-    pd_here = d[f"{ep}_event"].to_numpy(int) == 1
-    bad = (pd_here != (status == 1)) | (pd_here & (days != d[f"{ep}_days"].to_numpy(float)))
+    days = d[theirs.time].to_numpy(float)
+    pd_here = d[mine.event].to_numpy(int) == 1
+    bad = (pd_here != (status == 1)) | (pd_here & (days != d[mine.time].to_numpy(float)))
     if bad.any():
         ids = d["patient_id"].astype(str).to_numpy()[bad][:5] if "patient_id" in d else []
         fail(f"{KEY}.deaths_from", f"{ep!r} and {other!r} disagree on progression for "
@@ -112,9 +128,10 @@ def _by_reason(d: pd.DataFrame, ep: str, other: str) -> tuple[np.ndarray, np.nda
 
 
 def _by_death_date(d: pd.DataFrame, ep: str, other: str) -> tuple[np.ndarray, np.ndarray]:
-    pd_here = d[f"{ep}_event"].to_numpy(int) == 1
-    died = d[f"{other}_event"].to_numpy(int) == 1
-    ep_days, death_days = d[f"{ep}_days"].to_numpy(float), d[f"{other}_days"].to_numpy(float)
+    mine, theirs = time_to_event_columns(ep), time_to_event_columns(other)
+    pd_here = d[mine.event].to_numpy(int) == 1
+    died = d[theirs.event].to_numpy(int) == 1
+    ep_days, death_days = d[mine.time].to_numpy(float), d[theirs.time].to_numpy(float)
     status = np.where(pd_here, 1, np.where(died, 2, 0))
     days = np.where(status == 2, death_days, ep_days)
     early = (status == 2) & (death_days < ep_days)
@@ -129,10 +146,10 @@ def competing_data(spec, items: dict, data: pd.DataFrame) -> CompetingData:
     ep = spec.endpoint
     other, method = resolve_deaths_from(spec, items)
     if not method:
-        method = "reason" if f"{other}_reason" in data.columns else "death_date"
+        method = "reason" if time_to_event_columns(other).reason in data.columns else "death_date"
     needed = tte_columns(f"{KEY}.endpoint", ep) + tte_columns(f"{KEY}.deaths_from", other)
     if method == "reason":
-        needed.append((f"{KEY}.deaths_from", f"{other}_reason"))
+        needed.append((f"{KEY}.deaths_from", time_to_event_columns(other).reason))
     require_columns(data, needed)
     d = data.dropna(subset=[c for _, c in needed])
     derive = _by_reason if method == "reason" else _by_death_date

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,9 +78,10 @@ def _column(series: pd.Series) -> np.ndarray:
 
 def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
     ep = spec.endpoint
-    cols = [f"{ep}_days", f"{ep}_event", *covariates]
+    c = time_to_event_columns(ep)
+    cols = [c.time, c.event, *covariates]
     d = data[list(dict.fromkeys(cols))].dropna()  # only the model's columns are copied
-    frame = {"time": d[f"{ep}_days"].to_numpy(float), "event": d[f"{ep}_event"].to_numpy(int)}
+    frame = {"time": d[c.time].to_numpy(float), "event": d[c.event].to_numpy(int)}
     for cov in covariates:
         frame[cov] = _column(d[cov])
     levels = _levels(d, covariates, spec, reference_group)

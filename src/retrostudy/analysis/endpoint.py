@@ -11,6 +11,7 @@ from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.cox import CoxModel, cox_models, epv_warnings
 from retrostudy.analysis.survival import GroupSurvival, group_survival
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,12 +50,13 @@ def analyse_endpoint(
     data: pd.DataFrame, groups: list[str], spec, reference: str, conv, epv_min: float
 ) -> EndpointResult:
     ep = spec.endpoint
-    d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
+    c = time_to_event_columns(ep)
+    d = data.dropna(subset=[c.time, c.event])
     per_group = tuple(
         group_survival(
             g,
-            d.loc[d["group"] == g, f"{ep}_days"],
-            d.loc[d["group"] == g, f"{ep}_event"],
+            d.loc[d["group"] == g, c.time],
+            d.loc[d["group"] == g, c.event],
             conv,
             spec.landmarks,
         )
@@ -62,7 +64,7 @@ def analyse_endpoint(
         if (d["group"] == g).any()
     )
     with _stats.explained(f"{ep}: log-rank test", "analyses.survival.endpoint"):
-        lr = _stats.logrank(d[f"{ep}_days"], d[f"{ep}_event"], d["group"].astype(str))
+        lr = _stats.logrank(d[c.time], d[c.event], d["group"].astype(str))
     logrank = {
         "statistic": _stats.as_float(lr.statistic),
         "df": _stats.as_float(lr.df),

@@ -24,6 +24,7 @@ import pandas as pd
 
 from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 _REASONS = {
     "progression": "Progressive disease",
@@ -90,8 +91,9 @@ class FollowUp:
 
 
 def _present(data: pd.DataFrame, endpoint: str) -> tuple[np.ndarray, np.ndarray]:
-    d = data.dropna(subset=[f"{endpoint}_days", f"{endpoint}_event"])
-    return d[f"{endpoint}_days"].to_numpy(float), d[f"{endpoint}_event"].to_numpy(int)
+    c = time_to_event_columns(endpoint)
+    d = data.dropna(subset=[c.time, c.event])
+    return d[c.time].to_numpy(float), d[c.event].to_numpy(int)
 
 
 def reverse_km_median(days: np.ndarray, event: np.ndarray, conv) -> tuple[float, float, float]:

@@ -25,6 +25,7 @@ import pandas as pd
 from retrostudy.analysis import fmt
 from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
 from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,7 +77,8 @@ def _pairs(d: pd.DataFrame, ep: str, groups: list[str], reference: str):
             continue
         pair = pd.concat([ref, d[d["group"] == g]])
         arm = (pair["group"] == g).to_numpy(int)
-        yield g, pair[f"{ep}_days"].to_numpy(float), pair[f"{ep}_event"].to_numpy(int), arm
+        c = time_to_event_columns(ep)
+        yield g, pair[c.time].to_numpy(float), pair[c.event].to_numpy(int), arm
 
 
 def _tau_days(d, ep, groups, reference, tau_months, per) -> tuple[float, str, float]:
@@ -102,14 +104,15 @@ def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstE
     from retrostudy.stats import kaplan_meier, rmst_compare
 
     per = conv.days_per_month
-    d = data.dropna(subset=[f"{ep}_days", f"{ep}_event"])
+    c = time_to_event_columns(ep)
+    d = data.dropna(subset=[c.time, c.event])
     tau, rule, limit = _tau_days(d, ep, groups, reference, tau_months, per)
     per_group, contrasts = {}, {}
     for g in groups:
         sub = d[d["group"] == g]
         if sub.empty:
             continue
-        t, e = sub[f"{ep}_days"].to_numpy(float), sub[f"{ep}_event"].to_numpy(int)
+        t, e = sub[c.time].to_numpy(float), sub[c.event].to_numpy(int)
         r = kaplan_meier(t, e).rmst(tau)
         z = _z(conv.conf_level)
         per_group[g] = {

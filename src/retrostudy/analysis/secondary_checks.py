@@ -7,6 +7,7 @@ import difflib
 from contextlib import contextmanager
 from dataclasses import replace
 
+from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import Problem, ProtocolError, RetroStudyError
 
 
@@ -37,7 +38,8 @@ def require_columns(data, needed: list[tuple[str, str]]) -> None:
 
 
 def tte_columns(key: str, endpoint: str) -> list[tuple[str, str]]:
-    return [(key, f"{endpoint}_days"), (key, f"{endpoint}_event")]
+    c = time_to_event_columns(endpoint)
+    return [(key, c.time), (key, c.event)]
 
 
 @contextmanager

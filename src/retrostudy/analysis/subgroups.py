@@ -24,6 +24,7 @@ from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.cox import fit_model
 from retrostudy.analysis.secondary_checks import fail, keyed, require_columns, tte_columns
 from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,8 @@ def _levels(series: pd.Series, var: str, key: str, order: list, max_levels: int)
 
 def _cell(d: pd.DataFrame, ep: str, groups) -> dict:
     return {g: {"n": int((d["group"] == g).sum()),
-                "events": int(d.loc[d["group"] == g, f"{ep}_event"].sum())} for g in groups}
+                "events": int(d.loc[d["group"] == g, time_to_event_columns(ep).event].sum())}
+            for g in groups}
 
 
 def _ne_reason(counts: dict, reference: str, g: str, min_events: int, labels) -> str | None:
@@ -142,8 +144,9 @@ def _interaction(d, ep, var, conv, reference) -> dict:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = interaction_test(d[f"{ep}_days"].to_numpy(float),
-                                   d[f"{ep}_event"].to_numpy(int), groups,
+            c = time_to_event_columns(ep)
+            res = interaction_test(d[c.time].to_numpy(float),
+                                   d[c.event].to_numpy(int), groups,
                                    _keys_of(d[var]), ties=conv.ties,
                                    levels={"group": order}, treatment_name="group",
                                    subgroup_name=var)
@@ -164,8 +167,9 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
     ep = spec.endpoint
     require_columns(data, tte_columns(f"{key}.endpoint", ep)
                     + [(f"{key}.variables", v) for v in spec.variables])
-    used = list(dict.fromkeys([f"{ep}_days", f"{ep}_event", "group", *spec.variables]))
-    d = data[used].dropna(subset=[f"{ep}_days", f"{ep}_event"])  # copies only these columns
+    c = time_to_event_columns(ep)
+    used = list(dict.fromkeys([c.time, c.event, "group", *spec.variables]))
+    d = data[used].dropna(subset=[c.time, c.event])  # copies only these columns
     with keyed(f"{key}.endpoint", "subgroup analysis, all patients"):
         overall = _hrs(d, ep, groups, reference, conv, spec.min_events, labels)
     variables = []

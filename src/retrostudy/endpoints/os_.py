@@ -1,5 +1,8 @@
 """Overall survival and the "last date known alive" it is censored at.
 
+OS is a named rule set of the time-to-event engine (``sources.os_rules``: events = death,
+censor = last date known alive); this module finds the last date known alive.
+
 Rule (admiralonco ``death_event`` / ``lastalive_censor``, [V]; docs/sources.md): event = death
 from any cause, at the death date; otherwise censored at the last date known alive, which
 is the latest of the index date, ``patients.last_contact_date`` and the latest dated record
@@ -14,9 +17,8 @@ import ibis
 import numpy as np
 
 from retrostudy.data.store import Store
-from retrostudy.endpoints import tte
 from retrostudy.endpoints.records import Records, count_row
-from retrostudy.endpoints.tte import NONE, TimeToEvent
+from retrostudy.endpoints.tte import NONE
 from retrostudy.protocol.endpoints import OsEndpoint
 
 _SOURCES = ("tumor_assessments", "drug_administrations", "observations")
@@ -60,18 +62,6 @@ def last_alive(
             rows.append(count_row(f"{table}_after_death", table, n_late.sum(),
                                   (n_late > 0).sum(), "ignored for the last date known alive"))
     return best, rows
-
-
-def derive_os(spec: OsEndpoint, rec: Records, alive_day: np.ndarray) -> TimeToEvent:
-    """Death (event) or censoring at the last day known alive."""
-    n = rec.n
-    dead = rec.death_day != NONE
-    day, event, reason = tte.decide(n, [
-        (dead, rec.death_day, 1, tte.DEATH),
-        (np.ones(n, dtype=bool), alive_day, 0, tte.CENSORED_LAST_CONTACT),
-    ])
-    return TimeToEvent(origin_day=np.zeros(n, dtype=np.int64), day=day, event=event,
-                       reason=reason, applies=np.ones(n, dtype=bool))
 
 
 def describe_os(name: str, spec: OsEndpoint) -> str:

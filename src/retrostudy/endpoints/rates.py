@@ -18,19 +18,12 @@ the analysis layer from these columns (``[analyses.response]``, Table 2).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from retrostudy.endpoints.bor import BestResponse
+from retrostudy.endpoints.outcome import ResponseFlags
 from retrostudy.endpoints.records import CR, NE, NON_CR_NON_PD, PR, SD
 from retrostudy.endpoints.tte import NONE
-from retrostudy.protocol.endpoints import RatesEndpoint, rates_column
-
-MEASURES = ("response", "disease_control", "disease_control_conventional")
-
-
-def columns(name: str) -> dict[str, str]:
-    """Column names of a rates endpoint: bare for the name ``rates``, else ``<name>_...``."""
-    return {m: rates_column(name, m) for m in (*MEASURES, "sd_duration_days", "evaluable")}
+from retrostudy.protocol.endpoints import RatesEndpoint
 
 
 def sd_duration(spec: RatesEndpoint, best: BestResponse) -> np.ndarray:
@@ -41,20 +34,19 @@ def sd_duration(spec: RatesEndpoint, best: BestResponse) -> np.ndarray:
     return np.where(best.first_pd_day != NONE, best.first_pd_day, last)
 
 
-def patient_rates(name: str, spec: RatesEndpoint, best: BestResponse) -> pd.DataFrame:
-    """Per-patient flags (columns per :func:`columns`)."""
-    col = columns(name)
+def patient_rates(spec: RatesEndpoint, best: BestResponse) -> ResponseFlags:
+    """Per-patient flags (flat columns: ``retrostudy.endpoints.outcome.rates_columns``)."""
     code = best.code
     stable = np.isin(code, (SD, NON_CR_NON_PD))
     responder = np.isin(code, (CR, PR))
     duration = sd_duration(spec, best)
-    return pd.DataFrame({
-        col["response"]: responder,
-        col["disease_control"]: responder | (stable & (duration >= spec.sd_duration_days)),
-        col["disease_control_conventional"]: responder | stable,
-        col["sd_duration_days"]: duration.astype(np.int64),
-        col["evaluable"]: code != NE,
-    })
+    return ResponseFlags(
+        response=responder,
+        disease_control=responder | (stable & (duration >= spec.sd_duration_days)),
+        disease_control_conventional=responder | stable,
+        sd_duration_days=duration.astype(np.int64),
+        evaluable=code != NE,
+    )
 
 
 def describe_rates(name: str, spec: RatesEndpoint) -> str:

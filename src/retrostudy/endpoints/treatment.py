@@ -15,7 +15,8 @@ death"; rwTTD data steps per PMC10955397 table 1; docs/sources.md, [V]):
   ``death`` if the patient died within ``gap_days`` of the last administration; else
   ``unknown``.
 
-TTNT ([M]; docs/sources.md): from the index date to the start of the first line of therapy
+TTNT ([M]; docs/sources.md; a named rule set of the time-to-event engine,
+``sources.ttnt_rules``): from the index date to the start of the first line of therapy
 starting after it (``next_treatment``), or death if listed in ``events`` (else censored at
 death, ``censored_death``); otherwise censored at the last date known alive.
 """
@@ -100,20 +101,6 @@ def derive_ttd(spec: TtdEndpoint, rec: Records, alive_day: np.ndarray, last: np.
     out = TimeToEvent(origin_day=np.zeros(n, dtype=np.int64), day=day, event=event,
                       reason=reason, applies=np.ones(n, dtype=bool))
     return out, np.where(stopped, why, None)
-
-
-def derive_ttnt(spec: TtntEndpoint, rec: Records, alive_day: np.ndarray) -> TimeToEvent:
-    n = rec.n
-    nt = rec.next_therapy_day
-    death = rec.death_day
-    flag = 1 if "death" in spec.events else 0
-    day, event, reason = tte.decide(n, [
-        ((nt != NONE) & (nt <= death), nt, 1, tte.NEXT_TREATMENT),
-        (death != NONE, death, flag, tte.DEATH if flag else tte.CENSORED_DEATH),
-        (np.ones(n, dtype=bool), np.maximum(alive_day, 0), 0, tte.CENSORED_LAST_CONTACT),
-    ])
-    return TimeToEvent(origin_day=np.zeros(n, dtype=np.int64), day=day, event=event,
-                       reason=reason, applies=np.ones(n, dtype=bool))
 
 
 def describe_ttd(name: str, spec: TtdEndpoint) -> str:

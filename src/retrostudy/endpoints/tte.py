@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 NONE = np.int64(10**9)
 """Sentinel for "no such day" in internal integer day arrays."""
@@ -42,6 +41,7 @@ class TimeToEvent:
     ``origin_day`` is the day the clock starts (0 = index date; the response day for DoR);
     ``day`` is the event or censoring day since the index date; ``applies`` is False for
     patients outside the endpoint's population (DoR non-responders), whose values are NA.
+    Its flat export columns: ``retrostudy.endpoints.outcome``.
     """
 
     origin_day: np.ndarray
@@ -49,28 +49,6 @@ class TimeToEvent:
     event: np.ndarray
     reason: np.ndarray
     applies: np.ndarray
-
-    def to_frame(self, name: str, index_date: np.ndarray) -> pd.DataFrame:
-        """Columns ``<name>_days``, ``<name>_event``, ``<name>_reason``, ``<name>_date``."""
-        ok = self.applies
-        days = pd.array(np.where(ok, self.day - self.origin_day, 0), dtype="Int64")
-        event = pd.array(self.event.astype(np.int64), dtype="Int64")
-        days[~ok] = pd.NA
-        event[~ok] = pd.NA
-        dates = index_date.astype("datetime64[D]") + np.where(ok, self.day, 0).astype(
-            "timedelta64[D]"
-        )
-        date_col = pd.Series(dates.astype("datetime64[s]"))
-        date_col[~ok] = pd.NaT
-        reason = np.where(ok, self.reason, NOT_APPLICABLE)
-        return pd.DataFrame(
-            {
-                f"{name}_days": days,
-                f"{name}_event": event,
-                f"{name}_reason": pd.array(reason, dtype="string"),
-                f"{name}_date": date_col,
-            }
-        )
 
 
 def decide(n: int, rules: list[tuple[np.ndarray, np.ndarray, int, str]]) -> tuple:

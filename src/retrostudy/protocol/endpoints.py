@@ -22,8 +22,10 @@ Rules and their sources are in docs/endpoints.md.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
@@ -49,6 +51,8 @@ class MissedAssessments(Block):
 
 class _Endpoint(Block):
     label: str = ""
+    # (field, kind): the field names another endpoint, which must be of that kind
+    references: ClassVar[tuple[str, str] | None] = None
 
 
 class PfsEndpoint(_Endpoint):
@@ -77,15 +81,20 @@ class DorEndpoint(PfsEndpoint):
 
     kind: Literal["dor"]  # type: ignore[assignment]
     response_from: str = "bor"
+    references: ClassVar[tuple[str, str] | None] = ("response_from", "bor")
+
+
+AliveSource = Literal["last_contact", "tumor_assessments", "drug_administrations",
+                      "observations"]
+ALIVE_SOURCES: tuple[AliveSource, ...] = ("last_contact", "tumor_assessments",
+                                          "drug_administrations", "observations")
 
 
 class OsEndpoint(_Endpoint):
     """Overall survival: death from any cause; censored at the last date known alive."""
 
     kind: Literal["os"]
-    last_alive_from: tuple[
-        Literal["last_contact", "tumor_assessments", "drug_administrations", "observations"], ...
-    ] = ("last_contact", "tumor_assessments", "drug_administrations", "observations")
+    last_alive_from: tuple[AliveSource, ...] = ALIVE_SOURCES
 
 
 class TtdEndpoint(_Endpoint):
@@ -123,10 +132,106 @@ class RatesEndpoint(_Endpoint):
 
     kind: Literal["rates"]
     response_from: str = "bor"
+    references: ClassVar[tuple[str, str] | None] = ("response_from", "bor")
     sd_duration_days: int = Field(default=183, ge=0)
     sd_duration_to: Literal["first_pd_or_last_response", "last_non_pd"] = (
         "first_pd_or_last_response"
     )
+
+
+EventSourceName = Literal["progression", "death", "next_treatment", "observation"]
+CensorSourceName = Literal["index_date", "last_adequate_assessment", "last_known_alive",
+                           "death", "next_treatment"]
+CENSOR_REASONS: dict[str, str] = {
+    "index_date": "censored_index",
+    "last_adequate_assessment": "censored_last_assessment",
+    "last_known_alive": "censored_last_contact",
+    "death": "censored_death",
+    "next_treatment": "censored_new_therapy",
+}
+"""Default reason code of each censoring source (docs/endpoints.md, "Reason codes")."""
+
+
+def _source_table(value: Any) -> Any:
+    """``"death"`` is short for ``{source = "death"}``."""
+    return {"source": value} if isinstance(value, str) else value
+
+
+class EventSource(Block):
+    """One kind of event of a ``tte`` endpoint (admiral's ``event_source``, as data).
+
+    ``progression``: the first PD (``progression`` picks the assessment method);
+    ``death``: the death date; ``next_treatment``: the start of the first line of therapy
+    after the index date; ``observation``: the first ``observations`` record after the
+    index date whose ``name`` is ``observation`` (and ``value``, when given).
+    """
+
+    source: EventSourceName
+    observation: str | None = None
+    value: str | None = None
+    progression: Progression = "radiological"
+    reason: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return _source_table(data)
+
+    @model_validator(mode="after")
+    def _check(self) -> EventSource:
+        if (self.source == "observation") != (self.observation is not None):
+            raise ValueError("observation = '<observations.name>' is needed with, and only "
+                             "with, source = 'observation'")
+        if self.value is not None and self.source != "observation":
+            raise ValueError("value applies only to source = 'observation'")
+        if self.reason and not _NAME.match(self.reason):
+            raise ValueError(f"reason {self.reason!r} must match [a-z][a-z0-9_]*")
+        return self
+
+    @property
+    def code(self) -> str:
+        """The reason code this event writes (``<name>_reason``)."""
+        return self.reason or (self.observation if self.source == "observation"
+                               else self.source) or self.source
+
+
+class CensorSource(Block):
+    """One candidate censoring date of a ``tte`` endpoint (admiral's ``censor_source``)."""
+
+    source: CensorSourceName
+    reason: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short(cls, data: Any) -> Any:
+        return _source_table(data)
+
+    @property
+    def code(self) -> str:
+        return self.reason or CENSOR_REASONS[self.source]
+
+
+class TteEndpoint(_Endpoint):
+    """A time-to-event endpoint from declarative sources (docs/endpoints.md, "kind = tte").
+
+    The event is the earliest event of any source in ``events`` (a tie goes to the source
+    listed first); without one the patient is censored at the latest date of the sources in
+    ``censor`` (a tie likewise), never before the index date.
+    """
+
+    kind: Literal["tte"]
+    events: tuple[EventSource, ...] = Field(min_length=1)
+    censor: tuple[CensorSource, ...] = (CensorSource(source="last_known_alive"),)
+    last_alive_from: tuple[AliveSource, ...] = ALIVE_SOURCES
+
+    @model_validator(mode="after")
+    def _check(self) -> TteEndpoint:
+        codes = [e.code for e in self.events]
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"events must not repeat (reason codes {codes})")
+        if not self.censor:
+            raise ValueError("censor needs at least one source (e.g. 'last_known_alive')")
+        return self
 
 
 def rates_column(name: str, measure: str) -> str:
@@ -162,21 +267,14 @@ def _moved_problems(raw: dict) -> list[str]:
     return out
 
 
-EndpointSpec = Annotated[
-    PfsEndpoint
-    | DorEndpoint
-    | OsEndpoint
-    | TtdEndpoint
-    | TtntEndpoint
-    | BorEndpoint
-    | RatesEndpoint,
-    Field(discriminator="kind"),
-]
+SPEC_MODELS: tuple[type[_Endpoint], ...] = (
+    PfsEndpoint, DorEndpoint, OsEndpoint, TtdEndpoint, TtntEndpoint, BorEndpoint, RatesEndpoint,
+    TteEndpoint,
+)
+"""The spec model of every endpoint kind, the protocol half of the kind registry
+(``retrostudy.endpoints.kinds.KINDS`` holds one entry per model: deriver, describer, needs)."""
 
-_REFERENCES = {
-    "dor": ("response_from", "bor"),
-    "rates": ("response_from", "bor"),
-}
+EndpointSpec = Annotated[functools.reduce(operator.or_, SPEC_MODELS), Field(discriminator="kind")]
 
 
 class EndpointsBlock(Block):
@@ -208,7 +306,7 @@ class EndpointsBlock(Block):
         problems = [f"endpoint name {n!r} must match [a-z][a-z0-9_]*" for n in items
                     if not _NAME.match(n)]
         for name, spec in items.items():
-            ref = _REFERENCES.get(spec.kind)
+            ref = type(spec).references
             if ref is None:
                 continue
             target = getattr(spec, ref[0])

@@ -14,6 +14,7 @@ import numpy as np
 
 from retrostudy.analysis import fmt
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
+from retrostudy.endpoints.outcome import time_to_event_columns
 
 _RATE_KEYS = {"response": "trr", "disease_control": "dcr"}
 
@@ -92,8 +93,9 @@ def flat_results(
         out[f"followup.median.{f.group}"] = f.median
         out[f"followup.min.{f.group}"] = f.low
         out[f"followup.max.{f.group}"] = f.high
-    if followup_endpoint and dataset is not None and f"{followup_endpoint}_days" in dataset:
-        days = dataset[f"{followup_endpoint}_days"].dropna().to_numpy(float)
+    time = time_to_event_columns(followup_endpoint).time if followup_endpoint else None
+    if time is not None and dataset is not None and time in dataset:
+        days = dataset[time].dropna().to_numpy(float)
         if days.size:
             months = days / analyses.conventions.days_per_month
             out.update(

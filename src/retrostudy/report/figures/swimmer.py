@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from retrostudy.endpoints.outcome import has_time_to_event, time_to_event_columns
 from retrostudy.report.figures.base import FONT, ReportFigure, new_figure
 
 _BOR_COLORS = {
@@ -30,7 +31,7 @@ _BOR_COLORS = {
 
 
 def _bar_column(data: pd.DataFrame, endpoint: str) -> str:
-    return "ttd" if {"ttd_days", "ttd_event"} <= set(data.columns) else endpoint
+    return "ttd" if has_time_to_event(data, "ttd") else endpoint
 
 
 def _legend(ax, d: pd.DataFrame, bor: str, bar: str, endpoint: str) -> None:
@@ -58,7 +59,8 @@ def _legend(ax, d: pd.DataFrame, bor: str, bar: str, endpoint: str) -> None:
 
 
 def _markers(ax, d, y, endpoint, bor, per) -> None:
-    ev_col, t_col = f"{endpoint}_event", f"{endpoint}_days"
+    cols = time_to_event_columns(endpoint)
+    ev_col, t_col = cols.event, cols.time
     if {ev_col, t_col} <= set(d.columns):
         ev = d[ev_col].fillna(0).to_numpy(int) == 1
         ax.plot(
@@ -132,10 +134,11 @@ def draw_swimmer(
 ) -> ReportFigure:
     """The swimmer plot; ``max_per_group`` caps the bars per group (None: every patient)."""
     bar = _bar_column(data, endpoint)
-    d = data.dropna(subset=[f"{bar}_days", f"{bar}_event"]).copy()
+    cols = time_to_event_columns(bar)
+    d = data.dropna(subset=[cols.time, cols.event]).copy()
     d["_g"] = d["group"].map({g: i for i, g in enumerate(groups)})
     d = d.sort_values(
-        ["_g", f"{bar}_days", "patient_id"], ascending=[False, True, True], kind="stable"
+        ["_g", cols.time, "patient_id"], ascending=[False, True, True], kind="stable"
     )
     d, sizes = thin_groups(d, max_per_group)
     sizes = {g: sizes[g] for g in [*groups, *sizes] if g in sizes}  # caption in group order
@@ -143,11 +146,11 @@ def draw_swimmer(
     height = 1.4 + 0.11 * n
     fig = new_figure(7.0, height)
     ax = fig.add_axes((0.16, 0.9 / height, 0.8, 1 - 1.3 / height))
-    months = d[f"{bar}_days"].to_numpy(float) / days_per_month
+    months = d[cols.time].to_numpy(float) / days_per_month
     colors = [_BOR_COLORS.get(str(v), "#9e9e9e") for v in (d[bor] if bor in d else [None] * n)]
     y = np.arange(n)
     ax.barh(y, months, height=0.7, color=colors, edgecolor="none")
-    ongoing = d[f"{bar}_event"].to_numpy(int) == 0
+    ongoing = d[cols.event].to_numpy(int) == 0
     ax.plot(months[ongoing], y[ongoing], ls="none", marker=">", ms=4, color="black")
     _markers(ax, d, y, endpoint, bor, days_per_month)
     _group_labels(ax, d, y, groups, sizes)
