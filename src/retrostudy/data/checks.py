@@ -291,7 +291,11 @@ def _delete_rejected(con, name: str) -> None:
 
 
 def allowed_hint(name: str, column: str) -> str:
-    return f"allowed: {', '.join(allowed(name, column))} (common spellings are accepted)"
+    text = f"allowed: {', '.join(allowed(name, column))} (common spellings are accepted)"
+    if (name, column) == ("biomarkers", "result"):
+        text += ("; or a score: HER2 IHC 0-3+, HER2/CEP17 ratio, HER2 copy number, "
+                 "amplified/not amplified, ER/PgR percentage or Allred score")
+    return text
 
 
 def allowed_hints_sql() -> str:

@@ -18,7 +18,7 @@ from typing import Literal
 import duckdb
 import ibis
 
-from retrostudy.data import checks
+from retrostudy.data import checks, receptor_load
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
@@ -27,7 +27,7 @@ from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
 
-Severity = Literal["error", "quarantine"]
+Severity = Literal["error", "quarantine", "warning"]  # warning: loaded, counted, reported
 MAX_EXAMPLES = 20
 _HINTS = {
     "missing_value": "fill the value or remove the row",
@@ -167,6 +167,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
             # an unusable file: every row it holds is rejected (none is in rejects)
             counts[name] = TableCount(read=raw.rows, loaded=0, rejected=raw.rows)
             continue
+        # biomarker scores ("3+", "90%") read by [data.biomarkers] her2_rule
+        raw = receptor_load.prepare(con, raw, data_block.biomarkers.her2_rule)
         config = data_block.table(name)
         declared = tuple([config.date_format] if isinstance(config.date_format, str)
                          else config.date_format or ())
@@ -176,6 +178,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         checks.materialise(con, name)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         checks.structure_problems(con, name, raw.file, patients_ok)
+        findings += receptor_load.discordances(con, raw, data_block.biomarkers.her2_rule)
         checks.finish(con, name)
         compact(backend)
         counts[name] = _count(con, name, raw.rows)

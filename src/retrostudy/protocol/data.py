@@ -88,6 +88,15 @@ class DrugSpelling(Block):
     drug_class: str | None = Field(default=None, alias="class")
 
 
+class BiomarkersBlock(Block):
+    """How receptor scores become a status (docs/data-model.md, "Receptor status")."""
+
+    her2_rule: Literal["asco_cap_2018", "asco_cap_2013"] = "asco_cap_2018"
+    """The ASCO/CAP HER2 testing guideline applied to IHC scores and ISH ratio/copy number:
+    2018 (Wolff et al., J Clin Oncol 2018;36:2105) or 2013 (J Clin Oncol 2013;31:3997). They
+    differ for dual-probe ISH groups 2-4 (see docs/data-model.md)."""
+
+
 class DataBlock(Block):
     """Where the records are and how to read them."""
 
@@ -117,6 +126,8 @@ class DataBlock(Block):
     tables: dict[TableName, TableConfig] = Field(default_factory=dict)
     policy: dict[str, Policy] = Field(default_factory=dict)
     drugs: list[DrugSpelling] = Field(default_factory=list)
+    biomarkers: BiomarkersBlock = Field(default_factory=lambda: BiomarkersBlock())
+    """``[data.biomarkers]``: the receptor-status guideline."""
     responses: dict[str, Response] = Field(default_factory=dict)
     """Extra spellings of tumour responses, e.g. ``{ "Partial remission" = "PR" }``."""
 
