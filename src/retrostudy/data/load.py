@@ -243,9 +243,9 @@ def _read(con, block: DataBlock, base_dir: Path, name: str) -> RawTable | None:
         shown = str(path.relative_to(root.parent if root.is_file() else root))
     except ValueError:
         shown = str(path)
-    if path.suffix.lower() in DATABASE_EXTENSIONS + (".xlsx",):
+    if path.suffix.lower() in DATABASE_EXTENSIONS + (".xlsx", ".xls"):
         shown += f"[{sheet or name}]"
-    return read_table(con, name, path, sheet, block.table(name), shown)
+    return read_table(con, name, path, sheet, block.table(name), shown, block)
 
 
 def _empty(backend, name: str) -> None:

@@ -69,6 +69,12 @@ class TableConfig(Block):
     """strftime format(s) of the date columns; detected over the whole column when absent."""
     encoding: Literal["auto", "utf-8", "cp932", "shift_jis"] = "auto"
     """Text encoding of a CSV file; ``auto`` tries UTF-8 (with or without BOM), then CP932."""
+    header_row: int | None = Field(default=None, ge=1)
+    """The row holding the headers (1 = first), when title rows sit above it. Unset: row 1
+    of a CSV; in a spreadsheet the first of the top 30 rows naming two expected headers."""
+    type_values: list[str] = Field(default_factory=list)
+    """With ``[data] type_column``: the values of that column meaning this table (the
+    table's own name is always accepted)."""
 
     @field_validator("date_format")
     @classmethod
@@ -106,6 +112,10 @@ class DataBlock(Block):
     path: str = "data"
     """A folder, an ``.xlsx`` workbook or a DuckDB database file, relative to the protocol.
     With ``format = "omop"``: a DuckDB file or a folder of per-table Parquet/CSV files."""
+    type_column: str | None = None
+    """One file (a CSV, or a workbook's only or first sheet) holding every table, this
+    column naming each row's table (``patients``, ``drug_administrations``, ... or a
+    table's ``type_values``). docs/data-model.md, "Spreadsheets"."""
     omop: OmopBlock = Field(default_factory=lambda: OmopBlock())
     engine: str = "duckdb"
     """Where the cohort queries run: ``duckdb`` (in memory), ``duckdb:///path.db``, ``spark``,
