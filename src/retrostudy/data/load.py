@@ -19,6 +19,7 @@ import duckdb
 import ibis
 
 from retrostudy.data import checks, receptor_load
+from retrostudy.data.athena import athena_codes
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
 from retrostudy.data.schema import TABLES
@@ -142,8 +143,10 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         limit_memory(backend.con, data_block, base_dir)
     con = backend.con
     vocabulary = load_vocabulary(
-        DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
-        for d in data_block.drugs
+        (DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
+         for d in data_block.drugs),
+        athena=athena_codes(base_dir / data_block.athena_vocabulary)
+        if data_block.athena_vocabulary else (),
     )
     run(con, "DROP TABLE IF EXISTS _problems")
     run(con, checks.PROBLEMS_DDL)

@@ -136,6 +136,12 @@ class DataBlock(Block):
     tables: dict[TableName, TableConfig] = Field(default_factory=dict)
     policy: dict[str, Policy] = Field(default_factory=dict)
     drugs: list[DrugSpelling] = Field(default_factory=list)
+    """Site spellings of drugs (brands, abbreviations, local codes), added to the shipped
+    vocabulary (``src/retrostudy/data/drugs.csv``)."""
+    athena_vocabulary: str | None = None
+    """A folder with an OHDSI Athena download (``CONCEPT.csv``, ``CONCEPT_RELATIONSHIP.csv``),
+    relative to the protocol: its RxNorm, OMOP and ATC codes of the vocabulary's ingredients
+    take precedence over the shipped codes (docs/data-model.md, "Drug vocabulary")."""
     biomarkers: BiomarkersBlock = Field(default_factory=lambda: BiomarkersBlock())
     """``[data.biomarkers]``: the receptor-status guideline."""
     responses: dict[str, Response] = Field(default_factory=dict)
