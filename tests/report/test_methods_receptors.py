@@ -39,3 +39,22 @@ def test_methods_name_the_her2_guideline_and_specimen_rule():
 
 def test_no_receptor_sentence_without_records():
     assert "HER2 status" not in _text(_ctx(load=None))
+
+
+def test_receptor_discordance_is_counted_in_data_quality(tmp_path):
+    from retrostudy.data import check_records
+    from retrostudy.protocol.data import DataBlock
+    from retrostudy.report.quality import REJECTIONS_KEY, load_problems, tables
+
+    (tmp_path / "patients.csv").write_text("patient_id,birth_date,sex\nP1,1960-01-01,F\n")
+    (tmp_path / "biomarkers.csv").write_text(
+        "patient_id,date,marker,result,specimen\n"
+        "P1,2014-01-10,HER2,IHC 3+,primary\nP1,2014-01-10,HER2,FISH: not amplified,primary\n"
+        "P1,2016-01-10,HER2,IHC 1+,metastasis\n")
+    q = Quality(load=check_records(DataBlock(path=str(tmp_path))))
+    problems = {p["code"]: p for p in load_problems(q.load)}
+    assert problems["her2_ihc_ish_discordance"]["severity"] == "warning"
+    assert problems["receptor_discordance"]["occurrences"] == 1
+    rows = {r.cells[0].text: r.cells[2].text for r in tables(q)[REJECTIONS_KEY].rows}
+    assert rows["receptor_discordance"] == "row loaded; counted and reported"
+    assert q.load.ok and q.load.counts["biomarkers"].loaded == 3

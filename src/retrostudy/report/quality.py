@@ -25,7 +25,8 @@ RECORDS_KEY = "data_records"
 REJECTIONS_KEY = "data_rejections"
 BAD_INPUT_KEY = "endpoint_bad_input"
 EPISODE_LINES_KEY = "data_episode_lines"
-_ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run"}
+_ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run",
+            "warning": "row loaded; counted and reported"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
