@@ -2,7 +2,9 @@
 
 import csv
 import dataclasses
+import re
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,9 @@ from retrostudy.data.vocabulary import CLASSES, DrugEntry, load_vocabulary
 from retrostudy.errors import DataError
 
 VOCAB = load_vocabulary()
+SOURCES_MD = Path(__file__).parents[2] / "docs" / "sources.md"
+REFERENCES = set(re.findall(r"^\| `([A-Za-z0-9-]+)` \|", SOURCES_MD.read_text(encoding="utf-8"),
+                            re.MULTILINE))
 
 
 @pytest.mark.parametrize(
@@ -31,7 +36,6 @@ VOCAB = load_vocabulary()
         ("ｶﾄﾞｻｲﾗ", "trastuzumab emtansine"),
         ("トラスツズマブ\u3000エムタンシン", "trastuzumab emtansine"),
         ("L01FD03", "trastuzumab emtansine"),
-        ("1371041", "trastuzumab emtansine"),
         ("43525787", "trastuzumab emtansine"),
         ("T-DXd", "trastuzumab deruxtecan"),
         ("Enhertu 5.4mg/kg", "trastuzumab deruxtecan"),
@@ -92,6 +96,10 @@ def test_shipped_table_is_consistent():
         assert by_ingredient.setdefault(row["ingredient"], row["class"]) == row["class"], row
         if row["code_system"]:
             assert row["source"] in {"V", "M"}, row
+            # a verified code names its source (docs/sources.md); RxNorm and ATC codes
+            # ship only verified
+            assert (row["source"] == "V") == (row["reference"] in REFERENCES), row
+            assert row["source"] == "V" or row["code_system"] not in ("RxNorm", "ATC"), row
             code = (row["code_system"], row["code"])
             assert codes.setdefault(code, row["ingredient"]) == row["ingredient"], row
     # ADCs are never trastuzumab, whatever the spelling or code (docs/sources.md).
@@ -128,3 +136,18 @@ def test_vocabulary_is_frozen():
         VOCAB.names["x"] = "y"
     with pytest.raises(dataclasses.FrozenInstanceError):
         VOCAB.classes = {}
+
+
+def test_codes_corrected_against_their_sources():
+    # gemcitabine: RxNorm 12574 (CPIC drug table) and OMOP 1314924; the shipped values
+    # 236234 and 46274163 had no source and disagreed with both
+    assert VOCAB.from_code("RxNorm", "12574") == "gemcitabine"
+    assert VOCAB.from_code("OMOP", "1314924") == "gemcitabine"
+    assert VOCAB.from_code("RxNorm", "236234") is None
+    # L01BC53 is "tegafur, combinations" (tegafur/uracil too): not S-1 alone
+    assert VOCAB.from_code("ATC", "L01BC53") is None
+    # pre-2022 ATC codes stay mapped (MII ConceptMaps L01XC -> L01F, L01XE -> L01E)
+    assert VOCAB.from_code("ATC", "L01XC14") == "trastuzumab emtansine"
+    assert VOCAB.from_code("ATC", "L01XE45") == "neratinib"
+    assert REFERENCES >= {"MII-ATC-2024", "MII-ATC-2021", "MII-ATC-2022", "CPIC",
+                          "OXFORD-OMOP", "NCIt"}

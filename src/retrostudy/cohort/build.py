@@ -228,7 +228,7 @@ def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.Da
     del adm  # the largest frame (every administration of the cohort): free it early
     parts = [
         ecog_at_index(store, base, cov),
-        receptor_status(store, base, cov),
+        receptor_status(store, base, cov, protocol.data.biomarkers.her2_rule),
         metastatic_sites(store, base, cov),
         dates[["patient_id", "metastatic_date", "de_novo"]],
         prior_regimens(lines, index, cov, drugs),

@@ -4,10 +4,9 @@ Columns (missing values stay missing):
 
 - ``ecog``: the ECOG value nearest to the index day within ``ecog_window``; on a tie in
   distance the earlier (pre-index) one, then the higher value.
-- ``hr_status`` / ``her2_status``: ``"positive"``/``"negative"`` or missing, each by its
-  specimen rule (``primary``: the most recent primary-tumour specimen; ``most_recent_before_index``:
-  the most recent specimen on or before the index day; ``any_positive``: positive if any
-  specimen on or before the index day is). ``hr_status`` is positive when ER or PgR is.
+- ``hr_status`` / ``her2_status`` and the receptor inputs: by the guideline
+  (:mod:`retrostudy.data.receptors`) and each marker's specimen rule
+  (:func:`receptor_status`). ``hr_status`` is positive when ER or PgR is.
 - ``visceral`` (bool), ``n_metastatic_sites``: metastatic-site observations in ``sites_window``.
 - ``metastatic_date``, ``de_novo``: first metastatic diagnosis; de novo stage IV from the
   record flag, else a metastatic diagnosis within ``de_novo_days`` of the primary one.
@@ -15,11 +14,14 @@ Columns (missing values stay missing):
 
 from __future__ import annotations
 
+import dataclasses
+
 import ibis
 import pandas as pd
 from ibis import _
 
 from retrostudy.cohort.conditions import days_from_index, in_window
+from retrostudy.data.receptors import Her2Rule, Reading, her2_specimen, hormone_status, parse
 from retrostudy.data.store import Store
 from retrostudy.protocol.cohort import CovariatesBlock, LinesBlock
 
@@ -67,33 +69,116 @@ def ecog_at_index(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.
     return store.execute(nearest)
 
 
-def receptor_status(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.DataFrame:
-    """``hr_status`` and ``her2_status`` per patient by the declared specimen rules."""
+def receptor_status(store: Store, base: ibis.Table, block: CovariatesBlock,
+                    her2_rule: Her2Rule = "asco_cap_2018") -> pd.DataFrame:
+    """Receptor status per patient from the specimens on or before the index day.
+
+    Each specimen (patient, date, specimen type) gets its status by the guideline
+    (:mod:`retrostudy.data.receptors`: HER2 from IHC and ISH together by ``her2_rule``,
+    ER/PgR from the percentage or Allred score, else the recorded word); the specimen rule
+    then picks one specimen per marker. Columns: ``hr_status``, ``er_status``,
+    ``pgr_status`` (``low_positive`` for 1-10%), ``er_value``/``pgr_value`` (the inputs),
+    ``her2_status``, ``her2_category`` (``positive``/``equivocal``/``low``/``zero``/
+    ``negative``), ``her2_ihc``, ``her2_ish_ratio``, ``her2_ish_copy_number``,
+    ``her2_specimen``, ``her2_date`` and ``her2_rule``.
+    """
     bio = fetch(store, "biomarkers", base)
     bio = bio.filter(days_from_index(bio) <= 0)
-    frame = store.execute(bio.select("patient_id", "date", "marker", "result", "specimen"))
-    er = _by_rule(frame, "ER", block.hr_specimen)
-    pgr = _by_rule(frame, "PgR", block.hr_specimen)
-    her2 = _by_rule(frame, "HER2", block.her2_specimen)
-    both = pd.concat([er.rename("er"), pgr.rename("pgr")], axis=1)
-    hr = pd.Series(pd.NA, index=both.index, dtype="string")
-    hr = hr.mask(both.notna().any(axis=1), "negative").mask(
-        (both == "positive").any(axis=1), "positive"
-    )
-    out = pd.DataFrame({"hr_status": hr, "her2_status": her2.astype("string")})
-    return out.rename_axis("patient_id").reset_index()
+    frame = store.execute(bio.select("patient_id", "date", "marker", "method", "result",
+                                     "value", "specimen"))
+    ids = pd.Index(store.execute(base.select("patient_id"))["patient_id"].astype("string"),
+                   name="patient_id")
+    specimens = _specimens(frame, her2_rule)
+    er = _pick(specimens, "ER", block.hr_specimen).reindex(ids)
+    pgr = _pick(specimens, "PgR", block.hr_specimen).reindex(ids)
+    her2 = _pick(specimens, "HER2", block.her2_specimen).reindex(ids)
+    positive = er["status"].isin(["positive", "low_positive"]) | pgr["status"].isin(
+        ["positive", "low_positive"])
+    tested = er["status"].notna() | pgr["status"].notna()
+    hr = pd.Series(pd.NA, index=ids, dtype="string").mask(tested, "negative").mask(
+        positive, "positive")
+    out = pd.DataFrame({
+        "hr_status": hr,
+        "er_status": er["status"].astype("string"),
+        "er_value": er["inputs"].astype("string"),
+        "pgr_status": pgr["status"].astype("string"),
+        "pgr_value": pgr["inputs"].astype("string"),
+        "her2_status": her2["status"].astype("string"),
+        "her2_category": her2["category"].astype("string"),
+        "her2_ihc": her2["ihc"].astype("string"),
+        "her2_ish_ratio": her2["ratio"].astype("Float64"),
+        "her2_ish_copy_number": her2["copy_number"].astype("Float64"),
+        "her2_specimen": her2["specimen"].astype("string"),
+        "her2_date": her2["date"].astype("datetime64[s]"),
+    }, index=ids)
+    out["her2_rule"] = pd.Series(her2_rule, index=ids, dtype="string").where(
+        out["her2_status"].notna())
+    return out.reset_index()
 
 
-def _by_rule(frame: pd.DataFrame, marker: str, rule: str) -> pd.Series:
-    """``positive``/``negative`` per patient for ``marker`` (equivocal counts as not positive)."""
-    rows = frame.loc[frame["marker"] == marker]
+_SPECIMEN_COLUMNS = ["patient_id", "marker", "date", "specimen", "status", "category", "ihc",
+                     "ratio", "copy_number", "inputs"]
+
+
+def _specimens(frame: pd.DataFrame, rule: Her2Rule) -> pd.DataFrame:
+    """One row per (patient, marker, date, specimen) with its guideline status."""
+    rows = []
+    for (pid, marker, date, specimen), g in frame.groupby(
+            ["patient_id", "marker", "date", "specimen"], sort=True):
+        readings = [(_text(m), _reading(marker, v, r)) for m, r, v in zip(
+            g["method"], g["result"], g["value"], strict=True)]
+        inputs = "; ".join(str(v) for v in g["value"] if _text(v)) or None
+        if marker == "HER2":
+            h = her2_specimen(readings, rule)
+            rows.append((pid, marker, date, specimen, h.status, h.category,
+                         None if h.ihc is None else f"{h.ihc}+" if h.ihc else "0",
+                         h.ratio, h.copy_number, inputs))
+        else:
+            found = [s for s in (hormone_status(r) for _, r in readings) if s]
+            status = next((s for s in ("positive", "low_positive", "equivocal", "negative")
+                           if s in found), None)
+            rows.append((pid, marker, date, specimen, status, status, None, None, None,
+                         inputs))
+    out = pd.DataFrame(rows, columns=_SPECIMEN_COLUMNS)
+    return out.astype({"patient_id": "string", "ratio": "Float64", "copy_number": "Float64"})
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _reading(marker: str, value, result) -> Reading:
+    """The scores in ``value``; the row's ``result`` word when it holds none."""
+    reading = parse(_text(value), marker=marker)
+    if reading.is_score or _text(result) is None:
+        return reading
+    return dataclasses.replace(reading, word=result)
+
+
+def _pick(specimens: pd.DataFrame, marker: str, rule: str) -> pd.DataFrame:
+    """The specimen the rule uses, per patient (index ``patient_id``).
+
+    ``primary``: the most recent primary-tumour specimen; ``most_recent_before_index``: the
+    most recent specimen; ``metastasis_first`` / ``primary_first``: the most recent
+    specimen of that type, else of the other; ``any_positive``: a positive specimen if any.
+    Two specimens on the chosen day: the more positive one.
+    """
+    rows = specimens.loc[(specimens["marker"] == marker) & specimens["status"].notna()]
     if rule == "primary":
         rows = rows.loc[rows["specimen"] == "primary"]
-    if rule != "any_positive":
-        latest = rows.groupby("patient_id")["date"].transform("max")
-        rows = rows.loc[rows["date"] == latest]
-    positive = (rows["result"] == "positive").groupby(rows["patient_id"]).any()
-    return positive.map({True: "positive", False: "negative"})
+    rank = rows["status"].map({"positive": 0, "low_positive": 1, "equivocal": 2,
+                               "negative": 3}).astype("float64").fillna(4.0)
+    order = pd.DataFrame({"date": rows["date"], "rank": -rank})
+    if rule == "any_positive":
+        order = pd.DataFrame({"rank": -rank, "date": rows["date"]})
+    elif rule in ("metastasis_first", "primary_first"):
+        first = "metastasis" if rule == "metastasis_first" else "primary"
+        order.insert(0, "type", (rows["specimen"] == first).astype(int))
+    ranked = rows.assign(**{f"_k{i}": order[c] for i, c in enumerate(order.columns)})
+    keys = [f"_k{i}" for i in range(len(order.columns))]
+    chosen = ranked.sort_values(["patient_id", *keys], kind="stable").groupby(
+        "patient_id").tail(1)
+    return chosen.drop(columns=keys).set_index("patient_id")
 
 
 def metastatic_sites(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.DataFrame:

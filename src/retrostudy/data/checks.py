@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from retrostudy.data.dates import DateParse, in_range_sql, plan_date
+from retrostudy.data.dates import DateParse, in_range_sql, plan_date, text_macros
 from retrostudy.data.readers import literal, quote, run
 from retrostudy.data.schema import TABLES
 from retrostudy.data.values import VALUE_KEY_SQL, allowed, categorical_columns, spellings
@@ -44,7 +44,11 @@ def src(column: str) -> str:
 
 
 def _text(column: str) -> str:
-    return f"NULLIF(trim(CAST(r.{quote(column)} AS VARCHAR)), '')"
+    """The trimmed text of a raw column; full-width characters as ASCII (ＥＣＯＧ １ -> ECOG 1)
+    except in drug names, whose source text is kept (the vocabulary normalises it)."""
+    if column in ("drug", "drug_source"):
+        return f"NULLIF(trim(CAST(r.{quote(column)} AS VARCHAR)), '')"
+    return f"NULLIF(trim(_rs_ascii(CAST(r.{quote(column)} AS VARCHAR))), '')"
 
 
 def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str, ...],
@@ -59,6 +63,7 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
     """
     table = TABLES[name]
     raw = "_raw_" + name
+    text_macros(con)
     selects, extra, joins, plans, texts = ["r._row"], [], [], {}, {}
     for column in table.columns:
         c = column.name
@@ -328,7 +333,11 @@ def _delete_rejected(con, name: str) -> None:
 
 
 def allowed_hint(name: str, column: str) -> str:
-    return f"allowed: {', '.join(allowed(name, column))} (common spellings are accepted)"
+    text = f"allowed: {', '.join(allowed(name, column))} (common spellings are accepted)"
+    if (name, column) == ("biomarkers", "result"):
+        text += ("; or a score: HER2 IHC 0-3+, HER2/CEP17 ratio, HER2 copy number, "
+                 "amplified/not amplified, ER/PgR percentage or Allred score")
+    return text
 
 
 def allowed_hints_sql() -> str:

@@ -7,6 +7,13 @@ day-first, and vice versa. Otherwise every value that parses both ways *to diffe
 dates* (03/04/2015) is flagged ``ambiguous_date`` with the hint to declare
 ``date_format``. The formats used are returned so reports can show them.
 
+Before any format is tried, full-width characters (２０１５／０３／０４) become ASCII, and
+Japanese era dates are read on their own: 令和3年4月1日, R3.4.1, H28/4/1, 平成28年4月1日,
+S63.1.7, 昭和63年1月7日, 大正/T, 明治/M, and 元年 (year 1); 令和 N = 2018 + N, 平成 N =
+1988 + N, 昭和 N = 1925 + N, 大正 N = 1911 + N, 明治 N = 1867 + N. A column of five-digit
+whole numbers between 10000 and 73050 (a date cell exported as its number) is read as Excel
+serial day numbers (1899-12-30 + n: 1927 to 2099).
+
 All of this runs in DuckDB; formats are configuration (quoted as literals), data values
 never enter the SQL text.
 """
@@ -15,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrostudy.data.readers import literal, quote
+from retrostudy.data.readers import literal, quote, run
 
 YEAR_FIRST = (
     "%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日",
@@ -28,6 +35,32 @@ PAIRS = (
     ("%d.%m.%Y", "%m.%d.%Y"),
 )
 MIN_YEAR, MAX_YEAR = 1900, 2100
+ERA_LABEL = "Japanese era (令和/平成/昭和/大正/明治)"
+SERIAL_LABEL = "Excel serial day number"
+_FULL_WIDTH = "".join(chr(0xFF01 + i) for i in range(94)) + "\u3000"
+_ASCII = "".join(chr(0x21 + i) for i in range(94)) + " "
+_ERA = (r"^(令和|平成|昭和|大正|明治|[RHSTMrhstm])\s*(\d{1,2}|元)\s*[年./-]\s*(\d{1,2})"
+        r"\s*[月./-]\s*(\d{1,2})\s*日?$")
+_ERA_YEAR = {"令和": 2018, "R": 2018, "平成": 1988, "H": 1988, "昭和": 1925, "S": 1925,
+             "大正": 1911, "T": 1911, "明治": 1867, "M": 1867}
+_SERIAL = r"\d{5}(\.0+)?"
+NORM = "_rs_ascii({text})"  # {text} with full-width characters as ASCII
+ERA = "_rs_era(_rs_ascii({text}))"  # DATE of an era date, else NULL
+
+
+def text_macros(con) -> None:
+    """The connection's text normalisers (temporary macros: configuration text only)."""
+    pattern = literal(_ERA)
+    offset = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in _ERA_YEAR.items())
+    run(con, f"CREATE OR REPLACE TEMP MACRO _rs_ascii(t) AS "
+             f"translate(t, {literal(_FULL_WIDTH)}, {literal(_ASCII)})")
+    run(con,
+        "CREATE OR REPLACE TEMP MACRO _rs_era(t) AS CASE WHEN regexp_matches(t, "
+        f"{pattern}) THEN CAST(try_strptime(CAST((CASE upper(regexp_extract(t, {pattern}, 1)) "
+        f"{offset} END) + (CASE WHEN regexp_extract(t, {pattern}, 2) = '元' THEN 1 ELSE "
+        f"CAST(regexp_extract(t, {pattern}, 2) AS INTEGER) END) AS VARCHAR) || '-' || "
+        f"regexp_extract(t, {pattern}, 3) || '-' || regexp_extract(t, {pattern}, 4), "
+        "'%Y-%m-%d') AS DATE) END")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +86,7 @@ def _text(column: str) -> str:
 
 def _strptime(formats) -> str:
     items = ", ".join(literal(f).replace("{", "{{").replace("}", "}}") for f in formats)
-    return f"CAST(try_strptime({{text}}, [{items}]) AS DATE)"
+    return f"COALESCE({ERA}, CAST(try_strptime({NORM}, [{items}]) AS DATE))"
 
 
 def plan_date(con, raw: str, column: str, declared: tuple[str, ...]) -> DateParse:
@@ -65,25 +98,42 @@ def plan_date(con, raw: str, column: str, declared: tuple[str, ...]) -> DatePars
     if kind == "DATE" or kind.startswith("TIMESTAMP"):
         return DateParse(column=column, formats=(), detected=False,
                          value_sql="CAST({col} AS DATE)", ambiguous_sql="FALSE")
+    text_macros(con)
     if declared:
         return DateParse(column=column, formats=declared, detected=False,
                          value_sql=_strptime(declared), ambiguous_sql="FALSE")
-    text = _text(column)
+    era = ERA.format(text=_text(column))
+    rest = f"CASE WHEN {era} IS NULL THEN {NORM.format(text=_text(column))} END"
     iso = "CAST(try_cast({text} AS TIMESTAMP) AS DATE)"
-    n, n_iso = con.execute(
-        f"SELECT count({text}), count({iso.format(text=text)}) FROM {quote(raw)}").fetchall()[0]
+    serial = f"regexp_full_match({rest}, {literal(_SERIAL)}) AND " \
+             f"TRY_CAST({rest} AS DOUBLE) BETWEEN 10000 AND 73050"
+    n, n_iso, n_era, n_serial = con.execute(
+        f"SELECT count({rest}), count({iso.format(text=rest)}), count({era}), "
+        f"count_if({serial}) FROM {quote(raw)}").fetchall()[0]
+    label = (ERA_LABEL,) if n_era else ()
     if n == n_iso:
-        return DateParse(column=column, formats=("ISO 8601",), detected=True,
-                         value_sql=iso, ambiguous_sql="FALSE")
-    return _detect(con, raw, column)
+        return DateParse(column=column, formats=("ISO 8601", *label), detected=True,
+                         value_sql=f"COALESCE({ERA}, {iso.format(text=NORM)})",
+                         ambiguous_sql="FALSE")
+    if n == n_serial:
+        number = literal(_SERIAL).replace("{", "{{").replace("}", "}}")
+        value = (f"COALESCE({ERA}, CASE WHEN regexp_full_match({NORM}, {number}) THEN "
+                 f"DATE '1899-12-30' + CAST(TRY_CAST({NORM} AS DOUBLE) AS INTEGER) END)")
+        return DateParse(column=column, formats=(SERIAL_LABEL, *label), detected=True,
+                         value_sql=value, ambiguous_sql="FALSE")
+    plan = _detect(con, raw, column, rest)
+    return plan if not label else DateParse(
+        column=column, formats=(*plan.formats, *label), detected=True,
+        value_sql=plan.value_sql, ambiguous_sql=plan.ambiguous_sql)
 
 
-def _detect(con, raw: str, column: str) -> DateParse:
-    parse = {f: f"try_strptime({_text(column)}, {literal(f)})" for f in YEAR_FIRST}
+def _detect(con, raw: str, column: str, text: str) -> DateParse:
+    """``text``: the column's text without era dates, full-width characters as ASCII."""
+    parse = {f: f"try_strptime({text}, {literal(f)})" for f in YEAR_FIRST}
     aggregates = [f"count({expr})" for expr in parse.values()]
     for day, month in PAIRS:
-        d, m = f"try_strptime({_text(column)}, {literal(day)})", \
-            f"try_strptime({_text(column)}, {literal(month)})"
+        d, m = f"try_strptime({text}, {literal(day)})", \
+            f"try_strptime({text}, {literal(month)})"
         aggregates += [f"count({d})", f"count({m})",
                        f"count_if({d} IS NOT NULL AND {m} IS NULL)",
                        f"count_if({m} IS NOT NULL AND {d} IS NULL)"]
@@ -101,7 +151,7 @@ def _detect(con, raw: str, column: str) -> DateParse:
             formats.append(month)
         else:
             formats += [day, month]
-            d, m = (f"try_strptime({{text}}, {literal(f)})" for f in (day, month))
+            d, m = (f"try_strptime({NORM}, {literal(f)})" for f in (day, month))
             ambiguous.append(f"({d} IS NOT NULL AND {m} IS NOT NULL AND {d} <> {m})")
     formats_t = tuple(formats) or ("%Y-%m-%d",)
     return DateParse(column=column, formats=formats_t, detected=True,

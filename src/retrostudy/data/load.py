@@ -19,7 +19,8 @@ from typing import Literal
 import duckdb
 import ibis
 
-from retrostudy.data import checks
+from retrostudy.data import checks, receptor_load
+from retrostudy.data.athena import athena_codes
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.inventory import Inventory, take_inventory
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
@@ -29,7 +30,7 @@ from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
 
-Severity = Literal["error", "quarantine", "warning"]
+Severity = Literal["error", "quarantine", "warning"]  # warning: loaded, counted, reported
 MAX_EXAMPLES = 20
 _HINTS = {
     "missing_value": "fill the value or remove the row",
@@ -154,8 +155,10 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         limit_memory(backend.con, data_block, base_dir)
     con = backend.con
     vocabulary = load_vocabulary(
-        DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
-        for d in data_block.drugs
+        (DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
+         for d in data_block.drugs),
+        athena=athena_codes(base_dir / data_block.athena_vocabulary)
+        if data_block.athena_vocabulary else (),
     )
     run(con, "DROP TABLE IF EXISTS _problems")
     run(con, checks.PROBLEMS_DDL)
@@ -183,6 +186,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
             # an unusable file: every row it holds is rejected (none is in rejects)
             counts[name] = TableCount(read=raw.rows, loaded=0, rejected=raw.rows)
             continue
+        # biomarker scores ("3+", "90%") read by [data.biomarkers] her2_rule
+        raw = receptor_load.prepare(con, raw, data_block.biomarkers.her2_rule)
         config = data_block.table(name)
         declared = tuple([config.date_format] if isinstance(config.date_format, str)
                          else config.date_format or ())
@@ -192,6 +197,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         checks.materialise(con, name)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         checks.structure_problems(con, name, raw.file, patients_ok, extraction)
+        findings += receptor_load.discordances(con, raw, data_block.biomarkers.her2_rule)
         checks.finish(con, name)
         compact(backend)
         counts[name] = _count(con, name, raw.rows)
@@ -283,9 +289,9 @@ def _read(con, block: DataBlock, base_dir: Path, name: str,
         shown = str(path.relative_to(root.parent if root.is_file() else root))
     except ValueError:
         shown = str(path)
-    if path.suffix.lower() in DATABASE_EXTENSIONS + (".xlsx",):
+    if path.suffix.lower() in DATABASE_EXTENSIONS + (".xlsx", ".xls"):
         shown += f"[{sheet or name}]"
-    return read_table(con, name, path, sheet, block.table(name), shown)
+    return read_table(con, name, path, sheet, block.table(name), shown, block)
 
 
 def _empty(backend, name: str) -> None:

@@ -26,11 +26,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from retrostudy.data import sheets
 from retrostudy.data.schema import TABLES
 from retrostudy.errors import Problem
 from retrostudy.protocol.data import DataBlock, TableConfig
 
-EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx")
+EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
 DATABASE_EXTENSIONS = (".duckdb", ".db", ".ddb")
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 
@@ -97,10 +98,14 @@ def locate(block: DataBlock, base_dir: Path, name: str,
 
 
 def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str | None,
-               config: TableConfig, shown: str) -> RawTable | None:
+               config: TableConfig, shown: str, block: DataBlock | None = None
+               ) -> RawTable | None:
     """Copy ``path`` into ``_raw_<name>``; file-level problems are returned, not raised.
 
-    None when ``path`` is a database without table ``name`` (the table is absent)."""
+    None when ``path`` is a database without table ``name`` (the table is absent). With
+    ``block.type_column`` only the rows whose type names this table are read
+    (:func:`_rows_of_type`)."""
+    type_column = block.type_column if block is not None else None
     if not path.exists():
         return _failed(name, shown, None, "file not found", "file_not_found",
                        f"check [data] path and [data.tables.{name}] file")
@@ -114,9 +119,11 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
             source, header_rows = _duckdb_source(con, path, name), 0
         elif suffix == ".parquet":
             source, header_rows = _parquet_source(con, path, name), 0
-        elif suffix == ".xlsx":
-            per_table = config.file is not None or same_table(path.stem, name)
-            source, header_rows = _excel_source(con, path, name, sheet, per_table), 1
+        elif suffix in sheets.WORKBOOK_EXTENSIONS:
+            per_table = (config.file is not None or same_table(path.stem, name)
+                         or type_column is not None)
+            source = _excel_source(con, path, name, sheet, per_table, config, type_column)
+            header_rows = 1
             if source is None:
                 return None
         else:
@@ -124,11 +131,53 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
             if problem is not None:
                 return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
                                 problems=(problem,))
-    except _ReadError as error:
+        source = _rows_of_type(con, name, source, block)
+    except (_ReadError, sheets.SheetError) as error:
         return _failed(name, shown, digest, str(error), error.code, error.hint)
     except _Absent:
         return None
     return _select_columns(con, name, source, header_rows, config, shown, digest)
+
+
+def _rows_of_type(con, name: str, source: str, block: DataBlock | None) -> str:
+    """The rows of one long file (all tables, ``[data] type_column`` naming each row's
+    table) that belong to table ``name``; a table without rows there is absent.
+
+    A type value names a table when it equals the table's name (case, spaces, ``-``, ``_``
+    and ``.`` ignored) or one of its ``[data.tables.<t>] type_values``. A value naming no
+    table (or an empty one) stops loading, reported with the patients table: its rows would
+    otherwise be read by no table. ``source`` itself without a type column."""
+    if block is None or block.type_column is None:
+        return source
+    headers = [r[0] for r in run(con, f"DESCRIBE {source}") if r[0] != "_row"]
+    column = next((h for h in headers if header_key(h) == header_key(block.type_column)), None)
+    if column is None:
+        raise _ReadError(f"type column {block.type_column!r} not found", "missing_column",
+                         f"headers: {', '.join(headers)[:200]}; set [data] type_column")
+    text = f"NULLIF(trim(CAST({quote(column)} AS VARCHAR)), '')"
+    values = [r[0] for r in run(con, f"SELECT DISTINCT {text} FROM {source}")]
+    owner = {header_key(t): t for t in TABLES}
+    for table in TABLES:
+        owner.update({header_key(v): table for v in block.table(table).type_values})
+    unknown = sorted(str(v) for v in values if v is None or header_key(v) not in owner)
+    if unknown and name == "patients":  # reported once, with the table read first
+        raise _ReadError(
+            f"{block.type_column!r} holds values that name no table: "
+            f"{', '.join(repr(v) for v in unknown)[:200]}", "unknown_record_type",
+            "use the table names (patients, drug_administrations, ...) or list the values "
+            "in [data.tables.<table>] type_values")
+    mine = pd.DataFrame({"v": [v for v in values if v is not None
+                               and owner.get(header_key(v)) == name]}, dtype="string")
+    if mine.empty and name != "patients":
+        raise _Absent  # no rows of this table in the file: like a folder without its file
+    con.register("_types_frame", mine)
+    run(con, f"CREATE OR REPLACE TEMP TABLE {quote('_types_' + name)} AS "
+             "SELECT * FROM _types_frame")
+    con.unregister("_types_frame")
+    view = f"_oftype_{name}"
+    run(con, f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM {source} "
+             f"WHERE {text} IN (SELECT v FROM {quote('_types_' + name)})")
+    return view
 
 
 class _Absent(Exception):
@@ -175,16 +224,15 @@ def _parquet_source(con, path: Path, name: str) -> str:
     return view
 
 
-def _excel_source(con, path: Path, name: str, sheet: str | None,
-                  per_table: bool) -> str | None:
+def _excel_source(con, path: Path, name: str, sheet: str | None, per_table: bool,
+                  config: TableConfig, type_column: str | None) -> str | None:
+    book = sheets.Workbook(path)
     try:
-        sheets = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as error:  # openpyxl raises many types for a broken workbook
-        raise _ReadError(f"not a readable .xlsx workbook: {error}", "unreadable_file") from None
-    with sheets:
-        names = sheets.sheet_names
-        # A sheet named like the table; the only sheet of a per-table workbook (<table>.xlsx).
-        single = names[0] if len(names) == 1 and per_table else None
+        names = book.sheet_names
+        # A sheet named like the table (any spelling same_table accepts); the only (or, for
+        # one long sheet of all tables with a type column, the first) sheet of a per-table
+        # workbook.
+        single = names[0] if per_table and (len(names) == 1 or type_column) else None
         spelled = [s for s in names if same_table(s, name)]
         chosen = sheet or (name if name in names else spelled[0] if len(spelled) == 1
                            else single)
@@ -196,13 +244,15 @@ def _excel_source(con, path: Path, name: str, sheet: str | None,
                 "missing_sheet",
                 f"name the sheet {name!r} or set sheet in [data.tables.{name}]",
             )
-        frame = sheets.parse(chosen, dtype=str, header=None)
-    # The header row is read here, not by pandas, which renames a repeated header 'x.1'
-    # and would hide it from the duplicate-column check.
-    first = [] if frame.empty else ["" if pd.isna(h) else str(h) for h in frame.iloc[0]]
-    frame = frame.iloc[1:].reset_index(drop=True)
-    frame.columns = _unique(first) if first else []
-    frame.insert(0, "_row", range(2, len(frame) + 2))
+        rows = book.rows(chosen)
+    finally:
+        book.close()
+    expected = {header_key(c) for c in TABLES[name].column_names} | {
+        header_key(h) for h in config.columns.values()} | (
+        {header_key(type_column)} if type_column else set())
+    header = (config.header_row - 1 if config.header_row
+              else sheets.find_header(rows, expected, header_key))
+    frame = sheets.frame(rows, header, _unique)
     con.register(f"_frame_{name}", frame)  # unregistered by load._cleanup
     return f"_frame_{name}"
 
@@ -211,7 +261,10 @@ def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     utf8_path, problem = _as_utf8(path, config.encoding, shown)
     if problem is not None:
         return None, 1, problem
+    skip = (config.header_row or 1) - 1  # title lines above the header
     with utf8_path.open("r", encoding="utf-8-sig", newline="") as handle:
+        for _ in range(skip):
+            handle.readline()
         first = handle.readline()
     delimiter = max(("\t", ";", ","), key=first.count) if first.strip() else ","
     try:
@@ -225,7 +278,7 @@ def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     try:
         # The header is parsed here and the sniffer is off: DuckDB then reports a row with
         # the wrong number of fields instead of guessing another dialect.
-        rel = con.read_csv(str(utf8_path), header=False, skiprows=1, sep=delimiter,
+        rel = con.read_csv(str(utf8_path), header=False, skiprows=skip + 1, sep=delimiter,
                            quotechar='"', escapechar='"', auto_detect=False,
                            columns={h: "VARCHAR" for h in headers})
         con.register("_csv_relation", rel)
@@ -248,7 +301,7 @@ def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     finally:
         if utf8_path != path:
             utf8_path.unlink(missing_ok=True)
-    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + 2 AS _row, * "
+    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + {skip + 2} AS _row, * "
              f"FROM _csv_{name}")
     return f"_src_{name}", 1, None
 

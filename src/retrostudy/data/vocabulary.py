@@ -11,9 +11,11 @@ trastuzumab deruxtecan (T-DXd) never fold into trastuzumab (a known ETL error, d
 §4.1/§5). Nothing here matches by substring for the same reason: an unknown spelling is
 reported with suggestions, never mapped to the longest known name it contains.
 
-The ``source`` column of ``drugs.csv`` tags codes ``V`` (verified against a named source,
-see docs/sources.md) or ``M`` (from memory, check against an Athena download before relying
-on it).
+The ``source`` column of ``drugs.csv`` tags codes ``V`` (verified) or ``M`` (not verified);
+``reference`` names the public source a ``V`` code was checked against (the keys are listed
+in docs/sources.md, "Drug and clinical codes"). RxNorm and ATC codes that could not be
+verified are not shipped. With an Athena download (``[data] athena_vocabulary``,
+:mod:`retrostudy.data.athena`) its codes take precedence.
 """
 
 from __future__ import annotations
@@ -129,12 +131,16 @@ def _rows() -> list[dict[str, str]]:
     return list(csv.DictReader(text.splitlines()))
 
 
-def load_vocabulary(extra: Iterable[DrugEntry | Mapping[str, str]] = ()) -> Vocabulary:
-    """The shipped drug vocabulary, extended by ``extra`` (the protocol's ``[[data.drugs]]``).
+def load_vocabulary(extra: Iterable[DrugEntry | Mapping[str, str]] = (),
+                    athena: Iterable = ()) -> Vocabulary:
+    """The shipped drug vocabulary, extended by ``extra`` (the protocol's ``[[data.drugs]]``)
+    and by ``athena`` (:class:`~retrostudy.data.athena.AthenaCode` rows of an Athena download).
 
     An extension may add a spelling of a known or a new ingredient; it may not re-map a
     spelling the vocabulary already maps to a *different* ingredient (that is how
-    "Kadcyla" -> trastuzumab errors happen), which raises :class:`DataError`.
+    "Kadcyla" -> trastuzumab errors happen), which raises :class:`DataError`. An Athena code
+    whose ingredient name the vocabulary knows maps to that ingredient, replacing a shipped
+    code of the same system and value; codes of other ingredients are left out.
     """
     names: dict[str, str] = {}
     display: dict[str, str] = {}
@@ -151,6 +157,10 @@ def load_vocabulary(extra: Iterable[DrugEntry | Mapping[str, str]] = ()) -> Voca
     problems = _extend(names, display, classes, extra)
     if problems:
         raise DataError(problems)
+    for row in athena or ():
+        ingredient = names.get(key(row.ingredient_name))
+        if ingredient is not None:
+            codes[(row.system.casefold(), row.code.upper())] = ingredient
     for code, ingredients in _codes_by_value(codes).items():
         if len(ingredients) == 1 and key(code) not in names:
             names["code:" + key(code)] = next(iter(ingredients))

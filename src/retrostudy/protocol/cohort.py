@@ -23,7 +23,9 @@ from pydantic_core import PydanticCustomError
 from retrostudy.protocol.base import Block, Date, Names, Window
 from retrostudy.protocol.conditions import Condition
 
-SpecimenRule = Literal["primary", "most_recent_before_index", "any_positive"]
+SpecimenRule = Literal[
+    "primary", "most_recent_before_index", "any_positive", "metastasis_first", "primary_first"
+]
 
 
 class IndexBlock(Block):

@@ -70,6 +70,12 @@ class TableConfig(Block):
     """strftime format(s) of the date columns; detected over the whole column when absent."""
     encoding: Literal["auto", "utf-8", "cp932", "shift_jis"] = "auto"
     """Text encoding of a CSV file; ``auto`` tries UTF-8 (with or without BOM), then CP932."""
+    header_row: int | None = Field(default=None, ge=1)
+    """The row holding the headers (1 = first), when title rows sit above it. Unset: row 1
+    of a CSV; in a spreadsheet the first of the top 30 rows naming two expected headers."""
+    type_values: list[str] = Field(default_factory=list)
+    """With ``[data] type_column``: the values of that column meaning this table (the
+    table's own name is always accepted)."""
 
     @field_validator("date_format")
     @classmethod
@@ -89,6 +95,15 @@ class DrugSpelling(Block):
     drug_class: str | None = Field(default=None, alias="class")
 
 
+class BiomarkersBlock(Block):
+    """How receptor scores become a status (docs/data-model.md, "Receptor status")."""
+
+    her2_rule: Literal["asco_cap_2018", "asco_cap_2013"] = "asco_cap_2018"
+    """The ASCO/CAP HER2 testing guideline applied to IHC scores and ISH ratio/copy number:
+    2018 (Wolff et al., J Clin Oncol 2018;36:2105) or 2013 (J Clin Oncol 2013;31:3997). They
+    differ for dual-probe ISH groups 2-4 (see docs/data-model.md)."""
+
+
 class DataBlock(Block):
     """Where the records are and how to read them."""
 
@@ -98,6 +113,10 @@ class DataBlock(Block):
     path: str = "data"
     """A folder, an ``.xlsx`` workbook or a DuckDB database file, relative to the protocol.
     With ``format = "omop"``: a DuckDB file or a folder of per-table Parquet/CSV files."""
+    type_column: str | None = None
+    """One file (a CSV, or a workbook's only or first sheet) holding every table, this
+    column naming each row's table (``patients``, ``drug_administrations``, ... or a
+    table's ``type_values``). docs/data-model.md, "Spreadsheets"."""
     omop: OmopBlock = Field(default_factory=lambda: OmopBlock())
     engine: str = "duckdb"
     """Where the cohort queries run: ``duckdb`` (in memory), ``duckdb:///path.db``, ``spark``,
@@ -122,6 +141,14 @@ class DataBlock(Block):
     tables: dict[TableName, TableConfig] = Field(default_factory=dict)
     policy: dict[str, Policy] = Field(default_factory=dict)
     drugs: list[DrugSpelling] = Field(default_factory=list)
+    """Site spellings of drugs (brands, abbreviations, local codes), added to the shipped
+    vocabulary (``src/retrostudy/data/drugs.csv``)."""
+    athena_vocabulary: str | None = None
+    """A folder with an OHDSI Athena download (``CONCEPT.csv``, ``CONCEPT_RELATIONSHIP.csv``),
+    relative to the protocol: its RxNorm, OMOP and ATC codes of the vocabulary's ingredients
+    take precedence over the shipped codes (docs/data-model.md, "Drug vocabulary")."""
+    biomarkers: BiomarkersBlock = Field(default_factory=lambda: BiomarkersBlock())
+    """``[data.biomarkers]``: the receptor-status guideline."""
     responses: dict[str, Response] = Field(default_factory=dict)
     """Extra spellings of tumour responses, e.g. ``{ "Partial remission" = "PR" }``."""
 

@@ -26,7 +26,7 @@ REJECTIONS_KEY = "data_rejections"
 BAD_INPUT_KEY = "endpoint_bad_input"
 EPISODE_LINES_KEY = "data_episode_lines"
 _ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run",
-            "warning": "listed (loading goes on)"}
+            "warning": "loading goes on; counted and reported"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,6 +31,12 @@ def _methods(ctx) -> list[Paragraph]:
         f"Wald {pct}% CIs; reference group: {an.group_labels.get(an.reference, an.reference)}.",
         f"Durations are whole days between dates; months = days / {c.days_per_month:g}.",
     ]
+    if ctx.quality is not None and ctx.quality.load is not None:  # receptors from records
+        from retrostudy.data.receptors import methods_sentence
+
+        cov = ctx.protocol.covariates
+        text.append(methods_sentence(ctx.protocol.data.biomarkers.her2_rule,
+                                     cov.her2_specimen, cov.hr_specimen))
     if tests:
         text.append("Tests behind the p values of this report: " + "; ".join(tests)
                     + ". Two-sided p values; each table names the test of each of its p values.")

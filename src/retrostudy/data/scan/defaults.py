@@ -122,13 +122,7 @@ def _endpoints(report, index):
                        "confirmation": False, "sd_min_days": 42,
                        "assessments": "radiological"}
         body["rates"] = {"kind": "rates", "label": "Tumour response and disease control",
-                         "response_from": "bor", "sd_duration_days": 183,
-                         "denominator": "analysed"}
-    body["followup"] = {"kind": "followup", "label": "Follow-up",
-                        "observation": "pfs" if assessed else "os", "reverse_km_of": "os"}
-    body["discontinuation"] = {"kind": "discontinuation",
-                               "label": f"Reasons for {index} discontinuation",
-                               "ttd_from": "ttd", "denominator": "discontinued"}
+                         "response_from": "bor", "sd_duration_days": 183}
     return (["---- endpoints: the model study's, generic (docs/endpoints.md) ----"], body)
 
 
@@ -152,8 +146,10 @@ def _analyses(report):
             "categories": [{"value": v} for v in ("CR", "PR", "SD", "PD", "NE")],
             "rates": [{"name": "response", "label": "Tumour response rate", "test": "fisher"},
                       {"name": "disease_control", "label": "Disease control rate",
-                       "test": "fisher"}]}
-    body["followup"] = {"endpoint": "pfs" if assessed else "os"}
-    body["discontinuation"] = {"column": "ttd_discontinuation_reason"}
+                       "test": "fisher"}],
+            "denominator": "analysed"}
+    body["followup"] = {"observation": "pfs" if assessed else "os", "reverse_km_of": "os"}
+    body["discontinuation"] = {"column": "ttd_discontinuation_reason",
+                               "denominator": "discontinued"}
     return (["---- analyses: R survival conventions (docs/protocol.md, [analyses]) ----"],
             body)
