@@ -21,7 +21,9 @@ from retrostudy.errors import Problem, RetroStudyError
 from retrostudy.protocol import load_protocol, protocol_hash
 from retrostudy.protocol.model import Protocol
 
-Progress = Callable[[str], None]
+# progress(message) before each step; progress(message, done, total) as a long step
+# (drawing the figures, writing the files) advances
+Progress = Callable[..., None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -158,7 +160,8 @@ def run_study(
     profile : {"r", "sas", "ezr"}, optional
         Override the protocol's conventions profile.
     progress : callable, optional
-        Called with a short description before each step.
+        Called with a short description before each step, and with ``(description, done,
+        total)`` counts while a long step (drawing figures, writing files) advances.
     """
     step = progress or (lambda _msg: None)
     started = time.perf_counter()
@@ -175,16 +178,17 @@ def run_study(
 
     dataset = prepare_dataset(protocol.analyses, dataset)
     analyses = run_analyses(protocol, dataset)
-    step("Drawing figures and writing the report")
     from retrostudy.report.quality import Quality
 
     table = protocol.analysis_table.file if protocol.analysis_table is not None else None
     quality = Quality(load=loaded, endpoints=eps, analysis_table=table,
                       episode_lines=_episode_lines(protocol, loaded, cohort))
-    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality)
+    report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
+                          step)
     files: tuple[Path, ...] = ()
     if out is not None:
-        files = _write(report, protocol, Path(out), started)
+        step("Writing the report")
+        files = _write(report, protocol, Path(out), started, step)
     return StudyResult(
         protocol=protocol,
         attrition=cohort.attrition,
@@ -199,7 +203,7 @@ def run_study(
     )
 
 
-def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality):
+def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, step):
     from retrostudy.report import ReportContext, flow_from_attrition, make_report
     from retrostudy.report.published import published_parts
     from retrostudy.report.quality import tables as quality_tables
@@ -239,7 +243,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality):
         comparator_rows=comparator_rows,
         quality=quality,
     )
-    return make_report(ctx), ctx
+    return make_report(ctx, progress=step), ctx
 
 
 def _outcome_notes(analyses, dataset) -> tuple[str, ...]:
@@ -260,11 +264,12 @@ def _engine_name(engine) -> str:
     return engine_name(engine)
 
 
-def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
+def _write(report, protocol, out: Path, started: float, step) -> tuple[Path, ...]:
     from retrostudy.report import write_report
 
     rep = protocol.report
-    files = write_report(report, out, outputs=rep.outputs, figure_formats=rep.figure_formats)
+    files = write_report(report, out, outputs=rep.outputs, figure_formats=rep.figure_formats,
+                         progress=step)
     info = {
         "wall_seconds": round(time.perf_counter() - started, 3),
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
