@@ -51,6 +51,23 @@ class StudyResult:
         return head + "".join(t._repr_html_() for t in self.tables.values())
 
 
+def _counted(progress: Progress | None) -> Progress:
+    """``progress`` as a callable taking (message, done=None, total=None); a callable that
+    takes only the message (the signature before counts existed) gets the steps only."""
+    if progress is None:
+        return lambda *_args: None
+    import inspect
+
+    try:
+        inspect.signature(progress).bind("step", 1, 1)
+    except TypeError:
+        return lambda message, done=None, total=None: (
+            progress(message) if done is None else None)
+    except ValueError:  # no signature (a builtin): assume it takes counts
+        pass
+    return progress
+
+
 def _protocol(protocol_or_path) -> tuple[Protocol, str | None]:
     if isinstance(protocol_or_path, Protocol):
         return protocol_or_path, None
@@ -163,7 +180,7 @@ def run_study(
         Called with a short description before each step, and with ``(description, done,
         total)`` counts while a long step (drawing figures, writing files) advances.
     """
-    step = progress or (lambda _msg: None)
+    step = _counted(progress)
     started = time.perf_counter()
     protocol, sha = _protocol(protocol_or_path)
     protocol = _with_profile(protocol, profile)

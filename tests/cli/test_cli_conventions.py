@@ -165,3 +165,18 @@ def test_a_closed_pipe_exits_quietly(tmp_path):
     proc.stderr.close()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_run_study_progress_callbacks_with_and_without_counts(tmp_path):
+    """A callback taking (message, done, total) sees the figure counts; one taking only the
+    message (the older signature) still works and sees the steps."""
+    from retrostudy.pipeline import run_study
+
+    protocol = write_study(tmp_path / "p")
+    counted, plain = [], []
+    run_study(protocol, out=tmp_path / "a", progress=lambda m, d=None, t=None: counted.append(
+        (m, d, t)))
+    run_study(protocol, progress=plain.append)
+    n = len(list((tmp_path / "a" / "figures").glob("*.png")))
+    assert ("Drawing figures", n, n) in counted and ("Writing figures", 1, n) in counted
+    assert "Running the analyses" in plain and all(isinstance(m, str) for m in plain)
