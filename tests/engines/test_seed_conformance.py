@@ -21,9 +21,8 @@ def _without_provenance(results: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    out = tmp_path_factory.mktemp("duckdb")
-    return run_study(SEED, engine="duckdb", out=out), out
+def reference(example_study):
+    return example_study  # DuckDB in memory, run once for the session (tests/conftest.py)
 
 
 @pytest.fixture(scope="module", params=ENGINES)
