@@ -180,3 +180,9 @@ def test_run_study_progress_callbacks_with_and_without_counts(tmp_path):
     n = len(list((tmp_path / "a" / "figures").glob("*.png")))
     assert ("Drawing figures", n, n) in counted and ("Writing figures", 1, n) in counted
     assert "Running the analyses" in plain and all(isinstance(m, str) for m in plain)
+
+
+def test_quiet_validate_and_synth_print_nothing(tmp_path, capsys):
+    assert main(["synth", "--patients", "3", "--out", str(tmp_path / "x"), "-q"]) == 0
+    assert main(["validate", str(tmp_path / "x"), "-q"]) in (0, 2)
+    assert capsys.readouterr() == ("", "")

@@ -90,16 +90,14 @@ def _run(args) -> int:
     n = len(study.tables["patients"])
     if args.omop:
         target = _write_omop(study, args.out, fmt, args.episodes)
-        say(
-            f"wrote an OMOP CDM ({fmt}) for {n} SYNTHETIC patients to {target} "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+        if args.verbosity >= 0:  # -q: nothing but errors
+            say(f"wrote an OMOP CDM ({fmt}) for {n} SYNTHETIC patients to {target} "
+                f"in {time.perf_counter() - started:.1f} s")
         return 0
     paths = write_study(study, args.out, fmt=fmt, raw=not args.canonical)
-    say(
-        f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
+    if args.verbosity >= 0:
+        say(f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
+            f"in {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -76,7 +76,7 @@ def _run(args) -> int:
     result = check_records(block, base, duckdb_backend())
     if args.json:
         sys.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
-    else:
+    elif args.verbosity >= 0:  # -q: only the exit code says whether the records load
         _print(result)
     return 0 if result.ok else 2
 
