@@ -25,7 +25,9 @@ from retrostudy.protocol.model import Protocol
 if TYPE_CHECKING:  # the layers load on first use (CLI start-up)
     from retrostudy.endpoints.dataset import AnalysisDataset
 
-Progress = Callable[[str], None]
+# progress(message) before each step; progress(message, done, total) as a long step
+# (drawing the figures, writing the files) advances
+Progress = Callable[..., None]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +56,23 @@ class StudyResult:
             f"figures: {html.escape(', '.join(self.figures))}</p>"
         )
         return head + "".join(t._repr_html_() for t in self.tables.values())
+
+
+def _counted(progress: Progress | None) -> Progress:
+    """``progress`` as a callable taking (message, done=None, total=None); a callable that
+    takes only the message (the signature before counts existed) gets the steps only."""
+    if progress is None:
+        return lambda *_args: None
+    import inspect
+
+    try:
+        inspect.signature(progress).bind("step", 1, 1)
+    except TypeError:
+        return lambda message, done=None, total=None: (
+            progress(message) if done is None else None)
+    except ValueError:  # no signature (a builtin): assume it takes counts
+        pass
+    return progress
 
 
 def _protocol(protocol_or_path) -> tuple[Protocol, str | None]:
@@ -168,7 +187,8 @@ def run_study(
     profile : {"r", "sas", "ezr"}, optional
         Override the protocol's conventions profile.
     progress : callable, optional
-        Called with a short description before each step.
+        Called with a short description before each step, and with ``(description, done,
+        total)`` counts while a long step (drawing figures, writing files) advances.
     patient_level : bool, optional
         Also write the analysis dataset, the excluded patients (with the criterion that
         removed each) and the lines of therapy, as CSV and Parquet, into
@@ -176,7 +196,7 @@ def run_study(
         hold patient identifiers). None means the protocol's ``[report] patient_level``.
         Needs ``out``. The report says whether it was written.
     """
-    step = progress or (lambda _msg: None)
+    step = _counted(progress)
     started = time.perf_counter()
     if out is not None:  # refused before any work: a file, a folder of other files
         from retrostudy.report.folder import check_out
@@ -205,18 +225,18 @@ def run_study(
     analysis_dataset = (AnalysisDataset.from_frame(dataset) if eps is None
                         else AnalysisDataset.from_endpoints(dataset, protocol.endpoints))
     analyses = run_analyses(protocol, analysis_dataset)
-    step("Drawing figures and writing the report")
     from retrostudy.report.quality import Quality
 
     table = protocol.analysis_table.file if protocol.analysis_table is not None else None
     quality = Quality(load=loaded, endpoints=eps, analysis_table=table,
                       episode_lines=_episode_lines(protocol, loaded, cohort))
     report, ctx = _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
-                          identifiable)
+                          step, identifiable)
     files: tuple[Path, ...] = ()
     patient_files: tuple[Path, ...] = ()
     if out is not None:
-        files = _write(report, protocol, Path(out), started)
+        step("Writing the report")
+        files = _write(report, protocol, Path(out), started, step)
     if identifiable:
         from retrostudy.report.patient_level import folder_for, frames, write_patient_level
 
@@ -237,7 +257,7 @@ def run_study(
     )
 
 
-def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
+def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, step,
             patient_level=False):
     from retrostudy.report import ReportContext, flow_from_attrition, make_report
     from retrostudy.report.published import published_parts
@@ -279,7 +299,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality,
         quality=quality,
         patient_level=patient_level,
     )
-    return make_report(ctx), ctx
+    return make_report(ctx, progress=step), ctx
 
 
 def _outcome_notes(analyses, dataset) -> tuple[str, ...]:
@@ -300,7 +320,7 @@ def _engine_name(engine) -> str:
     return engine_name(engine)
 
 
-def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
+def _write(report, protocol, out: Path, started: float, step) -> tuple[Path, ...]:
     """Write the report into a temporary folder beside ``out``, moved into place when
     complete (retrostudy.report.folder): ``out`` is the whole new report or the old one."""
     from retrostudy.report import write_report
@@ -309,7 +329,7 @@ def _write(report, protocol, out: Path, started: float) -> tuple[Path, ...]:
     rep = protocol.report
     with writing(out) as folder:
         files = write_report(report, folder, outputs=rep.outputs,
-                             figure_formats=rep.figure_formats)
+                             figure_formats=rep.figure_formats, progress=step)
         info = {
             "wall_seconds": round(time.perf_counter() - started, 3),
             "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

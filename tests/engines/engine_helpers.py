@@ -9,6 +9,10 @@ from retrostudy.data.engines import connect
 SPARK = pytest.param("spark", marks=pytest.mark.spark, id="spark")
 ENGINES = [SPARK, pytest.param("duckdb-file", id="duckdb-file")]
 """The engines compared with the reference (DuckDB in memory)."""
+STUDY_ENGINES = [SPARK, pytest.param("duckdb-file", marks=pytest.mark.slow, id="duckdb-file")]
+"""The same, for tests that run the whole example study on each engine (about half a minute
+per engine on a busy 2-core machine): the DuckDB-file run is a slow test (left out of the
+quick loop, run by the full suite and CI)."""
 
 
 

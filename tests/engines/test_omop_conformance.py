@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from engine_helpers import ENGINES, backend_for
+from engine_helpers import STUDY_ENGINES, backend_for
 
 from retrostudy.pipeline import run_study
 from retrostudy.protocol import parse_protocol
@@ -40,7 +40,7 @@ def reference(omop_protocol):
     return run_study(omop_protocol, engine="duckdb")
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="module", params=STUDY_ENGINES)
 def other(request, tmp_path_factory, omop_protocol):
     return run_study(omop_protocol, engine=backend_for(request.param, request, tmp_path_factory))
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from engine_helpers import ENGINES, backend_for
+from engine_helpers import STUDY_ENGINES, backend_for
 
 from retrostudy.pipeline import run_study
 from retrostudy.report.results_json import dumps
@@ -21,12 +21,11 @@ def _without_provenance(results: dict) -> str:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
-    out = tmp_path_factory.mktemp("duckdb")
-    return run_study(SEED, engine="duckdb", out=out), out
+def reference(example_study):
+    return example_study  # DuckDB in memory, run once for the session (tests/conftest.py)
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+@pytest.fixture(scope="module", params=STUDY_ENGINES)
 def other(request, tmp_path_factory):
     out = tmp_path_factory.mktemp(request.param)
     backend = backend_for(request.param, request, tmp_path_factory)

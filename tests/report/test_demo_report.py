@@ -4,13 +4,12 @@ import json
 
 import pytest
 
-from retrostudy.cli import main
-
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    assert main(["demo", "--out", str(out), "--quiet"]) == 0
+def demo(example_study):
+    """The report of the example study, run once for the session (tests/conftest.py): the
+    same run as ``retrostudy demo`` (tests/cli runs the command itself)."""
+    _, out = example_study
     return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
 

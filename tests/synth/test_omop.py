@@ -11,8 +11,6 @@ derived from the diagnosis dates.
 
 from __future__ import annotations
 
-import time
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -245,17 +243,6 @@ def test_without_ancestor_expansion_the_clinical_drug_rows_are_not_matched(seed_
     assert result.counts["drug_exposure"].not_relevant == clinical > 0
 
 
-@pytest.mark.slow
-def test_conversion_is_vectorised_100k():
-    tables = generate_cohort(100_000, seed=1).tables
-    started = time.perf_counter()
-    omop = canonical_to_omop(tables)
-    elapsed = time.perf_counter() - started
-    rows = sum(len(f) for f in omop.values())
-    assert rows > 4_000_000
-    assert elapsed < 30, f"{rows} rows in {elapsed:.1f} s"  # a row-wise loop takes minutes
-
-
 def test_cli_writes_an_omop_cdm(tmp_path, capsys):
     assert main(["synth", "--seed-study", "--omop", "--out", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a" / "omop.duckdb").exists()
@@ -265,16 +252,17 @@ def test_cli_writes_an_omop_cdm(tmp_path, capsys):
     assert main(["synth", "--seed-study", "--omop", "--out", str(tmp_path / "c.duckdb")]) == 0
     assert (tmp_path / "c.duckdb").is_file()
     assert "OMOP CDM" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match="needs --omop"):
-        main(["synth", "--seed-study", "--format", "duckdb", "--out", str(tmp_path / "d")])
-    with pytest.raises(SystemExit, match="not csv"):
-        main(["synth", "--seed-study", "--omop", "--format", "csv", "--out", str(tmp_path / "e")])
+    assert main(["synth", "--seed-study", "--format", "duckdb", "--out", str(tmp_path / "d")]) == 2
+    assert "needs --omop" in capsys.readouterr().err
+    assert main(["synth", "--seed-study", "--omop", "--format", "csv",
+                 "--out", str(tmp_path / "e")]) == 2
+    assert "not csv" in capsys.readouterr().err
     assert main(["synth", "--patients", "20", "--omop", "--episodes", "--format", "parquet",
                  "--out", str(tmp_path / "f")]) == 0
     names = {p.name for p in (tmp_path / "f").iterdir()}
     assert names == {f"{t}.parquet" for t in (*OMOP_TABLES, "episode", "episode_event")}
-    with pytest.raises(SystemExit, match="--episodes needs --omop"):
-        main(["synth", "--seed-study", "--episodes", "--out", str(tmp_path / "g")])
+    assert main(["synth", "--seed-study", "--episodes", "--out", str(tmp_path / "g")]) == 2
+    assert "--episodes needs --omop" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("fmt", ["duckdb", "parquet"])

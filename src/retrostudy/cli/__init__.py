@@ -2,13 +2,18 @@
 
 Each subcommand lives in its own module exposing ``register(subparsers)``; the module
 adds its parser and sets ``func`` (called with the parsed arguments, returning an exit
-code). User errors (:class:`retrostudy.errors.RetroStudyError`) are printed readably and
-exit with their code; they never show a traceback.
+code). Conventions (docs/cli.md): the command's output on stdout, diagnostics on stderr
+through :mod:`logging` (:mod:`retrostudy.cli.output`), every message on one line.
+
+Exit codes: 0 done; 1 an unexpected failure; 2 a usage error (argparse's convention) or
+a problem with the protocol or the data (:class:`retrostudy.errors.RetroStudyError`, each
+problem listed, never a traceback); 130 interrupted; 141 stdout closed early (``| head``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +22,14 @@ from retrostudy.errors import RetroStudyError
 
 # Subcommand modules, in the order --help lists them.
 _COMMANDS = ("demo", "run", "validate", "init", "synth")
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool cut off by `head`
+
+
+class UsageError(Exception):
+    """The arguments do not make sense together: printed with the subcommand's usage line,
+    exit code 2 (as argparse does for its own checks)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,33 +48,75 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name in _COMMANDS:
         import_module(f"retrostudy.cli.{name}").register(sub)
+    for p in sub.choices.values():
+        add_verbosity(p)
+        p.set_defaults(_parser=p)
     return parser
 
 
-def print_problems(error: RetroStudyError) -> None:
-    from rich.console import Console
+def add_verbosity(p: argparse.ArgumentParser) -> None:
+    """``-q`` / ``-v`` on every subcommand (levels of the ``retrostudy`` logger)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("-q", "--quiet", action="store_const", const=-1, dest="verbosity",
+                       default=0, help="print nothing but errors (and what --json asks for)")
+    group.add_argument("-v", "--verbose", action="store_const", const=1, dest="verbosity",
+                       help="also print per-item progress and details")
 
-    console = Console(stderr=True, highlight=False)
+
+def print_problems(error: RetroStudyError) -> None:
+    from retrostudy.cli.output import log
+
     n = len(error.problems)
-    console.print(f"[bold red]error[/]: {n} problem{'s' if n != 1 else ''} found", markup=True)
-    for problem in error.problems:
-        console.print(f"  - {problem}", markup=False)
+    if n > 1:
+        log.error(f"{n} problems found")
+    for problem in error.problems:  # one line each, "error: " first: grep finds every one
+        log.error(str(problem))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit code (help and usage errors included)."""
+    from retrostudy.cli.output import finish_progress, setup_logging
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) and usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    setup_logging(args.verbosity)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    except UsageError as exc:
+        try:
+            args._parser.error(str(exc))
+        except SystemExit as done:
+            return int(done.code)
     except RetroStudyError as error:
+        finish_progress()
         print_problems(error)
         return error.exit_code
     except KeyboardInterrupt:
+        finish_progress()
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    return 0  # pragma: no cover
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout went away (``| head``): point stdout at /dev/null so Python's
+    final flush does not print a BrokenPipeError, and exit quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a captured stdout has no descriptor
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

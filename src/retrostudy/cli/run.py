@@ -33,10 +33,14 @@ Profiles choose the statistical conventions of the software reviewers compare wi
   sas  SAS (log-log CI, Breslow ties)
   ezr  EZR (log-log CI, Breslow ties, Yates-corrected chi-square)
 
-Exit codes: 0 done; 2 a problem with the protocol or the data (each problem is listed with
-the file, row and column to fix); 3 the report could not be written (--out is a file or a
-folder of other files, read-only, disk full: the previous report is left as it was);
-130 interrupted.
+Output: the summary on stdout (--json: one JSON object), steps and warnings on stderr, one
+line each; -q prints only errors, -v adds per-item progress. Warnings carry a code
+(RS-W...) that --silence hides from the console (docs/warnings.md).
+
+Exit codes: 0 done; 2 a usage error, or a problem with the protocol or the data (each
+problem is listed with the file, row and column to fix); 3 the report could not be written
+(--out is a file or a folder of other files, read-only, disk full: the previous report is
+left as it was); 130 interrupted; 141 the reader of stdout went away (| head).
 """
 
 
@@ -83,55 +87,98 @@ def add_common(p, default_out: str = "report") -> None:
         default=None,
         help="statistical conventions (default: the protocol's, else r)",
     )
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a machine-readable summary (JSON) on stdout instead of the text one",
+    )
+    p.add_argument(
+        "--silence",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="do not print warnings with this code on the console (e.g. RS-W012; repeat "
+        "for several); the report still lists every warning (docs/warnings.md)",
+    )
 
 
 def run_and_summarise(protocol: Path, args) -> int:
-    from rich.console import Console
+    import json
 
+    from retrostudy.cli.output import finish_progress, progress, say
     from retrostudy.pipeline import run_study
+    from retrostudy.warning_codes import check_codes
 
-    console = Console(stderr=True, highlight=False, quiet=args.quiet)
-    with console.status("Starting", spinner="dots") as status:
-
-        def progress(message: str) -> None:
-            status.update(message + " ...")
-            console.log(message, markup=False)
-
+    silenced = check_codes(args.silence)
+    try:
         result = run_study(
             protocol, engine=args.engine, out=args.out, profile=args.profile, progress=progress,
             patient_level=getattr(args, "patient_level", None),
         )
-    summarise(console, result, Path(args.out))
+    finally:
+        finish_progress()
+    summary = summarise(result, Path(args.out))
+    _log_warnings(summary["warnings"], silenced)
+    if args.json:
+        say(json.dumps(summary, ensure_ascii=False, sort_keys=True))
+    elif args.verbosity >= 0:
+        for line in summary_lines(summary):
+            say(line)
     return 0
 
 
-def summarise(console, result, out: Path) -> None:
+def summarise(result, out: Path) -> dict:
+    """The run's summary as plain JSON types (``--json``; the text lines are made from it)."""
     from retrostudy.analysis import fmt
+    from retrostudy.warning_codes import code_of
 
     an = result.analyses
-    groups = ", ".join(f"{an.group_labels.get(g, g)} {an.n[g]}" for g in an.groups)
-    console.print(f"[bold]{len(result.dataset)} patients analysed[/] ({groups})")
-    for ep in an.endpoints:
-        medians = "; ".join(
-            f"{an.group_labels.get(g.group, g.group)} {fmt.estimate_ci(*g.median)}"
-            for g in ep.groups
-        )
-        console.print(
-            f"{ep.label}: median months {medians}; log-rank p = "
-            f"{fmt.p_value(ep.logrank['p_value'], missing='NE')}",
-            markup=False,
-        )
-    for w in an.warnings:
-        console.print(f"[yellow]warning[/]: {w}")
-    for finding in getattr(result.load, "problems", ()):  # data-folder entries not read, ...
-        if finding.severity == "warning":
-            console.print(f"warning: {finding.problem}", markup=False)
-    console.print(f"Report written to [bold]{out}/[/] (open {out / 'report.html'})")
-    if result.patient_level_files:
-        folder = result.patient_level_files[0].parent
-        console.print(f"[bold red]Patient-level data WITH IDENTIFIERS[/] written to {folder}/ "
-                      "(not for sharing)", markup=True)
+    label = an.group_labels.get
+    data_warnings = [f"{finding.problem}" for finding in getattr(result.load, "problems", ())
+                     if finding.severity == "warning"]  # data-folder entries not read, ...
+    return {
+        "patients_analysed": len(result.dataset),
+        "groups": [{"group": g, "label": label(g, g), "n": int(an.n[g])} for g in an.groups],
+        "endpoints": [
+            {
+                "endpoint": ep.endpoint,
+                "label": ep.label,
+                "median_months": {g.group: fmt.estimate_ci(*g.median) for g in ep.groups},
+                "logrank_p": ep.logrank["p_value"],
+                "logrank_p_text": fmt.p_value(ep.logrank["p_value"], missing="NE"),
+            }
+            for ep in an.endpoints
+        ],
+        "warnings": [{"code": code_of(w), "message": w} for w in (*an.warnings, *data_warnings)],
+        "out": str(out),
+        "report": str(out / "report.html"),
+        "files": [str(f) for f in result.files],
+        "patient_level": (str(result.patient_level_files[0].parent)
+                          if result.patient_level_files else None),
+    }
+
+
+def summary_lines(summary: dict) -> list[str]:
+    groups = ", ".join(f"{g['label']} {g['n']}" for g in summary["groups"])
+    lines = [f"{summary['patients_analysed']} patients analysed ({groups})"]
+    labels = {g["group"]: g["label"] for g in summary["groups"]}
+    for ep in summary["endpoints"]:
+        medians = "; ".join(f"{labels.get(g, g)} {m}" for g, m in ep["median_months"].items())
+        lines.append(f"{ep['label']}: median months {medians}; log-rank p = "
+                     f"{ep['logrank_p_text']}")
+    lines.append(f"Report written to {summary['out']} (open {summary['report']})")
+    if summary["patient_level"]:
+        lines.append(f"Patient-level data WITH IDENTIFIERS written to "
+                     f"{summary['patient_level']} (not for sharing)")
+    return lines
+
+
+def _log_warnings(warnings: list[dict], silenced: frozenset[str]) -> None:
+    from retrostudy.cli.output import log
+
+    for w in warnings:
+        if w["code"] not in silenced:
+            log.warning(w["message"], extra={"code": w["code"]})
 
 
 def _run(args) -> int:

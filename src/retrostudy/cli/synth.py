@@ -69,35 +69,35 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
+    from retrostudy.cli import UsageError
+    from retrostudy.cli.output import say
     from retrostudy.synth import generate_cohort, generate_seed_study, write_study
 
     fmt = args.format or ("duckdb" if args.omop else "csv")
     if fmt == "duckdb" and not args.omop:
-        raise SystemExit("retrostudy synth: --format duckdb needs --omop (records: csv or parquet)")
+        raise UsageError("--format duckdb needs --omop (records: csv or parquet)")
     if fmt == "csv" and args.omop:
-        raise SystemExit("retrostudy synth: --omop writes --format duckdb or parquet, not csv")
+        raise UsageError("--omop writes --format duckdb or parquet, not csv")
     if args.episodes and not args.omop:
-        raise SystemExit("retrostudy synth: --episodes needs --omop")
+        raise UsageError("--episodes needs --omop")
     started = time.perf_counter()
     if args.seed_study:
         study = generate_seed_study(seed=2019 if args.seed is None else args.seed)
     else:
         if args.patients < 1:
-            raise SystemExit("retrostudy synth: --patients must be at least 1")
+            raise UsageError("--patients must be at least 1")
         study = generate_cohort(args.patients, seed=0 if args.seed is None else args.seed)
     n = len(study.tables["patients"])
     if args.omop:
         target = _write_omop(study, args.out, fmt, args.episodes)
-        print(
-            f"wrote an OMOP CDM ({fmt}) for {n} SYNTHETIC patients to {target} "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+        if args.verbosity >= 0:  # -q: nothing but errors
+            say(f"wrote an OMOP CDM ({fmt}) for {n} SYNTHETIC patients to {target} "
+                f"in {time.perf_counter() - started:.1f} s")
         return 0
     paths = write_study(study, args.out, fmt=fmt, raw=not args.canonical)
-    print(
-        f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
+    if args.verbosity >= 0:
+        say(f"wrote {len(paths)} files for {n} SYNTHETIC patients to {args.out} "
+            f"in {time.perf_counter() - started:.1f} s")
     return 0
 
 

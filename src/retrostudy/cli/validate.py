@@ -9,6 +9,7 @@ first examples of each problem class. Exit code 0 when nothing has the ``error``
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def _block_and_base(args):
             block = block.model_copy(update={"path": str(Path(args.data).resolve())})
         return block, base
     if not args.data:
-        raise SystemExit("retrostudy validate: give DATA or --protocol")
+        from retrostudy.cli import UsageError
+
+        raise UsageError("give DATA or --protocol")
     return DataBlock(path=str(Path(args.data).resolve())), Path(".")
 
 
@@ -73,8 +76,8 @@ def _run(args) -> int:
     block, base = _block_and_base(args)
     result = check_records(block, base, duckdb_backend())
     if args.json:
-        print(json.dumps(as_json(result), ensure_ascii=False, indent=2))
-    else:
+        sys.stdout.write(json.dumps(as_json(result), ensure_ascii=False, indent=2) + "\n")
+    elif args.verbosity >= 0:  # -q: only the exit code says whether the records load
         _print(result)
     return 0 if result.ok else 2
 
@@ -99,38 +102,45 @@ def as_json(result) -> dict:
 
 
 def _print(result) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    """The readable summary on stdout, one line per table row and per problem (whole lines,
+    never wrapped: a log or ``grep`` sees each message once)."""
+    from retrostudy.cli.output import say
 
-    console = Console(highlight=False)
     files = {f.table: f.path for f in result.files}
-    table = Table(title="Records", title_justify="left")
     omop = any(hasattr(c, "not_relevant") for c in result.counts.values())  # an OMOP CDM
     headers = ("table", "file", "read", "loaded", "rejected") + (("not relevant",) if omop else ())
-    for header in headers:
-        table.add_column(header, justify="left" if header in ("table", "file") else "right")
-    for name, count in result.counts.items():
-        extra = (f"{count.not_relevant:,}",) if omop else ()
-        table.add_row(name, files.get(name, "(none)"), f"{count.read:,}", f"{count.loaded:,}",
-                      f"{count.rejected:,}", *extra)
-    console.print(table)
+    rows = [(name, files.get(name, "(none)"), f"{count.read:,}", f"{count.loaded:,}",
+             f"{count.rejected:,}", *((f"{count.not_relevant:,}",) if omop else ()))
+            for name, count in result.counts.items()]
+    say("Records")
+    for line in _aligned(headers, rows, left=2):
+        say(line)
     detected = {k: v for k, v in result.date_formats.items() if v}
     if detected:
-        console.print("Date formats: " + "; ".join(f"{k} {' | '.join(v)}"
-                                                   for k, v in detected.items()), markup=False)
+        say("Date formats: " + "; ".join(f"{k} {' | '.join(v)}" for k, v in detected.items()))
     groups = defaultdict(list)
     for finding in result.problems:
         groups[(finding.table, finding.problem.code, finding.severity)].append(finding)
     for (name, code, severity), findings in groups.items():
-        colour = "red" if severity == "error" else "yellow"
-        console.print(f"[bold {colour}]{severity}[/] {name}: {code} "
-                      f"({findings[0].count:,} row{'s' if findings[0].count != 1 else ''})")
+        say(f"{severity} {name}: {code} "
+            f"({findings[0].count:,} row{'s' if findings[0].count != 1 else ''})")
         for finding in findings[:EXAMPLES]:
-            console.print(f"  - {finding.problem}", markup=False)
+            say(f"  - {finding.problem}")
     if result.ok:
-        console.print("[bold green]ok[/]: records can be loaded"
-                      + (" (rejected rows are in the rejects table)" if result.problems else ""))
+        say("ok: records can be loaded"
+            + (" (rejected rows are in the rejects table)" if result.problems else ""))
     else:
         n = sum(1 for f in result.problems if f.severity == "error")
-        console.print(f"[bold red]error[/]: fix the problems above ({n} example"
-                      f"{'s' if n != 1 else ''} shown), or set a policy in \\[data.policy]")
+        say(f"error: fix the problems above ({n} example{'s' if n != 1 else ''} shown), "
+            "or set a policy in [data.policy]")
+
+
+def _aligned(headers, rows, left: int) -> list[str]:
+    """A plain text table: the first ``left`` columns left-aligned, the others right."""
+    widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(len(headers))]
+
+    def line(cells):
+        return "  ".join(str(c).ljust(w) if i < left else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return [line(headers), *(line(r) for r in rows)]

@@ -103,13 +103,15 @@ class Report:
     rendered: dict
 
 
-def make_report(ctx: ReportContext) -> Report:
+def make_report(ctx: ReportContext, progress=None) -> Report:
+    """The whole report in memory; ``progress`` (optional) is called as
+    ``progress("Drawing figures", done, total)`` while the figures are drawn."""
     from retrostudy.report import results_json
     from retrostudy.report.build import build
     from retrostudy.report.docx import render_docx
     from retrostudy.report.html import render_html
 
-    built = build(ctx)
+    built = build(ctx, progress)
     supp = ctx.protocol.report.suppression
     sharing = supp.threshold > 0
     results = results_json.build(
@@ -189,8 +191,10 @@ def _flow_json(flow: Flow, hidden, supp) -> dict:
     return data
 
 
-def write_report(report: Report, out: str | Path, *, outputs, figure_formats) -> list[Path]:
-    """Write the report files into ``out`` (created); returns the paths written."""
+def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
+                 progress=None) -> list[Path]:
+    """Write the report files into ``out`` (created); returns the paths written.
+    ``progress`` (optional) is called as ``progress("Writing figures", done, total)``."""
     from retrostudy.report.results_json import dumps
 
     out = Path(out)
@@ -210,9 +214,12 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats) ->
             written.append(_write(out / "tables" / f"{key}.csv", table_csv(table).encode("utf-8")))
     if "figures" in outputs:
         (out / "figures").mkdir(exist_ok=True)
-        for key, data in sorted(report.rendered.items()):
+        items = sorted(report.rendered.items())
+        for i, (key, data) in enumerate(items, 1):
             for fmt in figure_formats:
                 written.append(_write(out / "figures" / f"{key}.{fmt}", data[fmt]))
+            if progress is not None:
+                progress("Writing figures", i, len(items))
     return written
 
 

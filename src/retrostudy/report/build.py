@@ -79,19 +79,27 @@ def _figures_for(ctx, hidden) -> dict:
     return figs
 
 
-def _render(figs, formats, outputs) -> dict:
+def _render(figs, formats, outputs, progress=None) -> dict:
     need = (set(formats) if "figures" in outputs else set()) | {"svg", "png"}
-    return {k: {fmt: f.render(fmt) for fmt in sorted(need)} for k, f in figs.items()}
+    out = {}
+    for i, (k, f) in enumerate(figs.items(), 1):
+        out[k] = {fmt: f.render(fmt) for fmt in sorted(need)}
+        if progress is not None:
+            progress("Drawing figures", i, len(figs))
+    return out
 
 
-def build(ctx) -> Built:
+def build(ctx, progress=None) -> Built:
     supp = ctx.protocol.report.suppression
     tables, masked = _suppressed(dict(ctx.tables), supp)
     hidden = (
         frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
     )
+    if progress is not None:
+        progress("Drawing figures")
     figs = _figures_for(ctx, hidden)
-    rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs)
+    rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs,
+                       progress)
     from retrostudy.report.sections import sections
 
     secs = sections(ctx, tables, figs, rendered)
