@@ -44,6 +44,12 @@ class ReportContext:
         )
 
     @property
+    def legend_labels(self) -> dict[str, str]:
+        """Group -> its full label (the protocol's ``label``, else its name) for figure
+        legends; tables and annotations keep the short names."""
+        return {g.name: g.label or g.name for g in self.protocol.groups.group}
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """The analyses' warnings, each once (the final "Warnings" section and results.json);
         with small-cell suppression on, small counts masked."""
