@@ -47,6 +47,12 @@ class ReportBlock(Block):
     figure_dpi: int = Field(default=300, ge=72, le=1200)
     font_family: str = Field(default="Liberation Sans", min_length=1)
     figure_width: Literal["single", "double"] = "double"
+    # The Word file (report/docx.py): paper size, one margin on all four sides, and a
+    # journal's reference.docx whose styles the document starts from (path relative to the
+    # protocol's folder).
+    page_size: Literal["A4", "letter"] = "A4"
+    margin_cm: float = Field(default=2.5, ge=0.5, le=5.0)
+    reference_docx: str | None = None
     p_digits: int = Field(default=4, ge=1, le=6)  # the seed prints 4 decimals
     km: KMFigure = Field(default_factory=KMFigure)
     swimmer: bool = True

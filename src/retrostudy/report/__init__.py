@@ -112,7 +112,7 @@ class Report:
 def make_report(ctx: ReportContext) -> Report:
     from retrostudy.report import results_json
     from retrostudy.report.build import build
-    from retrostudy.report.docx import render_docx
+    from retrostudy.report.docx import PageSetup, render_docx
     from retrostudy.report.html import render_html
 
     built = build(ctx)
@@ -141,7 +141,8 @@ def make_report(ctx: ReportContext) -> Report:
         figures=built.figures,
         results=results,
         html=render_html(built.document) if "html" in outputs else "",
-        docx=render_docx(built.document) if "docx" in outputs else b"",
+        docx=render_docx(built.document, PageSetup.from_protocol(ctx.protocol))
+        if "docx" in outputs else b"",
         rendered=built.rendered,
     )
 
