@@ -51,7 +51,7 @@ def _protocol(folder, **report):
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory):
+def small(tmp_path_factory):
     from retrostudy.pipeline import run_study
 
     folder = tmp_path_factory.mktemp("pubfig")
@@ -67,8 +67,8 @@ def test_p_values_in_text_are_never_p_equals_less_than():
     assert fmt.p_text(0.0004, 3) == "p < 0.001"
 
 
-def test_every_figure_is_written_in_every_format(study):
-    _, figures = study
+def test_every_figure_is_written_in_every_format(small):
+    _, figures = small
     stems = {p.stem for p in figures.iterdir()}
     for stem in stems:
         for ext in ("png", "svg", "pdf", "tiff"):
@@ -77,8 +77,8 @@ def test_every_figure_is_written_in_every_format(study):
 
 @pytest.mark.skipif(shutil.which("pdffonts") is None,
                     reason="pdffonts is not installed (apt-get install poppler-utils)")
-def test_no_pdf_embeds_a_type3_font(study):
-    _, figures = study
+def test_no_pdf_embeds_a_type3_font(small):
+    _, figures = small
     pdfs = sorted(figures.glob("*.pdf"))
     assert pdfs
     for pdf in pdfs:
@@ -90,18 +90,18 @@ def test_no_pdf_embeds_a_type3_font(study):
         assert all("TrueType" in r for r in rows), f"{pdf.name}:\n{out}"
 
 
-def test_svg_keeps_text_as_text(study):
-    _, figures = study
+def test_svg_keeps_text_as_text(small):
+    _, figures = small
     for svg in figures.glob("*.svg"):
         data = svg.read_text(encoding="utf-8")
         assert "<text" in data, svg.name
         assert 'id="DejaVuSans-' not in data and 'id="LiberationSans-' not in data  # no glyphs
 
 
-def test_png_and_tiff_have_the_column_width_at_the_dpi(study):
+def test_png_and_tiff_have_the_column_width_at_the_dpi(small):
     from PIL import Image
 
-    result, figures = study
+    result, figures = small
     expect = round(COLUMN_WIDTHS["single"] * 300)  # 85 mm at 300 dpi: 1004 px
     for key, fig in result.figures.items():
         for ext in ("png", "tiff"):
@@ -112,8 +112,8 @@ def test_png_and_tiff_have_the_column_width_at_the_dpi(study):
                 assert round(im.info["dpi"][0]) == 300
 
 
-def test_km_legend_has_the_full_labels_and_p_below_the_floor(study):
-    result, _ = study
+def test_km_legend_has_the_full_labels_and_p_below_the_floor(small):
+    result, _ = small
     ax = result.figures["figure2_km_os"].figure.axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["Capecitabine plus lapatinib (XL) (n = 30)", "Vinorelbine alone (V) (n = 30)"]
@@ -146,11 +146,11 @@ def _inside(points, bbox):
 
 
 @pytest.mark.parametrize("width", ["single", "double"])
-def test_km_annotation_covers_no_curve_or_legend(study, width):
+def test_km_annotation_covers_no_curve_or_legend(small, width):
     from retrostudy.protocol.report import KMFigure
     from retrostudy.report.figures.km import draw_km
 
-    result, _ = study
+    result, _ = small
     with use_style(FigureStyle(width=width)):
         fig = draw_km(result.analyses.endpoints[0], {}, KMFigure()).figure
     fig.canvas.draw()
@@ -184,8 +184,8 @@ def test_placement_leaves_the_corner_the_curves_fill():
     assert not _inside(_curve_points(ax, fig.canvas.get_renderer()), box).any()
 
 
-def test_rendering_is_byte_stable_and_falls_back_to_dejavu(study):
-    result, _ = study
+def test_rendering_is_byte_stable_and_falls_back_to_dejavu(small):
+    result, _ = small
     fig = result.figures["figure2_km_os"]
     for ext in ("png", "svg", "pdf", "tiff"):
         assert fig.render(ext) == fig.render(ext)
@@ -199,3 +199,4 @@ def test_rendering_is_byte_stable_and_falls_back_to_dejavu(study):
     fonts = set(re.findall(rb"/BaseFont /([A-Za-z+-]+)", pdf))
     assert fonts and all(b"DejaVuSans" in f for f in fonts), fonts
     assert io.BytesIO(pdf).read(4) == b"%PDF"
+
