@@ -320,7 +320,7 @@ def _engine_name(engine) -> str:
     return engine_name(engine)
 
 
-def _write(report, protocol, out: Path, started: float, step) -> tuple[Path, ...]:
+def _write(report, protocol, out: Path, started: float, step=None) -> tuple[Path, ...]:
     """Write the report into a temporary folder beside ``out``, moved into place when
     complete (retrostudy.report.folder): ``out`` is the whole new report or the old one."""
     from retrostudy.report import write_report

@@ -70,3 +70,19 @@ def test_secondary_analyses_of_the_demo(demo):
     for title in ("Restricted mean survival time", "Competing risks", "Subgroup analyses",
                   "Sensitivity analyses"):
         assert title in html
+
+
+def test_every_figure_pdf_embeds_truetype_fonts_only(demo):
+    """Submission systems reject Type 3 fonts (issue 20): every figure of the example."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdffonts") is None:
+        pytest.skip("pdffonts is not installed (apt-get install poppler-utils)")
+    out, data = demo
+    pdfs = sorted((out / "figures").glob("*.pdf"))
+    assert len(pdfs) == len(data["figures"])
+    for pdf in pdfs:
+        fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
+                               check=True).stdout
+        assert "Type 3" not in fonts and "TrueType" in fonts, f"{pdf.name}:\n{fonts}"

@@ -30,8 +30,9 @@ def test_docx_reads_back_with_every_table(report_dir, study):
 def test_three_line_table_borders(report_dir):
     document = docx.Document(str(report_dir / "report.docx"))
     xml = document.tables[0]._tbl.xml
-    assert xml.count("<w:top ") == 4 and 'w:sz="12"' in xml and 'w:sz="6"' in xml
-    assert "<w:left " not in xml
+    # one top rule per header cell; the table's own borders are all off (w:val="nil")
+    assert xml.count('<w:top w:val="single"') == 4 and 'w:sz="12"' in xml and 'w:sz="6"' in xml
+    assert '<w:left w:val="single"' not in xml and '<w:insideV w:val="single"' not in xml
 
 
 def test_footnotes_follow_the_table(report_dir):

@@ -149,6 +149,7 @@ def test_methods_lists_the_tests_from_the_results(study):
 
     class Ctx:
         analyses = res.analyses
+        quality = None  # a study read from an analysis table: no receptor sentence
 
     text = " ".join(p.text for p in _methods(Ctx()))
     assert all(name in text for name in used)

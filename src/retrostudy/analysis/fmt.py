@@ -43,6 +43,13 @@ def p_value(p, digits: int = 4, missing: str = "") -> str:
     return f"{p:.{digits}f}"
 
 
+def p_text(p, digits: int = 4, missing: str = "NE") -> str:
+    """A p value in a sentence or a figure: ``p = 0.0030``, ``p < 0.0001`` (never
+    ``p = <0.0001``), ``p = NE`` when there is none."""
+    value = p_value(p, digits, missing)
+    return f"p < {value[1:]}" if value.startswith("<") else f"p = {value}"
+
+
 def count_pct(n: int, denom: int, digits: int = 1) -> str:
     if denom == 0:
         return f"{n} (NE)"

@@ -13,7 +13,7 @@ from pydantic import Field
 from retrostudy.protocol.base import Block
 
 Output = Literal["html", "docx", "csv", "json", "figures"]
-FigureFormat = Literal["png", "svg", "pdf"]
+FigureFormat = Literal["png", "svg", "pdf", "tiff"]
 
 
 class Suppression(Block):
@@ -42,6 +42,17 @@ class ReportBlock(Block):
         default_factory=lambda: ["html", "docx", "csv", "json", "figures"]
     )
     figure_formats: list[FigureFormat] = Field(default_factory=lambda: ["png", "svg", "pdf"])
+    # Publication figures (report/figures/base.py): raster resolution, the font (with
+    # DejaVu Sans, shipped with matplotlib, as the fallback) and one or two journal columns.
+    figure_dpi: int = Field(default=300, ge=72, le=1200)
+    font_family: str = Field(default="Liberation Sans", min_length=1)
+    figure_width: Literal["single", "double"] = "double"
+    # The Word file (report/docx.py): paper size, one margin on all four sides, and a
+    # journal's reference.docx whose styles the document starts from (path relative to the
+    # protocol's folder).
+    page_size: Literal["A4", "letter"] = "A4"
+    margin_cm: float = Field(default=2.5, ge=0.5, le=5.0)
+    reference_docx: str | None = None
     p_digits: int = Field(default=4, ge=1, le=6)  # the seed prints 4 decimals
     km: KMFigure = Field(default_factory=KMFigure)
     swimmer: bool = True

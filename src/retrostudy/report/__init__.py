@@ -44,6 +44,12 @@ class ReportContext:
         )
 
     @property
+    def legend_labels(self) -> dict[str, str]:
+        """Group -> its full label (the protocol's ``label``, else its name) for figure
+        legends; tables and annotations keep the short names."""
+        return {g.name: g.label or g.name for g in self.protocol.groups.group}
+
+    @property
     def warnings(self) -> tuple[str, ...]:
         """The analyses' warnings, each once (the final "Warnings" section and results.json);
         with small-cell suppression on, small counts masked."""
@@ -108,7 +114,7 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
     ``progress("Drawing figures", done, total)`` while the figures are drawn."""
     from retrostudy.report import results_json
     from retrostudy.report.build import build
-    from retrostudy.report.docx import render_docx
+    from retrostudy.report.docx import PageSetup, render_docx
     from retrostudy.report.html import render_html
 
     built = build(ctx, progress)
@@ -137,7 +143,8 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
         figures=built.figures,
         results=results,
         html=render_html(built.document) if "html" in outputs else "",
-        docx=render_docx(built.document) if "docx" in outputs else b"",
+        docx=render_docx(built.document, PageSetup.from_protocol(ctx.protocol))
+        if "docx" in outputs else b"",
         rendered=built.rendered,
     )
 

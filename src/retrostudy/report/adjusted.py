@@ -29,7 +29,9 @@ def adjusted_figures(ctx) -> dict:
     from retrostudy.report.figures.base import PALETTE
 
     colors = {g: c for g, c in zip(ctx.analyses.groups, PALETTE, strict=False)}
-    figs = [draw_love(res, number="S1"), draw_overlap(res, number="S2", colors=colors)]
+    names = ctx.legend_labels  # full group labels in the legends
+    figs = [draw_love(res, number="S1"),
+            draw_overlap(res, number="S2", colors=colors, labels=names)]
     for i, ep in enumerate(res.endpoints if res.methods else ()):
         figs.append(
             draw_adjusted_km(
@@ -41,6 +43,7 @@ def adjusted_figures(ctx) -> dict:
                 p_digits=rep.p_digits,
                 mask=lambda n: mask_count(n, supp.threshold, supp.mask),
                 colors=colors,
+                labels=names,
             )
         )
     return {f.key: f for f in figs}
@@ -123,7 +126,7 @@ def _summary(ctx, ep) -> list[Paragraph]:
         parts.append(
             f"{ {'crude': 'crude', 'iptw': 'IPTW', 'matching': 'matched'}[c.method] } HR "
             f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)} "
-            f"(Wald p = {fmt.p_value(hr['p_value'], ctx.protocol.report.p_digits, 'NE')}; "
+            f"(Wald {fmt.p_text(hr['p_value'], ctx.protocol.report.p_digits)}; "
             f"{c.test['name']} test p = "
             f"{fmt.p_value(c.test['p_value'], ctx.protocol.report.p_digits, 'NE')})"
         )

@@ -50,6 +50,7 @@ def _figures_for(ctx, hidden) -> dict:
             p_digits=rep.p_digits,
             number=str(number),
             mask=lambda n: mask_count(n, supp.threshold, supp.mask),
+            legend=ctx.legend_labels,
         )
         figs[f.key] = f
         number += 1
@@ -95,11 +96,14 @@ def build(ctx, progress=None) -> Built:
     hidden = (
         frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
     )
+    from retrostudy.report.figures.base import FigureStyle, use_style
+
     if progress is not None:
         progress("Drawing figures")
-    figs = _figures_for(ctx, hidden)
-    rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs,
-                       progress)
+    with use_style(FigureStyle.from_report(ctx.protocol.report)):  # dpi, font, column width
+        figs = _figures_for(ctx, hidden)
+        rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs,
+                           progress)
     from retrostudy.report.sections import sections
 
     secs = sections(ctx, tables, figs, rendered)

@@ -1,105 +1,155 @@
-"""The Word report: journal-style three-line tables, footnotes under each table, figures.
+"""The Word report, journal-ready: page size and margins from the protocol, a journal's
+``reference.docx`` for the styles, tables fitted to their content (report/docx_table.py),
+wide tables in landscape sections, figures at print resolution.
 
-A three-line table has a thick rule above the header, a thin rule below it and a thick
-rule under the last row, and no other borders; python-docx has no API for cell borders,
-so they are set on the cell XML (``w:tcBorders``).
+A ``reference.docx`` (``[report] reference_docx``) is used as pandoc's ``--reference-doc``
+and officer's templates use one: the document starts from it, so its styles (``Normal``,
+``Title``, ``Heading 1``, ``Caption``, ...) and its page set-up apply; its body text is
+dropped. A style the reference lacks falls back to ``Normal``. Page size and margins from
+the protocol are then set on every section.
 """
 
 from __future__ import annotations
 
 import datetime
 import io
+from dataclasses import dataclass
+from pathlib import Path
 
 from retrostudy.report.document import Document, FigureItem, Paragraph, TableItem
+from retrostudy.report.docx_table import add_table, columns_of, fit_columns
 
-_THICK, _THIN = "12", "6"  # eighths of a point
-
-
-def _borders(cell, top: str | None = None, bottom: str | None = None) -> None:
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    tc_pr = cell._tc.get_or_add_tcPr()
-    borders = tc_pr.find(qn("w:tcBorders"))
-    if borders is None:
-        borders = OxmlElement("w:tcBorders")
-        tc_pr.append(borders)
-    for side, size in (("top", top), ("bottom", bottom)):
-        if size is None:
-            continue
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:val"), "single")
-        el.set(qn("w:sz"), size)
-        el.set(qn("w:space"), "0")
-        el.set(qn("w:color"), "000000")
-        borders.append(el)
+PAGES = {"A4": (595.3, 841.9), "letter": (612.0, 792.0)}  # points (210 x 297 mm; 8.5 x 11 in)
 
 
-def _cell_text(
-    cell, text: str, *, bold: bool = False, align_left: bool = False, indent: int = 0, size=8.5
-):
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PageSetup:
+    size: str = "A4"
+    margin_cm: float = 2.5
+    reference: Path | None = None  # a reference.docx
 
-    para = cell.paragraphs[0]
-    para.alignment = WD_ALIGN_PARAGRAPH.LEFT if align_left else WD_ALIGN_PARAGRAPH.CENTER
-    para.paragraph_format.space_after = Pt(0)
-    if indent:
-        para.paragraph_format.left_indent = Cm(0.35 * indent)
-    run = para.add_run(text)
-    run.bold = bold
-    run.font.size = Pt(size)
+    @property
+    def margin(self) -> float:  # points
+        return self.margin_cm / 2.54 * 72
+
+    def block(self, landscape: bool = False) -> float:
+        """Width of the text block in points."""
+        w, h = PAGES[self.size]
+        return (h if landscape else w) - 2 * self.margin
+
+    @classmethod
+    def from_protocol(cls, protocol) -> PageSetup:
+        rep = protocol.report
+        ref = None
+        if rep.reference_docx:
+            ref = Path(rep.reference_docx)
+            ref = ref if ref.is_absolute() else Path(protocol.base_dir) / ref
+        return cls(size=rep.page_size, margin_cm=rep.margin_cm, reference=ref)
 
 
-def add_table(document, table) -> None:
+def _page(section, page: PageSetup, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
     from docx.shared import Pt
 
-    cap = document.add_paragraph()
-    cap.add_run(table.title).bold = True
-    cap.paragraph_format.keep_with_next = True
-    body = table.rows
-    grid = document.add_table(rows=1 + len(body), cols=1 + len(table.columns))
-    header = [table.stub, *table.columns]
-    # One pass over the rows: python-docx's table.cell(i, j) rescans the whole table per call.
-    rows = [r.cells for r in grid.rows]
-    for j, text in enumerate(header):
-        _cell_text(rows[0][j], text, bold=True, align_left=j == 0)
-        _borders(rows[0][j], top=_THICK, bottom=_THIN)
-    for cells, row in zip(rows[1:], body, strict=True):
-        _cell_text(cells[0], row.label, bold=row.heading, align_left=True, indent=row.indent)
-        for cell, c in zip(cells[1:], row.cells, strict=True):
-            _cell_text(cell, c.text)
-    if body:
-        for cell in rows[-1]:
-            _borders(cell, bottom=_THICK)
-    for note in table.footnotes:
-        p = document.add_paragraph()
-        p.paragraph_format.space_after = Pt(0)
-        p.add_run(note).font.size = Pt(7.5)
-    document.add_paragraph()
+    w, h = PAGES[page.size]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Pt(h), Pt(w)) if landscape else (Pt(w), Pt(h))
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Pt(page.margin))
 
 
-def add_figure(document, item: FigureItem) -> None:
-    from docx.shared import Inches, Pt
-
-    document.add_picture(io.BytesIO(item.png), width=Inches(6.0))
-    p = document.add_paragraph()
-    p.add_run(f"{item.figure.title}. ").bold = True
-    p.add_run(item.figure.caption).font.size = Pt(8.5)
-
-
-def render_docx(doc: Document) -> bytes:
+def _start(page: PageSetup):
+    """A new document: the reference.docx emptied of its body, or python-docx's default."""
     import docx
+
+    from retrostudy.errors import Problem, ProtocolError
+
+    if page.reference is None:
+        return docx.Document()
+    try:
+        document = docx.Document(str(page.reference))
+    except Exception as exc:  # missing file, not a .docx
+        raise ProtocolError([Problem(
+            message="cannot open the reference Word file", file=str(page.reference),
+            key="report.reference_docx", value=type(exc).__name__,
+            hint="give the path of a .docx (relative to the protocol's folder) whose styles "
+                 "the report should use")]) from None
+    body = document.element.body
+    for child in list(body):
+        if not child.tag.endswith("}sectPr"):
+            body.remove(child)
+    return document
+
+
+def _style(document, name: str, fallback: str = "Normal"):
+    try:
+        return document.styles[name]
+    except KeyError:
+        return document.styles[fallback]
+
+
+class _Writer:
+    """Adds items in order, switching to a landscape section around a wide table."""
+
+    def __init__(self, document, page: PageSetup):
+        self.document, self.page, self.landscape = document, page, False
+        self.caption = _style(document, "Caption")
+
+    def orient(self, landscape: bool) -> None:
+        from docx.enum.section import WD_SECTION
+
+        if landscape != self.landscape:
+            _page(self.document.add_section(WD_SECTION.NEW_PAGE), self.page, landscape)
+            self.landscape = landscape
+
+    def table(self, table) -> None:
+        fit = fit_columns(columns_of(table), self.page.block(), self.page.block(True))
+        self.orient(fit.landscape)
+        add_table(self.document, table, fit, self.caption)
+
+    def figure(self, item: FigureItem) -> None:
+        from docx.shared import Pt
+
+        self.orient(False)
+        width_in = float(item.figure.figure.get_size_inches()[0])
+        width = min(width_in * 72, self.page.block())  # the PNG's own size: print dpi
+        self.document.add_picture(io.BytesIO(item.png), width=Pt(width))
+        self.document.paragraphs[-1].paragraph_format.keep_with_next = True
+        p = self.document.add_paragraph(style=self.caption)
+        p.add_run(f"{item.figure.title}. ").bold = True
+        p.add_run(item.figure.caption).font.size = Pt(8.5)
+
+    def item(self, item) -> None:
+        if isinstance(item, Paragraph):
+            run = self.document.add_paragraph().add_run(item.text)
+            run.italic = item.kind in ("note", "warning")
+        elif isinstance(item, TableItem):
+            self.table(item.table)
+        elif isinstance(item, FigureItem):
+            self.figure(item)
+
+    def heading(self, text: str, level: int) -> None:
+        self.orient(False)
+        style = "Title" if level == 0 else f"Heading {level}"
+        self.document.add_paragraph(text, style=_style(self.document, style))
+
+
+def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
     from docx.shared import Pt
 
-    document = docx.Document()
+    page = page or PageSetup()
+    document = _start(page)
+    for section in document.sections:
+        _page(section, page, landscape=False)
     props = document.core_properties
     props.title = doc.title[:250]
     # python-docx stamps the current time; a fixed date keeps the file reproducible
     props.created = props.modified = datetime.datetime(2000, 1, 1)
     props.revision = 1
-    document.styles["Normal"].font.size = Pt(10)
-    document.add_heading(doc.title, level=0)
+    if page.reference is None:
+        document.styles["Normal"].font.size = Pt(10)
+    out = _Writer(document, page)
+    out.heading(doc.title, 0)
     if doc.subtitle:
         document.add_paragraph(doc.subtitle)
     if doc.synthetic:
@@ -107,18 +157,13 @@ def render_docx(doc: Document) -> bytes:
             "Synthetic data: this report was generated from a synthetic hospital extract."
         ).bold = True
     for section in doc.sections:
-        document.add_heading(section.title, level=1)
+        out.heading(section.title, 1)
         for item in section.items:
-            if isinstance(item, Paragraph):
-                run = document.add_paragraph().add_run(item.text)
-                run.italic = item.kind in ("note", "warning")
-            elif isinstance(item, TableItem):
-                add_table(document, item.table)
-            elif isinstance(item, FigureItem):
-                add_figure(document, item)
-    document.add_heading("Conventions and provenance", level=1)
+            out.item(item)
+    out.heading("Conventions and provenance", 1)
+    bullet = _style(document, "List Bullet")
     for key, value in doc.facts:
-        p = document.add_paragraph(style="List Bullet")
+        p = document.add_paragraph(style=bullet)
         p.add_run(f"{key}: ").bold = True
         p.add_run(value)
     buf = io.BytesIO()

@@ -29,7 +29,7 @@ def secondary_figures(ctx, start: int) -> dict:
     if sec.competing is not None and sec.competing.curves:
         f = draw_cif(sec.competing, labels, days_per_month=ctx.analyses.conventions.days_per_month,
                      break_months=rep.km.break_months, p_digits=rep.p_digits, mask=mask,
-                     number=str(number))
+                     number=str(number), legend=ctx.legend_labels)
         figs[f.key] = f
         number += 1
     for i, res in enumerate(sec.subgroups):
@@ -75,7 +75,7 @@ def _competing_text(res, var_labels, p_digits) -> str:
         f"progression (cause 2); {res.rule}. Cumulative incidence functions by group are "
         "Aalen\u2013Johansen estimates (a Kaplan\u2013Meier curve that censors deaths would "
         "overstate the probability of progression), compared across groups with Gray's test "
-        f"(progression: p = {fmt.p_value(gp, p_digits) or 'NE'}). Hazard ratios are "
+        f"(progression: {fmt.p_text(gp, p_digits)}). Hazard ratios are "
         "cause-specific: Cox models of one cause's hazard with the other cause censored, "
         "crude and" + (f" adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
                        if res.adjust else " no "

@@ -29,9 +29,14 @@ def neutralise(cell: object) -> str:
 
 
 def table_csv(table) -> str:
-    """A report table (header row, then its body) as CSV, every cell neutralised."""
+    """A report table as CSV, every cell neutralised: the header row, the body, then (after
+    one empty row) the footnotes one per row, so the test named for each marked p value, the
+    CI method and the denominators travel with the numbers."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     for row in ([table.stub or "", *table.columns], *table.body()):
         writer.writerow([neutralise(c) for c in row])
+    if table.footnotes:
+        writer.writerow([])
+        writer.writerows([neutralise(f)] for f in table.footnotes)
     return buf.getvalue()

@@ -11,6 +11,7 @@ from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.km import _curve
+from retrostudy.report.figures.placement import place_text
 
 _PANELS = {
     "iptw": "Kaplan\u2013Meier estimates weighted by the inverse probability of treatment",
@@ -19,14 +20,15 @@ _PANELS = {
 _TITLES = {"iptw": "IPTW-weighted", "matching": "Matched sample"}
 
 
-def _annotation(c, res, p_digits: int) -> str:
+def _annotation(c, res, p_digits: int, name) -> str:
     hr = c.hazard_ratio
     lines = [
-        f"HR {res.treated} vs {res.reference}: "
+        f"HR {name(res.treated, res.treated)} vs {name(res.reference, res.reference)}: "
         f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}",
-        f"Weighted log-rank p = {fmt.p_value(c.test['p_value'], p_digits, 'NE')}",
+        f"Weighted log-rank {fmt.p_text(c.test['p_value'], p_digits)}",
     ]
-    lines += [f"Median {g.group}: {fmt.estimate_ci(*g.median)} mo" for g in c.groups]
+    lines += [f"Median {name(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo"
+              for g in c.groups]
     return "\n".join(lines)
 
 
@@ -40,8 +42,11 @@ def draw_adjusted_km(
     p_digits: int = 4,
     mask=str,
     colors: dict | None = None,
+    labels: dict | None = None,
 ) -> ReportFigure:
-    """One panel per adjusted method; ``colors``: group -> colour (as in the main KM figure)."""
+    """One panel per adjusted method; ``colors``: group -> colour (as in the main KM figure);
+    ``labels``: group -> its full label (legends and annotation)."""
+    name = (labels or {}).get
     comps = [c for c in res.comparisons if c.endpoint == endpoint and c.method != "crude"]
     fig = new_figure(7.0, 3.9)
     width = 0.84 / max(len(comps), 1)
@@ -58,25 +63,15 @@ def draw_adjusted_km(
         for g in c.groups:
             color = (colors or {}).get(g.group, PALETTE[0 if g.group == res.treated else 1])
             ess = f", ESS {g.ess:.1f}" if c.method == "iptw" else ""
-            name = f"{g.group} (n = {mask(g.n)}{ess})"
-            _curve(ax, g, color, name, opts)
+            _curve(ax, g, color, f"{name(g.group, g.group)} (n = {mask(g.n)}{ess})", opts)
         ax.set_xlim(-max_t * 0.02, max_t * 1.02)
         ax.set_ylim(0, 1.03)
         ax.set_title(_TITLES.get(c.method, METHOD_NAMES[c.method]), fontsize=9, family=FONT)
         ax.set_xlabel("Months since index date", fontsize=8.5, family=FONT)
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(labelsize=8)
-        ax.legend(loc="upper right", frameon=False, fontsize=7)
-        ax.text(
-            0.98,
-            0.72,
-            _annotation(c, res, p_digits),
-            transform=ax.transAxes,
-            ha="right",
-            va="top",
-            fontsize=6.8,
-            family=FONT,
-        )
+        ax.legend(loc="best", frameon=False, fontsize=7)
+        place_text(ax, _annotation(c, res, p_digits, name), fontsize=6.8, family=FONT)
     if axes:
         axes[0].set_ylabel(f"{label} probability", fontsize=8.5, family=FONT)
     return ReportFigure(

@@ -103,7 +103,11 @@ def _linear_bins(x: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     return points, weight
 
 
-def draw_overlap(res, *, number: str, colors: dict | None = None) -> ReportFigure:
+def draw_overlap(
+    res, *, number: str, colors: dict | None = None, labels: dict | None = None
+) -> ReportFigure:
+    """Mirrored PS densities; ``labels``: group -> its full label (legend and caption)."""
+    name = (labels or {}).get
     fig = new_figure(7.0, 3.6)
     ax = fig.add_axes((0.1, 0.15, 0.86, 0.75))
     grid = np.linspace(0.0, 1.0, 401)
@@ -115,7 +119,7 @@ def draw_overlap(res, *, number: str, colors: dict | None = None) -> ReportFigur
         dens = density(ps, grid)
         peak = max(peak, float(dens.max()) if dens.size else 0.0)
         ax.fill_between(grid, 0, sign * dens, color=color, alpha=0.35, lw=0)
-        ax.plot(grid, sign * dens, color=color, lw=1.2, label=g)
+        ax.plot(grid, sign * dens, color=color, lw=1.2, label=name(g, g))
     peak = peak or 1.0
     ax.set_ylim(-peak * 1.1, peak * 1.1)
     ax.set_xlim(0, 1)
@@ -124,15 +128,17 @@ def draw_overlap(res, *, number: str, colors: dict | None = None) -> ReportFigur
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"{abs(t):g}" for t in ticks], fontsize=8)
     ax.set_ylim(-peak * 1.1, peak * 1.1)
-    ax.set_xlabel(f"Propensity score (probability of {res.treated})", fontsize=9, family=FONT)
+    ax.set_xlabel(f"Propensity score (probability of {name(res.treated, res.treated)})",
+                  fontsize=9, family=FONT)
     ax.set_ylabel("Density", fontsize=9, family=FONT)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper center", fontsize=8, frameon=False, ncol=2)
     return ReportFigure(
         key=f"figure{number}_ps_overlap",
         title=f"Fig. {number}. Propensity-score overlap",
-        caption=f"Distribution of the propensity score: {res.treated} above the axis, "
-        f"{res.reference} below (Gaussian kernel densities, bandwidth bw.nrd0). Little "
+        caption=f"Distribution of the propensity score: {name(res.treated, res.treated)} above "
+        f"the axis, {name(res.reference, res.reference)} below (Gaussian kernel densities, "
+        "bandwidth bw.nrd0). Little "
         "overlap means weights and matches rest on few patients.",
         figure=fig,
     )

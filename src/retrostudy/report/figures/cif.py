@@ -21,7 +21,7 @@ def _panel(ax, res, j, labels, max_t, breaks, p_digits):
                 label=f"{labels.get(g, g)} (n = {res.groups[g]['n']})")
     p = res.gray.get(cause, {}).get("p_value")
     # In the title, not inside the axes, where a curve reaching 1 would run through it.
-    gray = f"Gray's test p = {fmt.p_value(p, p_digits) or 'NE'}"
+    gray = f"Gray's test {fmt.p_text(p, p_digits)}"
     ax.set_title(f"{CAUSE_LABELS[j + 1]}\n{gray}", fontsize=9, family=FONT)
     ax.set_xlim(-max_t * 0.02, max_t * 1.02)
     ax.set_ylim(0, 1.03)
@@ -47,8 +47,10 @@ def _risk(ax, res, labels, breaks, per, mask):
 
 
 def draw_cif(res, labels: dict, *, days_per_month: float, break_months: float = 6.0,
-             p_digits: int = 4, mask=str, number: str = "6") -> ReportFigure:
-    """Aalen–Johansen curves of ``res`` (a CompetingResult); ``mask`` formats at-risk counts."""
+             p_digits: int = 4, mask=str, number: str = "6",
+             legend: dict | None = None) -> ReportFigure:
+    """Aalen–Johansen curves of ``res`` (a CompetingResult); ``mask`` formats at-risk counts;
+    ``legend``: group -> its full label in the legend (default ``labels``)."""
     max_t = max((float(c["time"].max()) for c in res.curves.values() if c["time"].size),
                 default=1.0)
     breaks = risk_breaks(max_t, break_months)
@@ -58,7 +60,7 @@ def draw_cif(res, labels: dict, *, days_per_month: float, break_months: float = 
     for j in range(len(CAUSES)):
         left = 0.08 + j * 0.48
         ax = fig.add_axes((left, bottom + 0.08, 0.4, 0.82 - bottom))
-        _panel(ax, res, j, labels, max_t, breaks, p_digits)
+        _panel(ax, res, j, {**labels, **(legend or {})}, max_t, breaks, p_digits)
         if j == 0:
             ax.set_ylabel("Cumulative incidence", fontsize=8.5, family=FONT)
             ax.legend(loc="lower right", frameon=False, fontsize=7.5)

@@ -191,7 +191,7 @@ def draw_subgroup_forest(
     ]
     headings = [i for i, r in enumerate(rows) if r[4] is None]
     notes = {
-        i: f"Interaction p = {fmt.p_value(v['interaction']['p_value'], p_digits, 'NE')}"
+        i: f"Interaction {fmt.p_text(v['interaction']['p_value'], p_digits)}"
         for i, v in zip(headings, res.variables, strict=True)
     }
     fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0, notes=notes,

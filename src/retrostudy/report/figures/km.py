@@ -14,6 +14,7 @@ import numpy as np
 from retrostudy.analysis import fmt
 from retrostudy.analysis.survival import numbers_at_risk
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
+from retrostudy.report.figures.placement import place_text
 
 
 def risk_breaks(max_months: float, step: float) -> np.ndarray:
@@ -61,7 +62,7 @@ def _annotation(res, labels, p_digits) -> str:
             f"{labels.get(res.reference, res.reference)}: "
             f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}"
         )
-    lines.append(f"Log-rank p = {fmt.p_value(res.logrank['p_value'], p_digits, 'NE')}")
+    lines.append(f"Log-rank {fmt.p_text(res.logrank['p_value'], p_digits)}")
     for g in res.groups:
         lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
     return "\n".join(lines)
@@ -92,6 +93,19 @@ def _risk_table(ax, res, labels, breaks, mask, days_per_month):
     ax.set_title("Number at risk", loc="left", fontsize=8, family=FONT, x=-0.0)
 
 
+def _left_margin(fig, row_labels) -> float:
+    """The plot's left edge (figure fraction): room for the at-risk row labels (8 pt)."""
+    from matplotlib.font_manager import FontProperties
+
+    from retrostudy.report.figures.base import current_style
+
+    renderer = fig.canvas.get_renderer()
+    prop = FontProperties(family=current_style().fonts, size=8)
+    widest = max((renderer.get_text_width_height_descent(s, prop, ismath=False)[0]
+                  for s in row_labels), default=0.0)
+    return min(max(0.14, (widest + 0.04 * fig.dpi) / fig.bbox.width + 0.02), 0.5)
+
+
 def _days_per_month(res) -> float:
     g = res.groups[0]
     return float(g.days_per_month)
@@ -106,35 +120,31 @@ def draw_km(
     mask=str,
     key: str | None = None,
     number: str = "2",
+    legend: dict[str, str] | None = None,
 ) -> ReportFigure:
-    """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression)."""
+    """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression);
+    ``legend``: group -> its full label in the legend (default ``labels``)."""
+    legend = {**labels, **(legend or {})}
     max_t, breaks = km_breaks(res, opts)
     n_rows = len(res.groups) if opts.risk_table else 0
     fig = new_figure(7.0, 4.6 + 0.25 * n_rows)
     top = 0.12 + 0.06 * n_rows if n_rows else 0.12
-    ax = fig.add_axes((0.14, top + 0.02, 0.82, 0.93 - top))
+    left = _left_margin(fig, [labels.get(g.group, g.group) for g in res.groups] if n_rows else [])
+    ax = fig.add_axes((left, top + 0.02, 0.96 - left, 0.93 - top))
     for g, color in zip(res.groups, PALETTE, strict=False):
-        _curve(ax, g, color, f"{labels.get(g.group, g.group)} (n = {g.n})", opts)
+        _curve(ax, g, color, f"{legend.get(g.group, g.group)} (n = {g.n})", opts)
     ax.set_xlim(-max_t * 0.02, max_t * 1.02)
     ax.set_ylim(0, 1.03)
     ax.set_xticks(breaks)
     ax.set_xlabel("Months since index date", fontsize=9, family=FONT)
     ax.set_ylabel(f"{res.label} probability", fontsize=9, family=FONT)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(loc="upper right", frameon=False, fontsize=8)
-    ax.text(
-        0.98,
-        0.70,
-        _annotation(res, labels, p_digits),
-        transform=ax.transAxes,
-        ha="right",
-        va="top",
-        fontsize=7.5,
-        family=FONT,
-    )
+    ax.legend(loc="best", frameon=False, fontsize=8)  # full group labels with their n
     if n_rows:
-        rax = fig.add_axes((0.14, 0.02, 0.82, 0.055 * n_rows), sharex=ax)
+        rax = fig.add_axes((left, 0.02, 0.96 - left, 0.055 * n_rows), sharex=ax)
         _risk_table(rax, res, labels, breaks, mask, _days_per_month(res))
+    # HR, log-rank p and medians where they cover no curve, marker, legend or count
+    place_text(ax, _annotation(res, labels, p_digits), fontsize=7.5, family=FONT)
     caption = (
         f"{res.label}: Kaplan\u2013Meier estimates by group; tick marks are censored observations; "
         "dotted lines mark the medians. Numbers at risk at the start of each interval."
