@@ -9,6 +9,7 @@ is given.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -131,10 +132,10 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
 
     step("Reading the analysis table")
     cohort = build_cohort(protocol)
-    from retrostudy.report.results_json import sha256
-
     name = protocol.analysis_table.file
-    return cohort, None, cohort.patients, [(name, sha256(protocol.base_dir / name))], None
+    with (protocol.base_dir / name).open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return cohort, None, cohort.patients, [(name, digest)], None
 
 
 def run_study(

@@ -23,15 +23,6 @@ class Block(BaseModel):
     )
 
 
-class OpenBlock(BaseModel):
-    """Temporary base for blocks whose owner has not yet written the fields: keys pass through.
-
-    Every block moves to :class:`Block` (strict) when its layer lands.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="allow")
-
-
 _WINDOW_HELP = (
     "a window is [start, end]: whole days relative to the index date (index day = 0, ends "
     'inclusive), "-inf" for an open start and "inf" for an open end, start <= end; '
