@@ -19,7 +19,9 @@ from ._cox_design import Design, build_design, check_rank, column, label
 from ._cox_exact import evaluate_exact
 from ._cox_fit import Fit, Sorted, evaluate, newton, prepare, sort_order
 from ._cox_resid import robust_score, robust_variance
+from ._firth import firth_fit
 from ._km_entry import check_entry
+from .cox_zph import CoxZPH, cox_zph
 
 TIES = ("efron", "breslow", "exact")
 _EPS, _TOLER_INF = 1e-9, 1e-9**0.5  # R's coxph.control(eps, toler.inf)
@@ -114,10 +116,8 @@ class CoxPH:
                                                st.cluster, presorted=True)
         return cache["concordance"]
 
-    def zph(self, transform: str = "km"):
+    def zph(self, transform: str = "km") -> CoxZPH:
         """Test of proportional hazards (R's ``cox.zph``); see :func:`.cox_zph.cox_zph`."""
-        from .cox_zph import cox_zph
-
         return cox_zph(self, transform=transform)
 
 
@@ -248,9 +248,7 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     n_events = int(sd.dead.size)
     del order, t, e, s, c, a  # only the sorted copies are needed from here on (peak memory)
     if firth:
-        from ._firth import firth_fit
-
-        return firth_fit(state, conf_level=conf_level, n_events=n_events, robust=robust)
+        return _firth(state, conf_level=conf_level, n_events=n_events, robust=robust)
     evaluate_at = _evaluator(sd, ties)
     fit = newton(evaluate_at, design.x.shape[1], eps=_EPS)
     notes = monotone_reasons(fit, design, sd)
@@ -262,6 +260,24 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
                               c_sorted)
     return assemble(state, fit, var, rscore, ties=ties, conf_level=conf_level, robust=robust,
                     notes=notes, n_events=n_events)
+
+
+def _firth(state: _State, *, conf_level: float, n_events: int, robust: bool) -> CoxPH:
+    """The penalised fit as a :class:`CoxPH` (``firth=True``).
+
+    The ordinary fit's monotone-likelihood diagnosis is kept in ``monotone`` and ``warnings``
+    but not raised as a Python warning: the penalised estimate is the remedy.
+    """
+    if robust:
+        raise ValueError("firth=True uses the model-based variance; robust, cluster and "
+                         "non-integer weights are not supported with it")
+    pen = firth_fit(state.sd, conf_level=conf_level)
+    notes = [m.replace("the hazard ratio is not estimable, consider firth=True",
+                       "Firth's penalised estimate is reported")
+             for m in monotone_reasons(pen.ml, state.design, state.sd)]
+    return assemble(state, pen.fit, pen.var, None, ties="breslow", conf_level=conf_level,
+                    robust=False, notes=notes, n_events=n_events, firth=True, low=pen.low,
+                    high=pen.high, pvals=pen.pvals, warn=False)
 
 
 def _entry_options(entry, ties: str, firth: bool) -> None:
