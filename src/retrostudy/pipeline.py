@@ -132,6 +132,7 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
 
     step("Reading the analysis table")
     cohort = build_cohort(protocol)
+    assert protocol.analysis_table is not None  # the caller's branch
     name = protocol.analysis_table.file
     with (protocol.base_dir / name).open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -199,7 +200,7 @@ def run_study(
     patient_files: tuple[Path, ...] = ()
     if out is not None:
         files = _write(report, protocol, Path(out), started)
-    if identifiable:
+    if identifiable and out is not None:
         from retrostudy.report.patient_level import folder_for, frames, write_patient_level
 
         patient_files = tuple(write_patient_level(folder_for(out), frames(dataset, cohort)))

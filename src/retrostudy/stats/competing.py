@@ -106,7 +106,7 @@ def _ij_std_err(y, d_c, c, surv_prev, cif):
         (d_c, a + jump + q_event * cif, q_event),
         (d[:, None] - d_c, a + q_event * cif, q_event),
     ]
-    s_cc = s_cq = s_qq = 0.0
+    s_cc = s_cq = s_qq = np.zeros(())
     for w, cc, qq in groups:  # three status groups, each a whole array
         with np.errstate(invalid="ignore"):
             keep = w > 0

@@ -94,7 +94,7 @@ class CoxPH:
     firth: bool
     monotone: bool
     warnings: tuple[str, ...]
-    _state: object = field(default=None, repr=False, compare=False)
+    _state: _State | None = field(default=None, repr=False, compare=False)
 
     @property
     def concordance(self) -> Concordance:
@@ -104,9 +104,11 @@ class CoxPH:
         as the fit at n = 1e6) and then kept; the value does not change.
         """
         _no_entry(self, "concordance")
-        cache = self._state.cache
+        st = self._state
+        if st is None:  # only a CoxPH built by hand, not by cox_ph, lacks its data
+            raise ValueError("concordance needs the data of the fit (a CoxPH from cox_ph)")
+        cache = st.cache
         if "concordance" not in cache:
-            st = self._state
             lp = np.zeros(st.sd.x.shape[0])
             # column by column, so rows with equal covariates get bit-identical predictors
             # (a BLAS product may round them differently, which would break ties in C)
@@ -134,7 +136,7 @@ class _State:
     design: Design
     strata: np.ndarray  # sorted stratum codes
     cluster: np.ndarray | None  # sorted cluster codes
-    cache: dict = field(default_factory=dict)  # lazily computed, immutable values
+    cache: dict[str, Concordance] = field(default_factory=dict)  # lazily computed values
 
 
 def _codes(name, values, n):
@@ -310,10 +312,10 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
     step = np.abs(fit.u @ fit.var)
     if fit.converged:
         bad = ~np.isfinite(fit.u) | ((step > _EPS) & (step > _TOLER_INF * np.abs(fit.beta)))
-        for j in np.flatnonzero(bad):
+        for j in np.flatnonzero(bad).tolist():
             flagged[j] = "the log-likelihood converged while the coefficient was still moving"
     else:  # R warns "Ran out of iterations and did not converge" (e.g. one patient a group)
-        for j in np.flatnonzero((np.abs(fit.beta) > 10) | ~np.isfinite(step)):
+        for j in np.flatnonzero((np.abs(fit.beta) > 10) | ~np.isfinite(step)).tolist():
             flagged[j] = "no convergence with a diverging coefficient"
     for j in range(sd.x.shape[1]):
         col = sd.x[:, j]

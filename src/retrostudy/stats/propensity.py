@@ -107,7 +107,8 @@ def logistic_regression(X, y, *, names=None, weights=None, firth=None) -> Logist
     """
     yv = _logistic.check_binary("y", y)
     x1, full = _design(X, names, yv)
-    w = np.ones(yv.size) if weights is None else _checks.check_weights(weights, yv.size)
+    checked = _checks.check_weights(weights, yv.size)
+    w = np.ones(yv.size) if checked is None else checked
     coef, vcov, mu, dev, iters, conv = _logistic.irls(x1, yv, w)
     direction = _logistic.check_separation(x1, yv, mu, conv)
     separation = direction is not None
@@ -117,7 +118,7 @@ def logistic_regression(X, y, *, names=None, weights=None, firth=None) -> Logist
     if np.any((mu < 10 * _logistic._EPS) | (mu > 1 - 10 * _logistic._EPS)):
         notes.append("maximum likelihood: fitted probabilities numerically 0 or 1 occurred "
                      "(R glm's warning)")
-    if separation:
+    if direction is not None:
         terms = [full[j] for j in np.flatnonzero(direction) if j > 0] or ["(Intercept)"]
         notes.append("(quasi-)complete separation: maximum likelihood estimates do not exist "
                      f"(separating terms: {', '.join(terms)})")
@@ -155,6 +156,7 @@ def propensity_score(X, treated, *, names=None, firth=None) -> PropensityScore:
     """
     t = _logistic.check_binary("treated", treated)
     fit = logistic_regression(X, t, names=names, firth=firth)
+    assert fit.linear_predictor is not None  # logistic_regression always sets it
     return PropensityScore(ps=fit.fitted, logit=fit.linear_predictor, fit=fit)
 
 

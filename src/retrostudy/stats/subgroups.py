@@ -245,13 +245,13 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
     design = build_design(data, main, {k: v for k, v in levels.items() if k in main}, n)
     tcols = [j for j, v in enumerate(design.variables) if v == treatment_name]
     scols = [j for j, v in enumerate(design.variables) if v == subgroup_name]
-    inter, inames = [], []
+    products, inames = [], []
     for j in tcols:
         for k in scols:
-            inter.append(design.x[:, j] * design.x[:, k])
+            products.append(design.x[:, j] * design.x[:, k])
             inames.append(f"{label(treatment_name, design.levels[j])}:"
                           f"{label(subgroup_name, design.levels[k])}")
-    inter = np.column_stack(inter)
+    inter = np.column_stack(products)
     w = None if weights is None else data[extra["weights"]]
     flags = _aliased(design.x, inter, w)
     kept = [nm for nm, f in zip(inames, flags, strict=True) if not f]
@@ -393,7 +393,7 @@ def _level_rows(data, lv, terms, spec) -> list[SubgroupHR]:
     nan = float("nan")
     out = []
     for i, term in enumerate(terms):
-        c = None if reason is not None else fit.coefficients[i]
+        c = None if reason is not None or fit is None else fit.coefficients[i]
         out.append(SubgroupHR(
             **base, term=term, coef=nan if c is None else c.coef,
             std_err=nan if c is None else c.std_err,
