@@ -16,7 +16,7 @@ from retrostudy import __version__
 from retrostudy.errors import RetroStudyError
 
 # Subcommand modules, in the order --help lists them.
-_COMMANDS = ("demo", "run", "validate", "synth")
+_COMMANDS = ("demo", "run", "validate", "synth", "schema")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats as sps
 
-from . import _checks
+from . import _checks, _display
 from ._concordance import Concordance, concordance
 from ._cox_design import Design, build_design, check_rank, column, label
 from ._cox_exact import evaluate_exact
@@ -23,7 +24,12 @@ from ._firth import firth_fit
 from ._km_entry import check_entry
 from .cox_zph import CoxZPH, cox_zph
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 TIES = ("efron", "breslow", "exact")
+_COLUMNS = ("term", "variable", "level", "coef", "hazard_ratio", "std_err", "robust_std_err",
+            "conf_low", "conf_high", "z", "p_value")
 _EPS, _TOLER_INF = 1e-9, 1e-9**0.5  # R's coxph.control(eps, toler.inf)
 
 
@@ -117,6 +123,29 @@ class CoxPH:
             cache["concordance"] = concordance(st.time, st.sd.event, lp, st.sd.w, st.strata,
                                                st.cluster, presorted=True)
         return cache["concordance"]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per coefficient: ``term`` (R's label, ``variable=level`` for a factor
+        level) and the :class:`CoxCoefficient` fields, as R's ``summary(coxph)``. Needs
+        pandas."""
+        rows = [[getattr(c, "name" if k == "term" else k) for k in _COLUMNS]
+                for c in self.coefficients]
+        return _display.frame({k: [r[j] for r in rows] for j, k in enumerate(_COLUMNS)})
+
+    def _repr_html_(self) -> str:
+        tests = ", ".join(f"{name} {_display.cell(t.statistic)} on {t.df} df, p = "
+                          f"{_display.cell(t.p_value)}" for name, t in
+                          (("likelihood ratio", self.lr_test), ("Wald", self.wald_test),
+                           ("score", self.score_test)))
+        notes = [f"n = {self.n}, events = {self.n_events}; ties={self.ties!r}, "
+                 f"variance={self.variance!r}, {self.conf_level:.0%} CI"
+                 + (", Firth's penalised likelihood" if self.firth else ""), tests,
+                 *self.warnings]
+        columns = ("term", "coef", "hazard_ratio", "conf_low", "conf_high", "std_err", "z",
+                   "p_value")
+        rows = [[c.name if k == "term" else getattr(c, k) for k in columns]
+                for c in self.coefficients]
+        return _display.html_table("Cox proportional hazards model", columns, rows, notes)
 
     def zph(self, transform: str = "km") -> CoxZPH:
         """Test of proportional hazards (R's ``cox.zph``); see :func:`.cox_zph.cox_zph`."""
