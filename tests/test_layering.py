@@ -218,7 +218,7 @@ def test_cli_help_lists_every_command(capsys):
     except SystemExit as exc:
         assert exc.code == 0
     out = capsys.readouterr().out
-    for command in ("demo", "run", "validate", "synth"):
+    for command in ("demo", "run", "validate", "synth", "schema"):
         assert command in out
 
 

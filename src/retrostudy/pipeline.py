@@ -140,8 +140,8 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
 
 
 def run_study(
-    protocol_or_path,
-    engine=None,
+    protocol_or_path: str | Path | Protocol,
+    engine: object = None,
     out: str | Path | None = None,
     *,
     profile: str | None = None,

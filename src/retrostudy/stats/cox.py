@@ -8,11 +8,14 @@ the engine in :mod:`._cox_fit` (Efron, Breslow) or :mod:`._cox_exact`, and retur
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats as sps
+
+from retrostudy.stats._types import Columns, Levels
 
 from . import _checks, _display
 from ._concordance import Concordance, concordance
@@ -185,9 +188,10 @@ def _inputs(data, time, event, strata, weights, cluster, entry=None):
     return t, e, w, s, c, a
 
 
-def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=None,
-           robust=None, cluster=None, levels=None, conf_level=0.95, firth=False,
-           entry=None) -> CoxPH:
+def cox_ph(data: Columns, *, time: str, event: str, covariates: Sequence[str],
+           ties: str = "efron", strata: str | None = None, weights: str | None = None,
+           robust: bool | None = None, cluster: str | None = None, levels: Levels | None = None,
+           conf_level: float = 0.95, firth: bool = False, entry: str | None = None) -> CoxPH:
     """Fit a Cox proportional hazards model by maximum partial likelihood.
 
     Parameters

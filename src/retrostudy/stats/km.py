@@ -20,6 +20,7 @@ from retrostudy.stats._km_core import count_table, validate_time_event, validate
 from retrostudy.stats._km_entry import check_entry, entry_counts, entry_jackknife, timefix_pairs
 from retrostudy.stats._km_quantile import check_p, find_quantile
 from retrostudy.stats._km_variance import greenwood, infinitesimal_jackknife
+from retrostudy.stats._types import ArrayLike
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -226,15 +227,15 @@ def _use_robust(robust, w: np.ndarray | None) -> bool:
 
 
 def kaplan_meier(
-    time,
-    event,
+    time: ArrayLike,
+    event: ArrayLike,
     *,
-    weights=None,
+    weights: ArrayLike | None = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
     robust: bool | None = None,
     timefix: bool = True,
-    entry=None,
+    entry: ArrayLike | None = None,
 ) -> KaplanMeier:
     r"""Kaplan–Meier estimate of the survival function with pointwise confidence limits.
 

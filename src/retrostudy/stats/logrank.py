@@ -13,6 +13,7 @@ from scipy.special import chdtrc
 
 from retrostudy.stats import _display
 from retrostudy.stats._km_core import count_table, factorize, validate_time_event
+from retrostudy.stats._types import ArrayLike
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -183,7 +184,8 @@ def _chisq(observed, expected, variance) -> tuple[float, int, str | None]:
 
 
 def logrank_test(
-    time, event, group, *, strata=None, rho: float = 0.0, timefix: bool = True
+    time: ArrayLike, event: ArrayLike, group: ArrayLike, *, strata: ArrayLike | None = None,
+    rho: float = 0.0, timefix: bool = True
 ) -> LogRank:
     r"""Compare survival between groups with the G-rho family of tests (rho = 0: log-rank).
 

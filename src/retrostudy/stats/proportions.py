@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from retrostudy.stats._types import ArrayLike
 from retrostudy.stats.contingency import check_table
 from retrostudy.stats.ranks import check_sample
 
@@ -48,7 +49,9 @@ def _whole(name: str, value) -> int:
     return int(v)
 
 
-def binom_ci(x, n, conf_level: float = 0.95, method: str = "clopper-pearson") -> ProportionCI:
+def binom_ci(
+    x: int, n: int, conf_level: float = 0.95, method: str = "clopper-pearson"
+) -> ProportionCI:
     r"""Two-sided confidence interval for a binomial proportion x / n.
 
     Parameters
@@ -135,7 +138,7 @@ def _wilson_cc(x: int, n: int, z: float, yates: float) -> tuple[float, float]:
     return max(low, 0.0), min(high, 1.0)
 
 
-def smd(x, y) -> StandardisedDifference:
+def smd(x: ArrayLike, y: ArrayLike) -> StandardisedDifference:
     r"""Standardised mean difference of a continuous variable between two groups.
 
     Parameters
@@ -176,7 +179,7 @@ def smd(x, y) -> StandardisedDifference:
     return StandardisedDifference(estimate=est, method="continuous", pairs=np.array([est]))
 
 
-def smd_table(table) -> StandardisedDifference:
+def smd_table(table: ArrayLike) -> StandardisedDifference:
     r"""Standardised difference of a categorical variable between groups.
 
     Parameters

@@ -26,6 +26,7 @@ from scipy import stats as sps
 
 from retrostudy.stats import _checks
 from retrostudy.stats._cox_design import build_design, label
+from retrostudy.stats._types import ArrayLike, Columns, Levels
 from retrostudy.stats.cox import TIES, cox_ph
 
 __all__ = ["InteractionTest", "SubgroupHR", "interaction_test", "subgroup_hazard_ratios"]
@@ -183,9 +184,12 @@ def _fit(data, covariates, levels, **kw):
     return fit, notes
 
 
-def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties="efron",
-                     strata=None, weights=None, robust=None, levels=None,
-                     treatment_name="treatment", subgroup_name="subgroup") -> InteractionTest:
+def interaction_test(time: ArrayLike, event: ArrayLike, treatment: ArrayLike,
+                     subgroup: ArrayLike, *, covariates: Columns | None = None,
+                     ties: str = "efron", strata: ArrayLike | None = None,
+                     weights: ArrayLike | None = None, robust: bool | None = None,
+                     levels: Levels | None = None, treatment_name: str = "treatment",
+                     subgroup_name: str = "subgroup") -> InteractionTest:
     """Cox test of the treatment x subgroup interaction: likelihood ratio, or robust Wald.
 
     Parameters
@@ -336,10 +340,12 @@ def _ne_reason(arms, tvals, evals, name):
     return None
 
 
-def subgroup_hazard_ratios(time, event, treatment, subgroup, *, covariates=None,
-                           ties="efron", strata=None, weights=None, conf_level=0.95,
-                           levels=None, treatment_name="treatment", subgroup_name="subgroup"
-                           ) -> tuple[SubgroupHR, ...]:
+def subgroup_hazard_ratios(time: ArrayLike, event: ArrayLike, treatment: ArrayLike,
+                           subgroup: ArrayLike, *, covariates: Columns | None = None,
+                           ties: str = "efron", strata: ArrayLike | None = None,
+                           weights: ArrayLike | None = None, conf_level: float = 0.95,
+                           levels: Levels | None = None, treatment_name: str = "treatment",
+                           subgroup_name: str = "subgroup") -> tuple[SubgroupHR, ...]:
     """Treatment hazard ratio from a Cox model within each subgroup level (forest-plot rows).
 
     Same arguments as :func:`interaction_test`; ``conf_level`` is that of the Wald CI.
