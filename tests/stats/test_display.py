@@ -117,3 +117,17 @@ def test_plot_stacks_one_at_risk_row_per_curve_at_the_x_ticks(axes):
     assert [x for x, _, _ in first] == ticks
     labels = [t.get_text() for t in axes.texts]
     assert "<b>A&B</b>" in labels and "ctl" in labels and "Number at risk" in labels
+
+
+def test_a_longer_second_curve_moves_both_rows_to_the_new_ticks(axes):
+    short = kaplan_meier([10, 20, 30, 40], [1, 0, 1, 1])
+    long = kaplan_meier([100, 300, 500, 900, 950], [1, 1, 0, 1, 0])
+    short.plot(ax=axes, label="short")
+    long.plot(ax=axes, label="long")
+    lo, hi = axes.get_xlim()
+    ticks = [t for t in axes.get_xticks() if max(lo, 0) <= t <= hi]
+    first, second = (_rows(axes)[k] for k in sorted(_rows(axes)))
+    assert [x for x, _, _ in first] == [x for x, _, _ in second] == ticks
+    assert [n for _, n, _ in first] == short.at(ticks).n_at_risk.tolist()
+    assert [n for _, n, _ in second] == long.at(ticks).n_at_risk.tolist()
+    assert sum(t.get_text() == "Number at risk" for t in axes.texts) == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -120,38 +121,38 @@ def plot_km(
     ax.set_ylim(0, 1.05)
     ax.set_xlim(left=0)
     if at_risk is not False:
-        times = _at_risk_times(ax, at_risk)
-        _at_risk_row(ax, km, times, label, colour, blended_transform_factory)
+        rows = _AT_RISK.setdefault(ax, [])
+        rows.append((km, label, colour, None if at_risk is True else at_risk))
+        _draw_at_risk(ax, rows, blended_transform_factory(ax.transData, ax.transAxes))
     return ax
 
 
-def _at_risk_times(ax: Any, at_risk: bool | Sequence[float]) -> np.ndarray:
-    if at_risk is True:  # the x ticks inside the axes, as survminer and ggsurvfit do
-        lo, hi = ax.get_xlim()
-        ticks = np.asarray(ax.get_xticks(), dtype=float)
-        return ticks[(ticks >= lo) & (ticks <= hi) & (ticks >= 0)]
-    return np.asarray(at_risk, dtype=float)
+# The curves drawn on each axes with their at-risk rows: a later, longer curve rescales
+# the x axis, so every row is redrawn at the new ticks. Weak keys: closed figures go.
+_AT_RISK: WeakKeyDictionary[Any, list[tuple[Curve, str | None, Any, Any]]] = (
+    WeakKeyDictionary())
 
 
-def _at_risk_row(ax: Any, km: Curve, times: np.ndarray, label: str | None,
-                 colour: Any, blended: Any) -> None:
-    """One row of numbers at risk below the axes, each number centred on its time.
-
-    x is in data units and y in axes units, so the numbers stay under their ticks when the
-    figure is resized; each further curve drawn on ``ax`` gets the next row down.
-    """
-    prefix = f"{AT_RISK_GID}-row-"
-    row = len({t.get_gid() for t in ax.texts if str(t.get_gid()).startswith(prefix)})
-    gid = f"{prefix}{row}"
-    y = -0.24 - 0.07 * row
-    transform = blended(ax.transData, ax.transAxes)
-    if row == 0:
-        ax.text(0.0, -0.17, "Number at risk", transform=ax.transAxes, ha="left",
-                va="top", fontsize="small", gid=f"{AT_RISK_GID}-title")
-    counts = km.at(times).n_at_risk if times.size else np.array([], dtype=int)
-    for t, n in zip(times, counts, strict=True):
-        ax.text(t, y, str(int(n)), transform=transform, ha="center", va="top",
-                fontsize="small", color=colour, gid=gid, clip_on=False)
-    if label:
-        ax.text(-0.06, y, label, transform=ax.transAxes, ha="right", va="top",
-                fontsize="small", color=colour, gid=gid)
+def _draw_at_risk(ax: Any, rows: list[tuple[Curve, str | None, Any, Any]],
+                  transform: Any) -> None:
+    """The numbers-at-risk rows below the axes, one per curve, each number centred on its
+    time (at the x ticks inside the axes, as survminer and ggsurvfit do, unless the call
+    gave times). x is in data units and y in axes units, so the numbers stay under their
+    times when the figure is resized."""
+    for text in [t for t in ax.texts if str(t.get_gid()).startswith(AT_RISK_GID)]:
+        text.remove()
+    lo, hi = ax.get_xlim()
+    ticks = np.asarray(ax.get_xticks(), dtype=float)
+    ticks = ticks[(ticks >= max(lo, 0.0)) & (ticks <= hi)]
+    ax.text(0.0, -0.17, "Number at risk", transform=ax.transAxes, ha="left", va="top",
+            fontsize="small", gid=f"{AT_RISK_GID}-title")
+    for row, (km, label, colour, given) in enumerate(rows):
+        times = ticks if given is None else np.asarray(given, dtype=float)
+        gid, y = f"{AT_RISK_GID}-row-{row}", -0.24 - 0.07 * row
+        counts = km.at(times).n_at_risk if times.size else np.array([], dtype=int)
+        for t, n in zip(times, counts, strict=True):
+            ax.text(t, y, str(int(n)), transform=transform, ha="center", va="top",
+                    fontsize="small", color=colour, gid=gid, clip_on=False)
+        if label:
+            ax.text(-0.06, y, label, transform=ax.transAxes, ha="right", va="top",
+                    fontsize="small", color=colour, gid=gid)

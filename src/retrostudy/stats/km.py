@@ -181,7 +181,8 @@ class KaplanMeier:
         censoring times and, below the axes, the number at risk at the x ticks (or at the
         times ``at_risk`` lists; False for none), each number centred under its time. Each
         further curve drawn on the same ``ax`` adds its row of numbers under the previous
-        one, labelled ``label``. matplotlib is imported here, not with ``retrostudy.stats``.
+        one, labelled ``label``, and the rows at the ticks are redrawn at the ticks of the
+        rescaled axis. matplotlib is imported here, not with ``retrostudy.stats``.
         Times are in the curve's units (days); leave room below the axes for the rows
         (``fig.subplots_adjust(bottom=...)``) when drawing several. Returns ``ax``.
         """
