@@ -27,7 +27,8 @@ setup(
     packages=[*find_packages("src"), *example_packages],
     package_dir={"": "src", "retrostudy.examples": "examples"},
     package_data={
-        "retrostudy": ["**/*.csv", "**/*.toml", "**/*.json", "**/*.html", "**/*.j2", "**/*.css"],
+        "retrostudy": ["**/*.csv", "**/*.toml", "**/*.json", "**/*.html", "**/*.j2", "**/*.css",
+                       "py.typed"],
         **{name: ["*"] for name in example_packages},
     },
     exclude_package_data={name: ["*.pyc", ".*"] for name in example_packages},

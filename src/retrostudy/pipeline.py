@@ -9,6 +9,7 @@ is given.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -158,15 +159,16 @@ def _table_to_dataset(protocol: Protocol, step: Progress):
 
     step("Reading the analysis table")
     cohort = build_cohort(protocol)
-    from retrostudy.report.results_json import sha256
-
+    assert protocol.analysis_table is not None  # the caller's branch
     name = protocol.analysis_table.file
-    return cohort, None, cohort.patients, [(name, sha256(protocol.base_dir / name))], None
+    with (protocol.base_dir / name).open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    return cohort, None, cohort.patients, [(name, digest)], None
 
 
 def run_study(
-    protocol_or_path,
-    engine=None,
+    protocol_or_path: str | Path | Protocol,
+    engine: object = None,
     out: str | Path | None = None,
     *,
     profile: str | None = None,
@@ -237,7 +239,7 @@ def run_study(
     if out is not None:
         step("Writing the report")
         files = _write(report, protocol, Path(out), started, step)
-    if identifiable:
+    if identifiable and out is not None:
         from retrostudy.report.patient_level import folder_for, frames, write_patient_level
 
         patient_files = tuple(write_patient_level(folder_for(out), frames(dataset, cohort)))

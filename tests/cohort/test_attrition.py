@@ -161,3 +161,19 @@ def test_rows_have_the_same_keys():
         ("kind", "label", "group", "n_in", "n_excluded", "excluded_label", "n_remaining")
     }
     assert [r["group"] for r in c.attrition.rows()][-2:] == ["Tmab/Pmab", "Tmab"]
+
+
+def test_attrition_html_lists_every_step_and_escapes_labels():
+    attrition = Attrition(
+        identified_label="Treated <2015 & HER2+",
+        identified=10,
+        steps=(Step(label="Age < 18", kind="exclude", n_in=10, n_excluded=3, n_remaining=7),),
+        groups=(GroupCount(name="a", label="A & B", n=4), GroupCount(name="b", label="C", n=3)),
+        analysed=7,
+    )
+    text = attrition._repr_html_()
+    assert "Treated &lt;2015 &amp; HER2+" in text and "Age &lt; 18" in text
+    assert "A &amp; B" in text and "<2015" not in text
+    assert text.count("<tr>") == 1 + len(attrition.rows())  # header + identified, step,
+    # analysed and one row per group
+    assert attrition.to_frame()["n_remaining"].tolist() == [10, 7, 7, 4, 3]

@@ -101,16 +101,15 @@ def test_logrank_without_events_is_not_estimable():
 def test_unknown_profile_lists_known_ones():
     with pytest.raises(
         ValueError,
-        match=re.escape("unknown profile 'stata'; known profiles: 'r', 'sas', 'ezr', 'lifelines'"),
+        match=re.escape("unknown profile 'stata'; known profiles: 'r', 'sas', 'ezr'"),
     ):
         get_profile("stata")
 
 
 def test_profiles():
-    r, sas, ezr, ll = (get_profile(n) for n in ("r", "SAS", "ezr", "lifelines"))
+    r, sas, ezr = (get_profile(n) for n in ("r", "SAS", "ezr"))
     assert (r.conf_type, r.ties, r.chisq_correct) == ("log", "efron", False)
     assert (sas.conf_type, sas.ties, sas.chisq_correct) == ("log-log", "breslow", False)
     assert (ezr.conf_type, ezr.ties, ezr.chisq_correct) == ("log-log", "breslow", True)
-    assert (ll.conf_type, ll.ties) == ("log-log", "efron")
     km = kaplan_meier(T, E, conf_type=ezr.conf_type)
     assert km.conf_type == "log-log"

@@ -10,11 +10,14 @@ Quartiles use R's ``quantile(type = 2)`` as gtsummary does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats, fmt
 from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.protocol.analyses import AnalysesBlock, Table1Variable
 
 TEST_NAMES = {
     "wilcoxon": "Wilcoxon rank-sum test",
@@ -294,3 +297,81 @@ def _describe(block) -> str:
     words = {"median_range": "median (range)", "median_iqr": "median (IQR)", "mean_sd": "mean (SD)"}
     parts = [words[s] for s in sorted(shown)] + ["number (%)"]
     return "Data are presented as " + " or ".join(parts) + "; percentages exclude missing values."
+
+
+def table_one(
+    data: pd.DataFrame,
+    by: str,
+    variables: Sequence[str | Mapping[str, object] | Table1Variable] | None = None,
+    *,
+    overall: bool = False,
+    smd: bool = False,
+    profile: str = "r",
+    p_digits: int = 4,
+) -> Table:
+    """Table 1 of ``data`` (one row per patient) by the groups in column ``by``.
+
+    The builder the protocol's ``[[analyses.table1]]`` uses, called on a DataFrame: the
+    same rows, tests and footnotes, as a :class:`~retrostudy.analysis.table.Table`
+    (``to_frame()``, ``to_csv()``, ``_repr_html_`` in a notebook).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per patient.
+    by : str
+        The grouping column (no missing values); groups in their categorical order, else
+        sorted.
+    variables : sequence, optional
+        Column names, or mappings with the keys of a protocol ``[[analyses.table1]]``
+        entry (``name``, ``label``, ``kind``, ``summary``, ``levels``, ``test``, ...).
+        A name alone gets its kind from the column: bool -> ``"binary"``, numeric ->
+        ``"continuous"``, anything else -> ``"categorical"``. Default: every column but
+        ``by``.
+    overall, smd : bool
+        Add an "Overall" column / a standardised-mean-difference column.
+    profile : {"r", "sas", "ezr"}
+        Conventions; ``"ezr"`` uses Yates' correction for the default chi-square.
+    p_digits : int
+        Decimals of the p values.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"arm": ["A", "A", "B", "B"], "age": [50, 60, 55, 70]})
+    >>> table_one(df, by="arm").columns
+    ('A (n = 2)', 'B (n = 2)', 'p value')
+    """
+    if by not in data.columns:
+        raise ValueError(f"by: no column {by!r} in the data (columns: {list(data.columns)})")
+    if data[by].isna().any():
+        raise ValueError(f"by: column {by!r} has {int(data[by].isna().sum())} missing "
+                         "value(s); drop or fill those rows first")
+    names = [c for c in data.columns if c != by] if variables is None else variables
+    specs = [_spec(data, v) for v in names]
+    missing = [s.name for s in specs if s.name not in data.columns]
+    if missing:
+        raise ValueError(f"variables: no column(s) {missing} in the data")
+    block = AnalysesBlock(profile=profile, overall=overall, smd=smd, table1=specs)
+    present = set(data[by])
+    order = list(data[by].cat.categories) if isinstance(data[by].dtype, pd.CategoricalDtype) \
+        else sorted(present, key=str)
+    groups = [g for g in order if g in present]
+    header = [f"{g} (n = {int((data[by] == g).sum())})" for g in groups]
+    table, _ = table1(data.assign(group=data[by]), groups, block, header=header,
+                      p_digits=p_digits, yates=_stats.conventions(block).chisq_correct)
+    return table
+
+
+def _spec(data: pd.DataFrame, variable: str | Mapping[str, object] | Table1Variable):
+    if isinstance(variable, Table1Variable):
+        return variable
+    if isinstance(variable, str):
+        column = data[variable] if variable in data.columns else None
+        kind = "categorical"
+        if column is not None and pd.api.types.is_bool_dtype(column):
+            kind = "binary"
+        elif column is not None and pd.api.types.is_numeric_dtype(column):
+            kind = "continuous"
+        return Table1Variable(name=variable, kind=kind)
+    return Table1Variable.model_validate(variable)

@@ -17,19 +17,18 @@ from retrostudy.cohort.covariates import (
     receptor_status,
 )
 from retrostudy.cohort.drugs import DrugLookup, check_drug_names, drug_lookup
+from retrostudy.cohort.groups import OVERLAP_LABEL, UNASSIGNED_LABEL, check_group_policy
 from retrostudy.cohort.index import base_table, index_events
 from retrostudy.cohort.lines import derive_lines
 from retrostudy.cohort.prior import prior_exposure, prior_regimens
 from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step, apply_in_order
+from retrostudy.cohort.table import cohort_from_table
 from retrostudy.data.arrays import isin
 from retrostudy.data.store import Store
-from retrostudy.errors import CohortError, Problem
+from retrostudy.errors import CohortError
 from retrostudy.protocol.cohort import GroupsBlock
 from retrostudy.protocol.model import Protocol
 from retrostudy.protocol.timing import check_post_index
-
-UNASSIGNED_LABEL = "Matched no group"
-OVERLAP_LABEL = "Matched several groups"
 
 
 def build_cohort(
@@ -62,8 +61,6 @@ def build_cohort(
         (``on_unassigned = "error"``), naming the patients.
     """
     if protocol.analysis_table is not None:
-        from retrostudy.cohort.table import cohort_from_table
-
         return cohort_from_table(protocol)
     drugs = drug_lookup(vocabulary, protocol.data.drugs)
     selection = select_patients(protocol, store, drugs=drugs)
@@ -179,35 +176,6 @@ def _assign_groups(block: GroupsBlock, base, store, drugs, remaining: pd.Series)
             excluded += [(pid, label) for pid in ids[mask.to_numpy()]]
     kept = member.loc[keep.to_numpy()]
     return kept.idxmax(axis=1).astype("string"), steps, excluded
-
-
-def check_group_policy(block: GroupsBlock, member: pd.DataFrame, n: pd.Series) -> None:
-    problems = []
-    if block.on_overlap == "error":
-        for pid in n.index[(n > 1).to_numpy()]:
-            names = [g for g in member.columns if member.at[pid, g]]
-            problems.append(
-                Problem(
-                    message=f"patient {pid} matches several groups: {', '.join(names)}",
-                    hint="make the group conditions mutually exclusive, or set "
-                    'groups.on_overlap = "report" to exclude such patients as a flow-chart step',
-                    code="group_overlap",
-                    value=pid,
-                )
-            )
-    if block.on_unassigned == "error":
-        for pid in n.index[(n == 0).to_numpy()]:
-            problems.append(
-                Problem(
-                    message=f"patient {pid} matches no group",
-                    hint="add a criterion that excludes them, "
-                    'or set groups.on_unassigned = "report"',
-                    code="group_unassigned",
-                    value=pid,
-                )
-            )
-    if problems:
-        raise CohortError(problems)
 
 
 def _derive(protocol: Protocol, store: Store, drugs: DrugLookup, analysed: pd.DataFrame):

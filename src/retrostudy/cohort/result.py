@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,6 +137,19 @@ class Attrition:
         """:meth:`rows` as a DataFrame."""
         frame = pd.DataFrame(self.rows())
         return frame.astype({c: "Int64" for c in ("n_in", "n_excluded", "n_remaining")})
+
+    def _repr_html_(self) -> str:
+        """The flow chart as an HTML table (labels are the protocol's text: escaped)."""
+        keys = ("kind", "label", "n_in", "n_excluded", "excluded_label", "n_remaining")
+        head = "".join(f"<th>{k}</th>" for k in keys)
+        body = "".join(
+            "<tr>" + "".join(
+                f"<td>{'' if r[k] is None else html.escape(str(r[k]))}</td>" for k in keys
+            ) + "</tr>"
+            for r in self.rows()
+        )
+        return (f"<div><strong>Attrition</strong><table><thead><tr>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table></div>")
 
 
 def _row(kind, label, n_remaining, *, group=None, n_in=None, n_excluded=None,

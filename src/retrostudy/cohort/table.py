@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from retrostudy.cohort.build import UNASSIGNED_LABEL, check_group_policy
+from retrostudy.cohort.groups import UNASSIGNED_LABEL, check_group_policy
 from retrostudy.cohort.lines import LINE_COLUMNS
 from retrostudy.cohort.result import Attrition, Cohort, GroupCount, Step, apply_in_order
 from retrostudy.errors import CohortError, Problem

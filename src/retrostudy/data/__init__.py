@@ -5,14 +5,8 @@ every error), :func:`check_records` (the same, reporting instead of raising),
 :func:`load_vocabulary` (drug spellings -> ingredients and classes) and :class:`Store`.
 """
 
-from retrostudy.data.load import (
-    Finding,
-    LoadResult,
-    SourceFile,
-    TableCount,
-    check_records,
-    load_records,
-)
+from retrostudy.data.load import check_records, load_records
+from retrostudy.data.result import Finding, LoadResult, SourceFile, TableCount
 from retrostudy.data.store import Store, duckdb_backend
 from retrostudy.data.vocabulary import DrugEntry, Vocabulary, load_vocabulary
 

@@ -67,7 +67,9 @@ appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
 """
 
 
-def connect(spec: object = None, spark: Mapping[str, str] | None = None) -> ibis.BaseBackend:
+def connect(
+    spec: object = None, spark: Mapping[str, str | int | float | bool] | None = None
+) -> ibis.BaseBackend:
     """The Ibis backend of an engine ``spec`` (see the module notes).
 
     Parameters

@@ -10,11 +10,8 @@ engine. For every table, rows read = rows loaded + rows rejected (checked here).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
 
 import duckdb
 import ibis
@@ -23,84 +20,23 @@ from retrostudy.data import checks, receptor_load
 from retrostudy.data.athena import athena_codes
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.inventory import Inventory, take_inventory
+from retrostudy.data.omop.load import check_omop
 from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
+from retrostudy.data.result import (
+    HINTS,
+    MAX_EXAMPLES,
+    Finding,
+    LoadResult,
+    SourceFile,
+    TableCount,
+)
 from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
 from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
 
-Severity = Literal["error", "quarantine", "warning"]  # warning: loaded, counted, reported
-MAX_EXAMPLES = 20
-_HINTS = {
-    "missing_value": "fill the value or remove the row",
-    "ambiguous_date": "declare date_format in [data.tables.{table}]",
-    "invalid_date": "fix the date or declare date_format in [data.tables.{table}]",
-    "duplicate_row": "remove the extra copy (quarantined by default)",
-    "duplicate_key": "keep one of the conflicting rows",
-    "unknown_patient": "add the patient to patients or fix patient_id",
-    "death_before_birth": "check birth_date and death_date",
-    "before_birth": "check the date and the patient's birth_date",
-    "after_death": "check the date and the patient's death_date",
-    "end_before_start": "check date and end_date",
-    "after_extraction": "fix the date, or set [data] extraction_date to the day the records "
-                        "were extracted",
-}
 ALWAYS_ERROR = ("ambiguous_date",)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Finding:
-    """A problem with the table it belongs to, its severity and how often it occurred.
-
-    ``warning`` (an entry of the data folder not read, a table name spelled differently)
-    does not stop loading; it is listed so that nothing is ignored without a word.
-
-    ``count`` is the number of occurrences of this problem class in this table (the
-    same on every example of the class); ``severity`` is the policy applied.
-    """
-
-    problem: Problem
-    severity: Severity
-    table: str | None = None
-    count: int = 1
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TableCount:
-    read: int
-    loaded: int
-    rejected: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SourceFile:
-    table: str
-    path: str
-    sha256: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LoadResult:
-    """What loading did. ``problems`` holds file/column problems and up to
-    ``MAX_EXAMPLES`` examples per (table, problem class); ``rejects`` in the engine has all."""
-
-    store: Store
-    counts: Mapping[str, TableCount]
-    problems: tuple[Finding, ...]
-    files: tuple[SourceFile, ...]
-    date_formats: Mapping[str, tuple[str, ...]]  # "table.column" -> formats used
-    extraction_date: dt.date | None = None  # records dated after it were refused
-    extraction_declared: bool = False  # [data] extraction_date (else: the day of the run)
-
-    @property
-    def ok(self) -> bool:
-        """True when no problem has the ``error`` severity."""
-        return not any(f.severity == "error" for f in self.problems)
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return tuple(f.problem for f in self.problems if f.severity == "error")
 
 
 def load_records(data_block: DataBlock, base_dir: str | Path = ".",
@@ -108,24 +44,8 @@ def load_records(data_block: DataBlock, base_dir: str | Path = ".",
     """Load and validate the records; raise :class:`DataError` listing every error."""
     result = check_records(data_block, base_dir, backend)
     if not result.ok:
-        raise DataError(_with_more(result))
+        raise DataError(result.reported_errors())
     return result
-
-
-def _with_more(result: LoadResult) -> list[Problem]:
-    """The error examples, plus one line per class with more occurrences than examples."""
-    out, more, seen = [], [], set()
-    for finding in result.problems:
-        if finding.severity != "error":
-            continue
-        out.append(finding.problem)
-        group = (finding.table, finding.problem.code)
-        if finding.count > MAX_EXAMPLES and group not in seen:
-            seen.add(group)
-            more.append(Problem(message=f"... and {finding.count - MAX_EXAMPLES} more "
-                               f"{finding.problem.code} problems in {finding.table}",
-                               file=finding.problem.file, code=finding.problem.code))
-    return out + more
 
 
 def check_records(data_block: DataBlock, base_dir: str | Path = ".",
@@ -143,8 +63,6 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     if is_duckdb(backend):
         limit_memory(backend.con, data_block, base_dir)
     if data_block.format == "omop":  # an OMOP CDM: mapped by retrostudy.data.omop, in the engine
-        from retrostudy.data.omop.load import check_omop
-
         return check_omop(data_block, base_dir, backend)
     refused = _unsupported_path(data_block, base_dir)
     if refused is not None:  # read nothing (never echo a line of, say, /etc/passwd)
@@ -308,11 +226,11 @@ def _count(con, name: str, read: int) -> TableCount:
 
 
 def _write_rejects(con, block: DataBlock) -> None:
-    hint = " ".join(f"WHEN {literal(code)} THEN {literal(text)}" for code, text in _HINTS.items())
+    hint = " ".join(f"WHEN {literal(code)} THEN {literal(text)}" for code, text in HINTS.items())
     policy = " ".join(
         f"WHEN {literal(code)} THEN "
         f"{literal('error' if code in ALWAYS_ERROR else block.policy_for(code))}"
-        for code in sorted({*_HINTS, "unknown_drug", "invalid_value"})
+        for code in sorted({*HINTS, "unknown_drug", "invalid_value"})
     )
     have_map = run(con, "SELECT count(*) FROM duckdb_tables() "
                         "WHERE table_name = '_drugs_drug_administrations'")[0][0]

@@ -67,14 +67,6 @@ class RawTable:
         return not self.problems
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def locate(block: DataBlock, base_dir: Path, name: str,
            found: dict[str, str] | None = None) -> tuple[Path | None, str | None]:
     """The file (and sheet) holding table ``name``, or (None, None) when there is none.
@@ -109,7 +101,8 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
     if not path.exists():
         return _failed(name, shown, None, "file not found", "file_not_found",
                        f"check [data] path and [data.tables.{name}] file")
-    digest = sha256(path)
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     if path.stat().st_size == 0:
         return _failed(name, shown, digest, "file is empty", "empty_file",
                        "export the table again with a header row")

@@ -20,6 +20,7 @@ import pandas as pd
 
 from retrostudy.data.readers import RawTable, quote, run
 from retrostudy.data.receptors import Her2Rule, her2_specimen, hormone_status, parse, row_result
+from retrostudy.data.result import Finding
 from retrostudy.data.values import spellings, value_key
 from retrostudy.errors import Problem
 
@@ -89,7 +90,6 @@ def discordances(con, raw: RawTable, rule: Her2Rule) -> list:
     """Warnings: HER2 IHC vs ISH disagreeing on one specimen; a marker whose primary and
     metastasis results differ (the cohort's specimen rule picks one). None for a table
     other than biomarkers."""
-    from retrostudy.data.load import Finding  # load imports this module
 
     if raw.table != "biomarkers":
         return []

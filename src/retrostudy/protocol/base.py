@@ -11,7 +11,7 @@ import math
 import numbers
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 
@@ -21,15 +21,6 @@ class Block(BaseModel):
     model_config = ConfigDict(
         frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True
     )
-
-
-class OpenBlock(BaseModel):
-    """Temporary base for blocks whose owner has not yet written the fields: keys pass through.
-
-    Every block moves to :class:`Block` (strict) when its layer lands.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="allow")
 
 
 _WINDOW_HELP = (
@@ -71,6 +62,12 @@ Window = Annotated[
     tuple[float, float],
     BeforeValidator(_parse_window),
     PlainSerializer(lambda w: [_dump_bound(w[0]), _dump_bound(w[1])], return_type=list),
+    # what a protocol file holds (whole days or an open end), for `retrostudy schema`
+    WithJsonSchema({
+        "type": "array", "minItems": 2, "maxItems": 2, "description": _WINDOW_HELP,
+        "prefixItems": [{"anyOf": [{"type": "integer"}, {"const": "-inf"}]},
+                        {"anyOf": [{"type": "integer"}, {"const": "inf"}]}],
+    }),
 ]
 """Days relative to the index date, ``(start, end)``, both ends inclusive.
 
@@ -100,6 +97,8 @@ Names = Annotated[
     tuple[str, ...],
     BeforeValidator(_parse_names),
     PlainSerializer(_dump_names),
+    WithJsonSchema({"anyOf": [{"type": "string"},
+                              {"type": "array", "items": {"type": "string"}, "minItems": 1}]}),
 ]
 """One name or a list of names; stored as a tuple, written back as given (str when one)."""
 

@@ -75,7 +75,8 @@ def parse_protocol(raw: dict, *, base_dir: Path = Path("."), source: str = "prot
 
 def protocol_hash(path: str | Path) -> str:
     """SHA-256 of the protocol file's bytes (for provenance)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    with Path(path).open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _problem(err: dict, source: str) -> Problem:

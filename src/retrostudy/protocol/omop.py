@@ -1,7 +1,7 @@
 """The ``[data.omop]`` block: how an OMOP CDM v5.4 database maps to the canonical tables.
 
 Used when ``[data] format = "omop"``. Every concept set and value map starts from the seed
-study's defaults (:mod:`retrostudy.data.omop.concepts`, which documents the mapping); a
+study's defaults (``retrostudy.data.omop.concepts``, which documents the mapping); a
 key given here adds a reference or replaces its value, an empty value (``""``) removes a
 default reference, and ``defaults = false`` starts from empty sets. Concept references are
 concept_ids (``"1387104"``; TOML keys are strings) or ``"VOCABULARY:code"``
@@ -35,9 +35,32 @@ class Receptor(Block):
     method: Literal["IHC", "ISH"] | None = None
 
 
-def _check_refs(value: dict | list) -> dict | list:
-    from retrostudy.data.omop.concepts import parse_ref
+Ref = int | str
+"""A concept reference: a concept_id, or ``"VOCABULARY:code"``."""
 
+
+def parse_ref(ref: Ref) -> Ref:
+    """A reference in its normal form: an int concept_id, or ``"VOCAB:code"``.
+
+    ``"1387104"`` (a TOML key) becomes ``1387104``. Raises ValueError for anything else.
+    """
+    if isinstance(ref, bool):
+        raise ValueError(f"{ref!r} is not a concept reference")
+    if isinstance(ref, int):
+        return ref
+    text = str(ref).strip()
+    if text.isdigit():
+        return int(text)
+    vocab, sep, code = text.partition(":")
+    if not sep or not vocab.strip() or not code.strip():
+        raise ValueError(
+            f"{ref!r} is not a concept reference: give a concept_id (e.g. 1387104) or "
+            f"'VOCABULARY:code' (e.g. 'RxNorm:224905', 'LOINC:85337-4')"
+        )
+    return f"{vocab.strip()}:{code.strip()}"
+
+
+def _check_refs(value: dict | list) -> dict | list:
     for ref in value:
         parse_ref(ref)  # ValueError names the bad reference and the accepted forms
     return value
@@ -109,25 +132,3 @@ class OmopBlock(Block):
         if bad:
             raise ValueError(f"gender keys are concept_ids (e.g. \"8532\"), got {bad}")
         return value
-
-    def concept_set(self, name: str) -> dict:
-        """The merged set ``name``: reference (int or "VOCAB:code") -> value."""
-        from retrostudy.data.omop import concepts as c
-
-        if name == "receptors":
-            base = {r: {"marker": m, "method": k} for r, m, k, _ in c.RECEPTORS}
-            given = {r: v.model_dump() for r, v in self.receptors.items()}
-        elif name in ("gender", "stop_reasons"):
-            base = dict(c.GENDER if name == "gender" else c.STOP_REASONS)
-            given = getattr(self, name)
-        elif name == "ecog":
-            base = {x.ref: x.value for x in c.ECOG}
-            given = dict.fromkeys(self.ecog, "ecog")
-        else:
-            base = {x.ref: x.value for x in c.DEFAULTS[name]}
-            given = getattr(self, name)
-        out = dict(base) if self.defaults else {}
-        for ref, value in given.items():
-            key = ref.strip().casefold() if name == "stop_reasons" else c.parse_ref(ref)
-            out[key] = value
-        return {k: v for k, v in out.items() if v != ""}

@@ -7,12 +7,10 @@ NaN and infinities written as null, no timestamps. Run time and host live in run
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import platform
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 
@@ -55,14 +53,6 @@ def dumps(obj) -> str:
     return (
         json.dumps(clean(obj), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     )
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def package_versions() -> dict[str, str]:

@@ -85,7 +85,7 @@ def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     distinct = set(items)
     kinds = {type(v) for v in distinct}
     kind = _PLAIN.get(kinds.pop()) if len(kinds) == 1 else None
-    out = None
+    out: tuple[np.ndarray, np.ndarray] | None = None
     if kind is not None:
         try:
             out = np.unique(np.array(items, dtype=kind), return_inverse=True)
@@ -152,7 +152,9 @@ def build_design(data, covariates, levels, n: int, order=None) -> Design:
         raise ValueError(f"levels names {sorted(unknown)} which are not in covariates")
     if len(set(covariates)) != len(covariates):
         raise ValueError(f"covariates lists a column twice: {list(covariates)}")
-    pairs, variables, terms = [], [], []
+    pairs: list[tuple[np.ndarray, object]] = []
+    variables: list[str] = []
+    terms: list[tuple[str, tuple[int, ...]]] = []
     for name in covariates:
         # numeric columns are views of the input (no copy); dummies are new 0/1 vectors
         cols = _covariate_columns(name, column(data, name, "covariates"), levels.get(name), n)
@@ -170,7 +172,7 @@ def label(variable: str, level) -> str:
     return variable if level is None else f"{variable}={level}"
 
 
-def check_rank(design: Design, w: np.ndarray) -> None:
+def check_rank(design: Design, w: np.ndarray | None) -> None:
     """Reject constant columns and name the columns that are linear combinations of others.
 
     Works on the p-by-p weighted Gram matrix of the centred columns (cheap at any n): a column
@@ -185,8 +187,8 @@ def check_rank(design: Design, w: np.ndarray) -> None:
         gram += xc.T @ (xc if w is None else xc * w[lo:lo + (1 << 15), None])
     var = np.diag(gram).copy()
     names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
-    for j in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, x.shape[0] * means**2)):
-        raise ValueError(f"covariate {names[j]!r} is constant; it cannot be estimated")
+    for const in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, x.shape[0] * means**2)):
+        raise ValueError(f"covariate {names[const]!r} is constant; it cannot be estimated")
     scale = 1.0 / np.sqrt(var)
     corr = gram * scale[:, None] * scale[None, :]
     kept: list[int] = []

@@ -34,6 +34,7 @@ entry group. An entry on the day of a death is not at risk at that death, as in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -145,6 +146,7 @@ def _entry_groups(entry, gtime, rstrat, sfirst, send) -> np.ndarray:
 def entry_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
     """Per group g, the sum of ``values`` over rows of g's stratum with ``entry >= t_g``
     (rows not yet entered at g): prefix sums of the values binned by entry group."""
+    assert sd.egroup is not None, "entry_sums needs delayed entry"
     ngroups = sd.starts.size
     flat = values.reshape(values.shape[0], -1)
     out = np.empty((ngroups, flat.shape[1]))
@@ -217,6 +219,12 @@ class Terms:
     den: np.ndarray  # (m,) Efron/Breslow denominator of each death term
     mean: np.ndarray | None  # (m, p) mean of x over each term's risk set (if keep=True)
     wtave: np.ndarray  # (m,) weight of each death term (W/d)
+
+
+class _Step(NamedTuple):
+    loglik: float
+    u: np.ndarray
+    imat: np.ndarray
 
 
 def _tied_d0(r: np.ndarray, sd: Sorted) -> np.ndarray:
@@ -301,7 +309,7 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
         u -= wtave[sl] @ mean
         if info:
             outer += (mean * wtave[sl, None]).T @ mean
-        if keep:
+        if kept is not None:
             kept[sl] = mean
     imat = np.zeros((p, p))
     if info:
@@ -354,9 +362,9 @@ def newton(evaluate_at, p: int, *, eps: float = 1e-9, maxiter: int = 20) -> Fit:
     and the returned beta, score and information are those of the last evaluation, as in R,
     so the iterates (and hence the reported digits) follow R's.
     """
-    def at(b):  # keep only (loglik, u, imat): the n-vectors of a Terms are freed at once
+    def at(b: np.ndarray) -> _Step:  # keep (loglik, u, imat): a Terms' n-vectors are freed
         t = evaluate_at(b)
-        return Terms(t.loglik, t.u, t.imat, None, None, None, None)
+        return _Step(t.loglik, t.u, t.imat)
 
     beta = np.zeros(p)
     t0 = at(beta)

@@ -26,7 +26,15 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as sps
 
-from ._cox_fit import Fit, Sorted, chol_solve, evaluate, reverse_group_cumsum, risk_sums
+from ._cox_fit import (
+    Fit,
+    Sorted,
+    chol_solve,
+    evaluate,
+    newton,
+    reverse_group_cumsum,
+    risk_sums,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,19 +129,23 @@ def profile_pvalue(sd, beta, lstar, j) -> float:
     return float(sps.chi2.sf(max(2 * (lstar - pen.loglik), 0.0), 1))
 
 
-def firth_fit(state, *, conf_level, n_events, robust):
-    """Fit the penalised model and assemble a :class:`CoxPH` (``firth=True``).
+@dataclass(frozen=True, slots=True)
+class FirthFit:
+    """The penalised fit (``fit``, its inverse-information ``var``), the profile-likelihood
+    limits (``low``, ``high``, on the hazard-ratio scale) and p-values of each coefficient,
+    and the ordinary maximum-likelihood fit ``ml`` whose monotone-likelihood diagnosis the
+    front end (:mod:`.cox`) reports."""
 
-    The ordinary fit's monotone-likelihood diagnosis is kept in ``monotone`` and ``warnings``
-    but not raised as a Python warning: the penalised estimate is the remedy.
-    """
-    from ._cox_fit import newton
-    from .cox import assemble, monotone_reasons
+    fit: Fit
+    var: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    pvals: list[float]
+    ml: Fit
 
-    if robust:
-        raise ValueError("firth=True uses the model-based variance; robust, cluster and "
-                         "non-integer weights are not supported with it")
-    sd = state.sd
+
+def firth_fit(sd: Sorted, *, conf_level: float) -> FirthFit:
+    """Fit the penalised model (Breslow ties) on the sorted data ``sd``."""
     p = sd.x.shape[1]
     null = penalised(np.zeros(p), sd)
     beta, pen, iters, converged = _maximise(sd, np.zeros(p), np.arange(p))
@@ -147,9 +159,4 @@ def firth_fit(state, *, conf_level, n_events, robust):
     high = np.exp([_profile_limit(sd, beta, pen.loglik, j, target, +1, se[j]) for j in range(p)])
     pvals = [profile_pvalue(sd, beta, pen.loglik, j) for j in range(p)]
     ml = newton(lambda b: evaluate(b, sd), p)
-    notes = [m.replace("the hazard ratio is not estimable, consider firth=True",
-                       "Firth's penalised estimate is reported")
-             for m in monotone_reasons(ml, state.design, sd)]
-    return assemble(state, fit, var, None, ties="breslow", conf_level=conf_level, robust=False,
-                    notes=notes, n_events=n_events, firth=True, low=low,
-                    high=high, pvals=pvals, warn=False)
+    return FirthFit(fit=fit, var=var, low=low, high=high, pvals=pvals, ml=ml)

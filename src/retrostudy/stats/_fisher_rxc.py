@@ -274,7 +274,7 @@ def _column_fills(nodes: np.ndarray, kappa: int):
     after = np.cumsum(nodes[:, ::-1], axis=1)[:, ::-1]  # after[:, i] = sum of rho_i..rho_r
     node = np.arange(u)
     placed = np.zeros(u, dtype=np.int64)
-    cols = []
+    cols: list[np.ndarray] = []
     for i in range(r - 1):
         room_after = after[node, i + 1]
         lo = np.maximum(0, kappa - placed - room_after)

@@ -151,11 +151,11 @@ def _bincount_ok(t: np.ndarray) -> tuple[np.ndarray, int] | None:
     head = t[:1024]
     if not np.array_equal(head, np.floor(head)):  # cheap early exit for continuous times
         return None
-    tmax = float(t.max())
-    if tmax > limit:
+    top = float(t.max())
+    if top > limit:
         return None
     ti = t.astype(np.int64)
-    return (ti, int(tmax)) if np.array_equal(ti, t) else None
+    return (ti, int(top)) if np.array_equal(ti, t) else None
 
 
 def count_table(
@@ -181,7 +181,9 @@ def count_table(
         ok = _bincount_ok(t)  # the maximum is computed once and passed on
         # integer gaps are >= 1: nothing merges under timefix unless times reach 1 / tol
         if ok is not None and not (timefix and ok[1] * TIMEFIX_TOLERANCE >= 1):
-            return _count_bincount(ok[0], e, w, cell, k, squares, ok[1], None, timefix)
+            table = _count_bincount(ok[0], e, w, cell, k, squares, ok[1], None, timefix)
+            assert table is not None  # with tmax known, the bincount path always counts
+            return table
     t = t.astype(float, copy=False)
     table = _count_packed(t, e, cell, k, timefix) if w is None else None
     return table if table is not None else _count_sorted(t, e, w, cell, k, squares, timefix)
@@ -304,9 +306,10 @@ def _count_bincount(ti, e, w, cell, k, squares, tmax, cap, timefix) -> CountTabl
         c, c2 = _tabulate(key, None if w is None else w[part], squares, length, k)
         if counts is not None:  # c is at least as long as counts
             c[: counts.shape[0]] += counts
-            if c2 is not None:
+            if c2 is not None and sq is not None:
                 c2[: sq.shape[0]] += sq
         counts, sq = c, c2
+    assert counts is not None  # n >= 1: at least one block
     flat = counts.reshape(counts.shape[0], -1)
     present = flat[:, 0] != 0
     for j in range(1, flat.shape[1]):  # 2k columns, not rows

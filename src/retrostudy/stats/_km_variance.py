@@ -39,6 +39,7 @@ def greenwood(y: np.ndarray, d: np.ndarray) -> np.ndarray:
 def infinitesimal_jackknife(table: CountTable, y: np.ndarray, surv: np.ndarray) -> np.ndarray:
     """Robust standard error of S(t) on the survival scale (R ``survfit(robust=TRUE)``)."""
     d = table.events[:, 0]
+    assert table.events_w2 is not None and table.censored_w2 is not None, "needs squares=True"
     d2, c2 = table.events_w2[:, 0], table.censored_w2[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         c = 1.0 / (y - d)

@@ -57,7 +57,9 @@ def _wls(x: np.ndarray, z: np.ndarray, wt: np.ndarray):
     never formed: the last column of R holds ``Q' z``); returns (coef, (R'R)^-1)."""
     sw = np.sqrt(wt)
     p = x.shape[1]
-    r_aug = np.linalg.qr(np.column_stack([x * sw[:, None], z * sw]), mode="r")
+    # numpy's stubs type every mode as returning (Q, R); mode="r" returns R alone
+    r_aug: np.ndarray = np.linalg.qr(  # type: ignore[assignment]
+        np.column_stack([x * sw[:, None], z * sw]), mode="r")
     r = r_aug[:p, :p]
     coef = linalg.solve_triangular(r, r_aug[:p, p])
     rinv = linalg.solve_triangular(r, np.eye(p))

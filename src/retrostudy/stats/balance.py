@@ -9,9 +9,12 @@ default is the control SD, for overlap weights (ATO) the pooled one (cobalt's de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from retrostudy.stats._types import ArrayLike
 
 from . import _checks, _logistic
 
@@ -129,8 +132,10 @@ def _smd(diff, den):
                         np.where(diff == 0, 0.0, np.sign(diff) * np.inf))
 
 
-def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1,
-                  estimand="ATE", sd_denom=None) -> Balance:
+def balance_table(X: ArrayLike, treated: ArrayLike, *, names: Sequence[str],
+                  weights: ArrayLike | None = None, binary: Sequence[bool] | None = None,
+                  threshold: float = 0.1, estimand: str = "ATE",
+                  sd_denom: str | None = None) -> Balance:
     r"""Standardised mean differences of covariates, unadjusted and weighted.
 
     .. math:: \mathrm{SMD} = \frac{\bar x_{1,w} - \bar x_{0,w}}{s},\qquad
@@ -163,18 +168,18 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
     w = _check_balance_weights(weights, t)
     is01 = np.all((x == 0) | (x == 1), axis=0)
     if binary is None:
-        binary = is01
+        flags = is01
     else:
-        binary = np.asarray(binary, dtype=bool)
-        if binary.shape != (x.shape[1],):
-            raise ValueError(f"binary needs one bool per column ({x.shape[1]}), got {binary.shape}")
-        if (binary & ~is01).any():
-            j = int(np.flatnonzero(binary & ~is01)[0])
+        flags = np.asarray(binary, dtype=bool)
+        if flags.shape != (x.shape[1],):
+            raise ValueError(f"binary needs one bool per column ({x.shape[1]}), got {flags.shape}")
+        if (flags & ~is01).any():
+            j = int(np.flatnonzero(flags & ~is01)[0])
             raise ValueError(f"covariate {names[j]!r} is marked binary but is not 0/1")
     x1, x0 = x[t == 1], x[t == 0]
     m1, m0 = x1.mean(axis=0), x0.mean(axis=0)
-    v1 = np.where(binary, m1 * (1 - m1), x1.var(axis=0, ddof=1) if x1.shape[0] > 1 else 0.0)
-    v0 = np.where(binary, m0 * (1 - m0), x0.var(axis=0, ddof=1) if x0.shape[0] > 1 else 0.0)
+    v1 = np.where(flags, m1 * (1 - m1), x1.var(axis=0, ddof=1) if x1.shape[0] > 1 else 0.0)
+    v0 = np.where(flags, m0 * (1 - m0), x0.var(axis=0, ddof=1) if x0.shape[0] > 1 else 0.0)
     den = {"treated": np.sqrt(v1), "control": np.sqrt(v0)}.get(sd_denom)
     if den is None:
         den = np.sqrt((v1 + v0) / 2)
@@ -186,12 +191,12 @@ def balance_table(X, treated, *, names, weights=None, binary=None, threshold=0.1
         a1, a0 = _wmean(x1, w1), _wmean(x0, w0)
         after = dict(smd_after=_smd(a1 - a0, den), mean_treated_after=a1,
                      mean_control_after=a0,
-                     variance_ratio_after=_ratio(_wvar(x1, w1), _wvar(x0, w0), binary))
-    return Balance(names=names, binary=binary, smd_before=_smd(m1 - m0, den),
+                     variance_ratio_after=_ratio(_wvar(x1, w1), _wvar(x0, w0), flags))
+    return Balance(names=names, binary=flags, smd_before=_smd(m1 - m0, den),
                    smd_after=after.get("smd_after"), mean_treated_before=m1,
                    mean_control_before=m0, mean_treated_after=after.get("mean_treated_after"),
                    mean_control_after=after.get("mean_control_after"),
-                   variance_ratio_before=_ratio(raw1, raw0, binary),
+                   variance_ratio_before=_ratio(raw1, raw0, flags),
                    variance_ratio_after=after.get("variance_ratio_after"),
                    sd_denominator=den, threshold=float(threshold), estimand=estimand,
                    sd_denom=sd_denom)

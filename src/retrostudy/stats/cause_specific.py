@@ -9,11 +9,14 @@ Fine–Gray model address the incidence).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from retrostudy.stats._checks import check_time
+from retrostudy.stats._types import ArrayLike, Columns
 from retrostudy.stats.cox import CoxPH, cox_ph
 from retrostudy.stats.gray import status_codes
 
@@ -46,8 +49,10 @@ class CauseSpecificCox:
         return getattr(self.fit, name)
 
 
-def cause_specific_cox(time, status, X, *, cause, censor=0, covariates=None, causes=None,
-                       **cox_kwargs) -> CauseSpecificCox:
+def cause_specific_cox(time: ArrayLike, status: ArrayLike, X: Columns, *, cause: object,
+                       censor: object = 0, covariates: Sequence[str] | None = None,
+                       causes: Sequence[object] | None = None,
+                       **cox_kwargs: Any) -> CauseSpecificCox:
     """Fit a Cox model to the events of ``cause``, censoring the events of every other cause.
 
     Parameters

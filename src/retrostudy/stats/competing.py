@@ -8,6 +8,7 @@ limits and ``n.risk[, 1]``. cmprsk's ``cuminc`` gives the same estimate with a d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,7 @@ from scipy.special import ndtri
 
 from retrostudy.stats._checks import as_1d_float, check_conf_level, check_time
 from retrostudy.stats._km_core import count_table
+from retrostudy.stats._types import ArrayLike
 
 __all__ = ["CumulativeIncidence", "cumulative_incidence"]
 
@@ -106,7 +108,7 @@ def _ij_std_err(y, d_c, c, surv_prev, cif):
         (d_c, a + jump + q_event * cif, q_event),
         (d[:, None] - d_c, a + q_event * cif, q_event),
     ]
-    s_cc = s_cq = s_qq = 0.0
+    s_cc = s_cq = s_qq = np.zeros(())
     for w, cc, qq in groups:  # three status groups, each a whole array
         with np.errstate(invalid="ignore"):
             keep = w > 0
@@ -157,7 +159,8 @@ VARIANCES = {"ij": "infinitesimal jackknife", "cmprsk": "cmprsk (Gray delta meth
 
 
 def cumulative_incidence(
-    time, status, *, causes=None, conf_level: float = 0.95, timefix: bool = True,
+    time: ArrayLike, status: ArrayLike, *, causes: Sequence[int] | None = None,
+    conf_level: float = 0.95, timefix: bool = True,
     variance: str = "ij",
 ) -> CumulativeIncidence:
     r"""Aalen–Johansen cumulative incidence functions for competing risks.

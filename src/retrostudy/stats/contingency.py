@@ -20,6 +20,7 @@ import numpy as np
 from scipy import stats
 
 from retrostudy.stats._fisher_rxc import fisher_rxc_pvalue, table_log_probability
+from retrostudy.stats._types import ArrayLike
 
 _ALTERNATIVES = ("two.sided", "less", "greater")
 # R's fisher.test counts tables whose probability is within this relative error of the
@@ -81,7 +82,7 @@ def _first_bad(name: str, bad: np.ndarray, arr: np.ndarray, what: str) -> None:
         raise ValueError(f"{name} {what} {arr[i, j]:g} at row {i + 1}, column {j + 1}")
 
 
-def chisq_test(table, correct: bool = True) -> ChisqResult:
+def chisq_test(table: ArrayLike, correct: bool = True) -> ChisqResult:
     r"""Pearson's chi-square test of independence, as R's ``chisq.test``.
 
     Parameters
@@ -155,7 +156,9 @@ def chisq_test(table, correct: bool = True) -> ChisqResult:
     )
 
 
-def fisher_test(table, conf_level: float = 0.95, alternative: str = "two.sided") -> FisherResult:
+def fisher_test(
+    table: ArrayLike, conf_level: float = 0.95, alternative: str = "two.sided"
+) -> FisherResult:
     r"""Fisher's exact test, as R's ``fisher.test``.
 
     Parameters

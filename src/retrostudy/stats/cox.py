@@ -8,20 +8,31 @@ the engine in :mod:`._cox_fit` (Efron, Breslow) or :mod:`._cox_exact`, and retur
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats as sps
 
-from . import _checks
+from retrostudy.stats._types import Columns, Levels
+
+from . import _checks, _display
 from ._concordance import Concordance, concordance
 from ._cox_design import Design, build_design, check_rank, column, label
 from ._cox_exact import evaluate_exact
 from ._cox_fit import Fit, Sorted, evaluate, newton, prepare, sort_order
 from ._cox_resid import robust_score, robust_variance
+from ._firth import firth_fit
 from ._km_entry import check_entry
+from .cox_zph import CoxZPH, cox_zph
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIES = ("efron", "breslow", "exact")
+_COLUMNS = ("term", "variable", "level", "coef", "hazard_ratio", "std_err", "robust_std_err",
+            "conf_low", "conf_high", "z", "p_value")
 _EPS, _TOLER_INF = 1e-9, 1e-9**0.5  # R's coxph.control(eps, toler.inf)
 
 
@@ -92,7 +103,7 @@ class CoxPH:
     firth: bool
     monotone: bool
     warnings: tuple[str, ...]
-    _state: object = field(default=None, repr=False, compare=False)
+    _state: _State | None = field(default=None, repr=False, compare=False)
 
     @property
     def concordance(self) -> Concordance:
@@ -102,9 +113,11 @@ class CoxPH:
         as the fit at n = 1e6) and then kept; the value does not change.
         """
         _no_entry(self, "concordance")
-        cache = self._state.cache
+        st = self._state
+        if st is None:  # only a CoxPH built by hand, not by cox_ph, lacks its data
+            raise ValueError("concordance needs the data of the fit (a CoxPH from cox_ph)")
+        cache = st.cache
         if "concordance" not in cache:
-            st = self._state
             lp = np.zeros(st.sd.x.shape[0])
             # column by column, so rows with equal covariates get bit-identical predictors
             # (a BLAS product may round them differently, which would break ties in C)
@@ -114,10 +127,31 @@ class CoxPH:
                                                st.cluster, presorted=True)
         return cache["concordance"]
 
-    def zph(self, transform: str = "km"):
-        """Test of proportional hazards (R's ``cox.zph``); see :func:`.cox_zph.cox_zph`."""
-        from .cox_zph import cox_zph
+    def to_frame(self) -> pd.DataFrame:
+        """One row per coefficient: ``term`` (R's label, ``variable=level`` for a factor
+        level) and the :class:`CoxCoefficient` fields, as R's ``summary(coxph)``. Needs
+        pandas."""
+        rows = [[getattr(c, "name" if k == "term" else k) for k in _COLUMNS]
+                for c in self.coefficients]
+        return _display.frame({k: [r[j] for r in rows] for j, k in enumerate(_COLUMNS)})
 
+    def _repr_html_(self) -> str:
+        tests = ", ".join(f"{name} {_display.cell(t.statistic)} on {t.df} df, p = "
+                          f"{_display.cell(t.p_value)}" for name, t in
+                          (("likelihood ratio", self.lr_test), ("Wald", self.wald_test),
+                           ("score", self.score_test)))
+        notes = [f"n = {self.n}, events = {self.n_events}; ties={self.ties!r}, "
+                 f"variance={self.variance!r}, {self.conf_level:.0%} CI"
+                 + (", Firth's penalised likelihood" if self.firth else ""), tests,
+                 *self.warnings]
+        columns = ("term", "coef", "hazard_ratio", "conf_low", "conf_high", "std_err", "z",
+                   "p_value")
+        rows = [[c.name if k == "term" else getattr(c, k) for k in columns]
+                for c in self.coefficients]
+        return _display.html_table("Cox proportional hazards model", columns, rows, notes)
+
+    def zph(self, transform: str = "km") -> CoxZPH:
+        """Test of proportional hazards (R's ``cox.zph``); see :func:`.cox_zph.cox_zph`."""
         return cox_zph(self, transform=transform)
 
 
@@ -134,7 +168,7 @@ class _State:
     design: Design
     strata: np.ndarray  # sorted stratum codes
     cluster: np.ndarray | None  # sorted cluster codes
-    cache: dict = field(default_factory=dict)  # lazily computed, immutable values
+    cache: dict[str, Concordance] = field(default_factory=dict)  # lazily computed values
 
 
 def _codes(name, values, n):
@@ -154,9 +188,10 @@ def _inputs(data, time, event, strata, weights, cluster, entry=None):
     return t, e, w, s, c, a
 
 
-def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=None,
-           robust=None, cluster=None, levels=None, conf_level=0.95, firth=False,
-           entry=None) -> CoxPH:
+def cox_ph(data: Columns, *, time: str, event: str, covariates: Sequence[str],
+           ties: str = "efron", strata: str | None = None, weights: str | None = None,
+           robust: bool | None = None, cluster: str | None = None, levels: Levels | None = None,
+           conf_level: float = 0.95, firth: bool = False, entry: str | None = None) -> CoxPH:
     """Fit a Cox proportional hazards model by maximum partial likelihood.
 
     Parameters
@@ -248,9 +283,7 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
     n_events = int(sd.dead.size)
     del order, t, e, s, c, a  # only the sorted copies are needed from here on (peak memory)
     if firth:
-        from ._firth import firth_fit
-
-        return firth_fit(state, conf_level=conf_level, n_events=n_events, robust=robust)
+        return _firth(state, conf_level=conf_level, n_events=n_events, robust=robust)
     evaluate_at = _evaluator(sd, ties)
     fit = newton(evaluate_at, design.x.shape[1], eps=_EPS)
     notes = monotone_reasons(fit, design, sd)
@@ -262,6 +295,24 @@ def cox_ph(data, *, time, event, covariates, ties="efron", strata=None, weights=
                               c_sorted)
     return assemble(state, fit, var, rscore, ties=ties, conf_level=conf_level, robust=robust,
                     notes=notes, n_events=n_events)
+
+
+def _firth(state: _State, *, conf_level: float, n_events: int, robust: bool) -> CoxPH:
+    """The penalised fit as a :class:`CoxPH` (``firth=True``).
+
+    The ordinary fit's monotone-likelihood diagnosis is kept in ``monotone`` and ``warnings``
+    but not raised as a Python warning: the penalised estimate is the remedy.
+    """
+    if robust:
+        raise ValueError("firth=True uses the model-based variance; robust, cluster and "
+                         "non-integer weights are not supported with it")
+    pen = firth_fit(state.sd, conf_level=conf_level)
+    notes = [m.replace("the hazard ratio is not estimable, consider firth=True",
+                       "Firth's penalised estimate is reported")
+             for m in monotone_reasons(pen.ml, state.design, state.sd)]
+    return assemble(state, pen.fit, pen.var, None, ties="breslow", conf_level=conf_level,
+                    robust=False, notes=notes, n_events=n_events, firth=True, low=pen.low,
+                    high=pen.high, pvals=pen.pvals, warn=False)
 
 
 def _entry_options(entry, ties: str, firth: bool) -> None:
@@ -294,10 +345,10 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
     step = np.abs(fit.u @ fit.var)
     if fit.converged:
         bad = ~np.isfinite(fit.u) | ((step > _EPS) & (step > _TOLER_INF * np.abs(fit.beta)))
-        for j in np.flatnonzero(bad):
+        for j in np.flatnonzero(bad).tolist():
             flagged[j] = "the log-likelihood converged while the coefficient was still moving"
     else:  # R warns "Ran out of iterations and did not converge" (e.g. one patient a group)
-        for j in np.flatnonzero((np.abs(fit.beta) > 10) | ~np.isfinite(step)):
+        for j in np.flatnonzero((np.abs(fit.beta) > 10) | ~np.isfinite(step)).tolist():
             flagged[j] = "no convergence with a diverging coefficient"
     for j in range(sd.x.shape[1]):
         col = sd.x[:, j]

@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats as sps
 
 from ._cox_fit import evaluate, reverse_group_cumsum, weighted_gram
+
+if TYPE_CHECKING:  # cox.py imports this module
+    from .cox import CoxPH
 
 TRANSFORMS = ("km", "identity", "rank", "log")
 
@@ -91,7 +95,7 @@ def _blocks(sd, terms, g_term):
     return out, u2
 
 
-def cox_zph(fit, transform: str = "km") -> CoxZPH:
+def cox_zph(fit: CoxPH, transform: str = "km") -> CoxZPH:
     """Per-term and global score tests of proportional hazards for a fitted :class:`CoxPH`.
 
     Parameters
@@ -110,6 +114,8 @@ def cox_zph(fit, transform: str = "km") -> CoxZPH:
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
     state = fit._state
+    if state is None:  # only a CoxPH built by hand, not by cox_ph, lacks its data
+        raise ValueError("cox_zph needs the data of the fit (a CoxPH from cox_ph)")
     sd = state.sd
     if sd.egroup is not None:
         raise ValueError("cox_zph is not available for a model fitted with entry (delayed "

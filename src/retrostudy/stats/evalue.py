@@ -110,7 +110,8 @@ def _threshold(rr: float) -> float:
     return rr + math.sqrt(rr * (rr - 1.0))
 
 
-def evalue_hr(hazard_ratio, conf_low=None, conf_high=None, *, rare_outcome: bool) -> EValue:
+def evalue_hr(hazard_ratio: float, conf_low: float | None = None,
+              conf_high: float | None = None, *, rare_outcome: bool) -> EValue:
     """E-values of a hazard ratio and of its confidence limit closest to 1.
 
     Parameters

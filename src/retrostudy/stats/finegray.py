@@ -10,6 +10,7 @@ J Am Stat Assoc 1999;94:496-509.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,7 @@ from scipy import stats as sps
 
 from retrostudy.stats import _checks
 from retrostudy.stats._cox_design import build_design, check_rank
+from retrostudy.stats._types import ArrayLike, Columns, Levels
 from retrostudy.stats.cox import CoxCoefficient, Test, coefficient_rows
 from retrostudy.stats.gray import status_codes
 
@@ -197,8 +199,10 @@ def _robust(d: _Data, beta: np.ndarray, info: np.ndarray) -> np.ndarray:
     return h_inv @ (u.T @ u) @ h_inv
 
 
-def fine_gray(time, status, X, *, cause, censor=0, covariates=None, levels=None,
-              conf_level=0.95, causes=None) -> FineGray:
+def fine_gray(time: ArrayLike, status: ArrayLike, X: Columns, *, cause: object,
+              censor: object = 0, covariates: Sequence[str] | None = None,
+              levels: Levels | None = None, conf_level: float = 0.95,
+              causes: Sequence[object] | None = None) -> FineGray:
     r"""Fine–Gray regression of the subdistribution hazard of ``cause``.
 
     Parameters

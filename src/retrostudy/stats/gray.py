@@ -11,6 +11,7 @@ risk. Ann Stat 1988;16:1141-1154.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +19,7 @@ from scipy import stats as sps
 
 from retrostudy.stats._checks import check_labels, check_time
 from retrostudy.stats._km_core import factorize
+from retrostudy.stats._types import ArrayLike
 
 __all__ = ["GrayTest", "gray_test", "status_codes"]
 
@@ -170,8 +172,9 @@ def _stratum(y, d1, d2, rho):
     return score, v
 
 
-def gray_test(time, status, group, *, cause=1, censor=0, strata=None, rho: float = 0.0,
-              causes=None) -> GrayTest:
+def gray_test(time: ArrayLike, status: ArrayLike, group: ArrayLike, *, cause: object = 1,
+              censor: object = 0, strata: ArrayLike | None = None, rho: float = 0.0,
+              causes: Sequence[object] | None = None) -> GrayTest:
     r"""Gray's test that the cumulative incidence of ``cause`` is equal across groups.
 
     Parameters

@@ -7,18 +7,27 @@ SAS and EZR use ``"log-log"`` (see :mod:`retrostudy.stats.profiles`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from retrostudy.stats import _display
 from retrostudy.stats._checks import check_conf_level, check_time
 from retrostudy.stats._km_ci import check_conf_type, conf_band
 from retrostudy.stats._km_core import count_table, validate_time_event, validate_weights
 from retrostudy.stats._km_entry import check_entry, entry_counts, entry_jackknife, timefix_pairs
 from retrostudy.stats._km_quantile import check_p, find_quantile
 from retrostudy.stats._km_variance import greenwood, infinitesimal_jackknife
+from retrostudy.stats._types import ArrayLike
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["KaplanMeier", "Quantile", "RestrictedMean", "SurvivalAt", "kaplan_meier"]
+_COLUMNS = ("time", "n_at_risk", "n_events", "n_censored", "survival", "std_err", "conf_low",
+            "conf_high")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -138,6 +147,48 @@ class KaplanMeier:
             n_at_risk=risk,
         )
 
+    def to_frame(self) -> pd.DataFrame:
+        """The curve as a DataFrame, one row per time: ``time, n_at_risk, n_events,
+        n_censored, survival, std_err, conf_low, conf_high`` (R's ``summary(fit)`` with
+        censored times too). Needs pandas."""
+        return _display.frame({c: getattr(self, c) for c in _COLUMNS})
+
+    def _repr_html_(self) -> str:
+        med = self.median()
+        notes = [
+            f"n = {int(self.n_at_risk[0]) if self.n_at_risk.size else 0}, events = "
+            f"{_display.cell(float(self.n_events.sum()))}; median {_display.cell(med.estimate)} "
+            f"({_display.cell(med.conf_low)}, {_display.cell(med.conf_high)})",
+            f"{self.conf_level:.0%} CI: conf_type={self.conf_type!r}, "
+            f"variance={self.variance!r}, timefix={self.timefix}",
+        ]
+        rows = [[getattr(self, c)[i] for c in _COLUMNS] for i in range(self.time.size)]
+        return _display.html_table("Kaplan–Meier estimate", _COLUMNS, rows, notes)
+
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        label: str | None = None,
+        conf_int: bool = True,
+        censor_marks: bool = True,
+        at_risk: bool | Sequence[float] = True,
+        color: Any = None,
+    ) -> Any:
+        """Draw the curve on ``ax`` (a matplotlib Axes; a new figure when None).
+
+        A step function from S(0) = 1 with its pointwise band (``conf_int``), ``+`` at
+        censoring times and, below the axes, the number at risk at the x ticks (or at the
+        times ``at_risk`` lists; False for none), each number centred under its time. Each
+        further curve drawn on the same ``ax`` adds its row of numbers under the previous
+        one, labelled ``label``, and the rows at the ticks are redrawn at the ticks of the
+        rescaled axis. matplotlib is imported here, not with ``retrostudy.stats``.
+        Times are in the curve's units (days); leave room below the axes for the rows
+        (``fig.subplots_adjust(bottom=...)``) when drawing several. Returns ``ax``.
+        """
+        return _display.plot_km(self, ax, label=label, conf_int=conf_int,
+                                censor_marks=censor_marks, at_risk=at_risk, color=color)
+
     def rmst(self, tau: float) -> RestrictedMean:
         """Restricted mean survival time on [0, tau] and its standard error.
 
@@ -177,15 +228,15 @@ def _use_robust(robust, w: np.ndarray | None) -> bool:
 
 
 def kaplan_meier(
-    time,
-    event,
+    time: ArrayLike,
+    event: ArrayLike,
     *,
-    weights=None,
+    weights: ArrayLike | None = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
     robust: bool | None = None,
     timefix: bool = True,
-    entry=None,
+    entry: ArrayLike | None = None,
 ) -> KaplanMeier:
     r"""Kaplan–Meier estimate of the survival function with pointwise confidence limits.
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrostudy.stats._checks import check_event, check_time
+from retrostudy.stats._types import ArrayLike
 
 __all__ = ["Landmark", "landmark"]
 
@@ -56,7 +57,7 @@ class Landmark:
         return int(self.index.shape[0])
 
 
-def landmark(time, event, landmark_days) -> Landmark:
+def landmark(time: ArrayLike, event: ArrayLike, landmark_days: float) -> Landmark:
     """Patients at risk at ``landmark_days`` (``time > landmark_days``), times from it.
 
     Parameters

@@ -6,11 +6,17 @@ R equivalent: ``survival::survdiff(Surv(time, event) ~ group + strata(s), rho=)`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.special import chdtrc
 
+from retrostudy.stats import _display
 from retrostudy.stats._km_core import count_table, factorize, validate_time_event
+from retrostudy.stats._types import ArrayLike
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["LogRank", "logrank_test"]
 
@@ -41,6 +47,24 @@ class LogRank:
     n_strata: int
     timefix: bool
     not_estimable: str | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group: ``group, n, observed, expected`` (R's ``survdiff`` table;
+        observed and expected summed over strata). Needs pandas."""
+        return _display.frame({"group": self.groups, "n": self.n, "observed": self.observed,
+                               "expected": self.expected})
+
+    def _repr_html_(self) -> str:
+        test = "log-rank" if self.rho == 0 else f"G-rho (rho = {self.rho:g})"
+        notes = [f"{test} test: chi-square {_display.cell(self.statistic)} on {self.df} df, "
+                 f"p = {_display.cell(self.p_value)}"
+                 + (f" (stratified, {self.n_strata} strata)" if self.n_strata > 1 else "")]
+        if self.not_estimable:
+            notes.append(f"not estimable: {self.not_estimable}")
+        rows = list(zip(self.groups.tolist(), self.n.tolist(), self.observed.tolist(),
+                        self.expected.tolist(), strict=True))
+        return _display.html_table("Log-rank test", ("group", "n", "observed", "expected"),
+                                   rows, notes)
 
 
 def _codes(time, event, group, strata):
@@ -160,7 +184,8 @@ def _chisq(observed, expected, variance) -> tuple[float, int, str | None]:
 
 
 def logrank_test(
-    time, event, group, *, strata=None, rho: float = 0.0, timefix: bool = True
+    time: ArrayLike, event: ArrayLike, group: ArrayLike, *, strata: ArrayLike | None = None,
+    rho: float = 0.0, timefix: bool = True
 ) -> LogRank:
     r"""Compare survival between groups with the G-rho family of tests (rho = 0: log-rank).
 

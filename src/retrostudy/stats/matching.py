@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrostudy.stats._types import ArrayLike
+
 from . import _checks, _logistic
 from ._matching import greedy_pairs
 
@@ -83,8 +85,9 @@ def _check_caliper(caliper) -> float | None:
     return float(caliper)
 
 
-def match_nearest(logit, treated, *, caliper=0.2, replace=False, order="largest",
-                  seed=None) -> Matching:
+def match_nearest(logit: ArrayLike, treated: ArrayLike, *, caliper: float | None = 0.2,
+                  replace: bool = False, order: str = "largest",
+                  seed: int | None = None) -> Matching:
     """1:1 greedy nearest-neighbour matching of treated to control units on ``logit``.
 
     Parameters

@@ -1,7 +1,8 @@
 """Named convention profiles: the defaults a reviewer's software would use.
 
 A profile is passed down by higher layers (analysis, report) and recorded in their output,
-so a reader comparing with R, SAS, EZR or lifelines sees why numbers differ. Sources for
+so a reader comparing with R, SAS or EZR sees why numbers differ (the three the protocol's
+``[analyses] profile`` and ``retrostudy run --profile`` accept). Sources for
 each default are listed in ``docs/statistics.md`` (and docs/sources.md).
 """
 
@@ -53,13 +54,6 @@ PROFILES: dict[str, Profile] = {
             chisq_correct=True,
             description="EZR (Kanda): log-log KM CI, coxph method='breslow', "
             "Yates-corrected chi-square",
-        ),
-        Profile(
-            name="lifelines",
-            conf_type="log-log",
-            ties="efron",
-            chisq_correct=False,
-            description="lifelines: exponential Greenwood (log-log) CI, CoxPHFitter Efron only",
         ),
     )
 }

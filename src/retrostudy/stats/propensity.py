@@ -15,9 +15,12 @@ See docs/statistics.md, "Propensity scores", for the formulas and the R parity e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from retrostudy.stats._types import ArrayLike
 
 from . import _checks, _logistic
 from .balance import Balance, balance_table
@@ -72,7 +75,9 @@ def _design(X, names, y) -> tuple[np.ndarray, tuple[str, ...]]:
     return x1, ("(Intercept)",) + names
 
 
-def logistic_regression(X, y, *, names=None, weights=None, firth=None) -> LogisticFit:
+def logistic_regression(X: ArrayLike, y: ArrayLike, *, names: Sequence[str] | None = None,
+                        weights: ArrayLike | None = None,
+                        firth: bool | None = None) -> LogisticFit:
     r"""Logistic regression of ``y`` on ``X`` with an intercept, as R's ``glm(binomial)``.
 
     Parameters
@@ -107,7 +112,8 @@ def logistic_regression(X, y, *, names=None, weights=None, firth=None) -> Logist
     """
     yv = _logistic.check_binary("y", y)
     x1, full = _design(X, names, yv)
-    w = np.ones(yv.size) if weights is None else _checks.check_weights(weights, yv.size)
+    checked = _checks.check_weights(weights, yv.size)
+    w = np.ones(yv.size) if checked is None else checked
     coef, vcov, mu, dev, iters, conv = _logistic.irls(x1, yv, w)
     direction = _logistic.check_separation(x1, yv, mu, conv)
     separation = direction is not None
@@ -117,7 +123,7 @@ def logistic_regression(X, y, *, names=None, weights=None, firth=None) -> Logist
     if np.any((mu < 10 * _logistic._EPS) | (mu > 1 - 10 * _logistic._EPS)):
         notes.append("maximum likelihood: fitted probabilities numerically 0 or 1 occurred "
                      "(R glm's warning)")
-    if separation:
+    if direction is not None:
         terms = [full[j] for j in np.flatnonzero(direction) if j > 0] or ["(Intercept)"]
         notes.append("(quasi-)complete separation: maximum likelihood estimates do not exist "
                      f"(separating terms: {', '.join(terms)})")
@@ -146,7 +152,8 @@ class PropensityScore:
     fit: LogisticFit
 
 
-def propensity_score(X, treated, *, names=None, firth=None) -> PropensityScore:
+def propensity_score(X: ArrayLike, treated: ArrayLike, *, names: Sequence[str] | None = None,
+                     firth: bool | None = None) -> PropensityScore:
     """Propensity score of ``treated`` (0/1) given covariates ``X`` (no intercept column).
 
     A logistic model fitted by :func:`logistic_regression` (R: ``glm(treated ~ X,
@@ -155,6 +162,7 @@ def propensity_score(X, treated, *, names=None, firth=None) -> PropensityScore:
     """
     t = _logistic.check_binary("treated", treated)
     fit = logistic_regression(X, t, names=names, firth=firth)
+    assert fit.linear_predictor is not None  # logistic_regression always sets it
     return PropensityScore(ps=fit.fitted, logit=fit.linear_predictor, fit=fit)
 
 
@@ -229,8 +237,9 @@ def _kish(w: np.ndarray) -> float:
     return float(w.sum() ** 2 / np.sum(w**2))
 
 
-def ps_weights(ps, treated, *, estimand="ATE", stabilized=True, trim=None,
-               truncate=None) -> PSWeights:
+def ps_weights(ps: ArrayLike, treated: ArrayLike, *, estimand: str = "ATE",
+               stabilized: bool = True, trim: tuple[float, float] | None = None,
+               truncate: float | None = None) -> PSWeights:
     r"""Inverse-probability (and overlap) weights from propensity scores.
 
     .. math::

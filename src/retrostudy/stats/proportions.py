@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from retrostudy.stats._types import ArrayLike
 from retrostudy.stats.contingency import check_table
 from retrostudy.stats.ranks import check_sample
 
@@ -48,7 +49,9 @@ def _whole(name: str, value) -> int:
     return int(v)
 
 
-def binom_ci(x, n, conf_level: float = 0.95, method: str = "clopper-pearson") -> ProportionCI:
+def binom_ci(
+    x: int, n: int, conf_level: float = 0.95, method: str = "clopper-pearson"
+) -> ProportionCI:
     r"""Two-sided confidence interval for a binomial proportion x / n.
 
     Parameters
@@ -104,20 +107,24 @@ def binom_ci(x, n, conf_level: float = 0.95, method: str = "clopper-pearson") ->
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
     if method not in _CI_METHODS:
         raise ValueError(f"method must be one of {_CI_METHODS}, got {method!r}")
-    alpha = (1 - conf_level) / 2
-    if method == "clopper-pearson":
-        low = 0.0 if x == 0 else float(stats.beta.ppf(alpha, x, n - x + 1))
-        high = 1.0 if x == n else float(stats.beta.ppf(1 - alpha, x + 1, n - x))
+    yates = min(0.5, abs(x - n / 2)) if method == "wilson-cc" else 0.0
+    if yates > 0:
+        low, high = _wilson_cc(x, n, float(stats.norm.ppf(1 - (1 - conf_level) / 2)), yates)
     else:
-        yates = min(0.5, abs(x - n / 2)) if method == "wilson-cc" else 0.0
-        low, high = _wilson(x / n, n, float(stats.norm.ppf(1 - alpha)), yates)
+        # scipy's exact (Clopper-Pearson) and Wilson intervals are R's binom.test and
+        # prop.test(correct = FALSE); its "wilsoncc" always corrects by 0.5 where R caps
+        # the correction, so only the corrected interval is computed here.
+        scipy_method = "exact" if method == "clopper-pearson" else "wilson"
+        ci = stats.binomtest(x, n).proportion_ci(confidence_level=conf_level, method=scipy_method)
+        low, high = max(float(ci.low), 0.0), min(float(ci.high), 1.0)
     return ProportionCI(
         estimate=x / n, conf_low=low, conf_high=high, method=method,
         conf_level=float(conf_level), x=x, n=n,
     )
 
 
-def _wilson(p_hat: float, n: int, z: float, yates: float) -> tuple[float, float]:
+def _wilson_cc(x: int, n: int, z: float, yates: float) -> tuple[float, float]:
+    """R's ``prop.test`` interval: Wilson with Yates' correction ``yates`` (capped by caller)."""
     z22n = z**2 / (2 * n)
 
     def limit(pc: float, sign: float) -> float:
@@ -125,13 +132,13 @@ def _wilson(p_hat: float, n: int, z: float, yates: float) -> tuple[float, float]
             1 + 2 * z22n
         )
 
-    pc_high, pc_low = p_hat + yates / n, p_hat - yates / n
+    pc_high, pc_low = x / n + yates / n, x / n - yates / n
     high = 1.0 if pc_high >= 1 else limit(pc_high, 1.0)
     low = 0.0 if pc_low <= 0 else limit(pc_low, -1.0)
     return max(low, 0.0), min(high, 1.0)
 
 
-def smd(x, y) -> StandardisedDifference:
+def smd(x: ArrayLike, y: ArrayLike) -> StandardisedDifference:
     r"""Standardised mean difference of a continuous variable between two groups.
 
     Parameters
@@ -172,7 +179,7 @@ def smd(x, y) -> StandardisedDifference:
     return StandardisedDifference(estimate=est, method="continuous", pairs=np.array([est]))
 
 
-def smd_table(table) -> StandardisedDifference:
+def smd_table(table: ArrayLike) -> StandardisedDifference:
     r"""Standardised difference of a categorical variable between groups.
 
     Parameters

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import stats
 
 from retrostudy.stats._checks import check_finite
+from retrostudy.stats._types import ArrayLike
 
 _ALTERNATIVES = ("two.sided", "less", "greater")
 
@@ -56,7 +57,11 @@ def check_sample(name: str, values) -> np.ndarray:
 
 
 def wilcoxon_test(
-    x, y, exact: bool | None = None, correct: bool = True, alternative: str = "two.sided"
+    x: ArrayLike,
+    y: ArrayLike,
+    exact: bool | None = None,
+    correct: bool = True,
+    alternative: str = "two.sided",
 ) -> WilcoxonResult:
     r"""Wilcoxon rank-sum (Mann-Whitney) test, as R's two-sample ``wilcox.test``.
 
@@ -172,7 +177,7 @@ def _normal_p(w, nx, ny, tie_sizes, alternative, correct) -> float:
     return float(2 * min(stats.norm.cdf(z), stats.norm.sf(z)))
 
 
-def kruskal_test(*samples) -> KruskalResult:
+def kruskal_test(*samples: ArrayLike) -> KruskalResult:
     r"""Kruskal-Wallis rank-sum test, as R's ``kruskal.test``.
 
     Parameters

@@ -14,6 +14,7 @@ from scipy.special import ndtr, ndtri
 
 from retrostudy.stats._checks import check_conf_level, check_event, check_time
 from retrostudy.stats._km_core import factorize
+from retrostudy.stats._types import ArrayLike
 from retrostudy.stats.km import kaplan_meier
 
 __all__ = ["RMSTComparison", "RMSTContrast", "rmst_compare"]
@@ -107,7 +108,8 @@ def _check_tau(tau, limit: float) -> tuple[float, str]:
     return tau, "user"
 
 
-def rmst_compare(time, event, group, *, tau=None, conf_level: float = 0.95) -> RMSTComparison:
+def rmst_compare(time: ArrayLike, event: ArrayLike, group: ArrayLike, *, tau: float | None = None,
+                 conf_level: float = 0.95) -> RMSTComparison:
     r"""Restricted mean survival time per group, their difference and their ratio.
 
     Parameters

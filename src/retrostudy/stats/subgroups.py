@@ -26,6 +26,7 @@ from scipy import stats as sps
 
 from retrostudy.stats import _checks
 from retrostudy.stats._cox_design import build_design, label
+from retrostudy.stats._types import ArrayLike, Columns, Levels
 from retrostudy.stats.cox import TIES, cox_ph
 
 __all__ = ["InteractionTest", "SubgroupHR", "interaction_test", "subgroup_hazard_ratios"]
@@ -183,9 +184,12 @@ def _fit(data, covariates, levels, **kw):
     return fit, notes
 
 
-def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties="efron",
-                     strata=None, weights=None, robust=None, levels=None,
-                     treatment_name="treatment", subgroup_name="subgroup") -> InteractionTest:
+def interaction_test(time: ArrayLike, event: ArrayLike, treatment: ArrayLike,
+                     subgroup: ArrayLike, *, covariates: Columns | None = None,
+                     ties: str = "efron", strata: ArrayLike | None = None,
+                     weights: ArrayLike | None = None, robust: bool | None = None,
+                     levels: Levels | None = None, treatment_name: str = "treatment",
+                     subgroup_name: str = "subgroup") -> InteractionTest:
     """Cox test of the treatment x subgroup interaction: likelihood ratio, or robust Wald.
 
     Parameters
@@ -245,13 +249,13 @@ def interaction_test(time, event, treatment, subgroup, *, covariates=None, ties=
     design = build_design(data, main, {k: v for k, v in levels.items() if k in main}, n)
     tcols = [j for j, v in enumerate(design.variables) if v == treatment_name]
     scols = [j for j, v in enumerate(design.variables) if v == subgroup_name]
-    inter, inames = [], []
+    products, inames = [], []
     for j in tcols:
         for k in scols:
-            inter.append(design.x[:, j] * design.x[:, k])
+            products.append(design.x[:, j] * design.x[:, k])
             inames.append(f"{label(treatment_name, design.levels[j])}:"
                           f"{label(subgroup_name, design.levels[k])}")
-    inter = np.column_stack(inter)
+    inter = np.column_stack(products)
     w = None if weights is None else data[extra["weights"]]
     flags = _aliased(design.x, inter, w)
     kept = [nm for nm, f in zip(inames, flags, strict=True) if not f]
@@ -336,10 +340,12 @@ def _ne_reason(arms, tvals, evals, name):
     return None
 
 
-def subgroup_hazard_ratios(time, event, treatment, subgroup, *, covariates=None,
-                           ties="efron", strata=None, weights=None, conf_level=0.95,
-                           levels=None, treatment_name="treatment", subgroup_name="subgroup"
-                           ) -> tuple[SubgroupHR, ...]:
+def subgroup_hazard_ratios(time: ArrayLike, event: ArrayLike, treatment: ArrayLike,
+                           subgroup: ArrayLike, *, covariates: Columns | None = None,
+                           ties: str = "efron", strata: ArrayLike | None = None,
+                           weights: ArrayLike | None = None, conf_level: float = 0.95,
+                           levels: Levels | None = None, treatment_name: str = "treatment",
+                           subgroup_name: str = "subgroup") -> tuple[SubgroupHR, ...]:
     """Treatment hazard ratio from a Cox model within each subgroup level (forest-plot rows).
 
     Same arguments as :func:`interaction_test`; ``conf_level`` is that of the Wald CI.
@@ -393,7 +399,7 @@ def _level_rows(data, lv, terms, spec) -> list[SubgroupHR]:
     nan = float("nan")
     out = []
     for i, term in enumerate(terms):
-        c = None if reason is not None else fit.coefficients[i]
+        c = None if reason is not None or fit is None else fit.coefficients[i]
         out.append(SubgroupHR(
             **base, term=term, coef=nan if c is None else c.coef,
             std_err=nan if c is None else c.std_err,

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrostudy.stats._checks import as_1d_float, check_event, check_time
+from retrostudy.stats._types import ArrayLike
 
 __all__ = ["ExposureIntervals", "split_at_exposure"]
 
@@ -65,7 +66,8 @@ class ExposureIntervals:
                 "exposed": self.exposed}
 
 
-def split_at_exposure(time, event, exposure_day, *, id=None) -> ExposureIntervals:
+def split_at_exposure(time: ArrayLike, event: ArrayLike, exposure_day: ArrayLike, *,
+                      id: ArrayLike | None = None) -> ExposureIntervals:
     """Split each patient's follow-up at the start of an exposure (R ``tmerge`` ``tdc``).
 
     Parameters

@@ -70,7 +70,7 @@ def test_parse_ref_codes(vocab, code):
        st.booleans())
 def test_concept_set_merge(given_drugs, defaults):
     opt = OmopBlock.model_validate({"drugs": given_drugs, "defaults": defaults})
-    merged = opt.concept_set("drugs")
+    merged = c.concept_set(opt, "drugs")
     base = {x.ref: x.value for x in c.DRUG_INGREDIENTS} if defaults else {}
     expected = {**base, **{int(k): v for k, v in given_drugs.items()}}
     assert merged == {k: v for k, v in expected.items() if v != ""}

@@ -83,7 +83,8 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Literal
 
-Ref = int | str
+from retrostudy.protocol.omop import OmopBlock, Ref, parse_ref
+
 Evidence = Literal["V", "M", "L"]
 SITE_LOCAL_MIN = 2_000_000_000
 """OMOP reserves concept ids >= 2 billion for site-local concepts."""
@@ -97,27 +98,6 @@ class Concept:
     value: str
     evidence: Evidence
     note: str = ""
-
-
-def parse_ref(ref: Ref) -> Ref:
-    """A reference in its normal form: an int concept_id, or ``"VOCAB:code"``.
-
-    ``"1387104"`` (a TOML key) becomes ``1387104``. Raises ValueError for anything else.
-    """
-    if isinstance(ref, bool):
-        raise ValueError(f"{ref!r} is not a concept reference")
-    if isinstance(ref, int):
-        return ref
-    text = str(ref).strip()
-    if text.isdigit():
-        return int(text)
-    vocab, sep, code = text.partition(":")
-    if not sep or not vocab.strip() or not code.strip():
-        raise ValueError(
-            f"{ref!r} is not a concept reference: give a concept_id (e.g. 1387104) or "
-            f"'VOCABULARY:code' (e.g. 'RxNorm:224905', 'LOINC:85337-4')"
-        )
-    return f"{vocab.strip()}:{code.strip()}"
 
 
 # ---- patients ---------------------------------------------------------------------------
@@ -287,3 +267,26 @@ DEFAULTS = MappingProxyType({
     "episode_concepts": EPISODE_CONCEPTS,
 })
 """Every default concept set by its ``[data.omop]`` key (RECEPTORS, GENDER, STOP_REASONS aside)."""
+
+
+def concept_set(block: OmopBlock, name: str) -> dict:
+    """The set ``name`` of ``block`` merged with the defaults here: reference (int or
+    "VOCAB:code") -> value. A key of the block adds a reference or replaces its value, an
+    empty value removes it, and ``defaults = false`` starts from an empty set."""
+    if name == "receptors":
+        base = {r: {"marker": m, "method": k} for r, m, k, _ in RECEPTORS}
+        given = {r: v.model_dump() for r, v in block.receptors.items()}
+    elif name in ("gender", "stop_reasons"):
+        base = dict(GENDER if name == "gender" else STOP_REASONS)
+        given = getattr(block, name)
+    elif name == "ecog":
+        base = {x.ref: x.value for x in ECOG}
+        given = dict.fromkeys(block.ecog, "ecog")
+    else:
+        base = {x.ref: x.value for x in DEFAULTS[name]}
+        given = getattr(block, name)
+    out = dict(base) if block.defaults else {}
+    for ref, value in given.items():
+        key = ref.strip().casefold() if name == "stop_reasons" else parse_ref(ref)
+        out[key] = value
+    return {k: v for k, v in out.items() if v != ""}

@@ -21,18 +21,19 @@ import pandas as pd
 from ibis import _
 
 from retrostudy.data.engines import compact
-from retrostudy.data.load import _HINTS, MAX_EXAMPLES, Finding, LoadResult, SourceFile
 from retrostudy.data.omop import mapping as m
 from retrostudy.data.omop import order
 from retrostudy.data.omop.episodes import map_episodes
 from retrostudy.data.omop.resolve import resolve
 from retrostudy.data.omop.source import ATTACHED, OmopTable, attached, open_cdm, table_names
+from retrostudy.data.result import HINTS as _CSV_HINTS
+from retrostudy.data.result import MAX_EXAMPLES, Finding, LoadResult, SourceFile
 from retrostudy.data.schema import TABLES
-from retrostudy.data.store import Store, ibis_schema
+from retrostudy.data.store import Store, duckdb_backend, ibis_schema
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
 
-HINTS = {**_HINTS,
+HINTS = {**_CSV_HINTS,
          "unknown_patient": "add the person to person, or fix person_id",
          "unknown_event": "fix episode_event.episode_id / event_id, or the row they point to",
          "invalid_value": "map the concept or text in [data.omop], or fix the value",
@@ -57,18 +58,14 @@ class OmopCount:
 
 def load_omop(block: DataBlock, base_dir: str | Path = ".", backend=None) -> LoadResult:
     """Map the CDM; raise :class:`DataError` listing every error-policy problem."""
-    from retrostudy.data.load import _with_more
-
     result = check_omop(block, base_dir, backend)
     if not result.ok:
-        raise DataError(_with_more(result))
+        raise DataError(result.reported_errors())
     return result
 
 
 def check_omop(block: DataBlock, base_dir: str | Path = ".", backend=None) -> LoadResult:
     """Map the CDM into ``backend``; report problems instead of raising for bad rows."""
-    from retrostudy.data.store import duckdb_backend
-
     backend = backend if backend is not None else duckdb_backend()
     run = _Run(backend, block)
     try:

@@ -17,6 +17,7 @@ import pandas as pd
 from ibis import _
 
 from retrostudy.data.omop import order
+from retrostudy.data.omop.concepts import concept_set
 from retrostudy.data.omop.resolve import ConceptMap
 from retrostudy.data.omop.source import ROW_ID, OmopTable
 from retrostudy.protocol.omop import OmopBlock
@@ -65,7 +66,7 @@ def person_rows(t: OmopTable, opt: OmopBlock, keep) -> tuple[ibis.Table, list[ib
     dt = _date(p.birth_datetime) if "birth_datetime" in cols else ibis.null("date")
     birth = dt.fill_null(ok_ymd.ifelse(ymd, ibis.null("date")))
     gender = p.gender_concept_id.cast("int64")
-    sex = gender.substitute(opt.concept_set("gender"), else_=ibis.null("string"))
+    sex = gender.substitute(concept_set(opt, "gender"), else_=ibis.null("string"))
     rows = keep("rel_person", p.select(
         _id=p.person_id.cast("int64"), patient_id=pid, birth_date=birth, sex=sex,
         _gender=gender, _year=y, _ymd_ok=ok_ymd, _dt=dt))
@@ -135,7 +136,7 @@ def drug_rows(t: OmopTable, cmap: ConceptMap, opt: OmopBlock, keep, persons) -> 
     keys = drugs.select("_cid", "_scid").distinct()
     matched = base.join(drugs, _pair_key(base, drugs)).select(base, drug=drugs.drug)
     reasons = keep("reasons", ibis.memtable(pd.DataFrame(
-        list(opt.concept_set("stop_reasons").items()), columns=["_text", "_mapped"]),
+        list(concept_set(opt, "stop_reasons").items()), columns=["_text", "_mapped"]),
         schema={"_text": "string", "_mapped": "string"}))
     matched = matched.mutate(_reason=matched._stop.strip().lower())
     rel, checks = attach(matched.left_join(reasons, matched._reason == reasons._text).select(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
+from retrostudy.data.omop.concepts import concept_set
 from retrostudy.data.omop.source import OmopTable
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.omop import OmopBlock
@@ -51,7 +52,7 @@ class ConceptMap:
 def _rows(opt: OmopBlock) -> list[tuple]:
     rows = []
     for kind, key in SETS.items():
-        for ref, value in opt.concept_set(key).items():
+        for ref, value in concept_set(opt, key).items():
             if kind == "receptor":
                 rows.append((kind, ref, value["marker"], value["method"], 0))
             else:

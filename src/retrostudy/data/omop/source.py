@@ -157,7 +157,8 @@ def _in_database(backend, path: Path) -> dict[str, OmopTable]:
     if attached(backend):
         backend.detach(ATTACHED)
     backend.attach(path, name=ATTACHED, read_only=True)
-    sha = _sha256(path)
+    with path.open("rb") as handle:
+        sha = hashlib.file_digest(handle, "sha256").hexdigest()
     out = {}
     schemas = [r[0] for r in backend.con.execute(
         "SELECT DISTINCT schema_name FROM duckdb_schemas() WHERE database_name = ?",
@@ -185,7 +186,10 @@ def _in_folder(backend, root: Path) -> dict[str, OmopTable]:
                 source = str(path / "*.parquet") if path.is_dir() and backend.name == "duckdb" \
                     else str(path)
                 table = backend.read_parquet(source, table_name=f"_omop_src_{name}")
-            sha = None if path.is_dir() else _sha256(path)
+            sha = None
+            if not path.is_dir():
+                with path.open("rb") as handle:
+                    sha = hashlib.file_digest(handle, "sha256").hexdigest()
             out[name] = OmopTable(name, _lower(table), path.name, str(path), sha)
             break
     return out
@@ -195,11 +199,3 @@ def _lower(table: ibis.Table) -> ibis.Table:
     """Column names in lower case (some exports write PERSON_ID)."""
     renames = {c.lower(): c for c in table.columns if c != c.lower()}
     return table.rename(renames) if renames else table
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

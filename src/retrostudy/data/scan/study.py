@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrostudy.data.load import LoadResult, check_records
+from retrostudy.data.load import check_records
+from retrostudy.data.result import LoadResult
 from retrostudy.data.scan.answers import Answers
 from retrostudy.data.scan.engine import scan_extract
 from retrostudy.data.scan.model import ScanReport
