@@ -209,8 +209,8 @@ def run_study(
     if patient_level is None:
         patient_level = protocol.report.patient_level
     identifiable = bool(patient_level) and out is not None
-    if identifiable:  # likewise the identifiable folder, before any record is read
-        from retrostudy.report.patient_level import folder_for
+    if identifiable and out is not None:  # likewise the identifiable folder, before any
+        from retrostudy.report.patient_level import folder_for  # record is read
 
         check_out(folder_for(out))
     if protocol.analysis_table is not None:
@@ -340,5 +340,5 @@ def _write(report, protocol, out: Path, started: float, step=None) -> tuple[Path
         (folder / "run-info.json").write_text(
             json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8"
         )
-        files = (*files, folder / "run-info.json")
-    return tuple(out / p.relative_to(folder) for p in files)
+        written = (*files, folder / "run-info.json")
+    return tuple(out / p.relative_to(folder) for p in written)
