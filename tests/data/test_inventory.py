@@ -64,13 +64,26 @@ def test_two_files_for_one_table_are_refused_naming_both(folder):
 
 
 def test_an_unreadable_format_named_like_a_table_is_refused(folder):
+    """An .xls named like a table is read (optional xlrd) or refused with the reason: here
+    it is no real workbook, so it is refused either way, never skipped."""
     (folder / "drug_administrations.xls").write_bytes(b"\xd0\xcf\x11\xe0old excel")
+    result = _check(folder)
+    assert not result.ok
+    (problem,) = [f for f in result.problems if f.table == "drug_administrations"]
+    assert problem.problem.code in ("unsupported_format", "unreadable_file")
+    assert problem.problem.file.startswith("drug_administrations.xls")
+    assert ".xls" in problem.problem.message + problem.problem.hint
+
+
+def test_a_format_retrostudy_cannot_read_named_like_a_table_is_refused(folder):
+    (folder / "drug_administrations.ods").write_bytes(b"PK\x03\x04 not read")
     result = _check(folder)
     assert not result.ok
     (problem,) = _found(result, "unreadable_table_file")
     assert problem.table == "drug_administrations"
-    assert problem.problem.file == "drug_administrations.xls"
-    assert ".xls" in problem.problem.message and ".xlsx" in problem.problem.hint
+    assert problem.problem.file == "drug_administrations.ods"
+    assert ".ods" in problem.problem.message or "OpenDocument" in problem.problem.message
+    assert ".xlsx" in problem.problem.hint
 
 
 @pytest.mark.parametrize("target", ["nowhere.csv", "tumor_assessments.csv"])
@@ -140,3 +153,31 @@ def test_validate_refuses_two_candidates(folder, capsys):
     (folder / "patients.parquet").write_bytes(b"PAR1")
     assert main(["validate", str(folder)]) == 2
     assert "ambiguous_table" in capsys.readouterr().out
+
+
+def test_entries_the_protocol_ignores_are_listed_without_a_warning(folder):
+    """``[data] ignore`` (shell patterns): a README or a codebook is listed as not read,
+    as the protocol says (severity note, not a console warning); anything else that is not
+    a table is still a warning."""
+    (folder / "README.md").write_text("notes", encoding="utf-8")
+    (folder / "codebook_2017.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    (folder / "stray.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    result = check_records(DataBlock(path=str(folder), ignore=["README.md", "codebook_*"]))
+    ignored = _found(result, "ignored_file")
+    assert sorted(f.problem.file for f in ignored) == ["README.md", "codebook_2017.csv"]
+    assert {f.severity for f in ignored} == {"note"}
+    (unread,) = _found(result, "unread_file")
+    assert (unread.problem.file, unread.severity) == ("stray.csv", "warning")
+    assert result.ok
+
+
+def test_ignored_sheets_of_a_workbook_are_listed_without_a_warning(tmp_path):
+    book = tmp_path / "extract.xlsx"
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame({"patient_id": ["A1"], "birth_date": ["1960-01-02"],
+                      "sex": ["female"]}).to_excel(writer, sheet_name="patients", index=False)
+        pd.DataFrame({"note": ["x"]}).to_excel(writer, sheet_name="Notes", index=False)
+        pd.DataFrame({"note": ["y"]}).to_excel(writer, sheet_name="Other", index=False)
+    result = check_records(DataBlock(path=str(book), ignore=["Notes"]))
+    assert [f.problem.file for f in _found(result, "ignored_file")] == ["Notes"]
+    assert [f.problem.file for f in _found(result, "unread_file")] == ["extract.xlsx[Other]"]

@@ -19,6 +19,7 @@ every entry of a data folder (every sheet of a workbook) once and decides:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from retrostudy.data.readers import EXTENSIONS, same_table
@@ -44,11 +45,21 @@ def table_key(name: str) -> str | None:
 class Inventory:
     """``paths``: table -> the entry to read (a file, or a sheet name for a workbook);
     ``refused``: table -> the problem that makes it unusable; ``notes``: warnings (entries
-    not read, spellings accepted), each with the table it concerns (None: no table)."""
+    not read, spellings accepted), each with the table it concerns (None: no table);
+    ``ignored``: entries ``[data] ignore`` names, listed without a warning."""
 
     paths: dict[str, str] = field(default_factory=dict)
     refused: dict[str, Problem] = field(default_factory=dict)
     notes: tuple[tuple[str | None, Problem], ...] = ()
+    ignored: tuple[Problem, ...] = ()
+
+
+def _ignored(block: DataBlock, name: str) -> Problem | None:
+    """The note for an entry ``[data] ignore`` names (a shell pattern), else None."""
+    if not any(fnmatchcase(name, pattern) for pattern in block.ignore):
+        return None
+    return Problem(message="not read: listed in [data] ignore", file=name, code="ignored_file",
+                   hint="remove it from [data] ignore to have it read as a table")
 
 
 def take_inventory(block: DataBlock, base_dir: Path) -> Inventory | None:
@@ -64,10 +75,14 @@ def take_inventory(block: DataBlock, base_dir: Path) -> Inventory | None:
     candidates: dict[str, list[str]] = {}
     refused: dict[str, Problem] = {}
     notes: list[tuple[str | None, Problem]] = []
+    ignored: list[Problem] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         name = entry.name
         if _resolved(entry) in declared_paths or entry in declared_paths:
             continue  # read as configured in [data.tables.*]
+        if (note := _ignored(block, name)) is not None:
+            ignored.append(note)
+            continue
         suffix = entry.suffix.lower()
         stem = name[: -len(entry.suffix)] if entry.suffix else name
         table = table_key(stem)
@@ -107,7 +122,7 @@ def take_inventory(block: DataBlock, base_dir: Path) -> Inventory | None:
         else:
             paths[table] = names[0]
             notes.extend(_spelling_note(table, names[0], Path(names[0]).suffix))
-    return Inventory(paths=paths, refused=refused, notes=tuple(notes))
+    return Inventory(paths=paths, refused=refused, notes=tuple(notes), ignored=tuple(ignored))
 
 
 def _workbook(block: DataBlock, root: Path) -> Inventory | None:
@@ -143,12 +158,14 @@ def _workbook(block: DataBlock, root: Path) -> Inventory | None:
             paths[name] = found[0]
             if found[0] != name:
                 notes.append((name, _spelling(name, shown[0])))
+    unused = [s for s in sheets if s not in used]
+    ignored = [note for s in unused if (note := _ignored(block, s)) is not None]
     notes += [(None, Problem(
         message=f"sheet not read: its name is not a canonical table ({', '.join(TABLES)})",
         file=f"{root.name}[{s}]", code="unread_file",
         hint="rename the sheet, or set sheet = \"...\" in [data.tables.<table>]"))
-        for s in sheets if s not in used]
-    return Inventory(paths=paths, refused=refused, notes=tuple(notes))
+        for s in unused if _ignored(block, s) is None]
+    return Inventory(paths=paths, refused=refused, notes=tuple(notes), ignored=tuple(ignored))
 
 
 def _spelling(table: str, shown: str) -> Problem:

@@ -84,6 +84,8 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
     inventory = take_inventory(data_block, base_dir)
     findings += [Finding(problem=p, severity="warning", table=t)
                  for t, p in (inventory.notes if inventory else ())]
+    findings += [Finding(problem=p, severity="note")
+                 for p in (inventory.ignored if inventory else ())]
     extraction = data_block.extraction_date or dt.date.today()
     patients_ok = True
     for name in TABLES:  # patients first: later tables are checked against it

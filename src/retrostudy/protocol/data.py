@@ -117,6 +117,10 @@ class DataBlock(Block):
     """One file (a CSV, or a workbook's only or first sheet) holding every table, this
     column naming each row's table (``patients``, ``drug_administrations``, ... or a
     table's ``type_values``). docs/data-model.md, "Spreadsheets"."""
+    ignore: list[str] = Field(default_factory=list)
+    """Entries of the data folder (or sheets of the workbook) that are not tables, e.g.
+    ``["README.md", "codebook_*.xlsx"]`` (shell patterns): still listed in the report's data
+    accounting ("not read: [data] ignore"), but not a warning on the console."""
     omop: OmopBlock = Field(default_factory=lambda: OmopBlock())
     engine: str = "duckdb"
     """Where the cohort queries run: ``duckdb`` (in memory), ``duckdb:///path.db``, ``spark``,

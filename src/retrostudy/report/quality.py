@@ -26,7 +26,8 @@ REJECTIONS_KEY = "data_rejections"
 BAD_INPUT_KEY = "endpoint_bad_input"
 EPISODE_LINES_KEY = "data_episode_lines"
 _ACTIONS = {"quarantine": "row rejected (kept in the rejects table)", "error": "stops the run",
-            "warning": "loading goes on; counted and reported"}
+            "warning": "loading goes on; counted and reported",
+            "note": "not read, as the protocol says ([data] ignore)"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,7 +67,8 @@ def load_problems(load) -> list[dict]:
     warning (an entry of the data folder not read, a spelling accepted) per file."""
     out: dict[tuple, dict] = {}
     for f in load.problems:
-        key = (f.table, f.problem.code, f.problem.file if f.severity == "warning" else None)
+        key = (f.table, f.problem.code,
+               f.problem.file if f.severity in ("warning", "note") else None)
         if key in out:
             continue
         p = f.problem
