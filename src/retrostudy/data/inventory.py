@@ -104,6 +104,15 @@ def take_inventory(block: DataBlock, base_dir: Path) -> Inventory | None:
                else unreadable or _why_unread(stem, suffix, table))
         notes.append((table, Problem(message=f"not read: {why}", file=name, code="unread_file",
                                      hint=_unread_hint(table))))
+    paths = _choose(candidates, refused, notes)
+    return Inventory(paths=paths, refused=refused, notes=tuple(notes), ignored=tuple(ignored))
+
+
+
+def _choose(candidates: dict[str, list[str]], refused: dict[str, Problem],
+            notes: list[tuple[str | None, Problem]]) -> dict[str, str]:
+    """The entry to read per table: the only candidate (a spelling variant said so), or the
+    table refused when two entries (or a readable and an unreadable one) claim it."""
     paths: dict[str, str] = {}
     for table, names in candidates.items():
         if table in refused:
@@ -122,7 +131,7 @@ def take_inventory(block: DataBlock, base_dir: Path) -> Inventory | None:
         else:
             paths[table] = names[0]
             notes.extend(_spelling_note(table, names[0], Path(names[0]).suffix))
-    return Inventory(paths=paths, refused=refused, notes=tuple(notes), ignored=tuple(ignored))
+    return paths
 
 
 def _workbook(block: DataBlock, root: Path) -> Inventory | None:
