@@ -140,6 +140,10 @@ REGISTRY: tuple[WarningKind, ...] = (
                 "a receptor result differs between primary and metastasis specimens",
                 "biomarkers.csv, row 30, column 'result': patient 'P9': ER result differs "
                 "between primary and metastasis specimens (...)"),
+    WarningKind("RS-W054", r": unusual [^,]+, outside the usual range ",
+                "an observation (height, weight) outside its usual range, loaded as recorded",
+                "observations.csv, row 7, column 'value', patient 'P2': unusual weight (kg), "
+                "outside the usual range 35-150; loaded as recorded (value '31')"),
     # last (the most general wording): an endpoint's log-rank test without a test
     WarningKind("RS-W004", r"^[^:\s]+: .+ \(NE\)\.$",
                 "an endpoint's log-rank test is not estimable (e.g. one group)",

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import duckdb
 import ibis
 
-from retrostudy.data import checks, receptor_load
+from retrostudy.data import checks, plausibility, receptor_load
 from retrostudy.data.athena import athena_codes
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.inventory import Inventory, take_inventory
@@ -116,7 +116,9 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
         checks.materialise(con, name)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
+        plausibility.problems(con, name, raw.file, raw.columns)
         checks.structure_problems(con, name, raw.file, patients_ok, extraction)
+        findings += plausibility.warnings(con, name, raw.file, raw.columns)
         findings += receptor_load.discordances(con, raw, data_block.biomarkers.her2_rule)
         checks.finish(con, name)
         compact(backend)
@@ -242,7 +244,7 @@ def _write_rejects(con, block: DataBlock) -> None:
     run(con,
         "CREATE OR REPLACE TABLE rejects AS SELECT p.tbl AS \"table\", p.file, p.row, "
         "p.patient, p.col AS \"column\", p.value, p.code, p.message, "
-        f"replace(COALESCE(d._hint, CASE p.code {hint} ELSE NULL END, CASE WHEN p.code = "
+        f"replace(COALESCE(d._hint, p.hint, CASE p.code {hint} ELSE NULL END, CASE WHEN p.code = "
         f"'invalid_value' THEN CASE {checks.allowed_hints_sql()} END END), '{{table}}', p.tbl) "
         f"AS hint, CASE p.code {policy} ELSE 'error' END AS policy "
         f"FROM _problems p LEFT JOIN ({drug_hints}) d ON p.code = 'unknown_drug' "

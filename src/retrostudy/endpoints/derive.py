@@ -29,7 +29,9 @@ class Endpoints:
     ``data``: one row per cohort patient (cohort order): ``patient_id``, ``index_date``,
     ``group`` (when the cohort has it) and the endpoint columns. ``counts``: one row per
     bad-input rule that fired (``rule``, ``scope``, ``n_records``, ``n_patients``,
-    ``action``), also as ``issues``. ``definitions``: endpoint name -> the rule in words.
+    ``action``), also as ``issues``, followed by the records behind the plausibility rules
+    (a response or progression before the index date, an unusual age), each naming its
+    patient and value. ``definitions``: endpoint name -> the rule in words.
     ``outcomes``: endpoint name -> its typed value (:data:`~retrostudy.endpoints.outcome.
     Outcome`, arrays in cohort order); ``data`` is their flat export view.
     """
@@ -130,7 +132,7 @@ def derive_endpoints(
         counts=counts,
         issues=tuple(Problem(message=f"{r.rule}: {r.n_records} record(s), {r.n_patients} "
                              f"patient(s); {r.action}", column=r.scope, code=r.rule)
-                     for r in counts.itertuples()),
+                     for r in counts.itertuples()) + rec.examples,
         definitions=MappingProxyType(defs),
         days_per_month=block.days_per_month,
     )

@@ -10,7 +10,14 @@ Bad-input rules (docs/endpoints.md, "Bad input"); each is counted, never silent:
 - records dated after the patient's death are ignored;
 - a response code outside RECIST's CR/PR/SD/NON_CR_NON_PD/PD/NE (the data layer should
   already reject it) is read as NE;
-- a death dated before the index date is an error (the cohort cannot contain the patient).
+- a death dated before the index date is an error (the cohort cannot contain the patient);
+- among the assessments before the index date, a response (CR/PR) or a progression (PD) is
+  also counted on its own (``response_before_index``, ``progression_before_index``): the index
+  date is the first dose of the index line, so a response to that line cannot precede it,
+  and a progression before it is the reason to start the line, not an event of it. Each
+  such record is named (patient, date, response) in ``issues``; it is not used;
+- age at the index date (``age`` of the cohort frame, when given) above 120 is an error;
+  under 18 or over 100 is plausible but unusual: counted and named, the patient is kept.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ class Records:
     assessments: pd.DataFrame
     counts: pd.DataFrame  # rule, scope, n_records, n_patients, action
     cohort: ibis.Table  # the cohort in the engine (pid, patient_id, index_date, death_day)
+    examples: tuple[Problem, ...] = ()  # the records behind plausibility rules, by patient
 
     @property
     def n(self) -> int:
@@ -113,8 +121,12 @@ def _patients(store: Store, cohort: ibis.Table, n: int) -> tuple[np.ndarray, np.
     return death, contact, rows
 
 
+_BEFORE_INDEX = "ignored (dated before the first dose of the index line; also counted in " \
+    "assessment_before_index)"
 _ASSESSMENT_RULES = (
     ("assessment_before_index", "ignored (pre-treatment, baseline)"),
+    ("response_before_index", _BEFORE_INDEX),
+    ("progression_before_index", _BEFORE_INDEX),
     ("assessment_on_index", "ignored (baseline scan)"),
     ("assessment_after_death", "ignored"),
     ("unknown_response_code", "read as NE"),
@@ -134,8 +146,9 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
         clinical=(j.method == "clinical").fill_null(False),
     )
     keep = (q.day > 0) & ~q.late
-    flags = (q.day < 0, q.day == 0, (q.day > 0) & q.late,
-             keep & ~q.response.isin(RESPONSE).fill_null(False))
+    flags = (q.day < 0, (q.day < 0) & q.response.isin(("CR", "PR")).fill_null(False),
+             (q.day < 0) & (q.response == "PD").fill_null(False), q.day == 0,
+             (q.day > 0) & q.late, keep & ~q.response.isin(RESPONSE).fill_null(False))
     agg = store.execute(q.aggregate(**{
         # fill_null: Spark compiles count(where=) to SUM(...), NULL over no rows
         f"{name}_{what}": (q.pid.count(where=flag) if what == "n"
@@ -159,6 +172,53 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
                               np.unique(kept["pid"].to_numpy()[twice]).size,
                               "BOR uses the worse response of the day"))
     return kept, rows
+
+
+def _before_index(store: Store, cohort: ibis.Table, frame: pd.DataFrame) -> list[Problem]:
+    """The responses and progressions dated before the index date, each named (up to 20)."""
+    t = store.table("tumor_assessments")
+    j = t.inner_join(cohort, t.patient_id == cohort.patient_id)
+    q = j.select("pid", date=j.date.cast("date"), response=j.response,
+                 day=j.date.cast("date").delta(j.index_date.cast("date"), unit="day"))
+    q = q.filter((q.day < 0) & q.response.isin(("CR", "PR", "PD")).fill_null(False))
+    df = store.execute(q.order_by(["pid", "date", "response"]).limit(20))
+    out = []
+    for pid, date, response, day in df[["pid", "date", "response", "day"]].itertuples(
+            index=False):
+        rule = "progression_before_index" if response == "PD" else "response_before_index"
+        out.append(Problem(
+            message=f"{rule}: tumor_assessments record dated {pd.Timestamp(date).date()}, "
+                    f"{-int(day)} day(s) before the index date (the first dose of the index "
+                    "line); not used", column="date", value=str(response),
+            patient=str(frame["patient_id"].iat[int(pid)]), code=rule,
+            hint="check the assessment date and which line it belongs to"))
+    return out
+
+
+def _ages(cohort_patients: pd.DataFrame) -> tuple[list, list[Problem]]:
+    """Age at the index date: above 120 is an error; under 18 or over 100 counted and named."""
+    if "age" not in cohort_patients:
+        return [], []
+    age = pd.to_numeric(cohort_patients["age"], errors="coerce").to_numpy(dtype=float)
+    ids = cohort_patients["patient_id"].astype("string").to_numpy()
+    impossible = (age > 120) | (age < 0)
+    if impossible.any():
+        raise DataError([Problem(
+            message=f"age at the index date must be 0 to 120 years ({impossible.sum()} "
+                    "patient(s) outside)", column="birth_date", value=f"{age[i]:g}",
+            patient=str(ids[i]), code="implausible_age",
+            hint="check birth_date in patients and the index date")
+            for i in np.flatnonzero(impossible)[:10]])
+    rows, named = [], []
+    for rule, flag in (("age_under_18_at_index", age < 18), ("age_over_100_at_index", age > 100)):
+        if flag.any():
+            rows.append(count_row(rule, "patients", flag.sum(), flag.sum(),
+                                  "kept (plausible but unusual); check birth_date"))
+            named += [Problem(message=f"{rule}: age {age[i]:g} at the index date; kept",
+                              column="birth_date", value=f"{age[i]:g}", patient=str(ids[i]),
+                              code=rule, hint="check birth_date in patients")
+                      for i in np.flatnonzero(flag)[:20]]
+    return rows, named
 
 
 def engine_cohort(
@@ -199,6 +259,11 @@ def load_records(
     engine = engine_cohort(frame["patient_id"].to_numpy(), index_date, death)
     assessments, more = _assessments(store, engine)
     rows += more
+    examples = _before_index(store, engine, frame) if any(
+        r["rule"] in ("response_before_index", "progression_before_index") for r in more) else []
+    age_rows, named = _ages(cohort_patients)
+    rows += age_rows
+    examples += named
     # Patients with no adequate (non-NE) post-baseline assessment of any method: every PFS is
     # censored at index and every BOR is NE for them (only-NE patients included).
     has = np.zeros(len(frame), dtype=bool)
@@ -217,4 +282,5 @@ def load_records(
         assessments=assessments,
         counts=counts,
         cohort=engine,
+        examples=tuple(examples),
     )
