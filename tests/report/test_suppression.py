@@ -63,11 +63,13 @@ def _table():
 def test_table_masks_small_cell_and_its_complement_in_the_column():
     table, n = suppress_table(_table(), threshold=5, mask="<{threshold}")
     body = table.body()
-    assert body[0][1] == "<5" and body[1][1] == "<5"  # 3 masked, 15 masked to protect it
+    # 3 masked; 15 masked to protect it, marked as such (it is not a small count)
+    assert body[0][1] == "<5" and body[1][1] == "\u2021"
     assert body[0][2] == "10 (x)" and body[1][2] == "14 (x)"
     assert body[0][3] == "0.5"  # p values are not counts
     assert n == 2
-    assert "Counts below 5 are masked" in table.footnotes[-1]
+    assert table.footnotes[-1].startswith("<5: a count from 1 to 4")
+    assert "\u2021: a count of any size" in table.footnotes[-1]
 
 
 def test_rows_restating_a_masked_count_are_masked_too():
@@ -119,9 +121,8 @@ def test_shared_outputs_carry_no_small_counts(suppressed_run):
     body = result.tables["table1"].body()
     ecog = [r for r in body if r[0].strip() in ("0", "1", "2")]
     assert ecog[1][1] == "5 (28)"  # 5 is not below the threshold
-    assert (
-        ecog[2][2] == "<5" and ecog[1][2] == "<5"
-    )  # Tmab: 1 masked, and 10 so 1 = 24 - 13 - 10 fails
+    # Tmab: 1 masked, and 10 (marked as a protecting mask) so 1 = 24 - 13 - 10 fails
+    assert ecog[2][2] == "<5" and ecog[1][2] == "\u2021"
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["analyses"] is None and data["suppression"]["threshold"] == 5
     assert data["suppression"]["cells_masked"] > 0

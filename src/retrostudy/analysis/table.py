@@ -17,6 +17,9 @@ class Cell:
     text: str
     count: int | None = None  # the patient count this cell shows, if any
     masked: bool = False
+    # What the count is, when the same number is printed elsewhere too ("ep:pfs:n:Tmab": the
+    # patients of group Tmab in endpoint pfs): small-cell suppression masks it everywhere.
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

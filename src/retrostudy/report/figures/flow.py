@@ -23,14 +23,17 @@ def _arrow(ax, start, end):
     )
 
 
-def draw_flow(flow, *, hidden: frozenset[str] = frozenset(), mask: str = "") -> ReportFigure:
+def draw_flow(flow, *, hidden=frozenset(), mask: str = "") -> ReportFigure:
     """Boxes top-down: identified, exclusions (side box), analysed, one box per group.
 
-    ``hidden`` names counts masked by small-cell suppression (keys of ``suppress_flow``).
+    ``hidden`` names counts masked by small-cell suppression (keys of ``suppress_flow``);
+    a mapping gives each its masked text, else ``mask`` is shown.
     """
 
     def fmt_count(key: str, n: int) -> str:
-        return mask if key in hidden else str(n)
+        if key not in hidden:
+            return str(n)
+        return hidden[key] if isinstance(hidden, dict) else mask
 
     n_groups = max(len(flow.groups), 1)
     fig = new_figure(7.0, 5.2)

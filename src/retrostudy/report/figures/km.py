@@ -16,6 +16,11 @@ from retrostudy.analysis.survival import numbers_at_risk
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 
 
+def plain_count(n: int, where=None) -> str:
+    """The default ``mask`` of the KM and CIF figures: the count as it is."""
+    return str(n)
+
+
 def risk_breaks(max_months: float, step: float) -> np.ndarray:
     return np.arange(0.0, math.floor(max_months / step) * step + step / 2, step)
 
@@ -72,8 +77,9 @@ def _risk_table(ax, res, labels, breaks, mask, days_per_month):
     ax.invert_yaxis()
     for i, (g, color) in enumerate(zip(res.groups, PALETTE, strict=False)):
         counts = numbers_at_risk(g.time_days, breaks * days_per_month)
-        for x, n in zip(breaks, counts, strict=True):
-            ax.text(x, i, mask(n), ha="center", va="center", fontsize=8, family=FONT, color=color)
+        for k, (x, n) in enumerate(zip(breaks, counts, strict=True)):
+            ax.text(x, i, mask(int(n), (g.group, k)), ha="center", va="center", fontsize=8,
+                    family=FONT, color=color)
         ax.text(
             -0.02,
             i,
@@ -103,18 +109,21 @@ def draw_km(
     opts,
     *,
     p_digits: int = 4,
-    mask=str,
+    mask=None,
     key: str | None = None,
     number: str = "2",
 ) -> ReportFigure:
-    """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression)."""
+    """One endpoint's KM figure; ``mask(n, (group, k))`` prints the k-th number at risk of
+    a group, ``mask(n, (group, "n"))`` its legend's n (small-cell suppression)."""
+    mask = mask or plain_count
     max_t, breaks = km_breaks(res, opts)
     n_rows = len(res.groups) if opts.risk_table else 0
     fig = new_figure(7.0, 4.6 + 0.25 * n_rows)
     top = 0.12 + 0.06 * n_rows if n_rows else 0.12
     ax = fig.add_axes((0.14, top + 0.02, 0.82, 0.93 - top))
     for g, color in zip(res.groups, PALETTE, strict=False):
-        _curve(ax, g, color, f"{labels.get(g.group, g.group)} (n = {g.n})", opts)
+        _curve(ax, g, color, f"{labels.get(g.group, g.group)} (n = {mask(g.n, (g.group, 'n'))})",
+               opts)
     ax.set_xlim(-max_t * 0.02, max_t * 1.02)
     ax.set_ylim(0, 1.03)
     ax.set_xticks(breaks)
