@@ -127,3 +127,91 @@ def test_shared_outputs_carry_no_small_counts(suppressed_run):
     assert data["analyses"] is None and data["suppression"]["threshold"] == 5
     assert data["suppression"]["cells_masked"] > 0
     assert "1 (4)" not in (out / "tables" / "table1.csv").read_text(encoding="utf-8")
+
+
+# ---- issue 19: leaks of per-table suppression, closed by the run-wide pass ---------------
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """The T-DM1 example at thresholds 5 and 20, every output written."""
+    from pathlib import Path
+
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import load_protocol
+
+    path = Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+    protocol = load_protocol(path)
+    out = {}
+    for t in (5, 20):
+        supp = protocol.report.suppression.model_copy(update={"threshold": t})
+        report = protocol.report.model_copy(update={"suppression": supp,
+                                                    "outputs": ["html", "csv", "json"]})
+        folder = tmp_path_factory.mktemp(f"t{t}")
+        out[t] = (run_study(protocol.model_copy(update={"report": report}), out=folder), folder)
+    return out
+
+
+def _csv(folder, name):
+    return (folder / "tables" / f"{name}.csv").read_text(encoding="utf-8")
+
+
+def test_published_comparison_is_left_out(shared):
+    result, folder = shared[5]
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert not (folder / "tables" / "published.csv").exists()
+    assert "published" not in data["tables"] and data["published_comparison"] is None
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Published vs reproduced" not in html and "discontinuation.toxicity.n" not in html
+
+
+def test_totals_do_not_give_masked_cells_back(shared):
+    result, folder = shared[5]
+    body = result.tables["discontinuation"].body()
+    tmab = [r[2] for r in body]  # Discontinued 22 = PD + toxicity + another tumour
+    assert tmab[2:] == ["<5", "<5"] and tmab[1] == "\u2021"  # PD masked: 22 - 20 = 1 + 1
+    t2 = {r[0]: r[1:] for r in result.tables["table2_response"].body()}
+    rate, pr = t2["Tumour response rate, n (%)"][1], t2["Partial response, n (%)"][1]
+    assert not (pr.startswith(("<", "\u2021")) and rate[0].isdigit())  # 6 (25.0) gave PR
+    result20, folder20 = shared[20]
+    texts = [_csv(folder20, k) for k in ("table1", "table2_response", "discontinuation")]
+    assert all("(n = 18)" not in t and "(n = 24)" not in t for t in texts)
+    flow = json.loads((folder20 / "results.json").read_text(encoding="utf-8"))["flow"]
+    assert {g["name"]: g["n"] for g in flow["groups"]} == {"Tmab/Pmab": "<20",
+                                                            "Tmab": "\u2021"}
+
+
+def test_tables_do_not_give_each_other_away(shared):
+    result, _ = shared[5]
+    comp = {r[0].strip(): r for r in result.tables["competing_pfs"].body()}
+    sens = result.tables["sensitivity"].body()
+    # Tmab's one death without progression is masked; PD-only events 20 and PD-or-death
+    # events 21 must not both be shown
+    assert comp["Tmab"][2] in ("<5", "\u2021")
+    shown = [r[2] for r in sens if r[0].strip() == "Tmab"]
+    assert "20" not in shown[:1] or "21" not in shown[1:2]
+
+
+def test_protecting_masks_are_marked_apart_from_small_counts(shared):
+    result, folder = shared[5]
+    body = result.tables["table1"].body()
+    ecog1 = next(r for r in body if r[0].strip() == "1")
+    assert ecog1[2] == "\u2021"  # holds 10: not "<5"
+    notes = result.tables["table1"].footnotes
+    assert any("\u2021: a count of any size" in n for n in notes)
+    assert "\u2021" in _csv(folder, "table1")
+
+
+def test_warnings_are_not_damaged(shared):
+    for t, (result, _) in shared.items():
+        text = " ".join(result.results["warnings"])
+        for bad in ("<5-<5", "cause <5", "below <20", f"<{t} term"):
+            assert bad not in text
+        assert any("left out of this suppressed report" in w for w in result.results["warnings"])
+
+
+def test_flow_notes_and_numbers_at_risk_follow_the_plan(shared):
+    result, _ = shared[20]
+    risk = result.results["numbers_at_risk"]["pfs"]["groups"]
+    assert risk["Tmab/Pmab"][0] == "<20"  # the group size, masked like the header n
+    assert result.results["flow"]["notes"] == []
