@@ -269,11 +269,8 @@ def _percentage(a: Attack, name, i, j, shown: str, head) -> None:
             a.try_eq({("denominator", name, i, j): 1, ("hdr", name, j): -1})
 
 
-def _blocks(a: Attack, name, truth, counts) -> None:
-    """Indented rows under a non-indented one, or a run of non-indented count rows (Table
-    2's best responses): their counts add up to the header n, to the count row above, or
-    to the table's first count row (subgroups: All patients). In a response table a rate
-    is a sum of some best-response categories."""
+def _find_blocks(truth, counts) -> list:
+    """[parent row, member rows]: indented rows under a row, and runs of count rows."""
     blocks, current = [], None
     for i, r in enumerate(truth[1:], start=1):
         if r[0].startswith("  "):
@@ -292,6 +289,15 @@ def _blocks(a: Attack, name, truth, counts) -> None:
         if len(run) > 1:
             blocks.append([run[0] - 1, run])
         run = []
+    return blocks
+
+
+def _blocks(a: Attack, name, truth, counts) -> None:
+    """Indented rows under a non-indented one, or a run of non-indented count rows (Table
+    2's best responses): their counts add up to the header n, to the count row above, or
+    to the table's first count row (subgroups: All patients). In a response table a rate
+    is a sum of some best-response categories."""
+    blocks = _find_blocks(truth, counts)
     in_block = {i for _, m in blocks for i in m}
     first = min((i for i, _ in counts), default=None)
     for parent, members in blocks:
@@ -318,6 +324,16 @@ def _row_totals(a: Attack, name, truth, counts) -> None:
             a.try_eq({**{_cell_key(name, i, j): 1 for j in parts}, _cell_key(name, i, t): -1})
 
 
+def _what(label: str, header: str, groups) -> tuple:
+    """(group, "n" | "events" | None) a cell counts, from its row label and header."""
+    g = label if label in groups else None
+    kind = {"Patients": "n", "Events": "events"}.get(header)
+    m = re.match(r"^(.*) (patients|events)$", header)
+    if m and m.group(1) in groups and label == "All patients":
+        g, kind = m.group(1), {"patients": "n", "events": "events"}[m.group(2)]
+    return g, kind
+
+
 def _semantic(a: Attack, name, truth, counts, endpoints, groups, labels) -> None:
     """The same group or endpoint counted in several tables is one number."""
     head = truth[0]
@@ -335,11 +351,7 @@ def _semantic(a: Attack, name, truth, counts, endpoints, groups, labels) -> None
             if (i, j) not in counts:
                 continue
             key = _cell_key(name, i, j)
-            g = label if label in groups else None
-            kind = {"Patients": "n", "Events": "events"}.get(h)
-            m2 = re.match(r"^(.*) (patients|events)$", h)
-            if m2 and m2.group(1) in groups and label == "All patients":
-                g, kind = m2.group(1), {"patients": "n", "events": "events"}[m2.group(2)]
+            g, kind = _what(label, h, groups)
             if g is None:
                 continue
             if kind is not None and e_here:

@@ -47,7 +47,7 @@ class ReportContext:
     def warnings(self) -> tuple[str, ...]:
         """The analyses' warnings, each once (the final "Warnings" section and results.json);
         with small-cell suppression on, those quoting numbers left out (report.disclosure)."""
-        from retrostudy.report.disclosure import shared_warnings
+        from retrostudy.report.masking import shared_warnings
 
         on = self.protocol.report.suppression.threshold > 0
         return shared_warnings(self.analyses.warnings, on)

@@ -10,8 +10,8 @@ with every other warning of the study (each once there too: docs/statistics.md, 
 from __future__ import annotations
 
 from retrostudy.analysis import fmt
-from retrostudy.report.disclosure import shared_warnings
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.masking import shared_warnings
 
 
 def adjusted_figures(ctx, plan) -> dict:

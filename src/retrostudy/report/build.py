@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from retrostudy.analysis.table import Table
-from retrostudy.report.disclosure import Plan, apply, at_risk_key, flow_keys, plan
+from retrostudy.report.disclosure import Plan, at_risk_key, flow_keys, plan
 from retrostudy.report.document import Document
 
 
@@ -99,7 +99,9 @@ def _render(figs, formats, outputs) -> dict:
 
 def build(ctx) -> Built:
     plan_, keyed = plan(ctx, dict(ctx.tables))  # one pass over everything printed
-    tables, masked = apply(plan_, keyed)
+    from retrostudy.report.masking import apply
+
+    tables, _ = apply(plan_, keyed)
     figs = _figures_for(ctx, plan_)
     rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs)
     from retrostudy.report.sections import sections

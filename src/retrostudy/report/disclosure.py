@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from retrostudy.analysis.table import Cell, Table
-from retrostudy.report.suppression import Ledger, footnote, mask_texts, suppress_ledger
+from retrostudy.report.suppression import Ledger, mask_texts, suppress_ledger
 
 
 def _key(table: Table, i: int, j: int, cell: Cell) -> Hashable:
@@ -63,35 +63,36 @@ def flow_ledger(ledger: Ledger, flow) -> dict[str, Hashable]:
     return keys
 
 
+def blocks_of(table: Table) -> dict[str, list[int]]:
+    """Block name -> indices of its rows."""
+    blocks: dict[str, list[int]] = {}
+    for i, r in enumerate(table.rows):
+        if r.block is not None:
+            blocks.setdefault(r.block, []).append(i)
+    return blocks
+
+
 def table_ledger(ledger: Ledger, table: Table, heads: dict[int, str]) -> None:
     """A table's counts and margins: the rows of a block add up to the row above them
     (a total row) or to the column's header n, else to a sum a reader may know; per-group
-    columns add up to the overall one; a count row that is the sum of some rows of a block
-    in every column (a response rate = CR + PR) is that sum."""
+    columns add up to the overall one."""
     rows = table.rows
     for i, r in enumerate(rows):
         for j, c in enumerate(r.cells):
             if c.count is not None:
                 ledger.add(_key(table, i, j, c), c.count)
-    blocks: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        if r.block is not None:
-            blocks.setdefault(r.block, []).append(i)
     ncol = max((len(r.cells) for r in rows), default=0)
-    for members in blocks.values():
+    for members in blocks_of(table).values():
         for j in range(ncol):
             parts = [i for i in members if rows[i].cells[j].count is not None]
-            if not parts:
-                continue
-            keys = [_key(table, i, j, rows[i].cells[j]) for i in parts]
-            tot = block_total(table, parts, j, heads, ledger.values)
-            ledger.equation({**{k: 1 for k in keys}, **({tot: -1} if tot is not None else {})})
-        _rate_sums(ledger, table, members, ncol)
+            if parts:
+                tot = block_total(table, parts, j, heads, ledger.values)
+                ledger.equation({**{_key(table, i, j, rows[i].cells[j]): 1 for i in parts},
+                                 **({tot: -1} if tot is not None else {})})
     if table.row_total is not None:
         tot, parts = table.row_total
         for i, r in enumerate(rows):
-            idx = [*parts, tot]
-            if all(r.cells[j].count is not None for j in idx):
+            if all(r.cells[j].count is not None for j in (*parts, tot)):
                 ledger.equation({**{_key(table, i, j, r.cells[j]): 1 for j in parts},
                                  _key(table, i, tot, r.cells[tot]): -1})
 
@@ -125,25 +126,6 @@ def _subset_sums(ledger: Ledger, groups) -> None:
                 for sub in combinations(parts, size):
                     if sum(ledger.values[p] for p in sub) == ledger.values[t]:
                         ledger.equation({**{p: 1 for p in sub}, t: -1})
-
-
-def _rate_sums(ledger: Ledger, table: Table, members: list[int], ncol: int) -> None:
-    rows = table.rows
-    if len(members) > 8:
-        return
-    cols = [j for j in range(ncol) if all(rows[i].cells[j].count is not None for i in members)]
-    if not cols:
-        return
-    for i, r in enumerate(rows):
-        if r.block is not None or r.derived or any(r.cells[j].count is None for j in cols):
-            continue
-        for size in range(1, len(members) + 1):
-            for sub in combinations(members, size):
-                if all(sum(rows[m].cells[j].count for m in sub) == r.cells[j].count
-                       for j in cols):
-                    for j in cols:
-                        ledger.equation({**{_key(table, m, j, rows[m].cells[j]): 1 for m in sub},
-                                         _key(table, i, j, r.cells[j]): -1})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,10 +180,19 @@ def at_risk_key(kind: str, endpoint: str, group: str, k: int) -> Hashable:
     return (kind, endpoint, group, k)
 
 
+def _at_risk(ledger: Ledger, kind: str, endpoint: str, group: str, n_key: str,
+             counts) -> None:
+    """A figure's numbers at risk; the first (time 0) is the group's analysed n."""
+    for k, n in enumerate(counts):
+        ledger.add(at_risk_key(kind, endpoint, group, k), int(n))
+    if len(counts):
+        ledger.alias(at_risk_key(kind, endpoint, group, 0), n_key)
+
+
 def _figure_counts(ledger: Ledger, ctx) -> None:
     """KM and CIF numbers at risk and legends; the subgroup forest's n labels."""
     from retrostudy.analysis.survival import numbers_at_risk
-    from retrostudy.report.figures.km import km_breaks, risk_breaks
+    from retrostudy.report.figures.km import km_breaks
 
     for res in ctx.analyses.endpoints:
         _, breaks = km_breaks(res, ctx.protocol.report.km)
@@ -209,16 +200,23 @@ def _figure_counts(ledger: Ledger, ctx) -> None:
             n_key = f"ep:{res.endpoint}:n:{g.group}"
             ledger.add(n_key, g.n)
             ledger.alias(n_key, f"n:{g.group}")
-            counts = numbers_at_risk(g.time_days, breaks * g.days_per_month)
-            for k, n in enumerate(counts):
-                ledger.add(at_risk_key("risk", res.endpoint, g.group, k), int(n))
-            if len(counts):
-                ledger.alias(at_risk_key("risk", res.endpoint, g.group, 0), n_key)
-    sec = ctx.analyses.secondary
-    comp = getattr(sec, "competing", None)
-    if comp is not None and comp.curves:
-        import numpy as np
+            _at_risk(ledger, "risk", res.endpoint, g.group, n_key,
+                     numbers_at_risk(g.time_days, breaks * g.days_per_month))
+    _cif_counts(ledger, ctx)
+    for res in getattr(ctx.analyses.secondary, "subgroups", ()):
+        for label_key, parts in _subgroup_labels(res):
+            ledger.add(label_key, sum(ledger.values[p] for p in parts))
+            ledger.equation({label_key: -1, **{p: 1 for p in parts}})
 
+
+def _cif_counts(ledger: Ledger, ctx) -> None:
+    import numpy as np
+
+    from retrostudy.analysis.survival import numbers_at_risk
+    from retrostudy.report.figures.km import risk_breaks
+
+    comp = getattr(ctx.analyses.secondary, "competing", None)
+    if comp is not None and comp.curves:
         max_t = max((float(c["time"].max()) for c in comp.curves.values() if c["time"].size),
                     default=1.0)
         breaks = risk_breaks(max_t, ctx.protocol.report.km.break_months)
@@ -227,15 +225,8 @@ def _figure_counts(ledger: Ledger, ctx) -> None:
             n_key = f"cr:{comp.endpoint}:n:{g}"
             ledger.add(n_key, comp.groups[g]["n"])
             ledger.alias(n_key, f"ep:{comp.endpoint}:n:{g}")
-            counts = numbers_at_risk(curve.get("days", np.zeros(0)), breaks * per)
-            for k, n in enumerate(counts):
-                ledger.add(at_risk_key("cifrisk", comp.endpoint, g, k), int(n))
-            if len(counts):
-                ledger.alias(at_risk_key("cifrisk", comp.endpoint, g, 0), n_key)
-    for res in getattr(sec, "subgroups", ()):
-        for label_key, parts in _subgroup_labels(res):
-            ledger.add(label_key, sum(ledger.values[p] for p in parts))
-            ledger.equation({label_key: -1, **{p: 1 for p in parts}})
+            _at_risk(ledger, "cifrisk", comp.endpoint, g, n_key,
+                     numbers_at_risk(curve.get("days", np.zeros(0)), breaks * per))
 
 
 def _subgroup_labels(res):
@@ -247,21 +238,6 @@ def _subgroup_labels(res):
                         [f"sg:{res.endpoint}:{v['variable']}:{lv['value']}:{g}"
                          for g in res.groups]))
     return out
-
-
-def shared_warnings(warnings, on: bool) -> tuple[str, ...]:
-    """The warnings as a suppressed report prints them: a warning that quotes a number is
-    left out (a count in free text cannot be masked without knowing what it counts), and
-    one sentence says how many were left out."""
-    warnings = tuple(dict.fromkeys(warnings))
-    if not on:
-        return warnings
-    kept = tuple(w for w in warnings if not any(ch.isdigit() for ch in w))
-    left = len(warnings) - len(kept)
-    if left:
-        kept += (f"{left} warning(s) quoting numbers are left out of this suppressed report "
-                 "(small-cell suppression); the unsuppressed run lists them.",)
-    return kept
 
 
 def subgroup_label_texts(plan_: Plan, res) -> list[str]:
@@ -325,6 +301,17 @@ def group_sizes(ctx) -> dict[str, tuple[str, int]]:
     return sizes
 
 
+def _group_sizes(ledger: Ledger, groups) -> None:
+    """Another table's count of a whole group is the group's size; the sizes add up to
+    the analysed total."""
+    for g in groups:
+        for k in [k for k in ledger.values if isinstance(k, str) and k.endswith(f":n:{g}")]:
+            ledger.alias(k, f"n:{g}")
+    keys = [f"n:{g}" for g in groups if f"n:{g}" in ledger.values]
+    if keys and "n:all" in ledger.values:
+        ledger.equation({"n:all": 1, **{k: -1 for k in keys}})
+
+
 def plan(ctx, tables: dict[str, Table]) -> tuple[Plan, dict[str, Table]]:
     """The suppression plan of a run, and its tables with keyed subgroup cells."""
     supp = ctx.protocol.report.suppression
@@ -334,105 +321,19 @@ def plan(ctx, tables: dict[str, Table]) -> tuple[Plan, dict[str, Table]]:
     ledger = Ledger()
     sizes = group_sizes(ctx)
     for key, (_, n) in sizes.items():
-        if not key.startswith("n:all:"):
-            ledger.add(key, n)
+        ledger.add(key, n)
     if ctx.flow is not None:
         flow_ledger(ledger, ctx.flow)
-    for key, (_, n) in sizes.items():
+    for key in sizes:
         if key.startswith("n:all:"):
-            ledger.add(key, n)
             ledger.alias(key, "n:all")
     for t in tables.values():
         table_ledger(ledger, t, header_refs(t, sizes))
     _figure_counts(ledger, ctx)
     _competing_sums(ledger, ctx)
     _subset_sums(ledger, ctx.analyses.groups)
-    for g in ctx.analyses.groups:  # another table's count of a whole group is its size
-        for k in [k for k in ledger.values if isinstance(k, str) and k.endswith(f":n:{g}")]:
-            ledger.alias(k, f"n:{g}")
-    groups = [k for k in sizes if not k.startswith("n:all")]
-    if groups and "n:all" in ledger.values:
-        ledger.equation({"n:all": 1, **{k: -1 for k in groups}})
+    _group_sizes(ledger, ctx.analyses.groups)
     primary, secondary = suppress_ledger(ledger, supp.threshold)
     return Plan(threshold=supp.threshold, mask=supp.mask, primary=frozenset(primary),
                 secondary=frozenset(secondary), sizes=sizes,
                 values=dict(ledger.values)), tables
-
-
-def _plain(cell: Cell) -> Cell:
-    """A count cell without its percentage (its denominator is masked)."""
-    return replace(cell, text=str(cell.count)) if cell.text != str(cell.count) else cell
-
-
-def apply_table(table: Table, heads: dict[int, str], primary, secondary, threshold: int,
-                mask: str, sizes: dict | None = None) -> tuple[Table, int]:
-    """``table`` as printed: masked counts, masked header n's, no percentage over a masked
-    denominator, no derived row (a rate's CI) beside a masked count or denominator."""
-    first, second = mask_texts(threshold, mask)
-    hidden = primary | secondary
-    masked = {}
-    for i, r in enumerate(table.rows):
-        for j, c in enumerate(r.cells):
-            if c.count is not None and _key(table, i, j, c) in hidden:
-                masked[i, j] = first if _key(table, i, j, c) in primary else second
-    bare_cols = {j for j, k in heads.items() if k in hidden}
-    blocks_bare: set[tuple[str, int]] = set()
-    members: dict[str, list[int]] = {}
-    for i, r in enumerate(table.rows):
-        if r.block is not None:
-            members.setdefault(r.block, []).append(i)
-    rows_by_key = {_key(table, i, j, c): (i, j) for i, r in enumerate(table.rows)
-                   for j, c in enumerate(r.cells) if c.count is not None}
-    for block, idx in members.items():  # percentages of a masked total, or with missing
-        for j in range(len(table.rows[idx[0]].cells)):
-            parts = [i for i in idx if table.rows[i].cells[j].count is not None]
-            if not parts:
-                continue
-            tot = block_total(table, parts, j, heads, {})
-            missing = any((i, j) in masked for i in parts
-                          if table.rows[i].label.startswith("Missing"))
-            if missing or (tot is not None and (tot in hidden or rows_by_key.get(tot) in masked)):
-                blocks_bare.add((block, j))
-    rows = []
-    for i, r in enumerate(table.rows):
-        cells = []
-        for j, c in enumerate(r.cells):
-            if (i, j) in masked:
-                cells.append(Cell(text=masked[i, j], masked=True))
-            elif r.derived and ((i - 1, j) in masked or j in bare_cols):
-                cells.append(Cell(text=second if (i - 1, j) not in masked else masked[i - 1, j],
-                                  masked=True))
-            elif c.count is not None and (j in bare_cols or (r.block, j) in blocks_bare):
-                cells.append(_plain(c))
-            else:
-                cells.append(c)
-        rows.append(replace(r, cells=tuple(cells)))
-    columns = list(table.columns)
-    for j, k in heads.items():
-        if k in hidden and sizes is not None:
-            label, n = sizes[k]
-            columns[j] = f"{label} (n = {first if k in primary else second})"
-    used_second = any(t == second for t in masked.values()) or any(
-        k in secondary for k in heads.values())
-    notes = table.footnotes
-    if masked or any(k in hidden for k in heads.values()):
-        notes = (*notes, footnote(threshold, mask, used_second))
-        if bare_cols or blocks_bare:
-            notes = (*notes, "Percentages and intervals over a masked denominator are left out.")
-    out = replace(table.with_rows(tuple(rows), footnotes=notes), columns=tuple(columns))
-    return out, len(masked)
-
-
-def apply(plan_: Plan, tables: dict[str, Table]) -> tuple[dict[str, Table], int]:
-    """Every table as printed under ``plan_`` (the published comparison left out)."""
-    if not plan_.on:
-        return dict(tables), 0
-    out, total = {}, 0
-    for key, t in tables.items():
-        if key == "published":  # reproduced counts beside printed ones: not for sharing
-            continue
-        heads = header_refs(t, plan_.sizes)
-        out[key], n = apply_table(t, heads, plan_.primary, plan_.secondary, plan_.threshold,
-                                  plan_.mask, plan_.sizes)
-        total += n
-    return out, total

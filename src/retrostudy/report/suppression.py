@@ -196,7 +196,8 @@ def suppress_table(table: Table, threshold: int, mask: str) -> tuple[Table, int]
     """One table alone (its own margins only); the run uses :mod:`.disclosure`."""
     if threshold <= 0:
         return table, 0
-    from retrostudy.report.disclosure import apply_table, table_ledger
+    from retrostudy.report.disclosure import table_ledger
+    from retrostudy.report.masking import apply_table
 
     ledger = Ledger()
     table_ledger(ledger, table, {})

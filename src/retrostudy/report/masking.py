@@ -1,0 +1,119 @@
+"""Print the tables as a suppression plan (:mod:`retrostudy.report.disclosure`) says.
+
+A masked count shows the primary mask (``<5``) or the protecting mark (``\u2021``); a header
+n masked likewise; a percentage whose denominator (the header n, the block's total row, or
+the non-missing count of a block with a masked "Missing" row) is masked is left out and the
+count shown alone; a derived row (a rate's CI) is masked beside a masked count or
+denominator. Each table masked gets one footnote that explains both marks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from retrostudy.analysis.table import Cell, Table
+from retrostudy.report.disclosure import Plan, _key, block_total, blocks_of, header_refs
+from retrostudy.report.suppression import footnote, mask_texts
+
+
+def _plain(cell: Cell) -> Cell:
+    """A count cell without its percentage (its denominator is masked)."""
+    return replace(cell, text=str(cell.count)) if cell.text != str(cell.count) else cell
+
+
+def _masked(table: Table, primary, secondary, texts) -> dict[tuple[int, int], str]:
+    first, second = texts
+    out = {}
+    for i, r in enumerate(table.rows):
+        for j, c in enumerate(r.cells):
+            key = _key(table, i, j, c) if c.count is not None else None
+            if key in primary:
+                out[i, j] = first
+            elif key in secondary:
+                out[i, j] = second
+    return out
+
+
+def _bare_blocks(table: Table, hidden, masked) -> set[tuple[str, int]]:
+    """(block, column) whose percentages lose their denominator."""
+    at = {_key(table, i, j, c): (i, j) for i, r in enumerate(table.rows)
+          for j, c in enumerate(r.cells) if c.count is not None}
+    out = set()
+    for block, idx in blocks_of(table).items():
+        for j in range(len(table.rows[idx[0]].cells)):
+            parts = [i for i in idx if table.rows[i].cells[j].count is not None]
+            if not parts:
+                continue
+            tot = block_total(table, parts, j, {}, {})
+            missing = any((i, j) in masked for i in parts
+                          if table.rows[i].label.startswith("Missing"))
+            if missing or (tot is not None and (tot in hidden or at.get(tot) in masked)):
+                out.add((block, j))
+    return out
+
+
+def _cell(r, i, j, c, masked, bare_cols, bare_blocks, second) -> Cell:
+    if (i, j) in masked:
+        return Cell(text=masked[i, j], masked=True)
+    if r.derived and ((i - 1, j) in masked or j in bare_cols):
+        return Cell(text=masked.get((i - 1, j), second), masked=True)
+    if c.count is not None and (j in bare_cols or (r.block, j) in bare_blocks):
+        return _plain(c)
+    return c
+
+
+def apply_table(table: Table, heads: dict[int, str], primary, secondary, threshold: int,
+                mask: str, sizes: dict | None = None) -> tuple[Table, int]:
+    """``table`` as printed; also how many of its cells are masked."""
+    texts = mask_texts(threshold, mask)
+    hidden = primary | secondary
+    masked = _masked(table, primary, secondary, texts)
+    bare_cols = {j for j, k in heads.items() if k in hidden}
+    bare_blocks = _bare_blocks(table, hidden, masked)
+    rows = tuple(
+        replace(r, cells=tuple(_cell(r, i, j, c, masked, bare_cols, bare_blocks, texts[1])
+                               for j, c in enumerate(r.cells)))
+        for i, r in enumerate(table.rows)
+    )
+    columns = list(table.columns)
+    for j, k in heads.items():
+        if k in hidden and sizes is not None:
+            columns[j] = f"{sizes[k][0]} (n = {texts[0] if k in primary else texts[1]})"
+    notes = table.footnotes
+    if masked or bare_cols:
+        second = texts[1] in masked.values() or any(k in secondary for k in heads.values())
+        notes = (*notes, footnote(threshold, mask, second))
+        if bare_cols or bare_blocks:
+            notes = (*notes, "Percentages and intervals over a masked denominator are left out.")
+    out = replace(table.with_rows(rows, footnotes=notes), columns=tuple(columns))
+    return out, len(masked)
+
+
+def apply(plan_: Plan, tables: dict[str, Table]) -> tuple[dict[str, Table], int]:
+    """Every table as printed under ``plan_``; the published-vs-reproduced table is left
+    out (it sets reproduced counts beside printed ones, unmasked)."""
+    if not plan_.on:
+        return dict(tables), 0
+    out, total = {}, 0
+    for key, t in tables.items():
+        if key == "published":
+            continue
+        out[key], n = apply_table(t, header_refs(t, plan_.sizes), plan_.primary,
+                                  plan_.secondary, plan_.threshold, plan_.mask, plan_.sizes)
+        total += n
+    return out, total
+
+
+def shared_warnings(warnings, on: bool) -> tuple[str, ...]:
+    """The warnings as a suppressed report prints them: a warning that quotes a number is
+    left out (a count in free text cannot be masked without knowing what it counts), and
+    one sentence says how many were left out."""
+    warnings = tuple(dict.fromkeys(warnings))
+    if not on:
+        return warnings
+    kept = tuple(w for w in warnings if not any(ch.isdigit() for ch in w))
+    left = len(warnings) - len(kept)
+    if left:
+        kept += (f"{left} warning(s) quoting numbers are left out of this suppressed report "
+                 "(small-cell suppression); the unsuppressed run lists them.",)
+    return kept
