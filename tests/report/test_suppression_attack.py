@@ -401,10 +401,12 @@ def truth_runs(tmp_path_factory):
 
 TDM1 = ROOT / "examples" / "tdm1_after_pertuzumab" / "study.toml"
 PD1 = ROOT / "examples" / "pd1_after_platinum_nsclc" / "study.toml"
+TABLE = ROOT / "tests" / "analysis" / "data" / "study.toml"  # hand-built analysis table
 
 
 @pytest.mark.parametrize(("study", "threshold"), [(TDM1, 5), (TDM1, 11), (TDM1, 20),
-                                                  (PD1, 11), (PD1, 5)])
+                                                  (PD1, 11), (PD1, 5), (TABLE, 5),
+                                                  (TABLE, 11)])
 def test_attacker_recovers_no_masked_count(study, threshold, truth_runs, tmp_path):
     truth = truth_runs(study)
     shown = _run(study, threshold, tmp_path / "shared")

@@ -161,12 +161,13 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
         crude = {g.group: (g.n, g.n_events) for c0 in comps if c0.method == "crude"
                  for g in c0.groups}
         for g in c.groups:
-            # the same patients and events as the endpoint's own table: one quantity
+            # the same patients and events as the crude row: one quantity (the report's
+            # suppression ties it to the endpoint's own table when the numbers agree)
             same = crude.get(g.group) == (g.n, g.n_events)
             rows.append(
                 Row(
                     label=g.group,
-                    cells=(*survival_cells(g, lms, endpoint if same else None),
+                    cells=(*survival_cells(g, lms, f"{endpoint}@crude" if same else None),
                            *text_cells("", "", "")),
                     indent=1,
                 )

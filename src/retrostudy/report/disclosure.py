@@ -13,6 +13,7 @@ sizes (headers, flow boxes), ``("cell", table, row, column)`` otherwise.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from itertools import combinations
@@ -307,6 +308,8 @@ def _group_sizes(ledger: Ledger, groups) -> None:
     for g in groups:
         for k in [k for k in ledger.values if isinstance(k, str) and k.endswith(f":n:{g}")]:
             ledger.alias(k, f"n:{g}")
+    for k in [k for k in ledger.values if isinstance(k, str) and "@" in k]:
+        ledger.alias(k, re.sub(r"@[^:]*", "", k))  # the adjusted table's crude counts
     keys = [f"n:{g}" for g in groups if f"n:{g}" in ledger.values]
     if keys and "n:all" in ledger.values:
         ledger.equation({"n:all": 1, **{k: -1 for k in keys}})
