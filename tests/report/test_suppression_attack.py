@@ -188,7 +188,25 @@ def build_attack(truth_dir: Path, shown_dir: Path, threshold: int) -> Attack:
                 a.link(("risk", e, g, 0), ("ep", e, "n", g))
     _cross(a, endpoints, groups)
     _response_sums(a, truth)
+    _footnote_counts(a, tj, sj, endpoints, groups)
     return a
+
+
+def _footnote_counts(a: Attack, tj: dict, sj: dict, endpoints, groups) -> None:
+    """The adjusted Cox model's "(n = N, E events)" under its table (results.json keeps the
+    footnotes): E is the sum of the groups' events, N the analysed total (when no patient
+    lacks a covariate)."""
+    pattern = re.compile(r"\(n = ([^,]+), ([^ ]+) events\)")
+    for e in endpoints:
+        table = tj["tables"].get(f"cox_{e}")
+        t = pattern.search(" ".join(table["footnotes"])) if table else None
+        if t is None:
+            continue
+        s = pattern.search(" ".join(sj["tables"][f"cox_{e}"]["footnotes"]))
+        a.var(("cox", e, "n"), int(t.group(1)), s.group(1))
+        a.var(("cox", e, "events"), int(t.group(2)), s.group(2))
+        a.try_eq({("cox", e, "n"): 1, ("n", "all"): -1})
+        a.try_eq({("cox", e, "events"): -1, **{("ep", e, "events", g): 1 for g in groups}})
 
 
 def _response_sums(a: Attack, truth) -> None:

@@ -139,6 +139,9 @@ class Plan:
     secondary: frozenset = frozenset()
     sizes: dict = field(default_factory=dict)  # header key -> (label, n)
     values: dict = field(default_factory=dict)  # every printed count by key
+    # table key -> ((text printed, {key: count} it quotes), ...): counts inside footnotes
+    fragments: dict = field(default_factory=dict)
+    warnings: frozenset = frozenset()  # the analyses' warnings (footnotes repeat them)
 
     def count_text(self, n: int) -> str:
         """A count printed without a key of its own (a figure label): masked when it is
@@ -302,6 +305,27 @@ def group_sizes(ctx) -> dict[str, tuple[str, int]]:
     return sizes
 
 
+def _model_counts(ledger: Ledger, ctx) -> dict:
+    """The adjusted Cox model's patients and events, quoted in its table's footnote
+    ("(n = 42, 38 events)"): counts tied to the analysed total and to the groups' events."""
+    out = {}
+    for res in ctx.analyses.endpoints:
+        m = res.model("adjusted")
+        if m is None:
+            continue
+        n_key, e_key = ("cox", res.endpoint, "n"), ("cox", res.endpoint, "events")
+        ledger.add(n_key, m.n)
+        ledger.add(e_key, m.n_events)
+        ledger.alias(n_key, "n:all")
+        groups = [f"ep:{res.endpoint}:events:{g.group}" for g in res.groups]
+        if all(k in ledger.values for k in groups) and \
+                sum(ledger.values[k] for k in groups) == m.n_events:
+            ledger.equation({e_key: -1, **{k: 1 for k in groups}})
+        out[f"cox_{res.endpoint}"] = ((f"(n = {m.n}, {m.n_events} events)",
+                                       {"n": n_key, "events": e_key}),)
+    return out
+
+
 def _group_sizes(ledger: Ledger, groups) -> None:
     """Another table's count of a whole group is the group's size; the sizes add up to
     the analysed total."""
@@ -336,7 +360,9 @@ def plan(ctx, tables: dict[str, Table]) -> tuple[Plan, dict[str, Table]]:
     _competing_sums(ledger, ctx)
     _subset_sums(ledger, ctx.analyses.groups)
     _group_sizes(ledger, ctx.analyses.groups)
+    fragments = _model_counts(ledger, ctx)
     primary, secondary = suppress_ledger(ledger, supp.threshold)
     return Plan(threshold=supp.threshold, mask=supp.mask, primary=frozenset(primary),
                 secondary=frozenset(secondary), sizes=sizes,
-                values=dict(ledger.values)), tables
+                values=dict(ledger.values), fragments=fragments,
+                warnings=frozenset(ctx.analyses.warnings)), tables

@@ -89,6 +89,24 @@ def apply_table(table: Table, heads: dict[int, str], primary, secondary, thresho
     return out, len(masked)
 
 
+def _footnotes(plan_: Plan, key: str, notes: tuple[str, ...]) -> tuple[str, ...]:
+    """A table's footnotes as printed: a warning repeated there that quotes a number is
+    left out (as in the Warnings section); a count a footnote quotes is masked as the plan
+    says (the exact text the analysis wrote, built from the same numbers)."""
+    out = []
+    for note in notes:
+        if note in plan_.warnings and any(ch.isdigit() for ch in note):
+            continue
+        for text, keys in plan_.fragments.get(key, ()):
+            if text in note:
+                shown = {name: plan_.text(k, plan_.values[k]) for name, k in keys.items()}
+                note = note.replace(text, f"(n = {shown['n']}, {shown['events']} events)")
+        out.append(note)
+    if len(out) < len(notes):
+        out.append("Warnings quoting numbers are left out (small-cell suppression).")
+    return tuple(out)
+
+
 def apply(plan_: Plan, tables: dict[str, Table]) -> tuple[dict[str, Table], int]:
     """Every table as printed under ``plan_``; the published-vs-reproduced table is left
     out (it sets reproduced counts beside printed ones, unmasked)."""
@@ -98,6 +116,7 @@ def apply(plan_: Plan, tables: dict[str, Table]) -> tuple[dict[str, Table], int]
     for key, t in tables.items():
         if key == "published":
             continue
+        t = replace(t, footnotes=_footnotes(plan_, key, t.footnotes))
         out[key], n = apply_table(t, header_refs(t, plan_.sizes), plan_.primary,
                                   plan_.secondary, plan_.threshold, plan_.mask, plan_.sizes)
         total += n
