@@ -215,3 +215,33 @@ def test_flow_notes_and_numbers_at_risk_follow_the_plan(shared):
     risk = result.results["numbers_at_risk"]["pfs"]["groups"]
     assert risk["Tmab/Pmab"][0] == "<20"  # the group size, masked like the header n
     assert result.results["flow"]["notes"] == []
+
+
+def test_swimmer_plot_is_left_out_when_suppressing(shared):
+    result, folder = shared[5]
+    assert not any(k.endswith("_swimmer") for k in result.figures)
+
+
+def test_two_small_counts_adding_up_to_their_minimum_get_a_complement():
+    # discontinuation: 22 stopped = 20 progression + 1 toxicity + 1 other; two "<5" that
+    # add up to 2 are both 1, so a shown count of the equation is masked too
+    from retrostudy.report.suppression import Ledger, suppress_ledger
+
+    ledger = Ledger(values={"pd": 20, "tox": 1, "other": 1, "stopped": 22})
+    ledger.equation({"pd": 1, "tox": 1, "other": 1, "stopped": -1})
+    primary, secondary = suppress_ledger(ledger, 5)
+    assert primary == {"tox", "other"} and secondary == {"pd"}
+
+
+def test_the_audit_finds_a_count_fixed_only_by_several_equations():
+    # a + b, b + c and a + c shown: every equation has two masked counts, yet the three
+    # together fix a, b and c; the exact audit masks one of the sums
+    from retrostudy.report.suppression import Ledger, determined, suppress_ledger
+
+    ledger = Ledger(values={"a": 2, "b": 7, "c": 9, "ab": 9, "bc": 16, "ac": 11})
+    for x, y in (("a", "b"), ("b", "c"), ("a", "c")):
+        ledger.equation({x: 1, y: 1, x + y: -1})
+    assert determined(ledger.equations, {"a", "b", "c"}) == {"a", "b", "c"}
+    primary, secondary = suppress_ledger(ledger, 5)
+    assert primary == {"a"} and "b" in secondary
+    assert not determined(ledger.equations, primary | secondary) & (primary | secondary)

@@ -69,7 +69,7 @@ def _figures_for(ctx, plan_: Plan) -> dict:
         f = draw_forest(res, labels, var_labels, an.level_labels, number=str(number))
         figs[f.key] = f
         number += 1
-    if rep.swimmer and an.endpoints:
+    if rep.swimmer and an.endpoints and not plan_.on:  # one bar per patient: not for sharing
         f = draw_swimmer(
             ctx.dataset,
             list(an.groups),

@@ -139,7 +139,7 @@ class Plan:
     secondary: frozenset = frozenset()
     sizes: dict = field(default_factory=dict)  # header key -> (label, n)
     values: dict = field(default_factory=dict)  # every printed count by key
-    # table key -> ((text printed, {key: count} it quotes), ...): counts inside footnotes
+    # table key -> ((text printed, template, {name: key}), ...): counts inside footnotes
     fragments: dict = field(default_factory=dict)
     warnings: frozenset = frozenset()  # the analyses' warnings (footnotes repeat them)
 
@@ -322,7 +322,14 @@ def _model_counts(ledger: Ledger, ctx) -> dict:
                 sum(ledger.values[k] for k in groups) == m.n_events:
             ledger.equation({e_key: -1, **{k: 1 for k in groups}})
         out[f"cox_{res.endpoint}"] = ((f"(n = {m.n}, {m.n_events} events)",
+                                       "(n = {n}, {events} events)",
                                        {"n": n_key, "events": e_key}),)
+    comp = getattr(ctx.analyses.secondary, "competing", None)
+    if comp is not None and comp.n_excluded:  # a small count of its own (primary only)
+        key = ("cr", comp.endpoint, "excluded")
+        ledger.add(key, comp.n_excluded)
+        out[f"competing_{comp.endpoint}"] = ((f"{comp.n_excluded} patient(s) without",
+                                              "{n} patient(s) without", {"n": key}),)
     return out
 
 

@@ -97,10 +97,10 @@ def _footnotes(plan_: Plan, key: str, notes: tuple[str, ...]) -> tuple[str, ...]
     for note in notes:
         if note in plan_.warnings and any(ch.isdigit() for ch in note):
             continue
-        for text, keys in plan_.fragments.get(key, ()):
+        for text, template, keys in plan_.fragments.get(key, ()):
             if text in note:
                 shown = {name: plan_.text(k, plan_.values[k]) for name, k in keys.items()}
-                note = note.replace(text, f"(n = {shown['n']}, {shown['events']} events)")
+                note = note.replace(text, template.format(**shown))
         out.append(note)
     if len(out) < len(notes):
         out.append("Warnings quoting numbers are left out (small-cell suppression).")
