@@ -10,7 +10,9 @@ Primary suppression masks every count from 1 to ``threshold - 1`` (zero is shown
 discloses nobody). Secondary suppression then masks further counts until no masked count
 is determined by the shown ones, in two steps repeated to a fixed point, as the statistical
 agencies' cell-suppression methods do (Hundepool et al., *Statistical Disclosure Control*,
-Wiley 2012, ch. 4; sdcTable's "SIMPLEHEURISTIC" and GAUSS audit):
+Wiley 2012, ch. 4; the constraint-based heuristic of R's sdcTable, "SIMPLEHEURISTIC",
+which solves attacker problems to check each primary cell; Statistics Norway's Gaussian-
+elimination secondary suppression, R package GaussSuppression, Langsrud):
 
 1. an equation with exactly one masked count gives it away by subtraction: its smallest
    shown count (non-zero first) is masked too;
