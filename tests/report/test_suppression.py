@@ -245,3 +245,34 @@ def test_the_audit_finds_a_count_fixed_only_by_several_equations():
     primary, secondary = suppress_ledger(ledger, 5)
     assert primary == {"a"} and "b" in secondary
     assert not determined(ledger.equations, primary | secondary) & (primary | secondary)
+
+
+def test_a_percentage_never_prints_a_masked_denominator():
+    # "21 (87.5)" in a column of group A gives A's size 24: masked size, no percentage;
+    # a percentage over a denominator printed nowhere goes when the column has a mask
+    from retrostudy.report.masking import apply_table
+
+    sizes = {"n:A": ("A", 24), "n:B": ("B", 30)}
+    rows = (
+        Row(label="Disease control", cells=(
+            Cell(text="21 (87.5)", count=21, denominator=24),
+            Cell(text="9 (30.0)", count=9, denominator=30))),
+        Row(label="Evaluable rate", cells=(
+            Cell(text="6 (30.0)", count=6, denominator=20),
+            Cell(text="2 (7.1)", count=2, denominator=28))),
+        Row(label="Other evaluable rate", cells=(
+            Cell(text="8 (40.0)", count=8, denominator=20),
+            Cell(text="12 (42.9)", count=12, denominator=28))),
+    )
+    table = Table(key="t", title="T", columns=("A", "B"), rows=rows)
+    shown, _ = apply_table(table, {}, {("cell", "t", 1, 1)}, {"n:A"}, 5, "<{threshold}", sizes)
+    # A: its size is masked, every percentage over it or over part of it goes; B: 9 of 30
+    # stays, 12 of 28 (28 printed nowhere, 30 - 28 = the masked 2) loses its percentage
+    assert shown.body() == [["Disease control", "21", "9 (30.0)"],
+                            ["Evaluable rate", "6", "<5"],
+                            ["Other evaluable rate", "8", "12"]]
+    headed = Table(key="t", title="T", columns=("A (n = 24)", "B (n = 30)"), rows=rows[:1])
+    shown, _ = apply_table(headed, {0: "n:A", 1: "n:B"}, set(), {"n:A"}, 5, "<{threshold}",
+                           sizes)
+    assert shown.columns == ("A (n = \u2021)", "B (n = 30)")
+    assert shown.body() == [["Disease control", "21", "9 (30.0)"]]

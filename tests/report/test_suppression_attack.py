@@ -267,14 +267,15 @@ def _table(a: Attack, name: str, truth: list, rows: list, endpoints, groups, lab
             if j and m:
                 a.var(_cell_key(name, i, j), int(m.group(1)), cs)
                 counts[i, j] = int(m.group(1))
-                _percentage(a, name, i, j, cs, head_t)
+                _percentage(a, name, i, j, cs, head_t, groups)
     _blocks(a, name, truth, counts)
     _row_totals(a, name, truth, counts)
     _semantic(a, name, truth, counts, endpoints, groups, labels)
 
 
-def _percentage(a: Attack, name, i, j, shown: str, head) -> None:
-    """A shown "k (p)" gives its denominator when one integer rounds to p."""
+def _percentage(a: Attack, name, i, j, shown: str, head, groups) -> None:
+    """A shown "k (p)" gives its denominator when one integer rounds to p: the column's
+    header n, or the size of the group the column is named after."""
     m = _COUNT.match(shown.strip())
     if not m or m.group(2) is None or int(m.group(1)) == 0:
         return
@@ -285,6 +286,8 @@ def _percentage(a: Attack, name, i, j, shown: str, head) -> None:
         a.var(("denominator", name, i, j), cands[0], str(cands[0]))
         if j in _columns_n(head):
             a.try_eq({("denominator", name, i, j): 1, ("hdr", name, j): -1})
+        if head[j] in groups:
+            a.try_eq({("denominator", name, i, j): 1, ("n", head[j]): -1})
 
 
 def _find_blocks(truth, counts) -> list:

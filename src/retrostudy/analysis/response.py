@@ -46,7 +46,8 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates,
         Row(
             label=f"{rate.text}, n (%)",
             cells=(
-                *[Cell(text=fmt.count_pct(x, n), count=x, ref=f"rate:{rate.name}:{g}")
+                *[Cell(text=fmt.count_pct(x, n), count=x, ref=f"rate:{rate.name}:{g}",
+                       denominator=n)
                   for x, n, g in zip(xs, ns, groups, strict=True)],
                 Cell(text=p_text),
             ),
@@ -137,7 +138,8 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
                 label=f"{_long(label)}, n (%)",
                 block="bor",
                 cells=(
-                    *[Cell(text=fmt.count_pct(x, n), count=x, ref=f"bor:{col}:{value}:{g}")
+                    *[Cell(text=fmt.count_pct(x, n), count=x, ref=f"bor:{col}:{value}:{g}",
+                           denominator=n)
                       for x, n, g in zip(xs, ns, groups, strict=True)],
                     Cell(text=""),
                 ),
@@ -152,7 +154,7 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
                 block="bor",
                 cells=(
                     *[
-                        Cell(text=fmt.count_pct(x, n), count=x)
+                        Cell(text=fmt.count_pct(x, n), count=x, denominator=n)
                         for x, n in zip(miss, ns, strict=True)
                     ],
                     Cell(text=""),

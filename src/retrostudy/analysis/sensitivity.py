@@ -213,7 +213,7 @@ def _response_table(response, groups, labels, p_digits) -> Table:
         rows.append(Row(label=f"Best overall response: {r['column']}", heading=True,
                         cells=tuple(Cell(text="") for _ in range(len(groups) + 1))))
         for name, m in r["measures"].items():
-            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"],
+            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"], denominator=v["n"],
                           ref=f"resp:{r['column']}:{name}:{g}")
                      for g, v in m["groups"].items()]
             rows.append(Row(label=m["label"], indent=1,

@@ -52,12 +52,66 @@ def _bare_blocks(table: Table, hidden, masked) -> set[tuple[str, int]]:
     return out
 
 
-def _cell(r, i, j, c, masked, bare_cols, bare_blocks, second) -> Cell:
+def _bare_cells(table: Table, heads, hidden, masked, sizes) -> set[tuple[int, int]]:
+    """Cells whose percentage would give a masked count away: the column's group size is
+    masked and the percentage is over it (or over it less a Missing row shown); or it is
+    over a denominator printed nowhere (the evaluable patients) and a count of the column
+    is masked."""
+    size = {j: sizes[k][1] for j, k in heads.items()}
+    by_label = {label: (k, n) for k, (label, n) in sizes.items()}
+    keys = dict(heads)
+    for j, col in enumerate(table.columns):
+        if j not in keys and col in by_label:
+            keys[j], size[j] = by_label[col]
+    out = set()
+    for i, r in enumerate(table.rows):
+        for j, c in enumerate(r.cells):
+            d = c.denominator
+            if d is None or c.text == str(c.count) or d == _row_above(table, i, j):
+                continue  # over the block's total row: _bare_blocks decides
+            rows = _variable_rows(table, i)
+            shown_missing = [table.rows[k].cells[j].count for k in rows
+                             if table.rows[k].label.startswith("Missing")
+                             and (k, j) not in masked]
+            if d == size.get(j) or (shown_missing and d == size.get(j, 0) - shown_missing[0]):
+                if keys.get(j) in hidden:  # over the group size (less a Missing row shown)
+                    out.add((i, j))
+            elif any(jj == j for _, jj in masked) or keys.get(j) in hidden or j not in size:
+                out.add((i, j))  # over a denominator not printed: kept only if nothing masked
+    return out
+
+
+def _variable_rows(table: Table, i: int) -> list[int]:
+    """Rows of the variable of row ``i``: its block, or the row and the rows indented
+    under it (a yes/no row and its Missing row)."""
+    r = table.rows[i]
+    if r.block is not None:
+        return [k for k, x in enumerate(table.rows) if x.block == r.block]
+    out = [i]
+    for k in range(i + 1, len(table.rows)):
+        if table.rows[k].indent <= r.indent:
+            break
+        out.append(k)
+    return out
+
+
+def _row_above(table: Table, i: int, j: int) -> int | None:
+    """The count of the total row above row ``i``'s block in column ``j``."""
+    if table.rows[i].block is None:
+        return None
+    for k in range(i - 1, -1, -1):
+        r = table.rows[k]
+        if r.block is None and r.cells[j].count is not None:
+            return r.cells[j].count
+    return None
+
+
+def _cell(r, i, j, c, masked, bare_cells, bare_blocks, second) -> Cell:
     if (i, j) in masked:
         return Cell(text=masked[i, j], masked=True)
-    if r.derived and ((i - 1, j) in masked or j in bare_cols):
+    if r.derived and ((i - 1, j) in masked or (i - 1, j) in bare_cells):
         return Cell(text=masked.get((i - 1, j), second), masked=True)
-    if c.count is not None and (j in bare_cols or (r.block, j) in bare_blocks):
+    if c.count is not None and ((i, j) in bare_cells or (r.block, j) in bare_blocks):
         return _plain(c)
     return c
 
@@ -68,10 +122,10 @@ def apply_table(table: Table, heads: dict[int, str], primary, secondary, thresho
     texts = mask_texts(threshold, mask)
     hidden = primary | secondary
     masked = _masked(table, primary, secondary, texts)
-    bare_cols = {j for j, k in heads.items() if k in hidden}
+    bare_cells = _bare_cells(table, heads, hidden, masked, sizes or {})
     bare_blocks = _bare_blocks(table, hidden, masked)
     rows = tuple(
-        replace(r, cells=tuple(_cell(r, i, j, c, masked, bare_cols, bare_blocks, texts[1])
+        replace(r, cells=tuple(_cell(r, i, j, c, masked, bare_cells, bare_blocks, texts[1])
                                for j, c in enumerate(r.cells)))
         for i, r in enumerate(table.rows)
     )
@@ -80,10 +134,11 @@ def apply_table(table: Table, heads: dict[int, str], primary, secondary, thresho
         if k in hidden and sizes is not None:
             columns[j] = f"{sizes[k][0]} (n = {texts[0] if k in primary else texts[1]})"
     notes = table.footnotes
-    if masked or bare_cols:
+    heads_hidden = any(k in hidden for k in heads.values())
+    if masked or heads_hidden:
         second = texts[1] in masked.values() or any(k in secondary for k in heads.values())
         notes = (*notes, footnote(threshold, mask, second))
-        if bare_cols or bare_blocks:
+        if bare_cells or bare_blocks:
             notes = (*notes, "Percentages and intervals over a masked denominator are left out.")
     out = replace(table.with_rows(rows, footnotes=notes), columns=tuple(columns))
     return out, len(masked)
