@@ -109,7 +109,7 @@ def test_patient_counts_masked_when_sharing():
     _, quality = to_json(QUALITY, PROTOCOL, supp)
     assert [r["n_patients"] for r in quality["bad_input"]] == ["<5", "<5"]
     assert [r["n_records"] for r in quality["bad_input"]] == [3, 0]  # rows, not patients
-    from retrostudy.report.suppression import suppress_table
+    from retrostudy.report.masking import suppress_table
 
     shown, n = suppress_table(tables(QUALITY)[BAD_INPUT_KEY], 5, "<{threshold}")
     assert n == 2 and [r.cells[2].text for r in shown.rows] == ["<5", "<5"]

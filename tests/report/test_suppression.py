@@ -6,7 +6,8 @@ import pytest
 
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.report.flow import Flow, FlowStep
-from retrostudy.report.suppression import suppress_cells, suppress_flow, suppress_table
+from retrostudy.report.masking import suppress_flow, suppress_table
+from retrostudy.report.suppression import suppress_cells
 
 
 def _recoverable(counts, constraints, masked):
@@ -63,11 +64,13 @@ def _table():
 def test_table_masks_small_cell_and_its_complement_in_the_column():
     table, n = suppress_table(_table(), threshold=5, mask="<{threshold}")
     body = table.body()
-    assert body[0][1] == "<5" and body[1][1] == "<5"  # 3 masked, 15 masked to protect it
+    # 3 masked; 15 masked to protect it, marked as such (it is not a small count)
+    assert body[0][1] == "<5" and body[1][1] == "\u2021"
     assert body[0][2] == "10 (x)" and body[1][2] == "14 (x)"
     assert body[0][3] == "0.5"  # p values are not counts
     assert n == 2
-    assert "Counts below 5 are masked" in table.footnotes[-1]
+    assert table.footnotes[-1].startswith("<5: a count from 1 to 4")
+    assert "\u2021: a count of any size" in table.footnotes[-1]
 
 
 def test_rows_restating_a_masked_count_are_masked_too():
@@ -119,10 +122,158 @@ def test_shared_outputs_carry_no_small_counts(suppressed_run):
     body = result.tables["table1"].body()
     ecog = [r for r in body if r[0].strip() in ("0", "1", "2")]
     assert ecog[1][1] == "5 (28)"  # 5 is not below the threshold
-    assert (
-        ecog[2][2] == "<5" and ecog[1][2] == "<5"
-    )  # Tmab: 1 masked, and 10 so 1 = 24 - 13 - 10 fails
+    # Tmab: 1 masked, and 10 (marked as a protecting mask) so 1 = 24 - 13 - 10 fails
+    assert ecog[2][2] == "<5" and ecog[1][2] == "\u2021"
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["analyses"] is None and data["suppression"]["threshold"] == 5
     assert data["suppression"]["cells_masked"] > 0
     assert "1 (4)" not in (out / "tables" / "table1.csv").read_text(encoding="utf-8")
+
+
+# ---- issue 19: leaks of per-table suppression, closed by the run-wide pass ---------------
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """The T-DM1 example at thresholds 5 and 20, every output written."""
+    from pathlib import Path
+
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import load_protocol
+
+    path = Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
+    protocol = load_protocol(path)
+    out = {}
+    for t in (5, 20):
+        supp = protocol.report.suppression.model_copy(update={"threshold": t})
+        report = protocol.report.model_copy(update={"suppression": supp,
+                                                    "outputs": ["html", "csv", "json"]})
+        folder = tmp_path_factory.mktemp(f"t{t}")
+        out[t] = (run_study(protocol.model_copy(update={"report": report}), out=folder), folder)
+    return out
+
+
+def _csv(folder, name):
+    return (folder / "tables" / f"{name}.csv").read_text(encoding="utf-8")
+
+
+def test_published_comparison_is_left_out(shared):
+    result, folder = shared[5]
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    assert not (folder / "tables" / "published.csv").exists()
+    assert "published" not in data["tables"] and data["published_comparison"] is None
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "Published vs reproduced" not in html and "discontinuation.toxicity.n" not in html
+
+
+def test_totals_do_not_give_masked_cells_back(shared):
+    result, folder = shared[5]
+    body = result.tables["discontinuation"].body()
+    tmab = [r[2] for r in body]  # Discontinued 22 = PD + toxicity + another tumour
+    assert tmab[2:] == ["<5", "<5"] and tmab[1] == "\u2021"  # PD masked: 22 - 20 = 1 + 1
+    t2 = {r[0]: r[1:] for r in result.tables["table2_response"].body()}
+    rate, pr = t2["Tumour response rate, n (%)"][1], t2["Partial response, n (%)"][1]
+    assert not (pr.startswith(("<", "\u2021")) and rate[0].isdigit())  # 6 (25.0) gave PR
+    result20, folder20 = shared[20]
+    texts = [_csv(folder20, k) for k in ("table1", "table2_response", "discontinuation")]
+    assert all("(n = 18)" not in t and "(n = 24)" not in t for t in texts)
+    flow = json.loads((folder20 / "results.json").read_text(encoding="utf-8"))["flow"]
+    assert {g["name"]: g["n"] for g in flow["groups"]} == {"Tmab/Pmab": "<20",
+                                                            "Tmab": "\u2021"}
+
+
+def test_tables_do_not_give_each_other_away(shared):
+    result, _ = shared[5]
+    comp = {r[0].strip(): r for r in result.tables["competing_pfs"].body()}
+    sens = result.tables["sensitivity"].body()
+    # Tmab's one death without progression is masked; PD-only events 20 and PD-or-death
+    # events 21 must not both be shown
+    assert comp["Tmab"][2] in ("<5", "\u2021")
+    shown = [r[2] for r in sens if r[0].strip() == "Tmab"]
+    assert "20" not in shown[:1] or "21" not in shown[1:2]
+
+
+def test_protecting_masks_are_marked_apart_from_small_counts(shared):
+    result, folder = shared[5]
+    body = result.tables["table1"].body()
+    ecog1 = next(r for r in body if r[0].strip() == "1")
+    assert ecog1[2] == "\u2021"  # holds 10: not "<5"
+    notes = result.tables["table1"].footnotes
+    assert any("\u2021: a count of any size" in n for n in notes)
+    assert "\u2021" in _csv(folder, "table1")
+
+
+def test_warnings_are_not_damaged(shared):
+    for t, (result, _) in shared.items():
+        text = " ".join(result.results["warnings"])
+        for bad in ("<5-<5", "cause <5", "below <20", f"<{t} term"):
+            assert bad not in text
+        assert any("left out of this suppressed report" in w for w in result.results["warnings"])
+
+
+def test_flow_notes_and_numbers_at_risk_follow_the_plan(shared):
+    result, _ = shared[20]
+    risk = result.results["numbers_at_risk"]["pfs"]["groups"]
+    assert risk["Tmab/Pmab"][0] == "<20"  # the group size, masked like the header n
+    assert result.results["flow"]["notes"] == []
+
+
+def test_swimmer_plot_is_left_out_when_suppressing(shared):
+    result, folder = shared[5]
+    assert not any(k.endswith("_swimmer") for k in result.figures)
+
+
+def test_two_small_counts_adding_up_to_their_minimum_get_a_complement():
+    # discontinuation: 22 stopped = 20 progression + 1 toxicity + 1 other; two "<5" that
+    # add up to 2 are both 1, so a shown count of the equation is masked too
+    from retrostudy.report.suppression import Ledger, suppress_ledger
+
+    ledger = Ledger(values={"pd": 20, "tox": 1, "other": 1, "stopped": 22})
+    ledger.equation({"pd": 1, "tox": 1, "other": 1, "stopped": -1})
+    primary, secondary = suppress_ledger(ledger, 5)
+    assert primary == {"tox", "other"} and secondary == {"pd"}
+
+
+def test_the_audit_finds_a_count_fixed_only_by_several_equations():
+    # a + b, b + c and a + c shown: every equation has two masked counts, yet the three
+    # together fix a, b and c; the exact audit masks one of the sums
+    from retrostudy.report.suppression import Ledger, determined, suppress_ledger
+
+    ledger = Ledger(values={"a": 2, "b": 7, "c": 9, "ab": 9, "bc": 16, "ac": 11})
+    for x, y in (("a", "b"), ("b", "c"), ("a", "c")):
+        ledger.equation({x: 1, y: 1, x + y: -1})
+    assert determined(ledger.equations, {"a", "b", "c"}) == {"a", "b", "c"}
+    primary, secondary = suppress_ledger(ledger, 5)
+    assert primary == {"a"} and "b" in secondary
+    assert not determined(ledger.equations, primary | secondary) & (primary | secondary)
+
+
+def test_a_percentage_never_prints_a_masked_denominator():
+    # "21 (87.5)" in a column of group A gives A's size 24: masked size, no percentage;
+    # a percentage over a denominator printed nowhere goes when the column has a mask
+    from retrostudy.report.masking import apply_table
+
+    sizes = {"n:A": ("A", 24), "n:B": ("B", 30)}
+    rows = (
+        Row(label="Disease control", cells=(
+            Cell(text="21 (87.5)", count=21, denominator=24),
+            Cell(text="9 (30.0)", count=9, denominator=30))),
+        Row(label="Evaluable rate", cells=(
+            Cell(text="6 (30.0)", count=6, denominator=20),
+            Cell(text="2 (7.1)", count=2, denominator=28))),
+        Row(label="Other evaluable rate", cells=(
+            Cell(text="8 (40.0)", count=8, denominator=20),
+            Cell(text="12 (42.9)", count=12, denominator=28))),
+    )
+    table = Table(key="t", title="T", columns=("A", "B"), rows=rows)
+    shown, _ = apply_table(table, {}, {("cell", "t", 1, 1)}, {"n:A"}, 5, "<{threshold}", sizes)
+    # A: its size is masked, every percentage over it or over part of it goes; B: 9 of 30
+    # stays, 12 of 28 (28 printed nowhere, 30 - 28 = the masked 2) loses its percentage
+    assert shown.body() == [["Disease control", "21", "9 (30.0)"],
+                            ["Evaluable rate", "6", "<5"],
+                            ["Other evaluable rate", "8", "12"]]
+    headed = Table(key="t", title="T", columns=("A (n = 24)", "B (n = 30)"), rows=rows[:1])
+    shown, _ = apply_table(headed, {0: "n:A", 1: "n:B"}, set(), {"n:A"}, 5, "<{threshold}",
+                           sizes)
+    assert shown.columns == ("A (n = \u2021)", "B (n = 30)")
+    assert shown.body() == [["Disease control", "21", "9 (30.0)"]]

@@ -86,7 +86,8 @@ def balance_table(res) -> Table:
         rows.append(Row(label=label, cells=text_cells(*(_smd(v, thr) for v in values)), indent=1))
     rows.append(Row(label="Patients", cells=text_cells(*[""] * len(columns)), heading=True))
     for g in (res.treated, res.reference):
-        cells = [_count(res.samples["unadjusted"][g]["n"])]
+        n = res.samples["unadjusted"][g]["n"]
+        cells = [Cell(text=str(n), count=n, ref=f"adj:n:{g}")]
         for m in methods:
             s = res.samples[m][g]
             cells.append(
@@ -157,11 +158,17 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
                 heading=True,
             )
         )
+        crude = {g.group: (g.n, g.n_events) for c0 in comps if c0.method == "crude"
+                 for g in c0.groups}
         for g in c.groups:
+            # the same patients and events as the crude row: one quantity (the report's
+            # suppression ties it to the endpoint's own table when the numbers agree)
+            same = crude.get(g.group) == (g.n, g.n_events)
             rows.append(
                 Row(
                     label=g.group,
-                    cells=(*survival_cells(g, lms), *text_cells("", "", "")),
+                    cells=(*survival_cells(g, lms, f"{endpoint}@crude" if same else None),
+                           *text_cells("", "", "")),
                     indent=1,
                 )
             )

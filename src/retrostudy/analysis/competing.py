@@ -234,7 +234,8 @@ def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
         for g, v in res.groups.items():
             k = v["events"][cause]
             marks = [x for x in v["landmarks"] if x["cause"] == cause]
-            cells = [Cell(text=str(v["n"]), count=v["n"]), Cell(text=str(k), count=k)]
+            cells = [Cell(text=str(v["n"]), count=v["n"], ref=f"cr:{res.endpoint}:n:{g}"),
+                     Cell(text=str(k), count=k, ref=f"cr:{res.endpoint}:{cause}:{g}")]
             cells += [Cell(text=fmt.estimate_ci(100 * x["incidence"], 100 * x["conf_low"],
                                                 100 * x["conf_high"])) for x in marks]
             rows.append(Row(label=labels.get(g, g), indent=1, cells=(*cells, Cell(text=""))))

@@ -100,13 +100,14 @@ def survival_columns(landmarks: list[float], conf_level: float) -> tuple[str, ..
     )
 
 
-def survival_cells(g, landmarks: list[float]) -> tuple[Cell, ...]:
+def survival_cells(g, landmarks: list[float], ref: str | None = None) -> tuple[Cell, ...]:
     """One group's cells under :func:`survival_columns` (``g``: a group with ``n``,
-    ``n_events``, ``median`` and ``landmarks``, crude or weighted); survival in percent."""
+    ``n_events``, ``median`` and ``landmarks``, crude or weighted); survival in percent.
+    ``ref``: the endpoint's name when the counts are its analysed patients and events."""
     land = [fmt.estimate_ci(*(100 * v for v in g.landmarks[m])) for m in landmarks]
     return (
-        Cell(text=str(g.n), count=g.n),
-        Cell(text=str(g.n_events), count=g.n_events),
+        Cell(text=str(g.n), count=g.n, ref=ref and f"ep:{ref}:n:{g.group}"),
+        Cell(text=str(g.n_events), count=g.n_events, ref=ref and f"ep:{ref}:events:{g.group}"),
         Cell(text=fmt.estimate_ci(*g.median)),
         *text_cells(*land),
     )
@@ -116,7 +117,8 @@ def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: 
     lms = sorted({m for g in res.groups for m in g.landmarks})
     columns = survival_columns(lms, conv.conf_level)
     rows = [
-        Row(label=labels.get(g.group, g.group), cells=survival_cells(g, lms)) for g in res.groups
+        Row(label=labels.get(g.group, g.group), cells=survival_cells(g, lms, res.endpoint))
+        for g in res.groups
     ]
     notes = [f"Log-rank test {fmt.p_text(res.logrank['p_value'], p_digits)}."]
     hr = res.group_hr("unadjusted")

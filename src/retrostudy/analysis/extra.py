@@ -168,7 +168,7 @@ def discontinuation_table(
         Row(
             label="Discontinued, n (% of group)",
             cells=tuple(
-                Cell(text=fmt.count_pct(s, len(f)), count=s)
+                Cell(text=fmt.count_pct(s, len(f)), count=s, denominator=len(f))
                 for s, f in zip(stopped, frames, strict=True)
             )
             + (Cell(text=str(sum(stopped)), count=sum(stopped)),),
@@ -184,10 +184,11 @@ def discontinuation_table(
                 indent=1,
                 block="reason",
                 cells=tuple(
-                    Cell(text=fmt.count_pct(x, s), count=x)
+                    Cell(text=fmt.count_pct(x, s), count=x, denominator=s)
                     for x, s in zip(xs, denom, strict=True)
                 )
-                + (Cell(text=fmt.count_pct(sum(xs), sum(denom)), count=sum(xs)),),
+                + (Cell(text=fmt.count_pct(sum(xs), sum(denom)), count=sum(xs),
+                          denominator=sum(denom)),),
             )
         )
     table = Table(

@@ -46,7 +46,9 @@ def _rate_rows(data, groups, rate, spec, conf_level, p_digits, yates,
         Row(
             label=f"{rate.text}, n (%)",
             cells=(
-                *[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)],
+                *[Cell(text=fmt.count_pct(x, n), count=x, ref=f"rate:{rate.name}:{g}",
+                       denominator=n)
+                  for x, n, g in zip(xs, ns, groups, strict=True)],
                 Cell(text=p_text),
             ),
         ),
@@ -136,7 +138,9 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
                 label=f"{_long(label)}, n (%)",
                 block="bor",
                 cells=(
-                    *[Cell(text=fmt.count_pct(x, n), count=x) for x, n in zip(xs, ns, strict=True)],
+                    *[Cell(text=fmt.count_pct(x, n), count=x, ref=f"bor:{col}:{value}:{g}",
+                           denominator=n)
+                      for x, n, g in zip(xs, ns, groups, strict=True)],
                     Cell(text=""),
                 ),
             )
@@ -150,7 +154,7 @@ def _bor_rows(data, groups, spec) -> tuple[list[Row], dict]:
                 block="bor",
                 cells=(
                     *[
-                        Cell(text=fmt.count_pct(x, n), count=x)
+                        Cell(text=fmt.count_pct(x, n), count=x, denominator=n)
                         for x, n in zip(miss, ns, strict=True)
                     ],
                     Cell(text=""),

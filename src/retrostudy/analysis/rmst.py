@@ -165,8 +165,9 @@ def rmst_table(results, group_labels: dict, conf_level: float, p_digits: int) ->
                     fmt.p_value(rat["p_value"], p_digits, "NE"),
                 )
             rows.append(Row(label=group_labels.get(g, g), indent=1, cells=(
-                Cell(text=str(v["n"]), count=v["n"]),
-                Cell(text=str(v["n_events"]), count=v["n_events"]),
+                Cell(text=str(v["n"]), count=v["n"], ref=f"ep:{res.endpoint}:n:{g}"),
+                Cell(text=str(v["n_events"]), count=v["n_events"],
+                     ref=f"ep:{res.endpoint}:events:{g}"),
                 Cell(text=fmt.estimate_ci(v["rmst"], v["conf_low"], v["conf_high"], 2)),
                 *(Cell(text=x) for x in extra),
             )))

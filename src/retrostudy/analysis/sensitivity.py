@@ -200,7 +200,8 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
                      fmt.p_value(hr["p_value"], p_digits, "NE")) if hr else
                     ("1 (reference)", "") if g == e.reference else ("", ""))
         rows.append(Row(label=labels.get(g, g), indent=1, cells=(
-            Cell(text=str(s.n), count=s.n), Cell(text=str(s.n_events), count=s.n_events),
+            Cell(text=str(s.n), count=s.n, ref=f"ep:{e.endpoint}:n:{g}"),
+            Cell(text=str(s.n_events), count=s.n_events, ref=f"ep:{e.endpoint}:events:{g}"),
             Cell(text=fmt.estimate_ci(*s.median)), Cell(text=""),
             *(Cell(text=t) for t in hr_cells))))
     return rows
@@ -211,9 +212,10 @@ def _response_table(response, groups, labels, p_digits) -> Table:
     for r in response:
         rows.append(Row(label=f"Best overall response: {r['column']}", heading=True,
                         cells=tuple(Cell(text="") for _ in range(len(groups) + 1))))
-        for m in r["measures"].values():
-            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"])
-                     for v in m["groups"].values()]
+        for name, m in r["measures"].items():
+            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"], denominator=v["n"],
+                          ref=f"resp:{r['column']}:{name}:{g}")
+                     for g, v in m["groups"].items()]
             rows.append(Row(label=m["label"], indent=1,
                             cells=(*cells, Cell(text=marks.p(m["p_value"], m["test"],
                                                              p_digits)))))

@@ -193,12 +193,13 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
                           min_events=spec.min_events)
 
 
-def _row(label, row, groups, reference, p_digits, indent, block=None) -> Row:
+def _row(label, row, groups, reference, p_digits, indent, block=None, ref=None) -> Row:
     cells = []
     for g in groups:
         c = row["counts"][g]
-        cells += [Cell(text=str(c["n"]), count=c["n"]),
-                  Cell(text=str(c["events"]), count=c["events"])]
+        cells += [Cell(text=str(c["n"]), count=c["n"], ref=ref and f"ep:{ref}:n:{g}"),
+                  Cell(text=str(c["events"]), count=c["events"],
+                       ref=ref and f"ep:{ref}:events:{g}")]
     for g in groups:
         if g == reference:
             continue
@@ -214,7 +215,7 @@ def _row(label, row, groups, reference, p_digits, indent, block=None) -> Row:
 def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table:
     groups, ref = list(res.groups), res.reference
     pct = int(round(conv.conf_level * 100))
-    rows = [_row("All patients", res.overall, groups, ref, p_digits, 0)]
+    rows = [_row("All patients", res.overall, groups, ref, p_digits, 0, ref=res.endpoint)]
     ne = []
     for v in res.variables:
         p_int = fmt.p_value(v["interaction"]["p_value"], p_digits, "NE")

@@ -17,6 +17,10 @@ class Cell:
     text: str
     count: int | None = None  # the patient count this cell shows, if any
     masked: bool = False
+    # What the count is, when the same number is printed elsewhere too ("ep:pfs:n:Tmab": the
+    # patients of group Tmab in endpoint pfs): small-cell suppression masks it everywhere.
+    ref: str | None = None
+    denominator: int | None = None  # of the percentage printed beside the count, if any
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -197,12 +197,13 @@ class _Builder:
 
     def _count_cells(self, row, denoms, var) -> list[Cell]:
         cells = [
-            Cell(text=fmt.count_pct(int(n), int(d), 0), count=int(n))
+            Cell(text=fmt.count_pct(int(n), int(d), 0), count=int(n), denominator=int(d))
             for n, d in zip(row, denoms, strict=True)
         ]
         if self.block.overall:
             cells.append(
-                Cell(text=fmt.count_pct(int(row.sum()), int(denoms.sum()), 0), count=int(row.sum()))
+                Cell(text=fmt.count_pct(int(row.sum()), int(denoms.sum()), 0), count=int(row.sum()),
+                     denominator=int(denoms.sum()))
             )
         return cells
 

@@ -52,12 +52,11 @@ class ReportContext:
     @property
     def warnings(self) -> tuple[str, ...]:
         """The analyses' warnings, each once (the final "Warnings" section and results.json);
-        with small-cell suppression on, small counts masked."""
-        from retrostudy.report.suppression import mask_text
+        with small-cell suppression on, those quoting numbers left out (report.disclosure)."""
+        from retrostudy.report.masking import shared_warnings
 
-        supp = self.protocol.report.suppression
-        return tuple(dict.fromkeys(mask_text(w, supp.threshold, supp.mask)
-                                   for w in self.analyses.warnings))
+        on = self.protocol.report.suppression.threshold > 0
+        return shared_warnings(self.analyses.warnings, on)
 
     @property
     def facts(self) -> list[tuple[str, str]]:
@@ -122,7 +121,7 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
     sharing = supp.threshold > 0
     results = results_json.build(
         study={"title": built.document.title, "synthetic": built.document.synthetic},
-        flow=None if ctx.flow is None else _flow_json(ctx.flow, built.flow_hidden, supp),
+        flow=None if ctx.flow is None else _flow_json(ctx.flow, built.plan),
         analyses=None if sharing else ctx.analyses.to_json(),
         tables={k: t.to_json() for k, t in built.tables.items()},
         figures=[
@@ -134,7 +133,7 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
         suppression={"threshold": supp.threshold, "cells_masked": built.cells_masked},
         warnings=list(ctx.warnings),
     )
-    results["numbers_at_risk"] = _numbers_at_risk(ctx, supp)
+    results["numbers_at_risk"] = _numbers_at_risk(ctx, built.plan)
     results["patient_level"] = _patient_level_json(ctx.patient_level)
     results["endpoint_definitions"], results["data_quality"] = _quality_json(ctx, supp)
     outputs = set(ctx.protocol.report.outputs)
@@ -149,11 +148,11 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
     )
 
 
-def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
+def _numbers_at_risk(ctx: ReportContext, plan) -> dict:
     """The counts printed under each KM figure (masked like the figure when suppressing)."""
     from retrostudy.analysis.survival import numbers_at_risk
+    from retrostudy.report.disclosure import at_risk_key
     from retrostudy.report.figures.km import km_breaks
-    from retrostudy.report.suppression import mask_count
 
     opts = ctx.protocol.report.km
     out = {}
@@ -163,7 +162,8 @@ def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
         for g in res.groups:
             counts = numbers_at_risk(g.time_days, breaks * g.days_per_month)
             groups[g.group] = [
-                mask_count(n, supp.threshold, supp.mask) if supp.threshold else n for n in counts
+                plan.value(at_risk_key("risk", res.endpoint, g.group, k), int(n))
+                for k, n in enumerate(counts)
             ]
         out[res.endpoint] = {"months": breaks.tolist(), "groups": groups}
     return out
@@ -175,26 +175,21 @@ def _quality_json(ctx: ReportContext, supp) -> tuple[dict, dict]:
     return to_json(ctx.quality or Quality(), ctx.protocol, supp)
 
 
-def _flow_json(flow: Flow, hidden, supp) -> dict:
+def _flow_json(flow: Flow, plan) -> dict:
     data = flow.to_json()
-    if not hidden:
+    if not plan.on:
         return data
-    text = supp.mask.format(threshold=supp.threshold)
-    if "identified" in hidden:
-        data["n_identified"] = text
-    if "analysed" in hidden:
-        data["n_analysed"] = text
-    for i, step in enumerate(data["exclusions"]):
-        step.update(
-            {
-                k: text
-                for k, key in (("n_excluded", f"step:{i}"), ("n_remaining", f"remaining:{i}"))
-                if key in hidden
-            }
-        )
+    from retrostudy.report.disclosure import flow_keys
+
+    keys = flow_keys(flow)
+    data["n_identified"] = plan.value(keys["identified"], flow.n_identified)
+    data["n_analysed"] = plan.value(keys["analysed"], flow.n_analysed)
+    for i, (step, s) in enumerate(zip(data["exclusions"], flow.steps, strict=True)):
+        step["n_excluded"] = plan.value(keys[f"step:{i}"], s.n_excluded)
+        step["n_remaining"] = plan.value(keys[f"remaining:{i}"], s.n_remaining)
     for i, g in enumerate(data["groups"]):
-        if f"group:{i}" in hidden:
-            g["n"] = text
+        g["n"] = plan.value(keys[f"group:{i}"], g["n"])
+    data["notes"] = []  # free text quoting counts: left out under suppression
     return data
 
 

@@ -11,20 +11,18 @@ from __future__ import annotations
 
 from retrostudy.analysis import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
-from retrostudy.report.suppression import mask_text
+from retrostudy.report.masking import shared_warnings
 
 
-def adjusted_figures(ctx) -> dict:
+def adjusted_figures(ctx, plan) -> dict:
     """Love plot, PS overlap and one weighted-KM figure per endpoint (keys figureS<i>_...)."""
     res = ctx.analyses.adjusted
     if res is None:
         return {}
     from retrostudy.report.figures.adjusted_km import draw_adjusted_km
     from retrostudy.report.figures.balance import draw_love, draw_overlap
-    from retrostudy.report.suppression import mask_count
 
     rep = ctx.protocol.report
-    supp = rep.suppression
     labels = {s.endpoint: s.text for s in ctx.protocol.analyses.survival}
     from retrostudy.report.figures.base import PALETTE
 
@@ -41,7 +39,7 @@ def adjusted_figures(ctx) -> dict:
                 rep.km,
                 number=f"S{3 + i}",
                 p_digits=rep.p_digits,
-                mask=lambda n: mask_count(n, supp.threshold, supp.mask),
+                mask=plan.count_text,
                 colors=colors,
                 labels=names,
             )
@@ -176,7 +174,6 @@ def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
             if k.endswith(f"_km_adjusted_{ep}")
             for i in _fig(figs, rendered, k)
         ]
-    supp = ctx.protocol.report.suppression
-    items += [Paragraph(mask_text(w, supp.threshold, supp.mask), "warning")
-              for w in dict.fromkeys(res.warnings)]
+    on = ctx.protocol.report.suppression.threshold > 0
+    items += [Paragraph(w, "warning") for w in shared_warnings(res.warnings, on)]
     return [Section("Adjusted comparison (sensitivity analysis)", tuple(items), anchor="adjusted")]

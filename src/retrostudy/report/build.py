@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from retrostudy.analysis.table import Table
+from retrostudy.report.disclosure import Plan, flow_keys, km_mask, plan
 from retrostudy.report.document import Document
-from retrostudy.report.suppression import mask_count, suppress_flow, suppress_table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -16,29 +16,29 @@ class Built:
     rendered: dict  # key -> {"svg": bytes, "png": bytes}
     document: Document
     cells_masked: int
-    flow_hidden: frozenset[str]
+    plan: Plan
 
 
-def _suppressed(tables: dict[str, Table], supp) -> tuple[dict[str, Table], int]:
-    out, total = {}, 0
-    for key, table in tables.items():
-        out[key], n = suppress_table(table, supp.threshold, supp.mask)
-        total += n
-    return out, total
-
-
-def _figures_for(ctx, hidden) -> dict:
+def _figures_for(ctx, plan_: Plan) -> dict:
     from retrostudy.report.figures.flow import draw_flow
     from retrostudy.report.figures.forest import draw_comparators, draw_forest
     from retrostudy.report.figures.km import draw_km
     from retrostudy.report.figures.swimmer import draw_swimmer
 
-    rep, an, supp = ctx.protocol.report, ctx.analyses, ctx.protocol.report.suppression
-    mask = supp.mask.format(threshold=supp.threshold)
+    rep, an = ctx.protocol.report, ctx.analyses
     figs = {}
     number = 1
     if ctx.flow is not None:
-        f = draw_flow(ctx.flow, hidden=hidden, mask=mask)
+        keys = flow_keys(ctx.flow)
+        values = {"identified": ctx.flow.n_identified, "analysed": ctx.flow.n_analysed}
+        values |= {f"step:{i}": s.n_excluded for i, s in enumerate(ctx.flow.steps)}
+        values |= {f"remaining:{i}": s.n_remaining for i, s in enumerate(ctx.flow.steps)}
+        values |= {f"group:{i}": n for i, (_, n) in enumerate(ctx.flow.groups)}
+        hidden = {name: plan_.text(keys[name], values[name]) for name in keys
+                  if plan_.hidden(keys[name])}
+        # the notes quote counts as free text: left out of a suppressed report
+        flow = replace(ctx.flow, notes=()) if plan_.on else ctx.flow
+        f = draw_flow(flow, hidden=hidden)
         figs[f.key] = f
         number += 1
     labels, var_labels = an.group_labels, ctx.var_labels
@@ -49,7 +49,7 @@ def _figures_for(ctx, hidden) -> dict:
             rep.km,
             p_digits=rep.p_digits,
             number=str(number),
-            mask=lambda n: mask_count(n, supp.threshold, supp.mask),
+            mask=km_mask(plan_, "risk", res.endpoint, f"ep:{res.endpoint}:n"),
             legend=ctx.legend_labels,
         )
         figs[f.key] = f
@@ -57,7 +57,7 @@ def _figures_for(ctx, hidden) -> dict:
         f = draw_forest(res, labels, var_labels, an.level_labels, number=str(number))
         figs[f.key] = f
         number += 1
-    if rep.swimmer and an.endpoints:
+    if rep.swimmer and an.endpoints and not plan_.on:  # one bar per patient: not for sharing
         f = draw_swimmer(
             ctx.dataset,
             list(an.groups),
@@ -73,10 +73,10 @@ def _figures_for(ctx, hidden) -> dict:
         figs[f.key] = f
     from retrostudy.report.secondary import secondary_figures
 
-    figs.update(secondary_figures(ctx, start=len(figs) + 1))  # CIF, subgroup forests
+    figs.update(secondary_figures(ctx, plan_, start=len(figs) + 1))  # CIF, subgroup forests
     from retrostudy.report.adjusted import adjusted_figures
 
-    figs |= adjusted_figures(ctx)  # supplementary: Fig. S1, S2, ...
+    figs |= adjusted_figures(ctx, plan_)  # supplementary: Fig. S1, S2, ...
     return figs
 
 
@@ -91,17 +91,15 @@ def _render(figs, formats, outputs, progress=None) -> dict:
 
 
 def build(ctx, progress=None) -> Built:
-    supp = ctx.protocol.report.suppression
-    tables, masked = _suppressed(dict(ctx.tables), supp)
-    hidden = (
-        frozenset(suppress_flow(ctx.flow, supp.threshold)) if ctx.flow is not None else frozenset()
-    )
+    plan_, keyed = plan(ctx, dict(ctx.tables))  # one pass over everything printed
     from retrostudy.report.figures.base import FigureStyle, use_style
+    from retrostudy.report.masking import apply
 
+    tables, _ = apply(plan_, keyed)
     if progress is not None:
         progress("Drawing figures")
     with use_style(FigureStyle.from_report(ctx.protocol.report)):  # dpi, font, column width
-        figs = _figures_for(ctx, hidden)
+        figs = _figures_for(ctx, plan_)
         rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs,
                            progress)
     from retrostudy.report.sections import sections
@@ -120,6 +118,6 @@ def build(ctx, progress=None) -> Built:
         figures=figs,
         rendered=rendered,
         document=doc,
-        cells_masked=masked + len(hidden),
-        flow_hidden=hidden,
+        cells_masked=plan_.n_masked,
+        plan=plan_,
     )

@@ -12,30 +12,34 @@ from retrostudy.analysis import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 
 
-def secondary_figures(ctx, start: int) -> dict:
-    """The CIF and subgroup forest figures, numbered from ``start``."""
+def secondary_figures(ctx, plan, start: int) -> dict:
+    """The CIF and subgroup forest figures, numbered from ``start``; counts printed as
+    ``plan`` (retrostudy.report.disclosure) says."""
+    from retrostudy.report.disclosure import km_mask, subgroup_label_texts
     from retrostudy.report.figures.cif import draw_cif
     from retrostudy.report.figures.forest import draw_subgroup_forest
-    from retrostudy.report.suppression import mask_count
 
     sec = ctx.analyses.secondary
-    supp, rep = ctx.protocol.report.suppression, ctx.protocol.report
+    rep = ctx.protocol.report
     labels = ctx.analyses.group_labels
-
-    def mask(n):
-        return mask_count(n, supp.threshold, supp.mask)
 
     figs, number = {}, start
     if sec.competing is not None and sec.competing.curves:
         f = draw_cif(sec.competing, labels, days_per_month=ctx.analyses.conventions.days_per_month,
-                     break_months=rep.km.break_months, p_digits=rep.p_digits, mask=mask,
+                     break_months=rep.km.break_months, p_digits=rep.p_digits,
+                     mask=km_mask(plan, "cifrisk", sec.competing.endpoint,
+                                  f"cr:{sec.competing.endpoint}:n"),
                      number=str(number), legend=ctx.legend_labels)
         figs[f.key] = f
         number += 1
     for i, res in enumerate(sec.subgroups):
         if not [g for g in res.groups if g != res.reference]:
             continue
-        f = draw_subgroup_forest(res, labels, mask=mask, number=str(number),
+        # the n of each label as the plan prints it, in the order of the labels
+        texts = iter(subgroup_label_texts(plan, res) if plan.on else ())
+        f = draw_subgroup_forest(res, labels,
+                                 mask=(lambda n, t=texts: next(t)) if plan.on else str,
+                                 number=str(number),
                                  suffix=f"_{i}" if i else "",
                                  conf_level=ctx.analyses.conventions.conf_level,
                                  p_digits=rep.p_digits)

@@ -9,16 +9,16 @@ from retrostudy.analysis import fmt
 from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES
 from retrostudy.analysis.survival import numbers_at_risk
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
-from retrostudy.report.figures.km import risk_breaks
+from retrostudy.report.figures.km import plain_count, risk_breaks
 
 
-def _panel(ax, res, j, labels, max_t, breaks, p_digits):
+def _panel(ax, res, j, labels, max_t, breaks, p_digits, mask):
     cause = CAUSES[j + 1]
     for (g, curve), color in zip(res.curves.items(), PALETTE, strict=False):
         t = np.concatenate([[0.0], curve["time"]])
         y = np.concatenate([[0.0], curve["incidence"][:, j]])
         ax.step(np.append(t, max_t), np.append(y, y[-1]), where="post", color=color, lw=1.6,
-                label=f"{labels.get(g, g)} (n = {res.groups[g]['n']})")
+                label=f"{labels.get(g, g)} (n = {mask(res.groups[g]['n'], (g, 'n'))})")
     p = res.gray.get(cause, {}).get("p_value")
     # In the title, not inside the axes, where a curve reaching 1 would run through it.
     gray = f"Gray's test {fmt.p_text(p, p_digits)}"
@@ -34,10 +34,10 @@ def _panel(ax, res, j, labels, max_t, breaks, p_digits):
 def _risk(ax, res, labels, breaks, per, mask):
     ax.set_ylim(-0.5, len(res.curves) - 0.5)
     ax.invert_yaxis()
-    for i, (curve, color) in enumerate(zip(res.curves.values(), PALETTE, strict=False)):
+    for i, ((g, curve), color) in enumerate(zip(res.curves.items(), PALETTE, strict=False)):
         counts = numbers_at_risk(curve.get("days", np.zeros(0)), breaks * per)
-        for x, n in zip(breaks, counts, strict=True):
-            ax.text(x, i, mask(n), ha="center", va="center", fontsize=7, family=FONT,
+        for k, (x, n) in enumerate(zip(breaks, counts, strict=True)):
+            ax.text(x, i, mask(int(n), (g, k)), ha="center", va="center", fontsize=7, family=FONT,
                     color=color)
     ax.set_yticks([])
     for side in ("top", "right", "left", "bottom"):
@@ -47,10 +47,12 @@ def _risk(ax, res, labels, breaks, per, mask):
 
 
 def draw_cif(res, labels: dict, *, days_per_month: float, break_months: float = 6.0,
-             p_digits: int = 4, mask=str, number: str = "6",
+             p_digits: int = 4, mask=None, number: str = "6",
              legend: dict | None = None) -> ReportFigure:
-    """Aalen–Johansen curves of ``res`` (a CompetingResult); ``mask`` formats at-risk counts;
+    """Aalen–Johansen curves of ``res`` (a CompetingResult); ``mask(n, (group, k))`` prints
+    the numbers at risk, ``mask(n, (group, "n"))`` the legend's n (as in the KM figure);
     ``legend``: group -> its full label in the legend (default ``labels``)."""
+    mask = mask or plain_count
     max_t = max((float(c["time"].max()) for c in res.curves.values() if c["time"].size),
                 default=1.0)
     breaks = risk_breaks(max_t, break_months)
@@ -60,7 +62,7 @@ def draw_cif(res, labels: dict, *, days_per_month: float, break_months: float = 
     for j in range(len(CAUSES)):
         left = 0.08 + j * 0.48
         ax = fig.add_axes((left, bottom + 0.08, 0.4, 0.82 - bottom))
-        _panel(ax, res, j, {**labels, **(legend or {})}, max_t, breaks, p_digits)
+        _panel(ax, res, j, {**labels, **(legend or {})}, max_t, breaks, p_digits, mask)
         if j == 0:
             ax.set_ylabel("Cumulative incidence", fontsize=8.5, family=FONT)
             ax.legend(loc="lower right", frameon=False, fontsize=7.5)

@@ -126,8 +126,13 @@ class _Layout:
 
 
 def _texts(flow, hidden, mask):
+    """The boxes' texts; ``hidden`` names masked counts (a mapping gives each its masked
+    text, else ``mask`` is shown)."""
+
     def n_of(key: str, n: int) -> str:
-        return _count(mask if key in hidden else str(n))
+        if key not in hidden:
+            return _count(str(n))
+        return _count(hidden[key] if isinstance(hidden, dict) else mask)
 
     main = (f"{flow.source} {n_of('identified', flow.n_identified)}",
             f"Included in the analysis {n_of('analysed', flow.n_analysed)}")
@@ -172,10 +177,11 @@ def _groups(lay, groups, slot_wrap, x_trunk, y_from):
         lay.arrow((c, y_bar), (c, y_bar + ARROW / 2))
 
 
-def draw_flow(flow, *, hidden: frozenset[str] = frozenset(), mask: str = "") -> ReportFigure:
+def draw_flow(flow, *, hidden=frozenset(), mask: str = "") -> ReportFigure:
     """Boxes top-down: identified, one side box per step, analysed, one box per group.
 
-    ``hidden`` names counts masked by small-cell suppression (keys of ``suppress_flow``).
+    ``hidden`` names counts masked by small-cell suppression (keys of ``suppress_flow``);
+    a mapping gives each its masked text, else ``mask`` is shown.
     """
     fig = new_figure(7.0, 1.0)
     fig.set_dpi(300)  # measure at print resolution

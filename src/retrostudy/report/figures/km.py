@@ -17,6 +17,11 @@ from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figu
 from retrostudy.report.figures.placement import place_text
 
 
+def plain_count(n: int, where=None) -> str:
+    """The default ``mask`` of the KM and CIF figures: the count as it is."""
+    return str(n)
+
+
 def risk_breaks(max_months: float, step: float) -> np.ndarray:
     return np.arange(0.0, math.floor(max_months / step) * step + step / 2, step)
 
@@ -73,8 +78,9 @@ def _risk_table(ax, res, labels, breaks, mask, days_per_month):
     ax.invert_yaxis()
     for i, (g, color) in enumerate(zip(res.groups, PALETTE, strict=False)):
         counts = numbers_at_risk(g.time_days, breaks * days_per_month)
-        for x, n in zip(breaks, counts, strict=True):
-            ax.text(x, i, mask(n), ha="center", va="center", fontsize=8, family=FONT, color=color)
+        for k, (x, n) in enumerate(zip(breaks, counts, strict=True)):
+            ax.text(x, i, mask(int(n), (g.group, k)), ha="center", va="center", fontsize=8,
+                    family=FONT, color=color)
         ax.text(
             -0.02,
             i,
@@ -117,13 +123,15 @@ def draw_km(
     opts,
     *,
     p_digits: int = 4,
-    mask=str,
+    mask=None,
     key: str | None = None,
     number: str = "2",
     legend: dict[str, str] | None = None,
 ) -> ReportFigure:
-    """One endpoint's KM figure; ``mask`` formats at-risk counts (small-cell suppression);
-    ``legend``: group -> its full label in the legend (default ``labels``)."""
+    """One endpoint's KM figure; ``mask(n, (group, k))`` prints the k-th number at risk of
+    a group, ``mask(n, (group, "n"))`` its legend's n (small-cell suppression); ``legend``:
+    group -> its full label in the legend (default ``labels``)."""
+    mask = mask or plain_count
     legend = {**labels, **(legend or {})}
     max_t, breaks = km_breaks(res, opts)
     n_rows = len(res.groups) if opts.risk_table else 0
@@ -132,7 +140,8 @@ def draw_km(
     left = _left_margin(fig, [labels.get(g.group, g.group) for g in res.groups] if n_rows else [])
     ax = fig.add_axes((left, top + 0.02, 0.96 - left, 0.93 - top))
     for g, color in zip(res.groups, PALETTE, strict=False):
-        _curve(ax, g, color, f"{legend.get(g.group, g.group)} (n = {g.n})", opts)
+        _curve(ax, g, color, f"{legend.get(g.group, g.group)} (n = {mask(g.n, (g.group, 'n'))})",
+               opts)
     ax.set_xlim(-max_t * 0.02, max_t * 1.02)
     ax.set_ylim(0, 1.03)
     ax.set_xticks(breaks)
