@@ -104,3 +104,15 @@ def test_renders_in_headless_chromium_without_console_errors(report_dir):
     dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120)
     assert "Table 1. Patient characteristics" in dom.stdout
     assert not [line for line in dom.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+
+
+def test_number_cells_wrap_only_between_the_estimate_and_its_ci():
+    """A table of many 'estimate (CI)' columns fits the page: the only break opportunity of
+    a number cell is the space before its CI; the text stays escaped."""
+    from retrostudy.report.html import estimate_ci
+
+    assert str(estimate_ci("2.85 (1.41–5.75)")) == (
+        '<span class="nb">2.85</span> <span class="nb">(1.41–5.75)</span>')
+    assert str(estimate_ci("0.0035ᵃ")) == '<span class="nb">0.0035ᵃ</span>'
+    assert str(estimate_ci("<5 (<b>)")) == (
+        '<span class="nb">&lt;5</span> <span class="nb">(&lt;b&gt;)</span>')

@@ -54,6 +54,22 @@ def breakable(text) -> str:
     return Markup(_LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), safe))
 
 
+_ESTIMATE_CI = re.compile(r"^(\S+) (\(.+\))$")
+
+
+def estimate_ci(text) -> str:
+    """Escaped numeric cell whose only break opportunity is between an estimate and its
+    parenthesised CI: ``2.85 (1.41–5.75)`` may wrap as ``2.85`` over ``(1.41–5.75)`` in a
+    narrow window, never inside the interval (browsers may break after an en dash)."""
+    from markupsafe import Markup, escape
+
+    found = _ESTIMATE_CI.match(str(text))
+    if found is None:
+        return Markup(f'<span class="nb">{escape(text)}</span>')
+    return Markup(f'<span class="nb">{escape(found.group(1))}</span> '
+                  f'<span class="nb">{escape(found.group(2))}</span>')
+
+
 def _environment():
     from jinja2 import Environment, select_autoescape
 
@@ -62,6 +78,7 @@ def _environment():
         keep_trailing_newline=True,
     )
     env.filters["breakable"] = breakable
+    env.filters["estimate_ci"] = estimate_ci
     return env
 
 
