@@ -107,6 +107,7 @@ class Report:
     html: str
     docx: bytes
     rendered: dict
+    checklist_docx: bytes = b""  # checklist.docx, written with report.docx
 
 
 def make_report(ctx: ReportContext, progress=None) -> Report:
@@ -146,7 +147,16 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
         docx=render_docx(built.document, PageSetup.from_protocol(ctx.protocol))
         if "docx" in outputs else b"",
         rendered=built.rendered,
+        checklist_docx=_checklist_docx(ctx, built) if "docx" in outputs else b"",
     )
+
+
+def _checklist_docx(ctx: ReportContext, built) -> bytes:
+    from retrostudy.report.checklist import checklist_docx
+    from retrostudy.report.docx import PageSetup
+
+    return checklist_docx(built.tables["checklist"], built.document,
+                          PageSetup.from_protocol(ctx.protocol))
 
 
 def _numbers_at_risk(ctx: ReportContext, supp) -> dict:
@@ -213,6 +223,8 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
         written.append(_write(out / "report.html", report.html.encode("utf-8")))
     if "docx" in outputs:
         written.append(_write(out / "report.docx", report.docx))
+        if report.checklist_docx:
+            written.append(_write(out / "checklist.docx", report.checklist_docx))
     if "csv" in outputs:
         from retrostudy.report.spreadsheet import table_csv
 
