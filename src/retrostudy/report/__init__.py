@@ -222,9 +222,7 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
     if "html" in outputs:
         written.append(_write(out / "report.html", report.html.encode("utf-8")))
     if "docx" in outputs:
-        written.append(_write(out / "report.docx", report.docx))
-        if report.checklist_docx:
-            written.append(_write(out / "checklist.docx", report.checklist_docx))
+        written += _write_docx(report, out)
     if "csv" in outputs:
         from retrostudy.report.spreadsheet import table_csv
 
@@ -239,6 +237,14 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
                 written.append(_write(out / "figures" / f"{key}.{fmt}", data[fmt]))
             if progress is not None:
                 progress("Writing figures", i, len(items))
+    return written
+
+
+def _write_docx(report: Report, out: Path) -> list[Path]:
+    """report.docx and, beside it, checklist.docx (the reporting checklist alone)."""
+    written = [_write(out / "report.docx", report.docx)]
+    if report.checklist_docx:
+        written.append(_write(out / "checklist.docx", report.checklist_docx))
     return written
 
 
