@@ -56,8 +56,8 @@ def _rows(out) -> list[tuple[str, str, str, str, str]]:
     for rec in csv.reader(io.StringIO(text.split("\n\n")[0])):
         if not rec or rec[0] == "Item":
             continue
-        if rec[1:] == ["", "", ""]:
-            guideline = rec[0].split(",")[0]
+        if rec[2:] == ["", ""]:  # a guideline's heading row
+            guideline = rec[0]
             continue
         rows.append((guideline, *rec))
     return rows
@@ -157,10 +157,16 @@ def test_checklist_docx_reopens_with_the_table(study):
     assert len(d.tables) == 1
     grid = [[c.text for c in row.cells] for row in d.tables[0].rows]
     assert grid[0] == ["Item", "Topic", "Where in this report", "Status"]
-    items = [r[0] for r in grid[1:] if r[1]]
+    items = [r[0] for r in grid[1:] if r[3]]
     assert items == STROBE + RECORD
     rows = _rows(out)
-    assert [tuple(r[1:]) for r in rows] == [tuple(r) for r in grid[1:] if r[1]]
+    assert [tuple(r[1:]) for r in rows] == [tuple(r) for r in grid[1:] if r[3]]
+    left = docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT
+    for row in d.tables[0].rows:  # text columns flush left (numbers stay centred, below)
+        assert all(c.paragraphs[0].alignment == left for c in row.cells)
+    numbers = [c for t in docx.Document(str(out / "report.docx")).tables for r in t.rows[1:]
+               for c in r.cells[1:] if re.fullmatch(r"\d+", c.text)]
+    assert numbers and all(c.paragraphs[0].alignment != left for c in numbers)
     text = "\n".join(p.text for p in d.paragraphs)
     assert "PLoS Med 2007;4:e296" in text and "PLoS Med 2015;12:e1001885" in text
     assert "Conventions and provenance" not in text  # the checklist alone
@@ -171,7 +177,7 @@ def test_results_json_holds_the_checklist_table(study):
     saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
     table = saved["tables"]["checklist"]
     assert table["columns"] == ["Item", "Topic", "Where in this report", "Status"]
-    assert [r[0] for r in table["rows"] if r[1]] == STROBE + RECORD
+    assert [r[0] for r in table["rows"] if r[3]] == STROBE + RECORD
     assert set(saved) == {"schema_version", "study", "flow", "analyses", "tables", "figures",
                           "published_comparison", "suppression", "warnings", "provenance",
                           "numbers_at_risk", "patient_level", "endpoint_definitions",

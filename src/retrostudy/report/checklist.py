@@ -238,9 +238,9 @@ def checklist_rows(protocol, sections) -> tuple[ChecklistRow, ...]:
 
 def checklist_table(rows) -> Table:
     out = []
-    for guideline, heading in (("STROBE", "STROBE, cohort studies"),
-                               ("RECORD", "RECORD, routinely collected health data")):
-        out.append(Row(label=heading, cells=text_cells("", "", ""), heading=True))
+    for guideline, heading in (("STROBE", "Cohort studies"),
+                               ("RECORD", "Routinely collected health data")):
+        out.append(Row(label=guideline, cells=text_cells(heading, "", ""), heading=True))
         out += [Row(label=r.item,
                     cells=text_cells(r.topic, "; ".join(w.text for w in r.where) or "\u2014",
                                      r.status))
