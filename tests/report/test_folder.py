@@ -83,7 +83,7 @@ def test_full_disk_in_write_report_is_an_output_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(report_module, "_write", full)
     fake = SimpleNamespace(results={"a": 1}, html="<p>new</p>", docx=b"docx", tables={},
-                           rendered={})
+                           rendered={}, checklist_docx=b"")
     protocol = SimpleNamespace(report=SimpleNamespace(outputs=("json", "html", "docx"),
                                                       figure_formats=()))
     with pytest.raises(OutputError):

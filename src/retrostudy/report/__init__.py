@@ -106,6 +106,7 @@ class Report:
     html: str
     docx: bytes
     rendered: dict
+    checklist_docx: bytes = b""  # checklist.docx, written with report.docx
 
 
 def make_report(ctx: ReportContext, progress=None) -> Report:
@@ -145,7 +146,16 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
         docx=render_docx(built.document, PageSetup.from_protocol(ctx.protocol))
         if "docx" in outputs else b"",
         rendered=built.rendered,
+        checklist_docx=_checklist_docx(ctx, built) if "docx" in outputs else b"",
     )
+
+
+def _checklist_docx(ctx: ReportContext, built) -> bytes:
+    from retrostudy.report.checklist import checklist_docx
+    from retrostudy.report.docx import PageSetup
+
+    return checklist_docx(built.tables["checklist"], built.document,
+                          PageSetup.from_protocol(ctx.protocol))
 
 
 def _numbers_at_risk(ctx: ReportContext, plan) -> dict:
@@ -207,7 +217,7 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
     if "html" in outputs:
         written.append(_write(out / "report.html", report.html.encode("utf-8")))
     if "docx" in outputs:
-        written.append(_write(out / "report.docx", report.docx))
+        written += _write_docx(report, out)
     if "csv" in outputs:
         from retrostudy.report.spreadsheet import table_csv
 
@@ -222,6 +232,14 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
                 written.append(_write(out / "figures" / f"{key}.{fmt}", data[fmt]))
             if progress is not None:
                 progress("Writing figures", i, len(items))
+    return written
+
+
+def _write_docx(report: Report, out: Path) -> list[Path]:
+    """report.docx and, beside it, checklist.docx (the reporting checklist alone)."""
+    written = [_write(out / "report.docx", report.docx)]
+    if report.checklist_docx:
+        written.append(_write(out / "checklist.docx", report.checklist_docx))
     return written
 
 

@@ -105,6 +105,11 @@ def build(ctx, progress=None) -> Built:
     from retrostudy.report.sections import sections
 
     secs = sections(ctx, tables, figs, rendered)
+    from retrostudy.report.checklist import checklist_rows, checklist_section, checklist_table
+
+    checklist = checklist_table(checklist_rows(ctx.protocol, secs))  # after the last section
+    secs.append(checklist_section(checklist))
+    tables = {**tables, checklist.key: checklist}
     study = ctx.protocol.study
     doc = Document(
         title=ctx.protocol.report.title or study.title,

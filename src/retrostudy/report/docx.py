@@ -160,7 +160,8 @@ def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
         out.heading(section.title, 1)
         for item in section.items:
             out.item(item)
-    out.heading("Conventions and provenance", 1)
+    if doc.facts:  # none in checklist.docx
+        out.heading("Conventions and provenance", 1)
     bullet = _style(document, "List Bullet")
     for key, value in doc.facts:
         p = document.add_paragraph(style=bullet)

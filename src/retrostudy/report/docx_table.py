@@ -20,7 +20,9 @@ rule under the last row, and no other borders; python-docx has no API for border
 they are set on the XML (``w:tblBorders`` none, ``w:tcBorders`` on the ruled rows). The
 header row repeats on every page (``w:tblHeader``), no row splits across pages
 (``w:cantSplit``), the caption keeps with the table, and the table's notes follow it in a
-"Table Note" style, kept with its last row.
+"Table Note" style, kept with its last row. A column holding text (a cell longer than
+:data:`TEXT_CELL` characters, e.g. the reporting checklist's topics) is set flush left, as
+the HTML report sets such cells; columns of numbers are centred.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ FONT = "Arial"  # metric-compatible with Liberation Sans (measured)
 SIZES = (8.5, 7.5, 6.5)  # points: the table font, smaller only when a table cannot fit
 CELL_PAD = 2 * 5.4 + 2.0  # points: Word's default left + right cell margins, plus slack
 INDENT = 0.35 / 2.54 * 72  # points per indent level of a row label (0.35 cm)
+TEXT_CELL = 24  # a column with a longer cell holds text: flush left (numbers are centred)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -170,18 +173,21 @@ def add_table(document, table, fit: Fit, caption_style) -> None:
     grid = document.add_table(rows=1 + len(body), cols=n_cols)
     _table_props(grid, fit.widths)
     header = [table.stub, *table.columns]
+    text_cols = [any(len(r.cells[j].text) > TEXT_CELL for r in body)
+                 for j in range(len(table.columns))]
     rows = list(grid.rows)  # python-docx's table.cell(i, j) rescans the table per call
     cells = [r.cells for r in rows]
     for j, text in enumerate(header):
-        _cell_text(cells[0][j], text, size=fit.size, bold=True, left=j == 0)
+        _cell_text(cells[0][j], text, size=fit.size, bold=True,
+                   left=j == 0 or text_cols[j - 1])
         _borders(cells[0][j], top=_THICK, bottom=_THIN)
     _row_flags(rows[0], header=True)
     for row, rc, data in zip(rows[1:], cells[1:], body, strict=True):
         _row_flags(row)
         _cell_text(rc[0], data.label, size=fit.size, bold=data.heading, left=True,
                    indent=data.indent)
-        for cell, c in zip(rc[1:], data.cells, strict=True):
-            _cell_text(cell, c.text, size=fit.size)
+        for cell, c, left in zip(rc[1:], data.cells, text_cols, strict=True):
+            _cell_text(cell, c.text, size=fit.size, left=left)
     for row_cells in cells:
         for cell, w in zip(row_cells, fit.widths, strict=True):
             cell.width = Pt(w)
