@@ -49,17 +49,19 @@ def _comparable(results: dict) -> dict:
 
 def _without_unread_files(results: dict) -> dict:
     """The entries of the extract folder that are not tables (README.md, truth.csv) are
-    listed as not read (``unread_file``); the scrambler moves them into sheets, so these
+    listed as not read (``unread_file``, or ``ignored_file`` with ``[data] ignore``); the
+    scrambler moves them into sheets, so these
     rows differ by design and are left out of the comparison."""
     from retrostudy.report.results_json import dumps
 
     results = json.loads(dumps(results))
     quality = results.get("data_quality", {})
+    skip = ("unread_file", "ignored_file")
     quality["load_problems"] = [p for p in quality.get("load_problems", [])
-                                if p.get("code") != "unread_file"]
+                                if p.get("code") not in skip]
     table = results.get("tables", {}).get("data_rejections")
     if table:
-        table["rows"] = [r for r in table["rows"] if "unread_file" not in json.dumps(r)]
+        table["rows"] = [r for r in table["rows"] if not any(c in json.dumps(r) for c in skip)]
     return results
 
 

@@ -218,3 +218,17 @@ def test_libreoffice_lays_out_every_table_word_whole(letter_study, tmp_path):
     assert words
     found = set(text.split())
     assert {w for w in words if w not in found and not any(w in f for f in found)} == set()
+
+
+def test_japanese_text_is_measured_one_em_per_character_without_a_warning():
+    """A Japanese sheet name in a table (data quality: 'export.xlsx[投薬]') is in neither
+    Latin font: it counts one em per character, and measuring it warns about nothing."""
+    import warnings
+
+    from retrostudy.report.docx_table import text_width
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert text_width("投薬", 10.0) == 20.0
+        mixed = text_width("export.xlsx[投薬]", 10.0)
+    assert mixed == text_width("export.xlsx[]", 10.0) + 20.0

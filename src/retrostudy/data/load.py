@@ -21,7 +21,15 @@ from retrostudy.data.athena import athena_codes
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.inventory import Inventory, take_inventory
 from retrostudy.data.omop.load import check_omop
-from retrostudy.data.readers import DATABASE_EXTENSIONS, RawTable, literal, locate, read_table, run
+from retrostudy.data.readers import (
+    DATABASE_EXTENSIONS,
+    EXTENSIONS,
+    RawTable,
+    literal,
+    locate,
+    read_table,
+    run,
+)
 from retrostudy.data.result import (
     HINTS,
     MAX_EXAMPLES,
@@ -159,13 +167,18 @@ def _nothing_read(backend, refused: Finding) -> LoadResult:
 
 
 def _unsupported_path(block: DataBlock, base_dir: Path) -> Finding | None:
-    """``[data] path`` names a file that is neither a workbook nor a database."""
+    """``[data] path`` names a file that is neither a workbook nor a database (nor, with
+    ``[data] type_column``, one file of every table)."""
     root = (base_dir / block.path).resolve()
-    if not root.is_file() or root.suffix.lower() in (".xlsx", *DATABASE_EXTENSIONS):
+    allowed = (".xlsx", ".xls", *DATABASE_EXTENSIONS)
+    if block.type_column is not None:  # one long file: rows of every table, typed
+        allowed = EXTENSIONS
+    if not root.is_file() or root.suffix.lower() in allowed:
         return None
     return Finding(table="patients", severity="error", problem=Problem(
         message="[data] path must be a folder, an .xlsx workbook or a DuckDB database "
-                f"({', '.join(DATABASE_EXTENSIONS)}); this is another kind of file",
+                f"({', '.join(DATABASE_EXTENSIONS)}), or with [data] type_column one file "
+                "holding every table; this is another kind of file",
         file=str(root), key="data.path", code="unsupported_path",
         hint="give the folder holding patients.csv and the other tables"))
 

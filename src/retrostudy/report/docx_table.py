@@ -28,6 +28,8 @@ the HTML report sets such cells; columns of numbers are centred.
 from __future__ import annotations
 
 import functools
+import unicodedata
+import warnings
 from dataclasses import dataclass
 
 _THICK, _THIN = "12", "6"  # eighths of a point
@@ -40,14 +42,24 @@ TEXT_CELL = 24  # a column with a longer cell holds text: flush left (numbers ar
 
 @functools.lru_cache(maxsize=4096)
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Advance width of ``text`` in points, in Liberation Sans (DejaVu Sans if absent)."""
+    """Advance width of ``text`` in points, in Liberation Sans (DejaVu Sans if absent).
+
+    Wide and full-width characters (Japanese sheet and file names, 投薬) are in neither
+    font: Word draws them from an East Asian font one em wide, so each counts ``size``
+    points instead of being measured as a missing glyph."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
+    narrow = "".join(ch for ch in text if unicodedata.east_asian_width(ch) not in ("W", "F"))
+    if not narrow:
+        return float(wide * size)
     prop = FontProperties(family=["Liberation Sans", "DejaVu Sans"], size=size,
                           weight="bold" if bold else "normal")
-    w, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
-    return float(w)
+    with warnings.catch_warnings():  # a glyph neither font has: measured as its box
+        warnings.simplefilter("ignore", UserWarning)
+        w, _, _ = TextToPath().get_text_width_height_descent(narrow, prop, ismath=False)
+    return float(w) + wide * size
 
 
 @dataclass(frozen=True, slots=True)
