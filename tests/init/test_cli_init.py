@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
+import pytest
 from init_scrambler import scramble
 
 from retrostudy.cli import main
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NSCLC = ROOT / "examples" / "pd1_after_platinum_nsclc" / "data"
 
 
+@pytest.mark.slow  # runs the whole written study (~30 s): the full suite and CI run it
 def test_non_interactive_init_writes_a_study_that_validates_and_runs(tmp_path, capsys):
     from retrostudy.pipeline import run_study
 
@@ -117,8 +119,6 @@ def test_unanswered_spellings_are_set_aside_and_listed(tmp_path, capsys):
 
 
 def test_answers_file_rejects_unknown_keys():
-    import pytest
-
     from retrostudy.errors import ProtocolError
 
     with pytest.raises(ProtocolError, match="unknown answer key"):

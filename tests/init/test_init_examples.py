@@ -71,6 +71,7 @@ def _run(protocol: Path) -> dict:
     return run_study(protocol).results
 
 
+@pytest.mark.slow  # two whole studies each (~25 s): the full suite and CI run them
 @pytest.mark.parametrize(("name", "seed"), [("tdm1", 7), ("pd1", 11)])
 def test_init_on_scrambled_example_reproduces_results(tmp_path, capsys, name, seed):
     example = EXAMPLES[name]
