@@ -71,17 +71,20 @@ class Table:
 
         return pd.DataFrame(self.body(), columns=[self.stub or "", *self.columns])
 
-    def to_csv(self) -> str:
+    def to_csv(self, cell=str) -> str:
+        """The table as CSV: header row, body, then (after one empty row) the footnotes one
+        per row, so the notes travel with the numbers (tests named for each p value, CI
+        methods, denominators). ``cell`` maps each cell's text as written (the report passes
+        its formula-injection guard, :func:`retrostudy.report.spreadsheet.neutralise`)."""
         import csv
         import io
 
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow([self.stub or "", *self.columns])
-        writer.writerows(self.body())
-        if self.footnotes:  # after one empty row: the notes travel with the numbers (tests
-            writer.writerow([])  # named for each p value, CI methods, denominators)
-            writer.writerows([f] for f in self.footnotes)
+        rows = [[self.stub or "", *self.columns], *self.body()]
+        if self.footnotes:
+            rows += [[], *([f] for f in self.footnotes)]
+        writer.writerows([cell(c) for c in row] for row in rows)
         return buf.getvalue()
 
     def to_json(self) -> dict:

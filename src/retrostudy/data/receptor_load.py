@@ -120,28 +120,33 @@ def discordances(con, raw: RawTable, rule: Her2Rule) -> list:
     out = []
     ihc_ish = found[found["ihc_ish"]]
     if len(ihc_ish):
-        first = ihc_ish.iloc[0]
-        out.append(Finding(severity="warning", table="biomarkers", count=len(ihc_ish),
-                           problem=Problem(
-            message=f"patient {first['pid']}: HER2 IHC and ISH disagree on one specimen (IHC "
-                    "3+ with negative ISH, or IHC 0/1+ with positive ISH); counted positive",
-            file=file, row=int(first["row"]), column="result", value=str(first["status"]),
-            hint="check the pathology report; the specimen is HER2-positive by either test",
-            code="her2_ihc_ish_discordance")))
+        out.append(_warning(
+            ihc_ish, file, code="her2_ihc_ish_discordance",
+            message="HER2 IHC and ISH disagree on one specimen (IHC 3+ with negative ISH, or "
+                    "IHC 0/1+ with positive ISH); counted positive",
+            hint="check the pathology report; the specimen is HER2-positive by either test"))
     known = found.dropna(subset=["status"])
     per = known.groupby(["pid", "marker"])
     mixed = per.filter(lambda g: g["specimen"].nunique() > 1 and g["status"].nunique() > 1)
     patients = mixed.drop_duplicates(["pid", "marker"])
     if len(patients):
-        first = patients.iloc[0]
-        out.append(Finding(severity="warning", table="biomarkers", count=len(patients),
-                           problem=Problem(
-            message=f"patient {first['pid']}: {first['marker']} result differs between primary "
-                    "and metastasis specimens (ER, PgR or HER2; counted per patient and marker)",
-            file=file, row=int(first["row"]), column="result", value=str(first["status"]),
+        out.append(_warning(
+            patients, file, code="receptor_discordance",
+            message="{marker} result differs between primary and metastasis specimens (ER, "
+                    "PgR or HER2; counted per patient and marker)",
             hint="the specimen rule ([covariates] her2_specimen / hr_specimen) decides which "
-                 "result the cohort uses", code="receptor_discordance")))
+                 "result the cohort uses"))
     return out
+
+
+def _warning(rows: pd.DataFrame, file, *, code: str, message: str, hint: str) -> Finding:
+    """One counted warning for ``rows`` (one per specimen or patient), its first row as the
+    example; ``message`` may name ``{marker}``."""
+    first = rows.iloc[0]
+    return Finding(severity="warning", table="biomarkers", count=len(rows), problem=Problem(
+        message=f"patient {first['pid']}: " + message.format(marker=first["marker"]),
+        file=file, row=int(first["row"]), column="result", value=str(first["status"]),
+        hint=hint, code=code))
 
 
 def _with_word(reading, result):

@@ -12,8 +12,6 @@ report writes carries one, so such a cell came from user text.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -29,14 +27,6 @@ def neutralise(cell: object) -> str:
 
 
 def table_csv(table) -> str:
-    """A report table as CSV, every cell neutralised: the header row, the body, then (after
-    one empty row) the footnotes one per row, so the test named for each marked p value, the
-    CI method and the denominators travel with the numbers."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    for row in ([table.stub or "", *table.columns], *table.body()):
-        writer.writerow([neutralise(c) for c in row])
-    if table.footnotes:
-        writer.writerow([])
-        writer.writerows([neutralise(f)] for f in table.footnotes)
-    return buf.getvalue()
+    """A report table as CSV (:meth:`~retrostudy.analysis.table.Table.to_csv`: header,
+    body, then the footnotes) with every cell neutralised."""
+    return table.to_csv(cell=neutralise)
