@@ -87,3 +87,13 @@ def test_json_schema_forbids_unknown_keys_everywhere():
                if d.get("type") == "object"), [k for k, d in models.items()
                                                if d.get("additionalProperties") is not False]
     assert "Results" not in models and schema["title"] == "retrostudy results.json"
+
+
+def test_a_key_left_out_when_unused_is_not_null(example_json):
+    """`adjusted` is absent without [analyses.adjusted]; written as null it is an error
+    (what a reader sees absent and null must mean one thing)."""
+    data = copy.deepcopy(example_json)
+    del data["analyses"]["adjusted"]
+    assert validate_results(data).analyses.adjusted is None
+    data["analyses"]["adjusted"] = None
+    _fails(data, "analyses", "adjusted: null where the key is left out")

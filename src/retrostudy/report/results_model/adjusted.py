@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from retrostudy.report.results_model.common import Estimate, Landmark, Strict, doc
+from retrostudy.report.results_model.common import Estimate, Landmark, Strict, absent, doc
 
 
 class AdjustedConventions(Strict):
@@ -26,12 +26,12 @@ class AdjustedConventions(Strict):
     cox: str = doc("Cox model and variances in words.")
     test: str = doc("Tests in words.")
     conf_level: float = doc("Confidence level.")
-    iptw_trimmed: int | None = doc("With IPTW: patients trimmed.", None)
+    iptw_trimmed: int | None = absent("With IPTW: patients trimmed.")
     caliper_width: float | None = doc("With matching: the caliper on the logit scale "
                                       "(null without a caliper).", None)
-    matching_warnings: list[str] | None = doc("With matching: the matcher's warnings.", None)
-    methods_without_patients: list[str] | None = doc(
-        "Present when a method left a group empty: those methods (omitted).", None)
+    matching_warnings: list[str] | None = absent("With matching: the matcher's warnings.")
+    methods_without_patients: list[str] | None = absent(
+        "Present when a method left a group empty: those methods (omitted).")
 
 
 class PsColumn(Strict):
@@ -125,8 +125,8 @@ class Samples(Strict):
     """Group sizes, sums of weights and effective sizes per method."""
 
     unadjusted: dict[str, SampleGroup] = doc("Group -> sample, without weights.")
-    iptw: dict[str, SampleGroup] | None = doc("Group -> sample under IPTW.", None)
-    matching: dict[str, SampleGroup] | None = doc("Group -> sample under matching.", None)
+    iptw: dict[str, SampleGroup] | None = absent("Group -> sample under IPTW.")
+    matching: dict[str, SampleGroup] | None = absent("Group -> sample under matching.")
     overlap: Overlap = doc("Common support.")
 
 
@@ -186,8 +186,8 @@ class AdjustedEndpoint(Strict):
     """One endpoint of the adjusted comparison, by method."""
 
     crude: Comparison = doc("Without weights.")
-    iptw: Comparison | None = doc("Inverse probability of treatment weighting.", None)
-    matching: Comparison | None = doc("Propensity-score matching.", None)
+    iptw: Comparison | None = absent("Inverse probability of treatment weighting.")
+    matching: Comparison | None = absent("Propensity-score matching.")
 
 
 class Flags(Strict):

@@ -16,6 +16,7 @@ from retrostudy.report.results_model.common import (
     Estimate,
     Landmark,
     Strict,
+    absent,
     doc,
 )
 from retrostudy.report.results_model.secondary import (
@@ -191,11 +192,11 @@ class Analyses(Strict):
         "Discontinuation; `{}` without `[analyses.discontinuation]` or its column.")
     warnings: list[str] = doc("Every warning of the analyses, each once (as at the top "
                               "level).")
-    adjusted: Adjusted | None = doc("Only with `[analyses.adjusted]`: the propensity-score "
-                                    "comparison.", None)
-    rmst: dict[str, RmstEndpoint] | None = doc("Only with `[analyses.rmst]`: endpoint -> "
-                                               "restricted mean survival time.", None)
-    competing_risks: CompetingRisks | None = doc("Only with `[analyses.competing]`.", None)
-    subgroups: list[Subgroup] | None = doc("Only with `[[analyses.subgroups]]`: one entry "
-                                           "per block.", None)
-    sensitivity: Sensitivity | None = doc("Only with `[analyses.sensitivity]`.", None)
+    adjusted: Adjusted | None = absent("Only with `[analyses.adjusted]`: the "
+                                       "propensity-score comparison.")
+    rmst: dict[str, RmstEndpoint] | None = absent("Only with `[analyses.rmst]`: endpoint "
+                                                  "-> restricted mean survival time.")
+    competing_risks: CompetingRisks | None = absent("Only with `[analyses.competing]`.")
+    subgroups: list[Subgroup] | None = absent("Only with `[[analyses.subgroups]]`: one "
+                                              "entry per block.")
+    sensitivity: Sensitivity | None = absent("Only with `[analyses.sensitivity]`.")

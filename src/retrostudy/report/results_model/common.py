@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: A level of a covariate as the data hold it: a string, a number, a boolean, or null
 #: for a numeric covariate (one coefficient per unit).
@@ -24,11 +24,44 @@ def doc(description: str, default: Any = ...) -> Any:
     return Field(default, description=description)
 
 
+def _no_null(schema: dict[str, Any]) -> None:
+    """JSON Schema of an :func:`absent` field: its type without ``null``, no default."""
+    schema.pop("default", None)
+    options = [s for s in schema.get("anyOf", ()) if s.get("type") != "null"]
+    if len(options) == 1:
+        schema.pop("anyOf")
+        schema.update(options[0])
+    elif options:
+        schema["anyOf"] = options
+
+
+def absent(description: str) -> Any:
+    """A key the writer leaves out when it does not apply, never writes as null: ``None``
+    in Python means "absent", and an explicit ``null`` in the file is an error."""
+    return Field(None, description=description, json_schema_extra=_no_null)
+
+
+def is_absent(field: Any) -> bool:
+    """Whether a model field was declared with :func:`absent`."""
+    return field.json_schema_extra is _no_null
+
+
 class Strict(BaseModel):
     """Base of every results.json model: unknown keys rejected, JSON types not coerced
     (``"5"`` is not a count), read-only."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_is_not_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            null = [k for k, f in cls.model_fields.items()
+                    if is_absent(f) and k in data and data[k] is None]
+            if null:
+                raise ValueError(f"{', '.join(null)}: null where the key is left out when "
+                                 "it does not apply")
+        return data
 
 
 class Empty(Strict):
@@ -68,9 +101,9 @@ class ModelTest(Strict):
     statistic: float | None = doc("Test statistic (chi-square).")
     df: float | None = doc("Degrees of freedom.")
     p_value: float | None = doc("Two-sided p value; null when the model is not estimable.")
-    test: str | None = doc(
+    test: str | None = absent(
         "The test: `cox_lr`, `cox_wald` or `cox_score`; absent when the model could not "
-        "be fitted.", None)
+        "be fitted.")
 
 
 class CoxTests(Strict):

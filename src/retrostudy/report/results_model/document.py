@@ -7,7 +7,7 @@ from typing import Literal
 
 from retrostudy.protocol.published import Comparator, Status
 from retrostudy.report.results_model.analyses import Analyses
-from retrostudy.report.results_model.common import Conventions, Strict, doc
+from retrostudy.report.results_model.common import Conventions, Strict, absent, doc
 
 #: A count that small-cell suppression may mask: an integer, or a string such as ``"<5"``
 #: (a small count) or ``"‡"`` (masked to protect another).
@@ -41,7 +41,11 @@ class FlowGroup(Strict):
 
 
 class Flow(Strict):
-    """The flow chart (Fig. 1), from the cohort's attrition."""
+    """The flow chart (Fig. 1), from the cohort's attrition.
+
+    With small-cell suppression, masked counts are strings: the mask (`"<5"`) for a small
+    count, `"‡"` for a count masked to protect another (docs/protocol.md,
+    `[report.suppression]`), and `notes` is empty."""
 
     source: str = doc("The identified population in words.")
     n_identified: MaskedCount = doc("Patients identified.")
@@ -52,8 +56,21 @@ class Flow(Strict):
 
 
 class TableJson(Strict):
-    """A table exactly as displayed (after suppression); the same text as
-    `tables/<key>.csv`."""
+    """A table exactly as displayed (after suppression).
+
+    The same text is in `tables/<key>.csv`, whose rows end with an empty row and the
+    footnotes, one per row (so the test named for each marked p value travels with the
+    CSV), except that a CSV cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage
+    return gets a leading `'` so no spreadsheet runs it as a formula (OWASP's CSV-injection
+    guidance; a plain number such as `-0.25` is left as it is). Keys: `table1`,
+    `survival_<endpoint>`, `cox_<endpoint>`, `ps_model`, `balance`, `adjusted_<endpoint>`
+    (with `[analyses.adjusted]`), `table2_response`, `followup`, `discontinuation`,
+    `published`, `comparators`, `data_records` (rows read, loaded, rejected per table),
+    `data_rejections` (problem classes found while loading), `endpoint_bad_input`
+    (bad-input rules that fired), `data_episode_lines`, `rmst`, `competing_<endpoint>`,
+    `competing_cox_<endpoint>`, `subgroups_<endpoint>`, `sensitivity`,
+    `sensitivity_response` (each when present), and `checklist` (always: the STROBE and
+    RECORD reporting checklist; docs/protocol.md, "Reporting checklist")."""
 
     title: str = doc("Title.")
     columns: list[str] = doc("Column headers, the label column's first.")
@@ -71,7 +88,9 @@ class Figure(Strict):
 
 
 class NumbersAtRisk(Strict):
-    """The counts printed under a Kaplan-Meier figure."""
+    """The counts printed under a Kaplan-Meier figure, checked against R in
+    tests/report/test_numbers_at_risk.py. Under suppression masked counts are strings as
+    in `flow` (the first is the group's analysed n and is masked with it)."""
 
     months: list[float] = doc("Start of each interval, months.")
     groups: dict[str, list[MaskedCount]] = doc(
@@ -80,7 +99,13 @@ class NumbersAtRisk(Strict):
 
 
 class PublishedValue(Strict):
-    """A published number beside the reproduced one."""
+    """A published number beside the reproduced one.
+
+    The reproduced values are looked up under the key paths documented in
+    `retrostudy/protocol/published.py`; `retrostudy.report.published.flat_results`
+    computes them. Flow exclusions are keyed both by step number (`flow.excluded.1`, in
+    protocol order) and by the criterion's label in lower case with `_` for other
+    characters (`flow.excluded.received_t_dm1_as_prior_treatment`)."""
 
     what: str = doc("Key path of the value (retrostudy/protocol/published.py).")
     published: float = doc("The published value.")
@@ -96,10 +121,10 @@ class PublishedValue(Strict):
 class PublishedComparison(Strict):
     """Published against reproduced numbers, and comparator studies."""
 
-    published: list[PublishedValue] | None = doc(
-        "One entry per `[published].values` entry, in order; absent without them.", None)
-    comparators: list[Comparator] | None = doc(
-        "The `[comparators]` studies as given in the protocol; absent without them.", None)
+    published: list[PublishedValue] | None = absent(
+        "One entry per `[published].values` entry, in order; absent without them.")
+    comparators: list[Comparator] | None = absent(
+        "The `[comparators]` studies as given in the protocol; absent without them.")
 
 
 class Suppression(Strict):
@@ -126,8 +151,8 @@ class RecordCounts(Strict):
     read: int = doc("Rows read.")
     loaded: int = doc("Rows loaded.")
     rejected: int = doc("Rows rejected (kept in the engine's rejects table).")
-    not_relevant: int | None = doc("OMOP only: rows whose concept is in no concept set "
-                                   "(read = loaded + rejected + not_relevant).", None)
+    not_relevant: int | None = absent("OMOP only: rows whose concept is in no concept "
+                                      "set (read = loaded + rejected + not_relevant).")
 
 
 class LoadProblem(Strict):
@@ -165,7 +190,12 @@ class EpisodeLines(Strict):
 
 
 class DataQuality(Strict):
-    """Records read, loaded and rejected; bad-input rules that fired."""
+    """What the report's "Data quality and record accounting" section shows.
+
+    `read = loaded + rejected` always holds for every table (the loader checks it, and so
+    does the report); for an OMOP CDM also `not_relevant` counts: `read = loaded + rejected
+    + not_relevant`. From an analysis table (`source` `"analysis_table"`) `records` is null
+    and the lists are empty."""
 
     source: Literal["records", "analysis_table"] = doc("Where the analysis dataset came from.")
     analysis_table: str | None = doc("The analysis table's file, else null.")
@@ -173,8 +203,8 @@ class DataQuality(Strict):
                                                   "analysis table.")
     load_problems: list[LoadProblem] = doc("One entry per (table, problem class).")
     bad_input: list[BadInputRule] = doc("Endpoint bad-input rules that fired.")
-    episode_lines: EpisodeLines | None = doc("Only for an OMOP CDM with regimen episodes.",
-                                             None)
+    episode_lines: EpisodeLines | None = absent("Only for an OMOP CDM with regimen "
+                                                "episodes.")
 
 
 class InputFile(Strict):
@@ -217,7 +247,11 @@ class Results(Strict):
     published_comparison: PublishedComparison | None = doc(
         "Published vs reproduced, comparators; null without those blocks or under "
         "suppression.")
-    endpoint_definitions: dict[str, str] = doc("Endpoint -> its rule in words, as applied.")
+    endpoint_definitions: dict[str, str] = doc(
+        "Endpoint name (as in `[endpoints]`) -> the rule as applied, in words (the report's "
+        "\"Methods: endpoint definitions\"); from an analysis table, per "
+        "`[[analyses.survival]]` endpoint the columns it was read from; `{}` when neither "
+        "applies.")
     data_quality: DataQuality = doc("Record accounting and bad input.")
     suppression: Suppression = doc("Small-cell suppression.")
     patient_level: PatientLevel = doc("The identifiable patient-level folder.")

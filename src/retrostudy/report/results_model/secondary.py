@@ -4,7 +4,7 @@ months)."""
 
 from __future__ import annotations
 
-from retrostudy.report.results_model.common import CoxModel, Estimate, Strict, doc
+from retrostudy.report.results_model.common import CoxModel, Estimate, Strict, absent, doc
 
 
 class RmstGroup(Strict):
@@ -92,7 +92,7 @@ class GrayTest(Strict):
     df: float | None = doc("Degrees of freedom.")
     p_value: float | None = doc("p value.")
     test: str = doc("`gray`.")
-    note: str | None = doc("Present when the test was not computed: why.", None)
+    note: str | None = absent("Present when the test was not computed: why.")
 
 
 class CompetingRisks(Strict):
@@ -129,8 +129,8 @@ class SubgroupHazardRatio(Strict):
     conf_high: float | None = doc("Upper confidence limit.")
     p_value: float | None = doc("Wald p value.")
     test: str | None = doc("`wald`; null when not estimable.")
-    not_estimable: str | None = doc("Present when not estimable: why (too few events, no "
-                                    "patients, monotone likelihood).", None)
+    not_estimable: str | None = absent("Present when not estimable: why (too few events, "
+                                       "no patients, monotone likelihood).")
 
 
 class SubgroupCell(Strict):
@@ -157,7 +157,7 @@ class Interaction(Strict):
     method: str = doc("The test in words (`likelihood ratio`, `wald`); empty when none.")
     test: str | None = doc("`interaction_lr`, `interaction_wald` or "
                            "`interaction_robust_wald`; absent when not computed.", None)
-    note: str | None = doc("Present when the test was not computed or has a caveat.", None)
+    note: str | None = absent("Present when the test was not computed or has a caveat.")
 
 
 class SubgroupVariable(Strict):
