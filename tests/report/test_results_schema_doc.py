@@ -9,7 +9,7 @@ from pathlib import Path
 from retrostudy.cli import main
 from retrostudy.report.results_model import Results, results_json_schema
 from retrostudy.report.results_model.common import Strict
-from retrostudy.report.results_model.markdown import COMMAND, _models, results_markdown
+from retrostudy.report.results_model.markdown import COMMAND, _heading, _models, results_markdown
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "results-schema.md"
 
@@ -22,7 +22,7 @@ def test_docs_results_schema_is_current():
 def test_every_field_is_described_and_every_model_has_a_section():
     text = results_markdown()
     for model, path in _models(Results):
-        assert f"## {f'`{path}`' if path else 'Top level'}: {model.__name__}" in text
+        assert f"## {_heading(model, path)}\n" in text
         if not issubclass(model, Strict):
             continue  # the protocol's Comparator, documented in docs/protocol.md
         assert model.__doc__, model.__name__

@@ -233,7 +233,7 @@ class Provenance(Strict):
 
 
 class Results(Strict):
-    """results.json: every number of the report (docs/results-schema.md)."""
+    """The top-level object of results.json: every number of the report."""
 
     schema_version: str = doc("Changes when a field is renamed or removed.")
     study: Study = doc("The study.")

@@ -9,6 +9,7 @@ checks that the file in docs/ is current.
 from __future__ import annotations
 
 import inspect
+import re
 import types
 import typing
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -16,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 
 from retrostudy.report.results_json import SCHEMA_VERSION
-from retrostudy.report.results_model.common import is_absent
+from retrostudy.report.results_model.common import Strict, is_absent
 from retrostudy.report.results_model.document import Results
 
 COMMAND = "retrostudy schema --results --markdown --out docs/results-schema.md"
@@ -108,26 +109,31 @@ def _nested(tp: Any, suffix: str) -> list[tuple[type[BaseModel], str]]:
     return []
 
 
-def _anchor(model: type[BaseModel]) -> str:
-    return model.__name__.lower()
+def _heading(model: type[BaseModel], path: str) -> str:
+    return f"{f'`{path}`' if path else 'Top level'}: {model.__name__}"
 
 
-def _type(tp: Any, absent: bool = False) -> str:
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+
+
+def _type(tp: Any, links: dict[type[BaseModel], str], absent: bool = False) -> str:
     if tp is type(None):
         return "null"
     if inspect.isclass(tp) and issubclass(tp, BaseModel):
-        return f"[{tp.__name__}](#{_anchor(tp)})"
+        return f"[{tp.__name__}](#{links[tp]})"
     origin, args = get_origin(tp), get_args(tp)
     if origin is Annotated:
-        return _type(args[0])
+        return _type(args[0], links)
     if origin is Literal:
         return " \\| ".join(f'`"{a}"`' for a in args)
     if origin is list:
-        return f"list of {_type(args[0])}"
+        return f"list of {_type(args[0], links)}"
     if origin is dict:
-        return f"object: name -> {_type(args[1])}"
+        return f"object: name -> {_type(args[1], links)}"
     if origin in (types.UnionType, typing.Union):
-        parts = [_type(a) for a in args if a is not type(None)]
+        parts = [_type(a, links) for a in args if a is not type(None)]
         text = " or ".join(dict.fromkeys(parts))
         return text + " or null" if type(None) in args and not absent else text
     return {str: "string", int: "integer", float: "number", bool: "boolean"}.get(tp, str(tp))
@@ -137,22 +143,25 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _section(model: type[BaseModel], path: str) -> str:
-    title = f"`{path}`" if path else "Top level"
+def _section(model: type[BaseModel], path: str, links: dict[type[BaseModel], str]) -> str:
     doc = inspect.cleandoc(model.__doc__ or "")
-    lines = [f'<a id="{_anchor(model)}"></a>', f"## {title}: {model.__name__}", ""]
+    lines = [f"## {_heading(model, path)}", ""]
     if doc:
         lines += [doc, ""]
     lines += ["| key | type | content |", "|---|---|---|"]
     for name, field in model.model_fields.items():
-        optional = "" if field.is_required() else " *(optional)*"
+        # a protocol model (Comparator) is dumped whole: every key present
+        own = issubclass(model, Strict)
+        optional = "" if field.is_required() or not own else " *(optional)*"
         about = field.description or "As the protocol states it (docs/protocol.md)."
-        kind = _type(field.annotation, is_absent(field))
+        kind = _type(field.annotation, links, is_absent(field))
         lines.append(f"| `{name}`{optional} | {kind} | {_cell(about)} |")
     return "\n".join(lines) + "\n"
 
 
 def results_markdown() -> str:
     """The text of docs/results-schema.md."""
-    sections = [_section(model, path) for model, path in _models(Results)]
+    models = _models(Results)
+    links = {model: _slug(_heading(model, path)) for model, path in models}
+    sections = [_section(model, path, links) for model, path in models]
     return _INTRO + "\n" + "\n".join(sections)
