@@ -61,8 +61,9 @@ class PsFit(Strict):
     n: int = doc("Patients.")
     terms: int = doc("Model columns (without the intercept).")
     warnings: list[str] = doc("Warnings of the fit.")
-    constant_covariates_left_out: dict[str, str] = doc(
-        "Covariate with one value for every patient -> that value (left out).")
+    constant_covariates_left_out: dict[str, str | bool | int | float] = doc(
+        "Covariate with one value for every patient -> that value, as the data hold it "
+        "(left out).")
     aliased_columns_left_out: list[str] = doc(
         "Columns that are a combination of earlier ones on the patients used (left out, as "
         "R's glm gives them NA).")
