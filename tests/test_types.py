@@ -43,3 +43,38 @@ def test_every_public_function_is_annotated():
         if sig.return_annotation is inspect.Signature.empty:
             missing.append(f"{name} -> ?")
     assert missing == []
+
+
+def test_study_result_fields_name_their_classes():
+    """Every field of ``StudyResult`` has its real type (issue 18: no ``object`` or bare
+    ``dict`` where the class is known), and the annotations resolve to those classes."""
+    import typing
+
+    from retrostudy.analysis import Analyses
+    from retrostudy.analysis.table import Table
+    from retrostudy.cohort.result import Attrition
+    from retrostudy.data.result import LoadResult
+    from retrostudy.endpoints.dataset import AnalysisDataset
+    from retrostudy.endpoints.derive import Endpoints
+    from retrostudy.pipeline import StudyResult
+    from retrostudy.report.figures.base import ReportFigure
+
+    names = {c.__name__: c for c in (Analyses, Table, Attrition, LoadResult, AnalysisDataset,
+                                     Endpoints, ReportFigure)}
+    hints = typing.get_type_hints(StudyResult, localns=names)
+    vague = [n for n, t in hints.items()
+             if t in (object, dict, tuple, list, typing.Any) or typing.get_origin(t) is None
+             and t not in (*names.values(), *_concrete())]
+    assert vague == [], vague
+    assert hints["analyses"] is Analyses and hints["attrition"] is Attrition
+    assert hints["tables"] == dict[str, Table]
+    assert hints["figures"] == dict[str, ReportFigure]
+    assert hints["endpoints"] == Endpoints | None and hints["load"] == LoadResult | None
+
+
+def _concrete() -> tuple[type, ...]:
+    import pandas as pd
+
+    from retrostudy.protocol.model import Protocol
+
+    return (pd.DataFrame, Protocol)

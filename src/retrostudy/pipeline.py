@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,7 +24,13 @@ from retrostudy.protocol import load_protocol, protocol_hash
 from retrostudy.protocol.model import Protocol
 
 if TYPE_CHECKING:  # the layers load on first use (CLI start-up)
+    from retrostudy.analysis import Analyses
+    from retrostudy.analysis.table import Table
+    from retrostudy.cohort.result import Attrition
+    from retrostudy.data.result import LoadResult
     from retrostudy.endpoints.dataset import AnalysisDataset
+    from retrostudy.endpoints.derive import Endpoints
+    from retrostudy.report.figures.base import ReportFigure
 
 # progress(message) before each step; progress(message, done, total) as a long step
 # (drawing the figures, writing the files) advances
@@ -34,15 +40,17 @@ Progress = Callable[..., None]
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StudyResult:
     protocol: Protocol
-    attrition: object  # retrostudy.cohort.Attrition
+    attrition: Attrition  # identified -> each criterion -> analysed, per group
     dataset: pd.DataFrame  # the analysis dataset: one row per analysed patient
-    analyses: object  # retrostudy.analysis.Analyses
-    tables: dict  # key -> retrostudy.analysis.Table (as shown, after any suppression)
-    figures: dict  # key -> ReportFigure (matplotlib figure in .figure)
-    results: dict  # the content of results.json
+    analyses: Analyses  # every number of [analyses]
+    tables: dict[str, Table]  # key -> table as shown (after any suppression)
+    figures: dict[str, ReportFigure]  # key -> figure (matplotlib figure in .figure)
+    # the content of results.json (docs/results-schema.md); typed:
+    # retrostudy.report.results_model.validate_results(result.results)
+    results: dict[str, Any]
     files: tuple[Path, ...] = field(default=())
-    endpoints: object = None  # retrostudy.endpoints.Endpoints (record-level runs)
-    load: object = None  # retrostudy.data.LoadResult: rows read/loaded/rejected (records)
+    endpoints: Endpoints | None = None  # derived endpoints (record-level runs only)
+    load: LoadResult | None = None  # rows read/loaded/rejected (record-level runs only)
     patient_level_files: tuple[Path, ...] = field(default=())  # identifiable; beside ``out``
     # ``dataset`` with its typed outcomes: analysis_dataset.outcome("pfs") (docs/endpoints.md)
     analysis_dataset: AnalysisDataset | None = None

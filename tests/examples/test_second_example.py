@@ -24,6 +24,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from retrostudy.report.results_model import validate_results
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pd1_after_platinum_nsclc"
 REFERENCE = ROOT / "tests" / "reference"
@@ -93,6 +95,14 @@ def test_report_files_written(study):
         for g in GROUPS:
             for key, value in ours["groups"][g]["median_months"].items():
                 _close(disk["groups"][g]["median_months"][key], value, 1e-11, (g, key))
+
+
+def test_results_json_is_described_by_the_models(study):
+    """Every key of the second example's results.json is documented, with its type
+    (retrostudy.report.results_model; docs/results-schema.md)."""
+    _, out = study
+    model = validate_results((out / "results.json").read_text(encoding="utf-8"))
+    assert model.analyses is not None and model.analyses.sensitivity is not None
 
 
 def test_flow_groups_and_criteria(study):

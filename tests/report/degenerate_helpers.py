@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from retrostudy.report.results_model import validate_results
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tdm1_after_pertuzumab"
 TTE = ("pfs", "pfs_standard", "pfs_censor_new_therapy", "pfs_missed_visits", "os", "ttd")
 _RECORD_BLOCKS = ("data", "index", "criteria", "covariates", "lines", "published", "comparators")
@@ -78,6 +80,7 @@ def assert_no_silent_nan(result, out: Path) -> None:
     every missing log-rank p or Cox hazard ratio comes with its reason."""
     text = (out / "results.json").read_text(encoding="utf-8")
     json.loads(text, parse_constant=lambda c: pytest_fail(f"results.json has {c}"))
+    validate_results(text)  # every key documented (docs/results-schema.md), NE as null
     for key, table in result.tables.items():
         body = table.to_text()
         assert not _NAN.search(body), (key, _NAN.search(body).group(0))

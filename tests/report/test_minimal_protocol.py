@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from retrostudy.report.results_model import validate_results
+
 MINIMAL = """
 [study]
 title = "Minimal protocol"
@@ -115,6 +117,15 @@ def test_every_block_with_its_required_keys_runs(minimal):
         assert key in res.tables, key
     saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert saved["analyses"]["followup"]["reverse_km_of"] == "os"
+
+
+def test_results_json_is_described_by_the_models(minimal):
+    """Every block on with its required keys only: results.json validates against the
+    models of docs/results-schema.md, adjusted and secondary analyses included."""
+    _, out = minimal
+    a = validate_results((out / "results.json").read_text(encoding="utf-8")).analyses
+    assert a is not None and a.adjusted is not None and a.competing_risks is not None
+    assert a.rmst and a.subgroups and a.sensitivity is not None
 
 
 def test_table2_by_default_with_a_bor_endpoint(minimal):

@@ -7,6 +7,7 @@ import pytest
 from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.report.flow import Flow, FlowStep
 from retrostudy.report.masking import suppress_flow, suppress_table
+from retrostudy.report.results_model import validate_results
 from retrostudy.report.suppression import suppress_cells
 
 
@@ -126,6 +127,7 @@ def test_shared_outputs_carry_no_small_counts(suppressed_run):
     assert ecog[2][2] == "<5" and ecog[1][2] == "\u2021"
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert data["analyses"] is None and data["suppression"]["threshold"] == 5
+    validate_results(data)  # masked counts ("<5", "\u2021") are documented strings
     assert data["suppression"]["cells_masked"] > 0
     assert "1 (4)" not in (out / "tables" / "table1.csv").read_text(encoding="utf-8")
 

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from retrostudy.report.results_model import validate_results
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "tdm1_after_pertuzumab"
 OMOP_PATH = "omop/omop.duckdb"
 DATA_BLOCK = f'''[data]
@@ -160,6 +162,8 @@ def test_episodes_change_nothing_and_are_all_mapped(both, with_episodes):
     assert lines["episode_only"] == lines["derived_only"] == 0
     assert "data_episode_lines" in episodes.results["tables"]
     assert "episode_lines" not in omop.results["data_quality"]  # no episodes, no entry
+    for run in (omop, episodes):  # OMOP's not_relevant counts and episode_lines documented
+        validate_results(run.results)
     x, y = _without_inputs(csv.results), _without_inputs(episodes.results)
     assert set(x) == set(y)
     for key in x:
