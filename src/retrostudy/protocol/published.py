@@ -238,5 +238,11 @@ def compare_published(
     return tuple(out)
 
 
+def printed(value: float, decimals: int) -> str:
+    """``value`` as a paper prints it at ``decimals``, rounded half away from zero: the
+    same rounding that decides a match, so "7.25" shows as 7.3 beside a printed 7.3."""
+    return str(_round(value, decimals))
+
+
 def _round(value: float, decimals: int) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)

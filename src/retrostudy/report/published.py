@@ -15,7 +15,7 @@ import numpy as np
 from retrostudy.analysis import fmt
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
 from retrostudy.endpoints.outcome import time_to_event_columns
-from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES
+from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES, printed
 
 _RATE_KEYS = {"response": "trr", "disease_control": "dcr"}
 
@@ -242,7 +242,7 @@ def comparison_table(comparisons, source: str | None, names: dict[str, str] | No
             label=_row_label(c, names),
             cells=(
                 Cell(text=f"{c.published:.{c.decimals}f}"),
-                Cell(text="" if c.reproduced is None else f"{c.reproduced:.{c.decimals}f}"),
+                Cell(text="" if c.reproduced is None else printed(c.reproduced, c.decimals)),
                 Cell(text=_status(c)),
                 Cell(text=_difference(c.difference, c.decimals + 1) if c.status == "differs" else ""),
                 Cell(text=c.note or ""),
