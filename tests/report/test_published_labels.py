@@ -148,7 +148,8 @@ def test_comparator_figure_has_one_axis_per_endpoint_type():
             for _t, h, _o, members in comparator_groups(STUDIES, []) for s in members]
     fig = draw_comparators(rows, number="9").figure
     assert len(fig.axes) == 3
-    assert [ax.get_title(loc="left") for ax in fig.axes][1] == "Real-world progression-free survival"
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert titles[1] == "Real-world progression-free survival"
 
 
 def test_comparator_links_are_validated():

@@ -8,20 +8,13 @@ This module only computes the keys and draws the tables and the comparator figur
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from retrostudy.analysis import fmt
 from retrostudy.analysis.table import Cell, Row, Table, text_cells
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES, printed
-
-_RATE_KEYS = {"response": "trr", "disease_control": "dcr"}
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_")
+from retrostudy.report.published_labels import RATE_KEYS, describe, label_names, slug
 
 
 def _flow_keys(flow, out: dict) -> None:
@@ -29,7 +22,7 @@ def _flow_keys(flow, out: dict) -> None:
     out["flow.analysed"] = flow.n_analysed
     for i, step in enumerate(flow.steps, start=1):
         out[f"flow.excluded.{i}"] = step.n_excluded
-        out[f"flow.excluded.{_slug(step.step)}"] = step.n_excluded
+        out[f"flow.excluded.{slug(step.step)}"] = step.n_excluded
     for name, n in flow.groups:
         out[f"groups.{name}.n"] = n
 
@@ -59,7 +52,7 @@ def _table1_keys(rows: list[dict], out: dict) -> None:
 
 def _response_keys(response: dict, out: dict) -> None:
     for r in response.get("rates", []):
-        key = _RATE_KEYS.get(r["name"], r["name"])
+        key = RATE_KEYS.get(r["name"], r["name"])
         out[f"response.{key}.p_value"] = r["p_value"]
         for g, s in r["groups"].items():
             out[f"response.{key}.{g}.n"] = s["x"]
@@ -130,100 +123,18 @@ def flat_results(
     return out
 
 
-_STATS = {
-    "median": "median",
-    "min": "minimum",
-    "max": "maximum",
-    "conf_low": "lower 95% CI limit",
-    "conf_high": "upper 95% CI limit",
-    "hazard_ratio": "hazard ratio",
-    "p_value": "p value",
-    "percent": "%",
-    "n": "n",
-}
-_HEADS = {
-    "flow": "",
-    "groups": "",
-    "table1": "",
-    "response": "",
-    "cox": "",
-    "followup": "follow-up",
-    "discontinuation": "treatment discontinued",
-}
-_RATES = {"trr": "tumour response rate", "dcr": "disease control rate", "bor": "best response"}
-
-
-def _words(token: str) -> str:
-    return _STATS.get(token) or token.replace("_", " ")
-
-
-def label_names(analyses, flow=None) -> dict[str, str]:
-    """Readable names for the tokens of key paths, from the study's own labels: Table 1
-    variables ("Prior trastuzumab: Duration (months)" for an ``among`` row), their levels
-    (``variable=value``), exclusion steps (by slug and position), endpoints and rates."""
-    names: dict[str, str] = {}
-    rows = {t["variable"]: t for t in analyses.table1}
-    for v, t in rows.items():
-        among = rows.get(t.get("among") or "")
-        names[v] = f"{among['label']}: {t['label']}" if among else t["label"]
-        for value, level in zip(t.get("values", ()), t.get("levels", ()), strict=False):
-            names[f"{v}={value}"] = level
-    for i, step in enumerate(flow.steps if flow is not None else (), start=1):
-        names[f"step={i}"] = names[f"step={_slug(step.step)}"] = step.step
-    for ep in analyses.endpoints:
-        names[ep.endpoint] = ep.label
-    for r in analyses.response.get("rates", []) if analyses.response else ():
-        names[_RATE_KEYS.get(r["name"], r["name"])] = r.get("label") or r["name"]
-    return names
-
-
-def describe(what: str, names: dict[str, str] | None = None) -> str:
-    """A readable label for a key path, for a ``[published]`` value given no ``label``:
-    ``table1.ecog.1.Tmab.percent`` -> "ECOG PS: 1, Tmab, %" with the study's labels,
-    "ecog: 1, Tmab, %" without. Group names are kept as written (they are short)."""
-    names = names or {}
-    head, *rest = what.split(".")
-    if head == "flow" and rest[:1] == ["excluded"] and len(rest) > 1:
-        step = ".".join(rest[1:])
-        return "excluded, " + names.get(f"step={step}", step.replace("_", " "))
-    if head == "flow":
-        return "patients " + " ".join(rest)
-    if head == "groups" and len(rest) == 2 and rest[1] == "n":
-        return f"{rest[0]}, number of patients"
-    if head == "table1" and rest:
-        var, *more = rest
-        name = names.get(var, var.replace("_", " "))
-        if more and more[0] not in _STATS:
-            level = names.get(f"{var}={more[0]}", more[0])
-            return ", ".join([f"{name}: {level}", *(_words(t) for t in more[1:])])
-        return ", ".join([name, *(_words(t) for t in more)])
-    if head == "response" and rest:
-        rate, *more = rest
-        name = names.get(rate, _RATES.get(rate, rate))
-        if rate == "bor" and more:
-            return ", ".join([f"{name}: {more[0]}", *(_words(t) for t in more[1:])])
-        return ", ".join([name, *(_words(t) for t in more)])
-    if head == "cox" or (rest[:1] == ["cox"]):
-        model = [t for t in rest if t in ("unadjusted", "adjusted")]
-        stat = _words(rest[-1]) if rest else ""
-        ep = "" if head == "cox" else f"{names.get(head, head)}, "
-        return f"{ep}{stat} ({model[0] if model else 'Cox'} Cox model)"
-    if head in _HEADS:
-        return ", ".join(t for t in [_HEADS[head], *(_words(t) for t in rest)] if t)
-    return ", ".join([names.get(head, head.replace("_", " ")), *(_words(t) for t in rest)])
-
-
 def _status(c) -> str:
     return {"match": "\u2713 match", "differs": "\u2717 differs", "not_computed": "not computed"}[
         c.status
     ]
 
 
-def _difference(d: float, decimals: int) -> str:
-    """Reproduced minus published; a negative one with a true minus sign, a positive one
-    unsigned (a leading + or - would read as a formula in a spreadsheet)."""
-    text = f"{abs(d):.{decimals}f}"
-    return f"\u2212{text}" if d < 0 else text
+def _difference(c) -> str:
+    """Reproduced minus published at one decimal more than printed; a negative one with a
+    true minus sign, a positive one unsigned (a leading + or - reads as a formula in a
+    spreadsheet)."""
+    text = f"{abs(c.difference):.{c.decimals + 1}f}"
+    return f"\u2212{text}" if c.difference < 0 else text
 
 
 def _row_label(c, names: dict[str, str]) -> str:
@@ -244,7 +155,7 @@ def comparison_table(comparisons, source: str | None, names: dict[str, str] | No
                 Cell(text=f"{c.published:.{c.decimals}f}"),
                 Cell(text="" if c.reproduced is None else printed(c.reproduced, c.decimals)),
                 Cell(text=_status(c)),
-                Cell(text=_difference(c.difference, c.decimals + 1) if c.status == "differs" else ""),
+                Cell(text=_difference(c) if c.status == "differs" else ""),
                 Cell(text=c.note or ""),
             ),
         )
@@ -256,7 +167,8 @@ def comparison_table(comparisons, source: str | None, names: dict[str, str] | No
         f"{n_match} of {len(comparisons)} printed numbers reproduced at the precision printed "
         "(reproduced value rounded to the printed decimals); "
         f"{n_missing} not computed (the note gives the reason). "
-        "Difference: reproduced minus published (\u2212 where lower), one decimal more than printed."
+        "Difference: reproduced minus published (\u2212 where lower), "
+        "one decimal more than printed."
     ]
     if source:
         notes.append(f"Source: {source}")
