@@ -12,22 +12,26 @@ paper printed (months for times, percent for rates):
 - ``flow.identified``, ``flow.analysed``, ``flow.excluded.<k>`` (k-th step, even n = 0) or
   ``flow.excluded.<slug>`` (the step's protocol label lower-cased, others as ``_``);
   ``groups.<group>.n``
-- ``table1.<variable>.median.<group>``, ``.min.<group>``, ``.max.<group>`` (continuous);
-  ``table1.<variable>.<level>.<group>`` (count of a category); ``table1.<variable>.p_value``
+- ``table1.<variable>.median.<group>``, ``.min.<group>``, ``.max.<group>`` (continuous,
+  ``among`` rows too); ``table1.<variable>.<level>.<group>`` (count of a category) and
+  ``...<group>.percent``; ``table1.<variable>.p_value``
 - ``response.<rate>.<group>.n``, ``response.<rate>.<group>.percent``,
   ``response.<rate>.p_value`` with ``<rate>`` in ``trr`` (CR+PR) or ``dcr``;
-  ``response.bor.<CR|PR|SD|PD|NE>.<group>.n``
+  ``response.bor.<CR|PR|SD|PD|NE>.<group>.n`` and ``.percent``
 - ``pfs.median.<group>``, ``pfs.conf_low.<group>``, ``pfs.conf_high.<group>``,
   ``pfs.logrank.p_value`` (and the same under ``os.`` or any other endpoint name)
 - ``cox.unadjusted.hazard_ratio``, ``cox.unadjusted.conf_low``, ``cox.unadjusted.conf_high``,
   ``cox.unadjusted.p_value``; the same under ``cox.adjusted.``
 - ``followup.median.<group>``, ``followup.min.<group>``, ``followup.max.<group>``
-- ``discontinuation.<reason>.n``
+- ``discontinuation.<reason>.n`` and ``.percent`` (of the discontinued)
+
+A value may carry a ``label`` (what it is, in the paper's words) and ``where`` it was printed;
+a number the study cannot reproduce keeps a key no result has and a ``note`` saying why.
 
 ``[comparators]`` lists published results of other studies for a side-by-side table and a
 forest-style figure: study, design, population and line, n, the endpoint *type and label*
 (trial PFS, real-world PFS and time on treatment are never interchangeable), median with
-CI, HR with CI, the source URL and an evidence tag (docs/sources.md: V verified, S stated by the
+CI, HR with CI, the source, a DOI and a registry id, and an evidence tag (docs/sources.md: V verified, S stated by the
 seed only, M background knowledge, X unverified or conflicting).
 """
 
