@@ -31,8 +31,8 @@ a number the study cannot reproduce keeps a key no result has and a ``note`` say
 ``[comparators]`` lists published results of other studies for a side-by-side table and a
 forest-style figure: study, design, population and line, n, the endpoint *type and label*
 (trial PFS, real-world PFS and time on treatment are never interchangeable), median with
-CI, HR with CI, the source, a DOI and a registry id, and an evidence tag (docs/sources.md: V verified, S stated by the
-seed only, M background knowledge, X unverified or conflicting).
+CI, HR with CI, the source, a DOI and a registry id, and an evidence tag (docs/sources.md:
+V verified, S stated by the seed only, M background knowledge, X unverified or conflicting).
 """
 
 from __future__ import annotations
