@@ -64,6 +64,7 @@ DESCRIBED = {
         ["paclitaxel", "docetaxel", "nab-paclitaxel", "paclitaxel protein-bound"],
         ["capecitabine", "fluorouracil"], ["cisplatin", "carboplatin"]],
     ("lines", "always_new_line"): ["trastuzumab emtansine", "trastuzumab deruxtecan"],
+    ("comparators", "this_study"): None,  # by endpoint kind (report.published.own_types)
 }
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from retrostudy.protocol.published import PublishedBlock, compare_published
 from retrostudy.report.flow import Flow, FlowStep
-from retrostudy.report.published import comparison_table, flat_results
+from retrostudy.report.published import comparison_table, flat_results, label_names
 
 FLOW = Flow(
     source="s",
@@ -39,9 +39,11 @@ def test_comparison_table_flags_each_number(analyses):
             {"what": "flow.excluded.unknown", "value": 3},
         ]
     )
-    table = comparison_table(compare_published(block, flat_results(analyses, FLOW)), "the seed")
+    comparisons = compare_published(block, flat_results(analyses, FLOW))
+    table = comparison_table(comparisons, "the seed", label_names(analyses, FLOW))
     body = table.body()
-    assert body[0] == ["response.trr.p_value", "0.2566", "0.2566", "\u2713 match", ""]
-    assert body[1][1:4] == ["0.4740", "0.2123", "\u2717 differs"]
-    assert body[2][2:4] == ["", "not computed"]
+    # no label given: the row reads with the study's own labels, not the key path
+    assert body[0] == ["Tumour response rate, p value", "0.2566", "0.2566", "\u2713 match", "", ""]
+    assert body[1][1:5] == ["0.4740", "0.2123", "\u2717 differs", "\u22120.26168"]
+    assert body[2][0] == "excluded, unknown" and body[2][2:4] == ["", "not computed"]
     assert table.footnotes[0].startswith("1 of 3 printed numbers reproduced")

@@ -31,7 +31,13 @@ APPROXIMATE = {
     "cox.adjusted.hazard_ratio",
     "cox.adjusted.conf_low",
     "cox.adjusted.conf_high",
+    # the paper's Results say 33 visceral (79%); its Table 1 gives 13 + 18 = 31
+    "table1.visceral.true.overall",
+    "table1.visceral.true.overall.percent",
+    "table1.ever_docetaxel.true.Tmab/Pmab.percent",  # printed 88.8 for 16/18 = 88.9%
 }
+# Exposure durations (Table 1 "Duration" rows): not calibrated; the truth has no durations.
+NOT_IN_TRUTH_PREFIX = "table1.duration_"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +47,8 @@ def results():
 
 def test_every_other_printed_number_matches(results):
     comparisons = compare_published(load_protocol(SEED).published, results)
-    differs = {c.what for c in comparisons if c.status != "match"}
+    differs = {c.what for c in comparisons
+               if c.status != "match" and not c.what.startswith(NOT_IN_TRUTH_PREFIX)}
     assert differs <= APPROXIMATE, sorted(differs - APPROXIMATE)
     assert "table1.hr_status.p_value" in differs  # the seed's 0.4740 vs chi-square 0.2123
 

@@ -12,28 +12,33 @@ paper printed (months for times, percent for rates):
 - ``flow.identified``, ``flow.analysed``, ``flow.excluded.<k>`` (k-th step, even n = 0) or
   ``flow.excluded.<slug>`` (the step's protocol label lower-cased, others as ``_``);
   ``groups.<group>.n``
-- ``table1.<variable>.median.<group>``, ``.min.<group>``, ``.max.<group>`` (continuous);
-  ``table1.<variable>.<level>.<group>`` (count of a category); ``table1.<variable>.p_value``
+- ``table1.<variable>.median.<group>``, ``.min.<group>``, ``.max.<group>`` (continuous,
+  ``among`` rows too); ``table1.<variable>.<level>.<group>`` (count of a category) and
+  ``...<group>.percent``; ``table1.<variable>.p_value``
 - ``response.<rate>.<group>.n``, ``response.<rate>.<group>.percent``,
   ``response.<rate>.p_value`` with ``<rate>`` in ``trr`` (CR+PR) or ``dcr``;
-  ``response.bor.<CR|PR|SD|PD|NE>.<group>.n``
+  ``response.bor.<CR|PR|SD|PD|NE>.<group>.n`` and ``.percent``
 - ``pfs.median.<group>``, ``pfs.conf_low.<group>``, ``pfs.conf_high.<group>``,
   ``pfs.logrank.p_value`` (and the same under ``os.`` or any other endpoint name)
 - ``cox.unadjusted.hazard_ratio``, ``cox.unadjusted.conf_low``, ``cox.unadjusted.conf_high``,
   ``cox.unadjusted.p_value``; the same under ``cox.adjusted.``
 - ``followup.median.<group>``, ``followup.min.<group>``, ``followup.max.<group>``
-- ``discontinuation.<reason>.n``
+- ``discontinuation.<reason>.n`` and ``.percent`` (of the discontinued)
+
+A value may carry a ``label`` (what it is, in the paper's words) and ``where`` it was printed;
+a number the study cannot reproduce keeps a key no result has and a ``note`` saying why.
 
 ``[comparators]`` lists published results of other studies for a side-by-side table and a
 forest-style figure: study, design, population and line, n, the endpoint *type and label*
 (trial PFS, real-world PFS and time on treatment are never interchangeable), median with
-CI, HR with CI, the source URL and an evidence tag (docs/sources.md: V verified, S stated by the
-seed only, M background knowledge, X unverified or conflicting).
+CI, HR with CI, the source, a DOI and a registry id, and an evidence tag (docs/sources.md:
+V verified, S stated by the seed only, M background knowledge, X unverified or conflicting).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -45,6 +50,17 @@ from retrostudy.protocol.base import Block
 
 Evidence = Literal["V", "S", "M", "X"]
 EndpointType = Literal["pfs", "rwpfs", "ttp", "ttd", "ttf", "duration_of_therapy", "os"]
+# Headings of the comparator groups: one group per endpoint type, never one axis for two.
+ENDPOINT_TYPE_TITLES: dict[str, str] = {
+    "pfs": "Progression-free survival in clinical trials",
+    "rwpfs": "Real-world progression-free survival",
+    "ttp": "Time to progression",
+    "ttd": "Time on treatment (time to treatment discontinuation)",
+    "ttf": "Time to treatment failure",
+    "duration_of_therapy": "Duration of therapy",
+    "os": "Overall survival",
+}
+_DOI = r"^10\.\d{4,9}/\S+$"
 Status = Literal["match", "differs", "not_computed"]
 
 
@@ -57,6 +73,9 @@ class PublishedValue(Block):
     unit: str | None = None
     note: str | None = None
     where: str | None = None  # e.g. "Table 1", "Results", "Abstract"
+    # What the number is, in the paper's words ("excluded, received T-DM1 as prior
+    # treatment"); without it the report builds a label from the key and the study's labels.
+    label: str | None = None
 
     @field_validator("value")
     @classmethod
@@ -120,8 +139,25 @@ class Comparator(Block):
     )
     other: str | None = None  # other printed results (ORR, OS, ...)
     source: str
+    # The paper's DOI ("10.1056/NEJMoa1209124", no "https://doi.org/") and the trial's
+    # registry id ("NCT00829166"); each becomes a link in the report. Leave out what you
+    # could not verify rather than guess.
+    doi: str | None = Field(default=None, pattern=_DOI)
+    registry: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9-]*\d[A-Za-z0-9-]*$")
     evidence: Evidence
     note: str | None = None
+
+    @property
+    def links(self) -> tuple[tuple[str, str], ...]:
+        """(text, URL) for the DOI and, for a ClinicalTrials.gov id, the registry entry."""
+        out = []
+        if self.doi:
+            out.append((f"doi:{self.doi}", f"https://doi.org/{self.doi}"))
+        if self.registry and re.fullmatch(r"NCT\d{8}", self.registry):
+            out.append((self.registry, f"https://clinicaltrials.gov/study/{self.registry}"))
+        elif self.registry:
+            out.append((self.registry, ""))
+        return tuple(out)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -140,8 +176,14 @@ class Comparator(Block):
 
 
 class ComparatorsBlock(Block):
-    """``[comparators]``: published results to show beside the cohort's."""
+    """``[comparators]``: published results to show beside the cohort's.
 
+    ``this_study`` names the comparator group (endpoint type) of each of this study's
+    endpoints, e.g. ``{ pfs = "rwpfs" }``; without it a PFS endpoint counts as real-world
+    PFS (the cohort comes from routine records), OS as ``os`` and time to discontinuation
+    as ``ttd``. The cohort's median is drawn only beside studies of the same type."""
+
+    this_study: dict[str, EndpointType] | None = None
     studies: tuple[Comparator, ...] = ()
 
 
@@ -158,6 +200,8 @@ class Comparison:
     status: Status
     unit: str | None = None
     note: str | None = None
+    label: str | None = None  # the protocol's label; None = build one from ``what``
+    where: str | None = None
 
 
 def compare_published(
@@ -191,9 +235,17 @@ def compare_published(
                 status="not_computed" if reproduced is None else ("match" if match else "differs"),
                 unit=item.unit,
                 note=item.note,
+                label=item.label,
+                where=item.where,
             )
         )
     return tuple(out)
+
+
+def printed(value: float, decimals: int) -> str:
+    """``value`` as a paper prints it at ``decimals``, rounded half away from zero: the
+    same rounding that decides a match, so "7.25" shows as 7.3 beside a printed 7.3."""
+    return str(_round(value, decimals))
 
 
 def _round(value: float, decimals: int) -> Decimal:

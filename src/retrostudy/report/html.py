@@ -41,8 +41,21 @@ _LONG_WORD = re.compile(r"\S{20,}")
 _BREAK_AFTER = re.compile(r"([_/]|\.(?=[^\d\s]))")
 
 
+def _breakable(text: str) -> str:
+    from markupsafe import escape
+
+    safe = str(escape(text))  # &amp; &lt; &gt; &#34; &#39; contain none of _ / .
+    return _LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), safe)
+
+
+# An http(s) URL in report text (a comparator's DOI or registry link), up to a space or
+# a character that cannot end one; a trailing full stop or comma stays outside the link.
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:)]")
+
+
 def breakable(text) -> str:
-    """Escaped text with ``<wbr>`` after ``_``, ``/`` and non-decimal ``.`` in long words.
+    """Escaped text with ``<wbr>`` after ``_``, ``/`` and non-decimal ``.`` in long words,
+    and every http(s) URL a link (``rel="noopener"``, escaped ``href``).
 
     Dotted keys (``flow.excluded.received_neither_...``) and URLs have no spaces, so a
     table cell holding one cannot be narrower than the whole key; the break opportunities
@@ -50,8 +63,14 @@ def breakable(text) -> str:
     """
     from markupsafe import Markup, escape
 
-    safe = str(escape(text))  # &amp; &lt; &gt; &#34; &#39; contain none of _ / .
-    return Markup(_LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), safe))
+    text, out, at = str(text), [], 0
+    for m in _URL.finditer(text):
+        out.append(_breakable(text[at:m.start()]))
+        href = str(escape(m.group(0)))
+        out.append(f'<a href="{href}" rel="noopener">{_breakable(m.group(0))}</a>')
+        at = m.end()
+    out.append(_breakable(text[at:]))
+    return Markup("".join(out))
 
 
 _ESTIMATE_CI = re.compile(r"^(\S+) (\(.+\))$")

@@ -53,13 +53,36 @@ def _table1(a: pd.DataFrame) -> dict[str, float]:
                 f"table1.{var}.min.{g}": values.min(),
                 f"table1.{var}.max.{g}": values.max(),
             }
-        for level in (0, 1, 2):
-            out[f"table1.ecog.{level}.{g}"] = float((sub["ecog"] == level).sum())
-        out[f"table1.visceral.true.{g}"] = float(sub["visceral"].sum())
-        out[f"table1.hr_status.positive.{g}"] = float((sub["hr_status"] == "positive").sum())
-        out[f"table1.ever_lapatinib.true.{g}"] = float(sub["prior_lapatinib"].sum())
-        out[f"table1.ever_pertuzumab.true.{g}"] = float(sub["prior_pertuzumab"].sum())
-    out["table1.age.median.overall"] = float(a["age_at_index"].astype(float).median())
+    for g in (*GROUPS, "overall"):
+        sub = a if g == "overall" else a[a["group"] == g]
+        counts = {f"ecog.{level}": sub["ecog"] == level for level in (0, 1, 2)}
+        counts |= {
+            "visceral.true": sub["visceral"].astype(bool),
+            "visceral.false": ~sub["visceral"].astype(bool),
+            "hr_status.positive": sub["hr_status"] == "positive",
+            "hr_status.negative": sub["hr_status"] == "negative",
+            "ever_trastuzumab.true": sub["prior_trastuzumab"].astype(bool),
+            "ever_lapatinib.true": sub["prior_lapatinib"].astype(bool),
+            "ever_pertuzumab.true": sub["prior_pertuzumab"].astype(bool),
+            # printed by the paper but not Table 1 rows of the protocol (the report lists
+            # them as not computed): the truth still knows them
+            "ecog.0_1": sub["ecog"] <= 1,
+            "docetaxel_trastuzumab_pertuzumab.true": sub["docetaxel_trastuzumab_pertuzumab"]
+            .astype(bool),
+            "progressed_in_metastatic_setting.true": ~sub["adjuvant_relapse"].astype(bool),
+            "progressed_in_metastatic_setting.false": sub["adjuvant_relapse"].astype(bool),
+            "de_novo_stage_iv.true": sub["de_novo"].astype(bool),
+            "ever_docetaxel.true": sub["prior_docetaxel"].astype(bool),
+        }
+        for key, mask in counts.items():
+            out[f"table1.{key}.{g}"] = float(mask.sum())
+            out[f"table1.{key}.{g}.percent"] = 100.0 * float(mask.sum()) / len(sub)
+    ages = a["age_at_index"].astype(float)
+    out |= {
+        "table1.age.median.overall": float(ages.median()),
+        "table1.age.min.overall": float(ages.min()),
+        "table1.age.max.overall": float(ages.max()),
+    }
     x, y = (a.loc[a["group"] == g] for g in GROUPS)
     for var, col in (("age", "age_at_index"), ("prior_regimens", "prior_regimens")):
         out[f"table1.{var}.p_value"] = wilcoxon_test(
@@ -80,7 +103,9 @@ def _response(a: pd.DataFrame) -> dict[str, float]:
     for g in GROUPS:
         sub = a[a["group"] == g]
         for bor in ("PR", "SD", "PD"):
-            out[f"response.bor.{bor}.{g}.n"] = float((sub["bor"] == bor).sum())
+            n = float((sub["bor"] == bor).sum())
+            out[f"response.bor.{bor}.{g}.n"] = n
+            out[f"response.bor.{bor}.{g}.percent"] = 100 * n / len(sub)
         for rate, col in (("trr", "response"), ("dcr", "disease_control")):
             n = float(sub[col].astype(bool).sum())
             out |= {f"response.{rate}.{g}.n": n, f"response.{rate}.{g}.percent": 100 * n / len(sub)}
@@ -91,6 +116,7 @@ def _response(a: pd.DataFrame) -> dict[str, float]:
     out["discontinuation.total.n"] = float(len(reasons))
     for reason, n in reasons.value_counts().items():
         out[f"discontinuation.{reason}.n"] = float(n)
+        out[f"discontinuation.{reason}.percent"] = 100 * float(n) / len(reasons)
     return out
 
 

@@ -76,11 +76,19 @@ def _draw(
 ):
     """One row per ``(label, est, lo, hi, color)``; ``color`` None marks a label-only heading
     row, whose right-hand text is ``notes[i]`` (e.g. an interaction p) if given."""
-    notes = notes or {}
     n = max(len(rows), 1)
     fig = new_figure(7.0, 1.0 + 0.32 * n)
     height = 1.0 + 0.32 * n
     ax = fig.add_axes((title_width, 0.8 / height, 0.8 - title_width - 0.02, 1 - 1.1 / height))
+    _plot_rows(ax, rows, xlabel=xlabel, log=log, ref=ref, digits=digits, notes=notes,
+               value_header=value_header)
+    return fig
+
+
+def _plot_rows(ax, rows, *, xlabel, log, ref, digits, notes=None, value_header=None) -> None:
+    """Draw ``(label, est, lo, hi, color)`` rows on one axes (see :func:`_draw`)."""
+    notes = notes or {}
+    n = max(len(rows), 1)
     ys = np.arange(n)[::-1]
     for i, (y, (label, est, lo, hi, color)) in enumerate(zip(ys, rows, strict=True)):
         heading = color is None  # a label-only row (e.g. a subgroup variable)
@@ -122,7 +130,6 @@ def _draw(
     ax.set_yticks([])
     ax.spines[["top", "right", "left"]].set_visible(False)
     ax.set_xlabel(xlabel, fontsize=9, family=FONT)
-    return fig
 
 
 def draw_forest(res, labels, var_labels, level_labels=None, *, number: str = "3") -> ReportFigure:
@@ -142,17 +149,33 @@ def draw_forest(res, labels, var_labels, level_labels=None, *, number: str = "3"
 
 
 def draw_comparators(
-    rows: list[tuple[str, float, float, float, bool]], *, number: str
+    rows: list[tuple[str, str, float, float, float, bool]], *, number: str
 ) -> ReportFigure:
-    """Median (CI) in months for each study; ``own`` rows (this cohort) drawn in red."""
-    styled = [
-        (f"This cohort: {label}" if own else label, est, lo, hi, PALETTE[1] if own else PALETTE[0])
-        for label, est, lo, hi, own in rows
-    ]
-    fig = _draw(styled, xlabel="Median, months", log=False, ref=None, digits=1)
+    """Median (CI) in months for each study, one panel with its own axis per endpoint type
+    (rows ``(group heading, label, median, low, high, own)``): trial PFS, real-world PFS and
+    time on treatment never share an axis. ``own`` rows (this cohort) are drawn in red."""
+    groups: dict[str, list] = {}
+    for heading, label, est, lo, hi, own in rows:
+        groups.setdefault(heading, []).append(
+            (f"This cohort: {label}" if own else label, est, lo, hi,
+             PALETTE[1] if own else PALETTE[0])
+        )
+    heights = [0.95 + 0.32 * max(len(g), 1) for g in groups.values()]
+    total = sum(heights) + 0.1
+    fig = new_figure(7.0, total)
+    top = total
+    for (heading, styled), h in zip(groups.items(), heights, strict=True):
+        top -= h
+        ax = fig.add_axes((0.46, (top + 0.62) / total, 0.32, (h - 0.95) / total + 0.1 / total))
+        ax.set_title(heading, fontsize=9, family=FONT, fontweight="bold", loc="left",
+                     x=-0.85)
+        _plot_rows(ax, styled, xlabel="Median, months", log=False, ref=None, digits=1)
+        values = [v for r in styled for v in r[1:4] if fmt.isnum(v) and not math.isinf(v)]
+        ax.set_xlim(0, max(values + [1.0]) * 1.08)
     caption = (
-        "Median survival in this cohort (red) beside published studies (blue), "
-        "with 95% CIs where reported."
+        "Median in this cohort (red) beside published studies (blue), with 95% CIs where "
+        "reported; one panel per endpoint type, each with its own axis, because trial PFS, "
+        "real-world PFS and time on treatment measure different things."
     )
     return ReportFigure(
         key=f"figure{number}_comparators",

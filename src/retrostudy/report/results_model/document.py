@@ -108,6 +108,8 @@ class PublishedValue(Strict):
     characters (`flow.excluded.received_t_dm1_as_prior_treatment`)."""
 
     what: str = doc("Key path of the value (retrostudy/protocol/published.py).")
+    label: str = doc("What the value is, as the report prints it: \"where: label\" from "
+                     "the protocol, or one built from the key and the study's labels.")
     published: float = doc("The published value.")
     reproduced: float | None = doc("The reproduced value; null when not computed.")
     difference: float | None = doc("reproduced - published.")
