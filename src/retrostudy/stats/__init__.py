@@ -11,6 +11,9 @@ from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.landmark import Landmark, landmark
 from retrostudy.stats.logrank import LogRank, logrank_test
+from retrostudy.stats.mice import Imputation, mice
+from retrostudy.stats.missingness import MissingnessTable, missingness_table
+from retrostudy.stats.pool import PooledTerm, pool_cox, pool_logistic, rubin_pool
 from retrostudy.stats.profiles import Profile, get_profile
 from retrostudy.stats.propensity import (
     Balance,
@@ -55,4 +58,6 @@ __all__ = [
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
     "EValue", "evalue_hr", "hr_to_rr", "Landmark", "landmark",
     "ExposureIntervals", "split_at_exposure",
+    "Imputation", "mice", "MissingnessTable", "missingness_table", "PooledTerm", "pool_cox",
+    "pool_logistic", "rubin_pool",
 ]
