@@ -11,6 +11,8 @@ from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.landmark import Landmark, landmark
 from retrostudy.stats.logrank import LogRank, logrank_test
+from retrostudy.stats.aipw import AIPWSurvival, aipw_survival
+from retrostudy.stats.bootstrap import BootstrapIPTW, bootstrap_iptw
 from retrostudy.stats.mice import Imputation, mice
 from retrostudy.stats.missingness import MissingnessTable, missingness_table
 from retrostudy.stats.pool import PooledTerm, pool_cox, pool_logistic, rubin_pool
@@ -59,5 +61,6 @@ __all__ = [
     "EValue", "evalue_hr", "hr_to_rr", "Landmark", "landmark",
     "ExposureIntervals", "split_at_exposure",
     "Imputation", "mice", "MissingnessTable", "missingness_table", "PooledTerm", "pool_cox",
-    "pool_logistic", "rubin_pool",
+    "pool_logistic", "rubin_pool", "AIPWSurvival", "aipw_survival", "BootstrapIPTW",
+    "bootstrap_iptw",
 ]
