@@ -56,6 +56,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _checks, _logistic
+from ._types import ArrayLike
 from .cox import cox_ph
 from .propensity import logistic_regression
 
@@ -167,7 +168,8 @@ def _summaries(grid, s1, s0, landmarks, tau):
     return diff, float(s1 @ width), float(s0 @ width)
 
 
-def aipw_survival(time, event, treated, X_ps, X_outcome=None, *, tau: float,
+def aipw_survival(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X_ps: ArrayLike,
+                  X_outcome: ArrayLike | None = None, *, tau: float,
                   landmarks: Sequence[float] = (), names_ps: Sequence[str] | None = None,
                   names_outcome: Sequence[str] | None = None, n_resamples: int = 0,
                   seed: int | None = None, conf_level: float = 0.95) -> AIPWSurvival:

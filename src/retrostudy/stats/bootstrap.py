@@ -39,12 +39,14 @@ Efron B, Tibshirani RJ (1993), An Introduction to the Bootstrap, Chapman & Hall.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
 
 from . import _checks, _logistic
+from ._types import ArrayLike
 from .propensity import ESTIMANDS, logistic_regression
 
 
@@ -195,9 +197,10 @@ def _estimate(x, a, lay, f, beta_ps, beta_cox, estimand, ties, tau):
     return log_hr, rm1, rm0, ok, coef
 
 
-def bootstrap_iptw(time, event, treated, X, *, tau: float, estimand: str = "ATE",
+def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: ArrayLike, *,
+                   tau: float, estimand: str = "ATE",
                    n_resamples: int = 1000, seed: int | None = None, ties: str = "efron",
-                   conf_level: float = 0.95, names=None,
+                   conf_level: float = 0.95, names: Sequence[str] | None = None,
                    block_cells: int = 4_000_000) -> BootstrapIPTW:
     """IPTW Cox HR and weighted RMST difference with bootstrap CIs (see module docstring).
 

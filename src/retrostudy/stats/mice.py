@@ -123,11 +123,11 @@ def _column(name: str, values, levels: Sequence | None) -> _Column:
     lv = tuple(levels) if levels is not None else tuple(sorted(set(arr[~miss]), key=str))
     index = {v: i for i, v in enumerate(lv)}
     codes = np.full(arr.size, -1)
-    for i in np.flatnonzero(~miss):
-        if arr[i] not in index:
-            raise ValueError(f"column {name!r} row {i} has value {arr[i]!r}, not one of "
+    for row in np.flatnonzero(~miss).tolist():
+        if arr[row] not in index:
+            raise ValueError(f"column {name!r} row {row} has value {arr[row]!r}, not one of "
                              f"its levels {list(lv)}")
-        codes[i] = index[arr[i]]
+        codes[row] = index[arr[row]]
     return _Column(name, "categorical", codes, lv)
 
 

@@ -37,11 +37,18 @@ Rubin DB (1987), Multiple Imputation for Nonresponse in Surveys, Wiley. Barnard 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats as sps
+
+from ._types import ArrayLike
+
+if TYPE_CHECKING:
+    from .cox import CoxPH
+    from .propensity import LogisticFit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,7 +85,7 @@ def barnard_rubin(m: int, b, t, dfcom: float):
     return dfold * dfobs / (dfold + dfobs)
 
 
-def rubin_pool(estimates, variances, *, dfcom: float = np.inf,
+def rubin_pool(estimates: ArrayLike, variances: ArrayLike, *, dfcom: float = np.inf,
                terms: Sequence[str] | None = None,
                conf_level: float = 0.95) -> tuple[PooledTerm, ...]:
     """Pool ``estimates`` and ``variances`` (arrays of shape (m,) or (m, p)) by Rubin's rules.
@@ -124,7 +131,7 @@ def rubin_pool(estimates, variances, *, dfcom: float = np.inf,
         conf_high=float(qbar[j] + half[j]), conf_level=conf_level) for j in range(p))
 
 
-def pool_cox(fits) -> tuple[PooledTerm, ...]:
+def pool_cox(fits: Iterable[CoxPH]) -> tuple[PooledTerm, ...]:
     """Pool :class:`~retrostudy.stats.CoxPH` fits of one model on each completed dataset.
 
     Uses the robust variance when the fits are robust (as mice), and ``dfcom = events - p``.
@@ -139,7 +146,7 @@ def pool_cox(fits) -> tuple[PooledTerm, ...]:
                       conf_level=fits[0].conf_level)
 
 
-def pool_logistic(fits, conf_level: float = 0.95) -> tuple[PooledTerm, ...]:
+def pool_logistic(fits: Iterable[LogisticFit], conf_level: float = 0.95) -> tuple[PooledTerm, ...]:
     """Pool :class:`~retrostudy.stats.LogisticFit` fits (``dfcom = n - p``, glm's residual df)."""
     fits = list(fits)
     _same_terms([list(f.names) for f in fits])

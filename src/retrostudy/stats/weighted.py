@@ -40,6 +40,7 @@ from scipy import stats as sps
 
 from ._checks import check_conf_level, check_event, check_time, check_weights
 from ._km_core import count_table
+from ._types import ArrayLike
 from .competing import CumulativeIncidence, _check_status, _ij_std_err, _log_band
 from .km import kaplan_meier
 
@@ -61,7 +62,8 @@ class WeightedRMST:
     test: str = "Wald z-test of the RMST difference (weights treated as known)"
 
 
-def weighted_rmst(time, event, group, weights, *, tau: float,
+def weighted_rmst(time: ArrayLike, event: ArrayLike, group: ArrayLike, weights: ArrayLike, *,
+                  tau: float,
                   groups: Sequence | None = None, conf_level: float = 0.95) -> WeightedRMST:
     """RMST to ``tau`` of the weighted Kaplan-Meier curve of each of two groups.
 
@@ -101,7 +103,8 @@ def weighted_rmst(time, event, group, weights, *, tau: float,
                         conf_level=conf_level)
 
 
-def weighted_cumulative_incidence(time, status, weights, *, causes: Sequence[int] | None = None,
+def weighted_cumulative_incidence(time: ArrayLike, status: ArrayLike,
+                                  weights: ArrayLike | None, *, causes: Sequence[int] | None = None,
                                   conf_level: float = 0.95,
                                   timefix: bool = True) -> CumulativeIncidence:
     """Aalen-Johansen cumulative incidence with case weights (one group; call per group).
@@ -122,6 +125,7 @@ def weighted_cumulative_incidence(time, status, weights, *, causes: Sequence[int
     y = table.at_risk().sum(axis=1)
     d_c = table.events[:, 1:]
     c = table.censored[:, 0]
+    assert table.censored_w2 is not None and table.events_w2 is not None  # squares=True
     c2, d2 = table.censored_w2[:, 0], table.events_w2[:, 1:]
     total2 = c2 + d2.sum(axis=1)
     later2 = (np.cumsum(total2[::-1])[::-1] - total2)[:, None]
