@@ -29,6 +29,8 @@ __all__ = [
     "logistic_regression", "logrank_test", "match_nearest", "propensity_score", "ps_weights",
     "rmst_compare", "smd", "smd_table", "split_at_exposure", "subgroup_hazard_ratios",
     "wilcoxon_test",
+    "aipw_survival", "bootstrap_iptw", "mice", "missingness_table", "pool_cox",
+    "pool_logistic", "rubin_pool", "weighted_cumulative_incidence", "weighted_rmst",
 ]
 _WHERE = {
     "run_study": "retrostudy.pipeline",
@@ -44,8 +46,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
     from retrostudy.pipeline import StudyResult, run_study
     from retrostudy.protocol import Protocol, load_protocol
     from retrostudy.stats import (
+        aipw_survival,
         balance_table,
         binom_ci,
+        bootstrap_iptw,
         cause_specific_cox,
         chisq_test,
         cox_ph,
@@ -64,13 +68,20 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         logistic_regression,
         logrank_test,
         match_nearest,
+        mice,
+        missingness_table,
+        pool_cox,
+        pool_logistic,
         propensity_score,
         ps_weights,
         rmst_compare,
+        rubin_pool,
         smd,
         smd_table,
         split_at_exposure,
         subgroup_hazard_ratios,
+        weighted_cumulative_incidence,
+        weighted_rmst,
         wilcoxon_test,
     )
 

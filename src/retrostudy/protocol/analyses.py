@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 
 from retrostudy.protocol.adjusted import AdjustedAnalysis
 from retrostudy.protocol.base import Block
+from retrostudy.protocol.imputation import ImputationSettings
 from retrostudy.protocol.secondary import (
     CompetingAnalysis,
     RmstAnalysis,
@@ -69,6 +70,9 @@ class SurvivalAnalysis(Block):
     # Reference level per adjustment covariate (the group's reference is [groups].reference).
     reference: dict[str, str | int | float | bool] = Field(default_factory=dict)
     univariable: bool = True  # also fit each adjustment covariate alone
+    # Landmark analysis: only patients alive and event-free at this many days after index,
+    # followed from that day (time zero moved to the landmark). None: from the index date.
+    landmark_days: int | None = Field(default=None, gt=0)
 
     @property
     def text(self) -> str:
@@ -178,6 +182,7 @@ class AnalysesBlock(Block):
     competing: CompetingAnalysis | None = None
     subgroups: list[SubgroupAnalysis] = Field(default_factory=list)
     sensitivity: SensitivityAnalysis | None = None
+    imputation: ImputationSettings | None = None  # multiple imputation (protocol/imputation.py)
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysesBlock:

@@ -27,6 +27,7 @@ from retrostudy.protocol.endpoints import EndpointsBlock, rates_column
 from retrostudy.protocol.published import ComparatorsBlock, PublishedBlock
 from retrostudy.protocol.report import ReportBlock
 from retrostudy.protocol.study import StudyBlock
+from retrostudy.protocol.target_trial import TargetTrialBlock, unknown_links
 
 
 def default_response(bor: str, endpoints: dict[str, dict]) -> dict:
@@ -59,6 +60,7 @@ class Protocol(Block):
     report: ReportBlock = Field(default_factory=ReportBlock)
     published: PublishedBlock | None = None
     comparators: ComparatorsBlock | None = None
+    target_trial: TargetTrialBlock | None = None  # protocol/target_trial.py
     # Folder the protocol file lives in; relative data paths resolve against it.
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -103,4 +105,11 @@ class Protocol(Block):
                     "unless the protocol reads an [analysis_table]",
                     {"bare": str(bare)},
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _target_trial_links(self) -> Protocol:
+        problems = unknown_links(self)
+        if problems:
+            raise PydanticCustomError("target_trial", "; ".join(problems))
         return self

@@ -1,5 +1,7 @@
 """Statistics with R survival's numbers: pure numpy/scipy."""
 
+from retrostudy.stats.aipw import AIPWSurvival, aipw_survival
+from retrostudy.stats.bootstrap import BootstrapIPTW, bootstrap_iptw
 from retrostudy.stats.cause_specific import CauseSpecificCox, cause_specific_cox
 from retrostudy.stats.competing import CumulativeIncidence, cumulative_incidence
 from retrostudy.stats.contingency import ChisqResult, FisherResult, chisq_test, fisher_test
@@ -11,6 +13,9 @@ from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
 from retrostudy.stats.landmark import Landmark, landmark
 from retrostudy.stats.logrank import LogRank, logrank_test
+from retrostudy.stats.mice import Imputation, mice
+from retrostudy.stats.missingness import MissingnessTable, missingness_table
+from retrostudy.stats.pool import PooledTerm, pool_cox, pool_logistic, rubin_pool
 from retrostudy.stats.profiles import Profile, get_profile
 from retrostudy.stats.propensity import (
     Balance,
@@ -40,6 +45,11 @@ from retrostudy.stats.subgroups import (
     subgroup_hazard_ratios,
 )
 from retrostudy.stats.tvc import ExposureIntervals, split_at_exposure
+from retrostudy.stats.weighted import (
+    WeightedRMST,
+    weighted_cumulative_incidence,
+    weighted_rmst,
+)
 
 __all__ = [
     "ChisqResult", "CoxCoefficient", "CoxPH", "CoxZPH", "FisherResult", "KaplanMeier",
@@ -55,4 +65,7 @@ __all__ = [
     "logistic_regression", "match_nearest", "propensity_score", "ps_weights",
     "EValue", "evalue_hr", "hr_to_rr", "Landmark", "landmark",
     "ExposureIntervals", "split_at_exposure",
+    "Imputation", "mice", "MissingnessTable", "missingness_table", "PooledTerm", "pool_cox",
+    "pool_logistic", "rubin_pool", "AIPWSurvival", "aipw_survival", "BootstrapIPTW",
+    "bootstrap_iptw", "WeightedRMST", "weighted_cumulative_incidence", "weighted_rmst",
 ]

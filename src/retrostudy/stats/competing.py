@@ -85,9 +85,13 @@ def _check_status(status, n: int, causes) -> tuple[np.ndarray, np.ndarray]:
     return column, levels
 
 
-def _ij_std_err(y, d_c, c, surv_prev, cif):
+def _ij_std_err(y, d_c, c, surv_prev, cif, squares=None):
     r"""Infinitesimal-jackknife standard error of each cumulative incidence (see Notes there).
 
+    With case weights the counts are weighted and the variance is :math:`\sum_i (w_i U_i)^2`
+    (R's ``survfit(weights=)``): ``squares`` = (censored, events by cause, still at risk
+    after each time) as sums of squared weights multiply the squared influences instead of
+    the counts.
     A record leaving at :math:`t_e` with influence :math:`B` at :math:`t_e` carries it forward as
     :math:`B - Q\{F(t_j) - F(t_e)\}`; records still at risk after :math:`t_j` share
     :math:`A(t_j)`. Squares are summed by (exit time, status) with cumulative sums.
@@ -103,10 +107,12 @@ def _ij_std_err(y, d_c, c, surv_prev, cif):
     q_cens = np.where(c > 0, -big_g, 0.0)[:, None]  # no censoring where everyone fails
     jump = (surv_prev / y)[:, None]
     # (weight, C = B + Q F(t_e), Q) for censorings, events of this cause, of other causes
+    later = (y - d - c)[:, None]  # records with time > t_j
+    m_c, m_dc, m_later = (c, d_c, later) if squares is None else squares
     groups = [
-        (c[:, None], a + q_cens * cif, q_cens),
-        (d_c, a + jump + q_event * cif, q_event),
-        (d[:, None] - d_c, a + q_event * cif, q_event),
+        (m_c[:, None], a + q_cens * cif, q_cens),
+        (m_dc, a + jump + q_event * cif, q_event),
+        (m_dc.sum(axis=1)[:, None] - m_dc, a + q_event * cif, q_event),
     ]
     s_cc = s_cq = s_qq = np.zeros(())
     for w, cc, qq in groups:  # three status groups, each a whole array
@@ -115,8 +121,7 @@ def _ij_std_err(y, d_c, c, surv_prev, cif):
             s_cc = s_cc + np.cumsum(np.where(keep, w * cc * cc, 0.0), axis=0)
             s_cq = s_cq + np.cumsum(np.where(keep, w * cc * qq, 0.0), axis=0)
             s_qq = s_qq + np.cumsum(np.where(keep, w * qq * qq, 0.0), axis=0)
-    later = (y - d - c)[:, None]  # records with time > t_j
-    var = np.where(later > 0, later * a * a, 0.0) + s_cc - 2.0 * cif * s_cq + cif * cif * s_qq
+    var = np.where(later > 0, m_later * a * a, 0.0) + s_cc - 2.0 * cif * s_cq + cif * cif * s_qq
     return np.sqrt(np.maximum(var, 0.0))
 
 
