@@ -208,12 +208,16 @@ def materialise(con, name: str) -> None:
              f"FROM {quote('_typed_' + name)}")
 
 
-def finish(con, name: str) -> None:
-    """Drop the working columns: table ``name`` is now exactly the canonical table."""
-    working = "column_name IN ('_row', '_h') OR ends_with(column_name, '__src')"
+def finish(con, name: str, file: str) -> None:
+    """Drop the working columns and keep where each record came from: table ``name`` is
+    now the canonical table plus ``source_file`` (``file``, as shown in every message) and
+    ``source_row`` (``_row``), which :meth:`retrostudy.data.store.Store.table` leaves out."""
+    working = "column_name = '_h' OR ends_with(column_name, '__src')"
     for (column,) in run(con, f"SELECT column_name FROM (DESCRIBE {quote(name)}) "
                               f"WHERE {working}"):
         run(con, f"ALTER TABLE {quote(name)} DROP COLUMN {quote(column)}")
+    run(con, f"ALTER TABLE {quote(name)} RENAME COLUMN _row TO source_row")
+    run(con, f"ALTER TABLE {quote(name)} ADD COLUMN source_file VARCHAR DEFAULT {literal(file)}")
 
 
 def structure_problems(con, name: str, file: str, patients_ok: bool,

@@ -128,7 +128,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         checks.structure_problems(con, name, raw.file, patients_ok, extraction)
         findings += plausibility.warnings(con, name, raw.file, raw.columns)
         findings += receptor_load.discordances(con, raw, data_block.biomarkers.her2_rule)
-        checks.finish(con, name)
+        checks.finish(con, name, raw.file)
         compact(backend)
         counts[name] = _count(con, name, raw.rows)
     _write_rejects(con, data_block)
