@@ -224,6 +224,5 @@ def test_a_study_run_names_the_row_and_keeps_it_out_of_the_report(tmp_path):
         assert c.read == c.loaded + c.rejected
     text = (tmp_path / "out" / "results.json").read_text(encoding="utf-8")
     json.loads(text)
-    for p in named:
-        assert p.patient not in text
-    assert "tumor_assessments.csv, row" not in text
+    for p in named:  # the counts are reported; the records behind them are not
+        assert p.patient not in text and p.message not in text
