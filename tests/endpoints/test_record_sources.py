@@ -199,7 +199,8 @@ def test_a_study_run_names_the_row_and_keeps_it_out_of_the_report(tmp_path):
     study = generate_cohort(40, seed=5)
     write_study(study, tmp_path / "data")
     admin = study.tables["drug_administrations"]
-    first = admin[admin["drug"] == "trastuzumab emtansine"].groupby("patient_id", observed=True)["date"].min()
+    tdm1 = admin[admin["drug"] == "trastuzumab emtansine"]
+    first = tdm1.groupby("patient_id", observed=True)["date"].min()
     path = tmp_path / "data" / "tumor_assessments.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     header = lines[0].split(",")
