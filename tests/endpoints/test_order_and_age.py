@@ -29,12 +29,16 @@ def test_response_and_progression_before_index_are_counted_named_and_not_used():
     assert c["assessment_before_index"] == (4, 2)
     assert c["response_before_index"] == (2, 2)
     assert c["progression_before_index"] == (1, 1)
-    named = [(p.code, p.patient, p.value) for p in e.issues if p.patient is not None]
-    assert named == [("response_before_index", "p", "PR"), ("progression_before_index", "p", "PD"),
-                     ("response_before_index", "q", "CR")]
+    named = [(p.code, p.patient, p.column, p.value) for p in e.issues if p.patient is not None]
+    assert named == [("response_before_index", "p", "date", "2019-11-22"),
+                     ("progression_before_index", "p", "date", "2019-12-22"),
+                     ("response_before_index", "q", "date", "2019-12-27")]
     first = next(p for p in e.issues if p.patient == "p")
     expected = (INDEX - pd.Timedelta(days=40)).date()
     assert f"tumor_assessments record dated {expected}, 40 day(s) before" in first.message
+    assert "response PR; not used" in first.message
+    # a store made from frames has no source: no file, no row (a loaded one: tests/data)
+    assert (first.file, first.row) == (None, None)
 
 
 def test_stable_disease_before_index_is_only_a_baseline():
@@ -55,8 +59,12 @@ def test_unusual_ages_are_counted_and_named():
     e = derive_endpoints(EndpointsBlock.model_validate(BLOCK), store, cohort)
     c = _counts(e)
     assert c["age_under_18_at_index"] == (1, 1) and c["age_over_100_at_index"] == (1, 1)
-    named = [(p.code, p.patient, p.value) for p in e.issues if p.patient is not None]
-    assert named == [("age_under_18_at_index", "p0", "17"), ("age_over_100_at_index", "p2", "101")]
+    named = [(p.code, p.patient, p.column, p.value) for p in e.issues if p.patient is not None]
+    birth = str((INDEX - pd.Timedelta(days=20000)).date())  # make_store's birth date
+    assert named == [("age_under_18_at_index", "p0", "birth_date", birth),
+                     ("age_over_100_at_index", "p2", "birth_date", birth)]
+    assert [p.message for p in e.issues if p.patient == "p0"] == [
+        "age_under_18_at_index: age 17 at the index date; kept"]
 
 
 def test_age_above_120_is_an_error_naming_patient_and_value():
@@ -65,4 +73,6 @@ def test_age_above_120_is_an_error_naming_patient_and_value():
     with pytest.raises(DataError, match=r"age at the index date must be 0 to 120") as info:
         derive_endpoints(EndpointsBlock.model_validate(BLOCK), store, cohort)
     (problem,) = info.value.problems
-    assert (problem.patient, problem.value, problem.code) == ("p1", "121", "implausible_age")
+    assert (problem.patient, problem.column, problem.code) == ("p1", "birth_date",
+                                                              "implausible_age")
+    assert problem.message.endswith("(1 patient(s) outside); age 121")

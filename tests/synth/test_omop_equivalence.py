@@ -71,7 +71,7 @@ def both(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("omop_study")
     protocol = load_protocol(EXAMPLE / "study.toml")
     loaded = load_records(protocol.data, protocol.base_dir)
-    tables = {name: loaded.store.backend.table(name).to_pandas() for name in TABLES}
+    tables = {name: loaded.store.table(name).to_pandas() for name in TABLES}
     write_omop(canonical_to_omop(tables), tmp / OMOP_PATH)
     shutil.copy(EXAMPLE / "study_omop.toml", tmp / "study_omop.toml")
     return run_study(EXAMPLE / "study.toml"), run_study(tmp / "study_omop.toml"), tables

@@ -200,20 +200,24 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
     )
 
 
-def materialise(con, name: str) -> None:
-    """``_typed_<name>`` becomes table ``name``, with ``_row`` and the source text of parsed
-    columns (the view is computed once); checks then run on it and :func:`finish` removes
-    the rejected rows and the working columns."""
-    run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT * "
-             f"FROM {quote('_typed_' + name)}")
+def materialise(con, name: str, file: str) -> None:
+    """``_typed_<name>`` becomes table ``name``, with ``_row``, ``source_file`` (``file``,
+    as every message shows it) and the source text of parsed columns (the view is computed
+    once); checks then run on it and :func:`finish` removes the rejected rows and the
+    working columns."""
+    run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT *, "
+             f"{literal(file)} AS source_file FROM {quote('_typed_' + name)}")
 
 
 def finish(con, name: str) -> None:
-    """Drop the working columns: table ``name`` is now exactly the canonical table."""
-    working = "column_name IN ('_row', '_h') OR ends_with(column_name, '__src')"
+    """Drop the working columns: table ``name`` is now the canonical table plus where each
+    record came from, ``source_file`` and ``source_row`` (``_row``), which
+    :meth:`retrostudy.data.store.Store.table` leaves out."""
+    working = "column_name = '_h' OR ends_with(column_name, '__src')"
     for (column,) in run(con, f"SELECT column_name FROM (DESCRIBE {quote(name)}) "
                               f"WHERE {working}"):
         run(con, f"ALTER TABLE {quote(name)} DROP COLUMN {quote(column)}")
+    run(con, f"ALTER TABLE {quote(name)} RENAME COLUMN _row TO source_row")
 
 
 def structure_problems(con, name: str, file: str, patients_ok: bool,

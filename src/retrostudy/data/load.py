@@ -122,7 +122,7 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         plans, texts = checks.typed_view(con, name, raw.columns, declared, vocabulary,
                                          data_block.responses)
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
-        checks.materialise(con, name)
+        checks.materialise(con, name, raw.file)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         plausibility.problems(con, name, raw.file, raw.columns)
         checks.structure_problems(con, name, raw.file, patients_ok, extraction)

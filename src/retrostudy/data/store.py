@@ -21,6 +21,16 @@ import pyarrow.types as pat
 
 from retrostudy.data.schema import TABLES, Table
 
+SOURCE_COLUMNS = ("source_file", "source_row")
+"""Where each loaded record came from, kept beside the canonical columns of its table:
+the file as the protocol's data folder names it (``"tumor_assessments.csv"``,
+``"extract.xlsx[Sheet1]"``; for an OMOP CDM the table's file or name) and the row as the
+user sees it (header = row 1 in CSV and Excel; the record number in Parquet and DuckDB; for
+an OMOP CDM the table's primary key, e.g. ``measurement_id``). :meth:`Store.table` leaves
+them out, so the analysis never reads them; :meth:`Store.located` adds them, for messages
+that name a record. Null for tables not made by a loader (``Store.from_frames``)."""
+_SOURCE_TYPES = {"source_file": "string", "source_row": "int64"}
+
 _PANDAS_TYPES = {
     "string": "string",
     "date": "datetime64[s]",
@@ -99,6 +109,21 @@ class Store:
     names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def table(self, name: str) -> ibis.Table:
+        """Canonical table ``name``: exactly its canonical columns (:data:`SOURCE_COLUMNS`
+        left out)."""
+        t = self._physical(name)
+        columns = TABLES[name].column_names
+        return t if tuple(t.columns) == columns else t.select(*columns)
+
+    def located(self, name: str) -> ibis.Table:
+        """Canonical table ``name`` with :data:`SOURCE_COLUMNS` (null where the store has
+        no record of them), for naming a record's file and row in a message."""
+        t = self._physical(name)
+        extra = {c: (t[c] if c in t.columns else ibis.null(k)).cast(k)
+                 for c, k in _SOURCE_TYPES.items()}
+        return t.select(*TABLES[name].column_names, **extra)
+
+    def _physical(self, name: str) -> ibis.Table:
         if name not in TABLES:
             raise KeyError(f"unknown canonical table {name!r}; known: {sorted(TABLES)}")
         return self.backend.table(self.names.get(name, name))
@@ -128,7 +153,11 @@ class Store:
             tag = uuid.uuid4().hex[:8]
             names = {name: f"rs_{tag}_{name}" for name in TABLES}
         for name, table in TABLES.items():
-            data = self.table(name).cast(ibis_schema(table)).to_pyarrow()
+            schema = ibis_schema(table)
+            t = self._physical(name)
+            if all(c in t.columns for c in SOURCE_COLUMNS):
+                schema = ibis.schema({**schema, **_SOURCE_TYPES})
+            data = t.select(*schema).cast(schema).to_pyarrow()
             _put(backend, names[name], data)
         try:
             rejects = self.backend.table("rejects").to_pyarrow()

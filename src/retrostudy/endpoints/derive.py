@@ -31,7 +31,7 @@ class Endpoints:
     bad-input rule that fired (``rule``, ``scope``, ``n_records``, ``n_patients``,
     ``action``), also as ``issues``, followed by the records behind the plausibility rules
     (a response or progression before the index date, an unusual age), each naming its
-    patient and value. ``definitions``: endpoint name -> the rule in words.
+    patient, file, row, column and value. ``definitions``: endpoint name -> the rule in words.
     ``outcomes``: endpoint name -> its typed value (:data:`~retrostudy.endpoints.outcome.
     Outcome`, arrays in cohort order); ``data`` is their flat export view.
     """

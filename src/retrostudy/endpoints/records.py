@@ -15,9 +15,13 @@ Bad-input rules (docs/endpoints.md, "Bad input"); each is counted, never silent:
   also counted on its own (``response_before_index``, ``progression_before_index``): the index
   date is the first dose of the index line, so a response to that line cannot precede it,
   and a progression before it is the reason to start the line, not an event of it. Each
-  such record is named (patient, date, response) in ``issues``; it is not used;
+  such record is named in ``issues``; it is not used;
 - age at the index date (``age`` of the cohort frame, when given) above 120 is an error;
   under 18 or over 100 is plausible but unusual: counted and named, the patient is kept.
+
+A named record (and a death before index) says where it came from like a load-time problem:
+patient, file and row (:meth:`~retrostudy.data.store.Store.located`: the file as the data
+folder names it, the row as the user sees it), column and value.
 """
 
 from __future__ import annotations
@@ -114,11 +118,37 @@ def _patients(store: Store, cohort: ibis.Table, n: int) -> tuple[np.ndarray, np.
         contact = np.where(late, death, contact)
     early = death < 0
     if early.any():
-        ids = df.loc[early, "pid"].to_numpy()[:10]
-        raise DataError(Problem(message=f"{early.sum()} patient(s) died before their index date "
-                                f"(cohort rows {ids.tolist()})", code="death_before_index",
-                                hint="fix the death date or the index date"))
+        pids = df.loc[early, "pid"].to_numpy()[:10]
+        where = _patient_rows(store, cohort.filter(cohort.pid.isin(pids.tolist())))
+        raise DataError([Problem(
+            message=f"{early.sum()} patient(s) died before their index date (index date "
+                    f"{pd.Timestamp(r.index_date).date()})", column="death_date",
+            value=_iso(r.death_date), patient=str(r.patient_id), file=_text(r.source_file),
+            row=_int(r.source_row), code="death_before_index",
+            hint="fix the death date or the index date") for r in where.itertuples()])
     return death, contact, rows
+
+
+def _patient_rows(store: Store, cohort: ibis.Table) -> pd.DataFrame:
+    """The patients rows (birth and death dates, where they came from) of ``cohort``'s
+    patients, in cohort order."""
+    p = store.located("patients")
+    j = cohort.left_join(p, cohort.patient_id == p.patient_id)
+    q = j.select("pid", "patient_id", "index_date", "birth_date", "death_date", "source_file",
+                 "source_row")
+    return store.execute(q).sort_values("pid").reset_index(drop=True)
+
+
+def _text(value) -> str | None:
+    return None if pd.isna(value) else str(value)
+
+
+def _int(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _iso(value) -> str | None:
+    return None if pd.isna(value) else str(pd.Timestamp(value).date())
 
 
 _BEFORE_INDEX = "ignored (dated before the first dose of the index line; also counted in " \
@@ -175,50 +205,62 @@ def _assessments(store: Store, cohort: ibis.Table) -> tuple[pd.DataFrame, list]:
 
 
 def _before_index(store: Store, cohort: ibis.Table, frame: pd.DataFrame) -> list[Problem]:
-    """The responses and progressions dated before the index date, each named (up to 20)."""
-    t = store.table("tumor_assessments")
+    """The responses and progressions dated before the index date, each named (up to 20)
+    with its file and row."""
+    t = store.located("tumor_assessments")
     j = t.inner_join(cohort, t.patient_id == cohort.patient_id)
-    q = j.select("pid", date=j.date.cast("date"), response=j.response,
+    q = j.select("pid", "source_file", "source_row", date=j.date.cast("date"),
+                 response=j.response,
                  day=j.date.cast("date").delta(j.index_date.cast("date"), unit="day"))
     q = q.filter((q.day < 0) & q.response.isin(("CR", "PR", "PD")).fill_null(False))
-    df = store.execute(q.order_by(["pid", "date", "response"]).limit(20))
+    df = store.execute(q.order_by(["pid", "date", "response", "source_row"]).limit(20))
     out = []
-    for pid, date, response, day in df[["pid", "date", "response", "day"]].itertuples(
-            index=False):
-        rule = "progression_before_index" if response == "PD" else "response_before_index"
+    for r in df.itertuples(index=False):
+        rule = "progression_before_index" if r.response == "PD" else "response_before_index"
         out.append(Problem(
-            message=f"{rule}: tumor_assessments record dated {pd.Timestamp(date).date()}, "
-                    f"{-int(day)} day(s) before the index date (the first dose of the index "
-                    "line); not used", column="date", value=str(response),
-            patient=str(frame["patient_id"].iat[int(pid)]), code=rule,
+            message=f"{rule}: tumor_assessments record dated {_iso(r.date)}, "
+                    f"{-int(r.day)} day(s) before the index date (the first dose of the index "
+                    f"line), response {r.response}; not used", column="date",
+            value=_iso(r.date),
+            patient=str(frame["patient_id"].iat[int(r.pid)]), code=rule,
+            file=_text(r.source_file), row=_int(r.source_row),
             hint="check the assessment date and which line it belongs to"))
     return out
 
 
-def _ages(cohort_patients: pd.DataFrame) -> tuple[list, list[Problem]]:
-    """Age at the index date: above 120 is an error; under 18 or over 100 counted and named."""
+def _ages(cohort_patients: pd.DataFrame, store: Store,
+          cohort: ibis.Table) -> tuple[list, list[Problem]]:
+    """Age at the index date: above 120 is an error; under 18 or over 100 counted and named,
+    each with the patients row holding the birth date (file, row, value)."""
     if "age" not in cohort_patients:
         return [], []
     age = pd.to_numeric(cohort_patients["age"], errors="coerce").to_numpy(dtype=float)
     ids = cohort_patients["patient_id"].astype("string").to_numpy()
+
+    def named(flagged: np.ndarray, message, code: str, hint: str) -> list[Problem]:
+        where = _patient_rows(store, cohort.filter(cohort.pid.isin(flagged.tolist())))
+        return [Problem(message=message(age[i]), column="birth_date", value=_iso(r.birth_date),
+                        patient=str(ids[i]), file=_text(r.source_file), row=_int(r.source_row),
+                        code=code, hint=hint)
+                for i, r in zip(flagged, where.itertuples(), strict=True)]
+
     impossible = (age > 120) | (age < 0)
     if impossible.any():
-        raise DataError([Problem(
-            message=f"age at the index date must be 0 to 120 years ({impossible.sum()} "
-                    "patient(s) outside)", column="birth_date", value=f"{age[i]:g}",
-            patient=str(ids[i]), code="implausible_age",
-            hint="check birth_date in patients and the index date")
-            for i in np.flatnonzero(impossible)[:10]])
-    rows, named = [], []
+        n = impossible.sum()
+        raise DataError(named(
+            np.flatnonzero(impossible)[:10],
+            lambda a: f"age at the index date must be 0 to 120 years ({n} patient(s) "
+                      f"outside); age {a:g}", "implausible_age",
+            "check birth_date in patients and the index date"))
+    rows, out = [], []
     for rule, flag in (("age_under_18_at_index", age < 18), ("age_over_100_at_index", age > 100)):
         if flag.any():
             rows.append(count_row(rule, "patients", flag.sum(), flag.sum(),
                                   "kept (plausible but unusual); check birth_date"))
-            named += [Problem(message=f"{rule}: age {age[i]:g} at the index date; kept",
-                              column="birth_date", value=f"{age[i]:g}", patient=str(ids[i]),
-                              code=rule, hint="check birth_date in patients")
-                      for i in np.flatnonzero(flag)[:20]]
-    return rows, named
+            out += named(np.flatnonzero(flag)[:20],
+                         lambda a, rule=rule: f"{rule}: age {a:g} at the index date; kept",
+                         rule, "check birth_date in patients")
+    return rows, out
 
 
 def engine_cohort(
@@ -261,7 +303,7 @@ def load_records(
     rows += more
     examples = _before_index(store, engine, frame) if any(
         r["rule"] in ("response_before_index", "progression_before_index") for r in more) else []
-    age_rows, named = _ages(cohort_patients)
+    age_rows, named = _ages(cohort_patients, store, engine)
     rows += age_rows
     examples += named
     # Patients with no adequate (non-NE) post-baseline assessment of any method: every PFS is

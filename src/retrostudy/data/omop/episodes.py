@@ -104,13 +104,16 @@ def response_conflicts(rel: ibis.Table, measured: ibis.Table) -> list[ibis.Table
     ]
 
 
-def response_assessments(ok: ibis.Table, measured: ibis.Table, method: str) -> ibis.Table:
+def response_assessments(ok: ibis.Table, measured: ibis.Table, method: str,
+                         source: str) -> ibis.Table:
     """Accepted response episodes as ``tumor_assessments`` rows, leaving out those a
-    measurement response of the same person and day already holds."""
-    resp = ok.filter(ok._v.isin(RESPONSES)).select("patient_id", "date", response=_._v)
-    resp = resp.distinct().anti_join(measured, ["patient_id", "date"])
+    measurement response of the same person and day already holds; ``source_row`` is the
+    lowest ``episode_id`` of the row, ``source_file`` the episode table (``source``)."""
+    resp = ok.filter(ok._v.isin(RESPONSES)).select("patient_id", "date", "_id", response=_._v)
+    resp = resp.group_by(["patient_id", "date", "response"]).agg(source_row=_._id.min())
+    resp = resp.anti_join(measured, ["patient_id", "date"])
     shown = ibis.null("string") if method == "none" else ibis.literal(method)
-    return resp.mutate(method=shown)
+    return resp.mutate(method=shown, source_file=ibis.literal(source, "string"))
 
 
 def event_rows(t: OmopTable, field: int, keep, episodes: dict, drugs: dict) -> tuple:
@@ -230,7 +233,7 @@ def map_episodes(run, cdm: dict, cmap, persons, measured: ibis.Table, drugs: dic
     ok_links = run.split(cdm["episode_event"], links, probs)
     run.backend.create_table("episode_lines", episode_lines(ok, ok_links, drugs["ok"]),
                              overwrite=True)
-    return response_assessments(ok, measured, run.opt.episode_method)
+    return response_assessments(ok, measured, run.opt.episode_method, t.shown)
 
 
 def line_summary(backend, derived: pd.DataFrame) -> dict | None:

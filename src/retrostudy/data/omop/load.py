@@ -103,9 +103,13 @@ class _Run:
         return self.backend.create_table(full, expr, temp=temp or None, overwrite=True)
 
     def publish(self, name: str, expr: ibis.Table) -> None:
-        """Materialise canonical table ``name`` with exactly its typed columns."""
+        """Materialise canonical table ``name`` with exactly its typed columns and where
+        each row came from (:data:`~retrostudy.data.store.SOURCE_COLUMNS`: the OMOP
+        table's file or name, and the row's primary key, as in ``rejects``)."""
         schema = ibis_schema(TABLES[name])
-        expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()})
+        expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()},
+                           source_file=expr.source_file.cast("string"),
+                           source_row=expr.source_row.cast("int64"))
         self.backend.create_table(name, expr, overwrite=True)
         compact(self.backend)
 
@@ -203,23 +207,26 @@ class _Run:
             if name in cdm:
                 rel, probs = m.per_person(cdm[name], column, self.keep, persons)
                 self.split(cdm[name], rel, probs)
-        self.publish("patients", persons)
+        self.publish("patients", persons.mutate(source_file=_from(cdm["person"]),
+                                                source_row=persons._pid))
         return persons
 
     def _diagnoses(self, t: OmopTable, cmap, persons) -> None:
         matches, rel, probs = m.condition_rows(t, cmap, self.keep, persons)
         ok = self.split(t, rel, probs)
-        rows = ok.join(matches, "_id").select("patient_id", "date", "_kind", "value")
+        rows = ok.join(matches, "_id").select("patient_id", "date", "_kind", "value",
+                                              source_file=_from(t), source_row=ok._id)
         dx = rows.filter(rows._kind == "condition")
         self.sites = rows.filter(rows._kind == "site").select(
-            "patient_id", "date", name=ibis.literal("metastatic_site"), value=_.value)
+            "patient_id", "date", "source_file", "source_row",
+            name=ibis.literal("metastatic_site"), value=_.value)
         first = dx.group_by("patient_id").agg(
             _p=dx.date.min(where=dx.value == self.opt.primary_diagnosis),
             _m=dx.date.min(where=dx.value == self.opt.metastatic_diagnosis))
         same = (first._p == first._m) if self.opt.de_novo == "same_day" else ibis.null("boolean")
         dx = dx.left_join(first, "patient_id").select(
-            dx.patient_id, dx.date, diagnosis=dx.value, stage=ibis.null("string"),
-            de_novo_metastatic=same)
+            dx.patient_id, dx.date, dx.source_file, dx.source_row, diagnosis=dx.value,
+            stage=ibis.null("string"), de_novo_metastatic=same)
         self.publish("diagnoses", dx)
 
     def _drugs(self, t: OmopTable, cmap, persons) -> None:
@@ -228,30 +235,36 @@ class _Run:
         self.drugs = {"rel": rel, "bad": self.problems[t.name], "ok": ok}
         out = ok.select("patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
                         discontinuation_reason=_.discontinuation_reason,
-                        drug_source=_.drug_source)
+                        drug_source=_.drug_source, source_file=_from(t), source_row=_._id)
         self.publish("drug_administrations", out)
 
     def _measurements(self, cdm, cmap, persons) -> None:
         rel, probs = m.measurement_rows(cdm["measurement"], cmap, self.keep, persons)
         ok = self.split(cdm["measurement"], rel, probs, per_id=True)
+        ok = ok.mutate(source_file=_from(cdm["measurement"]), source_row=ok._id)
         self._biomarkers(ok.filter(ok._kind == "receptor"))
         resp = ok.filter(ok._kind == "response")
-        resp = resp.select("patient_id", "date", response=resp._result,
+        resp = resp.select("patient_id", "date", "source_file", "source_row",
+                           response=resp._result,
                            method=ibis.ifelse(resp._v == "none", ibis.null("string"), resp._v))
         extra = map_episodes(self, cdm, cmap, persons, resp, self.drugs)
         self.publish("tumor_assessments",
-                     resp if extra is None else ibis.union(resp, extra, distinct=False))
+                     resp if extra is None else ibis.union(resp, extra.select(*resp.columns),
+                                                           distinct=False))
         obs = [self.sites, _ecog(ok)]
         if "observation" in cdm:
             rel, probs = m.observation_rows(cdm["observation"], cmap, self.keep, persons)
-            obs.append(_ecog(self.split(cdm["observation"], rel, probs, per_id=True)))
+            ok = self.split(cdm["observation"], rel, probs, per_id=True)
+            obs.append(_ecog(ok.mutate(source_file=_from(cdm["observation"]),
+                                       source_row=ok._id)))
         if "procedure_occurrence" in cdm:
             t = cdm["procedure_occurrence"]
             matches, rel, probs = m.procedure_rows(t, cmap, self.keep, persons)
             ok = self.split(t, rel, probs).join(matches, "_id")
             obs.append(ok.select("patient_id", "date", name=ibis.literal("surgery"),
-                                 value=ok.value))
-        self.publish("observations", ibis.union(*obs, distinct=False))
+                                 value=ok.value, source_file=_from(t), source_row=ok._id))
+        self.publish("observations", ibis.union(*(o.select(*obs[0].columns) for o in obs),
+                                                 distinct=False))
 
     def _biomarkers(self, rec: ibis.Table) -> None:
         dx = self.backend.table("diagnoses")
@@ -264,7 +277,8 @@ class _Run:
                     else ibis.literal("primary"))
         self.publish("biomarkers", rec.select(
             "patient_id", "date", marker=rec._v, method=rec._x, result=rec._result,
-            value=rec.value, specimen=specimen))
+            value=rec.value, specimen=specimen, source_file=rec.source_file,
+            source_row=rec.source_row))
 
     def findings(self, unresolved: tuple[Problem, ...]) -> tuple[Finding, ...]:
         """Write ``rejects`` and return the problems (up to MAX_EXAMPLES per class)."""
@@ -313,4 +327,10 @@ _PER_PERSON = (("death", "death_date", "death_date"),
 def _ecog(ok: ibis.Table) -> ibis.Table:
     e = ok.filter(ok._kind == "ecog")
     return e.select("patient_id", "date", name=ibis.literal("ecog"),
-                    value=e._num.cast("int64").cast("string"))
+                    value=e._num.cast("int64").cast("string"), source_file=e.source_file,
+                    source_row=e.source_row)
+
+
+def _from(t: OmopTable) -> ibis.expr.types.StringScalar:
+    """The ``source_file`` of rows read from OMOP table ``t``: how ``rejects`` names it."""
+    return ibis.literal(t.shown, "string")
