@@ -52,10 +52,9 @@ def _frames() -> dict[str, pd.DataFrame]:
            ("D", TDM1, 0, None, None), ("D", TMAB, -20, None, None),
            ("E", TDM1, 0, None, None)]
     drug_administrations = pd.DataFrame(
-        [(p, drug, d(p, s), None if e is None else d(p, e), r) for p, drug, s, e, r in adm],
+        [(p, drug, d(p, s), None if e is None else d(p, e), r) for p, drug, s, e, r in adm]
+        + [("F", TDM1, pd.Timestamp("2013-01-01"), None, None)],
         columns=["patient_id", "drug", "date", "end_date", "discontinuation_reason"])
-    drug_administrations.loc[len(drug_administrations)] = [
-        "F", TDM1, pd.Timestamp("2013-01-01"), None, None]
     obs = [("A", -3, "ecog", "1"), ("A", 3, "ECOG", "2"), ("B", 0, "ecog", "0"),
            ("B", 0, "ecog", "2"), ("C", -1, "ecog", " 1 "), ("C", -5, "ecog", "x"),
            ("A", -10, "metastatic_site", "liver"), ("A", -9, "metastatic_site", "\tLiver "),
