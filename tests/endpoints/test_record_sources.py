@@ -227,3 +227,28 @@ def test_a_study_run_names_the_row_and_keeps_it_out_of_the_report(tmp_path):
     json.loads(text)
     for p in named:  # the counts are reported; the records behind them are not
         assert p.patient not in text and p.message not in text
+
+
+def test_retrostudy_run_prints_each_named_record_on_the_console(tmp_path, capsys):
+    """The named records are for the person who holds the data: `retrostudy run` prints
+    each on the console (stderr, as the load-time warnings) with its file and row."""
+    from retrostudy.cli import main
+    from retrostudy.synth import generate_cohort, write_study
+
+    study = generate_cohort(30, seed=11)
+    write_study(study, tmp_path / "data")
+    admin = study.tables["drug_administrations"]
+    tdm1 = admin[admin["drug"] == "trastuzumab emtansine"]
+    pid, first = next(iter(tdm1.groupby("patient_id", observed=True)["date"].min().items()))
+    path = tmp_path / "data" / "tumor_assessments.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = dict.fromkeys(header, "")
+    cells.update(patient_id=pid, response="PR",
+                 date=str((pd.Timestamp(first) - pd.Timedelta(days=12)).date()))
+    lines.append(",".join(cells[h] for h in header))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "study.toml").write_text(PROTOCOL, encoding="utf-8")
+    assert main(["run", str(tmp_path / "study.toml"), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert f"tumor_assessments.csv, row {len(lines)}, column 'date', patient '{pid}'" in err

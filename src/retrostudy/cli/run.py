@@ -136,6 +136,10 @@ def summarise(result, out: Path) -> dict:
     label = an.group_labels.get
     data_warnings = [f"{finding.problem}" for finding in getattr(result.load, "problems", ())
                      if finding.severity == "warning"]  # data-folder entries not read, ...
+    # the records behind the endpoint plausibility rules (a response before index, an
+    # unusual age), each naming patient, file and row: on the console, never in the report
+    record_warnings = [str(p) for p in getattr(result.endpoints, "issues", ())
+                       if p.patient is not None]
     return {
         "patients_analysed": len(result.dataset),
         "groups": [{"group": g, "label": label(g, g), "n": int(an.n[g])} for g in an.groups],
@@ -149,7 +153,8 @@ def summarise(result, out: Path) -> dict:
             }
             for ep in an.endpoints
         ],
-        "warnings": [{"code": code_of(w), "message": w} for w in (*an.warnings, *data_warnings)],
+        "warnings": [{"code": code_of(w), "message": w}
+                     for w in (*an.warnings, *data_warnings, *record_warnings)],
         "out": str(out),
         "report": str(out / "report.html"),
         "files": [str(f) for f in result.files],
