@@ -51,7 +51,11 @@ async def upload(request: Request):
     declared = int(request.headers.get("content-length", "0") or 0)
     if declared > limit:
         return refuse(request, "error.too_large", status=413, limit=_mb(limit))
-    form = await request.form(max_files=200)
+    async with request.form(max_files=200) as form:  # closes the spooled files
+        return await _store_files(request, form, limit)
+
+
+async def _store_files(request: Request, form, limit: int):
     root = request.app.state.root
     try:
         folder = safe_path(root, str(form.get("folder", "")).strip() or "extract")
@@ -67,18 +71,26 @@ async def upload(request: Request):
                           types=", ".join(UPLOAD_TYPES))
         folder.mkdir(parents=True, exist_ok=True)
         target = safe_path(folder, name)
-        size = 0
-        with target.open("wb") as out:
-            while chunk := await item.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    out.close()
-                    target.unlink()
-                    return refuse(request, "error.too_large", status=413, limit=_mb(limit))
-                out.write(chunk)
+        if not await _copy(item, target, limit):
+            return refuse(request, "error.too_large", status=413, limit=_mb(limit))
         saved.append(name)
     return render(request, "message.html", message=", ".join(saved), uploaded=True,
                   folder=relative(request, folder))
+
+
+async def _copy(item, target: Path, limit: int) -> bool:
+    """Copy an uploaded file; False (and nothing left behind) when it exceeds ``limit``."""
+    size = 0
+    with target.open("wb") as out:
+        while chunk := await item.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                break
+            out.write(chunk)
+    if size > limit:
+        target.unlink()
+        return False
+    return True
 
 
 def _mb(n: int) -> str:

@@ -138,13 +138,15 @@ def edit_cohort(text: str, form: dict) -> str:
 
     ``form`` holds ``index`` (label, drug, start, end, occurrence), ``criteria`` and
     ``groups`` (lists of dicts: label, action / name, and ``when`` as typed TOML), and
-    ``reference``. Rows with neither label nor condition are left out."""
+    ``reference``; several index drugs are typed comma-separated. Rows with neither label nor condition are left out."""
     doc = tomlkit.parse(text)
     index = form["index"]
     if "index" not in doc:
         doc["index"] = tomlkit.table()
-    for key in ("label", "drug", "occurrence"):
+    for key in ("label", "occurrence"):
         _set(doc["index"], key, index.get(key, "").strip())
+    drugs = [d.strip() for d in index.get("drug", "").split(",") if d.strip()]
+    _set(doc["index"], "drug", drugs[0] if len(drugs) == 1 else drugs or None)
     for key in ("start", "end"):
         value = index.get(key, "").strip()
         _set(doc["index"], key, _date(value, f"index.{key}") if value else None)
@@ -175,9 +177,12 @@ def cohort_form(text: str) -> dict:
         return shown(table["when"]) if "when" in table else ""
 
     groups = doc.get("groups", {})
+    fields = {k: _plain(index[k]) if k in index else "" for k in
+              ("label", "drug", "start", "end", "occurrence")}
+    if isinstance(fields["drug"], list):  # several index drugs: typed comma-separated
+        fields["drug"] = ", ".join(fields["drug"])
     return {
-        "index": {k: str(_plain(index[k])) if k in index else ""
-                  for k in ("label", "drug", "start", "end", "occurrence")},
+        "index": {k: str(v) for k, v in fields.items()},
         "criteria": [{"label": str(c.get("label", "")), "action": str(c.get("action", "")),
                       "when": when(c)} for c in doc.get("criteria", [])],
         "groups": [{"name": str(g.get("name", "")), "label": str(g.get("label", "")),
