@@ -7,6 +7,7 @@ when the file changed since the page was built."""
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from pathlib import Path
 
 from starlette.requests import Request
@@ -22,9 +23,10 @@ ACTIONS = ("exclude", "include")
 
 
 def _form_rows(form, prefix: str, keys: tuple[str, ...]) -> list[dict]:
+    """Rows of the repeated fields ``<prefix>_<key>`` (a missing field is empty)."""
     columns = [form.getlist(f"{prefix}_{k}") for k in keys]
     return [dict(zip(keys, (str(v) for v in values), strict=True))
-            for values in zip(*columns, strict=True)]
+            for values in zip_longest(*columns, fillvalue="")]
 
 
 def edit_of(form) -> dict:
