@@ -138,7 +138,8 @@ def edit_cohort(text: str, form: dict) -> str:
 
     ``form`` holds ``index`` (label, drug, start, end, occurrence), ``criteria`` and
     ``groups`` (lists of dicts: label, action / name, and ``when`` as typed TOML), and
-    ``reference``; several index drugs are typed comma-separated. Rows with neither label nor condition are left out."""
+    ``reference``; several index drugs are typed comma-separated. Rows with neither label
+    nor condition are left out."""
     doc = tomlkit.parse(text)
     index = form["index"]
     if "index" not in doc:
