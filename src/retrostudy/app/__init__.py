@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -35,6 +36,7 @@ def create_app(folder: str | Path, *, token: str | None = None,
     routes = [
         Route("/", home),
         Route("/lang", set_language),
+        Route("/favicon.ico", _no_icon),
         *data_views.ROUTES,
         *cohort_views.ROUTES,
         *run_views.ROUTES,
@@ -49,6 +51,10 @@ def create_app(folder: str | Path, *, token: str | None = None,
     app.state.upload_limit = upload_limit
     app.add_middleware(Guard, token=token)
     return app
+
+
+async def _no_icon(request) -> Response:
+    return Response(status_code=204)
 
 
 __all__ = ["create_app"]
