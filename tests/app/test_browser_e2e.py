@@ -103,6 +103,7 @@ def test_whole_flow_in_chromium(server, tmp_path):
         page.click("#save")
         page.wait_for_selector("#saved-ok")
         assert "(app)" in (folder / "study.toml").read_text(encoding="utf-8")
+        page.locator("h1").scroll_into_view_if_needed()
         shot("3-cohort")
         # 4. endpoints and analyses, then run
         page.click("#nav-endpoints")

@@ -240,3 +240,25 @@ def test_patient_timeline_shows_what_the_run_derived(ran):
     assert f"<td><code>bor</code></td><td>{row['bor']}</td>" in page
     assert 'id="patient-drug_administrations"' in page and 'id="patient-lines"' in page
     assert client.get("/patient?s=study.toml&id=NOBODY").status_code == 404
+
+
+def test_timeline_columns_belong_to_the_longest_endpoint_name():
+    import pandas as pd
+
+    from retrostudy.app.timeline import owner, shown
+
+    names = ("pfs", "pfs_standard", "bor", "bor_confirmed", "os")
+    assert owner("pfs_days", names) == "pfs"
+    assert owner("pfs_standard_days", names) == "pfs_standard"
+    assert owner("bor", names) == "bor" and owner("bor_confirmed_date", names) == "bor_confirmed"
+    assert owner("group", names) is None and owner("osteo", names) is None
+    assert shown(pd.Timestamp("2016-09-25")) == "2016-09-25" and shown(pd.NaT) == ""
+
+
+def test_timeline_lists_each_column_once(ran):
+    client, folder, _ = ran
+    job = client.app.state.jobs.last[(folder / "study.toml").resolve()]
+    patient = job.result.dataset.iloc[0]["patient_id"]
+    page = client.get(f"/patient?s=study.toml&id={patient}").text
+    codes = re.findall(r"<td><code>(\w+)</code></td>", page)
+    assert len(codes) == len(set(codes))

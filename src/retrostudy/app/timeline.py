@@ -16,9 +16,17 @@ from retrostudy.app.views import guarded, refuse, relative, render
 RECORDS = ("drug_administrations", "tumor_assessments")
 
 
+def shown(value) -> str:
+    """A value as the page prints it: dates without a time of day, missing as blank."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else str(value)
+    return str(value)
+
+
 def _rows(frame: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    frame = frame.astype(object).where(frame.notna(), "")
-    return [str(c) for c in frame.columns], [[str(v) for v in row] for row in
+    return [str(c) for c in frame.columns], [[shown(v) for v in row] for row in
                                              frame.itertuples(index=False)]
 
 
@@ -35,13 +43,18 @@ def _records(result, patient: str) -> dict:
     return out
 
 
+def owner(column: str, names) -> str | None:
+    """The endpoint a dataset column belongs to: the longest endpoint name it is or starts
+    with (``pfs_standard_days`` is pfs_standard's, not pfs's)."""
+    owners = [n for n in names if column == n or column.startswith(f"{n}_")]
+    return max(owners, key=len) if owners else None
+
+
 def _endpoints(result, row: pd.Series) -> list[dict]:
-    shown = []
-    for name, spec in result.protocol.endpoints.items.items():
-        cols = [c for c in row.index if c == name or c.startswith(f"{name}_")]
-        shown.append({"name": name, "label": spec.label,
-                      "values": [(c, "" if pd.isna(row[c]) else str(row[c])) for c in cols]})
-    return shown
+    specs = result.protocol.endpoints.items
+    return [{"name": name, "label": spec.label,
+             "values": [(c, shown(row[c])) for c in row.index if owner(c, specs) == name]}
+            for name, spec in specs.items()]
 
 
 @guarded
@@ -56,7 +69,7 @@ async def patient_page(request: Request, study: Path):
         return refuse(request, "error.no_patient", status=404, patient=patient)
     row = match.iloc[0]
     return render(request, "patient.html", study=relative(request, study), patient=patient,
-                  group=row.get("group", ""), index_date=str(row.get("index_date", "")),
+                  group=row.get("group", ""), index_date=shown(row.get("index_date")),
                   records=_records(job.result, patient), endpoints=_endpoints(job.result, row))
 
 
