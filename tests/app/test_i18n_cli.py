@@ -37,6 +37,7 @@ def test_catalogues_have_the_same_keys_and_fields():
 
 def test_every_key_used_in_a_template_exists():
     from retrostudy.app.cohort_views import ACTIONS, OCCURRENCES
+    from retrostudy.app.run_views import PROFILES
     from retrostudy.app.timeline import RECORDS
 
     used = set()
@@ -46,6 +47,7 @@ def test_every_key_used_in_a_template_exists():
     used |= {f"cohort.occurrence.{o}" for o in OCCURRENCES}
     used |= {f"cohort.action.{a}" for a in ACTIONS}
     used |= {f"patient.{r}" for r in (*RECORDS, "lines")}
+    used |= {f"endpoints.profile.{p}" for p in PROFILES}
     assert used - set(catalogue("en")) == set()
 
 

@@ -262,3 +262,30 @@ def test_timeline_lists_each_column_once(ran):
     page = client.get(f"/patient?s=study.toml&id={patient}").text
     codes = re.findall(r"<td><code>(\w+)</code></td>", page)
     assert len(codes) == len(set(codes))
+
+
+def test_profile_saved_as_the_protocol_reads_it(nsclc):
+    study = nsclc / "study.toml"
+    client = authorised(make_client(nsclc))
+    page = client.get("/endpoints?s=study.toml").text
+    assert "Efron" in page and "Breslow" in page  # each choice with its meaning
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', page).group(1)
+    assert client.post("/endpoints/profile?s=study.toml",
+                       data={"profile": "x", "digest": digest}).status_code == 400
+    saved = client.post("/endpoints/profile?s=study.toml",
+                        data={"profile": "ezr", "digest": digest})
+    assert saved.status_code == 200 and "saved-ok" in saved.text
+    assert load_protocol(study).analyses.profile == "ezr"
+    stale = client.post("/endpoints/profile?s=study.toml",
+                        data={"profile": "sas", "digest": digest})
+    assert stale.status_code == 409 and load_protocol(study).analyses.profile == "ezr"
+
+
+def test_home_lists_a_workbook_as_an_extract(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["patient_id", "birth_date"])
+    book.save(tmp_path / "extract.xlsx")
+    page = authorised(make_client(tmp_path)).get("/").text
+    assert "<option>extract.xlsx</option>" in page

@@ -19,6 +19,7 @@ from retrostudy.app.views import guarded, refuse, relative, render
 from retrostudy.errors import RetroStudyError
 
 DOWNLOADS = ("report.docx", "checklist.docx", "results.json", "report.html")
+PROFILES = ("r", "sas", "ezr")  # the protocol's [analyses] profile values
 
 
 def _doc(obj) -> str:
@@ -49,7 +50,28 @@ async def endpoints_page(request: Request, study: Path):
                and hasattr(value[0], "model_dump")]
     return render(request, "endpoints.html", study=relative(request, study),
                   endpoints=endpoints, analyses_doc=_doc(analyses), profile=analyses.profile,
-                  blocks=blocks)
+                  profiles=PROFILES, blocks=blocks, digest=studyfile.digest(
+                      study.read_text(encoding="utf-8")))
+
+
+@guarded
+async def save_profile(request: Request, study: Path):
+    """``[analyses] profile`` written to study.toml (refused when the file changed)."""
+    form = await request.form()
+    profile = str(form.get("profile", ""))
+    if profile not in PROFILES:
+        return refuse(request, "error.bad_value", value=profile)
+    text, _ = studyfile.read(study)
+    try:
+        studyfile.save(study, studyfile.edit_profile(text, profile), str(form.get("digest", "")))
+    except studyfile.Conflict as conflict:
+        return render(request, "saved.html", status=409, conflict=conflict.diff,
+                      study=relative(request, study))
+    except RetroStudyError as error:
+        return render(request, "saved.html", status=400, study=relative(request, study),
+                      problems=[str(p) for p in error.problems])
+    return render(request, "saved.html", saved=True, digest=studyfile.read(study)[1],
+                  study=relative(request, study))
 
 
 @guarded
@@ -113,6 +135,7 @@ async def report_zip(request: Request, study: Path):
 
 ROUTES = [
     Route("/endpoints", endpoints_page),
+    Route("/endpoints/profile", save_profile, methods=["POST"]),
     Route("/run", run, methods=["POST"]),
     Route("/run/status", status),
     Route("/report", report_page),

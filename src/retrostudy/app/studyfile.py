@@ -166,6 +166,15 @@ def edit_cohort(text: str, form: dict) -> str:
     return tomlkit.dumps(doc)
 
 
+def edit_profile(text: str, profile: str) -> str:
+    """``text`` with ``[analyses] profile`` set (the block is added when missing)."""
+    doc = tomlkit.parse(text)
+    if "analyses" not in doc:
+        doc["analyses"] = tomlkit.table()
+    _set(doc["analyses"], "profile", profile)
+    return tomlkit.dumps(doc)
+
+
 def cohort_form(text: str) -> dict:
     """The cohort blocks of ``text`` as the form shows them (conditions as typed TOML)."""
     doc = tomlkit.parse(text)

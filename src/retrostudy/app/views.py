@@ -88,6 +88,8 @@ def studies_and_extracts(root: Path) -> tuple[list[str], list[str]]:
         elif path.is_dir() and not path.name.endswith("-report") and any(
                 f.suffix.lower() in (".csv", ".xlsx", ".parquet", ".tsv") for f in path.iterdir()):
             extracts.append(rel.as_posix())
+        elif path.is_file() and path.suffix.lower() == ".xlsx":  # a workbook of every table
+            extracts.append(rel.as_posix())
     return studies, extracts
 
 
