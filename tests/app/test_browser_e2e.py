@@ -136,6 +136,14 @@ def test_whole_flow_in_chromium(server, tmp_path):
         page.wait_for_selector("#patient-endpoints")
         assert "pfs_reason" in page.inner_text("#patient-endpoints")
         shot("7-patient")
+        # the interface in Japanese: the same page from the other catalogue
+        page.click("#nav-cohort")
+        page.wait_for_selector("#n-identified")
+        page.click("header .lang a[href*='to=ja']")
+        page.wait_for_selector("#n-identified")
+        assert page.inner_text("h1") == "コホート" and page.inner_text("#n-analysed") == "42"
+        page.locator("h1").scroll_into_view_if_needed()
+        shot("8-cohort-ja")
         browser.close()
     assert errors == []
     # the protocol the app saved, run by the command line: the same results

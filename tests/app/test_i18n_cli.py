@@ -106,11 +106,11 @@ def test_app_command_serves_on_loopback_with_a_token(tmp_path):
         proc.stderr.close()
 
 
-def test_app_command_refuses_a_missing_folder(tmp_path, capsys):
-    from retrostudy.cli import main
-
-    assert main(["app", str(tmp_path / "nope"), "--no-browser"]) == 2
-    assert "not a folder" in capsys.readouterr().err
+def test_app_command_refuses_a_missing_folder(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "retrostudy", "app", str(tmp_path / "nope"),
+                           "--no-browser"], capture_output=True, text=True, timeout=60,
+                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2 and "not a folder" in done.stderr
 
 
 def test_catalogue_files_are_valid_json():
