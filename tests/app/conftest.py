@@ -1,5 +1,6 @@
 """Fixtures of the app tests: a study folder in a temporary directory and a client that
-talks to the app as the local browser would (loopback address, token cookie set)."""
+talks to the app as the local browser would (loopback address, token cookie set). The
+app's libraries come with the ``test`` extra (it includes ``retrostudy[app]``)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("starlette", reason="the app's tests need retrostudy[app]")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TOKEN = "test-token-0123456789"

@@ -74,7 +74,13 @@ def test_whole_flow_in_chromium(server, tmp_path):
         page.on("pageerror", lambda e: errors.append(str(e)))
 
         def shot(name):
-            page.screenshot(path=str(shots / f"{name}.png"))
+            path = shots / f"{name}.png"
+            page.screenshot(path=str(path))
+            from PIL import Image  # a 256-colour palette: a third of the size, same look
+
+            with Image.open(path) as image:
+                small = image.convert("RGB").quantize(colors=256)
+            small.save(path, optimize=True)
 
         # 1. open
         page.goto(f"{url}/?token={token}")
