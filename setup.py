@@ -28,7 +28,7 @@ setup(
     package_dir={"": "src", "retrostudy.examples": "examples"},
     package_data={
         "retrostudy": ["**/*.csv", "**/*.toml", "**/*.json", "**/*.html", "**/*.j2", "**/*.css",
-                       "py.typed"],
+                       "app/static/*.js", "app/static/*.txt", "py.typed"],
         **{name: ["*"] for name in example_packages},
     },
     exclude_package_data={name: ["*.pyc", ".*"] for name in example_packages},

@@ -4,7 +4,7 @@ Every ``import`` statement anywhere in a module counts, including the ones insid
 (an import hidden in a function is still a dependency). Layers, lowest first::
 
     errors, stats  <  warning_codes  <  protocol  <  data  <  cohort  <  endpoints
-        <  analysis  <  report  <  pipeline, synth  <  cli  <  __main__
+        <  analysis  <  report  <  pipeline, synth  <  app  <  cli  <  __main__
 
 A package may import from its own package and from lower layers only. ``retrostudy``
 itself (the public API) may import any layer; the layers import it only for its
@@ -35,6 +35,7 @@ LAYERS = (
     ("analysis",),
     ("report",),
     ("pipeline", "synth"),
+    ("app",),  # the local web application: a front end over pipeline, started by the CLI
     ("cli",),
     ("__main__",),
 )

@@ -54,6 +54,7 @@ class StudyResult:
     patient_level_files: tuple[Path, ...] = field(default=())  # identifiable; beside ``out``
     # ``dataset`` with its typed outcomes: analysis_dataset.outcome("pfs") (docs/endpoints.md)
     analysis_dataset: AnalysisDataset | None = None
+    lines: pd.DataFrame | None = None  # lines of therapy of the analysed patients (records)
 
     def _repr_html_(self) -> str:
         import html
@@ -264,6 +265,7 @@ def run_study(
         load=loaded,
         patient_level_files=patient_files,
         analysis_dataset=analysis_dataset,
+        lines=getattr(cohort, "lines", None),
     )
 
 

@@ -21,7 +21,7 @@ from retrostudy import __version__
 from retrostudy.errors import RetroStudyError
 
 # Subcommand modules, in the order --help lists them.
-_COMMANDS = ("demo", "run", "validate", "init", "synth", "schema")
+_COMMANDS = ("demo", "run", "validate", "init", "app", "synth", "schema")
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool cut off by `head`
