@@ -152,10 +152,19 @@ def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
     out.heading(doc.title, 0)
     if doc.subtitle:
         document.add_paragraph(doc.subtitle)
+    if doc.byline:
+        document.add_paragraph(doc.byline)
     if doc.synthetic:
         document.add_paragraph().add_run(
             "Synthetic data: this report was generated from a synthetic hospital extract."
         ).bold = True
+    if doc.contents:  # the supplement: its sections listed after the title block
+        out.heading("Contents", 1)
+        for section in doc.sections:
+            document.add_paragraph(section.title, style=_style(document, "List Bullet"))
+        if doc.facts:
+            document.add_paragraph("Conventions and provenance",
+                                   style=_style(document, "List Bullet"))
     for section in doc.sections:
         out.heading(section.title, 1)
         for item in section.items:
