@@ -135,10 +135,11 @@ def _synthetic(folder: Path, groups: list[str], n: int, seed: int, response: boo
     for i in range(n):
         g = groups[i % len(groups)]
         event = int(rng.random() < (0.3 if g == groups[0] else 0.8))
+        bor = str(rng.choice(["PR", "SD", "PD"]))
         rows.append({"patient_id": f"S{i:03d}", "group": g, "index_date": "2020-01-01",
                      "age": int(rng.integers(40, 80)), "pfs_days": int(rng.integers(20, 900)),
                      "pfs_event": event,
-                     **({"bor": str(rng.choice(["PR", "SD", "PD"]))} if response else {})})
+                     **({"bor": bor, "response": bor == "PR"} if response else {})})
     folder.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(folder / "data.csv", index=False)
     groups_toml = "".join(f'[[groups.group]]\nname = "{g}"\n' for g in groups)
