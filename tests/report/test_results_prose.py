@@ -78,7 +78,8 @@ def _shown_numbers(res: dict) -> set[str]:
     """Every number results.json shows in a table (cells, headers, labels, notes) or the flow."""
     out: set[str] = set()
     for t in res["tables"].values():
-        for line in [t["title"], *t["columns"], *t["footnotes"], *(c for r in t["rows"] for c in r)]:
+        cells = [c for r in t["rows"] for c in r]
+        for line in [t["title"], *t["columns"], *t["footnotes"], *cells]:
             out |= _numbers(line)
     if res.get("flow"):
         out |= _numbers(json.dumps(res["flow"]))

@@ -134,6 +134,15 @@ class _Writer:
         self.document.add_paragraph(text, style=_style(self.document, style))
 
 
+def _contents(out: _Writer, doc: Document) -> None:
+    """The supplement's table of contents: its section titles after the title block."""
+    out.heading("Contents", 1)
+    bullet = _style(out.document, "List Bullet")
+    for title in [s.title for s in doc.sections] + (
+            ["Conventions and provenance"] if doc.facts else []):
+        out.document.add_paragraph(title, style=bullet)
+
+
 def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
     from docx.shared import Pt
 
@@ -150,21 +159,15 @@ def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
         document.styles["Normal"].font.size = Pt(10)
     out = _Writer(document, page)
     out.heading(doc.title, 0)
-    if doc.subtitle:
-        document.add_paragraph(doc.subtitle)
-    if doc.byline:
-        document.add_paragraph(doc.byline)
+    for line in (doc.subtitle, doc.byline):  # the title block
+        if line:
+            document.add_paragraph(line)
     if doc.synthetic:
         document.add_paragraph().add_run(
             "Synthetic data: this report was generated from a synthetic hospital extract."
         ).bold = True
-    if doc.contents:  # the supplement: its sections listed after the title block
-        out.heading("Contents", 1)
-        for section in doc.sections:
-            document.add_paragraph(section.title, style=_style(document, "List Bullet"))
-        if doc.facts:
-            document.add_paragraph("Conventions and provenance",
-                                   style=_style(document, "List Bullet"))
+    if doc.contents:
+        _contents(out, doc)
     for section in doc.sections:
         out.heading(section.title, 1)
         for item in section.items:
