@@ -221,7 +221,9 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
         written.append(_write(out / "results.json", dumps(report.results).encode("utf-8")))
     if "html" in outputs:
         written.append(_write(out / "report.html", report.html.encode("utf-8")))
-        written.append(_write(out / "supplement.html", report.supplement_html.encode("utf-8")))
+        if report.supplement_html:
+            written.append(_write(out / "supplement.html",
+                                  report.supplement_html.encode("utf-8")))
     if "docx" in outputs:
         written += _write_docx(report, out)
     if "csv" in outputs:
@@ -243,8 +245,9 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
 
 def _write_docx(report: Report, out: Path) -> list[Path]:
     """report.docx, supplement.docx and checklist.docx (the reporting checklist alone)."""
-    written = [_write(out / "report.docx", report.docx),
-               _write(out / "supplement.docx", report.supplement_docx)]
+    written = [_write(out / "report.docx", report.docx)]
+    if report.supplement_docx:
+        written.append(_write(out / "supplement.docx", report.supplement_docx))
     if report.checklist_docx:
         written.append(_write(out / "checklist.docx", report.checklist_docx))
     return written

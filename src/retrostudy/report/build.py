@@ -114,10 +114,9 @@ def build(ctx, progress=None) -> Built:
     supp = supplement_sections(ctx, tables, figs, rendered, shown)
     from retrostudy.report.checklist import checklist_rows, checklist_section, checklist_table
 
-    supp = numbered(supp)  # S1, S2, ... before the checklist names them
-    checklist = checklist_table(checklist_rows(ctx.protocol, main + supp))  # after the rest
-    supp += numbered([checklist_section(checklist), *warnings_section(ctx)],
-                     start=len(supp) + 1)
+    supp = numbered([*supp, *warnings_section(ctx)])  # S1, S2, ... before the checklist
+    checklist = checklist_table(checklist_rows(ctx.protocol, main + supp))  # names them
+    supp += numbered([checklist_section(checklist)], start=len(supp) + 1)
     tables = {**tables, checklist.key: checklist}
     study = ctx.protocol.study
     title = ctx.protocol.report.title or study.title
