@@ -46,13 +46,18 @@ def test_report_has_everything_the_paper_shows(report_dir):
         "Table 2. Best response",
         "Unadjusted HR",
         "Adjusted HR",
-        "Follow-up",
-        "Treatment discontinuation",
+        "Methods",
+        "Results",
         "Conventions profile",
         "days / 30.4375",
         "efron",
     ):
         assert text in html, text
+    supplement = (report_dir / "supplement.html").read_text(encoding="utf-8")
+    for text in ("Follow-up", "Treatment discontinuation", "Conventions and provenance",
+                 "Contents"):
+        assert text in supplement, text
+    assert "Treatment discontinuation" not in html  # not a main exhibit by default
 
 
 @pytest.mark.browser
