@@ -102,12 +102,12 @@ def test_pd1_results_numbers_are_the_cells(pd1):
     assert f"{excluded} were excluded" in text
     for step in flow["exclusions"]:
         if step["n_excluded"]:
-            assert f"({step['n_excluded']})" in text
+            assert f", {step['n_excluded']}" in text
     endpoints = [k.removeprefix("survival_") for k in res["tables"] if k.startswith("survival_")]
     assert sum(_check_medians(text, res, ep) for ep in endpoints) >= 2
     # the hazard ratio sentence: the group row of the Cox table
-    hr = re.search(r"Hazard ratio of .*? \(Cox model\) (.+?) vs (.+?): (\S+) \(95% CI (\S+)\), "
-                   r"Wald p = ([\d.<]+)", text)
+    hr = re.search(r"hazard ratio for .*? \(Cox model\) of (.+?) vs (.+?) was (\S+) "
+                   r"\(95% CI (\S+); Wald p = ([\d.<]+)\)", text)
     assert hr, text
     cox = next(t for k, t in res["tables"].items() if k.startswith("cox_"))
     row = _row(cox, hr.group(1))
@@ -166,7 +166,7 @@ def test_without_response_endpoint_or_flow(tmp_path):
     text, res = _run(load_protocol(path), tmp_path / "out")
     assert "response rate" not in text and "Table 2" not in text
     assert _check_medians(text, res, "pfs") == 2
-    assert "log-rank test p = " in text and "Hazard ratio" in text
+    assert "log-rank test p = " in text and "hazard ratio" in text
     assert _numbers(text) <= _shown_numbers(res), _numbers(text) - _shown_numbers(res)
 
 
@@ -207,4 +207,4 @@ def test_suppressed_counts_stay_masked_in_the_prose(tmp_path):
     assert _numbers(text) <= _shown_numbers(shown), _numbers(text) - _shown_numbers(shown)
     for step in shown["flow"]["exclusions"]:  # a masked flow count is masked in words too
         if isinstance(step["n_excluded"], str):
-            assert f"({step['n_excluded']})" in text
+            assert f", {step['n_excluded']}" in text

@@ -4,8 +4,8 @@ and small-cell suppression of their counts."""
 
 import importlib.util
 import io
-import re
 import json
+import re
 from pathlib import Path
 
 import pytest

@@ -220,10 +220,7 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
     if "json" in outputs:
         written.append(_write(out / "results.json", dumps(report.results).encode("utf-8")))
     if "html" in outputs:
-        written.append(_write(out / "report.html", report.html.encode("utf-8")))
-        if report.supplement_html:
-            written.append(_write(out / "supplement.html",
-                                  report.supplement_html.encode("utf-8")))
+        written += _write_html(report, out)
     if "docx" in outputs:
         written += _write_docx(report, out)
     if "csv" in outputs:
@@ -240,6 +237,14 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
                 written.append(_write(out / "figures" / f"{key}.{fmt}", data[fmt]))
             if progress is not None:
                 progress("Writing figures", i, len(items))
+    return written
+
+
+def _write_html(report: Report, out: Path) -> list[Path]:
+    """report.html (the main document) and supplement.html."""
+    written = [_write(out / "report.html", report.html.encode("utf-8"))]
+    if report.supplement_html:
+        written.append(_write(out / "supplement.html", report.supplement_html.encode("utf-8")))
     return written
 
 

@@ -93,15 +93,14 @@ def flow_sentences(ctx, plan) -> list[str]:
     if steps:
         shown = not (plan.hidden(keys["identified"]) or plan.hidden(keys["analysed"]))
         total = f"{flow.n_identified - flow.n_analysed} were excluded" if shown else \
-            "patients were excluded"
-        reasons = "; ".join(f"{_lower(s.label)} ({t})" for s, t in steps)
-        text += f"{total} ({reasons}), and "
-    text += f"{analysed} were analysed (Fig. 1)."
+            "some were excluded"
+        reasons = "; ".join(f"{_lower(s.label)}, {t}" for s, t in steps)
+        text += f"{total} ({reasons}) and "
+    text += f"{analysed} were analysed (Fig. 1)"
     labels = ctx.analyses.group_labels
-    groups = [f"{labels.get(name, name)}, {plan.text(keys[f'group:{i}'], n)}"
+    groups = [f"{plan.text(keys[f'group:{i}'], n)} in {labels.get(name, name)}"
               for i, (name, n) in enumerate(flow.groups)]
-    if len(groups) > 1:
-        text += " By group: " + "; ".join(groups) + "."
+    text += (": " + _and(groups) + ".") if len(groups) > 1 else "."
     return [text]
 
 
@@ -201,21 +200,24 @@ def _hr_sentence(ctx, tables, res, exhibits, level) -> str:
         return ""
     ju, ja = _column(t, "Unadjusted HR"), _column(t, "Adjusted HR")
     ref = ctx.analyses.group_labels.get(res.reference, res.reference)
+    covs = [_lower(ctx.var_labels.get(a, a)) for a in _adjusted_for(ctx, res)]
     parts = []
     for r in rows:
-        hr = _ci_words(estimate_words(r.cells[ju].text), level)
-        p = p_and_test(t, r.cells[ju + 1].text) if ju + 1 < len(r.cells) else ""
-        part = f"{r.label.strip()} vs {ref}: {hr}" + (f", Wald {p}" if p else "")
+        part = f"{r.label.strip()} vs {ref} was " + _hr_words(t, r, ju, level)
         if ja is not None and r.cells[ja].text:
-            adj = _ci_words(estimate_words(r.cells[ja].text), level)
-            pa = p_and_test(t, r.cells[ja + 1].text) if ja + 1 < len(r.cells) else ""
-            covs = [ctx.var_labels.get(a, a) for a in _adjusted_for(ctx, res)]
-            part += (f"; adjusted for {_and(covs)}, {adj}" if covs else f"; adjusted {adj}")
-            part += f", Wald {pa}" if pa else ""
+            part += ", and " + _hr_words(t, r, ja, level) + " adjusted for " + (
+                _and(covs) if covs else "the model's covariates")
         parts.append(part)
     where = exhibits.get(f"cox_{res.endpoint}")
-    return (f"Hazard ratio of {_lower(res.label)} (Cox model) " + "; ".join(parts)
+    return (f"The hazard ratio for {_lower(res.label)} (Cox model) of " + "; of ".join(parts)
             + (f" ({where})." if where else "."))
+
+
+def _hr_words(t, r, j: int, level: float) -> str:
+    """``2.85 (95% CI 1.41–5.75; Wald p = 0.0035)`` from an HR cell and the p beside it."""
+    hr = _ci_words(estimate_words(r.cells[j].text), level)
+    p = p_and_test(t, r.cells[j + 1].text) if j + 1 < len(r.cells) else ""
+    return hr[:-1] + f"; Wald {p})" if p and hr.endswith(")") else hr
 
 
 def _adjusted_for(ctx, res) -> list[str]:
