@@ -208,3 +208,21 @@ def test_suppressed_counts_stay_masked_in_the_prose(tmp_path):
     for step in shown["flow"]["exclusions"]:  # a masked flow count is masked in words too
         if isinstance(step["n_excluded"], str):
             assert f", {step['n_excluded']}" in text
+
+
+def test_the_protocol_chooses_the_main_exhibits(tmp_path):
+    """``[report] main`` = KM figure then Table 1: the main document shows those two, in
+    that order; the flow chart, the hazard ratios and Table 2 move to the supplement."""
+    from retrostudy.protocol import load_protocol
+
+    protocol = load_protocol(_synthetic(tmp_path / "s", ["A", "B"], 40, seed=5, response=True))
+    report = protocol.report.model_copy(update={"main": ["km", "table1"]})
+    text, _ = _run(protocol.model_copy(update={"report": report}), tmp_path / "out")
+    assert "Fig. 1" not in text and "Table 2" not in text  # the prose names main exhibits only
+    main = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    supp = (tmp_path / "out" / "supplement.html").read_text(encoding="utf-8")
+    shown = re.findall(r'alt="(Fig\. [^"]*)"|<caption>(.*?)</caption>', main)
+    assert [a or b for a, b in shown] == ["Fig. 2. Progression-free survival",
+                                          "Table 1. Patient characteristics"]
+    for title in ("Fig. 1. Patient flow", "Table 2. Best response", "Hazard ratios for"):
+        assert title in supp and title not in main, title

@@ -77,7 +77,7 @@ def _count_pct_words(text: str) -> str:
     return f"{n} ({pct}%)" if pct != "NE" else n
 
 
-def flow_sentences(ctx, plan) -> list[str]:
+def flow_sentences(ctx, plan, exhibits: dict[str, str] | None = None) -> list[str]:
     """Identified, excluded by step, analysed and per group, as Fig. 1 prints them."""
     flow = ctx.flow
     if flow is None:
@@ -96,7 +96,8 @@ def flow_sentences(ctx, plan) -> list[str]:
             "some were excluded"
         reasons = "; ".join(f"{_lower(s.label)}, {t}" for s, t in steps)
         text += f"{total} ({reasons}) and "
-    text += f"{analysed} were analysed (Fig. 1)"
+    fig = [v for k, v in (exhibits or {}).items() if k.endswith("_flow")]
+    text += f"{analysed} were analysed" + (f" ({fig[0]})" if fig else "")
     labels = ctx.analyses.group_labels
     groups = [f"{plan.text(keys[f'group:{i}'], n)} in {labels.get(name, name)}"
               for i, (name, n) in enumerate(flow.groups)]
@@ -104,13 +105,14 @@ def flow_sentences(ctx, plan) -> list[str]:
     return [text]
 
 
-def table1_sentences(ctx, tables) -> list[str]:
+def table1_sentences(ctx, tables, exhibits: dict[str, str] | None = None) -> list[str]:
     """Which characteristics differed between the groups, with each p and its test."""
     t = tables.get("table1")
     if t is None:
         return []
     j = _column(t, "p value")
-    text = "Table 1 shows the patients' characteristics"
+    text = ("Table 1 shows" if "table1" in (exhibits or {}) else
+            "The supplement shows") + " the patients' characteristics"
     text += " by group." if len(ctx.analyses.groups) > 1 else "."
     if j is None:
         return [text]
@@ -253,7 +255,7 @@ def results_items(ctx, tables, plan, exhibits: dict[str, str]) -> list[Paragraph
     """The Results paragraphs. ``tables``: the displayed (suppressed) tables; ``exhibits``:
     table or figure key -> how the main document names it ("Fig. 2", "Table 1"), or the
     supplement's name, for the references in brackets."""
-    text = flow_sentences(ctx, plan) + table1_sentences(ctx, tables)
+    text = flow_sentences(ctx, plan, exhibits) + table1_sentences(ctx, tables, exhibits)
     text += followup_sentences(ctx, tables)
     for res in ctx.analyses.endpoints:
         text += endpoint_sentences(ctx, tables, res, exhibits)
