@@ -105,6 +105,12 @@ def test_pd1_results_numbers_are_the_cells(pd1):
             assert f", {step['n_excluded']}" in text
     endpoints = [k.removeprefix("survival_") for k in res["tables"] if k.startswith("survival_")]
     assert sum(_check_medians(text, res, ep) for ep in endpoints) >= 2
+    for ep in endpoints:  # the log-rank p as the survival table's footnote prints it
+        note = next(f for f in res["tables"][f"survival_{ep}"]["footnotes"]
+                    if f.startswith("Log-rank test "))
+        label = res["tables"][f"survival_{ep}"]["title"].removesuffix(" by group").lower()
+        para = next(p for p in text.split("\n") if p.lower().startswith(f"the median {label} "))
+        assert f"(log-rank test {note.removeprefix('Log-rank test ').rstrip('.')}" in para
     # the hazard ratio sentence: the group row of the Cox table
     hr = re.search(r"hazard ratio for .*? \(Cox model\) of (.+?) vs (.+?) was (\S+) "
                    r"\(95% CI (\S+); Wald p = ([\d.<]+)\)", text)
