@@ -194,7 +194,8 @@ def run_study(
         ``"spark://host:port"`` or any Ibis URL. None means the protocol's ``[data] engine``
         (DuckDB in memory by default). Results are identical on every engine.
     out : folder, optional
-        Write report.html, report.docx, results.json, tables/*.csv and figures/* there.
+        Write report.html and report.docx (the main document), supplement.html and
+        supplement.docx, results.json, tables/*.csv and figures/* there.
     profile : {"r", "sas", "ezr"}, optional
         Override the protocol's conventions profile.
     progress : callable, optional

@@ -84,7 +84,8 @@ def assert_no_silent_nan(result, out: Path) -> None:
     for key, table in result.tables.items():
         body = table.to_text()
         assert not _NAN.search(body), (key, _NAN.search(body).group(0))
-    html = (out / "report.html").read_text(encoding="utf-8")
+    html = "".join((out / f"{n}.html").read_text(encoding="utf-8")
+                   for n in ("report", "supplement"))
     visible = re.sub(r"(?s)<(style|script)\b.*?</\1>|<[^>]+>|data:[^\"')]+", " ", html)
     assert not _NAN.search(visible), _NAN.search(visible).group(0)
     for ep in result.analyses.endpoints:

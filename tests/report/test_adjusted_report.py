@@ -25,11 +25,11 @@ def test_section_in_html_and_docx(adjusted_run):
     import docx
 
     study, out = adjusted_run
-    html = (out / "report.html").read_text(encoding="utf-8")
-    assert TITLE in html
+    html = (out / "supplement.html").read_text(encoding="utf-8")  # not a main exhibit
+    assert TITLE in html and TITLE not in (out / "report.html").read_text(encoding="utf-8")
     start = html.index('id="adjusted"')
-    # after the survival results, before the response table
-    assert html.index('id="ep-pfs"') < start < html.index('id="response"')
+    # after the survival results, before the checklist
+    assert html.index('id="ep-pfs"') < start < html.index('id="checklist"')
     for text in (
         "Propensity-score model",
         "Covariate balance before and after adjustment",
@@ -38,11 +38,12 @@ def test_section_in_html_and_docx(adjusted_run):
         "caliper 0.2 SD of the logit",
     ):
         assert text in html[start:], text
-    document = docx.Document(str(out / "report.docx"))
-    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert TITLE in headings
-    assert len(document.tables) == len(study.tables)
-    assert len(document.inline_shapes) == len(study.figures)
+    main, supp = (docx.Document(str(out / f"{n}.docx")) for n in ("report", "supplement"))
+    headings = [p.text for p in supp.paragraphs if p.style.name.startswith("Heading")]
+    assert any(h.endswith(f". {TITLE}") and h.startswith("S") for h in headings), headings
+    # every table and figure once, in one of the two documents
+    assert len(main.tables) + len(supp.tables) == len(study.tables)
+    assert len(main.inline_shapes) + len(supp.inline_shapes) == len(study.figures)
 
 
 def test_figures_written_and_deterministic(adjusted_run):

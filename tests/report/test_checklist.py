@@ -64,7 +64,8 @@ def _rows(out) -> list[tuple[str, str, str, str, str]]:
 
 
 def _html_places(out) -> set[str]:
-    page = (out / "report.html").read_text(encoding="utf-8")
+    page = "".join((out / f"{n}.html").read_text(encoding="utf-8")
+                   for n in ("report", "supplement"))
     sections = re.findall(r"<h2>(.*?)</h2>", page)
     tables = re.findall(r"<caption>(.*?)</caption>", page)
     figures = re.findall(r'<img src="[^"]*" alt="(.*?)">', page)
@@ -78,9 +79,11 @@ def _table_ref(title: str) -> str:
 
 
 def _docx_places(path) -> set[str]:
-    d = docx.Document(str(path))
+    """The places of report.docx and of supplement.docx beside it."""
+    paragraphs = [p for name in ("report.docx", "supplement.docx")
+                  for p in docx.Document(str(path.with_name(name))).paragraphs]
     out = set()
-    for p in d.paragraphs:
+    for p in paragraphs:
         style = p.style.name
         if style == "Heading 1":
             out.add(f"Section \u201c{p.text}\u201d")
@@ -134,7 +137,8 @@ def test_rows_follow_the_protocol(small, example_study):
         assert got["example"][("STROBE", item)][4] == "reported"
     assert got["small"][("STROBE", "6b")][3:] == ("\u2014", "not applicable")
     assert "Adjusted comparison" in got["example"][("STROBE", "6b")][3]
-    assert got["small"][("STROBE", "17")][3] == "Section \u201cRestricted mean survival time\u201d"
+    assert re.fullmatch("Section \u201cS\\d+\\. Restricted mean survival time\u201d",
+                        got["small"][("STROBE", "17")][3])
     for name in got:  # the flow chart, Table 1 and the KM figure of each study
         assert got[name][("STROBE", "13c")][3].startswith("Fig. 1. ")
         assert got[name][("STROBE", "14a")][3] == "Table 1. Patient characteristics"
@@ -142,13 +146,15 @@ def test_rows_follow_the_protocol(small, example_study):
 
 
 def test_checklist_is_the_last_section_of_html_and_word(study):
+    """The supplement's last numbered section (then the conventions and provenance)."""
     _, out = study
-    page = (out / "report.html").read_text(encoding="utf-8")
-    assert re.findall(r"<h2>(.*?)</h2>", page)[-2:] == [
-        "Reporting checklist", "Conventions and provenance"]
-    heads = [p.text for p in docx.Document(str(out / "report.docx")).paragraphs
+    page = (out / "supplement.html").read_text(encoding="utf-8")
+    heads = re.findall(r"<h2>(.*?)</h2>", page)
+    n = sum(1 for h in heads if re.match(r"S\d+\. ", h))
+    assert heads[-2:] == [f"S{n}. Reporting checklist", "Conventions and provenance"]
+    heads = [p.text for p in docx.Document(str(out / "supplement.docx")).paragraphs
              if p.style.name == "Heading 1"]
-    assert heads[-2:] == ["Reporting checklist", "Conventions and provenance"]
+    assert heads[-2:] == [f"S{n}. Reporting checklist", "Conventions and provenance"]
 
 
 def test_checklist_docx_reopens_with_the_table(study):
@@ -164,7 +170,7 @@ def test_checklist_docx_reopens_with_the_table(study):
     left = docx.enum.text.WD_ALIGN_PARAGRAPH.LEFT
     for row in d.tables[0].rows:  # text columns flush left (numbers stay centred, below)
         assert all(c.paragraphs[0].alignment == left for c in row.cells)
-    numbers = [c for t in docx.Document(str(out / "report.docx")).tables for r in t.rows[1:]
+    numbers = [c for t in docx.Document(str(out / "supplement.docx")).tables for r in t.rows[1:]
                for c in r.cells[1:] if re.fullmatch(r"\d+", c.text)]
     assert numbers and all(c.paragraphs[0].alignment != left for c in numbers)
     text = "\n".join(p.text for p in d.paragraphs)

@@ -66,7 +66,7 @@ def test_secondary_analyses_of_the_demo(demo):
     assert [r["column"] for r in an["sensitivity"]["response"]] == ["bor", "bor_confirmed"]
     figures = {f["key"] for f in data["figures"]}
     assert {"figure6_cif_pfs", "figure7_subgroups_pfs"} <= figures
-    html = (out / "report.html").read_text(encoding="utf-8")
+    html = (out / "supplement.html").read_text(encoding="utf-8")
     for title in ("Restricted mean survival time", "Competing risks", "Subgroup analyses",
                   "Sensitivity analyses"):
         assert title in html

@@ -83,7 +83,8 @@ def test_full_disk_in_write_report_is_an_output_error(tmp_path, monkeypatch):
 
     monkeypatch.setattr(report_module, "_write", full)
     fake = SimpleNamespace(results={"a": 1}, html="<p>new</p>", docx=b"docx", tables={},
-                           rendered={}, checklist_docx=b"")
+                           rendered={}, checklist_docx=b"", supplement_html="<p>S1</p>",
+                           supplement_docx=b"supplement")
     protocol = SimpleNamespace(report=SimpleNamespace(outputs=("json", "html", "docx"),
                                                       figure_formats=()))
     with pytest.raises(OutputError):
@@ -92,7 +93,7 @@ def test_full_disk_in_write_report_is_an_output_error(tmp_path, monkeypatch):
     monkeypatch.setattr(report_module, "_write", real)
     files = pipeline._write(fake, protocol, out, 0.0)
     assert {p.name for p in files} == {"results.json", "report.html", "report.docx",
-                                       "run-info.json"}
+                                       "supplement.html", "supplement.docx", "run-info.json"}
     assert all(p.parent == out and p.is_file() for p in files)
 
 

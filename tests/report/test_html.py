@@ -46,13 +46,18 @@ def test_report_has_everything_the_paper_shows(report_dir):
         "Table 2. Best response",
         "Unadjusted HR",
         "Adjusted HR",
-        "Follow-up",
-        "Treatment discontinuation",
+        "Methods",
+        "Results",
         "Conventions profile",
         "days / 30.4375",
         "efron",
     ):
         assert text in html, text
+    supplement = (report_dir / "supplement.html").read_text(encoding="utf-8")
+    for text in ("Follow-up", "Treatment discontinuation", "Conventions and provenance",
+                 "Contents"):
+        assert text in supplement, text
+    assert "Treatment discontinuation" not in html  # not a main exhibit by default
 
 
 @pytest.mark.browser
@@ -116,3 +121,29 @@ def test_number_cells_wrap_only_between_the_estimate_and_its_ci():
     assert str(estimate_ci("0.0035ᵃ")) == '<span class="nb">0.0035ᵃ</span>'
     assert str(estimate_ci("<5 (<b>)")) == (
         '<span class="nb">&lt;5</span> <span class="nb">(&lt;b&gt;)</span>')
+
+
+@pytest.mark.browser
+def test_tdm1_main_document_prints_on_at_most_six_a4_pages(tmp_path):
+    """The main document (report.html) of the T-DM1 example, printed to PDF by headless
+    Chromium: at most 6 A4 pages (the paper's Methods, Results and four exhibits + HRs)."""
+    pdfinfo = shutil.which("pdfinfo")
+    if CHROMIUM is None or pdfinfo is None:
+        pytest.skip("Chromium or pdfinfo (poppler-utils) not found; install them with: "
+                    "apt-get install -y chromium poppler-utils")
+    from retrostudy.pipeline import run_study
+    from retrostudy.protocol import load_protocol
+
+    protocol = load_protocol(Path(__file__).parents[2] / "examples" / "tdm1_after_pertuzumab"
+                             / "study.toml")
+    report = protocol.report.model_copy(update={"outputs": ["html"]})
+    run_study(protocol.model_copy(update={"report": report}), out=tmp_path / "out")
+    pdf = tmp_path / "main.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                    (tmp_path / "out" / "report.html").as_uri()],
+                   capture_output=True, timeout=180, check=False)
+    info = subprocess.run([pdfinfo, str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+    assert "A4" in info, info
+    assert 1 <= pages <= 6, info

@@ -7,7 +7,8 @@ from retrostudy.pipeline import run_study
 
 def test_every_output_is_written(study, report_dir):
     names = {p.relative_to(report_dir).as_posix() for p in study.files}
-    assert {"report.html", "report.docx", "results.json", "run-info.json"} <= names
+    assert {"report.html", "report.docx", "supplement.html", "supplement.docx", "results.json",
+            "run-info.json"} <= names
     for key in study.tables:
         assert f"tables/{key}.csv" in names
     for key in study.figures:
@@ -24,6 +25,8 @@ def test_outputs_are_byte_identical_across_runs(study, report_dir, study_path, t
         "results.json",
         "report.html",
         "report.docx",
+        "supplement.html",
+        "supplement.docx",
         "tables/table1.csv",
         "figures/figure2_km_pfs.svg",
         "figures/figure2_km_pfs.png",

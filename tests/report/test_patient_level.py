@@ -211,9 +211,10 @@ def test_no_identifier_in_the_report_and_it_says_whether_written(runs):
     assert written["written"] is True and written["contains_identifiers"] is True
     plain = json.loads((without / "results.json").read_text(encoding="utf-8"))["patient_level"]
     assert plain["written"] is False and plain["files"] == []
-    assert "marked IDENTIFIABLE" in (with_ / "report.html").read_text(encoding="utf-8")
+    # the conventions and provenance close the supplement
+    assert "marked IDENTIFIABLE" in (with_ / "supplement.html").read_text(encoding="utf-8")
     assert "Patient-level data" in _report_text(with_)
-    assert "not written" in (without / "report.html").read_text(encoding="utf-8")
+    assert "not written" in (without / "supplement.html").read_text(encoding="utf-8")
 
 
 def test_protocol_key_writes_it_too(runs, tmp_path):

@@ -141,7 +141,7 @@ def test_breakable_escapes_and_adds_break_opportunities():
 
 
 def test_table_study_report_has_both_sections(study, report_dir):
-    html = (report_dir / "report.html").read_text(encoding="utf-8")
+    html = (report_dir / "supplement.html").read_text(encoding="utf-8")
     assert "Methods: endpoint definitions" in html
     assert "Data quality and record accounting" in html
     assert "no record-level accounting" in html

@@ -74,7 +74,7 @@ def test_accounting_tables_in_results_and_csv(bad_run):
 
 def test_html_shows_definitions_and_bad_input_table(bad_run):
     result, out, _ = bad_run
-    html = (out / "report.html").read_text(encoding="utf-8")
+    html = (out / "supplement.html").read_text(encoding="utf-8")  # S1, S2
     for text in (
         'id="endpoint-definitions"',
         "Methods: endpoint definitions",
@@ -94,7 +94,7 @@ def test_docx_shows_definitions_and_bad_input_table(bad_run):
     import docx
 
     result, out, _ = bad_run
-    document = docx.Document(io.BytesIO((out / "report.docx").read_bytes()))
+    document = docx.Document(io.BytesIO((out / "supplement.docx").read_bytes()))
     text = "\n".join(p.text for p in document.paragraphs)
     assert "Methods: endpoint definitions" in text
     assert "Data quality and record accounting" in text
@@ -123,7 +123,7 @@ def test_no_table_overflows_a_1200px_window(bad_run, tmp_path):
             "Chromium not found (/usr/bin/chromium); install it with: apt-get install -y chromium"
         )
     _, out, _ = bad_run
-    html = (out / "report.html").read_text(encoding="utf-8")
+    html = (out / "supplement.html").read_text(encoding="utf-8")  # the record tables
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)  # allow the probe
     page = tmp_path / "probe.html"
     page.write_text(html.replace("</body>", _PROBE + "</body>"), encoding="utf-8")

@@ -164,7 +164,8 @@ def test_published_comparison_is_left_out(shared):
     data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     assert not (folder / "tables" / "published.csv").exists()
     assert "published" not in data["tables"] and data["published_comparison"] is None
-    html = (folder / "report.html").read_text(encoding="utf-8")
+    html = "".join((folder / f"{n}.html").read_text(encoding="utf-8")
+                   for n in ("report", "supplement"))
     assert "Published vs reproduced" not in html and "discontinuation.toxicity.n" not in html
 
 

@@ -14,6 +14,11 @@ from retrostudy.protocol.base import Block
 
 Output = Literal["html", "docx", "csv", "json", "figures"]
 FigureFormat = Literal["png", "svg", "pdf", "tiff"]
+# Exhibits the main document (report.html / report.docx) can hold; the rest goes to the
+# supplement. "km", "survival", "hazard_ratios" and "forest": one per survival endpoint.
+Exhibit = Literal["flow", "table1", "km", "survival", "hazard_ratios", "forest", "response",
+                  "followup", "discontinuation"]
+MAIN_EXHIBITS: tuple[Exhibit, ...] = ("flow", "table1", "km", "hazard_ratios", "response")
 
 
 class Suppression(Block):
@@ -53,6 +58,10 @@ class ReportBlock(Block):
     page_size: Literal["A4", "letter"] = "A4"
     margin_cm: float = Field(default=2.5, ge=0.5, le=5.0)
     reference_docx: str | None = None
+    # The main document's exhibits, in this order (report/sections.py); every other table
+    # and figure goes to supplement.html / supplement.docx. Default: the seed's Fig. 1,
+    # Table 1, Fig. 2 (Kaplan-Meier) and Table 2 (best response), plus the hazard ratios.
+    main: list[Exhibit] = Field(default_factory=lambda: list(MAIN_EXHIBITS))
     p_digits: int = Field(default=4, ge=1, le=6)  # the seed prints 4 decimals
     km: KMFigure = Field(default_factory=KMFigure)
     swimmer: bool = True

@@ -51,7 +51,8 @@ class ReportContext:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        """The analyses' warnings, each once (the final "Warnings" section and results.json);
+        """The analyses' warnings, each once (the supplement's "Warnings" section and
+        results.json);
         with small-cell suppression on, those quoting numbers left out (report.disclosure)."""
         from retrostudy.report.masking import shared_warnings
 
@@ -107,6 +108,8 @@ class Report:
     docx: bytes
     rendered: dict
     checklist_docx: bytes = b""  # checklist.docx, written with report.docx
+    supplement_html: str = ""  # supplement.html, written with report.html
+    supplement_docx: bytes = b""  # supplement.docx, written with report.docx
 
 
 def make_report(ctx: ReportContext, progress=None) -> Report:
@@ -138,15 +141,17 @@ def make_report(ctx: ReportContext, progress=None) -> Report:
     results["patient_level"] = _patient_level_json(ctx.patient_level)
     results["endpoint_definitions"], results["data_quality"] = _quality_json(ctx, supp)
     outputs = set(ctx.protocol.report.outputs)
+    page = PageSetup.from_protocol(ctx.protocol)
     return Report(
         tables=built.tables,
         figures=built.figures,
         results=results,
         html=render_html(built.document) if "html" in outputs else "",
-        docx=render_docx(built.document, PageSetup.from_protocol(ctx.protocol))
-        if "docx" in outputs else b"",
+        docx=render_docx(built.document, page) if "docx" in outputs else b"",
         rendered=built.rendered,
         checklist_docx=_checklist_docx(ctx, built) if "docx" in outputs else b"",
+        supplement_html=render_html(built.supplement) if "html" in outputs else "",
+        supplement_docx=render_docx(built.supplement, page) if "docx" in outputs else b"",
     )
 
 
@@ -215,7 +220,7 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
     if "json" in outputs:
         written.append(_write(out / "results.json", dumps(report.results).encode("utf-8")))
     if "html" in outputs:
-        written.append(_write(out / "report.html", report.html.encode("utf-8")))
+        written += _write_html(report, out)
     if "docx" in outputs:
         written += _write_docx(report, out)
     if "csv" in outputs:
@@ -235,9 +240,19 @@ def write_report(report: Report, out: str | Path, *, outputs, figure_formats,
     return written
 
 
+def _write_html(report: Report, out: Path) -> list[Path]:
+    """report.html (the main document) and supplement.html."""
+    written = [_write(out / "report.html", report.html.encode("utf-8"))]
+    if report.supplement_html:
+        written.append(_write(out / "supplement.html", report.supplement_html.encode("utf-8")))
+    return written
+
+
 def _write_docx(report: Report, out: Path) -> list[Path]:
-    """report.docx and, beside it, checklist.docx (the reporting checklist alone)."""
+    """report.docx, supplement.docx and checklist.docx (the reporting checklist alone)."""
     written = [_write(out / "report.docx", report.docx)]
+    if report.supplement_docx:
+        written.append(_write(out / "supplement.docx", report.supplement_docx))
     if report.checklist_docx:
         written.append(_write(out / "checklist.docx", report.checklist_docx))
     return written

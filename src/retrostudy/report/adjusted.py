@@ -2,16 +2,15 @@
 
 The figures are supplementary (Fig. S1, S2, ...) so the main figures keep their numbers.
 The method paragraph is written from the protocol and the result's conventions; the
-weaknesses the analysis found (``AdjustedResult.warnings``) are printed in the section,
-next to the numbers they qualify, each once; the final "Warnings" section lists them again
-with every other warning of the study (each once there too: docs/statistics.md, "Warnings").
+weaknesses the analysis found (``AdjustedResult.warnings``) are printed once, in the
+supplement's "Warnings" section with every other warning of the study (docs/statistics.md,
+"Warnings").
 """
 
 from __future__ import annotations
 
 from retrostudy.analysis import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
-from retrostudy.report.masking import shared_warnings
 
 
 def adjusted_figures(ctx, plan) -> dict:
@@ -174,6 +173,4 @@ def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
             if k.endswith(f"_km_adjusted_{ep}")
             for i in _fig(figs, rendered, k)
         ]
-    on = ctx.protocol.report.suppression.threshold > 0
-    items += [Paragraph(w, "warning") for w in shared_warnings(res.warnings, on)]
     return [Section("Adjusted comparison (sensitivity analysis)", tuple(items), anchor="adjusted")]

@@ -14,7 +14,8 @@ class Built:
     tables: dict[str, Table]
     figures: dict  # key -> ReportFigure
     rendered: dict  # key -> {"svg": bytes, "png": bytes}
-    document: Document
+    document: Document  # the main document (report.html / report.docx)
+    supplement: Document  # everything else (supplement.html / supplement.docx)
     cells_masked: int
     plan: Plan
 
@@ -102,27 +103,46 @@ def build(ctx, progress=None) -> Built:
         figs = _figures_for(ctx, plan_)
         rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs,
                            progress)
-    from retrostudy.report.sections import sections
+    from retrostudy.report.sections import (
+        main_sections,
+        numbered,
+        supplement_sections,
+        warnings_section,
+    )
 
-    secs = sections(ctx, tables, figs, rendered)
+    main, shown = main_sections(ctx, tables, figs, rendered, plan_)
+    supp = supplement_sections(ctx, tables, figs, rendered, shown)
     from retrostudy.report.checklist import checklist_rows, checklist_section, checklist_table
 
-    checklist = checklist_table(checklist_rows(ctx.protocol, secs))  # after the last section
-    secs.append(checklist_section(checklist))
+    supp = numbered([*supp, *warnings_section(ctx)])  # S1, S2, ... before the checklist
+    checklist = checklist_table(checklist_rows(ctx.protocol, main + supp))  # names them
+    supp += numbered([checklist_section(checklist)], start=len(supp) + 1)
     tables = {**tables, checklist.key: checklist}
     study = ctx.protocol.study
+    title = ctx.protocol.report.title or study.title
+    byline = "; ".join(t for t in (study.investigators, study.institution) if t) or None
     doc = Document(
-        title=ctx.protocol.report.title or study.title,
+        title=title,
         subtitle=ctx.protocol.report.subtitle or study.design,
         synthetic=bool(study.synthetic),
-        sections=tuple(secs),
+        sections=tuple(main),
+        byline=byline,
+    )
+    supplement = Document(
+        title=f"Supplement: {title}",
+        subtitle="Supplementary methods, tables and figures",
+        synthetic=bool(study.synthetic),
+        sections=tuple(supp),
         facts=tuple(ctx.facts),
+        byline=byline,
+        contents=True,
     )
     return Built(
         tables=tables,
         figures=figs,
         rendered=rendered,
         document=doc,
+        supplement=supplement,
         cells_masked=plan_.n_masked,
         plan=plan_,
     )

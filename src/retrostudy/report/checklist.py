@@ -120,10 +120,11 @@ def _row(guideline, item, topic, where=(), full=True) -> ChecklistRow:
 def _strobe(ix: _Index, protocol) -> list[ChecklistRow]:
     km = tuple(Ref("figure", t) for k, t in sorted(ix.figures.items())
                if "_km_" in k and "_km_adjusted" not in k)
-    ep_secs = tuple(Ref("section", t) for a, t in ix.sections.items() if a.startswith("ep-"))
+    ep_secs = ix.section("results") + tuple(Ref("section", t) for a, t in ix.sections.items()
+                                            if a.startswith("ep-"))
     survival, cox = ix.tables_like("survival_"), ix.tables_like("cox_")
     flow = ix.figure("_flow")
-    study = ix.section("study")
+    study = ix.section("methods", "study")
     defs = ix.section("endpoint-definitions")
     quality = ix.section("data-quality")
     adjusted = ix.section("adjusted")
@@ -165,7 +166,7 @@ def _strobe(ix: _Index, protocol) -> list[ChecklistRow]:
         _row(s, "12e", "Methods: sensitivity analyses",
              ix.section("sensitivity", "adjusted")),
         _row(s, "13a", "Results: numbers at each stage (potentially eligible, examined, "
-             "eligible, included, followed up, analysed)", flow),
+             "eligible, included, followed up, analysed)", flow + ix.section("results")),
         _row(s, "13b", "Results: reasons for non-participation at each stage", flow),
         _row(s, "13c", "Results: consider a flow diagram", flow),
         _row(s, "14a", "Results: characteristics of participants; exposures and potential "
@@ -195,7 +196,7 @@ def _strobe(ix: _Index, protocol) -> list[ChecklistRow]:
 
 def _record(ix: _Index) -> list[ChecklistRow]:
     flow = ix.figure("_flow")
-    study = ix.section("study")
+    study = ix.section("methods", "study")
     defs = ix.section("endpoint-definitions")
     quality = ix.section("data-quality")
     facts = (Ref("section", FACTS_TITLE),)

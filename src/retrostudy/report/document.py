@@ -46,3 +46,5 @@ class Document:
     facts: tuple[tuple[str, str], ...] = field(
         default=()
     )  # conventions and provenance, label -> value
+    byline: str | None = None  # investigators, institution (the title block)
+    contents: bool = False  # a table of contents after the title block (the supplement)

@@ -134,6 +134,30 @@ class _Writer:
         self.document.add_paragraph(text, style=_style(self.document, style))
 
 
+def _title_block(out: _Writer, doc: Document) -> None:
+    """Title, subtitle, byline, the synthetic-data note and (the supplement) contents."""
+    document = out.document
+    out.heading(doc.title, 0)
+    for line in (doc.subtitle, doc.byline):  # the title block
+        if line:
+            document.add_paragraph(line)
+    if doc.synthetic:
+        document.add_paragraph().add_run(
+            "Synthetic data: this report was generated from a synthetic hospital extract."
+        ).bold = True
+    if doc.contents:  # the supplement lists its sections
+        _contents(out, doc)
+
+
+def _contents(out: _Writer, doc: Document) -> None:
+    """The supplement's table of contents: its section titles after the title block."""
+    out.heading("Contents", 1)
+    bullet = _style(out.document, "List Bullet")
+    for title in [s.title for s in doc.sections] + (
+            ["Conventions and provenance"] if doc.facts else []):
+        out.document.add_paragraph(title, style=bullet)
+
+
 def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
     from docx.shared import Pt
 
@@ -149,13 +173,7 @@ def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
     if page.reference is None:
         document.styles["Normal"].font.size = Pt(10)
     out = _Writer(document, page)
-    out.heading(doc.title, 0)
-    if doc.subtitle:
-        document.add_paragraph(doc.subtitle)
-    if doc.synthetic:
-        document.add_paragraph().add_run(
-            "Synthetic data: this report was generated from a synthetic hospital extract."
-        ).bold = True
+    _title_block(out, doc)
     for section in doc.sections:
         out.heading(section.title, 1)
         for item in section.items:

@@ -27,7 +27,8 @@ from retrostudy.errors import OutputError, Problem
 
 MANIFEST = ".retrostudy-report.json"
 """Hidden file listing the top-level entries a run wrote (which a rerun may replace)."""
-_STANDARD = frozenset({"report.html", "report.docx", "checklist.docx", "results.json",
+_STANDARD = frozenset({"report.html", "report.docx", "supplement.html", "supplement.docx",
+                       "checklist.docx", "results.json",
                        "run-info.json", "tables", "figures", MANIFEST})
 
 

@@ -121,6 +121,8 @@ def render_html(doc: Document) -> str:
             "synthetic": doc.synthetic,
             "sections": sections,
             "facts": doc.facts,
+            "byline": doc.byline,
+            "contents": doc.contents,
         },
     )
     return template.render(doc=view)

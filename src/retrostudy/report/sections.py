@@ -1,4 +1,6 @@
-"""The report's sections, in the order a paper presents them (Fig. 1, Table 1, Fig. 2, ...)."""
+"""The sections of the two documents: the main document (Methods, Results and the main
+exhibits: Fig. 1, Table 1, Fig. 2, ... as ``[report] main`` orders them) and the
+supplement (everything else, numbered S1, S2, ...)."""
 
 from __future__ import annotations
 
@@ -117,13 +119,68 @@ def _quality_sections(ctx, tables) -> list[Section]:
     ]
 
 
-def sections(ctx, tables, figs, rendered) -> list[Section]:
-    out = [Section("Study", tuple(_study(ctx) + _methods(ctx) + _windows(ctx)), anchor="study")]
-    out += _quality_sections(ctx, tables)
+def _main_keys(ctx, tables, figs) -> list[str]:
+    """Keys of the main document's exhibits (tables and figures), in the protocol's order
+    (``[report] main``); an exhibit the study has not got is left out."""
+    eps = [r.endpoint for r in ctx.analyses.endpoints]
+    out: list[str] = []
+    for name in ctx.protocol.report.main:
+        if name == "flow":
+            out += [k for k in figs if k.endswith("_flow")]
+        elif name in ("km", "forest"):
+            out += [k for ep in eps for k in figs if k.endswith(f"_{name}_{ep}")]
+        elif name in ("survival", "hazard_ratios"):
+            prefix = "survival_" if name == "survival" else "cox_"
+            out += [f"{prefix}{ep}" for ep in eps if f"{prefix}{ep}" in tables]
+        else:
+            key = {"response": "table2_response"}.get(name, name)
+            out += [key] if key in tables else []
+    return list(dict.fromkeys(out))
+
+
+def exhibit_name(item) -> str:
+    """"Fig. 2", "Table 1": the number a title starts with ("" when it has none)."""
+    import re
+
+    found = re.match(r"((?:Fig\.|Table) S?\d+)\. ", item.title)
+    return found.group(1) if found else ""
+
+
+def main_sections(ctx, tables, figs, rendered, plan) -> tuple[list[Section], set[str]]:
+    """The main document: Methods, Results (sentences with the numbers), then the main
+    exhibits in the protocol's order; also the keys of the exhibits shown."""
+    from retrostudy.report.methods import methods_items
+    from retrostudy.report.results_text import results_items
+
+    keys = _main_keys(ctx, tables, figs)
+    statistics = _methods(ctx) + _windows(ctx)
+    exhibits = {k: exhibit_name(figs[k] if k in figs else tables[k]) for k in keys}
+    exhibits = {k: v for k, v in exhibits.items() if v}
+    items = [*results_items(ctx, tables, plan, exhibits)]
+    for k in keys:
+        items += _fig(figs, rendered, k) if k in figs else _tab(tables, k)
+    return [Section("Methods", tuple(methods_items(ctx, statistics)), anchor="methods"),
+            Section("Results", tuple(items), anchor="results")], set(keys)
+
+
+def _drop(items, main: set[str]) -> list:
+    """``items`` without the main document's exhibits."""
+    out = []
+    for it in items:
+        if isinstance(it, TableItem) and it.table.key in main:
+            continue
+        if isinstance(it, FigureItem) and it.figure.key in main:
+            continue
+        out.append(it)
+    return out
+
+
+def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Section]:
+    """Everything the main document does not show (before the checklist and warnings)."""
+    out = _quality_sections(ctx, tables)
     if ctx.flow is not None:
-        out.append(
-            Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")), anchor="flow")
-        )
+        out.append(Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")),
+                           anchor="flow"))
     if "table1" in tables:
         out.append(
             Section("Patient characteristics", tuple(_tab(tables, "table1")), anchor="table1")
@@ -155,10 +212,24 @@ def sections(ctx, tables, figs, rendered) -> list[Section]:
     if "comparators" in tables or comp:
         items = [*_tab(tables, "comparators"), *(_fig(figs, rendered, comp[0]) if comp else [])]
         out.append(Section("Literature comparators", tuple(items), anchor="comparators"))
-    if ctx.warnings:
-        out.append(
-            Section(
-                "Warnings", tuple(Paragraph(w, "warning") for w in ctx.warnings), anchor="warnings"
-            )
-        )
-    return out
+    kept = []
+    for s in out:
+        items = _drop(s.items, main)
+        if any(isinstance(i, (TableItem, FigureItem)) for i in items) or \
+                (items and s.anchor in ("endpoint-definitions", "data-quality")):
+            kept.append(Section(s.title, tuple(items), anchor=s.anchor))
+    return kept
+
+
+def warnings_section(ctx) -> list[Section]:
+    """Every warning of the study, once."""
+    if not ctx.warnings:
+        return []
+    return [Section("Warnings", tuple(Paragraph(w, "warning") for w in ctx.warnings),
+                    anchor="warnings")]
+
+
+def numbered(sections: list[Section], start: int = 1) -> list[Section]:
+    """The supplement's sections numbered S1, S2, ... (from ``start``) in their titles."""
+    return [Section(f"S{i}. {s.title}", s.items, anchor=s.anchor)
+            for i, s in enumerate(sections, start)]
