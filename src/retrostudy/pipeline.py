@@ -265,6 +265,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, s
     from retrostudy.report.published import published_parts
     from retrostudy.report.quality import tables as quality_tables
     from retrostudy.report.results_json import provenance
+    from retrostudy.report.tables import analysis_tables
 
     flow = flow_from_attrition(
         cohort.attrition,
@@ -285,7 +286,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, s
         seed=protocol.report.seed,
         engine=_engine_name(engine),
     )
-    tables = dict(analyses.tables)
+    tables = analysis_tables(analyses)
     published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
     tables.update(extra_tables)
     tables.update(quality_tables(quality))

@@ -39,7 +39,7 @@ def test_logrank_and_hazard_ratios(analyses):
 
 
 def test_table1_p_values(analyses):
-    p = {t["variable"]: t["p_value"] for t in analyses.table1}
+    p = {t["variable"]: t["p_value"] for t in analyses.table1.to_json()}
     assert p["age"] == pytest.approx(R["age_wilcox_p"], rel=1e-10)
     assert p["prior_regimens"] == pytest.approx(R["regimens_wilcox_p"], rel=1e-10)
     assert p["visceral"] == pytest.approx(R["visceral_fisher_p"], rel=1e-10)

@@ -8,6 +8,7 @@ from secondary_data import DPM, make_data, make_protocol
 
 from retrostudy.analysis import run_analyses
 from retrostudy.errors import ProtocolError
+from retrostudy.report.tables import analysis_tables
 from retrostudy.stats import cox_ph, cumulative_incidence, kaplan_meier, rmst_compare
 
 SURV = [{"endpoint": "pfs", "adjust": ["visceral", "ecog"]}]
@@ -72,7 +73,7 @@ def test_rmst_user_tau_and_table(data):
     assert (res.tau, res.tau_rule) == (pytest.approx(10.0), "protocol")
     assert res.contrasts["A"]["difference"]["estimate"] == pytest.approx(
         direct.difference.estimate / DPM, rel=1e-12)
-    text = a.tables["rmst"].to_text()
+    text = analysis_tables(a)["rmst"].to_text()
     assert "τ = 10.0 months" in text and "set in the protocol" in text
     assert "rmst" in a.to_json() and a.to_json()["rmst"]["pfs"]["tau_rule"] == "protocol"
 
@@ -91,7 +92,7 @@ def test_no_secondary_block_no_new_keys(data):
     a = run_analyses(make_protocol({"survival": SURV}), data)
     keys = set(a.to_json())
     assert not keys & {"rmst", "competing_risks", "subgroups", "sensitivity"}
-    assert not set(a.tables) & {"rmst", "competing_pfs", "sensitivity"}
+    assert not set(analysis_tables(a)) & {"rmst", "competing_pfs", "sensitivity"}
 
 
 # ---- competing risks ----------------------------------------------------------------------
@@ -231,8 +232,8 @@ def test_competing_json_and_tables(result):
     assert [m["name"] for m in j["cause_specific_cox"]["progression"]] == ["unadjusted",
                                                                            "adjusted"]
     assert j["derivation"]["method"] == "reason"
-    assert {"competing_pfs", "competing_cox_pfs"} <= set(result.tables)
-    assert "Gray's test p" in result.tables["competing_pfs"].columns
+    assert {"competing_pfs", "competing_cox_pfs"} <= set(analysis_tables(result))
+    assert "Gray's test p" in analysis_tables(result)["competing_pfs"].columns
 
 
 def test_a_cause_without_events_in_a_group_is_ne_not_a_crash(data):
@@ -245,7 +246,7 @@ def test_a_cause_without_events_in_a_group_is_ne_not_a_crash(data):
     hr = cr.group_hr("death_without_progression", "unadjusted")
     assert np.isnan(hr["hazard_ratio"])
     assert any("monotone likelihood" in w for w in cr.warnings)
-    assert "NE" in a.tables["competing_cox_pfs"].to_text()
+    assert "NE" in analysis_tables(a)["competing_cox_pfs"].to_text()
 
 
 def test_cause_specific_cox_equals_stats_cause_specific_cox(result, data):
@@ -290,5 +291,5 @@ def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
     std = res.secondary.sensitivity.endpoints[1]
     assert std.logrank["not_estimable"].startswith("no events in any group")
     assert np.isnan(std.logrank["p_value"]) and std.model("unadjusted").not_estimable
-    text = res.tables["sensitivity"].to_text()
+    text = analysis_tables(res)["sensitivity"].to_text()
     assert "NE" in text and "pfs_standard: no events in any group" in text

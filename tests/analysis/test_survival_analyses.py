@@ -51,11 +51,11 @@ def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):
     assert hr["hazard_ratio"] > 1
 
 
-def test_epv_below_10_is_a_warning_not_an_exception(analyses):
+def test_epv_below_10_is_a_warning_not_an_exception(analyses, tables):
     adjusted = analyses.endpoints[0].model("adjusted")
     assert adjusted.n_events / len(adjusted.coefficients) < 10
     assert any("events per term" in w for w in analyses.warnings)
-    assert any("events per term" in f for f in analyses.tables["cox_pfs"].footnotes)
+    assert any("events per term" in f for f in tables["cox_pfs"].footnotes)
 
 
 def test_followup_observed_time_is_median_and_range(analyses, dataset):

@@ -2,7 +2,8 @@
 
 Input: the analysis dataset (one row per patient, a ``group`` column, covariates and the
 endpoint columns ``<ep>_days``/``<ep>_event``) and the protocol. Output: a frozen
-:class:`Analyses` holding every number (``to_json``) and every table (``tables``).
+:class:`Analyses` holding every number (``to_json``); the report prints them
+(report/tables/).
 """
 
 from __future__ import annotations
@@ -12,17 +13,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from retrostudy.analysis._stats import Conventions, conventions
+from retrostudy.analysis.adjusted import AdjustedResult, run_adjusted
 from retrostudy.analysis.checks import check_columns, check_groups
-from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
-from retrostudy.analysis.extra import FollowUp, discontinuation_table, follow_up, followup_table
-from retrostudy.analysis.response import response_table, response_warnings
+from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
+from retrostudy.analysis.extra import Discontinuation, FollowUp, discontinuation, follow_up
+from retrostudy.analysis.response import Response, response, response_warnings
 from retrostudy.analysis.secondary import Secondary, run_secondary
-from retrostudy.analysis.table import Cell, Row, Table
-from retrostudy.analysis.table1 import table1
+from retrostudy.analysis.table1 import Table1, table1
 from retrostudy.endpoints.dataset import AnalysisDataset
 from retrostudy.protocol.timing import post_index_warnings
 
-__all__ = ["Analyses", "Cell", "Row", "Table", "group_order", "prepare_dataset", "run_analyses"]
+__all__ = ["Analyses", "group_order", "prepare_dataset", "run_analyses", "variable_labels"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,17 +33,18 @@ class Analyses:
     group_labels: dict[str, str]
     reference: str
     n: dict[str, int]
-    table1: list[dict]
+    table1: Table1
     endpoints: tuple[EndpointResult, ...]
-    response: dict
+    response: Response | None
     followup: FollowUp | None
-    discontinuation: dict
-    tables: dict[str, Table]
+    discontinuation: Discontinuation | None
     level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
+    var_labels: dict[str, str] = field(default_factory=dict)  # variable -> label
+    p_digits: int = 4  # decimals of a printed p value ([report] p_digits)
     # every warning of the study, each once: results.json "warnings" and the report's final
     # "Warnings" section; a section also shows its own next to its numbers (docs/statistics.md)
     warnings: tuple[str, ...] = field(default=())
-    adjusted: object = None  # analysis.adjusted.AdjustedResult when [analyses.adjusted]
+    adjusted: AdjustedResult | None = None  # when [analyses.adjusted]
     secondary: Secondary = field(default_factory=Secondary)  # RMST, competing, subgroups, ...
 
     def to_json(self) -> dict:
@@ -60,11 +62,12 @@ class Analyses:
                 for g in self.groups
             ],
             "reference_group": self.reference,
-            "table1": self.table1,
+            "table1": self.table1.to_json(),
             "endpoints": {e.endpoint: e.to_json() for e in self.endpoints},
-            "response": self.response,
+            "response": self.response.to_json() if self.response is not None else {},
             "followup": self.followup.to_json() if self.followup is not None else {},
-            "discontinuation": self.discontinuation,
+            "discontinuation": (self.discontinuation.to_json()
+                                if self.discontinuation is not None else {}),
             "warnings": list(self.warnings),
             **self.secondary.to_json(),
         } | ({"adjusted": self.adjusted.to_json()} if self.adjusted is not None else {})
@@ -75,6 +78,15 @@ def group_order(protocol, data: pd.DataFrame) -> list[str]:
     named = [g.name for g in protocol.groups.group]
     found = sorted({str(g) for g in data["group"].dropna().unique()} - set(named))
     return [g for g in named if (data["group"] == g).any()] + found
+
+
+def variable_labels(block) -> dict[str, str]:
+    """Analysis variable -> its label: ``[[analyses.derived]]`` and Table 1's, and "Group"."""
+    return (
+        {d.name: d.label or d.name for d in block.derived}
+        | {v.name: v.text for v in block.table1 if v.among is None}
+        | {"group": "Group"}
+    )
 
 
 def prepare_dataset(block, data: pd.DataFrame) -> pd.DataFrame:
@@ -97,68 +109,35 @@ def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
     check_columns(block, data)
     data = prepare_dataset(block, data)
     conv = conventions(block)
-    p_digits = protocol.report.p_digits
     groups = group_order(protocol, data)
     labels = {g.name: g.name for g in protocol.groups.group}
     reference = protocol.groups.reference or (groups[-1] if groups else "")
     n = {g: int((data["group"] == g).sum()) for g in groups}
     check_groups(protocol, groups, n)
-    header = [f"{labels.get(g, g)} (n = {n[g]})" for g in groups]
-    var_labels = (
-        {d.name: d.label or d.name for d in block.derived}
-        | {v.name: v.text for v in block.table1 if v.among is None}
-        | {"group": "Group"}
-    )
+    var_labels = variable_labels(block)
     level_labels = {
         (d.name, str(v)): t for d in block.derived for v, t in ((True, "Yes"), (False, "No"))
     } | {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels}
-    tables: dict[str, Table] = {}
-    t1, t1_numbers = table1(
-        data, groups, block, header=header, p_digits=p_digits, yates=conv.chisq_correct
-    )
-    if block.table1:
-        tables["table1"] = t1
+    t1 = table1(data, groups, block, yates=conv.chisq_correct)
     endpoints = tuple(
         analyse_endpoint(data, groups, s, reference, conv, block.epv_min) for s in block.survival
     )
-    for res in endpoints:
-        tables[f"survival_{res.endpoint}"] = survival_table(res, labels, conv, p_digits)
-        tables[f"cox_{res.endpoint}"] = cox_table(
-            res, labels, var_labels, conv, p_digits, level_labels
-        )
-    response = {}
+    resp = None
     if block.response is not None:
-        t2, response = response_table(
-            data,
-            groups,
-            block.response,
-            header=header,
-            conf_level=block.conf_level,
-            p_digits=p_digits,
-            yates=conv.chisq_correct,
-        )
-        tables["table2_response"] = t2
+        resp = response(data, groups, block.response, conf_level=block.conf_level,
+                        yates=conv.chisq_correct)
     fu = None
     if block.followup is not None:
         ep_text = {s.endpoint: s.text for s in block.survival}
         fu = follow_up(data, groups, block.followup, conv, ep_text)
-        tables["followup"] = followup_table(fu, labels)
-    disc = {}
+    disc = None
     if block.discontinuation is not None and block.discontinuation.column in data.columns:
-        tables["discontinuation"], disc = discontinuation_table(
-            data, groups, block.discontinuation, header
-        )
+        disc = discontinuation(data, groups, block.discontinuation)
     adjusted = _adjusted(block, data, groups, reference, conv, var_labels, level_labels)
-    if adjusted is not None:
-        from retrostudy.analysis.adjusted_tables import adjusted_tables
-
-        ep_labels = {s.endpoint: s.text for s in block.survival}
-        tables |= adjusted_tables(adjusted, ep_labels, p_digits, block.conf_level)
     secondary = run_secondary(protocol, data, groups, reference, conv, labels, level_labels,
                               var_labels)
-    tables.update(secondary.tables)
     warnings = tuple(w for e in endpoints for w in e.warnings)
-    warnings += tuple(response_warnings(response))
+    warnings += tuple(response_warnings(resp))
     warnings += adjusted.warnings if adjusted is not None else ()
     warnings += secondary.warnings
     warnings = post_index_warnings(protocol) + warnings  # design first: immortal time
@@ -169,14 +148,15 @@ def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
         group_labels=labels,
         reference=reference,
         n=n,
-        table1=t1_numbers,
+        table1=t1,
         endpoints=endpoints,
-        response=response,
+        response=resp,
         followup=fu,
         discontinuation=disc,
-        tables=tables,
         warnings=warnings,
         level_labels=level_labels,
+        var_labels=var_labels,
+        p_digits=protocol.report.p_digits,
         adjusted=adjusted,
         secondary=secondary,
     )
@@ -186,8 +166,6 @@ def _adjusted(block, data, groups, reference, conv, var_labels, level_labels):
     """The propensity-score sensitivity analysis of ``[analyses.adjusted]``, if any."""
     if block.adjusted is None:
         return None
-    from retrostudy.analysis.adjusted import run_adjusted
-
     return run_adjusted(
         block.adjusted, data, groups, reference, conv, block.survival, var_labels, level_labels
     )

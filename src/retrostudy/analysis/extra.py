@@ -1,4 +1,4 @@
-"""Follow-up and treatment-discontinuation summaries and tables (the seed gives them in its
+"""Follow-up and treatment-discontinuation summaries (the seed gives them in its
 text). The one place they are computed: ``[analyses.followup]`` and
 ``[analyses.discontinuation]`` configure them; each result carries the sentence that
 describes it, so the table footnote, the Methods paragraph and results.json say what the
@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retrostudy.analysis import _stats, fmt
-from retrostudy.analysis.table import Cell, Row, Table, text_cells
+from retrostudy.analysis import _stats
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 _REASONS = {
@@ -126,34 +125,34 @@ def follow_up(data: pd.DataFrame, groups: list[str], spec, conv,
                     conf_level=conv.conf_level, groups=tuple(out))
 
 
-def followup_table(fu: FollowUp, labels: dict[str, str]) -> Table:
-    body = tuple(
-        Row(
-            label=labels.get(f.group, f.group),
-            cells=text_cells(
-                f"{fmt.num(f.median)} ({fmt.interval(f.low, f.high)})",
-                fmt.estimate_ci(*f.reverse_km),
-            ),
-        )
-        for f in fu.groups
-    )
-    pct = int(round(fu.conf_level * 100))
-    return Table(
-        key="followup",
-        title="Follow-up",
-        stub="Group",
-        columns=(
-            "Observed time, months: median (range)",
-            f"Reverse Kaplan\u2013Meier median, months ({pct}% CI)",
-        ),
-        rows=body,
-        footnotes=(fu.method,),
-    )
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Discontinuation:
+    """Patients who stopped treatment per group, and how many for each recorded reason."""
+
+    column: str
+    denominator: str  # "discontinued" | "analysed": what the reason percentages are of
+    method: str  # the sentence saying what is counted (footnote and results.json)
+    groups: tuple[str, ...]
+    n: tuple[int, ...]  # patients per group
+    stopped: tuple[int, ...]  # patients per group with a reason
+    reasons: tuple[tuple[str, str, tuple[int, ...]], ...]  # (reason, its label, per group)
+    total: int  # patients of the dataset (every group)
+
+    @property
+    def reason_denominators(self) -> tuple[int, ...]:
+        return self.stopped if self.denominator == "discontinued" else self.n
+
+    def to_json(self) -> dict:
+        return {
+            "discontinued": dict(zip(self.groups, self.stopped, strict=True)),
+            "reasons": {r: dict(zip(self.groups, xs, strict=True)) for r, _, xs in self.reasons},
+            "denominator": self.denominator,
+            "method": self.method,
+        }
 
 
-def discontinuation_table(
-    data: pd.DataFrame, groups: list[str], spec, header
-) -> tuple[Table, dict]:
+def discontinuation(data: pd.DataFrame, groups: list[str], spec) -> Discontinuation:
+    """The ``[analyses.discontinuation]`` counts (``spec``) per group."""
     col = spec.column
     labels = _REASONS | spec.labels
     reasons = sorted(
@@ -161,47 +160,19 @@ def discontinuation_table(
         key=lambda r: (list(labels).index(r) if r in labels else 99, r),
     )
     frames = [data[data["group"] == g] for g in groups]
-    stopped = [int(f[col].notna().sum()) for f in frames]
-    # % of the patients who stopped, or of every patient of the group
-    denom = stopped if spec.denominator == "discontinued" else [len(f) for f in frames]
-    rows = [
-        Row(
-            label="Discontinued, n (% of group)",
-            cells=tuple(
-                Cell(text=fmt.count_pct(s, len(f)), count=s, denominator=len(f))
-                for s, f in zip(stopped, frames, strict=True)
-            )
-            + (Cell(text=str(sum(stopped)), count=sum(stopped)),),
-        )
-    ]
-    counts = {}
-    for reason in reasons:
-        xs = [int((f[col].astype(str) == reason).sum()) for f in frames]
-        counts[reason] = dict(zip(groups, xs, strict=True))
-        rows.append(
-            Row(
-                label=labels.get(reason, reason),
-                indent=1,
-                block="reason",
-                cells=tuple(
-                    Cell(text=fmt.count_pct(x, s), count=x, denominator=s)
-                    for x, s in zip(xs, denom, strict=True)
-                )
-                + (Cell(text=fmt.count_pct(sum(xs), sum(denom)), count=sum(xs),
-                          denominator=sum(denom)),),
-            )
-        )
-    table = Table(
-        key="discontinuation",
-        title="Treatment discontinuation",
-        stub="",
-        columns=(*header, f"All (n = {len(data)})"),
-        rows=tuple(rows),
-        footnotes=(discontinuation_method(spec),),
-        row_total=(len(groups), tuple(range(len(groups)))),
+    return Discontinuation(
+        column=col,
+        denominator=spec.denominator,
+        method=discontinuation_method(spec),
+        groups=tuple(groups),
+        n=tuple(len(f) for f in frames),
+        stopped=tuple(int(f[col].notna().sum()) for f in frames),
+        reasons=tuple(
+            (r, labels.get(r, r), tuple(int((f[col].astype(str) == r).sum()) for f in frames))
+            for r in reasons
+        ),
+        total=len(data),
     )
-    return table, {"discontinued": dict(zip(groups, stopped, strict=True)), "reasons": counts,
-                   "denominator": spec.denominator, "method": discontinuation_method(spec)}
 
 
 def discontinuation_method(spec) -> str:

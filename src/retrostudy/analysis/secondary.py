@@ -3,18 +3,17 @@ and sensitivity analyses (analysis/rmst.py, competing.py, subgroups.py, sensitiv
 
 :func:`run_secondary` returns a frozen :class:`Secondary` (its ``to_json`` gives the
 results.json keys ``rmst``, ``competing_risks``, ``subgroups`` and ``sensitivity``, each only
-when the protocol asks for it) and the tables.
+when the protocol asks for it); report/tables/ prints them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from retrostudy.analysis.competing import CompetingResult, competing_tables, run_competing
-from retrostudy.analysis.rmst import RmstEndpoint, rmst_table, run_rmst
-from retrostudy.analysis.sensitivity import SensitivityResult, run_sensitivity, sensitivity_tables
-from retrostudy.analysis.subgroups import SubgroupResult, run_subgroup, subgroup_table
-from retrostudy.analysis.table import Table
+from retrostudy.analysis.competing import CompetingResult, run_competing
+from retrostudy.analysis.rmst import RmstEndpoint, run_rmst
+from retrostudy.analysis.sensitivity import SensitivityResult, run_sensitivity
+from retrostudy.analysis.subgroups import SubgroupResult, run_subgroup
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,7 +22,6 @@ class Secondary:
     competing: CompetingResult | None = None
     subgroups: tuple[SubgroupResult, ...] = ()
     sensitivity: SensitivityResult | None = None
-    tables: dict[str, Table] = field(default_factory=dict)
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -57,28 +55,21 @@ def endpoint_labels(protocol) -> dict[str, str]:
 def run_secondary(protocol, data, groups, reference, conv, labels, level_labels,
                   var_labels) -> Secondary:
     block = protocol.analyses
-    p_digits = protocol.report.p_digits
     ep_labels = endpoint_labels(protocol)
-    tables: dict[str, Table] = {}
     rmst = ()
     if block.rmst is not None:
         rmst = run_rmst(block, data, groups, reference, conv, ep_labels)
-        tables["rmst"] = rmst_table(rmst, labels, conv.conf_level, p_digits)
     competing = None
     if block.competing is not None:
         competing = run_competing(protocol, data, groups, reference, conv,
                                   ep_labels.get(block.competing.endpoint, "Competing risks"))
-        tables.update(competing_tables(competing, labels, conv, p_digits, var_labels))
     subgroups = []
     for i, spec in enumerate(block.subgroups):
         res = run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels,
                            var_labels, ep_labels.get(spec.endpoint, spec.endpoint.upper()))
-        t = subgroup_table(res, i, labels, conv, p_digits)
-        tables[t.key] = t
         subgroups.append(res)
     sensitivity = None
     if block.sensitivity is not None:
         sensitivity = run_sensitivity(protocol, data, groups, reference, conv, ep_labels)
-        tables.update(sensitivity_tables(sensitivity, groups, labels, conv, p_digits))
     return Secondary(rmst=rmst, competing=competing, subgroups=tuple(subgroups),
-                     sensitivity=sensitivity, tables=tables)
+                     sensitivity=sensitivity)

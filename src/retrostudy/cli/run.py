@@ -129,7 +129,7 @@ def run_and_summarise(protocol: Path, args) -> int:
 
 def summarise(result, out: Path) -> dict:
     """The run's summary as plain JSON types (``--json``; the text lines are made from it)."""
-    from retrostudy.analysis import fmt
+    from retrostudy.report import fmt
     from retrostudy.warning_codes import code_of
 
     an = result.analyses

@@ -9,7 +9,7 @@ with every other warning of the study (each once there too: docs/statistics.md, 
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
+from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 from retrostudy.report.masking import shared_warnings
 

@@ -12,9 +12,9 @@ import re
 
 import numpy as np
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.table import Cell, Row, Table, text_cells
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.report import fmt
+from retrostudy.report.table import Cell, Row, Table, text_cells
 
 _RATE_KEYS = {"response": "trr", "disease_control": "dcr"}
 
@@ -86,8 +86,8 @@ def flat_results(
     out: dict[str, float] = {}
     if flow is not None:
         _flow_keys(flow, out)
-    _table1_keys(analyses.table1, out)
-    _response_keys(analyses.response, out)
+    _table1_keys(analyses.table1.to_json(), out)
+    _response_keys(analyses.response.to_json() if analyses.response else {}, out)
     _endpoint_keys(analyses, out)
     for f in analyses.followup.groups if analyses.followup is not None else ():
         out[f"followup.median.{f.group}"] = f.median
@@ -105,7 +105,7 @@ def flat_results(
                     "followup.max.overall": float(months.max()),
                 }
             )
-    disc = analyses.discontinuation
+    disc = analyses.discontinuation.to_json() if analyses.discontinuation else {}
     if disc:
         out["discontinuation.total.n"] = sum(disc["discontinued"].values())
         for reason, per_group in disc["reasons"].items():

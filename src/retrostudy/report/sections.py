@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.pvalues import tests_used
+from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.pvalues import tests_used
 
 
 def _fig(figs, rendered, key):

@@ -7,8 +7,8 @@ under weighting the weighted numbers at risk are not patient counts.
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.km import _curve
 from retrostudy.report.figures.placement import place_text

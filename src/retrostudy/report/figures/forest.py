@@ -7,9 +7,9 @@ import textwrap
 
 import numpy as np
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.table1 import TEST_NAMES
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
+from retrostudy.report.pvalues import TEST_NAMES
 
 
 def _rows_from_models(res, labels, var_labels, level_labels):
@@ -183,7 +183,7 @@ def draw_subgroup_forest(
 ) -> ReportFigure:
     """Hazard ratio of the group within each subgroup level (a SubgroupResult), NE levels
     without a marker; ``mask`` formats the patient counts in the labels."""
-    from retrostudy.analysis.subgroups import forest_rows
+    from retrostudy.report.tables.subgroups import forest_rows
 
     rows = [
         (label, est, lo, hi, None if heading else PALETTE[0])

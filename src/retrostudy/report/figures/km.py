@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from retrostudy.analysis import fmt
 from retrostudy.analysis.survival import numbers_at_risk
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.placement import place_text
 
