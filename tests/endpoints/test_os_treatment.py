@@ -94,7 +94,7 @@ def test_ttnt():
 def test_discontinuation_table_seed_style(denominator, progression):
     """TTD reasons per patient (endpoints layer) -> the one discontinuation table
     ([analyses.discontinuation]): % of those who stopped (the seed: PD 38/40) or of all."""
-    from retrostudy.analysis.extra import discontinuation
+    from retrostudy.analysis.discontinuation import discontinuation
     from retrostudy.protocol.analyses import Discontinuation
     from retrostudy.report.tables.followup import discontinuation_table
 

@@ -82,7 +82,7 @@ def test_rates_need_a_bor_endpoint():
 
 def test_followup_median_range_and_reverse_km():
     from retrostudy.analysis._stats import conventions
-    from retrostudy.analysis.extra import follow_up
+    from retrostudy.analysis.followup import follow_up
     from retrostudy.protocol.analyses import AnalysesBlock, FollowUp
 
     block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "os": {"kind": "os"}}

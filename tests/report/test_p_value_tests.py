@@ -53,7 +53,7 @@ def test_one_test_for_the_same_response_comparison(study):
     """Table 2's objective response (test = "chisq") and the sensitivity table's objective
     response on the same BOR column are one comparison: one test, one p."""
     res, _ = study
-    t2 = next(r for r in res.analyses.response["rates"] if r["name"] == "response")
+    t2 = next(r for r in res.analyses.response.to_json()["rates"] if r["name"] == "response")
     sens = res.analyses.secondary.sensitivity.response[0]
     assert sens["column"] == "bor"
     m = sens["measures"]["objective_response"]

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis.checks import keyed, require_columns
 from retrostudy.analysis.competing_status import CAUSES, KEY, competing_data
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, fit_model
-from retrostudy.analysis.secondary_checks import keyed, require_columns
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -180,11 +181,12 @@ def _cox_notes(cox: dict, epv_min: float) -> list[str]:
     return notes
 
 
-def run_competing(protocol, data, groups, reference, conv, label) -> CompetingResult:
-    block = protocol.analyses
-    spec = block.competing
-    cd = competing_data(spec, protocol.endpoints.items, data)
-    surv = next((s for s in block.survival if s.endpoint == spec.endpoint), None)
+def run(settings, data, ctx: Context) -> CompetingResult:
+    """The registry's entry point: ``[analyses.competing]`` (``settings``)."""
+    spec, groups, reference, conv = settings, ctx.groups, ctx.reference, ctx.conv
+    label = ctx.endpoint_labels.get(spec.endpoint, "Competing risks")
+    cd = competing_data(spec, ctx.endpoints, data)
+    surv = next((s for s in ctx.analyses.survival if s.endpoint == spec.endpoint), None)
     adjust = spec.adjust if spec.adjust is not None else (list(surv.adjust) if surv else [])
     require_columns(data, [(f"{KEY}.adjust", c) for c in adjust])
     reference_levels = {**(surv.reference if surv else {}), **spec.reference}
@@ -204,7 +206,5 @@ def run_competing(protocol, data, groups, reference, conv, label) -> CompetingRe
         method=cd.method, rule=cd.rule, reference=reference, n_excluded=cd.n_excluded,
         groups=per_group, curves=curves, gray=gray, cox=cox, adjust=tuple(adjust),
         landmarks=tuple(float(m) for m in spec.landmarks),
-        warnings=tuple(notes + _cox_notes(cox, block.epv_min)),
+        warnings=tuple(notes + _cox_notes(cox, ctx.analyses.epv_min)),
     )
-
-

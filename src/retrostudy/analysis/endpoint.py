@@ -1,4 +1,4 @@
-"""One time-to-event endpoint: KM per group, log-rank, Cox models, and their tables."""
+"""The time-to-event endpoints of ``[[analyses.survival]]``: KM per group, log-rank, Cox models."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, cox_models, epv_warnings
 from retrostudy.analysis.survival import GroupSurvival, group_survival
 from retrostudy.endpoints.outcome import time_to_event_columns
@@ -88,3 +89,10 @@ def analyse_endpoint(
     )
 
 
+def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[EndpointResult, ...]:
+    """The registry's entry point: every ``[[analyses.survival]]`` endpoint (``settings``)."""
+    return tuple(
+        analyse_endpoint(data, list(ctx.groups), s, ctx.reference, ctx.conv,
+                         ctx.analyses.epv_min)
+        for s in settings
+    )

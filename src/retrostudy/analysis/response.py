@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.table1 import choose_test, run_test
 
 
@@ -142,3 +143,9 @@ def response_warnings(res: Response | None) -> list[str]:
     out += [f"response: {r.label}: no test, {r.not_estimable} (NE)."
             for r in res.rates if r.not_estimable]
     return out
+
+
+def run(settings, data: pd.DataFrame, ctx: Context) -> Response:
+    """The registry's entry point: ``[analyses.response]`` (``settings``)."""
+    return response(data, list(ctx.groups), settings, conf_level=ctx.conv.conf_level,
+                    yates=ctx.conv.chisq_correct)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
+from retrostudy.analysis.checks import fail, require_columns, tte_columns
+from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -133,14 +134,15 @@ def _z(conf_level: float) -> float:
     return float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
 
 
-def run_rmst(block, data, groups, reference, conv, labels) -> tuple[RmstEndpoint, ...]:
-    """Every endpoint of ``[analyses.rmst]`` (default: the survival endpoints)."""
-    spec = block.rmst
-    names = spec.endpoints if spec.endpoints is not None else [s.endpoint for s in block.survival]
+def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[RmstEndpoint, ...]:
+    """The registry's entry point: every endpoint of ``[analyses.rmst]`` (``settings``;
+    default: the survival endpoints)."""
+    names = (settings.endpoints if settings.endpoints is not None
+             else [s.endpoint for s in ctx.analyses.survival])
     require_columns(data, [c for ep in names for c in tte_columns("analyses.rmst.endpoints", ep)])
+    labels = ctx.endpoint_labels
     return tuple(
-        rmst_endpoint(data, groups, ep, labels.get(ep, ep.upper()), reference, conv, spec.tau)
+        rmst_endpoint(data, list(ctx.groups), ep, labels.get(ep, ep.upper()), ctx.reference,
+                      ctx.conv, settings.tau)
         for ep in names
     )
-
-

@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrostudy.analysis.checks import keyed, require_columns, tte_columns
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
-from retrostudy.analysis.secondary_checks import keyed, require_columns, tte_columns
 from retrostudy.analysis.table1 import choose_test, run_test
+from retrostudy.protocol.analyses import SurvivalAnalysis, Table1Variable
 
 KEY = "analyses.sensitivity"
 _RESPONSE = {"objective_response": ("CR", "PR"),
@@ -108,8 +110,6 @@ def table2_tests(block, data) -> dict[str, str]:
 
 
 def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
-    from retrostudy.protocol.analyses import Table1Variable
-
     frames = [data[data["group"] == g] for g in groups]
     measures = {}
     for name, cats in _RESPONSE.items():
@@ -127,11 +127,11 @@ def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
     return {"column": column, "measures": measures}
 
 
-def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> SensitivityResult:
-    from retrostudy.protocol.analyses import SurvivalAnalysis
-
-    block = protocol.analyses
-    spec = block.sensitivity
+def run(settings, data, ctx: Context) -> SensitivityResult:
+    """The registry's entry point: ``[analyses.sensitivity]`` (``settings``)."""
+    block, spec, groups, reference, conv = ctx.analyses, settings, ctx.groups, ctx.reference, \
+        ctx.conv
+    ep_labels = ctx.endpoint_labels
     needed = [c for ep in spec.endpoints for c in tte_columns(f"{KEY}.endpoints", ep)]
     needed += [(f"{KEY}.response", c) for c in spec.response]
     require_columns(data, needed)
@@ -140,14 +140,12 @@ def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> Sensi
         with keyed(f"{KEY}.endpoints", f"sensitivity analysis of {ep!r}"), \
                 warnings.catch_warnings():  # a monotone fit is flagged in its warnings, as NE
             warnings.simplefilter("ignore", RuntimeWarning)
-            eps.append(analyse_endpoint(data, groups, SurvivalAnalysis(
+            eps.append(analyse_endpoint(data, list(groups), SurvivalAnalysis(
                 endpoint=ep, label=ep_labels.get(ep, ep.upper()), landmarks=[],
                 univariable=False), reference, conv, block.epv_min))
     return SensitivityResult(
         endpoints=tuple(eps),
-        differences=_differences(list(spec.endpoints), protocol.endpoints.items),
-        response=tuple(_response(data, groups, c, conv, table2_tests(block, data))
+        differences=_differences(list(spec.endpoints), ctx.endpoints),
+        response=tuple(_response(data, list(groups), c, conv, table2_tests(block, data))
                        for c in spec.response),
     )
-
-

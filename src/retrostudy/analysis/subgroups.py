@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis.checks import fail, keyed, require_columns, tte_columns
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import fit_model
-from retrostudy.analysis.secondary_checks import fail, keyed, require_columns, tte_columns
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -192,3 +193,11 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
                           min_events=spec.min_events)
 
 
+def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[SubgroupResult, ...]:
+    """The registry's entry point: every ``[[analyses.subgroups]]`` entry (``settings``)."""
+    return tuple(
+        run_subgroup(i, spec, data, list(ctx.groups), ctx.reference, ctx.conv, ctx.group_labels,
+                     ctx.level_labels, ctx.var_labels,
+                     ctx.endpoint_labels.get(spec.endpoint, spec.endpoint.upper()))
+        for i, spec in enumerate(settings)
+    )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis.context import Context
 
 # Tests results.json holds but no table prints (the Cox models' global tests).
 
@@ -203,3 +204,9 @@ def _levels(var, values: pd.Series) -> list[tuple[object, str]]:
 def _key(value) -> str:
     """A level as a key path part: booleans lower case ("true"), others as printed."""
     return str(value).lower() if isinstance(value, (bool, np.bool_)) else str(value)
+
+
+def run(settings, data: pd.DataFrame, ctx: Context) -> Table1:
+    """The registry's entry point: Table 1 of ``[analyses]`` (``settings``: its ``table1``
+    variables, ``overall`` and ``smd``)."""
+    return table1(data, list(ctx.groups), settings, yates=ctx.conv.chisq_correct)

@@ -8,6 +8,9 @@ Nothing here computes a statistic; each builder formats numbers a result of
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from retrostudy.analysis import Analyses
 from retrostudy.report.table import Table
 from retrostudy.report.tables.adjusted import adjusted_tables
@@ -20,50 +23,62 @@ from retrostudy.report.tables.subgroups import subgroup_table
 from retrostudy.report.tables.survival import cox_table, survival_table
 from retrostudy.report.tables.table1 import table1_table
 
-__all__ = ["analysis_tables"]
+__all__ = ["BUILDERS", "analysis_tables"]
+
+
+def _header(a: Analyses) -> list[str]:
+    return [f"{a.group_labels.get(g, g)} (n = {a.n[g]})" for g in a.groups]
+
+
+def _table1(res, a: Analyses) -> dict[str, Table]:
+    if not res.characteristics:
+        return {}
+    return {"table1": table1_table(res, header=_header(a), p_digits=a.p_digits)}
+
+
+def _endpoints(res, a: Analyses) -> dict[str, Table]:
+    out = {}
+    for e in res:
+        out[f"survival_{e.endpoint}"] = survival_table(e, a.group_labels, a.conventions,
+                                                       a.p_digits)
+        out[f"cox_{e.endpoint}"] = cox_table(e, a.group_labels, a.var_labels, a.conventions,
+                                             a.p_digits, a.level_labels)
+    return out
+
+
+def _subgroups(res, a: Analyses) -> dict[str, Table]:
+    tables = (subgroup_table(r, i, a.group_labels, a.conventions, a.p_digits)
+              for i, r in enumerate(res))
+    return {t.key: t for t in tables}
+
+
+# Registered analysis name (analysis/registry.py) -> the tables of its result.
+BUILDERS: dict[str, Callable[[Any, Analyses], dict[str, Table]]] = {
+    "table1": _table1,
+    "endpoints": _endpoints,
+    "response": lambda res, a: {"table2_response": response_table(
+        res, header=_header(a), conf_level=a.conventions.conf_level, p_digits=a.p_digits)},
+    "followup": lambda res, a: {"followup": followup_table(res, a.group_labels)},
+    "discontinuation": lambda res, a: {"discontinuation": discontinuation_table(
+        res, _header(a))},
+    "adjusted": lambda res, a: adjusted_tables(
+        res, {e.endpoint: e.label for e in a.endpoints}, a.p_digits, a.conventions.conf_level),
+    "rmst": lambda res, a: {"rmst": rmst_table(res, a.group_labels, a.conventions.conf_level,
+                                               a.p_digits)},
+    "competing": lambda res, a: competing_tables(res, a.group_labels, a.conventions,
+                                                 a.p_digits, a.var_labels),
+    "subgroups": _subgroups,
+    "sensitivity": lambda res, a: sensitivity_tables(res, list(a.groups), a.group_labels,
+                                                     a.conventions, a.p_digits),
+}
 
 
 def analysis_tables(analyses: Analyses) -> dict[str, Table]:
-    """Every table of the analyses, keyed as results.json and tables/*.csv name them."""
-    p_digits = analyses.p_digits
-    conv = analyses.conventions
-    labels = analyses.group_labels
-    var_labels = analyses.var_labels
-    header = [f"{labels.get(g, g)} (n = {analyses.n[g]})" for g in analyses.groups]
+    """Every table of the analyses, keyed as results.json and tables/*.csv name them, in the
+    order of the registry (an analysis without a builder has no table)."""
     tables: dict[str, Table] = {}
-    if analyses.table1.characteristics:
-        tables["table1"] = table1_table(analyses.table1, header=header, p_digits=p_digits)
-    for res in analyses.endpoints:
-        tables[f"survival_{res.endpoint}"] = survival_table(res, labels, conv, p_digits)
-        tables[f"cox_{res.endpoint}"] = cox_table(
-            res, labels, var_labels, conv, p_digits, analyses.level_labels
-        )
-    if analyses.response is not None:
-        tables["table2_response"] = response_table(
-            analyses.response, header=header, conf_level=conv.conf_level, p_digits=p_digits
-        )
-    if analyses.followup is not None:
-        tables["followup"] = followup_table(analyses.followup, labels)
-    if analyses.discontinuation is not None:
-        tables["discontinuation"] = discontinuation_table(analyses.discontinuation, header)
-    if analyses.adjusted is not None:
-        ep_labels = {e.endpoint: e.label for e in analyses.endpoints}
-        tables |= adjusted_tables(analyses.adjusted, ep_labels, p_digits, conv.conf_level)
-    return tables | _secondary_tables(analyses, labels, var_labels, p_digits)
-
-
-def _secondary_tables(analyses: Analyses, labels, var_labels, p_digits: int) -> dict[str, Table]:
-    conv = analyses.conventions
-    tables: dict[str, Table] = {}
-    sec = analyses.secondary
-    if sec.rmst:
-        tables["rmst"] = rmst_table(sec.rmst, labels, conv.conf_level, p_digits)
-    if sec.competing is not None:
-        tables |= competing_tables(sec.competing, labels, conv, p_digits, var_labels)
-    for i, res in enumerate(sec.subgroups):
-        t = subgroup_table(res, i, labels, conv, p_digits)
-        tables[t.key] = t
-    if sec.sensitivity is not None:
-        tables |= sensitivity_tables(sec.sensitivity, list(analyses.groups), labels, conv,
-                                     p_digits)
+    for name, res in analyses.results.items():
+        build = BUILDERS.get(name)
+        if build is not None:
+            tables |= build(res, analyses)
     return tables

@@ -1,9 +1,10 @@
 """Tables of follow-up and treatment discontinuation, from :class:`FollowUp` and
-:class:`Discontinuation` (analysis/extra.py computes them)."""
+:class:`Discontinuation` (analysis/followup.py and discontinuation.py compute them)."""
 
 from __future__ import annotations
 
-from retrostudy.analysis.extra import Discontinuation, FollowUp
+from retrostudy.analysis.discontinuation import Discontinuation
+from retrostudy.analysis.followup import FollowUp
 from retrostudy.report import fmt
 from retrostudy.report.table import Cell, Row, Table, text_cells
 

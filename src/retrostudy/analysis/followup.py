@@ -1,10 +1,6 @@
-"""Follow-up and treatment-discontinuation summaries (the seed gives them in its
-text). The one place they are computed: ``[analyses.followup]`` and
-``[analyses.discontinuation]`` configure them; each result carries the sentence that
-describes it, so the table footnote, the Methods paragraph and results.json say what the
-number is.
-
-Follow-up, per group:
+"""Follow-up per group (``[analyses.followup]``; the seed gives it in its text). The one place
+it is computed; the result carries the sentence that describes it, so the table footnote, the
+Methods paragraph and results.json say what the number is.
 
 - observed time: days from the index date to the event or censoring of the ``observation``
   endpoint (the seed's "median follow-up 2.8 (range 0.7-12.2) months" is its PFS), as
@@ -23,17 +19,8 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
-
-_REASONS = {
-    "progression": "Progressive disease",
-    "toxicity": "Toxicity",
-    "another_tumour": "Diagnosis of another tumour",
-    "patient_choice": "Patient choice",
-    "death": "Death",
-    "completed": "Completed",
-    "other": "Other",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,59 +112,7 @@ def follow_up(data: pd.DataFrame, groups: list[str], spec, conv,
                     conf_level=conv.conf_level, groups=tuple(out))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Discontinuation:
-    """Patients who stopped treatment per group, and how many for each recorded reason."""
-
-    column: str
-    denominator: str  # "discontinued" | "analysed": what the reason percentages are of
-    method: str  # the sentence saying what is counted (footnote and results.json)
-    groups: tuple[str, ...]
-    n: tuple[int, ...]  # patients per group
-    stopped: tuple[int, ...]  # patients per group with a reason
-    reasons: tuple[tuple[str, str, tuple[int, ...]], ...]  # (reason, its label, per group)
-    total: int  # patients of the dataset (every group)
-
-    @property
-    def reason_denominators(self) -> tuple[int, ...]:
-        return self.stopped if self.denominator == "discontinued" else self.n
-
-    def to_json(self) -> dict:
-        return {
-            "discontinued": dict(zip(self.groups, self.stopped, strict=True)),
-            "reasons": {r: dict(zip(self.groups, xs, strict=True)) for r, _, xs in self.reasons},
-            "denominator": self.denominator,
-            "method": self.method,
-        }
-
-
-def discontinuation(data: pd.DataFrame, groups: list[str], spec) -> Discontinuation:
-    """The ``[analyses.discontinuation]`` counts (``spec``) per group."""
-    col = spec.column
-    labels = _REASONS | spec.labels
-    reasons = sorted(
-        {str(v) for v in data[col].dropna().unique()},
-        key=lambda r: (list(labels).index(r) if r in labels else 99, r),
-    )
-    frames = [data[data["group"] == g] for g in groups]
-    return Discontinuation(
-        column=col,
-        denominator=spec.denominator,
-        method=discontinuation_method(spec),
-        groups=tuple(groups),
-        n=tuple(len(f) for f in frames),
-        stopped=tuple(int(f[col].notna().sum()) for f in frames),
-        reasons=tuple(
-            (r, labels.get(r, r), tuple(int((f[col].astype(str) == r).sum()) for f in frames))
-            for r in reasons
-        ),
-        total=len(data),
-    )
-
-
-def discontinuation_method(spec) -> str:
-    """What the discontinuation table counts, in words (its footnote and results.json)."""
-    of = ("the patients who discontinued" if spec.denominator == "discontinued"
-          else "all patients of the group")
-    return (f"Treatment discontinuation: reasons recorded in {spec.column} (a patient still on "
-            f"treatment has none), as percentages of {of}.")
+def run(settings, data: pd.DataFrame, ctx: Context) -> FollowUp:
+    """The registry's entry point: the follow-up of ``[analyses.followup]`` (``settings``)."""
+    ep_text = {s.endpoint: s.text for s in ctx.analyses.survival}
+    return follow_up(data, list(ctx.groups), settings, ctx.conv, ep_text)
