@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from retrostudy.analysis import registry
 from retrostudy.analysis._stats import Conventions, conventions
 from retrostudy.analysis.adjusted import AdjustedResult
 from retrostudy.analysis.checks import check_columns, check_groups
@@ -22,7 +23,7 @@ from retrostudy.analysis.context import Context, endpoint_labels
 from retrostudy.analysis.discontinuation import Discontinuation
 from retrostudy.analysis.endpoint import EndpointResult
 from retrostudy.analysis.followup import FollowUp
-from retrostudy.analysis.registry import OMIT, REGISTRY
+from retrostudy.analysis.registry import OMIT
 from retrostudy.analysis.response import Response
 from retrostudy.analysis.rmst import RmstEndpoint
 from retrostudy.analysis.sensitivity import SensitivityResult
@@ -93,7 +94,7 @@ class Analyses:
 
     @property
     def secondary(self) -> Secondary:
-        return Secondary(**{a.name: self.results[a.name] for a in REGISTRY
+        return Secondary(**{a.name: self.results[a.name] for a in registry.REGISTRY
                             if a.grouping == "secondary" and a.name in self.results})
 
     def to_json(self) -> dict:
@@ -113,7 +114,7 @@ class Analyses:
             "reference_group": self.reference,
             "warnings": list(self.warnings),
         }
-        for a in REGISTRY:
+        for a in registry.REGISTRY:
             if a.name in self.results:
                 out[a.json_key] = a.to_json(self.results[a.name])
             elif a.empty is not OMIT:
@@ -185,7 +186,7 @@ def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
     ctx = _context(protocol, data)
     results: dict[str, Any] = {}
     warnings = post_index_warnings(protocol)  # design first: immortal time
-    for a in REGISTRY:
+    for a in registry.REGISTRY:
         settings = a.settings(block)
         if settings is None or (isinstance(settings, (list, tuple)) and not settings):
             continue
