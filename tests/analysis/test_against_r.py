@@ -31,7 +31,7 @@ def test_km_medians_and_landmarks(analyses):
 
 def test_logrank_and_hazard_ratios(analyses):
     ep = analyses.endpoints[0]
-    assert ep.logrank["p_value"] == pytest.approx(R["logrank_p"], rel=1e-9)
+    assert ep.logrank.p_value == pytest.approx(R["logrank_p"], rel=1e-9)
     for name in ("unadjusted", "adjusted"):
         hr = ep.group_hr(name)
         got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])

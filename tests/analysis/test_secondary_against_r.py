@@ -88,7 +88,7 @@ def test_sensitivity_alternative_definition(sec, r):
         got = [np.nan if v is None else v for v in g.median]
         want = [np.nan if v is None else v for v in ref["median_months"][g.group]]
         assert got == pytest.approx(want, nan_ok=True, **TOL)
-    assert e.logrank["p_value"] == pytest.approx(ref["logrank_p"], **TOL)
+    assert e.logrank.p_value == pytest.approx(ref["logrank_p"], **TOL)
     hr = e.group_hr("unadjusted")
     assert [hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"]] == (
         pytest.approx(ref["hr"], **TOL))

@@ -152,7 +152,7 @@ def test_sensitivity_rows_repeat_the_primary_analysis(result):
     sens = result.secondary.sensitivity
     main = result.endpoints[0]
     first = sens.endpoints[0]
-    assert first.logrank["p_value"] == main.logrank["p_value"]
+    assert first.logrank.p_value == main.logrank.p_value
     assert first.group_hr("unadjusted") == main.group_hr("unadjusted")
     assert [g.median for g in first.groups] == [g.median for g in main.groups]
 
@@ -161,7 +161,7 @@ def test_sensitivity_alternative_row_equals_direct_stats(result, data):
     e = result.secondary.sensitivity.endpoints[1]
     lr = logrank_test(data["pfs_standard_days"].to_numpy(float),
                       data["pfs_standard_event"].to_numpy(int), data["group"].to_numpy(object))
-    assert e.logrank["p_value"] == pytest.approx(float(lr.p_value), rel=1e-12)
+    assert e.logrank.p_value == pytest.approx(float(lr.p_value), rel=1e-12)
     fit = cox_ph({"time": data["pfs_standard_days"].to_numpy(float),
                   "event": data["pfs_standard_event"].to_numpy(int),
                   "group": data["group"].to_numpy(object)},

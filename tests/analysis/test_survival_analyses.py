@@ -29,7 +29,7 @@ def test_medians_and_landmarks_equal_direct_kaplan_meier(analyses, dataset):
 
 def test_logrank_equals_direct_call(analyses, dataset):
     lr = logrank_test(dataset.pfs_days, dataset.pfs_event, dataset.group)
-    assert analyses.endpoints[0].logrank["p_value"] == pytest.approx(lr.p_value, rel=1e-12)
+    assert analyses.endpoints[0].logrank.p_value == pytest.approx(lr.p_value, rel=1e-12)
 
 
 def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):

@@ -12,6 +12,7 @@ from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, cox_models, epv_warnings
 from retrostudy.analysis.survival import GroupSurvival, group_survival
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import LogRank
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,7 +20,7 @@ class EndpointResult:
     endpoint: str
     label: str
     groups: tuple[GroupSurvival, ...]
-    logrank: dict
+    logrank: LogRank  # the stats result itself (p_value NaN + not_estimable: no test)
     cox: tuple[CoxModel, ...]
     reference: str
     warnings: tuple[str, ...]
@@ -40,10 +41,23 @@ class EndpointResult:
             "reference_group": self.reference,
             "n_excluded_missing": self.n_excluded,
             "groups": {g.group: g.to_json() for g in self.groups},
-            "logrank": self.logrank,
+            "logrank": _logrank_json(self.logrank),
             "cox": [m.to_json() for m in self.cox],
             "warnings": list(self.warnings),
         }
+
+
+def _logrank_json(lr: LogRank) -> dict:
+    return {
+        "statistic": _stats.as_float(lr.statistic),
+        "df": _stats.as_float(lr.df),
+        "p_value": _stats.p_of(lr),
+        "test": "logrank",
+        "observed": [float(v) for v in np.atleast_1d(lr.observed)],
+        "expected": [float(v) for v in np.atleast_1d(lr.expected)],
+        "groups": [str(g) for g in np.atleast_1d(lr.groups)],
+        "not_estimable": lr.not_estimable,  # None, or why there is no test (p NaN)
+    }
 
 
 def analyse_endpoint(
@@ -65,23 +79,13 @@ def analyse_endpoint(
     )
     with _stats.explained(f"{ep}: log-rank test", "analyses.survival.endpoint"):
         lr = _stats.logrank(d[c.time], d[c.event], d["group"].astype(str))
-    logrank = {
-        "statistic": _stats.as_float(lr.statistic),
-        "df": _stats.as_float(lr.df),
-        "p_value": _stats.p_of(lr),
-        "test": "logrank",
-        "observed": [float(v) for v in np.atleast_1d(lr.observed)],
-        "expected": [float(v) for v in np.atleast_1d(lr.expected)],
-        "groups": [str(g) for g in np.atleast_1d(lr.groups)],
-        "not_estimable": lr.not_estimable,  # None, or why there is no test (p NaN)
-    }
     models = tuple(cox_models(d, spec, reference, conv))
     lr_note = [f"{ep}: {lr.not_estimable} (NE)."] if lr.not_estimable else []
     return EndpointResult(
         endpoint=ep,
         label=spec.text,
         groups=per_group,
-        logrank=logrank,
+        logrank=lr,
         cox=models,
         reference=reference,
         warnings=tuple(lr_note + epv_warnings(list(models), ep, epv_min)),

@@ -48,7 +48,7 @@ class SensitivityResult:
                                      "median_months": dict(zip(
                                          ("estimate", "conf_low", "conf_high"), g.median,
                                          strict=True))} for g in e.groups},
-                "logrank_p_value": e.logrank["p_value"],
+                "logrank_p_value": e.logrank.p_value,
                 "logrank_test": "logrank",
                 "hazard_ratios": {str(c["level"]): {k: c.get(k) for k in (
                     "hazard_ratio", "conf_low", "conf_high", "p_value", "test")}

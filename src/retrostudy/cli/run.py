@@ -144,8 +144,8 @@ def summarise(result, out: Path) -> dict:
                 "endpoint": ep.endpoint,
                 "label": ep.label,
                 "median_months": {g.group: fmt.estimate_ci(*g.median) for g in ep.groups},
-                "logrank_p": ep.logrank["p_value"],
-                "logrank_p_text": fmt.p_value(ep.logrank["p_value"], missing="NE"),
+                "logrank_p": ep.logrank.p_value,
+                "logrank_p_text": fmt.p_value(ep.logrank.p_value, missing="NE"),
             }
             for ep in an.endpoints
         ],

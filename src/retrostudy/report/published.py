@@ -68,7 +68,7 @@ def _endpoint_keys(analyses, out: dict) -> None:
         for g in ep.groups:
             for stat, v in zip(("median", "conf_low", "conf_high"), g.median, strict=True):
                 out[f"{ep.endpoint}.{stat}.{g.group}"] = v
-        out[f"{ep.endpoint}.logrank.p_value"] = ep.logrank["p_value"]
+        out[f"{ep.endpoint}.logrank.p_value"] = ep.logrank.p_value
         prefixes = [f"{ep.endpoint}.cox"] + (
             ["cox"] if i == 0 else []
         )  # bare "cox." = first endpoint

@@ -67,7 +67,7 @@ def _annotation(res, labels, p_digits) -> str:
             f"{labels.get(res.reference, res.reference)}: "
             f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}"
         )
-    lines.append(f"Log-rank {fmt.p_text(res.logrank['p_value'], p_digits)}")
+    lines.append(f"Log-rank {fmt.p_text(res.logrank.p_value, p_digits)}")
     for g in res.groups:
         lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
     return "\n".join(lines)

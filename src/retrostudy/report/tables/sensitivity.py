@@ -46,7 +46,7 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
     hrs = {str(c["level"]): c for c in group_coefficients(e)}
     rows = [Row(label=f"{e.label} ({e.endpoint})", heading=True, cells=(
         *(Cell(text="") for _ in range(3)),
-        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits, "NE")), Cell(text=""),
+        Cell(text=fmt.p_value(e.logrank.p_value, p_digits, "NE")), Cell(text=""),
         Cell(text="")))]
     for g in groups:
         s = by.get(g)

@@ -41,7 +41,7 @@ def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: 
         Row(label=labels.get(g.group, g.group), cells=survival_cells(g, lms, res.endpoint))
         for g in res.groups
     ]
-    notes = [f"Log-rank test {fmt.p_text(res.logrank['p_value'], p_digits)}."]
+    notes = [f"Log-rank test {fmt.p_text(res.logrank.p_value, p_digits)}."]
     hr = res.group_hr("unadjusted")
     if hr:
         notes.append(
