@@ -51,7 +51,7 @@ def draw_adjusted_km(
     fig = new_figure(7.0, 3.9)
     width = 0.84 / max(len(comps), 1)
     max_t = opts.max_months or max(
-        (float(g.curve["time"].max()) for c in comps for g in c.groups if g.curve["time"].size),
+        (float(g.curve.time.max()) for c in comps for g in c.groups if g.curve.time.size),
         default=1.0,
     )
     axes = []

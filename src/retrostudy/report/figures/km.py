@@ -34,12 +34,12 @@ def km_breaks(res, opts) -> tuple[float, np.ndarray]:
 
 def _curve(ax, g, color, label, opts):
     c = g.curve
-    t = np.concatenate([[0.0], c["time"]])
-    s = np.concatenate([[1.0], c["survival"]])
+    t = np.concatenate([[0.0], c.time])
+    s = np.concatenate([[1.0], c.survival])
     ax.step(t, s, where="post", color=color, lw=1.6, label=label)
     if opts.ci_bands:
-        lo = np.concatenate([[1.0], c["conf_low"]])
-        hi = np.concatenate([[1.0], c["conf_high"]])
+        lo = np.concatenate([[1.0], c.conf_low])
+        hi = np.concatenate([[1.0], c.conf_high])
         ax.fill_between(
             t,
             np.nan_to_num(lo),
@@ -50,7 +50,7 @@ def _curve(ax, g, color, label, opts):
             lw=0,
         )
     ax.plot(
-        c["censor_times"], c["censor_survival"], ls="none", marker="|", ms=7, mew=1.2, color=color
+        c.censor_times, c.censor_survival, ls="none", marker="|", ms=7, mew=1.2, color=color
     )
     med = g.median[0]
     if opts.median_lines and fmt.isnum(med) and not math.isinf(med):
