@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+
+from retrostudy.errors import Problem, RetroStudyError
+from retrostudy.stats import binom_ci as ci
+from retrostudy.stats import (
+    chisq_test,
+    cox_ph,
+    fisher_test,
+    get_profile,
+    kruskal_test,
+    logrank_test,
+    smd,
+    smd_table,
+    wilcoxon_test,
+)
+from retrostudy.stats import kaplan_meier as km
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,8 +42,6 @@ class Conventions:
 
 def conventions(block) -> Conventions:
     """The profile's choices (retrostudy.stats.profiles), with the protocol's overrides."""
-    from retrostudy.stats import get_profile
-
     prof = get_profile(block.profile)
     return Conventions(
         profile=prof.name,
@@ -42,8 +56,6 @@ def conventions(block) -> Conventions:
 @contextmanager
 def explained(where: str, key: str | None = None):
     """Turn a statistics ValueError (bad or degenerate data) into a readable user error."""
-    from retrostudy.errors import Problem, RetroStudyError
-
     try:
         yield
     except ValueError as exc:
@@ -77,8 +89,6 @@ def as_float(x) -> float:
 
 
 def kaplan_meier(time, event, conv: Conventions):
-    from retrostudy.stats import kaplan_meier as km
-
     return km(
         np.asarray(time, float),
         np.asarray(event, int),
@@ -103,8 +113,6 @@ def km_at(fit, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def logrank(time, event, group):
-    from retrostudy.stats import logrank_test
-
     return logrank_test(np.asarray(time, float), np.asarray(event, int), np.asarray(group, object))
 
 
@@ -113,10 +121,6 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
     """Fit with :func:`retrostudy.stats.cox_ph`; a monotone likelihood comes back in the fit
     (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning.
     ``weights``, ``robust`` and ``cluster`` are passed on unchanged (column names of ``data``)."""
-    import warnings
-
-    from retrostudy.stats import cox_ph
-
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
@@ -174,44 +178,30 @@ def p_of(result) -> float:
 
 
 def chisq(table, correct: bool) -> float:
-    from retrostudy.stats import chisq_test
-
     return p_of(chisq_test(np.asarray(table, float), correct=correct))
 
 
 def fisher(table) -> float:
-    from retrostudy.stats import fisher_test
-
     return p_of(fisher_test(np.asarray(table, int)))
 
 
 def wilcoxon(x, y) -> float:
-    from retrostudy.stats import wilcoxon_test
-
     return p_of(wilcoxon_test(np.asarray(x, float), np.asarray(y, float)))
 
 
 def kruskal(samples) -> float:
-    from retrostudy.stats import kruskal_test
-
     return p_of(kruskal_test(*[np.asarray(s, float) for s in samples]))
 
 
 def binom_ci(x: int, n: int, method: str, conf_level: float) -> tuple[float, float]:
-    from retrostudy.stats import binom_ci as ci
-
     res = ci(x, n, conf_level=conf_level, method=method)
     return as_float(res.conf_low), as_float(res.conf_high)
 
 
 def smd_continuous(x, y) -> float:
-    from retrostudy.stats import smd
-
     return abs(as_float(smd(np.asarray(x, float), np.asarray(y, float)).estimate))
 
 
 def smd_categorical(counts) -> float:
     """``counts``: groups x levels."""
-    from retrostudy.stats import smd_table
-
     return as_float(smd_table(np.asarray(counts, int)).estimate)

@@ -25,6 +25,7 @@ from retrostudy.analysis.competing_status import CAUSES, KEY, competing_data
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, fit_model
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import cumulative_incidence, gray_test
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +84,6 @@ class CompetingResult:
 
 
 def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
-    from retrostudy.stats import cumulative_incidence
-
     per = conv.days_per_month
     events = {CAUSES[c]: int((status == c).sum()) for c in CAUSES}
     if not (status > 0).any():
@@ -109,8 +108,6 @@ def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
 
 
 def _gray(days, status, group) -> tuple[dict, list[str]]:
-    from retrostudy.stats import gray_test
-
     out, notes = {}, []
     for c, name in CAUSES.items():
         if not (status == c).any():

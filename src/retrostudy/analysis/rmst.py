@@ -21,10 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy.special import ndtri
 
 from retrostudy.analysis.checks import fail, require_columns, tte_columns
 from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import kaplan_meier, rmst_compare
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,8 +83,6 @@ def _pairs(d: pd.DataFrame, ep: str, groups: list[str], reference: str):
 
 
 def _tau_days(d, ep, groups, reference, tau_months, per) -> tuple[float, str, float]:
-    from retrostudy.stats import rmst_compare
-
     limits = [rmst_compare(t, e, a).tau_max for _, t, e, a in _pairs(d, ep, groups, reference)]
     if not limits:
         fail("analyses.rmst.endpoints", f"RMST of {ep!r} needs the reference group "
@@ -100,8 +100,6 @@ def _tau_days(d, ep, groups, reference, tau_months, per) -> tuple[float, str, fl
 
 
 def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstEndpoint:
-    from retrostudy.stats import kaplan_meier, rmst_compare
-
     per = conv.days_per_month
     c = time_to_event_columns(ep)
     d = data.dropna(subset=[c.time, c.event])
@@ -129,8 +127,6 @@ def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstE
 
 
 def _z(conf_level: float) -> float:
-    from scipy.special import ndtri
-
     return float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
 
 

@@ -25,6 +25,7 @@ from retrostudy.analysis.checks import fail, keyed, require_columns, tte_columns
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import fit_model
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import interaction_test
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +135,6 @@ _INTERACTION_TESTS = {"likelihood ratio": "interaction_lr", "wald": "interaction
 
 def _interaction(d, ep, var, conv, reference) -> dict:
     """Likelihood-ratio test of group x variable (:func:`retrostudy.stats.interaction_test`)."""
-    from retrostudy.stats import interaction_test
-
     if d[var].nunique() < 2 or d["group"].nunique() < 2:
         return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
                 "note": "fewer than two levels or groups"}
