@@ -197,7 +197,7 @@ def test_crude_matches_main_analysis_without_missing():
     crude = res.adjusted.comparison("pfs", "crude")
     main = res.endpoints[0]
     hr = main.group_hr("unadjusted")
-    assert crude.hazard_ratio["hazard_ratio"] == pytest.approx(hr["hazard_ratio"], rel=1e-12)
+    assert crude.hazard_ratio["hazard_ratio"] == pytest.approx(hr.hazard_ratio, rel=1e-12)
     assert crude.test["p_value"] == pytest.approx(main.logrank.p_value, rel=1e-12)
     for g in crude.groups:
         assert g.median == pytest.approx(

@@ -34,7 +34,7 @@ def test_logrank_and_hazard_ratios(analyses):
     assert ep.logrank.p_value == pytest.approx(R["logrank_p"], rel=1e-9)
     for name in ("unadjusted", "adjusted"):
         hr = ep.group_hr(name)
-        got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])
+        got = (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value)
         assert got == pytest.approx(R[f"hr_{name}"], rel=1e-6)
 
 

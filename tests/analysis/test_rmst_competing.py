@@ -151,9 +151,9 @@ def test_cause_specific_cox_equals_cox_ph_with_the_other_cause_censored(result, 
                        levels={"group": ["B", "A"]})
         adj = cox_ph(frame, time="time", event="event", covariates=["group", "visceral", "ecog"],
                      levels={"group": ["B", "A"], "visceral": [False, True]})
-        assert cr.group_hr(name, "unadjusted")["hazard_ratio"] == pytest.approx(
+        assert cr.group_hr(name, "unadjusted").hazard_ratio == pytest.approx(
             crude.coefficients[0].hazard_ratio, rel=1e-9)
-        assert cr.group_hr(name, "adjusted")["conf_high"] == pytest.approx(
+        assert cr.group_hr(name, "adjusted").conf_high == pytest.approx(
             adj.coefficients[0].conf_high, rel=1e-9)
 
 
@@ -244,7 +244,7 @@ def test_a_cause_without_events_in_a_group_is_ne_not_a_crash(data):
     a = run_analyses(make_protocol({"survival": SURV, "competing": {"endpoint": "pfs"}}), d)
     cr = a.secondary.competing
     hr = cr.group_hr("death_without_progression", "unadjusted")
-    assert np.isnan(hr["hazard_ratio"])
+    assert np.isnan(hr.hazard_ratio)
     assert any("monotone likelihood" in w for w in cr.warnings)
     assert "NE" in analysis_tables(a)["competing_cox_pfs"].to_text()
 
@@ -262,7 +262,7 @@ def test_cause_specific_cox_equals_stats_cause_specific_cox(result, data):
                                  levels={"group": ["B", "A"], "visceral": [False, True]})
         hr = cr.group_hr(name, "adjusted")
         coef = fit.coefficients[0]
-        assert (hr["hazard_ratio"], hr["conf_low"], hr["p_value"]) == pytest.approx(
+        assert (hr.hazard_ratio, hr.conf_low, hr.p_value) == pytest.approx(
             (coef.hazard_ratio, coef.conf_low, coef.p_value), rel=1e-9)
 
 
@@ -282,7 +282,7 @@ def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
     res = run_analyses(make_protocol({"competing": {"endpoint": "pfs", "adjust": ["constant"]}}),
                        data.assign(constant="x"))
     cr = res.secondary.competing
-    assert np.isnan(cr.group_hr("progression", "adjusted")["hazard_ratio"])
+    assert np.isnan(cr.group_hr("progression", "adjusted").hazard_ratio)
     assert any("adjusted model for progression: not estimable (covariate 'constant' is "
                "constant" in w for w in cr.warnings)
     none = data.assign(pfs_standard_event=0)

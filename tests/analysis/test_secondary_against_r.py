@@ -64,7 +64,7 @@ def test_gray_and_cause_specific_cox(sec, r, cause):
     assert (gray["statistic"], gray["p_value"]) == pytest.approx((stat, p), **TOL)
     for model, key in (("unadjusted", "crude"), ("adjusted", "adjusted")):
         hr = sec.competing.group_hr(cause, model)
-        assert [hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"]] == (
+        assert [hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value] == (
             pytest.approx(r["cause_specific"][cause][key], **TOL))
 
 
@@ -90,5 +90,5 @@ def test_sensitivity_alternative_definition(sec, r):
         assert got == pytest.approx(want, nan_ok=True, **TOL)
     assert e.logrank.p_value == pytest.approx(ref["logrank_p"], **TOL)
     hr = e.group_hr("unadjusted")
-    assert [hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"]] == (
+    assert [hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value] == (
         pytest.approx(ref["hr"], **TOL))

@@ -65,7 +65,7 @@ def test_overall_row_is_the_unadjusted_hr(result, data):
     res = result.secondary.subgroups[0]
     main = result.endpoints[0].group_hr("unadjusted")
     assert res.overall["hazard_ratios"]["A"]["hazard_ratio"] == pytest.approx(
-        main["hazard_ratio"], rel=1e-12)
+        main.hazard_ratio, rel=1e-12)
     assert res.overall["n"] == len(data)
 
 
@@ -166,7 +166,7 @@ def test_sensitivity_alternative_row_equals_direct_stats(result, data):
                   "event": data["pfs_standard_event"].to_numpy(int),
                   "group": data["group"].to_numpy(object)},
                  time="time", event="event", covariates=["group"], levels={"group": ["B", "A"]})
-    assert e.group_hr("unadjusted")["hazard_ratio"] == pytest.approx(
+    assert e.group_hr("unadjusted").hazard_ratio == pytest.approx(
         fit.coefficients[0].hazard_ratio, rel=1e-12)
     assert result.secondary.sensitivity.differences["pfs_standard"] == (
         "events = [progression, death]")

@@ -34,7 +34,7 @@ def test_logrank_equals_direct_call(analyses, dataset):
 
 def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):
     hr = analyses.endpoints[0].group_hr("unadjusted")
-    assert hr["level"] == "Tmab/Pmab"  # Tmab is the reference, as in the seed
+    assert hr.level == "Tmab/Pmab"  # Tmab is the reference, as in the seed
     data = {
         "time": dataset.pfs_days.to_numpy(),
         "event": dataset.pfs_event.to_numpy(),
@@ -47,8 +47,8 @@ def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):
         covariates=["group"],
         levels={"group": ["Tmab", "Tmab/Pmab"]},
     )
-    assert hr["hazard_ratio"] == pytest.approx(fit.coefficients[0].hazard_ratio, rel=1e-10)
-    assert hr["hazard_ratio"] > 1
+    assert hr.hazard_ratio == pytest.approx(fit.coefficients[0].hazard_ratio, rel=1e-10)
+    assert hr.hazard_ratio > 1
 
 
 def test_epv_below_10_is_a_warning_not_an_exception(analyses, tables):

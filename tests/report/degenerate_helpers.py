@@ -88,7 +88,7 @@ def assert_no_silent_nan(result, out: Path) -> None:
         if not _finite(ep.logrank.p_value):
             assert ep.logrank.not_estimable, ep.endpoint
         for m in ep.cox:
-            if any(not _finite(c["hazard_ratio"]) for c in m.coefficients):
+            if any(not _finite(c.hazard_ratio) for c in m.coefficients):
                 assert m.monotone or m.not_estimable, (ep.endpoint, m.name)
 
 

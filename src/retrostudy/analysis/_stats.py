@@ -139,21 +139,42 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
         )
 
 
-def coefficient_records(fit) -> list[dict]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HazardRatio:
+    """One term of a Cox model: the hazard ratio of ``level`` of ``variable`` (None: per
+    unit of a numeric covariate) against its reference, its CI and the two-sided p of the
+    same Wald statistic (``test``: "wald", or "robust_wald" with a sandwich variance). NaN:
+    not estimable."""
+
+    variable: str
+    level: object
+    hazard_ratio: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    test: str
+
+    def to_json(self) -> dict:
+        return {"variable": self.variable, "level": self.level,
+                "hazard_ratio": self.hazard_ratio, "conf_low": self.conf_low,
+                "conf_high": self.conf_high, "p_value": self.p_value, "test": self.test}
+
+
+def coefficient_records(fit) -> list[HazardRatio]:
     """Hazard ratios of a fit; under a monotone likelihood they do not exist (the iterates
     diverge), so every estimate is missing (shown as NE) rather than a huge number."""
     ok = not fit.monotone
     return [
-        {
-            "variable": c.variable,
-            "level": c.level,
-            "hazard_ratio": as_float(c.hazard_ratio) if ok else math.nan,
-            "conf_low": as_float(c.conf_low) if ok else math.nan,
-            "conf_high": as_float(c.conf_high) if ok else math.nan,
-            "p_value": as_float(c.p_value) if ok else math.nan,
+        HazardRatio(
+            variable=c.variable,
+            level=c.level,
+            hazard_ratio=as_float(c.hazard_ratio) if ok else math.nan,
+            conf_low=as_float(c.conf_low) if ok else math.nan,
+            conf_high=as_float(c.conf_high) if ok else math.nan,
+            p_value=as_float(c.p_value) if ok else math.nan,
             # the p of the same Wald statistic as the CI beside it
-            "test": "robust_wald" if c.robust_std_err is not None else "wald",
-        }
+            test="robust_wald" if c.robust_std_err is not None else "wald",
+        )
         for c in fit.coefficients
     ]
 

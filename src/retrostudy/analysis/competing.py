@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis._stats import HazardRatio
 from retrostudy.analysis.checks import keyed, require_columns
 from retrostudy.analysis.competing_status import CAUSES, KEY, competing_data
 from retrostudy.analysis.context import Context
@@ -53,11 +54,11 @@ class CompetingResult:
     landmarks: tuple[float, ...]
     warnings: tuple[str, ...] = field(default=())
 
-    def group_hr(self, cause: str, model: str) -> dict | None:
+    def group_hr(self, cause: str, model: str) -> HazardRatio | None:
         m = next((m for m in self.cox.get(cause, ()) if m.name == model), None)
         if m is None:
             return None
-        return next((c for c in m.coefficients if c["variable"] == "group"), None)
+        return next((c for c in m.coefficients if c.variable == "group"), None)
 
     def to_json(self) -> dict:
         return {

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis._stats import HazardRatio
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, cox_models, epv_warnings
 from retrostudy.analysis.survival import GroupSurvival, group_survival
@@ -29,11 +30,11 @@ class EndpointResult:
     def model(self, name: str) -> CoxModel | None:
         return next((m for m in self.cox if m.name == name), None)
 
-    def group_hr(self, name: str) -> dict | None:
+    def group_hr(self, name: str) -> HazardRatio | None:
         m = self.model(name)
         if m is None:
             return None
-        return next((c for c in m.coefficients if c["variable"] == "group"), None)
+        return next((c for c in m.coefficients if c.variable == "group"), None)
 
     def to_json(self) -> dict:
         return {

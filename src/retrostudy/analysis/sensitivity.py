@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrostudy.analysis._stats import HazardRatio
 from retrostudy.analysis.checks import keyed, require_columns, tte_columns
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
@@ -50,17 +51,17 @@ class SensitivityResult:
                                          strict=True))} for g in e.groups},
                 "logrank_p_value": e.logrank.p_value,
                 "logrank_test": "logrank",
-                "hazard_ratios": {str(c["level"]): {k: c.get(k) for k in (
+                "hazard_ratios": {str(c.level): {k: getattr(c, k) for k in (
                     "hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
                     for c in group_coefficients(e)},
             })
         return {"endpoints": eps, "response": list(self.response)}
 
 
-def group_coefficients(e: EndpointResult) -> list[dict]:
+def group_coefficients(e: EndpointResult) -> list[HazardRatio]:
     """The group's coefficients (one per non-reference group) of the unadjusted model."""
     m = e.model("unadjusted")
-    return [c for c in m.coefficients if c["variable"] == "group"] if m else []
+    return [c for c in m.coefficients if c.variable == "group"] if m else []
 
 
 def _differences(names: list[str], items: dict) -> dict:

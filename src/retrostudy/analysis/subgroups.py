@@ -118,13 +118,14 @@ def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
             with warnings.catch_warnings():  # a monotone fit is reported as NE below
                 warnings.simplefilter("ignore", RuntimeWarning)
                 fit = fit_model(pair, "unadjusted", ["group"], _CoxSpec(ep, {}), reference, conv)
-            c = next((c for c in fit.coefficients if str(c["level"]) == g), None)
+            c = next((c for c in fit.coefficients if str(c.level) == g), None)
             why = "monotone likelihood" if fit.monotone or c is None else None
         out["hazard_ratios"][g] = (
             {"hazard_ratio": math.nan, "conf_low": math.nan, "conf_high": math.nan,
              "p_value": math.nan, "test": None, "not_estimable": why}
             if why is not None
-            else {k: c[k] for k in ("hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
+            else {k: getattr(c, k) for k in ("hazard_ratio", "conf_low", "conf_high", "p_value",
+                                             "test")}
         )
     return out
 

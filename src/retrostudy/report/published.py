@@ -76,7 +76,7 @@ def _endpoint_keys(analyses, out: dict) -> None:
             hr = ep.group_hr(name)
             for prefix in prefixes if hr else []:
                 for stat in ("hazard_ratio", "conf_low", "conf_high", "p_value"):
-                    out[f"{prefix}.{name}.{stat}"] = hr[stat]
+                    out[f"{prefix}.{name}.{stat}"] = getattr(hr, stat)
 
 
 def flat_results(

@@ -91,10 +91,10 @@ def _hr_text(ctx, res) -> list[Paragraph]:
         hr = res.group_hr(name)
         if hr:
             parts.append(
-                f"{word} HR {labels.get(hr['level'], hr['level'])} vs "
+                f"{word} HR {labels.get(hr.level, hr.level)} vs "
                 f"{labels.get(res.reference, res.reference)}: "
-                f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}, "
-                f"{fmt.p_text(hr['p_value'], ctx.protocol.report.p_digits)}."
+                f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}, "
+                f"{fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}."
             )
     return [Paragraph(" ".join(parts))] if parts else []
 

@@ -20,15 +20,15 @@ def _rows_from_models(res, labels, var_labels, level_labels):
             continue
         for c in m.coefficients:
             name = level_labels.get(
-                (c["variable"], str(c["level"])), labels.get(c["level"], c["level"])
+                (c.variable, str(c.level)), labels.get(c.level, c.level)
             )
-            level = "" if c["level"] is None else f": {name}"
+            level = "" if c.level is None else f": {name}"
             rows.append(
                 (
-                    f"{var_labels.get(c['variable'], c['variable'])}{level} ({model})",
-                    c["hazard_ratio"],
-                    c["conf_low"],
-                    c["conf_high"],
+                    f"{var_labels.get(c.variable, c.variable)}{level} ({model})",
+                    c.hazard_ratio,
+                    c.conf_low,
+                    c.conf_high,
                     color,
                 )
             )

@@ -63,9 +63,9 @@ def _annotation(res, labels, p_digits) -> str:
     hr = res.group_hr("unadjusted")
     if hr:
         lines.append(
-            f"HR {labels.get(hr['level'], hr['level'])} vs "
+            f"HR {labels.get(hr.level, hr.level)} vs "
             f"{labels.get(res.reference, res.reference)}: "
-            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}"
+            f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}"
         )
     lines.append(f"Log-rank {fmt.p_text(res.logrank.p_value, p_digits)}")
     for g in res.groups:

@@ -13,11 +13,11 @@ def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int
     if g == res.reference:
         return "1 (reference)", ""
     hr = next((c for m in res.cox.get(cause, ()) if m.name == model for c in m.coefficients
-               if c["variable"] == "group" and str(c["level"]) == g), None)
+               if c.variable == "group" and str(c.level) == g), None)
     if hr is None:
         return "", ""
-    return (fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
-            fmt.p_value(hr["p_value"], p_digits, "NE"))
+    return (fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2),
+            fmt.p_value(hr.p_value, p_digits, "NE"))
 
 
 

@@ -43,7 +43,7 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
     """A heading row with the log-rank p, then one row per group with its HR vs the
     reference (one HR per non-reference group, so any number of groups reads right)."""
     by = {g.group: g for g in e.groups}
-    hrs = {str(c["level"]): c for c in group_coefficients(e)}
+    hrs = {str(c.level): c for c in group_coefficients(e)}
     rows = [Row(label=f"{e.label} ({e.endpoint})", heading=True, cells=(
         *(Cell(text="") for _ in range(3)),
         Cell(text=fmt.p_value(e.logrank.p_value, p_digits, "NE")), Cell(text=""),
@@ -53,8 +53,8 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
         if s is None:
             continue
         hr = hrs.get(g)
-        hr_cells = ((fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
-                     fmt.p_value(hr["p_value"], p_digits, "NE")) if hr else
+        hr_cells = ((fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2),
+                     fmt.p_value(hr.p_value, p_digits, "NE")) if hr else
                     ("1 (reference)", "") if g == e.reference else ("", ""))
         rows.append(Row(label=labels.get(g, g), indent=1, cells=(
             Cell(text=str(s.n), count=s.n, ref=f"ep:{e.endpoint}:n:{g}"),

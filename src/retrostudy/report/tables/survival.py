@@ -45,9 +45,9 @@ def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: 
     hr = res.group_hr("unadjusted")
     if hr:
         notes.append(
-            f"Hazard ratio {labels.get(hr['level'], hr['level'])} vs "
+            f"Hazard ratio {labels.get(hr.level, hr.level)} vs "
             f"{labels.get(res.reference, res.reference)} (reference): "
-            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}."
+            f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}."
         )
     notes.append(
         f"Kaplan\u2013Meier estimates; {conv.conf_type} CI (Greenwood); the median's CI is where "
@@ -76,13 +76,13 @@ def cox_table(
     """Unadjusted (group alone; each covariate alone) and adjusted HRs, one row per level."""
     level_labels = level_labels or {}
     unadj = {
-        (c["variable"], str(c["level"])): c
+        (c.variable, str(c.level)): c
         for m in res.cox
         if m.name != "adjusted"
         for c in m.coefficients
     }
     adj_model = res.model("adjusted")
-    adj = {(c["variable"], str(c["level"])): c for c in adj_model.coefficients} if adj_model else {}
+    adj = {(c.variable, str(c.level)): c for c in adj_model.coefficients} if adj_model else {}
     refs = {k: v[0] for m in res.cox for k, v in m.levels.items()}
     width = 4 if adj_model else 2
     rows, seen = [], set()
@@ -138,11 +138,11 @@ def _level_text(var: str, level, labels: dict, level_labels: dict) -> str:
 
 
 
-def _hr_cells(c: dict | None, p_digits: int) -> tuple[Cell, Cell]:
+def _hr_cells(c, p_digits: int) -> tuple[Cell, Cell]:
     if c is None:
         return Cell(text=""), Cell(text="")
     return (
-        Cell(text=fmt.estimate_ci(c["hazard_ratio"], c["conf_low"], c["conf_high"], 2)),
-        Cell(text=fmt.p_value(c["p_value"], p_digits, "NE")),
+        Cell(text=fmt.estimate_ci(c.hazard_ratio, c.conf_low, c.conf_high, 2)),
+        Cell(text=fmt.p_value(c.p_value, p_digits, "NE")),
     )
 
