@@ -43,15 +43,15 @@ def test_rmst_equals_rmst_compare_in_months(result, data, ep):
     assert res.tau_rule == "survRM2 default"
     assert res.tau == pytest.approx(direct.tau / DPM, rel=1e-12)
     for g, i in (("B", 0), ("A", 1)):
-        assert res.groups[g]["rmst"] == pytest.approx(direct.estimate[i] / DPM, rel=1e-12)
-        assert res.groups[g]["std_err"] == pytest.approx(direct.std_err[i] / DPM, rel=1e-12)
-        assert res.groups[g]["conf_low"] == pytest.approx(direct.conf_low[i] / DPM, rel=1e-12)
-    dif, rat = res.contrasts["A"]["difference"], res.contrasts["A"]["ratio"]
-    assert dif["estimate"] == pytest.approx(direct.difference.estimate / DPM, rel=1e-12)
-    assert dif["conf_high"] == pytest.approx(direct.difference.conf_high / DPM, rel=1e-12)
-    assert dif["p_value"] == pytest.approx(direct.difference.p_value, rel=1e-12)
-    assert rat["estimate"] == pytest.approx(direct.ratio.estimate, rel=1e-12)
-    assert (rat["conf_low"], rat["p_value"]) == pytest.approx(
+        assert res.groups[g].rmst == pytest.approx(direct.estimate[i] / DPM, rel=1e-12)
+        assert res.groups[g].std_err == pytest.approx(direct.std_err[i] / DPM, rel=1e-12)
+        assert res.groups[g].conf_low == pytest.approx(direct.conf_low[i] / DPM, rel=1e-12)
+    dif, rat = res.contrasts["A"].difference, res.contrasts["A"].ratio
+    assert dif.estimate == pytest.approx(direct.difference.estimate / DPM, rel=1e-12)
+    assert dif.conf_high == pytest.approx(direct.difference.conf_high / DPM, rel=1e-12)
+    assert dif.p_value == pytest.approx(direct.difference.p_value, rel=1e-12)
+    assert rat.estimate == pytest.approx(direct.ratio.estimate, rel=1e-12)
+    assert (rat.conf_low, rat.p_value) == pytest.approx(
         (direct.ratio.conf_low, direct.ratio.p_value), rel=1e-12)
 
 
@@ -63,7 +63,7 @@ def test_rmst_by_hand_area_under_km(result, data):
     fit = kaplan_meier(sub["pfs_days"].to_numpy(float), sub["pfs_event"].to_numpy(int))
     t = np.concatenate([[0.0], fit.time[fit.time < tau], [tau]])
     s = np.concatenate([[1.0], fit.survival[fit.time < tau]])
-    assert res.groups["A"]["rmst"] == pytest.approx(float(np.sum(np.diff(t) * s)) / DPM)
+    assert res.groups["A"].rmst == pytest.approx(float(np.sum(np.diff(t) * s)) / DPM)
 
 
 def test_rmst_user_tau_and_table(data):
@@ -71,7 +71,7 @@ def test_rmst_user_tau_and_table(data):
     res = a.secondary.rmst[0]
     direct = rmst_compare(*_arm(data, "pfs"), tau=10 * DPM)
     assert (res.tau, res.tau_rule) == (pytest.approx(10.0), "protocol")
-    assert res.contrasts["A"]["difference"]["estimate"] == pytest.approx(
+    assert res.contrasts["A"].difference.estimate == pytest.approx(
         direct.difference.estimate / DPM, rel=1e-12)
     text = analysis_tables(a)["rmst"].to_text()
     assert "τ = 10.0 months" in text and "set in the protocol" in text
@@ -277,8 +277,8 @@ def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
     d.loc[early, "pfs_event"] = 0
     res = run_analyses(make_protocol({"rmst": {"endpoints": ["pfs"], "tau": 0.5}}), d)
     r = res.secondary.rmst[0]
-    assert r.groups["A"]["rmst"] == pytest.approx(0.5) and r.groups["A"]["std_err"] == 0
-    assert np.isnan(r.contrasts["A"]["difference"]["p_value"])
+    assert r.groups["A"].rmst == pytest.approx(0.5) and r.groups["A"].std_err == 0
+    assert np.isnan(r.contrasts["A"].difference.p_value)
     res = run_analyses(make_protocol({"competing": {"endpoint": "pfs", "adjust": ["constant"]}}),
                        data.assign(constant="x"))
     cr = res.secondary.competing

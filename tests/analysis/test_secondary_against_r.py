@@ -36,14 +36,14 @@ def sec():
 def test_rmst(sec, r):
     res, ref = sec.rmst[0], r["rmst"]
     for g in ("A", "B"):
-        assert res.groups[g]["rmst"] == pytest.approx(ref["rmst_months"][g], **TOL)
-        assert res.groups[g]["std_err"] == pytest.approx(ref["se_months"][g], **TOL)
-    dif, rat = res.contrasts["A"]["difference"], res.contrasts["A"]["ratio"]
-    assert [dif["estimate"], dif["conf_low"], dif["conf_high"]] == pytest.approx(
+        assert res.groups[g].rmst == pytest.approx(ref["rmst_months"][g], **TOL)
+        assert res.groups[g].std_err == pytest.approx(ref["se_months"][g], **TOL)
+    dif, rat = res.contrasts["A"].difference, res.contrasts["A"].ratio
+    assert [dif.estimate, dif.conf_low, dif.conf_high] == pytest.approx(
         ref["difference"], **TOL)
-    assert [rat["estimate"], rat["conf_low"], rat["conf_high"]] == pytest.approx(ref["ratio"],
+    assert [rat.estimate, rat.conf_low, rat.conf_high] == pytest.approx(ref["ratio"],
                                                                                **TOL)
-    assert (dif["p_value"], rat["p_value"]) == pytest.approx(
+    assert (dif.p_value, rat.p_value) == pytest.approx(
         (ref["difference_p"], ref["ratio_p"]), **TOL)
 
 

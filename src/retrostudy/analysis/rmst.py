@@ -30,6 +30,47 @@ from retrostudy.stats import kaplan_meier, rmst_compare
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RmstGroup:
+    """One group's RMST up to tau (months), its standard error and normal CI."""
+
+    n: int
+    n_events: int
+    rmst: float
+    std_err: float
+    conf_low: float
+    conf_high: float
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "n_events": self.n_events, "rmst": self.rmst,
+                "std_err": self.std_err, "conf_low": self.conf_low, "conf_high": self.conf_high}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contrast:
+    """A difference (months) or ratio of RMSTs vs the reference, CI and z-test p."""
+
+    estimate: float
+    std_err: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    test: str = "rmst_z"
+
+    def to_json(self) -> dict:
+        return {"estimate": self.estimate, "std_err": self.std_err, "conf_low": self.conf_low,
+                "conf_high": self.conf_high, "p_value": self.p_value, "test": self.test}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RmstContrast:
+    difference: Contrast
+    ratio: Contrast
+
+    def to_json(self) -> dict:
+        return {"difference": self.difference.to_json(), "ratio": self.ratio.to_json()}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RmstEndpoint:
     """One endpoint's RMST results; times in months."""
 
@@ -38,8 +79,8 @@ class RmstEndpoint:
     tau: float
     tau_rule: str  # "protocol" | "survRM2 default"
     tau_max: float  # largest tau survRM2 accepts for these data
-    groups: dict  # group -> {n, n_events, rmst, std_err, conf_low, conf_high}
-    contrasts: dict  # group -> {"difference": {...}, "ratio": {...}} vs the reference
+    groups: dict[str, RmstGroup]
+    contrasts: dict[str, RmstContrast]  # each non-reference group vs the reference
     reference: str
     conf_level: float
 
@@ -54,20 +95,15 @@ class RmstEndpoint:
             "units": "months",
             "method": "survRM2 1.0-4 rmst2 (area under the Kaplan-Meier curve; Greenwood-type "
             "variance; ratio on the log scale)",
-            "groups": self.groups,
-            "contrasts": self.contrasts,
+            "groups": {g: v.to_json() for g, v in self.groups.items()},
+            "contrasts": {g: c.to_json() for g, c in self.contrasts.items()},
         }
 
 
-def _contrast(c, scale: float) -> dict:
-    return {
-        "estimate": c.estimate / scale,
-        "std_err": c.std_err / scale,
-        "conf_low": c.conf_low / scale,
-        "conf_high": c.conf_high / scale,
-        "p_value": c.p_value,
-        "test": "rmst_z",
-    }
+def _contrast(c, scale: float) -> Contrast:
+    return Contrast(estimate=c.estimate / scale, std_err=c.std_err / scale,
+                    conf_low=c.conf_low / scale, conf_high=c.conf_high / scale,
+                    p_value=c.p_value)
 
 
 def _pairs(d: pd.DataFrame, ep: str, groups: list[str], reference: str):
@@ -112,15 +148,15 @@ def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstE
         t, e = sub[c.time].to_numpy(float), sub[c.event].to_numpy(int)
         r = kaplan_meier(t, e).rmst(tau)
         z = _z(conv.conf_level)
-        per_group[g] = {
-            "n": int(t.size), "n_events": int(e.sum()), "rmst": r.estimate / per,
-            "std_err": r.std_err / per, "conf_low": (r.estimate - z * r.std_err) / per,
-            "conf_high": (r.estimate + z * r.std_err) / per,
-        }
+        per_group[g] = RmstGroup(
+            n=int(t.size), n_events=int(e.sum()), rmst=r.estimate / per,
+            std_err=r.std_err / per, conf_low=(r.estimate - z * r.std_err) / per,
+            conf_high=(r.estimate + z * r.std_err) / per,
+        )
     for g, t, e, arm in _pairs(d, ep, groups, reference):
         res = rmst_compare(t, e, arm, tau=tau, conf_level=conv.conf_level)
-        contrasts[g] = {"difference": _contrast(res.difference, per),
-                        "ratio": _contrast(res.ratio, 1.0)}
+        contrasts[g] = RmstContrast(difference=_contrast(res.difference, per),
+                                    ratio=_contrast(res.ratio, 1.0))
     return RmstEndpoint(endpoint=ep, label=label, tau=tau / per, tau_rule=rule,
                         tau_max=limit / per, groups=per_group, contrasts=contrasts,
                         reference=reference, conf_level=conv.conf_level)

@@ -18,18 +18,18 @@ def rmst_table(results, group_labels: dict, conf_level: float, p_digits: int) ->
             if c is None:
                 extra = ("reference", "", "reference", "")
             else:
-                dif, rat = c["difference"], c["ratio"]
+                dif, rat = c.difference, c.ratio
                 extra = (
-                    fmt.estimate_ci(dif["estimate"], dif["conf_low"], dif["conf_high"], 2),
-                    fmt.p_value(dif["p_value"], p_digits, "NE"),
-                    fmt.estimate_ci(rat["estimate"], rat["conf_low"], rat["conf_high"], 2),
-                    fmt.p_value(rat["p_value"], p_digits, "NE"),
+                    fmt.estimate_ci(dif.estimate, dif.conf_low, dif.conf_high, 2),
+                    fmt.p_value(dif.p_value, p_digits, "NE"),
+                    fmt.estimate_ci(rat.estimate, rat.conf_low, rat.conf_high, 2),
+                    fmt.p_value(rat.p_value, p_digits, "NE"),
                 )
             rows.append(Row(label=group_labels.get(g, g), indent=1, cells=(
-                Cell(text=str(v["n"]), count=v["n"], ref=f"ep:{res.endpoint}:n:{g}"),
-                Cell(text=str(v["n_events"]), count=v["n_events"],
+                Cell(text=str(v.n), count=v.n, ref=f"ep:{res.endpoint}:n:{g}"),
+                Cell(text=str(v.n_events), count=v.n_events,
                      ref=f"ep:{res.endpoint}:events:{g}"),
-                Cell(text=fmt.estimate_ci(v["rmst"], v["conf_low"], v["conf_high"], 2)),
+                Cell(text=fmt.estimate_ci(v.rmst, v.conf_low, v.conf_high, 2)),
                 *(Cell(text=x) for x in extra),
             )))
     rules = sorted({f"{r.label}: \u03c4 = {r.tau:.2f} months ({_rule_text(r)})" for r in results})
