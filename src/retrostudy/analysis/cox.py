@@ -34,7 +34,7 @@ class CoxModel:
     coefficients: tuple[HazardRatio, ...]
     epv: float
     tests: dict
-    levels: dict  # categorical covariate -> its levels, reference first
+    levels: dict[str, list]  # categorical covariate -> its levels, reference first
     monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
     fit_warnings: tuple[str, ...] = ()
     not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)

@@ -35,7 +35,7 @@ _RESPONSE_LABELS = {"objective_response": "Objective response (CR or PR)",
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensitivityResult:
     endpoints: tuple[EndpointResult, ...]
-    differences: dict  # endpoint -> text: how it differs from the primary definition
+    differences: dict[str, str]  # endpoint -> text: how it differs from the primary definition
     response: tuple[dict, ...]
 
     def to_json(self) -> dict:
