@@ -15,9 +15,9 @@ def test_every_stats_function_is_exposed_at_the_top():
 
 
 def test_study_entry_points():
-    from retrostudy.analysis.table1 import table_one
     from retrostudy.pipeline import run_study
     from retrostudy.protocol import load_protocol
+    from retrostudy.report.tables.table1 import table_one
 
     assert retrostudy.run_study is run_study
     assert retrostudy.load_protocol is load_protocol

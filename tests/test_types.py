@@ -51,7 +51,7 @@ def test_study_result_fields_name_their_classes():
     import typing
 
     from retrostudy.analysis import Analyses
-    from retrostudy.analysis.table import Table
+    from retrostudy.report.table import Table
     from retrostudy.cohort.result import Attrition
     from retrostudy.data.result import LoadResult
     from retrostudy.endpoints.dataset import AnalysisDataset

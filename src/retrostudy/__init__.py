@@ -37,14 +37,14 @@ _WHERE = {
     "StudyResult": "retrostudy.pipeline",
     "load_protocol": "retrostudy.protocol",
     "Protocol": "retrostudy.protocol",
-    "table_one": "retrostudy.analysis.table1",
+    "table_one": "retrostudy.report.tables.table1",
 }
 _WHERE |= {name: "retrostudy.stats" for name in __all__[__all__.index("balance_table"):]}
 
 if TYPE_CHECKING:  # the same names, for type checkers and editors
-    from retrostudy.analysis.table1 import table_one
     from retrostudy.pipeline import StudyResult, run_study
     from retrostudy.protocol import Protocol, load_protocol
+    from retrostudy.report.tables.table1 import table_one
     from retrostudy.stats import (
         aipw_survival,
         balance_table,

@@ -25,7 +25,7 @@ from retrostudy.protocol.model import Protocol
 
 if TYPE_CHECKING:  # the layers load on first use (CLI start-up)
     from retrostudy.analysis import Analyses
-    from retrostudy.analysis.table import Table
+    from retrostudy.report.table import Table
     from retrostudy.cohort.result import Attrition
     from retrostudy.data.result import LoadResult
     from retrostudy.endpoints.dataset import AnalysisDataset
@@ -276,6 +276,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, s
     from retrostudy.report.published import published_parts
     from retrostudy.report.quality import tables as quality_tables
     from retrostudy.report.results_json import provenance
+    from retrostudy.report.tables import analysis_tables
 
     flow = flow_from_attrition(
         cohort.attrition,
@@ -296,7 +297,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, s
         seed=protocol.report.seed,
         engine=_engine_name(engine),
     )
-    tables = dict(analyses.tables)
+    tables = analysis_tables(analyses)
     published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
     tables.update(extra_tables)
     tables.update(quality_tables(quality))

@@ -55,7 +55,7 @@ REGISTRY: tuple[WarningKind, ...] = (
     WarningKind("RS-W011", r"^response: .+: no test, .+ \(NE\)\.$",
                 "a response rate comparison has no test (NE)",
                 "response: Tumour response rate: no test, no responder in any group (NE)."),
-    # propensity-score comparison (analysis.adjusted_checks)
+    # propensity-score comparison (analysis.checks)
     WarningKind("RS-W020", r"^adjusted comparison: the propensity model shows separation",
                 "the propensity model shows separation",
                 "adjusted comparison: the propensity model shows separation (a covariate, or a "

@@ -25,3 +25,11 @@ def analyses(protocol, dataset):
     from retrostudy.analysis import run_analyses
 
     return run_analyses(protocol, dataset)
+
+
+@pytest.fixture(scope="session")
+def tables(analyses, protocol):
+    """The report's tables of the analyses (report/tables/ builds them from the numbers)."""
+    from retrostudy.report.tables import analysis_tables
+
+    return analysis_tables(analyses)

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from adjusted_helpers import dataset, protocol_with, run
 
-from retrostudy.analysis.adjusted_tables import balance_table as adjusted_balance_table
 from retrostudy.errors import ProtocolError
+from retrostudy.report.tables.adjusted import balance_table as adjusted_balance_table
 from retrostudy.stats import balance_table, match_nearest, propensity_score
 
 NAMES = ["age", "ecog", "hr_status=positive", "prior_regimens", "de_novo"]

@@ -160,7 +160,7 @@ def test_infinite_estimates_print_ne_not_inf_or_an_overflow():
     from types import SimpleNamespace
 
     from retrostudy.analysis.adjusted import _ps_terms
-    from retrostudy.analysis.adjusted_tables import _smd
+    from retrostudy.report.tables.adjusted import _smd
 
     assert _smd(math.inf, 0.1) == _smd(-math.inf, 0.1) == _smd(math.nan, 0.1) == "NE"
     assert _smd(-0.25, 0.1) == "0.250*"

@@ -90,5 +90,5 @@ def test_patients_without_the_endpoint_are_left_out_of_its_comparisons():
         keep[[0, 30]] = False
         assert c.n == int(keep.sum())
     assert adj.comparison("pfs", "crude").hazard_ratio["hazard_ratio"] == pytest.approx(
-        res.endpoints[0].group_hr("unadjusted")["hazard_ratio"], rel=1e-12
+        res.endpoints[0].group_hr("unadjusted").hazard_ratio, rel=1e-12
     )

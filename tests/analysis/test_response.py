@@ -6,7 +6,7 @@ from scipy import stats as ss
 
 
 def _rate(analyses, name):
-    return next(r for r in analyses.response["rates"] if r["name"] == name)
+    return next(r for r in analyses.response.to_json()["rates"] if r["name"] == name)
 
 
 @pytest.mark.parametrize(
@@ -31,11 +31,11 @@ def test_exact_ci_is_clopper_pearson(analyses):
 
 
 def test_best_response_counts_add_up_to_the_group(analyses):
-    counts = analyses.response["best_response"]
+    counts = analyses.response.to_json()["best_response"]
     assert {k: v["Tmab/Pmab"] for k, v in counts.items()} == {"PR": 2, "SD": 6, "PD": 10}
     assert sum(v["Tmab"] for v in counts.values()) == 24
 
 
-def test_table2_prints_percent_with_one_decimal(analyses):
-    body = analyses.tables["table2_response"].body()
+def test_table2_prints_percent_with_one_decimal(tables, analyses):
+    body = tables["table2_response"].body()
     assert body[0][1:] == ["2 (11.1)", "6 (25.0)", "0.2566\u1d43"]  # ᵃ: the test's footnote

@@ -36,14 +36,14 @@ def sec():
 def test_rmst(sec, r):
     res, ref = sec.rmst[0], r["rmst"]
     for g in ("A", "B"):
-        assert res.groups[g]["rmst"] == pytest.approx(ref["rmst_months"][g], **TOL)
-        assert res.groups[g]["std_err"] == pytest.approx(ref["se_months"][g], **TOL)
-    dif, rat = res.contrasts["A"]["difference"], res.contrasts["A"]["ratio"]
-    assert [dif["estimate"], dif["conf_low"], dif["conf_high"]] == pytest.approx(
+        assert res.groups[g].rmst == pytest.approx(ref["rmst_months"][g], **TOL)
+        assert res.groups[g].std_err == pytest.approx(ref["se_months"][g], **TOL)
+    dif, rat = res.contrasts["A"].difference, res.contrasts["A"].ratio
+    assert [dif.estimate, dif.conf_low, dif.conf_high] == pytest.approx(
         ref["difference"], **TOL)
-    assert [rat["estimate"], rat["conf_low"], rat["conf_high"]] == pytest.approx(ref["ratio"],
+    assert [rat.estimate, rat.conf_low, rat.conf_high] == pytest.approx(ref["ratio"],
                                                                                **TOL)
-    assert (dif["p_value"], rat["p_value"]) == pytest.approx(
+    assert (dif.p_value, rat.p_value) == pytest.approx(
         (ref["difference_p"], ref["ratio_p"]), **TOL)
 
 
@@ -64,7 +64,7 @@ def test_gray_and_cause_specific_cox(sec, r, cause):
     assert (gray["statistic"], gray["p_value"]) == pytest.approx((stat, p), **TOL)
     for model, key in (("unadjusted", "crude"), ("adjusted", "adjusted")):
         hr = sec.competing.group_hr(cause, model)
-        assert [hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"]] == (
+        assert [hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value] == (
             pytest.approx(r["cause_specific"][cause][key], **TOL))
 
 
@@ -88,7 +88,7 @@ def test_sensitivity_alternative_definition(sec, r):
         got = [np.nan if v is None else v for v in g.median]
         want = [np.nan if v is None else v for v in ref["median_months"][g.group]]
         assert got == pytest.approx(want, nan_ok=True, **TOL)
-    assert e.logrank["p_value"] == pytest.approx(ref["logrank_p"], **TOL)
+    assert e.logrank.p_value == pytest.approx(ref["logrank_p"], **TOL)
     hr = e.group_hr("unadjusted")
-    assert [hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"]] == (
+    assert [hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value] == (
         pytest.approx(ref["hr"], **TOL))

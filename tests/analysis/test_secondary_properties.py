@@ -56,7 +56,7 @@ def test_secondary_properties(data, landmarks):
         assert sum(lv["counts"][g]["events"] for lv in v["levels"]) == int(
             data.loc[data["group"] == g, "pfs_event"].sum())
     r = sec.rmst[0]
-    assert r.contrasts["A"]["difference"]["estimate"] == pytest.approx(
-        r.groups["A"]["rmst"] - r.groups["B"]["rmst"], rel=1e-9, abs=1e-12)
-    assert r.contrasts["A"]["ratio"]["estimate"] == pytest.approx(
-        r.groups["A"]["rmst"] / r.groups["B"]["rmst"], rel=1e-9)
+    assert r.contrasts["A"].difference.estimate == pytest.approx(
+        r.groups["A"].rmst - r.groups["B"].rmst, rel=1e-9, abs=1e-12)
+    assert r.contrasts["A"].ratio.estimate == pytest.approx(
+        r.groups["A"].rmst / r.groups["B"].rmst, rel=1e-9)

@@ -16,8 +16,8 @@ KEYS = ["table1", "survival_pfs", "cox_pfs", "table2_response", "followup", "dis
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_table_body_matches_snapshot(analyses, key):
-    text = analyses.tables[key].to_text()
+def test_table_body_matches_snapshot(tables, analyses, key):
+    text = tables[key].to_text()
     path = SNAPSHOTS / f"{key}.txt"
     if os.environ.get("RETROSTUDY_UPDATE_SNAPSHOTS") == "1":
         path.write_text(text, encoding="utf-8")

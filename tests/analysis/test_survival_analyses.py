@@ -29,12 +29,12 @@ def test_medians_and_landmarks_equal_direct_kaplan_meier(analyses, dataset):
 
 def test_logrank_equals_direct_call(analyses, dataset):
     lr = logrank_test(dataset.pfs_days, dataset.pfs_event, dataset.group)
-    assert analyses.endpoints[0].logrank["p_value"] == pytest.approx(lr.p_value, rel=1e-12)
+    assert analyses.endpoints[0].logrank.p_value == pytest.approx(lr.p_value, rel=1e-12)
 
 
 def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):
     hr = analyses.endpoints[0].group_hr("unadjusted")
-    assert hr["level"] == "Tmab/Pmab"  # Tmab is the reference, as in the seed
+    assert hr.level == "Tmab/Pmab"  # Tmab is the reference, as in the seed
     data = {
         "time": dataset.pfs_days.to_numpy(),
         "event": dataset.pfs_event.to_numpy(),
@@ -47,15 +47,15 @@ def test_unadjusted_hr_uses_the_protocol_reference(analyses, dataset):
         covariates=["group"],
         levels={"group": ["Tmab", "Tmab/Pmab"]},
     )
-    assert hr["hazard_ratio"] == pytest.approx(fit.coefficients[0].hazard_ratio, rel=1e-10)
-    assert hr["hazard_ratio"] > 1
+    assert hr.hazard_ratio == pytest.approx(fit.coefficients[0].hazard_ratio, rel=1e-10)
+    assert hr.hazard_ratio > 1
 
 
-def test_epv_below_10_is_a_warning_not_an_exception(analyses):
+def test_epv_below_10_is_a_warning_not_an_exception(analyses, tables):
     adjusted = analyses.endpoints[0].model("adjusted")
     assert adjusted.n_events / len(adjusted.coefficients) < 10
     assert any("events per term" in w for w in analyses.warnings)
-    assert any("events per term" in f for f in analyses.tables["cox_pfs"].footnotes)
+    assert any("events per term" in f for f in tables["cox_pfs"].footnotes)
 
 
 def test_followup_observed_time_is_median_and_range(analyses, dataset):

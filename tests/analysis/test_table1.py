@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from scipy import stats as ss
 
-from retrostudy.analysis.table1 import _summary, choose_test
+from retrostudy.analysis.table1 import choose_test
 from retrostudy.protocol.analyses import Table1Variable
+from retrostudy.report.tables.table1 import _summary
 
 
 def _row(analyses, name):
-    return next(t for t in analyses.table1 if t["variable"] == name)
+    return next(t for t in analyses.table1.to_json() if t["variable"] == name)
 
 
 def test_ecog_chisq_matches_scipy_and_the_seed(analyses):
@@ -78,8 +79,8 @@ def test_override_wins_over_the_rule():
     assert choose_test(var, 2, np.array([[1.0, 10.0], [10.0, 10.0]])) == "chisq"
 
 
-def test_missing_is_a_row_and_percentages_exclude_it(analyses):
-    body = analyses.tables["table1"].body()
+def test_missing_is_a_row_and_percentages_exclude_it(tables, analyses):
+    body = tables["table1"].body()
     labels = [r[0].strip() for r in body]
     i = labels.index("De novo stage IV")
     assert body[i + 1][0].strip() == "Missing" and body[i + 1][1:3] == ["1", "0"]
@@ -88,8 +89,8 @@ def test_missing_is_a_row_and_percentages_exclude_it(analyses):
     assert body[i][1] == f"{counts[0]} ({100 * counts[0] / 17:.0f})"
 
 
-def test_among_rows_summarise_the_exposed_only(analyses, dataset):
-    body = analyses.tables["table1"].body()
+def test_among_rows_summarise_the_exposed_only(tables, analyses, dataset):
+    body = tables["table1"].body()
     row = next(r for r in body if r[0].strip() == "Duration (months)")
     exposed = dataset[(dataset.group == "Tmab") & dataset.ever_lapatinib]
     months = exposed.duration_lapatinib_days.to_numpy(float) / 30.4375
@@ -97,8 +98,8 @@ def test_among_rows_summarise_the_exposed_only(analyses, dataset):
     assert row[2] == f"{np.median(months):.1f} ({months.min():.1f}\u2013{months.max():.1f})"
 
 
-def test_tests_are_footnoted(analyses):
-    notes = "\n".join(analyses.tables["table1"].footnotes)
+def test_tests_are_footnoted(tables, analyses):
+    notes = "\n".join(tables["table1"].footnotes)
     for name in (
         "Wilcoxon rank-sum test",
         "Pearson's chi-square test without continuity correction",
@@ -113,7 +114,7 @@ def test_iqr_uses_r_type_2_quartiles():
 
 
 def test_smd_and_overall_columns(protocol, dataset):
-    from retrostudy.analysis.table1 import table1
+    from retrostudy.report.tables.table1 import table1
     from retrostudy.stats import smd, smd_table
 
     block = protocol.analyses.model_copy(update={"smd": True, "overall": True})

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 import retrostudy
-from retrostudy.analysis.table1 import table1, table_one
 from retrostudy.protocol.analyses import AnalysesBlock
+from retrostudy.report.tables.table1 import table1, table_one
 
 
 @pytest.fixture

@@ -94,8 +94,9 @@ def test_ttnt():
 def test_discontinuation_table_seed_style(denominator, progression):
     """TTD reasons per patient (endpoints layer) -> the one discontinuation table
     ([analyses.discontinuation]): % of those who stopped (the seed: PD 38/40) or of all."""
-    from retrostudy.analysis.extra import discontinuation_table
+    from retrostudy.analysis.discontinuation import discontinuation
     from retrostudy.protocol.analyses import Discontinuation
+    from retrostudy.report.tables.followup import discontinuation_table
 
     block = dict(TTD)
     admins = {f"p{i}": [{"day": 0, "reason": "progression"}] for i in range(38)}
@@ -106,7 +107,8 @@ def test_discontinuation_table_seed_style(denominator, progression):
     e = run(block, seqs, admins=admins, contacts={"o1": 310, "o2": 310})
     data = e.data.assign(group="all")
     spec = Discontinuation(column="ttd_discontinuation_reason", denominator=denominator)
-    table, numbers = discontinuation_table(data, ["all"], spec, ["all"])
+    counts = discontinuation(data, ["all"], spec)
+    table, numbers = discontinuation_table(counts, ["all"]), counts.to_json()
     rows = {r.label: r.cells[0].text for r in table.rows}
     assert rows["Discontinued, n (% of group)"] == "40 (95.2)"
     assert rows["Progressive disease"] == progression

@@ -41,13 +41,12 @@ def _seed_cohort():
 
 def _table2(e, **spec):
     """The one per-group rates implementation ([analyses.response], Table 2) on ``e``."""
-    from retrostudy.analysis.response import response_table
+    from retrostudy.analysis.response import response
     from retrostudy.protocol.analyses import ResponseAnalysis
 
     data = e.data if "group" in e.data else e.data.assign(group="all")
     groups = list(dict.fromkeys(data["group"]))
-    _, numbers = response_table(data, groups, ResponseAnalysis(**spec), header=groups,
-                                conf_level=0.95)
+    numbers = response(data, groups, ResponseAnalysis(**spec), conf_level=0.95).to_json()
     return {(g, r["name"]): v for r in numbers["rates"] for g, v in r["groups"].items()}
 
 
@@ -83,7 +82,7 @@ def test_rates_need_a_bor_endpoint():
 
 def test_followup_median_range_and_reverse_km():
     from retrostudy.analysis._stats import conventions
-    from retrostudy.analysis.extra import follow_up
+    from retrostudy.analysis.followup import follow_up
     from retrostudy.protocol.analyses import AnalysesBlock, FollowUp
 
     block = {"pfs": {"kind": "pfs", "events": ["progression"]}, "os": {"kind": "os"}}

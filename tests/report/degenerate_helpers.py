@@ -89,10 +89,10 @@ def assert_no_silent_nan(result, out: Path) -> None:
     visible = re.sub(r"(?s)<(style|script)\b.*?</\1>|<[^>]+>|data:[^\"')]+", " ", html)
     assert not _NAN.search(visible), _NAN.search(visible).group(0)
     for ep in result.analyses.endpoints:
-        if not _finite(ep.logrank["p_value"]):
-            assert ep.logrank["not_estimable"], ep.endpoint
+        if not _finite(ep.logrank.p_value):
+            assert ep.logrank.not_estimable, ep.endpoint
         for m in ep.cox:
-            if any(not _finite(c["hazard_ratio"]) for c in m.coefficients):
+            if any(not _finite(c.hazard_ratio) for c in m.coefficients):
                 assert m.monotone or m.not_estimable, (ep.endpoint, m.name)
 
 

@@ -44,8 +44,8 @@ def test_no_events_at_all_is_ne_with_the_reason(no_events):
     res, out = no_events
     assert_no_silent_nan(res, out)
     pfs = res.analyses.endpoints[0]
-    assert pfs.logrank["not_estimable"].startswith("no events in any group")
-    assert math.isnan(pfs.logrank["p_value"]) and pfs.logrank["statistic"] == 0
+    assert pfs.logrank.not_estimable.startswith("no events in any group")
+    assert math.isnan(pfs.logrank.p_value) and pfs.logrank.statistic == 0
     assert all(m.not_estimable and "no events" in m.not_estimable for m in pfs.cox)
     js = json.loads((out / "results.json").read_text(encoding="utf-8"))
     lr = js["analyses"]["endpoints"]["pfs"]["logrank"]
@@ -121,9 +121,9 @@ def test_no_events_in_one_group_and_a_covariate_constant_in_one_group(sparse):
     (coefficient -> -inf): the hazard ratio is NE (monotone), the log-rank p a number."""
     res, _ = sparse
     pfs = res.analyses.endpoints[0]
-    assert pfs.logrank["not_estimable"] is None and 0 < pfs.logrank["p_value"] < 1
+    assert pfs.logrank.not_estimable is None and 0 < pfs.logrank.p_value < 1
     assert pfs.model("unadjusted").monotone
-    assert math.isnan(pfs.group_hr("unadjusted")["hazard_ratio"])
+    assert math.isnan(pfs.group_hr("unadjusted").hazard_ratio)
     assert any("unadjusted Cox model has a monotone likelihood" in w
                for w in res.results["warnings"])
 

@@ -17,10 +17,10 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.report.document import Document, Section, TableItem
 from retrostudy.report.docx import PageSetup, render_docx
 from retrostudy.report.docx_table import CELL_PAD, text_width
+from retrostudy.report.table import Cell, Row, Table
 
 NARROW = Table(
     key="t_narrow", title="Table 1. Patient characteristics", stub="Characteristic",

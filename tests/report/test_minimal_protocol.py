@@ -132,7 +132,7 @@ def test_table2_by_default_with_a_bor_endpoint(minimal):
     """No [analyses.response]: Table 2 is still there, for the BOR endpoint, with the rates
     of the rates endpoint (each with the default test, which used to crash)."""
     res, _ = minimal
-    rates = res.analyses.response["rates"]
+    rates = res.analyses.response.to_json()["rates"]
     assert [r["name"] for r in rates] == ["response", "disease_control"]
     assert all(r["test"] in ("chisq", "fisher", "none") for r in rates)
     assert res.protocol.analyses.response.column == "bor"
@@ -145,7 +145,7 @@ def test_a_rate_without_test_does_not_crash(tmp_path):
     block = ('[analyses.response]\nrates = [{ name = "response" }, '
              '{ name = "disease_control", label = "DCR" }]\n')
     res = run_study(_study(tmp_path, block))
-    rates = res.analyses.response["rates"]
+    rates = res.analyses.response.to_json()["rates"]
     assert [r["test"] in ("chisq", "fisher") for r in rates] == [True, True]
     d = res.dataset
     table = pd.crosstab(d["group"], d["response"].astype(bool))

@@ -48,7 +48,7 @@ def test_results_json_holds_the_numbers_and_provenance(report_dir, study):
     assert [g["n"] for g in data["flow"]["groups"]] == [18, 24]
     pfs = data["analyses"]["endpoints"]["pfs"]
     assert pfs["logrank"]["p_value"] == float(
-        f"{study.analyses.endpoints[0].logrank['p_value']:.12g}"
+        f"{study.analyses.endpoints[0].logrank.p_value:.12g}"
     )
     prov = data["provenance"]
     assert len(prov["protocol_sha256"]) == 64

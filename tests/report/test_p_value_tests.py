@@ -53,7 +53,7 @@ def test_one_test_for_the_same_response_comparison(study):
     """Table 2's objective response (test = "chisq") and the sensitivity table's objective
     response on the same BOR column are one comparison: one test, one p."""
     res, _ = study
-    t2 = next(r for r in res.analyses.response["rates"] if r["name"] == "response")
+    t2 = next(r for r in res.analyses.response.to_json()["rates"] if r["name"] == "response")
     sens = res.analyses.secondary.sensitivity.response[0]
     assert sens["column"] == "bor"
     m = sens["measures"]["objective_response"]
@@ -65,7 +65,7 @@ def test_one_test_for_the_same_response_comparison(study):
 
 @pytest.mark.parametrize("key", ["table2_response", "sensitivity_response", "adjusted_pfs"])
 def test_every_printed_p_carries_a_mark_whose_footnote_names_the_test(study, key):
-    from retrostudy.analysis.table1 import TEST_NAMES
+    from retrostudy.report.pvalues import TEST_NAMES
 
     res, out = study
     table = res.tables[key]
@@ -101,7 +101,7 @@ def test_iptw_p_beside_the_robust_ci_is_the_robust_wald_p(study):
     cols = res.tables["adjusted_pfs"].columns
     printed = row.cells[cols.index("HR p value")].text
     digits = res.protocol.report.p_digits
-    from retrostudy.analysis import fmt
+    from retrostudy.report import fmt
 
     assert printed[:-1] == fmt.p_value(wald_p, digits)
     assert "robust sandwich" in _footnote_of(res.tables["adjusted_pfs"], printed[-1])
@@ -110,7 +110,7 @@ def test_iptw_p_beside_the_robust_ci_is_the_robust_wald_p(study):
 
 
 def test_every_p_value_in_results_json_names_its_test(study):
-    from retrostudy.analysis.table1 import TEST_NAMES
+    from retrostudy.report.pvalues import TEST_NAMES
 
     _, out = study
     saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -135,7 +135,7 @@ def test_every_p_value_in_results_json_names_its_test(study):
 
 
 def test_methods_lists_the_tests_from_the_results(study):
-    from retrostudy.analysis.pvalues import tests_used
+    from retrostudy.report.pvalues import tests_used
 
     res, out = study
     html = (out / "report.html").read_text(encoding="utf-8") if (out / "report.html").exists() \

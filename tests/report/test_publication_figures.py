@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from retrostudy.analysis import fmt
 from retrostudy.protocol.load import parse_protocol
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import COLUMN_WIDTHS, FigureStyle, new_figure, use_style
 from retrostudy.report.figures.placement import place_text
 

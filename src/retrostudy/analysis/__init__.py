@@ -2,27 +2,49 @@
 
 Input: the analysis dataset (one row per patient, a ``group`` column, covariates and the
 endpoint columns ``<ep>_days``/``<ep>_event``) and the protocol. Output: a frozen
-:class:`Analyses` holding every number (``to_json``) and every table (``tables``).
+:class:`Analyses` holding every number (``to_json``); the report prints them
+(report/tables/).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
+from retrostudy.analysis import registry
 from retrostudy.analysis._stats import Conventions, conventions
+from retrostudy.analysis.adjusted import AdjustedResult
 from retrostudy.analysis.checks import check_columns, check_groups
-from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint, cox_table, survival_table
-from retrostudy.analysis.extra import FollowUp, discontinuation_table, follow_up, followup_table
-from retrostudy.analysis.response import response_table, response_warnings
-from retrostudy.analysis.secondary import Secondary, run_secondary
-from retrostudy.analysis.table import Cell, Row, Table
-from retrostudy.analysis.table1 import table1
+from retrostudy.analysis.competing import CompetingResult
+from retrostudy.analysis.context import Context, endpoint_labels
+from retrostudy.analysis.discontinuation import Discontinuation
+from retrostudy.analysis.endpoint import EndpointResult
+from retrostudy.analysis.followup import FollowUp
+from retrostudy.analysis.registry import OMIT
+from retrostudy.analysis.response import Response
+from retrostudy.analysis.rmst import RmstEndpoint
+from retrostudy.analysis.sensitivity import SensitivityResult
+from retrostudy.analysis.subgroups import SubgroupResult
+from retrostudy.analysis.table1 import Table1
 from retrostudy.endpoints.dataset import AnalysisDataset
 from retrostudy.protocol.timing import post_index_warnings
 
-__all__ = ["Analyses", "Cell", "Row", "Table", "group_order", "prepare_dataset", "run_analyses"]
+__all__ = ["Analyses", "Context", "group_order", "prepare_dataset", "run_analyses",
+           "variable_labels"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Secondary:
+    """The analyses registered with ``grouping = "secondary"``, by name (a view of
+    :attr:`Analyses.results`): RMST, competing risks, subgroups, sensitivity."""
+
+    rmst: tuple[RmstEndpoint, ...] = ()
+    competing: CompetingResult | None = None
+    subgroups: tuple[SubgroupResult, ...] = ()
+    sensitivity: SensitivityResult | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,22 +54,52 @@ class Analyses:
     group_labels: dict[str, str]
     reference: str
     n: dict[str, int]
-    table1: list[dict]
-    endpoints: tuple[EndpointResult, ...]
-    response: dict
-    followup: FollowUp | None
-    discontinuation: dict
-    tables: dict[str, Table]
+    # registered analysis name -> its result, for those the protocol asks for (REGISTRY order)
+    results: Mapping[str, Any] = field(default_factory=dict)
     level_labels: dict[tuple[str, str], str] = field(default_factory=dict)  # (variable, str(value))
+    var_labels: dict[str, str] = field(default_factory=dict)  # variable -> label
+    p_digits: int = 4  # decimals of a printed p value ([report] p_digits)
     # every warning of the study, each once: results.json "warnings" and the report's final
     # "Warnings" section; a section also shows its own next to its numbers (docs/statistics.md)
     warnings: tuple[str, ...] = field(default=())
-    adjusted: object = None  # analysis.adjusted.AdjustedResult when [analyses.adjusted]
-    secondary: Secondary = field(default_factory=Secondary)  # RMST, competing, subgroups, ...
+
+    def result(self, name: str) -> Any:
+        """The result of the registered analysis ``name``; None when it did not run."""
+        return self.results.get(name)
+
+    @property
+    def table1(self) -> Table1:
+        return self.results.get("table1") or Table1(groups=self.groups, overall=False,
+                                                     smd=False, characteristics=())
+
+    @property
+    def endpoints(self) -> tuple[EndpointResult, ...]:
+        return self.results.get("endpoints", ())
+
+    @property
+    def response(self) -> Response | None:
+        return self.results.get("response")
+
+    @property
+    def followup(self) -> FollowUp | None:
+        return self.results.get("followup")
+
+    @property
+    def discontinuation(self) -> Discontinuation | None:
+        return self.results.get("discontinuation")
+
+    @property
+    def adjusted(self) -> AdjustedResult | None:
+        return self.results.get("adjusted")
+
+    @property
+    def secondary(self) -> Secondary:
+        return Secondary(**{a.name: self.results[a.name] for a in registry.REGISTRY
+                            if a.grouping == "secondary" and a.name in self.results})
 
     def to_json(self) -> dict:
         c = self.conventions
-        return {
+        out: dict[str, Any] = {
             "conventions": {
                 "profile": c.profile,
                 "conf_type": c.conf_type,
@@ -60,14 +112,14 @@ class Analyses:
                 for g in self.groups
             ],
             "reference_group": self.reference,
-            "table1": self.table1,
-            "endpoints": {e.endpoint: e.to_json() for e in self.endpoints},
-            "response": self.response,
-            "followup": self.followup.to_json() if self.followup is not None else {},
-            "discontinuation": self.discontinuation,
             "warnings": list(self.warnings),
-            **self.secondary.to_json(),
-        } | ({"adjusted": self.adjusted.to_json()} if self.adjusted is not None else {})
+        }
+        for a in registry.REGISTRY:
+            if a.name in self.results:
+                out[a.json_key] = a.to_json(self.results[a.name])
+            elif a.empty is not OMIT:
+                out[a.json_key] = a.empty
+        return out
 
 
 def group_order(protocol, data: pd.DataFrame) -> list[str]:
@@ -75,6 +127,15 @@ def group_order(protocol, data: pd.DataFrame) -> list[str]:
     named = [g.name for g in protocol.groups.group]
     found = sorted({str(g) for g in data["group"].dropna().unique()} - set(named))
     return [g for g in named if (data["group"] == g).any()] + found
+
+
+def variable_labels(block) -> dict[str, str]:
+    """Analysis variable -> its label: ``[[analyses.derived]]`` and Table 1's, and "Group"."""
+    return (
+        {d.name: d.label or d.name for d in block.derived}
+        | {v.name: v.text for v in block.table1 if v.among is None}
+        | {"group": "Group"}
+    )
 
 
 def prepare_dataset(block, data: pd.DataFrame) -> pd.DataFrame:
@@ -88,106 +149,61 @@ def prepare_dataset(block, data: pd.DataFrame) -> pd.DataFrame:
     return data.assign(**new) if new else data
 
 
+def _context(protocol, data: pd.DataFrame) -> Context:
+    """What the analyses share, decided once: groups, reference, conventions, labels."""
+    block = protocol.analyses
+    groups = group_order(protocol, data)
+    n = {g: int((data["group"] == g).sum()) for g in groups}
+    check_groups([g.name for g in protocol.groups.group], groups, n)
+    items = protocol.endpoints.items
+    return Context(
+        analyses=block,
+        endpoints=items,
+        groups=tuple(groups),
+        reference=protocol.groups.reference or (groups[-1] if groups else ""),
+        n=n,
+        conv=conventions(block),
+        p_digits=protocol.report.p_digits,
+        group_labels={g.name: g.name for g in protocol.groups.group},
+        var_labels=variable_labels(block),
+        level_labels={
+            (d.name, str(v)): t
+            for d in block.derived for v, t in ((True, "Yes"), (False, "No"))
+        } | {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels},
+        endpoint_labels=endpoint_labels(block, items),
+    )
+
+
 def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
-    """Every analysis of ``protocol.analyses`` on ``data`` (an :class:`AnalysisDataset`, or
-    its flat frame); pure, deterministic."""
+    """Every registered analysis the protocol asks for (analysis/registry.py), on ``data``
+    (an :class:`AnalysisDataset`, or its flat frame); pure, deterministic. Each analysis
+    gets its own ``[analyses]`` block and the :class:`Context`, never the whole protocol."""
     if isinstance(data, AnalysisDataset):
         data = data.to_frame()
     block = protocol.analyses
     check_columns(block, data)
     data = prepare_dataset(block, data)
-    conv = conventions(block)
-    p_digits = protocol.report.p_digits
-    groups = group_order(protocol, data)
-    labels = {g.name: g.name for g in protocol.groups.group}
-    reference = protocol.groups.reference or (groups[-1] if groups else "")
-    n = {g: int((data["group"] == g).sum()) for g in groups}
-    check_groups(protocol, groups, n)
-    header = [f"{labels.get(g, g)} (n = {n[g]})" for g in groups]
-    var_labels = (
-        {d.name: d.label or d.name for d in block.derived}
-        | {v.name: v.text for v in block.table1 if v.among is None}
-        | {"group": "Group"}
-    )
-    level_labels = {
-        (d.name, str(v)): t for d in block.derived for v, t in ((True, "Yes"), (False, "No"))
-    } | {(v.name, str(lv.value)): lv.text for v in block.table1 for lv in v.levels}
-    tables: dict[str, Table] = {}
-    t1, t1_numbers = table1(
-        data, groups, block, header=header, p_digits=p_digits, yates=conv.chisq_correct
-    )
-    if block.table1:
-        tables["table1"] = t1
-    endpoints = tuple(
-        analyse_endpoint(data, groups, s, reference, conv, block.epv_min) for s in block.survival
-    )
-    for res in endpoints:
-        tables[f"survival_{res.endpoint}"] = survival_table(res, labels, conv, p_digits)
-        tables[f"cox_{res.endpoint}"] = cox_table(
-            res, labels, var_labels, conv, p_digits, level_labels
-        )
-    response = {}
-    if block.response is not None:
-        t2, response = response_table(
-            data,
-            groups,
-            block.response,
-            header=header,
-            conf_level=block.conf_level,
-            p_digits=p_digits,
-            yates=conv.chisq_correct,
-        )
-        tables["table2_response"] = t2
-    fu = None
-    if block.followup is not None:
-        ep_text = {s.endpoint: s.text for s in block.survival}
-        fu = follow_up(data, groups, block.followup, conv, ep_text)
-        tables["followup"] = followup_table(fu, labels)
-    disc = {}
-    if block.discontinuation is not None and block.discontinuation.column in data.columns:
-        tables["discontinuation"], disc = discontinuation_table(
-            data, groups, block.discontinuation, header
-        )
-    adjusted = _adjusted(block, data, groups, reference, conv, var_labels, level_labels)
-    if adjusted is not None:
-        from retrostudy.analysis.adjusted_tables import adjusted_tables
-
-        ep_labels = {s.endpoint: s.text for s in block.survival}
-        tables |= adjusted_tables(adjusted, ep_labels, p_digits, block.conf_level)
-    secondary = run_secondary(protocol, data, groups, reference, conv, labels, level_labels,
-                              var_labels)
-    tables.update(secondary.tables)
-    warnings = tuple(w for e in endpoints for w in e.warnings)
-    warnings += tuple(response_warnings(response))
-    warnings += adjusted.warnings if adjusted is not None else ()
-    warnings += secondary.warnings
-    warnings = post_index_warnings(protocol) + warnings  # design first: immortal time
-    warnings = tuple(dict.fromkeys(warnings))  # each once, in the order first raised
+    ctx = _context(protocol, data)
+    results: dict[str, Any] = {}
+    warnings = post_index_warnings(protocol)  # design first: immortal time
+    for a in registry.REGISTRY:
+        settings = a.settings(block)
+        if settings is None or (isinstance(settings, (list, tuple)) and not settings):
+            continue
+        res = a.run(settings, data, ctx)
+        if res is None or res == ():
+            continue
+        results[a.name] = res
+        warnings += tuple(a.warnings(res))
     return Analyses(
-        conventions=conv,
-        groups=tuple(groups),
-        group_labels=labels,
-        reference=reference,
-        n=n,
-        table1=t1_numbers,
-        endpoints=endpoints,
-        response=response,
-        followup=fu,
-        discontinuation=disc,
-        tables=tables,
-        warnings=warnings,
-        level_labels=level_labels,
-        adjusted=adjusted,
-        secondary=secondary,
-    )
-
-
-def _adjusted(block, data, groups, reference, conv, var_labels, level_labels):
-    """The propensity-score sensitivity analysis of ``[analyses.adjusted]``, if any."""
-    if block.adjusted is None:
-        return None
-    from retrostudy.analysis.adjusted import run_adjusted
-
-    return run_adjusted(
-        block.adjusted, data, groups, reference, conv, block.survival, var_labels, level_labels
+        conventions=ctx.conv,
+        groups=ctx.groups,
+        group_labels=dict(ctx.group_labels),
+        reference=ctx.reference,
+        n=dict(ctx.n),
+        results=results,
+        warnings=tuple(dict.fromkeys(warnings)),  # each once, in the order first raised
+        level_labels=dict(ctx.level_labels),
+        var_labels=dict(ctx.var_labels),
+        p_digits=ctx.p_digits,
     )

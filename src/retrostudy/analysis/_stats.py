@@ -8,10 +8,26 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
+
+from retrostudy.errors import Problem, RetroStudyError
+from retrostudy.stats import binom_ci as ci
+from retrostudy.stats import (
+    chisq_test,
+    cox_ph,
+    fisher_test,
+    get_profile,
+    kruskal_test,
+    logrank_test,
+    smd,
+    smd_table,
+    wilcoxon_test,
+)
+from retrostudy.stats import kaplan_meier as km
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,8 +42,6 @@ class Conventions:
 
 def conventions(block) -> Conventions:
     """The profile's choices (retrostudy.stats.profiles), with the protocol's overrides."""
-    from retrostudy.stats import get_profile
-
     prof = get_profile(block.profile)
     return Conventions(
         profile=prof.name,
@@ -42,8 +56,6 @@ def conventions(block) -> Conventions:
 @contextmanager
 def explained(where: str, key: str | None = None):
     """Turn a statistics ValueError (bad or degenerate data) into a readable user error."""
-    from retrostudy.errors import Problem, RetroStudyError
-
     try:
         yield
     except ValueError as exc:
@@ -77,8 +89,6 @@ def as_float(x) -> float:
 
 
 def kaplan_meier(time, event, conv: Conventions):
-    from retrostudy.stats import kaplan_meier as km
-
     return km(
         np.asarray(time, float),
         np.asarray(event, int),
@@ -103,8 +113,6 @@ def km_at(fit, times) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def logrank(time, event, group):
-    from retrostudy.stats import logrank_test
-
     return logrank_test(np.asarray(time, float), np.asarray(event, int), np.asarray(group, object))
 
 
@@ -113,10 +121,6 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
     """Fit with :func:`retrostudy.stats.cox_ph`; a monotone likelihood comes back in the fit
     (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning.
     ``weights``, ``robust`` and ``cluster`` are passed on unchanged (column names of ``data``)."""
-    import warnings
-
-    from retrostudy.stats import cox_ph
-
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
@@ -135,21 +139,42 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
         )
 
 
-def coefficient_records(fit) -> list[dict]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HazardRatio:
+    """One term of a Cox model: the hazard ratio of ``level`` of ``variable`` (None: per
+    unit of a numeric covariate) against its reference, its CI and the two-sided p of the
+    same Wald statistic (``test``: "wald", or "robust_wald" with a sandwich variance). NaN:
+    not estimable."""
+
+    variable: str
+    level: object
+    hazard_ratio: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    test: str
+
+    def to_json(self) -> dict:
+        return {"variable": self.variable, "level": self.level,
+                "hazard_ratio": self.hazard_ratio, "conf_low": self.conf_low,
+                "conf_high": self.conf_high, "p_value": self.p_value, "test": self.test}
+
+
+def coefficient_records(fit) -> list[HazardRatio]:
     """Hazard ratios of a fit; under a monotone likelihood they do not exist (the iterates
     diverge), so every estimate is missing (shown as NE) rather than a huge number."""
     ok = not fit.monotone
     return [
-        {
-            "variable": c.variable,
-            "level": c.level,
-            "hazard_ratio": as_float(c.hazard_ratio) if ok else math.nan,
-            "conf_low": as_float(c.conf_low) if ok else math.nan,
-            "conf_high": as_float(c.conf_high) if ok else math.nan,
-            "p_value": as_float(c.p_value) if ok else math.nan,
+        HazardRatio(
+            variable=c.variable,
+            level=c.level,
+            hazard_ratio=as_float(c.hazard_ratio) if ok else math.nan,
+            conf_low=as_float(c.conf_low) if ok else math.nan,
+            conf_high=as_float(c.conf_high) if ok else math.nan,
+            p_value=as_float(c.p_value) if ok else math.nan,
             # the p of the same Wald statistic as the CI beside it
-            "test": "robust_wald" if c.robust_std_err is not None else "wald",
-        }
+            test="robust_wald" if c.robust_std_err is not None else "wald",
+        )
         for c in fit.coefficients
     ]
 
@@ -174,44 +199,30 @@ def p_of(result) -> float:
 
 
 def chisq(table, correct: bool) -> float:
-    from retrostudy.stats import chisq_test
-
     return p_of(chisq_test(np.asarray(table, float), correct=correct))
 
 
 def fisher(table) -> float:
-    from retrostudy.stats import fisher_test
-
     return p_of(fisher_test(np.asarray(table, int)))
 
 
 def wilcoxon(x, y) -> float:
-    from retrostudy.stats import wilcoxon_test
-
     return p_of(wilcoxon_test(np.asarray(x, float), np.asarray(y, float)))
 
 
 def kruskal(samples) -> float:
-    from retrostudy.stats import kruskal_test
-
     return p_of(kruskal_test(*[np.asarray(s, float) for s in samples]))
 
 
 def binom_ci(x: int, n: int, method: str, conf_level: float) -> tuple[float, float]:
-    from retrostudy.stats import binom_ci as ci
-
     res = ci(x, n, conf_level=conf_level, method=method)
     return as_float(res.conf_low), as_float(res.conf_high)
 
 
 def smd_continuous(x, y) -> float:
-    from retrostudy.stats import smd
-
     return abs(as_float(smd(np.asarray(x, float), np.asarray(y, float)).estimate))
 
 
 def smd_categorical(counts) -> float:
     """``counts``: groups x levels."""
-    from retrostudy.stats import smd_table
-
     return as_float(smd_table(np.asarray(counts, int)).estimate)

@@ -36,6 +36,8 @@ from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import explained
 from retrostudy.analysis.adjusted_design import KEY, Design, arms, design_matrix
 from retrostudy.analysis.adjusted_survival import Comparison, compare
+from retrostudy.analysis.checks import conventions_of, flags_and_warnings
+from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import Problem, ProtocolError
 
@@ -272,8 +274,6 @@ def run_adjusted(
     comparisons = tuple(
         c for spec in specs for c in _endpoint(d, spec, weights, cluster, names, conv)
     )
-    from retrostudy.analysis.adjusted_checks import conventions_of, flags_and_warnings
-
     fit = ps.fit
     ps_fit = {
         "method": fit.method,
@@ -320,3 +320,9 @@ def run_adjusted(
         flags=flags,
         warnings=tuple(warns),
     )
+
+
+def run(settings, data: pd.DataFrame, ctx: Context) -> AdjustedResult:
+    """The registry's entry point: ``[analyses.adjusted]`` (``settings``)."""
+    return run_adjusted(settings, data, ctx.groups, ctx.reference, ctx.conv,
+                        ctx.analyses.survival, ctx.var_labels, ctx.level_labels)

@@ -12,19 +12,22 @@ import math
 import numpy as np
 
 from retrostudy.analysis._stats import Conventions, as_float, cox
+from retrostudy.stats import (
+    balance_table,
+    kaplan_meier,
+    match_nearest,
+    propensity_score,
+    ps_weights,
+)
 
 
 def propensity(X, treated, names, firth):
-    from retrostudy.stats import propensity_score
-
     return propensity_score(
         np.asarray(X, float), np.asarray(treated, bool), names=list(names), firth=firth
     )
 
 
 def iptw(ps, treated, block):
-    from retrostudy.stats import ps_weights
-
     return ps_weights(
         np.asarray(ps, float),
         np.asarray(treated, bool),
@@ -35,8 +38,6 @@ def iptw(ps, treated, block):
 
 
 def matching(logit, treated, block):
-    from retrostudy.stats import match_nearest
-
     return match_nearest(
         np.asarray(logit, float),
         np.asarray(treated, bool),
@@ -55,8 +56,6 @@ def balance_sd(block) -> str:
 
 
 def balance(design, weights, block, estimand: str | None = None):
-    from retrostudy.stats import balance_table
-
     return balance_table(
         design.X,
         design.treated,
@@ -77,8 +76,6 @@ def effective_n(weights) -> float:
 
 
 def km(time, event, weights, conv: Conventions):
-    from retrostudy.stats import kaplan_meier
-
     return kaplan_meier(
         np.asarray(time, float),
         np.asarray(event, int),

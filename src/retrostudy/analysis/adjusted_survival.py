@@ -25,7 +25,7 @@ import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import DEGENERATE, as_float, degenerate_reason, logrank
-from retrostudy.analysis.survival import km_summary, median_landmarks_json
+from retrostudy.analysis.survival import Curve, km_summary, median_landmarks_json
 
 METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
 
@@ -39,7 +39,7 @@ class WeightedGroup:
     ess: float  # Kish's effective sample size of the weights
     median: tuple[float, float, float]  # months (NaN = not estimable)
     landmarks: dict[float, tuple[float, float, float]]
-    curve: dict  # months, survival, CI, censor marks (for the figure)
+    curve: Curve  # months, survival, CI, censor marks (for the figure)
     variance: str  # "greenwood" | "robust"
     days_per_month: float
 

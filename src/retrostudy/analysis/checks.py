@@ -1,17 +1,40 @@
-"""Check the ``[analyses]`` block against the analysis dataset before any statistic runs.
+"""Every check of the analysis layer, each problem naming its protocol key (``key``).
 
-Every column the block names must exist; all problems are reported at once, each with
-the protocol key that names the column and the columns that do exist.
+- Before any statistic: every column ``[analyses]`` names exists (:func:`check_columns`),
+  and at least two groups have patients (:func:`check_groups`).
+- Inside an analysis: :func:`require_columns`, :func:`fail` and :func:`keyed` (re-raise a
+  shared step's data problem under the analysis's key), used by RMST, competing risks,
+  subgroups and sensitivity analyses.
+- The adjusted comparison's weaknesses (:func:`flags_and_warnings`; none stops it) and the
+  conventions behind its numbers (:func:`conventions_of`).
+
+Small-sample honesty: with a few dozen patients a propensity analysis is fragile. Each
+adjusted-comparison check below states its rule; a failed check adds a readable warning to
+the results and a ``flags`` entry for machines.
+
+- separation / Firth: the ML propensity fit diverged (a covariate predicts the group
+  perfectly); the Firth fit was used or should be;
+- not converged: the propensity fit did not converge;
+- few patients per term: fewer than 10 patients of the smaller group per model term;
+- imbalance: ``|SMD| >= threshold`` after a method (listed per column);
+- small ESS: an arm's effective sample size below ``min_ess_fraction`` of its patients;
+- unmatched: treated patients without a match within the caliper (the matched estimate
+  then describes only the matched treated);
+- monotone Cox likelihood: a hazard ratio not estimable (shown as NE).
 """
 
 from __future__ import annotations
 
 import difflib
+from contextlib import contextmanager
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
+from retrostudy.analysis.adjusted_stats import balance_sd
 from retrostudy.endpoints.outcome import time_to_event_columns
-from retrostudy.errors import CohortError, Problem, ProtocolError
+from retrostudy.errors import CohortError, Problem, ProtocolError, RetroStudyError
 
 
 def _needed(block) -> list[tuple[str, str]]:
@@ -58,7 +81,8 @@ def check_columns(block, data: pd.DataFrame) -> None:
         problems.append(
             Problem(
                 message=f"the analysis dataset has no column {column!r}",
-                column=key,
+                key=key,
+                column=column,
                 hint=hint,
                 code="unknown_column",
             )
@@ -71,13 +95,12 @@ def check_columns(block, data: pd.DataFrame) -> None:
         raise ProtocolError(problems)
 
 
-def check_groups(protocol, groups: list[str], n: dict[str, int]) -> None:
+def check_groups(named: list[str], groups: list[str], n: dict[str, int]) -> None:
     """Raise :class:`CohortError` when fewer than two groups have patients: every analysis
     compares groups, so the study cannot run (a group of one patient can, with NE where a
-    statistic needs more)."""
+    statistic needs more). ``named``: the ``[[groups.group]]`` names."""
     if len(groups) >= 2:
         return
-    named = [g.name for g in protocol.groups.group]
     found = ", ".join(f"{g!r} ({n[g]} patients)" for g in groups) or "none"
     empty = [g for g in named if g not in groups]
     raise CohortError(
@@ -91,3 +114,219 @@ def check_groups(protocol, groups: list[str], n: dict[str, int]) -> None:
             code="empty_group",
         )
     )
+
+
+def fail(key: str, message: str, hint: str | None = None, code: str = "secondary") -> None:
+    """Raise one :class:`ProtocolError` naming the protocol key."""
+    raise ProtocolError([Problem(message=message, key=key, hint=hint, code=code)])
+
+
+def require_columns(data, needed: list[tuple[str, str]]) -> None:
+    """Raise listing every (protocol key, column) whose column the dataset lacks."""
+    have = sorted(map(str, data.columns))
+    problems = []
+    for key, column in needed:
+        if column in data.columns:
+            continue
+        close = difflib.get_close_matches(column, have, n=3)
+        problems.append(
+            Problem(
+                message=f"the analysis dataset has no column {column!r}",
+                key=key,
+                column=column,
+                hint=f"did you mean {', '.join(close)}?" if close
+                else "columns: " + ", ".join(have),
+                code="unknown_column",
+            )
+        )
+    if problems:
+        raise ProtocolError(problems)
+
+
+def tte_columns(key: str, endpoint: str) -> list[tuple[str, str]]:
+    c = time_to_event_columns(endpoint)
+    return [(key, c.time), (key, c.event)]
+
+
+@contextmanager
+def keyed(key: str, what: str):
+    """Re-raise a data problem of a shared step (a Cox fit, a log-rank test) under this
+    analysis's protocol key, prefixed with what was being computed."""
+    try:
+        yield
+    except RetroStudyError as exc:
+        raise type(exc)([
+            replace(p, key=key, column=None, message=f"{what}: {p.message}") for p in exc.problems
+        ]) from None
+
+
+PATIENTS_PER_TERM = 10
+
+
+def conventions_of(block, conv, extra: dict) -> dict:
+    """The choices behind every number of the adjusted comparison."""
+    return {
+        "estimand": block.estimand,
+        "propensity_model": "logistic regression (maximum likelihood; Firth's penalised "
+        "likelihood "
+        + ("always" if block.firth else "never" if block.firth is False else "if ML separates")
+        + "); Wald CIs for odds ratios",
+        "iptw_weights": (
+            (
+                "1/e for treated and 1/(1-e) for reference patients"
+                if block.estimand == "ATE"
+                else "1 for treated and e/(1-e) for reference patients"
+            )
+            + (", stabilised" if block.stabilized else ", unstabilised")
+        ),
+        "trim": None if block.trim is None else list(block.trim),
+        "matching": f"1:1 nearest neighbour on the logit of the PS, order {block.order}, "
+        + ("with" if block.replace else "without")
+        + " replacement, caliper "
+        + (f"{block.caliper:g} SD of the logit" if block.caliper else "none"),
+        "caliper": block.caliper,
+        "replace": block.replace,
+        "seed": block.seed,
+        "balance_threshold": block.threshold,
+        "balance_sd": balance_sd(block),  # SMD denominator: "pooled" or "treated"
+        "min_ess_fraction": block.min_ess_fraction,
+        "missing": block.missing,
+        "km_variance": "Greenwood (integer weights) or infinitesimal jackknife (other weights)",
+        "cox": f"group only, {conv.ties} ties; crude: model variance; IPTW: robust sandwich; "
+        "matching: sandwich clustered on matched sets",
+        "test": "crude: log-rank; weighted: robust score test of the weighted Cox model",
+        "conf_level": conv.conf_level,
+        **extra,
+    }
+
+
+def _smd_text(v: float) -> str:
+    """An SMD as printed; infinite (a difference with zero variance in both groups, e.g. one
+    patient each) or NaN (a group without weight) said in words, not as inf/nan."""
+    if np.isfinite(v):
+        return f"{v:+.2f}"
+    return "NE: no variance within the groups" if np.isinf(v) else "NE"
+
+
+def _balance_warnings(block, design, balance, flags) -> list[str]:
+    out = []
+    labels = dict(zip(design.names, design.labels, strict=True))
+    flags["imbalanced"] = {}
+    for method, smd in balance.items():
+        if method == "before":
+            continue
+        bad = [n for n, v in smd.items() if not abs(v) < block.threshold]
+        flags["imbalanced"][method] = bad
+        if bad:
+            shown = ", ".join(f"{labels[n]} ({_smd_text(smd[n])})" for n in bad)
+            out.append(
+                f"adjusted comparison: after {_word(method)} {len(bad)} of {len(smd)} "
+                f"covariate column(s) remain imbalanced (|SMD| >= {block.threshold:g}): {shown}."
+            )
+    return out
+
+
+def _sample_warnings(block, samples, names, flags) -> list[str]:
+    out = []
+    flags["low_ess"], flags["unmatched"] = {}, {}
+    if "iptw" in samples:
+        low = [
+            g
+            for g in names
+            if samples["iptw"][g]["effective_n"] < block.min_ess_fraction * samples["iptw"][g]["n"]
+        ]
+        flags["low_ess"]["iptw"] = low
+        for g in low:
+            s = samples["iptw"][g]
+            out.append(
+                f"adjusted comparison: the IPTW effective sample size of {g} is "
+                f"{s['effective_n']:.1f} of {s['n']} patients (below "
+                f"{block.min_ess_fraction:.0%}): a few patients carry large weights."
+            )
+    if "matching" in samples:
+        m = samples["matching"]
+        unmatched = {g: m[g]["n"] - m[g]["n_used"] for g in names}
+        flags["unmatched"] = unmatched
+        if unmatched[names[0]]:
+            out.append(
+                f"adjusted comparison: {unmatched[names[0]]} of {m[names[0]]['n']} {names[0]} "
+                "patients found no match within the caliper; the matched comparison describes "
+                f"the {m[names[0]]['n_used']} matched patients only."
+            )
+    return out
+
+
+def _overlap_warnings(samples, names, flags) -> list[str]:
+    ov = samples["overlap"]
+    flags["outside_common_support"] = ov["outside"]
+    parts = [f"{n} of {samples['unadjusted'][g]['n']} {g}" for g, n in ov["outside"].items() if n]
+    if not parts:
+        return []
+    lo, hi = ov["common_support"]
+    shared = (f"the range shared by both groups ({lo:.3f}\u2013{hi:.3f})" if lo <= hi else
+              "any range shared by both groups (the groups' scores do not overlap)")
+    return [
+        f"adjusted comparison: {' and '.join(parts)} patients have a propensity score outside "
+        f"{shared}: no comparable patient in the other group, so their weights or matches "
+        "extrapolate."
+    ]
+
+
+def _word(method: str) -> str:
+    return {"iptw": "IPTW", "matching": "matching"}[method]
+
+
+def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names, extra):
+    flags: dict = {
+        "separation": ps_fit["separation"],
+        "firth": ps_fit["method"] == "firth",
+        "converged": ps_fit["converged"],
+    }
+    out = []
+    if ps_fit["separation"]:
+        out.append(
+            "adjusted comparison: the propensity model shows separation (a covariate, or a "
+            "combination, predicts the group almost perfectly): "
+            + (
+                "Firth's penalised likelihood was used. "
+                if flags["firth"]
+                else "its maximum-likelihood estimates are unreliable. "
+            )
+            + "Groups overlap poorly; weights and matches rest on few patients."
+        )
+    if not ps_fit["converged"]:
+        out.append("adjusted comparison: the propensity model did not converge.")
+    smaller = min(s["n"] for s in samples["unadjusted"].values())
+    flags["patients_per_term"] = smaller / max(ps_fit["terms"], 1)
+    if flags["patients_per_term"] < PATIENTS_PER_TERM:
+        out.append(
+            f"adjusted comparison: the propensity model has {ps_fit['terms']} term(s) for "
+            f"{smaller} patients in the smaller group ({flags['patients_per_term']:.1f} per "
+            f"term, below {PATIENTS_PER_TERM}); the score may be overfitted."
+        )
+    out += [f"adjusted comparison: propensity model: {w}" for w in ps_fit["warnings"]]
+    out += _overlap_warnings(samples, names, flags)
+    out += _balance_warnings(block, design, balance, flags)
+    out += _sample_warnings(block, samples, names, flags)
+    out += [f"adjusted comparison: matching: {w}" for w in extra.get("matching_warnings", [])]
+    flags["omitted_methods"] = extra.get("methods_without_patients", [])
+    out += [
+        f"adjusted comparison: {_word(m)} left no patient in one group, so it is omitted."
+        for m in flags["omitted_methods"]
+    ]
+    flags["monotone"] = [
+        f"{c.endpoint}:{c.method}" for c in comparisons if c.hazard_ratio["monotone"]
+    ]
+    out += [
+        f"adjusted comparison: {c.endpoint} ({c.method}) has a monotone Cox likelihood; its "
+        "hazard ratio is not estimable (NE)."
+        for c in comparisons
+        if c.hazard_ratio["monotone"]
+    ]
+    out += [
+        f"adjusted comparison: {c.endpoint} ({c.method}): the Cox model is not estimable "
+        f"({c.hazard_ratio['not_estimable']}); its hazard ratio is NE."
+        for c in comparisons
+        if c.hazard_ratio.get("not_estimable")
+    ]
+    return flags, out

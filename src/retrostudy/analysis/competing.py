@@ -19,12 +19,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrostudy.analysis import _stats, fmt
-from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES, KEY, competing_data
+from retrostudy.analysis import _stats
+from retrostudy.analysis._stats import HazardRatio
+from retrostudy.analysis.checks import keyed, require_columns
+from retrostudy.analysis.competing_status import CAUSES, KEY, competing_data
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, fit_model
-from retrostudy.analysis.secondary_checks import keyed, require_columns
-from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import cumulative_incidence, gray_test
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +54,11 @@ class CompetingResult:
     landmarks: tuple[float, ...]
     warnings: tuple[str, ...] = field(default=())
 
-    def group_hr(self, cause: str, model: str) -> dict | None:
+    def group_hr(self, cause: str, model: str) -> HazardRatio | None:
         m = next((m for m in self.cox.get(cause, ()) if m.name == model), None)
         if m is None:
             return None
-        return next((c for c in m.coefficients if c["variable"] == "group"), None)
+        return next((c for c in m.coefficients if c.variable == "group"), None)
 
     def to_json(self) -> dict:
         return {
@@ -83,8 +85,6 @@ class CompetingResult:
 
 
 def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
-    from retrostudy.stats import cumulative_incidence
-
     per = conv.days_per_month
     events = {CAUSES[c]: int((status == c).sum()) for c in CAUSES}
     if not (status > 0).any():
@@ -109,8 +109,6 @@ def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
 
 
 def _gray(days, status, group) -> tuple[dict, list[str]]:
-    from retrostudy.stats import gray_test
-
     out, notes = {}, []
     for c, name in CAUSES.items():
         if not (status == c).any():
@@ -181,11 +179,12 @@ def _cox_notes(cox: dict, epv_min: float) -> list[str]:
     return notes
 
 
-def run_competing(protocol, data, groups, reference, conv, label) -> CompetingResult:
-    block = protocol.analyses
-    spec = block.competing
-    cd = competing_data(spec, protocol.endpoints.items, data)
-    surv = next((s for s in block.survival if s.endpoint == spec.endpoint), None)
+def run(settings, data, ctx: Context) -> CompetingResult:
+    """The registry's entry point: ``[analyses.competing]`` (``settings``)."""
+    spec, groups, reference, conv = settings, ctx.groups, ctx.reference, ctx.conv
+    label = ctx.endpoint_labels.get(spec.endpoint, "Competing risks")
+    cd = competing_data(spec, ctx.endpoints, data)
+    surv = next((s for s in ctx.analyses.survival if s.endpoint == spec.endpoint), None)
     adjust = spec.adjust if spec.adjust is not None else (list(surv.adjust) if surv else [])
     require_columns(data, [(f"{KEY}.adjust", c) for c in adjust])
     reference_levels = {**(surv.reference if surv else {}), **spec.reference}
@@ -205,82 +204,5 @@ def run_competing(protocol, data, groups, reference, conv, label) -> CompetingRe
         method=cd.method, rule=cd.rule, reference=reference, n_excluded=cd.n_excluded,
         groups=per_group, curves=curves, gray=gray, cox=cox, adjust=tuple(adjust),
         landmarks=tuple(float(m) for m in spec.landmarks),
-        warnings=tuple(notes + _cox_notes(cox, block.epv_min)),
+        warnings=tuple(notes + _cox_notes(cox, ctx.analyses.epv_min)),
     )
-
-
-def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
-    if g == res.reference:
-        return "1 (reference)", ""
-    hr = next((c for m in res.cox.get(cause, ()) if m.name == model for c in m.coefficients
-               if c["variable"] == "group" and str(c["level"]) == g), None)
-    if hr is None:
-        return "", ""
-    return (fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
-            fmt.p_value(hr["p_value"], p_digits, "NE"))
-
-
-def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
-                     var_labels: dict | None = None) -> dict:
-    """``competing_<ep>``: cumulative incidence and Gray's test; ``competing_cox_<ep>``:
-    cause-specific hazard ratios."""
-    pct = int(round(conv.conf_level * 100))
-    rows = []
-    for c, cause in CAUSES.items():
-        gray = res.gray.get(cause, {})
-        gp = fmt.p_value(gray.get("p_value"), p_digits) or ("NE" if "note" in gray else "")
-        rows.append(Row(label=CAUSE_LABELS[c], heading=True, cells=tuple(
-            Cell(text="") for _ in range(2 + len(res.landmarks))) + (Cell(text=gp),)))
-        for g, v in res.groups.items():
-            k = v["events"][cause]
-            marks = [x for x in v["landmarks"] if x["cause"] == cause]
-            cells = [Cell(text=str(v["n"]), count=v["n"], ref=f"cr:{res.endpoint}:n:{g}"),
-                     Cell(text=str(k), count=k, ref=f"cr:{res.endpoint}:{cause}:{g}")]
-            cells += [Cell(text=fmt.estimate_ci(100 * x["incidence"], 100 * x["conf_low"],
-                                                100 * x["conf_high"])) for x in marks]
-            rows.append(Row(label=labels.get(g, g), indent=1, cells=(*cells, Cell(text=""))))
-    notes = [
-        f"Causes: {res.rule}.",
-        "Cumulative incidence (%): Aalen–Johansen estimator (infinitesimal-jackknife "
-        f"standard error, {pct}% CI on the log scale, as R survival's multi-state survfit); "
-        "NE = not estimable. Gray's test compares the cumulative incidence of one cause "
-        "across groups (cmprsk, \u03c1 = 0).",
-    ]
-    notes += [w for w in res.warnings if w.startswith("Gray's test")]
-    if res.n_excluded:
-        notes.append(f"{res.n_excluded} patient(s) without a value of the endpoints left out.")
-    cif = Table(key=f"competing_{res.endpoint}", title=f"Competing risks: {res.label}",
-                stub="Cause / group", columns=(
-                    "Patients", "Events",
-                    *[f"{m:g} months, % ({pct}% CI)" for m in res.landmarks], "Gray's test p"),
-                rows=tuple(rows), footnotes=tuple(notes))
-    cox = _cox_table(res, labels, conv, p_digits, var_labels or {})
-    return {cif.key: cif, cox.key: cox}
-
-
-def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int, var_labels) -> Table:
-    pct = int(round(conv.conf_level * 100))
-    adj = bool(res.adjust)
-    rows = []
-    for c, cause in CAUSES.items():
-        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
-                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
-        for g in res.groups:
-            cells = [*_hr_text(res, cause, "unadjusted", g, p_digits)]
-            if adj:
-                cells += _hr_text(res, cause, "adjusted", g, p_digits)
-            rows.append(Row(label=labels.get(g, g), indent=1,
-                            cells=tuple(Cell(text=t) for t in cells)))
-    columns = (f"Crude HR ({pct}% CI)", "p value")
-    if adj:
-        columns += (f"Adjusted HR ({pct}% CI)", "p value")
-    notes = [
-        f"Cause-specific Cox models ({conv.ties} ties, Wald CIs): the hazard of one cause, the "
-        f"other cause censored; reference group {labels.get(res.reference, res.reference)}."
-        + (f" Adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
-           if adj else ""),
-        *(w for w in res.warnings if not w.startswith("Gray's test")),
-    ]
-    return Table(key=f"competing_cox_{res.endpoint}",
-                 title=f"Cause-specific hazard ratios: {res.label}", stub="Cause / group",
-                 columns=columns, rows=tuple(rows), footnotes=tuple(notes))

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
+from retrostudy.analysis.checks import fail, require_columns, tte_columns
 from retrostudy.endpoints.kinds import kind_of
 from retrostudy.endpoints.outcome import time_to_event_columns
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
+from retrostudy.analysis._stats import HazardRatio
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -30,10 +31,10 @@ class CoxModel:
     covariates: tuple[str, ...]
     n: int
     n_events: int
-    coefficients: tuple[dict, ...]
+    coefficients: tuple[HazardRatio, ...]
     epv: float
     tests: dict
-    levels: dict  # categorical covariate -> its levels, reference first
+    levels: dict[str, list]  # categorical covariate -> its levels, reference first
     monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
     fit_warnings: tuple[str, ...] = ()
     not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)
@@ -45,7 +46,7 @@ class CoxModel:
             "n": self.n,
             "n_events": self.n_events,
             "events_per_term": self.epv,
-            "coefficients": list(self.coefficients),
+            "coefficients": [c.to_json() for c in self.coefficients],
             "tests": self.tests,
             "monotone": self.monotone,
             "not_estimable": self.not_estimable,
@@ -113,8 +114,8 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
 def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
     """A model without a fit: one NaN row per term it would have had (as R's NA)."""
     rows = [
-        {"variable": cov, "level": lv, "hazard_ratio": math.nan, "conf_low": math.nan,
-         "conf_high": math.nan, "p_value": math.nan, "test": "wald"}
+        HazardRatio(variable=cov, level=lv, hazard_ratio=math.nan, conf_low=math.nan,
+                    conf_high=math.nan, p_value=math.nan, test="wald")
         for cov in covariates
         for lv in (levels[cov][1:] if cov in levels else [None])
     ]

@@ -21,11 +21,53 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from scipy.special import ndtri
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.secondary_checks import fail, require_columns, tte_columns
-from retrostudy.analysis.table import Cell, Row, Table
+from retrostudy.analysis.checks import fail, require_columns, tte_columns
+from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import kaplan_meier, rmst_compare
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RmstGroup:
+    """One group's RMST up to tau (months), its standard error and normal CI."""
+
+    n: int
+    n_events: int
+    rmst: float
+    std_err: float
+    conf_low: float
+    conf_high: float
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "n_events": self.n_events, "rmst": self.rmst,
+                "std_err": self.std_err, "conf_low": self.conf_low, "conf_high": self.conf_high}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Contrast:
+    """A difference (months) or ratio of RMSTs vs the reference, CI and z-test p."""
+
+    estimate: float
+    std_err: float
+    conf_low: float
+    conf_high: float
+    p_value: float
+    test: str = "rmst_z"
+
+    def to_json(self) -> dict:
+        return {"estimate": self.estimate, "std_err": self.std_err, "conf_low": self.conf_low,
+                "conf_high": self.conf_high, "p_value": self.p_value, "test": self.test}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RmstContrast:
+    difference: Contrast
+    ratio: Contrast
+
+    def to_json(self) -> dict:
+        return {"difference": self.difference.to_json(), "ratio": self.ratio.to_json()}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,8 +79,8 @@ class RmstEndpoint:
     tau: float
     tau_rule: str  # "protocol" | "survRM2 default"
     tau_max: float  # largest tau survRM2 accepts for these data
-    groups: dict  # group -> {n, n_events, rmst, std_err, conf_low, conf_high}
-    contrasts: dict  # group -> {"difference": {...}, "ratio": {...}} vs the reference
+    groups: dict[str, RmstGroup]
+    contrasts: dict[str, RmstContrast]  # each non-reference group vs the reference
     reference: str
     conf_level: float
 
@@ -53,20 +95,15 @@ class RmstEndpoint:
             "units": "months",
             "method": "survRM2 1.0-4 rmst2 (area under the Kaplan-Meier curve; Greenwood-type "
             "variance; ratio on the log scale)",
-            "groups": self.groups,
-            "contrasts": self.contrasts,
+            "groups": {g: v.to_json() for g, v in self.groups.items()},
+            "contrasts": {g: c.to_json() for g, c in self.contrasts.items()},
         }
 
 
-def _contrast(c, scale: float) -> dict:
-    return {
-        "estimate": c.estimate / scale,
-        "std_err": c.std_err / scale,
-        "conf_low": c.conf_low / scale,
-        "conf_high": c.conf_high / scale,
-        "p_value": c.p_value,
-        "test": "rmst_z",
-    }
+def _contrast(c, scale: float) -> Contrast:
+    return Contrast(estimate=c.estimate / scale, std_err=c.std_err / scale,
+                    conf_low=c.conf_low / scale, conf_high=c.conf_high / scale,
+                    p_value=c.p_value)
 
 
 def _pairs(d: pd.DataFrame, ep: str, groups: list[str], reference: str):
@@ -82,8 +119,6 @@ def _pairs(d: pd.DataFrame, ep: str, groups: list[str], reference: str):
 
 
 def _tau_days(d, ep, groups, reference, tau_months, per) -> tuple[float, str, float]:
-    from retrostudy.stats import rmst_compare
-
     limits = [rmst_compare(t, e, a).tau_max for _, t, e, a in _pairs(d, ep, groups, reference)]
     if not limits:
         fail("analyses.rmst.endpoints", f"RMST of {ep!r} needs the reference group "
@@ -101,8 +136,6 @@ def _tau_days(d, ep, groups, reference, tau_months, per) -> tuple[float, str, fl
 
 
 def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstEndpoint:
-    from retrostudy.stats import kaplan_meier, rmst_compare
-
     per = conv.days_per_month
     c = time_to_event_columns(ep)
     d = data.dropna(subset=[c.time, c.event])
@@ -115,83 +148,33 @@ def rmst_endpoint(data, groups, ep, label, reference, conv, tau_months) -> RmstE
         t, e = sub[c.time].to_numpy(float), sub[c.event].to_numpy(int)
         r = kaplan_meier(t, e).rmst(tau)
         z = _z(conv.conf_level)
-        per_group[g] = {
-            "n": int(t.size), "n_events": int(e.sum()), "rmst": r.estimate / per,
-            "std_err": r.std_err / per, "conf_low": (r.estimate - z * r.std_err) / per,
-            "conf_high": (r.estimate + z * r.std_err) / per,
-        }
+        per_group[g] = RmstGroup(
+            n=int(t.size), n_events=int(e.sum()), rmst=r.estimate / per,
+            std_err=r.std_err / per, conf_low=(r.estimate - z * r.std_err) / per,
+            conf_high=(r.estimate + z * r.std_err) / per,
+        )
     for g, t, e, arm in _pairs(d, ep, groups, reference):
         res = rmst_compare(t, e, arm, tau=tau, conf_level=conv.conf_level)
-        contrasts[g] = {"difference": _contrast(res.difference, per),
-                        "ratio": _contrast(res.ratio, 1.0)}
+        contrasts[g] = RmstContrast(difference=_contrast(res.difference, per),
+                                    ratio=_contrast(res.ratio, 1.0))
     return RmstEndpoint(endpoint=ep, label=label, tau=tau / per, tau_rule=rule,
                         tau_max=limit / per, groups=per_group, contrasts=contrasts,
                         reference=reference, conf_level=conv.conf_level)
 
 
 def _z(conf_level: float) -> float:
-    from scipy.special import ndtri
-
     return float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
 
 
-def run_rmst(block, data, groups, reference, conv, labels) -> tuple[RmstEndpoint, ...]:
-    """Every endpoint of ``[analyses.rmst]`` (default: the survival endpoints)."""
-    spec = block.rmst
-    names = spec.endpoints if spec.endpoints is not None else [s.endpoint for s in block.survival]
+def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[RmstEndpoint, ...]:
+    """The registry's entry point: every endpoint of ``[analyses.rmst]`` (``settings``;
+    default: the survival endpoints)."""
+    names = (settings.endpoints if settings.endpoints is not None
+             else [s.endpoint for s in ctx.analyses.survival])
     require_columns(data, [c for ep in names for c in tte_columns("analyses.rmst.endpoints", ep)])
+    labels = ctx.endpoint_labels
     return tuple(
-        rmst_endpoint(data, groups, ep, labels.get(ep, ep.upper()), reference, conv, spec.tau)
+        rmst_endpoint(data, list(ctx.groups), ep, labels.get(ep, ep.upper()), ctx.reference,
+                      ctx.conv, settings.tau)
         for ep in names
     )
-
-
-def rmst_table(results, group_labels: dict, conf_level: float, p_digits: int) -> Table:
-    pct = int(round(conf_level * 100))
-    rows = []
-    for res in results:
-        rows.append(Row(label=f"{res.label} (\u03c4 = {res.tau:.1f} months)",
-                        cells=tuple(Cell(text="") for _ in range(7)), heading=True))
-        for g, v in res.groups.items():
-            c = res.contrasts.get(g)
-            if c is None:
-                extra = ("reference", "", "reference", "")
-            else:
-                dif, rat = c["difference"], c["ratio"]
-                extra = (
-                    fmt.estimate_ci(dif["estimate"], dif["conf_low"], dif["conf_high"], 2),
-                    fmt.p_value(dif["p_value"], p_digits, "NE"),
-                    fmt.estimate_ci(rat["estimate"], rat["conf_low"], rat["conf_high"], 2),
-                    fmt.p_value(rat["p_value"], p_digits, "NE"),
-                )
-            rows.append(Row(label=group_labels.get(g, g), indent=1, cells=(
-                Cell(text=str(v["n"]), count=v["n"], ref=f"ep:{res.endpoint}:n:{g}"),
-                Cell(text=str(v["n_events"]), count=v["n_events"],
-                     ref=f"ep:{res.endpoint}:events:{g}"),
-                Cell(text=fmt.estimate_ci(v["rmst"], v["conf_low"], v["conf_high"], 2)),
-                *(Cell(text=x) for x in extra),
-            )))
-    rules = sorted({f"{r.label}: \u03c4 = {r.tau:.2f} months ({_rule_text(r)})" for r in results})
-    notes = (
-        "Restricted mean survival time (RMST): area under the Kaplan\u2013Meier curve up to "
-        f"\u03c4, in months, with Greenwood-type standard errors and normal {pct}% CIs "
-        "(survRM2 1.0-4, rmst2). Difference and ratio (log scale) vs the reference group; "
-        "two-sided z-test p values.",
-        *rules,
-    )
-    return Table(
-        key="rmst",
-        title="Restricted mean survival time",
-        stub="Group",
-        columns=("Patients", "Events", f"RMST, months ({pct}% CI)",
-                 f"Difference, months ({pct}% CI)", "p value", f"Ratio ({pct}% CI)", "p value"),
-        rows=tuple(rows),
-        footnotes=notes,
-    )
-
-
-def _rule_text(res: RmstEndpoint) -> str:
-    if res.tau_rule == "protocol":
-        return "set in the protocol"
-    return ("survRM2's default: the smallest largest follow-up time among the groups whose "
-            "last observation is censored")

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrostudy.analysis import fmt
+from retrostudy.analysis._stats import HazardRatio
+from retrostudy.analysis.checks import keyed, require_columns, tte_columns
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.endpoint import EndpointResult, analyse_endpoint
-from retrostudy.analysis.pvalues import TestMarks
-from retrostudy.analysis.secondary_checks import keyed, require_columns, tte_columns
-from retrostudy.analysis.table import Cell, Row, Table
-from retrostudy.analysis.table1 import TEST_NAMES, choose_test, run_test
+from retrostudy.analysis.table1 import choose_test, run_test
+from retrostudy.protocol.analyses import SurvivalAnalysis, Table1Variable
 
 KEY = "analyses.sensitivity"
 _RESPONSE = {"objective_response": ("CR", "PR"),
@@ -35,7 +35,7 @@ _RESPONSE_LABELS = {"objective_response": "Objective response (CR or PR)",
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SensitivityResult:
     endpoints: tuple[EndpointResult, ...]
-    differences: dict  # endpoint -> text: how it differs from the primary definition
+    differences: dict[str, str]  # endpoint -> text: how it differs from the primary definition
     response: tuple[dict, ...]
 
     def to_json(self) -> dict:
@@ -49,19 +49,19 @@ class SensitivityResult:
                                      "median_months": dict(zip(
                                          ("estimate", "conf_low", "conf_high"), g.median,
                                          strict=True))} for g in e.groups},
-                "logrank_p_value": e.logrank["p_value"],
+                "logrank_p_value": e.logrank.p_value,
                 "logrank_test": "logrank",
-                "hazard_ratios": {str(c["level"]): {k: c.get(k) for k in (
+                "hazard_ratios": {str(c.level): {k: getattr(c, k) for k in (
                     "hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
-                    for c in _group_coefficients(e)},
+                    for c in group_coefficients(e)},
             })
         return {"endpoints": eps, "response": list(self.response)}
 
 
-def _group_coefficients(e: EndpointResult) -> list[dict]:
+def group_coefficients(e: EndpointResult) -> list[HazardRatio]:
     """The group's coefficients (one per non-reference group) of the unadjusted model."""
     m = e.model("unadjusted")
-    return [c for c in m.coefficients if c["variable"] == "group"] if m else []
+    return [c for c in m.coefficients if c.variable == "group"] if m else []
 
 
 def _differences(names: list[str], items: dict) -> dict:
@@ -111,8 +111,6 @@ def table2_tests(block, data) -> dict[str, str]:
 
 
 def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
-    from retrostudy.protocol.analyses import Table1Variable
-
     frames = [data[data["group"] == g] for g in groups]
     measures = {}
     for name, cats in _RESPONSE.items():
@@ -130,11 +128,11 @@ def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
     return {"column": column, "measures": measures}
 
 
-def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> SensitivityResult:
-    from retrostudy.protocol.analyses import SurvivalAnalysis
-
-    block = protocol.analyses
-    spec = block.sensitivity
+def run(settings, data, ctx: Context) -> SensitivityResult:
+    """The registry's entry point: ``[analyses.sensitivity]`` (``settings``)."""
+    block, spec, groups, reference, conv = ctx.analyses, settings, ctx.groups, ctx.reference, \
+        ctx.conv
+    ep_labels = ctx.endpoint_labels
     needed = [c for ep in spec.endpoints for c in tte_columns(f"{KEY}.endpoints", ep)]
     needed += [(f"{KEY}.response", c) for c in spec.response]
     require_columns(data, needed)
@@ -143,89 +141,12 @@ def run_sensitivity(protocol, data, groups, reference, conv, ep_labels) -> Sensi
         with keyed(f"{KEY}.endpoints", f"sensitivity analysis of {ep!r}"), \
                 warnings.catch_warnings():  # a monotone fit is flagged in its warnings, as NE
             warnings.simplefilter("ignore", RuntimeWarning)
-            eps.append(analyse_endpoint(data, groups, SurvivalAnalysis(
+            eps.append(analyse_endpoint(data, list(groups), SurvivalAnalysis(
                 endpoint=ep, label=ep_labels.get(ep, ep.upper()), landmarks=[],
                 univariable=False), reference, conv, block.epv_min))
     return SensitivityResult(
         endpoints=tuple(eps),
-        differences=_differences(list(spec.endpoints), protocol.endpoints.items),
-        response=tuple(_response(data, groups, c, conv, table2_tests(block, data))
+        differences=_differences(list(spec.endpoints), ctx.endpoints),
+        response=tuple(_response(data, list(groups), c, conv, table2_tests(block, data))
                        for c in spec.response),
     )
-
-
-def sensitivity_tables(res: SensitivityResult, groups, labels, conv, p_digits) -> dict:
-    pct = int(round(conv.conf_level * 100))
-    tables = {}
-    if res.endpoints:
-        first = res.endpoints[0]
-        rows = [r for e in res.endpoints for r in _tte_rows(e, groups, labels, p_digits)]
-        notes = [f"Kaplan\u2013Meier medians in months ({pct}% CI, {conv.conf_type}); log-rank "
-                 f"p: {TEST_NAMES['logrank']}; unadjusted Cox hazard ratio ({conv.ties} ties) vs "
-                 f"{labels.get(first.reference, first.reference)} with its p value: "
-                 f"{TEST_NAMES['wald']}, as its CI. First: the primary "
-                 f"definition ({first.endpoint})."]
-        notes += [f"{e.endpoint}: differs from {first.endpoint} in "
-                  f"{res.differences[e.endpoint]}." for e in res.endpoints[1:]
-                  if e.endpoint in res.differences]
-        notes += [w for e in res.endpoints for w in e.warnings
-                  if "monotone" in w or "not estimable" in w]
-        tables["sensitivity"] = Table(
-            key="sensitivity", title="Sensitivity analyses: alternative endpoint definitions",
-            stub="Definition / group",
-            columns=("Patients", "Events", f"Median, months ({pct}% CI)", "Log-rank p",
-                     f"HR ({pct}% CI)", "p value"),
-            rows=tuple(rows), footnotes=tuple(notes))
-    if res.response:
-        tables["sensitivity_response"] = _response_table(res.response, groups, labels,
-                                                         p_digits)
-    return tables
-
-
-def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
-    """A heading row with the log-rank p, then one row per group with its HR vs the
-    reference (one HR per non-reference group, so any number of groups reads right)."""
-    by = {g.group: g for g in e.groups}
-    hrs = {str(c["level"]): c for c in _group_coefficients(e)}
-    rows = [Row(label=f"{e.label} ({e.endpoint})", heading=True, cells=(
-        *(Cell(text="") for _ in range(3)),
-        Cell(text=fmt.p_value(e.logrank["p_value"], p_digits, "NE")), Cell(text=""),
-        Cell(text="")))]
-    for g in groups:
-        s = by.get(g)
-        if s is None:
-            continue
-        hr = hrs.get(g)
-        hr_cells = ((fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2),
-                     fmt.p_value(hr["p_value"], p_digits, "NE")) if hr else
-                    ("1 (reference)", "") if g == e.reference else ("", ""))
-        rows.append(Row(label=labels.get(g, g), indent=1, cells=(
-            Cell(text=str(s.n), count=s.n, ref=f"ep:{e.endpoint}:n:{g}"),
-            Cell(text=str(s.n_events), count=s.n_events, ref=f"ep:{e.endpoint}:events:{g}"),
-            Cell(text=fmt.estimate_ci(*s.median)), Cell(text=""),
-            *(Cell(text=t) for t in hr_cells))))
-    return rows
-
-
-def _response_table(response, groups, labels, p_digits) -> Table:
-    rows, marks = [], TestMarks()
-    for r in response:
-        rows.append(Row(label=f"Best overall response: {r['column']}", heading=True,
-                        cells=tuple(Cell(text="") for _ in range(len(groups) + 1))))
-        for name, m in r["measures"].items():
-            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"], denominator=v["n"],
-                          ref=f"resp:{r['column']}:{name}:{g}")
-                     for g, v in m["groups"].items()]
-            rows.append(Row(label=m["label"], indent=1,
-                            cells=(*cells, Cell(text=marks.p(m["p_value"], m["test"],
-                                                             p_digits)))))
-    notes = ("n (%) of all patients of the group. Disease control here is the RECIST one "
-             "(stable disease as the BOR endpoint defines it, e.g. its minimum duration), not "
-             "a rate requiring stable disease beyond a longer duration.",
-             "Each comparison uses the test Table 2 uses for it (when Table 2 names one); "
-             "otherwise Table 1's rule for a yes/no row.",
-             *marks.footnotes())
-    return Table(key="sensitivity_response",
-                 title="Sensitivity analyses: unconfirmed vs confirmed best response",
-                 stub="Definition", columns=(*[labels.get(g, g) for g in groups], "p value"),
-                 rows=tuple(rows), footnotes=notes)

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from retrostudy.analysis import _stats, fmt
+from retrostudy.analysis import _stats
+from retrostudy.analysis.checks import fail, keyed, require_columns, tte_columns
+from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import fit_model
-from retrostudy.analysis.secondary_checks import fail, keyed, require_columns, tte_columns
-from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.stats import interaction_test
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +118,14 @@ def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
             with warnings.catch_warnings():  # a monotone fit is reported as NE below
                 warnings.simplefilter("ignore", RuntimeWarning)
                 fit = fit_model(pair, "unadjusted", ["group"], _CoxSpec(ep, {}), reference, conv)
-            c = next((c for c in fit.coefficients if str(c["level"]) == g), None)
+            c = next((c for c in fit.coefficients if str(c.level) == g), None)
             why = "monotone likelihood" if fit.monotone or c is None else None
         out["hazard_ratios"][g] = (
             {"hazard_ratio": math.nan, "conf_low": math.nan, "conf_high": math.nan,
              "p_value": math.nan, "test": None, "not_estimable": why}
             if why is not None
-            else {k: c[k] for k in ("hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
+            else {k: getattr(c, k) for k in ("hazard_ratio", "conf_low", "conf_high", "p_value",
+                                             "test")}
         )
     return out
 
@@ -134,8 +136,6 @@ _INTERACTION_TESTS = {"likelihood ratio": "interaction_lr", "wald": "interaction
 
 def _interaction(d, ep, var, conv, reference) -> dict:
     """Likelihood-ratio test of group x variable (:func:`retrostudy.stats.interaction_test`)."""
-    from retrostudy.stats import interaction_test
-
     if d[var].nunique() < 2 or d["group"].nunique() < 2:
         return {"statistic": math.nan, "df": math.nan, "p_value": math.nan, "method": "",
                 "note": "fewer than two levels or groups"}
@@ -193,72 +193,11 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
                           min_events=spec.min_events)
 
 
-def _row(label, row, groups, reference, p_digits, indent, block=None, ref=None) -> Row:
-    cells = []
-    for g in groups:
-        c = row["counts"][g]
-        cells += [Cell(text=str(c["n"]), count=c["n"], ref=ref and f"ep:{ref}:n:{g}"),
-                  Cell(text=str(c["events"]), count=c["events"],
-                       ref=ref and f"ep:{ref}:events:{g}")]
-    for g in groups:
-        if g == reference:
-            continue
-        h = row["hazard_ratios"][g]
-        est = ("NE" if "not_estimable" in h else
-               fmt.estimate_ci(h["hazard_ratio"], h["conf_low"], h["conf_high"], 2))
-        cells += [Cell(text=est), Cell(text=fmt.p_value(h["p_value"], p_digits, "NE"))]
-    cells.append(Cell(text=""))
-    # the levels of one variable partition its patients: masked counts get complements
-    return Row(label=label, indent=indent, cells=tuple(cells), block=block)
-
-
-def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table:
-    groups, ref = list(res.groups), res.reference
-    pct = int(round(conv.conf_level * 100))
-    rows = [_row("All patients", res.overall, groups, ref, p_digits, 0, ref=res.endpoint)]
-    ne = []
-    for v in res.variables:
-        p_int = fmt.p_value(v["interaction"]["p_value"], p_digits, "NE")
-        rows.append(Row(label=v["label"], heading=True, cells=tuple(
-            Cell(text="") for _ in range(len(rows[0].cells) - 1)) + (Cell(text=p_int),)))
-        for lv in v["levels"]:
-            rows.append(_row(lv["label"], lv, groups, ref, p_digits, 1, f"level:{v['variable']}"))
-            ne += [f"{v['label']} = {lv['label']}: {labels.get(g, g)} vs {labels.get(ref, ref)}"
-                   f" NE ({h['not_estimable']})" for g, h in lv["hazard_ratios"].items()
-                   if "not_estimable" in h]
-        if v["n_missing"]:
-            ne.append(f"{v['label']}: {v['n_missing']} patient(s) with a missing value left out.")
-    columns = tuple(f"{labels.get(g, g)} {w}" for g in groups for w in ("patients", "events"))
-    columns += tuple(c for g in groups if g != ref for c in
-                     (f"HR {labels.get(g, g)} vs {labels.get(ref, ref)} ({pct}% CI)", "p value"))
-    methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
-    notes = (
-        f"Unadjusted Cox hazard ratios within each level ({conv.ties} ties, Wald {pct}% CIs). "
-        f"NE = not estimable: a group absent, fewer than {res.min_events} events, a group "
-        "without events, or a monotone likelihood.",
-        "Interaction p: test of the group-by-variable interaction in a Cox model on the "
-        "patients with a value of the variable"
-        + (f" ({'; '.join(methods)})." if methods else "."),
-        *ne,
+def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[SubgroupResult, ...]:
+    """The registry's entry point: every ``[[analyses.subgroups]]`` entry (``settings``)."""
+    return tuple(
+        run_subgroup(i, spec, data, list(ctx.groups), ctx.reference, ctx.conv, ctx.group_labels,
+                     ctx.level_labels, ctx.var_labels,
+                     ctx.endpoint_labels.get(spec.endpoint, spec.endpoint.upper()))
+        for i, spec in enumerate(settings)
     )
-    return Table(key=f"subgroups_{res.endpoint}" + (f"_{i}" if i else ""),
-                 title=f"Subgroup analyses: {res.label}", stub="Subgroup",
-                 columns=(*columns, "Interaction p"), rows=tuple(rows), footnotes=notes)
-
-
-def forest_rows(res: SubgroupResult, mask=str) -> list[tuple[str, float, float, float, bool]]:
-    """(label, HR, low, high, is_heading) for the first non-reference group; ``mask``
-    formats the patient counts in the labels (small-cell suppression)."""
-    g = next(x for x in res.groups if x != res.reference)
-
-    def one(label, row):
-        h = row["hazard_ratios"][g]
-        n = sum(c["n"] for c in row["counts"].values())
-        return (f"{label} (n = {mask(n)})", h["hazard_ratio"], h["conf_low"], h["conf_high"],
-                False)
-
-    rows = [one("All patients", res.overall)]
-    for v in res.variables:
-        rows.append((v["label"], np.nan, np.nan, np.nan, True))
-        rows += [one(f"  {lv['label']}", lv) for lv in v["levels"]]
-    return rows

@@ -22,13 +22,26 @@ def numbers_at_risk(time, breaks) -> list[int]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Curve:
+    """A Kaplan–Meier step function for a figure, in months: the survival and its CI after
+    each event time, and the censoring marks (time, survival at that time)."""
+
+    time: np.ndarray
+    survival: np.ndarray
+    conf_low: np.ndarray
+    conf_high: np.ndarray
+    censor_times: np.ndarray
+    censor_survival: np.ndarray
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GroupSurvival:
     group: str
     n: int
     n_events: int
     median: tuple[float, float, float]  # months: estimate, conf_low, conf_high (NaN = NE)
     landmarks: dict[float, tuple[float, float, float]]  # month -> survival, low, high
-    curve: dict  # step function for the figure: time (months), survival, CI, censor times
+    curve: Curve  # step function for the figure
     time_days: np.ndarray
     event: np.ndarray
     days_per_month: float
@@ -75,16 +88,16 @@ def km_summary(fit, days: np.ndarray, event: np.ndarray, per: float, landmarks):
         for m, a, b, c in zip(landmarks, s, lo, hi, strict=True)
     }
     censored = np.unique(days[event == 0]) / per
-    curve = {
-        "time": np.asarray(fit.time, float) / per,
-        "survival": np.asarray(fit.survival, float),
-        "conf_low": np.asarray(fit.conf_low, float),
-        "conf_high": np.asarray(fit.conf_high, float),
-        "censor_times": censored,
-        "censor_survival": _step_at(
+    curve = Curve(
+        time=np.asarray(fit.time, float) / per,
+        survival=np.asarray(fit.survival, float),
+        conf_low=np.asarray(fit.conf_low, float),
+        conf_high=np.asarray(fit.conf_high, float),
+        censor_times=censored,
+        censor_survival=_step_at(
             np.asarray(fit.time, float) / per, np.asarray(fit.survival, float), censored
         ),
-    }
+    )
     return med, lms, curve
 
 

@@ -129,7 +129,7 @@ def run_and_summarise(protocol: Path, args) -> int:
 
 def summarise(result, out: Path) -> dict:
     """The run's summary as plain JSON types (``--json``; the text lines are made from it)."""
-    from retrostudy.analysis import fmt
+    from retrostudy.report import fmt
     from retrostudy.warning_codes import code_of
 
     an = result.analyses
@@ -148,8 +148,8 @@ def summarise(result, out: Path) -> dict:
                 "endpoint": ep.endpoint,
                 "label": ep.label,
                 "median_months": {g.group: fmt.estimate_ci(*g.median) for g in ep.groups},
-                "logrank_p": ep.logrank["p_value"],
-                "logrank_p_text": fmt.p_value(ep.logrank["p_value"], missing="NE"),
+                "logrank_p": ep.logrank.p_value,
+                "logrank_p_text": fmt.p_value(ep.logrank.p_value, missing="NE"),
             }
             for ep in an.endpoints
         ],

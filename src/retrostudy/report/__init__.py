@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from retrostudy.analysis import Analyses
-from retrostudy.analysis.table import Table
 from retrostudy.report.flow import Flow, flow_from_attrition
+from retrostudy.report.table import Table
 
 __all__ = ["Report", "ReportContext", "make_report", "write_report", "flow_from_attrition", "Flow"]
 

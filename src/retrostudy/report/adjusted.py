@@ -9,7 +9,7 @@ supplement's "Warnings" section with every other warning of the study (docs/stat
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
+from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from retrostudy.analysis.table import Table
 from retrostudy.report.disclosure import Plan, flow_keys, km_mask, plan
 from retrostudy.report.document import Document
+from retrostudy.report.table import Table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

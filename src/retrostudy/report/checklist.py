@@ -28,8 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from retrostudy.analysis.table import Row, Table, text_cells
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.table import Row, Table, text_cells
 
 Status = Literal["reported", "partly reported", "for the authors to complete", "not applicable"]
 REPORTED: Status = "reported"

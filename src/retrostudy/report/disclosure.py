@@ -18,8 +18,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-from retrostudy.analysis.table import Cell, Table
 from retrostudy.report.suppression import Ledger, mask_texts, suppress_ledger
+from retrostudy.report.table import Cell, Table
 
 
 def _key(table: Table, i: int, j: int, cell: Cell) -> Hashable:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from retrostudy.analysis.table import Table
 from retrostudy.report.figures.base import ReportFigure
+from retrostudy.report.table import Table
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from retrostudy.analysis.table import Cell, Table
 from retrostudy.report.disclosure import (
     Plan,
     _key,
@@ -22,6 +21,7 @@ from retrostudy.report.disclosure import (
     table_ledger,
 )
 from retrostudy.report.suppression import Ledger, footnote, mask_texts, suppress_ledger
+from retrostudy.report.table import Cell, Table
 
 
 def _plain(cell: Cell) -> Cell:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.table import Cell, Row, Table, text_cells
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES, printed
+from retrostudy.report import fmt
 from retrostudy.report.published_labels import RATE_KEYS, describe, label_names, slug
+from retrostudy.report.table import Cell, Row, Table, text_cells
 
 
 def _flow_keys(flow, out: dict) -> None:
@@ -75,7 +75,7 @@ def _endpoint_keys(analyses, out: dict) -> None:
         for g in ep.groups:
             for stat, v in zip(("median", "conf_low", "conf_high"), g.median, strict=True):
                 out[f"{ep.endpoint}.{stat}.{g.group}"] = v
-        out[f"{ep.endpoint}.logrank.p_value"] = ep.logrank["p_value"]
+        out[f"{ep.endpoint}.logrank.p_value"] = ep.logrank.p_value
         prefixes = [f"{ep.endpoint}.cox"] + (
             ["cox"] if i == 0 else []
         )  # bare "cox." = first endpoint
@@ -83,7 +83,7 @@ def _endpoint_keys(analyses, out: dict) -> None:
             hr = ep.group_hr(name)
             for prefix in prefixes if hr else []:
                 for stat in ("hazard_ratio", "conf_low", "conf_high", "p_value"):
-                    out[f"{prefix}.{name}.{stat}"] = hr[stat]
+                    out[f"{prefix}.{name}.{stat}"] = getattr(hr, stat)
 
 
 def flat_results(
@@ -93,8 +93,8 @@ def flat_results(
     out: dict[str, float] = {}
     if flow is not None:
         _flow_keys(flow, out)
-    _table1_keys(analyses.table1, out)
-    _response_keys(analyses.response, out)
+    _table1_keys(analyses.table1.to_json(), out)
+    _response_keys(analyses.response.to_json() if analyses.response else {}, out)
     _endpoint_keys(analyses, out)
     for f in analyses.followup.groups if analyses.followup is not None else ():
         out[f"followup.median.{f.group}"] = f.median
@@ -112,7 +112,7 @@ def flat_results(
                     "followup.max.overall": float(months.max()),
                 }
             )
-    disc = analyses.discontinuation
+    disc = analyses.discontinuation.to_json() if analyses.discontinuation else {}
     if disc:
         total = sum(disc["discontinued"].values())
         out["discontinuation.total.n"] = total

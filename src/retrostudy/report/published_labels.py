@@ -48,7 +48,7 @@ def label_names(analyses, flow=None) -> dict[str, str]:
     variables ("Prior trastuzumab: Duration (months)" for an ``among`` row), their levels
     (``variable=value``), exclusion steps (by slug and position), endpoints and rates."""
     names: dict[str, str] = {}
-    rows = {t["variable"]: t for t in analyses.table1}
+    rows = {t["variable"]: t for t in analyses.table1.to_json()}
     for v, t in rows.items():
         among = rows.get(t.get("among") or "")
         names[v] = f"{among['label']}: {t['label']}" if among else t["label"]
@@ -58,7 +58,8 @@ def label_names(analyses, flow=None) -> dict[str, str]:
         names[f"step={i}"] = names[f"step={slug(step.step)}"] = step.step
     for ep in analyses.endpoints:
         names[ep.endpoint] = ep.label
-    for r in analyses.response.get("rates", []) if analyses.response else ():
+    response = analyses.response.to_json() if analyses.response else {}
+    for r in response.get("rates", []):
         names[RATE_KEYS.get(r["name"], r["name"])] = r.get("label") or r["name"]
     return names
 

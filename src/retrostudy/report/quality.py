@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrostudy.analysis.table import Cell, Row, Table
 from retrostudy.report.document import Paragraph
 from retrostudy.report.suppression import mask_count
+from retrostudy.report.table import Cell, Row, Table
 
 RECORDS_KEY = "data_records"
 REJECTIONS_KEY = "data_rejections"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from retrostudy.analysis import fmt
+from retrostudy.report import fmt
 from retrostudy.report.document import Paragraph
 
 _EST_CI = re.compile(r"^(\S+) \((.+)\)$")
@@ -180,7 +180,7 @@ def endpoint_sentences(ctx, tables, res, exhibits: dict[str, str]) -> list[str]:
     text = f"The median {_lower(name)} was " + ("; ".join(parts) if len(parts) > 2
                                                  else _and(parts))
     if len(t.rows) > 1:
-        p = fmt.p_text(res.logrank["p_value"], ctx.protocol.report.p_digits)
+        p = fmt.p_text(res.logrank.p_value, ctx.protocol.report.p_digits)
         text += f" (log-rank test {p}"
         text += f"; {where})." if where else ")."
     else:

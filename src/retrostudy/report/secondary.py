@@ -8,7 +8,7 @@ how the alternative definitions differ), then its tables and figures.
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
+from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 
 

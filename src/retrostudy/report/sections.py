@@ -4,9 +4,9 @@ supplement (everything else, numbered S1, S2, ...)."""
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.pvalues import tests_used
+from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.pvalues import tests_used
 
 
 def _fig(figs, rendered, key):
@@ -93,10 +93,10 @@ def _hr_text(ctx, res) -> list[Paragraph]:
         hr = res.group_hr(name)
         if hr:
             parts.append(
-                f"{word} HR {labels.get(hr['level'], hr['level'])} vs "
+                f"{word} HR {labels.get(hr.level, hr.level)} vs "
                 f"{labels.get(res.reference, res.reference)}: "
-                f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}, "
-                f"{fmt.p_text(hr['p_value'], ctx.protocol.report.p_digits)}."
+                f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}, "
+                f"{fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}."
             )
     return [Paragraph(" ".join(parts))] if parts else []
 

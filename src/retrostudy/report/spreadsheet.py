@@ -27,6 +27,6 @@ def neutralise(cell: object) -> str:
 
 
 def table_csv(table) -> str:
-    """A report table as CSV (:meth:`~retrostudy.analysis.table.Table.to_csv`: header,
+    """A report table as CSV (:meth:`~retrostudy.report.table.Table.to_csv`: header,
     body, then the footnotes) with every cell neutralised."""
     return table.to_csv(cell=neutralise)

@@ -7,8 +7,8 @@ under weighting the weighted numbers at risk are not patient counts.
 
 from __future__ import annotations
 
-from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.km import _curve
 from retrostudy.report.figures.placement import place_text
@@ -51,7 +51,7 @@ def draw_adjusted_km(
     fig = new_figure(7.0, 3.9)
     width = 0.84 / max(len(comps), 1)
     max_t = opts.max_months or max(
-        (float(g.curve["time"].max()) for c in comps for g in c.groups if g.curve["time"].size),
+        (float(g.curve.time.max()) for c in comps for g in c.groups if g.curve.time.size),
         default=1.0,
     )
     axes = []

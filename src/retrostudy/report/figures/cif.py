@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from retrostudy.analysis import fmt
 from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES
 from retrostudy.analysis.survival import numbers_at_risk
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.km import plain_count, risk_breaks
 

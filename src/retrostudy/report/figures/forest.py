@@ -7,9 +7,9 @@ import textwrap
 
 import numpy as np
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.table1 import TEST_NAMES
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
+from retrostudy.report.pvalues import TEST_NAMES
 
 
 def _rows_from_models(res, labels, var_labels, level_labels):
@@ -20,15 +20,15 @@ def _rows_from_models(res, labels, var_labels, level_labels):
             continue
         for c in m.coefficients:
             name = level_labels.get(
-                (c["variable"], str(c["level"])), labels.get(c["level"], c["level"])
+                (c.variable, str(c.level)), labels.get(c.level, c.level)
             )
-            level = "" if c["level"] is None else f": {name}"
+            level = "" if c.level is None else f": {name}"
             rows.append(
                 (
-                    f"{var_labels.get(c['variable'], c['variable'])}{level} ({model})",
-                    c["hazard_ratio"],
-                    c["conf_low"],
-                    c["conf_high"],
+                    f"{var_labels.get(c.variable, c.variable)}{level} ({model})",
+                    c.hazard_ratio,
+                    c.conf_low,
+                    c.conf_high,
                     color,
                 )
             )
@@ -206,7 +206,7 @@ def draw_subgroup_forest(
 ) -> ReportFigure:
     """Hazard ratio of the group within each subgroup level (a SubgroupResult), NE levels
     without a marker; ``mask`` formats the patient counts in the labels."""
-    from retrostudy.analysis.subgroups import forest_rows
+    from retrostudy.report.tables.subgroups import forest_rows
 
     rows = [
         (label, est, lo, hi, None if heading else PALETTE[0])

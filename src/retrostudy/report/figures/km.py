@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from retrostudy.analysis import fmt
 from retrostudy.analysis.survival import numbers_at_risk
+from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.placement import place_text
 
@@ -34,12 +34,12 @@ def km_breaks(res, opts) -> tuple[float, np.ndarray]:
 
 def _curve(ax, g, color, label, opts):
     c = g.curve
-    t = np.concatenate([[0.0], c["time"]])
-    s = np.concatenate([[1.0], c["survival"]])
+    t = np.concatenate([[0.0], c.time])
+    s = np.concatenate([[1.0], c.survival])
     ax.step(t, s, where="post", color=color, lw=1.6, label=label)
     if opts.ci_bands:
-        lo = np.concatenate([[1.0], c["conf_low"]])
-        hi = np.concatenate([[1.0], c["conf_high"]])
+        lo = np.concatenate([[1.0], c.conf_low])
+        hi = np.concatenate([[1.0], c.conf_high])
         ax.fill_between(
             t,
             np.nan_to_num(lo),
@@ -50,7 +50,7 @@ def _curve(ax, g, color, label, opts):
             lw=0,
         )
     ax.plot(
-        c["censor_times"], c["censor_survival"], ls="none", marker="|", ms=7, mew=1.2, color=color
+        c.censor_times, c.censor_survival, ls="none", marker="|", ms=7, mew=1.2, color=color
     )
     med = g.median[0]
     if opts.median_lines and fmt.isnum(med) and not math.isinf(med):
@@ -63,11 +63,11 @@ def _annotation(res, labels, p_digits) -> str:
     hr = res.group_hr("unadjusted")
     if hr:
         lines.append(
-            f"HR {labels.get(hr['level'], hr['level'])} vs "
+            f"HR {labels.get(hr.level, hr.level)} vs "
             f"{labels.get(res.reference, res.reference)}: "
-            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}"
+            f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}"
         )
-    lines.append(f"Log-rank {fmt.p_text(res.logrank['p_value'], p_digits)}")
+    lines.append(f"Log-rank {fmt.p_text(res.logrank.p_value, p_digits)}")
     for g in res.groups:
         lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
     return "\n".join(lines)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 
-from retrostudy.analysis import fmt
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
-from retrostudy.analysis.endpoint import survival_cells, survival_columns
-from retrostudy.analysis.pvalues import TestMarks
-from retrostudy.analysis.table import Cell, Row, Table, text_cells
+from retrostudy.report import fmt
+from retrostudy.report.pvalues import TestMarks
+from retrostudy.report.table import Cell, Row, Table, text_cells
+from retrostudy.report.tables.survival import survival_cells, survival_columns
 
 METHOD_TITLES = {"iptw": "After IPTW", "matching": "After matching"}
 

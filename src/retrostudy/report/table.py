@@ -8,8 +8,12 @@ column total (the levels of one variable), which is what secondary suppression n
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 from dataclasses import dataclass, replace
+
+import pandas as pd
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,8 +71,6 @@ class Table:
         return "\n".join(lines) + "\n"
 
     def to_frame(self):
-        import pandas as pd
-
         return pd.DataFrame(self.body(), columns=[self.stub or "", *self.columns])
 
     def to_csv(self, cell=str) -> str:
@@ -76,9 +78,6 @@ class Table:
         per row, so the notes travel with the numbers (tests named for each p value, CI
         methods, denominators). ``cell`` maps each cell's text as written (the report passes
         its formula-injection guard, :func:`retrostudy.report.spreadsheet.neutralise`)."""
-        import csv
-        import io
-
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         rows = [[self.stub or "", *self.columns], *self.body()]

@@ -1,10 +1,6 @@
-"""Follow-up and treatment-discontinuation summaries and tables (the seed gives them in its
-text). The one place they are computed: ``[analyses.followup]`` and
-``[analyses.discontinuation]`` configure them; each result carries the sentence that
-describes it, so the table footnote, the Methods paragraph and results.json say what the
-number is.
-
-Follow-up, per group:
+"""Follow-up per group (``[analyses.followup]``; the seed gives it in its text). The one place
+it is computed; the result carries the sentence that describes it, so the table footnote, the
+Methods paragraph and results.json say what the number is.
 
 - observed time: days from the index date to the event or censoring of the ``observation``
   endpoint (the seed's "median follow-up 2.8 (range 0.7-12.2) months" is its PFS), as
@@ -22,19 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from retrostudy.analysis import _stats, fmt
-from retrostudy.analysis.table import Cell, Row, Table, text_cells
+from retrostudy.analysis import _stats
+from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
-
-_REASONS = {
-    "progression": "Progressive disease",
-    "toxicity": "Toxicity",
-    "another_tumour": "Diagnosis of another tumour",
-    "patient_choice": "Patient choice",
-    "death": "Death",
-    "completed": "Completed",
-    "other": "Other",
-}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,87 +112,7 @@ def follow_up(data: pd.DataFrame, groups: list[str], spec, conv,
                     conf_level=conv.conf_level, groups=tuple(out))
 
 
-def followup_table(fu: FollowUp, labels: dict[str, str]) -> Table:
-    body = tuple(
-        Row(
-            label=labels.get(f.group, f.group),
-            cells=text_cells(
-                f"{fmt.num(f.median)} ({fmt.interval(f.low, f.high)})",
-                fmt.estimate_ci(*f.reverse_km),
-            ),
-        )
-        for f in fu.groups
-    )
-    pct = int(round(fu.conf_level * 100))
-    return Table(
-        key="followup",
-        title="Follow-up",
-        stub="Group",
-        columns=(
-            "Observed time, months: median (range)",
-            f"Reverse Kaplan\u2013Meier median, months ({pct}% CI)",
-        ),
-        rows=body,
-        footnotes=(fu.method,),
-    )
-
-
-def discontinuation_table(
-    data: pd.DataFrame, groups: list[str], spec, header
-) -> tuple[Table, dict]:
-    col = spec.column
-    labels = _REASONS | spec.labels
-    reasons = sorted(
-        {str(v) for v in data[col].dropna().unique()},
-        key=lambda r: (list(labels).index(r) if r in labels else 99, r),
-    )
-    frames = [data[data["group"] == g] for g in groups]
-    stopped = [int(f[col].notna().sum()) for f in frames]
-    # % of the patients who stopped, or of every patient of the group
-    denom = stopped if spec.denominator == "discontinued" else [len(f) for f in frames]
-    rows = [
-        Row(
-            label="Discontinued, n (% of group)",
-            cells=tuple(
-                Cell(text=fmt.count_pct(s, len(f)), count=s, denominator=len(f))
-                for s, f in zip(stopped, frames, strict=True)
-            )
-            + (Cell(text=str(sum(stopped)), count=sum(stopped)),),
-        )
-    ]
-    counts = {}
-    for reason in reasons:
-        xs = [int((f[col].astype(str) == reason).sum()) for f in frames]
-        counts[reason] = dict(zip(groups, xs, strict=True))
-        rows.append(
-            Row(
-                label=labels.get(reason, reason),
-                indent=1,
-                block="reason",
-                cells=tuple(
-                    Cell(text=fmt.count_pct(x, s), count=x, denominator=s)
-                    for x, s in zip(xs, denom, strict=True)
-                )
-                + (Cell(text=fmt.count_pct(sum(xs), sum(denom)), count=sum(xs),
-                          denominator=sum(denom)),),
-            )
-        )
-    table = Table(
-        key="discontinuation",
-        title="Treatment discontinuation",
-        stub="",
-        columns=(*header, f"All (n = {len(data)})"),
-        rows=tuple(rows),
-        footnotes=(discontinuation_method(spec),),
-        row_total=(len(groups), tuple(range(len(groups)))),
-    )
-    return table, {"discontinued": dict(zip(groups, stopped, strict=True)), "reasons": counts,
-                   "denominator": spec.denominator, "method": discontinuation_method(spec)}
-
-
-def discontinuation_method(spec) -> str:
-    """What the discontinuation table counts, in words (its footnote and results.json)."""
-    of = ("the patients who discontinued" if spec.denominator == "discontinued"
-          else "all patients of the group")
-    return (f"Treatment discontinuation: reasons recorded in {spec.column} (a patient still on "
-            f"treatment has none), as percentages of {of}.")
+def run(settings, data: pd.DataFrame, ctx: Context) -> FollowUp:
+    """The registry's entry point: the follow-up of ``[analyses.followup]`` (``settings``)."""
+    ep_text = {s.endpoint: s.text for s in ctx.analyses.survival}
+    return follow_up(data, list(ctx.groups), settings, ctx.conv, ep_text)

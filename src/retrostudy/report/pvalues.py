@@ -10,8 +10,45 @@ from __future__ import annotations
 
 import math
 
-from retrostudy.analysis import fmt
-from retrostudy.analysis.table1 import _MARKS, NOT_PRINTED, TEST_NAMES, _superscript
+from retrostudy.report import fmt
+
+TEST_NAMES = {
+    "wilcoxon": "Wilcoxon rank-sum test",
+    "kruskal": "Kruskal\u2013Wallis test",
+    "chisq": "Pearson's chi-square test without continuity correction",
+    "chisq_yates": "Pearson's chi-square test with Yates' continuity correction",
+    "fisher": "Fisher's exact test",
+    # every other test whose p value the report prints (results.json "test" keys)
+    "logrank": "log-rank test",
+    "wald": "Wald test of the Cox coefficient (model-based variance)",
+    "robust_wald": "Wald test of the Cox coefficient (robust sandwich variance)",
+    "cox_lr": "likelihood-ratio test of the Cox model",
+    "cox_wald": "Wald test of the Cox model",
+    "cox_score": "score test of the Cox model",
+    "robust_score": "robust score test (weighted log-rank)",
+    "logistic_wald": "Wald test of the logistic-regression coefficient",
+    "rmst_z": "z test of the RMST difference (ratio: on the log scale), survRM2",
+    "gray": "Gray's test",
+    "interaction_lr": "likelihood-ratio test of the group-by-variable interaction (Cox)",
+    "interaction_wald": "Wald test of the group-by-variable interaction (Cox)",
+    "interaction_robust_wald": "Wald test of the group-by-variable interaction (Cox, robust "
+                               "variance)",
+}
+
+
+
+NOT_PRINTED = frozenset({"cox_lr", "cox_wald", "cox_score"})
+
+
+
+MARKS = "abcdefgh"
+
+
+
+def superscript(mark: str) -> str:
+    return mark.translate(
+        str.maketrans("abcdefgh", "\u1d43\u1d47\u1d9c\u1d48\u1d49\u1da0\u1d4d\u02b0")
+    )
 
 
 class TestMarks:
@@ -25,11 +62,11 @@ class TestMarks:
     def p(self, value, test: str | None, digits: int, missing: str = "NE") -> str:
         if test is None or test == "none" or not fmt.isnum(value) or math.isnan(value):
             return fmt.p_value(value, digits, missing)
-        mark = self.marks.setdefault(test, _MARKS[len(self.marks)])
-        return f"{fmt.p_value(value, digits)}{_superscript(mark)}"
+        mark = self.marks.setdefault(test, MARKS[len(self.marks)])
+        return f"{fmt.p_value(value, digits)}{superscript(mark)}"
 
     def footnotes(self) -> list[str]:
-        return [f"{_superscript(m)} {_capital(TEST_NAMES[t])}." for t, m in self.marks.items()]
+        return [f"{superscript(m)} {_capital(TEST_NAMES[t])}." for t, m in self.marks.items()]
 
 
 def _capital(text: str) -> str:

@@ -1,0 +1,97 @@
+"""The analyses, registered once each: what ``run_analyses`` runs, what results.json holds
+under ``"analyses"``, and what the report prints, in this order.
+
+An analysis is a module with one entry point, ``run(settings, data, ctx) -> Result``
+(``ctx``: :class:`~retrostudy.analysis.context.Context`), and one :class:`Analysis` entry in
+:data:`REGISTRY` naming it, the protocol block it reads (``settings``), how its result is
+written to results.json and which warnings it raises. The report's tables come from
+``report/tables/`` by the same ``name``. Adding an analysis: docs/extending.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from retrostudy.analysis import (
+    adjusted,
+    competing,
+    discontinuation,
+    endpoint,
+    followup,
+    response,
+    rmst,
+    sensitivity,
+    subgroups,
+    table1,
+)
+from retrostudy.analysis.context import Context
+from retrostudy.protocol.analyses import AnalysesBlock
+
+OMIT = object()  # results.json has no key for an analysis the protocol does not ask for
+
+
+def _json(result: Any) -> Any:
+    return result.to_json()
+
+
+def _none(_result: Any) -> tuple[str, ...]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Analysis:
+    """One registered analysis."""
+
+    name: str  # attribute of Analyses (``analyses.result(name)``) and report/tables key
+    json_key: str  # key under results.json "analyses"
+    run: Callable[[Any, pd.DataFrame, Context], Any]
+    # its protocol block; None or an empty list: not asked for (not run)
+    settings: Callable[[AnalysesBlock], Any]
+    to_json: Callable[[Any], Any] = _json
+    empty: Any = OMIT  # results.json value when not run (OMIT: no key)
+    warnings: Callable[[Any], tuple[str, ...]] = _none  # for the study's "Warnings"
+    grouping: str = "primary"  # "primary" | "adjusted" | "secondary" (a report grouping)
+
+
+def _sensitivity_warnings(res: sensitivity.SensitivityResult) -> tuple[str, ...]:
+    """The not-estimable ones (what its tables' notes say)."""
+    return tuple(w for e in res.endpoints for w in e.warnings
+                 if "monotone" in w or "not estimable" in w)
+
+
+REGISTRY: tuple[Analysis, ...] = (
+    Analysis(name="table1", json_key="table1", run=table1.run, settings=lambda b: b,
+             empty=[]),
+    Analysis(name="endpoints", json_key="endpoints", run=endpoint.run,
+             settings=lambda b: b.survival, to_json=lambda r: {e.endpoint: e.to_json() for e in r},
+             empty={}, warnings=lambda r: tuple(w for e in r for w in e.warnings)),
+    Analysis(name="response", json_key="response", run=response.run,
+             settings=lambda b: b.response, empty={},
+             warnings=lambda r: tuple(response.response_warnings(r))),
+    Analysis(name="followup", json_key="followup", run=followup.run,
+             settings=lambda b: b.followup, empty={}),
+    Analysis(name="discontinuation", json_key="discontinuation", run=discontinuation.run,
+             settings=lambda b: b.discontinuation, empty={}),
+    Analysis(name="adjusted", json_key="adjusted", run=adjusted.run,
+             settings=lambda b: b.adjusted, warnings=lambda r: r.warnings, grouping="adjusted"),
+    Analysis(name="rmst", json_key="rmst", run=rmst.run, settings=lambda b: b.rmst,
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="secondary"),
+    Analysis(name="competing", json_key="competing_risks", run=competing.run,
+             settings=lambda b: b.competing, warnings=lambda r: r.warnings,
+             grouping="secondary"),
+    Analysis(name="subgroups", json_key="subgroups", run=subgroups.run,
+             settings=lambda b: b.subgroups, to_json=lambda r: [s.to_json() for s in r],
+             grouping="secondary"),
+    Analysis(name="sensitivity", json_key="sensitivity", run=sensitivity.run,
+             settings=lambda b: b.sensitivity, warnings=_sensitivity_warnings,
+             grouping="secondary"),
+)
+
+
+def entry(name: str) -> Analysis:
+    """The registered analysis called ``name``."""
+    return next(a for a in REGISTRY if a.name == name)

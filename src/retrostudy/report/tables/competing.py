@@ -1,0 +1,89 @@
+"""The competing-risks tables (cumulative incidence with Gray's test; cause-specific
+hazard ratios), from :class:`CompetingResult`."""
+
+from __future__ import annotations
+
+from retrostudy.analysis.competing import CompetingResult
+from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES
+from retrostudy.report import fmt
+from retrostudy.report.table import Cell, Row, Table
+
+
+def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
+    if g == res.reference:
+        return "1 (reference)", ""
+    hr = next((c for m in res.cox.get(cause, ()) if m.name == model for c in m.coefficients
+               if c.variable == "group" and str(c.level) == g), None)
+    if hr is None:
+        return "", ""
+    return (fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2),
+            fmt.p_value(hr.p_value, p_digits, "NE"))
+
+
+
+def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
+                     var_labels: dict | None = None) -> dict:
+    """``competing_<ep>``: cumulative incidence and Gray's test; ``competing_cox_<ep>``:
+    cause-specific hazard ratios."""
+    pct = int(round(conv.conf_level * 100))
+    rows = []
+    for c, cause in CAUSES.items():
+        gray = res.gray.get(cause, {})
+        gp = fmt.p_value(gray.get("p_value"), p_digits) or ("NE" if "note" in gray else "")
+        rows.append(Row(label=CAUSE_LABELS[c], heading=True, cells=tuple(
+            Cell(text="") for _ in range(2 + len(res.landmarks))) + (Cell(text=gp),)))
+        for g, v in res.groups.items():
+            k = v["events"][cause]
+            marks = [x for x in v["landmarks"] if x["cause"] == cause]
+            cells = [Cell(text=str(v["n"]), count=v["n"], ref=f"cr:{res.endpoint}:n:{g}"),
+                     Cell(text=str(k), count=k, ref=f"cr:{res.endpoint}:{cause}:{g}")]
+            cells += [Cell(text=fmt.estimate_ci(100 * x["incidence"], 100 * x["conf_low"],
+                                                100 * x["conf_high"])) for x in marks]
+            rows.append(Row(label=labels.get(g, g), indent=1, cells=(*cells, Cell(text=""))))
+    notes = [
+        f"Causes: {res.rule}.",
+        "Cumulative incidence (%): Aalen–Johansen estimator (infinitesimal-jackknife "
+        f"standard error, {pct}% CI on the log scale, as R survival's multi-state survfit); "
+        "NE = not estimable. Gray's test compares the cumulative incidence of one cause "
+        "across groups (cmprsk, \u03c1 = 0).",
+    ]
+    notes += [w for w in res.warnings if w.startswith("Gray's test")]
+    if res.n_excluded:
+        notes.append(f"{res.n_excluded} patient(s) without a value of the endpoints left out.")
+    cif = Table(key=f"competing_{res.endpoint}", title=f"Competing risks: {res.label}",
+                stub="Cause / group", columns=(
+                    "Patients", "Events",
+                    *[f"{m:g} months, % ({pct}% CI)" for m in res.landmarks], "Gray's test p"),
+                rows=tuple(rows), footnotes=tuple(notes))
+    cox = _cox_table(res, labels, conv, p_digits, var_labels or {})
+    return {cif.key: cif, cox.key: cox}
+
+
+
+def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int, var_labels) -> Table:
+    pct = int(round(conv.conf_level * 100))
+    adj = bool(res.adjust)
+    rows = []
+    for c, cause in CAUSES.items():
+        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
+                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
+        for g in res.groups:
+            cells = [*_hr_text(res, cause, "unadjusted", g, p_digits)]
+            if adj:
+                cells += _hr_text(res, cause, "adjusted", g, p_digits)
+            rows.append(Row(label=labels.get(g, g), indent=1,
+                            cells=tuple(Cell(text=t) for t in cells)))
+    columns = (f"Crude HR ({pct}% CI)", "p value")
+    if adj:
+        columns += (f"Adjusted HR ({pct}% CI)", "p value")
+    notes = [
+        f"Cause-specific Cox models ({conv.ties} ties, Wald CIs): the hazard of one cause, the "
+        f"other cause censored; reference group {labels.get(res.reference, res.reference)}."
+        + (f" Adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
+           if adj else ""),
+        *(w for w in res.warnings if not w.startswith("Gray's test")),
+    ]
+    return Table(key=f"competing_cox_{res.endpoint}",
+                 title=f"Cause-specific hazard ratios: {res.label}", stub="Cause / group",
+                 columns=columns, rows=tuple(rows), footnotes=tuple(notes))
+
