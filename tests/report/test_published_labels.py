@@ -45,16 +45,28 @@ TABLE1 = [
                 "ALK": {"median": 7.25, "min": 2.0, "max": 12.0},
                 "overall": {"median": 5.0, "min": 1.0, "max": 12.0}}},
 ]
+
+
+class _Result:
+    """A typed analysis result as the report reads it here: through its JSON view."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def to_json(self):
+        return self.data
+
+
 ANALYSES = SimpleNamespace(
-    table1=TABLE1,
-    response={"rates": [{"name": "response", "label": "Objective response rate",
+    table1=_Result(TABLE1),
+    response=_Result({"rates": [{"name": "response", "label": "Objective response rate",
                          "p_value": 0.5, "groups": {"EGFR": {"x": 6, "n": 15},
                                                     "ALK": {"x": 3, "n": 12}}}],
-              "best_response": {"PR": {"EGFR": 6, "ALK": 3}, "PD": {"EGFR": 9, "ALK": 9}}},
+              "best_response": {"PR": {"EGFR": 6, "ALK": 3}, "PD": {"EGFR": 9, "ALK": 9}}}),
     endpoints=[],
     followup=None,
-    discontinuation={"discontinued": {"EGFR": 8, "ALK": 2},
-                     "reasons": {"toxicity": {"EGFR": 3, "ALK": 1}}},
+    discontinuation=_Result({"discontinued": {"EGFR": 8, "ALK": 2},
+                             "reasons": {"toxicity": {"EGFR": 3, "ALK": 1}}}),
     conventions=None,
 )
 
