@@ -43,7 +43,7 @@ RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 # Packages whose modules keep every import at the top (none in a function). The others are
 # being moved there; optional extras (pyspark, python-docx) and the CLI's start-up cost are
 # the only reasons to import inside a function.
-TOP_LEVEL_ONLY = ("stats", "errors", "protocol", "cohort", "endpoints", "analysis")
+TOP_LEVEL_ONLY = ("stats", "errors", "protocol", "cohort", "endpoints", "pipeline", "analysis")
 # Imports a module may make inside a function, when asked for: the notebook views of the
 # stats results (to_frame, plot) keep pandas and matplotlib out of ``import retrostudy.stats``.
 LAZY = {"retrostudy.stats._display": ("pandas", "matplotlib")}

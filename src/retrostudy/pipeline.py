@@ -10,27 +10,42 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
+import inspect
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import duckdb
 import pandas as pd
 
+from retrostudy.analysis import Analyses, prepare_dataset, run_analyses
+from retrostudy.cohort import build_cohort
+from retrostudy.cohort.result import Attrition
+from retrostudy.data import load_records
+from retrostudy.data.engines import connect, engine_name
+from retrostudy.data.omop.episodes import line_summary
+from retrostudy.data.result import LoadResult
+from retrostudy.data.store import duckdb_backend
+from retrostudy.endpoints import derive_endpoints
+from retrostudy.endpoints.dataset import AnalysisDataset
+from retrostudy.endpoints.derive import Endpoints, check_sources
 from retrostudy.errors import Problem, RetroStudyError
 from retrostudy.protocol import load_protocol, protocol_hash
 from retrostudy.protocol.model import Protocol
-
-if TYPE_CHECKING:  # the layers load on first use (CLI start-up)
-    from retrostudy.analysis import Analyses
-    from retrostudy.report.table import Table
-    from retrostudy.cohort.result import Attrition
-    from retrostudy.data.result import LoadResult
-    from retrostudy.endpoints.dataset import AnalysisDataset
-    from retrostudy.endpoints.derive import Endpoints
-    from retrostudy.report.figures.base import ReportFigure
+from retrostudy.report import ReportContext, flow_from_attrition, make_report, write_report
+from retrostudy.report.figures.base import ReportFigure
+from retrostudy.report.folder import check_out, writing
+from retrostudy.report.patient_level import folder_for, frames, write_patient_level
+from retrostudy.report.published import published_parts
+from retrostudy.report.quality import Quality
+from retrostudy.report.quality import tables as quality_tables
+from retrostudy.report.results_json import provenance
+from retrostudy.report.table import Table
+from retrostudy.report.tables import analysis_tables
 
 # progress(message) before each step; progress(message, done, total) as a long step
 # (drawing the figures, writing the files) advances
@@ -57,7 +72,6 @@ class StudyResult:
     lines: pd.DataFrame | None = None  # lines of therapy of the analysed patients (records)
 
     def _repr_html_(self) -> str:
-        import html
 
         head = (
             f"<h3>{html.escape(str(self.results['study']['title']))}</h3>"
@@ -73,7 +87,6 @@ def _counted(progress: Progress | None) -> Progress:
     takes only the message (the signature before counts existed) gets the steps only."""
     if progress is None:
         return lambda *_args: None
-    import inspect
 
     try:
         inspect.signature(progress).bind("step", 1, 1)
@@ -103,11 +116,9 @@ def _engine(engine, protocol: Protocol):
     protocol's ``[data] engine`` (retrostudy.data.engines.connect). Plain ``duckdb`` with
     ``[data] database`` set is DuckDB in that file (relative to the protocol), so the buffer
     manager can evict the loaded tables' blocks (docs/scaling.md, "Memory")."""
-    from retrostudy.data.engines import connect
 
     spec = engine if engine is not None else protocol.data.engine
     if spec == "duckdb" and protocol.data.database:
-        from retrostudy.data.store import duckdb_backend
 
         return duckdb_backend(str((Path(protocol.base_dir) / protocol.data.database).resolve()))
     return connect(spec, spark=protocol.data.spark)
@@ -117,7 +128,6 @@ def _engine(engine, protocol: Protocol):
 def _out_of_memory(protocol: Protocol):
     """DuckDB's out-of-memory error (a ``[data] memory_limit`` too small for a query) as a
     :class:`RetroStudyError` naming the key, instead of a traceback."""
-    import duckdb
 
     try:
         yield
@@ -133,10 +143,6 @@ def _out_of_memory(protocol: Protocol):
 
 def _records_to_dataset(protocol: Protocol, engine, step: Progress):
     """Record-level path: load, build the cohort, derive endpoints, join them."""
-    from retrostudy.cohort import build_cohort
-    from retrostudy.data import load_records
-    from retrostudy.endpoints import derive_endpoints
-    from retrostudy.endpoints.derive import check_sources
 
     step("Loading records")
     loaded = load_records(protocol.data, protocol.base_dir, engine)
@@ -158,13 +164,11 @@ def _episode_lines(protocol: Protocol, loaded, cohort) -> dict | None:
     the CDM had episodes (docs/data-model.md "Oncology episodes")."""
     if loaded is None or protocol.data.format != "omop":
         return None
-    from retrostudy.data.omop.episodes import line_summary
 
     return line_summary(loaded.store.backend, cohort.lines)
 
 
 def _table_to_dataset(protocol: Protocol, step: Progress):
-    from retrostudy.cohort import build_cohort
 
     step("Reading the analysis table")
     cohort = build_cohort(protocol)
@@ -211,7 +215,6 @@ def run_study(
     step = _counted(progress)
     started = time.perf_counter()
     if out is not None:  # refused before any work: a file, a folder of other files
-        from retrostudy.report.folder import check_out
 
         check_out(out)
     protocol, sha = _protocol(protocol_or_path)
@@ -220,7 +223,6 @@ def run_study(
         patient_level = protocol.report.patient_level
     identifiable = bool(patient_level) and out is not None
     if identifiable and out is not None:  # likewise the identifiable folder, before any
-        from retrostudy.report.patient_level import folder_for  # record is read
 
         check_out(folder_for(out))
     if protocol.analysis_table is not None:
@@ -230,14 +232,11 @@ def run_study(
         with _out_of_memory(protocol):
             cohort, eps, dataset, inputs, loaded = _records_to_dataset(protocol, engine, step)
     step("Running the analyses")
-    from retrostudy.analysis import prepare_dataset, run_analyses
-    from retrostudy.endpoints.dataset import AnalysisDataset
 
     dataset = prepare_dataset(protocol.analyses, dataset)
     analysis_dataset = (AnalysisDataset.from_frame(dataset) if eps is None
                         else AnalysisDataset.from_endpoints(dataset, protocol.endpoints))
     analyses = run_analyses(protocol, analysis_dataset)
-    from retrostudy.report.quality import Quality
 
     table = protocol.analysis_table.file if protocol.analysis_table is not None else None
     quality = Quality(load=loaded, endpoints=eps, analysis_table=table,
@@ -250,7 +249,6 @@ def run_study(
         step("Writing the report")
         files = _write(report, protocol, Path(out), started, step)
     if identifiable and out is not None:
-        from retrostudy.report.patient_level import folder_for, frames, write_patient_level
 
         patient_files = tuple(write_patient_level(folder_for(out), frames(dataset, cohort)))
     return StudyResult(
@@ -272,11 +270,6 @@ def run_study(
 
 def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, step,
             patient_level=False):
-    from retrostudy.report import ReportContext, flow_from_attrition, make_report
-    from retrostudy.report.published import published_parts
-    from retrostudy.report.quality import tables as quality_tables
-    from retrostudy.report.results_json import provenance
-    from retrostudy.report.tables import analysis_tables
 
     flow = flow_from_attrition(
         cohort.attrition,
@@ -329,7 +322,6 @@ def _outcome_notes(analyses, dataset) -> tuple[str, ...]:
 def _engine_name(engine) -> str:
     if engine is None or isinstance(engine, str):
         return engine or "duckdb"
-    from retrostudy.data.engines import engine_name
 
     return engine_name(engine)
 
@@ -337,8 +329,6 @@ def _engine_name(engine) -> str:
 def _write(report, protocol, out: Path, started: float, step=None) -> tuple[Path, ...]:
     """Write the report into a temporary folder beside ``out``, moved into place when
     complete (retrostudy.report.folder): ``out`` is the whole new report or the old one."""
-    from retrostudy.report import write_report
-    from retrostudy.report.folder import writing
 
     rep = protocol.report
     with writing(out) as folder:
