@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from retrostudy.errors import Problem, RetroStudyError
+
 UNKNOWN = "RS-W000"
 
 
@@ -174,7 +176,6 @@ def markdown_table() -> str:
 def check_codes(codes) -> frozenset[str]:
     """``codes`` (e.g. ``--silence`` values) normalised to upper case; an unknown code is a
     user error naming the known ones, so a typo does not silently silence nothing."""
-    from retrostudy.errors import Problem, RetroStudyError
 
     wanted = frozenset(str(c).strip().upper() for c in codes)
     unknown = sorted(wanted - CODES - {UNKNOWN})
