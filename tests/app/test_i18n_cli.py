@@ -37,7 +37,8 @@ def test_catalogues_have_the_same_keys_and_fields():
 
 def test_every_key_used_in_a_template_exists():
     from retrostudy.app.cohort_views import ACTIONS, OCCURRENCES
-    from retrostudy.app.run_views import PROFILES
+    from retrostudy.app.design import NEW_KINDS
+    from retrostudy.app.endpoint_views import PROFILES
     from retrostudy.app.timeline import RECORDS
 
     used = set()
@@ -48,6 +49,7 @@ def test_every_key_used_in_a_template_exists():
     used |= {f"cohort.action.{a}" for a in ACTIONS}
     used |= {f"patient.{r}" for r in (*RECORDS, "lines")}
     used |= {f"endpoints.profile.{p}" for p in PROFILES}
+    used |= {f"endpoints.kind.{k}" for k in NEW_KINDS}
     assert used - set(catalogue("en")) == set()
 
 
