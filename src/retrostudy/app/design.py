@@ -33,7 +33,7 @@ def _endpoint_tables(doc) -> dict:
 def _doc(model) -> str:
     import inspect
 
-    return " ".join((inspect.getdoc(model) or "").split())
+    return " ".join((inspect.getdoc(model) or "").replace("``", "").split())
 
 
 def design_form(text: str) -> dict:

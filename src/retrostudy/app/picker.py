@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import tomlkit
-
-from retrostudy.app.settings import plain, widget_of
+from retrostudy.app.settings import inline, plain, widget_of
 from retrostudy.protocol.conditions import (
     AgeCondition,
     AgeRange,
@@ -136,15 +134,3 @@ def condition(kind: str, row: str, form) -> str:
     if form.get(f"{row}.not") == "on":
         table = {"not": table}
     return inline(table)
-
-
-def inline(value) -> str:
-    """``value`` (dicts, lists, names, numbers) written as a TOML inline value."""
-    if isinstance(value, dict):
-        body = ", ".join(f"{k} = {inline(v)}" for k, v in value.items())
-        return f"{{ {body} }}" if body else "{}"
-    if isinstance(value, list):
-        return "[" + ", ".join(inline(v) for v in value) + "]"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return tomlkit.string(str(value)).as_string()

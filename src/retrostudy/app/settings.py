@@ -95,15 +95,31 @@ def default_of(field) -> Any:
 
 
 def text_of(value: Any) -> str:
+    """A value as a form field shows it: names comma-separated, tables as TOML."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return ", ".join(text_of(v) for v in value)
+        return ", ".join(inline(v) if isinstance(v, dict) else text_of(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k} = {text_of(v)}" for k, v in value.items())
+        return inline(value)
     return str(value)
+
+
+def inline(value) -> str:
+    """``value`` (tables, lists, names, numbers, booleans) as a TOML inline value; a key
+    whose value is None is left out, as the study file would leave it."""
+    if isinstance(value, dict):
+        body = ", ".join(f"{k} = {inline(v)}" for k, v in value.items() if v is not None)
+        return f"{{ {body} }}" if body else "{}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(inline(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return tomlkit.string(str(value)).as_string()
 
 
 def plain(item) -> Any:
