@@ -147,3 +147,24 @@ def test_two_tabs_cannot_lose_an_edit(nsclc):
     stale = _post(client, replace(pairs, "an.smd", "true"))
     assert stale.status_code == 409 and re.search(r"conf_level = 0\.9", stale.text)
     assert load_protocol(nsclc / "study.toml").analyses.smd is False
+
+
+def test_a_new_study_starts_from_the_model_studys_design(tmp_path, nsclc):
+    """A study created from an extract (as `retrostudy init` writes it) shows the model
+    study's endpoints and analyses, and an unchanged save keeps its commented file."""
+    import shutil
+
+    folder = tmp_path / "new"
+    shutil.copytree(nsclc / "data", folder / "extract")
+    client = authorised(make_client(folder))
+    assert client.post("/create", data={"extract": "extract",
+                                        "name": "study.toml"}).status_code == 303
+    study = folder / "study.toml"
+    protocol = load_protocol(study)
+    page, pairs = _page(client)
+    for name in protocol.endpoints.items:
+        assert f"<code>{name}</code>" in page
+    analysed = [v for k, v in pairs if k == "survival"]
+    assert analysed == [s.endpoint for s in protocol.analyses.survival] and analysed
+    before = study.read_bytes()
+    assert _post(client, pairs).status_code == 200 and study.read_bytes() == before
