@@ -105,6 +105,17 @@ def test_whole_flow_in_chromium(server, tmp_path):
         assert 0 < narrower < 49
         page.fill("input[name=index_end]", "2017-02-28")
         expect(page.locator("#n-identified")).to_have_text("49", timeout=30_000)
+        # a criterion picked from the condition vocabulary: kind "age", then its fields
+        row = f"c{page.locator('select[name=c_kind]').count() - 1}"  # the blank last row
+        page.locator("select[name=c_kind]").last.select_option("age")
+        page.wait_for_selector(f"input[name='{row}.age_min']")
+        page.locator("input[name=c_label]").last.fill("Aged 60 or older")
+        page.fill(f"input[name='{row}.age_min']", "60")
+        expect(page.locator("#n-analysed")).not_to_have_text("42", timeout=30_000)
+        assert 0 < int(page.inner_text("#n-analysed")) < 42
+        page.locator("input[name=c_label]").last.fill("")  # emptied: the row is removed
+        page.fill(f"input[name='{row}.age_min']", "")
+        expect(page.locator("#n-analysed")).to_have_text("42", timeout=30_000)
         page.fill("input[name=index_label]", "T-DM1 given 1 Apr 2014 to 28 Feb 2017 (app)")
         page.click("#save")
         page.wait_for_selector("#saved-ok")

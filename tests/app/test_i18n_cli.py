@@ -36,8 +36,10 @@ def test_catalogues_have_the_same_keys_and_fields():
 
 
 def test_every_key_used_in_a_template_exists():
+    from retrostudy.app import picker
     from retrostudy.app.cohort_views import ACTIONS, OCCURRENCES
-    from retrostudy.app.run_views import PROFILES
+    from retrostudy.app.design import NEW_KINDS
+    from retrostudy.app.endpoint_views import PROFILES
     from retrostudy.app.timeline import RECORDS
 
     used = set()
@@ -48,6 +50,9 @@ def test_every_key_used_in_a_template_exists():
     used |= {f"cohort.action.{a}" for a in ACTIONS}
     used |= {f"patient.{r}" for r in (*RECORDS, "lines")}
     used |= {f"endpoints.profile.{p}" for p in PROFILES}
+    used |= {f"endpoints.kind.{k}" for k in NEW_KINDS}
+    used |= {f"picker.kind.{k}" for k in (*picker.KINDS, picker.ADVANCED)}
+    used |= {f"picker.{i.part}" for k in picker.KINDS for i in picker.inputs(k, "c0")}
     assert used - set(catalogue("en")) == set()
 
 
@@ -96,6 +101,7 @@ def test_app_command_serves_on_loopback_with_a_token(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(base, timeout=20)
         assert refused.value.code == 403
+        refused.value.close()  # the error holds the response's socket: closed, not left to GC
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         with browser.open(line, timeout=20) as page:  # redirected with the cookie set
             assert page.status == 200

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from retrostudy.app import cohort_views, data_views, run_views, timeline
+from retrostudy.app import cohort_views, data_views, endpoint_views, run_views, timeline
 from retrostudy.app.jobs import Jobs
 from retrostudy.app.records import RecordCache
 from retrostudy.app.security import Guard, new_token
@@ -39,6 +39,7 @@ def create_app(folder: str | Path, *, token: str | None = None,
         Route("/favicon.ico", _no_icon),
         *data_views.ROUTES,
         *cohort_views.ROUTES,
+        *endpoint_views.ROUTES,
         *run_views.ROUTES,
         *timeline.ROUTES,
         Mount("/static", StaticFiles(packages=[("retrostudy.app", "static")]), name="static"),

@@ -7,19 +7,22 @@ when the file changed since the page was built."""
 
 from __future__ import annotations
 
+import inspect
+import re
 from itertools import zip_longest
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.routing import Route
 
-from retrostudy.app import studyfile
+from retrostudy.app import picker, studyfile
 from retrostudy.app.records import counts
-from retrostudy.app.views import guarded, relative, render
+from retrostudy.app.views import guarded, refuse, relative, render
 from retrostudy.errors import RetroStudyError
 
 OCCURRENCES = ("first_in_window", "first_ever")
 ACTIONS = ("exclude", "include")
+ROW = re.compile(r"[cg][0-9]{1,4}")  # a picker's row: c0, c1, ... (criteria), g0, ... (groups)
 
 
 def _form_rows(form, prefix: str, keys: tuple[str, ...]) -> list[dict]:
@@ -29,14 +32,49 @@ def _form_rows(form, prefix: str, keys: tuple[str, ...]) -> list[dict]:
             for values in zip_longest(*columns, fillvalue="")]
 
 
+def _picked(form, prefix: str, rows: list[dict]) -> list[dict]:
+    """Rows whose condition was picked (``<prefix>_kind`` a condition kind) get the TOML
+    the picker builds; the others keep the typed TOML (the advanced entry)."""
+    kinds = form.getlist(f"{prefix}_kind")
+    for i, row in enumerate(rows):
+        kind = kinds[i] if i < len(kinds) else picker.ADVANCED
+        if kind in picker.KINDS:
+            row["when"] = picker.condition(kind, f"{prefix}{i}", form)
+    return rows
+
+
 def edit_of(form) -> dict:
     return {
         "index": {k: str(form.get(f"index_{k}", "")) for k in
                   ("label", "drug", "start", "end", "occurrence")},
-        "criteria": _form_rows(form, "c", ("label", "action", "when")),
-        "groups": _form_rows(form, "g", ("name", "label", "when")),
+        "criteria": _picked(form, "c", _form_rows(form, "c", ("label", "action", "when"))),
+        "groups": _picked(form, "g", _form_rows(form, "g", ("name", "label", "when"))),
         "reference": str(form.get("reference", "")),
     }
+
+
+def _pick(when: str, row: str) -> dict:
+    """What the picker shows for a condition typed ``when`` in form row ``row``."""
+    try:
+        found = picker.picked(studyfile.inline(when, row)) if when.strip() else {
+            "kind": "drug", "negate": False, "values": None}
+    except RetroStudyError:
+        found = None
+    if found is None:
+        return {"kind": picker.ADVANCED, "inputs": [], "negate": False, "kind_doc": ""}
+    return {"kind": found["kind"], "negate": found["negate"],
+            "inputs": picker.inputs(found["kind"], row, found["values"]),
+            "kind_doc": _kind_doc(found["kind"])}
+
+
+def _kind_doc(kind: str) -> str:
+    return " ".join((inspect.getdoc(picker.KINDS[kind]) or "").replace("``", "").split())
+
+
+def _rows(rows: list[dict], prefix: str, blank: dict) -> list[dict]:
+    """The rows and one blank row to add a condition, each with its picker."""
+    return [{**row, **_pick(row["when"], f"{prefix}{i}")}
+            for i, row in enumerate([*rows, blank])]
 
 
 def _counted(request: Request, study: Path, text: str) -> dict:
@@ -54,9 +92,27 @@ def _counted(request: Request, study: Path, text: str) -> dict:
 @guarded
 async def cohort_page(request: Request, study: Path):
     text, digest = studyfile.read(study)
+    form = studyfile.cohort_form(text)
+    form["criteria"] = _rows(form["criteria"], "c", {"label": "", "action": "exclude",
+                                                     "when": ""})
+    form["groups"] = _rows(form["groups"], "g", {"name": "", "label": "", "when": ""})
     return render(request, "cohort.html", study=relative(request, study), digest=digest,
-                  form=studyfile.cohort_form(text), occurrences=OCCURRENCES, actions=ACTIONS,
+                  form=form, occurrences=OCCURRENCES, actions=ACTIONS,
+                  kinds=(*picker.KINDS, picker.ADVANCED), advanced=picker.ADVANCED,
                   **_counted(request, study, text))
+
+
+@guarded
+async def picker_fields(request: Request, study: Path):
+    """The picker's inputs for the kind chosen in one row (empty for typed TOML)."""
+    row = request.query_params.get("row", "")
+    kind = request.query_params.get(f"{row[:1]}_kind", "")
+    if not ROW.fullmatch(row) or kind not in (*picker.KINDS, picker.ADVANCED):
+        return refuse(request, "error.bad_value", value=f"{row} {kind}")
+    if kind == picker.ADVANCED:
+        return render(request, "picker.html", row=row, inputs=[])
+    return render(request, "picker.html", row=row, inputs=picker.inputs(kind, row),
+                  negate=False, kind_doc=_kind_doc(kind))
 
 
 @guarded
@@ -107,4 +163,5 @@ ROUTES = [
     Route("/cohort/preview", preview, methods=["POST"]),
     Route("/cohort/save", save, methods=["POST"]),
     Route("/cohort/patients", patients),
+    Route("/cohort/picker", picker_fields),
 ]

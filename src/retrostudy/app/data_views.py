@@ -116,8 +116,13 @@ async def data_page(request: Request, study: Path):
     if extract is not None and extract.exists() and protocol.data.format != "omop":
         scan = scan_extract(extract)
     files = {f.table: f.path for f in loaded.files}
+    omop = None
+    if protocol.data.format == "omop":  # what the OMOP loader maps, set by set
+        from retrostudy.data.omop.resolve import summary
+
+        omop = summary(protocol.data.omop)
     return render(request, "data.html", study=relative(request, study), load=loaded,
-                  files=files, scan=scan, lang_code=language(request))
+                  files=files, scan=scan, omop=omop, lang_code=language(request))
 
 
 ROUTES = [

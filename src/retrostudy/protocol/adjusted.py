@@ -47,26 +47,49 @@ class AdjustedAnalysis(Block):
     """Propensity score, balance, and per-endpoint weighted / matched survival comparisons."""
 
     covariates: list[Covariate] = Field(min_length=1)
+    """Propensity-score model covariates: column names, or { name, label, kind, reference,
+    scale, unit }."""
     methods: list[Literal["iptw", "matching"]] = Field(
         default_factory=lambda: ["iptw", "matching"], min_length=1
     )
+    """Adjustment methods: "iptw" (inverse probability of treatment weighting) and/or
+    "matching" (1:1 nearest neighbour on the logit of the score)."""
     estimand: Literal["ATE", "ATT"] = "ATE"
+    """Weighting target: "ATE", the effect in everyone (weights 1/e and 1/(1-e)), or "ATT", the
+    effect in the treated (weights 1 and e/(1-e)); matching always estimates the effect in
+    the matched treated."""
     stabilized: bool = True
+    """Stabilised weights (ATE: multiplied by the arm's share of patients)."""
     # Weights of patients whose score lies outside [low, high] are set to 0 (IPTW only).
     trim: tuple[float, float] | None = None
+    """Weights of patients whose score lies outside [low, high] are set to 0 (weighting only);
+    absent: none."""
     caliper: float = Field(default=0.2, ge=0)  # SDs of the logit PS; 0 = no caliper
+    """Matching caliper in standard deviations of the logit of the score; 0: no caliper."""
     replace: bool = False
+    """Match with replacement."""
     order: Literal["largest", "smallest", "random", "data"] = "largest"
+    """Order in which treated patients are matched: "largest", "smallest", "random" or "data"."""
     threshold: float = Field(default=0.1, gt=0)  # |SMD| below this counts as balanced
+    """An absolute standardised mean difference below this counts as balanced."""
     # SMD denominator, from the unadjusted groups, one for every column of the balance table:
     # "estimand" = pooled SD for ATE, treated-group SD for ATT; "treated" = cobalt's and
     # MatchIt's convention for a matched (ATT) sample.
     balance_sd: Literal["estimand", "pooled", "treated"] = "estimand"
+    """Denominator of every standardised mean difference: "estimand" (pooled for ATE, treated
+    for ATT), "pooled" or "treated"."""
     min_ess_fraction: float = Field(default=0.5, gt=0, le=1)  # warn when ESS/n falls below
+    """Warn when an arm's weighted effective sample size falls below this share of its patients."""
     endpoints: list[str] | None = None  # default: every [[analyses.survival]] endpoint
+    """Endpoints compared; absent: every [[analyses.survival]] endpoint."""
     missing: Literal["error", "indicator", "complete_case"] = "error"
+    """A missing covariate value: "error" stops naming the patients; "complete_case" leaves
+    them out; "indicator" keeps them with a missing-indicator column."""
     firth: bool | None = None  # None: Firth's penalised fit only when ML shows separation
+    """Firth's penalised logistic regression: always (true), never (false), or when maximum
+    likelihood shows separation (absent)."""
     seed: int = 0  # matching order "random" only
+    """Random seed, for the "random" matching order only."""
 
     @field_validator("trim")
     @classmethod

@@ -63,16 +63,25 @@ class SurvivalAnalysis(Block):
     """Kaplan–Meier per group, log-rank and Cox models for one time-to-event endpoint."""
 
     endpoint: str  # the analysis dataset holds <endpoint>_days and <endpoint>_event
+    """The time-to-event endpoint analysed (the dataset has <endpoint>_days and
+    <endpoint>_event)."""
     label: str | None = None
+    """Text shown; absent: the endpoint name in upper case."""
     landmarks: list[float] = Field(default_factory=lambda: [6.0, 12.0])  # months
+    """Times in months at which survival (with its CI) is read off the Kaplan-Meier curves."""
     # Covariates of the adjusted Cox model (the group is always in it).
     adjust: list[str] = Field(default_factory=list)
+    """Covariates of the adjusted Cox model (the group is always in it)."""
     # Reference level per adjustment covariate (the group's reference is [groups].reference).
     reference: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    """Reference level of each categorical adjustment covariate; absent: the first level, sorted."""
     univariable: bool = True  # also fit each adjustment covariate alone
+    """Also fit each adjustment covariate alone (the "Unadjusted" column)."""
     # Landmark analysis: only patients alive and event-free at this many days after index,
     # followed from that day (time zero moved to the landmark). None: from the index date.
     landmark_days: int | None = Field(default=None, gt=0)
+    """Landmark analysis: only patients alive and event-free this many days after the index
+    date, followed from that day; absent: from the index date."""
 
     @property
     def text(self) -> str:
@@ -100,19 +109,26 @@ class ResponseAnalysis(Block):
     """Best overall response distribution and rates with exact CIs and between-group tests."""
 
     column: str = "bor"
+    """The best overall response column."""
     categories: list[Level] = Field(
         default_factory=lambda: [Level(value=v) for v in ("CR", "PR", "SD", "PD", "NE")]
     )
+    """The response categories, as rows in this order; other values found are added."""
     rates: list[Rate] = Field(
         default_factory=lambda: [
             Rate(name="response", label="Tumour response rate"),
             Rate(name="disease_control", label="Disease control rate"),
         ]
     )
+    """Yes/no columns shown as n (%) with a CI and a between-group test."""
     ci_method: Literal["clopper-pearson", "wilson", "wilson-cc"] = "clopper-pearson"  # exact
+    """Confidence interval of the rates: "clopper-pearson" (exact), "wilson" or "wilson-cc"."""
     # "analysed": every patient of the group; "evaluable": those whose BOR is not NE/missing
     denominator: Literal["analysed", "evaluable"] = "analysed"
+    """Rates as a share of every analysed patient of the group ("analysed"), or of those whose
+    best response is assessed and not NE ("evaluable")."""
     footnote: str | None = None
+    """A footnote under the table, e.g. the definition of disease control."""
 
 
 class FollowUp(Block):
@@ -121,7 +137,11 @@ class FollowUp(Block):
 
     # endpoint whose observed time is summarised (None: the reverse_km_of endpoint)
     observation: str | None = None
+    """Endpoint whose observed time (index date to event or censoring) is summarised as median
+    (range); absent: the reverse_km_of endpoint."""
     reverse_km_of: str = "os"
+    """Endpoint whose reverse Kaplan-Meier median (event indicator flipped) is the median
+    follow-up."""
 
     @model_validator(mode="before")
     @classmethod
@@ -162,27 +182,53 @@ class Derived(Block):
 
 class AnalysesBlock(Block):
     profile: Literal["r", "sas", "ezr"] = "r"
+    """Statistical conventions of the software reviewers compare with: "r" (log CI for
+    Kaplan-Meier, Efron ties), "sas" (log-log, Breslow) or "ezr" (log-log, Breslow,
+    Yates-corrected chi-square)."""
     conf_level: float = Field(default=0.95, gt=0, lt=1)
+    """Confidence level of every confidence interval of the report."""
     # Overrides of the profile's conventions; None keeps the profile's choice.
     conf_type: Literal["log", "log-log", "plain"] | None = None
+    """Kaplan-Meier confidence interval transform ("log", "log-log", "plain"); absent: the
+    profile's."""
     ties: Literal["efron", "breslow", "exact"] | None = None
+    """Cox model tie handling ("efron", "breslow", "exact"); absent: the profile's."""
     days_per_month: float = 30.4375
+    """Months = days / this, for display only."""
     epv_min: float = 10.0  # warn when events per Cox term fall below this
+    """A Cox model with fewer events per term than this gets a warning in the report."""
     smd: bool = False  # standardised mean differences column in Table 1
+    """Add a standardised mean difference column to Table 1 (two groups)."""
     derived: list[Derived] = Field(default_factory=list)
+    """Yes/no analysis variables cut from numeric columns (column >= at_least)."""
     overall: bool = False  # an "Overall" column in Table 1
+    """Add an "Overall" column to Table 1."""
     table1: list[Table1Variable] = Field(default_factory=list)
+    """The row blocks of Table 1 (patient characteristics), in display order."""
     survival: list[SurvivalAnalysis] = Field(default_factory=list)
+    """One entry per time-to-event endpoint: Kaplan-Meier per group, landmarks, log-rank test
+    and Cox models."""
     response: ResponseAnalysis | None = None
+    """Table 2: best overall response and response rates per group; present by default when
+    there is a BOR endpoint."""
     followup: FollowUp | None = None
+    """Follow-up per group (observed time and reverse Kaplan-Meier median)."""
     discontinuation: Discontinuation | None = None
+    """Reasons for stopping the index treatment, per group."""
     adjusted: AdjustedAnalysis | None = None  # propensity-score sensitivity analysis
+    """Propensity-score sensitivity analysis (weighting and/or matching) of the survival
+    comparisons; absent: none."""
     # Secondary analyses (protocol/secondary.py; docs/protocol.md "Secondary analyses").
     rmst: RmstAnalysis | None = None
+    """Restricted mean survival time comparison; absent: none."""
     competing: CompetingAnalysis | None = None
+    """Competing-risks analysis (cumulative incidence, Gray's test, Fine-Gray); absent: none."""
     subgroups: list[SubgroupAnalysis] = Field(default_factory=list)
+    """Subgroup analyses of the hazard ratio (forest plot)."""
     sensitivity: SensitivityAnalysis | None = None
+    """Sensitivity analyses (e.g. E-values); absent: none."""
     imputation: ImputationSettings | None = None  # multiple imputation (protocol/imputation.py)
+    """Multiple imputation of missing covariates; absent: none."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysesBlock:

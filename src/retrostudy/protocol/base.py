@@ -16,10 +16,16 @@ from pydantic_core import PydanticCustomError
 
 
 class Block(BaseModel):
-    """A strict protocol block: frozen, unknown keys rejected, aliases used when dumping."""
+    """A strict protocol block: frozen, unknown keys rejected, aliases used when dumping.
+
+    A key's documented meaning is the string literal under it (an attribute docstring):
+    pydantic makes it the field's ``description``, so ``retrostudy schema`` and the app
+    show it beside the key (docs/protocol.md has the same meanings, with examples).
+    """
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True
+        frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True,
+        use_attribute_docstrings=True,
     )
 
 

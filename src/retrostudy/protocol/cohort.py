@@ -37,10 +37,16 @@ class IndexBlock(Block):
     """
 
     drug: Names
+    """Normalised ingredient name(s) of the index drug: its first administration dates the index."""
     start: Date | None = None
+    """First day of the study window (inclusive); absent: open."""
     end: Date | None = None
+    """Last day of the study window (inclusive); absent: open."""
     occurrence: Literal["first_in_window", "first_ever"] = "first_in_window"
+    """Which dose dates the index: "first_in_window", the first dose inside the window;
+    "first_ever", the first dose ever, kept only when it falls inside the window."""
     label: str = "Received the index drug in the study period"
+    """Text of the first box of the flow chart (the patients identified)."""
 
     @model_validator(mode="after")
     def _ordered(self) -> IndexBlock:
@@ -63,17 +69,29 @@ class Criterion(Block):
     """
 
     label: str = Field(min_length=1)
+    """The criterion, as the Methods and the flow chart name it."""
     action: Literal["include", "exclude"]
+    """"include" keeps only the patients who match; "exclude" removes the patients who match."""
     when: Condition
+    """The condition tested, in the condition vocabulary (drug, diagnosis, biomarker,
+    observation, age; all, any, not), with windows in days relative to the index date."""
     excluded_label: str | None = Field(default=None, min_length=1)
+    """What the removed patients are called in the flow chart; default: the label for an
+    exclusion, "Not: <label>" for an inclusion."""
     allow_post_index: StrictBool = False  # windows past index day (protocol/timing.py)
+    """Allow windows ending after the index day (the report then warns of immortal-time bias)."""
 
 
 class Group(Block):
     name: str = Field(min_length=1)
+    """Short group name, used in tables, numbers at risk and [groups].reference; unique."""
     label: str = ""
+    """Full group description, shown in figure legends."""
     when: Condition | None = None  # required for record-level entry (checked by Protocol)
+    """The condition a patient meets to be in this group (required unless the groups come from
+    an analysis table)."""
     allow_post_index: StrictBool = False  # windows past index day (protocol/timing.py)
+    """Allow windows ending after the index day (the report then warns of immortal-time bias)."""
 
 
 class GroupsBlock(Block):
@@ -81,9 +99,15 @@ class GroupsBlock(Block):
     a patient matching several groups is an error by default."""
 
     reference: str | None = None
+    """Reference group for hazard ratios (must name a group)."""
     group: list[Group] = Field(default_factory=list)
+    """The groups, in display order."""
     on_unassigned: Literal["error", "report"] = "report"
+    """A patient matching no group: "report" excludes them as the flow-chart step "Matched no
+    group"; "error" stops, naming the patients."""
     on_overlap: Literal["error", "report"] = "error"
+    """A patient matching several groups: "error" stops, naming the patients and their groups;
+    "report" excludes them as the step "Matched several groups"."""
 
     @model_validator(mode="after")
     def _names(self) -> GroupsBlock:

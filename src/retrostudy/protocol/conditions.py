@@ -31,39 +31,60 @@ class DrugCondition(Block):
     """At least ``min_count`` administrations of any of ``drug`` in ``window``."""
 
     drug: Names
+    """Drug name(s): an administration of any of them counts."""
     window: Window
+    """Days relative to the index date, [start, end], both ends inclusive ("-inf"/"inf" for an
+    open end)."""
     min_count: PositiveInt = 1
+    """At least this many administrations (distinct name and date) in the window."""
 
 
 class DiagnosisCondition(Block):
     """At least ``min_count`` records of any of ``diagnosis`` in ``window``."""
 
     diagnosis: Names
+    """Diagnosis name(s), case-insensitive: a record of any of them counts."""
     window: Window
+    """Days relative to the index date, [start, end], both ends inclusive ("-inf"/"inf" for an
+    open end)."""
     min_count: PositiveInt = 1
+    """At least this many records (distinct name and date) in the window."""
 
 
 class BiomarkerCondition(Block):
     """A ``biomarker`` result (optionally on one ``specimen`` type) recorded in ``window``."""
 
     biomarker: Literal["ER", "PgR", "HER2"]
+    """The biomarker tested: ER, PgR or HER2."""
     result: Literal["positive", "negative", "equivocal"]
+    """The result that matches: positive, negative or equivocal."""
     window: Window
+    """Days relative to the index date, [start, end], both ends inclusive ("-inf"/"inf" for an
+    open end)."""
     specimen: Literal["primary", "metastasis"] | None = None
+    """Only results on this specimen type (primary or metastasis); absent: any specimen."""
 
 
 class ObservationCondition(Block):
     """At least ``min_count`` observations called ``observation`` (with ``value``) in ``window``."""
 
     observation: str
+    """Name of the observation (e.g. ecog)."""
     value: Names | None = None
+    """Value(s) that match; absent: any value."""
     window: Window
+    """Days relative to the index date, [start, end], both ends inclusive ("-inf"/"inf" for an
+    open end)."""
     min_count: PositiveInt = 1
+    """At least this many observations (distinct name and date) in the window."""
 
 
 class AgeRange(Block):
     min: NonNegativeInt | None = None
+    """Youngest age that matches, in completed years at index (inclusive); absent: no lower
+    limit."""
     max: NonNegativeInt | None = None
+    """Oldest age that matches, in completed years at index (inclusive); absent: no upper limit."""
 
     @model_validator(mode="after")
     def _ordered(self) -> AgeRange:
@@ -76,18 +97,23 @@ class AgeCondition(Block):
     """Age at index in whole years, within ``[min, max]`` (inclusive; either may be absent)."""
 
     age: AgeRange
+    """Age at index in completed years, { min, max } (inclusive); an unknown birth date never
+    matches."""
 
 
 class AllCondition(Block):
     all: list[Condition] = Field(min_length=1)
+    """Every condition of the list holds."""
 
 
 class AnyCondition(Block):
     any: list[Condition] = Field(min_length=1)
+    """At least one condition of the list holds."""
 
 
 class NotCondition(Block):
     not_: Condition = Field(alias="not")
+    """The condition does not hold (so patients with no records of that kind match)."""
 
 
 def _condition_tag(value: Any) -> str | None:

@@ -41,8 +41,11 @@ class MissedAssessments(Block):
     without an adequate assessment (FDA 2007 guidance, Appendix 3, Table A; [M])."""
 
     interval_days: int = Field(gt=0)
+    """Planned interval between tumour assessments, in days."""
     max_missed: int = Field(default=2, ge=1)
+    """Number of missed assessments after which an event is censored."""
     window_days: int = Field(default=0, ge=0)
+    """Days of tolerance added to the limit."""
 
     @property
     def limit_days(self) -> int:
@@ -51,6 +54,7 @@ class MissedAssessments(Block):
 
 class _Endpoint(Block):
     label: str = ""
+    """Text used in tables and the Methods; empty: the endpoint's name."""
     # (field, kind): the field names another endpoint, which must be of that kind
     references: ClassVar[tuple[str, str] | None] = None
 
@@ -59,11 +63,21 @@ class PfsEndpoint(_Endpoint):
     """Progression-free survival from the index date (docs/sources.md)."""
 
     kind: Literal["pfs"]
+    """The endpoint definition: "pfs", progression-free survival from the index date."""
     events: tuple[Literal["progression", "death"], ...] = ("progression", "death")
+    """What counts as an event: progression, and death when listed (the seed counts
+    radiological progression only)."""
     progression: Progression = "radiological"
+    """Which assessments can show progression: "radiological" ignores clinical assessments;
+    "any" counts them too."""
     death_window_days: int | None = Field(default=None, ge=0)
+    """With death as an event: a death counts only within this many days of the last adequate
+    assessment; absent: any death."""
     censor_at_new_therapy: bool = False
+    """Censor at the last adequate assessment before the next line of therapy."""
     missed_assessments: MissedAssessments | None = None
+    """Censor an event that follows more than max_missed x interval_days + window_days days
+    without an adequate assessment; absent: never."""
 
     @model_validator(mode="after")
     def _check(self) -> PfsEndpoint:
@@ -80,7 +94,10 @@ class DorEndpoint(PfsEndpoint):
     """Duration of response: from the first CR/PR of ``response_from`` (a BOR endpoint)."""
 
     kind: Literal["dor"]  # type: ignore[assignment]
+    """The endpoint definition: "dor", duration of response from the first complete or partial
+    response."""
     response_from: str = "bor"
+    """The BOR endpoint whose responders are followed."""
     references: ClassVar[tuple[str, str] | None] = ("response_from", "bor")
 
 
@@ -94,36 +111,55 @@ class OsEndpoint(_Endpoint):
     """Overall survival: death from any cause; censored at the last date known alive."""
 
     kind: Literal["os"]
+    """The endpoint definition: "os", overall survival (death from any cause) from the index
+    date."""
     last_alive_from: tuple[AliveSource, ...] = ALIVE_SOURCES
+    """Records that give the last date known alive, where a patient without death is censored."""
 
 
 class TtdEndpoint(_Endpoint):
     """Time to treatment discontinuation of ``drug`` (Blumenthal et al.; docs/sources.md)."""
 
     kind: Literal["ttd"]
+    """The endpoint definition: "ttd", time to treatment discontinuation of one drug."""
     drug: str
+    """The drug whose discontinuation is the event (usually the index drug)."""
     extension_days: int = Field(default=0, ge=0)
+    """Discontinuation date = last administration + this many days (or death, if earlier)."""
     gap_days: int = Field(default=120, gt=0)
+    """No administration for longer than this before the last contact means the drug was stopped."""
 
 
 class TtntEndpoint(_Endpoint):
     """Time to next treatment: start of the first line that starts after the index date."""
 
     kind: Literal["ttnt"]
+    """The endpoint definition: "ttnt", time to the next line of therapy."""
     events: tuple[Literal["next_treatment", "death"], ...] = ("next_treatment",)
+    """What counts as an event: the next treatment, and death when listed."""
 
 
 class BorEndpoint(_Endpoint):
     """RECIST 1.1 best overall response (docs/sources.md)."""
 
     kind: Literal["bor"]
+    """The endpoint definition: "bor", RECIST 1.1 best overall response."""
     confirmation: bool = False
+    """Require a complete or partial response to be confirmed by a later assessment (RECIST
+    confirmed BOR); the seed does not."""
     confirm_days: int = Field(default=28, ge=1)
+    """With confirmation: the confirming assessment is at least this many days later."""
     sd_min_days: int = Field(default=42, ge=0)
+    """Stable disease counts only when assessed at least this many days after the index date."""
     max_ne_between: int = Field(default=1, ge=0)
+    """With confirmation: how many not-evaluable assessments may lie between a response and its
+    confirmation."""
     accept_sd: bool = False
+    """With confirmation: an unconfirmed response counts as stable disease."""
     assessments: Progression = "radiological"
+    """Which assessments count: "radiological" only, or "any" (clinical too)."""
     ignore_after_new_therapy: bool = True
+    """Ignore assessments after the start of the next line of therapy."""
 
 
 class RatesEndpoint(_Endpoint):
@@ -131,12 +167,17 @@ class RatesEndpoint(_Endpoint):
     per-group rates, their CIs, denominator and tests are ``[analyses.response]`` (Table 2)."""
 
     kind: Literal["rates"]
+    """The endpoint definition: "rates", per-patient response and disease-control flags."""
     response_from: str = "bor"
+    """The BOR endpoint the flags are read from."""
     references: ClassVar[tuple[str, str] | None] = ("response_from", "bor")
     sd_duration_days: int = Field(default=183, ge=0)
+    """Stable disease counts towards disease control when it lasts at least this many days (the
+    seed: 183, over 6 months)."""
     sd_duration_to: Literal["first_pd_or_last_response", "last_non_pd"] = (
         "first_pd_or_last_response"
     )
+    """Where the stable disease's duration ends: "first_pd_or_last_response" or "last_non_pd"."""
 
 
 EventSourceName = Literal["progression", "death", "next_treatment", "observation"]
@@ -220,9 +261,16 @@ class TteEndpoint(_Endpoint):
     """
 
     kind: Literal["tte"]
+    """The endpoint definition: "tte", a time-to-event endpoint built from event and censoring
+    sources."""
     events: tuple[EventSource, ...] = Field(min_length=1)
+    """Event sources: progression, death, next_treatment or an observation; the earliest counts
+    (a tie goes to the one listed first)."""
     censor: tuple[CensorSource, ...] = (CensorSource(source="last_known_alive"),)
+    """Censoring sources: index_date, last_adequate_assessment, last_known_alive, death,
+    next_treatment; the latest date wins."""
     last_alive_from: tuple[AliveSource, ...] = ALIVE_SOURCES
+    """Records that give the last date known alive, as for overall survival."""
 
     @model_validator(mode="after")
     def _check(self) -> TteEndpoint:
@@ -286,6 +334,7 @@ class EndpointsBlock(Block):
     __pydantic_extra__: dict[str, EndpointSpec] = Field(init=False)
 
     days_per_month: float = Field(default=30.4375, gt=0)
+    """Days per month, to show durations in months (durations are whole days)."""
 
     @property
     def items(self) -> dict[str, Any]:

@@ -36,9 +36,48 @@ SETS = {
     "response_value": "response_values",
     "episode": "episode_concepts",
 }
+# kind -> (the OMOP table(s) its concepts are read from, the canonical table(s) they feed),
+# as the mapping in .concepts documents it; for showing the mapping (retrostudy app)
+FEEDS = {
+    "drug": ("drug_exposure", "drug_administrations"),
+    "product": ("drug_exposure", "drug_administrations"),
+    "condition": ("condition_occurrence", "diagnoses"),
+    "site": ("condition_occurrence", "observations"),
+    "surgery": ("procedure_occurrence", "observations"),
+    "receptor": ("measurement", "biomarkers"),
+    "receptor_result": ("measurement", "biomarkers"),
+    "ecog": ("measurement, observation", "observations"),
+    "response": ("measurement", "tumor_assessments"),
+    "response_value": ("measurement", "tumor_assessments"),
+    "episode": ("episode", "tumor_assessments, episode_lines"),
+}
 SINGLE_VALUED = ("receptor", "receptor_result", "ecog", "response", "response_value", "episode")
 SCHEMA = ibis.schema({"kind": "string", "concept_id": "int64", "value": "string",
                       "extra": "string", "priority": "int64"})
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptSetSummary:
+    """One concept set of ``[data.omop]`` as the loader uses it (defaults merged)."""
+
+    key: str  # the [data.omop] key
+    omop_table: str
+    canonical_table: str
+    concepts: int  # references in the set (before descendants are added)
+    values: tuple[str, ...]  # the canonical values they map to, sorted
+
+
+def summary(opt: OmopBlock) -> list[ConceptSetSummary]:
+    """Every concept set the loader resolves, with what it maps to, by canonical table."""
+    out = []
+    for kind, key in SETS.items():
+        found = concept_set(opt, key)
+        values = {" ".join(v.values()) if isinstance(v, dict) else str(v)
+                  for v in found.values()}
+        out.append(ConceptSetSummary(key=key, omop_table=FEEDS[kind][0],
+                                     canonical_table=FEEDS[kind][1], concepts=len(found),
+                                     values=tuple(sorted(values))))
+    return sorted(out, key=lambda s: (s.canonical_table, s.key))
 
 
 @dataclass(frozen=True, slots=True)
