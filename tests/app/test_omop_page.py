@@ -8,7 +8,7 @@ import importlib.util
 import re
 from pathlib import Path
 
-from conftest import authorised, make_client
+from app_helpers import authorised, make_client
 
 from retrostudy.data.omop.concepts import concept_set
 from retrostudy.data.omop.load import check_omop

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from conftest import authorised, make_client
+from app_helpers import authorised, make_client
 from formdata import form_data, replace
 
 from retrostudy.protocol import load_protocol

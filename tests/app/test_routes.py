@@ -10,7 +10,7 @@ import shutil
 import zipfile
 
 import pytest
-from conftest import authorised, copy_example, make_client
+from app_helpers import authorised, copy_example, make_client
 
 from retrostudy.cohort.build import select_patients
 from retrostudy.data import check_records

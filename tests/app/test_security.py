@@ -7,7 +7,7 @@ import os
 import re
 
 import pytest
-from conftest import TOKEN, authorised, make_client
+from app_helpers import TOKEN, authorised, make_client
 
 PAGES = ("/", "/data?s=study.toml", "/cohort?s=study.toml", "/endpoints?s=study.toml",
          "/report?s=study.toml", "/static/htmx.min.js")
