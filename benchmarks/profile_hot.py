@@ -56,17 +56,18 @@ def main() -> None:
     ap.add_argument("--out", default=str(Path(__file__).parent / "profiles"))
     args = ap.parse_args()
     n, out = int(args.n), Path(args.out)
+    size = f"{n:.0e}".replace("e+0", "e").replace("e+", "e")  # 1e6
     out.mkdir(parents=True, exist_ok=True)
     for p in (5, 20):
         data, cov = cox_data(n, p, days=False)
         profile(f"cox_ph(ties='efron'), n = {n}, p = {p}, continuous times",
                 lambda data=data, cov=cov: cox_ph(data, time="time", event="event",
                                                   covariates=cov),
-                out / f"cox_efron_p{p}_n{n:.0e}.txt")
+                out / f"cox_efron_p{p}_n{size}.txt")
         del data
     x, t = logistic_data(n, 10)
     profile(f"propensity_score (logistic IRLS), n = {n}, 10 covariates",
-            lambda: propensity_score(x, t), out / f"ps_logistic_p10_n{n:.0e}.txt")
+            lambda: propensity_score(x, t), out / f"ps_logistic_p10_n{size}.txt")
 
 
 if __name__ == "__main__":
