@@ -140,7 +140,7 @@ def run_r(script: str, arrays: list[tuple[np.ndarray, str]], *args) -> list[floa
     if out.returncode:
         print("R failed:", out.stderr.strip()[-300:])
         return None
-    return [float(v) for v in out.stdout.split()]
+    return [float("nan") if v == "NA" else float(v) for v in out.stdout.split()]
 
 
 def peer(make, prev: float | None, limit: float, reps: int) -> float | None:
@@ -439,6 +439,44 @@ def km_table(rows, top) -> list[str]:
     return out
 
 
+def cox_section(args, sizes) -> list[str]:
+    rows, before = [], load()
+    for p in (5, 20):
+        for days in (False, True):
+            for ties in ("efron", "breslow"):
+                state: dict = {}
+                for n in sizes:
+                    rows.append(bench_cox(n, p, days, ties, state, args))
+                    print(cox_table(rows[-1:])[-1], flush=True)
+    return [f"### Cox model (load average {before} before, {load()} after)", "",
+            *cox_table(rows), ""]
+
+
+def logistic_section(args, sizes) -> list[str]:
+    rows, before = [], load()
+    for n in sizes:
+        rows.append(bench_logistic(n, 10, args))
+        print(logistic_table(rows[-1:])[-1], flush=True)
+    return [f"### Propensity-score logistic fit (load average {before} before, {load()} "
+            "after)", "", *logistic_table(rows), ""]
+
+
+def km_section(args, sizes) -> list[str]:
+    rows, before, state = [], load(), {}
+    for n in sizes:
+        rows.append(bench_km(n, state, args))
+        print(km_table(rows[-1:], sizes[-1])[-1], flush=True)
+    return [f"### Kaplan–Meier + log-rank, integer days, two groups (load average {before} "
+            f"before, {load()} after)", "", *km_table(rows, sizes[-1]), ""]
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text()
+    head, rest = readme.split(BEGIN, 1)
+    README.write_text(head + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1])
+    print(f"wrote {README}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
@@ -449,9 +487,6 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     only = set(args.only or ("cox", "logistic", "km"))
-    cox_n = (10**4, 10**5) if args.quick else (10**4, 10**5, 10**6)
-    log_n = (10**5,) if args.quick else (10**6,)
-    km_n = (10**5, 10**6) if args.quick else (10**6, 10**7)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = [f"Measured by `benchmarks/run.py{' --quick' if args.quick else ''}` on "
              f"{started}. Machine: {machine().rsplit(', load', 1)[0]}, {ram()}. {versions()}. "
@@ -459,38 +494,17 @@ def main() -> None:
              "BLAS single-threaded; load average (1/5/15 min) given per section. "
              f"*skipped*: the time at the previous size, x12, predicts more than "
              f"{args.peer_limit:.0f} s; *–*: not installed or not applicable.", ""]
+    quick = args.quick
     if "cox" in only:
-        rows, before = [], load()
-        for p in (5, 20):
-            for days in (False, True):
-                for ties in ("efron", "breslow"):
-                    state: dict = {}
-                    for n in cox_n:
-                        rows.append(bench_cox(n, p, days, ties, state, args))
-                        print(cox_table(rows[-1:])[-1], flush=True)
-        lines += [f"### Cox model (load average {before} before, {load()} after)", "",
-                  *cox_table(rows), ""]
+        lines += cox_section(args, (10**4, 10**5) if quick else (10**4, 10**5, 10**6))
     if "logistic" in only:
-        rows, before = [], load()
-        for n in log_n:
-            rows.append(bench_logistic(n, 10, args))
-            print(logistic_table(rows[-1:])[-1], flush=True)
-        lines += [f"### Propensity-score logistic fit (load average {before} before, "
-                  f"{load()} after)", "", *logistic_table(rows), ""]
+        lines += logistic_section(args, (10**5,) if quick else (10**6,))
     if "km" in only:
-        rows, before, state = [], load(), {}
-        for n in km_n:
-            rows.append(bench_km(n, state, args))
-            print(km_table(rows[-1:], km_n[-1])[-1], flush=True)
-        lines += [f"### Kaplan–Meier + log-rank, integer days, two groups (load average "
-                  f"{before} before, {load()} after)", "", *km_table(rows, km_n[-1]), ""]
+        lines += km_section(args, (10**5, 10**6) if quick else (10**6, 10**7))
     text = "\n".join(lines)
     print("\n" + text)
-    if (args.write or not args.quick) and not args.no_write:
-        readme = README.read_text()
-        head, rest = readme.split(BEGIN, 1)
-        README.write_text(head + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1])
-        print(f"wrote {README}")
+    if (args.write or not quick) and not args.no_write:
+        write_readme(text)
 
 
 if __name__ == "__main__":
