@@ -6,7 +6,10 @@ A script, not a test. Run from the repository root::
 
 Profiles (same generated data as ``run.py``): the Cox fit (Efron ties, continuous times)
 at p = 5 and p = 20, and the propensity-score logistic fit (``propensity_score``) at
-n rows x 10 covariates. Each file holds the machine line (CPU, cores, load average), the
+n rows x 10 covariates. ``--pipeline 1e5`` profiles the whole seed study instead
+(``run_study`` on ``retrostudy synth`` records, as ``bench_pipeline.py``; DuckDB's own
+threads are not seen by cProfile, their time shows under the query calls).
+Each file holds the machine line (CPU, cores, load average), the
 total wall time of the profiled call and pstats' top 20 by cumulative and by own time.
 BLAS is single-threaded, as in the benchmarks.
 """
@@ -31,8 +34,9 @@ from _data import cox_data, logistic_data  # noqa: E402
 from retrostudy.stats import cox_ph, propensity_score  # noqa: E402
 
 
-def profile(label: str, fn, out: Path) -> None:
-    fn()  # warm-up: imports and first-call costs are not what the profile is for
+def profile(label: str, fn, out: Path, warm: bool = True) -> None:
+    if warm:
+        fn()  # warm-up: imports and first-call costs are not what the profile is for
     prof = cProfile.Profile()
     start = time.perf_counter()
     prof.enable()
@@ -50,11 +54,39 @@ def profile(label: str, fn, out: Path) -> None:
     print(f"{out}: {wall:.3f} s")
 
 
+def pipeline(n: int, out: Path, data: str | None) -> None:
+    """The whole seed study (``bench_pipeline.py``'s protocol, canonical Parquet records on
+    DuckDB) under the profiler, once (no warm-up run)."""
+    import tempfile
+
+    import bench_pipeline as bp
+
+    from retrostudy.pipeline import run_study
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(data or tmp) / f"records_{n}"
+        if not folder.exists():
+            bp.synth(n, "records", folder)
+        study = Path(tmp) / "study.toml"
+        study.write_text(bp.protocol_text(folder, None), encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        size = f"{n:.0e}".replace("e+0", "e").replace("e+", "e")
+        profile(f"run_study (seed protocol, canonical Parquet records, DuckDB), {n} persons",
+                lambda: run_study(str(study), out=str(Path(tmp) / "report")),
+                out / f"pipeline_records_n{size}.txt", warm=False)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=float, default=1e6)
     ap.add_argument("--out", default=str(Path(__file__).parent / "profiles"))
+    ap.add_argument("--pipeline", type=float, metavar="PERSONS",
+                    help="instead: profile run_study on a synthetic extract of PERSONS")
+    ap.add_argument("--data", help="with --pipeline: keep/reuse the extract in this folder")
     args = ap.parse_args()
+    if args.pipeline:
+        pipeline(int(args.pipeline), Path(args.out), args.data)
+        return
     n, out = int(args.n), Path(args.out)
     size = f"{n:.0e}".replace("e+0", "e").replace("e+", "e")  # 1e6
     out.mkdir(parents=True, exist_ok=True)
