@@ -60,7 +60,7 @@ class Sorted:
     nd: np.ndarray  # (G,) death records per group
     wtave: np.ndarray  # (m,) weight of each death's Efron term: summed death weight / d
     means: np.ndarray  # (p,) weighted column means removed from x
-    tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths
+    tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths (Efron)
     wx_dead: np.ndarray  # (p,) sum over deaths of w x (constant part of the score)
     egroup: np.ndarray | None = None  # (n,) entry group of each row (delayed entry only)
 
@@ -123,7 +123,8 @@ def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None) 
         frac /= nd[dgroup]
     else:
         frac = np.zeros(dead.size)
-    tied = np.flatnonzero(nd[dgroup] > 1)
+    # Breslow (fraction 0): the tied-death correction subtracts exact zeros, so it is skipped
+    tied = np.flatnonzero(nd[dgroup] > 1) if efron else np.empty(0, np.intp)
     egroup = None
     if entry is not None:
         egroup = _entry_groups(entry[order], t[starts], gstrat[group], sfirst, send)

@@ -7,7 +7,9 @@ and the iteration count agree with R to rounding: start from
 (``eta`` outside [-30, 30] gives ``mu`` = eps or 1 - eps), step halving on a non-finite
 deviance, and convergence when ``|dev - dev_old| / (|dev| + 0.1) < 1e-8`` (at most 25
 iterations). As R's ``summary.glm``, the variance is ``(X' W X)^-1`` with the weights of the
-last least-squares step.
+last least-squares step. Each least-squares step solves the normal equations by a Cholesky
+factorisation of ``X' W X`` (R uses a QR of ``sqrt(W) X``: the same solution, see
+:func:`_wls`).
 
 Firth's penalised likelihood (Firth 1993; Heinze & Schemper 2002, R ``logistf``) maximises
 ``l*(b) = l(b) + 1/2 log det(X' W X)`` with the modified score
@@ -52,14 +54,65 @@ def deviance(y: np.ndarray, mu: np.ndarray, w: np.ndarray) -> float:
     return float(-2 * np.sum(w * np.where(y > 0, np.log(mu), np.log1p(-mu))))
 
 
+_BLOCK = 1 << 15  # rows per block of the weighted cross-products (cache-sized temporaries)
+
+
 def _wls(x: np.ndarray, z: np.ndarray, wt: np.ndarray):
+    """Weighted least squares via the normal equations: ``A = X' W X`` (BLAS ``syrk`` on
+    ``sqrt(wt) X`` in row blocks, so only a block-sized copy of ``X`` is made), then
+    ``coef = A^-1 X' W z`` and ``(X' W X)^-1`` from one Cholesky factorisation. Returns
+    (coef, (X' W X)^-1).
+
+    R's ``glm.fit`` solves the same least-squares problem by a Householder QR of
+    ``sqrt(W) X``; both give the same solution, the Cholesky route costs ``n p^2`` flops
+    against the QR's ``2 n p^2`` and reads ``X`` once. Its rounding error grows with the
+    square of the condition number instead of the condition number, which is why the
+    design's rank is checked first (:func:`retrostudy.stats.propensity.logistic_regression`)
+    and why an information matrix that is not numerically positive definite falls back to
+    the QR (:func:`_wls_qr`).
+    """
+    p = x.shape[1]
+    sw = np.sqrt(wt)
+    a = np.zeros((p, p))
+    rhs = np.zeros(p)
+    for lo in range(0, x.shape[0], _BLOCK):
+        xs = x[lo:lo + _BLOCK] * sw[lo:lo + _BLOCK, None]  # C-ordered block
+        # xs' xs (upper triangle): syrk on the Fortran view xs.T (no copy)
+        a = linalg.blas.dsyrk(1.0, xs.T, beta=1.0, c=a, trans=0, lower=0, overwrite_c=1)
+        rhs += (z[lo:lo + _BLOCK] * sw[lo:lo + _BLOCK]) @ xs
+    a = np.triu(a) + np.triu(a, 1).T
+    try:
+        c = linalg.cho_factor(a, lower=False, check_finite=False)
+    except linalg.LinAlgError:
+        return _wls_qr(x, z, wt)
+    coef = linalg.cho_solve(c, rhs, check_finite=False)
+    vcov = linalg.cho_solve(c, np.eye(p), check_finite=False)
+    return coef, (vcov + vcov.T) / 2
+
+
+def design_rank(x: np.ndarray) -> int:
+    """``np.linalg.matrix_rank(x)`` (singular values above ``s_max max(n, p) eps``) for a
+    tall ``x``, computed from the R factors of row blocks: ``x = QR`` has the singular values
+    of ``R``, and the stacked R factors of the blocks have the same R up to signs
+    (a tall-skinny QR), so only p-by-p work follows one pass over ``x``."""
+    n, p = x.shape
+    if n <= 4 * _BLOCK:
+        return int(np.linalg.matrix_rank(x))
+    rs = [linalg.qr(x[lo:lo + _BLOCK], mode="r", check_finite=False)[0][:p]
+          for lo in range(0, n, _BLOCK)]
+    s = np.linalg.svd(np.vstack(rs), compute_uv=False)
+    return int((s > s.max() * max(n, p) * _EPS).sum())
+
+
+def _wls_qr(x: np.ndarray, z: np.ndarray, wt: np.ndarray):
     """Weighted least squares by Householder QR of ``sqrt(wt) [X | z]`` (R only, so Q is
     never formed: the last column of R holds ``Q' z``); returns (coef, (R'R)^-1)."""
     sw = np.sqrt(wt)
-    p = x.shape[1]
-    # numpy's stubs type every mode as returning (Q, R); mode="r" returns R alone
-    r_aug: np.ndarray = np.linalg.qr(  # type: ignore[assignment]
-        np.column_stack([x * sw[:, None], z * sw]), mode="r")
+    n, p = x.shape
+    aug = np.empty((n, p + 1), order="F")  # LAPACK's layout: factorised in place, no copy
+    np.multiply(x, sw[:, None], out=aug[:, :p])
+    np.multiply(z, sw, out=aug[:, p])
+    r_aug = linalg.qr(aug, mode="r", overwrite_a=True, check_finite=False)[0]
     r = r_aug[:p, :p]
     coef = linalg.solve_triangular(r, r_aug[:p, p])
     rinv = linalg.solve_triangular(r, np.eye(p))
@@ -67,7 +120,16 @@ def _wls(x: np.ndarray, z: np.ndarray, wt: np.ndarray):
 
 
 def irls(x, y, w, *, maxit: int = 25, epsilon: float = 1e-8):
-    """R's ``glm.fit`` for the logit link. Returns (coef, vcov, mu, dev, iterations, converged)."""
+    """R's ``glm.fit`` for the logit link. Returns (coef, vcov, mu, dev, iterations, converged).
+
+    The iterations solve their least-squares steps by Cholesky (:func:`_wls`); the step
+    whose deviance meets the convergence rule is then solved again, from the same working
+    response and weights, by R's QR (:func:`_wls_qr`). Newton's map is flat at the
+    solution, so the reported coefficients and variance carry the rounding of R's algorithm
+    (they agree with all-QR iterations to about 1e-15 relative, where Cholesky alone left
+    4e-14): quantities that switch on a threshold, such as the CI limits of a weighted
+    median, see the numbers R sees.
+    """
     mu = (w * y + 0.5) / (w + 1)
     eta = np.log(mu / (1 - mu))
     dev_old = deviance(y, mu, w)
@@ -76,21 +138,31 @@ def irls(x, y, w, *, maxit: int = 25, epsilon: float = 1e-8):
         d = mu_eta(eta)
         z = eta + (y - mu) / d
         wt = w * d**2 / (mu * (1 - mu))
-        coef, vcov = _wls(x, z, wt)
+        coef, vcov, eta_new, mu_new, dev = _step(_wls, x, y, w, z, wt, coef_old, maxit)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon or it == maxit:
+            coef, vcov, eta_new, mu_new, dev = _step(_wls_qr, x, y, w, z, wt, coef_old, maxit)
+            converged = abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon
+            return coef, vcov, mu_new, dev, it, converged
+        eta, mu = eta_new, mu_new
+        dev_old, coef_old = dev, coef
+    raise AssertionError("unreachable: the last iteration returns")
+
+
+def _step(solve, x, y, w, z, wt, coef_old, maxit):
+    """One IRLS step with R's halving towards the previous coefficients while the deviance
+    is not finite: (coef, vcov, eta, mu, deviance)."""
+    coef, vcov = solve(x, z, wt)
+    eta = x @ coef
+    mu = linkinv(eta)
+    dev = deviance(y, mu, w)
+    halvings = 0
+    while not np.isfinite(dev) and coef_old is not None and halvings < maxit:
+        coef = (coef + coef_old) / 2
         eta = x @ coef
         mu = linkinv(eta)
         dev = deviance(y, mu, w)
-        halvings = 0
-        while not np.isfinite(dev) and coef_old is not None and halvings < maxit:
-            coef = (coef + coef_old) / 2
-            eta = x @ coef
-            mu = linkinv(eta)
-            dev = deviance(y, mu, w)
-            halvings += 1
-        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
-            return coef, vcov, mu, dev, it, True
-        dev_old, coef_old = dev, coef
-    return coef, vcov, mu, dev, maxit, False
+        halvings += 1
+    return coef, vcov, eta, mu, dev
 
 
 def _firth_state(x, y, w, b):

@@ -67,7 +67,7 @@ class LogisticFit:
 def _design(X, names, y) -> tuple[np.ndarray, tuple[str, ...]]:
     x, names = _checks.check_covariates(X, y.shape[0], names=names)
     x1 = np.column_stack([np.ones(x.shape[0]), x])
-    rank = np.linalg.matrix_rank(x1)
+    rank = _logistic.design_rank(x1)
     if rank < x1.shape[1]:
         raise ValueError(f"X is rank deficient (rank {rank} with the intercept, "
                          f"{x1.shape[1]} columns): a covariate is constant or a linear "
