@@ -22,6 +22,7 @@ from retrostudy.analysis import (
     discontinuation,
     endpoint,
     followup,
+    landmark,
     response,
     rmst,
     sensitivity,
@@ -54,7 +55,8 @@ class Analysis:
     to_json: Callable[[Any], Any] = _json
     empty: Any = OMIT  # results.json value when not run (OMIT: no key)
     warnings: Callable[[Any], tuple[str, ...]] = _none  # for the study's "Warnings"
-    grouping: str = "primary"  # "primary" | "adjusted" | "secondary" (a report grouping)
+    # "primary" | "adjusted" | "secondary" | "design" (a report grouping)
+    grouping: str = "primary"
 
 
 def _sensitivity_warnings(res: sensitivity.SensitivityResult) -> tuple[str, ...]:
@@ -89,6 +91,9 @@ REGISTRY: tuple[Analysis, ...] = (
     Analysis(name="sensitivity", json_key="sensitivity", run=sensitivity.run,
              settings=lambda b: b.sensitivity, warnings=_sensitivity_warnings,
              grouping="secondary"),
+    Analysis(name="landmark", json_key="landmark", run=landmark.run,
+             settings=lambda b: [s for s in b.survival if s.landmark_days is not None],
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
 )
 
 

@@ -196,6 +196,9 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
     from retrostudy.report.secondary import secondary_sections
 
     out += secondary_sections(ctx, tables, figs, rendered)  # RMST, competing, subgroups, ...
+    from retrostudy.report.design import design_sections
+
+    out += design_sections(ctx, tables)  # landmark, imputation, time-varying exposure
     swim = [k for k in figs if k.endswith("_swimmer")]
     fu = [
         *_tab(tables, "followup"),

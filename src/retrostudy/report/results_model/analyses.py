@@ -19,6 +19,7 @@ from retrostudy.report.results_model.common import (
     absent,
     doc,
 )
+from retrostudy.report.results_model.design import LandmarkEndpoint
 from retrostudy.report.results_model.secondary import (
     CompetingRisks,
     RmstEndpoint,
@@ -200,3 +201,6 @@ class Analyses(Strict):
     subgroups: list[Subgroup] | None = absent("Only with `[[analyses.subgroups]]`: one "
                                               "entry per block.")
     sensitivity: Sensitivity | None = absent("Only with `[analyses.sensitivity]`.")
+    landmark: dict[str, LandmarkEndpoint] | None = absent(
+        "Only when a `[[analyses.survival]]` block has `landmark_days`: endpoint -> its "
+        "landmark analysis.")

@@ -1,0 +1,28 @@
+"""Supplement sections of the design analyses: "Landmark analysis", "Multiple imputation"
+and "Time-varying exposure". Each opens with its method sentences, written from the same
+result object whose numbers the table beside it prints."""
+
+from __future__ import annotations
+
+from retrostudy.report.document import Paragraph, Section, TableItem
+
+
+def _landmark_text(results) -> str:
+    parts = [f"{r.label} from day {r.landmark_days} ({r.n_at_risk} of {r.n} patients at "
+             "risk)" for r in results]
+    return ("Landmark analysis: patients event-free and under follow-up at the landmark are "
+            "compared from the landmark on (time zero moved to the landmark), so that no "
+            "patient is classified by what happens after the start of its follow-up: "
+            + "; ".join(parts) + ".")
+
+
+def design_sections(ctx, tables) -> list[Section]:
+    """The sections of the analyses registered with ``grouping = "design"`` that ran."""
+    an = ctx.analyses
+    out = []
+    lm = an.result("landmark")
+    if lm and "landmark" in tables:
+        out.append(Section("Landmark analysis", (Paragraph(_landmark_text(lm)),
+                                                 TableItem(tables["landmark"])),
+                           anchor="landmark"))
+    return out
