@@ -22,6 +22,7 @@ from retrostudy.analysis import (
     discontinuation,
     endpoint,
     followup,
+    imputation,
     landmark,
     response,
     rmst,
@@ -93,6 +94,9 @@ REGISTRY: tuple[Analysis, ...] = (
              grouping="secondary"),
     Analysis(name="landmark", json_key="landmark", run=landmark.run,
              settings=lambda b: [s for s in b.survival if s.landmark_days is not None],
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
+    Analysis(name="imputation", json_key="imputation", run=imputation.run,
+             settings=lambda b: b.imputation if any(s.adjust for s in b.survival) else None,
              to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
 )
 

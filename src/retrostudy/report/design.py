@@ -25,4 +25,10 @@ def design_sections(ctx, tables) -> list[Section]:
         out.append(Section("Landmark analysis", (Paragraph(_landmark_text(lm)),
                                                  TableItem(tables["landmark"])),
                            anchor="landmark"))
+    mi = an.result("imputation")
+    if mi and "imputation" in tables:
+        text = " ".join(r.methods_text(an.var_labels) for r in mi)
+        out.append(Section("Multiple imputation", (Paragraph(text),
+                                                   TableItem(tables["imputation"])),
+                           anchor="imputation"))
     return out

@@ -19,7 +19,7 @@ from retrostudy.report.results_model.common import (
     absent,
     doc,
 )
-from retrostudy.report.results_model.design import LandmarkEndpoint
+from retrostudy.report.results_model.design import ImputedEndpoint, LandmarkEndpoint
 from retrostudy.report.results_model.secondary import (
     CompetingRisks,
     RmstEndpoint,
@@ -204,3 +204,6 @@ class Analyses(Strict):
     landmark: dict[str, LandmarkEndpoint] | None = absent(
         "Only when a `[[analyses.survival]]` block has `landmark_days`: endpoint -> its "
         "landmark analysis.")
+    imputation: dict[str, ImputedEndpoint] | None = absent(
+        "Only with `[analyses.imputation]` and an adjusted Cox model: endpoint -> the "
+        "adjusted model pooled over the imputations, beside its complete-case fit.")

@@ -3,7 +3,14 @@ imputation of missing covariates) and ``time_varying`` (time-varying exposure)."
 
 from __future__ import annotations
 
-from retrostudy.report.results_model.common import CoxCoefficient, Estimate, Strict, doc
+from retrostudy.report.results_model.common import (
+    CoxCoefficient,
+    CoxModel,
+    Estimate,
+    Level,
+    Strict,
+    doc,
+)
 
 
 class LandmarkLogRank(Strict):
@@ -46,3 +53,36 @@ class LandmarkEndpoint(Strict):
     hazard_ratios: list[CoxCoefficient] = doc("Group terms of the unadjusted Cox model on the "
                                               "landmark set (time from the landmark).")
     cox_not_estimable: str | None = doc("Null, or why the Cox model has no estimate.")
+
+
+class PooledHazardRatio(Strict):
+    """One term of the adjusted Cox model pooled over the imputations (Rubin's rules)."""
+
+    variable: str = doc("Covariate, `group` for the group.")
+    level: Level = doc("The level compared with the reference; null for a numeric covariate.")
+    hazard_ratio: float | None = doc("Pooled hazard ratio exp(mean log HR).")
+    conf_low: float | None = doc("Lower limit: t CI on Barnard-Rubin degrees of freedom.")
+    conf_high: float | None = doc("Upper limit of the same CI.")
+    p_value: float | None = doc("Two-sided p of the pooled t statistic (same df as the CI).")
+    fmi: float | None = doc("Fraction of missing information.")
+    riv: float | None = doc("Relative increase in variance due to nonresponse.")
+    df: float | None = doc("Barnard-Rubin degrees of freedom.")
+    test: str = doc("`rubin_t`.")
+
+
+class ImputedEndpoint(Strict):
+    """`[analyses.imputation]` for one endpoint's adjusted Cox model."""
+
+    label: str = doc("Endpoint label as printed.")
+    covariates: list[str] = doc("Model terms, `group` first.")
+    n: int = doc("Patients with a time and an event (all analysed after imputation).")
+    n_events: int = doc("Events among them.")
+    missing: dict[str, int] = doc("Imputed column -> missing values among the `n`.")
+    methods: dict[str, str] = doc("Imputed column -> its model: `pmm`, `logreg`, `polyreg`.")
+    m: int = doc("Number of imputations.")
+    iterations: int = doc("Iterations of the chained equations per imputation.")
+    seed: int = doc("Seed of the imputations.")
+    method: str = doc("The method in words.")
+    pooled: list[PooledHazardRatio] = doc("Every term pooled by Rubin's rules.")
+    complete_case: CoxModel = doc("The same model on the complete cases (name "
+                                  "`complete_case`).")
