@@ -29,6 +29,7 @@ from retrostudy.analysis import (
     sensitivity,
     subgroups,
     table1,
+    time_varying,
 )
 from retrostudy.analysis.context import Context
 from retrostudy.protocol.analyses import AnalysesBlock
@@ -98,6 +99,9 @@ REGISTRY: tuple[Analysis, ...] = (
     Analysis(name="imputation", json_key="imputation", run=imputation.run,
              settings=lambda b: b.imputation if any(s.adjust for s in b.survival) else None,
              to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
+    Analysis(name="time_varying", json_key="time_varying", run=time_varying.run,
+             settings=lambda b: b.time_varying, to_json=lambda r: [e.to_json() for e in r],
+             grouping="design"),
 )
 
 

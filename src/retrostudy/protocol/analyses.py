@@ -20,6 +20,7 @@ from retrostudy.protocol.secondary import (
     SensitivityAnalysis,
     SubgroupAnalysis,
 )
+from retrostudy.protocol.time_varying import TimeVaryingAnalysis
 
 Test = Literal["auto", "wilcoxon", "kruskal", "chisq", "chisq_yates", "fisher", "none"]
 Summary = Literal["median_range", "median_iqr", "mean_sd"]
@@ -183,6 +184,8 @@ class AnalysesBlock(Block):
     subgroups: list[SubgroupAnalysis] = Field(default_factory=list)
     sensitivity: SensitivityAnalysis | None = None
     imputation: ImputationSettings | None = None  # multiple imputation (protocol/imputation.py)
+    # exposures starting after index (protocol/time_varying.py)
+    time_varying: list[TimeVaryingAnalysis] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysesBlock:

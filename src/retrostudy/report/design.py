@@ -31,4 +31,15 @@ def design_sections(ctx, tables) -> list[Section]:
         out.append(Section("Multiple imputation", (Paragraph(text),
                                                    TableItem(tables["imputation"])),
                            anchor="imputation"))
+    tv = an.result("time_varying")
+    if tv and "time_varying" in tables:
+        text = " ".join(
+            f"{r.exposure_label} starts after the index date in {r.n_exposed} of {r.n} "
+            f"patients; its effect on {r.endpoint_label} is estimated with the exposure as a "
+            "time-dependent covariate (each patient unexposed until the exposure starts), "
+            "beside the immortal-time-biased model that classifies patients as ever or never "
+            "exposed from the index date." for r in tv)
+        out.append(Section("Time-varying exposure", (Paragraph(text),
+                                                     TableItem(tables["time_varying"])),
+                           anchor="time-varying"))
     return out

@@ -19,7 +19,11 @@ from retrostudy.report.results_model.common import (
     absent,
     doc,
 )
-from retrostudy.report.results_model.design import ImputedEndpoint, LandmarkEndpoint
+from retrostudy.report.results_model.design import (
+    ImputedEndpoint,
+    LandmarkEndpoint,
+    TimeVarying,
+)
 from retrostudy.report.results_model.secondary import (
     CompetingRisks,
     RmstEndpoint,
@@ -207,3 +211,5 @@ class Analyses(Strict):
     imputation: dict[str, ImputedEndpoint] | None = absent(
         "Only with `[analyses.imputation]` and an adjusted Cox model: endpoint -> the "
         "adjusted model pooled over the imputations, beside its complete-case fit.")
+    time_varying: list[TimeVarying] | None = absent(
+        "Only with `[[analyses.time_varying]]`: one entry per block.")

@@ -86,3 +86,26 @@ class ImputedEndpoint(Strict):
     pooled: list[PooledHazardRatio] = doc("Every term pooled by Rubin's rules.")
     complete_case: CoxModel = doc("The same model on the complete cases (name "
                                   "`complete_case`).")
+
+
+class TimeVarying(Strict):
+    """One `[[analyses.time_varying]]` block: the exposure as a time-dependent covariate and
+    as a baseline ever/never covariate."""
+
+    endpoint: str = doc("The outcome endpoint.")
+    exposure: str = doc("The endpoint whose event is the exposure start.")
+    exposure_label: str = doc("The exposure as printed.")
+    covariates: list[str] = doc("Adjustment terms of both models besides the exposure.")
+    n: int = doc("Patients analysed (a time > 0 and every covariate).")
+    n_excluded: int = doc("Patients left out: no time or covariate for the endpoint, or "
+                          "time 0.")
+    n_events: int = doc("Events.")
+    n_exposed: int = doc("Patients whose exposure started before the end of follow-up.")
+    n_intervals: int = doc("Counting-process rows of the time-dependent model.")
+    median_start_days: float | None = doc("Median exposure start among the exposed, days "
+                                          "after the index date.")
+    time_varying: list[CoxCoefficient] = doc("Terms of the Cox model with the exposure as a "
+                                             "time-dependent covariate (`exposed`).")
+    naive: list[CoxCoefficient] = doc("Terms of the immortal-time-biased Cox model with the "
+                                      "exposure as a baseline ever/never covariate.")
+    method: str = doc("The two models in words.")
