@@ -18,6 +18,7 @@ import pandas as pd
 
 from retrostudy.analysis import (
     adjusted,
+    adjusted_bootstrap,
     competing,
     discontinuation,
     endpoint,
@@ -82,6 +83,10 @@ REGISTRY: tuple[Analysis, ...] = (
              settings=lambda b: b.discontinuation, empty={}),
     Analysis(name="adjusted", json_key="adjusted", run=adjusted.run,
              settings=lambda b: b.adjusted, warnings=lambda r: r.warnings, grouping="adjusted"),
+    Analysis(name="adjusted_bootstrap", json_key="adjusted_bootstrap", run=adjusted_bootstrap.run,
+             settings=lambda b: b.adjusted if b.adjusted is not None and (
+                 b.adjusted.bootstrap or b.adjusted.aipw) else None,
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
     Analysis(name="rmst", json_key="rmst", run=rmst.run, settings=lambda b: b.rmst,
              to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="secondary"),
     Analysis(name="competing", json_key="competing_risks", run=competing.run,

@@ -66,7 +66,11 @@ class AdjustedAnalysis(Block):
     endpoints: list[str] | None = None  # default: every [[analyses.survival]] endpoint
     missing: Literal["error", "indicator", "complete_case"] = "error"
     firth: bool | None = None  # None: Firth's penalised fit only when ML shows separation
-    seed: int = 0  # matching order "random" only
+    seed: int = 0  # matching order "random", and the bootstrap's resamples
+    # Nonparametric bootstrap (resamples; None: none) of the IPTW hazard ratio and weighted
+    # RMST difference, the propensity model refitted in each resample
+    bootstrap: int | None = Field(default=None, ge=10, le=100_000)
+    aipw: bool = False  # doubly robust (AIPW) survival and RMST differences
 
     @field_validator("trim")
     @classmethod

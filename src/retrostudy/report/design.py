@@ -31,6 +31,16 @@ def design_sections(ctx, tables) -> list[Section]:
         out.append(Section("Multiple imputation", (Paragraph(text),
                                                    TableItem(tables["imputation"])),
                            anchor="imputation"))
+    ab = an.result("adjusted_bootstrap")
+    if ab and "adjusted_bootstrap" in tables:
+        text = ("The adjusted comparison is repeated with intervals that do not treat the "
+                "propensity score as known (nonparametric bootstrap, the propensity model "
+                "refitted in each resample) and, where asked, with a doubly robust augmented "
+                "IPW estimator that stays consistent if either the propensity or the outcome "
+                "model is right.")
+        out.append(Section("Adjusted comparison: bootstrap and doubly robust estimates",
+                           (Paragraph(text), TableItem(tables["adjusted_bootstrap"])),
+                           anchor="adjusted-bootstrap"))
     tv = an.result("time_varying")
     if tv and "time_varying" in tables:
         text = " ".join(

@@ -20,6 +20,7 @@ from retrostudy.report.results_model.common import (
     doc,
 )
 from retrostudy.report.results_model.design import (
+    AdjustedBootstrap,
     ImputedEndpoint,
     LandmarkEndpoint,
     TimeVarying,
@@ -213,3 +214,6 @@ class Analyses(Strict):
         "adjusted model pooled over the imputations, beside its complete-case fit.")
     time_varying: list[TimeVarying] | None = absent(
         "Only with `[[analyses.time_varying]]`: one entry per block.")
+    adjusted_bootstrap: dict[str, AdjustedBootstrap] | None = absent(
+        "Only with `[analyses.adjusted]` `bootstrap` or `aipw`: endpoint -> bootstrap, "
+        "doubly robust and weighted-RMST estimates.")

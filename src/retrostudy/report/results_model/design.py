@@ -9,6 +9,7 @@ from retrostudy.report.results_model.common import (
     Estimate,
     Level,
     Strict,
+    absent,
     doc,
 )
 
@@ -109,3 +110,49 @@ class TimeVarying(Strict):
     naive: list[CoxCoefficient] = doc("Terms of the immortal-time-biased Cox model with the "
                                       "exposure as a baseline ever/never covariate.")
     method: str = doc("The two models in words.")
+
+
+class IntervalEstimate(Strict):
+    """An estimate with its CI and where the CI comes from."""
+
+    estimate: float | None = doc("Point estimate.")
+    conf_low: float | None = doc("Lower confidence limit (null without one).")
+    conf_high: float | None = doc("Upper confidence limit (null without one).")
+    method: str = doc("`bootstrap_percentile`, `wald_weights_known` (weights treated as "
+                      "known) or `none`.")
+
+
+class AipwLandmark(IntervalEstimate):
+    """The doubly robust survival difference (treated - reference) at one landmark."""
+
+    months: float = doc("Landmark, months.")
+
+
+class AdjustedBootstrap(Strict):
+    """`[analyses.adjusted]` with `bootstrap` and/or `aipw`, for one endpoint."""
+
+    treated_group: str = doc("The treated group.")
+    reference_group: str = doc("The reference group.")
+    estimand: str = doc("`ATE` or `ATT`.")
+    tau_months: float = doc("RMST horizon, months.")
+    tau_rule: str = doc("How tau was chosen.")
+    n: int = doc("Patients of the propensity-score sample with a time for the endpoint.")
+    weighted_rmst: dict[str, float | None] = doc("Group -> IPTW-weighted RMST to tau, months.")
+    weighted_rmst_difference: IntervalEstimate = doc("Treated - reference weighted RMST, "
+                                                     "months, Wald CI with known weights.")
+    n_resamples: int = doc("Bootstrap resamples (0: none).")
+    n_failed: int = doc("IPTW resamples left out (no event in an arm, follow-up shorter "
+                        "than tau).")
+    n_failed_aipw: int = doc("AIPW resamples left out.")
+    seed: int | None = doc("Seed of the resamples.")
+    notes: list[str] = doc("How the bootstrap differs from the main IPTW analysis, if it "
+                           "does.")
+    bootstrap_hazard_ratio: IntervalEstimate | None = absent(
+        "With `bootstrap`: the IPTW Cox hazard ratio with its percentile CI (propensity "
+        "model refitted in each resample).")
+    bootstrap_rmst_difference: IntervalEstimate | None = absent(
+        "With `bootstrap`: the weighted RMST difference with its percentile CI, months.")
+    aipw_rmst_difference: IntervalEstimate | None = absent(
+        "With `aipw`: the doubly robust RMST difference, months (CI with `bootstrap`).")
+    aipw_survival_difference: list[AipwLandmark] | None = absent(
+        "With `aipw`: the doubly robust survival difference at each landmark.")

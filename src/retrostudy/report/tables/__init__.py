@@ -16,6 +16,7 @@ from retrostudy.report.table import Table
 from retrostudy.report.tables.adjusted import adjusted_tables
 from retrostudy.report.tables.competing import competing_tables
 from retrostudy.report.tables.design import (
+    adjusted_bootstrap_table,
     imputation_table,
     landmark_table,
     time_varying_table,
@@ -80,6 +81,8 @@ BUILDERS: dict[str, Callable[[Any, Analyses], dict[str, Table]]] = {
     "imputation": lambda res, a: {"imputation": imputation_table(
         res, a.group_labels, a.var_labels, a.level_labels, a.conventions.conf_level,
         a.p_digits)},
+    "adjusted_bootstrap": lambda res, a: {"adjusted_bootstrap": adjusted_bootstrap_table(
+        res, a.adjusted, a.group_labels, a.conventions.conf_level)},
     "time_varying": lambda res, a: {"time_varying": time_varying_table(
         res, a.var_labels, a.level_labels, a.group_labels, a.conventions.conf_level,
         a.p_digits)},
