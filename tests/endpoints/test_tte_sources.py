@@ -46,13 +46,34 @@ def test_next_treatment_sources_need_the_lines_table():
         run(TTF, {"a": []})
 
 
+def test_drug_source_is_the_first_administration_after_the_index_date():
+    """The start of an exposure: the first dose of a named drug on day >= 1 (a dose on the
+    index day, another drug, or a dose after death is not one)."""
+    block = {"dtx_start": {"kind": "tte",
+                           "events": [{"source": "drug", "drug": ["docetaxel", "pemetrexed"]}]}}
+    d = rows(block, {"a": [], "b": [], "c": [], "d": []}, deaths={"c": 40},
+             contacts={"a": 300, "b": 300, "d": 300},
+             admins={"a": [{"day": 0, "drug": "docetaxel"}, {"day": 45, "drug": "docetaxel"},
+                           {"day": 20, "drug": "pemetrexed"}],
+                     "b": [{"day": 10, "drug": "nivolumab"}],
+                     "c": [{"day": 60, "drug": "docetaxel"}],
+                     "d": [{"day": 0, "drug": "docetaxel"}]})
+    got = d[["dtx_start_days", "dtx_start_event", "dtx_start_reason"]].astype(str).agg(
+        " ".join, axis=1)
+    assert got.to_dict() == {"a": "20 1 drug", "b": "300 0 censored_last_contact",
+                             "c": "0 0 censored_last_contact",
+                             "d": "300 0 censored_last_contact"}
+
+
 @pytest.mark.parametrize(("spec", "message"), [
     ({"events": [{"source": "observation"}]}, "observation = '<observations.name>' is needed"),
     ({"events": [{"source": "death", "observation": "x"}]}, "is needed with, and only with"),
     ({"events": ["death", "death"]}, "events must not repeat"),
     ({"events": []}, "at least 1 item"),
     ({"events": ["death"], "censor": []}, "censor needs at least one source"),
-    ({"events": ["relapse"]}, "'progression', 'death', 'next_treatment' or 'observation'"),
+    ({"events": ["relapse"]}, "'progression', 'death', 'next_treatment', 'observation' or 'drug'"),
+    ({"events": [{"source": "drug"}]}, "drug = \\['<drug>', ...\\] is needed"),
+    ({"events": [{"source": "death", "drug": ["x"]}]}, "is needed with, and only with"),
 ])
 def test_bad_tte_blocks_name_the_problem(spec, message):
     with pytest.raises(ValidationError, match=message):

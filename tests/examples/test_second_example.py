@@ -33,7 +33,8 @@ DATASET_CSV = REFERENCE / "pd1_after_platinum_nsclc_dataset.csv"
 R_JSON = REFERENCE / "pd1_after_platinum_nsclc.json"
 GROUPS = ("Pem-Pt", "Tax-Pt", "Gem-Pt")
 COLUMNS = ("patient_id", "group", "os_days", "os_event", "pfs_days", "pfs_event", "bor",
-           "response", "disease_control", "age", "ecog", "ecog_1plus", "visceral")
+           "response", "disease_control", "age", "ecog", "ecog_1plus", "visceral",
+           "docetaxel_start_days", "docetaxel_start_event")
 RTOL, RTOL_COX = 1e-8, 1e-6
 
 
@@ -207,6 +208,54 @@ def test_response_rates_and_tests_equal_r(study, r_ref):
             assert (o["x"], o["n"]) == (t["x"], t["n"]), (name, g)
             for key in ("proportion", "conf_low", "conf_high"):
                 _close(o[key], t[key], what=f"{name} {g} {key}")
+
+
+def test_landmark_analysis_equals_r(study, r_ref):
+    """OS from day 91 among the patients alive and under follow-up there (landmark_days)."""
+    ours, theirs = study[0].results["analyses"]["landmark"]["os"], r_ref["landmark_os"]
+    for key in ("n_at_risk",):
+        assert ours[key] == theirs[key]
+    assert ours["n_excluded_event_before"] == theirs["n_event_before"]
+    assert ours["n_excluded_censored_before"] == theirs["n_censored_before"]
+    for g in GROUPS:
+        med = ours["groups"][g]["median_months"]
+        for key, value in zip(("estimate", "conf_low", "conf_high"), theirs["median"][g],
+                              strict=True):
+            _close(med[key], value, what=f"landmark {g} median {key}")
+    _close(ours["logrank"]["p_value"], theirs["logrank_p"], what="landmark log-rank p")
+    rows = {h["level"]: h for h in ours["hazard_ratios"]}
+    for level, values in theirs["hr"].items():
+        for key, value in zip(("hazard_ratio", "conf_low", "conf_high", "p_value"), values,
+                              strict=True):
+            _close(rows[level][key], value, RTOL_COX, f"landmark {level} {key}")
+
+
+def test_time_varying_exposure_equals_r_tmerge(study, r_ref):
+    """Docetaxel after the PD-1 inhibitor: tmerge/tdc + coxph, and the naive ever/never
+    model, which the immortal time pushes towards benefit."""
+    (ours,) = study[0].results["analyses"]["time_varying"]
+    theirs = r_ref["time_varying"]
+    assert (ours["n"], ours["n_exposed"], ours["n_intervals"]) == (
+        theirs["n"], theirs["n_exposed"], theirs["n_intervals"])
+    for which in ("time_varying", "naive"):
+        row = next(h for h in ours[which] if h["variable"] == "exposed")
+        for key, value in zip(("hazard_ratio", "conf_low", "conf_high", "p_value"),
+                              theirs[which], strict=True):
+            _close(row[key], value, RTOL_COX, f"{which} {key}")
+    assert theirs["naive"][0] < theirs["time_varying"][0]
+
+
+def test_multiple_imputation_beside_complete_case(study):
+    """The adjusted OS model pooled over 20 imputations covers every patient; its
+    complete-case fit is the primary adjusted model."""
+    res = study[0].results["analyses"]
+    mi = res["imputation"]["os"]
+    adjusted = next(m for m in res["endpoints"]["os"]["cox"] if m["name"] == "adjusted")
+    assert (mi["m"], mi["seed"]) == (20, 2024)
+    assert mi["n"] == len(study[0].dataset) > mi["complete_case"]["n"] == adjusted["n"]
+    assert mi["missing"]["ecog_1plus"] > 0
+    assert [c["hazard_ratio"] for c in mi["complete_case"]["coefficients"]] == \
+        [c["hazard_ratio"] for c in adjusted["coefficients"]]
 
 
 if __name__ == "__main__":   # rewrite the committed analysis dataset for the R reference

@@ -81,6 +81,47 @@ rate <- function(column, test) {
   list(test = test, p_value = p, groups = per_group)
 }
 
+# Landmark analysis of OS at day 91 (landmark_days): patients with os_days > 91, time from
+# the landmark; KM medians, log-rank and the unadjusted Cox model on that set.
+landmark_block <- function(L) {
+  lm <- subset(d, os_days > L)
+  lm$os_days <- lm$os_days - L
+  fit <- survfit(Surv(os_days, os_event) ~ group, data = lm, conf.type = conf_type)
+  q <- quantile(fit, probs = 0.5)
+  lr <- survdiff(Surv(os_days, os_event) ~ group, data = lm)
+  m <- summary(coxph(Surv(os_days, os_event) ~ group, data = lm, ties = ties))
+  rows <- paste0("group", groups[-1])
+  list(
+    n_at_risk = nrow(lm),
+    n_event_before = sum(d$os_days <= L & d$os_event == 1),
+    n_censored_before = sum(d$os_days <= L & d$os_event == 0),
+    median = lapply(setNames(groups, groups), function(g) {
+      k <- paste0("group=", g)
+      unname(c(q$quantile[k, 1], q$lower[k, 1], q$upper[k, 1]) / per)
+    }),
+    logrank_p = pchisq(lr$chisq, length(lr$n) - 1, lower.tail = FALSE),
+    hr = lapply(setNames(rows, groups[-1]), function(r)
+      unname(c(m$conf.int[r, c(1, 3, 4)], m$coefficients[r, 5])))
+  )
+}
+
+# Docetaxel after the PD-1 inhibitor as a time-varying exposure (tmerge + tdc), adjusted for
+# the group, beside the naive ever/never model.
+tvc_block <- function() {
+  b <- subset(d, os_days > 0)
+  b$id <- seq_len(nrow(b))
+  b$start_day <- ifelse(b$docetaxel_start_event == 1, b$docetaxel_start_days, NA)
+  tm <- tmerge(b[, c("id", "group")], b, id = id, death = event(os_days, os_event))
+  tm <- tmerge(tm, subset(b, !is.na(start_day)), id = id, exposed = tdc(start_day))
+  tv <- summary(coxph(Surv(tstart, tstop, death) ~ exposed + group, data = tm, ties = ties))
+  b$ever <- as.integer(!is.na(b$start_day) & b$start_day < b$os_days)
+  nv <- summary(coxph(Surv(os_days, os_event) ~ ever + group, data = b, ties = ties))
+  list(n = nrow(b), n_exposed = sum(b$ever), n_intervals = nrow(tm),
+       time_varying = unname(c(tv$conf.int["exposed", c(1, 3, 4)],
+                               tv$coefficients["exposed", 5])),
+       naive = unname(c(nv$conf.int["ever", c(1, 3, 4)], nv$coefficients["ever", 5])))
+}
+
 out <- list(
   conventions = list(conf_type = conf_type, ties = ties, days_per_month = per),
   n = nrow(d),
@@ -89,7 +130,9 @@ out <- list(
   best_response = lapply(split(d$bor, d$group), function(b) as.list(table(factor(
     b, levels = c("CR", "PR", "SD", "PD", "NE"))))),
   response = rate("response", "fisher"),
-  disease_control = rate("disease_control", "chisq")
+  disease_control = rate("disease_control", "chisq"),
+  landmark_os = landmark_block(91),
+  time_varying = tvc_block()
 )
 write_json(out, "tests/reference/pd1_after_platinum_nsclc.json", auto_unbox = TRUE,
            digits = NA, pretty = TRUE, na = "null")

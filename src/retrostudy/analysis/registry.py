@@ -18,15 +18,19 @@ import pandas as pd
 
 from retrostudy.analysis import (
     adjusted,
+    adjusted_bootstrap,
     competing,
     discontinuation,
     endpoint,
     followup,
+    imputation,
+    landmark,
     response,
     rmst,
     sensitivity,
     subgroups,
     table1,
+    time_varying,
 )
 from retrostudy.analysis.context import Context
 from retrostudy.protocol.analyses import AnalysesBlock
@@ -54,7 +58,8 @@ class Analysis:
     to_json: Callable[[Any], Any] = _json
     empty: Any = OMIT  # results.json value when not run (OMIT: no key)
     warnings: Callable[[Any], tuple[str, ...]] = _none  # for the study's "Warnings"
-    grouping: str = "primary"  # "primary" | "adjusted" | "secondary" (a report grouping)
+    # "primary" | "adjusted" | "secondary" | "design" (a report grouping)
+    grouping: str = "primary"
 
 
 def _sensitivity_warnings(res: sensitivity.SensitivityResult) -> tuple[str, ...]:
@@ -78,6 +83,10 @@ REGISTRY: tuple[Analysis, ...] = (
              settings=lambda b: b.discontinuation, empty={}),
     Analysis(name="adjusted", json_key="adjusted", run=adjusted.run,
              settings=lambda b: b.adjusted, warnings=lambda r: r.warnings, grouping="adjusted"),
+    Analysis(name="adjusted_bootstrap", json_key="adjusted_bootstrap", run=adjusted_bootstrap.run,
+             settings=lambda b: b.adjusted if b.adjusted is not None and (
+                 b.adjusted.bootstrap or b.adjusted.aipw) else None,
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
     Analysis(name="rmst", json_key="rmst", run=rmst.run, settings=lambda b: b.rmst,
              to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="secondary"),
     Analysis(name="competing", json_key="competing_risks", run=competing.run,
@@ -89,6 +98,15 @@ REGISTRY: tuple[Analysis, ...] = (
     Analysis(name="sensitivity", json_key="sensitivity", run=sensitivity.run,
              settings=lambda b: b.sensitivity, warnings=_sensitivity_warnings,
              grouping="secondary"),
+    Analysis(name="landmark", json_key="landmark", run=landmark.run,
+             settings=lambda b: [s for s in b.survival if s.landmark_days is not None],
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
+    Analysis(name="imputation", json_key="imputation", run=imputation.run,
+             settings=lambda b: b.imputation if any(s.adjust for s in b.survival) else None,
+             to_json=lambda r: {e.endpoint: e.to_json() for e in r}, grouping="design"),
+    Analysis(name="time_varying", json_key="time_varying", run=time_varying.run,
+             settings=lambda b: b.time_varying, to_json=lambda r: [e.to_json() for e in r],
+             grouping="design"),
 )
 
 

@@ -15,6 +15,8 @@ death                  death date
 next_treatment         start of the first line of therapy after the index date
 observation            first ``observations`` record after the index date whose
                        ``name`` (and ``value``, when given) match
+drug                   first ``drug_administrations`` record after the index date
+                       (day >= 1) of one of the drugs named in ``drug``
 =====================  =========================================================
 
 =========================  ====================================================
@@ -92,6 +94,23 @@ def _observation_days(data: SourceData, name: str, value: str | None) -> np.ndar
     return out
 
 
+def _drug_days(data: SourceData, drugs: tuple[str, ...]) -> np.ndarray:
+    """First administration day (>= 1, not after death) of any of ``drugs`` per patient."""
+    if data.store is None:  # pragma: no cover - derive_endpoints always passes the store
+        raise ValueError("drug events need the store")
+    t = data.store.table("drug_administrations")
+    t = t.filter(t.drug.isin(list(drugs)))
+    c = data.rec.cohort
+    j = t.inner_join(c, t.patient_id == c.patient_id)
+    q = j.select("pid", "death_day",
+                 day=j.date.cast("date").delta(j.index_date.cast("date"), unit="day"))
+    q = q.filter((q.day > 0) & (q.day <= q.death_day))
+    df = data.store.execute(q.group_by("pid").aggregate(day=q.day.min()))
+    out = np.full(data.rec.n, NONE, dtype=np.int64)
+    out[df["pid"].to_numpy(dtype=np.int64)] = df["day"].to_numpy(dtype=np.int64)
+    return out
+
+
 def event_day(src: EventSource, data: SourceData) -> np.ndarray:
     """Per patient, the day of ``src``'s event (NONE if none)."""
     rec = data.rec
@@ -103,6 +122,8 @@ def event_day(src: EventSource, data: SourceData) -> np.ndarray:
     if src.source == "next_treatment":
         nt = rec.next_therapy_day
         return np.where(nt <= rec.death_day, nt, NONE)
+    if src.source == "drug":
+        return _drug_days(data, tuple(src.drug or ()))
     return _observation_days(data, src.observation or "", src.value)
 
 
@@ -172,6 +193,8 @@ _CENSOR_WORDS = {"index_date": "the index date",
 
 
 def _event_words(s: EventSource) -> str:
+    if s.source == "drug":
+        return f"the first administration of {' or '.join(s.drug or ())} after the index date"
     if s.source == "observation":
         value = f" = {s.value}" if s.value is not None else ""
         return f"a recorded {s.observation}{value}"

@@ -88,8 +88,16 @@ class AdjustedAnalysis(Block):
     firth: bool | None = None  # None: Firth's penalised fit only when ML shows separation
     """Firth's penalised logistic regression: always (true), never (false), or when maximum
     likelihood shows separation (absent)."""
-    seed: int = 0  # matching order "random" only
-    """Random seed, for the "random" matching order only."""
+    seed: int = 0  # matching order "random", and the bootstrap's resamples
+    """Random seed, for the "random" matching order and the bootstrap's resamples."""
+    # Nonparametric bootstrap (resamples; None: none) of the IPTW hazard ratio and weighted
+    # RMST difference, the propensity model refitted in each resample
+    bootstrap: int | None = Field(default=None, ge=10, le=100_000)
+    """Bootstrap resamples of the IPTW hazard ratio and weighted RMST difference (the
+    propensity model refitted in each); absent: no bootstrap."""
+    aipw: bool = False  # doubly robust (AIPW) survival and RMST differences
+    """Add doubly robust (augmented IPW) survival differences at the landmarks and the RMST
+    difference."""
 
     @field_validator("trim")
     @classmethod

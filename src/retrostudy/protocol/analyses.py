@@ -20,6 +20,7 @@ from retrostudy.protocol.secondary import (
     SensitivityAnalysis,
     SubgroupAnalysis,
 )
+from retrostudy.protocol.time_varying import TimeVaryingAnalysis
 
 Test = Literal["auto", "wilcoxon", "kruskal", "chisq", "chisq_yates", "fisher", "none"]
 Summary = Literal["median_range", "median_iqr", "mean_sd"]
@@ -229,6 +230,10 @@ class AnalysesBlock(Block):
     """Sensitivity analyses (e.g. E-values); absent: none."""
     imputation: ImputationSettings | None = None  # multiple imputation (protocol/imputation.py)
     """Multiple imputation of missing covariates; absent: none."""
+    # exposures starting after index (protocol/time_varying.py)
+    time_varying: list[TimeVaryingAnalysis] = Field(default_factory=list)
+    """Exposures that start after index, analysed as time-varying covariates beside the
+    naive ever/never analysis."""
 
     @model_validator(mode="after")
     def _unique_names(self) -> AnalysesBlock:

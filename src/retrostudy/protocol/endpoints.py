@@ -180,7 +180,7 @@ class RatesEndpoint(_Endpoint):
     """Where the stable disease's duration ends: "first_pd_or_last_response" or "last_non_pd"."""
 
 
-EventSourceName = Literal["progression", "death", "next_treatment", "observation"]
+EventSourceName = Literal["progression", "death", "next_treatment", "observation", "drug"]
 CensorSourceName = Literal["index_date", "last_adequate_assessment", "last_known_alive",
                            "death", "next_treatment"]
 CENSOR_REASONS: dict[str, str] = {
@@ -204,11 +204,14 @@ class EventSource(Block):
     ``progression``: the first PD (``progression`` picks the assessment method);
     ``death``: the death date; ``next_treatment``: the start of the first line of therapy
     after the index date; ``observation``: the first ``observations`` record after the
-    index date whose ``name`` is ``observation`` (and ``value``, when given).
+    index date whose ``name`` is ``observation`` (and ``value``, when given); ``drug``: the
+    first administration after the index date of a drug in ``drug`` (the start of an
+    exposure, for ``[[analyses.time_varying]]``).
     """
 
     source: EventSourceName
     observation: str | None = None
+    drug: tuple[str, ...] | None = None
     value: str | None = None
     progression: Progression = "radiological"
     reason: str = ""
@@ -223,6 +226,9 @@ class EventSource(Block):
         if (self.source == "observation") != (self.observation is not None):
             raise ValueError("observation = '<observations.name>' is needed with, and only "
                              "with, source = 'observation'")
+        if (self.source == "drug") != bool(self.drug):
+            raise ValueError("drug = ['<drug>', ...] is needed with, and only with, "
+                             "source = 'drug'")
         if self.value is not None and self.source != "observation":
             raise ValueError("value applies only to source = 'observation'")
         if self.reason and not _NAME.match(self.reason):

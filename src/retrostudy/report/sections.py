@@ -212,6 +212,9 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
     if "comparators" in tables or comp:
         items = [*_tab(tables, "comparators"), *(_fig(figs, rendered, comp[0]) if comp else [])]
         out.append(Section("Literature comparators", tuple(items), anchor="comparators"))
+    from retrostudy.report.design import design_sections
+
+    out += design_sections(ctx, tables)  # landmark, imputation, time-varying exposure
     kept = []
     for s in out:
         items = _drop(s.items, main)

@@ -19,6 +19,12 @@ from retrostudy.report.results_model.common import (
     absent,
     doc,
 )
+from retrostudy.report.results_model.design import (
+    AdjustedBootstrap,
+    ImputedEndpoint,
+    LandmarkEndpoint,
+    TimeVarying,
+)
 from retrostudy.report.results_model.secondary import (
     CompetingRisks,
     RmstEndpoint,
@@ -200,3 +206,14 @@ class Analyses(Strict):
     subgroups: list[Subgroup] | None = absent("Only with `[[analyses.subgroups]]`: one "
                                               "entry per block.")
     sensitivity: Sensitivity | None = absent("Only with `[analyses.sensitivity]`.")
+    landmark: dict[str, LandmarkEndpoint] | None = absent(
+        "Only when a `[[analyses.survival]]` block has `landmark_days`: endpoint -> its "
+        "landmark analysis.")
+    imputation: dict[str, ImputedEndpoint] | None = absent(
+        "Only with `[analyses.imputation]` and an adjusted Cox model: endpoint -> the "
+        "adjusted model pooled over the imputations, beside its complete-case fit.")
+    time_varying: list[TimeVarying] | None = absent(
+        "Only with `[[analyses.time_varying]]`: one entry per block.")
+    adjusted_bootstrap: dict[str, AdjustedBootstrap] | None = absent(
+        "Only with `[analyses.adjusted]` `bootstrap` or `aipw`: endpoint -> bootstrap, "
+        "doubly robust and weighted-RMST estimates.")

@@ -15,6 +15,12 @@ from retrostudy.analysis import Analyses
 from retrostudy.report.table import Table
 from retrostudy.report.tables.adjusted import adjusted_tables
 from retrostudy.report.tables.competing import competing_tables
+from retrostudy.report.tables.design import (
+    adjusted_bootstrap_table,
+    imputation_table,
+    landmark_table,
+    time_varying_table,
+)
 from retrostudy.report.tables.followup import discontinuation_table, followup_table
 from retrostudy.report.tables.response import response_table
 from retrostudy.report.tables.rmst import rmst_table
@@ -70,6 +76,16 @@ BUILDERS: dict[str, Callable[[Any, Analyses], dict[str, Table]]] = {
     "subgroups": _subgroups,
     "sensitivity": lambda res, a: sensitivity_tables(res, list(a.groups), a.group_labels,
                                                      a.conventions, a.p_digits),
+    "landmark": lambda res, a: {"landmark": landmark_table(
+        res, a.group_labels, a.conventions.conf_level, a.p_digits)},
+    "imputation": lambda res, a: {"imputation": imputation_table(
+        res, a.group_labels, a.var_labels, a.level_labels, a.conventions.conf_level,
+        a.p_digits)},
+    "adjusted_bootstrap": lambda res, a: {"adjusted_bootstrap": adjusted_bootstrap_table(
+        res, a.adjusted, a.group_labels, a.conventions.conf_level)},
+    "time_varying": lambda res, a: {"time_varying": time_varying_table(
+        res, a.var_labels, a.level_labels, a.group_labels, a.conventions.conf_level,
+        a.p_digits)},
 }
 
 
