@@ -5,8 +5,9 @@ The endpoints (``[endpoints.<name>]``: add one of a kind, remove one, edit its k
 ``[analyses.response]``, ``[analyses.followup]`` and the propensity-score block
 ``[analyses.adjusted]`` (on or off, with its estimand and methods). Every field comes from
 the protocol model (:mod:`retrostudy.app.settings`), so each shows its documented meaning
-(in the interface language: :mod:`retrostudy.app.meanings`) and default; the edit goes through tomlkit in place and the protocol model decides whether
-it reads (:func:`retrostudy.app.studyfile.save`).
+(in the interface language: :mod:`retrostudy.app.meanings`) and default; the edit goes
+through tomlkit in place and the protocol model decides whether it reads
+(:func:`retrostudy.app.studyfile.save`).
 """
 
 from __future__ import annotations
