@@ -122,3 +122,38 @@ def test_app_command_refuses_a_missing_folder(tmp_path):
 def test_catalogue_files_are_valid_json():
     for lang in LANGUAGES:
         json.loads(files("retrostudy.app").joinpath("messages", f"{lang}.json").read_text("utf-8"))
+
+
+def _serve_demo(cwd: Path) -> str:
+    """``retrostudy app --demo --no-browser`` started in ``cwd``; the study list of the
+    page it serves, once it prints its address (the server is then stopped)."""
+    env = {"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen([sys.executable, "-m", "retrostudy", "app", "--demo",
+                             "--no-browser"], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline().strip()
+        assert line.startswith("http://127.0.0.1:"), proc.stderr.read() if not line else line
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        with browser.open(line, timeout=20) as page:
+            return page.read().decode("utf-8")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_app_demo_copies_the_example_once_and_reopens_it(tmp_path):
+    """The README's command: run twice from the same folder, the second run opens the
+    first copy with its edit (no nested copy, no error)."""
+    page = _serve_demo(tmp_path)
+    study = tmp_path / "demo-study" / "study.toml"
+    assert "study.toml" in page and study.is_file() and (study.parent / "data").is_dir()
+    edited = study.read_text(encoding="utf-8").replace(
+        'title = "', 'title = "Edited: ', 1)
+    study.write_text(edited, encoding="utf-8")
+    _serve_demo(tmp_path)
+    assert study.read_text(encoding="utf-8") == edited
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo-study"]
+    assert not (study.parent / "demo-study").exists()

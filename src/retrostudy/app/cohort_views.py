@@ -7,7 +7,6 @@ when the file changed since the page was built."""
 
 from __future__ import annotations
 
-import inspect
 import re
 from itertools import zip_longest
 from pathlib import Path
@@ -16,8 +15,9 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from retrostudy.app import picker, studyfile
+from retrostudy.app.meanings import meaning
 from retrostudy.app.records import counts
-from retrostudy.app.views import guarded, refuse, relative, render
+from retrostudy.app.views import guarded, language, refuse, relative, render
 from retrostudy.errors import RetroStudyError
 
 OCCURRENCES = ("first_in_window", "first_ever")
@@ -53,8 +53,9 @@ def edit_of(form) -> dict:
     }
 
 
-def _pick(when: str, row: str) -> dict:
-    """What the picker shows for a condition typed ``when`` in form row ``row``."""
+def _pick(when: str, row: str, lang: str) -> dict:
+    """What the picker shows for a condition typed ``when`` in form row ``row``, its
+    meanings in the interface language ``lang``."""
     try:
         found = picker.picked(studyfile.inline(when, row)) if when.strip() else {
             "kind": "drug", "negate": False, "values": None}
@@ -63,17 +64,13 @@ def _pick(when: str, row: str) -> dict:
     if found is None:
         return {"kind": picker.ADVANCED, "inputs": [], "negate": False, "kind_doc": ""}
     return {"kind": found["kind"], "negate": found["negate"],
-            "inputs": picker.inputs(found["kind"], row, found["values"]),
-            "kind_doc": _kind_doc(found["kind"])}
+            "inputs": picker.inputs(found["kind"], row, found["values"], lang),
+            "kind_doc": meaning(lang, picker.KINDS[found["kind"]])}
 
 
-def _kind_doc(kind: str) -> str:
-    return " ".join((inspect.getdoc(picker.KINDS[kind]) or "").replace("``", "").split())
-
-
-def _rows(rows: list[dict], prefix: str, blank: dict) -> list[dict]:
+def _rows(rows: list[dict], prefix: str, blank: dict, lang: str) -> list[dict]:
     """The rows and one blank row to add a condition, each with its picker."""
-    return [{**row, **_pick(row["when"], f"{prefix}{i}")}
+    return [{**row, **_pick(row["when"], f"{prefix}{i}", lang)}
             for i, row in enumerate([*rows, blank])]
 
 
@@ -93,9 +90,10 @@ def _counted(request: Request, study: Path, text: str) -> dict:
 async def cohort_page(request: Request, study: Path):
     text, digest = studyfile.read(study)
     form = studyfile.cohort_form(text)
+    lang = language(request)
     form["criteria"] = _rows(form["criteria"], "c", {"label": "", "action": "exclude",
-                                                     "when": ""})
-    form["groups"] = _rows(form["groups"], "g", {"name": "", "label": "", "when": ""})
+                                                     "when": ""}, lang)
+    form["groups"] = _rows(form["groups"], "g", {"name": "", "label": "", "when": ""}, lang)
     return render(request, "cohort.html", study=relative(request, study), digest=digest,
                   form=form, occurrences=OCCURRENCES, actions=ACTIONS,
                   kinds=(*picker.KINDS, picker.ADVANCED), advanced=picker.ADVANCED,
@@ -111,8 +109,9 @@ async def picker_fields(request: Request, study: Path):
         return refuse(request, "error.bad_value", value=f"{row} {kind}")
     if kind == picker.ADVANCED:
         return render(request, "picker.html", row=row, inputs=[])
-    return render(request, "picker.html", row=row, inputs=picker.inputs(kind, row),
-                  negate=False, kind_doc=_kind_doc(kind))
+    lang = language(request)
+    return render(request, "picker.html", row=row, inputs=picker.inputs(kind, row, lang=lang),
+                  negate=False, kind_doc=meaning(lang, picker.KINDS[kind]))
 
 
 @guarded

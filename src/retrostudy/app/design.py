@@ -5,8 +5,9 @@ The endpoints (``[endpoints.<name>]``: add one of a kind, remove one, edit its k
 ``[analyses.response]``, ``[analyses.followup]`` and the propensity-score block
 ``[analyses.adjusted]`` (on or off, with its estimand and methods). Every field comes from
 the protocol model (:mod:`retrostudy.app.settings`), so each shows its documented meaning
-and default; the edit goes through tomlkit in place and the protocol model decides whether
-it reads (:func:`retrostudy.app.studyfile.save`).
+(in the interface language: :mod:`retrostudy.app.meanings`) and default; the edit goes
+through tomlkit in place and the protocol model decides whether it reads
+(:func:`retrostudy.app.studyfile.save`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import tomlkit
 from tomlkit.items import AoT
 
+from retrostudy.app.meanings import meaning
 from retrostudy.app.settings import apply, plain, settings
 from retrostudy.protocol.adjusted import AdjustedAnalysis
 from retrostudy.protocol.analyses import AnalysesBlock, FollowUp, ResponseAnalysis, SurvivalAnalysis
@@ -30,14 +32,9 @@ def _endpoint_tables(doc) -> dict:
     return {k: v for k, v in block.items() if hasattr(v, "items") and "kind" in v}
 
 
-def _doc(model) -> str:
-    import inspect
-
-    return " ".join((inspect.getdoc(model) or "").replace("``", "").split())
-
-
-def design_form(text: str) -> dict:
-    """What the page shows: each endpoint with its settings, the analyses' settings."""
+def design_form(text: str, lang: str = "en") -> dict:
+    """What the page shows: each endpoint with its settings, the analyses' settings; every
+    meaning in the interface language ``lang``."""
     doc = tomlkit.parse(text)
     endpoints = []
     for name, table in _endpoint_tables(doc).items():
@@ -45,35 +42,37 @@ def design_form(text: str) -> dict:
         if model is None:
             continue
         endpoints.append({"name": name, "kind": model.model_fields["kind"].annotation.__args__[0],
-                          "doc": _doc(model), "kind_doc": " ".join(
-                              (model.model_fields["kind"].description or "").split()),
-                          "settings": settings(model, table, f"ep.{name}")})
+                          "doc": meaning(lang, model), "kind_doc": meaning(lang, model, "kind"),
+                          "settings": settings(model, table, f"ep.{name}", lang=lang)})
     analyses = doc.get("analyses", {})
     survival = {str(plain(t.get("endpoint", ""))): t for t in analyses.get("survival", [])}
     adjusted = analyses.get("adjusted")
     names = _covariate_names(adjusted)
     return {
         "endpoints": endpoints,
-        "globals": settings(EndpointsBlock, doc.get("endpoints", {}), "endpoints"),
-        "analyses": [s for s in settings(AnalysesBlock, analyses, "an") if s.widget != "shown"],
-        "analyses_doc": {k: " ".join((f.description or "").split())
-                         for k, f in AnalysesBlock.model_fields.items()},
+        "globals": settings(EndpointsBlock, doc.get("endpoints", {}), "endpoints", lang=lang),
+        "analyses": [s for s in settings(AnalysesBlock, analyses, "an", lang=lang)
+                     if s.widget != "shown"],
+        "analyses_doc": {k: meaning(lang, AnalysesBlock, k) for k in AnalysesBlock.model_fields},
         "tte": [e["name"] for e in endpoints if e["kind"] in TIME_TO_EVENT],
         "survival": [{"endpoint": name, "settings": [
-            s for s in settings(SurvivalAnalysis, table, f"surv.{name}", skip=("endpoint",))
+            s for s in settings(SurvivalAnalysis, table, f"surv.{name}", skip=("endpoint",),
+                          lang=lang)
             if s.widget != "shown"]} for name, table in survival.items()],
-        "survival_doc": _doc(SurvivalAnalysis),
-        "response": settings(ResponseAnalysis, analyses.get("response", {}), "an.response"),
-        "response_doc": _doc(ResponseAnalysis),
-        "followup": settings(FollowUp, analyses.get("followup", {}), "an.followup"),
-        "followup_doc": _doc(FollowUp),
+        "survival_doc": meaning(lang, SurvivalAnalysis),
+        "response": settings(ResponseAnalysis, analyses.get("response", {}), "an.response",
+                             lang=lang),
+        "response_doc": meaning(lang, ResponseAnalysis),
+        "followup": settings(FollowUp, analyses.get("followup", {}), "an.followup", lang=lang),
+        "followup_doc": meaning(lang, FollowUp),
         "followup_on": "followup" in analyses,
         "adjusted_on": adjusted is not None,
-        "adjusted": [s for s in settings(AdjustedAnalysis, adjusted or {}, "an.adjusted")
+        "adjusted": [s for s in settings(AdjustedAnalysis, adjusted or {}, "an.adjusted",
+                                          lang=lang)
                      if s.widget != "shown"],
-        "adjusted_doc": _doc(AdjustedAnalysis),
+        "adjusted_doc": meaning(lang, AdjustedAnalysis),
         "covariates": ", ".join(names) if names is not None else None,
-        "covariates_doc": AdjustedAnalysis.model_fields["covariates"].description,
+        "covariates_doc": meaning(lang, AdjustedAnalysis, "covariates"),
         "new_kinds": NEW_KINDS,
     }
 

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from retrostudy.app import studyfile
 from retrostudy.app.design import design_form, edit_design
-from retrostudy.app.views import guarded, refuse, relative, render
+from retrostudy.app.views import guarded, language, refuse, relative, render
 from retrostudy.errors import RetroStudyError
 
 PROFILES = ("r", "sas", "ezr")  # the protocol's [analyses] profile values
@@ -26,7 +26,7 @@ async def endpoints_page(request: Request, study: Path):
         return render(request, "message.html", status=400,
                       problems=[str(p) for p in error.problems])
     return render(request, "endpoints.html", study=relative(request, study), digest=digest,
-                  design=design_form(text), profile=protocol.analyses.profile,
+                  design=design_form(text, language(request)), profile=protocol.analyses.profile,
                   profiles=PROFILES)
 
 

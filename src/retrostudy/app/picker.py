@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retrostudy.app import meanings
 from retrostudy.app.settings import inline, plain, widget_of
 from retrostudy.protocol.conditions import (
     AgeCondition,
@@ -46,13 +47,11 @@ class Input:
     required: bool
 
 
-def _doc(model, key: str) -> str:
-    return " ".join((model.model_fields[key].description or "").split())
-
-
-def inputs(kind: str, row: str, values: dict[str, str] | None = None) -> list[Input]:
+def inputs(kind: str, row: str, values: dict[str, str] | None = None,
+           lang: str = "en") -> list[Input]:
     """The picker's inputs for a condition ``kind`` in form row ``row`` (``c0``, ``g1``),
-    filled from ``values`` (part -> text; a new condition has an open-start window)."""
+    filled from ``values`` (part -> text; a new condition has an open-start window), each
+    with its key's meaning in the interface language ``lang``."""
     values = values if values is not None else {"window_start": NEW_WINDOW[0],
                                                 "window_end": NEW_WINDOW[1]}
     model = KINDS[kind]
@@ -60,14 +59,16 @@ def inputs(kind: str, row: str, values: dict[str, str] | None = None) -> list[In
     for key, field in model.model_fields.items():
         if key == "age":
             out += [Input("age", f"age_{end}", f"{row}.age_{end}", (),
-                          values.get(f"age_{end}", ""), _doc(AgeRange, end), False)
+                          values.get(f"age_{end}", ""), meanings.meaning(lang, AgeRange, end),
+                          False)
                     for end in ("min", "max")]
             continue
         parts = ("window_start", "window_end") if key == "window" else (key,)
         _, choices, _ = widget_of(field.annotation)
         for part in parts:
             out.append(Input(key, part, f"{row}.{part}", choices if key != "window" else (),
-                             values.get(part, ""), _doc(model, key), field.is_required()))
+                             values.get(part, ""), meanings.meaning(lang, model, key),
+                             field.is_required()))
     return out
 
 

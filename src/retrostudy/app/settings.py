@@ -4,7 +4,8 @@ A key's widget follows its type in the model: a fixed set of choices (``Literal`
 select, a yes/no key a select of true/false, a list of choices a set of checkboxes, a
 number or a name a text input; a key whose value is a table or a list of tables is shown,
 not edited (the study file holds it). Each field carries the key's documented meaning (its
-``description`` in the model) and its default. :func:`apply` writes the posted values into
+``description`` in the model, or its translation: :mod:`retrostudy.app.meanings`) and its
+default. :func:`apply` writes the posted values into
 a tomlkit table in place: a key left at its default and absent from the file stays absent,
 an emptied key is removed (its default applies again), anything else is written as typed
 and left to the protocol model to accept or refuse.
@@ -22,6 +23,8 @@ from typing import Any, Literal
 import tomlkit
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticUndefined
+
+from retrostudy.app import meanings
 
 BOOL = ("true", "false")
 
@@ -127,9 +130,11 @@ def plain(item) -> Any:
     return unwrap() if unwrap else item
 
 
-def settings(model: type[BaseModel], table, prefix: str, *, skip=("kind",)) -> list[Setting]:
+def settings(model: type[BaseModel], table, prefix: str, *, skip=("kind",),
+             lang: str = "en") -> list[Setting]:
     """The keys of ``model`` as form fields, with the values ``table`` (the block in the
-    study file, or an empty dict) holds, else the model's defaults."""
+    study file, or an empty dict) holds, else the model's defaults; each key's meaning in
+    the interface language ``lang``."""
     out = []
     for name, field in model.model_fields.items():
         key = field.alias or name
@@ -144,7 +149,7 @@ def settings(model: type[BaseModel], table, prefix: str, *, skip=("kind",)) -> l
             value = text_of(value)
         out.append(Setting(key=key, name=f"{prefix}.{key}", widget=widget, choices=choices,
                            value=value, default=text_of(default),
-                           doc=" ".join((field.description or "").split()),
+                           doc=meanings.meaning(lang, model, name),
                            optional=optional))
     return out
 

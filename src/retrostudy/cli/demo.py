@@ -9,6 +9,7 @@ an editable install alike.
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 
 from retrostudy.errors import Problem, RetroStudyError
@@ -55,6 +56,32 @@ def example_dir(name: str = EXAMPLE) -> Path:
         code="unknown_example", value=name,
         hint=("the examples are: " + ", ".join(found)) if found
         else "this installation has no examples (reinstall retrostudy)"))
+
+
+def copy_example(name: str, target: Path) -> bool:
+    """Example ``name`` (its study files, data and README) copied into ``target``, to edit.
+
+    Returns True when copied (``target`` was absent or an empty folder), False when
+    ``target`` already holds a ``study.toml`` (an earlier copy: left as it is, so the edits
+    made to it stay). Anything else in ``target`` is refused and nothing is written: a copy
+    never overwrites or mixes with files of the user's."""
+    source = example_dir(name)
+    if target.exists() and not target.is_dir():
+        raise RetroStudyError(Problem(
+            message=f"cannot copy the example study into {target}: it is a file, not a folder",
+            code="demo_target_not_empty", value=str(target),
+            hint="name a new or empty folder"))
+    if (target / "study.toml").is_file():
+        return False
+    if target.is_dir() and any(target.iterdir()):
+        raise RetroStudyError(Problem(
+            message=(f"cannot copy the example study into {target}: the folder is not empty "
+                     "and holds no study.toml (nothing was written)"),
+            code="demo_target_not_empty", value=str(target),
+            hint="name a new or empty folder, or a folder holding an earlier copy"))
+    shutil.copytree(source, target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "__init__.py", ".*"))
+    return True
 
 
 def summary(folder: Path) -> str:
