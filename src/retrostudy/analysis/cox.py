@@ -22,6 +22,7 @@ import pandas as pd
 
 from retrostudy.analysis import _stats
 from retrostudy.analysis._stats import HazardRatio
+from retrostudy.analysis.model_checks import EValueOf, group_evalues
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -38,6 +39,7 @@ class CoxModel:
     monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
     fit_warnings: tuple[str, ...] = ()
     not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)
+    evalues: tuple[EValueOf, ...] = ()  # of the group terms (model_checks.py)
 
     def to_json(self) -> dict:
         return {
@@ -51,6 +53,7 @@ class CoxModel:
             "monotone": self.monotone,
             "not_estimable": self.not_estimable,
             "reference_levels": {k: v[0] for k, v in self.levels.items()},
+            "evalues": [e.to_json() for e in self.evalues],
         }
 
 
@@ -108,6 +111,7 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
         levels=levels,
         monotone=bool(fit.monotone),
         fit_warnings=tuple(fit.warnings),
+        evalues=group_evalues(coefs, n_events, len(d)),
     )
 
 

@@ -189,6 +189,9 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
     from retrostudy.report.adjusted import adjusted_sections
 
     out += adjusted_sections(ctx, tables, figs, rendered)
+    checks = [*_tab(tables, "evalues")]
+    if checks:
+        out.append(Section("Model checks", tuple(checks), anchor="model-checks"))
     if "table2_response" in tables:
         out.append(
             Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")

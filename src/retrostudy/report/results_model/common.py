@@ -128,6 +128,27 @@ class CoxCoefficient(Strict):
     test: str = doc("`wald` (model variance) or `robust_wald` (sandwich variance).")
 
 
+class EValueRecord(Strict):
+    """The E-value of one hazard ratio (VanderWeele & Ding 2017; R ``EValue::evalues.HR``)."""
+
+    variable: str = doc("The model term (`group`).")
+    level: Level = doc("The level compared with the reference.")
+    hazard_ratio: float = doc("The hazard ratio.")
+    conf_low: float | None = doc("Its lower confidence limit (null: not finite).")
+    conf_high: float | None = doc("Its upper confidence limit (null: not finite).")
+    event_proportion: float = doc("Patients with the event / patients of the model; above "
+                                  "0.15 the outcome is common.")
+    rare_outcome: bool = doc("True: the rare-outcome approximation (HR taken as RR).")
+    conversion: str = doc("`hr_as_rr` (rare outcome) or `sqrt_transform` (common outcome: "
+                          "RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)), VanderWeele 2020).")
+    risk_ratio: float = doc("The hazard ratio on the risk-ratio scale.")
+    evalue: float = doc("E-value of the estimate.")
+    evalue_ci: float | None = doc("E-value of the confidence limit closest to 1 (1 when the "
+                                  "interval contains 1; null without limits).")
+    limit: str | None = doc("`lower`, `upper` or `crosses 1`: the limit used.")
+    assumption: str = doc("The conversion in words, as the report prints it.")
+
+
 class CoxModel(Strict):
     """One Cox proportional-hazards model."""
 
@@ -143,3 +164,5 @@ class CoxModel(Strict):
     not_estimable: str | None = doc("Null, or why the model could not be fitted (no "
                                     "events, a covariate with one value, a singular design).")
     reference_levels: dict[str, Level] = doc("Categorical covariate -> its reference level.")
+    evalues: list[EValueRecord] = doc("E-values of the group hazard ratios (none when not "
+                                      "estimable).")

@@ -1,0 +1,60 @@
+"""Model checks surfaced in the report: E-values of every printed hazard ratio (rare/common
+outcome decided from the model's event proportion), on synthetic data (not the example)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from retrostudy.analysis import run_analyses
+from retrostudy.report.tables import analysis_tables
+from retrostudy.stats.evalue import evalue_hr
+
+
+def synthetic(dataset, event_rate: float, seed: int = 7):
+    """The test table with new outcomes: exponential times, Bernoulli(event_rate) events."""
+    rng = np.random.default_rng(seed)
+    data = dataset.copy()
+    hazard = np.where(data["group"] == data["group"].iloc[0], 1 / 200, 1 / 400)
+    data["pfs_days"] = np.ceil(rng.exponential(1 / hazard)).astype(int)
+    data["pfs_event"] = (rng.random(len(data)) < event_rate).astype(int)
+    return data
+
+
+@pytest.mark.parametrize("rate, rare", [(0.8, False), (0.12, True)])
+def test_evalues_of_every_cox_group_hr(protocol, dataset, rate, rare):
+    data = synthetic(dataset, rate)
+    if rare:  # 6 events: below 15% of 42 patients, 3 in each group
+        data["pfs_event"] = 0
+        for g in data["group"].unique():
+            data.loc[data.index[data["group"] == g][:3], "pfs_event"] = 1
+    res = run_analyses(protocol, data)
+    ep = res.endpoints[0]
+    # with 6 events the adjusted model may have a level without events (monotone)
+    names = ("unadjusted",) if rare else ("unadjusted", "adjusted")
+    for name in names:
+        m = ep.model(name)
+        hr = ep.group_hr(name)
+        (e,) = m.evalues
+        assert e.event_proportion == pytest.approx(m.n_events / m.n)
+        assert e.value.rare_outcome is rare
+        want = evalue_hr(hr.hazard_ratio, hr.conf_low, hr.conf_high, rare_outcome=rare)
+        assert e.value == want
+        js = m.to_json()["evalues"][0]
+        assert js["conversion"] == ("hr_as_rr" if rare else "sqrt_transform")
+        assert js["evalue"] == want.evalue and js["evalue_ci"] == want.evalue_ci
+    table = analysis_tables(res)["evalues"]
+    texts = {r.label: [c.text for c in r.cells] for r in table.rows}
+    row = next(v for k, v in texts.items() if "Cox, unadjusted" in k)
+    assert row[2] == ("HR taken as RR (rare)" if rare else "sqrt transform (common)")
+    assert row[3] == f"{ep.model('unadjusted').evalues[0].value.evalue:.2f}"
+    assert any("rare" in f and "15%" in f for f in table.footnotes)
+
+
+def test_not_estimable_hr_has_no_evalue(protocol, dataset):
+    data = synthetic(dataset, 0.8)
+    data.loc[data.group == data.group.iloc[0], "pfs_event"] = 0
+    res = run_analyses(protocol, data)
+    m = res.endpoints[0].model("unadjusted")
+    hr = res.endpoints[0].group_hr("unadjusted")
+    assert math.isnan(hr.hazard_ratio) or m.evalues  # NE -> none; Firth -> one
