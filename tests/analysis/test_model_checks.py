@@ -58,3 +58,47 @@ def test_not_estimable_hr_has_no_evalue(protocol, dataset):
     m = res.endpoints[0].model("unadjusted")
     hr = res.endpoints[0].group_hr("unadjusted")
     assert math.isnan(hr.hazard_ratio) or m.evalues  # NE -> none; Firth -> one
+
+
+def test_ph_check_equals_a_direct_cox_zph_call(protocol, dataset):
+    from retrostudy.report.fmt import p_value
+    from retrostudy.stats import cox_ph
+    from retrostudy.stats.cox_zph import cox_zph, zph_residuals
+
+    data = synthetic(dataset, 0.8, seed=3)
+    res = run_analyses(protocol, data)
+    ep = res.endpoints[0]
+    table = analysis_tables(res)[f"ph_{ep.endpoint}"]
+    cells = {r.label: [c.text for c in r.cells] for r in table.rows}
+    for name, word in (("unadjusted", "unadjusted"), ("adjusted", "adjusted")):
+        m = ep.model(name)
+        d = data[["pfs_days", "pfs_event", *m.covariates]].dropna()
+        frame = {"time": d["pfs_days"].to_numpy(float), "event": d["pfs_event"].to_numpy(int)}
+        for cov in m.covariates:
+            col = d[cov]
+            frame[cov] = (col.astype(object).to_numpy() if cov in m.levels
+                          else col.to_numpy(float))
+        fit = cox_ph(frame, time="time", event="event", covariates=list(m.covariates),
+                     levels=m.levels)
+        want = cox_zph(fit, "km")
+        assert m.ph.zph == want
+        js = m.to_json()["ph_test"]
+        assert js["global_test"]["chisq"] == want.global_test.chisq
+        assert [t["p_value"] for t in js["terms"]] == [t.p_value for t in want.terms]
+        g = cells[f"Cox, {word}: Global"]
+        assert g == [f"{want.global_test.chisq:.2f}", str(want.global_test.df),
+                     p_value(want.global_test.p_value, res.p_digits, "NE")]
+        r = zph_residuals(fit)
+        assert np.array_equal(m.ph.x, r.x) and np.array_equal(m.ph.y, r.y)
+    assert ep.model("univariable:ecog") is None or ep.model("univariable:ecog").ph is None
+
+
+def test_schoenfeld_figure_per_model(protocol, dataset):
+    from retrostudy.report.figures.schoenfeld import draw_schoenfeld
+
+    res = run_analyses(protocol, synthetic(dataset, 0.8, seed=3))
+    ep = res.endpoints[0]
+    f = draw_schoenfeld(ep.model("adjusted"), ep.endpoint, ep.label, number="S9")
+    assert f.key == f"figureS9_schoenfeld_{ep.endpoint}_adjusted"
+    assert len([a for a in f.figure.axes if a.get_visible()]) == len(ep.model("adjusted").ph.columns)
+    assert "Global test: chi-square" in f.caption

@@ -22,7 +22,7 @@ import pandas as pd
 
 from retrostudy.analysis import _stats
 from retrostudy.analysis._stats import HazardRatio
-from retrostudy.analysis.model_checks import EValueOf, group_evalues
+from retrostudy.analysis.model_checks import EValueOf, PHCheck, group_evalues, ph_check
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -40,6 +40,7 @@ class CoxModel:
     fit_warnings: tuple[str, ...] = ()
     not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)
     evalues: tuple[EValueOf, ...] = ()  # of the group terms (model_checks.py)
+    ph: PHCheck | None = None  # cox.zph of the unadjusted and adjusted models
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +55,7 @@ class CoxModel:
             "not_estimable": self.not_estimable,
             "reference_levels": {k: v[0] for k, v in self.levels.items()},
             "evalues": [e.to_json() for e in self.evalues],
+            "ph_test": self.ph.to_json() if self.ph else None,
         }
 
 
@@ -112,6 +114,7 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
         monotone=bool(fit.monotone),
         fit_warnings=tuple(fit.warnings),
         evalues=group_evalues(coefs, n_events, len(d)),
+        ph=None if fit.monotone or name.startswith("univariable") else ph_check(fit),
     )
 
 

@@ -1,6 +1,10 @@
 """What a reviewer asks of each hazard ratio: its E-value (VanderWeele & Ding 2017) and the
 proportional-hazards check of its Cox model (R's ``cox.zph``, transform ``"km"``).
 
+PH check: the score test of each term and the global test of ``cox.zph(fit)`` (Grambsch &
+Therneau 1994, as survival >= 3.0 computes it), with the scaled Schoenfeld residuals
+against ``1 - KM(t-)`` for the figure (:func:`retrostudy.stats.cox_zph.zph_residuals`).
+
 E-value: the hazard ratio is put on the risk-ratio scale from the observed proportion of
 patients with the event in the model (``n_events / n``): above 15% the outcome is common and
 the square-root transform ``RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR))`` is used
@@ -13,6 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph, zph_residuals
 from retrostudy.stats.evalue import RARE_THRESHOLD, EValue, evalue_hr
 
 
@@ -61,3 +68,32 @@ def group_evalues(coefficients, n_events: int, n: int) -> tuple[EValueOf, ...]:
            for c in coefficients if c.variable == "group")
     return tuple(e for e in out if e is not None)
 
+
+
+def _term_json(t: ZPHTerm) -> dict:
+    return {"term": t.term, "chisq": t.chisq, "df": t.df, "p_value": t.p_value}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PHCheck:
+    """``cox.zph(fit, transform="km")`` of one Cox model and its residuals for the plot."""
+
+    zph: CoxZPH
+    columns: tuple[str, ...]  # one per coefficient: "variable" or "variable: level"
+    x: np.ndarray  # transformed time of each event
+    y: np.ndarray  # scaled Schoenfeld residuals, events x coefficients
+
+    def to_json(self) -> dict:
+        return {"transform": self.zph.transform, "test": "cox_zph",
+                "terms": [_term_json(t) for t in self.zph.terms],
+                "global_test": _term_json(self.zph.global_test)}
+
+
+def ph_check(fit) -> PHCheck | None:
+    """The PH check of a fitted :class:`~retrostudy.stats.CoxPH` (None: no events)."""
+    if fit.n_events == 0:
+        return None
+    res = zph_residuals(fit, "km")
+    cols = tuple(c.variable if c.level is None else f"{c.variable}: {c.level}"
+                 for c in fit.coefficients)
+    return PHCheck(zph=cox_zph(fit, "km"), columns=cols, x=res.x, y=res.y)

@@ -190,6 +190,10 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
 
     out += adjusted_sections(ctx, tables, figs, rendered)
     checks = [*_tab(tables, "evalues")]
+    for res in ctx.analyses.endpoints:
+        checks += _tab(tables, f"ph_{res.endpoint}")
+        for k in sorted(k for k in figs if f"_schoenfeld_{res.endpoint}_" in k):
+            checks += _fig(figs, rendered, k)
     if checks:
         out.append(Section("Model checks", tuple(checks), anchor="model-checks"))
     if "table2_response" in tables:

@@ -149,6 +149,24 @@ class EValueRecord(Strict):
     assumption: str = doc("The conversion in words, as the report prints it.")
 
 
+class ZPHTermRecord(Strict):
+    """The score test of proportional hazards of one term (or GLOBAL)."""
+
+    term: str = doc("Model term (`group`, a covariate) or `GLOBAL`.")
+    chisq: float = doc("Chi-square statistic.")
+    df: int = doc("Degrees of freedom (a factor: levels - 1).")
+    p_value: float = doc("p value (chi-square).")
+
+
+class PHTest(Strict):
+    """Test of proportional hazards, as R's `cox.zph(fit, transform = "km")$table`."""
+
+    transform: str = doc("Time scale of the test: `km` (1 - KM(t-), R's default).")
+    test: str = doc("`cox_zph`.")
+    terms: list[ZPHTermRecord] = doc("One test per model term.")
+    global_test: ZPHTermRecord = doc("The global test, all terms.")
+
+
 class CoxModel(Strict):
     """One Cox proportional-hazards model."""
 
@@ -166,3 +184,5 @@ class CoxModel(Strict):
     reference_levels: dict[str, Level] = doc("Categorical covariate -> its reference level.")
     evalues: list[EValueRecord] = doc("E-values of the group hazard ratios (none when not "
                                       "estimable).")
+    ph_test: PHTest | None = doc("Proportional-hazards test of the unadjusted and adjusted "
+                                 "models; null for univariable, monotone or unfitted models.")

@@ -15,7 +15,7 @@ from retrostudy.analysis import Analyses
 from retrostudy.report.table import Table
 from retrostudy.report.tables.adjusted import adjusted_tables
 from retrostudy.report.tables.competing import competing_tables
-from retrostudy.report.tables.model_checks import evalue_table
+from retrostudy.report.tables.model_checks import evalue_table, ph_tables
 from retrostudy.report.tables.followup import discontinuation_table, followup_table
 from retrostudy.report.tables.response import response_table
 from retrostudy.report.tables.rmst import rmst_table
@@ -82,4 +82,5 @@ def analysis_tables(analyses: Analyses) -> dict[str, Table]:
         build = BUILDERS.get(name)
         if build is not None:
             tables |= build(res, analyses)
-    return tables | evalue_table(analyses)  # across the endpoints and the PS analysis
+    # across the endpoints and the PS analysis
+    return tables | evalue_table(analyses) | ph_tables(analyses)

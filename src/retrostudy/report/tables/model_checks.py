@@ -1,6 +1,6 @@
 """Supplement tables of model checks, from numbers the analyses hold: the E-value of every
 hazard ratio the report prints (Cox group HRs, crude and adjusted; the propensity-score
-comparisons' HRs)."""
+comparisons' HRs) and the proportional-hazards test (cox.zph) of every Cox model."""
 
 from __future__ import annotations
 
@@ -65,3 +65,30 @@ def evalue_table(analyses) -> dict[str, Table]:
             "is rare and the HR is taken as a risk ratio; otherwise the outcome is common and "
             "RR = (1 \u2212 0.5^\u221aHR) / (1 \u2212 0.5^\u221a(1/HR)) (VanderWeele 2020).",
         ))}
+
+
+def ph_tables(analyses) -> dict[str, Table]:
+    """One table per endpoint: cox.zph of its unadjusted and adjusted Cox models."""
+    out = {}
+    for res in analyses.endpoints:
+        rows = []
+        for m in res.cox:
+            if m.ph is None:
+                continue
+            for t in (*m.ph.zph.terms, m.ph.zph.global_test):
+                term = ("Global" if t.term == "GLOBAL"
+                        else analyses.var_labels.get(t.term, t.term))
+                rows.append(Row(label=f"{_MODEL[m.name]}: {term}", cells=(
+                    Cell(text=fmt.num(t.chisq, 2)), Cell(text=str(t.df)),
+                    Cell(text=fmt.p_value(t.p_value, analyses.p_digits, "NE")))))
+        if rows:
+            out[f"ph_{res.endpoint}"] = Table(
+                key=f"ph_{res.endpoint}",
+                title=f"Proportional-hazards check: {res.label}", stub="Model: term",
+                columns=("Chi-square", "df", "p"), rows=tuple(rows),
+                footnotes=(
+                    "Score test of proportional hazards of each term and of all terms together "
+                    "(Grambsch & Therneau 1994), on the Kaplan\u2013Meier time scale, as R's "
+                    "cox.zph(fit) (survival \u2265 3.0). A small p suggests the hazard ratio "
+                    "changes over time; see the scaled Schoenfeld residual figures.",))
+    return out
