@@ -102,3 +102,37 @@ def test_schoenfeld_figure_per_model(protocol, dataset):
     assert f.key == f"figureS9_schoenfeld_{ep.endpoint}_adjusted"
     assert len([a for a in f.figure.axes if a.get_visible()]) == len(ep.model("adjusted").ph.columns)
     assert "Global test: chi-square" in f.caption
+
+
+def test_group_without_events_gets_firth_estimates(protocol, dataset):
+    from retrostudy.report.tables.survival import FIRTH_MARK
+    from retrostudy.stats import cox_ph
+
+    data = synthetic(dataset, 0.7, seed=5)
+    none = data["group"] == data["group"].iloc[-1]
+    data.loc[none, "pfs_event"] = 0  # a group without events: monotone likelihood
+    res = run_analyses(protocol, data)
+    ep = res.endpoints[0]
+    m = ep.model("unadjusted")
+    assert m.monotone and m.method == "firth" and m.to_json()["method"] == "firth"
+    d = data[["pfs_days", "pfs_event", "group"]]
+    fit = cox_ph({"time": d["pfs_days"].to_numpy(float), "event": d["pfs_event"].to_numpy(int),
+                  "group": d["group"].astype(object).to_numpy()}, time="time", event="event",
+                 covariates=["group"], levels=m.levels, firth=True)
+    want = fit.coefficients[0]
+    hr = ep.group_hr("unadjusted")
+    assert (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value) == (
+        want.hazard_ratio, want.conf_low, want.conf_high, want.p_value)
+    eventless = data["group"].iloc[-1]
+    # finite, on the side of the group with events
+    assert hr.test == "profile_likelihood" and math.isfinite(hr.conf_high)
+    assert (hr.hazard_ratio > 1) == (hr.level != eventless)
+    table = analysis_tables(res)[f"cox_{ep.endpoint}"]
+    group_rows = [r for r in table.rows if r.cells[0].text.endswith(FIRTH_MARK)]
+    assert group_rows and group_rows[0].cells[0].text.startswith(f"{hr.hazard_ratio:.2f}")
+    assert any("Firth-penalised (monotone likelihood)" in f and "coxphf" in f
+               for f in table.footnotes)
+    assert any("Firth's penalised estimates are shown" in w for w in ep.warnings)
+    # the standard fit of a non-monotone model is unchanged
+    assert all(x.method == "standard" for x in run_analyses(protocol, synthetic(
+        dataset, 0.7, seed=5)).endpoints[0].cox)

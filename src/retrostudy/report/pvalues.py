@@ -22,6 +22,8 @@ TEST_NAMES = {
     "logrank": "log-rank test",
     "wald": "Wald test of the Cox coefficient (model-based variance)",
     "robust_wald": "Wald test of the Cox coefficient (robust sandwich variance)",
+    "profile_likelihood": "penalised likelihood-ratio test of the Cox coefficient (Firth, "
+                          "profile likelihood)",
     "cox_lr": "likelihood-ratio test of the Cox model",
     "cox_wald": "Wald test of the Cox model",
     "cox_score": "score test of the Cox model",

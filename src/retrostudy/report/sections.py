@@ -96,7 +96,9 @@ def _hr_text(ctx, res) -> list[Paragraph]:
                 f"{word} HR {labels.get(hr.level, hr.level)} vs "
                 f"{labels.get(res.reference, res.reference)}: "
                 f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}, "
-                f"{fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}."
+                f"{fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}"
+                + (" (Firth-penalised: monotone likelihood)."
+                   if res.model(name).method == "firth" else ".")
             )
     return [Paragraph(" ".join(parts))] if parts else []
 

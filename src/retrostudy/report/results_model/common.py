@@ -125,7 +125,8 @@ class CoxCoefficient(Strict):
     conf_low: float | None = doc("Lower Wald confidence limit of the hazard ratio.")
     conf_high: float | None = doc("Upper Wald confidence limit of the hazard ratio.")
     p_value: float | None = doc("Wald p value of the coefficient (the variance of its CI).")
-    test: str = doc("`wald` (model variance) or `robust_wald` (sandwich variance).")
+    test: str = doc("`wald` (model variance), `robust_wald` (sandwich variance) or "
+                    "`profile_likelihood` (Firth fit: profile penalised-likelihood CI and p).")
 
 
 class EValueRecord(Strict):
@@ -184,5 +185,7 @@ class CoxModel(Strict):
     reference_levels: dict[str, Level] = doc("Categorical covariate -> its reference level.")
     evalues: list[EValueRecord] = doc("E-values of the group hazard ratios (none when not "
                                       "estimable).")
+    method: str = doc("`standard` (maximum partial likelihood) or `firth` (Firth's penalised "
+                      "likelihood, used because the likelihood is monotone; as R's coxphf).")
     ph_test: PHTest | None = doc("Proportional-hazards test of the unadjusted and adjusted "
                                  "models; null for univariable, monotone or unfitted models.")
