@@ -180,6 +180,9 @@ def _drop(items, main: set[str]) -> list:
 def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Section]:
     """Everything the main document does not show (before the checklist and warnings)."""
     out = _quality_sections(ctx, tables)
+    if "target_trial" in tables:  # design: beside the endpoint definitions
+        out.insert(1, Section("Target trial emulation", tuple(_tab(tables, "target_trial")),
+                              anchor="target-trial"))
     if ctx.flow is not None:
         out.append(Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")),
                            anchor="flow"))
