@@ -1,5 +1,6 @@
 """A group with no events has a monotone Cox likelihood: the report says so, never a huge HR;
-the endpoint's models then report Firth's penalised estimate (tests/analysis/test_model_checks.py)."""
+the endpoint's models then report Firth's penalised estimate
+(tests/analysis/test_model_checks.py)."""
 
 import math
 
@@ -26,8 +27,8 @@ def test_other_analyses_keep_ne_under_a_monotone_likelihood():
     import numpy as np
     import pandas as pd
 
-    from retrostudy.analysis.cox import fit_model
     from retrostudy.analysis._stats import Conventions
+    from retrostudy.analysis.cox import fit_model
 
     d = pd.DataFrame({"group": ["A"] * 6 + ["B"] * 6, "t_days": np.arange(1, 13),
                       "t_event": [1, 0, 1, 1, 0, 1] + [0] * 6})
@@ -36,8 +37,9 @@ def test_other_analyses_keep_ne_under_a_monotone_likelihood():
         endpoint = "t"
         reference: dict = {}
 
-    m = fit_model(d, "unadjusted", ["group"], Spec, "A", Conventions(profile="r", conf_type="log", ties="efron",
-                                                          conf_level=0.95, days_per_month=30.4375))
+    conv = Conventions(profile="r", conf_type="log", ties="efron", conf_level=0.95,
+                       days_per_month=30.4375)
+    m = fit_model(d, "unadjusted", ["group"], Spec, "A", conv)
     assert m.monotone and m.method == "standard" and math.isnan(m.coefficients[0].hazard_ratio)
 
 

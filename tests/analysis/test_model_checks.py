@@ -100,7 +100,8 @@ def test_schoenfeld_figure_per_model(protocol, dataset):
     ep = res.endpoints[0]
     f = draw_schoenfeld(ep.model("adjusted"), ep.endpoint, ep.label, number="S9")
     assert f.key == f"figureS9_schoenfeld_{ep.endpoint}_adjusted"
-    assert len([a for a in f.figure.axes if a.get_visible()]) == len(ep.model("adjusted").ph.columns)
+    shown = [a for a in f.figure.axes if a.get_visible()]
+    assert len(shown) == len(ep.model("adjusted").ph.columns)
     assert "Global test: chi-square" in f.caption
 
 

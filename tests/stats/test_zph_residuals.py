@@ -1,4 +1,5 @@
-"""Scaled Schoenfeld residuals against R's cox.zph(fit)$x and $y (tests/reference/zph_residuals.R)."""
+"""Scaled Schoenfeld residuals against R's cox.zph(fit)$x and $y
+(tests/reference/zph_residuals.R)."""
 
 import json
 from pathlib import Path

@@ -15,8 +15,9 @@ from retrostudy.analysis import Analyses
 from retrostudy.report.table import Table
 from retrostudy.report.tables.adjusted import adjusted_tables
 from retrostudy.report.tables.competing import competing_tables
-from retrostudy.report.tables.model_checks import evalue_table, ph_tables
 from retrostudy.report.tables.followup import discontinuation_table, followup_table
+from retrostudy.report.tables.missingness import missingness_tables
+from retrostudy.report.tables.model_checks import evalue_table, ph_tables
 from retrostudy.report.tables.response import response_table
 from retrostudy.report.tables.rmst import rmst_table
 from retrostudy.report.tables.sensitivity import sensitivity_tables
@@ -56,6 +57,7 @@ def _subgroups(res, a: Analyses) -> dict[str, Table]:
 # Registered analysis name (analysis/registry.py) -> the tables of its result.
 BUILDERS: dict[str, Callable[[Any, Analyses], dict[str, Table]]] = {
     "table1": _table1,
+    "missingness": missingness_tables,
     "endpoints": _endpoints,
     "response": lambda res, a: {"table2_response": response_table(
         res, header=_header(a), conf_level=a.conventions.conf_level, p_digits=a.p_digits)},
