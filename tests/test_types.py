@@ -51,13 +51,13 @@ def test_study_result_fields_name_their_classes():
     import typing
 
     from retrostudy.analysis import Analyses
-    from retrostudy.report.table import Table
     from retrostudy.cohort.result import Attrition
     from retrostudy.data.result import LoadResult
     from retrostudy.endpoints.dataset import AnalysisDataset
     from retrostudy.endpoints.derive import Endpoints
     from retrostudy.pipeline import StudyResult
     from retrostudy.report.figures.base import ReportFigure
+    from retrostudy.report.table import Table
 
     names = {c.__name__: c for c in (Analyses, Table, Attrition, LoadResult, AnalysisDataset,
                                      Endpoints, ReportFigure)}

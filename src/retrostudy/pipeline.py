@@ -25,12 +25,12 @@ from retrostudy.protocol.model import Protocol
 
 if TYPE_CHECKING:  # the layers load on first use (CLI start-up)
     from retrostudy.analysis import Analyses
-    from retrostudy.report.table import Table
     from retrostudy.cohort.result import Attrition
     from retrostudy.data.result import LoadResult
     from retrostudy.endpoints.dataset import AnalysisDataset
     from retrostudy.endpoints.derive import Endpoints
     from retrostudy.report.figures.base import ReportFigure
+    from retrostudy.report.table import Table
 
 # progress(message) before each step; progress(message, done, total) as a long step
 # (drawing the figures, writing the files) advances
