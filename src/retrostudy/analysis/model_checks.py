@@ -71,7 +71,8 @@ def group_evalues(coefficients, n_events: int, n: int) -> tuple[EValueOf, ...]:
 
 
 def _term_json(t: ZPHTerm) -> dict:
-    return {"term": t.term, "chisq": t.chisq, "df": t.df, "p_value": t.p_value}
+    return {"term": t.term, "chisq": t.chisq, "df": t.df, "p_value": t.p_value,
+            "test": "cox_zph"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,9 +91,18 @@ class PHCheck:
 
 
 def ph_check(fit) -> PHCheck | None:
-    """The PH check of a fitted :class:`~retrostudy.stats.CoxPH` (None: no events)."""
+    """The PH check of a fitted :class:`~retrostudy.stats.CoxPH`; None without events or
+    when the test's information matrix is singular (e.g. every event time tied: R's
+    cox.zph fails there too)."""
     if fit.n_events == 0:
         return None
+    try:
+        return _ph_check(fit)
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+
+
+def _ph_check(fit) -> PHCheck:
     res = zph_residuals(fit, "km")
     cols = tuple(c.variable if c.level is None else f"{c.variable}: {c.level}"
                  for c in fit.coefficients)

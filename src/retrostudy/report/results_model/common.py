@@ -157,6 +157,7 @@ class ZPHTermRecord(Strict):
     chisq: float = doc("Chi-square statistic.")
     df: int = doc("Degrees of freedom (a factor: levels - 1).")
     p_value: float = doc("p value (chi-square).")
+    test: str = doc("`cox_zph`: the score test of proportional hazards.")
 
 
 class PHTest(Strict):
