@@ -46,6 +46,7 @@ from retrostudy.report.quality import tables as quality_tables
 from retrostudy.report.results_json import provenance
 from retrostudy.report.table import Table
 from retrostudy.report.tables import analysis_tables
+from retrostudy.report.tables.target_trial import target_trial_tables
 
 # progress(message) before each step; progress(message, done, total) as a long step
 # (drawing the figures, writing the files) advances
@@ -294,6 +295,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, s
     published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
     tables.update(extra_tables)
     tables.update(quality_tables(quality))
+    tables.update(target_trial_tables(protocol))
     ctx = ReportContext(
         protocol=protocol,
         analyses=analyses,

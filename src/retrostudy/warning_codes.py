@@ -37,9 +37,11 @@ REGISTRY: tuple[WarningKind, ...] = (
                 "pfs: the adjusted Cox model has 38 events for 4 term(s) (9.5 events per term, "
                 "below 10); its estimates may be unstable."),
     WarningKind("RS-W002", r"Cox model has a monotone likelihood",
-                "a Cox model's likelihood is monotone: its hazard ratios are NE",
+                "a Cox model's likelihood is monotone: an endpoint's model then shows Firth's "
+                "estimate, other models NE",
                 "os: the adjusted Cox model has a monotone likelihood (a level with no events, or"
-                " separation), so its hazard ratios are not estimable and are shown as NE; ..."),
+                " separation), so its ordinary hazard ratios are not estimable; Firth's "
+                "penalised estimates are shown instead (...)."),
     WarningKind("RS-W003", r"^(?!adjusted comparison)[^:]+: the .+ Cox model is not estimable",
                 "a Cox model cannot be fitted (e.g. a constant covariate): NE",
                 "pfs: the univariable:ecog_9 Cox model is not estimable (covariate 'ecog_9' is "
@@ -48,6 +50,18 @@ REGISTRY: tuple[WarningKind, ...] = (
                 "a criterion or group uses records after the index date (allow_post_index)",
                 "Immortal-time bias: Group 'Long' assigns patients to groups on records after the"
                 " index date (window [1, inf] at groups.group.0.when.drug.window; ...)."),
+    # [target_trial] checked against the cohort definition (protocol.target_trial)
+    WarningKind("RS-W006", r"^Target trial \([^)]*\): Time zero is stated as",
+                "the target trial's time zero is not the index date",
+                "Target trial (target_trial.time_zero): Time zero is stated as 'first "
+                "diagnosis', but follow-up of every endpoint starts at the index date: ..."),
+    WarningKind("RS-W007", r"^Target trial \([^)]*\): (Eligibility|Treatment assignment) "
+                r"uses data after time zero",
+                "the target trial's eligibility or treatment assignment uses data after time "
+                "zero",
+                "Target trial (criteria.1.drug.window): Eligibility uses data after time zero: "
+                "criterion 'Prior lapatinib' has window [-inf, 30], which ends after the index "
+                "day. ..."),
     # response (analysis.response)
     WarningKind("RS-W010", r"^response: no patient has an assessed best overall response",
                 "no patient has an assessed best overall response (rates count them as "

@@ -293,3 +293,34 @@ def test_degenerate_data_give_ne_or_a_keyed_error_never_a_crash(data):
     assert np.isnan(std.logrank.p_value) and std.model("unadjusted").not_estimable
     text = analysis_tables(res)["sensitivity"].to_text()
     assert "NE" in text and "pfs_standard: no events in any group" in text
+
+
+def test_fine_gray_equals_stats_fine_gray(result, data):
+    """The report's subdistribution HRs are stats.fine_gray's on the same data (cmprsk::crr
+    parity of fine_gray itself: tests/stats)."""
+    from retrostudy.report.fmt import estimate_ci
+    from retrostudy.stats import fine_gray
+
+    cr = result.secondary.competing
+    status = np.select([data["pfs_standard_reason"] == "progression",
+                        data["pfs_standard_reason"] == "death"], [1, 2], 0)
+    X = {"group": data["group"].to_numpy(object), "visceral": data["visceral"].to_numpy(object),
+         "ecog": data["ecog"].to_numpy(float)}
+    table = analysis_tables(result)["competing_finegray_pfs"]
+    texts = [[c.text for c in r.cells] for r in table.rows if r.label == "A"]
+    js = cr.to_json()["fine_gray"]
+    for i, (c, name) in enumerate(((1, "progression"), (2, "death_without_progression"))):
+        crude = fine_gray(data["pfs_standard_days"].to_numpy(float), status, X, cause=c,
+                          covariates=["group"], levels={"group": ["B", "A"]})
+        adj = fine_gray(data["pfs_standard_days"].to_numpy(float), status, X, cause=c,
+                        covariates=["group", "visceral", "ecog"],
+                        levels={"group": ["B", "A"], "visceral": [False, True]})
+        for model, fit in (("unadjusted", crude), ("adjusted", adj)):
+            hr, want = cr.subdistribution_hr(name, model), fit.coefficients[0]
+            assert (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value) == (
+                want.hazard_ratio, want.conf_low, want.conf_high, want.p_value)
+            assert hr.test == "robust_wald"
+        assert js[name][0]["coefficients"][0]["hazard_ratio"] == crude.coefficients[0].hazard_ratio
+        c0 = crude.coefficients[0]
+        assert texts[i][0] == estimate_ci(c0.hazard_ratio, c0.conf_low, c0.conf_high, 2)
+    assert "cmprsk::crr" in table.footnotes[0]

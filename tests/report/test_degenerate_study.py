@@ -118,12 +118,14 @@ def sparse(base, tmp_path_factory):
 
 def test_no_events_in_one_group_and_a_covariate_constant_in_one_group(sparse):
     """R: survdiff has a test (expected > 0 in both groups); coxph "did not converge"
-    (coefficient -> -inf): the hazard ratio is NE (monotone), the log-rank p a number."""
+    (coefficient -> -inf): the ordinary hazard ratio does not exist (monotone), so Firth's
+    penalised estimate is reported (finite, below 1); the log-rank p a number."""
     res, _ = sparse
     pfs = res.analyses.endpoints[0]
     assert pfs.logrank.not_estimable is None and 0 < pfs.logrank.p_value < 1
-    assert pfs.model("unadjusted").monotone
-    assert math.isnan(pfs.group_hr("unadjusted").hazard_ratio)
+    assert pfs.model("unadjusted").monotone and pfs.model("unadjusted").method == "firth"
+    hr = pfs.group_hr("unadjusted")
+    assert 0 < hr.hazard_ratio < 1 and hr.test == "profile_likelihood"
     assert any("unadjusted Cox model has a monotone likelihood" in w
                for w in res.results["warnings"])
 

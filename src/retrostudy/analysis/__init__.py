@@ -30,6 +30,7 @@ from retrostudy.analysis.sensitivity import SensitivityResult
 from retrostudy.analysis.subgroups import SubgroupResult
 from retrostudy.analysis.table1 import Table1
 from retrostudy.endpoints.dataset import AnalysisDataset
+from retrostudy.protocol.target_trial import target_trial_warnings
 from retrostudy.protocol.timing import post_index_warnings
 
 __all__ = ["Analyses", "Context", "group_order", "prepare_dataset", "run_analyses",
@@ -185,7 +186,8 @@ def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
     data = prepare_dataset(block, data)
     ctx = _context(protocol, data)
     results: dict[str, Any] = {}
-    warnings = post_index_warnings(protocol)  # design first: immortal time
+    # design first: immortal time, then the target trial's mismatches with the cohort
+    warnings = post_index_warnings(protocol) + target_trial_warnings(protocol)
     for a in registry.REGISTRY:
         settings = a.settings(block)
         if settings is None or (isinstance(settings, (list, tuple)) and not settings):

@@ -117,10 +117,12 @@ def logrank(time, event, group):
 
 
 def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
-        weights: str | None = None, robust: bool | None = None, cluster: str | None = None):
+        weights: str | None = None, robust: bool | None = None, cluster: str | None = None,
+        firth: bool = False):
     """Fit with :func:`retrostudy.stats.cox_ph`; a monotone likelihood comes back in the fit
     (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning.
-    ``weights``, ``robust`` and ``cluster`` are passed on unchanged (column names of ``data``)."""
+    ``weights``, ``robust`` and ``cluster`` are passed on unchanged (column names of ``data``);
+    ``firth``: Firth's penalised likelihood (Breslow ties, profile-likelihood CI and p)."""
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
@@ -136,6 +138,7 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
             robust=robust,
             cluster=cluster,
             conf_level=conv.conf_level,
+            firth=firth,
         )
 
 
@@ -162,8 +165,10 @@ class HazardRatio:
 
 def coefficient_records(fit) -> list[HazardRatio]:
     """Hazard ratios of a fit; under a monotone likelihood they do not exist (the iterates
-    diverge), so every estimate is missing (shown as NE) rather than a huge number."""
-    ok = not fit.monotone
+    diverge), so every estimate is missing (shown as NE) rather than a huge number -- unless
+    the fit is Firth's penalised one (finite; its CI and p from the profile penalised
+    likelihood, ``test = "profile_likelihood"``)."""
+    ok = not fit.monotone or fit.firth
     return [
         HazardRatio(
             variable=c.variable,
@@ -173,7 +178,8 @@ def coefficient_records(fit) -> list[HazardRatio]:
             conf_high=as_float(c.conf_high) if ok else math.nan,
             p_value=as_float(c.p_value) if ok else math.nan,
             # the p of the same Wald statistic as the CI beside it
-            test="robust_wald" if c.robust_std_err is not None else "wald",
+            test=("profile_likelihood" if fit.firth else
+                  "robust_wald" if c.robust_std_err is not None else "wald"),
         )
         for c in fit.coefficients
     ]

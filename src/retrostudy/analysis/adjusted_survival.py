@@ -25,6 +25,7 @@ import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import DEGENERATE, as_float, degenerate_reason, logrank
+from retrostudy.analysis.model_checks import EValueOf, evalue_of
 from retrostudy.analysis.survival import Curve, km_summary, median_landmarks_json
 
 METHOD_NAMES = {"crude": "Crude", "iptw": "IPTW", "matching": "Matched"}
@@ -65,6 +66,7 @@ class Comparison:
     test: dict  # name, statistic, df, p_value
     n: int
     n_events: int
+    evalue: EValueOf | None = None  # of the hazard ratio (None: not estimable)
 
     def to_json(self) -> dict:
         return {
@@ -74,6 +76,7 @@ class Comparison:
             "groups": {g.group: g.to_json() for g in self.groups},
             "hazard_ratio": self.hazard_ratio,
             "test": self.test,
+            "evalue": self.evalue.to_json() if self.evalue else None,
         }
 
 
@@ -163,12 +166,16 @@ def compare(
         if not DEGENERATE.search(str(exc)):
             raise
         fit, reason = None, degenerate_reason(exc)
+    hr = st.hr_record(fit, reason)
+    n_events = int(event.sum())
     return Comparison(
         endpoint=endpoint,
         method=method,
         groups=groups,
-        hazard_ratio=st.hr_record(fit, reason),
+        hazard_ratio=hr,
         test=_test(method, time, event, group, fit),
         n=int(time.size),
-        n_events=int(event.sum()),
+        n_events=n_events,
+        evalue=evalue_of("group", hr["level"], hr["hazard_ratio"], hr["conf_low"],
+                         hr["conf_high"], n_events, int(time.size)),
     )

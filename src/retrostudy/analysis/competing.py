@@ -22,6 +22,7 @@ import numpy as np
 from retrostudy.analysis import _stats
 from retrostudy.analysis._stats import HazardRatio
 from retrostudy.analysis.checks import keyed, require_columns
+from retrostudy.analysis.competing_finegray import FineGrayModel, finegray_models
 from retrostudy.analysis.competing_status import CAUSES, KEY, competing_data
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, fit_model
@@ -53,6 +54,14 @@ class CompetingResult:
     adjust: tuple[str, ...]
     landmarks: tuple[float, ...]
     warnings: tuple[str, ...] = field(default=())
+    finegray: dict = field(default_factory=dict)  # cause name -> tuple[FineGrayModel, ...]
+
+    def subdistribution_hr(self, cause: str, model: str) -> HazardRatio | None:
+        m: FineGrayModel | None = next(
+            (m for m in self.finegray.get(cause, ()) if m.name == model), None)
+        if m is None:
+            return None
+        return next((c for c in m.coefficients if c.variable == "group"), None)
 
     def group_hr(self, cause: str, model: str) -> HazardRatio | None:
         m = next((m for m in self.cox.get(cause, ()) if m.name == model), None)
@@ -78,6 +87,9 @@ class CompetingResult:
             "gray_test": self.gray,
             "cause_specific_cox": {
                 cause: [m.to_json() for m in models] for cause, models in self.cox.items()
+            },
+            "fine_gray": {
+                cause: [m.to_json() for m in models] for cause, models in self.finegray.items()
             },
             "adjust": list(self.adjust),
             "warnings": list(self.warnings),
@@ -199,10 +211,14 @@ def run(settings, data, ctx: Context) -> CompetingResult:
     days, status = d["cr_days"].to_numpy(float), d["cr_status"].to_numpy(int)
     gray, notes = _gray(days, status, d["group"].astype(str).to_numpy(object))
     cox = _cause_models(d, spec.endpoint, adjust, reference_levels, reference, conv)
+    with keyed(f"{KEY}.adjust", "competing risks, Fine-Gray models"):
+        fg = finegray_models(d, adjust, _CoxSpec(endpoint=spec.endpoint,
+                                                 reference=reference_levels), reference, conv)
     return CompetingResult(
         endpoint=spec.endpoint, label=spec.label or label, deaths_from=cd.deaths_from,
         method=cd.method, rule=cd.rule, reference=reference, n_excluded=cd.n_excluded,
         groups=per_group, curves=curves, gray=gray, cox=cox, adjust=tuple(adjust),
         landmarks=tuple(float(m) for m in spec.landmarks),
         warnings=tuple(notes + _cox_notes(cox, ctx.analyses.epv_min)),
+        finegray=fg,
     )

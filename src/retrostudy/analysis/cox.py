@@ -22,6 +22,7 @@ import pandas as pd
 
 from retrostudy.analysis import _stats
 from retrostudy.analysis._stats import HazardRatio
+from retrostudy.analysis.model_checks import EValueOf, PHCheck, group_evalues, ph_check
 from retrostudy.endpoints.outcome import time_to_event_columns
 
 
@@ -38,6 +39,9 @@ class CoxModel:
     monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
     fit_warnings: tuple[str, ...] = ()
     not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)
+    evalues: tuple[EValueOf, ...] = ()  # of the group terms (model_checks.py)
+    ph: PHCheck | None = None  # cox.zph of the unadjusted and adjusted models
+    method: str = "standard"  # "firth": Firth's penalised fit, used as the likelihood is monotone
 
     def to_json(self) -> dict:
         return {
@@ -51,6 +55,9 @@ class CoxModel:
             "monotone": self.monotone,
             "not_estimable": self.not_estimable,
             "reference_levels": {k: v[0] for k, v in self.levels.items()},
+            "evalues": [e.to_json() for e in self.evalues],
+            "ph_test": self.ph.to_json() if self.ph else None,
+            "method": self.method,
         }
 
 
@@ -77,7 +84,12 @@ def _column(series: pd.Series) -> np.ndarray:
     return series.to_numpy(float)
 
 
-def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
+def fit_model(data, name, covariates, spec, reference_group, conv,
+              firth_if_monotone: bool = False) -> CoxModel:
+    """One Cox model on the complete cases of its columns. ``firth_if_monotone``: when the
+    likelihood is monotone, refit with Firth's penalised likelihood (Heinze & Schemper 2001;
+    R ``coxphf``: Breslow ties, profile penalised-likelihood CI and p) and report that fit
+    (``method = "firth"``; ``monotone`` stays True, it describes the ordinary likelihood)."""
     ep = spec.endpoint
     c = time_to_event_columns(ep)
     cols = [c.time, c.event, *covariates]
@@ -95,6 +107,10 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
                 raise
             return _not_estimable(name, covariates, d, levels, n_events,
                                   _stats.degenerate_reason(exc))
+        firth = firth_if_monotone and bool(fit.monotone)
+        if firth:
+            fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
+                             firth=True)
     coefs = _stats.coefficient_records(fit)
     tests = _stats.model_tests(fit)
     return CoxModel(
@@ -108,6 +124,9 @@ def fit_model(data, name, covariates, spec, reference_group, conv) -> CoxModel:
         levels=levels,
         monotone=bool(fit.monotone),
         fit_warnings=tuple(fit.warnings),
+        evalues=group_evalues(coefs, n_events, len(d)),
+        ph=None if fit.monotone or name.startswith("univariable") else ph_check(fit),
+        method="firth" if firth else "standard",
     )
 
 
@@ -134,13 +153,16 @@ def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
 
 
 def cox_models(data: pd.DataFrame, spec, reference_group: str, conv) -> list[CoxModel]:
-    models = [fit_model(data, "unadjusted", ["group"], spec, reference_group, conv)]
+    """The endpoint's models; a monotone likelihood gets Firth's estimate (``method``)."""
+    models = [fit_model(data, "unadjusted", ["group"], spec, reference_group, conv, True)]
     if spec.univariable:
         for cov in spec.adjust:
-            models.append(fit_model(data, f"univariable:{cov}", [cov], spec, reference_group, conv))
+            models.append(fit_model(data, f"univariable:{cov}", [cov], spec, reference_group,
+                                    conv, True))
     if spec.adjust:
         models.append(
-            fit_model(data, "adjusted", ["group", *spec.adjust], spec, reference_group, conv)
+            fit_model(data, "adjusted", ["group", *spec.adjust], spec, reference_group, conv,
+                      True)
         )
     return models
 
@@ -156,9 +178,11 @@ def epv_warnings(models: list[CoxModel], endpoint: str, epv_min: float) -> list[
     ]
     monotone = [
         f"{endpoint}: the {m.name} Cox model has a monotone likelihood (a level with no events, "
-        "or separation), so its hazard ratios are not estimable and are shown as NE; "
-        "consider fewer terms, merging sparse levels, or Firth's penalised likelihood "
-        "(retrostudy.stats.cox_ph(..., firth=True))."
+        "or separation), so its ordinary hazard ratios are not estimable; "
+        + ("Firth's penalised estimates are shown instead (profile-likelihood CI and p, "
+           "Breslow ties, as R's coxphf)." if m.method == "firth" else
+           "they are shown as NE; consider fewer terms, merging sparse levels, or Firth's "
+           "penalised likelihood (retrostudy.stats.cox_ph(..., firth=True)).")
         for m in models
         if m.monotone
     ]

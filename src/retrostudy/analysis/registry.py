@@ -25,6 +25,7 @@ from retrostudy.analysis import (
     followup,
     imputation,
     landmark,
+    missingness,
     response,
     rmst,
     sensitivity,
@@ -71,6 +72,8 @@ def _sensitivity_warnings(res: sensitivity.SensitivityResult) -> tuple[str, ...]
 REGISTRY: tuple[Analysis, ...] = (
     Analysis(name="table1", json_key="table1", run=table1.run, settings=lambda b: b,
              empty=[]),
+    Analysis(name="missingness", json_key="missingness", run=missingness.run,
+             settings=lambda b: b),
     Analysis(name="endpoints", json_key="endpoints", run=endpoint.run,
              settings=lambda b: b.survival, to_json=lambda r: {e.endpoint: e.to_json() for e in r},
              empty={}, warnings=lambda r: tuple(w for e in r for w in e.warnings)),

@@ -120,3 +120,9 @@ def check_target_trial(protocol) -> tuple[TargetTrialWarning, ...]:
             "must survive until then (immortal time). Use a window ending on or before day "
             "0, a landmark analysis or a time-varying exposure."))
     return tuple(out)
+
+
+def target_trial_warnings(protocol) -> tuple[str, ...]:
+    """:func:`check_target_trial` as the study's warning sentences (the report's "Warnings",
+    results.json; codes RS-W006 and RS-W007 in retrostudy.warning_codes)."""
+    return tuple(f"Target trial ({w.key}): {w.message}" for w in check_target_trial(protocol))

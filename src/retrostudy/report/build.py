@@ -78,6 +78,25 @@ def _figures_for(ctx, plan_: Plan) -> dict:
     from retrostudy.report.adjusted import adjusted_figures
 
     figs |= adjusted_figures(ctx, plan_)  # supplementary: Fig. S1, S2, ...
+    figs |= _schoenfeld_figures(ctx, start=sum(k.startswith("figureS") for k in figs) + 1)
+    return figs
+
+
+def _schoenfeld_figures(ctx, start: int) -> dict:
+    """One PH-check figure per Cox model with a cox.zph test (Fig. S<start>, ...), after
+    the other supplementary figures."""
+    from retrostudy.report.figures.schoenfeld import draw_schoenfeld
+
+    an = ctx.analyses
+    figs, number = {}, start
+    for res in an.endpoints:
+        for m in res.cox:
+            if m.ph is not None:
+                f = draw_schoenfeld(m, res.endpoint, res.label, number=f"S{number}",
+                                    p_digits=ctx.protocol.report.p_digits,
+                                    var_labels=an.var_labels)
+                figs[f.key] = f
+                number += 1
     return figs
 
 

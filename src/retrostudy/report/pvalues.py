@@ -22,6 +22,9 @@ TEST_NAMES = {
     "logrank": "log-rank test",
     "wald": "Wald test of the Cox coefficient (model-based variance)",
     "robust_wald": "Wald test of the Cox coefficient (robust sandwich variance)",
+    "profile_likelihood": "penalised likelihood-ratio test of the Cox coefficient (Firth, "
+                          "profile likelihood)",
+    "cox_zph": "score test of proportional hazards (R cox.zph, Kaplan\u2013Meier time scale)",
     "cox_lr": "likelihood-ratio test of the Cox model",
     "cox_wald": "Wald test of the Cox model",
     "cox_score": "score test of the Cox model",

@@ -189,7 +189,28 @@ def endpoint_sentences(ctx, tables, res, exhibits: dict[str, str]) -> list[str]:
     hr = _hr_sentence(ctx, tables, res, exhibits, level)
     if hr:
         out.append(hr)
+        if ctx.analyses.endpoints and res is ctx.analyses.endpoints[0]:  # the primary
+            out += _evalue_sentence(ctx, tables, res)
     return out
+
+
+def _evalue_sentence(ctx, tables, res) -> list[str]:
+    """The E-value of the primary endpoint's adjusted HR, from its row of the E-value table
+    (the cells the supplement prints)."""
+    t = tables.get("evalues")
+    if t is None:
+        return []
+    row = next((r for r in t.rows if r.label.startswith(f"{res.label}: Cox, adjusted")), None)
+    if row is None:
+        return []
+    hr, _, conv, e, e_ci = (c.text for c in row.cells)
+    how = ("the hazard ratio taken as a risk ratio, as the outcome is rare" if "rare" in conv
+           else "the hazard ratio converted to a risk ratio by the square-root transform, as "
+           "the outcome is common")
+    return [f"The E-value of the adjusted hazard ratio {hr.split(' (')[0]} was {e}, and "
+            f"{e_ci} for its confidence limit closer to 1 ({how}; VanderWeele & Ding 2017): "
+            "an unmeasured confounder would need risk ratios of at least this size with both "
+            "the group and the outcome to explain the estimate away."]
 
 
 def _hr_sentence(ctx, tables, res, exhibits, level) -> str:
@@ -216,10 +237,16 @@ def _hr_sentence(ctx, tables, res, exhibits, level) -> str:
 
 
 def _hr_words(t, r, j: int, level: float) -> str:
-    """``2.85 (95% CI 1.41–5.75; Wald p = 0.0035)`` from an HR cell and the p beside it."""
-    hr = _ci_words(estimate_words(r.cells[j].text), level)
+    """``2.85 (95% CI 1.41–5.75; Wald p = 0.0035)`` from an HR cell and the p beside it
+    (a Firth-penalised cell, marked by the table: its profile-likelihood p)."""
+    from retrostudy.report.tables.survival import FIRTH_MARK
+
+    text = r.cells[j].text
+    firth = text.endswith(FIRTH_MARK)
+    hr = _ci_words(estimate_words(text.removesuffix(FIRTH_MARK)), level)
     p = p_and_test(t, r.cells[j + 1].text) if j + 1 < len(r.cells) else ""
-    return hr[:-1] + f"; Wald {p})" if p and hr.endswith(")") else hr
+    test = "Firth penalised profile-likelihood" if firth else "Wald"
+    return hr[:-1] + f"; {test} {p})" if p and hr.endswith(")") else hr
 
 
 def _adjusted_for(ctx, res) -> list[str]:

@@ -84,6 +84,10 @@ def _competing_text(res, var_labels, p_digits) -> str:
         "crude and" + (f" adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
                        if res.adjust else " no "
                        "adjusted model (no covariates given).")
+        + (" Beside them, Fine\u2013Gray subdistribution hazard ratios (the same models on the "
+           "subdistribution hazard of the cause, patients with the other cause kept at risk "
+           "with censoring weights; cmprsk's crr, sandwich variance, Wald CIs and p values)."
+           if any(res.finegray.values()) else "")
     )
 
 
@@ -127,7 +131,8 @@ def secondary_sections(ctx, tables, figs, rendered) -> list[Section]:
         out.append(Section("Competing risks", tuple(
             [Paragraph(_competing_text(res, ctx.var_labels, p_digits)),
              *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
-                                               f"competing_cox_{res.endpoint}"],
+                                               f"competing_cox_{res.endpoint}",
+                                               f"competing_finegray_{res.endpoint}"],
                      [f"_cif_{res.endpoint}"])]), anchor="competing"))
     if sec.subgroups:
         items = []

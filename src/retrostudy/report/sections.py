@@ -96,7 +96,9 @@ def _hr_text(ctx, res) -> list[Paragraph]:
                 f"{word} HR {labels.get(hr.level, hr.level)} vs "
                 f"{labels.get(res.reference, res.reference)}: "
                 f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}, "
-                f"{fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}."
+                f"{fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}"
+                + (" (Firth-penalised: monotone likelihood)."
+                   if res.model(name).method == "firth" else ".")
             )
     return [Paragraph(" ".join(parts))] if parts else []
 
@@ -175,20 +177,36 @@ def _drop(items, main: set[str]) -> list:
     return out
 
 
+def _model_checks(ctx, tables, figs, rendered) -> list[Section]:
+    """E-values of the hazard ratios, then per endpoint the PH test table and the scaled
+    Schoenfeld residual figure of each Cox model."""
+    checks = [*_tab(tables, "evalues")]
+    for res in ctx.analyses.endpoints:
+        checks += _tab(tables, f"ph_{res.endpoint}")
+        for k in sorted(k for k in figs if f"_schoenfeld_{res.endpoint}_" in k):
+            checks += _fig(figs, rendered, k)
+    return [Section("Model checks", tuple(checks), anchor="model-checks")] if checks else []
+
+
 def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Section]:
     """Everything the main document does not show (before the checklist and warnings)."""
     out = _quality_sections(ctx, tables)
+    if "target_trial" in tables:  # design: beside the endpoint definitions
+        out.insert(1, Section("Target trial emulation", tuple(_tab(tables, "target_trial")),
+                              anchor="target-trial"))
     if ctx.flow is not None:
         out.append(Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")),
                            anchor="flow"))
-    if "table1" in tables:
+    if "table1" in tables or "missingness" in tables:
         out.append(
-            Section("Patient characteristics", tuple(_tab(tables, "table1")), anchor="table1")
+            Section("Patient characteristics",
+                    tuple(_tab(tables, "table1") + _tab(tables, "missingness")), anchor="table1")
         )
     out += _endpoint_sections(ctx, tables, figs, rendered)
     from retrostudy.report.adjusted import adjusted_sections
 
     out += adjusted_sections(ctx, tables, figs, rendered)
+    out += _model_checks(ctx, tables, figs, rendered)
     if "table2_response" in tables:
         out.append(
             Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")

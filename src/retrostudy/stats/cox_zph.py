@@ -143,3 +143,42 @@ def cox_zph(fit: CoxPH, transform: str = "km") -> CoxZPH:
     stat = float(u @ np.linalg.solve(imat, u))
     glob = ZPHTerm(term="GLOBAL", chisq=stat, df=p, p_value=float(sps.chi2.sf(stat, p)))
     return CoxZPH(terms=tuple(rows), global_test=glob, transform=transform)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZPHResiduals:
+    """R's ``cox.zph(fit, transform)$x`` and ``$y``: the transformed time of each death
+    (``x``) and its scaled Schoenfeld residuals (``y``, one column per coefficient)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    transform: str
+
+
+def zph_residuals(fit: CoxPH, transform: str = "km") -> ZPHResiduals:
+    """Scaled Schoenfeld residuals for a plot of ``beta(t)`` (Grambsch & Therneau 1994).
+
+    For death ``i`` with covariates ``x_i`` and risk-set mean ``m_i`` (for tied deaths the
+    average of their Efron means, Breslow's mean otherwise) the Schoenfeld residual is
+    ``r_i = x_i - m_i``; scaled, ``y_i = beta + d * V r_i`` with ``d`` the number of deaths
+    and ``V`` the model variance, as ``cox.zph``'s ``y``. Their smoothed mean against ``x``
+    estimates ``beta(t)``; a flat line is consistent with proportional hazards.
+    """
+    if transform not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
+    state = fit._state
+    if state is None or state.sd.egroup is not None:
+        raise ValueError("zph_residuals needs the data of a fit without entry (from cox_ph)")
+    sd = state.sd
+    if fit.ties != "efron":
+        sd = dataclasses.replace(sd, frac=np.zeros_like(sd.frac))
+    ttimes = transform_times(state.time, sd.event, transform)
+    terms = evaluate(fit.coef, sd, info=False, keep=True)
+    # tied deaths share the average of their means (R's Schoenfeld residuals)
+    dg = sd.dgroup
+    count = np.bincount(dg, minlength=sd.starts.size)[dg][:, None]
+    mean = np.stack([np.bincount(dg, weights=terms.mean[:, j], minlength=sd.starts.size)[dg]
+                     for j in range(terms.mean.shape[1])], axis=1) / count
+    resid = sd.x[sd.dead] - mean
+    y = resid @ fit.var * resid.shape[0] + fit.coef
+    return ZPHResiduals(x=ttimes[sd.dead], y=y, transform=transform)

@@ -3,7 +3,14 @@
 
 from __future__ import annotations
 
-from retrostudy.report.results_model.common import Estimate, Landmark, Strict, absent, doc
+from retrostudy.report.results_model.common import (
+    Estimate,
+    EValueRecord,
+    Landmark,
+    Strict,
+    absent,
+    doc,
+)
 
 
 class AdjustedConventions(Strict):
@@ -181,6 +188,7 @@ class Comparison(Strict):
     groups: dict[str, WeightedGroup] = doc("Group -> Kaplan-Meier summary.")
     hazard_ratio: AdjustedHazardRatio = doc("Hazard ratio of the treated group.")
     test: AdjustedTest = doc("Test of the group difference.")
+    evalue: EValueRecord | None = doc("E-value of the hazard ratio; null when not estimable.")
 
 
 class AdjustedEndpoint(Strict):

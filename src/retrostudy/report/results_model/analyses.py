@@ -184,6 +184,36 @@ class Discontinuation(Strict):
     method: str = doc("What the table counts, in words (its footnote).")
 
 
+class MissingCount(Strict):
+    """Missing values of one covariate in one group (or overall)."""
+
+    n: int = doc("Patients of the group.")
+    n_missing: int = doc("Patients with the covariate missing.")
+    percent_missing: float | None = doc("100 * n_missing / n; null for an empty group.")
+
+
+class MissingCovariate(Strict):
+    """One covariate of the missingness table."""
+
+    covariate: str = doc("Column of the analysis dataset.")
+    used_in: list[str] = doc("Where it is used: `table1`, `survival:<endpoint>`, "
+                             "`competing`, `adjusted`.")
+    groups: dict[str, MissingCount] = doc("Group -> its missing values.")
+    overall: MissingCount = doc("All patients.")
+
+
+class Missingness(Strict):
+    """Missing values of the Table-1 and adjustment covariates, by group
+    (`stats.missingness_table`; Sterne et al. 2009)."""
+
+    groups: list[str] = doc("Groups in protocol order.")
+    covariates: list[MissingCovariate] = doc("Table-1 variables (not those shown only among "
+                                             "another row's patients), then the adjustment "
+                                             "covariates, each once.")
+    complete_cases: dict[str, int] = doc("Group (and `overall`) -> patients with no listed "
+                                         "covariate missing.")
+
+
 class Analyses(Strict):
     """Every estimate and count of the study (null at the top level under suppression)."""
 
@@ -217,3 +247,5 @@ class Analyses(Strict):
     adjusted_bootstrap: dict[str, AdjustedBootstrap] | None = absent(
         "Only with `[analyses.adjusted]` `bootstrap` or `aipw`: endpoint -> bootstrap, "
         "doubly robust and weighted-RMST estimates.")
+    missingness: Missingness | None = absent("Only when the analyses use covariates the "
+                                             "dataset has: their missing values by group.")

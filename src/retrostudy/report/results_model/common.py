@@ -125,7 +125,48 @@ class CoxCoefficient(Strict):
     conf_low: float | None = doc("Lower Wald confidence limit of the hazard ratio.")
     conf_high: float | None = doc("Upper Wald confidence limit of the hazard ratio.")
     p_value: float | None = doc("Wald p value of the coefficient (the variance of its CI).")
-    test: str = doc("`wald` (model variance) or `robust_wald` (sandwich variance).")
+    test: str = doc("`wald` (model variance), `robust_wald` (sandwich variance) or "
+                    "`profile_likelihood` (Firth fit: profile penalised-likelihood CI and p).")
+
+
+class EValueRecord(Strict):
+    """The E-value of one hazard ratio (VanderWeele & Ding 2017; R ``EValue::evalues.HR``)."""
+
+    variable: str = doc("The model term (`group`).")
+    level: Level = doc("The level compared with the reference.")
+    hazard_ratio: float = doc("The hazard ratio.")
+    conf_low: float | None = doc("Its lower confidence limit (null: not finite).")
+    conf_high: float | None = doc("Its upper confidence limit (null: not finite).")
+    event_proportion: float = doc("Patients with the event / patients of the model; above "
+                                  "0.15 the outcome is common.")
+    rare_outcome: bool = doc("True: the rare-outcome approximation (HR taken as RR).")
+    conversion: str = doc("`hr_as_rr` (rare outcome) or `sqrt_transform` (common outcome: "
+                          "RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)), VanderWeele 2020).")
+    risk_ratio: float = doc("The hazard ratio on the risk-ratio scale.")
+    evalue: float = doc("E-value of the estimate.")
+    evalue_ci: float | None = doc("E-value of the confidence limit closest to 1 (1 when the "
+                                  "interval contains 1; null without limits).")
+    limit: str | None = doc("`lower`, `upper` or `crosses 1`: the limit used.")
+    assumption: str = doc("The conversion in words, as the report prints it.")
+
+
+class ZPHTermRecord(Strict):
+    """The score test of proportional hazards of one term (or GLOBAL)."""
+
+    term: str = doc("Model term (`group`, a covariate) or `GLOBAL`.")
+    chisq: float = doc("Chi-square statistic.")
+    df: int = doc("Degrees of freedom (a factor: levels - 1).")
+    p_value: float = doc("p value (chi-square).")
+    test: str = doc("`cox_zph`: the score test of proportional hazards.")
+
+
+class PHTest(Strict):
+    """Test of proportional hazards, as R's `cox.zph(fit, transform = "km")$table`."""
+
+    transform: str = doc("Time scale of the test: `km` (1 - KM(t-), R's default).")
+    test: str = doc("`cox_zph`.")
+    terms: list[ZPHTermRecord] = doc("One test per model term.")
+    global_test: ZPHTermRecord = doc("The global test, all terms.")
 
 
 class CoxModel(Strict):
@@ -143,3 +184,9 @@ class CoxModel(Strict):
     not_estimable: str | None = doc("Null, or why the model could not be fitted (no "
                                     "events, a covariate with one value, a singular design).")
     reference_levels: dict[str, Level] = doc("Categorical covariate -> its reference level.")
+    evalues: list[EValueRecord] = doc("E-values of the group hazard ratios (none when not "
+                                      "estimable).")
+    method: str = doc("`standard` (maximum partial likelihood) or `firth` (Firth's penalised "
+                      "likelihood, used because the likelihood is monotone; as R's coxphf).")
+    ph_test: PHTest | None = doc("Proportional-hazards test of the unadjusted and adjusted "
+                                 "models; null for univariable, monotone or unfitted models.")

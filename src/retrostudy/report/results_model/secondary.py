@@ -4,7 +4,14 @@ months)."""
 
 from __future__ import annotations
 
-from retrostudy.report.results_model.common import CoxModel, Estimate, Strict, absent, doc
+from retrostudy.report.results_model.common import (
+    CoxCoefficient,
+    CoxModel,
+    Estimate,
+    Strict,
+    absent,
+    doc,
+)
 
 
 class RmstGroup(Strict):
@@ -95,6 +102,22 @@ class GrayTest(Strict):
     note: str | None = absent("Present when the test was not computed: why.")
 
 
+class FineGrayModel(Strict):
+    """A Fine-Gray subdistribution hazards model of one cause (R `cmprsk::crr`)."""
+
+    name: str = doc("`unadjusted` (group alone) or `adjusted`.")
+    covariates: list[str] = doc("Model terms, `group` first.")
+    n: int = doc("Patients used (complete cases).")
+    n_events: int = doc("Events of the modelled cause.")
+    n_competing: int = doc("Events of the other cause (kept at risk with censoring weights).")
+    coefficients: list[CoxCoefficient] = doc("Subdistribution hazard ratios, one per term "
+                                             "(`robust_wald`: sandwich variance); null when "
+                                             "not estimable.")
+    not_estimable: str | None = doc("Null, or why there is no estimate (e.g. no events of "
+                                    "the cause in a group: no convergence).")
+    method: str = doc("The model in words.")
+
+
 class CompetingRisks(Strict):
     """`[analyses.competing]`: progression and death without progression."""
 
@@ -110,6 +133,9 @@ class CompetingRisks(Strict):
     cause_specific_cox: dict[str, list[CoxModel]] = doc(
         "Cause name -> cause-specific Cox models (`unadjusted`, `adjusted`), as under "
         "`endpoints`.")
+    fine_gray: dict[str, list[FineGrayModel]] = doc(
+        "Cause name -> Fine-Gray models (`unadjusted`, `adjusted`), beside the cause-specific "
+        "ones.")
     adjust: list[str] = doc("Covariates of the adjusted models.")
     warnings: list[str] = doc("Warnings of this analysis.")
 

@@ -22,6 +22,8 @@ from retrostudy.report.tables.design import (
     time_varying_table,
 )
 from retrostudy.report.tables.followup import discontinuation_table, followup_table
+from retrostudy.report.tables.missingness import missingness_tables
+from retrostudy.report.tables.model_checks import evalue_table, ph_tables
 from retrostudy.report.tables.response import response_table
 from retrostudy.report.tables.rmst import rmst_table
 from retrostudy.report.tables.sensitivity import sensitivity_tables
@@ -61,6 +63,7 @@ def _subgroups(res, a: Analyses) -> dict[str, Table]:
 # Registered analysis name (analysis/registry.py) -> the tables of its result.
 BUILDERS: dict[str, Callable[[Any, Analyses], dict[str, Table]]] = {
     "table1": _table1,
+    "missingness": missingness_tables,
     "endpoints": _endpoints,
     "response": lambda res, a: {"table2_response": response_table(
         res, header=_header(a), conf_level=a.conventions.conf_level, p_digits=a.p_digits)},
@@ -97,4 +100,5 @@ def analysis_tables(analyses: Analyses) -> dict[str, Table]:
         build = BUILDERS.get(name)
         if build is not None:
             tables |= build(res, analyses)
-    return tables
+    # across the endpoints and the PS analysis
+    return tables | evalue_table(analyses) | ph_tables(analyses)

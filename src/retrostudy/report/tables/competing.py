@@ -56,7 +56,62 @@ def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
                     *[f"{m:g} months, % ({pct}% CI)" for m in res.landmarks], "Gray's test p"),
                 rows=tuple(rows), footnotes=tuple(notes))
     cox = _cox_table(res, labels, conv, p_digits, var_labels or {})
-    return {cif.key: cif, cox.key: cox}
+    out = {cif.key: cif, cox.key: cox}
+    if any(res.finegray.values()):
+        fg = _finegray_table(res, labels, conv, p_digits, var_labels or {})
+        out[fg.key] = fg
+    return out
+
+
+def _fg_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
+    if g == res.reference:
+        return "1 (reference)", ""
+    m = next((m for m in res.finegray.get(cause, ()) if m.name == model), None)
+    hr = next((c for c in (m.coefficients if m else ())
+               if c.variable == "group" and str(c.level) == g), None)
+    if hr is None:
+        return "", ""
+    return (fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2),
+            fmt.p_value(hr.p_value, p_digits, "NE"))
+
+
+def _finegray_table(res: CompetingResult, labels: dict, conv, p_digits: int,
+                    var_labels) -> Table:
+    """``competing_finegray_<ep>``: subdistribution HRs, laid out as the cause-specific
+    table so the two read side by side."""
+    pct = int(round(conv.conf_level * 100))
+    adj = bool(res.adjust)
+    rows = []
+    for c, cause in CAUSES.items():
+        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
+                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
+        for g in res.groups:
+            cells = [*_fg_text(res, cause, "unadjusted", g, p_digits)]
+            if adj:
+                cells += _fg_text(res, cause, "adjusted", g, p_digits)
+            rows.append(Row(label=labels.get(g, g), indent=1,
+                            cells=tuple(Cell(text=t) for t in cells)))
+    columns = (f"Crude SHR ({pct}% CI)", "p value")
+    if adj:
+        columns += (f"Adjusted SHR ({pct}% CI)", "p value")
+    notes = [
+        "Fine\u2013Gray proportional subdistribution hazards models (Fine & Gray 1999; R "
+        "cmprsk::crr): the hazard of one cause with patients who had the other cause kept in "
+        "the risk set, weighted by the censoring distribution; sandwich variance, Wald CIs "
+        f"and p values; reference group {labels.get(res.reference, res.reference)}."
+        + (f" Adjusted for {', '.join(var_labels.get(a, a) for a in res.adjust)}."
+           if adj else ""),
+        "SHR = subdistribution hazard ratio; it describes the cumulative incidence of the "
+        "cause, while the cause-specific HR describes its rate among patients still free of "
+        "either event.",
+        *(f"{CAUSE_LABELS[c]}, {m.name} model: not estimable ({m.not_estimable}); NE."
+          for c, cause in CAUSES.items() for m in res.finegray.get(cause, ())
+          if m.not_estimable),
+    ]
+    return Table(key=f"competing_finegray_{res.endpoint}",
+                 title=f"Subdistribution hazard ratios (Fine\u2013Gray): {res.label}",
+                 stub="Cause / group", columns=columns, rows=tuple(rows),
+                 footnotes=tuple(notes))
 
 
 

@@ -81,8 +81,11 @@ def cox_table(
         if m.name != "adjusted"
         for c in m.coefficients
     }
+    firth = {(c.variable, str(c.level)) for m in res.cox
+             if m.name != "adjusted" and m.method == "firth" for c in m.coefficients}
     adj_model = res.model("adjusted")
     adj = {(c.variable, str(c.level)): c for c in adj_model.coefficients} if adj_model else {}
+    adj_firth = adj_model is not None and adj_model.method == "firth"
     refs = {k: v[0] for m in res.cox for k, v in m.levels.items()}
     width = 4 if adj_model else 2
     rows, seen = [], set()
@@ -100,9 +103,9 @@ def cox_table(
                     )
                 )
         label = _level_text(var, level, labels, level_labels) if level != "None" else "per unit"
-        cells = [*_hr_cells(unadj.get((var, level)), p_digits)]
+        cells = [*_hr_cells(unadj.get((var, level)), p_digits, (var, level) in firth)]
         if adj_model:
-            cells += _hr_cells(adj.get((var, level)), p_digits)
+            cells += _hr_cells(adj.get((var, level)), p_digits, adj_firth)
         rows.append(Row(label=label, cells=tuple(cells), indent=1))
     pct = int(round(conv.conf_level * 100))
     columns = (f"Unadjusted HR ({pct}% CI)", "p value") + (
@@ -118,6 +121,8 @@ def cox_table(
             + ", ".join(var_labels.get(c, c) for c in adj_model.covariates)
             + f" (n = {adj_model.n}, {adj_model.n_events} events)."
         )
+    if firth or adj_firth:
+        notes.append(FIRTH_NOTE)
     notes += list(res.warnings)
     return Table(
         key=f"cox_{res.endpoint}",
@@ -138,11 +143,21 @@ def _level_text(var: str, level, labels: dict, level_labels: dict) -> str:
 
 
 
-def _hr_cells(c, p_digits: int) -> tuple[Cell, Cell]:
+FIRTH_MARK = "\u2020"
+FIRTH_NOTE = (
+    f"{FIRTH_MARK} Firth-penalised (monotone likelihood): the ordinary Cox estimate does not "
+    "exist (a level without events, or separation), so the model is fitted by Firth's "
+    "penalised partial likelihood (Heinze & Schemper 2001; Breslow ties), with "
+    "profile penalised-likelihood CI and p, as R's coxphf."
+)
+
+
+def _hr_cells(c, p_digits: int, firth: bool = False) -> tuple[Cell, Cell]:
     if c is None:
         return Cell(text=""), Cell(text="")
+    mark = FIRTH_MARK if firth else ""
     return (
-        Cell(text=fmt.estimate_ci(c.hazard_ratio, c.conf_low, c.conf_high, 2)),
+        Cell(text=fmt.estimate_ci(c.hazard_ratio, c.conf_low, c.conf_high, 2) + mark),
         Cell(text=fmt.p_value(c.p_value, p_digits, "NE")),
     )
 
