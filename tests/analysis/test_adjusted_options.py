@@ -92,3 +92,27 @@ def test_patients_without_the_endpoint_are_left_out_of_its_comparisons():
     assert adj.comparison("pfs", "crude").hazard_ratio["hazard_ratio"] == pytest.approx(
         res.endpoints[0].group_hr("unadjusted").hazard_ratio, rel=1e-12
     )
+
+
+@pytest.mark.parametrize("estimand", ["ATC", "ATO"])
+def test_atc_and_overlap_weights_reach_the_weights_the_cox_model_and_the_balance(estimand):
+    """[analyses.adjusted] estimand = "ATC" / "ATO" (the analysis test study, not the
+    example): the IPTW weights are stats.ps_weights' for that estimand, the weighted Cox HR is
+    the robust Cox fit with them, the SMD denominator is cobalt's default for it (control SD
+    for the ATC, pooled for the ATO), and the conventions name the weights."""
+    from retrostudy.stats import balance_table
+
+    res = run(estimand=estimand, methods=["iptw"]).adjusted
+    w = ps_weights(res.ps, res.design.treated, estimand=estimand, stabilized=True)
+    np.testing.assert_allclose(res.weights["iptw"], w.weights, rtol=1e-12)
+    assert res.estimand == estimand
+    assert res.conventions["balance_sd"] == {"ATC": "control", "ATO": "pooled"}[estimand]
+    words = {"ATC": "(1-e)/e for treated", "ATO": "overlap weights"}[estimand]
+    assert words in res.conventions["iptw_weights"]
+    bal = balance_table(res.design.X, res.design.treated, names=list(res.design.names),
+                        weights=w.weights, binary=list(res.design.binary),
+                        estimand=estimand)
+    after = [res.balance["iptw"][n] for n in res.design.names]
+    assert after == pytest.approx(list(bal.smd_after), rel=1e-12)
+    c = res.comparison("pfs", "iptw")
+    assert c.n == int(np.sum(w.weights > 0))

@@ -7,8 +7,9 @@ Treatment = the group that is not ``[groups].reference``. Steps, each with its c
    or automatically when ML shows separation -- ``firth = None``). Odds ratios with Wald
    CIs ``exp(b +- z se)`` and two-sided Wald p values.
 2. IPTW (``"iptw"``): ATE weights ``1/e`` (treated) and ``1/(1-e)`` (reference), ATT weights
-   ``1`` and ``e/(1-e)``; stabilised by the arm's share (ATE) or so the reference weights
-   sum to the reference n (ATT); scores outside ``trim`` get weight 0.
+   ``1`` and ``e/(1-e)``, ATC ``(1-e)/e`` and ``1``, overlap (ATO) ``1-e`` and ``e``;
+   stabilised as :func:`retrostudy.stats.ps_weights` states; scores outside ``trim`` get
+   weight 0.
 3. Matching (``"matching"``): greedy 1:1 nearest neighbour on the logit of the score within
    ``caliper`` SDs of the logit (treated patients with the largest score first by default),
    without replacement unless ``replace``. It estimates the effect in the matched treated.

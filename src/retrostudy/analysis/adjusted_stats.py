@@ -49,10 +49,11 @@ def matching(logit, treated, block):
 
 
 def balance_sd(block) -> str:
-    """The SMD denominator of ``block`` (``balance_sd``): "pooled" or "treated"."""
+    """The SMD denominator of ``block`` (``balance_sd``): "pooled", "treated" or "control";
+    for "estimand" cobalt's default: treated for the ATT, control for the ATC, else pooled."""
     if block.balance_sd != "estimand":
         return block.balance_sd
-    return "treated" if block.estimand == "ATT" else "pooled"
+    return {"ATT": "treated", "ATC": "control"}.get(block.estimand, "pooled")
 
 
 def balance(design, weights, block, estimand: str | None = None):

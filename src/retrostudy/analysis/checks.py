@@ -161,6 +161,13 @@ def keyed(key: str, what: str):
 
 
 PATIENTS_PER_TERM = 10
+# The weights of each estimand, in words (e: the propensity score; stats.ps_weights)
+IPTW_WEIGHTS = {
+    "ATE": "1/e for treated and 1/(1-e) for reference patients",
+    "ATT": "1 for treated and e/(1-e) for reference patients",
+    "ATC": "(1-e)/e for treated and 1 for reference patients",
+    "ATO": "overlap weights: 1-e for treated and e for reference patients",
+}
 
 
 def conventions_of(block, conv, extra: dict) -> dict:
@@ -171,14 +178,8 @@ def conventions_of(block, conv, extra: dict) -> dict:
         "likelihood "
         + ("always" if block.firth else "never" if block.firth is False else "if ML separates")
         + "); Wald CIs for odds ratios",
-        "iptw_weights": (
-            (
-                "1/e for treated and 1/(1-e) for reference patients"
-                if block.estimand == "ATE"
-                else "1 for treated and e/(1-e) for reference patients"
-            )
-            + (", stabilised" if block.stabilized else ", unstabilised")
-        ),
+        "iptw_weights": IPTW_WEIGHTS[block.estimand]
+        + (", stabilised" if block.stabilized else ", unstabilised"),
         "trim": None if block.trim is None else list(block.trim),
         "matching": f"1:1 nearest neighbour on the logit of the PS, order {block.order}, "
         + ("with" if block.replace else "without")

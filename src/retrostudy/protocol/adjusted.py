@@ -54,9 +54,10 @@ class AdjustedAnalysis(Block):
     )
     """Adjustment methods: "iptw" (inverse probability of treatment weighting) and/or
     "matching" (1:1 nearest neighbour on the logit of the score)."""
-    estimand: Literal["ATE", "ATT"] = "ATE"
-    """Weighting target: "ATE", the effect in everyone (weights 1/e and 1/(1-e)), or "ATT", the
-    effect in the treated (weights 1 and e/(1-e)); matching always estimates the effect in
+    estimand: Literal["ATE", "ATT", "ATC", "ATO"] = "ATE"
+    """Weighting target: "ATE", the effect in everyone (weights 1/e and 1/(1-e)); "ATT", in
+    the treated (1 and e/(1-e)); "ATC", in the reference group ((1-e)/e and 1); "ATO", in the
+    overlap population (overlap weights 1-e and e). Matching always estimates the effect in
     the matched treated."""
     stabilized: bool = True
     """Stabilised weights (ATE: multiplied by the arm's share of patients)."""
@@ -75,9 +76,10 @@ class AdjustedAnalysis(Block):
     # SMD denominator, from the unadjusted groups, one for every column of the balance table:
     # "estimand" = pooled SD for ATE, treated-group SD for ATT; "treated" = cobalt's and
     # MatchIt's convention for a matched (ATT) sample.
-    balance_sd: Literal["estimand", "pooled", "treated"] = "estimand"
-    """Denominator of every standardised mean difference: "estimand" (pooled for ATE, treated
-    for ATT), "pooled" or "treated"."""
+    balance_sd: Literal["estimand", "pooled", "treated", "control"] = "estimand"
+    """Denominator of every standardised mean difference: "estimand" (pooled for ATE and ATO,
+    treated for ATT, reference group for ATC), "pooled", "treated" or "control" (the
+    reference group's)."""
     min_ess_fraction: float = Field(default=0.5, gt=0, le=1)  # warn when ESS/n falls below
     """Warn when an arm's weighted effective sample size falls below this share of its patients."""
     endpoints: list[str] | None = None  # default: every [[analyses.survival]] endpoint

@@ -12,6 +12,14 @@ from __future__ import annotations
 from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 
+# What each weighting target estimates, as the Methods name it
+ESTIMAND_WORDS = {
+    "ATE": "average treatment effect (ATE)",
+    "ATT": "average treatment effect in the treated (ATT)",
+    "ATC": "average treatment effect in the controls (ATC)",
+    "ATO": "average treatment effect in the overlap population (ATO, overlap weights)",
+}
+
 
 def adjusted_figures(ctx, plan) -> dict:
     """Love plot, PS overlap and one weighted-KM figure per endpoint (keys figureS<i>_...)."""
@@ -64,11 +72,7 @@ def method_paragraphs(ctx) -> list[Paragraph]:
         + ("Firth's penalised likelihood" if f["method"] == "firth" else "maximum likelihood")
         + f"; n = {f['n']}, {f['terms']} model terms).",
     ]
-    est = (
-        "average treatment effect (ATE)"
-        if res.estimand == "ATE"
-        else ("average treatment effect in the treated (ATT)")
-    )
+    est = ESTIMAND_WORDS[res.estimand]
     if "iptw" in res.methods:
         trim = (
             f" Patients with a score outside [{block.trim[0]:g}, {block.trim[1]:g}] were "

@@ -16,7 +16,7 @@ from retrostudy.report.results_model.common import (
 class AdjustedConventions(Strict):
     """Every choice behind the adjusted comparison, in words and values."""
 
-    estimand: str = doc("`ATE` or `ATT`.")
+    estimand: str = doc("`ATE`, `ATT`, `ATC` or `ATO`.")
     propensity_model: str = doc("The propensity model in words.")
     iptw_weights: str = doc("The IPTW weights in words.")
     trim: list[float] | None = doc("Propensity-score trimming bounds, or null.")
@@ -25,7 +25,7 @@ class AdjustedConventions(Strict):
     replace: bool = doc("Matching with replacement.")
     seed: int = doc("Seed of random-order matching.")
     balance_threshold: float = doc("|SMD| at or above which a column is imbalanced.")
-    balance_sd: str = doc("SMD denominator: `pooled` or `treated`.")
+    balance_sd: str = doc("SMD denominator: `pooled`, `treated` or `control`.")
     min_ess_fraction: float = doc("Effective sample size below this fraction of a group is "
                                   "flagged.")
     missing: str = doc("Missing-covariate policy: `error`, `indicator` or `complete_case`.")
@@ -219,7 +219,7 @@ class Adjusted(Strict):
 
     treated_group: str = doc("The non-reference group.")
     reference_group: str = doc("The reference group.")
-    estimand: str = doc("`ATE` or `ATT`.")
+    estimand: str = doc("`ATE`, `ATT`, `ATC` or `ATO`.")
     methods: list[str] = doc("Methods run (`iptw`, `matching`); a method that left a group "
                              "empty is omitted (`flags.omitted_methods`).")
     conventions: AdjustedConventions = doc("Every choice, in words and values.")

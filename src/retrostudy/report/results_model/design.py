@@ -133,7 +133,7 @@ class AdjustedBootstrap(Strict):
 
     treated_group: str = doc("The treated group.")
     reference_group: str = doc("The reference group.")
-    estimand: str = doc("`ATE` or `ATT`.")
+    estimand: str = doc("`ATE`, `ATT`, `ATC` or `ATO`.")
     tau_months: float = doc("RMST horizon, months.")
     tau_rule: str = doc("How tau was chosen.")
     n: int = doc("Patients of the propensity-score sample with a time for the endpoint.")
