@@ -52,8 +52,10 @@ def text_macros(con) -> None:
     """The connection's text normalisers (temporary macros: configuration text only)."""
     pattern = literal(_ERA)
     offset = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in _ERA_YEAR.items())
-    run(con, f"CREATE OR REPLACE TEMP MACRO _rs_ascii(t) AS "
-             f"translate(t, {literal(_FULL_WIDTH)}, {literal(_ASCII)})")
+    # translate() walks its 95-character map for every character (~8 us a cell); a pure
+    # ASCII text (byte length = character length), nearly every cell, holds nothing to map
+    run(con, f"CREATE OR REPLACE TEMP MACRO _rs_ascii(t) AS CASE WHEN strlen(t) = length(t) "
+             f"THEN t ELSE translate(t, {literal(_FULL_WIDTH)}, {literal(_ASCII)}) END")
     run(con,
         "CREATE OR REPLACE TEMP MACRO _rs_era(t) AS CASE WHEN regexp_matches(t, "
         f"{pattern}) THEN CAST(try_strptime(CAST((CASE upper(regexp_extract(t, {pattern}, 1)) "
