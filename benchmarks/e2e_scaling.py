@@ -104,15 +104,20 @@ def main() -> None:
     parser.add_argument("--repeat-below", type=int, default=100_000)
     parser.add_argument("--large-runs", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).parent / "e2e_scaling.md"))
+    parser.add_argument("--insert", nargs="*", default=[], metavar="FILE",
+                        help="replace the block between <!-- e2e_scaling --> and "
+                             "<!-- /e2e_scaling --> in these files with the table")
+    parser.add_argument("--table-only", action="store_true",
+                        help="measure nothing: rebuild the table from --out's JSON")
     parser.add_argument("--merge", action="store_true",
                         help="keep the runs already in --out's JSON for sizes/inputs not rerun")
     args = parser.parse_args()
     out = Path(args.out)
     store = out.with_suffix(".json")
     runs: dict = {}
-    if args.merge and store.exists():
+    if (args.merge or args.table_only) and store.exists():
         runs = {tuple(json.loads(k)): v for k, v in json.loads(store.read_text()).items()}
-    for n in args.patients:
+    for n in [] if args.table_only else args.patients:
         for kind in args.inputs:
             data = extract(Path(args.data), kind, n)
             times = args.repeat if n <= args.repeat_below else args.large_runs
@@ -123,7 +128,17 @@ def main() -> None:
             store.write_text(json.dumps({json.dumps(k): v for k, v in runs.items()}, indent=1))
     text = table({k: median(v) for k, v in runs.items()})
     out.write_text(text, encoding="utf-8")
+    for name in args.insert:
+        insert(Path(name), text)
     print(text)
+
+
+def insert(path: Path, text: str) -> None:
+    """Put ``text`` between the markers in ``path`` (Markdown comments, kept)."""
+    start, end = "<!-- e2e_scaling -->\n", "<!-- /e2e_scaling -->"
+    doc = path.read_text(encoding="utf-8")
+    head, rest = doc.split(start, 1)
+    path.write_text(head + start + text + rest[rest.index(end):], encoding="utf-8")
 
 
 if __name__ == "__main__":
