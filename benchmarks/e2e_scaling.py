@@ -44,10 +44,10 @@ def extract(base: Path, kind: str, n: int) -> Path:
     return folder
 
 
-def run(kind: str, data: Path) -> dict:
+def run(kind: str, data: Path, keys: tuple[str, ...] = ()) -> dict:
     with tempfile.TemporaryDirectory() as work:
         before = os.getloadavg()[0]
-        r = measure("omop" if kind == "omop" else "records", data, Path(work))
+        r = measure("omop" if kind == "omop" else "records", data, Path(work), keys=keys)
         return {"wall": r["wall"], "peak_gb": r["peak_gb"], "analysed": r["analysed"],
                 **{s: r["stages"].get(s, 0.0) for s in STAGES},
                 "load_avg": [before, os.getloadavg()[0]]}
@@ -104,6 +104,9 @@ def main() -> None:
     parser.add_argument("--repeat-below", type=int, default=100_000)
     parser.add_argument("--large-runs", type=int, default=1)
     parser.add_argument("--out", default=str(Path(__file__).parent / "e2e_scaling.md"))
+    parser.add_argument("--data-key", action="append", default=[], metavar="TOML",
+                        help="an extra [data] line, e.g. 'extraction_date = 2030-01-01' (the "
+                             "1M synthetic extract holds records dated after today)")
     parser.add_argument("--insert", nargs="*", default=[], metavar="FILE",
                         help="replace the block between <!-- e2e_scaling --> and "
                              "<!-- /e2e_scaling --> in these files with the table")
@@ -121,7 +124,7 @@ def main() -> None:
         for kind in args.inputs:
             data = extract(Path(args.data), kind, n)
             times = args.repeat if n <= args.repeat_below else args.large_runs
-            runs[(kind, n)] = [run(kind, data) for _ in range(times)]
+            runs[(kind, n)] = [run(kind, data, tuple(args.data_key)) for _ in range(times)]
             m = median(runs[(kind, n)])
             print(f"{kind} {n:,}: {m['wall']:.1f} s, {m['peak_gb']:.2f} GB", file=sys.stderr,
                   flush=True)
