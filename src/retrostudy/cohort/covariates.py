@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 
 import ibis
+import numpy as np
 import pandas as pd
 from ibis import _
 
@@ -121,26 +122,57 @@ _SPECIMEN_COLUMNS = ["patient_id", "marker", "date", "specimen", "status", "cate
 
 
 def _specimens(frame: pd.DataFrame, rule: Her2Rule) -> pd.DataFrame:
-    """One row per (patient, marker, date, specimen) with its guideline status."""
-    rows = []
-    for (pid, marker, date, specimen), g in frame.groupby(
-            ["patient_id", "marker", "date", "specimen"], sort=True):
-        readings = [(_text(m), _reading(marker, v, r)) for m, r, v in zip(
-            g["method"], g["result"], g["value"], strict=True)]
-        inputs = "; ".join(str(v) for v in g["value"] if _text(v)) or None
-        if marker == "HER2":
-            h = her2_specimen(readings, rule)
-            rows.append((pid, marker, date, specimen, h.status, h.category,
-                         None if h.ihc is None else f"{h.ihc}+" if h.ihc else "0",
-                         h.ratio, h.copy_number, inputs))
-        else:
-            found = [s for s in (hormone_status(r) for _, r in readings) if s]
-            status = next((s for s in ("positive", "low_positive", "equivocal", "negative")
-                           if s in found), None)
-            rows.append((pid, marker, date, specimen, status, status, None, None, None,
-                         inputs))
-    out = pd.DataFrame(rows, columns=_SPECIMEN_COLUMNS)
+    """One row per (patient, marker, date, specimen) with its guideline status.
+
+    The rows are sorted by specimen (stable: a specimen's rows keep their order) and cut
+    into specimens; the guideline runs once per distinct (marker, rows) and is reused."""
+    keys = ["patient_id", "marker", "date", "specimen"]
+    frame = frame.dropna(subset=keys).sort_values(keys, kind="stable")
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in _SPECIMEN_COLUMNS}).astype(
+            {"patient_id": "string", "ratio": "Float64", "copy_number": "Float64"})
+    new = frame[keys].ne(frame[keys].shift()).any(axis=1).to_numpy()
+    starts = np.flatnonzero(new)
+    bounds = [*starts.tolist(), len(frame)]
+    items = list(zip(frame["method"].tolist(), frame["result"].tolist(),
+                     frame["value"].tolist(), strict=True))
+    markers = frame["marker"].to_numpy()[starts]
+    done: dict = {}
+    values = []
+    for i, marker in enumerate(markers.tolist()):
+        rows = tuple(items[bounds[i]:bounds[i + 1]])
+        try:
+            found = done.get((marker, rows))
+        except TypeError:  # an unhashable cell: no reuse
+            found = None
+        if found is None:
+            found = _specimen(marker, rows, rule)
+            try:
+                done[(marker, rows)] = found
+            except TypeError:
+                pass
+        values.append(found)
+    head = frame.iloc[starts]
+    out = pd.DataFrame(values, columns=_SPECIMEN_COLUMNS[4:])
+    for i, key in enumerate(keys):
+        out.insert(i, key, head[key].tolist())
+    out = out[_SPECIMEN_COLUMNS]
     return out.astype({"patient_id": "string", "ratio": "Float64", "copy_number": "Float64"})
+
+
+def _specimen(marker: str, rows: tuple, rule: Her2Rule) -> tuple:
+    """(status, category, ihc, ratio, copy_number, inputs) of one specimen's (method,
+    result, value) rows."""
+    readings = [(_text(m), _reading(marker, v, r)) for m, r, v in rows]
+    inputs = "; ".join(str(v) for _, _, v in rows if _text(v)) or None
+    if marker == "HER2":
+        h = her2_specimen(readings, rule)
+        return (h.status, h.category, None if h.ihc is None else f"{h.ihc}+" if h.ihc else "0",
+                h.ratio, h.copy_number, inputs)
+    found = [s for s in (hormone_status(r) for _, r in readings) if s]
+    status = next((s for s in ("positive", "low_positive", "equivocal", "negative")
+                   if s in found), None)
+    return status, status, None, None, None, inputs
 
 
 def _text(value) -> str | None:

@@ -74,7 +74,17 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
             continue
         if column.type == "date":
             plans[c] = plan = plan_date(con, raw, c, date_formats)
-            selects.append(f"{plan.value('r.' + quote(c), _text(c))} AS {quote(c)}")
+            if plan.texts is None:  # a typed column: a cast
+                selects.append(f"{plan.value('r.' + quote(c), _text(c))} AS {quote(c)}")
+            else:  # each distinct text parsed once, then joined
+                alias, dates = f"d_{c}", f"_dates_{name}_{c}_map"
+                text = f"NULLIF(trim(_rs_ascii(CAST({quote(c)} AS VARCHAR))), '')"  # _text
+                run(con, f"CREATE OR REPLACE TEMP TABLE {quote(dates)} AS SELECT "
+                         f"{quote(c)} AS _t, {plan.value(quote(c), text)} AS _d FROM "
+                         f"{quote(plan.texts)} WHERE {quote(c)} IS NOT NULL")
+                joins.append(f"LEFT JOIN {quote(dates)} {alias} ON {alias}._t = "
+                             f"NULLIF(trim(CAST(r.{quote(c)} AS VARCHAR)), '')")
+                selects.append(f"{alias}._d AS {quote(c)}")
             if plan.formats:
                 extra.append(f"{_text(c)} AS {src(c)}")
             texts[c] = f"CAST({src(c) if plan.formats else quote(c)} AS VARCHAR)"
@@ -91,8 +101,14 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
         elif c in categorical_columns(name):
             alias = f"m_{c}"
             _value_map(con, name, c, responses)
-            joins.append(f"LEFT JOIN _values_{name}_{c} {alias} ON {alias}._k = "
-                         f"{VALUE_KEY_SQL.format(_text(c))}")
+            # each distinct cell is normalised and looked up once, then joined by its text
+            lookup = quote(f"_values_{name}_{c}_texts")
+            run(con, f"CREATE OR REPLACE TEMP TABLE {lookup} AS SELECT r.{quote(c)} AS _s, "
+                     f"m._v FROM (SELECT DISTINCT CAST({quote(c)} AS VARCHAR) AS {quote(c)} "
+                     f"FROM {quote(raw)} WHERE {quote(c)} IS NOT NULL) r LEFT JOIN "
+                     f"_values_{name}_{c} m ON m._k = {VALUE_KEY_SQL.format(_text(c))}")
+            joins.append(f"LEFT JOIN {lookup} {alias} ON {alias}._s = "
+                         f"CAST(r.{quote(c)} AS VARCHAR)")
             selects.append(f"CAST({alias}._v AS {_SQL_TYPES[column.type]}) AS {quote(c)}")
             extra.append(_unmapped_text(f"{alias}._v", c))
         elif (name, c) == ("observations", "value") and "name" in present:

@@ -52,8 +52,10 @@ def text_macros(con) -> None:
     """The connection's text normalisers (temporary macros: configuration text only)."""
     pattern = literal(_ERA)
     offset = " ".join(f"WHEN {literal(k)} THEN {v}" for k, v in _ERA_YEAR.items())
-    run(con, f"CREATE OR REPLACE TEMP MACRO _rs_ascii(t) AS "
-             f"translate(t, {literal(_FULL_WIDTH)}, {literal(_ASCII)})")
+    # translate() walks its 95-character map for every character (~8 us a cell); a pure
+    # ASCII text (byte length = character length), nearly every cell, holds nothing to map
+    run(con, f"CREATE OR REPLACE TEMP MACRO _rs_ascii(t) AS CASE WHEN strlen(t) = length(t) "
+             f"THEN t ELSE translate(t, {literal(_FULL_WIDTH)}, {literal(_ASCII)}) END")
     run(con,
         "CREATE OR REPLACE TEMP MACRO _rs_era(t) AS CASE WHEN regexp_matches(t, "
         f"{pattern}) THEN CAST(try_strptime(CAST((CASE upper(regexp_extract(t, {pattern}, 1)) "
@@ -72,6 +74,7 @@ class DateParse:
     detected: bool
     value_sql: str  # DATE expression of {col} (the column) and {text} (its trimmed text)
     ambiguous_sql: str  # BOOLEAN expression of {text}: reads differently day-/month-first
+    texts: str | None = None  # table of the column's distinct trimmed texts (text columns)
 
     def value(self, col: str, text: str) -> str:
         return self.value_sql.format(col=col, text=text)
@@ -90,7 +93,12 @@ def _strptime(formats) -> str:
 
 
 def plan_date(con, raw: str, column: str, declared: tuple[str, ...]) -> DateParse:
-    """Decide how ``column`` of table ``raw`` is parsed (one or two aggregate scans)."""
+    """Decide how ``column`` of table ``raw`` is parsed.
+
+    A text column's distinct trimmed texts and their row counts go to one small table
+    (``DateParse.texts``: column ``column`` and ``_n``); the format counts are sums of
+    ``_n`` over it, so each text is parsed once however many rows hold it (a date column
+    of millions of rows holds a few tens of thousands of days)."""
     # DuckDB identifiers are case-insensitive: an alias may keep the header's case
     kinds = {r[0].lower(): r[1] for r in con.execute(
         f"DESCRIBE SELECT * FROM {quote(raw)}").fetchall()}
@@ -99,45 +107,53 @@ def plan_date(con, raw: str, column: str, declared: tuple[str, ...]) -> DatePars
         return DateParse(column=column, formats=(), detected=False,
                          value_sql="CAST({col} AS DATE)", ambiguous_sql="FALSE")
     text_macros(con)
+    texts = f"_dates_{raw}_{column}"
+    run(con, f"CREATE OR REPLACE TEMP TABLE {quote(texts)} AS SELECT {_text(column)} AS "
+             f"{quote(column)}, count(*) AS _n FROM {quote(raw)} GROUP BY 1")
     if declared:
         return DateParse(column=column, formats=declared, detected=False,
-                         value_sql=_strptime(declared), ambiguous_sql="FALSE")
+                         value_sql=_strptime(declared), ambiguous_sql="FALSE", texts=texts)
     era = ERA.format(text=_text(column))
     rest = f"CASE WHEN {era} IS NULL THEN {NORM.format(text=_text(column))} END"
     iso = "CAST(try_cast({text} AS TIMESTAMP) AS DATE)"
     serial = f"regexp_full_match({rest}, {literal(_SERIAL)}) AND " \
              f"TRY_CAST({rest} AS DOUBLE) BETWEEN 10000 AND 73050"
     n, n_iso, n_era, n_serial = con.execute(
-        f"SELECT count({rest}), count({iso.format(text=rest)}), count({era}), "
-        f"count_if({serial}) FROM {quote(raw)}").fetchall()[0]
+        f"SELECT {_rows(rest + ' IS NOT NULL')}, {_rows(iso.format(text=rest) + ' IS NOT NULL')}"
+        f", {_rows(era + ' IS NOT NULL')}, {_rows(serial)} FROM {quote(texts)}").fetchall()[0]
     label = (ERA_LABEL,) if n_era else ()
     if n == n_iso:
         return DateParse(column=column, formats=("ISO 8601", *label), detected=True,
                          value_sql=f"COALESCE({ERA}, {iso.format(text=NORM)})",
-                         ambiguous_sql="FALSE")
+                         ambiguous_sql="FALSE", texts=texts)
     if n == n_serial:
         number = literal(_SERIAL).replace("{", "{{").replace("}", "}}")
         value = (f"COALESCE({ERA}, CASE WHEN regexp_full_match({NORM}, {number}) THEN "
                  f"DATE '1899-12-30' + CAST(TRY_CAST({NORM} AS DOUBLE) AS INTEGER) END)")
         return DateParse(column=column, formats=(SERIAL_LABEL, *label), detected=True,
-                         value_sql=value, ambiguous_sql="FALSE")
-    plan = _detect(con, raw, column, rest)
-    return plan if not label else DateParse(
-        column=column, formats=(*plan.formats, *label), detected=True,
-        value_sql=plan.value_sql, ambiguous_sql=plan.ambiguous_sql)
+                         value_sql=value, ambiguous_sql="FALSE", texts=texts)
+    plan = _detect(con, texts, column, rest)
+    return DateParse(column=column, formats=(*plan.formats, *label), detected=True,
+                     value_sql=plan.value_sql, ambiguous_sql=plan.ambiguous_sql, texts=texts)
 
 
-def _detect(con, raw: str, column: str, text: str) -> DateParse:
-    """``text``: the column's text without era dates, full-width characters as ASCII."""
+def _rows(condition: str) -> str:
+    """The number of rows (``_n`` per distinct text) for which ``condition`` holds."""
+    return f"CAST(COALESCE(sum(_n) FILTER (WHERE {condition}), 0) AS BIGINT)"
+
+
+def _detect(con, texts: str, column: str, text: str) -> DateParse:
+    """``text``: the column's text without era dates, full-width characters as ASCII;
+    ``texts``: the table of distinct texts and their row counts (:func:`plan_date`)."""
     parse = {f: f"try_strptime({text}, {literal(f)})" for f in YEAR_FIRST}
-    aggregates = [f"count({expr})" for expr in parse.values()]
+    aggregates = [_rows(f"{expr} IS NOT NULL") for expr in parse.values()]
     for day, month in PAIRS:
         d, m = f"try_strptime({text}, {literal(day)})", \
             f"try_strptime({text}, {literal(month)})"
-        aggregates += [f"count({d})", f"count({m})",
-                       f"count_if({d} IS NOT NULL AND {m} IS NULL)",
-                       f"count_if({m} IS NOT NULL AND {d} IS NULL)"]
-    counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {quote(raw)}").fetchall()[0]
+        aggregates += [_rows(f"{d} IS NOT NULL"), _rows(f"{m} IS NOT NULL"),
+                       _rows(f"{d} IS NOT NULL AND {m} IS NULL"),
+                       _rows(f"{m} IS NOT NULL AND {d} IS NULL")]
+    counts = con.execute(f"SELECT {', '.join(aggregates)} FROM {quote(texts)}").fetchall()[0]
     formats = [f for f, c in zip(YEAR_FIRST, counts, strict=False) if c]
     ambiguous = []
     offset = len(YEAR_FIRST)

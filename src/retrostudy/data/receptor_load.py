@@ -15,6 +15,7 @@ specimen rule (``[covariates] her2_specimen``, ``hr_specimen``) decides which on
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pandas as pd
 
@@ -89,63 +90,87 @@ def _derive(texts: dict, rule: Her2Rule) -> dict | None:
 def discordances(con, raw: RawTable, rule: Her2Rule) -> list:
     """Warnings: HER2 IHC vs ISH disagreeing on one specimen; a marker whose primary and
     metastasis results differ (the cohort's specimen rule picks one). None for a table
-    other than biomarkers."""
+    other than biomarkers.
+
+    The rows are grouped per specimen (patient, date, specimen, marker) in DuckDB, each
+    group's readings (method, result, value in row order) encoded as one JSON text; the
+    guideline rules run once per distinct (marker, readings) and the counts are SQL."""
 
     if raw.table != "biomarkers":
         return []
-    file = raw.file
-    frame = con.execute(
-        "SELECT _row, patient_id, date, marker, method, result, value, specimen FROM biomarkers "
-        "ORDER BY patient_id, date, _row").df()
-    if frame.empty:
+    run(con, "CREATE OR REPLACE TEMP TABLE _bio_spec AS SELECT patient_id AS pid, date, "
+             "specimen, marker, min(_row) AS row, "
+             "to_json(list([method, result, value] ORDER BY _row)) AS readings "
+             "FROM biomarkers WHERE patient_id IS NOT NULL AND date IS NOT NULL AND "
+             "specimen IS NOT NULL AND marker IS NOT NULL GROUP BY ALL")
+    kinds = con.execute("SELECT DISTINCT marker, readings FROM _bio_spec").fetchall()
+    if not kinds:
         return []
-    specimens = []
-    for (pid, _, specimen, marker), rows in frame.groupby(
-            ["patient_id", "date", "specimen", "marker"], sort=True):
-        readings = [(m if isinstance(m, str) else None,
-                     _with_word(parse(v if isinstance(v, str) else None, marker=marker), r))
-                    for m, r, v in zip(rows["method"], rows["result"], rows["value"],
-                                       strict=True)]
-        if marker == "HER2":
-            her2 = her2_specimen(readings, rule)
-            status, discordant = her2.status, her2.discordant
-        else:
-            found = [hormone_status(r) for _, r in readings]
-            found = ["positive" if s == "low_positive" else s for s in found if s]
-            status = "positive" if "positive" in found else (found[0] if found else None)
-            discordant = False
-        specimens.append((pid, marker, specimen, status, discordant, int(rows["_row"].min())))
-    found = pd.DataFrame(specimens, columns=["pid", "marker", "specimen", "status",
-                                             "ihc_ish", "row"])
+    verdicts = pd.DataFrame(
+        [(marker, text, *_specimen_status(marker, json.loads(text), rule))
+         for marker, text in kinds],
+        columns=["marker", "readings", "status", "ihc_ish"],
+    ).astype({"marker": "string", "readings": "string", "status": "string",
+              "ihc_ish": "bool"})
+    con.register("_bio_verdicts", verdicts)
+    try:
+        run(con, "CREATE OR REPLACE TEMP TABLE _bio_found AS SELECT s.pid, s.date, "
+                 "s.specimen, s.marker, s.row, v.status, v.ihc_ish FROM _bio_spec s "
+                 "JOIN _bio_verdicts v ON s.marker = v.marker AND s.readings = v.readings")
+    finally:
+        con.unregister("_bio_verdicts")
+    order = "ORDER BY pid, date, specimen, marker LIMIT 1"
     out = []
-    ihc_ish = found[found["ihc_ish"]]
-    if len(ihc_ish):
+    n = con.execute("SELECT count(*) FROM _bio_found WHERE ihc_ish").fetchall()[0][0]
+    if n:
+        first = con.execute(f"SELECT pid, marker, row, status FROM _bio_found WHERE ihc_ish "
+                            f"{order}").fetchall()[0]
         out.append(_warning(
-            ihc_ish, file, code="her2_ihc_ish_discordance",
+            n, first, raw.file, code="her2_ihc_ish_discordance",
             message="HER2 IHC and ISH disagree on one specimen (IHC 3+ with negative ISH, or "
                     "IHC 0/1+ with positive ISH); counted positive",
             hint="check the pathology report; the specimen is HER2-positive by either test"))
-    known = found.dropna(subset=["status"])
-    per = known.groupby(["pid", "marker"])
-    mixed = per.filter(lambda g: g["specimen"].nunique() > 1 and g["status"].nunique() > 1)
-    patients = mixed.drop_duplicates(["pid", "marker"])
-    if len(patients):
+    run(con, "CREATE OR REPLACE TEMP TABLE _bio_mixed AS SELECT pid, marker FROM _bio_found "
+             "WHERE status IS NOT NULL GROUP BY pid, marker "
+             "HAVING count(DISTINCT specimen) > 1 AND count(DISTINCT status) > 1")
+    n = con.execute("SELECT count(*) FROM _bio_mixed").fetchall()[0][0]
+    if n:
+        first = con.execute(
+            f"SELECT f.pid, f.marker, f.row, f.status FROM _bio_found f SEMI JOIN _bio_mixed "
+            f"m ON f.pid = m.pid AND f.marker = m.marker WHERE f.status IS NOT NULL "
+            f"{order}").fetchall()[0]
         out.append(_warning(
-            patients, file, code="receptor_discordance",
+            n, first, raw.file, code="receptor_discordance",
             message="{marker} result differs between primary and metastasis specimens (ER, "
                     "PgR or HER2; counted per patient and marker)",
             hint="the specimen rule ([covariates] her2_specimen / hr_specimen) decides which "
                  "result the cohort uses"))
+    for table in ("_bio_spec", "_bio_found", "_bio_mixed"):
+        run(con, f"DROP TABLE {table}")
     return out
 
 
-def _warning(rows: pd.DataFrame, file, *, code: str, message: str, hint: str) -> Finding:
-    """One counted warning for ``rows`` (one per specimen or patient), its first row as the
-    example; ``message`` may name ``{marker}``."""
-    first = rows.iloc[0]
-    return Finding(severity="warning", table="biomarkers", count=len(rows), problem=Problem(
-        message=f"patient {first['pid']}: " + message.format(marker=first["marker"]),
-        file=file, row=int(first["row"]), column="result", value=str(first["status"]),
+def _specimen_status(marker: str, readings: list, rule: Her2Rule) -> tuple:
+    """(status, IHC-ISH discordant) of one specimen from its rows' [method, result, value]."""
+    rows = [(m if isinstance(m, str) else None,
+             _with_word(parse(v if isinstance(v, str) else None, marker=marker), r))
+            for m, r, v in readings]
+    if marker == "HER2":
+        her2 = her2_specimen(rows, rule)
+        return her2.status, bool(her2.discordant)
+    found = [hormone_status(r) for _, r in rows]
+    found = ["positive" if s == "low_positive" else s for s in found if s]
+    return ("positive" if "positive" in found else (found[0] if found else None)), False
+
+
+def _warning(count: int, first: tuple, file, *, code: str, message: str,
+             hint: str) -> Finding:
+    """One counted warning (one per specimen or patient); ``first`` = (patient, marker,
+    row, status) of its first specimen is the example; ``message`` may name ``{marker}``."""
+    pid, marker, row, status = first
+    return Finding(severity="warning", table="biomarkers", count=count, problem=Problem(
+        message=f"patient {pid}: " + message.format(marker=marker),
+        file=file, row=int(row), column="result", value=str(status),
         hint=hint, code=code))
 
 
