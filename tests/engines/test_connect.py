@@ -7,6 +7,7 @@ import builtins
 import ibis
 import pytest
 
+from retrostudy import pipeline
 from retrostudy.data import engines
 from retrostudy.data.engines import connect, engine_name
 from retrostudy.errors import ProtocolError, RetroStudyError
@@ -134,6 +135,7 @@ def test_run_study_uses_the_protocols_engine_unless_given(monkeypatch):
         return ibis.duckdb.connect()  # stands in for the engine: the study still runs
 
     monkeypatch.setattr(engines, "connect", fake_connect)
+    monkeypatch.setattr(pipeline, "connect", fake_connect)  # the name run_study calls
     result = run_study(protocol)
     assert calls == [("spark", {"spark.master": "local[3]"})]
     assert result.results["provenance"]["engine"] == "duckdb"  # the backend actually used

@@ -174,6 +174,8 @@ def zph_residuals(fit: CoxPH, transform: str = "km") -> ZPHResiduals:
         sd = dataclasses.replace(sd, frac=np.zeros_like(sd.frac))
     ttimes = transform_times(state.time, sd.event, transform)
     terms = evaluate(fit.coef, sd, info=False, keep=True)
+    if terms.mean is None:  # keep=True always keeps the risk-set means
+        raise RuntimeError("the Cox evaluation kept no risk-set means")
     # tied deaths share the average of their means (R's Schoenfeld residuals)
     dg = sd.dgroup
     count = np.bincount(dg, minlength=sd.starts.size)[dg][:, None]
