@@ -52,4 +52,4 @@ def test_default_is_the_estimands_denominator():
 
 def test_unknown_setting_is_refused():
     with pytest.raises(ProtocolError, match="balance_sd"):
-        protocol_with(balance_sd="control")
+        protocol_with(balance_sd="reference")
