@@ -22,3 +22,35 @@ def example_study(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("example-study")
     return run_study(EXAMPLE / "study.toml", engine="duckdb", out=out), out
+
+
+TEST_SPARK = {
+    "spark.master": "local[2]",
+    "spark.sql.shuffle.partitions": "1",
+    # tiny data, many small queries: planning and code generation dominate, so skip them
+    # (interpreted evaluation has the same semantics; halves the suite's time here)
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+}
+
+
+@pytest.fixture(scope="session")
+def spark_backend(tmp_path_factory):
+    """An Ibis PySpark backend on one local session per worker, or a skip saying what is
+    missing. Every Spark test uses this one: a SparkSession is process-wide, so a file that
+    started and stopped its own would stop the session the other files still hold."""
+    from retrostudy.data.engines import connect
+    from retrostudy.errors import RetroStudyError
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        pytest.skip("pyspark is not installed: pip install -e '.[test,spark]' (and Java 17+)")
+    try:
+        warehouse = tmp_path_factory.mktemp("spark-warehouse")
+        backend = connect("spark", spark=TEST_SPARK | {"spark.sql.warehouse.dir": str(warehouse)})
+    except RetroStudyError as exc:
+        pytest.skip(f"Spark cannot start here: {exc}")
+    yield backend
+    backend._session.stop()

@@ -10,7 +10,6 @@ from test_load_omop import COUNTS, EXPECTED, LENIENT, frame, table
 
 from retrostudy.data.omop.load import check_omop
 from retrostudy.data.store import duckdb_backend
-from retrostudy.errors import RetroStudyError
 
 pytestmark = [
     pytest.mark.spark,
@@ -19,22 +18,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def spark(tmp_path_factory):
-    pytest.importorskip("pyspark")
-    from retrostudy.data.engines import connect
-
-    warehouse = tmp_path_factory.mktemp("warehouse")
-    try:
-        backend = connect("spark", spark={
-            "spark.master": "local[2]", "spark.sql.shuffle.partitions": "1",
-            "spark.sql.adaptive.enabled": "false", "spark.sql.codegen.wholeStage": "false",
-            "spark.sql.codegen.factoryMode": "NO_CODEGEN",
-            "spark.sql.warehouse.dir": str(warehouse)})
-    except RetroStudyError as exc:
-        pytest.skip(f"Spark cannot start here: {exc}")
-    yield backend
-    backend._session.stop()
+@pytest.fixture
+def spark(spark_backend):
+    """The suite's one Spark session (tests/conftest.py)."""
+    return spark_backend
 
 
 def test_tiny_cdm_on_spark(spark, tmp_path):
