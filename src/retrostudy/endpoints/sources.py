@@ -83,15 +83,7 @@ def _observation_days(data: SourceData, name: str, value: str | None) -> np.ndar
     t = data.store.table("observations")
     t = t.filter(t.name == name) if value is None else t.filter(
         (t.name == name) & (t.value == value))
-    c = data.rec.cohort
-    j = t.inner_join(c, t.patient_id == c.patient_id)
-    q = j.select("pid", "death_day",
-                 day=j.date.cast("date").delta(j.index_date.cast("date"), unit="day"))
-    q = q.filter((q.day > 0) & (q.day <= q.death_day))
-    df = data.store.execute(q.group_by("pid").aggregate(day=q.day.min()))
-    out = np.full(data.rec.n, NONE, dtype=np.int64)
-    out[df["pid"].to_numpy(dtype=np.int64)] = df["day"].to_numpy(dtype=np.int64)
-    return out
+    return _first_day_after_index(data, t)
 
 
 def _drug_days(data: SourceData, drugs: tuple[str, ...]) -> np.ndarray:
@@ -99,7 +91,12 @@ def _drug_days(data: SourceData, drugs: tuple[str, ...]) -> np.ndarray:
     if data.store is None:  # pragma: no cover - derive_endpoints always passes the store
         raise ValueError("drug events need the store")
     t = data.store.table("drug_administrations")
-    t = t.filter(t.drug.isin(list(drugs)))
+    return _first_day_after_index(data, t.filter(t.drug.isin(list(drugs))))
+
+
+def _first_day_after_index(data: SourceData, t) -> np.ndarray:
+    """Per cohort patient, the first day (>= 1, not after death) of a record of ``t``
+    (a dated table expression), NONE without one."""
     c = data.rec.cohort
     j = t.inner_join(c, t.patient_id == c.patient_id)
     q = j.select("pid", "death_day",
