@@ -79,21 +79,8 @@ def _finegray_table(res: CompetingResult, labels: dict, conv, p_digits: int,
                     var_labels) -> Table:
     """``competing_finegray_<ep>``: subdistribution HRs, laid out as the cause-specific
     table so the two read side by side."""
-    pct = int(round(conv.conf_level * 100))
     adj = bool(res.adjust)
-    rows = []
-    for c, cause in CAUSES.items():
-        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
-                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
-        for g in res.groups:
-            cells = [*_fg_text(res, cause, "unadjusted", g, p_digits)]
-            if adj:
-                cells += _fg_text(res, cause, "adjusted", g, p_digits)
-            rows.append(Row(label=labels.get(g, g), indent=1,
-                            cells=tuple(Cell(text=t) for t in cells)))
-    columns = (f"Crude SHR ({pct}% CI)", "p value")
-    if adj:
-        columns += (f"Adjusted SHR ({pct}% CI)", "p value")
+    rows, columns = _by_cause(res, labels, conv, p_digits, _fg_text, "SHR")
     notes = [
         "Fine\u2013Gray proportional subdistribution hazards models (Fine & Gray 1999; R "
         "cmprsk::crr): the hazard of one cause with patients who had the other cause kept in "
@@ -110,27 +97,14 @@ def _finegray_table(res: CompetingResult, labels: dict, conv, p_digits: int,
     ]
     return Table(key=f"competing_finegray_{res.endpoint}",
                  title=f"Subdistribution hazard ratios (Fine\u2013Gray): {res.label}",
-                 stub="Cause / group", columns=columns, rows=tuple(rows),
+                 stub="Cause / group", columns=columns, rows=rows,
                  footnotes=tuple(notes))
 
 
 
 def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int, var_labels) -> Table:
-    pct = int(round(conv.conf_level * 100))
     adj = bool(res.adjust)
-    rows = []
-    for c, cause in CAUSES.items():
-        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
-                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
-        for g in res.groups:
-            cells = [*_hr_text(res, cause, "unadjusted", g, p_digits)]
-            if adj:
-                cells += _hr_text(res, cause, "adjusted", g, p_digits)
-            rows.append(Row(label=labels.get(g, g), indent=1,
-                            cells=tuple(Cell(text=t) for t in cells)))
-    columns = (f"Crude HR ({pct}% CI)", "p value")
-    if adj:
-        columns += (f"Adjusted HR ({pct}% CI)", "p value")
+    rows, columns = _by_cause(res, labels, conv, p_digits, _hr_text, "HR")
     notes = [
         f"Cause-specific Cox models ({conv.ties} ties, Wald CIs): the hazard of one cause, the "
         f"other cause censored; reference group {labels.get(res.reference, res.reference)}."
@@ -140,5 +114,26 @@ def _cox_table(res: CompetingResult, labels: dict, conv, p_digits: int, var_labe
     ]
     return Table(key=f"competing_cox_{res.endpoint}",
                  title=f"Cause-specific hazard ratios: {res.label}", stub="Cause / group",
-                 columns=columns, rows=tuple(rows), footnotes=tuple(notes))
+                 columns=columns, rows=rows, footnotes=tuple(notes))
 
+
+def _by_cause(res: CompetingResult, labels: dict, conv, p_digits: int, text, ratio: str):
+    """(rows, columns) of a per-cause ratio table: a heading row per cause, a row per group
+    with ``text(res, cause, model, group, p_digits)`` for the crude and (when adjusted) the
+    adjusted model; ``ratio`` names the column ("HR", "SHR")."""
+    pct = int(round(conv.conf_level * 100))
+    adj = bool(res.adjust)
+    rows = []
+    for c, cause in CAUSES.items():
+        rows.append(Row(label=CAUSE_LABELS[c], heading=True,
+                        cells=tuple(Cell(text="") for _ in range(4 if adj else 2))))
+        for g in res.groups:
+            cells = [*text(res, cause, "unadjusted", g, p_digits)]
+            if adj:
+                cells += text(res, cause, "adjusted", g, p_digits)
+            rows.append(Row(label=labels.get(g, g), indent=1,
+                            cells=tuple(Cell(text=t) for t in cells)))
+    columns = (f"Crude {ratio} ({pct}% CI)", "p value")
+    if adj:
+        columns += (f"Adjusted {ratio} ({pct}% CI)", "p value")
+    return tuple(rows), columns
