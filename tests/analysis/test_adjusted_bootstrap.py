@@ -93,3 +93,31 @@ def test_not_run_without_bootstrap_or_aipw(data):
     proto = make_protocol({"survival": [{"endpoint": "os"}],
                            "adjusted": {"covariates": ["age"], "methods": ["iptw"]}})
     assert "adjusted_bootstrap" not in run_analyses(proto, data).to_json()
+
+
+@pytest.mark.parametrize("more", [
+    {"trim": [0.3, 0.5]},  # the scores lie in about [0.25, 0.57]
+    {"trim": [0.32, 0.55], "stabilized": False},
+    {"estimand": "ATT", "trim": [0.29, 0.48]},
+    {"estimand": "ATC", "trim": [0.3, 0.52], "stabilized": False},
+    {"estimand": "ATO", "trim": [0.31, 0.5]},
+])
+def test_bootstrap_full_sample_is_the_main_estimate(data, more):
+    """The bootstrap replicates the main weighting pipeline (estimand, stabilisation, trim):
+    its full-sample estimate (every frequency weight 1) is the main IPTW estimate."""
+    proto = _protocol(**more)
+    run = run_analyses(proto, data)
+    (r,) = run.result("adjusted_bootstrap")
+    comp = run.adjusted.comparison("os", "iptw")
+    assert run.adjusted.conventions["iptw_trimmed"] > 0  # the trim bites
+    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio["hazard_ratio"],
+                                                    rel=1e-12)
+    assert r.bootstrap_rmst_difference.estimate == pytest.approx(r.rmst_difference.estimate,
+                                                                 rel=1e-12)
+    # the weighted RMST difference is that of the comparison's weights (trimmed out: 0)
+    w = run.adjusted.weights["iptw"]
+    t, e, a, _ = _arrays(data)
+    keep = w > 0
+    wr = weighted_rmst(t[keep], e[keep], np.where(a == 1, "A", "B")[keep], w[keep],
+                       tau=r.tau * DPM, groups=("B", "A"))
+    assert r.rmst_difference.estimate * DPM == pytest.approx(wr.difference, rel=1e-12)

@@ -87,3 +87,52 @@ def test_bad_input_is_refused():
         bootstrap_iptw(t, e, a, x, tau=1e9)
     with pytest.raises(ValueError, match="n_resamples"):
         bootstrap_iptw(t, e, a, x, tau=100.0, n_resamples=1)
+
+
+def _loop_rule(t, e, a, x, estimand, tau, stabilized, trim):
+    """One analysis with the full weighting rule: scores outside ``trim`` get weight 0 and
+    leave the data; the rest as ps_weights defines them."""
+    ps = logistic_regression(x, a).fitted
+    w = np.asarray(ps_weights(ps, a, estimand=estimand, stabilized=stabilized,
+                              trim=trim).weights)
+    k = w > 0
+    fit = cox_ph({"t": t[k], "e": e[k], "a": a[k], "w": w[k]}, time="t", event="e",
+                 covariates=["a"], weights="w")
+    r = [kaplan_meier(t[k & (a == g)], e[k & (a == g)], weights=w[k & (a == g)]).rmst(tau)
+         .estimate for g in (1, 0)]
+    return fit.coef[0], r[0] - r[1]
+
+
+@pytest.mark.parametrize("estimand, stabilized", [("ATE", True), ("ATE", False),
+                                                  ("ATT", True), ("ATC", False),
+                                                  ("ATO", True)])
+def test_trim_and_stabilisation_are_applied_in_every_resample(estimand, stabilized):
+    t, e, a, x = _data(seed=3)
+    trim, tau, seed, b = (0.3, 0.7), 300.0, 8, 12
+    ps = logistic_regression(x, a).fitted
+    assert ((ps < trim[0]) | (ps > trim[1])).sum() > 20  # the trim bites
+    res = bootstrap_iptw(t, e, a, x, tau=tau, estimand=estimand, stabilized=stabilized,
+                         trim=trim, n_resamples=b, seed=seed)
+    log_hr, diff = _loop_rule(t, e, a, x, estimand, tau, stabilized, trim)
+    # the full sample is the main estimator itself
+    assert np.log(res.hazard_ratio) == pytest.approx(log_hr, rel=1e-12)
+    assert res.rmst_diff == pytest.approx(diff, rel=1e-12)
+    draws = np.random.default_rng(seed).integers(0, t.size, (b, t.size))
+    for k in (0, 5):
+        i = draws[k]
+        log_hr_k, diff_k = _loop_rule(t[i], e[i], a[i], x[i], estimand, tau, stabilized, trim)
+        assert res.log_hr_resamples[k] == pytest.approx(log_hr_k, rel=1e-7)
+        assert res.rmst_diff_resamples[k] == pytest.approx(diff_k, rel=1e-7)
+
+
+def test_patients_outside_the_outcome_analysis_enter_the_weights_only():
+    t, e, a, x = _data(seed=4)
+    use = np.ones(t.size, bool)
+    use[::7] = False
+    t2 = np.where(use, t, np.nan)
+    res = bootstrap_iptw(t2, e, a, x, tau=250.0, n_resamples=3, seed=1, analysed=use)
+    ps = logistic_regression(x, a).fitted
+    w = np.asarray(ps_weights(ps, a).weights)  # stabilised over every patient
+    fit = cox_ph({"t": t[use], "e": e[use], "a": a[use], "w": w[use]}, time="t", event="e",
+                 covariates=["a"], weights="w")
+    assert np.log(res.hazard_ratio) == pytest.approx(fit.coef[0], rel=1e-12)

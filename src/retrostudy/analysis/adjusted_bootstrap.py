@@ -8,7 +8,8 @@ treated/reference arms), for each of its endpoints:
   difference (treated − reference) with the Wald CI that treats the weights as known
   (:func:`retrostudy.stats.weighted_rmst`);
 * with ``bootstrap = B``: :func:`retrostudy.stats.bootstrap_iptw` — ``B`` resamples drawn
-  with ``seed``, the propensity model refitted in each, the IPTW Cox hazard ratio and the
+  with ``seed``, the propensity model refitted in each and the main estimate's weighting
+  rule (estimand, ``stabilized``, ``trim``) applied to its scores, the IPTW Cox hazard ratio and the
   weighted RMST difference with percentile CIs (the CI of the robust sandwich variance
   treats the score as known; the bootstrap does not);
 * with ``aipw = true``: :func:`retrostudy.stats.aipw_survival` — the augmented IPW
@@ -100,15 +101,19 @@ class AdjustedExtra:
         return out
 
 
-def _endpoint(d, design, spec, block, ctx, names) -> AdjustedExtra:
+def _endpoint(d, design, ps, spec, block, ctx, names) -> AdjustedExtra:
     per, conv = ctx.conv.days_per_month, ctx.conv
     c = time_to_event_columns(spec.endpoint)
     ok = (d[c.time].notna() & d[c.event].notna()).to_numpy()
-    t = d[c.time].to_numpy(float, na_value=np.nan)[ok]
-    e = d[c.event].to_numpy(float, na_value=np.nan)[ok].astype(int)
-    a = design.treated[ok].astype(int)
-    X = design.X[ok]
-    limit = float(min(t[a == 1].max(), t[a == 0].max()))
+    # the propensity model and the weights of the adjusted comparison itself (every patient
+    # of the PS sample); the outcome analysis uses the patients with the endpoint (``ok``)
+    w_all = np.asarray(st.iptw(ps.ps, design.treated, block).weights, float)
+    t_all = d[c.time].to_numpy(float, na_value=np.nan)
+    e_all = d[c.event].to_numpy(float, na_value=np.nan)
+    a_all = design.treated.astype(int)
+    t, e, a, w = t_all[ok], e_all[ok].astype(int), a_all[ok], w_all[ok]
+    used = w > 0  # trimmed patients (weight 0) are out of the curves, as in the comparison
+    limit = float(min(t[used & (a == 1)].max(), t[used & (a == 0)].max()))
     rmst_block = ctx.analyses.rmst
     if rmst_block is not None and rmst_block.tau is not None:
         tau, rule = min(rmst_block.tau * per, limit), "[analyses.rmst] tau"
@@ -118,12 +123,9 @@ def _endpoint(d, design, spec, block, ctx, names) -> AdjustedExtra:
     else:
         tau, rule = limit, "the shorter arm's last follow-up time"
     notes = []
-    with explained(f"{spec.endpoint}: propensity model", f"{KEY}.covariates"):
-        ps = st.propensity(X, a.astype(bool), design.names, block.firth)
-    w = np.asarray(st.iptw(ps.ps, a.astype(bool), block).weights, float)
     grp = np.where(a == 1, names[0], names[1]).astype(object)
-    wr = weighted_rmst(t, e, grp, w, tau=tau, groups=(names[1], names[0]),
-                       conf_level=conv.conf_level)
+    wr = weighted_rmst(t[used], e[used], grp[used], w[used], tau=tau,
+                       groups=(names[1], names[0]), conf_level=conv.conf_level)
     res = dict(endpoint=spec.endpoint, treated=names[0], reference=names[1],
                estimand=block.estimand, tau=tau / per, tau_rule=rule, n=int(t.size),
                rmst={names[1]: wr.rmst[0] / per, names[0]: wr.rmst[1] / per},
@@ -131,16 +133,22 @@ def _endpoint(d, design, spec, block, ctx, names) -> AdjustedExtra:
                                         conf_low=wr.conf_low / per,
                                         conf_high=wr.conf_high / per,
                                         method="wald_weights_known"))
+    X = design.X[ok]
     b = block.bootstrap or 0
     if b:
-        if block.trim is not None or not block.stabilized:
-            notes.append("The bootstrap weights are stabilised and untrimmed (as the "
-                         "resampled propensity models define them), whatever trim and "
-                         "stabilized say.")
         with explained(f"{spec.endpoint}: bootstrap of the IPTW analysis", f"{KEY}.bootstrap"):
-            bs = bootstrap_iptw(t, e, a, X, tau=tau, estimand=block.estimand, n_resamples=b,
-                                seed=block.seed, ties=conv.ties, conf_level=conv.conf_level,
-                                names=design.names)
+            # the same weighting rule (estimand, stabilisation, trim) in every resample,
+            # applied to the resample's refitted scores: the CI of the main estimator
+            bs = bootstrap_iptw(t_all, e_all, a_all, design.X, tau=tau, estimand=block.estimand,
+                                n_resamples=b, seed=block.seed, ties=conv.ties,
+                                conf_level=conv.conf_level, names=design.names,
+                                stabilized=block.stabilized,
+                                trim=None if block.trim is None else tuple(block.trim),
+                                analysed=ok)
+        if block.trim is not None:
+            notes.append(f"Each resample trims the scores outside [{block.trim[0]:g}, "
+                         f"{block.trim[1]:g}] of its refitted propensity model, as the main "
+                         "estimate does.")
         res |= dict(
             bootstrap_hr=Interval(estimate=bs.hazard_ratio, conf_low=bs.hr_conf_low,
                                   conf_high=bs.hr_conf_high, method="bootstrap_percentile"),
@@ -177,5 +185,7 @@ def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[AdjustedExtra, ...]
     d = data[data["group"].astype(str).isin(names)].reset_index(drop=True)
     design = design_matrix(settings, d, names[0], ctx.var_labels, ctx.level_labels)
     d = d.iloc[design.rows].reset_index(drop=True)
-    return tuple(_endpoint(d, design, spec, settings, ctx, names)
+    with explained("adjusted comparison: propensity model", f"{KEY}.covariates"):
+        ps = st.propensity(design.X, design.treated, design.names, settings.firth)
+    return tuple(_endpoint(d, design, ps, spec, settings, ctx, names)
                  for spec in _specs(settings, ctx.analyses.survival))

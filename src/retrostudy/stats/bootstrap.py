@@ -8,9 +8,12 @@ of resamples is a matrix and every step below runs on all of them at once:
    Newton-Raphson started from the full-sample estimate (warm start), the information
    :math:`X'\mathrm{diag}(F\mu(1-\mu))X` of all resamples from one matrix product with the
    pairwise products of the columns, until every step is below 1e-10.
-2. Weights from the refitted scores (ATE stabilised by the resample's treated share, ATT/ATC
-   control/treated weights rescaled to their arm's size, ATO unchanged, as
-   :func:`~retrostudy.stats.ps_weights`), times ``F``.
+2. Weights from the refitted scores by the full sample's rule (``estimand``, ``stabilized``,
+   ``trim``, as :func:`~retrostudy.stats.ps_weights`): a score outside ``trim`` gets weight
+   0 and leaves the stabilising sums; ATE stabilised by the resample's treated share among
+   the kept patients, ATT/ATC control/treated weights rescaled to their arm's kept size,
+   ATO unchanged; times ``F``. Rows of weight 0 are out of the Cox and KM sums, and of
+   Efron's tie counts.
 3. Weighted Cox model with treatment as the only covariate: per distinct time the weighted
    risk sums of each arm :math:`R_0, R_1` and death sums :math:`D_0, D_1` do not depend on
    :math:`\beta`, so Newton-Raphson works on (resamples x times) arrays. Efron ties as R's
@@ -20,8 +23,10 @@ of resamples is a matrix and every step below runs on all of them at once:
 4. Weighted Kaplan-Meier curve of each arm, :math:`\prod (1 - D_a / R_a)`, and its area to
    ``tau``.
 
-The full-sample estimates come from the same code with ``F = 1`` and equal
-``cox_ph(..., weights=w)`` and ``kaplan_meier(..., weights=w).rmst(tau)`` (tested). The
+The full-sample point estimates are the main estimator itself: the fitted scores (no
+refit), their weights, ``cox_ph(..., weights=w)`` on the patients with weight > 0 and the
+weighted Kaplan-Meier RMST (the same code with ``F = 1``, equal to
+``kaplan_meier(..., weights=w).rmst(tau)``; tested to 1e-12). The
 interval is the percentile interval of the resampled estimates (the log HR's, then
 exponentiated), with the bootstrap standard error (SD of the resampled estimates). Resamples
 without an event or a patient in an arm are left out and counted.
@@ -47,7 +52,8 @@ from scipy import special
 
 from . import _checks, _logistic
 from ._types import ArrayLike
-from .propensity import ESTIMANDS, logistic_regression
+from .cox import cox_ph
+from .propensity import ESTIMANDS, _check_trim, logistic_regression
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,21 +101,33 @@ def _logistic_batch(x, a, f, beta0, maxit=50, tol=1e-10):
     return beta
 
 
-def _weights(ps, a, f, estimand):
-    """Weights per resample (frequency-weighted versions of ps_weights' definitions)."""
-    if estimand == "ATE":
-        p1 = (f @ a) / f.sum(axis=1)
-        return np.where(a == 1, p1[:, None] / ps, (1 - p1)[:, None] / (1 - ps))
-    if estimand == "ATO":
-        return np.where(a == 1, 1 - ps, ps)
-    if estimand == "ATT":
-        w = np.where(a == 1, 1.0, ps / (1 - ps))
-        other = a == 0
-    else:  # ATC
-        w = np.where(a == 1, (1 - ps) / ps, 1.0)
-        other = a == 1
-    scale = (f @ other) / ((f * w) @ other)
-    return np.where(other, w * scale[:, None], w)
+def _weights(ps, a, f, estimand, stabilized=True, trim=None):
+    """Weights per resample: :func:`~retrostudy.stats.ps_weights` with frequency weights ``f``.
+
+    ``trim`` sets the weight of a score outside ``[low, high]`` to 0 and leaves the patient
+    out of the stabilising shares and sums, as ps_weights does on the full sample.
+    """
+    keep = np.ones_like(ps) if trim is None else ((ps >= trim[0]) & (ps <= trim[1])) * 1.0
+    fk = f * keep
+    with np.errstate(divide="ignore", invalid="ignore"):  # an arm trimmed away: failed
+        if estimand == "ATE":
+            w = np.where(a == 1, 1 / ps, 1 / (1 - ps))
+            if stabilized:
+                p1 = (fk @ a) / fk.sum(axis=1)
+                w = w * np.where(a == 1, p1[:, None], (1 - p1)[:, None])
+            return w * keep
+        if estimand == "ATO":
+            return np.where(a == 1, 1 - ps, ps) * keep
+        if estimand == "ATT":
+            w = np.where(a == 1, 1.0, ps / (1 - ps))
+            other = a == 0
+        else:  # ATC
+            w = np.where(a == 1, (1 - ps) / ps, 1.0)
+            other = a == 1
+        if stabilized:
+            scale = (fk @ other) / ((fk * w) @ other)
+            w = np.where(other, w * scale[:, None], w)
+        return w * keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +157,8 @@ def _sums(lay: _Layout, w, f):
         risk = np.cumsum(wa[:, ::-1], axis=1)[:, ::-1][:, lay.start]
         dead = np.add.reduceat(wa * lay.e, lay.start, axis=1)
         out += [risk, dead]
-    nd = np.add.reduceat(fs * lay.e, lay.start, axis=1)
+    # tied death rows of the patients in the analysis (weight > 0: not trimmed, analysed)
+    nd = np.add.reduceat(fs * (ws > 0) * lay.e, lay.start, axis=1)
     return out[0], out[2], out[1], out[3], nd
 
 
@@ -185,12 +204,20 @@ def _rmst_batch(times, risk, dead, tau):
     return s_left @ width
 
 
-def _estimate(x, a, lay, f, beta_ps, beta_cox, estimand, ties, tau):
-    coef = _logistic_batch(x, a, f, beta_ps)
-    ps = special.expit(coef @ x.T)
-    w = _weights(ps, a, f, estimand) * f
+def _estimate(x, a, lay, f, beta_ps, beta_cox, ties, tau, how, use, ps=None):
+    """Log HR, RMSTs, success flags and propensity coefficients of every row of ``f``.
+
+    ``how``: (estimand, stabilized, trim); ``use``: 1 for the patients in the outcome
+    analysis; ``ps`` given: these scores instead of a refit (the full sample)."""
+    coef = None
+    if ps is None:
+        coef = _logistic_batch(x, a, f, beta_ps)
+        ps = special.expit(coef @ x.T)
+    w = _weights(ps, a, f, *how) * f * use
+    w = np.where(np.isfinite(w), w, 0.0)
     r0, r1, d0, d1, nd = _sums(lay, w, f)
-    log_hr = _cox_batch(r0, r1, d0, d1, nd, beta_cox, ties)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_hr = _cox_batch(r0, r1, d0, d1, nd, beta_cox, ties)
     rm1 = _rmst_batch(lay.times, r1, d1, tau)
     rm0 = _rmst_batch(lay.times, r0, d0, tau)
     ok = (d0.sum(axis=1) > 0) & (d1.sum(axis=1) > 0) & np.isfinite(log_hr)
@@ -201,16 +228,28 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
                    tau: float, estimand: str = "ATE",
                    n_resamples: int = 1000, seed: int | None = None, ties: str = "efron",
                    conf_level: float = 0.95, names: Sequence[str] | None = None,
+                   stabilized: bool = True, trim: tuple[float, float] | None = None,
+                   analysed: ArrayLike | None = None,
                    block_cells: int = 4_000_000) -> BootstrapIPTW:
     """IPTW Cox HR and weighted RMST difference with bootstrap CIs (see module docstring).
 
-    ``X`` holds the propensity covariates (factors as 0/1 columns, no intercept). Resamples
-    are generated in blocks of ``block_cells`` (resamples x patients) frequency weights; the
-    block size does not change the draws (results agree to rounding, ~1e-15).
+    ``X`` holds the propensity covariates (factors as 0/1 columns, no intercept).
+    ``estimand``, ``stabilized`` and ``trim`` define the weights as
+    :func:`~retrostudy.stats.ps_weights` does, and every resample applies the same rule to
+    its refitted scores (a score outside ``trim`` gets weight 0 and leaves the stabilising
+    shares), so the interval is that of the full-sample estimator. ``analysed`` (booleans;
+    default all): the patients of the outcome analysis; the others enter the propensity
+    model and the weights' stabilisation only (their time and event are ignored and may be
+    NaN). Resamples are generated in blocks of ``block_cells`` (resamples x patients)
+    frequency weights; the block size does not change the draws (results agree to
+    rounding, ~1e-15).
     """
-    t = _checks.check_time(time)
-    e = _checks.check_event(event, t.size)
     a = _logistic.check_binary("treated", treated)
+    use = np.ones(a.size, bool) if analysed is None else np.asarray(analysed, bool)
+    if use.shape != a.shape:
+        raise ValueError(f"analysed has {use.size} values but treated has {a.size}")
+    t = _checks.check_time(np.where(use, np.asarray(time, float), 0.0))
+    e = _checks.check_event(np.where(use, np.asarray(event, float), 0.0), t.size)
     xm, _ = _checks.check_covariates(X, t.size, names=names, rows_of="time")
     conf_level = _checks.check_conf_level(conf_level)
     if estimand not in ESTIMANDS:
@@ -219,7 +258,8 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
         raise ValueError(f"ties must be 'efron' or 'breslow', got {ties!r}")
     if int(n_resamples) < 2:
         raise ValueError(f"n_resamples must be >= 2, got {n_resamples}")
-    limit = min(t[a == 1].max(), t[a == 0].max())
+    bounds = _check_trim(trim)
+    limit = min(t[use & (a == 1)].max(initial=0.0), t[use & (a == 0)].max(initial=0.0))
     if not (np.isfinite(tau) and 0 < tau <= limit):
         raise ValueError(f"tau {tau} must be in (0, {limit:g}], the shorter arm's follow-up")
     fit = logistic_regression(xm, a, firth=False)
@@ -228,10 +268,21 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
                          "perfectly); weights are not defined")
     x1 = np.column_stack([np.ones(t.size), xm])
     lay = _layout(t, e, a)
-    ones = np.ones((1, t.size))
-    lhr, r1, r0, ok, _ = _estimate(x1, a, lay, ones, fit.coef, 0.0, estimand, ties, tau)
+    how = (estimand, bool(stabilized), bounds)
+    # the full sample: the fitted scores themselves (the main estimate's), not a refit
+    lhr, r1, r0, ok, _ = _estimate(x1, a, lay, np.ones((1, t.size)), fit.coef, 0.0, ties,
+                                   tau, how, use, ps=fit.fitted[None, :])
     if not ok[0]:
-        raise ValueError("an arm has no events; the hazard ratio is not estimable")
+        raise ValueError("an arm has no events among the weighted patients; the hazard ratio "
+                         "is not estimable")
+    # the point estimate: the main estimator itself (cox_ph on the patients with weight >
+    # 0, converged by its own rule); the vectorised fit above agrees to ~1e-10 and starts
+    # every resample
+    w1 = _weights(fit.fitted[None, :], a, np.ones((1, t.size)), *how)[0]
+    sel = use & (w1 > 0)
+    main = cox_ph({"t": t[sel], "e": e[sel], "a": a[sel], "w": w1[sel]}, time="t", event="e",
+                  covariates=["a"], weights="w", ties=ties)
+    lhr = np.array([float(main.coef[0])])
     rng = np.random.default_rng(seed)
     b = int(n_resamples)
     per = max(block_cells // t.size, 1)
@@ -241,7 +292,7 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
         draw = rng.integers(0, t.size, (k, t.size))
         f = np.bincount((draw + (np.arange(k) * t.size)[:, None]).ravel(),
                         minlength=k * t.size).reshape(k, t.size).astype(float)
-        bl, b1, b0, bok, _ = _estimate(x1, a, lay, f, fit.coef, lhr[0], estimand, ties, tau)
+        bl, b1, b0, bok, _ = _estimate(x1, a, lay, f, fit.coef, lhr[0], ties, tau, how, use)
         logs.append(bl)
         diffs.append(b1 - b0)
         good.append(bok)
