@@ -35,9 +35,16 @@ import pandas as pd
 
 from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import explained
+from retrostudy.analysis.adjusted_curves import (
+    cif_comparison,
+    follow_up_limit,
+    rmst_comparison,
+    rmst_tau,
+)
 from retrostudy.analysis.adjusted_design import KEY, Design, arms, design_matrix
 from retrostudy.analysis.adjusted_survival import Comparison, compare
 from retrostudy.analysis.checks import conventions_of, flags_and_warnings
+from retrostudy.analysis.competing_status import competing_data
 from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import Problem, ProtocolError
@@ -167,7 +174,10 @@ def _specs(block, survival) -> list:
     return [by_name[e] for e in wanted]
 
 
-def _endpoint(d: pd.DataFrame, spec, res_weights, cluster, names, conv) -> list[Comparison]:
+def _endpoint(d: pd.DataFrame, spec, res_weights, cluster, names, conv, extra) -> list[Comparison]:
+    """Crude and each method's comparison of one endpoint; ``extra``: the RMST horizon
+    (``rmst_tau``, months or None) and the competing-risks status (``competing``: endpoint,
+    landmarks, days, status; -1 = not known) of the PS sample."""
     ep = spec.endpoint
     c = time_to_event_columns(ep)
     t, e = d[c.time], d[c.event]
@@ -177,13 +187,40 @@ def _endpoint(d: pd.DataFrame, spec, res_weights, cluster, names, conv) -> list[
         "event": e.to_numpy(float, na_value=np.nan)[ok].astype(int),
         "group": d["group"].astype(str).to_numpy(object)[ok],
     }
-    out = [compare(ep, "crude", arrays, names, conv, spec.landmarks)]
-    for method, w in res_weights.items():
+    per = conv.days_per_month
+    treated = arrays["group"] == names[0]
+    cols = {m: w[ok] for m, w in res_weights.items()}
+    limit = follow_up_limit(arrays["time"], treated, [None, *cols.values()])
+    tau, rule = rmst_tau(limit, spec.landmarks, extra.get("rmst_tau"), per)
+    cr = extra.get("competing")
+    out = []
+    for method, w in [("crude", None), *cols.items()]:
         cl = cluster[ok] if (method == "matching" and cluster is not None) else None
-        out.append(
-            compare(ep, method, arrays, names, conv, spec.landmarks, weights=w[ok], cluster=cl)
-        )
+        rm = rmst_comparison(arrays["time"], arrays["event"], arrays["group"], names, w, cl,
+                             tau=tau, rule=rule, per=per, conf_level=conv.conf_level)
+        cif = None
+        if cr is not None and cr["endpoint"] == ep:
+            cif = cif_comparison(cr["days"], cr["status"], d["group"].astype(str).to_numpy(object),
+                                 names, None if w is None else res_weights[method],
+                                 landmarks=cr["landmarks"], per=per, conf_level=conv.conf_level)
+        out.append(compare(ep, method, arrays, names, conv, spec.landmarks, weights=w,
+                           cluster=cl, rmst=rm, cumulative_incidence=cif))
     return out
+
+
+def _competing_status(competing, d: pd.DataFrame) -> dict | None:
+    """The competing-risks status of ``[analyses.competing]`` (``competing``: its block and
+    the endpoint definitions) for the rows of ``d``; None without the block."""
+    if competing is None:
+        return None
+    spec, items = competing
+    cd = competing_data(spec, items, d)
+    days, status = np.full(len(d), np.nan), np.full(len(d), -1)
+    pos = d.index.get_indexer(cd.frame.index)
+    days[pos] = cd.frame["cr_days"].to_numpy(float)
+    status[pos] = cd.frame["cr_status"].to_numpy(int)
+    return {"endpoint": spec.endpoint, "landmarks": tuple(spec.landmarks), "days": days,
+            "status": status}
 
 
 def _check_ties(conv) -> None:
@@ -206,7 +243,8 @@ def _apply(method: str, block, design: Design, ps) -> tuple[np.ndarray, np.ndarr
         return (
             np.asarray(pw.weights, float),
             None,
-            {"iptw_trimmed": int(np.sum(np.asarray(pw.trimmed, bool)))},
+            {"iptw_trimmed": int(np.sum(np.asarray(pw.trimmed, bool))),
+             "iptw_trimmed_by_arm": dict(pw.n_trimmed)},
         )
     try:
         m = st.matching(ps.logit, design.treated, block)
@@ -244,9 +282,12 @@ def _rows(bal) -> list[dict]:
 
 
 def run_adjusted(
-    block, data: pd.DataFrame, groups, reference, conv, survival, var_labels, level_labels
+    block, data: pd.DataFrame, groups, reference, conv, survival, var_labels, level_labels,
+    *, rmst_tau: float | None = None, competing=None,
 ) -> AdjustedResult:
-    """The whole adjusted comparison of ``block`` (``[analyses.adjusted]``) on ``data``."""
+    """The whole adjusted comparison of ``block`` (``[analyses.adjusted]``) on ``data``;
+    ``rmst_tau``: ``[analyses.rmst] tau`` (months); ``competing``: (``[analyses.competing]``,
+    the endpoint definitions) for the cumulative incidence of its endpoint."""
     _check_ties(conv)
     names = arms(list(groups), reference)
     specs = _specs(block, survival)
@@ -262,6 +303,7 @@ def run_adjusted(
     detail = {"before": _rows(before)}
     for method in block.methods:
         w, cl, more = _apply(method, block, design, ps)
+        by_arm = more.pop("iptw_trimmed_by_arm", None)
         extra |= more
         if not all((w[design.treated == arm] > 0).any() for arm in (True, False)):
             extra.setdefault("methods_without_patients", []).append(method)
@@ -272,8 +314,12 @@ def run_adjusted(
         balance[method] = dict(zip(design.names, map(float, bal.smd_after), strict=True))
         detail[method] = _rows(bal)
         samples[method] = _group_samples(design, weights[method], names)
+        if by_arm is not None and block.trim is not None:  # per group, beside the weights
+            for arm, g in zip(("treated", "control"), names, strict=True):
+                samples[method][g]["trimmed"] = int(by_arm[arm])
+    more = {"rmst_tau": rmst_tau, "competing": _competing_status(competing, d)}
     comparisons = tuple(
-        c for spec in specs for c in _endpoint(d, spec, weights, cluster, names, conv)
+        c for spec in specs for c in _endpoint(d, spec, weights, cluster, names, conv, more)
     )
     fit = ps.fit
     ps_fit = {
@@ -325,5 +371,8 @@ def run_adjusted(
 
 def run(settings, data: pd.DataFrame, ctx: Context) -> AdjustedResult:
     """The registry's entry point: ``[analyses.adjusted]`` (``settings``)."""
+    rmst, comp = ctx.analyses.rmst, ctx.analyses.competing
     return run_adjusted(settings, data, ctx.groups, ctx.reference, ctx.conv,
-                        ctx.analyses.survival, ctx.var_labels, ctx.level_labels)
+                        ctx.analyses.survival, ctx.var_labels, ctx.level_labels,
+                        rmst_tau=rmst.tau if rmst is not None else None,
+                        competing=None if comp is None else (comp, ctx.endpoints))

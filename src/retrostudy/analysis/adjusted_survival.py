@@ -25,6 +25,7 @@ import numpy as np
 
 from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import DEGENERATE, as_float, degenerate_reason, logrank
+from retrostudy.analysis.adjusted_curves import CIFComparison, RMSTComparison
 from retrostudy.analysis.model_checks import EValueOf, evalue_of
 from retrostudy.analysis.survival import Curve, km_summary, median_landmarks_json
 
@@ -67,9 +68,11 @@ class Comparison:
     n: int
     n_events: int
     evalue: EValueOf | None = None  # of the hazard ratio (None: not estimable)
+    rmst: RMSTComparison | None = None  # RMST per arm and difference (None: not run)
+    cumulative_incidence: CIFComparison | None = None  # with [analyses.competing] on it
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "method": self.method,
             "n": self.n,
             "n_events": self.n_events,
@@ -78,6 +81,11 @@ class Comparison:
             "test": self.test,
             "evalue": self.evalue.to_json() if self.evalue else None,
         }
+        if self.rmst is not None:
+            out["rmst"] = self.rmst.to_json()
+        if self.cumulative_incidence is not None:
+            out["cumulative_incidence"] = self.cumulative_incidence.to_json()
+        return out
 
 
 def _group(name, time, event, w, conv, landmarks) -> WeightedGroup:
@@ -132,6 +140,8 @@ def compare(
     *,
     weights=None,
     cluster=None,
+    rmst: RMSTComparison | None = None,
+    cumulative_incidence: CIFComparison | None = None,
 ) -> Comparison:
     """``arrays``: time (days), event, group (str) of the PS sample; ``arms``: (treated,
     reference). ``weights`` None = crude; ``cluster`` the matched-set ids (matching)."""
@@ -178,4 +188,6 @@ def compare(
         n_events=n_events,
         evalue=evalue_of("group", hr["level"], hr["hazard_ratio"], hr["conf_low"],
                          hr["conf_high"], n_events, int(time.size)),
+        rmst=rmst,
+        cumulative_incidence=cumulative_incidence,
     )

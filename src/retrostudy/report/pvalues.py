@@ -31,6 +31,12 @@ TEST_NAMES = {
     "robust_score": "robust score test (weighted log-rank)",
     "logistic_wald": "Wald test of the logistic-regression coefficient",
     "rmst_z": "z test of the RMST difference (ratio: on the log scale), survRM2",
+    "rmst_wald": "Wald z test of the RMST difference (Greenwood-type variance, R's survfit "
+                 "rmean)",
+    "rmst_wald_robust": "Wald z test of the weighted RMST difference (robust "
+                        "infinitesimal-jackknife variance, weights treated as known)",
+    "rmst_wald_cluster": "Wald z test of the matched RMST difference (robust "
+                         "infinitesimal-jackknife variance clustered on matched sets)",
     "gray": "Gray's test",
     "interaction_lr": "likelihood-ratio test of the group-by-variable interaction (Cox)",
     "interaction_wald": "Wald test of the group-by-variable interaction (Cox)",

@@ -11,7 +11,21 @@ w_i` and :math:`d_{cj} = \sum_{i: T_i = t_j, \text{cause } c} w_i`. Then
     \hat F^w_c(t) = \sum_{t_j \le t} \hat S^w(t_{j-1})\, d_{cj} / Y_j
 
 (Cole & Hernán 2004; Xie & Liu 2005 for the adjusted survival curve). The RMST standard error
-is R's ``print(survfit(weights=), rmean=tau)`` (Greenwood-type on the weighted counts); the
+is R's ``print(survfit(weights=), rmean=tau)`` (Greenwood-type on the weighted counts;
+``variance="greenwood"``), or the robust infinitesimal jackknife (``variance="robust"``):
+with :math:`h_j = d_j/Y_j`, :math:`A_j = \int_{t_j}^\tau \hat S^w` and
+:math:`B_j = A_j/(1-h_j)` (:math:`\hat S^w(t_{j-1})(\tau - t_j)` where :math:`h_j = 1`),
+
+.. math::
+    U_i = w_i\,\frac{\partial\,\mathrm{RMST}^w}{\partial w_i}
+        = w_i\Big(\sum_{t_j \le \min(T_i,\tau)} \frac{h_j B_j}{Y_j}
+          - \frac{\delta_i\,1\{T_i \le \tau\}\,B_{j(i)}}{Y_{j(i)}}\Big),\qquad
+    \widehat{\mathrm{var}} = \sum_c \Big(\sum_{i \in c} U_i\Big)^2
+
+(:math:`c` the clusters, e.g. matched sets; one patient each by default), the integral over
+:math:`[0, \tau]` of R's ``survfit(..., influence = TRUE)$influence.surv``. For the difference
+the influences of the reference group enter with a minus sign, so a cluster holding patients
+of both groups (a matched pair) contributes their covariance. The
 cumulative incidence standard error is R's infinitesimal jackknife with weights,
 :math:`\sqrt{\sum_i (w_i\,\partial \hat F_c / \partial w_i)^2}`. Both treat the weights as
 known: they ignore that the propensity model was estimated, so for a CI that accounts for it
@@ -20,7 +34,9 @@ model). The RMST difference's Wald CI and z-test use
 :math:`\mathrm{se} = \sqrt{\mathrm{se}_1^2 + \mathrm{se}_0^2}` (independent arms).
 
 R equivalent: ``fit <- survfit(Surv(t, e) ~ g, weights = w); summary(fit, rmean = tau)$table``
-(``rmean``, ``se(rmean)``); ``survfit(Surv(t, factor(status, 0:k)) ~ 1, weights = w)`` in each
+(``rmean``, ``se(rmean)``); robust: per group ``f <- survfit(Surv(t, e) ~ 1, weights = w,
+influence = TRUE)``, ``U <- f$influence.surv %*% widths`` (the step widths of the curve on
+[0, tau], the first at S = 1 taken as 0 influence), ``sqrt(sum(rowsum(U, cluster)^2))``; ``survfit(Surv(t, factor(status, 0:k)) ~ 1, weights = w)`` in each
 group (``pstate``, ``std.err``).
 
 References
@@ -60,16 +76,53 @@ class WeightedRMST:
     p_value: float
     conf_level: float
     test: str = "Wald z-test of the RMST difference (weights treated as known)"
+    variance: str = "greenwood"  # "greenwood" | "robust" | "robust_cluster"
+
+
+def _rmst_influence(t: np.ndarray, e: np.ndarray, w: np.ndarray,
+                    tau: float) -> tuple[float, np.ndarray]:
+    """RMST to ``tau`` of the weighted Kaplan-Meier curve and ``U_i = w_i dRMST/dw_i``."""
+    times, idx = np.unique(t, return_inverse=True)
+    y = np.cumsum(np.bincount(idx, w, times.size)[::-1])[::-1]
+    d = np.bincount(idx, w * e, times.size)
+    h = d / y
+    surv = np.cumprod(1.0 - h)
+    s_prev = np.concatenate(([1.0], surv[:-1]))
+    inside = times <= tau
+    right = np.minimum(np.append(times[1:], np.inf), tau)
+    piece = np.where(inside, surv * (right - times), 0.0)
+    after = np.cumsum(piece[::-1])[::-1]  # A_j: area under S from t_j to tau
+    with np.errstate(divide="ignore", invalid="ignore"):
+        b = np.where(h < 1, after / (1.0 - h), s_prev * (tau - times))
+    b = np.where(inside, b, 0.0)
+    q = np.cumsum(h * b / y)
+    deriv = q[idx] - e * (t <= tau) * b[idx] / y[idx]
+    rmst = min(float(times[0]), tau) + float(piece.sum())
+    return rmst, w * deriv
+
+
+def _cluster_sd(u: np.ndarray, cluster: np.ndarray | None) -> float:
+    if cluster is None:
+        return float(np.sqrt(np.sum(u * u)))
+    _, c = np.unique(cluster, return_inverse=True)
+    return float(np.sqrt(np.sum(np.bincount(c, u) ** 2)))
 
 
 def weighted_rmst(time: ArrayLike, event: ArrayLike, group: ArrayLike, weights: ArrayLike, *,
                   tau: float,
-                  groups: Sequence | None = None, conf_level: float = 0.95) -> WeightedRMST:
+                  groups: Sequence | None = None, conf_level: float = 0.95,
+                  variance: str = "greenwood", cluster: ArrayLike | None = None
+                  ) -> WeightedRMST:
     """RMST to ``tau`` of the weighted Kaplan-Meier curve of each of two groups.
 
-    ``groups`` gives the order (reference first; default sorted values); see the module
-    docstring for the formulas.
+    ``groups`` gives the order (reference first; default sorted values); ``variance``:
+    "greenwood" (R's ``se(rmean)``) or "robust" (infinitesimal jackknife; ``cluster``, e.g.
+    matched-set ids, sums the influences within clusters). See the module docstring.
     """
+    if variance not in ("greenwood", "robust"):
+        raise ValueError(f"variance must be 'greenwood' or 'robust', got {variance!r}")
+    if cluster is not None and variance != "robust":
+        raise ValueError("cluster needs variance='robust'")
     t = check_time(time)
     e = check_event(event, t.size)
     w = check_weights(weights, t.size)
@@ -95,12 +148,31 @@ def weighted_rmst(time: ArrayLike, event: ArrayLike, group: ArrayLike, weights: 
         se.append(r.std_err)
     diff = est[1] - est[0]
     dse = float(np.hypot(se[0], se[1]))
+    kind = "greenwood"
+    if variance == "robust":
+        cl = None if cluster is None else np.asarray(cluster, dtype=object)
+        if cl is not None and cl.shape != t.shape:
+            raise ValueError(f"cluster has {cl.size} values but time has {t.size}")
+        u_diff = np.zeros(t.size)
+        for k, lev in enumerate(levels):
+            s = g == lev
+            est[k], u = _rmst_influence(t[s], e[s], w[s], float(tau))
+            se[k] = _cluster_sd(u, None if cl is None else cl[s])
+            u_diff[s] = u if k == 1 else -u
+        diff = est[1] - est[0]
+        dse = _cluster_sd(u_diff, cl)
+        kind = "robust" if cl is None else "robust_cluster"
     z = sps.norm.ppf(0.5 + conf_level / 2)
     p = float(2 * sps.norm.sf(abs(diff) / dse)) if dse > 0 else float("nan")
     return WeightedRMST(groups=levels, tau=float(tau), rmst=(est[0], est[1]),
                         std_err=(se[0], se[1]), difference=diff, difference_std_err=dse,
                         conf_low=diff - z * dse, conf_high=diff + z * dse, p_value=p,
-                        conf_level=conf_level)
+                        conf_level=conf_level, variance=kind,
+                        test="Wald z-test of the RMST difference, "
+                        + {"greenwood": "Greenwood-type variance",
+                           "robust": "robust (infinitesimal jackknife) variance",
+                           "robust_cluster": "robust (infinitesimal jackknife) variance "
+                           "clustered"}[kind] + " (weights treated as known)")
 
 
 def weighted_cumulative_incidence(time: ArrayLike, status: ArrayLike,

@@ -120,6 +120,8 @@ class SampleGroup(Strict):
     n_used: int = doc("Patients with a weight above 0.")
     sum_weights: float = doc("Sum of the weights.")
     effective_n: float | None = doc("Kish's effective sample size.")
+    trimmed: int | None = absent("IPTW with `trim`: patients given weight 0 because their "
+                                 "score lies outside the bounds.")
 
 
 class Overlap(Strict):
@@ -179,6 +181,58 @@ class AdjustedTest(Strict):
     not_estimable: str | None = doc("Null, or why there is no test.")
 
 
+class RMSTGroup(Strict):
+    """One group's restricted mean survival time."""
+
+    rmst: float = doc("RMST to tau, months.")
+    std_err: float = doc("Its standard error (the variance of `variance`), months.")
+
+
+class AdjustedRMST(Strict):
+    """RMST of each group to tau under one method and the difference treated - reference."""
+
+    tau_months: float = doc("Horizon tau, months (one per endpoint, every method).")
+    tau_rule: str = doc("How tau was chosen.")
+    groups: dict[str, RMSTGroup] = doc("Group -> RMST.")
+    difference: float = doc("Treated minus reference, months.")
+    std_err: float = doc("Standard error of the difference, months.")
+    conf_low: float | None = doc("Lower Wald confidence limit.")
+    conf_high: float | None = doc("Upper Wald confidence limit.")
+    p_value: float | None = doc("Wald z-test p of the same variance.")
+    variance: str = doc("`greenwood` (crude; R's survfit rmean), `robust` (IPTW; "
+                        "infinitesimal jackknife, weights treated as known) or "
+                        "`robust_cluster` (matching; clustered on matched sets).")
+    test: str = doc("`rmst_wald`, `rmst_wald_robust` or `rmst_wald_cluster` (by variance).")
+
+
+class CIFLandmark(Strict):
+    """Cumulative incidence of one cause at one landmark."""
+
+    months: float = doc("Landmark, months.")
+    cause: str = doc("`progression` or `death_without_progression`.")
+    incidence: float = doc("Cumulative incidence.")
+    conf_low: float | None = doc("Lower confidence limit (log).")
+    conf_high: float | None = doc("Upper confidence limit (log).")
+
+
+class CIFGroup(Strict):
+    """One group's cumulative incidence under one method."""
+
+    n: int = doc("Patients with a weight above 0 and a competing-risks status.")
+    events: dict[str, int] = doc("Cause -> events (unweighted count).")
+    landmarks: list[CIFLandmark] = doc("Per landmark and cause.")
+
+
+class AdjustedCIF(Strict):
+    """(Weighted) Aalen-Johansen cumulative incidence of `[analyses.competing]`'s causes."""
+
+    method: str = doc("`Aalen-Johansen`, or `Aalen-Johansen with case weights`.")
+    variance: str = doc("`infinitesimal jackknife`.")
+    conf_type: str = doc("`log`.")
+    landmarks_months: list[float] = doc("The competing-risks landmarks, months.")
+    groups: dict[str, CIFGroup] = doc("Group -> cumulative incidence.")
+
+
 class Comparison(Strict):
     """One endpoint under one method."""
 
@@ -189,6 +243,9 @@ class Comparison(Strict):
     hazard_ratio: AdjustedHazardRatio = doc("Hazard ratio of the treated group.")
     test: AdjustedTest = doc("Test of the group difference.")
     evalue: EValueRecord | None = doc("E-value of the hazard ratio; null when not estimable.")
+    rmst: AdjustedRMST | None = absent("RMST per group and difference.")
+    cumulative_incidence: AdjustedCIF | None = absent(
+        "With `[analyses.competing]` on this endpoint: cumulative incidence per group.")
 
 
 class AdjustedEndpoint(Strict):
