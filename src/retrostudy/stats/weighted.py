@@ -36,8 +36,9 @@ model). The RMST difference's Wald CI and z-test use
 R equivalent: ``fit <- survfit(Surv(t, e) ~ g, weights = w); summary(fit, rmean = tau)$table``
 (``rmean``, ``se(rmean)``); robust: per group ``f <- survfit(Surv(t, e) ~ 1, weights = w,
 influence = TRUE)``, ``U <- f$influence.surv %*% widths`` (the step widths of the curve on
-[0, tau], the first at S = 1 taken as 0 influence), ``sqrt(sum(rowsum(U, cluster)^2))``; ``survfit(Surv(t, factor(status, 0:k)) ~ 1, weights = w)`` in each
-group (``pstate``, ``std.err``).
+[0, tau], the first at S = 1 taken as 0 influence), ``sqrt(sum(rowsum(U, cluster)^2))``;
+``survfit(Surv(t, factor(status, 0:k)) ~ 1, weights = w)`` in each group (``pstate``,
+``std.err``).
 
 References
 ----------
@@ -108,6 +109,21 @@ def _cluster_sd(u: np.ndarray, cluster: np.ndarray | None) -> float:
     return float(np.sqrt(np.sum(np.bincount(c, u) ** 2)))
 
 
+def _robust_se(t, e, w, g, levels, tau, cluster):
+    """Per-group and difference standard errors of the infinitesimal jackknife."""
+    cl = None if cluster is None else np.asarray(cluster, dtype=object)
+    if cl is not None and cl.shape != t.shape:
+        raise ValueError(f"cluster has {cl.size} values but time has {t.size}")
+    u_diff = np.zeros(t.size)
+    se = []
+    for k, lev in enumerate(levels):
+        s = g == lev
+        _, u = _rmst_influence(t[s], e[s], w[s], tau)
+        se.append(_cluster_sd(u, None if cl is None else cl[s]))
+        u_diff[s] = u if k == 1 else -u
+    return se, _cluster_sd(u_diff, cl), "robust" if cl is None else "robust_cluster"
+
+
 def weighted_rmst(time: ArrayLike, event: ArrayLike, group: ArrayLike, weights: ArrayLike, *,
                   tau: float,
                   groups: Sequence | None = None, conf_level: float = 0.95,
@@ -150,18 +166,7 @@ def weighted_rmst(time: ArrayLike, event: ArrayLike, group: ArrayLike, weights: 
     dse = float(np.hypot(se[0], se[1]))
     kind = "greenwood"
     if variance == "robust":
-        cl = None if cluster is None else np.asarray(cluster, dtype=object)
-        if cl is not None and cl.shape != t.shape:
-            raise ValueError(f"cluster has {cl.size} values but time has {t.size}")
-        u_diff = np.zeros(t.size)
-        for k, lev in enumerate(levels):
-            s = g == lev
-            est[k], u = _rmst_influence(t[s], e[s], w[s], float(tau))
-            se[k] = _cluster_sd(u, None if cl is None else cl[s])
-            u_diff[s] = u if k == 1 else -u
-        diff = est[1] - est[0]
-        dse = _cluster_sd(u_diff, cl)
-        kind = "robust" if cl is None else "robust_cluster"
+        se, dse, kind = _robust_se(t, e, w, g, levels, float(tau), cluster)
     z = sps.norm.ppf(0.5 + conf_level / 2)
     p = float(2 * sps.norm.sf(abs(diff) / dse)) if dse > 0 else float("nan")
     return WeightedRMST(groups=levels, tau=float(tau), rmst=(est[0], est[1]),
