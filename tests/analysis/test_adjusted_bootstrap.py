@@ -65,9 +65,11 @@ def test_weighted_rmst_and_aipw_equal_direct_calls(data, run):
     t, e, a, X = _arrays(data)
     ps = propensity_score(X, a.astype(bool), names=["age", "visceral"])
     w = np.asarray(ps_weights(ps.ps, a.astype(bool), estimand="ATE", stabilized=True).weights)
-    wr = weighted_rmst(t, e, np.where(a == 1, "A", "B"), w, tau=12 * DPM, groups=("B", "A"))
+    wr = weighted_rmst(t, e, np.where(a == 1, "A", "B"), w, tau=12 * DPM, groups=("B", "A"),
+                       variance="robust")
     np.testing.assert_allclose(r.rmst_difference.estimate * DPM, wr.difference, rtol=1e-9)
     np.testing.assert_allclose(r.rmst_difference.conf_high * DPM, wr.conf_high, rtol=1e-9)
+    assert r.rmst_difference.method == "wald_robust_weights_known"
     ap = aipw_survival(t, e, a, X, tau=12 * DPM, landmarks=[6 * DPM, 12 * DPM],
                        n_resamples=B, seed=5)
     np.testing.assert_allclose(r.aipw_rmst_difference.estimate * DPM, ap.rmst_diff, rtol=1e-9)
@@ -121,3 +123,8 @@ def test_bootstrap_full_sample_is_the_main_estimate(data, more):
     wr = weighted_rmst(t[keep], e[keep], np.where(a == 1, "A", "B")[keep], w[keep],
                        tau=r.tau * DPM, groups=("B", "A"))
     assert r.rmst_difference.estimate * DPM == pytest.approx(wr.difference, rel=1e-12)
+    # one weighted RMST difference and CI in both tables (same tau)
+    assert comp.rmst.tau == pytest.approx(r.tau, rel=1e-14)
+    assert [comp.rmst.difference, comp.rmst.conf_low, comp.rmst.conf_high] == pytest.approx(
+        [r.rmst_difference.estimate, r.rmst_difference.conf_low,
+         r.rmst_difference.conf_high], rel=1e-12)

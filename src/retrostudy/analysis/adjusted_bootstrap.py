@@ -5,20 +5,22 @@ On the propensity-score sample of the adjusted comparison (same design matrix, s
 treated/reference arms), for each of its endpoints:
 
 * weighted RMST of each arm to :math:`\tau` from the IPTW Kaplan–Meier curves and their
-  difference (treated − reference) with the Wald CI that treats the weights as known
-  (:func:`retrostudy.stats.weighted_rmst`);
+  difference (treated − reference) with the Wald CI of the robust infinitesimal-jackknife
+  variance that treats the weights as known (:func:`retrostudy.stats.weighted_rmst`,
+  ``variance="robust"``; the adjusted comparison's IPTW RMST, same number and CI);
 * with ``bootstrap = B``: :func:`retrostudy.stats.bootstrap_iptw` — ``B`` resamples drawn
   with ``seed``, the propensity model refitted in each and the main estimate's weighting
-  rule (estimand, ``stabilized``, ``trim``) applied to its scores, the IPTW Cox hazard ratio and the
-  weighted RMST difference with percentile CIs (the CI of the robust sandwich variance
+  rule (estimand, ``stabilized``, ``trim``) applied to its scores, the IPTW Cox hazard
+  ratio and the weighted RMST difference with percentile CIs (the CI of the robust sandwich variance
   treats the score as known; the bootstrap does not);
 * with ``aipw = true``: :func:`retrostudy.stats.aipw_survival` — the augmented IPW
   (doubly robust) survival difference at the endpoint's landmarks and RMST difference, with
   percentile CIs from the same ``B`` resamples when ``bootstrap`` is set.
 
-:math:`\tau`: ``[analyses.rmst] tau`` when given (capped at the shorter arm's last
-follow-up time), else the endpoint's largest ``landmarks`` time within both arms'
-follow-up, else that last follow-up time. A resample whose follow-up ends before
+:math:`\tau`: the adjusted comparison's (:func:`.adjusted_curves.rmst_tau`):
+``[analyses.rmst] tau`` when given, else the endpoint's largest ``landmarks`` time, each
+capped at the shortest last follow-up over the arms of the crude, IPTW and matched samples,
+else that follow-up. A resample whose follow-up ends before
 :math:`\tau` (or whose model fails) is left out and counted (``n_failed``). Landmarks beyond
 follow-up are left out.
 
@@ -36,7 +38,8 @@ import pandas as pd
 
 from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import explained
-from retrostudy.analysis.adjusted import _specs
+from retrostudy.analysis.adjusted import _apply, _specs
+from retrostudy.analysis.adjusted_curves import follow_up_limit, rmst_tau
 from retrostudy.analysis.adjusted_design import KEY, arms, design_matrix
 from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
@@ -113,26 +116,23 @@ def _endpoint(d, design, ps, spec, block, ctx, names) -> AdjustedExtra:
     a_all = design.treated.astype(int)
     t, e, a, w = t_all[ok], e_all[ok].astype(int), a_all[ok], w_all[ok]
     used = w > 0  # trimmed patients (weight 0) are out of the curves, as in the comparison
-    limit = float(min(t[used & (a == 1)].max(), t[used & (a == 0)].max()))
-    rmst_block = ctx.analyses.rmst
-    if rmst_block is not None and rmst_block.tau is not None:
-        tau, rule = min(rmst_block.tau * per, limit), "[analyses.rmst] tau"
-    elif any(0 < m * per <= limit for m in spec.landmarks):
-        tau = max(m * per for m in spec.landmarks if 0 < m * per <= limit)
-        rule = "the endpoint's last landmark within follow-up"
-    else:
-        tau, rule = limit, "the shorter arm's last follow-up time"
+    # tau as the adjusted comparison chooses it (over its crude, IPTW and matched samples)
+    others = [_apply(m, block, design, ps)[0][ok] for m in block.methods if m != "iptw"]
+    limit = follow_up_limit(t, a == 1, [None, w, *others])
+    tau, rule = rmst_tau(limit, spec.landmarks,
+                         ctx.analyses.rmst.tau if ctx.analyses.rmst is not None else None, per)
     notes = []
     grp = np.where(a == 1, names[0], names[1]).astype(object)
     wr = weighted_rmst(t[used], e[used], grp[used], w[used], tau=tau,
-                       groups=(names[1], names[0]), conf_level=conv.conf_level)
+                       groups=(names[1], names[0]), conf_level=conv.conf_level,
+                       variance="robust")
     res = dict(endpoint=spec.endpoint, treated=names[0], reference=names[1],
                estimand=block.estimand, tau=tau / per, tau_rule=rule, n=int(t.size),
                rmst={names[1]: wr.rmst[0] / per, names[0]: wr.rmst[1] / per},
                rmst_difference=Interval(estimate=wr.difference / per,
                                         conf_low=wr.conf_low / per,
                                         conf_high=wr.conf_high / per,
-                                        method="wald_weights_known"))
+                                        method="wald_robust_weights_known"))
     X = design.X[ok]
     b = block.bootstrap or 0
     if b:

@@ -184,7 +184,8 @@ def adjusted_bootstrap_table(results, adjusted, group_labels, conf_level: float)
                      f"{boot_note}." + "".join(f" {n}" for n in r.notes))
     notes.insert(0, f"Robust: the {pct}% CI of the IPTW Cox model's sandwich variance, which "
                  "treats the propensity score as known. Wald: the weighted RMST difference's "
-                 "CI with the weights treated as known. Bootstrap: percentile intervals "
+                 "CI from its robust (infinitesimal-jackknife) variance with the weights "
+                 "treated as known, as in the adjusted comparison. Bootstrap: percentile intervals "
                  "over resamples of patients in which the propensity model, the weights and "
                  "the estimate are recomputed. AIPW: augmented inverse probability weighting "
                  "(logistic propensity model, Cox outcome model per arm, Kaplan\u2013Meier "
