@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.tables.adjusted import RMST_VARIANCE
 
 # What each weighting target estimates, as the Methods name it
 ESTIMAND_WORDS = {
@@ -105,12 +106,38 @@ def method_paragraphs(ctx) -> list[Paragraph]:
         "the conventions of R's glm, MatchIt (nearest neighbour, caliper on the logit) and "
         "survival::coxph(weights, robust = TRUE)."
     )
+    text += _curves_text(res)
     text.append(
         "Propensity scores adjust only for the covariates listed; with a small cohort the "
         "adjusted estimates are imprecise and are a check on the direction and rough size of "
         "the crude result, not a causal estimate."
     )
     return [Paragraph(t) for t in text]
+
+
+def _curves_text(res) -> list[str]:
+    """The RMST and cumulative-incidence sentences, from the comparisons that carry them."""
+    comps = [c for c in res.comparisons if c.rmst is not None]
+    if not comps:
+        return []
+    by_method = {c.method: c.rmst.variance for c in comps}
+    taus = "; ".join(dict.fromkeys(
+        f"{c.endpoint}: τ = {c.rmst.tau:.2f} months ({c.rmst.tau_rule})" for c in comps))
+    out = [
+        "Restricted mean survival time (RMST) to τ was compared by each method from the "
+        f"same curves ({taus}); the difference has a Wald CI and z test from "
+        + "; ".join(f"{'IPTW' if m == 'iptw' else m}: {RMST_VARIANCE[v]}"
+                    for m, v in by_method.items())
+        + "."
+    ]
+    if any(c.cumulative_incidence is not None for c in comps):
+        out.append(
+            "With competing risks on the endpoint, the cumulative incidence of each cause was "
+            "estimated by the Aalen–Johansen estimator with each method's weights "
+            "(infinitesimal-jackknife standard errors, log-scale CIs; R survival's "
+            "survfit(weights =))."
+        )
+    return out
 
 
 def _fig(figs, rendered, key):
@@ -171,6 +198,8 @@ def adjusted_sections(ctx, tables, figs, rendered) -> list[Section]:
         items += _summary(ctx, ep)
         if f"adjusted_{ep}" in tables:
             items.append(TableItem(tables[f"adjusted_{ep}"]))
+        if f"adjusted_curves_{ep}" in tables:
+            items.append(TableItem(tables[f"adjusted_curves_{ep}"]))
         items += [
             i
             for k in sorted(figs)

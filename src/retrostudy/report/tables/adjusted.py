@@ -7,8 +7,11 @@ them; effective sample sizes and weighted sums are not counts and are shown as d
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
+from retrostudy.analysis.adjusted_curves import TESTS
 from retrostudy.analysis.adjusted_survival import METHOD_NAMES
+from retrostudy.analysis.competing_status import CAUSE_LABELS, CAUSES
 from retrostudy.report import fmt
 from retrostudy.report.pvalues import TestMarks
 from retrostudy.report.table import Cell, Row, Table, text_cells
@@ -94,6 +97,14 @@ def balance_table(res) -> Table:
                 Cell(text=f"ESS {s['effective_n']:.1f}") if m == "iptw" else _count(s["n_used"])
             )
         rows.append(Row(label=g, cells=tuple(cells), indent=1))
+    trim = res.conventions.get("trim")
+    if "iptw" in methods and trim is not None:  # the number trimmed, per group
+        rows.append(Row(label="Trimmed (weight 0)", cells=text_cells(*[""] * len(columns)),
+                        heading=True))
+        for g in (res.treated, res.reference):
+            k = res.samples["iptw"][g].get("trimmed", 0)
+            rows.append(Row(label=g, indent=1, cells=tuple(
+                _count(k) if m == "iptw" else Cell(text="") for m in ["", *methods])))
     notes = [
         f"Absolute standardised mean differences; * marks |SMD| >= {thr:g}, the conventional "
         "limit of balance. Denominator of every column: "
@@ -105,6 +116,9 @@ def balance_table(res) -> Table:
             f"IPTW ({res.estimand}): weights "
             + res.conventions["iptw_weights"]
             + "; ESS = effective sample size (sum w)^2 / sum w^2."
+            + (f" Trimmed: patients whose propensity score lies outside [{trim[0]:g}, "
+               f"{trim[1]:g}], given weight 0 and left out of the weighted analyses."
+               if trim is not None else "")
         )
     if "matching" in methods:
         notes.append("Matching: " + res.conventions["matching"] + "; matched patients per group.")
@@ -191,8 +205,85 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
     )
 
 
+# the RMST difference's variance (RMSTComparison.variance), in words
+RMST_VARIANCE = {
+    "greenwood": "the Greenwood-type variance of R's survfit rmean",
+    "robust": "the robust infinitesimal-jackknife variance, with the weights treated as known",
+    "robust_cluster": "the robust infinitesimal-jackknife variance summed within matched "
+    "sets (as the clustered Cox variance)",
+}
+
+
+def _cif_columns(comps) -> list[tuple[float, str]]:
+    cif = next((c.cumulative_incidence for c in comps if c.cumulative_incidence), None)
+    if cif is None:
+        return []
+    return [(m, cause) for m in cif.landmarks for cause in CAUSES.values()]
+
+
+def _cif_cells(cif, group: str, cols) -> list[Cell]:
+    if cif is None:
+        return [Cell(text="") for _ in cols]
+    at = {(r["months"], r["cause"]): r for r in cif.groups[group]["landmarks"]}
+    return [Cell(text=fmt.estimate_ci(100 * at[k]["incidence"], 100 * at[k]["conf_low"],
+                                      100 * at[k]["conf_high"], 1)) for k in cols]
+
+
+def curves_table(res, endpoint: str, label: str, p_digits: int, conf_level: float) -> Table:
+    """Per method: RMST of each group, their difference with its CI and test and, with
+    competing risks on the endpoint, the cumulative incidence of each cause."""
+    comps = [c for c in res.comparisons if c.endpoint == endpoint and c.rmst is not None]
+    marks = TestMarks()
+    pct = int(round(100 * conf_level))
+    z = NormalDist().inv_cdf(0.5 + conf_level / 2)
+    tau = comps[0].rmst.tau
+    cols = _cif_columns(comps)
+    names = {n: lb for n, lb in zip(CAUSES.values(), CAUSE_LABELS.values(), strict=True)}
+    columns = (f"RMST to {tau:.1f} months ({pct}% CI)", f"RMST difference ({pct}% CI)",
+               "p value", *[f"{names[c]} at {m:g} months, % ({pct}% CI)" for m, c in cols])
+    rows = []
+    for c in comps:
+        r = c.rmst
+        rows.append(Row(label=METHOD_NAMES[c.method], heading=True, cells=(
+            Cell(text=""),
+            Cell(text=fmt.estimate_ci(r.difference, r.conf_low, r.conf_high, 2)),
+            Cell(text=marks.p(r.p_value, TESTS[r.variance], p_digits)),
+            *[Cell(text="") for _ in cols])))
+        for g in (res.treated, res.reference):
+            est, se = r.rmst[g]
+            rows.append(Row(label=g, indent=1, cells=(
+                Cell(text=fmt.estimate_ci(est, est - z * se, est + z * se, 2)),
+                Cell(text=""), Cell(text=""),
+                *_cif_cells(c.cumulative_incidence, g, cols))))
+    notes = [
+        f"Restricted mean survival time (RMST): the area under each group's (weighted) "
+        f"Kaplan–Meier curve to τ = {tau:.2f} months ({comps[0].rmst.tau_rule}); "
+        f"difference {res.treated} − {res.reference}, months. Each CI is the Wald "
+        "interval of the variance its p value's test names: "
+        + "; ".join(f"{METHOD_NAMES[c.method]}, {RMST_VARIANCE[c.rmst.variance]}"
+                    for c in comps) + ".",
+        *marks.footnotes(),
+    ]
+    if cols:
+        notes.append("Cumulative incidence (%): Aalen–Johansen estimator with each method's "
+                     "weights (crude: none), infinitesimal-jackknife standard errors and "
+                     "log-scale CIs (R survival's multi-state survfit); causes as in the "
+                     "competing-risks analysis.")
+    notes.append("Patients with weight 0 (trimmed or unmatched) are left out. NE = not "
+                 "estimable.")
+    return Table(key=f"adjusted_curves_{endpoint}",
+                 title=f"{label}: restricted mean survival time"
+                 + (" and cumulative incidence" if cols else "")
+                 + ", crude and propensity-score adjusted",
+                 columns=columns, rows=tuple(rows), footnotes=tuple(notes),
+                 stub="Method / group")
+
+
 def adjusted_tables(res, labels: dict[str, str], p_digits: int, conf_level: float) -> dict:
     out = {"ps_model": ps_model_table(res, p_digits), "balance": balance_table(res)}
     for ep in res.endpoints:
         out[f"adjusted_{ep}"] = endpoint_table(res, ep, labels.get(ep, ep), p_digits, conf_level)
+        if any(c.rmst is not None for c in res.comparisons if c.endpoint == ep):
+            out[f"adjusted_curves_{ep}"] = curves_table(res, ep, labels.get(ep, ep), p_digits,
+                                                        conf_level)
     return out
