@@ -1,4 +1,5 @@
-"""Display tables of the adjusted comparison: "ps_model", "balance", "adjusted_<endpoint>".
+"""Display tables of the adjusted comparison: "ps_model", "balance", "adjusted_<endpoint>",
+"adjusted_curves_<endpoint>" (RMST and cumulative incidence per method).
 
 Cells showing a patient count carry it (``Cell.count``), so small-cell suppression masks
 them; effective sample sizes and weighted sums are not counts and are shown as decimals.
