@@ -64,7 +64,8 @@ class TableJson(Strict):
     return gets a leading `'` so no spreadsheet runs it as a formula (OWASP's CSV-injection
     guidance; a plain number such as `-0.25` is left as it is). Keys: `table1`,
     `survival_<endpoint>`, `cox_<endpoint>`, `ps_model`, `balance`, `adjusted_<endpoint>`,
-    `adjusted_curves_<endpoint>` (with `[analyses.adjusted]`), `table2_response`, `followup`, `discontinuation`,
+    `adjusted_curves_<endpoint>` (with `[analyses.adjusted]`), `table2_response`,
+    `followup`, `discontinuation`,
     `published`, `comparators`, `data_records` (rows read, loaded, rejected per table),
     `data_rejections` (problem classes found while loading), `endpoint_bad_input`
     (bad-input rules that fired), `data_episode_lines`, `rmst`, `competing_<endpoint>`,
