@@ -57,3 +57,21 @@ def test_bad_input_is_refused():
         weighted_rmst(T, E, G, np.ones(T.size), tau=1e6)
     with pytest.raises(ValueError, match="weights are required"):
         weighted_cumulative_incidence(T, S, None)
+
+
+def test_robust_variance_options_are_checked_and_unit_clusters_change_nothing():
+    w = np.asarray(REF["weights"], float)
+    with pytest.raises(ValueError, match="variance"):
+        weighted_rmst(T, E, G, w, tau=REF["tau"], variance="jackknife")
+    with pytest.raises(ValueError, match="cluster needs"):
+        weighted_rmst(T, E, G, w, tau=REF["tau"], cluster=np.arange(T.size))
+    with pytest.raises(ValueError, match="cluster has"):
+        weighted_rmst(T, E, G, w, tau=REF["tau"], variance="robust", cluster=[1, 2])
+    robust = weighted_rmst(T, E, G, w, tau=REF["tau"], groups=[0.0, 1.0], variance="robust")
+    single = weighted_rmst(T, E, G, w, tau=REF["tau"], groups=[0.0, 1.0], variance="robust",
+                           cluster=np.arange(T.size))
+    # the estimate is R's whatever the variance; one patient per cluster = no clustering
+    assert robust.rmst == pytest.approx(tuple(REF["rmst"]["rmean"]), rel=1e-12)
+    assert robust.variance == "robust" and single.variance == "robust_cluster"
+    assert single.difference_std_err == pytest.approx(robust.difference_std_err, rel=1e-13)
+    assert robust.difference_std_err == pytest.approx(np.hypot(*robust.std_err), rel=1e-13)
