@@ -15,7 +15,7 @@ from retrostudy.analysis import _stats
 
 
 def numbers_at_risk(time, breaks, entry=None) -> list[int]:
-    """Patients still under observation at each break (time >= t), as R counts them.
+    r"""Patients still under observation at each break (time >= t), as R counts them.
 
     With ``entry`` (delayed entry) R's ``summary(survfit, times = b)$n.risk`` is the risk
     set at the first exit time :math:`s \ge b`: :math:`\#\{i: a_i < s \le t_i\}` (0 past
