@@ -108,6 +108,30 @@ class Protocol(Block):
         return self
 
     @model_validator(mode="after")
+    def _time_varying_windows(self) -> Protocol:
+        """``window_days`` of ``[[analyses.time_varying]]`` needs a drug exposure: an endpoint
+        of [endpoints] whose events include a ``drug`` source (an [analysis_table] column
+        pair is taken as given)."""
+        items = self.endpoints.items
+        for i, tv in enumerate(self.analyses.time_varying):
+            spec = items.get(tv.exposure)
+            if tv.window_days is None or spec is None:
+                continue
+            sources = [e.source for e in getattr(spec, "events", ())
+                       if not isinstance(e, str)]
+            if "drug" not in sources:
+                raise PydanticCustomError(
+                    "time_varying_window",
+                    "analyses.time_varying[{i}].window_days = {w}: the exposure {x!r} is not "
+                    "a drug start (kind = {kind!r}, event sources {sources}); the window "
+                    "limits when a drug begun after the index date counts. Define the "
+                    "exposure as a tte endpoint with an event of source = 'drug' (drug = "
+                    "['<drug>']), or drop window_days",
+                    {"i": i, "w": tv.window_days, "x": tv.exposure, "kind": spec.kind,
+                     "sources": sources})
+        return self
+
+    @model_validator(mode="after")
     def _target_trial_links(self) -> Protocol:
         problems = unknown_links(self)
         if problems:
