@@ -80,3 +80,27 @@ def test_subgroup_level_uses_firth_when_monotone(run):
 
     SubgroupHazardRatio.model_validate(rare)
     SubgroupHazardRatio.model_validate(common)
+
+
+def test_flat_likelihood_stays_ne_when_firth_has_no_estimate_either():
+    """One event, when only its own group is still at risk: the partial likelihood is flat
+    (information 0), so Firth's penalty log det I(b) is -inf; the model stays NE (as
+    before), not an error. (The T-DM1 example's death-without-progression cause.)"""
+    import math
+
+    from retrostudy.analysis._stats import Conventions
+    from retrostudy.analysis.cox import fit_model
+
+    d = pd.DataFrame({"group": ["A"] * 5 + ["B"] * 5,
+                      "t_days": [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+                      "t_event": [0] * 9 + [1]})
+
+    class Spec:
+        endpoint = "t"
+        reference: dict = {}
+
+    conv = Conventions(profile="r", conf_type="log", ties="efron", conf_level=0.95,
+                       days_per_month=30.4375)
+    m = fit_model(d, "unadjusted", ["group"], Spec, "A", conv, firth_if_monotone=True)
+    assert m.monotone and m.method == "standard"
+    assert math.isnan(m.coefficients[0].hazard_ratio)

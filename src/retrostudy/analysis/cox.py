@@ -114,8 +114,13 @@ def fit_model(data, name, covariates, spec, reference_group, conv,
                                   _stats.degenerate_reason(exc))
         firth = firth_if_monotone and bool(fit.monotone) and not entry
         if firth:
-            fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
-                             firth=True)
+            try:
+                fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
+                                 firth=True)
+            except ValueError:
+                # no penalised estimate either: a flat likelihood (e.g. every event where
+                # only one group is at risk) has a singular information; NE as before
+                firth = False
     coefs = _stats.coefficient_records(fit)
     tests = _stats.model_tests(fit, delayed_entry=bool(entry))
     return CoxModel(
