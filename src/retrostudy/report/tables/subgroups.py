@@ -58,7 +58,8 @@ def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table
     methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
     notes = (
         f"Unadjusted Cox hazard ratios within each level ({conv.ties} ties, Wald {pct}% CIs). "
-        f"NE = not estimable: a group absent, or fewer than {res.min_events} events.",
+        f"NE = not estimable: a group absent, fewer than {res.min_events} events, or a "
+        "monotone likelihood without a finite estimate even with Firth's penalty.",
         "Interaction p: test of the group-by-variable interaction in a Cox model on the "
         "patients with a value of the variable"
         + (f" ({'; '.join(methods)})." if methods else "."),
