@@ -233,3 +233,19 @@ def test_report_names_the_test_and_counts_the_late_entries(tmp_path):
     assert f"{REF['n_delayed']} of {len(_data())} patients" in html
     assert "score test of the Cox model of the group with delayed entry" in html
     assert "Log-rank test" not in html
+
+
+def test_entry_from_records_must_name_an_endpoint():
+    """Without an [analysis_table] there is no column of entry days: the protocol refuses an
+    entry that is not an endpoint before any record is read."""
+    base = {"study": {"title": "t"}, "index": {"drug": "nivolumab"},
+            "groups": {"group": [{"name": "A", "when": {"age": {"min": 18}}}]},
+            "endpoints": {"os": {"kind": "os"},
+                          "first_visit": {"kind": "tte", "events": [
+                              {"source": "observation", "observation": "first visit"}]}}}
+    Protocol.model_validate(base | {"analyses": {"survival": [
+        {"endpoint": "os", "entry": "first_visit"}]}})
+    with pytest.raises(Exception, match=r"analyses.survival\[0\].entry = 'referral' is not an "
+                                        "endpoint; endpoints: os, first_visit"):
+        Protocol.model_validate(base | {"analyses": {"survival": [
+            {"endpoint": "os", "entry": "referral"}]}})

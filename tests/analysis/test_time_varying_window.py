@@ -77,7 +77,8 @@ def test_window_needs_a_drug_exposure():
     with pytest.raises(Exception, match="not a drug start") as err:
         make_protocol({"time_varying": [_block(90)]},
                       endpoints={"os": {"kind": "os"}, "drug": OBS})
-    assert "analyses.time_varying[0].window_days" in str(err.value)
+    assert "analyses.time_varying[0].window_days = 90: the exposure 'drug' is not a drug " \
+        "start (kind = 'tte', event sources ['observation'])" in str(err.value)
     # the same exposure without a window, and a drug exposure with one, are accepted
     make_protocol({"time_varying": [_block(None)]}, endpoints={"os": {"kind": "os"}, "drug": OBS})
     make_protocol({"time_varying": [_block(90)]}, endpoints={"os": {"kind": "os"}, "drug": DRUG})
