@@ -23,7 +23,7 @@ def test_group_without_events_gives_firth_hr_and_a_warning(protocol, dataset):
 
 
 def test_other_analyses_keep_ne_under_a_monotone_likelihood():
-    """fit_model without firth_if_monotone (cause-specific, subgroup models) keeps NE."""
+    """fit_model without firth_if_monotone (landmark, complete-case models) keeps NE."""
     import numpy as np
     import pandas as pd
 

@@ -236,7 +236,7 @@ def test_competing_json_and_tables(result):
     assert "Gray's test p" in analysis_tables(result)["competing_pfs"].columns
 
 
-def test_a_cause_without_events_in_a_group_is_ne_not_a_crash(data):
+def test_a_cause_without_events_in_a_group_gets_firth_not_a_crash(data):
     d = data.copy()
     death_a = (d["group"] == "A") & (d["pfs_standard_reason"] == "death")
     d.loc[death_a, "pfs_standard_reason"] = "censored_last_assessment"
@@ -244,9 +244,10 @@ def test_a_cause_without_events_in_a_group_is_ne_not_a_crash(data):
     a = run_analyses(make_protocol({"survival": SURV, "competing": {"endpoint": "pfs"}}), d)
     cr = a.secondary.competing
     hr = cr.group_hr("death_without_progression", "unadjusted")
-    assert np.isnan(hr.hazard_ratio)
-    assert any("monotone likelihood" in w for w in cr.warnings)
-    assert "NE" in analysis_tables(a)["competing_cox_pfs"].to_text()
+    # monotone likelihood: Firth's estimate (checked against R in test_firth_secondary.py)
+    assert np.isfinite(hr.hazard_ratio) and hr.test == "profile_likelihood"
+    assert any("monotone likelihood" in w and "Firth" in w for w in cr.warnings)
+    assert "Firth" in " ".join(analysis_tables(a)["competing_cox_pfs"].footnotes)
 
 
 def test_cause_specific_cox_equals_stats_cause_specific_cox(result, data):

@@ -61,6 +61,8 @@ def test_the_examples_validate_against_the_schema(schema, path):
     (lambda d: d["study"].update(titel="typo"), "study"),
     (lambda d: d["criteria"][0]["when"].update(window=[-1]), "criteria"),
     (lambda d: d["criteria"][0]["when"].update(window=["inf", 0]), "criteria"),
+    (lambda d: d["analyses"]["time_varying"][0].update(window_days=0), "analyses"),
+    (lambda d: d["analyses"]["survival"][0].update(entry=30), "analyses"),
 ])
 def test_the_schema_rejects_what_the_model_rejects(schema, change, where):
     jsonschema = pytest.importorskip("jsonschema")

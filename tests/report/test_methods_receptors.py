@@ -19,7 +19,7 @@ def _ctx(data=None, covariates=None, load=_LOADED):
     conventions = SimpleNamespace(profile="r", conf_level=0.95, conf_type="log-log",
                                   ties="efron", days_per_month=30.4375)
     analyses = SimpleNamespace(conventions=conventions, table1=[], response={},
-                               group_labels={}, reference="A", followup=None,
+                               group_labels={}, reference="A", followup=None, endpoints=(),
                                to_json=lambda: {})
     return SimpleNamespace(analyses=analyses, protocol=parse_protocol(raw),
                            quality=Quality(load=load))

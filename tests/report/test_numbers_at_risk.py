@@ -61,6 +61,7 @@ def test_figure_prints_r_counts_under_the_ticks():
         endpoint="os",
         reference="1",
         logrank=SimpleNamespace(p_value=0.001),
+        test="logrank",
         group_hr=lambda name: None,
     )
     fig = draw_km(res, {}, KMFigure(break_months=1.0, max_months=11.0))

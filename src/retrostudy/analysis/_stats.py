@@ -88,12 +88,14 @@ def as_float(x) -> float:
     return v
 
 
-def kaplan_meier(time, event, conv: Conventions):
+def kaplan_meier(time, event, conv: Conventions, entry=None):
+    """``entry``: delayed entry (left truncation), R's ``Surv(entry, time, event)``."""
     return km(
         np.asarray(time, float),
         np.asarray(event, int),
         conf_type=conv.conf_type,
         conf_level=conv.conf_level,
+        entry=None if entry is None else np.asarray(entry, float),
     )
 
 
@@ -118,11 +120,12 @@ def logrank(time, event, group):
 
 def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
         weights: str | None = None, robust: bool | None = None, cluster: str | None = None,
-        firth: bool = False):
+        firth: bool = False, entry: str | None = None):
     """Fit with :func:`retrostudy.stats.cox_ph`; a monotone likelihood comes back in the fit
     (``fit.monotone``, ``fit.warnings``) and is reported by the caller, not as a Python warning.
     ``weights``, ``robust`` and ``cluster`` are passed on unchanged (column names of ``data``);
-    ``firth``: Firth's penalised likelihood (Breslow ties, profile-likelihood CI and p)."""
+    ``firth``: Firth's penalised likelihood (Breslow ties, profile-likelihood CI and p);
+    ``entry``: the column of entry days (delayed entry, ``Surv(entry, time, event)``)."""
     with warnings.catch_warnings():
         warnings.filterwarnings(
             "ignore", message=".*monotone likelihood.*", category=RuntimeWarning
@@ -139,6 +142,7 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
             cluster=cluster,
             conf_level=conv.conf_level,
             firth=firth,
+            entry=entry,
         )
 
 
@@ -185,8 +189,9 @@ def coefficient_records(fit) -> list[HazardRatio]:
     ]
 
 
-def model_tests(fit) -> dict:
-    """Likelihood-ratio, Wald and score tests and Harrell's C of a Cox fit."""
+def model_tests(fit, delayed_entry: bool = False) -> dict:
+    """Likelihood-ratio, Wald and score tests and Harrell's C of a Cox fit (NaN for a fit
+    with delayed entry, for which it is not computed)."""
     tests = {
         name: {
             "statistic": as_float(t.statistic),
@@ -196,7 +201,8 @@ def model_tests(fit) -> dict:
         }
         for name, t in (("lr", fit.lr_test), ("wald", fit.wald_test), ("score", fit.score_test))
     }
-    tests["concordance"] = as_float(fit.concordance.estimate)
+    tests["concordance"] = (math.nan if delayed_entry
+                            else as_float(fit.concordance.estimate))
     return tests
 
 

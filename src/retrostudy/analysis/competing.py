@@ -144,8 +144,9 @@ def _gray(days, status, group) -> tuple[dict, list[str]]:
 def _cause_models(d, ep, adjust, reference_levels, reference, conv) -> dict:
     """Per cause, crude and adjusted Cox models of that cause's hazard (the other censored).
 
-    A cause without events in a group has a monotone likelihood: its estimates come back
-    NE and the model is flagged (numpy's sqrt-of-negative-variance warnings are silenced)."""
+    A cause without events in a group has a monotone likelihood: the model is refitted with
+    Firth's penalised likelihood (``method = "firth"``, as the endpoint models; Heinze &
+    Schemper 2001) and flagged (numpy's sqrt-of-negative-variance warnings are silenced)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return _cause_models_fit(d, ep, adjust, reference_levels, reference, conv)
@@ -164,10 +165,11 @@ def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv) -> dict:
             out[name] = ()
             continue
         with keyed(f"{KEY}.adjust", f"competing risks, cause-specific models for {name}"):
-            models.append(fit_model(frame, "unadjusted", ["group"], spec, reference, conv))
+            models.append(fit_model(frame, "unadjusted", ["group"], spec, reference, conv,
+                                    firth_if_monotone=True))
             if adjust:
                 models.append(fit_model(frame, "adjusted", ["group", *adjust], spec, reference,
-                                        conv))
+                                        conv, firth_if_monotone=True))
         out[name] = tuple(models)
     return out
 
@@ -182,6 +184,11 @@ def _cox_notes(cox: dict, epv_min: float) -> list[str]:
             if m.not_estimable:
                 notes.append(f"Cause-specific {m.name} model for {what}: not estimable "
                              f"({m.not_estimable}), hazard ratios NE.")
+            elif m.monotone and m.method == "firth":
+                notes.append(f"Cause-specific {m.name} model for {what}: monotone likelihood "
+                             "(a group without events, or separation), so Firth's penalised "
+                             "estimates are shown (profile penalised-likelihood CI and p, "
+                             "Breslow ties, as R's coxphf).")
             elif m.monotone:
                 notes.append(f"Cause-specific {m.name} model for {what}: monotone likelihood "
                              "(a group without events), hazard ratios not estimable (NE).")

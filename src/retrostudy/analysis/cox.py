@@ -85,34 +85,44 @@ def _column(series: pd.Series) -> np.ndarray:
 
 
 def fit_model(data, name, covariates, spec, reference_group, conv,
-              firth_if_monotone: bool = False) -> CoxModel:
+              firth_if_monotone: bool = False, entry: str | None = None) -> CoxModel:
     """One Cox model on the complete cases of its columns. ``firth_if_monotone``: when the
     likelihood is monotone, refit with Firth's penalised likelihood (Heinze & Schemper 2001;
     R ``coxphf``: Breslow ties, profile penalised-likelihood CI and p) and report that fit
-    (``method = "firth"``; ``monotone`` stays True, it describes the ordinary likelihood)."""
+    (``method = "firth"``; ``monotone`` stays True, it describes the ordinary likelihood).
+    ``entry``: a column of ``data`` with entry days (delayed entry, R's
+    ``Surv(entry, time, event)``; no Firth refit, no concordance, no PH check)."""
     ep = spec.endpoint
     c = time_to_event_columns(ep)
-    cols = [c.time, c.event, *covariates]
+    cols = [c.time, c.event, *covariates, *([entry] if entry else [])]
     d = data[list(dict.fromkeys(cols))].dropna()  # only the model's columns are copied
     frame = {"time": d[c.time].to_numpy(float), "event": d[c.event].to_numpy(int)}
+    if entry:
+        frame["_entry"] = d[entry].to_numpy(float)
     for cov in covariates:
         frame[cov] = _column(d[cov])
     levels = _levels(d, covariates, spec, reference_group)
     n_events = int(frame["event"].sum())
     with _stats.explained(f"{ep}: {name} Cox model", "analyses.survival.adjust"):
         try:
-            fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv)
+            fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
+                             entry="_entry" if entry else None)
         except ValueError as exc:
             if not _stats.DEGENERATE.search(str(exc)):
                 raise
             return _not_estimable(name, covariates, d, levels, n_events,
                                   _stats.degenerate_reason(exc))
-        firth = firth_if_monotone and bool(fit.monotone)
+        firth = firth_if_monotone and bool(fit.monotone) and not entry
         if firth:
-            fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
-                             firth=True)
+            try:
+                fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
+                                 firth=True)
+            except ValueError:
+                # no penalised estimate either: a flat likelihood (e.g. every event where
+                # only one group is at risk) has a singular information; NE as before
+                firth = False
     coefs = _stats.coefficient_records(fit)
-    tests = _stats.model_tests(fit)
+    tests = _stats.model_tests(fit, delayed_entry=bool(entry))
     return CoxModel(
         name=name,
         covariates=tuple(covariates),
@@ -125,7 +135,7 @@ def fit_model(data, name, covariates, spec, reference_group, conv,
         monotone=bool(fit.monotone),
         fit_warnings=tuple(fit.warnings),
         evalues=group_evalues(coefs, n_events, len(d)),
-        ph=None if fit.monotone or name.startswith("univariable") else ph_check(fit),
+        ph=None if fit.monotone or entry or name.startswith("univariable") else ph_check(fit),
         method="firth" if firth else "standard",
     )
 
@@ -152,17 +162,20 @@ def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
     )
 
 
-def cox_models(data: pd.DataFrame, spec, reference_group: str, conv) -> list[CoxModel]:
-    """The endpoint's models; a monotone likelihood gets Firth's estimate (``method``)."""
-    models = [fit_model(data, "unadjusted", ["group"], spec, reference_group, conv, True)]
+def cox_models(data: pd.DataFrame, spec, reference_group: str, conv,
+               entry: str | None = None) -> list[CoxModel]:
+    """The endpoint's models; a monotone likelihood gets Firth's estimate (``method``),
+    except with delayed entry (``entry``: the column of entry days), where it stays NE."""
+    models = [fit_model(data, "unadjusted", ["group"], spec, reference_group, conv, True,
+                        entry)]
     if spec.univariable:
         for cov in spec.adjust:
             models.append(fit_model(data, f"univariable:{cov}", [cov], spec, reference_group,
-                                    conv, True))
+                                    conv, True, entry))
     if spec.adjust:
         models.append(
             fit_model(data, "adjusted", ["group", *spec.adjust], spec, reference_group, conv,
-                      True)
+                      True, entry)
         )
     return models
 

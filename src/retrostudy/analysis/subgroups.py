@@ -5,10 +5,12 @@ For each variable (a yes/no or categorical column of the analysis dataset, or a
 unadjusted Cox hazard ratio of each group vs the reference (the study's Cox conventions),
 plus the test of the group-by-variable interaction
 (:func:`retrostudy.stats.interaction_test`) on the patients with a value of the variable.
-A level gets no hazard ratio (NE, with the reason) when a group is absent from it, when it
-has fewer than ``min_events`` events, when a group has no event in it, or when the fit has
-a monotone likelihood. Patients with a missing value are left out of that variable (their
-number is reported).
+A level gets no hazard ratio (NE, with the reason) when a group is absent from it or when it
+has fewer than ``min_events`` events. A fit whose likelihood is monotone (a group without
+events in the level, or separation) is refitted with Firth's penalised likelihood, as the
+endpoint models (Heinze & Schemper 2001; profile penalised-likelihood CI and p, Breslow
+ties, R's ``coxphf``); its hazard ratio carries ``method = "firth"``. Patients with a
+missing value are left out of that variable (their number is reported).
 """
 
 from __future__ import annotations
@@ -99,11 +101,7 @@ def _ne_reason(counts: dict, reference: str, g: str, min_events: int, labels) ->
     total = sum(c["events"] for c in pair)
     if total < min_events:
         return f"{total} event(s), fewer than {min_events}"
-    none = [labels.get(x, x) for x, c in zip((reference, g), pair, strict=True)
-            if not c["events"]]
-    if none:
-        return f"no events in {', '.join(none)}"
-    return None
+    return None  # a group without events: monotone likelihood, Firth's fit (_hrs)
 
 
 def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
@@ -112,20 +110,23 @@ def _hrs(d, ep, groups, reference, conv, min_events, labels) -> dict:
     for g in groups:
         if g == reference:
             continue
-        why, c = _ne_reason(counts, reference, g, min_events, labels), None
+        why, c, firth = _ne_reason(counts, reference, g, min_events, labels), None, False
         if why is None:
             pair = d[d["group"].isin([reference, g])]
             with warnings.catch_warnings():  # a monotone fit is reported as NE below
                 warnings.simplefilter("ignore", RuntimeWarning)
-                fit = fit_model(pair, "unadjusted", ["group"], _CoxSpec(ep, {}), reference, conv)
+                fit = fit_model(pair, "unadjusted", ["group"], _CoxSpec(ep, {}), reference, conv,
+                                firth_if_monotone=True)
             c = next((c for c in fit.coefficients if str(c.level) == g), None)
-            why = "monotone likelihood" if fit.monotone or c is None else None
+            why = fit.not_estimable or ("monotone likelihood" if c is None or (
+                fit.monotone and fit.method != "firth") else None)
+            firth = fit.method == "firth"
         out["hazard_ratios"][g] = (
             {"hazard_ratio": math.nan, "conf_low": math.nan, "conf_high": math.nan,
              "p_value": math.nan, "test": None, "not_estimable": why}
             if why is not None
             else {k: getattr(c, k) for k in ("hazard_ratio", "conf_low", "conf_high", "p_value",
-                                             "test")}
+                                             "test")} | ({"method": "firth"} if firth else {})
         )
     return out
 

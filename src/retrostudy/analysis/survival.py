@@ -14,11 +14,21 @@ import numpy as np
 from retrostudy.analysis import _stats
 
 
-def numbers_at_risk(time, breaks) -> list[int]:
-    """Patients still under observation at each break (time >= t), as R counts them."""
+def numbers_at_risk(time, breaks, entry=None) -> list[int]:
+    r"""Patients still under observation at each break (time >= t), as R counts them.
+
+    With ``entry`` (delayed entry) R's ``summary(survfit, times = b)$n.risk`` is the risk
+    set at the first exit time :math:`s \ge b`: :math:`\#\{i: a_i < s \le t_i\}` (0 past
+    the last exit); without entry that is :math:`\#\{i: t_i \ge b\}`."""
     t = np.sort(np.asarray(time, float))
     b = np.asarray(breaks, float)
-    return (t.size - np.searchsorted(t, b, side="left")).astype(int).tolist()
+    if entry is None:
+        return (t.size - np.searchsorted(t, b, side="left")).astype(int).tolist()
+    a = np.sort(np.asarray(entry, float))
+    pos = np.searchsorted(t, b, side="left")
+    s = t[np.minimum(pos, max(t.size - 1, 0))] if t.size else b
+    n = (t.size - pos) - (a.size - np.searchsorted(a, s, side="left"))
+    return np.where(pos < t.size, n, 0).astype(int).tolist()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,6 +55,11 @@ class GroupSurvival:
     time_days: np.ndarray
     event: np.ndarray
     days_per_month: float
+    entry_days: np.ndarray | None = None  # delayed entry (analysis/entry.py)
+
+    def at_risk(self, breaks_days) -> list[int]:
+        """Numbers at risk at each break (days), as R counts them (:func:`numbers_at_risk`)."""
+        return numbers_at_risk(self.time_days, breaks_days, self.entry_days)
 
     @property
     def time_months(self) -> np.ndarray:
@@ -58,10 +73,11 @@ class GroupSurvival:
         }
 
 
-def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
+def group_survival(group: str, days, event, conv, landmarks, entry=None) -> GroupSurvival:
+    """``entry``: entry days (delayed entry), R's ``survfit(Surv(entry, time, event) ~ 1)``."""
     days = np.asarray(days, float)
     event = np.asarray(event, int)
-    fit = _stats.kaplan_meier(days, event, conv)
+    fit = _stats.kaplan_meier(days, event, conv, entry=entry)
     med, lms, curve = km_summary(fit, days, event, conv.days_per_month, landmarks)
     return GroupSurvival(
         group=group,
@@ -73,6 +89,7 @@ def group_survival(group: str, days, event, conv, landmarks) -> GroupSurvival:
         time_days=days,
         event=event,
         days_per_month=conv.days_per_month,
+        entry_days=None if entry is None else np.asarray(entry, float),
     )
 
 

@@ -14,6 +14,12 @@ survive to be exposed), which biases the naive hazard ratio towards benefit (Sui
 Patients without a time for the endpoint, or with a time of 0 (no interval), are left out of
 both models and counted.
 
+``window_days = W``: only a start within W days after the index date counts
+(:math:`u_i \le W`); a later start is set to missing, so that patient is unexposed for the
+whole follow-up in both models (R: the start day set to ``NA`` before ``tmerge``); their
+number is reported. This is the exposure definition "drug begun within W days", common to
+both models, so the immortal-time comparison stays like for like.
+
 References: Therneau T, Crowson C, Atkinson E. Using time dependent covariates and time
 dependent coefficients in the Cox model (survival vignette). Suissa S. Am J Epidemiol
 2008;167:492-499. Lévesque LE et al. BMJ 2010;340:b5087.
@@ -52,6 +58,8 @@ class TimeVaryingResult:
     n_exposed: int  # exposure started before the end of follow-up (u < t)
     n_intervals: int  # counting-process rows
     median_start_days: float  # median exposure start among the exposed (days)
+    window_days: int | None = None  # only starts on day <= window_days count
+    n_after_window: int = 0  # starts after the window (analysed as unexposed)
     time_varying: tuple[HazardRatio, ...]  # every term of the time-dependent model
     naive: tuple[HazardRatio, ...]  # every term of the ever/never model
 
@@ -60,6 +68,8 @@ class TimeVaryingResult:
         return next(t for t in terms if t.variable == "exposed")
 
     def to_json(self) -> dict:
+        window = ({} if self.window_days is None else
+                  {"window_days": self.window_days, "n_after_window": self.n_after_window})
         return {
             "endpoint": self.endpoint,
             "exposure": self.exposure,
@@ -76,7 +86,7 @@ class TimeVaryingResult:
             "method": "time-dependent Cox model on counting-process intervals split at the "
                       "exposure start (tmerge/tdc), beside the naive model with the exposure "
                       "as a baseline ever/never covariate (immortal-time biased)",
-        }
+        } | window
 
 
 def _fit(frame: dict, covs: list[str], levels: dict, conv, entry: str | None):
@@ -95,6 +105,9 @@ def time_varying(data: pd.DataFrame, spec, ctx: Context) -> TimeVaryingResult:
     t, e = d[c.time].to_numpy(float), d[c.event].to_numpy(int)
     started = d[x.event].fillna(0).to_numpy(int) == 1
     u = np.where(started, d[x.time].to_numpy(float, na_value=math.nan), math.nan)
+    late = started & (u > spec.window_days) if spec.window_days else np.zeros_like(started)
+    started &= ~late
+    u[late] = math.nan  # a start after the window does not count: unexposed throughout
     rows = split_at_exposure(t, e, u)
     covs = ["exposed", *spec.adjust]
     levels = _levels(d, spec.adjust, spec, ctx.reference)
@@ -115,6 +128,7 @@ def time_varying(data: pd.DataFrame, spec, ctx: Context) -> TimeVaryingResult:
         n=len(d), n_excluded=len(data) - len(d), n_events=int(e.sum()),
         n_exposed=int(ever.sum()), n_intervals=int(rows.start.size),
         median_start_days=float(np.median(u[ever == 1])) if ever.any() else math.nan,
+        window_days=spec.window_days, n_after_window=int(late.sum()),
         time_varying=tuple(_stats.coefficient_records(tv)),
         naive=tuple(_stats.coefficient_records(nv)))
 

@@ -83,6 +83,20 @@ class SurvivalAnalysis(Block):
     landmark_days: int | None = Field(default=None, gt=0)
     """Landmark analysis: only patients alive and event-free this many days after the index
     date, followed from that day; absent: from the index date."""
+    entry: str | None = Field(default=None, min_length=1)
+    """Delayed entry (left truncation): where each patient's entry into observation comes
+    from, in days after the index date: an endpoint (the day of its event, e.g. a tte endpoint
+    of the first visit at the centre; none: day 0) or a numeric column of the analysis
+    dataset. Kaplan-Meier and Cox use Surv(entry, time, event) and the groups are compared
+    with the Cox score test; absent: every patient is observed from the index date."""
+
+    @model_validator(mode="after")
+    def _entry_alone(self) -> SurvivalAnalysis:
+        if self.entry is not None and self.landmark_days is not None:
+            raise ValueError("entry (delayed entry) and landmark_days cannot be combined in "
+                             "one [[analyses.survival]] block; analyse the landmark in a "
+                             "block without entry")
+        return self
 
     @property
     def text(self) -> str:

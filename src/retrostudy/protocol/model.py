@@ -108,6 +108,47 @@ class Protocol(Block):
         return self
 
     @model_validator(mode="after")
+    def _entry_sources(self) -> Protocol:
+        """``entry`` of ``[[analyses.survival]]`` built from records must name an endpoint
+        (its event day); only an ``[analysis_table]`` can hold a column of entry days."""
+        if self.analysis_table is not None:
+            return self
+        names = list(self.endpoints.items)
+        for i, s in enumerate(self.analyses.survival):
+            if s.entry is not None and s.entry not in names:
+                raise PydanticCustomError(
+                    "survival_entry",
+                    "analyses.survival[{i}].entry = '{x}' is not an endpoint; endpoints: "
+                    "{names}. Define the entry as a tte endpoint whose event is the entry "
+                    "into observation (e.g. an observation source for the first visit at the "
+                    "centre)", {"i": i, "x": s.entry, "names": ", ".join(names) or "none"})
+        return self
+
+    @model_validator(mode="after")
+    def _time_varying_windows(self) -> Protocol:
+        """``window_days`` of ``[[analyses.time_varying]]`` needs a drug exposure: an endpoint
+        of [endpoints] whose events include a ``drug`` source (an [analysis_table] column
+        pair is taken as given)."""
+        items = self.endpoints.items
+        for i, tv in enumerate(self.analyses.time_varying):
+            spec = items.get(tv.exposure)
+            if tv.window_days is None or spec is None:
+                continue
+            sources = [e.source for e in getattr(spec, "events", ())
+                       if not isinstance(e, str)]
+            if "drug" not in sources:
+                raise PydanticCustomError(
+                    "time_varying_window",
+                    "analyses.time_varying[{i}].window_days = {w}: the exposure '{x}' is not "
+                    "a drug start (kind = '{kind}', event sources {sources}); the window "
+                    "limits when a drug begun after the index date counts. Define the "
+                    "exposure as a tte endpoint with an event of source = 'drug' (drug = "
+                    "['<drug>']), or drop window_days",
+                    {"i": i, "w": tv.window_days, "x": tv.exposure, "kind": spec.kind,
+                     "sources": sources})
+        return self
+
+    @model_validator(mode="after")
     def _target_trial_links(self) -> Protocol:
         problems = unknown_links(self)
         if problems:

@@ -165,7 +165,6 @@ def _checklist_docx(ctx: ReportContext, built) -> bytes:
 
 def _numbers_at_risk(ctx: ReportContext, plan) -> dict:
     """The counts printed under each KM figure (masked like the figure when suppressing)."""
-    from retrostudy.analysis.survival import numbers_at_risk
     from retrostudy.report.disclosure import at_risk_key
     from retrostudy.report.figures.km import km_breaks
 
@@ -175,7 +174,7 @@ def _numbers_at_risk(ctx: ReportContext, plan) -> dict:
         _, breaks = km_breaks(res, opts)
         groups = {}
         for g in res.groups:
-            counts = numbers_at_risk(g.time_days, breaks * g.days_per_month)
+            counts = g.at_risk(breaks * g.days_per_month)
             groups[g.group] = [
                 plan.value(at_risk_key("risk", res.endpoint, g.group, k), int(n))
                 for k, n in enumerate(counts)

@@ -195,7 +195,6 @@ def _at_risk(ledger: Ledger, kind: str, endpoint: str, group: str, n_key: str,
 
 def _figure_counts(ledger: Ledger, ctx) -> None:
     """KM and CIF numbers at risk and legends; the subgroup forest's n labels."""
-    from retrostudy.analysis.survival import numbers_at_risk
     from retrostudy.report.figures.km import km_breaks
 
     for res in ctx.analyses.endpoints:
@@ -205,7 +204,7 @@ def _figure_counts(ledger: Ledger, ctx) -> None:
             ledger.add(n_key, g.n)
             ledger.alias(n_key, f"n:{g.group}")
             _at_risk(ledger, "risk", res.endpoint, g.group, n_key,
-                     numbers_at_risk(g.time_days, breaks * g.days_per_month))
+                     g.at_risk(breaks * g.days_per_month))
     _cif_counts(ledger, ctx)
     for res in getattr(ctx.analyses.secondary, "subgroups", ()):
         for label_key, parts in _subgroup_labels(res):

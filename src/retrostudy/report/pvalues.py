@@ -28,6 +28,9 @@ TEST_NAMES = {
     "cox_lr": "likelihood-ratio test of the Cox model",
     "cox_wald": "Wald test of the Cox model",
     "cox_score": "score test of the Cox model",
+    "cox_score_entry": "score test of the Cox model of the group with delayed entry (left-"
+                       "truncated risk sets, Surv(entry, time, event); in place of the "
+                       "log-rank test)",
     "robust_score": "robust score test (weighted log-rank)",
     "logistic_wald": "Wald test of the logistic-regression coefficient",
     "rmst_z": "z test of the RMST difference (ratio: on the log scale), survRM2",

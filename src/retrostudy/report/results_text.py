@@ -181,7 +181,8 @@ def endpoint_sentences(ctx, tables, res, exhibits: dict[str, str]) -> list[str]:
                                                  else _and(parts))
     if len(t.rows) > 1:
         p = fmt.p_text(res.logrank.p_value, ctx.protocol.report.p_digits)
-        text += f" (log-rank test {p}"
+        test = "log-rank test" if res.test == "logrank" else "Cox score test, delayed entry"
+        text += f" ({test} {p}"
         text += f"; {where})." if where else ")."
     else:
         text += f" ({where})." if where else "."

@@ -44,6 +44,7 @@ def _methods(ctx) -> list[Paragraph]:
                     + ". Two-sided p values; each table names the test of each of its p values.")
     if an.followup is not None:
         text.append(an.followup.method)
+    text += [f"{r.label}: {r.entry.method}" for r in an.endpoints if r.entry is not None]
     return [Paragraph(t) for t in text]
 
 

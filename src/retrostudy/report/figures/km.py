@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from retrostudy.analysis.survival import numbers_at_risk
 from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.figures.placement import place_text
@@ -67,7 +66,8 @@ def _annotation(res, labels, p_digits) -> str:
             f"{labels.get(res.reference, res.reference)}: "
             f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}"
         )
-    lines.append(f"Log-rank {fmt.p_text(res.logrank.p_value, p_digits)}")
+    test = "Log-rank" if res.test == "logrank" else "Cox score (delayed entry)"
+    lines.append(f"{test} {fmt.p_text(res.logrank.p_value, p_digits)}")
     for g in res.groups:
         lines.append(f"Median {labels.get(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo")
     return "\n".join(lines)
@@ -77,7 +77,7 @@ def _risk_table(ax, res, labels, breaks, mask, days_per_month):
     ax.set_ylim(-0.5, len(res.groups) - 0.5)
     ax.invert_yaxis()
     for i, (g, color) in enumerate(zip(res.groups, PALETTE, strict=False)):
-        counts = numbers_at_risk(g.time_days, breaks * days_per_month)
+        counts = g.at_risk(breaks * days_per_month)
         for k, (x, n) in enumerate(zip(breaks, counts, strict=True)):
             ax.text(x, i, mask(int(n), (g.group, k)), ha="center", va="center", fontsize=8,
                     family=FONT, color=color)

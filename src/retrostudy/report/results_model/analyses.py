@@ -90,12 +90,29 @@ class LogRank(Strict):
     statistic: float | None = doc("Chi-square statistic (0 when not estimable).")
     df: float | None = doc("Degrees of freedom (0 when not estimable).")
     p_value: float | None = doc("p value; null when not estimable.")
-    test: Literal["logrank"] = doc("`logrank`.")
+    test: Literal["logrank", "cox_score_entry"] = doc(
+        "`logrank`; with delayed entry (`entry`), `cox_score_entry`: the score test of the "
+        "unadjusted Cox model on the left-truncated risk sets (R's survdiff does not accept "
+        "delayed entry).")
     observed: list[float | None] = doc("Observed events per group, in `groups` order.")
-    expected: list[float | None] = doc("Expected events per group, in `groups` order.")
+    expected: list[float | None] = doc("Expected events per group, in `groups` order (with "
+                                       "delayed entry: on the left-truncated risk sets).")
     groups: list[str] = doc("Groups of the test.")
     not_estimable: str | None = doc("Null, or why there is no test (no events, one group "
                                     "at risk, a singular variance).")
+
+
+class DelayedEntry(Strict):
+    """Delayed entry (left truncation) of an endpoint: each patient at risk on (entry, time]."""
+
+    source: str = doc("The protocol's `entry`: an endpoint or a column.")
+    kind: Literal["endpoint", "column"] = doc("`endpoint`: the day of its event (none: 0); "
+                                              "`column`: the entry day itself.")
+    n: int = doc("Patients analysed.")
+    n_delayed: int = doc("Patients entering after the index date (entry > 0).")
+    median_delayed_days: float | None = doc("Median entry day of those patients; null when "
+                                            "none.")
+    method: str = doc("The method, in words.")
 
 
 class GroupSurvival(Strict):
@@ -120,6 +137,9 @@ class Endpoint(Strict):
                               "`univariable = true`), `adjusted` (with `adjust`).")
     warnings: list[str] = doc("Warnings of this endpoint (too few events per term, "
                               "monotone likelihood, no test).")
+    delayed_entry: DelayedEntry | None = absent(
+        "Only with `entry` (delayed entry, left truncation): where the entry days come from "
+        "and how many patients enter after the index date.")
 
 
 class RateGroup(Strict):

@@ -110,6 +110,10 @@ class TimeVarying(Strict):
     naive: list[CoxCoefficient] = doc("Terms of the immortal-time-biased Cox model with the "
                                       "exposure as a baseline ever/never covariate.")
     method: str = doc("The two models in words.")
+    window_days: int | None = absent("Only with `window_days`: an exposure counts only when "
+                                     "it starts on or before this day after the index date.")
+    n_after_window: int | None = absent("Only with `window_days`: patients whose exposure "
+                                        "started after the window, analysed as unexposed.")
 
 
 class IntervalEstimate(Strict):

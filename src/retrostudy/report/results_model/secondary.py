@@ -4,6 +4,8 @@ months)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from retrostudy.report.results_model.common import (
     CoxCoefficient,
     CoxModel,
@@ -153,10 +155,15 @@ class SubgroupHazardRatio(Strict):
     hazard_ratio: float | None = doc("Hazard ratio vs the reference group.")
     conf_low: float | None = doc("Lower confidence limit.")
     conf_high: float | None = doc("Upper confidence limit.")
-    p_value: float | None = doc("Wald p value.")
-    test: str | None = doc("`wald`; null when not estimable.")
+    p_value: float | None = doc("p value of `test`.")
+    test: str | None = doc("`wald`; `profile_likelihood` for Firth's fit; null when not "
+                           "estimable.")
     not_estimable: str | None = absent("Present when not estimable: why (too few events, "
                                        "no patients, monotone likelihood).")
+    method: Literal["firth"] | None = absent(
+        "Present (`firth`) when the likelihood is monotone (a group without events in the "
+        "level, or separation): Firth's penalised estimate, profile penalised-likelihood CI "
+        "and p, Breslow ties (R's coxphf).")
 
 
 class SubgroupCell(Strict):

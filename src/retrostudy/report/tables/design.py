@@ -120,6 +120,10 @@ def time_varying_table(results, var_labels, level_labels, group_labels, conf_lev
                if r.covariates else "")
         start = (f"; median start day {r.median_start_days:g} after the index date"
                  if fmt.isnum(r.median_start_days) else "")
+        if r.window_days is not None:
+            start += (f"; only a start within {r.window_days} days of the index date counts "
+                      f"({r.n_after_window} patients who started later are analysed as "
+                      "unexposed)")
         notes.append(f"{r.endpoint_label}, {r.exposure_label}: {r.n_exposed} of {r.n} patients "
                      f"exposed before the end of follow-up{start}; {r.n_intervals} "
                      f"counting-process intervals{adj}"

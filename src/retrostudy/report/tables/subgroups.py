@@ -8,6 +8,8 @@ from retrostudy.analysis.subgroups import SubgroupResult
 from retrostudy.report import fmt
 from retrostudy.report.table import Cell, Row, Table
 
+FIRTH_MARK = "\u2020"  # dagger: Firth's penalised estimate
+
 
 def _row(label, row, groups, reference, p_digits, indent, block=None, ref=None) -> Row:
     cells = []
@@ -21,7 +23,8 @@ def _row(label, row, groups, reference, p_digits, indent, block=None, ref=None) 
             continue
         h = row["hazard_ratios"][g]
         est = ("NE" if "not_estimable" in h else
-               fmt.estimate_ci(h["hazard_ratio"], h["conf_low"], h["conf_high"], 2))
+               fmt.estimate_ci(h["hazard_ratio"], h["conf_low"], h["conf_high"], 2)
+               + (FIRTH_MARK if h.get("method") == "firth" else ""))
         cells += [Cell(text=est), Cell(text=fmt.p_value(h["p_value"], p_digits, "NE"))]
     cells.append(Cell(text=""))
     # the levels of one variable partition its patients: masked counts get complements
@@ -33,7 +36,9 @@ def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table
     groups, ref = list(res.groups), res.reference
     pct = int(round(conv.conf_level * 100))
     rows = [_row("All patients", res.overall, groups, ref, p_digits, 0, ref=res.endpoint)]
-    ne = []
+    ne: list[str] = []
+    firth = [f"All patients: {labels.get(g, g)} vs {labels.get(ref, ref)}"
+             for g, h in res.overall["hazard_ratios"].items() if h.get("method") == "firth"]
     for v in res.variables:
         p_int = fmt.p_value(v["interaction"]["p_value"], p_digits, "NE")
         rows.append(Row(label=v["label"], heading=True, cells=tuple(
@@ -43,6 +48,8 @@ def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table
             ne += [f"{v['label']} = {lv['label']}: {labels.get(g, g)} vs {labels.get(ref, ref)}"
                    f" NE ({h['not_estimable']})" for g, h in lv["hazard_ratios"].items()
                    if "not_estimable" in h]
+        firth += [f"{v['label']} = {lv['label']}: {labels.get(g, g)} vs {labels.get(ref, ref)}"
+                  for g, h in lv["hazard_ratios"].items() if h.get("method") == "firth"]
         if v["n_missing"]:
             ne.append(f"{v['label']}: {v['n_missing']} patient(s) with a missing value left out.")
     columns = tuple(f"{labels.get(g, g)} {w}" for g in groups for w in ("patients", "events"))
@@ -51,12 +58,15 @@ def subgroup_table(res: SubgroupResult, i: int, labels, conv, p_digits) -> Table
     methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
     notes = (
         f"Unadjusted Cox hazard ratios within each level ({conv.ties} ties, Wald {pct}% CIs). "
-        f"NE = not estimable: a group absent, fewer than {res.min_events} events, a group "
-        "without events, or a monotone likelihood.",
+        f"NE = not estimable: a group absent, fewer than {res.min_events} events, or a "
+        "monotone likelihood without a finite estimate even with Firth's penalty.",
         "Interaction p: test of the group-by-variable interaction in a Cox model on the "
         "patients with a value of the variable"
         + (f" ({'; '.join(methods)})." if methods else "."),
         *ne,
+        *([f"{FIRTH_MARK} Monotone likelihood (a group without events, or separation): "
+           "Firth's penalised hazard ratio with profile penalised-likelihood CI and p (Breslow "
+           "ties, as R's coxphf) in " + "; ".join(firth) + "."] if firth else []),
     )
     return Table(key=f"subgroups_{res.endpoint}" + (f"_{i}" if i else ""),
                  title=f"Subgroup analyses: {res.label}", stub="Subgroup",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from retrostudy.analysis.endpoint import EndpointResult
 from retrostudy.report import fmt
+from retrostudy.report.pvalues import TEST_NAMES
 from retrostudy.report.table import Cell, Row, Table, text_cells
 
 
@@ -41,7 +42,12 @@ def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: 
         Row(label=labels.get(g.group, g.group), cells=survival_cells(g, lms, res.endpoint))
         for g in res.groups
     ]
-    notes = [f"Log-rank test {fmt.p_text(res.logrank.p_value, p_digits)}."]
+    test = TEST_NAMES[res.test]
+    notes = [f"{test[:1].upper()}{test[1:]} {fmt.p_text(res.logrank.p_value, p_digits)}."]
+    if res.entry is not None:
+        notes.append(f"Delayed entry (left truncation): {res.entry.n_delayed} of "
+                     f"{res.entry.n} patients enter observation after the index date; each "
+                     "is at risk from entry to event or censoring.")
     hr = res.group_hr("unadjusted")
     if hr:
         notes.append(
