@@ -12,7 +12,10 @@ Estimator (average treatment effect over the whole sample, treatment ``A`` in {0
 with three working models:
 
 * treatment: the propensity score :math:`\hat e(X)` from logistic regression
-  (:func:`~retrostudy.stats.logistic_regression`, as R ``glm``);
+  (:func:`~retrostudy.stats.logistic_regression`, as R ``glm``; Firth's penalised
+  likelihood with ``firth=True``), fitted on every row given -- e.g. a whole
+  propensity-score sample -- while the sums run over the ``analysed`` rows (``n`` below is
+  their number);
 * outcome: a Cox model fitted in each arm on the outcome covariates (Efron ties, as R
   ``coxph``), :math:`\hat S(t\mid x, a) = \exp\{-\hat\Lambda_{0a}(t) e^{x'\hat\beta_a}\}`
   with Breslow's baseline
