@@ -12,10 +12,11 @@ of resamples is a matrix and every step below runs on all of them at once:
    does not converge is left out and counted), so a separated sample keeps the main
    analysis's model.
 2. Weights from the refitted scores by the full sample's rule (``estimand``, ``stabilized``,
-   ``trim``, ``truncate``, as :func:`~retrostudy.stats.ps_weights`): a score outside ``trim`` gets weight
-   0 and leaves the stabilising sums; ATE stabilised by the resample's treated share among
-   the kept patients, ATT/ATC control/treated weights rescaled to their arm's kept size,
-   ATO unchanged; times ``F``. Rows of weight 0 are out of the Cox and KM sums, and of
+   ``trim``, ``truncate``, as :func:`~retrostudy.stats.ps_weights`): a score outside
+   ``trim`` gets weight 0 and leaves the stabilising sums; ATE stabilised by the resample's
+   treated share among the kept patients, ATT/ATC control/treated weights rescaled to their
+   arm's kept size, ATO unchanged; then ``truncate`` caps them at their quantile over the
+   resample's kept rows; times ``F``. Rows of weight 0 are out of the Cox and KM sums, and of
    Efron's tie counts.
 3. Weighted Cox model with treatment as the only covariate: per distinct time the weighted
    risk sums of each arm :math:`R_0, R_1` and death sums :math:`D_0, D_1` do not depend on
@@ -329,7 +330,7 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
     if int(n_resamples) < 2:
         raise ValueError(f"n_resamples must be >= 2, got {n_resamples}")
     bounds = _check_trim(trim)
-    q = _check_truncate(truncate)
+    q_cap = _check_truncate(truncate)
     limit = min(t[use & (a == 1)].max(initial=0.0), t[use & (a == 0)].max(initial=0.0))
     if not (np.isfinite(tau) and 0 < tau <= limit):
         raise ValueError(f"tau {tau} must be in (0, {limit:g}], the shorter arm's follow-up")
@@ -339,7 +340,7 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
                          "perfectly); weights are not defined")
     x1 = np.column_stack([np.ones(t.size), xm])
     lay = _layout(t, e, a)
-    how = (estimand, bool(stabilized), bounds, q)
+    how = (estimand, bool(stabilized), bounds, q_cap)
     # the full sample: the fitted scores themselves (the main estimate's), not a refit
     lhr, r1, r0, ok, _ = _estimate(x1, a, lay, np.ones((1, t.size)), fit.coef, 0.0, ties,
                                    tau, how, use, ps=fit.fitted[None, :])
