@@ -126,7 +126,13 @@ def _logistic_batch(x, a, f, beta0, maxit=50, tol=1e-10, firth=False, maxstep=5.
             done = done | (np.abs(grad).max(axis=1) < tol)
         else:
             grad = resid @ x
-            step = np.linalg.solve(info, grad[:, :, None])[:, :, 0]
+            try:
+                step = np.linalg.solve(info, grad[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                # a covariate constant among a resample's drawn patients (e.g. a rare level
+                # not drawn): the minimum-norm step, so the fitted scores are those of the
+                # model without that column -- R's glm gives it an NA coefficient
+                step = np.einsum("bjk,bk->bj", np.linalg.pinv(info), grad)
         if firth:
             step = np.where(done[:, None], 0.0, step)
             done = done | (np.abs(step).max(axis=1) < 1e-12)
