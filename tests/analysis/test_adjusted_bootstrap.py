@@ -87,7 +87,7 @@ def test_results_json_and_table(run):
     table = analysis_tables(run)["adjusted_bootstrap"]
     labels = [row.label for row in table.rows]
     assert "IPTW hazard ratio" in labels
-    assert any(lb.startswith("Doubly robust (AIPW) survival difference at 6") for lb in labels)
+    assert any(lb.startswith("Doubly robust (AIPW, ATE) survival difference at 6") for lb in labels)
     assert any(f"{B} bootstrap resamples (seed 5)" in n for n in table.footnotes)
 
 

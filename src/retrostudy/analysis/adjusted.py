@@ -9,7 +9,8 @@ Treatment = the group that is not ``[groups].reference``. Steps, each with its c
 2. IPTW (``"iptw"``): ATE weights ``1/e`` (treated) and ``1/(1-e)`` (reference), ATT weights
    ``1`` and ``e/(1-e)``, ATC ``(1-e)/e`` and ``1``, overlap (ATO) ``1-e`` and ``e``;
    stabilised as :func:`retrostudy.stats.ps_weights` states; scores outside ``trim`` get
-   weight 0.
+   weight 0; ``truncate = q`` then caps the weights at their ``q`` quantile over the
+   patients kept (type 7), counted per group (``samples.iptw.<group>.truncated``).
 3. Matching (``"matching"``): greedy 1:1 nearest neighbour on the logit of the score within
    ``caliper`` SDs of the logit (treated patients with the largest score first by default),
    without replacement unless ``replace``. It estimates the effect in the matched treated.
@@ -240,12 +241,14 @@ def _apply(method: str, block, design: Design, ps) -> tuple[np.ndarray, np.ndarr
     """(weights, matched-set clusters or None, conventions) of one method."""
     if method == "iptw":
         pw = st.iptw(ps.ps, design.treated, block)
-        return (
-            np.asarray(pw.weights, float),
-            None,
-            {"iptw_trimmed": int(np.sum(np.asarray(pw.trimmed, bool))),
-             "iptw_trimmed_by_arm": dict(pw.n_trimmed)},
-        )
+        more = {"iptw_trimmed": int(np.sum(np.asarray(pw.trimmed, bool))),
+                "iptw_trimmed_by_arm": dict(pw.n_trimmed)}
+        if pw.truncate is not None:  # weights capped at their quantile (kept patients)
+            more |= {"iptw_truncate": float(pw.truncate),
+                     "iptw_truncation_cap": float(pw.truncation_cap),
+                     "iptw_truncated": int(np.sum(np.asarray(pw.truncated, bool))),
+                     "iptw_truncated_by_arm": dict(pw.n_truncated)}
+        return np.asarray(pw.weights, float), None, more
     try:
         m = st.matching(ps.logit, design.treated, block)
     except ValueError as exc:  # e.g. no pair within the caliper: omitted, with the reason
@@ -304,6 +307,7 @@ def run_adjusted(
     for method in block.methods:
         w, cl, more = _apply(method, block, design, ps)
         by_arm = more.pop("iptw_trimmed_by_arm", None)
+        capped = more.pop("iptw_truncated_by_arm", None)
         extra |= more
         if not all((w[design.treated == arm] > 0).any() for arm in (True, False)):
             extra.setdefault("methods_without_patients", []).append(method)
@@ -317,6 +321,9 @@ def run_adjusted(
         if by_arm is not None and block.trim is not None:  # per group, beside the weights
             for arm, g in zip(("treated", "control"), names, strict=True):
                 samples[method][g]["trimmed"] = int(by_arm[arm])
+        if capped is not None:  # weights capped at the truncation quantile, per group
+            for arm, g in zip(("treated", "control"), names, strict=True):
+                samples[method][g]["truncated"] = int(capped[arm])
     more = {"rmst_tau": rmst_tau, "competing": _competing_status(competing, d)}
     comparisons = tuple(
         c for spec in specs for c in _endpoint(d, spec, weights, cluster, names, conv, more)

@@ -43,6 +43,7 @@ from retrostudy.analysis.adjusted_curves import follow_up_limit, rmst_tau
 from retrostudy.analysis.adjusted_design import KEY, arms, design_matrix
 from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
+from retrostudy.errors import Problem, ProtocolError
 from retrostudy.stats import aipw_survival, bootstrap_iptw, weighted_rmst
 
 
@@ -81,8 +82,19 @@ class AdjustedExtra:
     n_resamples: int = 0
     n_failed: int = 0  # bootstrap resamples of the IPTW analysis left out
     n_failed_aipw: int = 0  # bootstrap resamples of the AIPW estimate left out
+    aipw_estimand: str | None = None  # what the AIPW estimate targets (ATE), when computed
     seed: int | None = None
     notes: tuple[str, ...] = ()
+
+    def methods_notes(self) -> tuple[str, ...]:
+        """Methods sentences on what the estimates target, from this result's fields."""
+        if self.aipw_estimand is None:
+            return ()
+        same = self.aipw_estimand == self.estimand
+        return (f"The doubly robust estimate uses the adjusted comparison's propensity model "
+                f"and targets the {self.aipw_estimand}"
+                + ("." if same else f", while the weighted analyses target the "
+                   f"{self.estimand}; the two estimate different effects."),)
 
     def to_json(self) -> dict:
         out = {
@@ -98,6 +110,7 @@ class AdjustedExtra:
             out["bootstrap_hazard_ratio"] = self.bootstrap_hr.to_json()
             out["bootstrap_rmst_difference"] = self.bootstrap_rmst_difference.to_json()
         if self.aipw_rmst_difference is not None:
+            out["aipw_estimand"] = self.aipw_estimand
             out["aipw_rmst_difference"] = self.aipw_rmst_difference.to_json()
             out["aipw_survival_difference"] = [
                 {"months": m, **iv.to_json()} for m, iv in self.aipw_survival_difference]
@@ -133,8 +146,8 @@ def _endpoint(d, design, ps, spec, block, ctx, names) -> AdjustedExtra:
                                         conf_low=wr.conf_low / per,
                                         conf_high=wr.conf_high / per,
                                         method="wald_robust_weights_known"))
-    X = design.X[ok]
     b = block.bootstrap or 0
+    firth = ps.fit.method == "firth"  # forced, or chosen because ML showed separation
     if b:
         with explained(f"{spec.endpoint}: bootstrap of the IPTW analysis", f"{KEY}.bootstrap"):
             # the same weighting rule (estimand, stabilisation, trim) in every resample,
@@ -144,7 +157,13 @@ def _endpoint(d, design, ps, spec, block, ctx, names) -> AdjustedExtra:
                                 conf_level=conv.conf_level, names=design.names,
                                 stabilized=block.stabilized,
                                 trim=None if block.trim is None else tuple(block.trim),
-                                analysed=ok)
+                                truncate=block.truncate, analysed=ok, firth=firth)
+        if firth:
+            notes.append("The propensity model is Firth's penalised logistic regression, as "
+                         "in the adjusted comparison, and is refitted so in each resample.")
+        if block.truncate is not None:
+            notes.append(f"Each resample truncates its weights at their {block.truncate:g} "
+                         "quantile, as the main estimate does.")
         if block.trim is not None:
             notes.append(f"Each resample trims the scores outside [{block.trim[0]:g}, "
                          f"{block.trim[1]:g}] of its refitted propensity model, as the main "
@@ -159,9 +178,17 @@ def _endpoint(d, design, ps, spec, block, ctx, names) -> AdjustedExtra:
     if block.aipw:
         marks = tuple(m for m in spec.landmarks if 0 < m * per <= limit)
         with explained(f"{spec.endpoint}: doubly robust (AIPW) estimate", f"{KEY}.aipw"):
-            ap = aipw_survival(t, e, a, X, tau=tau, landmarks=[m * per for m in marks],
-                               names_ps=design.names, n_resamples=b, seed=block.seed,
-                               conf_level=conv.conf_level)
+            # the adjusted comparison's propensity model: fitted on the whole PS sample,
+            # same covariates, same ML/Firth choice; the outcome part on the endpoint's rows
+            ap = aipw_survival(t_all, e_all, a_all, design.X, tau=tau,
+                               landmarks=[m * per for m in marks], names_ps=design.names,
+                               n_resamples=b, seed=block.seed, conf_level=conv.conf_level,
+                               analysed=ok, firth=firth)
+        if block.estimand != ap.estimand:
+            notes.append(f"The doubly robust (AIPW) estimate targets the {ap.estimand} (all "
+                         f"{int(ok.sum())} patients with the endpoint), while the weighted "
+                         f"analyses target the {block.estimand}: they estimate different "
+                         "effects.")
         ci = ap.rmst_diff_ci or (np.nan, np.nan)
         kind = "bootstrap_percentile" if b else "none"
         res |= dict(
@@ -174,13 +201,31 @@ def _endpoint(d, design, ps, spec, block, ctx, names) -> AdjustedExtra:
                              conf_high=float(ap.surv_diff_ci[i][1]) if ap.surv_diff_ci
                              else np.nan, method=kind))
                 for i, (m, dv) in enumerate(zip(marks, ap.surv_diff, strict=True))),
-            n_resamples=b, n_failed_aipw=ap.n_failed, seed=block.seed)
+            n_resamples=b, n_failed_aipw=ap.n_failed, seed=block.seed,
+            aipw_estimand=ap.estimand)
     return AdjustedExtra(**res, notes=tuple(notes))
+
+
+def _check_aipw(block) -> None:
+    """AIPW divides by the untrimmed, untruncated scores: refuse it beside trim/truncate
+    rather than report a doubly robust estimate of a different population."""
+    keys = [k for k in ("trim", "truncate") if getattr(block, k) is not None]
+    if block.aipw and keys:
+        raise ProtocolError(Problem(
+            message=f"aipw = true cannot be combined with {' and '.join(keys)}: the doubly "
+            "robust estimate uses the propensity scores themselves (every patient, no weight "
+            "cap), so it would not estimate the same thing as the trimmed or truncated "
+            "weighted analyses",
+            key=f"{KEY}.aipw",
+            hint=f"remove {' and '.join(keys)} from [analyses.adjusted], or set aipw = false "
+            "(the bootstrap applies trim and truncate in every resample)",
+            code="adjusted_aipw_trim"))
 
 
 def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[AdjustedExtra, ...]:
     """The registry's entry point: ``[analyses.adjusted]`` (``settings``) when it asks for
     ``bootstrap`` or ``aipw``."""
+    _check_aipw(settings)
     names = arms(list(ctx.groups), ctx.reference)
     d = data[data["group"].astype(str).isin(names)].reset_index(drop=True)
     design = design_matrix(settings, d, names[0], ctx.var_labels, ctx.level_labels)

@@ -34,6 +34,7 @@ def iptw(ps, treated, block):
         estimand=block.estimand,
         stabilized=block.stabilized,
         trim=None if block.trim is None else tuple(block.trim),
+        truncate=block.truncate,
     )
 
 

@@ -65,6 +65,10 @@ class AdjustedAnalysis(Block):
     trim: tuple[float, float] | None = None
     """Weights of patients whose score lies outside [low, high] are set to 0 (weighting only);
     absent: none."""
+    truncate: float | None = Field(default=None, gt=0.5, lt=1)
+    """Cap (winsorise) the IPTW weights at this quantile of the weights of the patients kept
+    after trim (type 7, as R's quantile; e.g. 0.99), in the main estimate and in every
+    bootstrap resample; absent: none."""
     caliper: float = Field(default=0.2, ge=0)  # SDs of the logit PS; 0 = no caliper
     """Matching caliper in standard deviations of the logit of the score; 0: no caliper."""
     replace: bool = False

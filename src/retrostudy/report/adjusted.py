@@ -81,6 +81,12 @@ def method_paragraphs(ctx) -> list[Paragraph]:
             if block.trim
             else ""
         )
+        if "iptw_truncate" in conv:  # the cap and the count come from the result object
+            trim += (
+                f" Weights above their {conv['iptw_truncate']:g} quantile (type 7, over the "
+                f"patients kept; cap {conv['iptw_truncation_cap']:.3g}) were truncated to it "
+                "(patients affected per group in the balance table)."
+            )
         text.append(
             f"Inverse probability of treatment weighting targeted the {est}; weights "
             f"{conv['iptw_weights']}.{trim}"

@@ -37,7 +37,7 @@ def design_sections(ctx, tables) -> list[Section]:
                 "propensity score as known (nonparametric bootstrap, the propensity model "
                 "refitted in each resample) and, where asked, with a doubly robust augmented "
                 "IPW estimator that stays consistent if either the propensity or the outcome "
-                "model is right.")
+                "model is right." + "".join(f" {n}" for n in ab[0].methods_notes()))
         out.append(Section("Adjusted comparison: bootstrap and doubly robust estimates",
                            (Paragraph(text), TableItem(tables["adjusted_bootstrap"])),
                            anchor="adjusted-bootstrap"))

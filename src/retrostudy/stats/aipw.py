@@ -12,7 +12,10 @@ Estimator (average treatment effect over the whole sample, treatment ``A`` in {0
 with three working models:
 
 * treatment: the propensity score :math:`\hat e(X)` from logistic regression
-  (:func:`~retrostudy.stats.logistic_regression`, as R ``glm``);
+  (:func:`~retrostudy.stats.logistic_regression`, as R ``glm``; Firth's penalised
+  likelihood with ``firth=True``), fitted on every row given -- e.g. a whole
+  propensity-score sample -- while the sums run over the ``analysed`` rows (``n`` below is
+  their number);
 * outcome: a Cox model fitted in each arm on the outcome covariates (Efron ties, as R
   ``coxph``), :math:`\hat S(t\mid x, a) = \exp\{-\hat\Lambda_{0a}(t) e^{x'\hat\beta_a}\}`
   with Breslow's baseline
@@ -86,6 +89,8 @@ class AIPWSurvival:
     n_failed: int = 0
     seed: int | None = None
     conf_level: float = 0.95
+    propensity_method: str = "ml"  # "firth": Firth's penalised likelihood
+    estimand: str = "ATE"  # what the augmented estimator targets (the analysed patients)
     method: str = ("augmented inverse probability weighting (logistic propensity model, Cox "
                    "outcome model per arm, Kaplan-Meier censoring weights per arm)")
 
@@ -145,11 +150,15 @@ def _cox_beta(time, event, z, names) -> np.ndarray:
     return np.asarray(fit.coef, float)
 
 
-def _curves(t, e, a, xps, xout, names_out, grid):
+def _fit_ps(xps, a, firth) -> np.ndarray:
+    """Propensity scores of every row (``firth``: Firth's penalised fit, else ML)."""
     if xps.shape[1]:
-        ps = logistic_regression(xps, a, firth=False).fitted
-    else:
-        ps = np.full(t.size, a.mean())
+        return logistic_regression(xps, a, firth=bool(firth)).fitted
+    return np.full(a.size, a.mean())
+
+
+def _curves(t, e, a, ps, xout, names_out, grid):
+    """The AIPW curves of arms 1 and 0 on the analysed rows given their scores ``ps``."""
     out = []
     for arm in (1, 0):
         sel = a == arm
@@ -158,7 +167,7 @@ def _curves(t, e, a, xps, xout, names_out, grid):
         beta = _cox_beta(t[sel], e[sel], xout[sel], names_out)
         lam, rall = breslow_parts(t[sel], e[sel], xout[sel], beta, xout, grid)
         out.append((ipcw - _weighted_model_sum((sel - pi) / pi, rall, lam)) / t.size)
-    return out[0], out[1], ps
+    return out[0], out[1]
 
 
 def _summaries(grid, s1, s0, landmarks, tau):
@@ -172,52 +181,71 @@ def aipw_survival(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X_ps: A
                   X_outcome: ArrayLike | None = None, *, tau: float,
                   landmarks: Sequence[float] = (), names_ps: Sequence[str] | None = None,
                   names_outcome: Sequence[str] | None = None, n_resamples: int = 0,
-                  seed: int | None = None, conf_level: float = 0.95) -> AIPWSurvival:
+                  seed: int | None = None, conf_level: float = 0.95,
+                  analysed: ArrayLike | None = None, firth: bool = False) -> AIPWSurvival:
     """Doubly robust survival difference at ``landmarks`` and RMST difference to ``tau``.
 
     ``X_ps`` and ``X_outcome`` (default: ``X_ps``) are numeric covariate matrices (factors as
     0/1 columns; zero columns allowed). ``tau`` and every landmark must lie within both
     arms' follow-up. See the module docstring for the estimator.
+
+    The propensity model is fitted on every row (``firth``: Firth's penalised likelihood,
+    else maximum likelihood), so that it can be the model of a whole propensity-score
+    sample; ``analysed`` (booleans, default all) marks the rows of the outcome analysis
+    (the others' time and event are ignored and may be NaN); the estimate averages over the
+    analysed rows with their scores. A bootstrap resample draws from every row and refits
+    the propensity model the same way. The estimand is the average treatment effect (ATE)
+    in the analysed patients.
     """
-    t = _checks.check_time(time)
-    e = _checks.check_event(event, t.size)
     a = _logistic.check_binary("treated", treated)
+    use = np.ones(a.size, bool) if analysed is None else np.asarray(analysed, bool)
+    if use.shape != a.shape:
+        raise ValueError(f"analysed has {use.size} values but treated has {a.size}")
+    t = _checks.check_time(np.where(use, np.asarray(time, float), 1.0))
+    e = _checks.check_event(np.where(use, np.asarray(event, float), 0.0), t.size)
     xps, nps = _checks.check_covariates(X_ps, t.size, names=names_ps, rows_of="time")
     xo, no = _checks.check_covariates(X_ps if X_outcome is None else X_outcome, t.size,
                                       names=names_outcome if X_outcome is not None
                                       else names_ps, rows_of="time")
     conf_level = _checks.check_conf_level(conf_level)
     landmarks = tuple(float(v) for v in landmarks)
-    limit = min(t[a == 1].max(), t[a == 0].max())
+    limit = min(t[use & (a == 1)].max(initial=0.0), t[use & (a == 0)].max(initial=0.0))
     for v, what in [(tau, "tau"), *((lm, "landmark") for lm in landmarks)]:
         if not (np.isfinite(v) and 0 < v <= limit):
             raise ValueError(f"{what} {v} must be in (0, {limit:g}], the shorter arm's last "
                              "follow-up time; beyond it a curve is not estimable")
-    grid = np.unique(np.concatenate([[0.0], t[t < tau]]))
-    s1, s0, ps = _curves(t, e, a, xps, xo, no, grid)
+    ps_all = _fit_ps(xps, a, firth)
+    tu = t[use]
+    grid = np.unique(np.concatenate([[0.0], tu[tu < tau]]))
+    s1, s0 = _curves(tu, e[use], a[use], ps_all[use], xo[use], no, grid)
     diff, r1, r0 = _summaries(grid, s1, s0, landmarks, float(tau))
+    ps = ps_all[use]
     res = dict(times=grid, surv1=s1, surv0=s0, landmarks=landmarks, surv_diff=diff,
                tau=float(tau), rmst1=r1, rmst0=r0, rmst_diff=r1 - r0,
-               ps_range=(float(ps.min()), float(ps.max())), conf_level=conf_level, seed=seed)
+               ps_range=(float(ps.min()), float(ps.max())), conf_level=conf_level, seed=seed,
+               propensity_method="firth" if firth else "ml")
     if n_resamples:
-        res |= _bootstrap(t, e, a, xps, xo, no, float(tau), landmarks, int(n_resamples), seed,
-                          conf_level)
+        res |= _bootstrap(t, e, a, use, xps, xo, no, float(tau), landmarks, int(n_resamples),
+                          seed, conf_level, firth)
     return AIPWSurvival(**res)
 
 
-def _bootstrap(t, e, a, xps, xo, no, tau, landmarks, b, seed, conf_level) -> dict:
-    """Percentile bootstrap: resample patients, refit all three models, re-estimate."""
+def _bootstrap(t, e, a, use, xps, xo, no, tau, landmarks, b, seed, conf_level, firth) -> dict:
+    """Percentile bootstrap: resample patients (every row of the propensity sample), refit
+    all three models (the propensity model as the full sample's), re-estimate."""
     rng = np.random.default_rng(seed)
     diffs, rmsts, failed = [], [], 0
     for _ in range(b):
         i = rng.integers(0, t.size, t.size)
-        ti, ai = t[i], a[i]
-        if ai.all() or not ai.any() or tau > min(ti[ai == 1].max(), ti[ai == 0].max()):
+        ai, ui = a[i], use[i]
+        ti, au = t[i][ui], ai[ui]
+        if au.all() or not au.any() or tau > min(ti[au == 1].max(), ti[au == 0].max()):
             failed += 1
             continue
         grid = np.unique(np.concatenate([[0.0], ti[ti < tau]]))
         try:
-            s1, s0, _ = _curves(ti, e[i], ai, xps[i], xo[i], no, grid)
+            ps = _fit_ps(xps[i], ai, firth)[ui]
+            s1, s0 = _curves(ti, e[i][ui], au, ps, xo[i][ui], no, grid)
         except (ValueError, np.linalg.LinAlgError):
             failed += 1
             continue

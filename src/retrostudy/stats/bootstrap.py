@@ -7,12 +7,16 @@ of resamples is a matrix and every step below runs on all of them at once:
 1. Propensity model refitted in every resample: logistic regression with frequency weights,
    Newton-Raphson started from the full-sample estimate (warm start), the information
    :math:`X'\mathrm{diag}(F\mu(1-\mu))X` of all resamples from one matrix product with the
-   pairwise products of the columns, until every step is below 1e-10.
+   pairwise products of the columns, until every step is below 1e-10. With ``firth=True``
+   the refit is Firth's penalised likelihood (Firth 1993; as the main fit, a resample that
+   does not converge is left out and counted), so a separated sample keeps the main
+   analysis's model.
 2. Weights from the refitted scores by the full sample's rule (``estimand``, ``stabilized``,
-   ``trim``, as :func:`~retrostudy.stats.ps_weights`): a score outside ``trim`` gets weight
-   0 and leaves the stabilising sums; ATE stabilised by the resample's treated share among
-   the kept patients, ATT/ATC control/treated weights rescaled to their arm's kept size,
-   ATO unchanged; times ``F``. Rows of weight 0 are out of the Cox and KM sums, and of
+   ``trim``, ``truncate``, as :func:`~retrostudy.stats.ps_weights`): a score outside
+   ``trim`` gets weight 0 and leaves the stabilising sums; ATE stabilised by the resample's
+   treated share among the kept patients, ATT/ATC control/treated weights rescaled to their
+   arm's kept size, ATO unchanged; then ``truncate`` caps them at their quantile over the
+   resample's kept rows; times ``F``. Rows of weight 0 are out of the Cox and KM sums, and of
    Efron's tie counts.
 3. Weighted Cox model with treatment as the only covariate: per distinct time the weighted
    risk sums of each arm :math:`R_0, R_1` and death sums :math:`D_0, D_1` do not depend on
@@ -53,7 +57,7 @@ from scipy import special
 from . import _checks, _logistic
 from ._types import ArrayLike
 from .cox import cox_ph
-from .propensity import ESTIMANDS, _check_trim, logistic_regression
+from .propensity import ESTIMANDS, _check_trim, _check_truncate, logistic_regression
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,33 +83,76 @@ class BootstrapIPTW:
     ties: str
     log_hr_resamples: np.ndarray
     rmst_diff_resamples: np.ndarray
+    propensity_method: str = "ml"  # "firth": Firth's penalised fit, in every resample too
 
 
-def _logistic_batch(x, a, f, beta0, maxit=50, tol=1e-10):
-    """Frequency-weighted logistic fits of every row of ``f`` from ``beta0``; (b, p) coefs."""
+def _logistic_batch(x, a, f, beta0, maxit=50, tol=1e-10, firth=False, maxstep=5.0):
+    r"""Frequency-weighted logistic fits of every row of ``f`` from ``beta0``; (b, p) coefs
+    and a converged flag per row.
+
+    ``firth``: Firth's penalised likelihood, as :func:`~retrostudy.stats.logistic_regression`
+    (``firth=True``) on the expanded rows: the modified score
+    :math:`X'\{F(a - \mu) + h(\tfrac12 - \mu)\}` with the hat values
+    :math:`h_i = F_i\mu_i(1-\mu_i)\,x_i' I^{-1} x_i`, :math:`I = X'\mathrm{diag}(F\mu(1-\mu))X`
+    (a patient drawn ``F_i`` times is ``F_i`` identical rows), Fisher scoring with steps
+    capped at ``maxstep`` as the full-sample fit. ``h`` of every resample is one matrix
+    product of the (symmetrised) inverse information with the column pairs.
+    """
     p = x.shape[1]
     iu = np.triu_indices(p)
     pairs = x[:, iu[0]] * x[:, iu[1]]
+    double = np.where(iu[0] == iu[1], 1.0, 2.0)
     beta = np.tile(beta0, (f.shape[0], 1))
+    done = np.zeros(f.shape[0], bool)
     for _ in range(maxit):
         mu = special.expit(beta @ x.T)
-        grad = (f * (a - mu)) @ x
-        flat = (f * mu * (1 - mu)) @ pairs
+        wt = f * mu * (1 - mu)
+        flat = wt @ pairs
         info = np.zeros((f.shape[0], p, p))
         info[:, iu[0], iu[1]] = flat
         info[:, iu[1], iu[0]] = flat
-        step = np.linalg.solve(info, grad[:, :, None])[:, :, 0]
+        resid = f * (a - mu)
+        if firth:
+            try:
+                inv = np.linalg.inv(info)
+            except np.linalg.LinAlgError:  # a singular resample: not converged, left out
+                inv = np.linalg.pinv(info)
+            h = wt * ((inv[:, iu[0], iu[1]] * double) @ pairs.T)
+            resid = resid + h * (0.5 - mu)
+            grad = resid @ x
+            step = np.einsum("bjk,bk->bj", inv, grad)
+            big = np.abs(step).max(axis=1, keepdims=True)
+            step = np.where(big > maxstep, step * maxstep / np.maximum(big, 1e-300), step)
+            done = done | (np.abs(grad).max(axis=1) < tol)
+        else:
+            grad = resid @ x
+            try:
+                step = np.linalg.solve(info, grad[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                # a covariate constant among a resample's drawn patients (e.g. a rare level
+                # not drawn): the minimum-norm step, so the fitted scores are those of the
+                # model without that column -- R's glm gives it an NA coefficient
+                step = np.einsum("bjk,bk->bj", np.linalg.pinv(info), grad)
+        if firth:
+            step = np.where(done[:, None], 0.0, step)
+            done = done | (np.abs(step).max(axis=1) < 1e-12)
         beta += step
-        if np.abs(step).max() < tol:
+        if firth and done.all():
             break
-    return beta
+        if not firth and np.abs(step).max() < tol:
+            done[:] = True
+            break
+    return beta, done if firth else np.isfinite(beta).all(axis=1)
 
 
-def _weights(ps, a, f, estimand, stabilized=True, trim=None):
+def _weights(ps, a, f, estimand, stabilized=True, trim=None, truncate=None):
     """Weights per resample: :func:`~retrostudy.stats.ps_weights` with frequency weights ``f``.
 
     ``trim`` sets the weight of a score outside ``[low, high]`` to 0 and leaves the patient
     out of the stabilising shares and sums, as ps_weights does on the full sample.
+    ``truncate`` (a quantile ``q``) then caps the weights at their ``q`` quantile over the
+    resample's kept rows, a patient drawn ``F`` times counting ``F`` times (type 7, as
+    ps_weights and R's ``quantile``).
     """
     keep = np.ones_like(ps) if trim is None else ((ps >= trim[0]) & (ps <= trim[1])) * 1.0
     fk = f * keep
@@ -115,19 +162,40 @@ def _weights(ps, a, f, estimand, stabilized=True, trim=None):
             if stabilized:
                 p1 = (fk @ a) / fk.sum(axis=1)
                 w = w * np.where(a == 1, p1[:, None], (1 - p1)[:, None])
-            return w * keep
-        if estimand == "ATO":
-            return np.where(a == 1, 1 - ps, ps) * keep
-        if estimand == "ATT":
-            w = np.where(a == 1, 1.0, ps / (1 - ps))
-            other = a == 0
-        else:  # ATC
-            w = np.where(a == 1, (1 - ps) / ps, 1.0)
-            other = a == 1
-        if stabilized:
-            scale = (fk @ other) / ((fk * w) @ other)
-            w = np.where(other, w * scale[:, None], w)
+        elif estimand == "ATO":
+            w = np.where(a == 1, 1 - ps, ps) * np.ones_like(fk)
+        else:
+            if estimand == "ATT":
+                w = np.where(a == 1, 1.0, ps / (1 - ps))
+                other = a == 0
+            else:  # ATC
+                w = np.where(a == 1, (1 - ps) / ps, 1.0)
+                other = a == 1
+            if stabilized:
+                scale = (fk @ other) / ((fk * w) @ other)
+                w = np.where(other, w * scale[:, None], w)
+        if truncate is not None:
+            w = np.minimum(w, weighted_quantile(w, fk, truncate)[:, None])
         return w * keep
+
+
+def weighted_quantile(w, f, q):
+    """Type-7 quantile ``q`` (R's default, numpy's "linear") of each row of ``w`` with row
+    ``f`` of frequencies (0: left out): the quantile of the expanded rows,
+    ``x_(k) + g (x_(k+1) - x_(k))`` with ``h = (N - 1) q``, ``k = floor(h)``, ``g = h - k``,
+    ``N = sum f`` (order statistics counted from 0)."""
+    w = np.broadcast_to(w, f.shape)
+    wm = np.where(f > 0, w, np.inf)
+    order = np.argsort(wm, axis=1, kind="stable")
+    ws = np.take_along_axis(wm, order, axis=1)
+    cum = np.cumsum(np.take_along_axis(f, order, axis=1), axis=1)
+    n = cum[:, -1]
+    h = (n - 1) * q
+    k = np.floor(h)
+    lo = np.take_along_axis(ws, (cum > k[:, None]).argmax(axis=1)[:, None], axis=1)[:, 0]
+    k1 = np.minimum(k + 1, n - 1)
+    hi = np.take_along_axis(ws, (cum > k1[:, None]).argmax(axis=1)[:, None], axis=1)[:, 0]
+    return lo + (h - k) * (hi - lo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +272,18 @@ def _rmst_batch(times, risk, dead, tau):
     return s_left @ width
 
 
-def _estimate(x, a, lay, f, beta_ps, beta_cox, ties, tau, how, use, ps=None):
+def _estimate(x, a, lay, f, beta_ps, beta_cox, ties, tau, how, use, ps=None, firth=False):
     """Log HR, RMSTs, success flags and propensity coefficients of every row of ``f``.
 
-    ``how``: (estimand, stabilized, trim); ``use``: 1 for the patients in the outcome
-    analysis; ``ps`` given: these scores instead of a refit (the full sample)."""
+    ``how``: (estimand, stabilized, trim, truncate); ``use``: 1 for the patients in the
+    outcome analysis; ``ps`` given: these scores instead of a refit (the full sample);
+    ``firth``: the refit is Firth's (a resample where it does not converge fails)."""
     coef = None
+    fitted = np.ones(f.shape[0], bool)
     if ps is None:
-        coef = _logistic_batch(x, a, f, beta_ps)
+        coef, conv = _logistic_batch(x, a, f, beta_ps, firth=firth)
+        if firth:
+            fitted = conv
         ps = special.expit(coef @ x.T)
     w = _weights(ps, a, f, *how) * f * use
     w = np.where(np.isfinite(w), w, 0.0)
@@ -220,7 +292,7 @@ def _estimate(x, a, lay, f, beta_ps, beta_cox, ties, tau, how, use, ps=None):
         log_hr = _cox_batch(r0, r1, d0, d1, nd, beta_cox, ties)
     rm1 = _rmst_batch(lay.times, r1, d1, tau)
     rm0 = _rmst_batch(lay.times, r0, d0, tau)
-    ok = (d0.sum(axis=1) > 0) & (d1.sum(axis=1) > 0) & np.isfinite(log_hr)
+    ok = (d0.sum(axis=1) > 0) & (d1.sum(axis=1) > 0) & np.isfinite(log_hr) & fitted
     return log_hr, rm1, rm0, ok, coef
 
 
@@ -229,8 +301,8 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
                    n_resamples: int = 1000, seed: int | None = None, ties: str = "efron",
                    conf_level: float = 0.95, names: Sequence[str] | None = None,
                    stabilized: bool = True, trim: tuple[float, float] | None = None,
-                   analysed: ArrayLike | None = None,
-                   block_cells: int = 4_000_000) -> BootstrapIPTW:
+                   analysed: ArrayLike | None = None, truncate: float | None = None,
+                   firth: bool = False, block_cells: int = 4_000_000) -> BootstrapIPTW:
     """IPTW Cox HR and weighted RMST difference with bootstrap CIs (see module docstring).
 
     ``X`` holds the propensity covariates (factors as 0/1 columns, no intercept).
@@ -240,7 +312,12 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
     shares), so the interval is that of the full-sample estimator. ``analysed`` (booleans;
     default all): the patients of the outcome analysis; the others enter the propensity
     model and the weights' stabilisation only (their time and event are ignored and may be
-    NaN). Resamples are generated in blocks of ``block_cells`` (resamples x patients)
+    NaN). ``truncate`` (a quantile in (0.5, 1)) caps the weights at their quantile after
+    trimming and stabilising, in the full sample and in every resample, as ps_weights.
+    ``firth``: the propensity model is Firth's penalised logistic regression (the main
+    fit and every refit; use it when the main analysis's model is Firth's, forced or chosen
+    for separation); else maximum likelihood, which refuses separated data. Resamples are
+    generated in blocks of ``block_cells`` (resamples x patients)
     frequency weights; the block size does not change the draws (results agree to
     rounding, ~1e-15).
     """
@@ -259,16 +336,17 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
     if int(n_resamples) < 2:
         raise ValueError(f"n_resamples must be >= 2, got {n_resamples}")
     bounds = _check_trim(trim)
+    q_cap = _check_truncate(truncate)
     limit = min(t[use & (a == 1)].max(initial=0.0), t[use & (a == 0)].max(initial=0.0))
     if not (np.isfinite(tau) and 0 < tau <= limit):
         raise ValueError(f"tau {tau} must be in (0, {limit:g}], the shorter arm's follow-up")
-    fit = logistic_regression(xm, a, firth=False)
-    if fit.separation:
+    fit = logistic_regression(xm, a, firth=bool(firth))
+    if fit.separation and not firth:
         raise ValueError("the propensity model is separated (a covariate predicts treatment "
                          "perfectly); weights are not defined")
     x1 = np.column_stack([np.ones(t.size), xm])
     lay = _layout(t, e, a)
-    how = (estimand, bool(stabilized), bounds)
+    how = (estimand, bool(stabilized), bounds, q_cap)
     # the full sample: the fitted scores themselves (the main estimate's), not a refit
     lhr, r1, r0, ok, _ = _estimate(x1, a, lay, np.ones((1, t.size)), fit.coef, 0.0, ties,
                                    tau, how, use, ps=fit.fitted[None, :])
@@ -292,7 +370,8 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
         draw = rng.integers(0, t.size, (k, t.size))
         f = np.bincount((draw + (np.arange(k) * t.size)[:, None]).ravel(),
                         minlength=k * t.size).reshape(k, t.size).astype(float)
-        bl, b1, b0, bok, _ = _estimate(x1, a, lay, f, fit.coef, lhr[0], ties, tau, how, use)
+        bl, b1, b0, bok, _ = _estimate(x1, a, lay, f, fit.coef, lhr[0], ties, tau, how, use,
+                                       firth=bool(firth))
         logs.append(bl)
         diffs.append(b1 - b0)
         good.append(bok)
@@ -308,4 +387,4 @@ def bootstrap_iptw(time: ArrayLike, event: ArrayLike, treated: ArrayLike, X: Arr
         rmst_diff_std_err=float(diffs_a[good_a].std(ddof=1)), rmst_conf_low=float(dq[0]),
         rmst_conf_high=float(dq[1]), n_resamples=b, n_failed=int((~good_a).sum()), seed=seed,
         conf_level=conf_level, ties=ties, log_hr_resamples=logs_a,
-        rmst_diff_resamples=diffs_a)
+        rmst_diff_resamples=diffs_a, propensity_method="firth" if firth else "ml")

@@ -34,6 +34,12 @@ class AdjustedConventions(Strict):
     test: str = doc("Tests in words.")
     conf_level: float = doc("Confidence level.")
     iptw_trimmed: int | None = absent("With IPTW: patients trimmed.")
+    iptw_truncate: float | None = absent("With IPTW and `truncate`: the quantile at which the "
+                                         "weights are capped.")
+    iptw_truncation_cap: float | None = absent("With IPTW and `truncate`: the cap (that "
+                                               "quantile of the kept patients' weights, type 7).")
+    iptw_truncated: int | None = absent("With IPTW and `truncate`: patients whose weight was "
+                                        "capped.")
     caliper_width: float | None = doc("With matching: the caliper on the logit scale "
                                       "(null without a caliper).", None)
     matching_warnings: list[str] | None = absent("With matching: the matcher's warnings.")
@@ -122,6 +128,8 @@ class SampleGroup(Strict):
     effective_n: float | None = doc("Kish's effective sample size.")
     trimmed: int | None = absent("IPTW with `trim`: patients given weight 0 because their "
                                  "score lies outside the bounds.")
+    truncated: int | None = absent("IPTW with `truncate`: patients whose weight was capped at "
+                                   "the quantile.")
 
 
 class Overlap(Strict):

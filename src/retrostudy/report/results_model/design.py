@@ -156,6 +156,9 @@ class AdjustedBootstrap(Strict):
         "model refitted in each resample).")
     bootstrap_rmst_difference: IntervalEstimate | None = absent(
         "With `bootstrap`: the weighted RMST difference with its percentile CI, months.")
+    aipw_estimand: str | None = absent(
+        "With `aipw`: the estimand of the doubly robust estimate (`ATE`, over the patients "
+        "with the endpoint), which differs from `estimand` when the weights target another.")
     aipw_rmst_difference: IntervalEstimate | None = absent(
         "With `aipw`: the doubly robust RMST difference, months (CI with `bootstrap`).")
     aipw_survival_difference: list[AipwLandmark] | None = absent(

@@ -106,6 +106,14 @@ def balance_table(res) -> Table:
             k = res.samples["iptw"][g].get("trimmed", 0)
             rows.append(Row(label=g, indent=1, cells=tuple(
                 _count(k) if m == "iptw" else Cell(text="") for m in ["", *methods])))
+    cap = res.conventions.get("iptw_truncate")
+    if "iptw" in methods and cap is not None:  # the number truncated, per group
+        rows.append(Row(label="Truncated (weight capped)",
+                        cells=text_cells(*[""] * len(columns)), heading=True))
+        for g in (res.treated, res.reference):
+            k = res.samples["iptw"][g].get("truncated", 0)
+            rows.append(Row(label=g, indent=1, cells=tuple(
+                _count(k) if m == "iptw" else Cell(text="") for m in ["", *methods])))
     notes = [
         f"Absolute standardised mean differences; * marks |SMD| >= {thr:g}, the conventional "
         "limit of balance. Denominator of every column: "
@@ -120,6 +128,10 @@ def balance_table(res) -> Table:
             + (f" Trimmed: patients whose propensity score lies outside [{trim[0]:g}, "
                f"{trim[1]:g}], given weight 0 and left out of the weighted analyses."
                if trim is not None else "")
+            + (f" Truncated: weights above their {cap:g} quantile (type 7, over the patients "
+               f"kept) set to that quantile, "
+               f"{res.conventions['iptw_truncation_cap']:.3g}."
+               if cap is not None else "")
         )
     if "matching" in methods:
         notes.append("Matching: " + res.conventions["matching"] + "; matched patients per group.")

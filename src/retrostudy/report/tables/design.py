@@ -172,13 +172,13 @@ def adjusted_bootstrap_table(results, adjusted, group_labels, conf_level: float)
                         indent=1, cells=(Cell(text=fmt.num(r.rmst_difference.estimate, 2)),
                                          Cell(text=_ci(r.rmst_difference)), Cell(text=boot))))
         if r.aipw_rmst_difference is not None:
-            rows.append(Row(label=f"Doubly robust (AIPW) RMST difference to {r.tau:.1f} "
-                                  "months, months", indent=1, cells=(
+            rows.append(Row(label=f"Doubly robust (AIPW, {r.aipw_estimand}) RMST difference "
+                                  f"to {r.tau:.1f} months, months", indent=1, cells=(
                 Cell(text=fmt.num(r.aipw_rmst_difference.estimate, 2)), Cell(text=""),
                 Cell(text=_ci(r.aipw_rmst_difference)))))
             for m, iv in r.aipw_survival_difference:
-                rows.append(Row(label=f"Doubly robust (AIPW) survival difference at {m:g} "
-                                      "months", indent=1, cells=(
+                rows.append(Row(label=f"Doubly robust (AIPW, {r.aipw_estimand}) survival "
+                                      f"difference at {m:g} months", indent=1, cells=(
                     Cell(text=fmt.num(iv.estimate, 3)), Cell(text=""), Cell(text=_ci(iv)))))
         boot_note = (f"{r.n_resamples} bootstrap resamples (seed {r.seed}), the propensity "
                      f"model refitted in each; {r.n_failed} IPTW and {r.n_failed_aipw} AIPW "
