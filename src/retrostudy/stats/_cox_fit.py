@@ -85,25 +85,6 @@ class _Step(NamedTuple):
     imat: np.ndarray
 
 
-@dataclass(frozen=True, slots=True)
-class Terms:
-    """Log partial likelihood, score and information at one beta, plus Efron pieces."""
-
-    loglik: float
-    u: np.ndarray
-    imat: np.ndarray
-    risk: np.ndarray  # w * exp(eta), sorted rows
-    den: np.ndarray  # (m,) Efron/Breslow denominator of each death term
-    mean: np.ndarray | None  # (m, p) mean of x over each term's risk set (if keep=True)
-    wtave: np.ndarray  # (m,) weight of each death term (W/d)
-
-
-class _Step(NamedTuple):
-    loglik: float
-    u: np.ndarray
-    imat: np.ndarray
-
-
 def _blocks(sd: Sorted) -> list[tuple[int, ...]]:
     """Row blocks of about ``_CHUNK`` rows cut at tie-group starts, each as the bounds
     ``(r0, r1, g0, g1, m0, m1, k0, k1, ta, tb, j0, j1)`` of its rows, groups, death records,
