@@ -154,7 +154,8 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     # sum_deaths w_i eta_i = (sum_deaths w_i x_i)' b
     loglik = float(sd.wx_dead @ beta) - shift * _death_weight(sd)
     r = np.exp(eta - shift, out=eta)
-    r *= sd.w
+    if not sd.cache.get("unit"):
+        r *= sd.w
     den = risk_sums(r, sd)[dg]
     if tied.size:  # Efron's correction only touches groups with two or more deaths
         d0 = np.add.reduceat(r[dead[tied]], sd.tstart)
@@ -166,12 +167,11 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     hg = _by_death_group(h, sd)  # A_g over the death groups
     ht = h[tied] * frac[tied]
     bt = np.add.reduceat(ht, sd.tstart) if tied.size else ht  # B_g over the tied groups
-    if info:
-        q = h / den
-        c0 = _by_death_group(q, sd)
-        qt = q[tied] * frac[tied]
-        c1 = np.add.reduceat(qt, sd.tstart) if tied.size else qt
-        c2 = np.add.reduceat(qt * frac[tied], sd.tstart) if tied.size else qt
+    q = h / den
+    c0 = _by_death_group(q, sd)
+    qt = q[tied] * frac[tied]
+    c1 = np.add.reduceat(qt, sd.tstart) if tied.size else qt
+    c2 = np.add.reduceat(qt * frac[tied], sd.tstart) if tied.size else qt
     u = sd.wx_dead.copy()
     outer = np.zeros((p, p))
     kept = np.empty((dead.size, p)) if keep else None
@@ -180,22 +180,32 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
         if d1 is not None:
             u += bt[js] @ d1
         if info:
-            outer += (s1 * c0[ks, None]).T @ s1
-            if d1 is not None:
-                s1t = s1[sd.tdpos[js] - ks.start]
-                cross = (s1t * c1[js, None]).T @ d1
-                outer += (d1 * c2[js, None]).T @ d1 - cross - cross.T
+            outer += _outer(s1, d1, c0[ks], c1[js], c2[js], sd.tdpos[js] - ks.start)
         if kept is not None:
-            mean = s1[sd.dpos[ms] - ks.start]
-            if d1 is not None:
-                tpos = tied[ts]
-                mean[tpos - ms.start] -= frac[tpos, None] * d1[sd.tgi[ts] - js.start]
-            mean /= den[ms, None]
-            kept[ms] = mean
+            kept[ms] = _means(s1, d1, den[ms], sd, ms, ks, js, ts)
     imat = np.zeros((p, p))
     if info:
         imat = weighted_gram(sd.x, _row_weights(hg, bt, r, sd)) - outer
     return Terms(loglik, u, imat, r, den, kept, wtave)
+
+
+def _outer(s1, d1, c0, c1, c2, tdpos) -> np.ndarray:
+    """``sum_g [C0 S1 S1' - C1 (S1 D1' + D1 S1') + C2 D1 D1']`` over one block's groups."""
+    out = (s1 * c0[:, None]).T @ s1
+    if d1 is not None:
+        cross = (s1[tdpos] * c1[:, None]).T @ d1
+        out += (d1 * c2[:, None]).T @ d1 - cross - cross.T
+    return out
+
+
+def _means(s1, d1, den, sd: Sorted, ms, ks, js, ts) -> np.ndarray:
+    """Per death record of one block, ``mean_i = (S1_g - f_i D1_g) / den_i``."""
+    mean = s1[sd.dpos[ms] - ks.start]
+    if d1 is not None:
+        tpos = sd.tied[ts]
+        mean[tpos - ms.start] -= sd.frac[tpos, None] * d1[sd.tgi[ts] - js.start]
+    mean /= den[:, None]
+    return mean
 
 
 def _death_weight(sd: Sorted) -> float:

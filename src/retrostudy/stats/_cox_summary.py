@@ -81,6 +81,8 @@ def monotone_reasons(fit: Fit, design: Design, sd: Sorted) -> list[str]:
             flagged[j] = "no convergence with a diverging coefficient"
     for j in range(sd.x.shape[1]):
         col = sd.x[:, j]
+        if np.unique(col[:64]).size > 2:  # three values already: not a 0/1 column
+            continue
         lo, hi = col.min(), col.max()
         top = col == hi
         if not (top | (col == lo)).all():  # not a two-valued (0/1) column: no sort needed

@@ -90,6 +90,10 @@ def _day_keys(time: np.ndarray) -> np.ndarray | None:
     hi, lo = time.max(), time.min()
     if not hi - lo < 65536:
         return None
+    if time.dtype.kind == "f":
+        head = time[:256]
+        if not np.array_equal(head, np.floor(head)):  # most continuous times stop here
+            return None
     key = hi - time
     if time.dtype.kind == "f" and not np.array_equal(key, np.floor(key)):
         return None
@@ -109,19 +113,22 @@ def sort_order(time: np.ndarray, strata_code: np.ndarray) -> np.ndarray:
     return order[np.argsort(s, kind="stable")]
 
 
-def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None) -> Sorted:
+def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None,
+            means=None) -> Sorted:
     """Build the tie-group index used by every iteration.
 
     ``xs`` is the design already in ``order`` (column-major, see :func:`sort_order`); it is
-    centred in place at the weighted column means. ``w`` None means unit weights. ``entry``
-    (unsorted, each < its time) adds the entry groups of delayed entry.
+    centred in place at the weighted column means (unless ``means`` says it already is).
+    ``w`` None means unit weights. ``entry`` (unsorted, each < its time) adds the entry
+    groups of delayed entry.
     """
     single = strata_code.max() == strata_code.min()
     t = time[order]
     n = t.shape[0]
     ws = np.ones(n) if w is None else w[order]
-    means = ws @ xs / ws.sum()
-    xs -= means
+    if means is None:
+        means = ws @ xs / ws.sum()
+        xs -= means
     ev = event[order].astype(bool)
     new_group = _flags(t)
     new_stratum = np.zeros(n, bool) if single else _flags(strata_code[order])
@@ -157,9 +164,12 @@ def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None) 
     egroup = None
     if entry is not None:
         egroup = _entry_groups(entry[order], t[starts], gstrat[group], sfirst, send)
-    return Sorted(xs, ws, ev, t, group, starts, gstrat, sfirst, send, dead, dgroup,
-                  frac, nd, wtave, means, tied, (ws * ev) @ xs, egroup, dgu, dpos,
-                  np.flatnonzero(tfirst), dpos[tied][tfirst], np.cumsum(tfirst) - 1)
+    wx_dead = (ws * ev) @ xs if w is not None else xs[dead].sum(axis=0)
+    sd = Sorted(xs, ws, ev, t, group, starts, gstrat, sfirst, send, dead, dgroup, frac, nd,
+                wtave, means, tied, wx_dead, egroup, dgu, dpos, np.flatnonzero(tfirst),
+                dpos[tied][tfirst], np.cumsum(tfirst) - 1)
+    sd.cache["unit"] = w is None  # unit weights: the engine skips multiplying by w
+    return sd
 def _entry_groups(entry, gtime, rstrat, sfirst, send) -> np.ndarray:
     """Per row, the first group of its stratum with time <= entry (``G`` if none)."""
     out = np.empty(entry.shape[0], dtype=np.int64)

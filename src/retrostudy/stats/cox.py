@@ -18,7 +18,7 @@ from retrostudy.stats._types import Columns, Levels
 
 from . import _checks, _display
 from ._concordance import Concordance, concordance
-from ._cox_design import Design, build_design, check_rank, column
+from ._cox_design import Design, build_design, centre, check_rank, column
 from ._cox_exact import evaluate_exact
 from ._cox_fit import Fit, Sorted, evaluate, newton, prepare, sort_order
 from ._cox_resid import robust_score, robust_variance
@@ -232,7 +232,9 @@ def cox_ph(data: Columns, *, time: str, event: str, covariates: Sequence[str],
     _entry_options(a, ties, firth)
     order = sort_order(t, s)
     design = build_design(data, covariates, levels, n, order)
-    check_rank(design, None if w is None else w[order])
+    w_sorted = None if w is None else w[order]
+    means = centre(design.x, w_sorted)  # in place: the engine works on centred columns
+    check_rank(design, w_sorted, means)
     if not e.any():
         raise ValueError("event has no events (all rows censored); a Cox model needs events")
     non_integer = w is not None and bool((w != np.floor(w)).any())
@@ -247,7 +249,7 @@ def cox_ph(data: Columns, *, time: str, event: str, covariates: Sequence[str],
     if ties == "exact" and robust:
         raise ValueError("robust variance is not available with ties='exact' (as in R: no "
                          "score residuals for the exact method)")
-    sd = prepare(t, e, design.x, w, s, order, efron=ties == "efron", entry=a)
+    sd = prepare(t, e, design.x, w, s, order, efron=ties == "efron", entry=a, means=means)
     design = replace(design, x=np.empty((0, design.x.shape[1])))  # sd.x holds (centres) it
     c_sorted = None if c is None else c[order]
     state = _State(sd, sd.time, design, s[order], c_sorted)
