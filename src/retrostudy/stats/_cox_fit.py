@@ -107,8 +107,9 @@ def _blocks(sd: Sorted) -> list[tuple[int, ...]]:
 
 
 def _group_sums(r: np.ndarray, sd: Sorted):
-    """Yield, block by block, (death slice, death-group slice, ``S1`` of those death groups,
-    tied-group slice, ``D1`` of those tied groups).
+    """Yield, block by block, (death slice, death-group slice, ``S1`` of the block's groups,
+    the death groups' positions among them, tied-group slice, ``D1`` of those tied groups,
+    tied-death slice).
 
     The cumulative sums of ``r x`` are formed per block with a carried total (and a base
     per stratum), so no n-by-p array is needed beyond the data.
@@ -131,13 +132,13 @@ def _group_sums(r: np.ndarray, sd: Sorted):
                 base[np.searchsorted(sd.sfirst, g0)] = carry
             cum -= base[sd.gstrat[g0:g1]]
         carry = carry + gsum.sum(axis=0)
-        s1 = cum[sd.dgu[k0:k1] - g0]
         if late is not None:
-            s1 -= late[sd.dgu[k0:k1]]
+            cum -= late[g0:g1]
         d1 = None
         if tb > ta:  # Efron: the tied deaths' own sums
             d1 = np.add.reduceat(vals[sd.dead[tied[ta:tb]] - r0], tstart[j0:j1] - ta, axis=0)
-        yield slice(m0, m1), slice(k0, k1), s1, slice(j0, j1), d1, slice(ta, tb)
+        yield (slice(m0, m1), slice(k0, k1), cum, sd.dgu[k0:k1] - g0, slice(j0, j1), d1,
+               slice(ta, tb))
 
 
 def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = False) -> Terms:
@@ -175,12 +176,17 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     u = sd.wx_dead.copy()
     outer = np.zeros((p, p))
     kept = np.empty((dead.size, p)) if keep else None
-    for ms, ks, s1, js, d1, ts in _group_sums(r, sd):
-        u -= hg[ks] @ s1
+    for ms, ks, cum, gidx, js, d1, ts in _group_sums(r, sd):
+        tix = sd.tdpos[js] - ks.start  # the tied groups among the block's death groups
+        if keep or 4 * gidx.size <= cum.shape[0]:  # few death groups: gather their sums
+            s1, hk, ck = cum[gidx], hg[ks], c0[ks]
+        else:  # mostly death groups: weight every group of the block instead of gathering
+            s1, hk, ck, tix = cum, _spread(hg[ks], gidx, cum), _spread(c0[ks], gidx, cum), gidx[tix]
+        u -= hk @ s1
         if d1 is not None:
             u += bt[js] @ d1
         if info:
-            outer += _outer(s1, d1, c0[ks], c1[js], c2[js], sd.tdpos[js] - ks.start)
+            outer += _outer(s1, d1, ck, c1[js], c2[js], tix)
         if kept is not None:
             kept[ms] = _means(s1, d1, den[ms], sd, ms, ks, js, ts)
     imat = np.zeros((p, p))
@@ -208,6 +214,12 @@ def _means(s1, d1, den, sd: Sorted, ms, ks, js, ts) -> np.ndarray:
     return mean
 
 
+def _spread(values: np.ndarray, idx: np.ndarray, like: np.ndarray) -> np.ndarray:
+    out = np.zeros(like.shape[0])
+    out[idx] = values
+    return out
+
+
 def _death_weight(sd: Sorted) -> float:
     if "wdead" not in sd.cache:
         sd.cache["wdead"] = float(sd.w[sd.dead].sum())
@@ -218,9 +230,7 @@ def _by_death_group(values: np.ndarray, sd: Sorted) -> np.ndarray:
     """Sums of per-death-record ``values`` over each death group (as is without ties)."""
     if sd.dgu.size == values.shape[0]:
         return values
-    if "dstart" not in sd.cache:
-        sd.cache["dstart"] = np.flatnonzero(np.diff(sd.dpos, prepend=-1))
-    return np.add.reduceat(values, sd.cache["dstart"])
+    return np.add.reduceat(values, sd.dstart)
 
 
 def _row_weights(hg: np.ndarray, bt: np.ndarray, r: np.ndarray, sd: Sorted) -> np.ndarray:

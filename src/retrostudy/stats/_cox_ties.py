@@ -64,6 +64,7 @@ class Sorted:
     egroup: np.ndarray | None = None  # (n,) entry group of each row (delayed entry only)
     dgu: np.ndarray | None = None  # (Gd,) the death groups, ascending
     dpos: np.ndarray | None = None  # (m,) index in ``dgu`` of each death record's group
+    dstart: np.ndarray | None = None  # (Gd,) first position in ``dead`` of each death group
     tstart: np.ndarray | None = None  # first position in ``tied`` of each tied death group
     tdpos: np.ndarray | None = None  # index in ``dgu`` of each tied death group
     tgi: np.ndarray | None = None  # index of each tied death's group among the tied groups
@@ -145,29 +146,32 @@ def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None,
     dead = np.flatnonzero(ev)
     dgroup = group[dead]
     ngroups = starts.size
-    nd = np.bincount(dgroup, minlength=ngroups).astype(itype)
-    wtave = np.bincount(dgroup, weights=ws[dead], minlength=ngroups)[dgroup]
-    wtave /= nd[dgroup]
     dfirst = _flags(dgroup)  # first death record of each death group
-    dgu = dgroup[dfirst]
+    dstart = np.flatnonzero(dfirst)
+    dgu = dgroup[dstart]
     dpos = np.cumsum(dfirst, dtype=itype) - 1
+    count = np.diff(np.append(dstart, dead.size))  # death records per death group
+    nd = np.zeros(ngroups, itype)
+    nd[dgu] = count
+    wsum = count.astype(float) if w is None else np.add.reduceat(ws[dead], dstart)
+    wtave = (wsum / count)[dpos]
+    dcount = count[dpos]
     if efron:
         # rank of each death within its tie group: position minus first death of the group
         frac = np.arange(dead.size, dtype=float)
-        frac -= np.flatnonzero(dfirst)[dpos]
-        frac /= nd[dgroup]
+        frac -= dstart[dpos]
+        frac /= dcount
     else:
         frac = np.zeros(dead.size)
     # Breslow (fraction 0): the tied-death correction subtracts exact zeros, so it is skipped
-    tied = np.flatnonzero(nd[dgroup] > 1) if efron else np.empty(0, np.intp)
+    tied = np.flatnonzero(dcount > 1) if efron else np.empty(0, np.intp)
     tfirst = _flags(dgroup[tied])
     egroup = None
     if entry is not None:
         egroup = _entry_groups(entry[order], t[starts], gstrat[group], sfirst, send)
-    wx_dead = (ws * ev) @ xs if w is not None else xs[dead].sum(axis=0)
     sd = Sorted(xs, ws, ev, t, group, starts, gstrat, sfirst, send, dead, dgroup, frac, nd,
-                wtave, means, tied, wx_dead, egroup, dgu, dpos, np.flatnonzero(tfirst),
-                dpos[tied][tfirst], np.cumsum(tfirst) - 1)
+                wtave, means, tied, (ws * ev) @ xs, egroup, dgu, dpos, dstart,
+                np.flatnonzero(tfirst), dpos[tied][tfirst], np.cumsum(tfirst) - 1)
     sd.cache["unit"] = w is None  # unit weights: the engine skips multiplying by w
     return sd
 def _entry_groups(entry, gtime, rstrat, sfirst, send) -> np.ndarray:
