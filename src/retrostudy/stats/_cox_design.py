@@ -165,7 +165,10 @@ def build_design(data, covariates, levels, n: int, order=None) -> Design:
         variables += [name] * len(cols)
     x = np.empty((n, len(pairs)), order="F")
     for j, (col, _) in enumerate(pairs):
-        x[:, j] = col if order is None else col[order]
+        if order is None:
+            x[:, j] = col
+        else:  # take with mode="clip" skips the bounds pass (order is a permutation)
+            np.take(col.astype(float, copy=False), order, out=x[:, j], mode="clip")
     lvls = [lv for _, lv in pairs]
     return Design(x, tuple(variables), tuple(lvls), tuple(terms))
 

@@ -26,8 +26,10 @@ entry group. An entry on the day of a death is not at risk at that death, as in 
 
 The single sort: integer-valued times spanning fewer than 65,536 values (days) are
 ordered by a stable radix sort of 16-bit keys (numpy's ``argsort(kind="stable")`` on
-``uint16``), an order of magnitude faster than a comparison sort; other times by
-``np.argsort``. The order of rows within a tie group changes only the rounding of sums.
+``uint16``), an order of magnitude faster than a comparison sort; other non-negative
+doubles by one ``np.sort`` of their bit patterns with the row index packed into the
+lowest bits (:func:`_packed_order`, about 1.5x faster than ``np.argsort``). The order
+of rows within a tie group changes only the rounding of sums.
 
 Reference: Therneau & Grambsch (2000), *Modeling Survival Data*, sec. 3.3; Efron (1977),
 JASA 72:557.
@@ -101,10 +103,40 @@ def _day_keys(time: np.ndarray) -> np.ndarray | None:
     return key.astype(np.uint16)
 
 
+def _packed_order(time: np.ndarray) -> np.ndarray | None:
+    """Descending order of non-negative doubles from one ``uint64`` sort (not an argsort):
+    the bit pattern of a non-negative double orders like the number, so the row index is
+    packed into its lowest ``b`` bits (``2^b >= n``). Two times that differ only in those
+    bits (relative difference below ``2^(b-52)``) might come out of order: then None (the
+    caller argsorts), as after any other failed check."""
+    n = time.shape[0]
+    if time.dtype != np.float64 or n < 1024 or n >= 1 << 31:
+        return None
+    bits = time.view(np.uint64)
+    if bits.max() >= np.uint64(1 << 63):  # a negative zero (or sign bit): not packable
+        return None
+    b = np.uint64(int(n - 1).bit_length())
+    key = np.right_shift(bits, b)
+    key <<= b
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    key &= np.uint64((1 << int(b)) - 1)
+    order = key.view(np.int64)[::-1].astype(np.intp)
+    ts = np.take(time, order, mode="clip")
+    if not (ts[1:] <= ts[:-1]).all():
+        return None
+    return order
+
+
 def sort_order(time: np.ndarray, strata_code: np.ndarray) -> np.ndarray:
     """Row order by (stratum ascending, time descending): the engine's single sort."""
     key = _day_keys(time)
-    order = np.argsort(time)[::-1].copy() if key is None else np.argsort(key, kind="stable")
+    if key is not None:
+        order = np.argsort(key, kind="stable")
+    else:
+        order = _packed_order(time)
+        if order is None:
+            order = np.argsort(time)[::-1].copy()
     if strata_code.max() == strata_code.min():
         return order
     if key is None:
@@ -124,7 +156,7 @@ def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None,
     groups of delayed entry.
     """
     single = strata_code.max() == strata_code.min()
-    t = time[order]
+    t = np.take(time, order, mode="clip")  # clip: no bounds pass (order is a permutation)
     n = t.shape[0]
     ws = np.ones(n) if w is None else w[order]
     if means is None:
