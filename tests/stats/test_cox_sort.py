@@ -29,7 +29,7 @@ def test_sort_order_is_stratum_then_descending_time(kind, nstrata):
     if kind == "days":
         time = np.ceil(time)
     elif kind == "ulp":  # pairs one ulp apart: equal in all but the packed index bits
-        time[1::2] = np.nextafter(time[::2], np.inf)
+        time[1::2] = np.nextafter(time[::2], -np.inf)  # the later row is smaller
     elif kind == "negzero":
         time[7] = -0.0
     strata = rng.integers(0, nstrata, n)
