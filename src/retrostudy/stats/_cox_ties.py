@@ -42,6 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 
+def _empty() -> np.ndarray:
+    return np.empty(0, np.intp)
+
+
 @dataclass(frozen=True, slots=True)
 class Sorted:
     """Design sorted by (stratum, time descending) with its tie-group structure."""
@@ -64,12 +68,13 @@ class Sorted:
     tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths (Efron)
     wx_dead: np.ndarray  # (p,) sum over deaths of w x (constant part of the score)
     egroup: np.ndarray | None = None  # (n,) entry group of each row (delayed entry only)
-    dgu: np.ndarray | None = None  # (Gd,) the death groups, ascending
-    dpos: np.ndarray | None = None  # (m,) index in ``dgu`` of each death record's group
-    dstart: np.ndarray | None = None  # (Gd,) first position in ``dead`` of each death group
-    tstart: np.ndarray | None = None  # first position in ``tied`` of each tied death group
-    tdpos: np.ndarray | None = None  # index in ``dgu`` of each tied death group
-    tgi: np.ndarray | None = None  # index of each tied death's group among the tied groups
+    # death groups (tie groups with a death record) and tied death groups (two or more):
+    dgu: np.ndarray = field(default_factory=_empty)  # (Gd,) the death groups, ascending
+    dpos: np.ndarray = field(default_factory=_empty)  # (m,) each death's index in dgu
+    dstart: np.ndarray = field(default_factory=_empty)  # (Gd,) first death of each, in dead
+    tstart: np.ndarray = field(default_factory=_empty)  # first of each tied group, in tied
+    tdpos: np.ndarray = field(default_factory=_empty)  # index in dgu of each tied group
+    tgi: np.ndarray = field(default_factory=_empty)  # each tied death's tied-group index
     cache: dict = field(default_factory=dict, repr=False, compare=False)  # block bounds
 
     @property
@@ -131,12 +136,13 @@ def _packed_order(time: np.ndarray) -> np.ndarray | None:
 def sort_order(time: np.ndarray, strata_code: np.ndarray) -> np.ndarray:
     """Row order by (stratum ascending, time descending): the engine's single sort."""
     key = _day_keys(time)
+    packed = None if key is not None else _packed_order(time)
     if key is not None:
         order = np.argsort(key, kind="stable")
+    elif packed is not None:
+        order = packed
     else:
-        order = _packed_order(time)
-        if order is None:
-            order = np.argsort(time)[::-1].copy()
+        order = np.argsort(time)[::-1].copy()
     if strata_code.max() == strata_code.min():
         return order
     if key is None:
