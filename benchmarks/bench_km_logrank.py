@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from _common import machine
 
-from retrostudy.stats import kaplan_meier, logrank_test
+from retrostudy.stats import kaplan_meier, logrank_test, survival_table
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(survival))
@@ -78,6 +78,14 @@ def peak_memory(fn) -> int:
 
 def ours(t, e, g):
     return lambda: (kaplan_meier(t, e), logrank_test(t, e, g))
+
+
+def shared(t, e, g):
+    """The same results from one tabulation (``survival_table``)."""
+    def run():
+        tab = survival_table(t, e, g)
+        return tab.kaplan_meier(), tab.logrank()
+    return run
 
 
 def lifelines_fn(t, e, g):
@@ -170,6 +178,7 @@ def bench_kind(n, kind, t, e, g, args, skip) -> dict:
         "km": timed(lambda: kaplan_meier(t, e), reps),
         "lr": timed(lambda: logrank_test(t, e, g), reps),
         "ours": timed(ours(t, e, g), reps),
+        "shared": timed(shared(t, e, g), reps),
         "mem": peak_memory(ours(t, e, g)) / (n * (8 + 1 + 8)),
         "peers": {},
     }
@@ -212,6 +221,7 @@ def format_row(row) -> str:
         fmt(row["km"]),
         fmt(row["lr"]),
         f"{fmt(row['ours'])} ({row['ours'] / floor:.1f}x)",
+        f"{fmt(row['shared'])} ({row['shared'] / floor:.1f}x)",
         f"{row['mem']:.1f}x",
     ]
     for peer in (*PEERS, "R"):
@@ -224,9 +234,10 @@ def format_row(row) -> str:
 
 
 HEADER = (
-    "| n | times | numpy floor | KM | log-rank | KM + log-rank (/ floor) | peak mem / input "
+    "| n | times | numpy floor | KM | log-rank | KM + log-rank (/ floor) "
+    "| one `survival_table` (/ floor) | peak mem / input "
     "| lifelines (/ ours; rel. Δχ²) | statsmodels | scikit-survival | R survival |\n"
-    "|---|---|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 

@@ -6,7 +6,9 @@ A script, not a test. Run from the repository root::
 
 Profiles (same generated data as ``run.py``): the Cox fit (Efron ties, continuous times)
 at p = 5 and p = 20, and the propensity-score logistic fit (``propensity_score``) at
-n rows x 10 covariates. ``--pipeline 1e5`` profiles the whole seed study instead
+n rows x 10 covariates; ``--cox-grid`` the Cox fit at p = 5 and 20 on continuous and
+day times with Efron and Breslow ties instead. ``--pipeline 1e5`` profiles the whole
+seed study instead
 (``run_study`` on ``retrostudy synth`` records, as ``bench_pipeline.py``; DuckDB's own
 threads are not seen by cProfile, their time shows under the query calls).
 Each file holds the machine line (CPU, cores, load average), the
@@ -76,6 +78,18 @@ def pipeline(n: int, out: Path, data: str | None) -> None:
                 out / f"pipeline_records_n{size}.txt", warm=False)
 
 
+def cox_grid(n: int, size: str, out: Path) -> None:
+    for p in (5, 20):
+        for days in (False, True):
+            data, cov = cox_data(n, p, days=days)
+            times = "days" if days else "continuous"
+            for ties in ("efron", "breslow"):
+                profile(f"cox_ph(ties={ties!r}), n = {n}, p = {p}, {times} times",
+                        lambda data=data, cov=cov, ties=ties: cox_ph(
+                            data, time="time", event="event", covariates=cov, ties=ties),
+                        out / f"cox_{ties}_p{p}_{times}_n{size}.txt")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=float, default=1e6)
@@ -83,6 +97,9 @@ def main() -> None:
     ap.add_argument("--pipeline", type=float, metavar="PERSONS",
                     help="instead: profile run_study on a synthetic extract of PERSONS")
     ap.add_argument("--data", help="with --pipeline: keep/reuse the extract in this folder")
+    ap.add_argument("--cox-grid", action="store_true",
+                    help="instead: Cox at p = 5 and 20, continuous and day times, Efron and "
+                    "Breslow (cox_{ties}_p{p}_{times}_n{n}.txt)")
     args = ap.parse_args()
     if args.pipeline:
         pipeline(int(args.pipeline), Path(args.out), args.data)
@@ -90,6 +107,9 @@ def main() -> None:
     n, out = int(args.n), Path(args.out)
     size = f"{n:.0e}".replace("e+0", "e").replace("e+", "e")  # 1e6
     out.mkdir(parents=True, exist_ok=True)
+    if args.cox_grid:
+        cox_grid(n, size, out)
+        return
     for p in (5, 20):
         data, cov = cox_data(n, p, days=False)
         profile(f"cox_ph(ties='efron'), n = {n}, p = {p}, continuous times",

@@ -5,10 +5,12 @@ R columns need ``Rscript`` with the survival package, and are left empty without
 
     PYTHONPATH=src python benchmarks/run.py            # full sizes, rewrites README table
     PYTHONPATH=src python benchmarks/run.py --quick    # small sizes, prints only
+    PYTHONPATH=src python benchmarks/run.py --only cox --only km   # those sections only
 
 The full run measures and then regenerates the table between the ``run.py`` markers of
 ``benchmarks/README.md`` (``--no-write`` prints only; ``--quick --write`` writes the quick
-table). Nothing in that table is edited by hand.
+table). With ``--only`` the sections not measured keep their previous text, marked with the
+date of the run that measured them. Nothing in that table is edited by hand.
 
 Measurement rules (the machine is shared): every cell is the median wall time of
 ``--reps`` runs (one run for a peer whose first run exceeds 5 s); retrostudy runs are
@@ -36,6 +38,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import importlib.metadata as md  # noqa: E402
 import platform  # noqa: E402
+import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
@@ -48,9 +51,17 @@ import numpy as np  # noqa: E402
 from _common import machine  # noqa: E402
 from _data import cox_arrays, logistic_data, survival_days  # noqa: E402
 
-from retrostudy.stats import cox_ph, kaplan_meier, logrank_test, propensity_score  # noqa: E402
+from retrostudy.stats import (  # noqa: E402
+    cox_ph,
+    kaplan_meier,
+    logrank_test,
+    propensity_score,
+    survival_table,
+)
 
 README = Path(__file__).parent / "README.md"
+TITLES = {"cox": "Cox model", "logistic": "Propensity-score logistic fit",
+          "km": "Kaplan–Meier + log-rank"}
 BEGIN, END = "<!-- run.py table: begin -->", "<!-- run.py table: end -->"
 SKIPPED = float("inf")
 SLOW = 5.0  # a peer's first run above this many seconds is not repeated
@@ -310,19 +321,25 @@ def bench_km(n, state, args):
     t, e, g = survival_days(n)
     reps = args.reps + 2  # cheap: a few more runs steady the median
 
-    def ours():
+    def ours():  # one tabulation shared by the curve and the test
+        tab = survival_table(t, e, g)
+        tab.kaplan_meier()
+        tab.logrank()
+
+    def two_calls():
         kaplan_meier(t, e)
         logrank_test(t, e, g)
 
     r_skip = predicted(state.get("R user"), args.peer_limit)
     t_ours, r = interleaved(ours, (lambda: None) if r_skip else lambda: run_r(
         R_KM, [(t, "<f8"), (e, "<i4"), (g, "<i4")], n, max(1, args.reps - 2)), reps)
-    row = {"n": n, "ours": t_ours, "floor": median_time(lambda: np.bincount(t), reps)}
+    row = {"n": n, "ours": t_ours, "floor": median_time(lambda: np.bincount(t), reps),
+           "two calls": median_time(two_calls, reps)}
     if r_skip:
         row["R user"] = SKIPPED
     elif r is not None:
         row["R user"] = r[0]
-        row["dchisq"] = abs(r[2] - logrank_test(t, e, g).statistic) / r[2]
+        row["dchisq"] = abs(r[2] - survival_table(t, e, g).logrank().statistic) / r[2]
     state["R user"] = row.get("R user")
     for name, make in km_peers(t, e, g).items():
         row[name] = state[name] = peer(make, state.get(name), args.peer_limit, reps)
@@ -426,16 +443,19 @@ def logistic_table(rows) -> list[str]:
 
 
 def km_table(rows, top) -> list[str]:
-    out = ["| n | retrostudy | R `survfit` + `survdiff` | lifelines | statsmodels | "
-           "scikit-survival | numpy floor (`bincount`) | ours / floor | rel. Δχ² vs R | "
-           "goal: ≤ 1.5× floor at the largest n |", "|" + "---|" * 10]
+    out = ["| n | retrostudy (one table) | retrostudy (two calls) | R `survfit` + `survdiff` | "
+           "lifelines | statsmodels | scikit-survival | numpy floor (`bincount`) | "
+           "ours / floor | two calls / floor | rel. Δχ² vs R | "
+           "goal: ≤ 1.5× floor at the largest n |", "|" + "---|" * 12]
     for r in rows:
         q = r["ours"] / r["floor"]
         text = goal(q <= 1.5, f"{q:.2f}×") if r["n"] == top else "–"
         dq = r.get("dchisq")
-        out.append(f"| {r['n']:.0e} | {fmt(r['ours'])} | {fmt(r.get('R user'))} | "
+        out.append(f"| {r['n']:.0e} | {fmt(r['ours'])} | {fmt(r.get('two calls'))} | "
+                   f"{fmt(r.get('R user'))} | "
                    f"{fmt(r.get('lifelines'))} | {fmt(r.get('statsmodels'))} | "
                    f"{fmt(r.get('scikit-survival'))} | {fmt(r['floor'])} | {q:.2f} | "
+                   f"{ratio(r.get('two calls'), r['floor'])} | "
                    f"{'–' if dq is None else f'{dq:.0e}'} | {text} |")
     return out
 
@@ -471,11 +491,39 @@ def km_section(args, sizes) -> list[str]:
             f"before, {load()} after)", "", *km_table(rows, sizes[-1]), ""]
 
 
-def write_readme(text: str) -> None:
+def write_readme(text: str, kept: set[str]) -> None:
+    """Replace the table block; sections named in ``kept`` (not measured in this run) keep
+    their previous text, marked with the date of the run that measured them."""
     readme = README.read_text()
     head, rest = readme.split(BEGIN, 1)
-    README.write_text(head + BEGIN + "\n" + text + "\n" + END + rest.split(END, 1)[1])
+    old_block, tail = rest.split(END, 1)
+    if kept:
+        text = _merge(text, old_block, kept)
+    README.write_text(head + BEGIN + "\n" + text + "\n" + END + tail)
     print(f"wrote {README}")
+
+
+def _sections(block: str) -> tuple[str, dict[str, str]]:
+    """The preamble and the ``### `` sections of a table block, by section key."""
+    parts = block.split("\n### ")
+    out = {}
+    for part in parts[1:]:
+        key = next((k for k, title in TITLES.items() if part.startswith(title)), part[:20])
+        out[key] = "### " + part.rstrip("\n") + "\n"
+    return parts[0], out
+
+
+def _merge(text: str, old_block: str, kept: set[str]) -> str:
+    preamble, new = _sections(text)
+    old_pre, old = _sections(old_block)
+    when = re.search(r"on (\d{4}-\d\d-\d\d \d\d:\d\d UTC)", old_pre)
+    stamp = when.group(1) if when else "an earlier date"
+    for key in kept:
+        if key in old and "Not re-measured" not in old[key]:
+            title, body = old[key].split("\n", 1)
+            old[key] = f"{title}\n\n*Not re-measured in this run: measured on {stamp}.*\n{body}"
+    merged = {**old, **new}
+    return preamble.rstrip("\n") + "\n\n" + "\n".join(merged[k] for k in TITLES if k in merged)
 
 
 def main() -> None:
@@ -489,7 +537,8 @@ def main() -> None:
     args = ap.parse_args()
     only = set(args.only or ("cox", "logistic", "km"))
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    lines = [f"Measured by `benchmarks/run.py{' --quick' if args.quick else ''}` on "
+    flags = (" --quick" if args.quick else "") + "".join(f" --only {o}" for o in args.only or ())
+    lines = [f"Measured by `benchmarks/run.py{flags}` on "
              f"{started}. Machine: {machine().rsplit(', load', 1)[0]}, {ram()}. {versions()}. "
              f"Median wall seconds of {args.reps} runs (peers above {SLOW:.0f} s: one run); "
              "BLAS single-threaded; load average (1/5/15 min) given per section. "
@@ -505,7 +554,7 @@ def main() -> None:
     text = "\n".join(lines)
     print("\n" + text)
     if (args.write or not quick) and not args.no_write:
-        write_readme(text)
+        write_readme(text, {"cox", "logistic", "km"} - only)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ __all__ = [
     "wilcoxon_test",
     "aipw_survival", "bootstrap_iptw", "mice", "missingness_table", "pool_cox",
     "pool_logistic", "rubin_pool", "weighted_cumulative_incidence", "weighted_rmst",
+    "survival_table",
 ]
 _WHERE = {
     "run_study": "retrostudy.pipeline",
@@ -80,6 +81,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and editors
         smd_table,
         split_at_exposure,
         subgroup_hazard_ratios,
+        survival_table,
         weighted_cumulative_incidence,
         weighted_rmst,
         wilcoxon_test,

@@ -11,6 +11,7 @@ from retrostudy.stats.evalue import EValue, evalue_hr, hr_to_rr
 from retrostudy.stats.finegray import FineGray, fine_gray
 from retrostudy.stats.gray import GrayTest, gray_test
 from retrostudy.stats.km import KaplanMeier, Quantile, RestrictedMean, SurvivalAt, kaplan_meier
+from retrostudy.stats.km_table import SurvivalTable, survival_table
 from retrostudy.stats.landmark import Landmark, landmark
 from retrostudy.stats.logrank import LogRank, logrank_test
 from retrostudy.stats.mice import Imputation, mice
@@ -57,6 +58,7 @@ __all__ = [
     "StandardisedDifference", "SurvivalAt", "Test", "WilcoxonResult", "ZPHTerm",
     "binom_ci", "chisq_test", "cox_ph", "cox_zph", "fisher_test", "get_profile",
     "kaplan_meier", "kruskal_test", "logrank_test", "smd", "smd_table", "wilcoxon_test",
+    "SurvivalTable", "survival_table",
     "CumulativeIncidence", "RMSTComparison", "RMSTContrast", "cumulative_incidence",
     "rmst_compare",
     "CauseSpecificCox", "GrayTest", "InteractionTest", "SubgroupHR", "cause_specific_cox",

@@ -50,6 +50,10 @@ def check_time(time) -> np.ndarray:
 
 def check_event(event, n: int) -> np.ndarray:
     """Event indicator: 0 (censored) or 1 (event); booleans accepted."""
+    raw = np.asarray(event)
+    if raw.ndim == 1 and raw.shape[0] == n and raw.dtype.kind in "biu" and n:
+        if raw.dtype.kind == "b" or (raw.min() >= 0 and raw.max() <= 1):  # integers: 2 passes
+            return raw.astype(np.int8)
     e = as_1d_float("event", event, n=n)
     if np.isnan(e).any():
         where = np.flatnonzero(np.isnan(e))[:5].tolist()

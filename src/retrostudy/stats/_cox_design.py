@@ -119,6 +119,8 @@ def _covariate_columns(name: str, values: np.ndarray, given, n: int):
     """The model columns of one covariate as (column, level) pairs."""
     if values.ndim != 1 or values.shape[0] != n:
         raise ValueError(f"covariate {name!r} has shape {values.shape}; expected ({n},)")
+    if values.dtype.kind == "f" and given is None and np.isfinite(values).all():
+        return [(values.astype(float, copy=False), None)]  # the common case: one pass
     miss = _missing(values)
     if miss.any():
         raise ValueError(f"covariate {name!r} has {int(miss.sum())} missing value(s) "
@@ -163,7 +165,10 @@ def build_design(data, covariates, levels, n: int, order=None) -> Design:
         variables += [name] * len(cols)
     x = np.empty((n, len(pairs)), order="F")
     for j, (col, _) in enumerate(pairs):
-        x[:, j] = col if order is None else col[order]
+        if order is None:
+            x[:, j] = col
+        else:  # take with mode="clip" skips the bounds pass (order is a permutation)
+            np.take(col.astype(float, copy=False), order, out=x[:, j], mode="clip")
     lvls = [lv for _, lv in pairs]
     return Design(x, tuple(variables), tuple(lvls), tuple(terms))
 
@@ -172,19 +177,30 @@ def label(variable: str, level) -> str:
     return variable if level is None else f"{variable}={level}"
 
 
-def check_rank(design: Design, w: np.ndarray | None) -> None:
+def centre(x: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """Subtract the (weighted) column means from ``x`` in place; return the means."""
+    means = (x.sum(axis=0) / x.shape[0]) if w is None else w @ x / w.sum()
+    x -= means
+    return means
+
+
+def check_rank(design: Design, w: np.ndarray | None, means: np.ndarray | None = None) -> None:
     """Reject constant columns and name the columns that are linear combinations of others.
 
     Works on the p-by-p weighted Gram matrix of the centred columns (cheap at any n): a column
     is collinear when its residual variance after the previous columns is below 1e-10 of its
     own variance (a pivoted Cholesky without pivoting, in column order as R reports NA coefs).
+    ``means`` given: ``design.x`` is already centred at them (:func:`centre`).
     """
     x = design.x
-    means = (x.sum(axis=0) / x.shape[0]) if w is None else w @ x / w.sum()
-    gram = np.zeros((x.shape[1], x.shape[1]))
-    for lo in range(0, x.shape[0], 1 << 15):  # centred in blocks: no second n-by-p copy
-        xc = x[lo:lo + (1 << 15)] - means
-        gram += xc.T @ (xc if w is None else xc * w[lo:lo + (1 << 15), None])
+    if means is not None:
+        gram = x.T @ (x if w is None else x * w[:, None])
+    else:
+        means = (x.sum(axis=0) / x.shape[0]) if w is None else w @ x / w.sum()
+        gram = np.zeros((x.shape[1], x.shape[1]))
+        for lo in range(0, x.shape[0], 1 << 15):  # centred in blocks: no second n-by-p copy
+            xc = x[lo:lo + (1 << 15)] - means
+            gram += xc.T @ (xc if w is None else xc * w[lo:lo + (1 << 15), None])
     var = np.diag(gram).copy()
     names = [label(v, lv) for v, lv in zip(design.variables, design.levels, strict=True)]
     for const in np.flatnonzero(var <= 1e-12 * np.maximum(1.0, x.shape[0] * means**2)):

@@ -1,34 +1,36 @@
 """Cox partial likelihood engine on clean arrays (the ``coxph.fit`` of retrostudy).
 
 The front end (:mod:`retrostudy.stats.cox`) validates the input and builds the design
-matrix; everything here assumes finite arrays, 0/1 events and positive weights.
+matrix; everything here assumes finite arrays, 0/1 events and positive weights. The sort
+and the tie-group structure, built once per fit, are in :mod:`._cox_ties`.
 
-Layout. Rows are sorted once by (stratum ascending, time descending). A *tie group* is a run
-of rows with the same stratum and time. With that order the risk set of a tie group is the
-prefix of its stratum up to the end of the group, so risk-set sums are cumulative sums of
-group sums (``np.add.reduceat``), restarted at each stratum.
+Likelihood. For death record ``i`` of death group ``g`` (risk-set sums ``S0_g, S1_g,
+S2_g``, summed death risks ``D0_g, D1_g, D2_g``, Efron fraction ``f_i``, term weight
+``a_i = W_g / d_g``; Breslow: ``f_i = 0``):
 
-Efron's approximation (R's default), for a tie group with ``d`` death records, summed
-death weight ``W`` and the deaths' risk sums ``D0, D1``, splits the group into ``d``
-terms ``k = 0..d-1`` with weight ``W / d`` and denominators
+    ``den_i = S0_g - f_i D0_g``,   ``mean_i = (S1_g - f_i D1_g) / den_i``
+    ``l(b) = sum_deaths w_i eta_i - sum_i a_i log den_i``
+    ``U(b) = sum_deaths w_i x_i - sum_i a_i mean_i``
+    ``I(b) = sum_i a_i [(S2_g - f_i D2_g) / den_i - mean_i mean_i']``
 
-    ``S0 - (k/d) D0``,  means ``(S1 - (k/d) D1) / (S0 - (k/d) D0)``
+(Therneau & Grambsch 2000, sec. 3.3; Efron 1977, JASA 72:557; R's ``coxfit6.c``.)
 
-exactly as ``therneau/survival : src/coxfit6.c`` (it counts death *records*, not summed
-weights). Breslow is the same with ``k/d`` replaced by 0. Each death record carries its own
-``k``, so all terms are evaluated at once on the death rows.
+How one evaluation is computed, in few passes over the n rows. With ``h_i = a_i / den_i``,
+``A_g = sum_{i in g} h_i`` and ``B_g = sum_{i in g} h_i f_i``, give each row the weight
 
-The information matrix ``sum_g sum_k (W/d) [(S2 - f D2)/den - mean mean']`` is computed
-without forming an n-by-p-by-p array: ``sum_g a_g S2_g = X' diag(r * A) X`` where ``A`` is
-the reverse cumulative sum of ``a_g`` over the tie groups whose risk set contains the row.
+    ``c_j = r_j sum_{g: j in R_g} A_g - [j a death] r_j B_g(j)``
 
-Delayed entry (counting-process data ``(entry, time]``, R's ``Surv(start, stop, event)``):
-a row is in the risk set of group g when ``entry < t_g <= time``. Its *entry group* is the
-first group of its stratum (in the descending order) with ``t_g <= entry`` (``G``, one past
-the last group, when there is none): from that group on the row has left the risk set
-again (looking backwards in time), so risk-set sums are the prefix sums above minus the
-prefix sums of the values binned by entry group, and a row's reverse sums stop at its
-entry group. An entry on the day of a death is not at risk at that death, as in R.
+(a reverse cumulative sum over the groups). Then ``sum_i a_i mean_i = X' c`` (one
+matrix-vector product) and ``sum_i h_i (S2_g - f_i D2_g) = X' diag(c) X`` (one BLAS Gram,
+in row blocks), and the outer-product part is a sum over the death *groups*, not the
+death records:
+
+    ``sum_i a_i mean_i mean_i' = sum_g [C0_g S1 S1' - C1_g (S1 D1' + D1 S1') + C2_g D1 D1']``
+
+with ``C_k,g = sum_{i in g} a_i f_i^k / den_i^2``. Per evaluation: ``X b``, ``exp``, ``r x``
+and its group sums are O(n p); the Gram is O(n p^2) in BLAS; the rest is O(G_d p^2) over
+the ``G_d`` death groups. On day data (a few thousand distinct times) that is the per
+distinct time aggregation; R's ``coxfit6.c`` instead loops over rows and deaths in C.
 """
 
 from __future__ import annotations
@@ -38,165 +40,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-_CHUNK = 1 << 15  # rows per block (mean, Gram): bounds each temporary to 256 kB per column
+from ._cox_ties import (
+    Sorted,
+    at_risk_rows,
+    entry_sums,
+    prepare,
+    reverse_group_cumsum,
+    risk_sums,
+    sort_order,
+)
 
+__all__ = ["Fit", "Sorted", "Terms", "at_risk_rows", "chol_solve", "evaluate", "newton",
+           "prepare", "reverse_group_cumsum", "risk_sums", "sort_order", "weighted_gram"]
 
-@dataclass(frozen=True, slots=True)
-class Sorted:
-    """Design sorted by (stratum, time descending) with its tie-group structure."""
-
-    x: np.ndarray  # (n, p) centred covariates, sorted, column-major
-    w: np.ndarray  # (n,) case weights
-    event: np.ndarray  # (n,) bool
-    time: np.ndarray  # (n,) sorted times
-    group: np.ndarray  # (n,) tie-group index of each row
-    starts: np.ndarray  # (G,) first row of each tie group
-    gstrat: np.ndarray  # (G,) stratum of each group (0..S-1 in sorted order)
-    sfirst: np.ndarray  # (S,) first group of each stratum
-    send: np.ndarray  # (S,) one past the last group of each stratum
-    dead: np.ndarray  # (m,) sorted row indices of death records
-    dgroup: np.ndarray  # (m,) tie group of each death record
-    frac: np.ndarray  # (m,) Efron fraction k/d of each death record
-    nd: np.ndarray  # (G,) death records per group
-    wtave: np.ndarray  # (m,) weight of each death's Efron term: summed death weight / d
-    means: np.ndarray  # (p,) weighted column means removed from x
-    tied: np.ndarray  # positions (in ``dead``) of deaths in groups with >= 2 deaths (Efron)
-    wx_dead: np.ndarray  # (p,) sum over deaths of w x (constant part of the score)
-    egroup: np.ndarray | None = None  # (n,) entry group of each row (delayed entry only)
-
-    @property
-    def single(self) -> bool:
-        return self.sfirst.size == 1
-
-
-def _flags(a: np.ndarray) -> np.ndarray:
-    """True where a run of equal values starts."""
-    new = np.empty(a.shape[0], bool)
-    new[:1] = True
-    np.not_equal(a[1:], a[:-1], out=new[1:])
-    return new
-
-
-def sort_order(time: np.ndarray, strata_code: np.ndarray) -> np.ndarray:
-    """Row order by (stratum ascending, time descending): the engine's single sort."""
-    if strata_code.max() == strata_code.min():
-        return np.argsort(time)[::-1]
-    return np.lexsort((-time, strata_code))
-
-
-def prepare(time, event, xs, w, strata_code, order, *, efron: bool, entry=None) -> Sorted:
-    """Build the tie-group index used by every iteration.
-
-    ``xs`` is the design already in ``order`` (column-major, see :func:`sort_order`); it is
-    centred in place at the weighted column means. ``w`` None means unit weights. ``entry``
-    (unsorted, each < its time) adds the entry groups of delayed entry.
-    """
-    single = strata_code.max() == strata_code.min()
-    t = time[order]
-    n = t.shape[0]
-    ws = np.ones(n) if w is None else w[order]
-    means = ws @ xs / ws.sum()
-    xs -= means
-    ev = event[order].astype(bool)
-    new_group = _flags(t)
-    new_stratum = np.zeros(n, bool) if single else _flags(strata_code[order])
-    new_stratum[0] = True
-    new_group |= new_stratum
-    itype = np.int32 if n < 2**31 else np.int64
-    starts = np.flatnonzero(new_group).astype(itype)
-    group = np.cumsum(new_group, dtype=itype) - 1
-    del new_group
-    g_new_stratum = new_stratum[starts]
-    gstrat = np.cumsum(g_new_stratum, dtype=itype) - 1
-    sfirst = np.flatnonzero(g_new_stratum)
-    send = np.append(sfirst[1:], starts.size)
-    dead = np.flatnonzero(ev)
-    dgroup = group[dead]
-    ngroups = starts.size
-    nd = np.bincount(dgroup, minlength=ngroups).astype(itype)
-    wtave = np.bincount(dgroup, weights=ws[dead], minlength=ngroups)[dgroup]
-    wtave /= nd[dgroup]
-    if efron:
-        # rank of each death within its tie group: position minus first death of the group
-        frac = np.arange(dead.size, dtype=float)
-        frac -= np.searchsorted(dgroup, dgroup, side="left")
-        frac /= nd[dgroup]
-    else:
-        frac = np.zeros(dead.size)
-    # Breslow (fraction 0): the tied-death correction subtracts exact zeros, so it is skipped
-    tied = np.flatnonzero(nd[dgroup] > 1) if efron else np.empty(0, np.intp)
-    egroup = None
-    if entry is not None:
-        egroup = _entry_groups(entry[order], t[starts], gstrat[group], sfirst, send)
-    return Sorted(xs, ws, ev, t, group, starts, gstrat, sfirst, send, dead, dgroup,
-                  frac, nd, wtave, means, tied, (ws * ev) @ xs, egroup)
-
-
-def _entry_groups(entry, gtime, rstrat, sfirst, send) -> np.ndarray:
-    """Per row, the first group of its stratum with time <= entry (``G`` if none)."""
-    out = np.empty(entry.shape[0], dtype=np.int64)
-    ngroups = gtime.shape[0]
-    for s in range(sfirst.shape[0]):
-        rows = rstrat == s
-        neg = -gtime[sfirst[s]:send[s]]  # ascending
-        pos = np.searchsorted(neg, -entry[rows], side="left") + sfirst[s]
-        out[rows] = np.where(pos == send[s], ngroups, pos)
-    return out
-
-
-def entry_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
-    """Per group g, the sum of ``values`` over rows of g's stratum with ``entry >= t_g``
-    (rows not yet entered at g): prefix sums of the values binned by entry group."""
-    assert sd.egroup is not None, "entry_sums needs delayed entry"
-    ngroups = sd.starts.size
-    flat = values.reshape(values.shape[0], -1)
-    out = np.empty((ngroups, flat.shape[1]))
-    for j in range(flat.shape[1]):
-        out[:, j] = np.bincount(sd.egroup, weights=flat[:, j], minlength=ngroups + 1)[:ngroups]
-    np.cumsum(out, axis=0, out=out)
-    if not sd.single:  # entry groups stay in their stratum: restart the sums at each one
-        base = np.zeros((sd.sfirst.size, out.shape[1]))
-        base[1:] = out[sd.sfirst[1:] - 1]
-        out -= base[sd.gstrat]
-    return out.reshape((ngroups, *values.shape[1:]))
-
-
-def at_risk_rows(a: np.ndarray, sd: Sorted) -> np.ndarray:
-    """For each row, the sum of the per-group ``a`` over the groups whose risk set holds it:
-    from its own group to the end of its stratum, stopping at its entry group."""
-    rc = reverse_group_cumsum(a, sd)
-    if sd.egroup is None:
-        return rc[sd.group]
-    ext = np.concatenate((rc, np.zeros((1, *rc.shape[1:]))))
-    return rc[sd.group] - ext[sd.egroup]
-
-
-def risk_sums(values: np.ndarray, sd: Sorted) -> np.ndarray:
-    """Risk-set sums per tie group: cumulative group sums restarted at each stratum."""
-    if sd.starts.size == values.shape[0]:  # no tied times: groups are rows
-        cum = np.cumsum(values, axis=0)
-    else:
-        grouped = np.add.reduceat(values, sd.starts, axis=0)
-        cum = np.cumsum(grouped, axis=0, out=grouped)
-    if not sd.single:
-        base = np.zeros((sd.sfirst.size, *cum.shape[1:]))
-        base[1:] = cum[sd.sfirst[1:] - 1]
-        cum -= base[sd.gstrat]
-    if sd.egroup is not None:
-        cum -= entry_sums(values, sd)
-    return cum
-
-
-def reverse_group_cumsum(a: np.ndarray, sd: Sorted) -> np.ndarray:
-    """For each group g, the sum of ``a`` over groups g..last group of g's stratum."""
-    rc = np.cumsum(a[::-1], axis=0)[::-1]  # a reversed view of a new array: safe to modify
-    if sd.single:
-        return rc
-    tail = np.zeros((sd.send.size, *rc.shape[1:]))
-    inner = sd.send < rc.shape[0]
-    tail[inner] = rc[sd.send[inner]]
-    rc -= tail[sd.gstrat]
-    return rc
+_CHUNK = 1 << 15  # rows per block (sums, Gram): bounds each temporary to 256 kB per column
 
 
 def weighted_gram(x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -228,27 +85,31 @@ class _Step(NamedTuple):
     imat: np.ndarray
 
 
-def _tied_d0(r: np.ndarray, sd: Sorted) -> np.ndarray:
-    """``D0`` (summed risk of the deaths) of each tied death's group, per tied death."""
-    tg = sd.dgroup[sd.tied]
-    first = _flags(tg)
-    d0 = np.add.reduceat(r[sd.dead[sd.tied]], np.flatnonzero(first))
-    return d0[np.cumsum(first) - 1]
+def _blocks(sd: Sorted) -> list[tuple[int, ...]]:
+    """Row blocks of about ``_CHUNK`` rows cut at tie-group starts, each as the bounds
+    ``(r0, r1, g0, g1, m0, m1, k0, k1, ta, tb, j0, j1)`` of its rows, groups, death records,
+    death groups, tied death records and tied groups. Computed once per fit (kept in
+    ``sd.cache``): every evaluation walks the same blocks."""
+    key = ("blocks", _CHUNK)
+    if key not in sd.cache:
+        n, ngroups = sd.x.shape[0], sd.starts.size
+        gcut = np.unique(np.searchsorted(sd.starts, np.arange(0, n, _CHUNK)))
+        gcut = np.append(gcut[gcut < ngroups], ngroups)  # a last group may span a block start
+        rcut = np.append(sd.starts[gcut[:-1]], n)
+        dcut = np.searchsorted(sd.dead, rcut)
+        kcut = np.searchsorted(sd.dgu, gcut)
+        tcut = np.searchsorted(sd.tied, dcut)
+        jcut = np.searchsorted(sd.tstart, tcut)
+        cuts = np.stack([rcut, gcut, dcut, kcut, tcut, jcut]).tolist()
+        sd.cache[key] = [tuple(v for c in cuts for v in (c[b], c[b + 1]))
+                         for b in range(gcut.size - 1)]
+    return sd.cache[key]
 
 
-def _blocks(sd: Sorted):
-    """Row blocks of about ``_CHUNK`` rows cut at tie-group starts: (rows, groups, deaths)."""
-    n, ngroups = sd.x.shape[0], sd.starts.size
-    gcut = np.unique(np.searchsorted(sd.starts, np.arange(0, n, _CHUNK)))
-    gcut = np.append(gcut[gcut < ngroups], ngroups)  # a last group may span a block start
-    rcut = np.append(sd.starts[gcut[:-1]], n)
-    dcut = np.searchsorted(sd.dead, rcut)
-    return zip(zip(rcut[:-1], rcut[1:], strict=True), zip(gcut[:-1], gcut[1:], strict=True),
-               zip(dcut[:-1], dcut[1:], strict=True), strict=True)
-
-
-def _death_means(r: np.ndarray, sd: Sorted, den: np.ndarray):
-    """Yield (death slice, means of x over each death term's risk set), block by block.
+def _group_sums(r: np.ndarray, sd: Sorted):
+    """Yield, block by block, (death slice, death-group slice, ``S1`` of the block's groups,
+    the death groups' positions among them, tied-group slice, ``D1`` of those tied groups,
+    tied-death slice).
 
     The cumulative sums of ``r x`` are formed per block with a carried total (and a base
     per stratum), so no n-by-p array is needed beyond the data.
@@ -258,7 +119,8 @@ def _death_means(r: np.ndarray, sd: Sorted, den: np.ndarray):
     base = np.zeros((sd.sfirst.size, p))
     no_ties = sd.starts.size == sd.x.shape[0]
     late = None if sd.egroup is None else entry_sums(r[:, None] * sd.x, sd)
-    for (r0, r1), (g0, g1), (m0, m1) in _blocks(sd):
+    tied, tstart = sd.tied, sd.tstart
+    for r0, r1, g0, g1, m0, m1, k0, k1, ta, tb, j0, j1 in _blocks(sd):
         vals = r[r0:r1, None] * sd.x[r0:r1]
         gsum = vals if no_ties else np.add.reduceat(vals, sd.starts[g0:g1] - r0, axis=0)
         cum = np.cumsum(gsum, axis=0)
@@ -270,17 +132,13 @@ def _death_means(r: np.ndarray, sd: Sorted, den: np.ndarray):
                 base[np.searchsorted(sd.sfirst, g0)] = carry
             cum -= base[sd.gstrat[g0:g1]]
         carry = carry + gsum.sum(axis=0)
-        mean = cum[sd.dgroup[m0:m1] - g0]
         if late is not None:
-            mean -= late[sd.dgroup[m0:m1]]
-        ta, tb = np.searchsorted(sd.tied, [m0, m1])
-        if tb > ta:  # Efron: remove the fraction of the tied deaths' own sums
-            tpos = sd.tied[ta:tb]
-            first = _flags(sd.dgroup[tpos])
-            d1 = np.add.reduceat(vals[sd.dead[tpos] - r0], np.flatnonzero(first), axis=0)
-            mean[tpos - m0] -= sd.frac[tpos, None] * d1[np.cumsum(first) - 1]
-        mean /= den[m0:m1, None]
-        yield slice(m0, m1), mean
+            cum -= late[g0:g1]
+        d1 = None
+        if tb > ta:  # Efron: the tied deaths' own sums
+            d1 = np.add.reduceat(vals[sd.dead[tied[ta:tb]] - r0], tstart[j0:j1] - ta, axis=0)
+        yield (slice(m0, m1), slice(k0, k1), cum, sd.dgu[k0:k1] - g0, slice(j0, j1), d1,
+               slice(ta, tb))
 
 
 def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = False) -> Terms:
@@ -293,42 +151,105 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     # shift before exp to avoid overflow; the likelihood is invariant to the shift per stratum,
     # and a global shift is enough because it cancels between numerator and denominator
     shift = eta.max() if eta.size else 0.0
-    dead, dg, frac = sd.dead, sd.dgroup, sd.frac
-    loglik = float(sd.w[dead] @ eta[dead]) - shift * float(sd.w[dead].sum())
+    dead, dg, frac, tied = sd.dead, sd.dgroup, sd.frac, sd.tied
+    # sum_deaths w_i eta_i = (sum_deaths w_i x_i)' b
+    loglik = float(sd.wx_dead @ beta) - shift * _death_weight(sd)
     r = np.exp(eta - shift, out=eta)
-    r *= sd.w
+    if not sd.cache.get("unit"):
+        r *= sd.w
     den = risk_sums(r, sd)[dg]
-    if sd.tied.size:  # Efron's correction only touches groups with two or more deaths
-        den[sd.tied] -= frac[sd.tied] * _tied_d0(r, sd)
+    if tied.size:  # Efron's correction only touches groups with two or more deaths
+        d0 = np.add.reduceat(r[dead[tied]], sd.tstart)
+        den[tied] -= frac[tied] * d0[sd.tgi]
     wtave = sd.wtave
     loglik -= float(wtave @ np.log(den))
+    h = wtave / den
     p = beta.size
+    hg = _by_death_group(h, sd)  # A_g over the death groups
+    ht = h[tied] * frac[tied]
+    bt = np.add.reduceat(ht, sd.tstart) if tied.size else ht  # B_g over the tied groups
+    q = h / den
+    c0 = _by_death_group(q, sd)
+    qt = q[tied] * frac[tied]
+    c1 = np.add.reduceat(qt, sd.tstart) if tied.size else qt
+    c2 = np.add.reduceat(qt * frac[tied], sd.tstart) if tied.size else qt
     u = sd.wx_dead.copy()
     outer = np.zeros((p, p))
     kept = np.empty((dead.size, p)) if keep else None
-    for sl, mean in _death_means(r, sd, den):
-        u -= wtave[sl] @ mean
+    for ms, ks, cum, gidx, js, d1, ts in _group_sums(r, sd):
+        tix = sd.tdpos[js] - ks.start  # the tied groups among the block's death groups
+        if keep or 4 * gidx.size <= cum.shape[0]:  # few death groups: gather their sums
+            s1, hk, ck = cum[gidx], hg[ks], c0[ks]
+        else:  # mostly death groups: weight every group of the block instead of gathering
+            s1, hk, ck, tix = cum, _spread(hg[ks], gidx, cum), _spread(c0[ks], gidx, cum), gidx[tix]
+        u -= hk @ s1
+        if d1 is not None:
+            u += bt[js] @ d1
         if info:
-            outer += (mean * wtave[sl, None]).T @ mean
+            outer += _outer(s1, d1, ck, c1[js], c2[js], tix)
         if kept is not None:
-            kept[sl] = mean
+            kept[ms] = _means(s1, d1, den[ms], sd, ms, ks, js, ts)
     imat = np.zeros((p, p))
     if info:
-        ngroups = sd.starts.size
-        a = np.bincount(dg, weights=wtave / den, minlength=ngroups)
-        if sd.egroup is not None:
-            coef = at_risk_rows(a, sd)
-        else:
-            coef = reverse_group_cumsum(a, sd)
-            if ngroups < r.shape[0]:  # with ties, spread group values to rows
-                coef = coef[sd.group]
-        del a
-        coef *= r
-        if sd.tied.size:
-            b = np.bincount(dg, weights=wtave * frac / den, minlength=ngroups)
-            coef[dead] -= b[dg] * r[dead]
-        imat = weighted_gram(sd.x, coef) - outer
+        imat = weighted_gram(sd.x, _row_weights(hg, bt, r, sd)) - outer
     return Terms(loglik, u, imat, r, den, kept, wtave)
+
+
+def _outer(s1, d1, c0, c1, c2, tdpos) -> np.ndarray:
+    """``sum_g [C0 S1 S1' - C1 (S1 D1' + D1 S1') + C2 D1 D1']`` over one block's groups."""
+    out = (s1 * c0[:, None]).T @ s1
+    if d1 is not None:
+        cross = (s1[tdpos] * c1[:, None]).T @ d1
+        out += (d1 * c2[:, None]).T @ d1 - cross - cross.T
+    return out
+
+
+def _means(s1, d1, den, sd: Sorted, ms, ks, js, ts) -> np.ndarray:
+    """Per death record of one block, ``mean_i = (S1_g - f_i D1_g) / den_i``."""
+    mean = s1[sd.dpos[ms] - ks.start]
+    if d1 is not None:
+        tpos = sd.tied[ts]
+        mean[tpos - ms.start] -= sd.frac[tpos, None] * d1[sd.tgi[ts] - js.start]
+    mean /= den[:, None]
+    return mean
+
+
+def _spread(values: np.ndarray, idx: np.ndarray, like: np.ndarray) -> np.ndarray:
+    out = np.zeros(like.shape[0])
+    out[idx] = values
+    return out
+
+
+def _death_weight(sd: Sorted) -> float:
+    if "wdead" not in sd.cache:
+        sd.cache["wdead"] = float(sd.w[sd.dead].sum())
+    return sd.cache["wdead"]
+
+
+def _by_death_group(values: np.ndarray, sd: Sorted) -> np.ndarray:
+    """Sums of per-death-record ``values`` over each death group (as is without ties)."""
+    if sd.dgu.size == values.shape[0]:
+        return values
+    return np.add.reduceat(values, sd.dstart)
+
+
+def _row_weights(hg: np.ndarray, bt: np.ndarray, r: np.ndarray, sd: Sorted) -> np.ndarray:
+    """``c_j = r_j sum_{g: j in R_g} A_g - [j dead] r_j B_g(j)`` (see the module docstring)
+    from ``A`` over the death groups and ``B`` over the tied groups."""
+    ngroups = sd.starts.size
+    a = np.zeros(ngroups)
+    a[sd.dgu] = hg
+    if sd.egroup is not None:
+        coef = at_risk_rows(a, sd)
+    else:
+        coef = reverse_group_cumsum(a, sd)
+        if ngroups < r.shape[0]:  # with ties, spread group values to rows
+            coef = coef[sd.group]
+    coef *= r
+    if sd.tied.size:
+        rows = sd.dead[sd.tied]
+        coef[rows] -= bt[sd.tgi] * r[rows]
+    return coef
 
 
 @dataclass(frozen=True, slots=True)

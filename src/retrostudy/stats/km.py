@@ -330,21 +330,15 @@ def kaplan_meier(
         tf = check_time(t)  # the deferred sign check, on the float copy needed here
         a, tf = timefix_pairs(check_entry(entry, tf), tf, timefix)
         times, y, d, c, k, ent = entry_counts(a, tf, e, w)
-    surv = np.divide(d, y, dtype=float)  # one buffer, updated in place
-    np.subtract(1.0, surv, out=surv)
-    np.cumprod(surv, out=surv)
-    if use_robust:
-        if entry is None:
-            std_err = infinitesimal_jackknife(table, y, surv)
-        else:
-            std_err = entry_jackknife(a, tf, e, w, times, y, d, surv, k, ent)
-        se_log = _log_scale(std_err, surv)
-        low, high = conf_band(surv, se_log, conf_type, conf_level)
+    if not use_robust:
+        return from_counts(times, y, d, c, conf_type, conf_level, timefix)
+    surv = _survival(d, y)
+    if entry is None:
+        std_err = infinitesimal_jackknife(table, y, surv)
     else:
-        se_log = greenwood(y, d)
-        low, high = conf_band(surv, se_log, conf_type, conf_level)
-        with np.errstate(invalid="ignore"):
-            std_err = np.multiply(se_log, surv, out=se_log)  # se_log is not needed after
+        std_err = entry_jackknife(a, tf, e, w, times, y, d, surv, k, ent)
+    se_log = _log_scale(std_err, surv)
+    low, high = conf_band(surv, se_log, conf_type, conf_level)
     return KaplanMeier(
         time=times,
         n_at_risk=y,
@@ -356,6 +350,37 @@ def kaplan_meier(
         conf_high=high,
         conf_type=conf_type,
         conf_level=conf_level,
-        variance="robust" if use_robust else "greenwood",
+        variance="robust",
+        timefix=timefix,
+    )
+
+
+def _survival(d: np.ndarray, y: np.ndarray) -> np.ndarray:
+    surv = np.divide(d, y, dtype=float)  # one buffer, updated in place
+    np.subtract(1.0, surv, out=surv)
+    np.cumprod(surv, out=surv)
+    return surv
+
+
+def from_counts(times, y, d, c, conf_type: str, conf_level: float, timefix: bool) -> KaplanMeier:
+    """The Greenwood curve from the counts at the distinct times (at risk ``y``, events
+    ``d``, censored ``c``); shared with :class:`retrostudy.stats.km_table.SurvivalTable`."""
+    surv = _survival(d, y)
+    se_log = greenwood(y, d)
+    low, high = conf_band(surv, se_log, conf_type, conf_level)
+    with np.errstate(invalid="ignore"):
+        std_err = np.multiply(se_log, surv, out=se_log)  # se_log is not needed after
+    return KaplanMeier(
+        time=times,
+        n_at_risk=y,
+        n_events=d,
+        n_censored=c,
+        survival=surv,
+        std_err=std_err,
+        conf_low=low,
+        conf_high=high,
+        conf_type=conf_type,
+        conf_level=conf_level,
+        variance="greenwood",
         timefix=timefix,
     )

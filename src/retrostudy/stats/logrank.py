@@ -12,7 +12,7 @@ import numpy as np
 from scipy.special import chdtrc
 
 from retrostudy.stats import _display
-from retrostudy.stats._km_core import count_table, factorize, validate_time_event
+from retrostudy.stats._km_core import CountTable, count_table, factorize, validate_time_event
 from retrostudy.stats._types import ArrayLike
 
 if TYPE_CHECKING:
@@ -72,11 +72,7 @@ def _codes(time, event, group, strata):
     t, e = validate_time_event(time, event, defer_sign=True)
     n = t.shape[0]
     levels, g = factorize("group", group, n)
-    if levels.shape[0] < 2:
-        raise ValueError(
-            f"group has a single level ({levels.tolist()[0]!r}); "
-            "the log-rank test needs at least two groups"
-        )
+    check_groups(levels)
     if strata is None:
         return t, e, levels, g, 1
     s_levels, s = factorize("strata", strata, n)
@@ -242,6 +238,22 @@ def logrank_test(
     t, e, levels, cell, n_strata = _codes(time, event, group, strata)
     k = levels.shape[0]
     table = count_table(t, e, cell=cell, k=n_strata * k, timefix=timefix)
+    return from_table(table, levels, n_strata, rho, timefix)
+
+
+def check_groups(levels: np.ndarray) -> None:
+    if levels.shape[0] < 2:
+        raise ValueError(
+            f"group has a single level ({levels.tolist()[0]!r}); "
+            "the log-rank test needs at least two groups"
+        )
+
+
+def from_table(table: CountTable, levels: np.ndarray, n_strata: int, rho: float,
+               timefix: bool) -> LogRank:
+    """The test from a count table whose columns are the cells ``stratum * k + group``
+    (shared with :class:`retrostudy.stats.km_table.SurvivalTable`)."""
+    k = levels.shape[0]
     y = table.at_risk(float)  # time x cell (stratum * k + group), contiguous columns
     observed, expected, variance = _survdiff(y, table.events, n_strata, k, rho)
     statistic, df, reason = _chisq(observed, expected, variance)
