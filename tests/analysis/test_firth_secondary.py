@@ -104,3 +104,33 @@ def test_flat_likelihood_stays_ne_when_firth_has_no_estimate_either():
     m = fit_model(d, "unadjusted", ["group"], Spec, "A", conv, firth_if_monotone=True)
     assert m.monotone and m.method == "standard"
     assert math.isnan(m.coefficients[0].hazard_ratio)
+
+
+def test_flat_likelihood_with_rounding_noise_stays_ne_not_a_firth_estimate():
+    """The only event falls when only its own group (B) is at risk, with 5 A and 9 B
+    patients: the group column centred on 9/14 leaves an information of rounding noise,
+    not an exact 0, so Firth's refit returns a number with a (0, inf) profile CI. The data
+    say nothing about the hazard ratio: the model stays NE (the ordinary fit), no warning."""
+    import math
+    import warnings
+
+    from retrostudy.analysis._stats import Conventions
+    from retrostudy.analysis.cox import fit_model
+
+    t_a = [146, 185, 299, 357, 386]
+    t_b = [12, 100, 106, 109, 119, 170, 500, 507, 514]
+    d = pd.DataFrame({"group": ["A"] * 5 + ["B"] * 9, "t_days": [float(t) for t in t_a + t_b],
+                      "t_event": [0] * 5 + [0] * 6 + [1, 0, 0]})
+
+    class Spec:
+        endpoint = "t"
+        reference: dict = {}
+
+    conv = Conventions(profile="r", conf_type="log", ties="efron", conf_level=0.95,
+                       days_per_month=30.4375)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = fit_model(d, "unadjusted", ["group"], Spec, "A", conv, firth_if_monotone=True)
+    assert m.monotone and m.method == "standard"
+    hr = m.coefficients[0]
+    assert math.isnan(hr.hazard_ratio) and math.isnan(hr.conf_low) and math.isnan(hr.p_value)

@@ -15,6 +15,7 @@ in ``not_estimable``; the study goes on. docs/statistics.md, "Degenerate data".
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,6 +85,12 @@ def _column(series: pd.Series) -> np.ndarray:
     return series.to_numpy(float)
 
 
+def _unbounded(row) -> bool:
+    """A hazard-ratio CI open on both sides, (0, inf): the data say nothing about it."""
+    low, high = row.conf_low, row.conf_high
+    return not (low is not None and low > 0) and not (high is not None and np.isfinite(high))
+
+
 def fit_model(data, name, covariates, spec, reference_group, conv,
               firth_if_monotone: bool = False, entry: str | None = None) -> CoxModel:
     """One Cox model on the complete cases of its columns. ``firth_if_monotone``: when the
@@ -115,12 +122,21 @@ def fit_model(data, name, covariates, spec, reference_group, conv,
         firth = firth_if_monotone and bool(fit.monotone) and not entry
         if firth:
             try:
-                fit = _stats.cox(frame, covariates=list(covariates), levels=levels, conv=conv,
-                                 firth=True)
+                # a flat likelihood divides by zero on its way to no estimate: judged below
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    pen = _stats.cox(frame, covariates=list(covariates), levels=levels,
+                                     conv=conv, firth=True)
             except ValueError:
                 # no penalised estimate either: a flat likelihood (e.g. every event where
                 # only one group is at risk) has a singular information; NE as before
                 firth = False
+            else:
+                # a flat likelihood can also leave a numerically tiny, not exactly singular
+                # information: the penalised profile CI is then unbounded on both sides, which
+                # a monotone (one-sided) likelihood never gives; no estimate, NE as before
+                firth = not any(_unbounded(r) for r in _stats.coefficient_records(pen))
+                fit = pen if firth else fit
     coefs = _stats.coefficient_records(fit)
     tests = _stats.model_tests(fit, delayed_entry=bool(entry))
     return CoxModel(
