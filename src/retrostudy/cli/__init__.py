@@ -11,7 +11,7 @@ problem listed, never a traceback); 130 interrupted; 141 stdout closed early (``
 
 Start-up: ``retrostudy --help`` imports every subcommand module, so those import only the
 standard library and small parts of the CLI at their top. A command's heavy imports wait
-inside its function (tests/test_imports.py lists each): the pipeline (cli/run.py), the
+inside its function (tests/test_layering.py lists each): the pipeline (cli/run.py), the
 report (cli/run.py, cli/schema.py), the protocol models and pydantic (cli/validate.py,
 cli/schema.py), the data layer with DuckDB and Ibis (cli/validate.py, cli/init.py), the
 synthetic-data generator (cli/synth.py), the app with Starlette and uvicorn (cli/app.py,
@@ -33,6 +33,7 @@ from importlib import import_module
 
 from retrostudy import __version__
 from retrostudy.cli.output import finish_progress, log, setup_logging
+from retrostudy.cli.usage import UsageError
 from retrostudy.errors import RetroStudyError
 
 # Subcommand modules, in the order --help lists them.
@@ -40,11 +41,6 @@ _COMMANDS = ("demo", "run", "validate", "init", "app", "synth", "schema")
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool cut off by `head`
-
-
-class UsageError(Exception):
-    """The arguments do not make sense together: printed with the subcommand's usage line,
-    exit code 2 (as argparse does for its own checks)."""
 
 
 def build_parser() -> argparse.ArgumentParser:

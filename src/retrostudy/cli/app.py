@@ -12,9 +12,9 @@ import argparse
 import socket
 from pathlib import Path
 
-from retrostudy.cli import UsageError
 from retrostudy.cli.demo import EXAMPLE, copy_example
 from retrostudy.cli.output import log, say
+from retrostudy.cli.usage import UsageError
 from retrostudy.errors import Problem, RetroStudyError
 
 DESCRIPTION = """\

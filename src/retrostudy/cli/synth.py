@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from retrostudy.cli import UsageError
 from retrostudy.cli.output import say
+from retrostudy.cli.usage import UsageError
 
 DATABASE_SUFFIXES = (".duckdb", ".db")
 OMOP_DATABASE = "omop.duckdb"

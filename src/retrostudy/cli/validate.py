@@ -13,8 +13,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from retrostudy.cli import UsageError
 from retrostudy.cli.output import say
+from retrostudy.cli.usage import UsageError
 from retrostudy.errors import Problem, ProtocolError
 
 EXAMPLES = 3
