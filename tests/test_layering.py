@@ -40,13 +40,32 @@ LAYERS = (
     ("__main__",),
 )
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
-# Packages whose modules keep every import at the top (none in a function). The others are
-# being moved there; optional extras (pyspark, python-docx) and the CLI's start-up cost are
-# the only reasons to import inside a function.
-TOP_LEVEL_ONLY = ("stats", "errors", "protocol", "cohort", "endpoints", "pipeline", "analysis")
-# Imports a module may make inside a function, when asked for: the notebook views of the
-# stats results (to_frame, plot) keep pandas and matplotlib out of ``import retrostudy.stats``.
-LAZY = {"retrostudy.stats._display": ("pandas", "matplotlib")}
+# The only imports a module may make inside a function: (module, imported module or a prefix
+# of it) -> why. Everything else sits at the top of its module (test_no_function_local_imports).
+# Two reasons only: an optional extra (pyproject.toml's [project.optional-dependencies]), or a
+# measured start-up cost (the numbers are in the importing module's docstring).
+LOCAL_IMPORTS = {
+    ("retrostudy.stats._display", "pandas"):
+        "start-up: import retrostudy.stats stays numpy/scipy (pandas, matplotlib >1 s)",
+    ("retrostudy.stats._display", "matplotlib"):
+        "start-up: import retrostudy.stats stays numpy/scipy (pandas, matplotlib >1 s)",
+    ("retrostudy.data.engines", "pyspark"): "optional extra [spark]",
+    ("retrostudy.data.store", "ibis.backends.pyspark"): "optional extra [spark]",
+    ("retrostudy.data.sheets", "xlrd"): "optional extra [xls]",
+    ("retrostudy.cli.app", "uvicorn"): "optional extra [app]",
+    ("retrostudy.cli.app", "retrostudy.app"): "optional extra [app] (Starlette)",
+    ("retrostudy.cli.app", "webbrowser"): "CLI start-up: 8 ms for every command",
+    ("retrostudy.cli.validate", "tomllib"): "CLI start-up: 7 ms for every command",
+    ("retrostudy.cli.validate", "pydantic"): "CLI start-up: 0.1 s",
+    ("retrostudy.cli.validate", "retrostudy.protocol"): "CLI start-up: pydantic models",
+    ("retrostudy.cli.validate", "retrostudy.data"): "CLI start-up: DuckDB, Ibis, pandas",
+    ("retrostudy.cli.init", "retrostudy.data"): "CLI start-up: DuckDB, Ibis, pandas",
+    ("retrostudy.cli.run", "retrostudy.pipeline"): "CLI start-up: every layer",
+    ("retrostudy.cli.run", "retrostudy.report"): "CLI start-up: the report, matplotlib",
+    ("retrostudy.cli.schema", "retrostudy.protocol"): "CLI start-up: pydantic models",
+    ("retrostudy.cli.schema", "retrostudy.report"): "CLI start-up: the report, matplotlib",
+    ("retrostudy.cli.synth", "retrostudy.synth"): "CLI start-up: numpy, pandas, DuckDB",
+}
 
 
 def _module_name(path: Path) -> str:
@@ -147,13 +166,30 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return sorted(list(g) for g in groups if len(g) > 1)
 
 
+def _allowed_entry(module: str, name: str) -> tuple[str, str] | None:
+    """The :data:`LOCAL_IMPORTS` entry that lets ``module`` import ``name`` in a function."""
+    for entry in LOCAL_IMPORTS:
+        allowed_module, prefix = entry
+        if module == allowed_module and (name == prefix or name.startswith(prefix + ".")):
+            return entry
+    return None
+
+
 def _lazy_allowed(module: str, name: str) -> bool:
-    return name.split(".")[0] in LAZY.get(module, ())
+    return _allowed_entry(module, name) is not None
+
+
+def local_imports_outside_allowlist() -> list[str]:
+    """``module:line imports name`` for every function-local import :data:`LOCAL_IMPORTS`
+    does not list."""
+    return [f"{module}:{line} imports {name}"
+            for module in MODULES for line, name, at_top in _imports(module)
+            if not at_top and not _lazy_allowed(module, name)]
 
 
 def function_local_imports() -> Counter:
     """Function-local import statements per package (a ``from x import a, b`` counts once),
-    :data:`LAZY` ones aside."""
+    :data:`LOCAL_IMPORTS` ones aside."""
     counts: Counter = Counter()
     for module in MODULES:
         lines = {line for line, name, at_top in _imports(module)
@@ -208,11 +244,48 @@ def test_cycle_check_finds_a_loop():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_function_local_imports(capsys):
+def test_no_function_local_imports(capsys):
+    """Every import sits at the top of its module, except the few :data:`LOCAL_IMPORTS`
+    lists (optional extras, measured start-up cost)."""
     counts = function_local_imports()
     with capsys.disabled():
         print(f"\nfunction-local imports: {sum(counts.values())} {dict(sorted(counts.items()))}")
-    assert {name: counts[name] for name in TOP_LEVEL_ONLY} == dict.fromkeys(TOP_LEVEL_ONLY, 0)
+    bad = local_imports_outside_allowlist()
+    assert bad == [], "imports inside functions (move them to the top):\n" + "\n".join(bad)
+
+
+def test_every_allowed_local_import_is_used():
+    """No stale entry in the allowlist: each one matches a function-local import."""
+    used = {_allowed_entry(module, name) for module in MODULES
+            for _, name, at_top in _imports(module) if not at_top}
+    assert set(LOCAL_IMPORTS) - used == set()
+
+
+def test_allowlist_check_finds_a_local_import(tmp_path, monkeypatch):
+    """The checker itself: a module with an import inside a function, and one allowed."""
+    path = tmp_path / "fake.py"
+    path.write_text("import os\n\ndef f():\n    import json\n    import pyspark.sql\n",
+                    encoding="utf-8")
+    monkeypatch.setattr(sys.modules[__name__], "MODULES", {"retrostudy.data.engines": path})
+    bad = local_imports_outside_allowlist()
+    assert len(bad) == 1 and bad[0].endswith("imports json")
+
+
+def test_no_module_imports_a_name_from_its_own_package():
+    """A module imports its package's submodules, never a name the package's ``__init__``
+    defines: the ``__init__`` runs first and may still be importing that very module (the
+    loop the report had when report/__init__.py defined ReportContext and make_report)."""
+    bad = []
+    for module in MODULES:
+        for line, name, _ in _imports(module):
+            target = _resolve(name) if name.startswith("retrostudy") else None
+            if target == "retrostudy" and name.rpartition(".")[2] in ("retrostudy",
+                                                                      "__version__"):
+                continue  # the package root loads every API name lazily
+            if target and target != module and module.startswith(target + ".") \
+                    and name != target:
+                bad.append(f"{MODULES[module].relative_to(SRC)}:{line} imports {name}")
+    assert bad == [], "import the defining submodule instead:\n" + "\n".join(bad)
 
 
 def test_cli_help_lists_every_command(capsys):

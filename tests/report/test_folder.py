@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import retrostudy.report as report_module
+import retrostudy.report.write as report_module
 from retrostudy import pipeline
 from retrostudy.cli import main
 from retrostudy.errors import OutputError

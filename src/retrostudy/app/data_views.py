@@ -11,7 +11,11 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from retrostudy.app.security import OutsideFolder, safe_path
+from retrostudy.app.studyfile import parse
 from retrostudy.app.views import guarded, language, refuse, relative, render
+from retrostudy.data.omop.resolve import summary
+from retrostudy.data.scan.engine import scan_extract
+from retrostudy.data.scan.study import propose
 from retrostudy.errors import RetroStudyError
 
 UPLOAD_TYPES = (".csv", ".tsv", ".txt", ".xlsx", ".xls", ".parquet")
@@ -20,8 +24,6 @@ CHUNK = 1024 * 1024
 
 async def create(request: Request):
     """A new study.toml proposed by the scan of an extract folder inside the study folder."""
-    from retrostudy.data.scan.study import propose
-
     form = await request.form()
     root = request.app.state.root
     try:
@@ -99,9 +101,6 @@ def _mb(n: int) -> str:
 
 @guarded
 async def data_page(request: Request, study: Path):
-    from retrostudy.app.studyfile import parse
-    from retrostudy.data.scan.engine import scan_extract
-
     text = study.read_text(encoding="utf-8")
     try:
         protocol = parse(text, study)
@@ -118,8 +117,6 @@ async def data_page(request: Request, study: Path):
     files = {f.table: f.path for f in loaded.files}
     omop = None
     if protocol.data.format == "omop":  # what the OMOP loader maps, set by set
-        from retrostudy.data.omop.resolve import summary
-
         omop = summary(protocol.data.omop)
     return render(request, "data.html", study=relative(request, study), load=loaded,
                   files=files, scan=scan, omop=omop, lang_code=language(request))

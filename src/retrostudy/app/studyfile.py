@@ -21,6 +21,7 @@ from pathlib import Path
 import tomlkit
 from tomlkit.items import AoT, Table
 
+from retrostudy.errors import Problem, ProtocolError
 from retrostudy.protocol.load import parse_protocol
 from retrostudy.protocol.model import Protocol
 
@@ -46,8 +47,6 @@ class Conflict(Exception):
 def parse(text: str, path: Path) -> Protocol:
     """``text`` as the protocol ``retrostudy run`` would read from ``path`` (a
     :class:`~retrostudy.errors.ProtocolError` listing every problem otherwise)."""
-    from retrostudy.errors import Problem, ProtocolError
-
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -73,8 +72,6 @@ def save(path: Path, text: str, based_on: str) -> None:
 
 def inline(text: str, key: str):
     """A TOML value typed in a form (``{ drug = "x", window = ["-inf", -1] }``)."""
-    from retrostudy.errors import Problem, ProtocolError
-
     try:
         return tomlkit.parse(f"value = {text.strip()}\n")["value"]
     except Exception as exc:  # tomlkit raises several parse error types
@@ -83,8 +80,6 @@ def inline(text: str, key: str):
 
 
 def _date(text: str, key: str):
-    from retrostudy.errors import Problem, ProtocolError
-
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:

@@ -12,6 +12,9 @@ import argparse
 import shutil
 from pathlib import Path
 
+import retrostudy
+from retrostudy.cli.output import say
+from retrostudy.cli.run import add_common, run_and_summarise
 from retrostudy.errors import Problem, RetroStudyError
 
 EXAMPLE = "tdm1_after_pertuzumab"  # the default: the seed paper
@@ -28,8 +31,6 @@ running your own study with 'retrostudy run'; 'retrostudy demo --list' lists the
 def examples_roots() -> list[Path]:
     """Where examples are looked for: the installed package's data (wheels), then the
     source tree's ``examples/`` (a clone or an editable install)."""
-    import retrostudy
-
     package = Path(retrostudy.__file__).resolve().parent
     roots = [package / "examples"]
     roots += [parent / "examples" for parent in package.parents[:2]]
@@ -95,8 +96,6 @@ def summary(folder: Path) -> str:
 
 
 def register(sub) -> None:
-    from retrostudy.cli.run import add_common
-
     p = sub.add_parser(
         "demo",
         help="run an example study (synthetic data) and write its report",
@@ -112,9 +111,6 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from retrostudy.cli.output import say
-    from retrostudy.cli.run import run_and_summarise
-
     if args.list:
         for name, folder in examples().items():
             say(f"{name}\t{summary(folder)}")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+
+from retrostudy.cli.output import finish_progress, log, progress, say
+from retrostudy.warning_codes import check_codes, code_of
 
 DESCRIPTION = """\
 Run the whole study described by a protocol file (study.toml): read the hospital records,
@@ -103,11 +107,7 @@ def add_common(p, default_out: str = "report") -> None:
 
 
 def run_and_summarise(protocol: Path, args) -> int:
-    import json
-
-    from retrostudy.cli.output import finish_progress, progress, say
     from retrostudy.pipeline import run_study
-    from retrostudy.warning_codes import check_codes
 
     silenced = check_codes(args.silence)
     try:
@@ -130,7 +130,6 @@ def run_and_summarise(protocol: Path, args) -> int:
 def summarise(result, out: Path) -> dict:
     """The run's summary as plain JSON types (``--json``; the text lines are made from it)."""
     from retrostudy.report import fmt
-    from retrostudy.warning_codes import code_of
 
     an = result.analyses
     label = an.group_labels.get
@@ -179,8 +178,6 @@ def summary_lines(summary: dict) -> list[str]:
 
 
 def _log_warnings(warnings: list[dict], silenced: frozenset[str]) -> None:
-    from retrostudy.cli.output import log
-
     for w in warnings:
         if w["code"] not in silenced:
             log.warning(w["message"], extra={"code": w["code"]})

@@ -10,6 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from retrostudy.cli.output import say
+from retrostudy.cli.usage import UsageError
+
 DATABASE_SUFFIXES = (".duckdb", ".db")
 OMOP_DATABASE = "omop.duckdb"
 
@@ -69,8 +72,6 @@ def register(sub) -> None:
 
 
 def _run(args) -> int:
-    from retrostudy.cli import UsageError
-    from retrostudy.cli.output import say
     from retrostudy.synth import generate_cohort, generate_seed_study, write_study
 
     fmt = args.format or ("duckdb" if args.omop else "csv")

@@ -13,6 +13,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from retrostudy.cli.output import say
+from retrostudy.cli.usage import UsageError
+from retrostudy.errors import Problem, ProtocolError
+
 EXAMPLES = 3
 
 
@@ -39,19 +43,16 @@ def _block_and_base(args):
             block = block.model_copy(update={"path": str(Path(args.data).resolve())})
         return block, base
     if not args.data:
-        from retrostudy.cli import UsageError
-
         raise UsageError("give DATA or --protocol")
     return DataBlock(path=str(Path(args.data).resolve())), Path(".")
 
 
 def _data_block(path: Path):
     """Only the protocol's ``[data]`` block: data can be checked before the study is written."""
-    import tomllib
+    import tomllib  # deferred: 7 ms of start-up for every command (cli/__init__.py)
 
     from pydantic import ValidationError
 
-    from retrostudy.errors import Problem, ProtocolError
     from retrostudy.protocol.data import DataBlock
     from retrostudy.protocol.load import read_text
 
@@ -104,8 +105,6 @@ def as_json(result) -> dict:
 def _print(result) -> None:
     """The readable summary on stdout, one line per table row and per problem (whole lines,
     never wrapped: a log or ``grep`` sees each message once)."""
-    from retrostudy.cli.output import say
-
     files = {f.table: f.path for f in result.files}
     omop = any(hasattr(c, "not_relevant") for c in result.counts.values())  # an OMOP CDM
     headers = ("table", "file", "read", "loaded", "rejected") + (("not relevant",) if omop else ())

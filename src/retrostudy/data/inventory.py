@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from openpyxl import load_workbook
+
 from retrostudy.data.readers import EXTENSIONS, same_table
 from retrostudy.data.schema import TABLES
 from retrostudy.errors import Problem
@@ -137,8 +139,6 @@ def _choose(candidates: dict[str, list[str]], refused: dict[str, Problem],
 def _workbook(block: DataBlock, root: Path) -> Inventory | None:
     """Sheets of a workbook of tables: the sheet named like each table (spelling variants
     accepted and said so), two sheets for one table refused, other sheets listed."""
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(root, read_only=True)
     except Exception:  # an unreadable workbook: the reader reports it, per table

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 WORKBOOK_EXTENSIONS = (".xlsx", ".xls")
@@ -61,8 +62,6 @@ class Workbook:
 
 
 def _open_xlsx(path: Path):
-    import openpyxl
-
     streaming = path.stat().st_size > MERGE_LIMIT
     try:
         return openpyxl.load_workbook(path, data_only=True, read_only=streaming)

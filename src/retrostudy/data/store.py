@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
 import pyarrow.types as pat
+from ibis.backends.duckdb.converter import DuckDBPandasData
 
 from retrostudy.data.schema import TABLES, Table
+from retrostudy.errors import DataError, Problem
 
 SOURCE_COLUMNS = ("source_file", "source_row")
 """Where each loaded record came from, kept beside the canonical columns of its table:
@@ -53,10 +56,6 @@ def duckdb_backend(path: str | None = None) -> ibis.BaseBackend:
     A file another process holds (a second run sharing one ``[data] database``: DuckDB
     allows one writer) or cannot open is a :class:`~retrostudy.errors.DataError` naming
     the key, not a traceback."""
-    import duckdb
-
-    from retrostudy.errors import DataError, Problem
-
     try:
         return ibis.duckdb.connect(path or ":memory:")
     except duckdb.IOException as exc:
@@ -138,8 +137,6 @@ class Store:
         booleans with nulls are ``object`` (True/False/None). Row order is the engine's:
         callers sort when order matters.
         """
-        from ibis.backends.duckdb.converter import DuckDBPandasData
-
         table = expr.as_table()
         arrow = self.backend.to_pyarrow(table)
         frame = DuckDBPandasData.convert_table(arrow_frame(arrow), table.schema())

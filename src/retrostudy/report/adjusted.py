@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from retrostudy.report import fmt
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.figures.adjusted_km import draw_adjusted_km
+from retrostudy.report.figures.balance import draw_love, draw_overlap
+from retrostudy.report.figures.base import PALETTE
 from retrostudy.report.tables.adjusted import RMST_VARIANCE
 
 # What each weighting target estimates, as the Methods name it
@@ -27,13 +30,8 @@ def adjusted_figures(ctx, plan) -> dict:
     res = ctx.analyses.adjusted
     if res is None:
         return {}
-    from retrostudy.report.figures.adjusted_km import draw_adjusted_km
-    from retrostudy.report.figures.balance import draw_love, draw_overlap
-
     rep = ctx.protocol.report
     labels = {s.endpoint: s.text for s in ctx.protocol.analyses.survival}
-    from retrostudy.report.figures.base import PALETTE
-
     colors = {g: c for g, c in zip(ctx.analyses.groups, PALETTE, strict=False)}
     names = ctx.legend_labels  # full group labels in the legends
     figs = [draw_love(res, number="S1"),

@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from retrostudy.report.adjusted import adjusted_figures
+from retrostudy.report.checklist import checklist_rows, checklist_section, checklist_table
 from retrostudy.report.disclosure import Plan, flow_keys, km_mask, plan
 from retrostudy.report.document import Document
+from retrostudy.report.figures.base import FigureStyle, use_style
+from retrostudy.report.figures.flow import draw_flow
+from retrostudy.report.figures.forest import draw_comparators, draw_forest
+from retrostudy.report.figures.km import draw_km
+from retrostudy.report.figures.schoenfeld import draw_schoenfeld
+from retrostudy.report.figures.swimmer import draw_swimmer
+from retrostudy.report.masking import apply
+from retrostudy.report.secondary import secondary_figures
+from retrostudy.report.sections import (
+    main_sections,
+    numbered,
+    supplement_sections,
+    warnings_section,
+)
 from retrostudy.report.table import Table
 
 
@@ -21,11 +37,6 @@ class Built:
 
 
 def _figures_for(ctx, plan_: Plan) -> dict:
-    from retrostudy.report.figures.flow import draw_flow
-    from retrostudy.report.figures.forest import draw_comparators, draw_forest
-    from retrostudy.report.figures.km import draw_km
-    from retrostudy.report.figures.swimmer import draw_swimmer
-
     rep, an = ctx.protocol.report, ctx.analyses
     figs = {}
     number = 1
@@ -72,11 +83,7 @@ def _figures_for(ctx, plan_: Plan) -> dict:
     if ctx.comparator_rows:
         f = draw_comparators(ctx.comparator_rows, number=str(number))
         figs[f.key] = f
-    from retrostudy.report.secondary import secondary_figures
-
     figs.update(secondary_figures(ctx, plan_, start=len(figs) + 1))  # CIF, subgroup forests
-    from retrostudy.report.adjusted import adjusted_figures
-
     figs |= adjusted_figures(ctx, plan_)  # supplementary: Fig. S1, S2, ...
     figs |= _schoenfeld_figures(ctx, start=sum(k.startswith("figureS") for k in figs) + 1)
     return figs
@@ -85,8 +92,6 @@ def _figures_for(ctx, plan_: Plan) -> dict:
 def _schoenfeld_figures(ctx, start: int) -> dict:
     """One PH-check figure per Cox model with a cox.zph test (Fig. S<start>, ...), after
     the other supplementary figures."""
-    from retrostudy.report.figures.schoenfeld import draw_schoenfeld
-
     an = ctx.analyses
     figs, number = {}, start
     for res in an.endpoints:
@@ -112,9 +117,6 @@ def _render(figs, formats, outputs, progress=None) -> dict:
 
 def build(ctx, progress=None) -> Built:
     plan_, keyed = plan(ctx, dict(ctx.tables))  # one pass over everything printed
-    from retrostudy.report.figures.base import FigureStyle, use_style
-    from retrostudy.report.masking import apply
-
     tables, _ = apply(plan_, keyed)
     if progress is not None:
         progress("Drawing figures")
@@ -122,17 +124,8 @@ def build(ctx, progress=None) -> Built:
         figs = _figures_for(ctx, plan_)
         rendered = _render(figs, ctx.protocol.report.figure_formats, ctx.protocol.report.outputs,
                            progress)
-    from retrostudy.report.sections import (
-        main_sections,
-        numbered,
-        supplement_sections,
-        warnings_section,
-    )
-
     main, shown = main_sections(ctx, tables, figs, rendered, plan_)
     supp = supplement_sections(ctx, tables, figs, rendered, shown)
-    from retrostudy.report.checklist import checklist_rows, checklist_section, checklist_table
-
     supp = numbered([*supp, *warnings_section(ctx)])  # S1, S2, ... before the checklist
     checklist = checklist_table(checklist_rows(ctx.protocol, main + supp))  # names them
     supp += numbered([checklist_section(checklist)], start=len(supp) + 1)

@@ -28,7 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.document import Document, FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.docx import render_docx
 from retrostudy.report.table import Row, Table, text_cells
 
 Status = Literal["reported", "partly reported", "for the authors to complete", "not applicable"]
@@ -263,9 +264,6 @@ def checklist_section(table: Table) -> Section:
 def checklist_docx(table: Table, report, page) -> bytes:
     """``checklist.docx``: the checklist section alone, titled with the study (``report``:
     the report's :class:`~retrostudy.report.document.Document`), in its page set-up."""
-    from retrostudy.report.document import Document
-    from retrostudy.report.docx import render_docx
-
     doc = Document(title=TITLE, subtitle=report.title, synthetic=report.synthetic,
                    sections=(checklist_section(table),))
     return render_docx(doc, page)

@@ -18,6 +18,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
+import numpy as np
+
+from retrostudy.analysis.survival import numbers_at_risk
+from retrostudy.report.figures.km import km_breaks, risk_breaks
 from retrostudy.report.suppression import Ledger, mask_texts, suppress_ledger
 from retrostudy.report.table import Cell, Table
 
@@ -195,8 +199,6 @@ def _at_risk(ledger: Ledger, kind: str, endpoint: str, group: str, n_key: str,
 
 def _figure_counts(ledger: Ledger, ctx) -> None:
     """KM and CIF numbers at risk and legends; the subgroup forest's n labels."""
-    from retrostudy.report.figures.km import km_breaks
-
     for res in ctx.analyses.endpoints:
         _, breaks = km_breaks(res, ctx.protocol.report.km)
         for g in res.groups:
@@ -213,11 +215,6 @@ def _figure_counts(ledger: Ledger, ctx) -> None:
 
 
 def _cif_counts(ledger: Ledger, ctx) -> None:
-    import numpy as np
-
-    from retrostudy.analysis.survival import numbers_at_risk
-    from retrostudy.report.figures.km import risk_breaks
-
     comp = getattr(ctx.analyses.secondary, "competing", None)
     if comp is not None and comp.curves:
         max_t = max((float(c["time"].max()) for c in comp.curves.values() if c["time"].size),

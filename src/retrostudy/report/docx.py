@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.shared import Pt
+
+from retrostudy.errors import Problem, ProtocolError
 from retrostudy.report.document import Document, FigureItem, Paragraph, TableItem
 from retrostudy.report.docx_table import add_table, columns_of, fit_columns
 
@@ -48,9 +54,6 @@ class PageSetup:
 
 
 def _page(section, page: PageSetup, landscape: bool) -> None:
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Pt
-
     w, h = PAGES[page.size]
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (Pt(h), Pt(w)) if landscape else (Pt(w), Pt(h))
@@ -60,10 +63,6 @@ def _page(section, page: PageSetup, landscape: bool) -> None:
 
 def _start(page: PageSetup):
     """A new document: the reference.docx emptied of its body, or python-docx's default."""
-    import docx
-
-    from retrostudy.errors import Problem, ProtocolError
-
     if page.reference is None:
         return docx.Document()
     try:
@@ -96,8 +95,6 @@ class _Writer:
         self.caption = _style(document, "Caption")
 
     def orient(self, landscape: bool) -> None:
-        from docx.enum.section import WD_SECTION
-
         if landscape != self.landscape:
             _page(self.document.add_section(WD_SECTION.NEW_PAGE), self.page, landscape)
             self.landscape = landscape
@@ -108,8 +105,6 @@ class _Writer:
         add_table(self.document, table, fit, self.caption)
 
     def figure(self, item: FigureItem) -> None:
-        from docx.shared import Pt
-
         self.orient(False)
         width_in = float(item.figure.figure.get_size_inches()[0])
         width = min(width_in * 72, self.page.block())  # the PNG's own size: print dpi
@@ -159,8 +154,6 @@ def _contents(out: _Writer, doc: Document) -> None:
 
 
 def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
-    from docx.shared import Pt
-
     page = page or PageSetup()
     document = _start(page)
     for section in document.sections:
@@ -192,8 +185,6 @@ def render_docx(doc: Document, page: PageSetup | None = None) -> bytes:
 
 def _fixed_zip(data: bytes) -> bytes:
     """The same .docx with fixed entry times, so the same report gives the same bytes."""
-    import zipfile
-
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

@@ -32,6 +32,14 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
+
 _THICK, _THIN = "12", "6"  # eighths of a point
 FONT = "Arial"  # metric-compatible with Liberation Sans (measured)
 SIZES = (8.5, 7.5, 6.5)  # points: the table font, smaller only when a table cannot fit
@@ -47,9 +55,6 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     Wide and full-width characters (Japanese sheet and file names, 投薬) are in neither
     font: Word draws them from an East Asian font one em wide, so each counts ``size``
     points instead of being measured as a missing glyph."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextToPath
-
     wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in ("W", "F"))
     narrow = "".join(ch for ch in text if unicodedata.east_asian_width(ch) not in ("W", "F"))
     if not narrow:
@@ -101,9 +106,6 @@ def _share(lo, hi, block) -> tuple[float, ...]:
 
 
 def _el(tag, **attrs):
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     el = OxmlElement(tag)
     for k, v in attrs.items():
         el.set(qn(f"w:{k}"), v)
@@ -111,8 +113,6 @@ def _el(tag, **attrs):
 
 
 def _borders(cell, top: str | None = None, bottom: str | None = None) -> None:
-    from docx.oxml.ns import qn
-
     tc_pr = cell._tc.get_or_add_tcPr()
     borders = tc_pr.find(qn("w:tcBorders"))
     if borders is None:
@@ -126,8 +126,6 @@ def _borders(cell, top: str | None = None, bottom: str | None = None) -> None:
 def _table_props(grid, widths) -> None:
     """No borders of its own (a reference.docx's table style may have some), fixed layout
     at the fitted widths."""
-    from docx.oxml.ns import qn
-
     tbl_pr = grid._tbl.tblPr
     borders = _el("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
@@ -149,9 +147,6 @@ def _row_flags(row, header: bool = False) -> None:
 
 
 def _cell_text(cell, text, *, size, bold=False, left=False, indent=0):
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
     para = cell.paragraphs[0]
     para.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
     para.paragraph_format.space_after = Pt(0)
@@ -175,8 +170,6 @@ def columns_of(table) -> list[list[tuple[str, bool, int]]]:
 
 
 def add_table(document, table, fit: Fit, caption_style) -> None:
-    from docx.shared import Pt
-
     cap = document.add_paragraph(style=caption_style)
     cap.add_run(table.title).bold = True
     cap.paragraph_format.keep_with_next = True
@@ -213,9 +206,6 @@ def add_table(document, table, fit: Fit, caption_style) -> None:
 def note_style(document):
     """The "Table Note" paragraph style: the reference.docx's, else one made here (small,
     no space between notes)."""
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.shared import Pt
-
     try:
         return document.styles["Table Note"]
     except KeyError:

@@ -13,6 +13,9 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from jinja2 import Environment, select_autoescape
+from markupsafe import Markup, escape
+
 from retrostudy.report.document import Document, FigureItem, Paragraph, TableItem
 
 
@@ -42,8 +45,6 @@ _BREAK_AFTER = re.compile(r"([_/]|\.(?=[^\d\s]))")
 
 
 def _breakable(text: str) -> str:
-    from markupsafe import escape
-
     safe = str(escape(text))  # &amp; &lt; &gt; &#34; &#39; contain none of _ / .
     return _LONG_WORD.sub(lambda m: _BREAK_AFTER.sub(r"\1<wbr>", m.group(0)), safe)
 
@@ -61,8 +62,6 @@ def breakable(text) -> str:
     table cell holding one cannot be narrower than the whole key; the break opportunities
     let the browser wrap it at a separator rather than push the table past the page.
     """
-    from markupsafe import Markup, escape
-
     text, out, at = str(text), [], 0
     for m in _URL.finditer(text):
         out.append(_breakable(text[at:m.start()]))
@@ -80,8 +79,6 @@ def estimate_ci(text) -> str:
     """Escaped numeric cell whose only break opportunity is between an estimate and its
     parenthesised CI: ``2.85 (1.41–5.75)`` may wrap as ``2.85`` over ``(1.41–5.75)`` in a
     narrow window, never inside the interval (browsers may break after an en dash)."""
-    from markupsafe import Markup, escape
-
     found = _ESTIMATE_CI.match(str(text))
     if found is None:
         return Markup(f'<span class="nb">{escape(text)}</span>')
@@ -90,8 +87,6 @@ def estimate_ci(text) -> str:
 
 
 def _environment():
-    from jinja2 import Environment, select_autoescape
-
     env = Environment(
         autoescape=select_autoescape(default=True, default_for_string=True),
         keep_trailing_newline=True,

@@ -11,6 +11,7 @@ escape it.
 from __future__ import annotations
 
 from retrostudy.report.document import Paragraph
+from retrostudy.report.quality import Quality, definitions
 
 
 def _design(ctx) -> list[str]:
@@ -63,8 +64,6 @@ def _groups(ctx) -> list[str]:
 def _endpoints(ctx) -> list[str]:
     """Definitions of the main document's endpoints (the survival endpoints compared and
     the response column); the other endpoints are defined in the supplement."""
-    from retrostudy.report.quality import Quality, definitions
-
     defs = definitions(ctx.quality or Quality(), ctx.protocol)
     block = ctx.protocol.analyses
     names = [s.endpoint for s in block.survival]

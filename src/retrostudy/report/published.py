@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from retrostudy.endpoints.outcome import time_to_event_columns
-from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES, printed
+from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES, compare_published, printed
 from retrostudy.report import fmt
 from retrostudy.report.published_labels import RATE_KEYS, describe, label_names, slug
 from retrostudy.report.table import Cell, Row, Table, text_cells
@@ -312,8 +312,6 @@ def published_parts(
     payload: dict = {}
     rows: list = []
     if protocol.published is not None and protocol.published.values:
-        from retrostudy.protocol.published import compare_published
-
         fu = protocol.analyses.followup.observed if protocol.analyses.followup else None
         comparisons = compare_published(
             protocol.published, flat_results(analyses, flow, dataset, fu)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrostudy.report.document import Paragraph
+from retrostudy.report.document import Paragraph, TableItem
 from retrostudy.report.suppression import mask_count
 from retrostudy.report.table import Cell, Row, Table
 
@@ -281,8 +281,6 @@ def extraction_text(load) -> str:
 
 def quality_items(q: Quality, shown: dict[str, Table]) -> list:
     """Paragraphs and tables of the data-quality section (``shown``: tables as displayed)."""
-    from retrostudy.report.document import TableItem
-
     items: list = []
     if not q.from_records:
         name = q.analysis_table or "the analysis table"

@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 
 from retrostudy.report import fmt
+from retrostudy.report.disclosure import flow_keys
 from retrostudy.report.document import Paragraph
+from retrostudy.report.tables.survival import FIRTH_MARK
 
 _EST_CI = re.compile(r"^(\S+) \((.+)\)$")
 _COUNT_PCT = re.compile(r"^(\d+) \((\d+(?:\.\d+)?|NE)\)$")
@@ -82,8 +84,6 @@ def flow_sentences(ctx, plan, exhibits: dict[str, str] | None = None) -> list[st
     flow = ctx.flow
     if flow is None:
         return []
-    from retrostudy.report.disclosure import flow_keys
-
     keys = flow_keys(flow)
     ident = plan.text(keys["identified"], flow.n_identified)
     analysed = plan.text(keys["analysed"], flow.n_analysed)
@@ -240,8 +240,6 @@ def _hr_sentence(ctx, tables, res, exhibits, level) -> str:
 def _hr_words(t, r, j: int, level: float) -> str:
     """``2.85 (95% CI 1.41–5.75; Wald p = 0.0035)`` from an HR cell and the p beside it
     (a Firth-penalised cell, marked by the table: its profile-likelihood p)."""
-    from retrostudy.report.tables.survival import FIRTH_MARK
-
     text = r.cells[j].text
     firth = text.endswith(FIRTH_MARK)
     hr = _ci_words(estimate_words(text.removesuffix(FIRTH_MARK)), level)

@@ -9,16 +9,15 @@ how the alternative definitions differ), then its tables and figures.
 from __future__ import annotations
 
 from retrostudy.report import fmt
+from retrostudy.report.disclosure import km_mask, subgroup_label_texts
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.figures.cif import draw_cif
+from retrostudy.report.figures.forest import draw_subgroup_forest
 
 
 def secondary_figures(ctx, plan, start: int) -> dict:
     """The CIF and subgroup forest figures, numbered from ``start``; counts printed as
     ``plan`` (retrostudy.report.disclosure) says."""
-    from retrostudy.report.disclosure import km_mask, subgroup_label_texts
-    from retrostudy.report.figures.cif import draw_cif
-    from retrostudy.report.figures.forest import draw_subgroup_forest
-
     sec = ctx.analyses.secondary
     rep = ctx.protocol.report
     labels = ctx.analyses.group_labels

@@ -4,9 +4,19 @@ supplement (everything else, numbered S1, S2, ...)."""
 
 from __future__ import annotations
 
+import re
+
+from retrostudy.data.receptors import methods_sentence
+from retrostudy.protocol.timing import covariate_window_sentences
 from retrostudy.report import fmt
+from retrostudy.report.adjusted import adjusted_sections
+from retrostudy.report.design import design_sections
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
+from retrostudy.report.methods import methods_items
 from retrostudy.report.pvalues import tests_used
+from retrostudy.report.quality import Quality, definition_items, quality_items
+from retrostudy.report.results_text import results_items
+from retrostudy.report.secondary import secondary_sections
 
 
 def _fig(figs, rendered, key):
@@ -34,8 +44,6 @@ def _methods(ctx) -> list[Paragraph]:
         f"Durations are whole days between dates; months = days / {c.days_per_month:g}.",
     ]
     if ctx.quality is not None and ctx.quality.load is not None:  # receptors from records
-        from retrostudy.data.receptors import methods_sentence
-
         cov = ctx.protocol.covariates
         text.append(methods_sentence(ctx.protocol.data.biomarkers.her2_rule,
                                      cov.her2_specimen, cov.hr_specimen))
@@ -50,8 +58,6 @@ def _methods(ctx) -> list[Paragraph]:
 
 def _windows(ctx) -> list[Paragraph]:
     """Methods: each baseline covariate window reaching past the index date, in words."""
-    from retrostudy.protocol.timing import covariate_window_sentences
-
     return [Paragraph(t) for t in covariate_window_sentences(ctx.protocol)]
 
 
@@ -105,8 +111,6 @@ def _hr_text(ctx, res) -> list[Paragraph]:
 
 
 def _quality_sections(ctx, tables) -> list[Section]:
-    from retrostudy.report.quality import Quality, definition_items, quality_items
-
     q = ctx.quality or Quality()
     return [
         Section(
@@ -143,8 +147,6 @@ def _main_keys(ctx, tables, figs) -> list[str]:
 
 def exhibit_name(item) -> str:
     """"Fig. 2", "Table 1": the number a title starts with ("" when it has none)."""
-    import re
-
     found = re.match(r"((?:Fig\.|Table) S?\d+)\. ", item.title)
     return found.group(1) if found else ""
 
@@ -152,9 +154,6 @@ def exhibit_name(item) -> str:
 def main_sections(ctx, tables, figs, rendered, plan) -> tuple[list[Section], set[str]]:
     """The main document: Methods, Results (sentences with the numbers), then the main
     exhibits in the protocol's order; also the keys of the exhibits shown."""
-    from retrostudy.report.methods import methods_items
-    from retrostudy.report.results_text import results_items
-
     keys = _main_keys(ctx, tables, figs)
     statistics = _methods(ctx) + _windows(ctx)
     exhibits = {k: exhibit_name(figs[k] if k in figs else tables[k]) for k in keys}
@@ -204,16 +203,12 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
                     tuple(_tab(tables, "table1") + _tab(tables, "missingness")), anchor="table1")
         )
     out += _endpoint_sections(ctx, tables, figs, rendered)
-    from retrostudy.report.adjusted import adjusted_sections
-
     out += adjusted_sections(ctx, tables, figs, rendered)
     out += _model_checks(ctx, tables, figs, rendered)
     if "table2_response" in tables:
         out.append(
             Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")
         )
-    from retrostudy.report.secondary import secondary_sections
-
     out += secondary_sections(ctx, tables, figs, rendered)  # RMST, competing, subgroups, ...
     swim = [k for k in figs if k.endswith("_swimmer")]
     fu = [
@@ -231,8 +226,6 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
     if "comparators" in tables or comp:
         items = [*_tab(tables, "comparators"), *(_fig(figs, rendered, comp[0]) if comp else [])]
         out.append(Section("Literature comparators", tuple(items), anchor="comparators"))
-    from retrostudy.report.design import design_sections
-
     out += design_sections(ctx, tables)  # landmark, imputation, time-varying exposure
     kept = []
     for s in out:

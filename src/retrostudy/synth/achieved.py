@@ -13,10 +13,15 @@ under ``pfs.conf_low_log.<group>``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from retrostudy.protocol.load import load_protocol
+from retrostudy.protocol.published import compare_published
 from retrostudy.stats import chisq_test, cox_ph, kaplan_meier, logrank_test, wilcoxon_test
+from retrostudy.synth.seed import generate_seed_study
 
 MONTH = 30.4375
 GROUPS = ("Tmab/Pmab", "Tmab")
@@ -168,12 +173,6 @@ def _followup(a: pd.DataFrame) -> dict[str, float]:
 
 
 def main() -> None:  # pragma: no cover - a report for humans
-    from pathlib import Path
-
-    from retrostudy.protocol.load import load_protocol
-    from retrostudy.protocol.published import compare_published
-    from retrostudy.synth.seed import generate_seed_study
-
     study = (
         Path(__file__).resolve().parents[3] / "examples" / "tdm1_after_pertuzumab" / "study.toml"
     )

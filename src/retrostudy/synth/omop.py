@@ -67,6 +67,7 @@ from retrostudy.synth.omop_columns import (
     text,
     used,
 )
+from retrostudy.synth.omop_episodes import episode_tables
 from retrostudy.synth.omop_vocab import (
     EHR,
     EHR_ADMINISTRATION,
@@ -110,8 +111,6 @@ def omop_tables(
     yield "measurement", _measurements(tables, person, vocab)
     yield "drug_exposure", _drug_exposure(tables["drug_administrations"], person, vocab)
     if episodes:
-        from retrostudy.synth.omop_episodes import episode_tables
-
         episode, episode_event = episode_tables(tables, person)
         yield "episode", episode
         yield "episode_event", episode_event

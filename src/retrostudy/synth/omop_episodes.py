@@ -26,7 +26,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from retrostudy.cohort.drugs import drug_lookup
+from retrostudy.cohort.lines import derive_lines
 from retrostudy.data.omop.concepts import DRUG_EXPOSURE_ID_FIELD
+from retrostudy.protocol.cohort import LinesBlock
 from retrostudy.synth.omop_columns import PersonIds, as_date, days, frame, i64
 from retrostudy.synth.omop_vocab import EHR
 
@@ -36,10 +39,6 @@ PROGRESSION, REGIMEN = 32677, 32531
 def regimen_lines(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Lines of therapy of every patient by the default rules (``patient_id, line, drugs,
     start, end``)."""
-    from retrostudy.cohort.drugs import drug_lookup
-    from retrostudy.cohort.lines import derive_lines
-    from retrostudy.protocol.cohort import LinesBlock
-
     adm = tables["drug_administrations"]
     cols = {c: adm[c] if c in adm.columns else pd.Series(pd.NA, index=adm.index, dtype="string")
             for c in ("patient_id", "drug", "date", "end_date", "setting")}

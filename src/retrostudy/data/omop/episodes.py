@@ -39,7 +39,7 @@ import pandas as pd
 from ibis import _
 
 from retrostudy.data.omop.mapping import attach, problem
-from retrostudy.data.omop.source import OmopTable
+from retrostudy.data.omop.source import OmopTable, table_names
 
 RESPONSES = ("CR", "PR", "SD", "NON_CR_NON_PD", "PD", "NE")
 EPISODE_LINES = ibis.schema({
@@ -241,8 +241,6 @@ def line_summary(backend, derived: pd.DataFrame) -> dict | None:
     ones), or None when the run published no ``episode_lines``: ``patients``,
     ``derived_lines``, ``episode_lines``, ``matched`` (same patient and line number),
     ``same_start``, ``same_drugs``, ``episode_only``, ``derived_only``."""
-    from retrostudy.data.omop.source import table_names
-
     if "episode_lines" not in table_names(backend):
         return None
     out = compare_lines(backend.table("episode_lines").to_pandas(), derived)

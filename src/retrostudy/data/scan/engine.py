@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -70,8 +71,6 @@ def scan_extract(root: str | Path, *, drugs: Iterable[DrugEntry] = (),
 
 
 def _with_notes(report: ScanReport) -> ScanReport:
-    from dataclasses import replace
-
     return replace(report, notes=notes_for(report))
 
 

@@ -21,6 +21,7 @@ from retrostudy.data.scan.writer import write_study
 from retrostudy.data.store import duckdb_backend
 from retrostudy.data.vocabulary import DrugEntry
 from retrostudy.errors import Problem, RetroStudyError
+from retrostudy.protocol.load import load_protocol
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,8 +71,6 @@ def propose(extract: str | Path, answers: Answers | None = None, *,
 
 def check_study(path: str | Path) -> Check:
     """Read the study file as a run would: the protocol, then its records."""
-    from retrostudy.protocol.load import load_protocol
-
     try:
         protocol = load_protocol(path)
     except RetroStudyError as error:

@@ -24,6 +24,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
 # Fixed metadata so the same figure gives the same bytes (matplotlib otherwise stamps dates).
 _METADATA = {
     "png": {"Software": None},
@@ -83,8 +87,6 @@ def current_style() -> FigureStyle:
 @contextlib.contextmanager
 def use_style(style: FigureStyle):
     """Draw (and render) figures in ``style``: sets the style and its rc parameters locally."""
-    import matplotlib
-
     token = _STYLE.set(style)
     try:
         with matplotlib.rc_context(style.rc()):
@@ -102,8 +104,6 @@ class ReportFigure:
     style: FigureStyle = field(default_factory=current_style)
 
     def render(self, fmt: str, dpi: int | None = None) -> bytes:
-        import matplotlib
-
         buf = io.BytesIO()
         # Layouts are fixed (no bbox_inches="tight", which draws every figure twice).
         with matplotlib.rc_context(self.style.rc()):
@@ -141,9 +141,6 @@ def new_figure(width: float, height: float):
     the style's column width instead and keeps ``height`` and every font size in points, so
     text stays legible in a single-column figure (the plot area narrows).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     del width  # every figure is as wide as the journal column it is printed in
     fig = Figure(figsize=(current_style().width_in, height))
     FigureCanvasAgg(fig)

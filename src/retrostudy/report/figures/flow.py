@@ -27,6 +27,9 @@ the groups' longest words need it, and as tall as its content.
 
 from __future__ import annotations
 
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import Rectangle
+
 from retrostudy.report.figures.base import ReportFigure, current_style, new_figure
 
 SIZE = 8.0  # font size, points
@@ -44,8 +47,6 @@ class _Measure:
     """Widths of strings in the figure's font, in inches, from the Agg renderer."""
 
     def __init__(self, fig):
-        from matplotlib.font_manager import FontProperties
-
         self.renderer = fig.canvas.get_renderer()
         self.prop = FontProperties(family=current_style().fonts, size=SIZE)
         self.dpi = fig.dpi
@@ -112,8 +113,6 @@ class _Layout:
             "shrinkA": 0, "shrinkB": 0, "mutation_scale": 8})
 
     def finish(self, fig):
-        from matplotlib.patches import Rectangle
-
         height = self.y + MARGIN
         fig.set_size_inches(self.width, height)
         self.ax.set_xlim(0, self.width)

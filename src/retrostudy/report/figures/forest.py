@@ -6,10 +6,12 @@ import math
 import textwrap
 
 import numpy as np
+from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
 from retrostudy.report import fmt
 from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
 from retrostudy.report.pvalues import TEST_NAMES
+from retrostudy.report.tables.subgroups import forest_rows
 
 
 def _rows_from_models(res, labels, var_labels, level_labels):
@@ -37,8 +39,6 @@ def _rows_from_models(res, labels, var_labels, level_labels):
 
 def _log_axis(ax, rows) -> None:
     """Log scale with plain tick labels at 1/8 ... 8 (matplotlib's default is 10^k notation)."""
-    from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
-
     values = [v for r in rows for v in r[1:4] if fmt.isnum(v) and v > 0 and not math.isinf(v)] or [
         1.0
     ]
@@ -206,8 +206,6 @@ def draw_subgroup_forest(
 ) -> ReportFigure:
     """Hazard ratio of the group within each subgroup level (a SubgroupResult), NE levels
     without a marker; ``mask`` formats the patient counts in the labels."""
-    from retrostudy.report.tables.subgroups import forest_rows
-
     rows = [
         (label, est, lo, hi, None if heading else PALETTE[0])
         for label, est, lo, hi, heading in forest_rows(res, mask)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.font_manager import FontProperties
 
 from retrostudy.report import fmt
-from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, new_figure
+from retrostudy.report.figures.base import FONT, PALETTE, ReportFigure, current_style, new_figure
 from retrostudy.report.figures.placement import place_text
 
 
@@ -101,10 +102,6 @@ def _risk_table(ax, res, labels, breaks, mask, days_per_month):
 
 def _left_margin(fig, row_labels) -> float:
     """The plot's left edge (figure fraction): room for the at-risk row labels (8 pt)."""
-    from matplotlib.font_manager import FontProperties
-
-    from retrostudy.report.figures.base import current_style
-
     renderer = fig.canvas.get_renderer()
     prop = FontProperties(family=current_style().fonts, size=8)
     widest = max((renderer.get_text_width_height_descent(s, prop, ismath=False)[0]

@@ -19,7 +19,11 @@ sides (Liang-Barsky clipping of the segment to the box).
 
 from __future__ import annotations
 
+import textwrap
+
+import matplotlib
 import numpy as np
+from matplotlib.transforms import blended_transform_factory
 
 from retrostudy.report.figures.base import current_style
 
@@ -106,8 +110,6 @@ def hits(box, segs, boxes) -> int:
 def place_text(ax, text: str, **kw):
     """Add ``text`` to ``ax`` at the first candidate that covers nothing; returns the Text
     (its ``get_gid()`` names the chosen candidate)."""
-    import matplotlib
-
     with matplotlib.rc_context(current_style().rc()):  # measure in the font drawn later
         return _place(ax, text, kw)
 
@@ -145,10 +147,6 @@ def _place(ax, text, kw):
 def _above(ax, t, renderer):
     """No free place inside: lower the axes' top and put the text above it, from the
     figure's left edge, its lines wrapped to the figure's width."""
-    import textwrap
-
-    from matplotlib.transforms import blended_transform_factory
-
     fig = ax.figure
     avail = fig.bbox.width * (1 - 2 * PAD)
     lines = t.get_text().split("\n")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from retrostudy.endpoints.outcome import has_time_to_event, time_to_event_columns
 from retrostudy.report.figures.base import FONT, ReportFigure, new_figure
@@ -35,9 +37,6 @@ def _bar_column(data: pd.DataFrame, endpoint: str) -> str:
 
 
 def _legend(ax, d: pd.DataFrame, bor: str, bar: str, endpoint: str) -> None:
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     handles = [
         Patch(color=c, label=k) for k, c in _BOR_COLORS.items() if bor in d and (d[bor] == k).any()
     ]
