@@ -54,18 +54,19 @@ def detach_scratch(con) -> None:
         shutil.rmtree(Path(found[0][0]).parent, ignore_errors=True)
 
 
-def _text_table(con, name: str) -> tuple[str, str]:
-    """(the CREATE prefix, the qualified name) of table ``name``'s text copy."""
+def scratch_table(con, table: str) -> tuple[str, str]:
+    """(the CREATE prefix, the qualified name) of working table ``table``: in the scratch
+    database when one is attached, else a temporary table in memory."""
     attached = run(con, "SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
                    [SCRATCH])[0][0]
     if attached:
-        return "CREATE OR REPLACE TABLE", f"{SCRATCH}.main.{quote('_csv_' + name)}"
-    return "CREATE OR REPLACE TEMP TABLE", quote("_csv_" + name)
+        return "CREATE OR REPLACE TABLE", f"{SCRATCH}.main.{quote(table)}"
+    return "CREATE OR REPLACE TEMP TABLE", quote(table)
 
 
 def drop_text(con, name: str) -> None:
     """Drop table ``name``'s text copy once its typed table is final (frees the scratch)."""
-    run(con, f"DROP TABLE IF EXISTS {_text_table(con, name)[1]}")
+    run(con, f"DROP TABLE IF EXISTS {scratch_table(con, '_csv_' + name)[1]}")
 
 
 def csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
@@ -86,7 +87,7 @@ def csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
         return None, 1, Problem(message=f"unreadable header row: {error}", file=shown, row=1,
                                 hint="the first line must be the header: column names "
                                      "separated by commas", code="malformed_file")
-    create, text = _text_table(con, name)
+    create, text = scratch_table(con, "_csv_" + name)
     try:
         # The header is parsed here and the sniffer is off: DuckDB then reports a row with
         # the wrong number of fields instead of guessing another dialect.
