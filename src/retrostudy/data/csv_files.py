@@ -49,6 +49,9 @@ def detach_scratch(con) -> None:
     found = run(con, "SELECT path FROM duckdb_databases() WHERE database_name = ?", [SCRATCH])
     if not found:
         return
+    for (table,) in run(con, "SELECT table_name FROM duckdb_tables() WHERE database_name = ?",
+                        [SCRATCH]):  # nothing left to write at the checkpoint DETACH makes
+        run(con, f"DROP TABLE {SCRATCH}.main.{quote(table)}")
     run(con, f"DETACH {SCRATCH}")
     if found[0][0]:
         shutil.rmtree(Path(found[0][0]).parent, ignore_errors=True)
