@@ -50,6 +50,8 @@ def run(kind: str, data: Path, keys: tuple[str, ...] = ()) -> dict:
         r = measure("omop" if kind == "omop" else "records", data, Path(work), keys=keys)
         return {"wall": r["wall"], "peak_gb": r["peak_gb"], "analysed": r["analysed"],
                 **{s: r["stages"].get(s, 0.0) for s in STAGES},
+                # CPU seconds of the process per stage: steadier than wall on a shared machine
+                "cpu": {s: r["stage_cpu"].get(s, 0.0) for s in STAGES},
                 "load_avg": [before, os.getloadavg()[0]]}
 
 

@@ -34,6 +34,7 @@ PROBLEMS_DDL = (
     "patient VARCHAR)"
 )
 _INSERT = "INSERT INTO _problems (tbl, file, row, col, value, code, message, hint) SELECT "
+CHUNK_ROWS = 2_000_000  # rows typed per statement (materialise): ~0.3 GB uncompressed
 _BUCKET_ROWS = 10_000_000  # 5 scans of _h at 40.8M rows, each hash table < ~0.3 GB
 _SQL_TYPES = {"string": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN",
               "integer": "BIGINT", "float": "DOUBLE"}
@@ -216,13 +217,28 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
     )
 
 
-def materialise(con, name: str, file: str) -> None:
+def materialise(con, name: str, file: str, row_range: tuple[int, int]) -> None:
     """``_typed_<name>`` becomes table ``name``, with ``_row``, ``source_file`` (``file``,
     as every message shows it) and the source text of parsed columns (the view is computed
     once); checks then run on it and :func:`finish` removes the rejected rows and the
-    working columns."""
-    run(con, f"CREATE OR REPLACE TABLE {quote(name)} AS SELECT *, "
-             f"{literal(file)} AS source_file FROM {quote('_typed_' + name)}")
+    working columns.
+
+    The rows go in by ranges of ``_row`` (``row_range``: its first and last value) of
+    :data:`CHUNK_ROWS`, each compressed by a checkpoint before the next: DuckDB keeps a
+    freshly written in-memory table uncompressed until then, ~150 bytes a row here, so one
+    statement over 40.8M administrations would hold ~6 GB at once; by ranges the peak is
+    one range's worth. The table's rows and their order are those of one statement."""
+    typed, target = quote("_typed_" + name), quote(name)
+    run(con, f"CREATE OR REPLACE TABLE {target} AS SELECT *, {literal(file)} AS source_file "
+             f"FROM {typed} LIMIT 0")
+    first, last = row_range
+    if last - first < CHUNK_ROWS:  # one statement (also a table without rows)
+        run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM {typed}")
+        return
+    for start in range(first, last + 1, CHUNK_ROWS):
+        run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM {typed} "
+                 f"WHERE _row >= {int(start)} AND _row < {int(start + CHUNK_ROWS)}")
+        run(con, "CHECKPOINT")
 
 
 def finish(con, name: str) -> None:

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import duckdb
 import ibis
 
-from retrostudy.data import checks, plausibility, receptor_load
+from retrostudy.data import checks, csv_files, plausibility, receptor_load
 from retrostudy.data.athena import athena_codes
 from retrostudy.data.engines import compact, is_duckdb
 from retrostudy.data.inventory import Inventory, take_inventory
@@ -80,6 +80,18 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         target, backend = backend, duckdb_backend()
         limit_memory(backend.con, data_block, base_dir)
     con = backend.con
+    # the text copies of CSV files go to a scratch database file (compressed, evictable)
+    csv_files.attach_scratch(con, base_dir / data_block.temp_directory
+                             if data_block.temp_directory else None)
+    try:
+        return _check(con, backend, target, data_block, base_dir)
+    finally:
+        csv_files.detach_scratch(con)
+
+
+def _check(con, backend, target, data_block: DataBlock, base_dir: Path) -> LoadResult:
+    """:func:`check_records` on DuckDB connection ``con`` (``backend``'s), copied into
+    ``target`` (another engine) at the end when given."""
     vocabulary = load_vocabulary(
         (DrugEntry(name=d.name, ingredient=d.ingredient, drug_class=d.drug_class)
          for d in data_block.drugs),
@@ -122,13 +134,14 @@ def check_records(data_block: DataBlock, base_dir: str | Path = ".",
         plans, texts = checks.typed_view(con, name, raw.columns, declared, vocabulary,
                                          data_block.responses)
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
-        checks.materialise(con, name, raw.file)
+        checks.materialise(con, name, raw.file, raw.row_range)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         plausibility.problems(con, name, raw.file, raw.columns)
         checks.structure_problems(con, name, raw.file, patients_ok, extraction)
         findings += plausibility.warnings(con, name, raw.file, raw.columns)
         findings += receptor_load.discordances(con, raw, data_block.biomarkers.her2_rule)
         checks.finish(con, name)
+        csv_files.drop_text(con, name)
         compact(backend)
         counts[name] = _count(con, name, raw.rows)
     _write_rejects(con, data_block)

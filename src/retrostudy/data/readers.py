@@ -6,20 +6,16 @@ the record number in Parquet and DuckDB sources) and one column per canonical co
 found in the file, still as read. Typing and validation happen afterwards, in SQL
 (:mod:`retrostudy.data.checks`).
 
-CSV and Parquet are parsed by DuckDB itself. CSV must be UTF-8 (a BOM is fine) or
-Shift_JIS/CP932; CP932 files are transcoded to a temporary UTF-8 copy first, because
-DuckDB's own CSV reader decodes only UTF-8/UTF-16/Latin-1 without an extension (and
-extensions would need the network). Excel goes through pandas/openpyxl.
+CSV and Parquet are parsed by DuckDB itself (CSV: :mod:`retrostudy.data.csv_files`, which
+keeps the text copy of a large file compressed in a scratch database). Excel goes through
+pandas/openpyxl.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
 import difflib
 import hashlib
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,28 +23,15 @@ import duckdb
 import pandas as pd
 
 from retrostudy.data import sheets
+from retrostudy.data.csv_files import csv_source, unique_headers
 from retrostudy.data.schema import TABLES
+from retrostudy.data.sql import literal, quote, run
 from retrostudy.errors import Problem
 from retrostudy.protocol.data import DataBlock, TableConfig
 
 EXTENSIONS = (".csv", ".tsv", ".txt", ".parquet", ".xlsx", ".xls")
 DATABASE_EXTENSIONS = (".duckdb", ".db", ".ddb")
 _SEPARATORS = re.compile(r"[\s_\-.]+")
-
-
-def run(con, sql: str, params=None) -> list:
-    """Execute ``sql`` and consume its result (DuckDB 2 refuses new work until then)."""
-    return con.execute(sql, params or []).fetchall()
-
-
-def quote(identifier: str) -> str:
-    """An SQL identifier, double-quoted (user headers may hold anything)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(text: str) -> str:
-    """A SQL string literal for configuration text (formats, paths), never for data values."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +44,7 @@ class RawTable:
     rows: int
     columns: tuple[str, ...]  # canonical columns found in the file
     problems: tuple[Problem, ...] = field(default=())  # file- and column-level, all errors
+    row_range: tuple[int, int] = (0, 0)  # the first and last _row (0, 0 without rows)
 
     @property
     def ok(self) -> bool:
@@ -120,7 +104,7 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
             if source is None:
                 return None
         else:
-            source, header_rows, problem = _csv_source(con, path, name, config, shown)
+            source, header_rows, problem = csv_source(con, path, name, config, shown)
             if problem is not None:
                 return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
                                 problems=(problem,))
@@ -245,118 +229,9 @@ def _excel_source(con, path: Path, name: str, sheet: str | None, per_table: bool
         {header_key(type_column)} if type_column else set())
     header = (config.header_row - 1 if config.header_row
               else sheets.find_header(rows, expected, header_key))
-    frame = sheets.frame(rows, header, _unique)
+    frame = sheets.frame(rows, header, unique_headers)
     con.register(f"_frame_{name}", frame)  # unregistered by load._cleanup
     return f"_frame_{name}"
-
-
-def _csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
-    utf8_path, problem = _as_utf8(path, config.encoding, shown)
-    if problem is not None:
-        return None, 1, problem
-    skip = (config.header_row or 1) - 1  # title lines above the header
-    with utf8_path.open("r", encoding="utf-8-sig", newline="") as handle:
-        for _ in range(skip):
-            handle.readline()
-        first = handle.readline()
-    delimiter = max(("\t", ";", ","), key=first.count) if first.strip() else ","
-    try:
-        headers = _unique(next(csv.reader([first], delimiter=delimiter), []))
-    except csv.Error as error:  # e.g. a header field over the csv module's 128 KiB limit
-        if utf8_path != path:
-            utf8_path.unlink(missing_ok=True)
-        return None, 1, Problem(message=f"unreadable header row: {error}", file=shown, row=1,
-                                hint="the first line must be the header: column names "
-                                     "separated by commas", code="malformed_file")
-    try:
-        # The header is parsed here and the sniffer is off: DuckDB then reports a row with
-        # the wrong number of fields instead of guessing another dialect.
-        rel = con.read_csv(str(utf8_path), header=False, skiprows=skip + 1, sep=delimiter,
-                           quotechar='"', escapechar='"', auto_detect=False,
-                           columns={h: "VARCHAR" for h in headers})
-        con.register("_csv_relation", rel)
-        try:
-            run(con, f"CREATE OR REPLACE TEMP TABLE _csv_{name} AS SELECT * FROM _csv_relation")
-        finally:
-            con.unregister("_csv_relation")
-    except duckdb.Error as error:
-        text = str(error)
-        line = re.search(r"Line: (\d+)", text)
-        fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-        reason = (f"expected {fields.group(1)} fields like the header, found {fields.group(2)}"
-                  if fields else text.split("\n")[0].removeprefix("Invalid Input Error: "))
-        return None, 1, Problem(
-            message=f"malformed CSV: {reason}", file=shown,
-            row=int(line.group(1)) if line else None,
-            hint="every row needs as many fields as the header; quote fields holding commas",
-            code="malformed_file",
-        )
-    finally:
-        if utf8_path != path:
-            utf8_path.unlink(missing_ok=True)
-    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + {skip + 2} AS _row, * "
-             f"FROM _csv_{name}")
-    return f"_src_{name}", 1, None
-
-
-_CHUNK = 1 << 24
-
-
-def _unique(headers: list[str]) -> list[str]:
-    """Headers made distinct for the engine (whose identifiers ignore case): a repeat gets
-    ``_`` appended, which :func:`header_key` ignores, so :func:`_select_columns` still sees
-    both copies of a canonical header and refuses the pair."""
-    out: list[str] = []
-    for i, header in enumerate(headers):
-        name = header.strip() or f"column{i + 1}"
-        while name.casefold() in {o.casefold() for o in out}:
-            name += "_"
-        out.append(name)
-    return out
-
-
-def _check_decodes(path: Path, encoding: str) -> int | None:
-    """None when ``path`` decodes as ``encoding``, else the line of the first bad byte."""
-    decoder = codecs.getincrementaldecoder(encoding)()
-    lines = 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as error:
-                return lines + chunk.count(b"\n", 0, error.start) + 1
-            lines += chunk.count(b"\n")
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return lines + 1
-    return None
-
-
-def _as_utf8(path: Path, encoding: str, shown: str) -> tuple[Path, Problem | None]:
-    """``path`` itself when it is UTF-8, else a transcoded temporary copy (or a problem)."""
-    if encoding in ("auto", "utf-8"):
-        bad_line = _check_decodes(path, "utf-8")
-        if bad_line is None:
-            return path, None
-        if encoding == "utf-8":
-            hint = ('the file decodes as Shift_JIS/CP932: set encoding = "cp932" in '
-                    "[data.tables.<table>]") if _check_decodes(path, "cp932") is None else (
-                    "save the file as UTF-8")
-            return path, Problem(message="file is not valid UTF-8", file=shown, row=bad_line,
-                                 hint=hint, code="wrong_encoding")
-    bad_line = _check_decodes(path, "cp932")
-    if bad_line is not None:
-        what = "neither UTF-8 nor Shift_JIS/CP932" if encoding == "auto" else "not valid CP932"
-        return path, Problem(message=f"file is {what}", file=shown, row=bad_line,
-                             hint="save the file as UTF-8", code="wrong_encoding")
-    handle = tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False)
-    with handle, path.open("rb") as source:
-        decoder = codecs.getincrementaldecoder("cp932")()
-        for chunk in iter(lambda: source.read(_CHUNK), b""):
-            handle.write(decoder.decode(chunk).encode("utf-8"))
-        handle.write(decoder.decode(b"", final=True).encode("utf-8"))
-    return Path(handle.name), None
 
 
 def header_key(text: str) -> str:
@@ -397,7 +272,8 @@ def _select_columns(con, name, source, header_rows, config, shown, digest) -> Ra
             picked[column.name] = header
         elif column.required or wanted:
             problems.append(_missing_column(name, column.name, wanted, headers, shown))
-    rows = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+    rows, first, last = con.execute(
+        f"SELECT count(*), min(_row), max(_row) FROM {source}").fetchall()[0]
     if rows == 0 and table.patient_level:
         problems.append(Problem(message="file has no data rows", file=shown,
                                 hint="the patients table needs one row per patient",
@@ -406,7 +282,8 @@ def _select_columns(con, name, source, header_rows, config, shown, digest) -> Ra
     run(con, f"CREATE OR REPLACE TEMP VIEW {quote('_raw_' + name)} AS "
                 f"SELECT _row{', ' + select if select else ''} FROM {source}")
     return RawTable(table=name, file=shown, sha256=digest, rows=rows,
-                    columns=tuple(picked), problems=tuple(problems))
+                    columns=tuple(picked), problems=tuple(problems),
+                    row_range=(first or 0, last or 0))
 
 
 def _missing_column(name, canonical, wanted, headers, shown) -> Problem:

@@ -19,6 +19,7 @@ import json
 
 import pandas as pd
 
+from retrostudy.data.csv_files import scratch_table
 from retrostudy.data.readers import RawTable, quote, run
 from retrostudy.data.receptors import Her2Rule, her2_specimen, hormone_status, parse, row_result
 from retrostudy.data.result import Finding
@@ -36,8 +37,9 @@ def prepare(con, raw: RawTable, rule: Her2Rule) -> RawTable:
     present = [c for c in _TEXT if c in raw.columns]
     cols = ", ".join(f"NULLIF(trim(CAST({quote(c)} AS VARCHAR)), '') AS {quote(c)}"
                      for c in present)
-    run(con, f"CREATE OR REPLACE TEMP TABLE _bio_in AS SELECT * FROM {quote('_raw_biomarkers')}")
-    combos = con.execute(f"SELECT DISTINCT {cols} FROM _bio_in").fetchall()
+    create, copy = scratch_table(con, "_bio_in")  # a copy of the text: in the scratch file
+    run(con, f"{create} {copy} AS SELECT * FROM {quote('_raw_biomarkers')}")
+    combos = con.execute(f"SELECT DISTINCT {cols} FROM {copy}").fetchall()
     rows = []
     for combo in combos:
         texts = dict(zip(present, combo, strict=True))
@@ -60,7 +62,7 @@ def prepare(con, raw: RawTable, rule: Her2Rule) -> RawTable:
         for c in ("method", "result", "value")
     ]
     run(con, f"CREATE OR REPLACE TEMP VIEW {quote('_raw_biomarkers')} AS SELECT r._row, "
-             f"{', '.join(select)} FROM _bio_in r LEFT JOIN _bio_map m ON {on}")
+             f"{', '.join(select)} FROM {copy} r LEFT JOIN _bio_map m ON {on}")
     return dataclasses.replace(raw, columns=tuple(dict.fromkeys(
         (*raw.columns, "method", "value"))))
 

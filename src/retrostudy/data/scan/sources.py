@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from retrostudy.data.readers import EXTENSIONS, _as_utf8
+from retrostudy.data.csv_files import as_utf8
+from retrostudy.data.readers import EXTENSIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def _parquet(path: Path, max_rows: int) -> RawSource:
 def _csv(path: Path, max_rows: int) -> RawSource:
     if path.stat().st_size == 0:
         return RawSource(path.name, None, None, 0, unread="file is empty")
-    utf8, problem = _as_utf8(path, "auto", path.name)
+    utf8, problem = as_utf8(path, "auto", path.name)
     if problem is not None:
         return RawSource(path.name, None, None, 0, unread=problem.message)
     try:
