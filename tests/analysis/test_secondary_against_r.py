@@ -50,18 +50,18 @@ def test_rmst(sec, r):
 @pytest.mark.parametrize("g", ["A", "B"])
 @pytest.mark.parametrize("cause", ["progression", "death_without_progression"])
 def test_cumulative_incidence(sec, r, g, cause):
-    marks = [m for m in sec.competing.groups[g]["landmarks"] if m["cause"] == cause]
+    marks = [m for m in sec.competing.groups[g].landmarks if m.cause == cause]
     ref = r["cif"][g][cause]
-    assert [m["incidence"] for m in marks] == pytest.approx(ref["incidence"], **TOL)
-    assert [m["conf_low"] for m in marks] == pytest.approx(ref["lower"], **TOL)
-    assert [m["conf_high"] for m in marks] == pytest.approx(ref["upper"], **TOL)
+    assert [m.incidence for m in marks] == pytest.approx(ref["incidence"], **TOL)
+    assert [m.conf_low for m in marks] == pytest.approx(ref["lower"], **TOL)
+    assert [m.conf_high for m in marks] == pytest.approx(ref["upper"], **TOL)
 
 
 @pytest.mark.parametrize("cause", ["progression", "death_without_progression"])
 def test_gray_and_cause_specific_cox(sec, r, cause):
     gray = sec.competing.gray[cause]
     stat, p = r["gray"][cause]  # cmprsk's Tests row: stat, pv
-    assert (gray["statistic"], gray["p_value"]) == pytest.approx((stat, p), **TOL)
+    assert (gray.statistic, gray.p_value) == pytest.approx((stat, p), **TOL)
     for model, key in (("unadjusted", "crude"), ("adjusted", "adjusted")):
         hr = sec.competing.group_hr(cause, model)
         assert [hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value] == (

@@ -47,8 +47,8 @@ def test_secondary_properties(data, landmarks):
         km = kaplan_meier(sub["pfs_standard_days"].to_numpy(float),
                           sub["pfs_standard_event"].to_numpy(int))
         for m in landmarks:
-            total = sum(x["incidence"] for x in sec.competing.groups[g]["landmarks"]
-                        if x["months"] == m)
+            total = sum(x.incidence for x in sec.competing.groups[g].landmarks
+                        if x.months == m)
             assert 1 - total == pytest.approx(float(km.at([m * DPM]).survival[0]), abs=1e-12)
     v = sec.subgroups[0].variables[0]
     for g in ("A", "B"):

@@ -223,8 +223,8 @@ def test_three_groups_every_comparison_vs_the_reference(data):
                         d["pfs_standard_reason"] == "death"], [1, 2], 0)
     g = gray_test(d["pfs_standard_days"].to_numpy(float), status, d["group"].to_numpy(object),
                   cause=1)
-    assert sec.competing.gray["progression"]["df"] == 2
-    assert sec.competing.gray["progression"]["p_value"] == pytest.approx(float(g.p_value))
+    assert sec.competing.gray["progression"].df == 2
+    assert sec.competing.gray["progression"].p_value == pytest.approx(float(g.p_value))
     lv = sec.subgroups[0].variables[0]["levels"][0]
     assert set(lv["hazard_ratios"]) == {"A", "C"}
     fit = cox_ph({"time": d["pfs_standard_days"].to_numpy(float),

@@ -11,7 +11,7 @@ from retrostudy.analysis import _stats
 from retrostudy.analysis._stats import HazardRatio
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, cox_models, epv_warnings
-from retrostudy.analysis.survival import GroupSurvival, group_survival
+from retrostudy.analysis.survival import AtRisk, GroupSurvival, at_risk, group_survival
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.stats import LogRank
 
@@ -26,6 +26,7 @@ class EndpointResult:
     reference: str
     warnings: tuple[str, ...]
     n_excluded: int  # rows without a time or event for this endpoint
+    at_risk: AtRisk  # under the KM figure, at [report.km]'s break times
 
     def model(self, name: str) -> CoxModel | None:
         return next((m for m in self.cox if m.name == name), None)
@@ -62,8 +63,11 @@ def _logrank_json(lr: LogRank) -> dict:
 
 
 def analyse_endpoint(
-    data: pd.DataFrame, groups: list[str], spec, reference: str, conv, epv_min: float
+    data: pd.DataFrame, groups: list[str], spec, reference: str, conv, epv_min: float,
+    risk_step: float = 6.0, risk_max_months: float | None = None,
 ) -> EndpointResult:
+    """KM per group, log-rank and Cox models of ``spec``'s endpoint; numbers at risk every
+    ``risk_step`` months up to ``risk_max_months`` (None: the longest observed time)."""
     ep = spec.endpoint
     c = time_to_event_columns(ep)
     d = data.dropna(subset=[c.time, c.event])
@@ -82,6 +86,9 @@ def analyse_endpoint(
         lr = _stats.logrank(d[c.time], d[c.event], d["group"].astype(str))
     models = tuple(cox_models(d, spec, reference, conv))
     lr_note = [f"{ep}: {lr.not_estimable} (NE)."] if lr.not_estimable else []
+    longest = max((float(g.time_months.max()) for g in per_group), default=1.0)
+    risk = at_risk({g.group: g.time_days for g in per_group}, conv.days_per_month, risk_step,
+                   risk_max_months or longest)
     return EndpointResult(
         endpoint=ep,
         label=spec.text,
@@ -91,6 +98,7 @@ def analyse_endpoint(
         reference=reference,
         warnings=tuple(lr_note + epv_warnings(list(models), ep, epv_min)),
         n_excluded=len(data) - len(d),
+        at_risk=risk,
     )
 
 
@@ -98,6 +106,6 @@ def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[EndpointResult, ...
     """The registry's entry point: every ``[[analyses.survival]]`` endpoint (``settings``)."""
     return tuple(
         analyse_endpoint(data, list(ctx.groups), s, ctx.reference, ctx.conv,
-                         ctx.analyses.epv_min)
+                         ctx.analyses.epv_min, ctx.risk_step, ctx.risk_max_months)
         for s in settings
     )

@@ -31,7 +31,7 @@ from retrostudy.stats import interaction_test
 @dataclass(frozen=True, slots=True)
 class _CoxSpec:
     endpoint: str
-    reference: dict
+    reference: dict[str, _stats.Level]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

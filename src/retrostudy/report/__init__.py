@@ -165,22 +165,17 @@ def _checklist_docx(ctx: ReportContext, built) -> bytes:
 
 def _numbers_at_risk(ctx: ReportContext, plan) -> dict:
     """The counts printed under each KM figure (masked like the figure when suppressing)."""
-    from retrostudy.analysis.survival import numbers_at_risk
     from retrostudy.report.disclosure import at_risk_key
-    from retrostudy.report.figures.km import km_breaks
 
-    opts = ctx.protocol.report.km
     out = {}
     for res in ctx.analyses.endpoints:
-        _, breaks = km_breaks(res, opts)
         groups = {}
         for g in res.groups:
-            counts = numbers_at_risk(g.time_days, breaks * g.days_per_month)
             groups[g.group] = [
                 plan.value(at_risk_key("risk", res.endpoint, g.group, k), int(n))
-                for k, n in enumerate(counts)
+                for k, n in enumerate(res.at_risk.counts[g.group])
             ]
-        out[res.endpoint] = {"months": breaks.tolist(), "groups": groups}
+        out[res.endpoint] = {"months": list(res.at_risk.months), "groups": groups}
     return out
 
 

@@ -195,17 +195,12 @@ def _at_risk(ledger: Ledger, kind: str, endpoint: str, group: str, n_key: str,
 
 def _figure_counts(ledger: Ledger, ctx) -> None:
     """KM and CIF numbers at risk and legends; the subgroup forest's n labels."""
-    from retrostudy.analysis.survival import numbers_at_risk
-    from retrostudy.report.figures.km import km_breaks
-
     for res in ctx.analyses.endpoints:
-        _, breaks = km_breaks(res, ctx.protocol.report.km)
         for g in res.groups:
             n_key = f"ep:{res.endpoint}:n:{g.group}"
             ledger.add(n_key, g.n)
             ledger.alias(n_key, f"n:{g.group}")
-            _at_risk(ledger, "risk", res.endpoint, g.group, n_key,
-                     numbers_at_risk(g.time_days, breaks * g.days_per_month))
+            _at_risk(ledger, "risk", res.endpoint, g.group, n_key, res.at_risk.counts[g.group])
     _cif_counts(ledger, ctx)
     for res in getattr(ctx.analyses.secondary, "subgroups", ()):
         for label_key, parts in _subgroup_labels(res):
@@ -214,23 +209,13 @@ def _figure_counts(ledger: Ledger, ctx) -> None:
 
 
 def _cif_counts(ledger: Ledger, ctx) -> None:
-    import numpy as np
-
-    from retrostudy.analysis.survival import numbers_at_risk
-    from retrostudy.report.figures.km import risk_breaks
-
     comp = getattr(ctx.analyses.secondary, "competing", None)
     if comp is not None and comp.curves:
-        max_t = max((float(c["time"].max()) for c in comp.curves.values() if c["time"].size),
-                    default=1.0)
-        breaks = risk_breaks(max_t, ctx.protocol.report.km.break_months)
-        per = ctx.analyses.conventions.days_per_month
-        for g, curve in comp.curves.items():
+        for g in comp.curves:
             n_key = f"cr:{comp.endpoint}:n:{g}"
-            ledger.add(n_key, comp.groups[g]["n"])
+            ledger.add(n_key, comp.groups[g].n)
             ledger.alias(n_key, f"ep:{comp.endpoint}:n:{g}")
-            _at_risk(ledger, "cifrisk", comp.endpoint, g, n_key,
-                     numbers_at_risk(curve.get("days", np.zeros(0)), breaks * per))
+            _at_risk(ledger, "cifrisk", comp.endpoint, g, n_key, comp.at_risk.counts[g])
 
 
 def _subgroup_labels(res):

@@ -25,8 +25,7 @@ def secondary_figures(ctx, plan, start: int) -> dict:
 
     figs, number = {}, start
     if sec.competing is not None and sec.competing.curves:
-        f = draw_cif(sec.competing, labels, days_per_month=ctx.analyses.conventions.days_per_month,
-                     break_months=rep.km.break_months, p_digits=rep.p_digits,
+        f = draw_cif(sec.competing, labels, p_digits=rep.p_digits,
                      mask=km_mask(plan, "cifrisk", sec.competing.endpoint,
                                   f"cr:{sec.competing.endpoint}:n"),
                      number=str(number), legend=ctx.legend_labels)
@@ -73,7 +72,8 @@ def _rmst_text(sec, labels) -> str:
 
 
 def _competing_text(res, var_labels, p_digits) -> str:
-    gp = res.gray.get("progression", {}).get("p_value")
+    gray = res.gray.get("progression")
+    gp = gray.p_value if gray is not None else None
     return (
         f"Competing risks for {res.label}: progression (cause 1) and death without "
         f"progression (cause 2); {res.rule}. Cumulative incidence functions by group are "
