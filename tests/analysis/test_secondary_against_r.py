@@ -70,15 +70,15 @@ def test_gray_and_cause_specific_cox(sec, r, cause):
 
 @pytest.mark.parametrize("var", ["visceral", "hr_status", "ecog"])
 def test_subgroup_hrs_and_interaction(sec, r, var):
-    v = next(v for v in sec.subgroups[0].variables if v["variable"] == var)
+    v = next(v for v in sec.subgroups[0].variables if v.variable == var)
     ref = r["subgroups"][var]
-    for lv in v["levels"]:
-        h = lv["hazard_ratios"]["A"]
-        assert [h["hazard_ratio"], h["conf_low"], h["conf_high"], h["p_value"]] == (
-            pytest.approx(ref["levels"][lv["value"]], **TOL))
-    assert v["interaction"]["statistic"] == pytest.approx(ref["interaction_stat"], **TOL)
-    assert v["interaction"]["df"] == ref["interaction_df"]
-    assert v["interaction"]["p_value"] == pytest.approx(ref["interaction_p"], **TOL)
+    for lv in v.levels:
+        h = lv.hazard_ratios["A"]
+        assert [h.hazard_ratio, h.conf_low, h.conf_high, h.p_value] == (
+            pytest.approx(ref["levels"][lv.value], **TOL))
+    assert v.interaction.statistic == pytest.approx(ref["interaction_stat"], **TOL)
+    assert v.interaction.df == ref["interaction_df"]
+    assert v.interaction.p_value == pytest.approx(ref["interaction_p"], **TOL)
 
 
 def test_sensitivity_alternative_definition(sec, r):

@@ -222,9 +222,9 @@ def _subgroup_labels(res):
     """(key of the forest label's n, keys of the table cells it sums), in label order."""
     out = [(("sgn", res.endpoint, "all"), [f"ep:{res.endpoint}:n:{g}" for g in res.groups])]
     for v in res.variables:
-        for lv in v["levels"]:
-            out.append((("sgn", res.endpoint, v["variable"], lv["value"]),
-                        [f"sg:{res.endpoint}:{v['variable']}:{lv['value']}:{g}"
+        for lv in v.levels:
+            out.append((("sgn", res.endpoint, v.variable, lv.value),
+                        [f"sg:{res.endpoint}:{v.variable}:{lv.value}:{g}"
                          for g in res.groups]))
     return out
 
@@ -263,7 +263,7 @@ def _subgroup_cells(tables: dict[str, Table], ctx) -> dict[str, Table]:
         if key is None:
             continue
         t = tables[key]
-        levels = [(v["variable"], lv["value"]) for v in res.variables for lv in v["levels"]]
+        levels = [(v.variable, lv.value) for v in res.variables for lv in v.levels]
         rows, it = list(t.rows), iter(levels)
         for i, r in enumerate(rows):
             if r.block is None:

@@ -92,11 +92,11 @@ def _competing_text(res, var_labels, p_digits) -> str:
 
 
 def _subgroup_text(res) -> str:
-    methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
+    methods = sorted({v.interaction.method for v in res.variables} - {""})
     return (
         f"Subgroup analyses of {res.label}: unadjusted Cox hazard ratios of the group within "
         "each level of "
-        + ", ".join(v["label"] for v in res.variables)
+        + ", ".join(v.label for v in res.variables)
         + "; heterogeneity across levels is tested by the group-by-variable interaction"
         + (f" ({'; '.join(methods)})" if methods else "")
         + f". Levels with fewer than {res.min_events} events, or without events in a group, "
@@ -114,7 +114,7 @@ def _sensitivity_text(res) -> str:
             f"({primary.endpoint}) under alternative definitions: " + "; ".join(diffs) + ".")
     if res.response:
         text += (" Best overall response is compared with and without the confirmation of "
-                 "CR/PR (" + ", ".join(r["column"] for r in res.response) + ").")
+                 "CR/PR (" + ", ".join(r.column for r in res.response) + ").")
     return text
 
 
