@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from retrostudy.analysis._stats import Conventions
-from retrostudy.analysis.survival import group_survival, numbers_at_risk
+from retrostudy.analysis.survival import numbers_at_risk
 from retrostudy.stats import kaplan_meier
 
 REFERENCE = json.loads(

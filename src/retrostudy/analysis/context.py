@@ -36,7 +36,8 @@ class Context:
     endpoint_labels: Mapping[str, str] = field(default_factory=dict)  # endpoint -> label
 
 
-def endpoint_labels(analyses: AnalysesBlock, endpoints: Mapping[str, EndpointSpec]) -> dict[str, str]:
+def endpoint_labels(analyses: AnalysesBlock,
+                    endpoints: Mapping[str, EndpointSpec]) -> dict[str, str]:
     """Endpoint name -> label: ``[[analyses.survival]]``'s, else ``[endpoints]``'s."""
     out = {n: s.label for n, s in endpoints.items() if getattr(s, "label", None)}
     return out | {s.endpoint: s.text for s in analyses.survival}

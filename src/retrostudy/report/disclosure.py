@@ -282,8 +282,8 @@ def group_sizes(ctx) -> dict[str, tuple[str, int]]:
     an = ctx.analyses
     flow = ctx.flow
     n = dict(flow.groups) if flow is not None else {}
-    if not n:
-        n = {g: int((ctx.dataset["group"] == g).sum()) for g in an.groups}
+    if not n:  # patients per group as the analysis counted them
+        n = dict(an.n)
     sizes = {f"n:{g}": (an.group_labels.get(g, g), n[g]) for g in an.groups if g in n}
     total = sum(n.values())
     sizes |= {f"n:all:{w}": (w, total) for w in ("All", "Overall", "Total")}
