@@ -55,9 +55,9 @@ def _items(tables, figs, rendered, table_keys, fig_suffixes) -> list:
     return items
 
 
-def _rmst_text(sec, labels) -> str:
+def _rmst_text(results) -> str:
     parts = []
-    for r in sec.rmst:
+    for r in results:
         rule = ("set in the protocol" if r.tau_rule == "protocol" else
                 "survRM2's default rule: the smallest, over the groups whose last observation "
                 "is censored, of the group's largest follow-up time")
@@ -118,33 +118,39 @@ def _sensitivity_text(res) -> str:
     return text
 
 
-def secondary_sections(ctx, tables, figs, rendered) -> list[Section]:
-    sec = ctx.analyses.secondary
-    labels, p_digits = ctx.analyses.group_labels, ctx.protocol.report.p_digits
-    out = []
-    if sec.rmst:
-        out.append(Section("Restricted mean survival time", tuple(
-            [Paragraph(_rmst_text(sec, labels)), *_items(tables, figs, rendered, ["rmst"], [])]),
-            anchor="rmst"))
-    if sec.competing is not None:
-        res = sec.competing
-        out.append(Section("Competing risks", tuple(
-            [Paragraph(_competing_text(res, ctx.var_labels, p_digits)),
-             *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
-                                               f"competing_cox_{res.endpoint}",
-                                               f"competing_finegray_{res.endpoint}"],
-                     [f"_cif_{res.endpoint}"])]), anchor="competing"))
-    if sec.subgroups:
-        items = []
-        for i, res in enumerate(sec.subgroups):
-            key = f"subgroups_{res.endpoint}" + (f"_{i}" if i else "")
-            items += [Paragraph(_subgroup_text(res)),
-                      *_items(tables, figs, rendered, [key],
-                              [f"_subgroups_{res.endpoint}" + (f"_{i}" if i else "")])]
-        out.append(Section("Subgroup analyses", tuple(items), anchor="subgroups"))
-    if sec.sensitivity is not None:
-        out.append(Section("Sensitivity analyses", tuple(
-            [Paragraph(_sensitivity_text(sec.sensitivity)),
-             *_items(tables, figs, rendered, ["sensitivity", "sensitivity_response"], [])]),
-            anchor="sensitivity"))
-    return out
+def _rmst(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    return [Section(spec.title, (Paragraph(_rmst_text(res)),
+                                 *_items(tables, figs, rendered, ["rmst"], [])),
+                    anchor=spec.anchor)]
+
+
+def _competing(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    p_digits = ctx.protocol.report.p_digits
+    return [Section(spec.title, (
+        Paragraph(_competing_text(res, ctx.var_labels, p_digits)),
+        *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
+                                         f"competing_cox_{res.endpoint}",
+                                         f"competing_finegray_{res.endpoint}"],
+                [f"_cif_{res.endpoint}"])), anchor=spec.anchor)]
+
+
+def _subgroups(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    items = []
+    for i, r in enumerate(res):
+        key = f"subgroups_{r.endpoint}" + (f"_{i}" if i else "")
+        items += [Paragraph(_subgroup_text(r)),
+                  *_items(tables, figs, rendered, [key],
+                          [f"_subgroups_{r.endpoint}" + (f"_{i}" if i else "")])]
+    return [Section(spec.title, tuple(items), anchor=spec.anchor)]
+
+
+def _sensitivity(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    return [Section(spec.title, (
+        Paragraph(_sensitivity_text(res)),
+        *_items(tables, figs, rendered, ["sensitivity", "sensitivity_response"], [])),
+        anchor=spec.anchor)]
+
+
+# registered analysis name -> its supplement section(s), opened by method sentences
+SECTION_WRITERS = {"rmst": _rmst, "competing": _competing, "subgroups": _subgroups,
+                   "sensitivity": _sensitivity}
