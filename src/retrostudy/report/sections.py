@@ -4,9 +4,13 @@ supplement (everything else, numbered S1, S2, ...)."""
 
 from __future__ import annotations
 
+from retrostudy.analysis.registry import REGISTRY
 from retrostudy.report import fmt
+from retrostudy.report.design import SECTION_WRITERS as DESIGN_WRITERS
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 from retrostudy.report.pvalues import tests_used
+from retrostudy.report.secondary import SECTION_WRITERS as SECONDARY_WRITERS
+from retrostudy.report.tables import BUILDERS
 
 
 def _fig(figs, rendered, key):
@@ -198,20 +202,15 @@ def _adjusted(ctx, res, tables, figs, rendered, spec) -> list[Section]:
     return adjusted_sections(ctx, tables, figs, rendered)
 
 
-def _writers() -> dict:
-    """Registered analysis name -> the writer of its supplement section(s), for the analyses
-    whose section says more than their tables (method sentences, figures); any other
-    registered analysis gets :func:`_tables_only`."""
-    from retrostudy.report.design import SECTION_WRITERS as design
-    from retrostudy.report.secondary import SECTION_WRITERS as secondary
-
-    return {"endpoints": _endpoints, "adjusted": _adjusted, **secondary, **design}
+# Registered analysis name -> the writer of its supplement section(s), for the analyses
+# whose section says more than their tables (method sentences, figures); any other
+# registered analysis gets _tables_only.
+WRITERS = {"endpoints": _endpoints, "adjusted": _adjusted, **SECONDARY_WRITERS,
+           **DESIGN_WRITERS}
 
 
 def _tables_only(ctx, name, res, tables, spec) -> list[Section]:
     """An analysis's section: its tables (``report.tables.BUILDERS[name]``), in their order."""
-    from retrostudy.report.tables import BUILDERS
-
     build = BUILDERS.get(name)
     keys = build(res, ctx.analyses) if build is not None else {}
     return [Section(spec.title, tuple(_tab(tables, k)[0] for k in keys if k in tables),
@@ -266,15 +265,12 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
     ran, the section its registry entry names (analysis/registry.py ``section``), ordered by
     place; sections with the same anchor are one. A section without a table or figure is
     left out (but the endpoint definitions and data quality, which are text)."""
-    from retrostudy.analysis.registry import REGISTRY
-
-    writers = _writers()
     placed: list[tuple[int, int, list[Section]]] = []
     for i, a in enumerate(REGISTRY):
         res = ctx.analyses.result(a.name)
         if a.section is None or res is None:
             continue
-        write = writers.get(a.name)
+        write = WRITERS.get(a.name)
         out = (write(ctx, res, tables, figs, rendered, a.section) if write is not None
                else _tables_only(ctx, a.name, res, tables, a.section))
         placed.append((a.section.order, i, out))
