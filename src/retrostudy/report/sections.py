@@ -1,10 +1,13 @@
 """The sections of the two documents: the main document (Methods, Results and the main
 exhibits: Fig. 1, Table 1, Fig. 2, ... as ``[report] main`` orders them) and the
-supplement (everything else, numbered S1, S2, ...)."""
+supplement (everything else, numbered S1, S2, ...). The supplement follows the analysis
+registry: each registered analysis that ran is printed in the section its entry names
+(``Analysis.section``: title, anchor, place), by a writer of ``WRITERS`` or as its tables;
+the sections that are not analyses have fixed places (``_FIXED``)."""
 
 from __future__ import annotations
 
-from retrostudy.analysis.registry import REGISTRY
+from retrostudy.analysis import registry
 from retrostudy.report import fmt
 from retrostudy.report.design import SECTION_WRITERS as DESIGN_WRITERS
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
@@ -107,22 +110,20 @@ def _hr_text(ctx, res) -> list[Paragraph]:
     return [Paragraph(" ".join(parts))] if parts else []
 
 
-def _quality_sections(ctx, tables) -> list[Section]:
-    from retrostudy.report.quality import Quality, definition_items, quality_items
+def _definitions(ctx, tables, figs, rendered) -> list[Section]:
+    from retrostudy.report.quality import Quality, definition_items
 
     q = ctx.quality or Quality()
-    return [
-        Section(
-            "Methods: endpoint definitions",
-            tuple(definition_items(q, ctx.protocol)),
-            anchor="endpoint-definitions",
-        ),
-        Section(
-            "Data quality and record accounting",
-            tuple(quality_items(q, tables)),
-            anchor="data-quality",
-        ),
-    ]
+    return [Section("Methods: endpoint definitions", tuple(definition_items(q, ctx.protocol)),
+                    anchor="endpoint-definitions")]
+
+
+def _data_quality(ctx, tables, figs, rendered) -> list[Section]:
+    from retrostudy.report.quality import Quality, quality_items
+
+    q = ctx.quality or Quality()
+    return [Section("Data quality and record accounting", tuple(quality_items(q, tables)),
+                    anchor="data-quality")]
 
 
 def _main_keys(ctx, tables, figs) -> list[str]:
@@ -248,9 +249,9 @@ def _comparators(ctx, tables, figs, rendered) -> list[Section]:
 
 
 _FIXED = (
-    (10, lambda ctx, tables, figs, rendered: _quality_sections(ctx, tables)[:1]),
+    (10, _definitions),
     (15, _target_trial),
-    (20, lambda ctx, tables, figs, rendered: _quality_sections(ctx, tables)[1:]),
+    (20, _data_quality),
     (30, _flow),
     (65, _model_checks),
     (90, _swimmer),  # after the follow-up and discontinuation tables, in their section
@@ -266,7 +267,7 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
     place; sections with the same anchor are one. A section without a table or figure is
     left out (but the endpoint definitions and data quality, which are text)."""
     placed: list[tuple[int, int, list[Section]]] = []
-    for i, a in enumerate(REGISTRY):
+    for i, a in enumerate(registry.REGISTRY):
         res = ctx.analyses.result(a.name)
         if a.section is None or res is None:
             continue
@@ -275,7 +276,8 @@ def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Sec
                else _tables_only(ctx, a.name, res, tables, a.section))
         placed.append((a.section.order, i, out))
     for j, (order, write_fixed) in enumerate(_FIXED):
-        placed.append((order, len(REGISTRY) + j, write_fixed(ctx, tables, figs, rendered)))
+        placed.append((order, len(registry.REGISTRY) + j,
+                       write_fixed(ctx, tables, figs, rendered)))
     merged: dict[str, Section] = {}
     for _, _, sections in sorted(placed, key=lambda p: p[:2]):
         for s in sections:
