@@ -292,7 +292,7 @@ def _report(protocol, analyses, dataset, cohort, inputs, sha, engine, quality, s
         engine=_engine_name(engine),
     )
     tables = analysis_tables(analyses)
-    published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow, dataset)
+    published, extra_tables, comparator_rows = published_parts(protocol, analyses, flow)
     tables.update(extra_tables)
     tables.update(quality_tables(quality))
     tables.update(target_trial_tables(protocol))

@@ -21,7 +21,7 @@ import pytest
 from secondary_data import make_protocol
 
 from retrostudy.analysis import registry, run_analyses
-from retrostudy.analysis.registry import Analysis
+from retrostudy.analysis.registry import Analysis, SectionSpec
 from retrostudy.report import tables as report_tables
 from retrostudy.report.tables import BUILDERS, analysis_tables
 
@@ -50,7 +50,7 @@ def registered(monkeypatch):
     exec(compile(_block("extending-analysis: module"), "event_rates.py", "exec"),
          module.__dict__)
     entry = eval(_block("extending-analysis: registry"),
-                 {"Analysis": Analysis, "event_rates": module})
+                 {"Analysis": Analysis, "SectionSpec": SectionSpec, "event_rates": module})
     monkeypatch.setattr(registry, "REGISTRY", (*registry.REGISTRY, entry))
     report = {}
     exec(compile(_block("extending-analysis: report"), "event_rates_table.py", "exec"), report)
@@ -89,6 +89,26 @@ def test_the_report_prints_the_numbers_the_analysis_computed(registered):
     assert table.rows[0].cells[2].text.startswith("5.00 (")
     assert table.rows[1].cells[0].count == 0
     assert "Per 100 patient-months (95% CI)" in table.columns
+
+
+def test_the_supplement_prints_it_where_the_entry_says(registered):
+    """The registry entry's ``section`` places the table in the supplement (report/sections.py
+    is not edited): between the endpoints' sections (50) and follow-up (90)."""
+    from types import SimpleNamespace
+
+    from retrostudy.report.sections import supplement_sections
+
+    a = run_analyses(make_protocol({"survival": [{"endpoint": "pfs"}],
+                                    "followup": {"observation": "pfs",
+                                                 "reverse_km_of": "pfs"}}), DATA)
+    tables = analysis_tables(a)
+    ctx = SimpleNamespace(analyses=a, protocol=make_protocol({}), flow=None, quality=None)
+    sections = supplement_sections(ctx, tables, {}, {}, set())
+    anchors = [s.anchor for s in sections]
+    assert anchors.index("ep-pfs") < anchors.index("event-rates") < anchors.index("followup")
+    rates = sections[anchors.index("event-rates")]
+    assert rates.title == "Event rates"
+    assert [i.table.key for i in rates.items] == ["event_rates"]
 
 
 def test_without_the_entry_nothing_changes():

@@ -64,12 +64,12 @@ def test_cause_specific_model_uses_firth_when_monotone(run):
 def test_subgroup_level_uses_firth_when_monotone(run):
     (res,) = run.secondary.subgroups
     (var,) = res.variables
-    levels = {lv["value"]: lv for lv in var["levels"]}
-    rare = levels["rare"]["hazard_ratios"]["A"]
+    levels = {lv.value: lv for lv in var.levels}
+    rare = levels["rare"].hazard_ratios["A"].to_json()
     assert rare["method"] == "firth" and rare["test"] == "profile_likelihood"
     assert "not_estimable" not in rare
     _same(rare, REF["subgroup_rare_progression"])
-    common = levels["common"]["hazard_ratios"]["A"]
+    common = levels["common"].hazard_ratios["A"].to_json()
     assert "method" not in common and common["test"] == "wald"
     table = analysis_tables(run)["subgroups_pfs"]
     text = table.to_text()

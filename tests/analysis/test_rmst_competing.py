@@ -104,7 +104,7 @@ def test_status_from_the_composite_endpoints_reason(result, data):
     expected = np.select([reason == "progression", reason == "death"], [1, 2], 0)
     for g in ("A", "B"):
         sub = expected[(data["group"] == g).to_numpy()]
-        assert cr.groups[g]["events"] == {
+        assert cr.groups[g].events == {
             "progression": int((sub == 1).sum()), "death_without_progression": int((sub == 2).sum())
         }
 
@@ -116,12 +116,12 @@ def test_cif_at_landmarks_equals_cumulative_incidence(result, data, g):
     status = np.select([sub["pfs_standard_reason"] == "progression",
                         sub["pfs_standard_reason"] == "death"], [1, 2], 0)
     fit = cumulative_incidence(sub["pfs_standard_days"].to_numpy(float), status, causes=[1, 2])
-    for mark in cr.groups[g]["landmarks"]:
-        j = 0 if mark["cause"] == "progression" else 1
-        row = np.searchsorted(fit.time, mark["months"] * DPM, side="right") - 1
-        assert mark["incidence"] == pytest.approx(fit.incidence[row, j], rel=1e-12)
-        assert mark["conf_low"] == pytest.approx(fit.conf_low[row, j], rel=1e-12)
-        assert mark["conf_high"] == pytest.approx(fit.conf_high[row, j], rel=1e-12)
+    for mark in cr.groups[g].landmarks:
+        j = 0 if mark.cause == "progression" else 1
+        row = np.searchsorted(fit.time, mark.months * DPM, side="right") - 1
+        assert mark.incidence == pytest.approx(fit.incidence[row, j], rel=1e-12)
+        assert mark.conf_low == pytest.approx(fit.conf_low[row, j], rel=1e-12)
+        assert mark.conf_high == pytest.approx(fit.conf_high[row, j], rel=1e-12)
 
 
 def test_event_free_is_the_composite_endpoints_km(result, data):
@@ -133,7 +133,7 @@ def test_event_free_is_the_composite_endpoints_km(result, data):
         km = kaplan_meier(sub["pfs_standard_days"].to_numpy(float),
                           sub["pfs_standard_event"].to_numpy(int))
         for m in cr.landmarks:
-            total = sum(x["incidence"] for x in cr.groups[g]["landmarks"] if x["months"] == m)
+            total = sum(x.incidence for x in cr.groups[g].landmarks if x.months == m)
             assert 1 - total == pytest.approx(float(km.at([m * DPM]).survival[0]), abs=1e-12)
 
 
@@ -166,8 +166,8 @@ def test_gray_test_equals_direct_call(result, data):
     for c, name in ((1, "progression"), (2, "death_without_progression")):
         g = gray_test(data["pfs_standard_days"].to_numpy(float), status,
                       data["group"].to_numpy(object), cause=c)
-        assert cr.gray[name]["p_value"] == pytest.approx(float(g.p_value), rel=1e-12)
-        assert cr.gray[name]["statistic"] == pytest.approx(float(g.statistic), rel=1e-12)
+        assert cr.gray[name].p_value == pytest.approx(float(g.p_value), rel=1e-12)
+        assert cr.gray[name].statistic == pytest.approx(float(g.statistic), rel=1e-12)
 
 
 def test_status_from_os_death_date(data):
@@ -179,7 +179,7 @@ def test_status_from_os_death_date(data):
     died = ~pd_ & (data["os_event"] == 1)
     for g in ("A", "B"):
         m = data["group"] == g
-        assert cr.groups[g]["events"] == {"progression": int((pd_ & m).sum()),
+        assert cr.groups[g].events == {"progression": int((pd_ & m).sum()),
                                           "death_without_progression": int((died & m).sum())}
     assert "at the death date" in cr.rule
 

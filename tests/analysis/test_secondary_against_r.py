@@ -50,18 +50,18 @@ def test_rmst(sec, r):
 @pytest.mark.parametrize("g", ["A", "B"])
 @pytest.mark.parametrize("cause", ["progression", "death_without_progression"])
 def test_cumulative_incidence(sec, r, g, cause):
-    marks = [m for m in sec.competing.groups[g]["landmarks"] if m["cause"] == cause]
+    marks = [m for m in sec.competing.groups[g].landmarks if m.cause == cause]
     ref = r["cif"][g][cause]
-    assert [m["incidence"] for m in marks] == pytest.approx(ref["incidence"], **TOL)
-    assert [m["conf_low"] for m in marks] == pytest.approx(ref["lower"], **TOL)
-    assert [m["conf_high"] for m in marks] == pytest.approx(ref["upper"], **TOL)
+    assert [m.incidence for m in marks] == pytest.approx(ref["incidence"], **TOL)
+    assert [m.conf_low for m in marks] == pytest.approx(ref["lower"], **TOL)
+    assert [m.conf_high for m in marks] == pytest.approx(ref["upper"], **TOL)
 
 
 @pytest.mark.parametrize("cause", ["progression", "death_without_progression"])
 def test_gray_and_cause_specific_cox(sec, r, cause):
     gray = sec.competing.gray[cause]
     stat, p = r["gray"][cause]  # cmprsk's Tests row: stat, pv
-    assert (gray["statistic"], gray["p_value"]) == pytest.approx((stat, p), **TOL)
+    assert (gray.statistic, gray.p_value) == pytest.approx((stat, p), **TOL)
     for model, key in (("unadjusted", "crude"), ("adjusted", "adjusted")):
         hr = sec.competing.group_hr(cause, model)
         assert [hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value] == (
@@ -70,15 +70,15 @@ def test_gray_and_cause_specific_cox(sec, r, cause):
 
 @pytest.mark.parametrize("var", ["visceral", "hr_status", "ecog"])
 def test_subgroup_hrs_and_interaction(sec, r, var):
-    v = next(v for v in sec.subgroups[0].variables if v["variable"] == var)
+    v = next(v for v in sec.subgroups[0].variables if v.variable == var)
     ref = r["subgroups"][var]
-    for lv in v["levels"]:
-        h = lv["hazard_ratios"]["A"]
-        assert [h["hazard_ratio"], h["conf_low"], h["conf_high"], h["p_value"]] == (
-            pytest.approx(ref["levels"][lv["value"]], **TOL))
-    assert v["interaction"]["statistic"] == pytest.approx(ref["interaction_stat"], **TOL)
-    assert v["interaction"]["df"] == ref["interaction_df"]
-    assert v["interaction"]["p_value"] == pytest.approx(ref["interaction_p"], **TOL)
+    for lv in v.levels:
+        h = lv.hazard_ratios["A"]
+        assert [h.hazard_ratio, h.conf_low, h.conf_high, h.p_value] == (
+            pytest.approx(ref["levels"][lv.value], **TOL))
+    assert v.interaction.statistic == pytest.approx(ref["interaction_stat"], **TOL)
+    assert v.interaction.df == ref["interaction_df"]
+    assert v.interaction.p_value == pytest.approx(ref["interaction_p"], **TOL)
 
 
 def test_sensitivity_alternative_definition(sec, r):

@@ -47,13 +47,13 @@ def test_secondary_properties(data, landmarks):
         km = kaplan_meier(sub["pfs_standard_days"].to_numpy(float),
                           sub["pfs_standard_event"].to_numpy(int))
         for m in landmarks:
-            total = sum(x["incidence"] for x in sec.competing.groups[g]["landmarks"]
-                        if x["months"] == m)
+            total = sum(x.incidence for x in sec.competing.groups[g].landmarks
+                        if x.months == m)
             assert 1 - total == pytest.approx(float(km.at([m * DPM]).survival[0]), abs=1e-12)
     v = sec.subgroups[0].variables[0]
     for g in ("A", "B"):
-        assert sum(lv["counts"][g]["n"] for lv in v["levels"]) == int((data["group"] == g).sum())
-        assert sum(lv["counts"][g]["events"] for lv in v["levels"]) == int(
+        assert sum(lv.counts[g].n for lv in v.levels) == int((data["group"] == g).sum())
+        assert sum(lv.counts[g].events for lv in v.levels) == int(
             data.loc[data["group"] == g, "pfs_event"].sum())
     r = sec.rmst[0]
     assert r.contrasts["A"].difference.estimate == pytest.approx(

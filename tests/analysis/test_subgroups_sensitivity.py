@@ -40,8 +40,8 @@ def _cox_hr(sub):
 
 
 def _level(res, var, value):
-    v = next(v for v in res.variables if v["variable"] == var)
-    return v, next(lv for lv in v["levels"] if lv["value"] == value)
+    v = next(v for v in res.variables if v.variable == var)
+    return v, next(lv for lv in v.levels if lv.value == value)
 
 
 @pytest.mark.parametrize(("var", "value", "key"), [
@@ -53,20 +53,20 @@ def test_level_hr_equals_cox_on_the_subset(result, data, var, value, key):
     _, lv = _level(res, var, key)
     sub = data[data[var] == value]
     direct = _cox_hr(sub)
-    h = lv["hazard_ratios"]["A"]
-    assert (h["hazard_ratio"], h["conf_low"], h["conf_high"], h["p_value"]) == pytest.approx(
+    h = lv.hazard_ratios["A"]
+    assert (h.hazard_ratio, h.conf_low, h.conf_high, h.p_value) == pytest.approx(
         (direct.hazard_ratio, direct.conf_low, direct.conf_high, direct.p_value), rel=1e-9)
     for g in ("A", "B"):
         s = sub[sub["group"] == g]
-        assert lv["counts"][g] == {"n": len(s), "events": int(s["pfs_event"].sum())}
+        assert lv.counts[g].to_json() == {"n": len(s), "events": int(s["pfs_event"].sum())}
 
 
 def test_overall_row_is_the_unadjusted_hr(result, data):
     res = result.secondary.subgroups[0]
     main = result.endpoints[0].group_hr("unadjusted")
-    assert res.overall["hazard_ratios"]["A"]["hazard_ratio"] == pytest.approx(
+    assert res.overall.hazard_ratios["A"].hazard_ratio == pytest.approx(
         main.hazard_ratio, rel=1e-12)
-    assert res.overall["n"] == len(data)
+    assert res.overall.n == len(data)
 
 
 def test_interaction_equals_interaction_test(result, data):
@@ -77,8 +77,8 @@ def test_interaction_equals_interaction_test(result, data):
     direct = interaction_test(data["pfs_days"].to_numpy(float), data["pfs_event"].to_numpy(int),
                               data["group"].to_numpy(object),
                               data["hr_status"].astype(str).to_numpy(object))
-    assert v["interaction"]["p_value"] == pytest.approx(float(direct.p_value), rel=1e-9)
-    assert v["interaction"]["statistic"] == pytest.approx(float(direct.statistic), rel=1e-9)
+    assert v.interaction.p_value == pytest.approx(float(direct.p_value), rel=1e-9)
+    assert v.interaction.statistic == pytest.approx(float(direct.statistic), rel=1e-9)
 
 
 def test_sparse_levels_are_ne_with_the_reason(data):
@@ -93,23 +93,23 @@ def test_sparse_levels_are_ne_with_the_reason(data):
                                              "min_events": 4}]})
     a = run_analyses(protocol, d)
     res = a.secondary.subgroups[0]
-    why = {lv["value"]: lv["hazard_ratios"]["A"].get("not_estimable")
-           for v in res.variables for lv in v["levels"]}
+    why = {lv.value: lv.hazard_ratios["A"].not_estimable
+           for v in res.variables for lv in v.levels}
     rare = d[d["site"] == "rare"]
     assert why["rare"] == f"{int(rare['pfs_event'].sum())} event(s), fewer than 4"
     assert why["x"] == "no patients in A"
     assert why["common"] is None and why["y"] is None
     # no events in A: a monotone likelihood, answered by Firth's fit (test_firth_secondary.py)
     assert why["mid"] is None
-    mid = next(lv for v in res.variables for lv in v["levels"] if lv["value"] == "mid")
-    assert mid["hazard_ratios"]["A"]["method"] == "firth"
-    assert np.isfinite(mid["hazard_ratios"]["A"]["hazard_ratio"])
+    mid = next(lv for v in res.variables for lv in v.levels if lv.value == "mid")
+    assert mid.hazard_ratios["A"].method == "firth"
+    assert np.isfinite(mid.hazard_ratios["A"].hazard_ratio)
     text = analysis_tables(a)["subgroups_pfs"].to_text()
     assert "NE (no patients in A)" in text and "\u2020" in text
     for v in res.variables:
-        for lv in v["levels"]:
-            if lv["hazard_ratios"]["A"].get("not_estimable"):
-                assert np.isnan(lv["hazard_ratios"]["A"]["hazard_ratio"])
+        for lv in v.levels:
+            if lv.hazard_ratios["A"].not_estimable:
+                assert np.isnan(lv.hazard_ratios["A"].hazard_ratio)
 
 
 def test_missing_values_are_left_out_and_counted(data):
@@ -118,8 +118,8 @@ def test_missing_values_are_left_out_and_counted(data):
     a = run_analyses(make_protocol({"subgroups": [{"endpoint": "pfs",
                                                    "variables": ["hr_status"]}]}), d)
     v = a.secondary.subgroups[0].variables[0]
-    assert v["n_missing"] == int(d["hr_status"].isna().sum())
-    assert sum(lv["n"] for lv in v["levels"]) == len(d) - v["n_missing"]
+    assert v.n_missing == int(d["hr_status"].isna().sum())
+    assert sum(lv.n for lv in v.levels) == len(d) - v.n_missing
     assert "missing value left out" in analysis_tables(a)["subgroups_pfs"].to_text()
 
 
@@ -129,8 +129,8 @@ def test_boolean_levels_print_yes_no_and_labels_come_from_table1(data):
                                                     {"value": "negative", "label": "HR-"}]}],
         "subgroups": [{"endpoint": "pfs", "variables": ["hr_status", "visceral"]}]}), data)
     res = a.secondary.subgroups[0]
-    assert [lv["label"] for lv in res.variables[0]["levels"]] == ["HR+", "HR-"]
-    assert {lv["label"] for lv in res.variables[1]["levels"]} == {"Yes", "No"}
+    assert [lv.label for lv in res.variables[0].levels] == ["HR+", "HR-"]
+    assert {lv.label for lv in res.variables[1].levels} == {"Yes", "No"}
 
 
 @pytest.mark.parametrize(("variables", "extra", "match"), [
@@ -177,20 +177,20 @@ def test_sensitivity_alternative_row_equals_direct_stats(result, data):
 
 
 def test_sensitivity_response_counts_and_tests(result, data):
-    resp = {r["column"]: r for r in result.secondary.sensitivity.response}
+    resp = {r.column: r for r in result.secondary.sensitivity.response}
     for col in ("bor", "bor_confirmed"):
-        orr = resp[col]["measures"]["objective_response"]
+        orr = resp[col].measures["objective_response"]
         x = [int(data.loc[data["group"] == g, col].isin(["CR", "PR"]).sum()) for g in ("A", "B")]
         n = [int((data["group"] == g).sum()) for g in ("A", "B")]
-        assert [orr["groups"][g]["x"] for g in ("A", "B")] == x
+        assert [orr.groups[g].x for g in ("A", "B")] == x
         table = np.array([x, [a - b for a, b in zip(n, x, strict=True)]])
-        if orr["test"] == "chisq":
+        if orr.test == "chisq":
             p = sps.chi2_contingency(table, correction=False).pvalue
         else:
             p = float(fisher_test(table).p_value)
-        assert orr["p_value"] == pytest.approx(p, rel=1e-9)
-    assert (resp["bor_confirmed"]["measures"]["objective_response"]["groups"]["A"]["x"]
-            < resp["bor"]["measures"]["objective_response"]["groups"]["A"]["x"])
+        assert orr.p_value == pytest.approx(p, rel=1e-9)
+    assert (resp["bor_confirmed"].measures["objective_response"].groups["A"].x
+            < resp["bor"].measures["objective_response"].groups["A"].x)
 
 
 def test_sensitivity_json_tables_and_errors(result, data):
@@ -227,10 +227,10 @@ def test_three_groups_every_comparison_vs_the_reference(data):
                         d["pfs_standard_reason"] == "death"], [1, 2], 0)
     g = gray_test(d["pfs_standard_days"].to_numpy(float), status, d["group"].to_numpy(object),
                   cause=1)
-    assert sec.competing.gray["progression"]["df"] == 2
-    assert sec.competing.gray["progression"]["p_value"] == pytest.approx(float(g.p_value))
-    lv = sec.subgroups[0].variables[0]["levels"][0]
-    assert set(lv["hazard_ratios"]) == {"A", "C"}
+    assert sec.competing.gray["progression"].df == 2
+    assert sec.competing.gray["progression"].p_value == pytest.approx(float(g.p_value))
+    lv = sec.subgroups[0].variables[0].levels[0]
+    assert set(lv.hazard_ratios) == {"A", "C"}
     fit = cox_ph({"time": d["pfs_standard_days"].to_numpy(float),
                   "event": d["pfs_standard_event"].to_numpy(int),
                   "group": d["group"].to_numpy(object)},

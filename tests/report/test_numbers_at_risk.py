@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from retrostudy.analysis._stats import Conventions
-from retrostudy.analysis.survival import group_survival, numbers_at_risk
+from retrostudy.analysis.survival import numbers_at_risk
 from retrostudy.stats import kaplan_meier
 
 REFERENCE = json.loads(
@@ -41,9 +41,13 @@ def test_counts_equal_the_stats_layer(name):
 
 
 def test_figure_prints_r_counts_under_the_ticks():
-    """The KM figure's risk table: each count sits at its tick's x position, and equals R's."""
-    from types import SimpleNamespace
+    """The analysis counts the patients at risk at [report.km]'s breaks (here every 100 days
+    up to 1100); the KM figure only draws them: each count sits at its tick's x position,
+    and equals R's."""
+    import pandas as pd
 
+    from retrostudy.analysis.endpoint import analyse_endpoint
+    from retrostudy.protocol.analyses import SurvivalAnalysis
     from retrostudy.protocol.report import KMFigure
     from retrostudy.report.figures.km import draw_km
 
@@ -52,19 +56,14 @@ def test_figure_prints_r_counts_under_the_ticks():
     conv = Conventions(
         profile="r", conf_type="log", ties="efron", conf_level=0.95, days_per_month=100.0
     )
-    groups = tuple(
-        group_survival(g, time[group == g], status[group == g], conv, []) for g in ("1", "2")
-    )
-    res = SimpleNamespace(
-        groups=groups,
-        label="OS",
-        endpoint="os",
-        reference="1",
-        logrank=SimpleNamespace(p_value=0.001),
-        test="logrank",
-        group_hr=lambda name: None,
-    )
-    fig = draw_km(res, {}, KMFigure(break_months=1.0, max_months=11.0))
+    data = pd.DataFrame({"os_days": time.astype(float), "os_event": status.astype(int),
+                         "group": group.astype(str)})
+    res = analyse_endpoint(data, ["1", "2"], SurvivalAnalysis(endpoint="os", label="OS"), "1",
+                           conv, 10.0, risk_step=1.0, risk_max_months=11.0)
+    assert res.at_risk.months == tuple(float(t) / 100 for t in case["times"])
+    assert {g: list(c) for g, c in res.at_risk.counts.items()} == case["n_at_risk"]
+    # the figure's own options no longer decide the counts: it draws the result's
+    fig = draw_km(res, {}, KMFigure(break_months=3.0, max_months=5.0))
     risk = fig.figure.axes[1]
     got = {}
     for text in risk.texts:

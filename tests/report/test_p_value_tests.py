@@ -55,12 +55,12 @@ def test_one_test_for_the_same_response_comparison(study):
     res, _ = study
     t2 = next(r for r in res.analyses.response.to_json()["rates"] if r["name"] == "response")
     sens = res.analyses.secondary.sensitivity.response[0]
-    assert sens["column"] == "bor"
-    m = sens["measures"]["objective_response"]
-    assert (m["test"], m["p_value"]) == ("chisq", pytest.approx(t2["p_value"], rel=1e-12))
+    assert sens.column == "bor"
+    m = sens.measures["objective_response"]
+    assert (m.test, m.p_value) == ("chisq", pytest.approx(t2["p_value"], rel=1e-12))
     # the confirmed definition is compared with the same test
-    assert res.analyses.secondary.sensitivity.response[1]["measures"][
-        "objective_response"]["test"] == "chisq"
+    assert res.analyses.secondary.sensitivity.response[1].measures[
+        "objective_response"].test == "chisq"
 
 
 @pytest.mark.parametrize("key", ["table2_response", "sensitivity_response", "adjusted_pfs"])

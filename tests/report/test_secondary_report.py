@@ -164,7 +164,8 @@ def test_forest_caption_names_the_interaction_test_of_the_results():
     from retrostudy.report.figures.forest import _interaction_note
 
     def res(*tests):
-        return SimpleNamespace(variables=[{"interaction": {"test": t}} for t in tests])
+        return SimpleNamespace(variables=[SimpleNamespace(interaction=SimpleNamespace(test=t))
+                                          for t in tests])
 
     assert "robust variance" in _interaction_note(res("interaction_robust_wald"))
     assert "likelihood" not in _interaction_note(res("interaction_robust_wald"))

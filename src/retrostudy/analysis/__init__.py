@@ -165,6 +165,8 @@ def _context(protocol, data: pd.DataFrame) -> Context:
         n=n,
         conv=conventions(block),
         p_digits=protocol.report.p_digits,
+        risk_step=protocol.report.km.break_months,
+        risk_max_months=protocol.report.km.max_months,
         group_labels={g.name: g.name for g in protocol.groups.group},
         var_labels=variable_labels(block),
         level_labels={

@@ -146,6 +146,49 @@ def cox(data: dict, *, covariates: list[str], levels: dict, conv: Conventions,
         )
 
 
+Level = str | int | float | bool | None
+"""A covariate level as the data hold it (None: the one term of a numeric covariate)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatTest:
+    """A test statistic, its degrees of freedom and two-sided p. ``test`` names the test (the
+    name results.json and the report's footnotes use; None: not computed, no name written),
+    ``note`` says why it was not computed. NaN: not computed."""
+
+    statistic: float
+    df: float
+    p_value: float
+    test: str | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict:
+        out: dict = {"statistic": self.statistic, "df": self.df, "p_value": self.p_value}
+        if self.test is not None:
+            out["test"] = self.test
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+NOT_TESTED = StatTest(statistic=math.nan, df=math.nan, p_value=math.nan)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelTests:
+    """The global tests of a Cox model (likelihood ratio, Wald, score: R's ``summary(coxph)``)
+    and Harrell's C."""
+
+    lr: StatTest
+    wald: StatTest
+    score: StatTest
+    concordance: float
+
+    def to_json(self) -> dict:
+        return {"lr": self.lr.to_json(), "wald": self.wald.to_json(),
+                "score": self.score.to_json(), "concordance": self.concordance}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HazardRatio:
     """One term of a Cox model: the hazard ratio of ``level`` of ``variable`` (None: per
@@ -154,7 +197,7 @@ class HazardRatio:
     not estimable."""
 
     variable: str
-    level: object
+    level: Level
     hazard_ratio: float
     conf_low: float
     conf_high: float
@@ -189,21 +232,16 @@ def coefficient_records(fit) -> list[HazardRatio]:
     ]
 
 
-def model_tests(fit, delayed_entry: bool = False) -> dict:
+def model_tests(fit, delayed_entry: bool = False) -> ModelTests:
     """Likelihood-ratio, Wald and score tests and Harrell's C of a Cox fit (NaN for a fit
     with delayed entry, for which it is not computed)."""
     tests = {
-        name: {
-            "statistic": as_float(t.statistic),
-            "df": as_float(t.df),
-            "p_value": as_float(t.p_value),
-            "test": f"cox_{name}",
-        }
+        name: StatTest(statistic=as_float(t.statistic), df=as_float(t.df),
+                       p_value=as_float(t.p_value), test=f"cox_{name}")
         for name, t in (("lr", fit.lr_test), ("wald", fit.wald_test), ("score", fit.score_test))
     }
-    tests["concordance"] = (math.nan if delayed_entry
-                            else as_float(fit.concordance.estimate))
-    return tests
+    return ModelTests(**tests, concordance=(math.nan if delayed_entry
+                                            else as_float(fit.concordance.estimate)))
 
 
 def p_of(result) -> float:

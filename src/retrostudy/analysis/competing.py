@@ -15,17 +15,18 @@ Fiocco & Geskus, Stat Med 2007;26:2389-430.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from retrostudy.analysis import _stats
-from retrostudy.analysis._stats import HazardRatio
+from retrostudy.analysis._stats import NOT_TESTED, HazardRatio, Level, StatTest
 from retrostudy.analysis.checks import keyed, require_columns
 from retrostudy.analysis.competing_finegray import FineGrayModel, finegray_models
 from retrostudy.analysis.competing_status import CAUSES, KEY, competing_data
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, fit_model
+from retrostudy.analysis.survival import AtRisk, at_risk
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.stats import cumulative_incidence, gray_test
 
@@ -35,7 +36,45 @@ class _CoxSpec:
     """What :func:`retrostudy.analysis.cox.fit_model` reads of a survival spec."""
 
     endpoint: str
-    reference: dict
+    reference: dict[str, Level]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CifPoint:
+    """The cumulative incidence of one cause at a landmark (``months``), with its CI; read
+    as R's ``summary(fit, times=)`` (0 with no CI before the first event)."""
+
+    months: float
+    cause: str
+    incidence: float
+    conf_low: float
+    conf_high: float
+
+    def to_json(self) -> dict:
+        return {"months": self.months, "cause": self.cause, "incidence": self.incidence,
+                "conf_low": self.conf_low, "conf_high": self.conf_high}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CifGroup:
+    """One group: patients, events per cause, the incidence at the landmarks."""
+
+    n: int
+    events: dict[str, int]  # cause name -> events
+    landmarks: tuple[CifPoint, ...]
+
+    def to_json(self) -> dict:
+        return {"n": self.n, "events": dict(self.events),
+                "landmarks": [x.to_json() for x in self.landmarks]}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class CifCurve:
+    """One group's Aalen–Johansen step functions for the figure: after each event ``time``
+    (months), the cumulative incidence of each cause (one column per cause, CAUSES order)."""
+
+    time: np.ndarray
+    incidence: np.ndarray  # (times, causes)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,14 +86,15 @@ class CompetingResult:
     rule: str
     reference: str
     n_excluded: int
-    groups: dict  # group -> {n, events: {cause: k}, landmarks: [...]}
-    curves: dict  # group -> {"time": months, "incidence": (m, 2), "n_at_risk": ...}
-    gray: dict  # cause name -> {statistic, df, p_value} (or note)
-    cox: dict  # cause name -> tuple[CoxModel, ...]
+    groups: dict[str, CifGroup]  # group -> its counts and landmark incidences
+    curves: dict[str, CifCurve]  # group -> its curves (figure)
+    gray: dict[str, StatTest]  # cause name -> Gray's test (NaN with a note: not computed)
+    cox: dict[str, tuple[CoxModel, ...]]  # cause name -> cause-specific models
     adjust: tuple[str, ...]
     landmarks: tuple[float, ...]
+    at_risk: AtRisk  # of either event, under the figure, at [report.km]'s break months
     warnings: tuple[str, ...] = field(default=())
-    finegray: dict = field(default_factory=dict)  # cause name -> tuple[FineGrayModel, ...]
+    finegray: dict[str, tuple[FineGrayModel, ...]] = field(default_factory=dict)  # per cause
 
     def subdistribution_hr(self, cause: str, model: str) -> HazardRatio | None:
         m: FineGrayModel | None = next(
@@ -82,9 +122,9 @@ class CompetingResult:
                 "method": "Aalen-Johansen (R survival multi-state survfit)",
                 "variance": "infinitesimal jackknife",
                 "conf_type": "log",
-                "groups": self.groups,
+                "groups": {g: v.to_json() for g, v in self.groups.items()},
             },
-            "gray_test": self.gray,
+            "gray_test": {cause: t.to_json() for cause, t in self.gray.items()},
             "cause_specific_cox": {
                 cause: [m.to_json() for m in models] for cause, models in self.cox.items()
             },
@@ -96,52 +136,51 @@ class CompetingResult:
         }
 
 
-def _cif_group(days, status, landmarks, conv) -> tuple[dict, dict]:
+def _cif_group(days, status, landmarks, conv) -> tuple[CifGroup, CifCurve]:
     per = conv.days_per_month
     events = {CAUSES[c]: int((status == c).sum()) for c in CAUSES}
     if not (status > 0).any():
-        nan = [{"months": m, "cause": CAUSES[c], "incidence": 0.0, "conf_low": np.nan,
-                "conf_high": np.nan} for m in landmarks for c in CAUSES]
-        return ({"n": int(days.size), "events": events, "landmarks": nan},
-                {"time": np.zeros(0), "incidence": np.zeros((0, 2)), "days": days})
+        nan = tuple(CifPoint(months=m, cause=CAUSES[c], incidence=0.0, conf_low=np.nan,
+                             conf_high=np.nan) for m in landmarks for c in CAUSES)
+        return (CifGroup(n=int(days.size), events=events, landmarks=nan),
+                CifCurve(time=np.zeros(0), incidence=np.zeros((0, 2))))
     fit = cumulative_incidence(days, status, causes=list(CAUSES), conf_level=conv.conf_level)
     rows = np.searchsorted(fit.time, np.asarray(landmarks, float) * per, side="right") - 1
     marks = []
     for m, r in zip(landmarks, rows, strict=True):
         for j, c in enumerate(CAUSES):
             before = r < 0
-            marks.append({
-                "months": float(m), "cause": CAUSES[c],
-                "incidence": 0.0 if before else float(fit.incidence[r, j]),
-                "conf_low": np.nan if before else float(fit.conf_low[r, j]),
-                "conf_high": np.nan if before else float(fit.conf_high[r, j]),
-            })
-    curve = {"time": fit.time / per, "incidence": fit.incidence, "days": days}
-    return {"n": int(days.size), "events": events, "landmarks": marks}, curve
+            marks.append(CifPoint(
+                months=float(m), cause=CAUSES[c],
+                incidence=0.0 if before else float(fit.incidence[r, j]),
+                conf_low=np.nan if before else float(fit.conf_low[r, j]),
+                conf_high=np.nan if before else float(fit.conf_high[r, j]),
+            ))
+    curve = CifCurve(time=fit.time / per, incidence=fit.incidence)
+    return CifGroup(n=int(days.size), events=events, landmarks=tuple(marks)), curve
 
 
-def _gray(days, status, group) -> tuple[dict, list[str]]:
+def _gray(days, status, group) -> tuple[dict[str, StatTest], list[str]]:
     out, notes = {}, []
     for c, name in CAUSES.items():
         if not (status == c).any():
-            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "test": "gray",
-                         "note": "no events of this cause"}
+            out[name] = replace(NOT_TESTED, test="gray", note="no events of this cause")
             continue
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 g = gray_test(days, status, group, cause=c)
         except ValueError as exc:
-            out[name] = {"statistic": np.nan, "df": np.nan, "p_value": np.nan, "test": "gray",
-                         "note": str(exc)}
+            out[name] = replace(NOT_TESTED, test="gray", note=str(exc))
             notes.append(f"Gray's test for {name.replace('_', ' ')} not computed: {exc}")
             continue
-        out[name] = {"statistic": _stats.as_float(g.statistic), "df": _stats.as_float(g.df),
-                     "p_value": _stats.as_float(g.p_value), "test": "gray"}
+        out[name] = StatTest(statistic=_stats.as_float(g.statistic), df=_stats.as_float(g.df),
+                             p_value=_stats.as_float(g.p_value), test="gray")
     return out, notes
 
 
-def _cause_models(d, ep, adjust, reference_levels, reference, conv) -> dict:
+def _cause_models(d, ep, adjust, reference_levels, reference, conv
+                  ) -> dict[str, tuple[CoxModel, ...]]:
     """Per cause, crude and adjusted Cox models of that cause's hazard (the other censored).
 
     A cause without events in a group has a monotone likelihood: the model is refitted with
@@ -152,8 +191,9 @@ def _cause_models(d, ep, adjust, reference_levels, reference, conv) -> dict:
         return _cause_models_fit(d, ep, adjust, reference_levels, reference, conv)
 
 
-def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv) -> dict:
-    out = {}
+def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv
+                      ) -> dict[str, tuple[CoxModel, ...]]:
+    out: dict[str, tuple[CoxModel, ...]] = {}
     for c, name in CAUSES.items():
         cs = f"{ep}_{name}"  # a cause-specific endpoint, bound like any other
         cols = time_to_event_columns(cs)
@@ -174,7 +214,7 @@ def _cause_models_fit(d, ep, adjust, reference_levels, reference, conv) -> dict:
     return out
 
 
-def _cox_notes(cox: dict, epv_min: float) -> list[str]:
+def _cox_notes(cox: dict[str, tuple[CoxModel, ...]], epv_min: float) -> list[str]:
     notes = []
     for cause, models in cox.items():
         what = cause.replace("_", " ")
@@ -208,13 +248,15 @@ def run(settings, data, ctx: Context) -> CompetingResult:
     require_columns(data, [(f"{KEY}.adjust", c) for c in adjust])
     reference_levels = {**(surv.reference if surv else {}), **spec.reference}
     d = cd.frame
-    per_group, curves = {}, {}
+    per_group, curves, days_of = {}, {}, {}
     for g in groups:
         sub = d[d["group"] == g]
         if sub.empty:
             continue
-        per_group[g], curves[g] = _cif_group(sub["cr_days"].to_numpy(float),
-                                             sub["cr_status"].to_numpy(int), spec.landmarks, conv)
+        days_of[g] = sub["cr_days"].to_numpy(float)
+        per_group[g], curves[g] = _cif_group(days_of[g], sub["cr_status"].to_numpy(int),
+                                             spec.landmarks, conv)
+    longest = max((float(c.time.max()) for c in curves.values() if c.time.size), default=1.0)
     days, status = d["cr_days"].to_numpy(float), d["cr_status"].to_numpy(int)
     gray, notes = _gray(days, status, d["group"].astype(str).to_numpy(object))
     cox = _cause_models(d, spec.endpoint, adjust, reference_levels, reference, conv)
@@ -226,6 +268,7 @@ def run(settings, data, ctx: Context) -> CompetingResult:
         method=cd.method, rule=cd.rule, reference=reference, n_excluded=cd.n_excluded,
         groups=per_group, curves=curves, gray=gray, cox=cox, adjust=tuple(adjust),
         landmarks=tuple(float(m) for m in spec.landmarks),
+        at_risk=at_risk(days_of, conv.days_per_month, ctx.risk_step, longest),
         warnings=tuple(notes + _cox_notes(cox, ctx.analyses.epv_min)),
         finegray=fg,
     )

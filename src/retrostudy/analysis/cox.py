@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
-from retrostudy.analysis._stats import HazardRatio
+from retrostudy.analysis._stats import NOT_TESTED, HazardRatio, Level, ModelTests
 from retrostudy.analysis.model_checks import EValueOf, PHCheck, group_evalues, ph_check
 from retrostudy.endpoints.outcome import time_to_event_columns
 
@@ -35,8 +35,8 @@ class CoxModel:
     n_events: int
     coefficients: tuple[HazardRatio, ...]
     epv: float
-    tests: dict
-    levels: dict[str, list]  # categorical covariate -> its levels, reference first
+    tests: ModelTests
+    levels: dict[str, list[Level]]  # categorical covariate -> its levels, reference first
     monotone: bool = False  # likelihood without a maximum: hazard ratios not estimable
     fit_warnings: tuple[str, ...] = ()
     not_estimable: str | None = None  # why the model could not be fitted (estimates NaN)
@@ -52,7 +52,7 @@ class CoxModel:
             "n_events": self.n_events,
             "events_per_term": self.epv,
             "coefficients": [c.to_json() for c in self.coefficients],
-            "tests": self.tests,
+            "tests": self.tests.to_json(),
             "monotone": self.monotone,
             "not_estimable": self.not_estimable,
             "reference_levels": {k: v[0] for k, v in self.levels.items()},
@@ -164,7 +164,6 @@ def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
         for cov in covariates
         for lv in (levels[cov][1:] if cov in levels else [None])
     ]
-    nan = {"statistic": math.nan, "df": math.nan, "p_value": math.nan}
     return CoxModel(
         name=name,
         covariates=tuple(covariates),
@@ -172,7 +171,8 @@ def _not_estimable(name, covariates, d, levels, n_events, reason) -> CoxModel:
         n_events=n_events,
         coefficients=tuple(rows),
         epv=n_events / max(len(rows), 1),
-        tests={"lr": dict(nan), "wald": dict(nan), "score": dict(nan), "concordance": math.nan},
+        tests=ModelTests(lr=NOT_TESTED, wald=NOT_TESTED, score=NOT_TESTED,
+                         concordance=math.nan),
         levels=levels,
         not_estimable=reason,
     )

@@ -12,7 +12,7 @@ from retrostudy.analysis._stats import HazardRatio
 from retrostudy.analysis.context import Context
 from retrostudy.analysis.cox import CoxModel, cox_models, epv_warnings
 from retrostudy.analysis.entry import DelayedEntry, GroupTest, delayed_entry, observed_expected
-from retrostudy.analysis.survival import GroupSurvival, group_survival
+from retrostudy.analysis.survival import AtRisk, GroupSurvival, at_risk, group_survival
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.stats import LogRank
 
@@ -29,6 +29,7 @@ class EndpointResult:
     reference: str
     warnings: tuple[str, ...]
     n_excluded: int  # rows without a time or event for this endpoint
+    at_risk: AtRisk  # under the KM figure, at [report.km]'s break times
     entry: DelayedEntry | None = None  # [[analyses.survival]] entry: delayed entry
 
     @property
@@ -74,8 +75,11 @@ def _logrank_json(lr: LogRank | GroupTest, test: str) -> dict:
 
 
 def analyse_endpoint(
-    data: pd.DataFrame, groups: list[str], spec, reference: str, conv, epv_min: float
+    data: pd.DataFrame, groups: list[str], spec, reference: str, conv, epv_min: float,
+    risk_step: float = 6.0, risk_max_months: float | None = None,
 ) -> EndpointResult:
+    """KM per group, log-rank and Cox models of ``spec``'s endpoint; numbers at risk every
+    ``risk_step`` months up to ``risk_max_months`` (None: the longest observed time)."""
     ep = spec.endpoint
     c = time_to_event_columns(ep)
     d = data.dropna(subset=[c.time, c.event])
@@ -103,6 +107,10 @@ def analyse_endpoint(
     else:
         lr = _score_test(d, c, models[0])
     lr_note = [f"{ep}: {lr.not_estimable} (NE)."] if lr.not_estimable else []
+    longest = max((float(g.time_months.max()) for g in per_group), default=1.0)
+    risk = at_risk({g.group: g.time_days for g in per_group}, conv.days_per_month, risk_step,
+                   risk_max_months or longest,
+                   entry={g.group: g.entry_days for g in per_group})
     return EndpointResult(
         endpoint=ep,
         label=spec.text,
@@ -112,6 +120,7 @@ def analyse_endpoint(
         reference=reference,
         warnings=tuple(lr_note + epv_warnings(list(models), ep, epv_min)),
         n_excluded=len(data) - len(d),
+        at_risk=risk,
         entry=entry,
     )
 
@@ -122,10 +131,10 @@ def _score_test(d: pd.DataFrame, c, unadjusted: CoxModel) -> GroupTest:
     levels = sorted(d["group"].astype(str).unique())
     obs, exp = observed_expected(d["_entry_days"], d[c.time], d[c.event],
                                  d["group"].astype(str), levels)
-    score = unadjusted.tests["score"]
+    score = unadjusted.tests.score
     why = unadjusted.not_estimable or (None if len(levels) > 1 else "only one group")
-    return GroupTest(statistic=score["statistic"], df=score["df"],
-                     p_value=float("nan") if why else score["p_value"],
+    return GroupTest(statistic=score.statistic, df=score.df,
+                     p_value=float("nan") if why else score.p_value,
                      groups=np.asarray(levels, object), observed=obs, expected=exp,
                      not_estimable=why)
 
@@ -134,6 +143,6 @@ def run(settings, data: pd.DataFrame, ctx: Context) -> tuple[EndpointResult, ...
     """The registry's entry point: every ``[[analyses.survival]]`` endpoint (``settings``)."""
     return tuple(
         analyse_endpoint(data, list(ctx.groups), s, ctx.reference, ctx.conv,
-                         ctx.analyses.epv_min)
+                         ctx.analyses.epv_min, ctx.risk_step, ctx.risk_max_months)
         for s in settings
     )

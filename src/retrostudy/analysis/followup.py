@@ -54,6 +54,9 @@ class FollowUp:
     conf_type: str
     conf_level: float
     groups: tuple[FollowUpSummary, ...]
+    # every patient of the dataset, whatever the group (the published comparison's
+    # "followup.*.overall"; not in results.json's "followup", which is by group)
+    overall: FollowUpSummary | None = None
 
     @property
     def method(self) -> str:
@@ -93,23 +96,27 @@ def reverse_km_median(days: np.ndarray, event: np.ndarray, conv) -> tuple[float,
 def follow_up(data: pd.DataFrame, groups: list[str], spec, conv,
               labels: dict[str, str] | None = None) -> FollowUp:
     """The follow-up of ``[analyses.followup]`` (``spec``) per group."""
-    per = conv.days_per_month
-    out = []
-    for g in groups:
-        d = data[data["group"] == g]
-        days, _ = _present(d, spec.observed)
-        rk = reverse_km_median(*_present(d, spec.reverse_km_of), conv)
-        m = days / per
-        out.append(FollowUpSummary(
-            group=g, n=int(days.size),
-            median=float(np.median(m)) if m.size else np.nan,
-            low=float(m.min()) if m.size else np.nan,
-            high=float(m.max()) if m.size else np.nan,
-            reverse_km=tuple(v / per for v in rk),
-        ))
     return FollowUp(observation=spec.observed, reverse_km_of=spec.reverse_km_of,
                     labels=dict(labels or {}), conf_type=conv.conf_type,
-                    conf_level=conv.conf_level, groups=tuple(out))
+                    conf_level=conv.conf_level,
+                    groups=tuple(_summary(g, data[data["group"] == g], spec, conv)
+                                 for g in groups),
+                    overall=_summary("overall", data, spec, conv))
+
+
+def _summary(name: str, d: pd.DataFrame, spec, conv) -> FollowUpSummary:
+    """The observed time (median, range) and the reverse-KM median of the patients ``d``."""
+    per = conv.days_per_month
+    days, _ = _present(d, spec.observed)
+    rk = reverse_km_median(*_present(d, spec.reverse_km_of), conv)
+    m = days / per
+    return FollowUpSummary(
+        group=name, n=int(days.size),
+        median=float(np.median(m)) if m.size else np.nan,
+        low=float(m.min()) if m.size else np.nan,
+        high=float(m.max()) if m.size else np.nan,
+        reverse_km=tuple(v / per for v in rk),
+    )
 
 
 def run(settings, data: pd.DataFrame, ctx: Context) -> FollowUp:

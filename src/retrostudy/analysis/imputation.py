@@ -41,7 +41,7 @@ class PooledHazardRatio:
     diagnostics (fraction of missing information, relative increase in variance, ν)."""
 
     variable: str
-    level: object
+    level: _stats.Level
     hazard_ratio: float
     conf_low: float
     conf_high: float

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from retrostudy.analysis._stats import Level
 from retrostudy.stats.cox_zph import CoxZPH, ZPHTerm, cox_zph, zph_residuals
 from retrostudy.stats.evalue import RARE_THRESHOLD, EValue, evalue_hr
 
@@ -28,7 +29,7 @@ class EValueOf:
     """The E-value of one hazard ratio (``level`` of ``variable`` vs its reference)."""
 
     variable: str
-    level: object
+    level: Level
     event_proportion: float  # events / patients of the model: decides the conversion
     value: EValue
 

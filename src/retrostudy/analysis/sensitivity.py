@@ -33,10 +33,48 @@ _RESPONSE_LABELS = {"objective_response": "Objective response (CR or PR)",
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Proportion:
+    """``x`` of ``n`` patients."""
+
+    x: int
+    n: int
+
+    def to_json(self) -> dict:
+        return {"x": self.x, "n": self.n}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseMeasure:
+    """One response measure (objective response, disease control) by group, compared across
+    groups by ``test`` ("none": not compared, p NaN)."""
+
+    label: str
+    test: str
+    p_value: float
+    groups: dict[str, Proportion]
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "test": self.test, "p_value": self.p_value,
+                "groups": {g: v.to_json() for g, v in self.groups.items()}}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResponseComparison:
+    """The response measures of one best-overall-response ``column``."""
+
+    column: str
+    measures: dict[str, ResponseMeasure]  # measure name -> its counts and test
+
+    def to_json(self) -> dict:
+        return {"column": self.column,
+                "measures": {k: m.to_json() for k, m in self.measures.items()}}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SensitivityResult:
     endpoints: tuple[EndpointResult, ...]
     differences: dict[str, str]  # endpoint -> text: how it differs from the primary definition
-    response: tuple[dict, ...]
+    response: tuple[ResponseComparison, ...]
 
     def to_json(self) -> dict:
         eps = []
@@ -55,7 +93,7 @@ class SensitivityResult:
                     "hazard_ratio", "conf_low", "conf_high", "p_value", "test")}
                     for c in group_coefficients(e)},
             })
-        return {"endpoints": eps, "response": list(self.response)}
+        return {"endpoints": eps, "response": [r.to_json() for r in self.response]}
 
 
 def group_coefficients(e: EndpointResult) -> list[HazardRatio]:
@@ -110,7 +148,7 @@ def table2_tests(block, data) -> dict[str, str]:
     return out
 
 
-def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
+def _response(data, groups, column, conv, fixed: dict[str, str]) -> ResponseComparison:
     frames = [data[data["group"] == g] for g in groups]
     measures = {}
     for name, cats in _RESPONSE.items():
@@ -120,12 +158,12 @@ def _response(data, groups, column, conv, fixed: dict[str, str]) -> dict:
         ok = len(groups) > 1 and (table.sum(1) > 0).all()
         var = Table1Variable(name=name, kind="binary", test=fixed.get(name, "auto"))
         test = choose_test(var, len(groups), table, conv.chisq_correct) if ok else "none"
-        measures[name] = {
-            "label": _RESPONSE_LABELS[name], "test": test,
-            "p_value": run_test(test, table=table) if ok else float("nan"),
-            "groups": {g: {"x": x, "n": n} for g, x, n in zip(groups, xs, ns, strict=True)},
-        }
-    return {"column": column, "measures": measures}
+        measures[name] = ResponseMeasure(
+            label=_RESPONSE_LABELS[name], test=test,
+            p_value=run_test(test, table=table) if ok else float("nan"),
+            groups={g: Proportion(x=x, n=n) for g, x, n in zip(groups, xs, ns, strict=True)},
+        )
+    return ResponseComparison(column=column, measures=measures)
 
 
 def run(settings, data, ctx: Context) -> SensitivityResult:

@@ -7,6 +7,8 @@ time is >= t, i.e. at risk at the *start* of each interval.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,35 @@ def numbers_at_risk(time, breaks, entry=None) -> list[int]:
     s = t[np.minimum(pos, max(t.size - 1, 0))] if t.size else b
     n = (t.size - pos) - (a.size - np.searchsorted(a, s, side="left"))
     return np.where(pos < t.size, n, 0).astype(int).tolist()
+
+
+def risk_breaks(max_months: float, step: float) -> np.ndarray:
+    """The at-risk (and tick) times of a figure: 0, step, 2 step, ... up to ``max_months``."""
+    return np.arange(0.0, math.floor(max_months / step) * step + step / 2, step)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AtRisk:
+    """Numbers at risk under a figure: per group, the patients whose observed time is >= t
+    (R's ``summary(fit, times = t)$n.risk``) at each break ``months`` (0, step, 2 step, ...,
+    ``[report.km] break_months``) up to ``max_months`` (the x range: ``[report.km]
+    max_months``, else the longest time shown)."""
+
+    max_months: float
+    months: tuple[float, ...]
+    counts: Mapping[str, tuple[int, ...]]  # group -> one count per break
+
+
+def at_risk(days: Mapping[str, np.ndarray], per: float, step: float,
+            max_months: float, entry: Mapping[str, np.ndarray | None] | None = None) -> AtRisk:
+    """:class:`AtRisk` of each group's observed times ``days`` (whole days; months = days /
+    ``per``) at the breaks ``step`` months apart up to ``max_months``; ``entry``: each
+    group's entry days under delayed entry (:func:`numbers_at_risk`)."""
+    breaks = risk_breaks(max_months, step)
+    entry = entry or {}
+    return AtRisk(max_months=max_months, months=tuple(breaks.tolist()),
+                  counts={g: tuple(numbers_at_risk(t, breaks * per, entry.get(g)))
+                          for g, t in days.items()})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

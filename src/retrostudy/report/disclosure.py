@@ -18,10 +18,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
-import numpy as np
-
-from retrostudy.analysis.survival import numbers_at_risk
-from retrostudy.report.figures.km import km_breaks, risk_breaks
 from retrostudy.report.suppression import Ledger, mask_texts, suppress_ledger
 from retrostudy.report.table import Cell, Table
 
@@ -200,13 +196,11 @@ def _at_risk(ledger: Ledger, kind: str, endpoint: str, group: str, n_key: str,
 def _figure_counts(ledger: Ledger, ctx) -> None:
     """KM and CIF numbers at risk and legends; the subgroup forest's n labels."""
     for res in ctx.analyses.endpoints:
-        _, breaks = km_breaks(res, ctx.protocol.report.km)
         for g in res.groups:
             n_key = f"ep:{res.endpoint}:n:{g.group}"
             ledger.add(n_key, g.n)
             ledger.alias(n_key, f"n:{g.group}")
-            _at_risk(ledger, "risk", res.endpoint, g.group, n_key,
-                     g.at_risk(breaks * g.days_per_month))
+            _at_risk(ledger, "risk", res.endpoint, g.group, n_key, res.at_risk.counts[g.group])
     _cif_counts(ledger, ctx)
     for res in getattr(ctx.analyses.secondary, "subgroups", ()):
         for label_key, parts in _subgroup_labels(res):
@@ -217,25 +211,20 @@ def _figure_counts(ledger: Ledger, ctx) -> None:
 def _cif_counts(ledger: Ledger, ctx) -> None:
     comp = getattr(ctx.analyses.secondary, "competing", None)
     if comp is not None and comp.curves:
-        max_t = max((float(c["time"].max()) for c in comp.curves.values() if c["time"].size),
-                    default=1.0)
-        breaks = risk_breaks(max_t, ctx.protocol.report.km.break_months)
-        per = ctx.analyses.conventions.days_per_month
-        for g, curve in comp.curves.items():
+        for g in comp.curves:
             n_key = f"cr:{comp.endpoint}:n:{g}"
-            ledger.add(n_key, comp.groups[g]["n"])
+            ledger.add(n_key, comp.groups[g].n)
             ledger.alias(n_key, f"ep:{comp.endpoint}:n:{g}")
-            _at_risk(ledger, "cifrisk", comp.endpoint, g, n_key,
-                     numbers_at_risk(curve.get("days", np.zeros(0)), breaks * per))
+            _at_risk(ledger, "cifrisk", comp.endpoint, g, n_key, comp.at_risk.counts[g])
 
 
 def _subgroup_labels(res):
     """(key of the forest label's n, keys of the table cells it sums), in label order."""
     out = [(("sgn", res.endpoint, "all"), [f"ep:{res.endpoint}:n:{g}" for g in res.groups])]
     for v in res.variables:
-        for lv in v["levels"]:
-            out.append((("sgn", res.endpoint, v["variable"], lv["value"]),
-                        [f"sg:{res.endpoint}:{v['variable']}:{lv['value']}:{g}"
+        for lv in v.levels:
+            out.append((("sgn", res.endpoint, v.variable, lv.value),
+                        [f"sg:{res.endpoint}:{v.variable}:{lv.value}:{g}"
                          for g in res.groups]))
     return out
 
@@ -274,7 +263,7 @@ def _subgroup_cells(tables: dict[str, Table], ctx) -> dict[str, Table]:
         if key is None:
             continue
         t = tables[key]
-        levels = [(v["variable"], lv["value"]) for v in res.variables for lv in v["levels"]]
+        levels = [(v.variable, lv.value) for v in res.variables for lv in v.levels]
         rows, it = list(t.rows), iter(levels)
         for i, r in enumerate(rows):
             if r.block is None:
@@ -293,8 +282,8 @@ def group_sizes(ctx) -> dict[str, tuple[str, int]]:
     an = ctx.analyses
     flow = ctx.flow
     n = dict(flow.groups) if flow is not None else {}
-    if not n:
-        n = {g: int((ctx.dataset["group"] == g).sum()) for g in an.groups}
+    if not n:  # patients per group as the analysis counted them
+        n = dict(an.n)
     sizes = {f"n:{g}": (an.group_labels.get(g, g), n[g]) for g in an.groups if g in n}
     total = sum(n.values())
     sizes |= {f"n:all:{w}": (w, total) for w in ("All", "Overall", "Total")}

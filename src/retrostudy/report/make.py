@@ -12,7 +12,6 @@ from retrostudy.report.checklist import checklist_docx
 from retrostudy.report.context import ReportContext
 from retrostudy.report.disclosure import at_risk_key, flow_keys
 from retrostudy.report.docx import PageSetup, render_docx
-from retrostudy.report.figures.km import km_breaks
 from retrostudy.report.flow import Flow
 from retrostudy.report.html import render_html
 from retrostudy.report.patient_level import NAMES
@@ -85,18 +84,15 @@ def _checklist_docx(ctx: ReportContext, built) -> bytes:
 
 def _numbers_at_risk(ctx: ReportContext, plan) -> dict:
     """The counts printed under each KM figure (masked like the figure when suppressing)."""
-    opts = ctx.protocol.report.km
     out = {}
     for res in ctx.analyses.endpoints:
-        _, breaks = km_breaks(res, opts)
         groups = {}
         for g in res.groups:
-            counts = g.at_risk(breaks * g.days_per_month)
             groups[g.group] = [
                 plan.value(at_risk_key("risk", res.endpoint, g.group, k), int(n))
-                for k, n in enumerate(counts)
+                for k, n in enumerate(res.at_risk.counts[g.group])
             ]
-        out[res.endpoint] = {"months": breaks.tolist(), "groups": groups}
+        out[res.endpoint] = {"months": list(res.at_risk.months), "groups": groups}
     return out
 
 

@@ -8,9 +8,6 @@ This module only computes the keys and draws the tables and the comparator figur
 
 from __future__ import annotations
 
-import numpy as np
-
-from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.protocol.published import ENDPOINT_TYPE_TITLES, compare_published, printed
 from retrostudy.report import fmt
 from retrostudy.report.published_labels import RATE_KEYS, describe, label_names, slug
@@ -86,9 +83,7 @@ def _endpoint_keys(analyses, out: dict) -> None:
                     out[f"{prefix}.{name}.{stat}"] = getattr(hr, stat)
 
 
-def flat_results(
-    analyses, flow, dataset=None, followup_endpoint: str | None = None
-) -> dict[str, float]:
+def flat_results(analyses, flow) -> dict[str, float]:
     """Every comparable result under its key path (see retrostudy.protocol.published)."""
     out: dict[str, float] = {}
     if flow is not None:
@@ -100,18 +95,11 @@ def flat_results(
         out[f"followup.median.{f.group}"] = f.median
         out[f"followup.min.{f.group}"] = f.low
         out[f"followup.max.{f.group}"] = f.high
-    time = time_to_event_columns(followup_endpoint).time if followup_endpoint else None
-    if time is not None and dataset is not None and time in dataset:
-        days = dataset[time].dropna().to_numpy(float)
-        if days.size:
-            months = days / analyses.conventions.days_per_month
-            out.update(
-                {
-                    "followup.median.overall": float(np.median(months)),
-                    "followup.min.overall": float(months.min()),
-                    "followup.max.overall": float(months.max()),
-                }
-            )
+    overall = analyses.followup.overall if analyses.followup is not None else None
+    if overall is not None and overall.n:  # every patient's observed time (analysis/followup)
+        out["followup.median.overall"] = overall.median
+        out["followup.min.overall"] = overall.low
+        out["followup.max.overall"] = overall.high
     disc = analyses.discontinuation.to_json() if analyses.discontinuation else {}
     if disc:
         total = sum(disc["discontinued"].values())
@@ -302,7 +290,7 @@ def comparators_table(studies, own: list[tuple[str, str, float, float, float]]) 
 
 
 def published_parts(
-    protocol, analyses, flow=None, dataset=None
+    protocol, analyses, flow=None
 ) -> tuple[object, dict[str, Table], list]:
     """(JSON-ready comparison, tables, comparator figure rows); empty without the blocks.
 
@@ -312,10 +300,7 @@ def published_parts(
     payload: dict = {}
     rows: list = []
     if protocol.published is not None and protocol.published.values:
-        fu = protocol.analyses.followup.observed if protocol.analyses.followup else None
-        comparisons = compare_published(
-            protocol.published, flat_results(analyses, flow, dataset, fu)
-        )
+        comparisons = compare_published(protocol.published, flat_results(analyses, flow))
         names = label_names(analyses, flow)
         tables["published"] = comparison_table(comparisons, protocol.published.source, names)
         payload["published"] = [

@@ -24,8 +24,7 @@ def secondary_figures(ctx, plan, start: int) -> dict:
 
     figs, number = {}, start
     if sec.competing is not None and sec.competing.curves:
-        f = draw_cif(sec.competing, labels, days_per_month=ctx.analyses.conventions.days_per_month,
-                     break_months=rep.km.break_months, p_digits=rep.p_digits,
+        f = draw_cif(sec.competing, labels, p_digits=rep.p_digits,
                      mask=km_mask(plan, "cifrisk", sec.competing.endpoint,
                                   f"cr:{sec.competing.endpoint}:n"),
                      number=str(number), legend=ctx.legend_labels)
@@ -55,9 +54,9 @@ def _items(tables, figs, rendered, table_keys, fig_suffixes) -> list:
     return items
 
 
-def _rmst_text(sec, labels) -> str:
+def _rmst_text(results) -> str:
     parts = []
-    for r in sec.rmst:
+    for r in results:
         rule = ("set in the protocol" if r.tau_rule == "protocol" else
                 "survRM2's default rule: the smallest, over the groups whose last observation "
                 "is censored, of the group's largest follow-up time")
@@ -72,7 +71,8 @@ def _rmst_text(sec, labels) -> str:
 
 
 def _competing_text(res, var_labels, p_digits) -> str:
-    gp = res.gray.get("progression", {}).get("p_value")
+    gray = res.gray.get("progression")
+    gp = gray.p_value if gray is not None else None
     return (
         f"Competing risks for {res.label}: progression (cause 1) and death without "
         f"progression (cause 2); {res.rule}. Cumulative incidence functions by group are "
@@ -91,11 +91,11 @@ def _competing_text(res, var_labels, p_digits) -> str:
 
 
 def _subgroup_text(res) -> str:
-    methods = sorted({v["interaction"].get("method", "") for v in res.variables} - {""})
+    methods = sorted({v.interaction.method for v in res.variables} - {""})
     return (
         f"Subgroup analyses of {res.label}: unadjusted Cox hazard ratios of the group within "
         "each level of "
-        + ", ".join(v["label"] for v in res.variables)
+        + ", ".join(v.label for v in res.variables)
         + "; heterogeneity across levels is tested by the group-by-variable interaction"
         + (f" ({'; '.join(methods)})" if methods else "")
         + f". Levels with fewer than {res.min_events} events, or without events in a group, "
@@ -113,37 +113,43 @@ def _sensitivity_text(res) -> str:
             f"({primary.endpoint}) under alternative definitions: " + "; ".join(diffs) + ".")
     if res.response:
         text += (" Best overall response is compared with and without the confirmation of "
-                 "CR/PR (" + ", ".join(r["column"] for r in res.response) + ").")
+                 "CR/PR (" + ", ".join(r.column for r in res.response) + ").")
     return text
 
 
-def secondary_sections(ctx, tables, figs, rendered) -> list[Section]:
-    sec = ctx.analyses.secondary
-    labels, p_digits = ctx.analyses.group_labels, ctx.protocol.report.p_digits
-    out = []
-    if sec.rmst:
-        out.append(Section("Restricted mean survival time", tuple(
-            [Paragraph(_rmst_text(sec, labels)), *_items(tables, figs, rendered, ["rmst"], [])]),
-            anchor="rmst"))
-    if sec.competing is not None:
-        res = sec.competing
-        out.append(Section("Competing risks", tuple(
-            [Paragraph(_competing_text(res, ctx.var_labels, p_digits)),
-             *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
-                                               f"competing_cox_{res.endpoint}",
-                                               f"competing_finegray_{res.endpoint}"],
-                     [f"_cif_{res.endpoint}"])]), anchor="competing"))
-    if sec.subgroups:
-        items = []
-        for i, res in enumerate(sec.subgroups):
-            key = f"subgroups_{res.endpoint}" + (f"_{i}" if i else "")
-            items += [Paragraph(_subgroup_text(res)),
-                      *_items(tables, figs, rendered, [key],
-                              [f"_subgroups_{res.endpoint}" + (f"_{i}" if i else "")])]
-        out.append(Section("Subgroup analyses", tuple(items), anchor="subgroups"))
-    if sec.sensitivity is not None:
-        out.append(Section("Sensitivity analyses", tuple(
-            [Paragraph(_sensitivity_text(sec.sensitivity)),
-             *_items(tables, figs, rendered, ["sensitivity", "sensitivity_response"], [])]),
-            anchor="sensitivity"))
-    return out
+def _rmst(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    return [Section(spec.title, (Paragraph(_rmst_text(res)),
+                                 *_items(tables, figs, rendered, ["rmst"], [])),
+                    anchor=spec.anchor)]
+
+
+def _competing(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    p_digits = ctx.protocol.report.p_digits
+    return [Section(spec.title, (
+        Paragraph(_competing_text(res, ctx.var_labels, p_digits)),
+        *_items(tables, figs, rendered, [f"competing_{res.endpoint}",
+                                         f"competing_cox_{res.endpoint}",
+                                         f"competing_finegray_{res.endpoint}"],
+                [f"_cif_{res.endpoint}"])), anchor=spec.anchor)]
+
+
+def _subgroups(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    items = []
+    for i, r in enumerate(res):
+        key = f"subgroups_{r.endpoint}" + (f"_{i}" if i else "")
+        items += [Paragraph(_subgroup_text(r)),
+                  *_items(tables, figs, rendered, [key],
+                          [f"_subgroups_{r.endpoint}" + (f"_{i}" if i else "")])]
+    return [Section(spec.title, tuple(items), anchor=spec.anchor)]
+
+
+def _sensitivity(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    return [Section(spec.title, (
+        Paragraph(_sensitivity_text(res)),
+        *_items(tables, figs, rendered, ["sensitivity", "sensitivity_response"], [])),
+        anchor=spec.anchor)]
+
+
+# registered analysis name -> its supplement section(s), opened by method sentences
+SECTION_WRITERS = {"rmst": _rmst, "competing": _competing, "subgroups": _subgroups,
+                   "sensitivity": _sensitivity}

@@ -1,22 +1,27 @@
 """The sections of the two documents: the main document (Methods, Results and the main
 exhibits: Fig. 1, Table 1, Fig. 2, ... as ``[report] main`` orders them) and the
-supplement (everything else, numbered S1, S2, ...)."""
+supplement (everything else, numbered S1, S2, ...). The supplement follows the analysis
+registry: each registered analysis that ran is printed in the section its entry names
+(``Analysis.section``: title, anchor, place), by a writer of ``WRITERS`` or as its tables;
+the sections that are not analyses have fixed places (``_FIXED``)."""
 
 from __future__ import annotations
 
 import re
 
+from retrostudy.analysis import registry
 from retrostudy.data.receptors import methods_sentence
 from retrostudy.protocol.timing import covariate_window_sentences
 from retrostudy.report import fmt
 from retrostudy.report.adjusted import adjusted_sections
-from retrostudy.report.design import design_sections
+from retrostudy.report.design import SECTION_WRITERS as DESIGN_WRITERS
 from retrostudy.report.document import FigureItem, Paragraph, Section, TableItem
 from retrostudy.report.methods import methods_items
 from retrostudy.report.pvalues import tests_used
 from retrostudy.report.quality import Quality, definition_items, quality_items
 from retrostudy.report.results_text import results_items
-from retrostudy.report.secondary import secondary_sections
+from retrostudy.report.secondary import SECTION_WRITERS as SECONDARY_WRITERS
+from retrostudy.report.tables import BUILDERS
 
 
 def _fig(figs, rendered, key):
@@ -110,20 +115,16 @@ def _hr_text(ctx, res) -> list[Paragraph]:
     return [Paragraph(" ".join(parts))] if parts else []
 
 
-def _quality_sections(ctx, tables) -> list[Section]:
+def _definitions(ctx, tables, figs, rendered) -> list[Section]:
     q = ctx.quality or Quality()
-    return [
-        Section(
-            "Methods: endpoint definitions",
-            tuple(definition_items(q, ctx.protocol)),
-            anchor="endpoint-definitions",
-        ),
-        Section(
-            "Data quality and record accounting",
-            tuple(quality_items(q, tables)),
-            anchor="data-quality",
-        ),
-    ]
+    return [Section("Methods: endpoint definitions", tuple(definition_items(q, ctx.protocol)),
+                    anchor="endpoint-definitions")]
+
+
+def _data_quality(ctx, tables, figs, rendered) -> list[Section]:
+    q = ctx.quality or Quality()
+    return [Section("Data quality and record accounting", tuple(quality_items(q, tables)),
+                    anchor="data-quality")]
 
 
 def _main_keys(ctx, tables, figs) -> list[str]:
@@ -188,47 +189,97 @@ def _model_checks(ctx, tables, figs, rendered) -> list[Section]:
     return [Section("Model checks", tuple(checks), anchor="model-checks")] if checks else []
 
 
-def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Section]:
-    """Everything the main document does not show (before the checklist and warnings)."""
-    out = _quality_sections(ctx, tables)
-    if "target_trial" in tables:  # design: beside the endpoint definitions
-        out.insert(1, Section("Target trial emulation", tuple(_tab(tables, "target_trial")),
-                              anchor="target-trial"))
-    if ctx.flow is not None:
-        out.append(Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")),
-                           anchor="flow"))
-    if "table1" in tables or "missingness" in tables:
-        out.append(
-            Section("Patient characteristics",
-                    tuple(_tab(tables, "table1") + _tab(tables, "missingness")), anchor="table1")
-        )
-    out += _endpoint_sections(ctx, tables, figs, rendered)
-    out += adjusted_sections(ctx, tables, figs, rendered)
-    out += _model_checks(ctx, tables, figs, rendered)
-    if "table2_response" in tables:
-        out.append(
-            Section("Best response", tuple(_tab(tables, "table2_response")), anchor="response")
-        )
-    out += secondary_sections(ctx, tables, figs, rendered)  # RMST, competing, subgroups, ...
+def _endpoints(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    return _endpoint_sections(ctx, tables, figs, rendered)  # one section per endpoint
+
+
+def _adjusted(ctx, res, tables, figs, rendered, spec) -> list[Section]:
+    return adjusted_sections(ctx, tables, figs, rendered)
+
+
+# Registered analysis name -> the writer of its supplement section(s), for the analyses
+# whose section says more than their tables (method sentences, figures); any other
+# registered analysis gets _tables_only.
+WRITERS = {"endpoints": _endpoints, "adjusted": _adjusted, **SECONDARY_WRITERS,
+           **DESIGN_WRITERS}
+
+
+def _tables_only(ctx, name, res, tables, spec) -> list[Section]:
+    """An analysis's section: its tables (``report.tables.BUILDERS[name]``), in their order."""
+    build = BUILDERS.get(name)
+    keys = build(res, ctx.analyses) if build is not None else {}
+    return [Section(spec.title, tuple(_tab(tables, k)[0] for k in keys if k in tables),
+                    anchor=spec.anchor)]
+
+
+# The supplement's sections that are not analyses, by place (``SectionSpec.order`` of the
+# registry places the analyses among them): (order, writer(ctx, tables, figs, rendered)).
+def _target_trial(ctx, tables, figs, rendered) -> list[Section]:
+    return [Section("Target trial emulation", tuple(_tab(tables, "target_trial")),
+                    anchor="target-trial")]
+
+
+def _flow(ctx, tables, figs, rendered) -> list[Section]:
+    if ctx.flow is None:
+        return []
+    return [Section("Patient flow", tuple(_fig(figs, rendered, "figure1_flow")), anchor="flow")]
+
+
+def _swimmer(ctx, tables, figs, rendered) -> list[Section]:
     swim = [k for k in figs if k.endswith("_swimmer")]
-    fu = [
-        *_tab(tables, "followup"),
-        *_tab(tables, "discontinuation"),
-        *(_fig(figs, rendered, swim[0]) if swim else []),
-    ]
-    if fu:
-        out.append(Section("Follow-up and treatment discontinuation", tuple(fu), anchor="followup"))
-    if "published" in tables:
-        out.append(
-            Section("Published vs reproduced", tuple(_tab(tables, "published")), anchor="published")
-        )
+    return [Section("Follow-up and treatment discontinuation",
+                    tuple(_fig(figs, rendered, swim[0]) if swim else []), anchor="followup")]
+
+
+def _published(ctx, tables, figs, rendered) -> list[Section]:
+    return [Section("Published vs reproduced", tuple(_tab(tables, "published")),
+                    anchor="published")]
+
+
+def _comparators(ctx, tables, figs, rendered) -> list[Section]:
     comp = [k for k in figs if k.endswith("_comparators")]
-    if "comparators" in tables or comp:
-        items = [*_tab(tables, "comparators"), *(_fig(figs, rendered, comp[0]) if comp else [])]
-        out.append(Section("Literature comparators", tuple(items), anchor="comparators"))
-    out += design_sections(ctx, tables)  # landmark, imputation, time-varying exposure
+    items = [*_tab(tables, "comparators"), *(_fig(figs, rendered, comp[0]) if comp else [])]
+    return [Section("Literature comparators", tuple(items), anchor="comparators")]
+
+
+_FIXED = (
+    (10, _definitions),
+    (15, _target_trial),
+    (20, _data_quality),
+    (30, _flow),
+    (65, _model_checks),
+    (90, _swimmer),  # after the follow-up and discontinuation tables, in their section
+    (100, _published),
+    (110, _comparators),
+)
+
+
+def supplement_sections(ctx, tables, figs, rendered, main: set[str]) -> list[Section]:
+    """Everything the main document does not show (before the checklist and warnings): the
+    sections that are not analyses (``_FIXED``) and, for every registered analysis that
+    ran, the section its registry entry names (analysis/registry.py ``section``), ordered by
+    place; sections with the same anchor are one. A section without a table or figure is
+    left out (but the endpoint definitions and data quality, which are text)."""
+    placed: list[tuple[int, int, list[Section]]] = []
+    for i, a in enumerate(registry.REGISTRY):
+        res = ctx.analyses.result(a.name)
+        if a.section is None or res is None:
+            continue
+        write = WRITERS.get(a.name)
+        out = (write(ctx, res, tables, figs, rendered, a.section) if write is not None
+               else _tables_only(ctx, a.name, res, tables, a.section))
+        placed.append((a.section.order, i, out))
+    for j, (order, write_fixed) in enumerate(_FIXED):
+        placed.append((order, len(registry.REGISTRY) + j,
+                       write_fixed(ctx, tables, figs, rendered)))
+    merged: dict[str, Section] = {}
+    for _, _, sections in sorted(placed, key=lambda p: p[:2]):
+        for s in sections:
+            first = merged.get(s.anchor)
+            merged[s.anchor] = s if first is None else Section(
+                first.title, first.items + s.items, anchor=first.anchor)
     kept = []
-    for s in out:
+    for s in merged.values():
         items = _drop(s.items, main)
         if any(isinstance(i, (TableItem, FigureItem)) for i in items) or \
                 (items and s.anchor in ("endpoint-definitions", "data-quality")):

@@ -188,7 +188,7 @@ def draw_comparators(
 def _interaction_note(res) -> str:
     """The caption's sentence naming the interaction test(s) the notes' p values come from,
     read from the results (likelihood-ratio, or robust Wald with a robust variance)."""
-    tests = sorted({v["interaction"].get("test") for v in res.variables} - {None})
+    tests = sorted({v.interaction.test for v in res.variables} - {None})
     if not tests:
         return ""
     return " Interaction p: " + "; ".join(TEST_NAMES[t] for t in tests) + "."
@@ -212,7 +212,7 @@ def draw_subgroup_forest(
     ]
     headings = [i for i, r in enumerate(rows) if r[4] is None]
     notes = {
-        i: f"Interaction {fmt.p_text(v['interaction']['p_value'], p_digits)}"
+        i: f"Interaction {fmt.p_text(v.interaction.p_value, p_digits)}"
         for i, v in zip(headings, res.variables, strict=True)
     }
     fig = _draw(rows, xlabel="Hazard ratio (log scale)", log=True, ref=1.0, notes=notes,

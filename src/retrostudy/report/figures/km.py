@@ -2,7 +2,9 @@
 
 The numbers-at-risk table is drawn in an axes that shares the curve's x axis, so each
 count sits exactly under its tick. Counts are those at risk at the *start* of each
-interval (observed time >= t), as R's ``summary(fit, times = t)`` gives them.
+interval (observed time >= t), as R's ``summary(fit, times = t)`` gives them; the analysis
+counts them (``EndpointResult.at_risk``, at ``[report.km]``'s break times), the figure
+only draws them.
 """
 
 from __future__ import annotations
@@ -20,16 +22,6 @@ from retrostudy.report.figures.placement import place_text
 def plain_count(n: int, where=None) -> str:
     """The default ``mask`` of the KM and CIF figures: the count as it is."""
     return str(n)
-
-
-def risk_breaks(max_months: float, step: float) -> np.ndarray:
-    return np.arange(0.0, math.floor(max_months / step) * step + step / 2, step)
-
-
-def km_breaks(res, opts) -> tuple[float, np.ndarray]:
-    """The x range (months) and the tick/at-risk times of one endpoint's KM figure."""
-    max_t = opts.max_months or max((float(g.time_months.max()) for g in res.groups), default=1.0)
-    return max_t, risk_breaks(max_t, opts.break_months)
 
 
 def _curve(ax, g, color, label, opts):
@@ -74,11 +66,11 @@ def _annotation(res, labels, p_digits) -> str:
     return "\n".join(lines)
 
 
-def _risk_table(ax, res, labels, breaks, mask, days_per_month):
+def _risk_table(ax, res, labels, breaks, mask):
     ax.set_ylim(-0.5, len(res.groups) - 0.5)
     ax.invert_yaxis()
     for i, (g, color) in enumerate(zip(res.groups, PALETTE, strict=False)):
-        counts = g.at_risk(breaks * days_per_month)
+        counts = res.at_risk.counts[g.group]
         for k, (x, n) in enumerate(zip(breaks, counts, strict=True)):
             ax.text(x, i, mask(int(n), (g.group, k)), ha="center", va="center", fontsize=8,
                     family=FONT, color=color)
@@ -109,11 +101,6 @@ def _left_margin(fig, row_labels) -> float:
     return min(max(0.14, (widest + 0.04 * fig.dpi) / fig.bbox.width + 0.02), 0.5)
 
 
-def _days_per_month(res) -> float:
-    g = res.groups[0]
-    return float(g.days_per_month)
-
-
 def draw_km(
     res,
     labels: dict[str, str],
@@ -130,7 +117,8 @@ def draw_km(
     group -> its full label in the legend (default ``labels``)."""
     mask = mask or plain_count
     legend = {**labels, **(legend or {})}
-    max_t, breaks = km_breaks(res, opts)
+    # the x range and the at-risk times: as the analysis counted them ([report.km])
+    max_t, breaks = res.at_risk.max_months, np.asarray(res.at_risk.months, float)
     n_rows = len(res.groups) if opts.risk_table else 0
     fig = new_figure(7.0, 4.6 + 0.25 * n_rows)
     top = 0.12 + 0.06 * n_rows if n_rows else 0.12
@@ -148,7 +136,7 @@ def draw_km(
     ax.legend(loc="best", frameon=False, fontsize=8)  # full group labels with their n
     if n_rows:
         rax = fig.add_axes((left, 0.02, 0.96 - left, 0.055 * n_rows), sharex=ax)
-        _risk_table(rax, res, labels, breaks, mask, _days_per_month(res))
+        _risk_table(rax, res, labels, breaks, mask)
     # HR, log-rank p and medians where they cover no curve, marker, legend or count
     place_text(ax, _annotation(res, labels, p_digits), fontsize=7.5, family=FONT)
     caption = (

@@ -28,17 +28,18 @@ def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
     pct = int(round(conv.conf_level * 100))
     rows = []
     for c, cause in CAUSES.items():
-        gray = res.gray.get(cause, {})
-        gp = fmt.p_value(gray.get("p_value"), p_digits) or ("NE" if "note" in gray else "")
+        gray = res.gray.get(cause)
+        gp = "" if gray is None else (
+            fmt.p_value(gray.p_value, p_digits) or ("NE" if gray.note is not None else ""))
         rows.append(Row(label=CAUSE_LABELS[c], heading=True, cells=tuple(
             Cell(text="") for _ in range(2 + len(res.landmarks))) + (Cell(text=gp),)))
         for g, v in res.groups.items():
-            k = v["events"][cause]
-            marks = [x for x in v["landmarks"] if x["cause"] == cause]
-            cells = [Cell(text=str(v["n"]), count=v["n"], ref=f"cr:{res.endpoint}:n:{g}"),
+            k = v.events[cause]
+            marks = [x for x in v.landmarks if x.cause == cause]
+            cells = [Cell(text=str(v.n), count=v.n, ref=f"cr:{res.endpoint}:n:{g}"),
                      Cell(text=str(k), count=k, ref=f"cr:{res.endpoint}:{cause}:{g}")]
-            cells += [Cell(text=fmt.estimate_ci(100 * x["incidence"], 100 * x["conf_low"],
-                                                100 * x["conf_high"])) for x in marks]
+            cells += [Cell(text=fmt.estimate_ci(100 * x.incidence, 100 * x.conf_low,
+                                                100 * x.conf_high)) for x in marks]
             rows.append(Row(label=labels.get(g, g), indent=1, cells=(*cells, Cell(text=""))))
     notes = [
         f"Causes: {res.rule}.",

@@ -68,15 +68,14 @@ def _tte_rows(e: EndpointResult, groups, labels, p_digits) -> list[Row]:
 def _response_table(response, groups, labels, p_digits) -> Table:
     rows, marks = [], TestMarks()
     for r in response:
-        rows.append(Row(label=f"Best overall response: {r['column']}", heading=True,
+        rows.append(Row(label=f"Best overall response: {r.column}", heading=True,
                         cells=tuple(Cell(text="") for _ in range(len(groups) + 1))))
-        for name, m in r["measures"].items():
-            cells = [Cell(text=fmt.count_pct(v["x"], v["n"]), count=v["x"], denominator=v["n"],
-                          ref=f"resp:{r['column']}:{name}:{g}")
-                     for g, v in m["groups"].items()]
-            rows.append(Row(label=m["label"], indent=1,
-                            cells=(*cells, Cell(text=marks.p(m["p_value"], m["test"],
-                                                             p_digits)))))
+        for name, m in r.measures.items():
+            cells = [Cell(text=fmt.count_pct(v.x, v.n), count=v.x, denominator=v.n,
+                          ref=f"resp:{r.column}:{name}:{g}")
+                     for g, v in m.groups.items()]
+            rows.append(Row(label=m.label, indent=1,
+                            cells=(*cells, Cell(text=marks.p(m.p_value, m.test, p_digits)))))
     notes = ("n (%) of all patients of the group. Disease control here is the RECIST one "
              "(stable disease as the BOR endpoint defines it, e.g. its minimum duration), not "
              "a rate requiring stable disease beyond a longer duration.",
