@@ -39,12 +39,8 @@ from retrostudy.stats.proportions import (
 )
 from retrostudy.stats.ranks import KruskalResult, WilcoxonResult, kruskal_test, wilcoxon_test
 from retrostudy.stats.rmst import RMSTComparison, RMSTContrast, rmst_compare
-from retrostudy.stats.subgroups import (
-    InteractionTest,
-    SubgroupHR,
-    interaction_test,
-    subgroup_hazard_ratios,
-)
+from retrostudy.stats.subgroup_hrs import SubgroupHR, subgroup_hazard_ratios
+from retrostudy.stats.subgroups import InteractionTest, interaction_test
 from retrostudy.stats.tvc import ExposureIntervals, split_at_exposure
 from retrostudy.stats.weighted import (
     WeightedRMST,
