@@ -39,6 +39,17 @@ class Discontinuation:
     def reason_denominators(self) -> tuple[int, ...]:
         return self.stopped if self.denominator == "discontinued" else self.n
 
+    @property
+    def stopped_total(self) -> int:
+        """Patients with a reason, over every group (the "All" column)."""
+        return sum(self.stopped)
+
+    @property
+    def reason_totals(self) -> tuple[tuple[int, int], ...]:
+        """Per reason, (its patients, their denominator) over every group."""
+        base = sum(self.reason_denominators)
+        return tuple((sum(xs), base) for _, _, xs in self.reasons)
+
     def to_json(self) -> dict:
         return {
             "discontinued": dict(zip(self.groups, self.stopped, strict=True)),

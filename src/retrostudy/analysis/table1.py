@@ -99,6 +99,21 @@ class Characteristic:
     counts: tuple[tuple[int, ...], ...] = ()  # categorical: per level, per group
     missing: tuple[int, ...] = ()  # per group
 
+    @property
+    def denominators(self) -> tuple[int, ...]:
+        """Categorical: per group, the patients with a value (the percentages' base)."""
+        return tuple(sum(int(row[j]) for row in self.counts) for j in range(len(self.groups)))
+
+    @property
+    def level_totals(self) -> tuple[int, ...]:
+        """Categorical: per level, its patients over every group (the "Overall" column)."""
+        return tuple(sum(int(v) for v in row) for row in self.counts)
+
+    @property
+    def missing_total(self) -> int:
+        """The patients without a value, over every group."""
+        return sum(self.missing)
+
     def to_json(self) -> dict:
         if self.kind == "continuous":
             return {

@@ -44,10 +44,10 @@ def discontinuation_table(disc: Discontinuation, header) -> Table:
                 Cell(text=fmt.count_pct(s, n), count=s, denominator=n)
                 for s, n in zip(disc.stopped, disc.n, strict=True)
             )
-            + (Cell(text=str(sum(disc.stopped)), count=sum(disc.stopped)),),
+            + (Cell(text=str(disc.stopped_total), count=disc.stopped_total),),
         )
     ]
-    for _, label, xs in disc.reasons:
+    for (_, label, xs), (x_all, s_all) in zip(disc.reasons, disc.reason_totals, strict=True):
         rows.append(
             Row(
                 label=label,
@@ -57,8 +57,7 @@ def discontinuation_table(disc: Discontinuation, header) -> Table:
                     Cell(text=fmt.count_pct(x, s), count=x, denominator=s)
                     for x, s in zip(xs, denom, strict=True)
                 )
-                + (Cell(text=fmt.count_pct(sum(xs), sum(denom)), count=sum(xs),
-                        denominator=sum(denom)),),
+                + (Cell(text=fmt.count_pct(x_all, s_all), count=x_all, denominator=s_all),),
             )
         )
     return Table(

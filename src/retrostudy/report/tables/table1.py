@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from retrostudy.analysis import _stats
-from retrostudy.analysis.table1 import Characteristic, Summary, Table1, describe
+from retrostudy.analysis.table1 import Characteristic, Summary, Table1
 from retrostudy.analysis.table1 import table1 as numbers
 from retrostudy.protocol.analyses import AnalysesBlock, Table1Variable
 from retrostudy.report import fmt
@@ -25,11 +24,6 @@ def _text(s: Summary, how: str, digits: int) -> str:
         return f"{fmt.num(s.mean, digits)} ({fmt.num(s.sd, digits)})"
     lo, hi = (s.q1, s.q3) if how == "median_iqr" else (s.min, s.max)
     return f"{fmt.num(s.median, digits)} ({fmt.interval(lo, hi, digits)})"
-
-
-def _summary(x: np.ndarray, how: str, digits: int) -> str:
-    """The printed summary of the values ``x`` (``how``: median_range, median_iqr, mean_sd)."""
-    return _text(describe(x), how, digits)
 
 
 class _Builder:
@@ -54,12 +48,11 @@ class _Builder:
         return tuple(out)
 
     def missing_row(self, c: Characteristic, indent: int) -> None:
-        miss = list(c.missing)
-        if sum(miss) == 0:
+        if c.missing_total == 0:
             return
-        cells = [Cell(text=str(m), count=m) for m in miss]
+        cells = [Cell(text=str(m), count=m) for m in c.missing]
         if self.res.overall:
-            cells.append(Cell(text=str(sum(miss)), count=sum(miss)))
+            cells.append(Cell(text=str(c.missing_total), count=c.missing_total))
         self.rows.append(Row(label="Missing", cells=self.pad(cells), indent=indent,
                              block=c.variable))
 
@@ -78,10 +71,8 @@ class _Builder:
 
     def categorical(self, c: Characteristic) -> None:
         smd = "" if c.smd is None else fmt.num(c.smd, 2)
-        counts = np.array(c.counts, dtype=int).reshape(len(c.levels), len(c.groups))
-        denoms = counts.sum(0)
         if c.kind == "binary":  # level 0 of a binary variable is "Yes"
-            cells = self._count_cells(counts[0], denoms)
+            cells = self._count_cells(c, 0)
             self.rows.append(Row(label=c.label,
                                  cells=self.pad(cells, self.p_cell(c.test, c.p_value), smd)))
         else:
@@ -90,21 +81,21 @@ class _Builder:
                 Row(label=c.label, cells=self.pad(empty, self.p_cell(c.test, c.p_value), smd),
                     heading=True)
             )
-            for (_, label), row in zip(c.levels, counts, strict=True):
-                self.rows.append(Row(label=label, cells=self.pad(self._count_cells(row, denoms)),
+            for i, (_, label) in enumerate(c.levels):
+                self.rows.append(Row(label=label, cells=self.pad(self._count_cells(c, i)),
                                      indent=1, block=c.variable))
         self.missing_row(c, 1)
 
-    def _count_cells(self, row, denoms) -> list[Cell]:
+    def _count_cells(self, c: Characteristic, level: int) -> list[Cell]:
+        """Level ``level`` of ``c``: n (%) per group, then over every group."""
+        denoms = c.denominators
         cells = [
-            Cell(text=fmt.count_pct(int(n), int(d), 0), count=int(n), denominator=int(d))
-            for n, d in zip(row, denoms, strict=True)
+            Cell(text=fmt.count_pct(int(n), d, 0), count=int(n), denominator=d)
+            for n, d in zip(c.counts[level], denoms, strict=True)
         ]
         if self.res.overall:
-            cells.append(
-                Cell(text=fmt.count_pct(int(row.sum()), int(denoms.sum()), 0),
-                     count=int(row.sum()), denominator=int(denoms.sum()))
-            )
+            n, d = c.level_totals[level], sum(denoms)
+            cells.append(Cell(text=fmt.count_pct(n, d, 0), count=n, denominator=d))
         return cells
 
 
