@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy import stats as ss
 
-from retrostudy.analysis.table1 import choose_test
+from retrostudy.analysis.table1 import choose_test, describe
 from retrostudy.protocol.analyses import Table1Variable
-from retrostudy.report.tables.table1 import _summary
+from retrostudy.report.tables.table1 import _text
 
 
 def _row(analyses, name):
@@ -110,7 +110,9 @@ def test_tests_are_footnoted(tables, analyses):
 
 def test_iqr_uses_r_type_2_quartiles():
     # R quantile(1:4, c(.25, .75), type = 2) = 1.5, 3.5 (numpy's default type 7 gives 1.75, 3.25)
-    assert _summary(np.array([1.0, 2.0, 3.0, 4.0]), "median_iqr", 2) == "2.50 (1.50\u20133.50)"
+    s = describe(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert (s.q1, s.q3) == (1.5, 3.5)
+    assert _text(s, "median_iqr", 2) == "2.50 (1.50\u20133.50)"
 
 
 def test_smd_and_overall_columns(protocol, dataset):
