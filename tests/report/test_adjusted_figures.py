@@ -9,7 +9,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[1] / "analysis"))
 from adjusted_helpers import run  # noqa: E402
 
-from retrostudy.report.figures.balance import bw_nrd0, density, draw_love, draw_overlap  # noqa: E402
+from retrostudy.analysis.adjusted_types import bw_nrd0, density  # noqa: E402
+from retrostudy.report.figures.balance import draw_love, draw_overlap  # noqa: E402
 
 
 @pytest.mark.parametrize(
