@@ -66,7 +66,7 @@ def test_love_plot_points_are_the_absolute_smds(res):
         want = [abs(res.balance[key][n]) for n in res.design.names]
         np.testing.assert_allclose(np.asarray(xs, float), want)
     threshold_lines = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
-    assert threshold_lines[0].get_xdata()[0] == res.conventions["balance_threshold"]
+    assert threshold_lines[0].get_xdata()[0] == res.conventions.balance_threshold
 
 
 def test_overlap_mirrors_the_groups(res):

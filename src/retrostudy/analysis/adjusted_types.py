@@ -270,9 +270,6 @@ class CIFArm:
     events: dict[str, int]
     landmarks: tuple[CIFAt, ...]
 
-    def at(self, months: float, cause: str) -> CIFAt:
-        return next(r for r in self.landmarks if r.months == months and r.cause == cause)
-
     def to_json(self) -> dict:
         return {"n": self.n, "events": dict(self.events),
                 "landmarks": [r.to_json() for r in self.landmarks]}
