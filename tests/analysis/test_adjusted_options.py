@@ -116,3 +116,23 @@ def test_atc_and_overlap_weights_reach_the_weights_the_cox_model_and_the_balance
     assert after == pytest.approx(list(bal.smd_after), rel=1e-12)
     c = res.comparison("pfs", "iptw")
     assert c.n == int(np.sum(w.weights > 0))
+
+
+def test_conventions_json_says_what_matching_found():
+    """The typed conventions write the keys results.json always had: the caliper width
+    (null without a caliper) only when matching ran, the methods left without patients only
+    when one was."""
+    d = dataset()
+    d["x"] = np.random.default_rng(1).permutation(len(d)).astype(float)
+    failed = run_analyses(protocol_with(covariates=["x"], caliper=1e-9), d).adjusted
+    js = failed.to_json()["conventions"]
+    assert "caliper_width" not in js and js["methods_without_patients"] == ["matching"]
+    assert js["matching_warnings"] == list(failed.conventions.matching_run.warnings) != []
+    no_caliper = run_analyses(protocol_with(caliper=0), dataset()).adjusted
+    js = no_caliper.to_json()["conventions"]
+    assert js["caliper_width"] is None and "methods_without_patients" not in js
+    assert no_caliper.conventions.matching_run.caliper_width is None
+    iptw_only = run_analyses(protocol_with(methods=["iptw"]), dataset()).adjusted
+    js = iptw_only.to_json()["conventions"]
+    assert "matching_warnings" not in js and "caliper_width" not in js
+    assert js["iptw_trimmed"] == iptw_only.conventions.iptw_trimmed == 0
