@@ -88,7 +88,8 @@ def _matched_ids(res):
 def test_matching(res05):
     r = R["matching"]
     assert _matched_ids(res05) == r["matched"]
-    assert res05.conventions.matching_run.caliper_width == pytest.approx(r["caliper_width"], rel=1e-7)
+    width = res05.conventions.matching_run.caliper_width
+    assert width == pytest.approx(r["caliper_width"], rel=1e-7)
     c = res05.comparison("pfs", "matching")
     hr = c.hazard_ratio
     got = (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value)
