@@ -63,12 +63,12 @@ def test_design_and_propensity_model(analyses, hand):
     assert res.design.missing == {"de_novo": 1}
     np.testing.assert_allclose(res.ps, ps.ps, rtol=1e-12)
     np.testing.assert_allclose(
-        [t["coef"] for t in res.ps_model], np.asarray(ps.fit.coef), rtol=1e-12
+        [t.coef for t in res.ps_model], np.asarray(ps.fit.coef), rtol=1e-12
     )
     age = res.ps_model[1]
-    assert age["odds_ratio"] == pytest.approx(np.exp(ps.fit.coef[1]))
+    assert age.odds_ratio == pytest.approx(np.exp(ps.fit.coef[1]))
     z = 1.959963984540054
-    assert age["conf_low"] == pytest.approx(np.exp(ps.fit.coef[1] - z * ps.fit.std_err[1]))
+    assert age.conf_low == pytest.approx(np.exp(ps.fit.coef[1] - z * ps.fit.std_err[1]))
 
 
 def test_weights_matching_and_balance(analyses, hand):
@@ -88,16 +88,16 @@ def test_weights_matching_and_balance(analyses, hand):
             threshold=0.1,
         )
         assert [res.balance[method][n] for n in NAMES] == pytest.approx(list(bal.smd_after))
-        detail = res.balance_detail[method]
+        detail = res.balance_detail[method].rows()
         assert [r["mean_treated_after"] for r in detail] == pytest.approx(
             list(bal.mean_treated_after)
         )
         assert [res.balance["before"][n] for n in NAMES] == pytest.approx(list(bal.smd_before))
         for arm, g in ((True, TREATED), (False, REFERENCE)):
             ww = np.asarray(weights, float)[treated == arm]
-            s = res.samples[method][g]
-            assert s["effective_n"] == pytest.approx(ww.sum() ** 2 / (ww**2).sum())
-            assert s["n_used"] == int((ww > 0).sum())
+            s = res.samples.by_method[method][g]
+            assert s.effective_n == pytest.approx(ww.sum() ** 2 / (ww**2).sum())
+            assert s.n_used == int((ww > 0).sum())
 
 
 def _frame(d, weights=None, cluster=None):
@@ -123,10 +123,10 @@ def test_crude_equals_direct_calls(analyses, hand):
         covariates=["group"],
         levels={"group": [REFERENCE, TREATED]},
     )
-    assert c.hazard_ratio["hazard_ratio"] == pytest.approx(fit.coefficients[0].hazard_ratio)
-    assert c.hazard_ratio["variance"] == "model"
+    assert c.hazard_ratio.hazard_ratio == pytest.approx(fit.coefficients[0].hazard_ratio)
+    assert c.hazard_ratio.variance == "model"
     lr = logrank_test(d["pfs_days"], d["pfs_event"], d["group"])
-    assert c.test["p_value"] == pytest.approx(lr.p_value)
+    assert c.test.p_value == pytest.approx(lr.p_value)
     assert c.n == len(d)
 
 
@@ -145,12 +145,12 @@ def test_iptw_equals_direct_calls(analyses, hand):
     )
     hr = fit.coefficients[0]
     assert (
-        c.hazard_ratio["hazard_ratio"],
-        c.hazard_ratio["conf_low"],
-        c.hazard_ratio["conf_high"],
+        c.hazard_ratio.hazard_ratio,
+        c.hazard_ratio.conf_low,
+        c.hazard_ratio.conf_high,
     ) == pytest.approx((hr.hazard_ratio, hr.conf_low, hr.conf_high), rel=1e-12)
-    assert c.hazard_ratio["robust_std_err"] == pytest.approx(hr.robust_std_err)
-    assert c.test["p_value"] == pytest.approx(fit.robust_score_test.p_value)
+    assert c.hazard_ratio.robust_std_err == pytest.approx(hr.robust_std_err)
+    assert c.test.p_value == pytest.approx(fit.robust_score_test.p_value)
     for g in c.groups:
         m = (d["group"] == g.group).to_numpy()
         km = kaplan_meier(d["pfs_days"][m], d["pfs_event"][m], weights=w[m])
@@ -182,11 +182,11 @@ def test_matching_clusters_on_pairs(analyses, hand):
             cluster="cl",
         )
     if fit.monotone:
-        assert np.isnan(c.hazard_ratio["hazard_ratio"]) and c.hazard_ratio["monotone"]
+        assert np.isnan(c.hazard_ratio.hazard_ratio) and c.hazard_ratio.monotone
     else:
-        assert c.hazard_ratio["hazard_ratio"] == pytest.approx(fit.coefficients[0].hazard_ratio)
-        assert c.hazard_ratio["conf_low"] == pytest.approx(fit.coefficients[0].conf_low)
-    assert c.test["p_value"] == pytest.approx(fit.robust_score_test.p_value)
+        assert c.hazard_ratio.hazard_ratio == pytest.approx(fit.coefficients[0].hazard_ratio)
+        assert c.hazard_ratio.conf_low == pytest.approx(fit.coefficients[0].conf_low)
+    assert c.test.p_value == pytest.approx(fit.robust_score_test.p_value)
     assert c.n == int(keep.sum())
     assert sum(g.n for g in c.groups) == int(keep.sum())
 
@@ -197,8 +197,8 @@ def test_crude_matches_main_analysis_without_missing():
     crude = res.adjusted.comparison("pfs", "crude")
     main = res.endpoints[0]
     hr = main.group_hr("unadjusted")
-    assert crude.hazard_ratio["hazard_ratio"] == pytest.approx(hr.hazard_ratio, rel=1e-12)
-    assert crude.test["p_value"] == pytest.approx(main.logrank.p_value, rel=1e-12)
+    assert crude.hazard_ratio.hazard_ratio == pytest.approx(hr.hazard_ratio, rel=1e-12)
+    assert crude.test.p_value == pytest.approx(main.logrank.p_value, rel=1e-12)
     for g in crude.groups:
         assert g.median == pytest.approx(
             next(x.median for x in main.groups if x.group == g.group), nan_ok=True

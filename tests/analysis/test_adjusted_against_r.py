@@ -39,23 +39,23 @@ def test_propensity_score(res):
     np.testing.assert_allclose(res.ps, R["ps"], rtol=1e-9)
     r_coef = list(R["ps_coef"].values())
     r_se = list(R["ps_se"].values())
-    np.testing.assert_allclose([t["coef"] for t in res.ps_model], r_coef, rtol=1e-9)
-    np.testing.assert_allclose([t["std_err"] for t in res.ps_model], r_se, rtol=1e-9)
+    np.testing.assert_allclose([t.coef for t in res.ps_model], r_coef, rtol=1e-9)
+    np.testing.assert_allclose([t.std_err for t in res.ps_model], r_se, rtol=1e-9)
 
 
 def test_iptw(res):
     np.testing.assert_allclose(res.weights["iptw"], R["iptw_weights"], rtol=1e-9)
     c = res.comparison("pfs", "iptw")
     hr = c.hazard_ratio
-    got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])
+    got = (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value)
     want = tuple(R["iptw"][k] for k in ("hr", "lower", "upper", "p"))
     assert got == pytest.approx(want, rel=1e-6)
-    assert c.test["p_value"] == pytest.approx(R["iptw"]["robust_score_p"], rel=1e-6)
+    assert c.test.p_value == pytest.approx(R["iptw"]["robust_score_p"], rel=1e-6)
 
 
 def test_crude(res):
     hr = res.comparison("pfs", "crude").hazard_ratio
-    got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])
+    got = (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value)
     assert got == pytest.approx(
         tuple(R["crude"][k] for k in ("hr", "lower", "upper", "p")), rel=1e-6
     )
@@ -88,12 +88,13 @@ def _matched_ids(res):
 def test_matching(res05):
     r = R["matching"]
     assert _matched_ids(res05) == r["matched"]
-    assert res05.conventions["caliper_width"] == pytest.approx(r["caliper_width"], rel=1e-7)
+    width = res05.conventions.matching_run.caliper_width
+    assert width == pytest.approx(r["caliper_width"], rel=1e-7)
     c = res05.comparison("pfs", "matching")
     hr = c.hazard_ratio
-    got = (hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], hr["p_value"])
+    got = (hr.hazard_ratio, hr.conf_low, hr.conf_high, hr.p_value)
     assert got == pytest.approx(tuple(r[k] for k in ("hr", "lower", "upper", "p")), rel=1e-6)
-    assert c.test["p_value"] == pytest.approx(r["robust_score_p"], rel=1e-6)
+    assert c.test.p_value == pytest.approx(r["robust_score_p"], rel=1e-6)
     _km(c, r)
 
 
@@ -104,7 +105,7 @@ def test_matching_monotone_at_the_default_caliper(res):
     assert r["monotone"] is True
     assert _matched_ids(res) == r["matched"]
     c = res.comparison("pfs", "matching")
-    assert c.hazard_ratio["monotone"] and np.isnan(c.hazard_ratio["hazard_ratio"])
-    assert c.test["p_value"] == pytest.approx(r["robust_score_p"], rel=1e-6)
-    assert "pfs:matching" in res.flags["monotone"]
+    assert c.hazard_ratio.monotone and np.isnan(c.hazard_ratio.hazard_ratio)
+    assert c.test.p_value == pytest.approx(r["robust_score_p"], rel=1e-6)
+    assert "pfs:matching" in res.flags.monotone
     assert any("monotone" in w and "matching" in w for w in res.warnings)

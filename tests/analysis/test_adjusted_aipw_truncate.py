@@ -98,23 +98,23 @@ def test_truncate_caps_the_weights_counts_them_and_the_bootstrap_repeats_it(data
     a, X, ps = _ps(data)
     pw = ps_weights(ps.ps, a, estimand="ATE", truncate=0.9)
     np.testing.assert_allclose(run.adjusted.weights["iptw"], pw.weights, rtol=1e-14)
-    conv = run.adjusted.conventions
-    assert conv["iptw_truncate"] == 0.9 and conv["iptw_truncation_cap"] == pw.truncation_cap
-    assert conv["iptw_truncated"] == int(pw.truncated.sum()) > 0
-    sam = run.adjusted.samples["iptw"]
-    assert sam["A"]["truncated"] == pw.n_truncated["treated"]
-    assert sam["B"]["truncated"] == pw.n_truncated["control"]
+    conv = run.adjusted.conventions.truncation
+    assert conv.quantile == 0.9 and conv.cap == pw.truncation_cap
+    assert conv.truncated == int(pw.truncated.sum()) > 0
+    sam = run.adjusted.samples.by_method["iptw"]
+    assert sam["A"].truncated == pw.n_truncated["treated"]
+    assert sam["B"].truncated == pw.n_truncated["control"]
     assert np.quantile(pw.weights, 1.0) == pytest.approx(pw.truncation_cap)
     (r,) = run.result("adjusted_bootstrap")
     comp = run.adjusted.comparison("os", "iptw")
-    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio["hazard_ratio"],
+    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio.hazard_ratio,
                                                     rel=1e-10)
     assert any("0.9 quantile" in n for n in r.notes)
     plain = run_analyses(_protocol(bootstrap=B), data)
-    assert plain.adjusted.comparison("os", "iptw").hazard_ratio["hazard_ratio"] != \
-        pytest.approx(comp.hazard_ratio["hazard_ratio"], rel=1e-8)
-    assert "truncated" not in plain.adjusted.samples["iptw"]["A"]
-    assert "iptw_truncate" not in plain.adjusted.conventions
+    assert plain.adjusted.comparison("os", "iptw").hazard_ratio.hazard_ratio != \
+        pytest.approx(comp.hazard_ratio.hazard_ratio, rel=1e-8)
+    assert plain.adjusted.samples.by_method["iptw"]["A"].truncated is None
+    assert plain.adjusted.conventions.truncation is None
 
 
 def test_truncated_counts_in_the_balance_table_and_methods(data):
@@ -128,16 +128,17 @@ def test_truncated_counts_in_the_balance_table_and_methods(data):
     i = [row.label for row in table.rows].index("Truncated (weight capped)")
     col = 1 + list(res.methods).index("iptw")
     for row, g in zip(table.rows[i + 1:i + 3], ("A", "B"), strict=True):
-        assert row.label == g and row.cells[col].count == res.samples["iptw"][g]["truncated"]
+        assert row.label == g \
+            and row.cells[col].count == res.samples.by_method["iptw"][g].truncated
     assert any("0.9 quantile" in n for n in table.footnotes)
 
 
 def test_bootstrap_with_a_firth_model_starts_from_the_main_estimate(data):
     run = run_analyses(_protocol(firth=True, bootstrap=B), data)
-    assert run.adjusted.ps_fit["method"] == "firth"
+    assert run.adjusted.ps_fit.method == "firth"
     (r,) = run.result("adjusted_bootstrap")
     comp = run.adjusted.comparison("os", "iptw")
-    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio["hazard_ratio"],
+    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio.hazard_ratio,
                                                     rel=1e-10)
     assert r.bootstrap_rmst_difference.estimate == pytest.approx(
         r.rmst_difference.estimate, rel=1e-10)

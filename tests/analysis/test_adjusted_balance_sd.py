@@ -39,7 +39,7 @@ def test_balance_uses_and_states_the_denominator(setting, estimand, denom):
                         sd_denom=denom)
     assert [res.balance["matching"][n] for n in NAMES] == pytest.approx(list(bal.smd_after))
     assert [res.balance["before"][n] for n in NAMES] == pytest.approx(list(bal.smd_before))
-    assert res.conventions["balance_sd"] == denom
+    assert res.conventions.balance_sd == denom
     note = adjusted_balance_table(res).footnotes[0]
     want = ("standard deviation of the treated group (Tmab/Pmab) before adjustment"
             if denom == "treated" else "pooled standard deviation of the two groups")

@@ -50,7 +50,7 @@ def test_bootstrap_equals_direct_call_and_is_seeded(data, run):
                                rtol=1e-9)
     # the full-sample HR is the IPTW HR the adjusted comparison prints (robust CI beside it)
     iptw = run.adjusted.comparison("os", "iptw").hazard_ratio
-    np.testing.assert_allclose(r.bootstrap_hr.estimate, iptw["hazard_ratio"], rtol=1e-9)
+    np.testing.assert_allclose(r.bootstrap_hr.estimate, iptw.hazard_ratio, rtol=1e-9)
     again = run_analyses(_protocol(aipw=True), data).to_json()["adjusted_bootstrap"]
     assert again == run.to_json()["adjusted_bootstrap"]
     other = run_analyses(_protocol(seed=6), data).result("adjusted_bootstrap")[0]
@@ -111,8 +111,8 @@ def test_bootstrap_full_sample_is_the_main_estimate(data, more):
     run = run_analyses(proto, data)
     (r,) = run.result("adjusted_bootstrap")
     comp = run.adjusted.comparison("os", "iptw")
-    assert run.adjusted.conventions["iptw_trimmed"] > 0  # the trim bites
-    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio["hazard_ratio"],
+    assert run.adjusted.conventions.iptw_trimmed > 0  # the trim bites
+    assert r.bootstrap_hr.estimate == pytest.approx(comp.hazard_ratio.hazard_ratio,
                                                     rel=1e-12)
     assert r.bootstrap_rmst_difference.estimate == pytest.approx(r.rmst_difference.estimate,
                                                                  rel=1e-12)

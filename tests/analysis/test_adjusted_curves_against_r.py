@@ -62,10 +62,10 @@ def test_rmst_difference_matches_r(result, method):
 
 
 def test_trimmed_and_matched_counts_match_r(result):
-    s = result.samples
-    assert [s["iptw"]["A"]["trimmed"], s["iptw"]["B"]["trimmed"]] == REF["trimmed"]
-    assert s["matching"]["A"]["n_used"] + s["matching"]["B"]["n_used"] == REF["n_matched"]
-    assert "trimmed" not in s["unadjusted"]["A"]
+    s = result.samples.by_method
+    assert [s["iptw"]["A"].trimmed, s["iptw"]["B"].trimmed] == REF["trimmed"]
+    assert s["matching"]["A"].n_used + s["matching"]["B"].n_used == REF["n_matched"]
+    assert s["unadjusted"]["A"].trimmed is None
 
 
 @pytest.mark.parametrize("method", ["crude", "iptw", "matching"])
@@ -74,14 +74,14 @@ def test_cumulative_incidence_matches_r(result, method):
     assert cif.weighted == (method != "crude")
     for g, key in (("A", "treated"), ("B", "reference")):
         ref = REF[f"cif_{method}"][key]
-        rows = cif.groups[g]["landmarks"]
+        rows = cif.groups[g].landmarks
         for cause, name in (("progression", "progression"),
                             ("death_without_progression", "death")):
-            mine = [r for r in rows if r["cause"] == cause]
-            np.testing.assert_allclose([r["incidence"] for r in mine], ref[name], rtol=1e-12)
-            np.testing.assert_allclose([r["conf_low"] for r in mine], ref[f"{name}_low"],
+            mine = [r for r in rows if r.cause == cause]
+            np.testing.assert_allclose([r.incidence for r in mine], ref[name], rtol=1e-12)
+            np.testing.assert_allclose([r.conf_low for r in mine], ref[f"{name}_low"],
                                        rtol=1e-9)
-            np.testing.assert_allclose([r["conf_high"] for r in mine], ref[f"{name}_high"],
+            np.testing.assert_allclose([r.conf_high for r in mine], ref[f"{name}_high"],
                                        rtol=1e-9)
 
 
@@ -90,7 +90,7 @@ def test_crude_cumulative_incidence_is_the_competing_sections():
     mine = run.adjusted.comparison("pfs", "crude").cumulative_incidence.groups
     theirs = run.to_json()["competing_risks"]["cumulative_incidence"]["groups"]
     for g in ("A", "B"):
-        np.testing.assert_allclose([r["incidence"] for r in mine[g]["landmarks"]],
+        np.testing.assert_allclose([r.incidence for r in mine[g].landmarks],
                                    [r["incidence"] for r in theirs[g]["landmarks"]], rtol=1e-14)
 
 

@@ -71,7 +71,7 @@ def test_constant_and_bad_reference():
     d["sex"] = "female"
     res = run_analyses(protocol_with(covariates=["age", "sex"]), d).adjusted
     assert res.design.names == ("age",) and res.design.constant == {"sex": "female"}
-    assert res.ps_fit["constant_covariates_left_out"] == {"sex": "female"}
+    assert res.ps_fit.constant_covariates_left_out == {"sex": "female"}
     assert any("'sex' has one value (female)" in w and "left out" in w for w in res.warnings)
     with pytest.raises(ProtocolError, match=r"every covariate .* one value .*: sex \(female\)"):
         run_analyses(protocol_with(covariates=["sex"]), d)
@@ -103,16 +103,15 @@ def test_separation_is_flagged_and_firth_used():
     """ECOG and visceral together separate the groups of seed_like.csv (R: SEs in the
     thousands); the result says so instead of printing meaningless odds ratios."""
     res = run(covariates=[*COVARIATES, "visceral"]).adjusted
-    assert res.flags["separation"] is True
-    assert res.ps_fit["method"] == "firth" and res.flags["firth"] is True
+    assert res.flags.separation is True
+    assert res.ps_fit.method == "firth" and res.flags.firth is True
     assert any("separation" in w and "Firth" in w for w in res.warnings)
 
 
 def test_small_sample_warnings_on_the_test_study():
     res = run().adjusted
-    assert res.flags["patients_per_term"] == pytest.approx(17 / 5) or res.flags[
-        "patients_per_term"
-    ] == pytest.approx(18 / 5)
+    assert res.flags.patients_per_term == pytest.approx(17 / 5) or res.flags.patients_per_term == \
+        pytest.approx(18 / 5)
     assert any("per term" in w for w in res.warnings)
 
 
@@ -147,7 +146,7 @@ def test_aliased_covariate_is_left_out_with_a_warning():
     with_copy = run_analyses(protocol_with(covariates=[*COVARIATES, "de_novo_copy"]), d).adjusted
     without = run_analyses(protocol_with(), d).adjusted
     assert with_copy.design.aliased == ("de_novo_copy",)
-    assert with_copy.ps_fit["aliased_columns_left_out"] == ["de_novo_copy"]
+    assert with_copy.ps_fit.aliased_columns_left_out == ("de_novo_copy",)
     assert any("'de_novo_copy' is a linear combination" in w for w in with_copy.warnings)
     np.testing.assert_allclose(with_copy.ps, without.ps, rtol=1e-12)
 
@@ -167,4 +166,4 @@ def test_infinite_estimates_print_ne_not_inf_or_an_overflow():
     fit = SimpleNamespace(names=("(Intercept)", "x"), coef=np.array([0.0, 900.0]),
                           std_err=np.array([1.0, 50.0]))
     x = _ps_terms(fit, ("x",), 0.95)[1]
-    assert x["odds_ratio"] == math.inf and x["conf_high"] == math.inf
+    assert x.odds_ratio == math.inf and x.conf_high == math.inf

@@ -45,10 +45,10 @@ def test_scale_changes_nothing_but_the_coefficient(scale):
     b = _adjusted(protocol_with(covariates=scaled, missing="error", methods=["iptw"]), d)
     np.testing.assert_allclose(b.ps, a.ps, rtol=1e-7)
     np.testing.assert_allclose(b.weights["iptw"], a.weights["iptw"], rtol=1e-7)
-    assert b.ps_model[1]["coef"] == pytest.approx(a.ps_model[1]["coef"] * scale, rel=1e-6)
+    assert b.ps_model[1].coef == pytest.approx(a.ps_model[1].coef * scale, rel=1e-6)
     for ca, cb in zip(a.comparisons, b.comparisons, strict=True):
-        assert cb.hazard_ratio["hazard_ratio"] == pytest.approx(
-            ca.hazard_ratio["hazard_ratio"], rel=1e-6, nan_ok=True
+        assert cb.hazard_ratio.hazard_ratio == pytest.approx(
+            ca.hazard_ratio.hazard_ratio, rel=1e-6, nan_ok=True
         )
 
 
@@ -64,7 +64,8 @@ def test_patient_order_does_not_matter_for_iptw(seed):
     np.testing.assert_allclose(b.weights["iptw"], a.weights["iptw"][perm], rtol=1e-9)
     ca, cb = a.comparison("pfs", "iptw"), b.comparison("pfs", "iptw")
     for key in ("hazard_ratio", "conf_low", "conf_high", "p_value"):
-        assert cb.hazard_ratio[key] == pytest.approx(ca.hazard_ratio[key], rel=1e-9)
-    assert cb.test["p_value"] == pytest.approx(ca.test["p_value"], rel=1e-9)
+        assert getattr(cb.hazard_ratio, key) == pytest.approx(getattr(ca.hazard_ratio, key),
+                                                            rel=1e-9)
+    assert cb.test.p_value == pytest.approx(ca.test.p_value, rel=1e-9)
     for ga, gb in zip(ca.groups, cb.groups, strict=True):
         assert gb.median == pytest.approx(ga.median, rel=1e-12, nan_ok=True)

@@ -50,13 +50,13 @@ def test_truncated_iptw_equals_r(case):
     res = run.adjusted
     np.testing.assert_allclose(res.ps, REF["ps"], rtol=1e-10)
     np.testing.assert_allclose(res.weights["iptw"], case["weights"], rtol=1e-10, atol=1e-14)
-    conv = res.conventions
-    assert conv["iptw_truncation_cap"] == pytest.approx(case["truncation_cap"], rel=1e-10)
+    conv = res.conventions.truncation
+    assert conv.cap == pytest.approx(case["truncation_cap"], rel=1e-10)
     n_tr, n_ct = case["n_truncated"]
-    assert res.samples["iptw"]["A"]["truncated"] == n_tr
-    assert res.samples["iptw"]["B"]["truncated"] == n_ct
-    assert conv["iptw_truncated"] == n_tr + n_ct
+    assert res.samples.by_method["iptw"]["A"].truncated == n_tr
+    assert res.samples.by_method["iptw"]["B"].truncated == n_ct
+    assert conv.truncated == n_tr + n_ct
     hr = res.comparison("os", "iptw").hazard_ratio
-    assert hr["coef"] == pytest.approx(case["coef"], rel=1e-8)
-    assert hr["robust_std_err"] == pytest.approx(case["robust_se"], rel=1e-8)
-    assert hr["std_err"] == pytest.approx(case["model_se"], rel=1e-8)
+    assert hr.coef == pytest.approx(case["coef"], rel=1e-8)
+    assert hr.robust_std_err == pytest.approx(case["robust_se"], rel=1e-8)
+    assert hr.std_err == pytest.approx(case["model_se"], rel=1e-8)

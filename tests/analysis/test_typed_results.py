@@ -27,18 +27,6 @@ ALLOWED = {
     "Analyses.results": "registry name -> its analysis's own result type",
     # the JSON document itself, described by the pydantic models of report/results_model
     "pipeline.StudyResult.results": "results.json as written (report/results_model)",
-    # issue 22's adjusted-analysis rework (analysis/adjusted*.py) is under way in parallel;
-    # these are typed after it lands, not in a second concurrent rewrite of the same fields
-    "adjusted.AdjustedResult.conventions": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted.AdjustedResult.ps_model": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted.AdjustedResult.ps_fit": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted.AdjustedResult.balance": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted.AdjustedResult.balance_detail": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted.AdjustedResult.samples": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted.AdjustedResult.flags": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted_survival.Comparison.hazard_ratio": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted_survival.Comparison.test": "issue 22 rework of analysis/adjusted*.py",
-    "adjusted_curves.CIFComparison.groups": "issue 22 rework of analysis/adjusted*.py",
 }
 
 

@@ -55,12 +55,12 @@ def test_rmst_and_cif_cells_are_the_result_objects(run):
         assert TEST_NAMES[key] in notes
     assert "IPTW, the robust infinitesimal-jackknife variance" in notes
     assert "Matched, the robust infinitesimal-jackknife variance summed within matched" in notes
-    cif = res.comparison("pfs", "iptw").cumulative_incidence.groups["A"]["landmarks"][0]
+    cif = res.comparison("pfs", "iptw").cumulative_incidence.groups["A"].landmarks[0]
     iptw_a = table.rows[[r.label for r in table.rows].index("IPTW") + 1]
     assert iptw_a.label == "A"
-    assert iptw_a.cells[3].text == fmt.estimate_ci(100 * cif["incidence"],
-                                                   100 * cif["conf_low"],
-                                                   100 * cif["conf_high"], 1)
+    assert iptw_a.cells[3].text == fmt.estimate_ci(100 * cif.incidence,
+                                                   100 * cif.conf_low,
+                                                   100 * cif.conf_high, 1)
 
 
 def test_balance_table_counts_the_trimmed_per_group(run):
@@ -69,7 +69,7 @@ def test_balance_table_counts_the_trimmed_per_group(run):
     i = labels.index("Trimmed (weight 0)")
     iptw_col = 1 + list(run.adjusted.methods).index("iptw")
     for row, g in zip(table.rows[i + 1:i + 3], ("A", "B"), strict=True):
-        k = run.adjusted.samples["iptw"][g]["trimmed"]
+        k = run.adjusted.samples.by_method["iptw"][g].trimmed
         assert row.label == g and row.cells[iptw_col].text == str(k) and k > 0
         assert row.cells[iptw_col].count == k  # a patient count: small-cell suppression
     assert any("outside [0.1, 0.8], given weight 0" in n for n in table.footnotes)

@@ -18,8 +18,7 @@ def _html(tmp_path, **adjusted) -> tuple[object, str]:
 
 def test_truncation_in_methods_and_balance_table(tmp_path):
     study, html = _html(tmp_path, truncate=0.95, methods=["iptw"])
-    conv = study.analyses.adjusted.conventions
-    cap = conv["iptw_truncation_cap"]
+    cap = study.analyses.adjusted.conventions.truncation.cap
     assert f"Weights above their 0.95 quantile (type 7, over the patients kept; cap {cap:.3g})" \
         in html
     assert "Truncated (weight capped)" in html

@@ -93,10 +93,10 @@ def test_iptw_p_beside_the_robust_ci_is_the_robust_wald_p(study):
     res, _ = study
     comp = next(c for c in res.analyses.adjusted.comparisons if c.method == "iptw")
     hr = comp.hazard_ratio
-    assert hr["test"] == "robust_wald"
-    se = (math.log(hr["conf_high"]) - math.log(hr["conf_low"])) / (2 * norm.ppf(0.975))
-    wald_p = 2 * norm.sf(abs(math.log(hr["hazard_ratio"])) / se)
-    assert hr["p_value"] == pytest.approx(wald_p, rel=1e-9)
+    assert hr.test == "robust_wald"
+    se = (math.log(hr.conf_high) - math.log(hr.conf_low)) / (2 * norm.ppf(0.975))
+    wald_p = 2 * norm.sf(abs(math.log(hr.hazard_ratio)) / se)
+    assert hr.p_value == pytest.approx(wald_p, rel=1e-9)
     row = next(r for r in res.tables["adjusted_pfs"].rows if r.label.startswith("IPTW"))
     cols = res.tables["adjusted_pfs"].columns
     printed = row.cells[cols.index("HR p value")].text

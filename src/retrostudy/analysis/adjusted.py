@@ -44,11 +44,23 @@ from retrostudy.analysis.adjusted_curves import (
 )
 from retrostudy.analysis.adjusted_design import KEY, Design, arms, design_matrix
 from retrostudy.analysis.adjusted_survival import Comparison, compare
+from retrostudy.analysis.adjusted_types import (
+    AdjustedConventions,
+    AdjustedFlags,
+    GroupSample,
+    Overlap,
+    PSDensity,
+    PSFit,
+    PSTerm,
+    Samples,
+    ps_density,
+)
 from retrostudy.analysis.checks import conventions_of, flags_and_warnings
 from retrostudy.analysis.competing_status import competing_data
 from retrostudy.analysis.context import Context
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import Problem, ProtocolError
+from retrostudy.stats import Balance
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -57,18 +69,19 @@ class AdjustedResult:
     reference: str
     estimand: str
     methods: tuple[str, ...]
-    conventions: dict  # every choice made, in words and values
+    conventions: AdjustedConventions  # every choice made, in words and values
     design: Design
     ps: np.ndarray  # propensity score per patient of the PS sample (design.rows order)
     logit: np.ndarray
-    ps_model: tuple[dict, ...]  # one record per model term, intercept first
-    ps_fit: dict  # method, converged, iterations, separation, loglik, warnings
+    ps_density: PSDensity  # the score's kernel density per group (the overlap figure)
+    ps_model: tuple[PSTerm, ...]  # one per model term, intercept first
+    ps_fit: PSFit
     weights: dict[str, np.ndarray]  # method -> weight per patient (0 = out)
-    balance: dict[str, dict]  # "before" | method -> {column: smd}
-    balance_detail: dict[str, list]  # "before" | method -> stats.Balance.rows() (means, ...)
-    samples: dict[str, dict]  # method -> group -> {n, n_used, ess, ...}
+    balance: dict[str, dict[str, float]]  # "before" | method -> column -> SMD
+    balance_detail: dict[str, Balance]  # "before" | method -> means, SMDs, variance ratios
+    samples: Samples  # method -> group -> sizes and weights; the scores' overlap
     comparisons: tuple[Comparison, ...]
-    flags: dict
+    flags: AdjustedFlags
     warnings: tuple[str, ...] = field(default=())
 
     def comparison(self, endpoint: str, method: str) -> Comparison | None:
@@ -96,22 +109,23 @@ class AdjustedResult:
             "reference_group": self.reference,
             "estimand": self.estimand,
             "methods": list(self.methods),
-            "conventions": self.conventions,
+            "conventions": self.conventions.to_json(),
             "covariates": [
                 {"column": n, "label": lb, "binary": b, "covariate": c}
                 for n, lb, b, c in zip(d.names, d.labels, d.binary, d.covariate, strict=True)
             ],
             "reference_levels": d.references,
             "missing": {"counts": d.missing, "excluded_by_group": d.excluded},
-            "ps_model": {"fit": self.ps_fit, "terms": list(self.ps_model)},
+            "ps_model": {"fit": self.ps_fit.to_json(),
+                         "terms": [t.to_json() for t in self.ps_model]},
             "balance": self.balance,
-            "balance_detail": self.balance_detail,
-            "samples": self.samples,
+            "balance_detail": {k: _rows(b) for k, b in self.balance_detail.items()},
+            "samples": self.samples.to_json(),
             "endpoints": {
                 ep: {c.method: c.to_json() for c in self.comparisons if c.endpoint == ep}
                 for ep in self.endpoints
             },
-            "flags": self.flags,
+            "flags": self.flags.to_json(),
             "warnings": list(self.warnings),
         }
 
@@ -120,7 +134,7 @@ def _exp(x: float) -> float:
     return math.exp(x) if x < 709.0 else math.inf
 
 
-def _ps_terms(fit, labels: tuple[str, ...], conf_level: float) -> tuple[dict, ...]:
+def _ps_terms(fit, labels: tuple[str, ...], conf_level: float) -> tuple[PSTerm, ...]:
     z = NormalDist().inv_cdf(0.5 + conf_level / 2)
     out = []
     for name, label, b, se in zip(
@@ -129,32 +143,35 @@ def _ps_terms(fit, labels: tuple[str, ...], conf_level: float) -> tuple[dict, ..
         b, se = float(b), float(se)
         ok = math.isfinite(se) and se > 0
         out.append(
-            {
-                "term": str(name),
-                "label": label,
-                "coef": b,
-                "std_err": se,
-                "odds_ratio": _exp(b),  # inf beyond float range (separation): printed NE
-                "conf_low": _exp(b - z * se) if ok else math.nan,
-                "conf_high": _exp(b + z * se) if ok else math.nan,
-                "p_value": math.erfc(abs(b / se) / math.sqrt(2)) if ok else math.nan,
-                "test": "logistic_wald",
-            }
+            PSTerm(
+                term=str(name),
+                label=label,
+                coef=b,
+                std_err=se,
+                odds_ratio=_exp(b),  # inf beyond float range (separation): printed NE
+                conf_low=_exp(b - z * se) if ok else math.nan,
+                conf_high=_exp(b + z * se) if ok else math.nan,
+                p_value=math.erfc(abs(b / se) / math.sqrt(2)) if ok else math.nan,
+            )
         )
     return tuple(out)
 
 
-def _group_samples(design: Design, weights, names: tuple[str, str]) -> dict:
+def _group_samples(design: Design, weights, names: tuple[str, str], trimmed=None,
+                   truncated=None) -> dict[str, GroupSample]:
+    """Per group; ``trimmed``/``truncated``: IPTW's counts by arm ("treated"/"control")."""
     out = {}
-    for arm, g in zip((True, False), names, strict=True):
+    for arm, g, side in zip((True, False), names, ("treated", "control"), strict=True):
         m = design.treated == arm
         w = np.ones(int(m.sum())) if weights is None else np.asarray(weights, float)[m]
-        out[g] = {
-            "n": int(m.sum()),
-            "n_used": int((w > 0).sum()),
-            "sum_weights": float(w.sum()),
-            "effective_n": st.effective_n(w),
-        }
+        out[g] = GroupSample(
+            n=int(m.sum()),
+            n_used=int((w > 0).sum()),
+            sum_weights=float(w.sum()),
+            effective_n=st.effective_n(w),
+            trimmed=None if trimmed is None else int(trimmed[side]),
+            truncated=None if truncated is None else int(truncated[side]),
+        )
     return out
 
 
@@ -267,20 +284,20 @@ def _apply(method: str, block, design: Design, ps) -> tuple[np.ndarray, np.ndarr
     )
 
 
-def _overlap(design: Design, ps: np.ndarray, names: tuple[str, str]) -> dict:
+def _overlap(design: Design, ps: np.ndarray, names: tuple[str, str]) -> Overlap:
     """Patients per group whose score lies outside the range of the other group's scores."""
     t, c = ps[design.treated], ps[~design.treated]
     lo, hi = max(t.min(), c.min()), min(t.max(), c.max())
-    return {
-        "common_support": [float(lo), float(hi)],
-        "outside": {
+    return Overlap(
+        common_support=(float(lo), float(hi)),
+        outside={
             names[0]: int(np.sum((t < lo) | (t > hi))),
             names[1]: int(np.sum((c < lo) | (c > hi))),
         },
-    }
+    )
 
 
-def _rows(bal) -> list[dict]:
+def _rows(bal: Balance) -> list[dict]:
     return [{k: v for k, v in r.items()} for r in bal.rows()]
 
 
@@ -303,7 +320,7 @@ def run_adjusted(
     samples = {"unadjusted": _group_samples(design, None, names)}
     before = st.balance(design, None, block)
     balance = {"before": dict(zip(design.names, map(float, before.smd_before), strict=True))}
-    detail = {"before": _rows(before)}
+    detail = {"before": before}
     for method in block.methods:
         w, cl, more = _apply(method, block, design, ps)
         by_arm = more.pop("iptw_trimmed_by_arm", None)
@@ -316,34 +333,32 @@ def run_adjusted(
         # one scale for every column: the denominator is the unweighted SD of the estimand
         bal = st.balance(design, w, block)
         balance[method] = dict(zip(design.names, map(float, bal.smd_after), strict=True))
-        detail[method] = _rows(bal)
-        samples[method] = _group_samples(design, weights[method], names)
-        if by_arm is not None and block.trim is not None:  # per group, beside the weights
-            for arm, g in zip(("treated", "control"), names, strict=True):
-                samples[method][g]["trimmed"] = int(by_arm[arm])
-        if capped is not None:  # weights capped at the truncation quantile, per group
-            for arm, g in zip(("treated", "control"), names, strict=True):
-                samples[method][g]["truncated"] = int(capped[arm])
+        detail[method] = bal
+        # IPTW: trimmed (weight 0; with trim) and capped (with truncate) patients per group
+        samples[method] = _group_samples(
+            design, weights[method], names,
+            trimmed=by_arm if block.trim is not None else None, truncated=capped)
     more = {"rmst_tau": rmst_tau, "competing": _competing_status(competing, d)}
     comparisons = tuple(
         c for spec in specs for c in _endpoint(d, spec, weights, cluster, names, conv, more)
     )
     fit = ps.fit
-    ps_fit = {
-        "method": fit.method,
-        "converged": bool(fit.converged),
-        "iterations": int(fit.iterations),
-        "separation": bool(fit.separation),
-        "loglik": float(fit.loglik),
-        "n": int(design.X.shape[0]),
-        "terms": len(design.names),
-        "warnings": [str(w) for w in fit.warnings],
-        "constant_covariates_left_out": dict(design.constant),
-        "aliased_columns_left_out": list(design.aliased),
-    }
-    samples["overlap"] = _overlap(design, np.asarray(ps.ps, float), names)
+    ps_fit = PSFit(
+        method=fit.method,
+        converged=bool(fit.converged),
+        iterations=int(fit.iterations),
+        separation=bool(fit.separation),
+        loglik=float(fit.loglik),
+        n=int(design.X.shape[0]),
+        terms=len(design.names),
+        warnings=tuple(str(w) for w in fit.warnings),
+        constant_covariates_left_out=dict(design.constant),
+        aliased_columns_left_out=tuple(design.aliased),
+    )
+    score = np.asarray(ps.ps, float)
+    sizes = Samples(by_method=samples, overlap=_overlap(design, score, names))
     flags, warns = flags_and_warnings(
-        block, design, ps_fit, balance, samples, comparisons, names, extra
+        block, design, ps_fit, balance, sizes, comparisons, names, extra
     )
     warns = [
         f"adjusted comparison: covariate {name!r} has one value ({value}) for every patient, "
@@ -362,14 +377,15 @@ def run_adjusted(
         methods=tuple(weights),
         conventions=conventions_of(block, conv, extra),
         design=design,
-        ps=np.asarray(ps.ps, float),
+        ps=score,
         logit=np.asarray(ps.logit, float),
+        ps_density=ps_density(score, design.treated, names),
         ps_model=_ps_terms(fit, design.labels, conv.conf_level),
         ps_fit=ps_fit,
         weights=weights,
         balance=balance,
         balance_detail=detail,
-        samples=samples,
+        samples=sizes,
         comparisons=comparisons,
         flags=flags,
         warnings=tuple(warns),

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from retrostudy.analysis._stats import Conventions, as_float, cox
+from retrostudy.analysis.adjusted_types import GroupHazardRatio
 from retrostudy.stats import (
     balance_table,
     kaplan_meier,
@@ -102,28 +103,29 @@ def cox_group(frame: dict, levels: list[str], conv: Conventions, *, weighted: bo
     )
 
 
-def hr_record(fit, not_estimable: str | None = None) -> dict:
+def hr_record(fit, not_estimable: str | None = None) -> GroupHazardRatio:
     """The group's hazard ratio; NaN (shown as NE) under a monotone likelihood, or without
     a fit (``fit`` None: ``not_estimable`` says why, e.g. no events in the sample)."""
     if fit is None:
-        keys = ("coef", "std_err", "robust_std_err", "hazard_ratio", "conf_low", "conf_high",
-                "p_value")
-        return {"level": None, **dict.fromkeys(keys, math.nan), "test": None, "variance": None,
-                "monotone": False, "not_estimable": not_estimable}
+        nan = math.nan
+        return GroupHazardRatio(level=None, coef=nan, std_err=nan, robust_std_err=nan,
+                                hazard_ratio=nan, conf_low=nan, conf_high=nan, p_value=nan,
+                                test=None, variance=None, monotone=False,
+                                not_estimable=not_estimable)
     c = fit.coefficients[0]
     ok = not fit.monotone
-    return {
-        "level": str(c.level),
-        "coef": as_float(c.coef) if ok else math.nan,
-        "std_err": as_float(c.std_err) if ok else math.nan,
-        "robust_std_err": as_float(c.robust_std_err) if ok else math.nan,
-        "hazard_ratio": as_float(c.hazard_ratio) if ok else math.nan,
-        "conf_low": as_float(c.conf_low) if ok else math.nan,
-        "conf_high": as_float(c.conf_high) if ok else math.nan,
-        "p_value": as_float(c.p_value) if ok else math.nan,
+    return GroupHazardRatio(
+        level=str(c.level),
+        coef=as_float(c.coef) if ok else math.nan,
+        std_err=as_float(c.std_err) if ok else math.nan,
+        robust_std_err=as_float(c.robust_std_err) if ok else math.nan,
+        hazard_ratio=as_float(c.hazard_ratio) if ok else math.nan,
+        conf_low=as_float(c.conf_low) if ok else math.nan,
+        conf_high=as_float(c.conf_high) if ok else math.nan,
+        p_value=as_float(c.p_value) if ok else math.nan,
         # the Wald p of the same variance as the CI (robust for IPTW and matching)
-        "test": "robust_wald" if c.robust_std_err is not None else "wald",
-        "variance": fit.variance,
-        "monotone": bool(fit.monotone),
-        "not_estimable": None,
-    }
+        test="robust_wald" if c.robust_std_err is not None else "wald",
+        variance=fit.variance,
+        monotone=bool(fit.monotone),
+        not_estimable=None,
+    )

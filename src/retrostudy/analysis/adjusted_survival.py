@@ -26,6 +26,7 @@ import numpy as np
 from retrostudy.analysis import adjusted_stats as st
 from retrostudy.analysis._stats import DEGENERATE, as_float, degenerate_reason, logrank
 from retrostudy.analysis.adjusted_curves import CIFComparison, RMSTComparison
+from retrostudy.analysis.adjusted_types import GroupHazardRatio, GroupTest
 from retrostudy.analysis.model_checks import EValueOf, evalue_of
 from retrostudy.analysis.survival import Curve, km_summary, median_landmarks_json
 
@@ -63,8 +64,8 @@ class Comparison:
     endpoint: str
     method: str
     groups: tuple[WeightedGroup, ...]
-    hazard_ratio: dict  # level, hazard_ratio, conf_low, conf_high, p_value, std errors
-    test: dict  # name, statistic, df, p_value
+    hazard_ratio: GroupHazardRatio  # of the treated group, with the Wald p of its variance
+    test: GroupTest  # crude: log-rank; weighted: robust score
     n: int
     n_events: int
     evalue: EValueOf | None = None  # of the hazard ratio (None: not estimable)
@@ -77,8 +78,8 @@ class Comparison:
             "n": self.n,
             "n_events": self.n_events,
             "groups": {g.group: g.to_json() for g in self.groups},
-            "hazard_ratio": self.hazard_ratio,
-            "test": self.test,
+            "hazard_ratio": self.hazard_ratio.to_json(),
+            "test": self.test.to_json(),
             "evalue": self.evalue.to_json() if self.evalue else None,
         }
         if self.rmst is not None:
@@ -107,27 +108,22 @@ def _group(name, time, event, w, conv, landmarks) -> WeightedGroup:
     )
 
 
-def _test(method, time, event, group, fit) -> dict:
+def _test(method, time, event, group, fit) -> GroupTest:
     if method == "crude":
         lr = logrank(time, event, group)
-        return {
-            "name": "log-rank",
-            "test": "logrank",
-            "statistic": as_float(lr.statistic),
-            "df": as_float(lr.df),
-            "p_value": as_float(lr.p_value),
-            "not_estimable": lr.not_estimable,
-        }
+        return GroupTest(name="log-rank", test="logrank", statistic=as_float(lr.statistic),
+                         df=as_float(lr.df), p_value=as_float(lr.p_value),
+                         not_estimable=lr.not_estimable)
     t = None if fit is None else fit.robust_score_test
-    return {
-        "name": "robust score (weighted log-rank)",
-        "test": "robust_score",
-        "statistic": math.nan if t is None else as_float(t.statistic),
-        "df": math.nan if t is None else as_float(t.df),
-        "p_value": math.nan if t is None else as_float(t.p_value),
-        "not_estimable": None if t is not None and np.isfinite(t.statistic)
+    return GroupTest(
+        name="robust score (weighted log-rank)",
+        test="robust_score",
+        statistic=math.nan if t is None else as_float(t.statistic),
+        df=math.nan if t is None else as_float(t.df),
+        p_value=math.nan if t is None else as_float(t.p_value),
+        not_estimable=None if t is not None and np.isfinite(t.statistic)
         else "no Cox fit or a singular robust score variance",
-    }
+    )
 
 
 def compare(
@@ -186,8 +182,8 @@ def compare(
         test=_test(method, time, event, group, fit),
         n=int(time.size),
         n_events=n_events,
-        evalue=evalue_of("group", hr["level"], hr["hazard_ratio"], hr["conf_low"],
-                         hr["conf_high"], n_events, int(time.size)),
+        evalue=evalue_of("group", hr.level, hr.hazard_ratio, hr.conf_low, hr.conf_high,
+                         n_events, int(time.size)),
         rmst=rmst,
         cumulative_incidence=cumulative_incidence,
     )

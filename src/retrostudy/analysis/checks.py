@@ -33,6 +33,12 @@ import numpy as np
 import pandas as pd
 
 from retrostudy.analysis.adjusted_stats import balance_sd
+from retrostudy.analysis.adjusted_types import (
+    AdjustedConventions,
+    AdjustedFlags,
+    MatchingRun,
+    Truncation,
+)
 from retrostudy.endpoints.outcome import time_to_event_columns
 from retrostudy.errors import CohortError, Problem, ProtocolError, RetroStudyError
 
@@ -170,35 +176,44 @@ IPTW_WEIGHTS = {
 }
 
 
-def conventions_of(block, conv, extra: dict) -> dict:
-    """The choices behind every number of the adjusted comparison."""
-    return {
-        "estimand": block.estimand,
-        "propensity_model": "logistic regression (maximum likelihood; Firth's penalised "
+def conventions_of(block, conv, extra: dict) -> AdjustedConventions:
+    """The choices behind every number of the adjusted comparison; ``extra``: what the
+    methods found (``iptw_trimmed``, ``iptw_truncate``/``_truncation_cap``/``_truncated``,
+    ``caliper_width`` and ``matching_warnings``, ``methods_without_patients``)."""
+    return AdjustedConventions(
+        estimand=block.estimand,
+        propensity_model="logistic regression (maximum likelihood; Firth's penalised "
         "likelihood "
         + ("always" if block.firth else "never" if block.firth is False else "if ML separates")
         + "); Wald CIs for odds ratios",
-        "iptw_weights": IPTW_WEIGHTS[block.estimand]
+        iptw_weights=IPTW_WEIGHTS[block.estimand]
         + (", stabilised" if block.stabilized else ", unstabilised"),
-        "trim": None if block.trim is None else list(block.trim),
-        "matching": f"1:1 nearest neighbour on the logit of the PS, order {block.order}, "
+        trim=None if block.trim is None else (block.trim[0], block.trim[1]),
+        matching=f"1:1 nearest neighbour on the logit of the PS, order {block.order}, "
         + ("with" if block.replace else "without")
         + " replacement, caliper "
         + (f"{block.caliper:g} SD of the logit" if block.caliper else "none"),
-        "caliper": block.caliper,
-        "replace": block.replace,
-        "seed": block.seed,
-        "balance_threshold": block.threshold,
-        "balance_sd": balance_sd(block),  # SMD denominator: "pooled" or "treated"
-        "min_ess_fraction": block.min_ess_fraction,
-        "missing": block.missing,
-        "km_variance": "Greenwood (integer weights) or infinitesimal jackknife (other weights)",
-        "cox": f"group only, {conv.ties} ties; crude: model variance; IPTW: robust sandwich; "
+        caliper=block.caliper,
+        replace=block.replace,
+        seed=block.seed,
+        balance_threshold=block.threshold,
+        balance_sd=balance_sd(block),  # SMD denominator: "pooled" or "treated"
+        min_ess_fraction=block.min_ess_fraction,
+        missing=block.missing,
+        km_variance="Greenwood (integer weights) or infinitesimal jackknife (other weights)",
+        cox=f"group only, {conv.ties} ties; crude: model variance; IPTW: robust sandwich; "
         "matching: sandwich clustered on matched sets",
-        "test": "crude: log-rank; weighted: robust score test of the weighted Cox model",
-        "conf_level": conv.conf_level,
-        **extra,
-    }
+        test="crude: log-rank; weighted: robust score test of the weighted Cox model",
+        conf_level=conv.conf_level,
+        iptw_trimmed=extra.get("iptw_trimmed"),
+        truncation=None if "iptw_truncate" not in extra else Truncation(
+            quantile=extra["iptw_truncate"], cap=extra["iptw_truncation_cap"],
+            truncated=extra["iptw_truncated"]),
+        matching_run=None if "matching_warnings" not in extra else MatchingRun(
+            caliper_width=extra.get("caliper_width"),
+            warnings=tuple(extra["matching_warnings"]), fitted="caliper_width" in extra),
+        methods_without_patients=tuple(extra.get("methods_without_patients", ())),
+    )
 
 
 def _smd_text(v: float) -> str:
@@ -217,7 +232,7 @@ def _balance_warnings(block, design, balance, flags) -> list[str]:
         if method == "before":
             continue
         bad = [n for n, v in smd.items() if not abs(v) < block.threshold]
-        flags["imbalanced"][method] = bad
+        flags["imbalanced"][method] = tuple(bad)
         if bad:
             shown = ", ".join(f"{labels[n]} ({_smd_text(smd[n])})" for n in bad)
             out.append(
@@ -230,40 +245,39 @@ def _balance_warnings(block, design, balance, flags) -> list[str]:
 def _sample_warnings(block, samples, names, flags) -> list[str]:
     out = []
     flags["low_ess"], flags["unmatched"] = {}, {}
-    if "iptw" in samples:
-        low = [
-            g
-            for g in names
-            if samples["iptw"][g]["effective_n"] < block.min_ess_fraction * samples["iptw"][g]["n"]
-        ]
-        flags["low_ess"]["iptw"] = low
+    by = samples.by_method
+    if "iptw" in by:
+        low = [g for g in names if by["iptw"][g].effective_n
+               < block.min_ess_fraction * by["iptw"][g].n]
+        flags["low_ess"]["iptw"] = tuple(low)
         for g in low:
-            s = samples["iptw"][g]
+            s = by["iptw"][g]
             out.append(
                 f"adjusted comparison: the IPTW effective sample size of {g} is "
-                f"{s['effective_n']:.1f} of {s['n']} patients (below "
+                f"{s.effective_n:.1f} of {s.n} patients (below "
                 f"{block.min_ess_fraction:.0%}): a few patients carry large weights."
             )
-    if "matching" in samples:
-        m = samples["matching"]
-        unmatched = {g: m[g]["n"] - m[g]["n_used"] for g in names}
+    if "matching" in by:
+        m = by["matching"]
+        unmatched = {g: m[g].n - m[g].n_used for g in names}
         flags["unmatched"] = unmatched
         if unmatched[names[0]]:
             out.append(
-                f"adjusted comparison: {unmatched[names[0]]} of {m[names[0]]['n']} {names[0]} "
+                f"adjusted comparison: {unmatched[names[0]]} of {m[names[0]].n} {names[0]} "
                 "patients found no match within the caliper; the matched comparison describes "
-                f"the {m[names[0]]['n_used']} matched patients only."
+                f"the {m[names[0]].n_used} matched patients only."
             )
     return out
 
 
 def _overlap_warnings(samples, names, flags) -> list[str]:
-    ov = samples["overlap"]
-    flags["outside_common_support"] = ov["outside"]
-    parts = [f"{n} of {samples['unadjusted'][g]['n']} {g}" for g, n in ov["outside"].items() if n]
+    ov = samples.overlap
+    flags["outside_common_support"] = dict(ov.outside)
+    parts = [f"{n} of {samples.by_method['unadjusted'][g].n} {g}"
+             for g, n in ov.outside.items() if n]
     if not parts:
         return []
-    lo, hi = ov["common_support"]
+    lo, hi = ov.common_support
     shared = (f"the range shared by both groups ({lo:.3f}\u2013{hi:.3f})" if lo <= hi else
               "any range shared by both groups (the groups' scores do not overlap)")
     return [
@@ -277,14 +291,16 @@ def _word(method: str) -> str:
     return {"iptw": "IPTW", "matching": "matching"}[method]
 
 
-def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names, extra):
+def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, names,
+                       extra) -> tuple[AdjustedFlags, list[str]]:
+    """The weaknesses of the adjusted comparison: flags for machines, warnings in words."""
     flags: dict = {
-        "separation": ps_fit["separation"],
-        "firth": ps_fit["method"] == "firth",
-        "converged": ps_fit["converged"],
+        "separation": ps_fit.separation,
+        "firth": ps_fit.method == "firth",
+        "converged": ps_fit.converged,
     }
     out = []
-    if ps_fit["separation"]:
+    if ps_fit.separation:
         out.append(
             "adjusted comparison: the propensity model shows separation (a covariate, or a "
             "combination, predicts the group almost perfectly): "
@@ -295,39 +311,39 @@ def flags_and_warnings(block, design, ps_fit, balance, samples, comparisons, nam
             )
             + "Groups overlap poorly; weights and matches rest on few patients."
         )
-    if not ps_fit["converged"]:
+    if not ps_fit.converged:
         out.append("adjusted comparison: the propensity model did not converge.")
-    smaller = min(s["n"] for s in samples["unadjusted"].values())
-    flags["patients_per_term"] = smaller / max(ps_fit["terms"], 1)
+    smaller = min(s.n for s in samples.by_method["unadjusted"].values())
+    flags["patients_per_term"] = smaller / max(ps_fit.terms, 1)
     if flags["patients_per_term"] < PATIENTS_PER_TERM:
         out.append(
-            f"adjusted comparison: the propensity model has {ps_fit['terms']} term(s) for "
+            f"adjusted comparison: the propensity model has {ps_fit.terms} term(s) for "
             f"{smaller} patients in the smaller group ({flags['patients_per_term']:.1f} per "
             f"term, below {PATIENTS_PER_TERM}); the score may be overfitted."
         )
-    out += [f"adjusted comparison: propensity model: {w}" for w in ps_fit["warnings"]]
+    out += [f"adjusted comparison: propensity model: {w}" for w in ps_fit.warnings]
     out += _overlap_warnings(samples, names, flags)
     out += _balance_warnings(block, design, balance, flags)
     out += _sample_warnings(block, samples, names, flags)
     out += [f"adjusted comparison: matching: {w}" for w in extra.get("matching_warnings", [])]
-    flags["omitted_methods"] = extra.get("methods_without_patients", [])
+    flags["omitted_methods"] = tuple(extra.get("methods_without_patients", ()))
     out += [
         f"adjusted comparison: {_word(m)} left no patient in one group, so it is omitted."
         for m in flags["omitted_methods"]
     ]
-    flags["monotone"] = [
-        f"{c.endpoint}:{c.method}" for c in comparisons if c.hazard_ratio["monotone"]
-    ]
+    flags["monotone"] = tuple(
+        f"{c.endpoint}:{c.method}" for c in comparisons if c.hazard_ratio.monotone
+    )
     out += [
         f"adjusted comparison: {c.endpoint} ({c.method}) has a monotone Cox likelihood; its "
         "hazard ratio is not estimable (NE)."
         for c in comparisons
-        if c.hazard_ratio["monotone"]
+        if c.hazard_ratio.monotone
     ]
     out += [
         f"adjusted comparison: {c.endpoint} ({c.method}): the Cox model is not estimable "
-        f"({c.hazard_ratio['not_estimable']}); its hazard ratio is NE."
+        f"({c.hazard_ratio.not_estimable}); its hazard ratio is NE."
         for c in comparisons
-        if c.hazard_ratio.get("not_estimable")
+        if c.hazard_ratio.not_estimable
     ]
-    return flags, out
+    return AdjustedFlags(**flags), out

@@ -68,8 +68,8 @@ def method_paragraphs(ctx) -> list[Paragraph]:
         "repeated as a sensitivity analysis with propensity scores. The propensity score, the "
         f"probability of belonging to {res.treated} rather than {res.reference}, was estimated "
         f"by logistic regression on {_covariate_text(res)} ("
-        + ("Firth's penalised likelihood" if f["method"] == "firth" else "maximum likelihood")
-        + f"; n = {f['n']}, {f['terms']} model terms).",
+        + ("Firth's penalised likelihood" if f.method == "firth" else "maximum likelihood")
+        + f"; n = {f.n}, {f.terms} model terms).",
     ]
     est = ESTIMAND_WORDS[res.estimand]
     if "iptw" in res.methods:
@@ -79,22 +79,23 @@ def method_paragraphs(ctx) -> list[Paragraph]:
             if block.trim
             else ""
         )
-        if "iptw_truncate" in conv:  # the cap and the count come from the result object
+        if conv.truncation is not None:  # the cap and the count come from the result object
             trim += (
-                f" Weights above their {conv['iptw_truncate']:g} quantile (type 7, over the "
-                f"patients kept; cap {conv['iptw_truncation_cap']:.3g}) were truncated to it "
+                f" Weights above their {conv.truncation.quantile:g} quantile (type 7, over the "
+                f"patients kept; cap {conv.truncation.cap:.3g}) were truncated to it "
                 "(patients affected per group in the balance table)."
             )
         text.append(
             f"Inverse probability of treatment weighting targeted the {est}; weights "
-            f"{conv['iptw_weights']}.{trim}"
+            f"{conv.iptw_weights}.{trim}"
         )
     if "matching" in res.methods:
+        run = conv.matching_run
         text.append(
-            f"Matching: {conv['matching']}"
+            f"Matching: {conv.matching}"
             + (
-                f" (caliper width {conv['caliper_width']:.3f} on the logit scale)"
-                if "caliper_width" in conv and fmt.isnum(conv["caliper_width"])
+                f" (caliper width {run.caliper_width:.3f} on the logit scale)"
+                if run is not None and run.fitted and fmt.isnum(run.caliper_width)
                 else ""
             )
             + "; it estimates the effect in the matched treated patients."
@@ -157,10 +158,10 @@ def _summary(ctx, ep) -> list[Paragraph]:
         hr = c.hazard_ratio
         parts.append(
             f"{ {'crude': 'crude', 'iptw': 'IPTW', 'matching': 'matched'}[c.method] } HR "
-            f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)} "
-            f"(Wald {fmt.p_text(hr['p_value'], ctx.protocol.report.p_digits)}; "
-            f"{c.test['name']} test p = "
-            f"{fmt.p_value(c.test['p_value'], ctx.protocol.report.p_digits, 'NE')})"
+            f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)} "
+            f"(Wald {fmt.p_text(hr.p_value, ctx.protocol.report.p_digits)}; "
+            f"{c.test.name} test p = "
+            f"{fmt.p_value(c.test.p_value, ctx.protocol.report.p_digits, 'NE')})"
         )
     if not parts:
         return []
@@ -178,9 +179,9 @@ def _summary(ctx, ep) -> list[Paragraph]:
 def _direction(res, ep) -> str:
     """Whether the crude and adjusted point estimates agree in direction (a fact, not a test)."""
     hrs = [
-        c.hazard_ratio["hazard_ratio"]
+        c.hazard_ratio.hazard_ratio
         for c in res.comparisons
-        if c.endpoint == ep and fmt.isnum(c.hazard_ratio["hazard_ratio"])
+        if c.endpoint == ep and fmt.isnum(c.hazard_ratio.hazard_ratio)
     ]
     if len(hrs) < 2:
         return ""

@@ -24,8 +24,8 @@ def _annotation(c, res, p_digits: int, name) -> str:
     hr = c.hazard_ratio
     lines = [
         f"HR {name(res.treated, res.treated)} vs {name(res.reference, res.reference)}: "
-        f"{fmt.estimate_ci(hr['hazard_ratio'], hr['conf_low'], hr['conf_high'], 2)}",
-        f"Weighted log-rank {fmt.p_text(c.test['p_value'], p_digits)}",
+        f"{fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)}",
+        f"Weighted log-rank {fmt.p_text(c.test.p_value, p_digits)}",
     ]
     lines += [f"Median {name(g.group, g.group)}: {fmt.estimate_ci(*g.median)} mo"
               for g in c.groups]

@@ -2,9 +2,10 @@
 
 Love plot: |SMD| per covariate column before adjustment and after each method, with the
 balance threshold as a dashed line. Overlap: the distribution of the propensity score in
-each group, mirrored (treated above the axis, reference below) as Gaussian kernel densities
-with R's default bandwidth ``bw.nrd0`` (0.9 min(sd, IQR/1.34) n^-1/5), so no bar shows a
-patient count (small-cell suppression) and the figure is deterministic.
+each group, mirrored (treated above the axis, reference below) as the Gaussian kernel
+densities the analysis estimated (``AdjustedResult.ps_density``: R's default bandwidth
+``bw.nrd0``), so no bar shows a patient count (small-cell suppression); the figure only
+draws them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def draw_love(res, *, number: str) -> ReportFigure:
     fig = new_figure(7.0, 1.4 + 0.32 * n)
     ax = fig.add_axes((0.42, 0.9 / (1.4 + 0.32 * n), 0.54, 1 - 1.3 / (1.4 + 0.32 * n)))
     y = np.arange(n)[::-1]
-    thr = res.conventions["balance_threshold"]
+    thr = res.conventions.balance_threshold
     top = thr
     for key in ("before", *res.methods):
         marker, face, label = _MARKERS[key]
@@ -57,52 +58,6 @@ def draw_love(res, *, number: str) -> ReportFigure:
     )
 
 
-def bw_nrd0(x: np.ndarray) -> float:
-    """R's ``bw.nrd0``: Silverman's rule of thumb."""
-    x = np.asarray(x, float)
-    if x.size < 2:
-        return 1.0
-    sd = float(np.std(x, ddof=1))
-    q75, q25 = np.quantile(x, [0.75, 0.25])
-    lo = min(sd, (q75 - q25) / 1.34)
-    if not lo > 0:
-        lo = sd or abs(float(x[0])) or 1.0
-    return 0.9 * lo * x.size**-0.2
-
-
-def density(x, grid, bins: int = 2048) -> np.ndarray:
-    """Gaussian kernel density of ``x`` on ``grid`` (bandwidth :func:`bw_nrd0`).
-
-    The kernels are summed over the distinct values of ``x`` weighted by their counts
-    (exact). With more than ``bins`` distinct values, ``x`` is first linearly binned onto
-    ``bins`` equally spaced points, as R's ``density()`` does (there 512 points): each value
-    splits its unit weight between its two neighbouring points, which changes the curve
-    by O((spacing / bandwidth)^2), invisible in a figure, and keeps the work at
-    ``grid.size * bins`` instead of ``grid.size * x.size`` (265k patients at 1M persons).
-    """
-    x = np.asarray(x, float)
-    if x.size == 0:
-        return np.zeros_like(grid)
-    h = bw_nrd0(x)
-    points, weight = np.unique(x, return_counts=True)
-    if points.size > bins:
-        points, weight = _linear_bins(x, bins)
-    z = (grid[:, None] - points[None, :]) / h
-    return np.exp(-0.5 * z * z) @ weight / (x.size * h * np.sqrt(2 * np.pi))
-
-
-def _linear_bins(x: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
-    """``bins`` equally spaced points over ``x``'s range and their linear-binning weights."""
-    lo, hi = float(x.min()), float(x.max())
-    points = np.linspace(lo, hi, bins)
-    pos = (x - lo) / (hi - lo) * (bins - 1)
-    left = np.minimum(np.floor(pos).astype(np.int64), bins - 2)
-    frac = pos - left
-    weight = np.bincount(left, 1.0 - frac, minlength=bins)
-    weight += np.bincount(left + 1, frac, minlength=bins)
-    return points, weight
-
-
 def draw_overlap(
     res, *, number: str, colors: dict | None = None, labels: dict | None = None
 ) -> ReportFigure:
@@ -110,13 +65,12 @@ def draw_overlap(
     name = (labels or {}).get
     fig = new_figure(7.0, 3.6)
     ax = fig.add_axes((0.1, 0.15, 0.86, 0.75))
-    grid = np.linspace(0.0, 1.0, 401)
+    grid = res.ps_density.grid
     peak = 0.0
     colors = colors or {res.treated: PALETTE[0], res.reference: PALETTE[1]}
-    for arm, g, sign in ((True, res.treated, 1), (False, res.reference, -1)):
+    for g, sign in ((res.treated, 1), (res.reference, -1)):
         color = colors[g]
-        ps = res.ps[res.design.treated == arm]
-        dens = density(ps, grid)
+        dens = res.ps_density.density[g]
         peak = max(peak, float(dens.max()) if dens.size else 0.0)
         ax.fill_between(grid, 0, sign * dens, color=color, alpha=0.35, lw=0)
         ax.plot(grid, sign * dens, color=color, lw=1.2, label=name(g, g))

@@ -22,26 +22,26 @@ METHOD_TITLES = {"iptw": "After IPTW", "matching": "After matching"}
 
 
 def ps_model_table(res, p_digits: int) -> Table:
-    pct = int(round(100 * res.conventions["conf_level"]))
+    pct = int(round(100 * res.conventions.conf_level))
     rows = []
     refs = res.design.references
     for t in res.ps_model[1:]:
         rows.append(
             Row(
-                label=t["label"],
+                label=t.label,
                 cells=(
-                    Cell(text=fmt.num(t["coef"], 3)),
-                    Cell(text=fmt.estimate_ci(t["odds_ratio"], t["conf_low"], t["conf_high"], 2)),
-                    Cell(text=fmt.p_value(t["p_value"], p_digits, "NE")),
+                    Cell(text=fmt.num(t.coef, 3)),
+                    Cell(text=fmt.estimate_ci(t.odds_ratio, t.conf_low, t.conf_high, 2)),
+                    Cell(text=fmt.p_value(t.p_value, p_digits, "NE")),
                 ),
             )
         )
     f = res.ps_fit
     notes = [
         f"Logistic regression of {res.treated} (vs {res.reference}) on the covariates; "
-        f"n = {f['n']}; "
-        + ("Firth's penalised likelihood" if f["method"] == "firth" else "maximum likelihood")
-        + f", {'converged' if f['converged'] else 'NOT converged'} in {f['iterations']} "
+        f"n = {f.n}; "
+        + ("Firth's penalised likelihood" if f.method == "firth" else "maximum likelihood")
+        + f", {'converged' if f.converged else 'NOT converged'} in {f.iterations} "
         f"iteration(s). Wald CIs and p values.",
     ]
     if refs:
@@ -50,10 +50,10 @@ def ps_model_table(res, p_digits: int) -> Table:
             + "; ".join(f"{res.labels_of.get(k, k)}: {v}" for k, v in refs.items())
             + "."
         )
-    if f["separation"]:
+    if f.separation:
         notes.append(
             "Separation in the maximum-likelihood fit"
-            + ("; Firth's penalised likelihood used." if f["method"] == "firth" else ".")
+            + ("; Firth's penalised likelihood used." if f.method == "firth" else ".")
         )
     return Table(
         key="ps_model",
@@ -77,7 +77,7 @@ def balance_table(res) -> Table:
     """|SMD| per design column before and after each method, then the sample sizes."""
     methods = [m for m in res.methods]
     columns = ("Unadjusted", *[METHOD_TITLES[m] for m in methods])
-    thr = res.conventions["balance_threshold"]
+    thr = res.conventions.balance_threshold
     rows = [
         Row(
             label="Standardised mean difference",
@@ -90,51 +90,52 @@ def balance_table(res) -> Table:
         rows.append(Row(label=label, cells=text_cells(*(_smd(v, thr) for v in values)), indent=1))
     rows.append(Row(label="Patients", cells=text_cells(*[""] * len(columns)), heading=True))
     for g in (res.treated, res.reference):
-        n = res.samples["unadjusted"][g]["n"]
+        n = res.samples.by_method["unadjusted"][g].n
         cells = [Cell(text=str(n), count=n, ref=f"adj:n:{g}")]
         for m in methods:
-            s = res.samples[m][g]
+            s = res.samples.by_method[m][g]
             cells.append(
-                Cell(text=f"ESS {s['effective_n']:.1f}") if m == "iptw" else _count(s["n_used"])
+                Cell(text=f"ESS {s.effective_n:.1f}") if m == "iptw" else _count(s.n_used)
             )
         rows.append(Row(label=g, cells=tuple(cells), indent=1))
-    trim = res.conventions.get("trim")
+    trim = res.conventions.trim
     if "iptw" in methods and trim is not None:  # the number trimmed, per group
         rows.append(Row(label="Trimmed (weight 0)", cells=text_cells(*[""] * len(columns)),
                         heading=True))
         for g in (res.treated, res.reference):
-            k = res.samples["iptw"][g].get("trimmed", 0)
+            k = res.samples.by_method["iptw"][g].trimmed or 0
             rows.append(Row(label=g, indent=1, cells=tuple(
                 _count(k) if m == "iptw" else Cell(text="") for m in ["", *methods])))
-    cap = res.conventions.get("iptw_truncate")
+    trunc = res.conventions.truncation
+    cap = None if trunc is None else trunc.quantile
     if "iptw" in methods and cap is not None:  # the number truncated, per group
         rows.append(Row(label="Truncated (weight capped)",
                         cells=text_cells(*[""] * len(columns)), heading=True))
         for g in (res.treated, res.reference):
-            k = res.samples["iptw"][g].get("truncated", 0)
+            k = res.samples.by_method["iptw"][g].truncated or 0
             rows.append(Row(label=g, indent=1, cells=tuple(
                 _count(k) if m == "iptw" else Cell(text="") for m in ["", *methods])))
     notes = [
         f"Absolute standardised mean differences; * marks |SMD| >= {thr:g}, the conventional "
         "limit of balance. Denominator of every column: "
-        + SD_TEXT[res.conventions["balance_sd"]].format(treated=res.treated)
+        + SD_TEXT[res.conventions.balance_sd].format(treated=res.treated)
         + " (p(1 - p) as the variance of a yes/no column).",
     ]
     if "iptw" in methods:
         notes.append(
             f"IPTW ({res.estimand}): weights "
-            + res.conventions["iptw_weights"]
+            + res.conventions.iptw_weights
             + "; ESS = effective sample size (sum w)^2 / sum w^2."
             + (f" Trimmed: patients whose propensity score lies outside [{trim[0]:g}, "
                f"{trim[1]:g}], given weight 0 and left out of the weighted analyses."
                if trim is not None else "")
             + (f" Truncated: weights above their {cap:g} quantile (type 7, over the patients "
                f"kept) set to that quantile, "
-               f"{res.conventions['iptw_truncation_cap']:.3g}."
-               if cap is not None else "")
+               f"{trunc.cap:.3g}."
+               if trunc is not None else "")
         )
     if "matching" in methods:
-        notes.append("Matching: " + res.conventions["matching"] + "; matched patients per group.")
+        notes.append("Matching: " + res.conventions.matching + "; matched patients per group.")
     return Table(
         key="balance",
         title="Covariate balance before and after adjustment",
@@ -177,10 +178,10 @@ def endpoint_table(res, endpoint: str, label: str, p_digits: int, conf_level: fl
                 cells=(
                     *text_cells(*[""] * (3 + len(lms))),
                     Cell(
-                        text=fmt.estimate_ci(hr["hazard_ratio"], hr["conf_low"], hr["conf_high"], 2)
+                        text=fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2)
                     ),
-                    Cell(text=marks.p(hr["p_value"], hr["test"], p_digits)),
-                    Cell(text=marks.p(c.test["p_value"], c.test["test"], p_digits)),
+                    Cell(text=marks.p(hr.p_value, hr.test, p_digits)),
+                    Cell(text=marks.p(c.test.p_value, c.test.test, p_digits)),
                 ),
                 heading=True,
             )
@@ -237,9 +238,9 @@ def _cif_columns(comps) -> list[tuple[float, str]]:
 def _cif_cells(cif, group: str, cols) -> list[Cell]:
     if cif is None:
         return [Cell(text="") for _ in cols]
-    at = {(r["months"], r["cause"]): r for r in cif.groups[group]["landmarks"]}
-    return [Cell(text=fmt.estimate_ci(100 * at[k]["incidence"], 100 * at[k]["conf_low"],
-                                      100 * at[k]["conf_high"], 1)) for k in cols]
+    at = {(r.months, r.cause): r for r in cif.groups[group].landmarks}
+    return [Cell(text=fmt.estimate_ci(100 * at[k].incidence, 100 * at[k].conf_low,
+                                      100 * at[k].conf_high, 1)) for k in cols]
 
 
 def curves_table(res, endpoint: str, label: str, p_digits: int, conf_level: float) -> Table:

@@ -161,8 +161,8 @@ def adjusted_bootstrap_table(results, adjusted, group_labels, conf_level: float)
                               f"{r.n} patients)", cells=_blank(3), heading=True))
         comp = adjusted.comparison(r.endpoint, "iptw") if adjusted is not None else None
         if r.bootstrap_hr is not None:
-            robust = (fmt.interval(comp.hazard_ratio["conf_low"],
-                                   comp.hazard_ratio["conf_high"], 2)
+            robust = (fmt.interval(comp.hazard_ratio.conf_low,
+                                   comp.hazard_ratio.conf_high, 2)
                       if comp is not None else "")
             rows.append(Row(label="IPTW hazard ratio", indent=1, cells=(
                 Cell(text=fmt.num(r.bootstrap_hr.estimate, 2)), Cell(text=robust),
