@@ -28,6 +28,8 @@ import pyarrow.compute as pc
 
 from retrostudy.cohort.drugs import DrugLookup, component_rows, map_unique
 from retrostudy.cohort.eras import era_totals
+from retrostudy.cohort.records import days as record_days
+from retrostudy.data.arrays import factor
 from retrostudy.protocol.cohort import CovariatesBlock
 
 
@@ -46,17 +48,22 @@ def prior_exposure(
     """
     out = index[["patient_id"]].set_index("patient_id")
     row, comp, names = component_rows(adm["drug"], drugs)
-    pos = pd.Index(index["patient_id"]).get_indexer(adm["patient_id"])
-    pid = pos[row]
+    codes, ids = factor(adm["patient_id"])  # positions in ``index`` per distinct id
+    pos = np.append(pd.Index(index["patient_id"]).get_indexer(ids), -1).astype(np.int32)
+    pid = pos[codes][row]
+    del codes
     keep = (pid >= 0) & (comp >= 0)
     row, comp, pid = row[keep], comp[keep], pid[keep]
+    del keep
     index_day = _days(index["index_date"].to_numpy())
-    date = _days(adm["date"].to_numpy()[row])
-    end_date = _days(adm["end_date"].to_numpy()[row])
+    date = _days(adm["date"].to_numpy(), row)
     day = date - index_day[pid]
     start, stop = block.exposure_window
     inside = (date != _NAT) & (day >= start) & (day <= stop)
-    comp, pid, date, end_date = comp[inside], pid[inside], date[inside], end_date[inside]
+    del day
+    comp, pid, date, row = comp[inside], pid[inside], date[inside], row[inside]
+    end_date = _days(adm["end_date"].to_numpy(), row)
+    del row
     covered = date + max(block.exposure_days - 1, 0)
     end = np.where(end_date == _NAT, covered, np.maximum(covered, end_date))
     end = np.minimum(end, index_day[pid] - 1)  # cap: the day before index
@@ -79,10 +86,16 @@ def prior_exposure(
 _NAT = np.iinfo(np.int64).min
 
 
-def _days(values: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 (int64; NaT stays ``_NAT``)."""
-    days = values.astype("datetime64[D]").astype(np.int64)
-    return np.where(np.isnat(values), _NAT, days)
+def _days(values: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Days since 1970-01-01 (int64; NaT stays ``_NAT``) of ``values``, or of
+    ``values[rows]`` (converted as int32 first: no int64 copy of every record)."""
+    if rows is None:
+        days = values.astype("datetime64[D]").astype(np.int64)
+        return np.where(np.isnat(values), _NAT, days)
+    day, missing = record_days(values)
+    out = day[rows].astype(np.int64)
+    out[missing[rows]] = _NAT
+    return out
 
 
 def _totals(pid, key, day, end, gap, names, wanted, n) -> dict[str, np.ndarray]:
