@@ -89,7 +89,7 @@ def _line_starts(r: Records, block: LinesBlock, drugs: DrugLookup, index_drugs) 
     is_always = np.array([d in always for d in r.drugs], dtype=bool)
     is_add = np.array([drugs.drug_class(d) in add_classes for d in r.drugs], dtype=bool)
     rules = (maint_keys, len(keys), block.regimen_window_days, block.gap_days)
-    arrays = (r.pcode, kcode.astype(np.int64)[r.dcode], is_always[r.dcode], is_add[r.dcode],
+    arrays = (r.pcode, kcode.astype(r.dcode.dtype)[r.dcode], is_always[r.dcode], is_add[r.dcode],
               r.day, r.end)
     if len(keys) <= MAX_KEYS:
         return walk_ranks(*arrays, rules)

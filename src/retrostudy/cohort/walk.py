@@ -20,10 +20,13 @@ def walk_ranks(pcode, key, always, add, day, end, rules) -> np.ndarray:
     maint_keys, n_keys, window, gap = rules
     if pcode.size == 0:
         return np.zeros(0, dtype=np.int64)
-    days = run_starts(pcode, day)  # each patient-day's first record
-    size = np.diff(np.append(days, pcode.size))
-    bit = np.left_shift(np.int64(1), key)
-    zero = np.int64(0)
+    index = np.int32 if pcode.size < 2**31 - 1 else np.int64
+    days = run_starts(pcode, day).astype(index)  # each patient-day's first record
+    size = np.diff(np.append(days, pcode.size)).astype(index)
+    # a day's key sets: 32-bit masks when the keys fit (half the memory of ~10^7 days)
+    one = np.int32(1) if n_keys <= 31 else np.int64(1)
+    bit = np.left_shift(one, key)
+    zero = one - one
     keys_of, always_of, add_of, other_of = (
         np.bitwise_or.reduceat(np.where(m, bit, zero), days) for m in (True, always, add, ~add)
     )
@@ -68,7 +71,7 @@ def walk_ranks(pcode, key, always, add, day, end, rules) -> np.ndarray:
         record = np.arange(owner.size) - np.repeat(np.cumsum(size[i]) - size[i], size[i])
         last[owner, key[record + days[i][owner]]] = d[owner]
         np.maximum(line_end[:active], e, out=line_end[:active])
-    return np.sort(np.concatenate(found))
+    return np.sort(np.concatenate(found)).astype(np.int64)
 
 
 def chunks(pcode: np.ndarray, size: int = 1 << 20):
