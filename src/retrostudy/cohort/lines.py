@@ -43,10 +43,10 @@ import pandas as pd
 
 from retrostudy.cohort.drugs import DrugLookup
 from retrostudy.cohort.records import Records, as_dates, prepare, prepare_records
-
-__all__ = ["LINE_COLUMNS", "MAX_KEYS", "derive_lines", "prepare_records"]
 from retrostudy.cohort.walk import chunks, walk, walk_ranks
 from retrostudy.protocol.cohort import LinesBlock
+
+__all__ = ["LINE_COLUMNS", "MAX_KEYS", "derive_lines", "prepare_records"]
 
 LINE_COLUMNS = (
     "patient_id",

@@ -9,8 +9,8 @@ setting the first one recorded, in input order. A day is the unit of every lines
 Memory: at a million persons the analysed cohort has ~10^7 administrations, so every
 record-level array here is int32 (days since 1970-01-01, codes into sorted patient ids and
 drug names) or int8/int16, built one at a time and dropped as soon as it is used (each
-int64 or datetime64 copy of the records costs 80 MB; the lines step used to peak at
-2 GB above its input, now a few hundred MB).
+int64 or datetime64 copy of the records costs 80 MB; at 1M persons the lines step used
+to rise 2.05 GB above what the process held before it, now 0.66 GB).
 """
 
 from __future__ import annotations
