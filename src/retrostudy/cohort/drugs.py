@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from retrostudy.data.arrays import factor
 from retrostudy.data.vocabulary import DrugEntry, load_vocabulary
 from retrostudy.errors import Problem, ProtocolError
 from retrostudy.protocol.conditions import AllCondition, AnyCondition, DrugCondition, NotCondition
@@ -60,18 +61,30 @@ def component_rows(values: pd.Series, drugs: DrugLookup):
     """Rows of ``values`` (drug names) repeated once per ingredient, combination products
     split: ``(row, code, names)`` with each output row's source row and its ingredient's
     code into ``names`` (-1 for a missing drug), in row order, components in vocabulary
-    order (as ``values.map(drugs.components).explode()``)."""
-    codes, uniques = pd.factorize(values)
+    order (as ``values.map(drugs.components).explode()``). ``row`` and ``code`` are int32
+    (int64 beyond 2**31 rows): ten million administrations take 40 MB per array, not 80.
+    The order of ``names`` is not meaningful (callers look names up or sort them)."""
+    codes, uniques = factor(values)
     parts = [drugs.components(n) for n in uniques]
     flat_codes, names = pd.factorize(np.array([n for c in parts for n in c], dtype=object))
-    count = np.array([len(c) for c in parts] + [1], dtype=np.int64)  # last: missing drug
-    flat = np.concatenate([flat_codes, [-1]]).astype(np.int64)
-    offset = np.concatenate([[0], np.cumsum(count[:-1])])
-    codes = np.where(codes < 0, len(parts), codes)
+    count = np.array([len(c) for c in parts] + [1], dtype=np.int32)  # last: missing drug
+    flat = np.concatenate([flat_codes, [-1]]).astype(np.int32)
+    offset = np.concatenate([[0], np.cumsum(count[:-1])]).astype(np.int32)
+    codes[codes < 0] = len(parts)
+    index = np.int32 if len(values) < 2**31 - 1 else np.int64
+    if (count == 1).all():  # no combination product: one row per record
+        return np.arange(len(values), dtype=index), flat[offset[codes]], _names(names)
     reps = count[codes]
-    row = np.repeat(np.arange(len(values), dtype=np.int64), reps)
-    within = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(reps) - reps, reps)
-    return row, flat[offset[codes[row]] + within], np.asarray(names, dtype=object)
+    row = np.repeat(np.arange(len(values), dtype=index), reps)
+    first = np.cumsum(reps, dtype=index) - reps
+    within = np.arange(row.size, dtype=index) - first[row]
+    del first, reps
+    within += offset[codes[row]]
+    return row, flat[within], _names(names)
+
+
+def _names(names) -> np.ndarray:
+    return np.asarray(names, dtype=object)
 
 
 def drug_lookup(vocabulary: Any | None = None, extra: Iterable[Any] = ()) -> DrugLookup:

@@ -87,6 +87,7 @@ def era_totals(
     """
     order = sort_order(pcode, kcode, day)
     p, k, d, e = pcode[order], kcode[order], day[order], end[order]
+    del order
     n = d.size
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
@@ -96,10 +97,17 @@ def era_totals(
     group = np.cumsum(first) - 1
     low = int(min(e.min(), d.min()))
     span = int(max(e.max(), d.max())) - low + 1
-    shifted = (e - low) + group * span  # groups never overlap: a segmented running max
-    reach = np.maximum.accumulate(shifted) - group * span + low
+    offset = group * span  # groups never overlap: a segmented running max
+    reach = e.astype(np.int64)
+    reach -= low
+    reach += offset
+    np.maximum.accumulate(reach, out=reach)
+    reach -= offset
+    reach += low
+    del offset
     starts = first.copy()
     starts[1:] |= (d[1:] - reach[:-1]) > gap
+    del reach
     at = np.flatnonzero(starts)
     days = np.maximum.reduceat(e, at) - d[at] + 1
     g_at = np.flatnonzero(first)

@@ -28,6 +28,8 @@ import pyarrow.compute as pc
 
 from retrostudy.cohort.drugs import DrugLookup, component_rows, map_unique
 from retrostudy.cohort.eras import era_totals
+from retrostudy.cohort.records import days as record_days
+from retrostudy.data.arrays import factor
 from retrostudy.protocol.cohort import CovariatesBlock
 
 
@@ -45,21 +47,23 @@ def prior_exposure(
     the era rules are :func:`~retrostudy.cohort.eras.drug_eras`'.
     """
     out = index[["patient_id"]].set_index("patient_id")
+    inside = _in_window(adm, index, block.exposure_window)
     row, comp, names = component_rows(adm["drug"], drugs)
-    pos = pd.Index(index["patient_id"]).get_indexer(adm["patient_id"])
-    pid = pos[row]
-    keep = (pid >= 0) & (comp >= 0)
-    row, comp, pid = row[keep], comp[keep], pid[keep]
-    index_day = _days(index["index_date"].to_numpy())
-    date = _days(adm["date"].to_numpy()[row])
-    end_date = _days(adm["end_date"].to_numpy()[row])
-    day = date - index_day[pid]
-    start, stop = block.exposure_window
-    inside = (date != _NAT) & (day >= start) & (day <= stop)
-    comp, pid, date, end_date = comp[inside], pid[inside], date[inside], end_date[inside]
-    covered = date + max(block.exposure_days - 1, 0)
-    end = np.where(end_date == _NAT, covered, np.maximum(covered, end_date))
-    end = np.minimum(end, index_day[pid] - 1)  # cap: the day before index
+    keep = inside[row] & (comp >= 0)
+    del inside
+    row, comp = row[keep], comp[keep]
+    del keep
+    pid = _positions(adm["patient_id"], index)[row]
+    # int32 days (every kept record has a date and its patient an index date)
+    index_day = np.where(pd.isna(index["index_date"]), 0, _days(index["index_date"].to_numpy()))
+    date = record_days(adm["date"].to_numpy())[0][row]
+    end_date, no_end = record_days(adm["end_date"].to_numpy())
+    end_date, no_end = end_date[row], no_end[row]
+    del row
+    covered = date + np.int32(max(block.exposure_days - 1, 0))
+    end = np.where(no_end, covered, np.maximum(covered, end_date))
+    del end_date, no_end
+    np.minimum(end, (index_day - 1).astype(np.int32)[pid], out=end)  # cap: the day before index
     gap = block.persistence_gap_days
     drug_days = _totals(pid, comp, date, end, gap, names, block.exposure_drugs, len(out))
     for name in block.exposure_drugs:
@@ -83,6 +87,30 @@ def _days(values: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 (int64; NaT stays ``_NAT``)."""
     days = values.astype("datetime64[D]").astype(np.int64)
     return np.where(np.isnat(values), _NAT, days)
+
+
+def _positions(ids: pd.Series, index: pd.DataFrame) -> np.ndarray:
+    """Each record's patient's position in ``index`` (int32, -1 when not there)."""
+    codes, distinct = factor(ids)
+    pos = np.append(pd.Index(index["patient_id"]).get_indexer(distinct), -1).astype(np.int32)
+    return pos[codes]
+
+
+def _in_window(adm: pd.DataFrame, index: pd.DataFrame, window, rows: int = 1 << 21) -> np.ndarray:
+    """Which records are dated (days from their patient's index date) in ``window``: a
+    patient of ``index``, a date, and ``start <= date - index date <= stop``. Decided per
+    record (not per ingredient of a combination), in blocks of ``rows`` records so the
+    int64 day differences never exist for all records at once."""
+    start, stop = window
+    pid = _positions(adm["patient_id"], index)
+    date, missing = record_days(adm["date"].to_numpy())
+    index_day = np.append(_days(index["index_date"].to_numpy()), _NAT)  # last: no patient
+    inside = np.zeros(len(adm), dtype=bool)
+    for lo in range(0, len(adm), rows):
+        part = slice(lo, lo + rows)
+        day = date[part].astype(np.int64) - index_day[pid[part]]
+        inside[part] = (pid[part] >= 0) & ~missing[part] & (day >= start) & (day <= stop)
+    return inside
 
 
 def _totals(pid, key, day, end, gap, names, wanted, n) -> dict[str, np.ndarray]:

@@ -63,3 +63,29 @@ def sort_order(*keys: np.ndarray) -> np.ndarray:
         packed <<= width
         packed |= k.astype(np.int64) - low
     return np.argsort(packed, kind="stable")
+
+
+def factor(values: pd.Series, *, sort: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=sort)`` in less memory: ``(codes, uniques)`` with the
+    codes ``int32`` (-1 for a missing value) and the uniques an object array of the values
+    present.
+
+    A categorical column is coded from its own codes (no hashing, no int64 copy of ten
+    million rows): its unused categories are dropped, and the uniques come in category
+    order (sorted when ``sort``) rather than in order of first appearance; any other column
+    goes through ``pd.factorize``.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()
+        cats = np.asarray(values.cat.categories, dtype=object)
+        present = np.bincount(codes[codes >= 0], minlength=cats.size) > 0 if codes.size else (
+            np.zeros(cats.size, dtype=bool))
+        uniques = cats[present]
+        new = np.full(cats.size + 1, -1, dtype=np.int32)  # last: a missing value stays -1
+        order = np.argsort(uniques, kind="stable") if sort else np.arange(uniques.size)
+        rank = np.empty(uniques.size, dtype=np.int32)
+        rank[order] = np.arange(uniques.size, dtype=np.int32)
+        new[np.flatnonzero(present)] = rank
+        return new[codes], uniques[order]
+    codes, uniques = pd.factorize(values, sort=sort)
+    return codes.astype(np.int32), np.asarray(uniques, dtype=object)
