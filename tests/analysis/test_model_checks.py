@@ -137,3 +137,34 @@ def test_group_without_events_gets_firth_estimates(protocol, dataset):
     # the standard fit of a non-monotone model is unchanged
     assert all(x.method == "standard" for x in run_analyses(protocol, synthetic(
         dataset, 0.7, seed=5)).endpoints[0].cox)
+
+
+def test_schoenfeld_figure_draws_a_regular_subset_of_many_residuals(protocol, dataset):
+    """A study with more events than the figure's limit (here the limit is lowered to 20):
+    the panels draw that many residuals, evenly spaced in time order and including the
+    first and last, and the caption says so; below the limit every residual is drawn."""
+    from retrostudy.report.figures import schoenfeld
+
+    res = run_analyses(protocol, synthetic(dataset, 0.8, seed=3))
+    ep = res.endpoints[0]
+    model = ep.model("adjusted")
+    n = len(model.ph.x)
+    assert n > 20
+    rows = schoenfeld.shown_rows(model.ph.x, 20)
+    assert len(rows) == 20
+    xs = model.ph.x[rows]
+    assert np.all(np.diff(xs) >= 0)
+    assert xs[0] == model.ph.x.min() and xs[-1] == model.ph.x.max()
+    assert np.array_equal(schoenfeld.shown_rows(model.ph.x, n), np.arange(n))
+
+    old = schoenfeld.MAX_POINTS
+    try:
+        schoenfeld.MAX_POINTS = 20
+        f = schoenfeld.draw_schoenfeld(model, ep.endpoint, ep.label, number="S9")
+    finally:
+        schoenfeld.MAX_POINTS = old
+    ax = next(a for a in f.figure.axes if a.get_visible())
+    assert len(ax.collections[0].get_offsets()) == 20
+    assert f"20 of the {n:,} residuals are drawn" in f.caption
+    full = schoenfeld.draw_schoenfeld(model, ep.endpoint, ep.label, number="S9")
+    assert "residuals are drawn" not in full.caption
