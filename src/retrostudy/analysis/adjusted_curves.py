@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrostudy.analysis.adjusted_types import CIFArm, CIFAt
+from retrostudy.analysis.competing import CifGroup, cif_at_landmarks
 from retrostudy.analysis.competing_status import CAUSES
 from retrostudy.stats import cumulative_incidence, weighted_cumulative_incidence, weighted_rmst
 
@@ -67,7 +67,7 @@ class CIFComparison:
     """Cumulative incidence of each cause per arm at the landmarks (months)."""
 
     landmarks: tuple[float, ...]
-    groups: dict[str, CIFArm]  # group -> patients, events per cause, incidences
+    groups: dict[str, CifGroup]  # group -> patients, events per cause, incidences
     weighted: bool
 
     def to_json(self) -> dict:
@@ -121,21 +121,6 @@ def rmst_comparison(time, event, group, arms: tuple[str, str], weights, cluster,
         variance=res.variance)
 
 
-def _at_landmarks(fit, landmarks, per) -> list[CIFAt]:
-    rows = np.searchsorted(fit.time, np.asarray(landmarks, float) * per, side="right") - 1
-    out = []
-    for m, r in zip(landmarks, rows, strict=True):
-        for j, c in enumerate(CAUSES):
-            before = r < 0
-            out.append(CIFAt(
-                months=float(m), cause=CAUSES[c],
-                incidence=0.0 if before else float(fit.incidence[r, j]),
-                conf_low=np.nan if before else float(fit.conf_low[r, j]),
-                conf_high=np.nan if before else float(fit.conf_high[r, j]),
-            ))
-    return out
-
-
 def cif_comparison(days, status, group, arms: tuple[str, str], weights, *, landmarks,
                    per: float, conf_level: float) -> CIFComparison:
     """``status`` 0 censored, 1 progression, 2 death without progression, -1 not known
@@ -146,15 +131,13 @@ def cif_comparison(days, status, group, arms: tuple[str, str], weights, *, landm
         s = (group == g) & (w > 0) & (status >= 0)
         st = status[s].astype(int)
         events = {CAUSES[c]: int((st == c).sum()) for c in CAUSES}
-        if not (st > 0).any():
-            marks = [CIFAt(months=float(m), cause=CAUSES[c], incidence=0.0, conf_low=np.nan,
-                           conf_high=np.nan) for m in landmarks for c in CAUSES]
-        else:
+        fit = None
+        if (st > 0).any():
             fit = (cumulative_incidence(days[s], st, causes=list(CAUSES), conf_level=conf_level)
                    if weights is None else
                    weighted_cumulative_incidence(days[s], st, w[s], causes=list(CAUSES),
                                                  conf_level=conf_level))
-            marks = _at_landmarks(fit, landmarks, per)
-        out[g] = CIFArm(n=int(s.sum()), events=events, landmarks=tuple(marks))
+        out[g] = CifGroup(n=int(s.sum()), events=events,
+                          landmarks=cif_at_landmarks(fit, landmarks, per))
     return CIFComparison(landmarks=tuple(float(m) for m in landmarks), groups=out,
                          weighted=weights is not None)

@@ -248,34 +248,6 @@ class GroupTest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CIFAt:
-    """Cumulative incidence of one cause at one landmark (months), with its CI."""
-
-    months: float
-    cause: str
-    incidence: float
-    conf_low: float
-    conf_high: float
-
-    def to_json(self) -> dict:
-        return {"months": self.months, "cause": self.cause, "incidence": self.incidence,
-                "conf_low": self.conf_low, "conf_high": self.conf_high}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CIFArm:
-    """One arm: patients used, events per cause and the incidences at the landmarks."""
-
-    n: int
-    events: dict[str, int]
-    landmarks: tuple[CIFAt, ...]
-
-    def to_json(self) -> dict:
-        return {"n": self.n, "events": dict(self.events),
-                "landmarks": [r.to_json() for r in self.landmarks]}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class PSDensity:
     r"""The propensity score's Gaussian kernel density per group on ``grid`` (the overlap
     figure draws it). Bandwidth R's ``bw.nrd0``: :math:`0.9 \min(s, IQR/1.34) n^{-1/5}`."""

@@ -136,15 +136,14 @@ class CompetingResult:
         }
 
 
-def _cif_group(days, status, landmarks, conv) -> tuple[CifGroup, CifCurve]:
-    per = conv.days_per_month
-    events = {CAUSES[c]: int((status == c).sum()) for c in CAUSES}
-    if not (status > 0).any():
-        nan = tuple(CifPoint(months=m, cause=CAUSES[c], incidence=0.0, conf_low=np.nan,
-                             conf_high=np.nan) for m in landmarks for c in CAUSES)
-        return (CifGroup(n=int(days.size), events=events, landmarks=nan),
-                CifCurve(time=np.zeros(0), incidence=np.zeros((0, 2))))
-    fit = cumulative_incidence(days, status, causes=list(CAUSES), conf_level=conv.conf_level)
+def cif_at_landmarks(fit, landmarks, per: float) -> tuple[CifPoint, ...]:
+    """Each cause's cumulative incidence of ``fit`` with its CI at each landmark (months;
+    ``per`` days a month), read as R's ``summary(fit, times=)``: 0 with no CI before the
+    first event time; ``fit`` None (no events): 0 with no CI everywhere."""
+    if fit is None:
+        return tuple(CifPoint(months=float(m), cause=CAUSES[c], incidence=0.0,
+                              conf_low=np.nan, conf_high=np.nan)
+                     for m in landmarks for c in CAUSES)
     rows = np.searchsorted(fit.time, np.asarray(landmarks, float) * per, side="right") - 1
     marks = []
     for m, r in zip(landmarks, rows, strict=True):
@@ -156,8 +155,20 @@ def _cif_group(days, status, landmarks, conv) -> tuple[CifGroup, CifCurve]:
                 conf_low=np.nan if before else float(fit.conf_low[r, j]),
                 conf_high=np.nan if before else float(fit.conf_high[r, j]),
             ))
+    return tuple(marks)
+
+
+def _cif_group(days, status, landmarks, conv) -> tuple[CifGroup, CifCurve]:
+    per = conv.days_per_month
+    events = {CAUSES[c]: int((status == c).sum()) for c in CAUSES}
+    if not (status > 0).any():
+        return (CifGroup(n=int(days.size), events=events,
+                         landmarks=cif_at_landmarks(None, landmarks, per)),
+                CifCurve(time=np.zeros(0), incidence=np.zeros((0, 2))))
+    fit = cumulative_incidence(days, status, causes=list(CAUSES), conf_level=conv.conf_level)
     curve = CifCurve(time=fit.time / per, incidence=fit.incidence)
-    return CifGroup(n=int(days.size), events=events, landmarks=tuple(marks)), curve
+    return (CifGroup(n=int(days.size), events=events,
+                     landmarks=cif_at_landmarks(fit, landmarks, per)), curve)
 
 
 def _gray(days, status, group) -> tuple[dict[str, StatTest], list[str]]:
