@@ -19,10 +19,9 @@ Treatment = the group that is not ``[groups].reference``. Steps, each with its c
    ``(sum w)^2 / sum w^2``) per group.
 5. Per endpoint (:mod:`.adjusted_survival`): crude, IPTW and matched KM, HR and test.
 
-With a few dozen patients none of this removes confounding by unmeasured factors, and
-it cannot create overlap that is not there: the result lists each weakness it finds
-(``warnings``; ``flags`` for machines) -- separation, imbalance left after adjustment,
-small effective samples, unmatched patients, too few patients per model term.
+None of this removes unmeasured confounding or creates overlap that is not there: the
+result lists each weakness it finds (``warnings``; ``flags`` for machines): separation,
+imbalance left, small effective samples, unmatched patients, too few patients per term.
 """
 
 from __future__ import annotations
