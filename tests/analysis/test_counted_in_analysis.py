@@ -79,3 +79,17 @@ def test_group_sizes_without_a_flow_are_the_analysis_counts(result, data):
     for g in ("A", "B"):
         assert sizes[f"n:{g}"][1] == int((data["group"] == g).sum()) == result.n[g]
     assert sizes["n:all:Total"][1] == int(data["group"].notna().sum())
+
+
+def test_patients_outside_every_group_are_not_a_logrank_group(result, data):
+    """The log-rank test compares the study's groups only: the patients without a group
+    (here every ninth) are neither a third group nor counted among the expected events."""
+    from retrostudy.stats import logrank_test
+
+    for res in result.endpoints:
+        assert [str(g) for g in np.atleast_1d(res.logrank.groups)] == ["A", "B"]
+        d = data[data["group"].isin(["A", "B"])].dropna(subset=[f"{res.endpoint}_days"])
+        want = logrank_test(d[f"{res.endpoint}_days"].to_numpy(float),
+                            d[f"{res.endpoint}_event"].to_numpy(int),
+                            d["group"].to_numpy(object))
+        assert res.logrank.statistic == want.statistic

@@ -259,6 +259,7 @@ def run(settings, data, ctx: Context) -> CompetingResult:
     require_columns(data, [(f"{KEY}.adjust", c) for c in adjust])
     reference_levels = {**(surv.reference if surv else {}), **spec.reference}
     d = cd.frame
+    d = d[d["group"].isin(groups)]  # patients outside every group are not compared
     per_group, curves, days_of = {}, {}, {}
     for g in groups:
         sub = d[d["group"] == g]

@@ -83,6 +83,10 @@ def analyse_endpoint(
     ep = spec.endpoint
     c = time_to_event_columns(ep)
     d = data.dropna(subset=[c.time, c.event])
+    n_excluded = len(data) - len(d)
+    # patients outside every group (kept for the overall follow-up) are not compared: as a
+    # label they would be a third log-rank group ("nan" in pandas 2, a crash in pandas 3)
+    d = d[d["group"].isin(groups)]
     entry = None if spec.entry is None else delayed_entry(d, ep, spec.entry)
     if entry is not None:
         d = d.assign(_entry_days=entry.days)
@@ -119,7 +123,7 @@ def analyse_endpoint(
         cox=models,
         reference=reference,
         warnings=tuple(lr_note + epv_warnings(list(models), ep, epv_min)),
-        n_excluded=len(data) - len(d),
+        n_excluded=n_excluded,
         at_risk=risk,
         entry=entry,
     )

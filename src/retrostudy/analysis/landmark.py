@@ -100,6 +100,7 @@ def landmark_endpoint(data: pd.DataFrame, spec, ctx: Context) -> LandmarkEndpoin
     ep, L = spec.endpoint, spec.landmark_days
     c = time_to_event_columns(ep)
     d = data.dropna(subset=[c.time, c.event])
+    d = d[d["group"].isin(ctx.groups)]  # patients outside every group are not compared
     where = "analyses.survival.landmark_days"
     if d.empty or not (d[c.time] > L).any():
         fail(where, f"no patient of {ep!r} is event-free and under follow-up at day {L} "

@@ -270,6 +270,7 @@ def run_subgroup(i, spec, data, groups, reference, conv, labels, level_labels, v
     c = time_to_event_columns(ep)
     used = list(dict.fromkeys([c.time, c.event, "group", *spec.variables]))
     d = data[used].dropna(subset=[c.time, c.event])  # copies only these columns
+    d = d[d["group"].isin(groups)]  # patients outside every group are not compared
     with keyed(f"{key}.endpoint", "subgroup analysis, all patients"):
         overall = _hrs(d, ep, groups, reference, conv, spec.min_events, labels)
     variables = []
