@@ -9,16 +9,22 @@ from retrostudy.report import fmt
 from retrostudy.report.table import Cell, Row, Table
 
 
-def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
-    if g == res.reference:
+def _group_hr_cells(models, model: str, g: str, reference: str, p_digits: int):
+    """HR (CI) and p of group ``g`` vs the reference in the model named ``model`` of
+    ``models`` (cause-specific Cox or Fine-Gray); blank when there is none."""
+    if g == reference:
         return "1 (reference)", ""
-    hr = next((c for m in res.cox.get(cause, ()) if m.name == model for c in m.coefficients
+    m = next((m for m in models if m.name == model), None)
+    hr = next((c for c in (m.coefficients if m else ())
                if c.variable == "group" and str(c.level) == g), None)
     if hr is None:
         return "", ""
     return (fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2),
             fmt.p_value(hr.p_value, p_digits, "NE"))
 
+
+def _hr_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
+    return _group_hr_cells(res.cox.get(cause, ()), model, g, res.reference, p_digits)
 
 
 def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
@@ -65,15 +71,7 @@ def competing_tables(res: CompetingResult, labels: dict, conv, p_digits: int,
 
 
 def _fg_text(res: CompetingResult, cause: str, model: str, g: str, p_digits: int):
-    if g == res.reference:
-        return "1 (reference)", ""
-    m = next((m for m in res.finegray.get(cause, ()) if m.name == model), None)
-    hr = next((c for c in (m.coefficients if m else ())
-               if c.variable == "group" and str(c.level) == g), None)
-    if hr is None:
-        return "", ""
-    return (fmt.estimate_ci(hr.hazard_ratio, hr.conf_low, hr.conf_high, 2),
-            fmt.p_value(hr.p_value, p_digits, "NE"))
+    return _group_hr_cells(res.finegray.get(cause, ()), model, g, res.reference, p_digits)
 
 
 def _finegray_table(res: CompetingResult, labels: dict, conv, p_digits: int,
