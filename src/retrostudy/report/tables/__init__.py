@@ -28,7 +28,7 @@ from retrostudy.report.tables.response import response_table
 from retrostudy.report.tables.rmst import rmst_table
 from retrostudy.report.tables.sensitivity import sensitivity_tables
 from retrostudy.report.tables.subgroups import subgroup_table
-from retrostudy.report.tables.survival import cox_table, survival_table
+from retrostudy.report.tables.survival import cox_table, endpoint_survival_table
 from retrostudy.report.tables.table1 import table1_table
 
 __all__ = ["BUILDERS", "analysis_tables"]
@@ -47,8 +47,8 @@ def _table1(res, a: Analyses) -> dict[str, Table]:
 def _endpoints(res, a: Analyses) -> dict[str, Table]:
     out = {}
     for e in res:
-        out[f"survival_{e.endpoint}"] = survival_table(e, a.group_labels, a.conventions,
-                                                       a.p_digits)
+        out[f"survival_{e.endpoint}"] = endpoint_survival_table(e, a.group_labels,
+                                                                a.conventions, a.p_digits)
         out[f"cox_{e.endpoint}"] = cox_table(e, a.group_labels, a.var_labels, a.conventions,
                                              a.p_digits, a.level_labels)
     return out

@@ -35,7 +35,8 @@ def survival_cells(g, landmarks: list[float], ref: str | None = None) -> tuple[C
 
 
 
-def survival_table(res: EndpointResult, labels: dict[str, str], conv, p_digits: int) -> Table:
+def endpoint_survival_table(res: EndpointResult, labels: dict[str, str], conv,
+                            p_digits: int) -> Table:
     lms = sorted({m for g in res.groups for m in g.landmarks})
     columns = survival_columns(lms, conv.conf_level)
     rows = [
