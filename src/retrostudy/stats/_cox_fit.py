@@ -40,6 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import _cox_kernel
 from ._cox_ties import (
     Sorted,
     at_risk_rows,
@@ -54,6 +55,11 @@ __all__ = ["Fit", "Sorted", "Terms", "at_risk_rows", "chol_solve", "evaluate", "
            "prepare", "reverse_group_cumsum", "risk_sums", "sort_order", "weighted_gram"]
 
 _CHUNK = 1 << 15  # rows per block (sums, Gram): bounds each temporary to 256 kB per column
+# Fits with at least this many rows evaluate the likelihood with the compiled kernel
+# (:mod:`._cox_kernel`); smaller ones with numpy, so they pay no numba import or compilation
+# and give the same digits as always. ENGINE forces one ("numpy", "compiled"), e.g. in tests.
+COMPILED_MIN_ROWS = 50_000
+ENGINE = "auto"
 
 
 def weighted_gram(x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -145,8 +151,11 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     """Evaluate the Efron/Breslow log partial likelihood and its derivatives at ``beta``.
 
     Memory: beyond the data only vectors of length n and p-column blocks; ``keep=True``
-    also returns the (m, p) per-death means (residuals, zph).
+    also returns the (m, p) per-death means (residuals, zph). Large fits (see
+    ``COMPILED_MIN_ROWS``) run the compiled kernel unless ``keep`` asks for the means.
     """
+    if not keep and _compiled_engine(sd):
+        return _evaluate_compiled(beta, sd, info)
     eta = sd.x @ beta
     # shift before exp to avoid overflow; the likelihood is invariant to the shift per stratum,
     # and a global shift is enough because it cancels between numerator and denominator
@@ -193,6 +202,39 @@ def evaluate(beta: np.ndarray, sd: Sorted, *, info: bool = True, keep: bool = Fa
     if info:
         imat = weighted_gram(sd.x, _row_weights(hg, bt, r, sd)) - outer
     return Terms(loglik, u, imat, r, den, kept, wtave)
+
+
+def _compiled_engine(sd: Sorted) -> bool:
+    if ENGINE not in ("auto", "numpy", "compiled"):
+        raise ValueError(f"ENGINE must be 'auto', 'numpy' or 'compiled', got {ENGINE!r}")
+    if ENGINE == "auto":
+        return sd.x.shape[0] >= COMPILED_MIN_ROWS
+    return ENGINE == "compiled"
+
+
+def _evaluate_compiled(beta: np.ndarray, sd: Sorted, info: bool) -> Terms:
+    """:func:`evaluate` with the risk-set sums and death terms from the compiled kernel:
+    ``X b``, ``exp``, the logarithms and the Gram stay in numpy/BLAS (vectorised)."""
+    eta = sd.x @ beta
+    shift = eta.max()
+    r = np.exp(eta - shift, out=eta)
+    if not sd.cache.get("unit"):
+        r *= sd.w
+    den = np.empty(sd.dead.size)
+    coef = np.empty(r.shape[0] if info else 0)
+    egroup = _NO_ENTRY if sd.egroup is None else sd.egroup
+    part, outer = _cox_kernel.compiled()(
+        sd.x, r, sd.event, sd.starts, sd.gstrat, sd.nd, egroup, sd.frac, sd.wtave,
+        sd.tied.size > 0, info, den, coef)
+    loglik = float(sd.wx_dead @ beta) - shift * _death_weight(sd) - float(sd.wtave @ np.log(den))
+    imat = np.zeros_like(outer)
+    if info:
+        outer += np.tril(outer, -1).T
+        imat = weighted_gram(sd.x, coef) - outer
+    return Terms(loglik, sd.wx_dead - part, imat, r, den, None, sd.wtave)
+
+
+_NO_ENTRY = np.empty(0, np.int64)
 
 
 def _outer(s1, d1, c0, c1, c2, tdpos) -> np.ndarray:
