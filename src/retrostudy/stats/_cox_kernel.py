@@ -156,4 +156,6 @@ def compiled():
     """The kernel compiled by numba (imported here: 0.4 s, paid by large fits only)."""
     import numba
 
-    return numba.njit(cache=True, nogil=True)(_evaluate)
+    # error_model="numpy": a zero denominator (risks underflowing to 0 in a diverging fit)
+    # gives inf/nan as in numpy, which Newton's step halving handles, not an exception
+    return numba.njit(cache=True, nogil=True, error_model="numpy")(_evaluate)
