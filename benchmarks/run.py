@@ -371,7 +371,7 @@ def goal(ok: bool | None, text: str) -> str:
 
 def versions() -> str:
     out = [f"Python {platform.python_version()}"]
-    for pkg in ("numpy", "scipy", "lifelines", "statsmodels", "scikit-survival"):
+    for pkg in ("numpy", "scipy", "numba", "lifelines", "statsmodels", "scikit-survival"):
         try:
             out.append(f"{pkg} {md.version(pkg)}")
         except md.PackageNotFoundError:

@@ -31,6 +31,11 @@ with ``C_k,g = sum_{i in g} a_i f_i^k / den_i^2``. Per evaluation: ``X b``, ``ex
 and its group sums are O(n p); the Gram is O(n p^2) in BLAS; the rest is O(G_d p^2) over
 the ``G_d`` death groups. On day data (a few thousand distinct times) that is the per
 distinct time aggregation; R's ``coxfit6.c`` instead loops over rows and deaths in C.
+
+Two engines compute this evaluation. Below ``COMPILED_MIN_ROWS`` rows the numpy code of
+this module (row blocks, cumulative sums); from there on the compiled kernel of
+:mod:`._cox_kernel` (the same formulas in one forward and one backward walk over the rows,
+the Gram in BLAS), 1.5-4x faster per evaluation and equal to 1e-12.
 """
 
 from __future__ import annotations

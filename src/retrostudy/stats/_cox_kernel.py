@@ -78,6 +78,27 @@ def _evaluate(x, r, event, starts, gstrat, nd, egroup, frac, wtave, efron, info,
                 s1[j] -= bins1[g, j]
         lo = starts[g]
         hi = starts[g + 1] if g + 1 < ngroups else n
+        if hi - lo == 1 and not delayed:  # a group of one row (continuous times): at most
+            ri = r[lo]  # one death, no Efron correction; the general path made short
+            s0 += ri
+            for j in range(p):
+                s1[j] += ri * x[lo, j]
+            if nd[g] == 0:
+                continue
+            inv = 1.0 / s0
+            h = wtave[m] * inv
+            den[m] = s0
+            m += 1
+            agrp[g] = h
+            for j in range(p):
+                score[j] += h * s1[j]
+            if info:
+                c0 = h * inv
+                for j in range(p):
+                    cj = c0 * s1[j]
+                    for k in range(j + 1):
+                        outer[j, k] += cj * s1[k]
+            continue
         tied = efron and nd[g] > 1
         d0 = 0.0
         if tied:
@@ -92,10 +113,11 @@ def _evaluate(x, r, event, starts, gstrat, nd, egroup, frac, wtave, efron, info,
                 bins0[e] += ri
                 for j in range(p):
                     bins1[e, j] += ri * x[i, j]
-            if tied and event[i]:
-                d0 += ri
+            if tied:  # branch-free: deaths and censored rows alternate at random
+                ei = ri * event[i]
+                d0 += ei
                 for j in range(p):
-                    d1[j] += ri * x[i, j]
+                    d1[j] += ei * x[i, j]
         if nd[g] == 0:
             continue
         a = 0.0
@@ -107,8 +129,9 @@ def _evaluate(x, r, event, starts, gstrat, nd, egroup, frac, wtave, efron, info,
             f = frac[k]
             dk = s0 - f * d0 if tied else s0
             den[k] = dk
-            h = wtave[k] / dk
-            q = h / dk
+            inv = 1.0 / dk
+            h = wtave[k] * inv
+            q = h * inv
             a += h
             c0 += q
             if tied:
@@ -140,8 +163,9 @@ def _evaluate(x, r, event, starts, gstrat, nd, egroup, frac, wtave, efron, info,
             lo = starts[g]
             hi = starts[g + 1] if g + 1 < ngroups else n
             if nd[g] > 1 and efron:
+                bg = bgrp[g]
                 for i in range(lo, hi):
-                    coef[i] = r[i] * (total - bgrp[g]) if event[i] else r[i] * total
+                    coef[i] = r[i] * (total - event[i] * bg)
             else:
                 for i in range(lo, hi):
                     coef[i] = r[i] * total
