@@ -13,30 +13,35 @@ with ``c_j = r_j sum_{g: j in R_g} A_g - [j dead] r_j B_g(j)`` and ``C_k = sum a
 den_i^2`` over a death group (Therneau & Grambsch 2000, sec. 3.3; Efron 1977, JASA 72:557).
 
 Why a compiled kernel. The numpy engine makes about a dozen passes over the n rows per
-evaluation (``X b``, ``exp``, the products ``r x``, their group sums and cumulative sums,
-the row weights ``c``, the weighted copy for the Gram), each writing an n- or n-by-p
-temporary. R's ``coxfit6.c`` makes one pass over the rows in C. With continuous times
-(every death its own tie group) those passes were the whole cost, and the numpy engine
-stayed at 0.8-0.9x the speed of R's bare ``coxph.fit`` at p = 5 (benchmarks/README.md).
-This kernel makes three passes that read ``x`` and write nothing of size n-by-p:
+evaluation (the products ``r x``, their group sums and cumulative sums in blocks, the
+per-group weights spread to rows, the row weights ``c``), each writing an n- or
+n-by-p temporary. R's ``coxfit6.c`` makes one pass over the rows in C. With continuous
+times (every death its own tie group) those passes were most of the cost, and the numpy
+engine stayed at 0.8-0.9x the speed of R's bare ``coxph.fit`` at p = 5
+(benchmarks/README.md). This kernel walks the sorted rows twice and writes nothing of
+size n-by-p:
 
-1. ``eta = X b`` and its maximum ``s`` (the shift that keeps ``exp`` finite; the
-   likelihood does not depend on it);
-2. forward over the tie groups (decreasing time): ``r``, the running ``S0, S1`` (restarted
-   at each stratum; with delayed entry a row's ``r, r x`` are binned at its entry group
-   and subtracted there), the tied deaths' ``D0, D1``, and per death group the
-   likelihood, score and outer-product terms and ``A_g, B_g``;
-3. backward (increasing time): the reverse cumulative sums of ``A`` give ``c_j`` row by
-   row, accumulated into the Gram ``X' diag(c) X`` (its lower triangle) on the fly.
+1. forward over the tie groups (decreasing time): the running ``S0, S1`` (restarted at
+   each stratum; with delayed entry a row's ``r, r x`` are binned at its entry group and
+   subtracted there), the tied deaths' ``D0, D1`` (added branch-free, ``r * event``:
+   deaths and censored rows alternate at random), and per death group ``den``, the
+   score and outer-product terms and ``A_g, B_g``; a one-row group (continuous times)
+   takes a short path;
+2. backward (increasing time): the reverse cumulative sums of ``A`` give ``c_j``.
 
-Measured on this machine (2 cores, numbers in the commit message and the benchmark
-README): one evaluation at n = 1e6, p = 5, continuous times took 55 ms with numpy and
-takes about 12 ms here. It is the same arithmetic in a different summation order, so
-results agree with the numpy engine to about 1e-12 (tests/stats/test_cox_kernel.py).
+What vectorises stays in numpy/BLAS: ``X b`` and ``exp`` before, ``sum a_i log den_i``
+and the Gram ``X' diag(c) X`` after (a scalar ``exp`` per row and a row-by-row Gram in
+the kernel were 6x and 2.7x slower than numpy's and BLAS's at n = 1e6, p = 5). One
+evaluation at n = 1e6, p = 5 went from 51 to 30 ms (continuous times) and 40 to 20 ms
+(days); at p = 20 from 207 to 110 and 109 to 73 ms (CPU time, load about 1). It is the
+same arithmetic in another summation order: results agree with the numpy engine to
+1e-12 (tests/stats/test_cox_kernel.py).
 
-numba is imported on first use only (importing it costs about 0.4 s); the compiled code is
-cached on disk (``cache=True``), so the compilation (a few seconds) is paid once per
-install. :mod:`._cox_fit` decides which engine runs (``COMPILED_MIN_ROWS``).
+numba is imported by the first large fit of a process (0.1-0.4 s, plus about 0.2 s to load
+the cached machine code); the compilation (1-2 s) is paid once per install, as the code is
+cached on disk (``cache=True``: in ``__pycache__`` beside this file, or numba's user cache
+directory when that is read-only). :mod:`._cox_fit` decides which engine runs
+(``COMPILED_MIN_ROWS``, the measured trade-off is in benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -46,7 +51,9 @@ from functools import cache
 import numpy as np
 
 
-def _evaluate(x, r, event, starts, gstrat, nd, egroup, frac, wtave, efron, info, den, coef):
+# one function on purpose: numba compiles it as a whole, a helper would need its own njit
+def _evaluate(x, r, event, starts, gstrat, nd, egroup, frac, wtave,  # noqa: C901
+              efron, info, den, coef):
     """Risk-set sums and the death terms over the sorted rows (see the module docstring).
 
     In: ``x`` (n, p), the risks ``r`` (n,), each group's death count ``nd``; ``egroup`` is
