@@ -37,10 +37,10 @@ evaluation at n = 1e6, p = 5 went from 51 to 30 ms (continuous times) and 40 to 
 same arithmetic in another summation order: results agree with the numpy engine to
 1e-12 (tests/stats/test_cox_kernel.py).
 
-numba is imported by the first large fit of a process (0.1-0.4 s, plus about 0.2 s to load
-the cached machine code); the compilation (1-2 s) is paid once per install, as the code is
-cached on disk (``cache=True``: in ``__pycache__`` beside this file, or numba's user cache
-directory when that is read-only). :mod:`._cox_fit` decides which engine runs
+numba is imported by the first large fit of a process (0.1-0.4 s, plus 0.2-0.4 s to load
+the cached machine code); the compilation (1.3-3.4 s measured) is paid once per install,
+as the code is cached on disk (``cache=True``: in ``__pycache__`` beside this file, or
+numba's user cache directory when that is read-only). :mod:`._cox_fit` decides which engine runs
 (``COMPILED_MIN_ROWS``, the measured trade-off is in benchmarks/README.md).
 """
 
