@@ -14,11 +14,14 @@ date of the run that measured them. Nothing in that table is edited by hand.
 
 Measurement rules (the machine is shared): every cell is the median wall time of
 ``--reps`` runs (one run for a peer whose first run exceeds 5 s); retrostudy runs are
-interleaved with R's (half before the R process, half after), so a ratio compares
-times taken under the same load; the load average is recorded before and after each
-section. BLAS is single-threaded for Python (R's reference BLAS is). A peer is skipped at
-a size when its time at the previous size, scaled by 12 per 10x rows, predicts more than
-``--peer-limit`` seconds.
+interleaved with R's (half before the R process, half after), so a ratio compares times
+taken under the same load; retrostudy and the numpy floors are timed in a fresh Python
+process per cell (after one untimed warm-up call), as R is, so neither the peers'
+leftovers in this process (their heap and threads slowed our fits at 10^6 by up to 1.8x
+in one measurement) nor numba's one-off load enter a cell; the load average is recorded
+before and after each section. BLAS is single-threaded for Python (R's reference BLAS
+is). A peer is skipped at a size when its time at the previous size, scaled by 12 per 10x
+rows, predicts more than ``--peer-limit`` seconds.
 
 Columns: *R user call* is ``coxph`` / ``glm`` / ``survfit`` + ``survdiff`` as a user calls
 them (``coxph`` includes its concordance, ours is computed only when asked for); *R
@@ -37,11 +40,13 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import importlib.metadata as md  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
+import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -126,13 +131,43 @@ def median_time(fn, reps: int) -> float:
     return statistics.median(times)
 
 
-def interleaved(ours, r_call, reps: int):
-    """Our median over ``reps`` runs split around one R process (same load for both)."""
+def interleaved(kind: str, arrays: dict, params: dict, r_call, reps: int):
+    """Our median over ``reps`` runs, each half in a fresh process, around one R process
+    (same load for both)."""
     first = max(1, reps // 2)
-    times = [median_time(ours, 1) for _ in range(first)]
+    times = fresh(kind, arrays, params, first)
     r_out = r_call()
-    times += [median_time(ours, 1) for _ in range(reps - first)]
+    times += fresh(kind, arrays, params, reps - first)
     return statistics.median(times), r_out
+
+
+def fresh(kind: str, arrays: dict, params: dict, reps: int) -> list[float]:
+    """Wall seconds of ``reps`` calls of ``CHILD[kind]`` in a new Python process, after one
+    untimed warm-up call (imports, numba's cached code, first-touch of the arrays)."""
+    if reps <= 0:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "a.npz"
+        np.savez(data, **arrays)
+        out = subprocess.run([sys.executable, __file__, "--child", kind, str(data),
+                              json.dumps(params), str(reps)], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"child {kind} failed:\n{out.stderr.strip()[-2000:]}")
+    return [float(v) for v in out.stdout.split()[-reps:]]
+
+
+def child(kind: str, data: str, params: str, reps: str) -> None:
+    """The ``--child`` entry point of :func:`fresh`: prints one time per call."""
+    with np.load(data) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    fn = CHILD[kind](**arrays, **json.loads(params))
+    fn()
+    times = []
+    for _ in range(int(reps)):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    print(" ".join(repr(t) for t in times))
 
 
 def run_r(script: str, arrays: list[tuple[np.ndarray, str]], *args) -> list[float] | None:
@@ -170,9 +205,9 @@ def peer(make, prev: float | None, limit: float, reps: int) -> float | None:
 # --------------------------------------------------------------------------- Cox
 
 
-def cox_floor(time_, x, evaluations):
+def cox_floor(time, x, evaluations):
     def run():
-        order = np.argsort(-time_)
+        order = np.argsort(-time)
         xs = x[order]
         beta = np.full(x.shape[1], 0.01)
         for _ in range(evaluations):
@@ -210,20 +245,21 @@ def cox_peers(time_, event, x, ties):
     return out
 
 
+def cox_ours(time, event, x, ties):
+    cov = [f"x{j}" for j in range(x.shape[1])]
+    data = {"time": time, "event": event, **{c: x[:, j].copy() for j, c in enumerate(cov)}}
+    return lambda: cox_ph(data, time="time", event="event", covariates=cov, ties=ties)
+
+
 def bench_cox(n, p, days, ties, state, args):
     time_, event, x = cox_arrays(n, p, days=days)
-    cov = [f"x{j}" for j in range(p)]
-    data = {"time": time_, "event": event, **{c: x[:, j].copy() for j, c in enumerate(cov)}}
-    reps = args.reps if n < 10**6 else max(1, args.reps - 2)
-
-    def ours():
-        return cox_ph(data, time="time", event="event", covariates=cov, ties=ties)
-
-    fit = ours()
+    reps = args.reps if n < 10**6 else max(1, args.reps - 2)  # for the peers
+    arrays = {"time": time_, "event": event, "x": x}
+    fit = cox_ours(time_, event, x, ties)()
     user = not predicted(state.get("R user"), args.peer_limit)
-    t_ours, r = interleaved(ours, lambda: run_r(
+    t_ours, r = interleaved("cox", arrays, {"ties": ties}, lambda: run_r(
         R_COX, [(time_, "<f8"), (event, "<i4"), (x, "<f8")], n, p, ties, reps, int(user)),
-        reps)
+        args.reps)
     row = {"n": n, "p": p, "times": "days" if days else "continuous", "ties": ties,
            "ours": t_ours}
     if r is not None:
@@ -233,7 +269,8 @@ def bench_cox(n, p, days, ties, state, args):
     for name, make in cox_peers(time_, event, x, ties).items():
         key = (name, ties)
         row[name] = state[key] = peer(make, state.get(key), args.peer_limit, reps)
-    row["floor"] = median_time(cox_floor(time_, x, fit.iterations + 1), reps)
+    row["floor"] = statistics.median(fresh(
+        "cox floor", {"time": time_, "x": x}, {"evaluations": fit.iterations + 1}, args.reps))
     return row
 
 
@@ -244,16 +281,28 @@ def predicted(prev, limit) -> bool:
 # --------------------------------------------------------------------------- logistic
 
 
+def logistic_ours(x, t):
+    return lambda: propensity_score(x, t)
+
+
+def logistic_floor(x, t, iterations):
+    x1 = np.column_stack([np.ones(x.shape[0]), x])
+
+    def run():
+        b = np.zeros(x1.shape[1])
+        for _ in range(iterations):
+            mu = 1 / (1 + np.exp(-(x1 @ b)))
+            w = mu * (1 - mu)
+            (x1 * w[:, None]).T @ x1
+    return run
+
+
 def bench_logistic(n, p, args):
     x, t = logistic_data(n, p)
     reps = args.reps
-
-    def ours():
-        return propensity_score(x, t)
-
-    fit = ours().fit
-    t_ours, r = interleaved(ours, lambda: run_r(R_GLM, [(t, "<f8"), (x, "<f8")], n, p, reps),
-                            reps)
+    fit = logistic_ours(x, t)().fit
+    t_ours, r = interleaved("logistic", {"x": x, "t": t}, {}, lambda: run_r(
+        R_GLM, [(t, "<f8"), (x, "<f8")], n, p, reps), reps)
     row = {"n": n, "p": p, "ours": t_ours}
     if r is not None:
         row["R engine"], row["R user"] = r[0], r[1]
@@ -266,16 +315,8 @@ def bench_logistic(n, p, args):
         return lambda: sm.Logit(t, x1).fit(disp=0)
 
     row["statsmodels"] = peer(statsmodels, None, args.peer_limit, reps)
-    x1 = np.column_stack([np.ones(n), x])
-
-    def floor():
-        b = np.zeros(p + 1)
-        for _ in range(fit.iterations):
-            mu = 1 / (1 + np.exp(-(x1 @ b)))
-            w = mu * (1 - mu)
-            (x1 * w[:, None]).T @ x1
-
-    row["floor"] = median_time(floor, reps)
+    row["floor"] = statistics.median(fresh("logistic floor", {"x": x, "t": t},
+                                           {"iterations": fit.iterations}, reps))
     return row
 
 
@@ -317,24 +358,36 @@ def km_peers(t, e, g):
     return {"lifelines": lifelines, "statsmodels": statsmodels, "scikit-survival": sksurv}
 
 
-def bench_km(n, state, args):
-    t, e, g = survival_days(n)
-    reps = args.reps + 2  # cheap: a few more runs steady the median
-
-    def ours():  # one tabulation shared by the curve and the test
+def km_ours(t, e, g):
+    def run():  # one tabulation shared by the curve and the test
         tab = survival_table(t, e, g)
         tab.kaplan_meier()
         tab.logrank()
+    return run
 
-    def two_calls():
+
+def km_two_calls(t, e, g):
+    def run():
         kaplan_meier(t, e)
         logrank_test(t, e, g)
+    return run
+
+
+def km_floor(t, e, g):
+    return lambda: np.bincount(t)
+
+
+def bench_km(n, state, args):
+    t, e, g = survival_days(n)
+    reps = args.reps + 2  # cheap: a few more runs steady the median
+    arrays = {"t": t, "e": e, "g": g}
 
     r_skip = predicted(state.get("R user"), args.peer_limit)
-    t_ours, r = interleaved(ours, (lambda: None) if r_skip else lambda: run_r(
+    t_ours, r = interleaved("km", arrays, {}, (lambda: None) if r_skip else lambda: run_r(
         R_KM, [(t, "<f8"), (e, "<i4"), (g, "<i4")], n, max(1, args.reps - 2)), reps)
-    row = {"n": n, "ours": t_ours, "floor": median_time(lambda: np.bincount(t), reps),
-           "two calls": median_time(two_calls, reps)}
+    row = {"n": n, "ours": t_ours,
+           "floor": statistics.median(fresh("km floor", arrays, {}, reps)),
+           "two calls": statistics.median(fresh("km two calls", arrays, {}, reps))}
     if r_skip:
         row["R user"] = SKIPPED
     elif r is not None:
@@ -526,7 +579,15 @@ def _merge(text: str, old_block: str, kept: set[str]) -> str:
     return preamble.rstrip("\n") + "\n\n" + "\n".join(merged[k] for k in TITLES if k in merged)
 
 
+CHILD = {"cox": cox_ours, "cox floor": cox_floor, "logistic": logistic_ours,
+         "logistic floor": logistic_floor, "km": km_ours, "km two calls": km_two_calls,
+         "km floor": km_floor}
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(*sys.argv[2:6])
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     ap.add_argument("--reps", type=int, default=3)
