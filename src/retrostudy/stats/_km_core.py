@@ -5,8 +5,10 @@ Everything the Kaplan–Meier estimator and the log-rank test need is a table of
 This module builds that table in one pass over the data:
 
 * integer-valued times (integer days) whose maximum is not much larger than ``n`` are
-  counted with a single :func:`numpy.bincount` on the key ``(time * k + cell) * 2 + event``;
-  no comparison sort is needed;
+  counted with no comparison sort: by :func:`numpy.bincount` on the key
+  ``time << b | (2 cell + event)``, block by block, or, unweighted from
+  :data:`KERNEL_MIN_ROWS` records on, by a compiled loop that visits each record once
+  (:mod:`._km_kernel`: why, and what it buys, measured); the counts are equal;
 * other unweighted times are sorted once as packed ``uint64`` keys: the IEEE-754 bit
   pattern of a non-negative double orders like the number, so ``(bits - min) << b | status``
   sorts by time with the cell and status in the low ``b`` bits, exactly, and
