@@ -48,12 +48,8 @@ _BLOCK = 1 << 16
 TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # R aeqSurv's default
 # Largest integer day timefix cannot merge with its neighbour (day * tolerance < 1).
 _TIMEFIX_DAYS = math.ceil(1 / TIMEFIX_TOLERANCE) - 1
-# Unweighted integer days from this many records on are counted by the compiled kernel
-# (._km_kernel, numba), below by numpy. Measured: the kernel saves about 1 ns per record
-# and call (1 ms at 10^6, 10 ms at 10^7), its first call in a process costs about 0.4 s
-# (importing numba, loading the compiled loop): repaid after ~400 calls at 10^6. Below,
-# the examples, the R parity tests and the 1M-person pipeline (265k analysed) never
-# import numba and give byte-identical results. Tests set it to force either path.
+# Unweighted integer days from this many records on are counted by the compiled kernel,
+# below by numpy (why this size, measured: ._km_kernel). Tests set it to force a path.
 KERNEL_MIN_ROWS = 1_000_000
 
 

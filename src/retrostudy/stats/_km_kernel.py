@@ -20,20 +20,24 @@ passes). Counts are ``int32`` while they fit (the table stays in the fast caches
 widened to ``int64``, the type the numpy path gives, on return.
 
 Measured on this machine (2 cores shared, CPU seconds, 10⁷ rows, two groups, about
-6,000 distinct days): the loop counts in about 1.0× a bare ``bincount`` of the days
-(the numpy path: 2.0×). Counting in a separate pass for the maximum first (0.27×, as
-``bincount`` itself does) and then scattering cost about 1.1×; an early exit per row on
-an out-of-range day (with the table grown as larger days appear) about 1.6× (the branch
-and the possible aliasing of the growing table keep the loads from running ahead).
+6,000 distinct days): the loop counts in about 1.0-1.1× a bare ``bincount`` of the days
+(the numpy path: 1.9-2.0×); with the curve and the test from the table, 1.27× (was
+1.98×); ``benchmarks/run.py`` (wall): 1.04× (was 1.95×). Counting in a separate pass
+for the maximum first (0.27×, as ``bincount`` itself does) and then scattering cost about
+1.1×; an early exit per row on an out-of-range day (with the table grown as larger days
+appear) about 1.6× (the branch and the possible aliasing of the growing table keep the
+loads from running ahead).
 
 The loop is compiled by numba (``njit(cache=True)``: compiled once per machine and
-argument types, then loaded from numba's on-disk cache). Importing numba costs about
-0.3 s, compiling one argument-type signature a few seconds the first time and loading it
-from the cache about 0.1 s after that, so :data:`._km_core.KERNEL_MIN_ROWS` keeps
-smaller tables (every single-centre study, the R parity tests, the examples) on the
-numpy path: byte-identical, and numba is not imported. The counts are integers, so both
-paths give the same table exactly; weighted counts stay on the numpy path (sums of
-weights added in another order would change the last bits).
+argument types, about 0.5 s, then loaded from numba's on-disk cache in about 0.17 s).
+Importing numba costs 0.1-0.3 s more. The kernel saves about 1 ns per record and call
+(1 ms at 10⁶, 10 ms at 10⁷), so that first call is repaid after a few hundred calls at
+10⁶ records (a network-scale study) and never by smaller studies:
+:data:`._km_core.KERNEL_MIN_ROWS` = 10⁶ keeps every single-centre study, the examples,
+the R parity tests and the 1M-person pipeline (265k analysed patients) on the numpy
+path, which never imports numba. The counts are integers, so both paths give
+the same table exactly; weighted counts stay on the numpy path (sums of weights added in
+another order would change the last bits).
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ def count_days(t, e, cell, k: int, guess: int, limit: int) -> np.ndarray | None:
 
 @functools.cache
 def compiled():
-    """:func:`count_rows` compiled by numba (imported here: ~0.3 s, only when used)."""
+    """:func:`count_rows` compiled by numba (imported here: 0.1-0.3 s, only when used)."""
     import numba
 
     return numba.njit(cache=True, nogil=True)(count_rows)
