@@ -51,6 +51,8 @@ LOCAL_IMPORTS = {
         "start-up: import retrostudy.stats stays numpy/scipy (pandas, matplotlib >1 s)",
     ("retrostudy.stats._cox_kernel", "numba"):
         "start-up: 0.1-0.4 s; only Cox fits of >= COMPILED_MIN_ROWS rows use the kernel",
+    ("retrostudy.stats._km_kernel", "numba"):
+        "start-up: importing numba takes ~0.3 s; only KM/log-rank counts of >= 10^6 records use it",
     ("retrostudy.data.engines", "pyspark"): "optional extra [spark]",
     ("retrostudy.data.store", "ibis.backends.pyspark"): "optional extra [spark]",
     ("retrostudy.data.sheets", "xlrd"): "optional extra [xls]",

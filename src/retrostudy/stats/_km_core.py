@@ -5,8 +5,10 @@ Everything the Kaplan–Meier estimator and the log-rank test need is a table of
 This module builds that table in one pass over the data:
 
 * integer-valued times (integer days) whose maximum is not much larger than ``n`` are
-  counted with a single :func:`numpy.bincount` on the key ``(time * k + cell) * 2 + event``;
-  no comparison sort is needed;
+  counted with no comparison sort: by :func:`numpy.bincount` on the key
+  ``time << b | (2 cell + event)``, block by block, or, unweighted from
+  :data:`KERNEL_MIN_ROWS` records on, by a compiled loop that visits each record once
+  (:mod:`._km_kernel`: why, and what it buys, measured); the counts are equal;
 * other unweighted times are sorted once as packed ``uint64`` keys: the IEEE-754 bit
   pattern of a non-negative double orders like the number, so ``(bits - min) << b | status``
   sorts by time with the cell and status in the low ``b`` bits, exactly, and
@@ -30,11 +32,13 @@ assumes clean arrays, as R's ``survdiff`` / ``survdiff.fit`` split does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from retrostudy.stats._checks import check_event, check_labels, check_time, check_weights
+from retrostudy.stats._km_kernel import count_days
 
 # Counting by bincount costs O(max(time)) per cell and status; use it while max(time) stays
 # within a small multiple of n (beyond that, sorting n values is cheaper).
@@ -42,6 +46,11 @@ _BINCOUNT_SLACK = 4
 _BINCOUNT_MIN = 4096
 _BLOCK = 1 << 16
 TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))  # R aeqSurv's default
+# Largest integer day timefix cannot merge with its neighbour (day * tolerance < 1).
+_TIMEFIX_DAYS = math.ceil(1 / TIMEFIX_TOLERANCE) - 1
+# Unweighted integer days from this many records on are counted by the compiled kernel,
+# below by numpy (why this size, measured: ._km_kernel). Tests set it to force a path.
+KERNEL_MIN_ROWS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +178,16 @@ def count_table(
     timefix: bool = True,
 ) -> CountTable:
     """Counts by (distinct time, cell, status); see the module docstring for the paths."""
+    n = t.shape[0]
+    compiled = w is None and max(1, KERNEL_MIN_ROWS) <= n < 1 << 31
     if t.dtype.kind in "iu":
         # One streaming pass: each block is checked (sign, size) as it is counted.
-        cap = _BINCOUNT_SLACK * t.shape[0] + _BINCOUNT_MIN
-        table = _count_bincount(t, e, w, cell, k, squares, None, cap, timefix)
+        cap = _BINCOUNT_SLACK * n + _BINCOUNT_MIN
+        if compiled:
+            limit = min(cap, _TIMEFIX_DAYS) if timefix else cap
+            table = _count_compiled(t, e, cell, k, squares, None, limit)
+        else:
+            table = _count_bincount(t, e, w, cell, k, squares, None, cap, timefix)
         if table is not None:
             return table
         if t.min() < 0:
@@ -181,12 +196,29 @@ def count_table(
         ok = _bincount_ok(t)  # the maximum is computed once and passed on
         # integer gaps are >= 1: nothing merges under timefix unless times reach 1 / tol
         if ok is not None and not (timefix and ok[1] * TIMEFIX_TOLERANCE >= 1):
-            table = _count_bincount(ok[0], e, w, cell, k, squares, ok[1], None, timefix)
+            if compiled:
+                table = _count_compiled(ok[0], e, cell, k, squares, ok[1], ok[1])
+            else:
+                table = _count_bincount(ok[0], e, w, cell, k, squares, ok[1], None, timefix)
             assert table is not None  # with tmax known, the bincount path always counts
             return table
     t = t.astype(float, copy=False)
     table = _count_packed(t, e, cell, k, timefix) if w is None else None
     return table if table is not None else _count_sorted(t, e, w, cell, k, squares, timefix)
+
+
+def _count_compiled(ti, e, cell, k, squares, tmax, limit) -> CountTable | None:
+    """The table of integer days by the compiled kernel (:mod:`._km_kernel`), or None
+    when a day is negative or above ``limit``. ``tmax``: the largest day, when known."""
+    if tmax is None:
+        head = int(_unsigned(ti[:_BLOCK]).max())  # a negative day looks huge
+        if head > limit:
+            return None
+        tmax = min(limit, max(2 * head, _BINCOUNT_MIN))  # a guess; the kernel checks it
+    counts = count_days(ti, e, cell, k, tmax, limit)
+    if counts is None:
+        return None
+    return _day_table(counts, counts if squares else None, k)  # unweighted: w² = 1
 
 
 def _first_of_runs(ts: np.ndarray, timefix: bool) -> np.ndarray:
@@ -322,6 +354,11 @@ def _count_bincount(ti, e, w, cell, k, squares, tmax, cap, timefix) -> CountTabl
                 c2[: sq.shape[0]] += sq
         counts, sq = c, c2
     assert counts is not None  # n >= 1: at least one block
+    return _day_table(counts, sq, k)
+
+
+def _day_table(counts, sq, k) -> CountTable:
+    """The table of the days with a record, from counts indexed by (day, cell, status)."""
     flat = counts.reshape(counts.shape[0], -1)[:, : 2 * k]
     present = flat[:, 0] != 0
     for j in range(1, flat.shape[1]):  # 2k columns, not rows

@@ -4,9 +4,10 @@ A study compares groups with both: the curves (pooled and per group) and the log
 test. Each of :func:`~retrostudy.stats.km.kaplan_meier` and
 :func:`~retrostudy.stats.logrank.logrank_test` reads the times once to count them; the
 two need the same counts. :func:`survival_table` reads the times once, counting records
-by (distinct time, group, status) (on integer days a single blocked ``bincount`` of the
-key ``time << b | 2 group + event``; see :mod:`._km_core`), and the curves and the test
-are then computed from that table:
+by (distinct time, group, status) (on integer days a blocked ``bincount`` of the key
+``time << b | 2 group + event``, or from 10⁶ records a compiled loop visiting each record
+once; see :mod:`._km_core`), and the curves and the test are then computed from that
+table:
 
 * pooled curve: ``d_j = sum_g d_gj``, ``Y_j = sum_g Y_gj`` at every distinct time;
 * curve of group g: the rows of the times at which group g has a record, with its own
