@@ -60,7 +60,8 @@ def test_results_json_holds_the_numbers_and_provenance(report_dir, study):
         "profile": "r",
         "ties": "efron",
     }
-    assert {"numpy", "scipy", "python"} <= set(prov["packages"])
+    # numba: large Cox fits and KM counts run its compiled kernels (last bits may differ)
+    assert {"numpy", "scipy", "numba", "python"} <= set(prov["packages"])
     assert set(data["tables"]) == set(study.tables)
 
 

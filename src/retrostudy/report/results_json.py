@@ -19,6 +19,7 @@ _PACKAGES = (
     "retrostudy",
     "numpy",
     "scipy",
+    "numba",
     "pandas",
     "matplotlib",
     "jinja2",
