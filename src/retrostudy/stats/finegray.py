@@ -125,13 +125,17 @@ def _sums(d: _Data, beta: np.ndarray, second: bool = True):
     np.cumsum(zt * comp, axis=1, out=prefix[:, 1:])
     # suffix sum from row i is the running sum's entry n-1-i; from row n it is 0 (index n)
     at = np.where(d.start < n, n - 1 - d.start, n)
-    s = (suffix[:, at] + d.gk * prefix[:, d.start]).T
-    s0, s1 = s[:, 0], s[:, 1:1 + p]
-    s2 = None
+    tri = (suffix[:, at] + d.gk * prefix[:, d.start]).T
+    # the (failure times, 1 + p + p^2) layout of every term, C order: the reductions over
+    # failure times below (einsum) then sum in the same order as ever, to the last bit
+    s = np.empty((tri.shape[0], 1 + p + (p * p if second else 0)))
+    s[:, :1 + p] = tri[:, :1 + p]
     if second:
-        s2 = np.empty((s.shape[0], p, p))
-        s2[:, iu, ju] = s[:, 1 + p:]
-        s2[:, ju, iu] = s[:, 1 + p:]
+        sq = s[:, 1 + p:].reshape(-1, p, p)
+        sq[:, iu, ju] = tri[:, 1 + p:]
+        sq[:, ju, iu] = tri[:, 1 + p:]
+    s0, s1 = s[:, 0], s[:, 1:1 + p]
+    s2 = s[:, 1 + p:].reshape(-1, p, p) if second else None
     return eta, r, s0, s1, s2
 
 
