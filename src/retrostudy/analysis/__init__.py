@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from retrostudy.analysis import registry
 from retrostudy.analysis._stats import Conventions, conventions
@@ -180,7 +181,13 @@ def _context(protocol, data: pd.DataFrame) -> Context:
 def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
     """Every registered analysis the protocol asks for (analysis/registry.py), on ``data``
     (an :class:`AnalysisDataset`, or its flat frame); pure, deterministic. Each analysis
-    gets its own ``[analyses]`` block and the :class:`Context`, never the whole protocol."""
+    gets its own ``[analyses]`` block and the :class:`Context`, never the whole protocol.
+
+    BLAS runs on one thread meanwhile (restored on return): the analyses call it on vectors
+    and tall n x p matrices (dot products, X'WX of a few columns), where a multi-threaded
+    OpenBLAS spends more time waking and joining threads than computing (1.5x slower at
+    265,000 rows, up to 30x per call on a busy machine), and whose partial sums, hence the
+    last bits of a result, depend on the number of cores."""
     if isinstance(data, AnalysisDataset):
         data = data.to_frame()
     block = protocol.analyses
@@ -190,15 +197,16 @@ def run_analyses(protocol, data: pd.DataFrame | AnalysisDataset) -> Analyses:
     results: dict[str, Any] = {}
     # design first: immortal time, then the target trial's mismatches with the cohort
     warnings = post_index_warnings(protocol) + target_trial_warnings(protocol)
-    for a in registry.REGISTRY:
-        settings = a.settings(block)
-        if settings is None or (isinstance(settings, (list, tuple)) and not settings):
-            continue
-        res = a.run(settings, data, ctx)
-        if res is None or res == ():
-            continue
-        results[a.name] = res
-        warnings += tuple(a.warnings(res))
+    with threadpool_limits(limits=1, user_api="blas"):  # one BLAS thread: see the docstring
+        for a in registry.REGISTRY:
+            settings = a.settings(block)
+            if settings is None or (isinstance(settings, (list, tuple)) and not settings):
+                continue
+            res = a.run(settings, data, ctx)
+            if res is None or res == ():
+                continue
+            results[a.name] = res
+            warnings += tuple(a.warnings(res))
     return Analyses(
         conventions=ctx.conv,
         groups=ctx.groups,

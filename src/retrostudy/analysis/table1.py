@@ -146,8 +146,11 @@ class Table1:
         return [c.to_json() for c in self.characteristics]
 
 
-def _frames(data: pd.DataFrame, groups, var) -> list[pd.DataFrame]:
-    frames = [data[data["group"] == g] for g in groups]
+def _frames(data: pd.DataFrame, in_group, var) -> list[pd.DataFrame]:
+    """Per group (``in_group``: one row mask each), the rows of ``var`` (and its ``among``
+    column, then only its rows): only those columns are copied, not the whole dataset."""
+    data = data[list(dict.fromkeys([var.name, *([var.among] if var.among else [])]))]
+    frames = [data[m] for m in in_group]
     if var.among:
         frames = [f[f[var.among].fillna(False).astype(bool)] for f in frames]
     return frames
@@ -197,8 +200,9 @@ def _categorical(var, frames, groups, block, data, yates) -> Characteristic:
 def table1(data: pd.DataFrame, groups: list[str], block, *, yates: bool = False) -> Table1:
     """Table 1's numbers from the analysis dataset (one row per patient, a ``group`` column)."""
     out = []
+    in_group = [data["group"] == g for g in groups]
     for var in block.table1:
-        frames = _frames(data, groups, var)
+        frames = _frames(data, in_group, var)
         if var.kind == "continuous":
             out.append(_continuous(var, frames, groups, block))
         else:

@@ -102,20 +102,38 @@ def _prepare(t, m, x) -> _Data:
 
 def _sums(d: _Data, beta: np.ndarray, second: bool = True):
     """S0, S1 (and S2) at each failure time: those with t >= t_k count fully, competing
-    events before t_k with weight G(t_k-)/G(t_j-)."""
+    events before t_k with weight G(t_k-)/G(t_j-).
+
+    With z_i = (1, x_i, x_i x_i'), ``S(t_k) = sum_{j >= start_k} r_j z_j + G(t_k-)
+    sum_{j < start_k} comp_j z_j``: a suffix and a prefix cumulative sum over the sorted rows,
+    each accumulated row after row in that order. The columns are laid out as rows of a
+    (terms, n) array so each running sum walks contiguous memory, and S2 is accumulated for
+    the upper triangle only (x_a x_b and x_b x_a are the same product) and mirrored.
+    """
     eta = d.x @ beta
     r = np.exp(eta)
     comp = np.where(d.m == 2, r / d.g_minus, 0.0)
 
     n, p = d.x.shape
-    cols = [np.ones((n, 1)), d.x]
+    iu, ju = np.triu_indices(p) if second else (np.empty(0, int), np.empty(0, int))
+    xt = d.x.T
+    zt = np.concatenate([np.ones((1, n)), xt, xt[iu] * xt[ju]])  # (terms, n)
+    rev = (zt * r)[:, ::-1].copy()  # rows last to first: the suffix as a running sum
+    suffix = np.zeros((zt.shape[0], n + 1))
+    np.cumsum(rev, axis=1, out=suffix[:, :n])
+    prefix = np.zeros((zt.shape[0], n + 1))
+    np.cumsum(zt * comp, axis=1, out=prefix[:, 1:])
+    # suffix sum from row i is the running sum's entry n-1-i; from row n it is 0 (index n)
+    at = np.where(d.start < n, n - 1 - d.start, n)
+    tri = (suffix[:, at] + d.gk * prefix[:, d.start]).T
+    # the (failure times, 1 + p + p^2) layout of every term, C order: the reductions over
+    # failure times below (einsum) then sum in the same order as ever, to the last bit
+    s = np.empty((tri.shape[0], 1 + p + (p * p if second else 0)))
+    s[:, :1 + p] = tri[:, :1 + p]
     if second:
-        cols.append((d.x[:, :, None] * d.x[:, None, :]).reshape(n, p * p))
-    z = np.concatenate(cols, axis=1)
-    suffix = np.concatenate((np.cumsum((r[:, None] * z)[::-1], axis=0)[::-1],
-                             np.zeros((1, z.shape[1]))))
-    prefix = np.concatenate((np.zeros((1, z.shape[1])), np.cumsum(comp[:, None] * z, axis=0)))
-    s = suffix[d.start] + d.gk[:, None] * prefix[d.start]
+        sq = s[:, 1 + p:].reshape(-1, p, p)
+        sq[:, iu, ju] = tri[:, 1 + p:]
+        sq[:, ju, iu] = tri[:, 1 + p:]
     s0, s1 = s[:, 0], s[:, 1:1 + p]
     s2 = s[:, 1 + p:].reshape(-1, p, p) if second else None
     return eta, r, s0, s1, s2
