@@ -125,7 +125,9 @@ def _specimens(frame: pd.DataFrame, rule: Her2Rule) -> pd.DataFrame:
     """One row per (patient, marker, date, specimen) with its guideline status.
 
     The rows are sorted by specimen (stable: a specimen's rows keep their order) and cut
-    into specimens; the guideline runs once per distinct (marker, rows) and is reused."""
+    into specimens. Each row gets a code for its (marker, method, result, value); the
+    specimens with the same sequence of codes (found with :func:`numpy.unique` over the
+    specimens of each length, no loop over specimens) share one guideline evaluation."""
     keys = ["patient_id", "marker", "date", "specimen"]
     frame = frame.dropna(subset=keys).sort_values(keys, kind="stable")
     if frame.empty:
@@ -133,29 +135,27 @@ def _specimens(frame: pd.DataFrame, rule: Her2Rule) -> pd.DataFrame:
             {"patient_id": "string", "ratio": "Float64", "copy_number": "Float64"})
     new = frame[keys].ne(frame[keys].shift()).any(axis=1).to_numpy()
     starts = np.flatnonzero(new)
-    bounds = [*starts.tolist(), len(frame)]
-    items = list(zip(frame["method"].tolist(), frame["result"].tolist(),
-                     frame["value"].tolist(), strict=True))
-    markers = frame["marker"].to_numpy()[starts]
-    done: dict = {}
-    values = []
-    for i, marker in enumerate(markers.tolist()):
-        rows = tuple(items[bounds[i]:bounds[i + 1]])
-        try:
-            found = done.get((marker, rows))
-        except TypeError:  # an unhashable cell: no reuse
-            found = None
-        if found is None:
-            found = _specimen(marker, rows, rule)
-            try:
-                done[(marker, rows)] = found
-            except TypeError:
-                pass
-        values.append(found)
+    sizes = np.diff(np.append(starts, len(frame)))
+    reading = ["marker", "method", "result", "value"]
+    codes = frame.groupby(reading, dropna=False, sort=False).ngroup().to_numpy()
+    first = frame[reading].to_numpy(dtype=object)  # one row per code: its first occurrence
+    _, at = np.unique(codes, return_index=True)
+    rows_of_code = first[at]
+    table: list[tuple] = []
+    which = np.empty(len(starts), dtype=np.int64)
+    for size in np.unique(sizes).tolist():
+        chosen = np.flatnonzero(sizes == size)
+        signatures = codes[starts[chosen][:, None] + np.arange(size)]
+        distinct, inverse = np.unique(signatures, axis=0, return_inverse=True)
+        which[chosen] = len(table) + inverse.reshape(-1)
+        for signature in distinct:
+            rows = rows_of_code[signature]
+            table.append(_specimen(rows[0, 0], tuple(map(tuple, rows[:, 1:])), rule))
+    out = pd.DataFrame(table, columns=_SPECIMEN_COLUMNS[4:]).iloc[which]
+    out.index = pd.RangeIndex(len(out))
     head = frame.iloc[starts]
-    out = pd.DataFrame(values, columns=_SPECIMEN_COLUMNS[4:])
     for i, key in enumerate(keys):
-        out.insert(i, key, head[key].tolist())
+        out.insert(i, key, head[key].to_numpy())
     out = out[_SPECIMEN_COLUMNS]
     return out.astype({"patient_id": "string", "ratio": "Float64", "copy_number": "Float64"})
 
@@ -206,11 +206,11 @@ def _pick(specimens: pd.DataFrame, marker: str, rule: str) -> pd.DataFrame:
     elif rule in ("metastasis_first", "primary_first"):
         first = "metastasis" if rule == "metastasis_first" else "primary"
         order.insert(0, "type", (rows["specimen"] == first).astype(int))
-    ranked = rows.assign(**{f"_k{i}": order[c] for i, c in enumerate(order.columns)})
-    keys = [f"_k{i}" for i in range(len(order.columns))]
-    chosen = ranked.sort_values(["patient_id", *keys], kind="stable").groupby(
-        "patient_id").tail(1)
-    return chosen.drop(columns=keys).set_index("patient_id")
+    patient, _ = pd.factorize(rows["patient_id"], sort=True)
+    # stable sort by patient, then the keys; the last row of each patient is chosen
+    ranked = np.lexsort([order[c].to_numpy() for c in reversed(order.columns)] + [patient])
+    last = np.flatnonzero(np.diff(np.append(patient[ranked], -1)) != 0)
+    return rows.iloc[ranked[last]].set_index("patient_id")
 
 
 def metastatic_sites(store: Store, base: ibis.Table, block: CovariatesBlock) -> pd.DataFrame:
