@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from retrostudy.data import sheets
-from retrostudy.data.csv_files import csv_source, unique_headers
+from retrostudy.data.csv_files import csv_source, digest_utf8, unique_headers
 from retrostudy.data.schema import TABLES
 from retrostudy.data.sql import literal, quote, run
 from retrostudy.errors import Problem
@@ -85,12 +85,16 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
     if not path.exists():
         return _failed(name, shown, None, "file not found", "file_not_found",
                        f"check [data] path and [data.tables.{name}] file")
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    suffix = path.suffix.lower()
+    utf8 = None
+    if suffix in DATABASE_EXTENSIONS + (".parquet", *sheets.WORKBOOK_EXTENSIONS):
+        with path.open("rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    else:  # a CSV file: hashed and its encoding checked in one read
+        digest, utf8 = digest_utf8(path)
     if path.stat().st_size == 0:
         return _failed(name, shown, digest, "file is empty", "empty_file",
                        "export the table again with a header row")
-    suffix = path.suffix.lower()
     try:
         if suffix in DATABASE_EXTENSIONS:
             source, header_rows = _duckdb_source(con, path, name), 0
@@ -104,7 +108,7 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
             if source is None:
                 return None
         else:
-            source, header_rows, problem = csv_source(con, path, name, config, shown)
+            source, header_rows, problem = csv_source(con, path, name, config, shown, utf8)
             if problem is not None:
                 return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
                                 problems=(problem,))
