@@ -58,7 +58,9 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
 
     Returns the date parse plan of each date column and, for each present column, the SQL
     of its source text (what problems show as ``value``). Source text is only stored
-    where typing can lose it: text dates (every row: the ambiguity check reads it), and
+    where typing can lose it: text dates on the rows whose text gave no date, a date out of
+    range or an ambiguous one (the rows a date problem shows; each distinct text is judged
+    once, in its date map), and
     categories and drugs on the rows where they did not map; a drug's text is
     ``drug_source`` itself when the file has no such column.
     """
@@ -80,14 +82,19 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
             else:  # each distinct text parsed once, then joined
                 alias, dates = f"d_{c}", f"_dates_{name}_{c}_map"
                 text = f"NULLIF(trim(_rs_ascii(CAST({quote(c)} AS VARCHAR))), '')"  # _text
-                run(con, f"CREATE OR REPLACE TEMP TABLE {quote(dates)} AS SELECT "
-                         f"{quote(c)} AS _t, {plan.value(quote(c), text)} AS _d FROM "
-                         f"{quote(plan.texts)} WHERE {quote(c)} IS NOT NULL")
+                # each distinct text also says once whether its row needs the text kept
+                # (no date, out of range, or ambiguous: the rows value_problems reports)
+                run(con, f"CREATE OR REPLACE TEMP TABLE {quote(dates)} AS SELECT _t, _d, "
+                         f"_d IS NULL OR NOT {in_range_sql('_d')} OR ({plan.ambiguous('_x')}) "
+                         f"AS _keep FROM (SELECT {quote(c)} AS _t, {plan.value(quote(c), text)} "
+                         f"AS _d, {text} AS _x FROM {quote(plan.texts)} "
+                         f"WHERE {quote(c)} IS NOT NULL)")
                 joins.append(f"LEFT JOIN {quote(dates)} {alias} ON {alias}._t = "
                              f"NULLIF(trim(CAST(r.{quote(c)} AS VARCHAR)), '')")
                 selects.append(f"{alias}._d AS {quote(c)}")
-            if plan.formats:
-                extra.append(f"{_text(c)} AS {src(c)}")
+                # a text date's source text only where a problem can show it (a text
+                # column of every row would be the typed table's largest)
+                extra.append(f"CASE WHEN {alias}._keep THEN {_text(c)} END AS {src(c)}")
             texts[c] = f"CAST({src(c) if plan.formats else quote(c)} AS VARCHAR)"
             continue
         texts[c] = src(c)
