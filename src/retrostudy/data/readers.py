@@ -86,12 +86,7 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
         return _failed(name, shown, None, "file not found", "file_not_found",
                        f"check [data] path and [data.tables.{name}] file")
     suffix = path.suffix.lower()
-    utf8 = None
-    if suffix in DATABASE_EXTENSIONS + (".parquet", *sheets.WORKBOOK_EXTENSIONS):
-        with path.open("rb") as handle:
-            digest = hashlib.file_digest(handle, "sha256").hexdigest()
-    else:  # a CSV file: hashed and its encoding checked in one read
-        digest, utf8 = digest_utf8(path)
+    digest, utf8 = _digest(path, suffix)
     if path.stat().st_size == 0:
         return _failed(name, shown, digest, "file is empty", "empty_file",
                        "export the table again with a header row")
@@ -118,6 +113,15 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
     except _Absent:
         return None
     return _select_columns(con, name, source, header_rows, config, shown, digest)
+
+
+def _digest(path: Path, suffix: str) -> tuple[str, bool | None]:
+    """The file's SHA-256 and, for a CSV file (hashed and checked in the same read),
+    whether it is UTF-8 (None for other kinds)."""
+    if suffix in DATABASE_EXTENSIONS + (".parquet", *sheets.WORKBOOK_EXTENSIONS):
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest(), None
+    return digest_utf8(path)
 
 
 def _rows_of_type(con, name: str, source: str, block: DataBlock | None) -> str:
