@@ -143,7 +143,10 @@ def ecog_sql(text: str) -> str:
     """An ECOG value as its digit '0'..'5', else NULL: full-width digits read as digits
     (NFKC for 0-9 and the point) and a whole number written as a decimal ('1.0', from a
     numeric Excel or Parquet column) as that number; 7, -1, 1.5 or 'PS1' are NULL."""
-    ascii_ = f"translate({text}, '０１２３４５６７８９．', '0123456789.')"
+    # translate() costs for every cell; a pure ASCII text (byte length = character length,
+    # nearly every cell) holds no full-width digit
+    ascii_ = (f"CASE WHEN strlen({text}) = length({text}) THEN {text} ELSE "
+              f"translate({text}, '０１２３４５６７８９．', '0123456789.') END")
     return f"NULLIF(regexp_extract({ascii_}, '^([0-5])(\\.0*)?$', 1), '')"
 
 
