@@ -27,10 +27,13 @@ from bench_pipeline import protocol_text  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="a records extract (retrostudy synth)")
-    parser.add_argument("--data-key", action="append", default=["extraction_date = 2030-01-01"],
-                        metavar="TOML", help="an extra [data] line")
+    parser.add_argument("--data-key", action="append", default=[], metavar="TOML",
+                        help="an extra [data] line (extraction_date = 2030-01-01 unless given)")
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
+    keys = tuple(args.data_key)
+    if not any(k.strip().startswith("extraction_date") for k in keys):
+        keys += ("extraction_date = 2030-01-01",)
 
     import retrostudy.data.sql as sql
     from retrostudy.data.load import check_records
@@ -55,7 +58,7 @@ def main() -> None:
             module.run = timed
     with tempfile.TemporaryDirectory() as work:
         study = Path(work) / "study.toml"
-        study.write_text(protocol_text(args.data.resolve(), None, tuple(args.data_key)),
+        study.write_text(protocol_text(args.data.resolve(), None, keys),
                          encoding="utf-8")
         protocol = load_protocol(study)
         t0, c0 = time.perf_counter(), time.process_time()
