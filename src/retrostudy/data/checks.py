@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from retrostudy.data import csv_files
 from retrostudy.data.dates import DateParse, in_range_sql, plan_date, text_macros
 from retrostudy.data.readers import literal, quote, run
 from retrostudy.data.schema import TABLES
@@ -227,7 +228,8 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
     )
 
 
-def materialise(con, name: str, file: str, row_range: tuple[int, int]) -> None:
+def materialise(con, name: str, file: str, row_range: tuple[int, int],
+                csv_offset: int | None = None) -> None:
     """``_typed_<name>`` becomes table ``name``, with ``_row``, ``source_file`` (``file``,
     as every message shows it) and the source text of parsed columns (the view is computed
     once); checks then run on it and :func:`finish` removes the rejected rows and the
@@ -245,10 +247,16 @@ def materialise(con, name: str, file: str, row_range: tuple[int, int]) -> None:
     if last - first < CHUNK_ROWS:  # one statement (also a table without rows)
         run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM {typed}")
         return
-    for start in range(first, last + 1, CHUNK_ROWS):
-        run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM {typed} "
-                 f"WHERE _row >= {int(start)} AND _row < {int(start + CHUNK_ROWS)}")
-        run(con, "CHECKPOINT")
+    try:
+        for start in range(first, last + 1, CHUNK_ROWS):
+            if csv_offset is not None:  # read only this range of the CSV's text copy
+                csv_files.source_view(con, name, csv_offset, start, start + CHUNK_ROWS)
+            run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM "
+                     f"{typed} WHERE _row >= {int(start)} AND _row < {int(start + CHUNK_ROWS)}")
+            run(con, "CHECKPOINT")
+    finally:
+        if csv_offset is not None:
+            csv_files.source_view(con, name, csv_offset)
 
 
 def finish(con, name: str) -> None:

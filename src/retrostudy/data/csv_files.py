@@ -122,9 +122,29 @@ def csv_source(con, path: Path, name: str, config: TableConfig, shown: str,
     finally:
         if utf8_path != path:
             utf8_path.unlink(missing_ok=True)
-    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + {skip + 2} AS _row, * "
-             f"FROM {text}")
+    source_view(con, name, row_offset(config))
     return f"_src_{name}", 1, None
+
+
+def row_offset(config: TableConfig) -> int:
+    """What turns the text copy's ``rowid`` into the row the user sees (title lines, the
+    header, and 1 for counting from 1)."""
+    return (config.header_row or 1) + 1
+
+
+def source_view(con, name: str, offset: int, first: int | None = None,
+                end: int | None = None) -> None:
+    """(Re)create the view ``_src_<name>``: the text copy with ``_row`` (its ``rowid`` +
+    ``offset``); with ``first`` and ``end`` only the rows ``first <= _row < end``.
+
+    The range is written on ``rowid`` itself, which DuckDB uses to skip whole row groups
+    (a condition on ``_row`` = ``rowid + offset`` would scan every row of the text copy).
+    :func:`retrostudy.data.checks.materialise` narrows the view for each range it writes."""
+    where = "" if first is None else (
+        f" WHERE rowid >= {int(first) - offset} AND rowid < {int(end) - offset}")
+    text = scratch_table(con, "_csv_" + name)[1]
+    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + {int(offset)} AS "
+             f"_row, * FROM {text}{where}")
 
 
 _CHUNK = 1 << 24
