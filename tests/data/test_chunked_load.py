@@ -75,12 +75,12 @@ def test_text_copy_lives_in_a_scratch_file_removed_after_loading(tmp_path, monke
     seen = []
     original = checks.materialise
 
-    def spy(con, name, file, row_range):
+    def spy(con, name, *args):
         seen.append(con.execute(
             "SELECT database_name, table_name FROM duckdb_tables() "
             "WHERE starts_with(table_name, '_csv_')").fetchall())
         seen.append(list((tmp_path / "spill").iterdir()))
-        return original(con, name, file, row_range)
+        return original(con, name, *args)
 
     monkeypatch.setattr(checks, "materialise", spy)
     result, _ = _load(tmp_path)
@@ -101,3 +101,34 @@ def test_row_range_of_small_tables(tmp_path, rows):
         encoding="utf-8")
     result = check_records(DataBlock(path=str(tmp_path)))
     assert result.counts["diagnoses"].read == rows == result.counts["diagnoses"].loaded
+
+
+def test_each_piece_reads_only_its_range_of_the_text_copy(tmp_path, monkeypatch):
+    """While a piece is written, the CSV's source view holds that piece's rows only (a
+    range on rowid, which lets DuckDB skip the rest of the text copy); afterwards it holds
+    every row again."""
+    monkeypatch.setattr(checks, "CHUNK_ROWS", 7)
+    sizes = []
+    run = checks.run
+
+    def spy(con, sql, params=None):
+        if sql.startswith('INSERT INTO "drug_administrations"'):
+            sizes.append(con.execute("SELECT count(*), min(_row), max(_row) "
+                                     "FROM _src_drug_administrations").fetchall()[0])
+        return run(con, sql, params)
+
+    monkeypatch.setattr(checks, "run", spy)
+    finish = checks.finish
+    after = []
+
+    def spy_finish(con, name):
+        if name == "drug_administrations":
+            after.append(con.execute("SELECT count(*) FROM _src_drug_administrations")
+                         .fetchall()[0][0])
+        finish(con, name)
+
+    monkeypatch.setattr(checks, "finish", spy_finish)
+    _load(tmp_path)
+    assert len(sizes) == 14  # 98 records from _row 2: 14 pieces of 7
+    assert sizes == [(7, start, start + 6) for start in range(2, 100, 7)]
+    assert after == [98]

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from retrostudy.data import csv_files
 from retrostudy.data.dates import DateParse, in_range_sql, plan_date, text_macros
 from retrostudy.data.readers import literal, quote, run
 from retrostudy.data.schema import TABLES
@@ -58,7 +59,9 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
 
     Returns the date parse plan of each date column and, for each present column, the SQL
     of its source text (what problems show as ``value``). Source text is only stored
-    where typing can lose it: text dates (every row: the ambiguity check reads it), and
+    where typing can lose it: text dates on the rows whose text gave no date, a date out of
+    range or an ambiguous one (the rows a date problem shows; each distinct text is judged
+    once, in its date map), and
     categories and drugs on the rows where they did not map; a drug's text is
     ``drug_source`` itself when the file has no such column.
     """
@@ -80,14 +83,19 @@ def typed_view(con, name: str, present: tuple[str, ...], date_formats: tuple[str
             else:  # each distinct text parsed once, then joined
                 alias, dates = f"d_{c}", f"_dates_{name}_{c}_map"
                 text = f"NULLIF(trim(_rs_ascii(CAST({quote(c)} AS VARCHAR))), '')"  # _text
-                run(con, f"CREATE OR REPLACE TEMP TABLE {quote(dates)} AS SELECT "
-                         f"{quote(c)} AS _t, {plan.value(quote(c), text)} AS _d FROM "
-                         f"{quote(plan.texts)} WHERE {quote(c)} IS NOT NULL")
+                # each distinct text also says once whether its row needs the text kept
+                # (no date, out of range, or ambiguous: the rows value_problems reports)
+                run(con, f"CREATE OR REPLACE TEMP TABLE {quote(dates)} AS SELECT _t, _d, "
+                         f"_d IS NULL OR NOT {in_range_sql('_d')} OR ({plan.ambiguous('_x')}) "
+                         f"AS _keep FROM (SELECT {quote(c)} AS _t, {plan.value(quote(c), text)} "
+                         f"AS _d, {text} AS _x FROM {quote(plan.texts)} "
+                         f"WHERE {quote(c)} IS NOT NULL)")
                 joins.append(f"LEFT JOIN {quote(dates)} {alias} ON {alias}._t = "
                              f"NULLIF(trim(CAST(r.{quote(c)} AS VARCHAR)), '')")
                 selects.append(f"{alias}._d AS {quote(c)}")
-            if plan.formats:
-                extra.append(f"{_text(c)} AS {src(c)}")
+                # a text date's source text only where a problem can show it (a text
+                # column of every row would be the typed table's largest)
+                extra.append(f"CASE WHEN {alias}._keep THEN {_text(c)} END AS {src(c)}")
             texts[c] = f"CAST({src(c) if plan.formats else quote(c)} AS VARCHAR)"
             continue
         texts[c] = src(c)
@@ -136,7 +144,10 @@ def ecog_sql(text: str) -> str:
     """An ECOG value as its digit '0'..'5', else NULL: full-width digits read as digits
     (NFKC for 0-9 and the point) and a whole number written as a decimal ('1.0', from a
     numeric Excel or Parquet column) as that number; 7, -1, 1.5 or 'PS1' are NULL."""
-    ascii_ = f"translate({text}, '０１２３４５６７８９．', '0123456789.')"
+    # translate() costs for every cell; a pure ASCII text (byte length = character length,
+    # nearly every cell) holds no full-width digit
+    ascii_ = (f"CASE WHEN strlen({text}) = length({text}) THEN {text} ELSE "
+              f"translate({text}, '０１２３４５６７８９．', '0123456789.') END")
     return f"NULLIF(regexp_extract({ascii_}, '^([0-5])(\\.0*)?$', 1), '')"
 
 
@@ -217,7 +228,8 @@ def value_problems(con, name: str, file: str, present: tuple[str, ...],
     )
 
 
-def materialise(con, name: str, file: str, row_range: tuple[int, int]) -> None:
+def materialise(con, name: str, file: str, row_range: tuple[int, int],
+                csv_offset: int | None = None) -> None:
     """``_typed_<name>`` becomes table ``name``, with ``_row``, ``source_file`` (``file``,
     as every message shows it) and the source text of parsed columns (the view is computed
     once); checks then run on it and :func:`finish` removes the rejected rows and the
@@ -235,10 +247,16 @@ def materialise(con, name: str, file: str, row_range: tuple[int, int]) -> None:
     if last - first < CHUNK_ROWS:  # one statement (also a table without rows)
         run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM {typed}")
         return
-    for start in range(first, last + 1, CHUNK_ROWS):
-        run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM {typed} "
-                 f"WHERE _row >= {int(start)} AND _row < {int(start + CHUNK_ROWS)}")
-        run(con, "CHECKPOINT")
+    try:
+        for start in range(first, last + 1, CHUNK_ROWS):
+            if csv_offset is not None:  # read only this range of the CSV's text copy
+                csv_files.source_view(con, name, csv_offset, start, start + CHUNK_ROWS)
+            run(con, f"INSERT INTO {target} SELECT *, {literal(file)} AS source_file FROM "
+                     f"{typed} WHERE _row >= {int(start)} AND _row < {int(start + CHUNK_ROWS)}")
+            run(con, "CHECKPOINT")
+    finally:
+        if csv_offset is not None:
+            csv_files.source_view(con, name, csv_offset)
 
 
 def finish(con, name: str) -> None:

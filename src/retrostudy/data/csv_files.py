@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import re
 import shutil
 import tempfile
@@ -72,8 +73,12 @@ def drop_text(con, name: str) -> None:
     run(con, f"DROP TABLE IF EXISTS {scratch_table(con, '_csv_' + name)[1]}")
 
 
-def csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
-    utf8_path, problem = as_utf8(path, config.encoding, shown)
+def csv_source(con, path: Path, name: str, config: TableConfig, shown: str,
+               utf8: bool | None = None):
+    """Parse ``path`` into ``_csv_<name>`` (every field as text) and a view ``_src_<name>``
+    adding ``_row``; ``utf8`` is what :func:`digest_utf8` found, when the caller read the
+    file already (else it is checked here)."""
+    utf8_path, problem = as_utf8(path, config.encoding, shown, utf8)
     if problem is not None:
         return None, 1, problem
     skip = (config.header_row or 1) - 1  # title lines above the header
@@ -117,9 +122,29 @@ def csv_source(con, path: Path, name: str, config: TableConfig, shown: str):
     finally:
         if utf8_path != path:
             utf8_path.unlink(missing_ok=True)
-    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + {skip + 2} AS _row, * "
-             f"FROM {text}")
+    source_view(con, name, row_offset(config))
     return f"_src_{name}", 1, None
+
+
+def row_offset(config: TableConfig) -> int:
+    """What turns the text copy's ``rowid`` into the row the user sees (title lines, the
+    header, and 1 for counting from 1)."""
+    return (config.header_row or 1) + 1
+
+
+def source_view(con, name: str, offset: int, first: int | None = None,
+                end: int | None = None) -> None:
+    """(Re)create the view ``_src_<name>``: the text copy with ``_row`` (its ``rowid`` +
+    ``offset``); with ``first`` and ``end`` only the rows ``first <= _row < end``.
+
+    The range is written on ``rowid`` itself, which DuckDB uses to skip whole row groups
+    (a condition on ``_row`` = ``rowid + offset`` would scan every row of the text copy).
+    :func:`retrostudy.data.checks.materialise` narrows the view for each range it writes."""
+    where = "" if first is None else (
+        f" WHERE rowid >= {int(first) - offset} AND rowid < {int(end) - offset}")
+    text = scratch_table(con, "_csv_" + name)[1]
+    run(con, f"CREATE OR REPLACE TEMP VIEW _src_{name} AS SELECT rowid + {int(offset)} AS "
+             f"_row, * FROM {text}{where}")
 
 
 _CHUNK = 1 << 24
@@ -156,9 +181,41 @@ def _check_decodes(path: Path, encoding: str) -> int | None:
     return None
 
 
-def as_utf8(path: Path, encoding: str, shown: str) -> tuple[Path, Problem | None]:
-    """``path`` itself when it is UTF-8, else a transcoded temporary copy (or a problem)."""
+def digest_utf8(path: Path) -> tuple[str, bool]:
+    """The SHA-256 of ``path`` and whether it decodes as UTF-8, from one read of the file.
+
+    A chunk of pure ASCII (``bytes.isascii``, ~20x faster than decoding) with no multi-byte
+    sequence pending from the chunk before is valid UTF-8 as it stands, so only the chunks
+    holding other bytes are decoded. Which line fails is found by :func:`as_utf8` only
+    when one does (:func:`_check_decodes` reads the file again then)."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    ok = True
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(chunk)
+            if ok and not (chunk.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    ok = False
+    if ok:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:  # the file ends inside a multi-byte sequence
+            ok = False
+    return digest.hexdigest(), ok
+
+
+def as_utf8(path: Path, encoding: str, shown: str,
+            utf8: bool | None = None) -> tuple[Path, Problem | None]:
+    """``path`` itself when it is UTF-8, else a transcoded temporary copy (or a problem).
+
+    ``utf8`` is :func:`digest_utf8`'s verdict when the caller has it (True skips the check
+    here); None checks the file."""
     if encoding in ("auto", "utf-8"):
+        if utf8:
+            return path, None
         bad_line = _check_decodes(path, "utf-8")
         if bad_line is None:
             return path, None

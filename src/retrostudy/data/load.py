@@ -134,7 +134,7 @@ def _check(con, backend, target, data_block: DataBlock, base_dir: Path) -> LoadR
         plans, texts = checks.typed_view(con, name, raw.columns, declared, vocabulary,
                                          data_block.responses)
         formats.update({f"{name}.{c}": p.formats for c, p in plans.items()})
-        checks.materialise(con, name, raw.file, raw.row_range)
+        checks.materialise(con, name, raw.file, raw.row_range, raw.csv_offset)
         checks.value_problems(con, name, raw.file, raw.columns, plans, texts)
         plausibility.problems(con, name, raw.file, raw.columns)
         checks.structure_problems(con, name, raw.file, patients_ok, extraction)

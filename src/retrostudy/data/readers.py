@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from retrostudy.data import sheets
-from retrostudy.data.csv_files import csv_source, unique_headers
+from retrostudy.data.csv_files import csv_source, digest_utf8, row_offset, unique_headers
 from retrostudy.data.schema import TABLES
 from retrostudy.data.sql import literal, quote, run
 from retrostudy.errors import Problem
@@ -45,6 +45,7 @@ class RawTable:
     columns: tuple[str, ...]  # canonical columns found in the file
     problems: tuple[Problem, ...] = field(default=())  # file- and column-level, all errors
     row_range: tuple[int, int] = (0, 0)  # the first and last _row (0, 0 without rows)
+    csv_offset: int | None = None  # a CSV file's csv_files.row_offset (its text copy's rowid)
 
     @property
     def ok(self) -> bool:
@@ -85,12 +86,12 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
     if not path.exists():
         return _failed(name, shown, None, "file not found", "file_not_found",
                        f"check [data] path and [data.tables.{name}] file")
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+    suffix = path.suffix.lower()
+    digest, utf8 = _digest(path, suffix)
+    offset = None  # a CSV file's row_offset (for checks.materialise)
     if path.stat().st_size == 0:
         return _failed(name, shown, digest, "file is empty", "empty_file",
                        "export the table again with a header row")
-    suffix = path.suffix.lower()
     try:
         if suffix in DATABASE_EXTENSIONS:
             source, header_rows = _duckdb_source(con, path, name), 0
@@ -104,7 +105,8 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
             if source is None:
                 return None
         else:
-            source, header_rows, problem = csv_source(con, path, name, config, shown)
+            source, header_rows, problem = csv_source(con, path, name, config, shown, utf8)
+            offset = row_offset(config)
             if problem is not None:
                 return RawTable(table=name, file=shown, sha256=digest, rows=0, columns=(),
                                 problems=(problem,))
@@ -113,7 +115,16 @@ def read_table(con: duckdb.DuckDBPyConnection, name: str, path: Path, sheet: str
         return _failed(name, shown, digest, str(error), error.code, error.hint)
     except _Absent:
         return None
-    return _select_columns(con, name, source, header_rows, config, shown, digest)
+    return _select_columns(con, name, source, header_rows, config, shown, digest, offset)
+
+
+def _digest(path: Path, suffix: str) -> tuple[str, bool | None]:
+    """The file's SHA-256 and, for a CSV file (hashed and checked in the same read),
+    whether it is UTF-8 (None for other kinds)."""
+    if suffix in DATABASE_EXTENSIONS + (".parquet", *sheets.WORKBOOK_EXTENSIONS):
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest(), None
+    return digest_utf8(path)
 
 
 def _rows_of_type(con, name: str, source: str, block: DataBlock | None) -> str:
@@ -244,7 +255,8 @@ def same_table(text: str, table: str) -> bool:
     return header_key(text).replace("tumour", "tumor") == header_key(table)
 
 
-def _select_columns(con, name, source, header_rows, config, shown, digest) -> RawTable:
+def _select_columns(con, name, source, header_rows, config, shown, digest,
+                    csv_offset=None) -> RawTable:
     """Rename the user's headers to canonical names into ``_raw_<name>``."""
     table = TABLES[name]
     headers = [r[0] for r in con.execute(f"DESCRIBE {source}").fetchall() if r[0] != "_row"]
@@ -283,7 +295,7 @@ def _select_columns(con, name, source, header_rows, config, shown, digest) -> Ra
                 f"SELECT _row{', ' + select if select else ''} FROM {source}")
     return RawTable(table=name, file=shown, sha256=digest, rows=rows,
                     columns=tuple(picked), problems=tuple(problems),
-                    row_range=(first or 0, last or 0))
+                    row_range=(first or 0, last or 0), csv_offset=csv_offset)
 
 
 def _missing_column(name, canonical, wanted, headers, shown) -> Problem:
