@@ -20,6 +20,7 @@ import ibis
 import pandas as pd
 from ibis import _
 
+from retrostudy.data.csv_files import SCRATCH, attach_scratch, detach_scratch
 from retrostudy.data.engines import compact
 from retrostudy.data.omop import mapping as m
 from retrostudy.data.omop import order
@@ -32,6 +33,12 @@ from retrostudy.data.schema import TABLES
 from retrostudy.data.store import Store, duckdb_backend, ibis_schema
 from retrostudy.errors import DataError, Problem
 from retrostudy.protocol.data import DataBlock
+
+PIECE_ROWS = 10_000_000
+"""Rows of a canonical table written per statement on DuckDB (:meth:`_Run.publish`):
+about 1.1 GB uncompressed for the administrations. At 1M persons (40.8M administrations)
+10M-row pieces loaded in 40.7 CPU-s with a 1.79 GB peak, 4M-row pieces in 47.5 CPU-s with
+1.28 GB (back to back; docs/scaling.md)."""
 
 HINTS = {**_CSV_HINTS,
          "unknown_patient": "add the person to person, or fix person_id",
@@ -68,6 +75,10 @@ def check_omop(block: DataBlock, base_dir: str | Path = ".", backend=None) -> Lo
     """Map the CDM into ``backend``; report problems instead of raising for bad rows."""
     backend = backend if backend is not None else duckdb_backend()
     run = _Run(backend, block)
+    if backend.name == "duckdb":  # working tables in a scratch file, deleted at the end
+        attach_scratch(backend.con, Path(base_dir) / block.temp_directory
+                       if block.temp_directory else None)
+        run.scratch = True
     try:
         cdm = open_cdm(block, Path(base_dir), backend)
         cmap = resolve(block.omop, cdm, backend)
@@ -94,24 +105,62 @@ class _Run:
         self.counts: dict[str, OmopCount] = {}
         self.problems: dict[str, ibis.Table] = {}
         self.shown: dict[str, str] = {}
+        self.cdm: dict[str, OmopTable] = {}
+        self.scratch = False
 
     def keep(self, name: str, expr: ibis.Table) -> ibis.Table:
-        """Materialise a working table ``_omop_<name>``."""
+        """Materialise a working table ``_omop_<name>``: on DuckDB in the scratch database
+        when one is attached (:func:`~retrostudy.data.csv_files.attach_scratch`), where it
+        is written compressed and its blocks can leave memory (the measurement rows of 1M
+        persons are 0.8 GB as a temporary table in memory), else a temporary table."""
         full = f"_omop_{name}"
         self.work.append(full)
+        if self.scratch:
+            return self.backend.create_table(full, expr, database=(SCRATCH, "main"),
+                                             overwrite=True)
         temp = self.backend.name == "duckdb"
         return self.backend.create_table(full, expr, temp=temp or None, overwrite=True)
 
-    def publish(self, name: str, expr: ibis.Table) -> None:
+    def publish(self, name: str, expr: ibis.Table, of: OmopTable | None = None) -> None:
         """Materialise canonical table ``name`` with exactly its typed columns and where
         each row came from (:data:`~retrostudy.data.store.SOURCE_COLUMNS`: the OMOP
-        table's file or name, and the row's primary key, as in ``rejects``)."""
+        table's file or name, and the row's primary key, as in ``rejects``).
+
+        ``of``: the OMOP table whose primary key every row's ``source_row`` is. On DuckDB a
+        table of more than :data:`PIECE_ROWS` rows is then written by ranges of that key,
+        each compressed by a checkpoint before the next: DuckDB keeps a freshly written
+        in-memory table uncompressed until a checkpoint, so the 40.8M administrations of
+        1M persons written by one statement held 4.7 GB at once; by ranges the peak is one
+        range's worth. The rows are those of one statement (each range holds the rows of
+        its keys; a row's key is never null)."""
         schema = ibis_schema(TABLES[name])
         expr = expr.select(**{c: expr[c].cast(t) for c, t in schema.items()},
                            source_file=expr.source_file.cast("string"),
                            source_row=expr.source_row.cast("int64"))
-        self.backend.create_table(name, expr, overwrite=True)
-        compact(self.backend)
+        ranges = self._ranges(of) if of is not None and self.backend.name == "duckdb" else []
+        if len(ranges) < 2:
+            self.backend.create_table(name, expr, overwrite=True)
+            compact(self.backend)
+            return
+        self.backend.create_table(name, schema=expr.schema(), overwrite=True)
+        for lo, hi in ranges:
+            self.backend.insert(name, expr.filter(expr.source_row.between(lo, hi)))
+            compact(self.backend)
+
+    def _ranges(self, t: OmopTable) -> list[tuple[int, int]]:
+        """Ranges ``[lo, hi]`` of ``t``'s primary key covering every row, about
+        :data:`PIECE_ROWS` rows each when the keys are spread evenly (one range when
+        ``t`` loaded fewer rows)."""
+        n = self.counts[t.name].loaded
+        if n <= PIECE_ROWS:
+            return []
+        key = t.table[m.ROW_ID[t.name]].cast("int64")
+        lo, hi = self.backend.execute(t.table.aggregate(lo=key.min(), hi=key.max())).iloc[0]
+        if pd.isna(lo):
+            return []
+        lo, hi = int(lo), int(hi)
+        step = -(-(hi - lo + 1) * PIECE_ROWS // n)  # ceil: keys per piece
+        return [(a, min(a + step - 1, hi)) for a in range(lo, hi + 1, step)]
 
     def split(self, t: OmopTable, rel: ibis.Table, probs: list[ibis.Table], per_id=False,
               rows: ibis.Table | None = None):
@@ -171,6 +220,7 @@ class _Run:
         return {k: 0 if pd.isna(v) else int(v) for k, v in rows}
 
     def map_all(self, cdm: dict[str, OmopTable], cmap) -> None:
+        self.cdm = cdm
         persons = self._patients(cdm)
         self._diagnoses(cdm["condition_occurrence"], cmap, persons)
         self._drugs(cdm["drug_exposure"], cmap, persons)
@@ -227,7 +277,7 @@ class _Run:
         dx = dx.left_join(first, "patient_id").select(
             dx.patient_id, dx.date, dx.source_file, dx.source_row, diagnosis=dx.value,
             stage=ibis.null("string"), de_novo_metastatic=same)
-        self.publish("diagnoses", dx)
+        self.publish("diagnoses", dx, of=t)
 
     def _drugs(self, t: OmopTable, cmap, persons) -> None:
         rel, probs, rows = m.drug_rows(t, cmap, self.opt, self.keep, persons)
@@ -236,7 +286,7 @@ class _Run:
         out = ok.select("patient_id", "drug", "date", "end_date", setting=ibis.null("string"),
                         discontinuation_reason=_.discontinuation_reason,
                         drug_source=_.drug_source, source_file=_from(t), source_row=_._id)
-        self.publish("drug_administrations", out)
+        self.publish("drug_administrations", out, of=t)
 
     def _measurements(self, cdm, cmap, persons) -> None:
         rel, probs = m.measurement_rows(cdm["measurement"], cmap, self.keep, persons)
@@ -278,7 +328,7 @@ class _Run:
         self.publish("biomarkers", rec.select(
             "patient_id", "date", marker=rec._v, method=rec._x, result=rec._result,
             value=rec.value, specimen=specimen, source_file=rec.source_file,
-            source_row=rec.source_row))
+            source_row=rec.source_row), of=self.cdm["measurement"])
 
     def findings(self, unresolved: tuple[Problem, ...]) -> tuple[Finding, ...]:
         """Write ``rejects`` and return the problems (up to MAX_EXAMPLES per class)."""
@@ -310,8 +360,11 @@ class _Run:
 
     def cleanup(self) -> None:
         """Drop the working tables and source registrations; detach an attached file."""
-        for name in self.work:
-            self.backend.drop_table(name, force=True)
+        if self.scratch:
+            detach_scratch(self.backend.con)  # drops its tables, deletes the file
+        else:
+            for name in self.work:
+                self.backend.drop_table(name, force=True)
         if self.backend.name == "duckdb":
             for name in table_names(self.backend):
                 if name.startswith("_omop_src_"):
