@@ -105,7 +105,6 @@ class _Run:
         self.counts: dict[str, OmopCount] = {}
         self.problems: dict[str, ibis.Table] = {}
         self.shown: dict[str, str] = {}
-        self.cdm: dict[str, OmopTable] = {}
         self.scratch = False
 
     def keep(self, name: str, expr: ibis.Table) -> ibis.Table:
@@ -220,7 +219,6 @@ class _Run:
         return {k: 0 if pd.isna(v) else int(v) for k, v in rows}
 
     def map_all(self, cdm: dict[str, OmopTable], cmap) -> None:
-        self.cdm = cdm
         persons = self._patients(cdm)
         self._diagnoses(cdm["condition_occurrence"], cmap, persons)
         self._drugs(cdm["drug_exposure"], cmap, persons)
@@ -292,7 +290,7 @@ class _Run:
         rel, probs = m.measurement_rows(cdm["measurement"], cmap, self.keep, persons)
         ok = self.split(cdm["measurement"], rel, probs, per_id=True)
         ok = ok.mutate(source_file=_from(cdm["measurement"]), source_row=ok._id)
-        self._biomarkers(ok.filter(ok._kind == "receptor"))
+        self._biomarkers(ok.filter(ok._kind == "receptor"), cdm["measurement"])
         resp = ok.filter(ok._kind == "response")
         resp = resp.select("patient_id", "date", "source_file", "source_row",
                            response=resp._result,
@@ -316,7 +314,7 @@ class _Run:
         self.publish("observations", ibis.union(*(o.select(*obs[0].columns) for o in obs),
                                                  distinct=False))
 
-    def _biomarkers(self, rec: ibis.Table) -> None:
+    def _biomarkers(self, rec: ibis.Table, t: OmopTable) -> None:
         dx = self.backend.table("diagnoses")
         met = dx.filter(dx.diagnosis == self.opt.metastatic_diagnosis).group_by(
             "patient_id").agg(_m=_.date.min())
@@ -328,7 +326,7 @@ class _Run:
         self.publish("biomarkers", rec.select(
             "patient_id", "date", marker=rec._v, method=rec._x, result=rec._result,
             value=rec.value, specimen=specimen, source_file=rec.source_file,
-            source_row=rec.source_row), of=self.cdm["measurement"])
+            source_row=rec.source_row), of=t)
 
     def findings(self, unresolved: tuple[Problem, ...]) -> tuple[Finding, ...]:
         """Write ``rejects`` and return the problems (up to MAX_EXAMPLES per class)."""
